@@ -1,0 +1,69 @@
+// Package oms is the shared vocabulary of the oms library for e-commerce
+// order management and fulfillment: money, addresses, weights and sizes,
+// IDs, time, error kinds and domain events. Every other package speaks it, so
+// that an order, a stock level, a rate and a refund agree on what these are.
+//
+// # The library
+//
+// oms owns the rules of an online shop's back office; the shop owns its
+// I/O. Each domain package holds domain types, state machines and pure
+// functions, a concrete Service that a shop calls, a small Store interface
+// that the host implements over its database, an in-memory Store (the
+// embedded default), and a <pkg>test subpackage with the conformance suite
+// every Store runs and the fakes other tests need.
+//
+//	oms (this package)  Money, Currency, Address, Weight, Length, Dimensions,
+//	                    ID, Clock, Event, Outbox, Relay, error kinds
+//	inventory           locations, stock levels, reservations that never
+//	                    oversell, ledger, channel availability, replenishment
+//	order               the order aggregate, totals, lifecycle, holds,
+//	                    cancellations, edits, payment rules
+//	shipping            parcels, carriers, concurrent rate shopping, labels,
+//	                    delivery dates, 3D box packing
+//	tracking            normalized tracking statuses, signed webhooks,
+//	                    exception sweeps, customer notifications
+//	fulfillment         allocation of orders to locations, pick, pack, ship
+//	                    (imports order, inventory, shipping, tracking)
+//	returns             return policy, RMAs, inspection, refunds, exchanges
+//	                    (imports order, inventory, shipping)
+//
+// Imports point one way: the leaves (inventory, order, shipping, tracking)
+// import only this package, never each other; the composers (fulfillment,
+// returns) import leaves. A leaf that needs another leaf's data takes a
+// value or a small interface instead.
+//
+// # End to end
+//
+// A shop places an order (order.Service.Place) with an idempotency key, so
+// a retried checkout creates one order. Allocation reserves stock for the
+// order's lines across locations in one atomic, all-or-nothing store
+// operation under a reservation ID derived from the order (DeriveID), so a
+// crash between steps is healed by running the flow again. The fulfillment
+// side packs the lines into boxes (shipping.Pack), asks every carrier for
+// rates at once within a deadline, buys the chosen label and records the
+// shipment on the order. Tracking events arrive by signed webhook or by
+// polling, are normalized to one status list, and drive customer
+// notifications, each milestone at most once. A return is opened against
+// the shipped lines, inspected, restocked and refunded exactly to the cent.
+//
+// # How the pieces fit
+//
+// Aggregates carry an ID and a Version; a store's save checks the version
+// it loaded and a lost race returns an error matching ErrConflict. State
+// machines are explicit transition tables; a refused move returns a
+// *TransitionError matching ErrInvalidTransition and changes nothing. Every
+// change appends Events that the store saves with the aggregate in one
+// atomic write (the outbox); a Relay drains them to the host's Publisher at
+// least once and in order per aggregate, so a rolled-back change never sends
+// an e-mail and a committed one never loses it.
+//
+// Money is exact: a decimal amount and an ISO 4217 currency, no float64
+// anywhere near it, an error matching ErrCurrencyMismatch when currencies
+// mix, one rounding rule (Money.Round: half away from zero to the minor
+// unit), and Money.Allocate to split an amount so that the parts always sum
+// to the whole. Time is read only from a Clock; tests use a ManualClock.
+//
+// Bad input returns a *ValidationError that lists every problem with its
+// field path and matches ErrValidation; nothing panics on input and a
+// refused command changes nothing.
+package oms

@@ -1,0 +1,8 @@
+module github.com/omskit/oms
+
+go 1.24.0
+
+require (
+	github.com/oklog/ulid/v2 v2.1.2
+	github.com/shopspring/decimal v1.6.0
+)
