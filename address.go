@@ -91,7 +91,7 @@ func (a Address) Normalize() Address {
 	a.City = squash(a.City)
 	a.Region = strings.ToUpper(squash(a.Region))
 	a.PostalCode = strings.ToUpper(squash(a.PostalCode))
-	a.Country = strings.ToUpper(squash(a.Country))
+	a.Country = upperASCII(squash(a.Country))
 	a.Phone = squash(a.Phone)
 	a.Email = strings.TrimSpace(a.Email)
 	return a

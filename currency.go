@@ -46,10 +46,10 @@ func (c Currency) Numeric() int { return currencies[c].numeric }
 // String returns the code.
 func (c Currency) String() string { return string(c) }
 
-// ParseCurrency trims and upper-cases s and checks it against the ISO 4217
+// ParseCurrency trims s, upper-cases its ASCII letters and checks it against the ISO 4217
 // table. The error matches ErrValidation.
 func ParseCurrency(s string) (Currency, error) {
-	c := Currency(strings.ToUpper(strings.TrimSpace(s)))
+	c := Currency(upperASCII(strings.TrimSpace(s)))
 	if !c.Valid() {
 		return "", Validationf("currency", "currency", "%q is not an active ISO 4217 code", s)
 	}

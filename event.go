@@ -87,7 +87,8 @@ type Outbox interface {
 // MemoryOutbox is an in-memory Outbox, the embedded default and the one
 // tests use. The memory stores of the domain packages append to it inside
 // their own atomic writes. It keeps every event (published ones too) so
-// that histories can be read back. It is safe for concurrent use.
+// that histories can be read back. It is safe for concurrent use. The zero
+// value is an empty outbox ready to use.
 type MemoryOutbox struct {
 	mu        sync.Mutex
 	events    []Event
@@ -108,6 +109,9 @@ func NewMemoryOutbox() *MemoryOutbox {
 func (o *MemoryOutbox) Append(events ...Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.index == nil {
+		o.index = map[ID]int{}
+	}
 	for _, e := range events {
 		if _, dup := o.index[e.ID]; dup {
 			continue
@@ -153,6 +157,9 @@ func (o *MemoryOutbox) MarkPublished(ctx context.Context, ids ...ID) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.published == nil {
+		o.published = map[ID]bool{}
+	}
 	for _, id := range ids {
 		if _, ok := o.index[id]; ok {
 			o.published[id] = true

@@ -63,29 +63,110 @@ func (id ID) Time() (time.Time, bool) {
 	return ulid.Time(u.Time()), true
 }
 
+// idGen makes the IDs of NewID and NewIDAt. For each recent millisecond it
+// remembers the last ID made, and the next ID of that millisecond is that
+// one plus a random increment, so IDs of one millisecond are strictly
+// increasing even when calls for other milliseconds come in between (events
+// stamped by different clocks, a wall clock that steps back).
 var idGen = struct {
 	sync.Mutex
-	entropy io.Reader
-}{entropy: ulid.Monotonic(rand.Reader, 0)}
+	last  map[uint64]ulid.ULID // last ID made for a millisecond
+	sysMs uint64               // the latest millisecond NewID used
+}{last: map[uint64]ulid.ULID{}}
+
+// maxIDMillis bounds how many milliseconds idGen remembers.
+const maxIDMillis = 1024
 
 // NewID returns a new ULID from the system clock. Within one process IDs
 // are strictly increasing, so IDs made one after another sort in creation
-// order. It is safe for concurrent use.
-func NewID() ID { return NewIDAt(time.Now()) }
+// order (if the wall clock steps back, NewID keeps using the latest
+// millisecond it has seen until the clock catches up). It is safe for
+// concurrent use.
+func NewID() ID {
+	idGen.Lock()
+	defer idGen.Unlock()
+	ms := ulid.Timestamp(clampTime(time.Now()))
+	if ms < idGen.sysMs {
+		ms = idGen.sysMs
+	}
+	u, ok := nextULID(ms)
+	for !ok && ms < ulid.MaxTime() {
+		// The entropy of this millisecond is used up (after about 2^48
+		// IDs): move on to the next one.
+		ms++
+		u, ok = nextULID(ms)
+	}
+	idGen.sysMs = ms
+	return ID(u.String())
+}
 
-// NewIDAt returns a new ULID for time t (use it with a Clock). IDs made in
-// the same millisecond are strictly increasing. It is safe for concurrent use.
+// NewIDAt returns a new ULID for time t (use it with a Clock); times before
+// 1970 count as the Unix epoch. IDs made for the same millisecond are
+// strictly increasing (the generator remembers the last 1024 milliseconds
+// used, so this holds unless more than that many other milliseconds are
+// used in between). It is safe for concurrent use.
 func NewIDAt(t time.Time) ID {
 	idGen.Lock()
 	defer idGen.Unlock()
-	u, err := ulid.New(ulid.Timestamp(t), idGen.entropy)
-	if err != nil {
-		// The monotonic entropy overflowed within one millisecond (after
-		// 2^80 IDs) or t is out of range: restart the entropy and retry.
-		idGen.entropy = ulid.Monotonic(rand.Reader, 0)
-		u = ulid.MustNew(ulid.Timestamp(clampTime(t)), idGen.entropy)
-	}
+	u, _ := nextULID(ulid.Timestamp(clampTime(t)))
 	return ID(u.String())
+}
+
+// nextULID returns an ID for millisecond ms above every ID made for ms so
+// far, and false (with a fresh random ID) when none is left above them.
+// The caller holds idGen.
+func nextULID(ms uint64) (ulid.ULID, bool) {
+	var u ulid.ULID
+	_ = u.SetTime(ms) // ms is within range: callers clamp it
+	prev, seen := idGen.last[ms]
+	ok := true
+	if seen {
+		copy(u[6:], prev[6:])
+		var inc [4]byte
+		randomBytes(inc[:])
+		ok = addEntropy(u[6:], uint64(binary.BigEndian.Uint32(inc[:]))+1)
+	}
+	if !seen || !ok {
+		randomBytes(u[6:])
+	}
+	if !seen && len(idGen.last) >= maxIDMillis {
+		forgetOldestMillis()
+	}
+	idGen.last[ms] = u
+	return u, ok
+}
+
+// forgetOldestMillis drops the earliest remembered millisecond other than
+// the one NewID uses.
+func forgetOldestMillis() {
+	first := true
+	var oldest uint64
+	for ms := range idGen.last {
+		if ms != idGen.sysMs && (first || ms < oldest) {
+			oldest, first = ms, false
+		}
+	}
+	if !first {
+		delete(idGen.last, oldest)
+	}
+}
+
+// addEntropy adds n to the big-endian number e and reports false when the
+// sum overflows.
+func addEntropy(e []byte, n uint64) bool {
+	carry := n
+	for i := len(e) - 1; i >= 0 && carry > 0; i-- {
+		v := uint64(e[i]) + carry&0xff
+		e[i] = byte(v)
+		carry = carry>>8 + v>>8
+	}
+	return carry == 0
+}
+
+func randomBytes(b []byte) {
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic("oms: no randomness for IDs: " + err.Error())
+	}
 }
 
 func clampTime(t time.Time) time.Time {

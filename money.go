@@ -80,7 +80,7 @@ const maxAmountDigits = 40
 // no exponents, no thousands separators, no spaces inside.
 func parseDecimal(s string) (decimal.Decimal, error) {
 	if s == "" {
-		return decimal.Decimal{}, fmt.Errorf("empty amount")
+		return decimal.Decimal{}, fmt.Errorf("is empty")
 	}
 	body := s
 	if body[0] == '-' || body[0] == '+' {
@@ -94,18 +94,18 @@ func parseDecimal(s string) (decimal.Decimal, error) {
 		case c == '.':
 			dots++
 		default:
-			return decimal.Decimal{}, fmt.Errorf("amount %q is not a decimal number", truncate(s, 64))
+			return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", truncate(s, 64))
 		}
 	}
 	if digits == 0 || dots > 1 {
-		return decimal.Decimal{}, fmt.Errorf("amount %q is not a decimal number", truncate(s, 64))
+		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", truncate(s, 64))
 	}
 	if digits > maxAmountDigits {
-		return decimal.Decimal{}, fmt.Errorf("amount has more than %d digits", maxAmountDigits)
+		return decimal.Decimal{}, fmt.Errorf("has more than %d digits", maxAmountDigits)
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("amount %q is not a decimal number", truncate(s, 64))
+		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", truncate(s, 64))
 	}
 	return d, nil
 }
@@ -128,7 +128,20 @@ func ParseMoney(s string) (Money, error) {
 	if len(a) == 3 && isLetters(a) {
 		a, c = c, a
 	}
-	return ParseAmount(a, Currency(strings.ToUpper(c)))
+	return ParseAmount(a, Currency(upperASCII(c)))
+}
+
+// upperASCII upper-cases the ASCII letters of s and nothing else, so that a
+// code such as "uſd" (with a long s, whose upper case is S) is not taken for
+// "USD".
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 func isLetters(s string) bool {
