@@ -1,0 +1,287 @@
+package tracking
+
+import (
+	"strings"
+	"sync"
+)
+
+// Mapping is a normalized status and reason.
+type Mapping struct {
+	Status Status `json:"status"`
+	Reason Reason `json:"reason,omitempty"`
+}
+
+// Mapper turns a source's raw status code and sub-code into a Mapping. It
+// never fails: a code it does not know maps to StatusUnknown (the caller
+// keeps the raw code on the Event). Mappers are safe for concurrent use.
+type Mapper interface {
+	Map(code, subcode string) Mapping
+}
+
+// MapEvent returns an Event with the mapping of m and the raw values kept.
+func MapEvent(m Mapper, code, subcode, text string) Event {
+	mp := m.Map(code, subcode)
+	return Event{Status: mp.Status, Reason: mp.Reason, RawCode: code, RawSubcode: subcode, RawText: text}
+}
+
+// EasyPostMapper maps EasyPost tracker statuses (status) and status details
+// (status_detail). The zero value is ready to use.
+type EasyPostMapper struct{}
+
+var easyPostStatus = map[string]Mapping{
+	"pre_transit":          {StatusPreTransit, ""},
+	"in_transit":           {StatusInTransit, ""},
+	"out_for_delivery":     {StatusOutForDelivery, ""},
+	"delivered":            {StatusDelivered, ""},
+	"available_for_pickup": {StatusAvailableForPickup, ""},
+	"return_to_sender":     {StatusReturning, ReasonReturnToSender},
+	"failure":              {StatusDeliveryFailed, ReasonUndeliverable},
+	"cancelled":            {StatusCancelled, ""},
+	"error":                {StatusException, ReasonTrackingError},
+	"unknown":              {StatusUnknown, ""},
+}
+
+// easyPostDetail gives the reason carried by an EasyPost status_detail.
+var easyPostDetail = map[string]Reason{
+	"address_correction": ReasonAddressIssue,
+	"damaged":            ReasonDamaged,
+	"delayed":            ReasonCarrierDelay,
+	"held":               ReasonHeld,
+	"lost":               ReasonLost,
+	"missorted":          ReasonCarrierDelay,
+	"refused":            ReasonRefused,
+	"weather_delay":      ReasonWeather,
+	"return":             ReasonReturnToSender,
+}
+
+// Map implements Mapper. code is the EasyPost status, subcode its
+// status_detail.
+func (EasyPostMapper) Map(code, subcode string) Mapping {
+	m, ok := easyPostStatus[strings.ToLower(strings.TrimSpace(code))]
+	if !ok {
+		return Mapping{Status: StatusUnknown}
+	}
+	if r, ok := easyPostDetail[strings.ToLower(strings.TrimSpace(subcode))]; ok && m.Status != StatusDelivered {
+		m.Reason = r
+	}
+	return m
+}
+
+// ShippoMapper maps Shippo tracking statuses (PRE_TRANSIT, TRANSIT,
+// DELIVERED, RETURNED, FAILURE, UNKNOWN) refined by the substatus code.
+// The zero value is ready to use.
+type ShippoMapper struct{}
+
+var shippoStatus = map[string]Mapping{
+	"PRE_TRANSIT": {StatusPreTransit, ""},
+	"TRANSIT":     {StatusInTransit, ""},
+	"DELIVERED":   {StatusDelivered, ""},
+	"RETURNED":    {StatusReturned, ReasonReturnToSender},
+	"FAILURE":     {StatusException, ""},
+	"UNKNOWN":     {StatusUnknown, ""},
+}
+
+// shippoSubstatus refines a Shippo status. An empty Status keeps the
+// status from shippoStatus and sets only the reason.
+var shippoSubstatus = map[string]Mapping{
+	"information_received":  {StatusPreTransit, ""},
+	"address_issue":         {StatusException, ReasonAddressIssue},
+	"contact_carrier":       {StatusException, ReasonContactCarrier},
+	"delayed":               {"", ReasonCarrierDelay},
+	"delivery_attempted":    {StatusDeliveryFailed, ""},
+	"delivery_rescheduled":  {"", ReasonRescheduled},
+	"delivery_scheduled":    {"", ""},
+	"location_inaccessible": {StatusDeliveryFailed, ReasonLocationInaccessible},
+	"notice_left":           {StatusDeliveryFailed, ReasonNoticeLeft},
+	"out_for_delivery":      {StatusOutForDelivery, ""},
+	"package_accepted":      {StatusInTransit, ""},
+	"package_arrived":       {StatusInTransit, ""},
+	"package_damaged":       {StatusException, ReasonDamaged},
+	"package_departed":      {StatusInTransit, ""},
+	"package_forwarded":     {StatusInTransit, ""},
+	"package_held":          {StatusException, ReasonHeld},
+	"package_processed":     {StatusInTransit, ""},
+	"package_processing":    {StatusInTransit, ""},
+	"pickup_available":      {StatusAvailableForPickup, ""},
+	"reschedule_delivery":   {StatusDeliveryFailed, ReasonRescheduled},
+	"delivered":             {StatusDelivered, ""},
+	"return_to_sender":      {StatusReturning, ReasonReturnToSender},
+	"package_unclaimed":     {StatusReturning, ReasonUnclaimed},
+	"package_undeliverable": {StatusException, ReasonUndeliverable},
+	"package_disposed":      {StatusException, ReasonDisposed},
+	"package_lost":          {StatusException, ReasonLost},
+	"other":                 {"", ""},
+}
+
+// Map implements Mapper. code is the Shippo status, subcode the substatus
+// code. A substatus refines the status only within its status's family:
+// a DELIVERED status is never turned into anything else by a substatus.
+func (ShippoMapper) Map(code, subcode string) Mapping {
+	m, ok := shippoStatus[strings.ToUpper(strings.TrimSpace(code))]
+	if !ok {
+		return Mapping{Status: StatusUnknown}
+	}
+	sub, ok := shippoSubstatus[strings.ToLower(strings.TrimSpace(subcode))]
+	if !ok || m.Status == StatusDelivered || m.Status == StatusUnknown {
+		return m
+	}
+	if sub.Status != "" {
+		m.Status = sub.Status
+	}
+	if sub.Reason != "" || sub.Status != "" {
+		m.Reason = sub.Reason
+	}
+	return m
+}
+
+// AfterShipMapper maps AfterShip delivery status tags and subtags. Subtags
+// are an open set: a known subtag refines the tag (Exception_010 is a
+// return to sender, Exception_011 a completed return), an unknown one
+// keeps the tag's mapping. The zero value is ready to use.
+type AfterShipMapper struct{}
+
+var afterShipTag = map[string]Mapping{
+	"Pending":            {StatusPreTransit, ""},
+	"InfoReceived":       {StatusPreTransit, ""},
+	"InTransit":          {StatusInTransit, ""},
+	"OutForDelivery":     {StatusOutForDelivery, ""},
+	"AttemptFail":        {StatusDeliveryFailed, ""},
+	"Delivered":          {StatusDelivered, ""},
+	"AvailableForPickup": {StatusAvailableForPickup, ""},
+	"Exception":          {StatusException, ""},
+	"Expired":            {StatusExpired, ""},
+}
+
+var afterShipSubtag = map[string]Mapping{
+	"AttemptFail_002": {StatusDeliveryFailed, ReasonRecipientUnavailable},
+	"AttemptFail_003": {StatusDeliveryFailed, ReasonBusinessClosed},
+	"Exception_002":   {StatusException, ReasonRecipientMoved},
+	"Exception_003":   {StatusException, ReasonRefused},
+	"Exception_004":   {StatusException, ReasonCustoms},
+	"Exception_005":   {StatusException, ReasonCarrierDelay},
+	"Exception_006":   {StatusException, ReasonPaymentRequired},
+	"Exception_007":   {StatusException, ReasonAddressIssue},
+	"Exception_008":   {StatusException, ReasonMissedPickup},
+	"Exception_009":   {StatusException, ReasonRejectedByCarrier},
+	"Exception_010":   {StatusReturning, ReasonReturnToSender},
+	"Exception_011":   {StatusReturned, ReasonReturnToSender},
+	"Exception_012":   {StatusException, ReasonDamaged},
+	"Exception_013":   {StatusException, ReasonLost},
+}
+
+// afterShipTagKey finds the tag ignoring case.
+var afterShipTagKey = func() map[string]string {
+	m := map[string]string{}
+	for k := range afterShipTag {
+		m[strings.ToLower(k)] = k
+	}
+	return m
+}()
+
+// Map implements Mapper. code is the AfterShip tag, subcode the subtag.
+func (AfterShipMapper) Map(code, subcode string) Mapping {
+	tag, ok := afterShipTagKey[strings.ToLower(strings.TrimSpace(code))]
+	if !ok {
+		// A subtag names its tag ("Exception_011"), so use it when the tag
+		// itself is missing or unknown.
+		if i := strings.IndexByte(subcode, '_'); i > 0 {
+			if t, ok := afterShipTagKey[strings.ToLower(subcode[:i])]; ok {
+				tag = t
+			}
+		}
+		if tag == "" {
+			return Mapping{Status: StatusUnknown}
+		}
+	}
+	m := afterShipTag[tag]
+	sub := strings.TrimSpace(subcode)
+	if s, ok := afterShipSubtag[sub]; ok && strings.HasPrefix(sub, tag+"_") {
+		m = s
+	}
+	return m
+}
+
+// TableMapper maps a carrier's own codes through a table the host fills
+// in. Codes are matched exactly first and then ignoring case; a code with a
+// sub-code may be listed as "code/subcode" to override the code alone.
+// Unlisted codes map to Default, or to StatusUnknown when Default is zero.
+// It is safe for concurrent use, Set included.
+type TableMapper struct {
+	mu      sync.RWMutex
+	codes   map[string]Mapping
+	folded  map[string]Mapping
+	deflt   Mapping
+	carrier string
+}
+
+// NewTableMapper returns a mapper for carrier's codes with the given table
+// (copied).
+func NewTableMapper(carrier string, table map[string]Mapping) *TableMapper {
+	m := &TableMapper{codes: map[string]Mapping{}, folded: map[string]Mapping{}, carrier: carrier}
+	for k, v := range table {
+		m.Set(k, v)
+	}
+	return m
+}
+
+// Carrier returns the carrier the table is for.
+func (m *TableMapper) Carrier() string { return m.carrier }
+
+// Set adds or replaces the mapping of code (or "code/subcode"). An invalid
+// status is stored as StatusUnknown.
+func (m *TableMapper) Set(code string, mp Mapping) {
+	if !mp.Status.Valid() {
+		mp.Status = StatusUnknown
+	}
+	if !mp.Reason.Valid() {
+		mp.Reason = ReasonOther
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.codes[code] = mp
+	m.folded[strings.ToLower(code)] = mp
+}
+
+// SetDefault sets the mapping of unlisted codes.
+func (m *TableMapper) SetDefault(mp Mapping) {
+	if !mp.Status.Valid() {
+		mp.Status = StatusUnknown
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.deflt = mp
+}
+
+// Map implements Mapper.
+func (m *TableMapper) Map(code, subcode string) Mapping {
+	code, subcode = strings.TrimSpace(code), strings.TrimSpace(subcode)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if subcode != "" {
+		if mp, ok := m.lookup(code + "/" + subcode); ok {
+			return mp
+		}
+	}
+	if mp, ok := m.lookup(code); ok {
+		return mp
+	}
+	if m.deflt.Status != "" {
+		return m.deflt
+	}
+	return Mapping{Status: StatusUnknown}
+}
+
+func (m *TableMapper) lookup(k string) (Mapping, bool) {
+	if mp, ok := m.codes[k]; ok {
+		return mp, true
+	}
+	mp, ok := m.folded[strings.ToLower(k)]
+	return mp, ok
+}
+
+var (
+	_ Mapper = EasyPostMapper{}
+	_ Mapper = ShippoMapper{}
+	_ Mapper = AfterShipMapper{}
+	_ Mapper = (*TableMapper)(nil)
+)

@@ -1,0 +1,350 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Options configures a Service. The zero value (or nil) gives the defaults.
+type Options struct {
+	// Clock tells the time; default the system clock.
+	Clock oms.Clock
+	// MaxFutureSkew is how far ahead of the clock an event's time may be
+	// before the event is quarantined as an orphan (OrphanFutureTime)
+	// instead of applied: a scan dated next year would otherwise decide the
+	// status forever. Default 48 hours.
+	MaxFutureSkew time.Duration
+	// MaxRetries bounds the retries of a write that lost a version race.
+	// Default 8.
+	MaxRetries int
+	// StallAfter is how long a parcel may go without a scan in each status
+	// before the sweep flags it; statuses missing here use DefaultStallAfter.
+	StallAfter map[Status]time.Duration
+	// Logger receives warnings; default no logging.
+	Logger *slog.Logger
+}
+
+// DefaultStallAfter returns the default stall thresholds per status.
+func DefaultStallAfter() map[Status]time.Duration {
+	day := 24 * time.Hour
+	return map[Status]time.Duration{
+		StatusPreTransit:         5 * day,
+		StatusInTransit:          4 * day,
+		StatusOutForDelivery:     36 * time.Hour,
+		StatusAvailableForPickup: 7 * day,
+		StatusDeliveryFailed:     3 * day,
+		StatusException:          3 * day,
+		StatusReturning:          10 * day,
+		StatusExpired:            30 * day,
+		StatusUnknown:            5 * day,
+	}
+}
+
+// Service registers trackers, applies tracking updates and sweeps for
+// exceptions over a Store. It is safe for concurrent use; concurrent
+// writes to one tracker are serialized by the store's version check and
+// retried.
+type Service struct {
+	store Store
+	opts  Options
+	stall map[Status]time.Duration
+}
+
+// NewService returns a service over store.
+func NewService(store Store, opts *Options) *Service {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Clock == nil {
+		o.Clock = oms.SystemClock()
+	}
+	if o.MaxFutureSkew <= 0 {
+		o.MaxFutureSkew = 48 * time.Hour
+	}
+	if o.MaxRetries <= 0 {
+		o.MaxRetries = 8
+	}
+	stall := DefaultStallAfter()
+	for k, v := range o.StallAfter {
+		stall[k] = v
+	}
+	return &Service{store: store, opts: o, stall: stall}
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// Clock returns the service's clock.
+func (s *Service) Clock() oms.Clock { return s.opts.Clock }
+
+// Registration is what the fulfillment side knows when a label is bought.
+type Registration struct {
+	Carrier        string    `json:"carrier"`
+	TrackingNumber string    `json:"tracking_number"`
+	ShipmentRef    string    `json:"shipment_ref"`
+	OrderRef       string    `json:"order_ref,omitempty"`
+	CustomerID     string    `json:"customer_id,omitempty"`
+	TrackingURL    string    `json:"tracking_url,omitempty"`
+	PromisedBy     time.Time `json:"promised_by,omitzero"`
+}
+
+// Validate lists every problem of r. The error matches oms.ErrValidation.
+func (r Registration) Validate() error {
+	v := &oms.ValidationError{Entity: "tracker"}
+	v.Merge("", NewKey(r.Carrier, r.TrackingNumber).Validate())
+	checkField(v, "shipment_ref", r.ShipmentRef, 128)
+	for _, f := range []struct{ name, val string }{
+		{"order_ref", r.OrderRef}, {"customer_id", r.CustomerID}, {"tracking_url", r.TrackingURL},
+	} {
+		if f.val != "" {
+			checkField(v, f.name, f.val, 2048)
+		}
+	}
+	return v.Err()
+}
+
+// Register creates the tracker of a shipment, or returns it when it is
+// already registered for the same shipment (a replay). Registering a
+// tracking number already used by another shipment returns an error
+// matching oms.ErrDuplicate. Orphan events received earlier for the number
+// are applied.
+func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	key := NewKey(r.Carrier, r.TrackingNumber)
+	for attempt := 0; ; attempt++ {
+		t, err := s.store.Get(ctx, key)
+		switch {
+		case err == nil:
+			if t.ShipmentRef != r.ShipmentRef {
+				return nil, fmt.Errorf("tracking: %s is registered for shipment %q: %w", key, t.ShipmentRef, oms.ErrDuplicate)
+			}
+			if err := s.adopt(ctx, key); err != nil {
+				return nil, err
+			}
+			return s.store.Get(ctx, key)
+		case !errors.Is(err, oms.ErrNotFound):
+			return nil, err
+		}
+		now := s.opts.Clock.Now()
+		t = NewTracker(key, now)
+		t.ShipmentRef, t.OrderRef, t.CustomerID, t.TrackingURL = r.ShipmentRef, r.OrderRef, r.CustomerID, r.TrackingURL
+		if !r.PromisedBy.IsZero() {
+			t.PromisedBy = r.PromisedBy.UTC().Round(0)
+		}
+		t.Version = 1
+		ev, err := newEvent(EventRegistered, t, now, t.Snapshot())
+		if err != nil {
+			return nil, err
+		}
+		err = s.store.Save(ctx, t, []oms.Event{ev})
+		if errors.Is(err, oms.ErrConflict) && attempt < s.opts.MaxRetries {
+			continue // registered concurrently: check it is the same shipment
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.adopt(ctx, key); err != nil {
+			return nil, err
+		}
+		return s.store.Get(ctx, key)
+	}
+}
+
+// adopt applies the orphans of key that arrived before its tracker.
+func (s *Service) adopt(ctx context.Context, key Key) error {
+	orphans, err := s.store.Orphans(ctx, key)
+	if err != nil {
+		return err
+	}
+	var u Update
+	var ids []string
+	for _, o := range orphans {
+		if o.Cause != OrphanUnknownTracker {
+			continue
+		}
+		u.Events = append(u.Events, o.Event)
+		if o.EstimatedDelivery.After(u.EstimatedDelivery) {
+			u.EstimatedDelivery = o.EstimatedDelivery
+		}
+		ids = append(ids, o.Event.ID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	u.Carrier, u.TrackingNumber = key.Carrier, key.TrackingNumber
+	if _, err := s.Apply(ctx, u); err != nil {
+		return err
+	}
+	return s.store.DeleteOrphans(ctx, key, ids...)
+}
+
+// Get returns the tracker of carrier and number.
+func (s *Service) Get(ctx context.Context, carrier, number string) (*Tracker, error) {
+	return s.store.Get(ctx, NewKey(carrier, number))
+}
+
+// Result says what applying one Update did.
+type Result struct {
+	Key Key `json:"key"`
+	// Applied counts new events, Duplicates events already in the history.
+	Applied    int `json:"applied"`
+	Duplicates int `json:"duplicates"`
+	// Orphaned counts events recorded as orphans (no tracker yet), and
+	// Quarantined events recorded because their time was missing or too
+	// far in the future.
+	Orphaned    int `json:"orphaned"`
+	Quarantined int `json:"quarantined"`
+	// Status is the tracker's status afterwards (empty for orphans) and
+	// StatusChanged whether this update changed it.
+	Status        Status `json:"status,omitempty"`
+	StatusChanged bool   `json:"status_changed"`
+}
+
+// Apply applies an update to its tracker, idempotently: events already in
+// the history are counted as duplicates and change nothing. Events for a
+// tracking number without a tracker are recorded as orphans; events with a
+// missing time or a time more than MaxFutureSkew ahead of the clock are
+// quarantined. An update with an invalid key returns an error matching
+// oms.ErrValidation and changes nothing.
+func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
+	key := u.Key()
+	res := Result{Key: key}
+	if err := key.Validate(); err != nil {
+		return res, err
+	}
+	now := s.opts.Clock.Now()
+	limit := now.Add(s.opts.MaxFutureSkew)
+	var good []Event
+	var quarantine []Orphan
+	for _, e := range u.Events {
+		e = e.Normalize()
+		if e.Time.IsZero() || e.Time.After(limit) {
+			quarantine = append(quarantine, Orphan{Key: key, Event: e, Cause: OrphanFutureTime, ReceivedAt: now})
+			continue
+		}
+		good = append(good, e)
+	}
+	if len(quarantine) > 0 {
+		if _, err := s.store.AddOrphans(ctx, quarantine...); err != nil {
+			return res, err
+		}
+		res.Quarantined = len(quarantine)
+	}
+	asOf := now
+	if last, ok := latest(good); ok {
+		asOf = last.Time
+	}
+	for attempt := 0; ; attempt++ {
+		t, err := s.store.Get(ctx, key)
+		if errors.Is(err, oms.ErrNotFound) {
+			orphans := make([]Orphan, len(good))
+			for i, e := range good {
+				orphans[i] = Orphan{Key: key, Event: e, EstimatedDelivery: u.EstimatedDelivery, Cause: OrphanUnknownTracker, ReceivedAt: now}
+			}
+			n, err := s.store.AddOrphans(ctx, orphans...)
+			if err != nil {
+				return res, err
+			}
+			res.Orphaned, res.Duplicates = n, len(good)-n
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		from, fromReason := t.Status, t.Reason
+		added := t.Apply(good...)
+		prevEst := t.EstimatedDelivery
+		estChanged := t.setEstimate(u.EstimatedDelivery, asOf) && !prevEst.Equal(t.EstimatedDelivery)
+		res.Applied, res.Duplicates, res.Status = added, len(good)-added, t.Status
+		if added == 0 && !estChanged {
+			return res, nil // a replay: nothing to write
+		}
+		t.Version++
+		t.UpdatedAt = now
+		var evs []oms.Event
+		if t.Status != from || t.Reason != fromReason {
+			res.StatusChanged = true
+			dec := t.decidingEvent()
+			ev, err := newEvent(EventStatusChanged, t, now, StatusChange{
+				Snapshot: t.Snapshot(), From: from, At: t.StatusAt, RawCode: dec.RawCode, RawText: dec.RawText,
+			})
+			if err != nil {
+				return res, err
+			}
+			evs = append(evs, ev)
+		}
+		if estChanged {
+			ev, err := newEvent(EventEstimateChanged, t, now, t.Snapshot())
+			if err != nil {
+				return res, err
+			}
+			evs = append(evs, ev)
+		}
+		err = s.store.Save(ctx, t, evs)
+		if errors.Is(err, oms.ErrConflict) && attempt < s.opts.MaxRetries {
+			res.StatusChanged = false
+			continue
+		}
+		if err != nil {
+			return res, err
+		}
+		return res, nil
+	}
+}
+
+// decidingEvent returns the event with StatusEventID.
+func (t *Tracker) decidingEvent() Event {
+	for i := len(t.Events) - 1; i >= 0; i-- {
+		if t.Events[i].ID == t.StatusEventID {
+			return t.Events[i]
+		}
+	}
+	return Event{}
+}
+
+// latest returns the newest of events in history order.
+func latest(events []Event) (Event, bool) {
+	var best Event
+	found := false
+	for _, e := range events {
+		if !found || after(e, best) {
+			best, found = e, true
+		}
+	}
+	return best, found
+}
+
+// update loads key, lets change modify it and saves it with the events
+// change returns, retrying lost version races. change returns false to
+// leave the tracker as it is.
+func (s *Service) update(ctx context.Context, key Key, change func(t *Tracker) (bool, []oms.Event, error)) (*Tracker, error) {
+	for attempt := 0; ; attempt++ {
+		t, err := s.store.Get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		t.Version++
+		ok, evs, err := change(t)
+		if err != nil || !ok {
+			t.Version--
+			return t, err
+		}
+		t.UpdatedAt = s.opts.Clock.Now()
+		err = s.store.Save(ctx, t, evs)
+		if errors.Is(err, oms.ErrConflict) && attempt < s.opts.MaxRetries {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+}

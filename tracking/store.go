@@ -1,0 +1,93 @@
+package tracking
+
+import (
+	"context"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Store persists trackers, orphan events and sent-notification records.
+// The host implements it over its database; MemoryStore is the in-memory
+// implementation, and trackingtest.TestStore is the conformance suite every
+// implementation runs. Implementations must be safe for concurrent use.
+type Store interface {
+	// Get returns a copy of the tracker with key, or an error matching
+	// oms.ErrNotFound.
+	Get(ctx context.Context, key Key) (*Tracker, error)
+	// Save writes t and its new outbox events in one atomic write. t.Version
+	// is the version being written: 1 creates the tracker (an error matching
+	// oms.ErrConflict when it exists), n > 1 replaces version n-1 (an error
+	// matching oms.ErrConflict when the stored version is another, and
+	// oms.ErrNotFound when there is none). A failed Save changes nothing.
+	Save(ctx context.Context, t *Tracker, events []oms.Event) error
+	// List returns copies of the trackers that match f, ordered by key.
+	List(ctx context.Context, f Filter) ([]*Tracker, error)
+
+	// AddOrphans records events received for tracking numbers that have no
+	// tracker yet. An orphan whose key and event ID are already recorded
+	// is skipped; it returns how many were new.
+	AddOrphans(ctx context.Context, orphans ...Orphan) (int, error)
+	// Orphans returns the orphans recorded for key, oldest event first; the
+	// zero Key returns every orphan.
+	Orphans(ctx context.Context, key Key) ([]Orphan, error)
+	// DeleteOrphans removes the orphans of key with these event IDs
+	// (unknown IDs are ignored).
+	DeleteOrphans(ctx context.Context, key Key, eventIDs ...string) error
+
+	// ClaimNotification records that the notification with this unique key
+	// is being sent, atomically: it returns true for the first caller and
+	// false for every later one, across processes (in SQL: an insert into
+	// a table with a unique key).
+	ClaimNotification(ctx context.Context, key string, at time.Time) (bool, error)
+	// ReleaseNotification forgets a claim whose send failed, so that a
+	// later attempt may send it. Releasing an unknown key does nothing.
+	ReleaseNotification(ctx context.Context, key string) error
+}
+
+// Filter selects trackers in Store.List.
+type Filter struct {
+	// Open keeps only trackers whose status is not terminal.
+	Open bool
+	// PollDueBy, when set, keeps only trackers whose NextPollAt is not
+	// after it (a zero NextPollAt is due at once).
+	PollDueBy time.Time
+	// Limit caps the result; zero means no limit.
+	Limit int
+}
+
+// Match reports whether t passes f (for Store implementations).
+func (f Filter) Match(t *Tracker) bool {
+	if f.Open && t.Status.Terminal() {
+		return false
+	}
+	if !f.PollDueBy.IsZero() && t.NextPollAt.After(f.PollDueBy) {
+		return false
+	}
+	return true
+}
+
+// Orphan is an event received for a tracking number without a tracker.
+// Registering the tracker later applies it.
+type Orphan struct {
+	Key Key `json:"key"`
+	// Event is the normalized event.
+	Event Event `json:"event"`
+	// EstimatedDelivery is the estimate that came with it, if any.
+	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	// Cause says why the event was not applied: OrphanUnknownTracker or
+	// OrphanFutureTime.
+	Cause string `json:"cause"`
+	// ReceivedAt is when it arrived.
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// Orphan causes.
+const (
+	// OrphanUnknownTracker: no tracker has the event's key yet.
+	OrphanUnknownTracker = "unknown_tracker"
+	// OrphanFutureTime: the event's time is further ahead of the clock than
+	// Options.MaxFutureSkew allows, or missing; it is kept for inspection
+	// and never applied automatically.
+	OrphanFutureTime = "future_time"
+)

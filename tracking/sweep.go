@@ -1,0 +1,177 @@
+package tracking
+
+import (
+	"context"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// AlertKind names an exception rule of the sweep.
+type AlertKind string
+
+// The sweep's rules.
+const (
+	// AlertStalled: no scan for longer than the status's stall threshold.
+	AlertStalled AlertKind = "stalled"
+	// AlertLate: past the promised date, or the carrier's estimate moved
+	// past it.
+	AlertLate AlertKind = "late"
+	// AlertFailedAttempt: a delivery attempt failed.
+	AlertFailedAttempt AlertKind = "failed_attempt"
+	// AlertReturn: the parcel is going (or went) back to the sender.
+	AlertReturn AlertKind = "return_to_sender"
+)
+
+// Valid reports whether k is one of the rules.
+func (k AlertKind) Valid() bool {
+	switch k {
+	case AlertStalled, AlertLate, AlertFailedAttempt, AlertReturn:
+		return true
+	}
+	return false
+}
+
+// Alert is one problem the sweep found. A tracker keeps its alerts, and
+// the sweep raises an alert with a given ID only once.
+type Alert struct {
+	// ID identifies the alert within its tracker, such as
+	// "stalled:in_transit:2026-01-02T10:00:00Z": a new scan makes a new
+	// stall, a new estimate a new lateness.
+	ID   string    `json:"id"`
+	Kind AlertKind `json:"kind"`
+	// Reason says why (no_scan, past_promised_date, estimate_after_promise,
+	// the failed attempt's or the return's reason).
+	Reason Reason `json:"reason"`
+	// Status is the tracker's status when the alert was raised.
+	Status Status `json:"status"`
+	// Since is what the rule measured from: the last scan, the promised
+	// date, the estimate, the event.
+	Since time.Time `json:"since"`
+	// At is the sweep time.
+	At time.Time `json:"at"`
+}
+
+// Detect returns the alerts that the rules raise for t at time at, with
+// stall thresholds per status (a missing or non-positive threshold turns
+// the stall rule off for that status), including alerts t already holds.
+// It is a pure function.
+func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Alert {
+	var out []Alert
+	add := func(id string, k AlertKind, r Reason, since time.Time) {
+		out = append(out, Alert{ID: id, Kind: k, Reason: r, Status: t.Status, Since: since, At: at})
+	}
+	if t.Status == StatusDelivered || t.Status == StatusCancelled {
+		return nil
+	}
+	open := !t.Status.Terminal()
+	if open {
+		last := t.LastScanAt()
+		if last.IsZero() {
+			last = t.CreatedAt
+		}
+		if d := stallAfter[t.Status]; d > 0 && !last.IsZero() && at.Sub(last) >= d {
+			add("stalled:"+string(t.Status)+":"+stamp(last), AlertStalled, ReasonNoScan, last)
+		}
+		if !t.PromisedBy.IsZero() {
+			switch {
+			case at.After(t.PromisedBy):
+				add("late:promised:"+stamp(t.PromisedBy), AlertLate, ReasonPastPromisedDate, t.PromisedBy)
+			case t.EstimatedDelivery.After(t.PromisedBy):
+				add("late:estimate:"+stamp(t.EstimatedDelivery), AlertLate, ReasonEstimateAfterPromise, t.EstimatedDelivery)
+			}
+		}
+	}
+	returned := false
+	for _, e := range t.Events {
+		switch e.Status {
+		case StatusDeliveryFailed:
+			if open {
+				r := e.Reason
+				if r == "" {
+					r = ReasonUndeliverable
+				}
+				add("failed:"+e.ID, AlertFailedAttempt, r, e.Time)
+			}
+		case StatusReturning, StatusReturned:
+			if !returned {
+				returned = true
+				r := e.Reason
+				if r == "" {
+					r = ReasonReturnToSender
+				}
+				add("return", AlertReturn, r, e.Time)
+			}
+		}
+	}
+	return out
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// SweepResult is one alert raised by a sweep.
+type SweepResult struct {
+	Key   Key   `json:"key"`
+	Alert Alert `json:"alert"`
+}
+
+// Sweep runs the exception rules over every tracker at time at (pass the
+// clock's time; tests pass any time) and records each new alert on its
+// tracker with an EventExceptionDetected outbox event. An alert already
+// raised is not raised again, so running the sweep twice raises nothing
+// new. It returns the new alerts, ordered by tracker key.
+func (s *Service) Sweep(ctx context.Context, at time.Time) ([]SweepResult, error) {
+	trackers, err := s.store.List(ctx, Filter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []SweepResult
+	for _, t := range trackers {
+		if len(newAlerts(t, Detect(t, at, s.stall))) == 0 {
+			continue
+		}
+		var raised []Alert
+		_, err := s.update(ctx, t.Key(), func(t *Tracker) (bool, []oms.Event, error) {
+			raised = newAlerts(t, Detect(t, at, s.stall))
+			if len(raised) == 0 {
+				return false, nil, nil
+			}
+			t.Alerts = append(t.Alerts, raised...)
+			evs := make([]oms.Event, 0, len(raised))
+			for _, a := range raised {
+				ev, err := newEvent(EventExceptionDetected, t, s.opts.Clock.Now(), AlertRaised{Snapshot: t.Snapshot(), Alert: a})
+				if err != nil {
+					return false, nil, err
+				}
+				evs = append(evs, ev)
+			}
+			return true, evs, nil
+		})
+		if err != nil {
+			return out, err
+		}
+		for _, a := range raised {
+			out = append(out, SweepResult{Key: t.Key(), Alert: a})
+		}
+	}
+	return out, nil
+}
+
+func newAlerts(t *Tracker, alerts []Alert) []Alert {
+	var out []Alert
+	for _, a := range alerts {
+		if !t.hasAlert(a.ID) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (t *Tracker) hasAlert(id string) bool {
+	for _, a := range t.Alerts {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
+}
