@@ -89,12 +89,22 @@ func (a Address) Normalize() Address {
 	a.Line1 = squash(a.Line1)
 	a.Line2 = squash(a.Line2)
 	a.City = squash(a.City)
-	a.Region = strings.ToUpper(squash(a.Region))
-	a.PostalCode = strings.ToUpper(squash(a.PostalCode))
+	a.Region = upperValid(squash(a.Region))
+	a.PostalCode = upperValid(squash(a.PostalCode))
 	a.Country = upperASCII(squash(a.Country))
 	a.Phone = squash(a.Phone)
 	a.Email = strings.TrimSpace(a.Email)
 	return a
+}
+
+// upperValid upper-cases s when it is valid UTF-8 and leaves it as it is
+// otherwise (strings.ToUpper would replace the bad bytes and hide them from
+// Validate).
+func upperValid(s string) string {
+	if !utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToUpper(s)
 }
 
 // squash trims s and folds runs of white space into one space. Invalid

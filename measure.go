@@ -2,6 +2,7 @@ package oms
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 )
 
@@ -228,26 +229,53 @@ var (
 	DimFactorImperial139 = DimFactor{Divisor: 139, Imperial: true}
 )
 
-// roundUp rounds w up to f's billing step. Whole pounds are counted
-// exactly in hundredths of a milligram, forgiving the half milligram that
-// Pounds rounds away, so Pounds(2) bills as 2 lb.
-func (f DimFactor) roundUp(w Weight) Weight {
+// maxWholePounds is the largest count of whole pounds a Weight holds.
+const maxWholePounds = (math.MaxInt64 - 50) / cmgPerPound
+
+// poundsWeight returns n whole pounds, rounded to the nearest milligram as
+// Pounds does.
+func poundsWeight(n int64) Weight { return Weight((n*cmgPerPound + 50) / 100) }
+
+// roundUp rounds w up to f's billing step, and reports false when the
+// result does not fit a Weight. Whole pounds are counted exactly in
+// hundredths of a milligram, forgiving the half milligram that Pounds
+// rounds away, so Pounds(2) bills as 2 lb.
+func (f DimFactor) roundUp(w Weight) (Weight, bool) {
 	switch {
 	case f.RoundUpTo > 0:
-		return w.RoundUp(f.RoundUpTo)
+		r := w.RoundUp(f.RoundUpTo)
+		return r, r >= w
 	case f.Imperial:
 		if w <= 0 {
-			return 0
+			return 0, true
 		}
-		n := (int64(w)*100 - 50 + cmgPerPound - 1) / cmgPerPound
-		return Weight((n*cmgPerPound + 50) / 100)
+		// n = ceil((100w - 50) / cmgPerPound), in big integers: 100w may
+		// not fit in 64 bits.
+		num := new(big.Int).Mul(big.NewInt(int64(w)), big.NewInt(100))
+		num.Sub(num, big.NewInt(50))
+		return wholePounds(num, big.NewInt(cmgPerPound))
 	default:
-		return w.RoundUp(Kilogram / 2)
+		r := w.RoundUp(Kilogram / 2)
+		return r, r >= w
 	}
 }
 
+// wholePounds returns ceil(num/den) pounds, and false when that does not fit
+// a Weight.
+func wholePounds(num, den *big.Int) (Weight, bool) {
+	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+	if r.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if !q.IsInt64() || q.Int64() > maxWholePounds {
+		return 0, false
+	}
+	return poundsWeight(q.Int64()), true
+}
+
 // DimWeight returns the dimensional weight of d under f, rounded up to f's
-// step. The error matches ErrValidation for non-positive sides or divisor.
+// step. The error matches ErrValidation for non-positive sides or divisor,
+// or a weight too large for a Weight.
 func DimWeight(d Dimensions, f DimFactor) (Weight, error) {
 	v := &ValidationError{Entity: "dimensional weight"}
 	if f.Divisor <= 0 {
@@ -257,27 +285,41 @@ func DimWeight(d Dimensions, f DimFactor) (Weight, error) {
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
-	// weight_mg = volume_µm³ / (divisor × µm³ per unit volume) × mg per unit
-	// weight; computed as one exact fraction and rounded up.
+	tooLarge := Validationf("dimensional weight", "dimensions", "too large")
 	num := d.cubicMicrometres()
 	den := big.NewInt(f.Divisor)
 	if f.Imperial {
-		num.Mul(num, big.NewInt(cmgPerPound)) // hundredths of a mg per lb
 		inch3 := new(big.Int).Exp(big.NewInt(int64(Inch)), big.NewInt(3), nil)
 		den.Mul(den, inch3)
+		if f.RoundUpTo <= 0 {
+			// Whole pounds: ceil(volume in in³ / divisor), exactly, so that a
+			// box of exactly n × divisor in³ bills n pounds.
+			w, ok := wholePounds(num, den)
+			if !ok {
+				return 0, tooLarge
+			}
+			return w, nil
+		}
+		num.Mul(num, big.NewInt(cmgPerPound)) // hundredths of a mg per lb
 		den.Mul(den, big.NewInt(100))
 	} else {
 		num.Mul(num, big.NewInt(int64(Kilogram)))
 		den.Mul(den, big.NewInt(1e12)) // µm³ per cm³
 	}
+	// weight_mg = volume_µm³ / (divisor × µm³ per unit volume) × mg per unit
+	// weight; computed as one exact fraction and rounded up.
 	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
 	if r.Sign() > 0 {
 		q.Add(q, big.NewInt(1))
 	}
 	if !q.IsInt64() {
-		return 0, Validationf("dimensional weight", "dimensions", "too large")
+		return 0, tooLarge
 	}
-	return f.roundUp(Weight(q.Int64())), nil
+	w, ok := f.roundUp(Weight(q.Int64()))
+	if !ok {
+		return 0, tooLarge
+	}
+	return w, nil
 }
 
 // BillableWeight returns the weight a carrier bills: the larger of the
@@ -290,7 +332,10 @@ func BillableWeight(actual Weight, d Dimensions, f DimFactor) (Weight, error) {
 	if err != nil {
 		return 0, err
 	}
-	a := f.roundUp(actual)
+	a, ok := f.roundUp(actual)
+	if !ok {
+		return 0, Validationf("billable weight", "weight", "too large")
+	}
 	if a > dw {
 		return a, nil
 	}

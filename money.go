@@ -73,14 +73,23 @@ func ParseAmount(amount string, c Currency) (Money, error) {
 }
 
 // maxAmountDigits bounds the digits accepted from outside input, so that a
-// hostile string cannot make arithmetic arbitrarily slow.
+// hostile string cannot make arithmetic arbitrarily slow. Leading zeros of
+// the whole part and trailing zeros of the fraction do not count, so that
+// whatever parses still parses once formatted with the currency's minor
+// digits.
 const maxAmountDigits = 40
+
+// maxAmountLength bounds the length of an amount string, zeros included.
+const maxAmountLength = 100
 
 // parseDecimal accepts an optional sign, digits, and an optional fraction:
 // no exponents, no thousands separators, no spaces inside.
 func parseDecimal(s string) (decimal.Decimal, error) {
 	if s == "" {
 		return decimal.Decimal{}, fmt.Errorf("is empty")
+	}
+	if len(s) > maxAmountLength {
+		return decimal.Decimal{}, fmt.Errorf("is longer than %d characters", maxAmountLength)
 	}
 	body := s
 	if body[0] == '-' || body[0] == '+' {
@@ -100,7 +109,8 @@ func parseDecimal(s string) (decimal.Decimal, error) {
 	if digits == 0 || dots > 1 {
 		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", truncate(s, 64))
 	}
-	if digits > maxAmountDigits {
+	whole, frac, _ := strings.Cut(body, ".")
+	if len(strings.TrimLeft(whole, "0"))+len(strings.TrimRight(frac, "0")) > maxAmountDigits {
 		return decimal.Decimal{}, fmt.Errorf("has more than %d digits", maxAmountDigits)
 	}
 	d, err := decimal.NewFromString(s)
