@@ -34,6 +34,9 @@ type Event struct {
 	// substatus, AfterShip tag and subtag, a carrier's own code).
 	RawCode    string `json:"raw_code,omitempty"`
 	RawSubcode string `json:"raw_subcode,omitempty"`
+	// CarrierCode is the carrier's own event code when an aggregator
+	// passes it on (EasyPost's carrier_code), or empty.
+	CarrierCode string `json:"carrier_code,omitempty"`
 	// RawText is the carrier's message as received.
 	RawText string `json:"raw_text,omitempty"`
 	// Location is where the scan happened, as the carrier wrote it.
@@ -68,6 +71,7 @@ func (u Update) Key() Key { return NewKey(u.Carrier, u.TrackingNumber) }
 func (e Event) Normalize() Event {
 	e.RawCode = cleanText(e.RawCode)
 	e.RawSubcode = cleanText(e.RawSubcode)
+	e.CarrierCode = cleanText(e.CarrierCode)
 	e.RawText = cleanText(e.RawText)
 	e.Location = cleanText(e.Location)
 	e.Source = cleanText(e.Source)
@@ -89,7 +93,7 @@ func (e Event) fingerprint() string {
 	h.Write(buf[:])
 	binary.BigEndian.PutUint64(buf[:], uint64(e.Time.Nanosecond()))
 	h.Write(buf[:])
-	for _, s := range []string{string(e.Status), string(e.Reason), e.RawCode, e.RawSubcode, e.RawText, e.Location} {
+	for _, s := range []string{string(e.Status), string(e.Reason), e.RawCode, e.RawSubcode, e.CarrierCode, e.RawText, e.Location} {
 		binary.BigEndian.PutUint64(buf[:], uint64(len(s)))
 		h.Write(buf[:])
 		h.Write([]byte(s))

@@ -1,0 +1,292 @@
+package tracking
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Decoder turns a webhook body into tracking updates. A body it cannot
+// read returns an error matching oms.ErrValidation (the handler answers
+// 400); a well-formed notification of a kind it does not handle returns no
+// updates (the handler answers 200). Decoders are safe for concurrent use
+// and never panic.
+type Decoder interface {
+	Decode(body []byte) ([]Update, error)
+}
+
+// DecoderFunc adapts a function to Decoder.
+type DecoderFunc func(body []byte) ([]Update, error)
+
+// Decode calls f.
+func (f DecoderFunc) Decode(body []byte) ([]Update, error) { return f(body) }
+
+func decodeJSON(source string, body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return oms.Validationf(source+" webhook", "body", "is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return oms.Validationf(source+" webhook", "body", "has data after the JSON value")
+	}
+	return nil
+}
+
+// parseTime reads the time shapes the aggregators send: RFC 3339 with or
+// without fractions, a local time without an offset (read as UTC), a date,
+// or Unix seconds. It returns the zero time when s is empty or unreadable;
+// such an event is quarantined, not applied.
+func parseTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1e11 {
+		return time.Unix(n, 0).UTC()
+	}
+	return time.Time{}
+}
+
+// EasyPostDecoder reads EasyPost Event webhooks ("object": "Event") whose
+// description is tracker.created or tracker.updated; the result is a
+// Tracker with tracking_code, carrier, est_delivery_date and
+// tracking_details. Other event descriptions give no updates.
+type EasyPostDecoder struct {
+	// Mapper maps statuses; nil means EasyPostMapper.
+	Mapper Mapper
+}
+
+type easyPostEvent struct {
+	Object      string `json:"object"`
+	Description string `json:"description"`
+	Result      *struct {
+		Object          string `json:"object"`
+		TrackingCode    string `json:"tracking_code"`
+		Carrier         string `json:"carrier"`
+		Status          string `json:"status"`
+		StatusDetail    string `json:"status_detail"`
+		EstDeliveryDate string `json:"est_delivery_date"`
+		TrackingDetails []struct {
+			Message          string `json:"message"`
+			Description      string `json:"description"`
+			Status           string `json:"status"`
+			StatusDetail     string `json:"status_detail"`
+			Datetime         string `json:"datetime"`
+			Source           string `json:"source"`
+			CarrierCode      string `json:"carrier_code"`
+			TrackingLocation *struct {
+				City    string `json:"city"`
+				State   string `json:"state"`
+				Country string `json:"country"`
+				Zip     string `json:"zip"`
+			} `json:"tracking_location"`
+		} `json:"tracking_details"`
+	} `json:"result"`
+}
+
+// Decode implements Decoder.
+func (d EasyPostDecoder) Decode(body []byte) ([]Update, error) {
+	m := d.Mapper
+	if m == nil {
+		m = EasyPostMapper{}
+	}
+	var ev easyPostEvent
+	if err := decodeJSON("easypost", body, &ev); err != nil {
+		return nil, err
+	}
+	switch ev.Description {
+	case "tracker.created", "tracker.updated":
+	default:
+		return nil, nil
+	}
+	if ev.Result == nil {
+		return nil, oms.Validationf("easypost webhook", "result", "is required")
+	}
+	r := ev.Result
+	u := Update{Carrier: r.Carrier, TrackingNumber: r.TrackingCode, EstimatedDelivery: parseTime(r.EstDeliveryDate)}
+	for _, td := range r.TrackingDetails {
+		e := MapEvent(m, td.Status, td.StatusDetail, firstNonEmpty(td.Message, td.Description))
+		e.Time = parseTime(td.Datetime)
+		e.CarrierCode = td.CarrierCode
+		e.Source = "easypost"
+		if l := td.TrackingLocation; l != nil {
+			e.Location = joinLocation(l.City, l.State, l.Zip, l.Country)
+		}
+		u.Events = append(u.Events, e)
+	}
+	return []Update{u}, nil
+}
+
+// ShippoDecoder reads Shippo track_updated webhooks: data holds carrier,
+// tracking_number, eta, tracking_status and tracking_history, each status
+// with status, status_details, status_date, substatus {code, text} and
+// location. Other events give no updates.
+type ShippoDecoder struct {
+	// Mapper maps statuses; nil means ShippoMapper.
+	Mapper Mapper
+}
+
+type shippoStatusJSON struct {
+	Status        string `json:"status"`
+	StatusDetails string `json:"status_details"`
+	StatusDate    string `json:"status_date"`
+	Substatus     *struct {
+		Code string `json:"code"`
+		Text string `json:"text"`
+	} `json:"substatus"`
+	Location *struct {
+		City    string `json:"city"`
+		State   string `json:"state"`
+		Zip     string `json:"zip"`
+		Country string `json:"country"`
+	} `json:"location"`
+}
+
+type shippoWebhook struct {
+	Event string `json:"event"`
+	Data  *struct {
+		Carrier         string             `json:"carrier"`
+		TrackingNumber  string             `json:"tracking_number"`
+		ETA             string             `json:"eta"`
+		TrackingStatus  *shippoStatusJSON  `json:"tracking_status"`
+		TrackingHistory []shippoStatusJSON `json:"tracking_history"`
+	} `json:"data"`
+}
+
+// Decode implements Decoder.
+func (d ShippoDecoder) Decode(body []byte) ([]Update, error) {
+	m := d.Mapper
+	if m == nil {
+		m = ShippoMapper{}
+	}
+	var w shippoWebhook
+	if err := decodeJSON("shippo", body, &w); err != nil {
+		return nil, err
+	}
+	if w.Event != "track_updated" {
+		return nil, nil
+	}
+	if w.Data == nil {
+		return nil, oms.Validationf("shippo webhook", "data", "is required")
+	}
+	u := Update{Carrier: w.Data.Carrier, TrackingNumber: w.Data.TrackingNumber, EstimatedDelivery: parseTime(w.Data.ETA)}
+	conv := func(s shippoStatusJSON) Event {
+		sub, text := "", s.StatusDetails
+		if s.Substatus != nil {
+			sub = s.Substatus.Code
+			text = firstNonEmpty(s.StatusDetails, s.Substatus.Text)
+		}
+		e := MapEvent(m, s.Status, sub, text)
+		e.Time = parseTime(s.StatusDate)
+		e.Source = "shippo"
+		if l := s.Location; l != nil {
+			e.Location = joinLocation(l.City, l.State, l.Zip, l.Country)
+		}
+		return e
+	}
+	for _, s := range w.Data.TrackingHistory {
+		u.Events = append(u.Events, conv(s))
+	}
+	if w.Data.TrackingStatus != nil {
+		u.Events = append(u.Events, conv(*w.Data.TrackingStatus))
+	}
+	return []Update{u}, nil
+}
+
+// AfterShipDecoder reads AfterShip tracking webhooks: msg is the tracking
+// with tracking_number, slug, tag, subtag, expected_delivery (or
+// courier_estimated_delivery_date) and checkpoints, each with
+// checkpoint_time, tag, subtag, message and location. A body without msg
+// gives no updates.
+type AfterShipDecoder struct {
+	// Mapper maps tags; nil means AfterShipMapper.
+	Mapper Mapper
+}
+
+type afterShipWebhook struct {
+	Event string `json:"event"`
+	Msg   *struct {
+		TrackingNumber               string `json:"tracking_number"`
+		Slug                         string `json:"slug"`
+		Tag                          string `json:"tag"`
+		Subtag                       string `json:"subtag"`
+		ExpectedDelivery             string `json:"expected_delivery"`
+		CourierEstimatedDeliveryDate *struct {
+			EstimatedDeliveryDate string `json:"estimated_delivery_date"`
+		} `json:"courier_estimated_delivery_date"`
+		Checkpoints []struct {
+			CheckpointTime string `json:"checkpoint_time"`
+			Tag            string `json:"tag"`
+			Subtag         string `json:"subtag"`
+			Message        string `json:"message"`
+			SubtagMessage  string `json:"subtag_message"`
+			Location       string `json:"location"`
+			City           string `json:"city"`
+			State          string `json:"state"`
+			Zip            string `json:"zip"`
+			CountryISO3    string `json:"country_iso3"`
+		} `json:"checkpoints"`
+	} `json:"msg"`
+}
+
+// Decode implements Decoder.
+func (d AfterShipDecoder) Decode(body []byte) ([]Update, error) {
+	m := d.Mapper
+	if m == nil {
+		m = AfterShipMapper{}
+	}
+	var w afterShipWebhook
+	if err := decodeJSON("aftership", body, &w); err != nil {
+		return nil, err
+	}
+	if w.Msg == nil {
+		return nil, nil
+	}
+	msg := w.Msg
+	u := Update{Carrier: msg.Slug, TrackingNumber: msg.TrackingNumber, EstimatedDelivery: parseTime(msg.ExpectedDelivery)}
+	if c := msg.CourierEstimatedDeliveryDate; u.EstimatedDelivery.IsZero() && c != nil {
+		u.EstimatedDelivery = parseTime(c.EstimatedDeliveryDate)
+	}
+	for _, cp := range msg.Checkpoints {
+		e := MapEvent(m, cp.Tag, cp.Subtag, firstNonEmpty(cp.Message, cp.SubtagMessage))
+		e.Time = parseTime(cp.CheckpointTime)
+		e.Source = "aftership"
+		e.Location = firstNonEmpty(cp.Location, joinLocation(cp.City, cp.State, cp.Zip, cp.CountryISO3))
+		u.Events = append(u.Events, e)
+	}
+	return []Update{u}, nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func joinLocation(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ", ")
+}
+
+var (
+	_ Decoder = EasyPostDecoder{}
+	_ Decoder = ShippoDecoder{}
+	_ Decoder = AfterShipDecoder{}
+)

@@ -1,0 +1,195 @@
+package tracking
+
+import (
+	htmltemplate "html/template"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Template is the source of one kind's message: a subject and a text body
+// (text/template) and an HTML body (html/template, which escapes every
+// value). The data is a TemplateData; the functions "date" (a time as
+// "Mon, 2 Jan 2006"), "status" and "reason" (human labels) are available.
+type Template struct {
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+}
+
+// TemplateData is what templates render.
+type TemplateData struct {
+	Customer Customer
+	Notice   Notice
+}
+
+// Rendered is a rendered message.
+type Rendered struct {
+	Subject, Text, HTML string
+}
+
+type parsedTemplate struct {
+	subject, text *texttemplate.Template
+	html          *htmltemplate.Template
+}
+
+type templateKey struct {
+	kind   Kind
+	locale string
+}
+
+// Templates holds the message templates per kind and locale. Lookup tries
+// the exact locale ("de-CH"), its language ("de"), then the default ("").
+// It is safe for concurrent use, Set included.
+type Templates struct {
+	mu sync.RWMutex
+	m  map[templateKey]*parsedTemplate
+}
+
+var templateFuncs = map[string]any{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("Mon, 2 Jan 2006")
+	},
+	"status": func(s Status) string { return StatusLabel(s) },
+	"reason": func(r Reason) string { return ReasonLabel(r) },
+}
+
+// DefaultTemplates returns templates holding the English defaults for
+// every kind under the default locale.
+func DefaultTemplates() *Templates {
+	t := &Templates{m: map[templateKey]*parsedTemplate{}}
+	for k, src := range defaultTemplates {
+		if err := t.Set(k, "", src); err != nil {
+			panic("tracking: default template " + string(k) + ": " + err.Error()) // a bug in this file, caught by tests
+		}
+	}
+	return t
+}
+
+// Set parses tpl and makes it the template of kind in locale ("" is the
+// default). A template that does not parse returns an error matching
+// oms.ErrValidation and changes nothing.
+func (t *Templates) Set(kind Kind, locale string, tpl Template) error {
+	v := &oms.ValidationError{Entity: "template"}
+	if !kind.Valid() {
+		v.Add("kind", "unknown kind %q", kind)
+	}
+	p := &parsedTemplate{}
+	var err error
+	name := string(kind) + "/" + locale
+	if p.subject, err = texttemplate.New(name + "/subject").Funcs(templateFuncs).Option("missingkey=zero").Parse(tpl.Subject); err != nil {
+		v.Add("subject", "%v", err)
+	}
+	if strings.TrimSpace(tpl.Text) == "" {
+		v.Add("text", "is required")
+	} else if p.text, err = texttemplate.New(name + "/text").Funcs(templateFuncs).Option("missingkey=zero").Parse(tpl.Text); err != nil {
+		v.Add("text", "%v", err)
+	}
+	if tpl.HTML != "" {
+		if p.html, err = htmltemplate.New(name + "/html").Funcs(templateFuncs).Option("missingkey=zero").Parse(tpl.HTML); err != nil {
+			v.Add("html", "%v", err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[templateKey]*parsedTemplate{}
+	}
+	t.m[templateKey{kind, strings.ToLower(locale)}] = p
+	return nil
+}
+
+func (t *Templates) lookup(kind Kind, locale string) *parsedTemplate {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	locale = strings.ToLower(strings.ReplaceAll(locale, "_", "-"))
+	for _, l := range []string{locale, strings.SplitN(locale, "-", 2)[0], ""} {
+		if p, ok := t.m[templateKey{kind, l}]; ok {
+			return p
+		}
+	}
+	return nil
+}
+
+// Render renders kind's template for locale. The HTML body is rendered for
+// e-mail only. A kind without any template returns an error matching
+// oms.ErrNotFound.
+func (t *Templates) Render(kind Kind, locale string, ch Channel, data TemplateData) (Rendered, error) {
+	p := t.lookup(kind, locale)
+	if p == nil {
+		return Rendered{}, oms.NotFoundError("template", string(kind)+"/"+locale)
+	}
+	var r Rendered
+	var b strings.Builder
+	if err := p.subject.Execute(&b, data); err != nil {
+		return r, err
+	}
+	r.Subject = strings.TrimSpace(b.String())
+	b.Reset()
+	if err := p.text.Execute(&b, data); err != nil {
+		return r, err
+	}
+	r.Text = strings.TrimSpace(b.String())
+	if p.html != nil && ch == ChannelEmail {
+		b.Reset()
+		if err := p.html.Execute(&b, data); err != nil {
+			return r, err
+		}
+		r.HTML = strings.TrimSpace(b.String())
+	}
+	return r, nil
+}
+
+const htmlTracking = `{{with .Notice.TrackingURL}}<p><a href="{{.}}">Track your parcel</a></p>{{end}}`
+
+var defaultTemplates = map[Kind]Template{
+	KindOrderConfirmed: {
+		Subject: `Order {{.Notice.OrderRef}} confirmed`,
+		Text:    `Hi {{.Customer.Name}}, thank you for your order {{.Notice.OrderRef}}. We will let you know when it ships.`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Thank you for your order {{.Notice.OrderRef}}. We will let you know when it ships.</p>`,
+	},
+	KindShipped: {
+		Subject: `Your order {{.Notice.OrderRef}} has shipped`,
+		Text:    `Hi {{.Customer.Name}}, your parcel is on its way with {{.Notice.Carrier}}, tracking number {{.Notice.TrackingNumber}}.{{with .Notice.TrackingURL}} Track it: {{.}}{{end}}{{with .Notice.EstimatedDelivery | date}} Expected {{.}}.{{end}}`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel is on its way with {{.Notice.Carrier}}, tracking number {{.Notice.TrackingNumber}}.{{with .Notice.EstimatedDelivery | date}} Expected {{.}}.{{end}}</p>` + htmlTracking,
+	},
+	KindOutForDelivery: {
+		Subject: `Your parcel is out for delivery`,
+		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} is out for delivery today.{{with .Notice.TrackingURL}} Track it: {{.}}{{end}}`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} is out for delivery today.</p>` + htmlTracking,
+	},
+	KindDelivered: {
+		Subject: `Your parcel has been delivered`,
+		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} has been delivered.`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} has been delivered.</p>`,
+	},
+	KindDelayed: {
+		Subject: `An update on your parcel`,
+		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} is delayed{{with .Notice.Reason | reason}} ({{.}}){{end}}. We are on it.{{with .Notice.TrackingURL}} Track it: {{.}}{{end}}`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} is delayed{{with .Notice.Reason | reason}} ({{.}}){{end}}. We are on it.</p>` + htmlTracking,
+	},
+	KindReadyForPickup: {
+		Subject: `Your parcel is ready for pickup`,
+		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} is waiting for you at the pickup point.{{with .Notice.TrackingURL}} Details: {{.}}{{end}}`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} is waiting for you at the pickup point.</p>` + htmlTracking,
+	},
+	KindReturnReceived: {
+		Subject: `We received your return`,
+		Text:    `Hi {{.Customer.Name}}, we received your return for order {{.Notice.OrderRef}}. We will check it and let you know.`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>We received your return for order {{.Notice.OrderRef}}. We will check it and let you know.</p>`,
+	},
+	KindRefundIssued: {
+		Subject: `Your refund has been issued`,
+		Text:    `Hi {{.Customer.Name}}, we issued a refund{{with .Notice.Amount}} of {{.String}}{{end}} for order {{.Notice.OrderRef}}.`,
+		HTML:    `<p>Hi {{.Customer.Name}},</p><p>We issued a refund{{with .Notice.Amount}} of {{.String}}{{end}} for order {{.Notice.OrderRef}}.</p>`,
+	},
+}
