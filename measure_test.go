@@ -291,7 +291,7 @@ func TestWholePoundsBillExactly(t *testing.T) {
 		if got, ok := DimFactorImperial139.roundUp(w); got != w || !ok {
 			t.Fatalf("Pounds(%d) = %v bills as %v", n, w, got)
 		}
-		if got, want := DimFactorImperial139.roundUp(w+Milligram); got != Pounds(float64(n+1)) || !want {
+		if got, want := DimFactorImperial139.roundUp(w + Milligram); got != Pounds(float64(n+1)) || !want {
 			t.Fatalf("Pounds(%d)+1mg bills as %v, want %v", n, got, Pounds(float64(n+1)))
 		}
 		// A box of exactly n × 139 in³ bills n pounds.
