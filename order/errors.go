@@ -1,0 +1,60 @@
+package order
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/omskit/oms"
+)
+
+// entity is the name errors of this package give the aggregate.
+const entity = "order"
+
+// HoldError reports a command refused because the order carries open
+// holds. It matches oms.ErrOnHold with errors.Is and lists the open holds.
+type HoldError struct {
+	// OrderID identifies the order.
+	OrderID oms.ID
+	// Command names what was refused, such as "allocate".
+	Command string
+	// Holds are the open holds, in the order they were added.
+	Holds []Hold
+}
+
+// Error names the order, the command and the reasons of the open holds.
+func (e *HoldError) Error() string {
+	reasons := make([]string, len(e.Holds))
+	for i, h := range e.Holds {
+		reasons[i] = string(h.Reason)
+	}
+	return fmt.Sprintf("order: %s %s refused: on hold (%s)", e.OrderID, e.Command, strings.Join(reasons, ", "))
+}
+
+// Is reports whether target is oms.ErrOnHold.
+func (e *HoldError) Is(target error) bool { return target == oms.ErrOnHold }
+
+// PaymentError reports a payment gateway call that failed after the order
+// change itself was saved: the command took effect, and the payment step
+// can be repeated with Service.SettlePayment. It wraps the gateway's error.
+type PaymentError struct {
+	// OrderID identifies the order.
+	OrderID oms.ID
+	// Operation is "authorize", "capture", "void" or "refund".
+	Operation string
+	// Err is the gateway's error.
+	Err error
+}
+
+// Error names the order and the operation.
+func (e *PaymentError) Error() string {
+	return fmt.Sprintf("order: %s payment %s: %v", e.OrderID, e.Operation, e.Err)
+}
+
+// Unwrap returns the gateway's error.
+func (e *PaymentError) Unwrap() error { return e.Err }
+
+func transitionError(id oms.ID, from Status, to Status, reason string) error {
+	return &oms.TransitionError{Entity: entity, ID: id, From: string(from), To: string(to), Reason: reason}
+}
+
+func validation() *oms.ValidationError { return &oms.ValidationError{Entity: entity} }

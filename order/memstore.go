@@ -1,0 +1,200 @@
+package order
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/omskit/oms"
+)
+
+// MemoryStoreOptions configures a MemoryStore. The zero value (or nil)
+// gives the defaults.
+type MemoryStoreOptions struct {
+	// Outbox receives each write's events inside the write. Default: a
+	// new oms.MemoryOutbox. Share one outbox among the memory stores of
+	// several packages to relay all their events with one oms.Relay.
+	Outbox *oms.MemoryOutbox
+}
+
+// MemoryStore is the in-memory Store. Orders are copied in and out; each
+// write saves the order and appends its events to the outbox under one
+// lock, so readers never see one without the other. It is safe for
+// concurrent use.
+type MemoryStore struct {
+	mu     sync.RWMutex
+	orders map[oms.ID]*Order
+	keys   map[string]oms.ID
+	ids    []oms.ID // sorted
+	outbox *oms.MemoryOutbox
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
+	s := &MemoryStore{orders: map[oms.ID]*Order{}, keys: map[string]oms.ID{}}
+	if opts != nil {
+		s.outbox = opts.Outbox
+	}
+	if s.outbox == nil {
+		s.outbox = oms.NewMemoryOutbox()
+	}
+	return s
+}
+
+// Outbox returns the outbox the store appends events to.
+func (s *MemoryStore) Outbox() *oms.MemoryOutbox { return s.outbox }
+
+// Get implements Store.
+func (s *MemoryStore) Get(ctx context.Context, id oms.ID) (*Order, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return nil, oms.NotFoundError(entity, id)
+	}
+	return o.Clone(), nil
+}
+
+// Create implements Store.
+func (s *MemoryStore) Create(ctx context.Context, o *Order, events []oms.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkStored(o); err != nil {
+		return err
+	}
+	if o.Version != 1 {
+		return oms.Validationf(entity, "version", "a new order has version 1, got %d", o.Version)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.orders[o.ID]; ok {
+		return duplicate("order %s already exists", o.ID)
+	}
+	if o.IdempotencyKey != "" {
+		if other, ok := s.keys[o.IdempotencyKey]; ok {
+			return duplicate("idempotency key %q already used by order %s", o.IdempotencyKey, other)
+		}
+		s.keys[o.IdempotencyKey] = o.ID
+	}
+	s.orders[o.ID] = o.Clone()
+	i := sort.Search(len(s.ids), func(i int) bool { return s.ids[i] >= o.ID })
+	s.ids = slices.Insert(s.ids, i, o.ID)
+	s.outbox.Append(events...)
+	return nil
+}
+
+// Update implements Store.
+func (s *MemoryStore) Update(ctx context.Context, o *Order, expected int64, events []oms.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkStored(o); err != nil {
+		return err
+	}
+	if o.Version != expected+1 {
+		return oms.Validationf(entity, "version", "must be the expected version %d plus one, got %d", expected, o.Version)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.orders[o.ID]
+	if !ok {
+		return oms.NotFoundError(entity, o.ID)
+	}
+	if cur.Version != expected {
+		return oms.ConflictError(entity, o.ID, expected, cur.Version)
+	}
+	if cur.IdempotencyKey != o.IdempotencyKey {
+		return oms.Validationf(entity, "idempotency_key", "cannot change from %q to %q", cur.IdempotencyKey, o.IdempotencyKey)
+	}
+	s.orders[o.ID] = o.Clone()
+	s.outbox.Append(events...)
+	return nil
+}
+
+// GetByIdempotencyKey implements Store.
+func (s *MemoryStore) GetByIdempotencyKey(ctx context.Context, key string) (*Order, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.keys[key]
+	if !ok || key == "" {
+		return nil, oms.NotFoundError("order idempotency key", key)
+	}
+	return s.orders[id].Clone(), nil
+}
+
+// ListByCustomer implements Store.
+func (s *MemoryStore) ListByCustomer(ctx context.Context, customer oms.ID, page PageRequest) (Page, error) {
+	return s.list(ctx, page, func(o *Order) bool { return o.Customer.ID == customer })
+}
+
+// ListByStatus implements Store.
+func (s *MemoryStore) ListByStatus(ctx context.Context, status Status, page PageRequest) (Page, error) {
+	if !status.Valid() {
+		return Page{}, oms.Validationf(entity, "status", "%q is not an order status", string(status))
+	}
+	return s.list(ctx, page, func(o *Order) bool { return o.Status == status })
+}
+
+func (s *MemoryStore) list(ctx context.Context, page PageRequest, match func(*Order) bool) (Page, error) {
+	if err := ctx.Err(); err != nil {
+		return Page{}, err
+	}
+	limit, err := page.EffectiveLimit()
+	if err != nil {
+		return Page{}, err
+	}
+	if page.Cursor != "" {
+		if err := oms.ValidateID(oms.ID(page.Cursor)); err != nil {
+			return Page{}, oms.Validationf("page", "cursor", "%q is not a cursor", page.Cursor)
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	start := 0
+	if page.Cursor != "" {
+		start = sort.Search(len(s.ids), func(i int) bool { return s.ids[i] > oms.ID(page.Cursor) })
+	}
+	out := Page{Orders: []*Order{}}
+	for i := start; i < len(s.ids); i++ {
+		o := s.orders[s.ids[i]]
+		if !match(o) {
+			continue
+		}
+		if len(out.Orders) == limit {
+			out.NextCursor = string(out.Orders[len(out.Orders)-1].ID)
+			break
+		}
+		out.Orders = append(out.Orders, o.Clone())
+	}
+	return out, nil
+}
+
+// checkStored rejects orders no store should hold.
+func checkStored(o *Order) error {
+	if o == nil {
+		return oms.Validationf(entity, "", "order is nil")
+	}
+	v := validation()
+	if err := oms.ValidateID(o.ID); err != nil {
+		v.Add("id", "%q is not a valid ID", string(o.ID))
+	}
+	if !o.Status.Valid() {
+		v.Add("status", "%q is not an order status", string(o.Status))
+	}
+	return v.Err()
+}
+
+func duplicate(format string, args ...any) error {
+	return fmt.Errorf("%w: order: %s", oms.ErrDuplicate, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,420 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// PaymentGateway is the host's payment provider: a card processor, a
+// wallet, an invoice system. The host implements it; the order package
+// decides when to call it and for how much. Every request carries an
+// idempotency key: a call repeated with the same key must not move money
+// again and must return the first result (most processors accept such a
+// key natively). The Service derives the keys from the order, so a step
+// repeated after a crash or a lost race reuses its key. Implementations
+// must be safe for concurrent use. Errors are returned to the caller
+// wrapped in a *PaymentError; a declined authorization is an error too.
+type PaymentGateway interface {
+	// Authorize reserves req.Amount on the customer's payment method.
+	Authorize(ctx context.Context, req AuthorizeRequest) (PaymentResult, error)
+	// Capture collects req.Amount of an authorization; it may be called
+	// several times for one authorization (partial captures), never for
+	// more than authorized in total.
+	Capture(ctx context.Context, req CaptureRequest) (PaymentResult, error)
+	// Void releases req.Amount of an authorization that will not be
+	// captured.
+	Void(ctx context.Context, req VoidRequest) (PaymentResult, error)
+	// Refund returns req.Amount of what was captured, never more than
+	// captured in total.
+	Refund(ctx context.Context, req RefundRequest) (PaymentResult, error)
+}
+
+// AuthorizeRequest asks a gateway to authorize an amount.
+type AuthorizeRequest struct {
+	IdempotencyKey string
+	OrderID        oms.ID
+	// Method is the host's opaque payment method token.
+	Method string
+	Amount oms.Money
+}
+
+// CaptureRequest asks a gateway to capture part of an authorization.
+type CaptureRequest struct {
+	IdempotencyKey string
+	OrderID        oms.ID
+	// Authorization is the reference the gateway returned from Authorize.
+	Authorization string
+	Amount        oms.Money
+}
+
+// VoidRequest asks a gateway to release the uncaptured rest of an
+// authorization.
+type VoidRequest struct {
+	IdempotencyKey string
+	OrderID        oms.ID
+	Authorization  string
+	Amount         oms.Money
+}
+
+// RefundRequest asks a gateway to give back captured money.
+type RefundRequest struct {
+	IdempotencyKey string
+	OrderID        oms.ID
+	Authorization  string
+	Amount         oms.Money
+	Reason         string
+}
+
+// PaymentResult is what a gateway reports for a successful call.
+type PaymentResult struct {
+	// Reference is the gateway's ID of the transaction (for Authorize, the
+	// authorization that later requests name).
+	Reference string
+}
+
+// CapturePolicy says when payment is captured.
+type CapturePolicy string
+
+// Capture policies.
+const (
+	// CaptureOnShipment captures, after each shipment, the value of what
+	// has shipped so far (the usual rule for physical goods); the last
+	// shipment captures the rest of the grand total.
+	CaptureOnShipment CapturePolicy = "on_shipment"
+	// CaptureOnPlacement captures the grand total when the order is
+	// placed (digital goods, pre-orders paid up front).
+	CaptureOnPlacement CapturePolicy = "on_placement"
+)
+
+// Valid reports whether p is a capture policy.
+func (p CapturePolicy) Valid() bool { return p == CaptureOnShipment || p == CaptureOnPlacement }
+
+// TransactionKind names a payment operation.
+type TransactionKind string
+
+// Transaction kinds.
+const (
+	TxAuthorize TransactionKind = "authorize"
+	TxCapture   TransactionKind = "capture"
+	TxVoid      TransactionKind = "void"
+	TxRefund    TransactionKind = "refund"
+)
+
+// Valid reports whether k is a transaction kind.
+func (k TransactionKind) Valid() bool {
+	switch k {
+	case TxAuthorize, TxCapture, TxVoid, TxRefund:
+		return true
+	}
+	return false
+}
+
+// Payment is an order's payment summary. The payment itself lives at the
+// host's gateway; the order records what happened there. Invariants:
+// Voided + Captured <= Authorized (when a gateway authorized) and
+// Refunded <= Captured.
+type Payment struct {
+	// Policy is when the order's payment is captured.
+	Policy CapturePolicy `json:"capture_policy"`
+	// Authorization is the gateway's reference of the latest
+	// authorization; empty when no gateway authorized the order.
+	Authorization string `json:"authorization,omitempty"`
+	// Authorized, Captured, Voided and Refunded are running sums.
+	Authorized oms.Money `json:"authorized"`
+	Captured   oms.Money `json:"captured"`
+	Voided     oms.Money `json:"voided"`
+	Refunded   oms.Money `json:"refunded"`
+	// Adjusted is the part of Refunded given back because the order shrank
+	// (cancellations, edits), as opposed to refunds of returned goods.
+	Adjusted oms.Money `json:"adjusted"`
+	// Pending is a gateway operation recorded but not yet confirmed. The
+	// Service records it before calling the gateway and clears it after,
+	// so a crash in between repeats the same call with the same key.
+	Pending *PaymentOp `json:"pending,omitempty"`
+	// Transactions lists the confirmed gateway operations, oldest first.
+	Transactions []Transaction `json:"transactions,omitempty"`
+}
+
+// PaymentOp is a gateway operation to perform.
+type PaymentOp struct {
+	Kind   TransactionKind `json:"kind"`
+	Amount oms.Money       `json:"amount"`
+	// Key is the idempotency key sent to the gateway.
+	Key string `json:"key"`
+	// Method is the payment method token (authorizations only).
+	Method string `json:"method,omitempty"`
+	// Reason is sent with refunds.
+	Reason string `json:"reason,omitempty"`
+	// Adjustment marks a refund made because the order shrank.
+	Adjustment bool `json:"adjustment,omitempty"`
+}
+
+// Transaction is a confirmed gateway operation.
+type Transaction struct {
+	Kind      TransactionKind `json:"kind"`
+	Amount    oms.Money       `json:"amount"`
+	Reference string          `json:"reference,omitempty"`
+	Key       string          `json:"key"`
+	At        time.Time       `json:"at"`
+}
+
+// newPayment returns an empty summary in currency c.
+func newPayment(c oms.Currency, p CapturePolicy) Payment {
+	z := oms.Zero(c)
+	return Payment{Policy: p, Authorized: z, Captured: z, Voided: z, Refunded: z, Adjusted: z}
+}
+
+// PlanSettlement returns the next gateway operation the capture policy
+// calls for, or nil when the payment is settled for now. It is pure. The
+// rules, in order:
+//
+//   - Refund what was collected beyond the grand total (the order shrank
+//     after capture).
+//   - Unless the order is cancelled, capture up to the target, within what
+//     is authorized: the grand total under CaptureOnPlacement, the shipped
+//     value (see ShippedValue) under CaptureOnShipment.
+//   - Once the order is cancelled or completed, void the authorized rest.
+//
+// Orders without a gateway authorization (Payment.Authorization empty) are
+// settled by the host and get nil.
+func PlanSettlement(o *Order) (*PaymentOp, error) {
+	p := o.Payment
+	if p.Authorization == "" || p.Pending != nil {
+		return nil, nil
+	}
+	t, err := ComputeTotals(o)
+	if err != nil {
+		return nil, err
+	}
+	collected := sub(p.Captured, p.Adjusted)
+	due := t.GrandTotal
+	if gt(collected, due) {
+		amt := minMoney(sub(collected, due), sub(p.Captured, p.Refunded))
+		if amt.IsPositive() {
+			return &PaymentOp{Kind: TxRefund, Amount: amt, Adjustment: true, Reason: "order reduced",
+				Key: fmt.Sprintf("%s/refund/%s", o.ID, add(p.Refunded, amt).StringAmount())}, nil
+		}
+	}
+	available := sub(sub(p.Authorized, p.Voided), p.Captured)
+	if o.Status != StatusCancelled {
+		target := due
+		if p.Policy != CaptureOnPlacement {
+			if target, err = ShippedValue(o, t); err != nil {
+				return nil, err
+			}
+		}
+		if gt(target, collected) && available.IsPositive() {
+			amt := minMoney(sub(target, collected), available)
+			return &PaymentOp{Kind: TxCapture, Amount: amt,
+				Key: fmt.Sprintf("%s/capture/%s", o.ID, add(p.Captured, amt).StringAmount())}, nil
+		}
+	}
+	if o.Status.Final() && available.IsPositive() {
+		return &PaymentOp{Kind: TxVoid, Amount: available,
+			Key: fmt.Sprintf("%s/void/%s", o.ID, add(p.Voided, available).StringAmount())}, nil
+	}
+	return nil, nil
+}
+
+// applyPayment records the confirmed op in o's summary.
+func applyPayment(o *Order, op PaymentOp, ref string, at time.Time) pendingEvent {
+	p := &o.Payment
+	var typ string
+	switch op.Kind {
+	case TxAuthorize:
+		p.Authorized = add(p.Authorized, op.Amount)
+		p.Authorization = ref
+		typ = EventPaymentAuthorized
+	case TxCapture:
+		p.Captured = add(p.Captured, op.Amount)
+		typ = EventPaymentCaptured
+	case TxVoid:
+		p.Voided = add(p.Voided, op.Amount)
+		typ = EventPaymentVoided
+	default:
+		p.Refunded = add(p.Refunded, op.Amount)
+		if op.Adjustment {
+			p.Adjusted = add(p.Adjusted, op.Amount)
+		}
+		typ = EventPaymentRefunded
+	}
+	p.Transactions = append(p.Transactions, Transaction{Kind: op.Kind, Amount: op.Amount, Reference: ref, Key: op.Key, At: at})
+	return pendingEvent{typ, PaymentPayload{Amount: op.Amount, Reference: ref, Key: op.Key}}
+}
+
+// call performs op at the gateway.
+func call(ctx context.Context, g PaymentGateway, o *Order, op PaymentOp) (PaymentResult, error) {
+	switch op.Kind {
+	case TxAuthorize:
+		return g.Authorize(ctx, AuthorizeRequest{IdempotencyKey: op.Key, OrderID: o.ID, Method: op.Method, Amount: op.Amount})
+	case TxCapture:
+		return g.Capture(ctx, CaptureRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: o.Payment.Authorization, Amount: op.Amount})
+	case TxVoid:
+		return g.Void(ctx, VoidRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: o.Payment.Authorization, Amount: op.Amount})
+	default:
+		return g.Refund(ctx, RefundRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: o.Payment.Authorization, Amount: op.Amount, Reason: op.Reason})
+	}
+}
+
+func gt(a, b oms.Money) bool { return a.Amount().GreaterThan(b.Amount()) }
+
+func minMoney(a, b oms.Money) oms.Money {
+	if gt(a, b) {
+		return b
+	}
+	return a
+}
+
+// authorizedEnough reports whether the open authorization covers the grand
+// total.
+func authorizedEnough(o *Order, t Totals) bool {
+	open := sub(o.Payment.Authorized, o.Payment.Voided)
+	return !gt(t.GrandTotal, open)
+}
+
+// settle runs the gateway steps the order's payment needs, starting from
+// o as saved. Each step is two writes: the operation is recorded as
+// pending, then the gateway is called with the operation's key, then the
+// result is recorded. Whoever finds a pending operation (this call after a
+// lost race, a later call after a crash) repeats it with the same key, so
+// the gateway moves money once. A gateway error leaves a capture, void or
+// refund pending and returns a *PaymentError; a failed authorization is
+// recorded (order.payment_failed) and returned as a *PaymentError.
+func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
+	if s.gw == nil {
+		return o, nil
+	}
+	reload := func() error {
+		cur, err := s.store.Get(ctx, o.ID)
+		if err == nil {
+			o = cur
+		}
+		return err
+	}
+	for attempt := 0; attempt <= 4*s.retries; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return o, err
+		}
+		if o.Payment.Pending == nil {
+			op, err := PlanSettlement(o)
+			if err != nil || op == nil {
+				return o, err
+			}
+			next := o.Clone()
+			next.Payment.Pending = op
+			ev := pendingEvent{EventPaymentRequested, PaymentPayload{Amount: op.Amount, Key: op.Key}}
+			if err := s.commit(ctx, o, next, s.clock.Now().UTC(), []pendingEvent{ev}); err != nil {
+				if errors.Is(err, oms.ErrConflict) {
+					if err := reload(); err != nil {
+						return o, err
+					}
+					continue
+				}
+				return o, err
+			}
+			o = next
+		}
+		op := *o.Payment.Pending
+		res, callErr := call(ctx, s.gw, o, op)
+		if callErr != nil && op.Kind != TxAuthorize {
+			s.warn("payment "+string(op.Kind)+" failed", o.ID, callErr)
+			return o, &PaymentError{OrderID: o.ID, Operation: string(op.Kind), Err: callErr}
+		}
+		now := s.clock.Now().UTC()
+		next := o.Clone()
+		next.Payment.Pending = nil
+		var events []pendingEvent
+		if callErr != nil {
+			events = append(events, pendingEvent{EventPaymentFailed, PaymentFailedPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key, Error: clip(callErr.Error())}})
+		} else {
+			events = append(events, applyPayment(next, op, res.Reference, now))
+			if op.Kind == TxAuthorize && authorizedEnough(next, next.Totals) {
+				for i := range next.Holds {
+					h := &next.Holds[i]
+					if h.Open() && h.Reason == HoldAwaitingPayment {
+						h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, "payment", "payment authorized"
+						events = append(events, pendingEvent{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.ReleasedBy, Note: h.ReleaseNote}})
+					}
+				}
+			}
+		}
+		if err := s.commit(ctx, o, next, now, events); err != nil {
+			if errors.Is(err, oms.ErrConflict) {
+				if err := reload(); err != nil {
+					return o, err
+				}
+				continue
+			}
+			return o, err
+		}
+		o = next
+		if callErr != nil {
+			s.warn("payment authorize failed", o.ID, callErr)
+			return o, &PaymentError{OrderID: o.ID, Operation: string(op.Kind), Err: callErr}
+		}
+	}
+	return o, fmt.Errorf("order: %s: payment settlement did not finish after %d attempts: %w", o.ID, 4*s.retries+1, oms.ErrConflict)
+}
+
+// SettlePayment runs whatever gateway steps the order's payment needs now:
+// a pending operation left by an earlier failure, then captures, refunds
+// and voids by the capture policy (see PlanSettlement). The Service calls
+// it after every change; hosts call it to retry after a *PaymentError.
+// Without a Gateway it returns the order unchanged.
+func (s *Service) SettlePayment(ctx context.Context, id oms.ID) (*Order, error) {
+	o, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.settle(ctx, o)
+}
+
+// AuthorizeInput asks for a new authorization of an order's unpaid part.
+type AuthorizeInput struct {
+	// Key makes the call safe to repeat; required.
+	Key string `json:"key"`
+	// Method is the payment method token for the Gateway.
+	Method string `json:"method"`
+}
+
+// AuthorizePayment authorizes what the order's authorizations do not yet
+// cover (after a declined authorization at placement, or an edit that
+// raised the total). Success releases the awaiting_payment hold. It needs
+// a Gateway (otherwise oms.ErrUnsupported). An order with a payment
+// operation pending is refused with oms.ErrConflict: call SettlePayment
+// first.
+func (s *Service) AuthorizePayment(ctx context.Context, id oms.ID, in AuthorizeInput) (*Order, error) {
+	if s.gw == nil {
+		return nil, fmt.Errorf("%w: order: no payment gateway is configured", oms.ErrUnsupported)
+	}
+	c := newChecker("")
+	c.key("key", in.Key, true)
+	c.text("method", in.Method, MaxTextLength, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	digest := digestOf("authorize", in.Method)
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		if replay, err := checkKey(o, "authorize:", in.Key, digest); replay || err != nil {
+			return nil, err
+		}
+		if o.Status.Final() {
+			return nil, transitionError(o.ID, o.Status, "authorized", "a "+string(o.Status)+" order takes no new payment")
+		}
+		if o.Payment.Pending != nil {
+			return nil, fmt.Errorf("%w: order %s: a payment %s is pending; settle it first", oms.ErrConflict, o.ID, o.Payment.Pending.Kind)
+		}
+		need := sub(o.Totals.GrandTotal, sub(o.Payment.Authorized, o.Payment.Voided))
+		if !need.IsPositive() {
+			return nil, nil
+		}
+		op := &PaymentOp{Kind: TxAuthorize, Amount: need, Method: in.Method, Key: fmt.Sprintf("%s/authorize/%s", o.ID, in.Key)}
+		o.Payment.Pending = op
+		recordKey(o, "authorize:", in.Key, digest)
+		return []pendingEvent{{EventPaymentRequested, PaymentPayload{Amount: op.Amount, Key: op.Key}}}, nil
+	})
+}

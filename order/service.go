@@ -1,0 +1,1098 @@
+package order
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/shopspring/decimal"
+)
+
+// NumberGenerator gives each new order its human-readable number. The host
+// plugs in its own (a database sequence, a per-channel prefix); Sequence is
+// the in-memory default. Next is called once per placement, before the
+// order is saved; a number may be skipped when placement then fails.
+// Implementations must be safe for concurrent use.
+type NumberGenerator interface {
+	Next(ctx context.Context, o *Order) (string, error)
+}
+
+// NumberFunc adapts a function to NumberGenerator.
+type NumberFunc func(ctx context.Context, o *Order) (string, error)
+
+// Next calls f.
+func (f NumberFunc) Next(ctx context.Context, o *Order) (string, error) { return f(ctx, o) }
+
+// Sequence is a NumberGenerator counting up in memory: prefix followed by
+// the next integer. It is safe for concurrent use.
+type Sequence struct {
+	prefix string
+	next   atomic.Int64
+}
+
+// NewSequence returns a Sequence whose first number is prefix+start.
+func NewSequence(prefix string, start int64) *Sequence {
+	s := &Sequence{prefix: prefix}
+	s.next.Store(start)
+	return s
+}
+
+// Next implements NumberGenerator.
+func (s *Sequence) Next(ctx context.Context, _ *Order) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return s.prefix + strconv.FormatInt(s.next.Add(1)-1, 10), nil
+}
+
+// ServiceOptions configures a Service. The zero value (or nil) gives the
+// defaults.
+type ServiceOptions struct {
+	// Clock is the only source of time. Default: oms.SystemClock().
+	Clock oms.Clock
+	// Numbers gives order numbers. Default: NewSequence("", 1001).
+	Numbers NumberGenerator
+	// Gateway is the host's payment gateway. Nil means the host handles
+	// payment itself: Place records the authorization it reports in
+	// PlaceInput.Payment and nothing is captured by the Service.
+	Gateway PaymentGateway
+	// CapturePolicy is the policy of orders placed without one. Default:
+	// CaptureOnShipment.
+	CapturePolicy CapturePolicy
+	// MaxRetries bounds the retries of a command that lost an optimistic
+	// concurrency race (oms.ErrConflict). Default 16.
+	MaxRetries int
+	// Logger receives payment-step failures at warn level. Default: no
+	// logging.
+	Logger *slog.Logger
+}
+
+// Service runs the order commands: it loads an order, applies the rules,
+// and saves the order with its events in one write that checks the
+// version it loaded. A command that lost a race to a concurrent change is
+// re-run on the fresh order (every command re-checks its rules, so this is
+// safe). A refused command returns an error and saves nothing. Service is
+// safe for concurrent use.
+type Service struct {
+	store   Store
+	clock   oms.Clock
+	numbers NumberGenerator
+	gw      PaymentGateway
+	policy  CapturePolicy
+	retries int
+	log     *slog.Logger
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, opts *ServiceOptions) *Service {
+	var o ServiceOptions
+	if opts != nil {
+		o = *opts
+	}
+	s := &Service{store: store, clock: o.Clock, numbers: o.Numbers, gw: o.Gateway, policy: o.CapturePolicy, retries: o.MaxRetries, log: o.Logger}
+	if s.clock == nil {
+		s.clock = oms.SystemClock()
+	}
+	if s.numbers == nil {
+		s.numbers = NewSequence("", 1001)
+	}
+	if !s.policy.Valid() {
+		s.policy = CaptureOnShipment
+	}
+	if s.retries <= 0 {
+		s.retries = 16
+	}
+	return s
+}
+
+// Get returns the order with id; unknown IDs match oms.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id oms.ID) (*Order, error) {
+	return s.store.Get(ctx, id)
+}
+
+// PlaceInput is everything Place needs.
+type PlaceInput struct {
+	// IdempotencyKey makes Place safe to repeat: a second call with the
+	// same key returns the first order and creates nothing. Optional.
+	IdempotencyKey  string            `json:"idempotency_key,omitempty"`
+	Channel         string            `json:"channel,omitempty"`
+	Currency        oms.Currency      `json:"currency"`
+	Customer        Customer          `json:"customer"`
+	ShippingAddress oms.Address       `json:"shipping_address"`
+	BillingAddress  oms.Address       `json:"billing_address"`
+	Shipping        ShippingOption    `json:"shipping"`
+	Lines           []LineInput       `json:"lines"`
+	Discounts       []Discount        `json:"discounts,omitempty"`
+	ShippingCharge  oms.Money         `json:"shipping_charge"`
+	ShippingTax     oms.Money         `json:"shipping_tax"`
+	Note            string            `json:"note,omitempty"`
+	Metadata        map[string]string `json:"metadata,omitempty"`
+	// CapturePolicy overrides the Service's default for this order.
+	CapturePolicy CapturePolicy `json:"capture_policy,omitempty"`
+	// Payment is how the order is paid.
+	Payment PaymentInput `json:"payment"`
+}
+
+// PaymentInput says how an order is paid.
+type PaymentInput struct {
+	// Method is a payment method token for the Service's Gateway, which
+	// authorizes the grand total at placement.
+	Method string `json:"method,omitempty"`
+	// Authorized and Reference record an authorization the host obtained
+	// itself (at checkout). With a Gateway, later captures name
+	// Reference.
+	Authorized oms.Money `json:"authorized"`
+	Reference  string    `json:"reference,omitempty"`
+}
+
+// Place validates in, listing every problem in a *oms.ValidationError
+// (which also matches oms.ErrCurrencyMismatch when an amount is in another
+// currency), and saves a new pending order with its order.placed event.
+// With a Gateway and a payment method it authorizes the grand total (and
+// captures it under CaptureOnPlacement) first; an order whose payment is
+// not authorized carries an awaiting_payment hold. A replay with the same
+// IdempotencyKey returns the first order and creates nothing.
+func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o, err := s.build(in)
+	if err != nil {
+		return nil, err
+	}
+	if in.IdempotencyKey != "" {
+		first, err := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey)
+		if err == nil {
+			return first, nil
+		}
+		if !errors.Is(err, oms.ErrNotFound) {
+			return nil, err
+		}
+	}
+	now := o.CreatedAt
+	if o.Number, err = s.numbers.Next(ctx, o); err != nil {
+		return nil, fmt.Errorf("order: number: %w", err)
+	}
+	events := []pendingEvent{{EventPlaced, placedPayload(o)}}
+	if in.Payment.Method != "" {
+		base := string(o.ID)
+		if in.IdempotencyKey != "" {
+			base = "place/" + in.IdempotencyKey
+		}
+		events = append(events, s.authorizeAtPlacement(ctx, o, in.Payment.Method, base, now)...)
+	}
+	if o.Totals.GrandTotal.IsPositive() && !authorizedEnough(o, o.Totals) {
+		note := "payment not authorized"
+		if n := len(o.Notes); n > 0 && o.Notes[n-1].By == "payment" {
+			note = o.Notes[n-1].Text
+		}
+		h := Hold{ID: oms.DeriveID(o.ID, "hold:awaiting_payment:1"), Reason: HoldAwaitingPayment, Note: note, By: "system", At: now}
+		o.Holds = append(o.Holds, h)
+		events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
+	}
+	evs, err := stamp(o, now, events)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.Create(ctx, o, evs); err != nil {
+		if errors.Is(err, oms.ErrDuplicate) && in.IdempotencyKey != "" {
+			if first, gerr := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey); gerr == nil {
+				return first, nil
+			}
+		}
+		return nil, err
+	}
+	return s.settle(ctx, o)
+}
+
+// build validates in and returns the order it describes (version 1, not
+// saved, without number).
+func (s *Service) build(in PlaceInput) (*Order, error) {
+	c := newChecker(in.Currency)
+	if !in.Currency.Valid() {
+		c.add("currency", "%q is not an active ISO 4217 code", string(in.Currency))
+	}
+	c.key("idempotency_key", in.IdempotencyKey, false)
+	c.text("channel", in.Channel, MaxSKULength, false)
+	if in.Customer.ID != "" {
+		c.key("customer.id", string(in.Customer.ID), false)
+	}
+	c.email("customer.email", in.Customer.Email)
+	c.text("customer.name", in.Customer.Name, oms.MaxNameLength, false)
+	c.text("customer.phone", in.Customer.Phone, oms.MaxPhoneLength, false)
+	c.text("note", in.Note, MaxTextLength, false)
+	c.text("shipping.service_level", in.Shipping.ServiceLevel, MaxSKULength, false)
+	c.text("shipping.name", in.Shipping.Name, MaxTextLength, false)
+	if !in.Shipping.PromisedFrom.IsZero() && !in.Shipping.PromisedBy.IsZero() && in.Shipping.PromisedBy.Before(in.Shipping.PromisedFrom) {
+		c.add("shipping.promised_by", "is before promised_from")
+	}
+	if in.CapturePolicy != "" && !in.CapturePolicy.Valid() {
+		c.add("capture_policy", "%q is not a capture policy", string(in.CapturePolicy))
+	}
+	if len(in.Metadata) > MaxMetadata {
+		c.add("metadata", "has %d keys, at most %d allowed", len(in.Metadata), MaxMetadata)
+	}
+	for k, v := range in.Metadata {
+		c.text("metadata.key", k, MaxMetadataKey, true)
+		c.text("metadata."+clip(k), v, MaxTextLength, false)
+	}
+	now := s.clock.Now().UTC()
+	id := oms.NewIDAt(now)
+	o := &Order{
+		ID: id, Channel: in.Channel, IdempotencyKey: in.IdempotencyKey, Currency: in.Currency,
+		Customer: in.Customer, Shipping: in.Shipping, Status: StatusPending, Version: 1,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	switch {
+	case len(in.Lines) == 0:
+		c.add("lines", "an order needs at least one line")
+	case len(in.Lines) > MaxLines:
+		c.add("lines", "has %d lines, at most %d allowed", len(in.Lines), MaxLines)
+	}
+	ships := false
+	for i, li := range in.Lines {
+		l := c.line(fmt.Sprintf("lines[%d]", i), li)
+		l.ID = oms.DeriveID(id, fmt.Sprintf("line:1:%d", i))
+		ships = ships || l.RequiresShipping
+		o.Lines = append(o.Lines, l)
+	}
+	o.ShippingAddress = c.address("shipping_address", in.ShippingAddress, ships)
+	o.BillingAddress = c.address("billing_address", in.BillingAddress, false)
+	for j, d := range in.Discounts {
+		df := fmt.Sprintf("discounts[%d]", j)
+		c.text(df+".code", d.Code, MaxSKULength, false)
+		c.text(df+".description", d.Description, MaxTextLength, false)
+		d.Amount = c.money(df+".amount", d.Amount, false, true)
+		o.Discounts = append(o.Discounts, d)
+	}
+	o.ShippingCharge = c.money("shipping_charge", in.ShippingCharge, true, false)
+	o.ShippingTax = c.money("shipping_tax", in.ShippingTax, true, false)
+	policy := in.CapturePolicy
+	if policy == "" {
+		policy = s.policy
+	}
+	o.Payment = newPayment(in.Currency, policy)
+	if in.Payment.Method != "" {
+		c.text("payment.method", in.Payment.Method, MaxTextLength, false)
+		if s.gw == nil {
+			c.add("payment.method", "no payment gateway is configured")
+		}
+	}
+	auth := c.money("payment.authorized", in.Payment.Authorized, true, false)
+	c.text("payment.reference", in.Payment.Reference, MaxTextLength, false)
+	if auth.IsPositive() && in.Payment.Reference == "" {
+		c.add("payment.reference", "is required with an authorized amount")
+	}
+	if in.Payment.Method != "" && auth.IsPositive() {
+		c.add("payment", "give a method or an authorization, not both")
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if len(in.Metadata) > 0 {
+		o.Metadata = make(map[string]string, len(in.Metadata))
+		for k, v := range in.Metadata {
+			o.Metadata[k] = v
+		}
+	}
+	if in.Note != "" {
+		o.Notes = []Note{{By: "customer", At: now, Text: in.Note}}
+	}
+	t, err := ComputeTotals(o)
+	if err != nil {
+		return nil, err
+	}
+	orderDisc := oms.Zero(o.Currency)
+	for _, d := range o.Discounts {
+		orderDisc = add(orderDisc, d.Amount)
+	}
+	if net := sub(t.Subtotal, t.LineDiscounts); gt(orderDisc, net) {
+		return nil, oms.Validationf(entity, "discounts", "total %s exceeds the lines' worth %s after line discounts", orderDisc, net)
+	}
+	o.Totals = t
+	if auth.IsPositive() {
+		o.Payment.Authorized = auth
+		o.Payment.Authorization = in.Payment.Reference
+		o.Payment.Transactions = []Transaction{{Kind: TxAuthorize, Amount: auth, Reference: in.Payment.Reference, Key: "host", At: now}}
+	}
+	return o, nil
+}
+
+// authorizeAtPlacement authorizes (and under CaptureOnPlacement captures)
+// the grand total before the order is first saved; nobody else can see the
+// order yet, so no pending step is needed. The keys derive from the
+// placement's idempotency key, so a Place repeated after a crash reuses
+// them. A failure leaves a note for the awaiting_payment hold.
+func (s *Service) authorizeAtPlacement(ctx context.Context, o *Order, method, base string, now time.Time) []pendingEvent {
+	total := o.Totals.GrandTotal
+	if !total.IsPositive() {
+		return nil
+	}
+	op := PaymentOp{Kind: TxAuthorize, Amount: total, Key: base + "/authorize", Method: method}
+	res, err := call(ctx, s.gw, o, op)
+	if err != nil {
+		s.warn("authorize at placement failed", o.ID, err)
+		o.Notes = append(o.Notes, Note{By: "payment", At: now, Text: "authorization failed: " + clip(err.Error())})
+		return nil
+	}
+	events := []pendingEvent{applyPayment(o, op, res.Reference, now)}
+	if o.Payment.Policy == CaptureOnPlacement {
+		op = PaymentOp{Kind: TxCapture, Amount: total, Key: base + "/capture"}
+		if res, err = call(ctx, s.gw, o, op); err != nil {
+			s.warn("capture at placement failed", o.ID, err)
+			return events
+		}
+		events = append(events, applyPayment(o, op, res.Reference, now))
+	}
+	return events
+}
+
+func (s *Service) warn(msg string, id oms.ID, err error) {
+	if s.log != nil {
+		s.log.Warn("order: "+msg, "order_id", string(id), "error", err)
+	}
+}
+
+func placedPayload(o *Order) PlacedPayload {
+	p := PlacedPayload{Number: o.Number, CustomerID: o.Customer.ID, Email: o.Customer.Email, Channel: o.Channel, GrandTotal: o.Totals.GrandTotal}
+	for _, l := range o.Lines {
+		p.Lines = append(p.Lines, LineQuantity{LineID: l.ID, Quantity: l.Quantity})
+	}
+	return p
+}
+
+// mutation changes o (a private copy) and returns the events of the change.
+// It returns no events and no error when the command is a replay that
+// changes nothing; an error discards the copy.
+type mutation func(o *Order, now time.Time) ([]pendingEvent, error)
+
+// update loads the order, applies fn and saves, retrying on
+// oms.ErrConflict; then it settles payment.
+func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Order, error) {
+	var lastErr error
+	for attempt := 0; attempt <= s.retries; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		cur, err := s.store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		next := cur.Clone()
+		now := s.clock.Now().UTC()
+		events, err := fn(next, now)
+		if err != nil {
+			return nil, err
+		}
+		if len(events) == 0 {
+			return cur, nil
+		}
+		events = append(events, settleStatus(next, now)...)
+		if err := s.commit(ctx, cur, next, now, events); err != nil {
+			if errors.Is(err, oms.ErrConflict) {
+				lastErr = err
+				continue
+			}
+			return nil, err
+		}
+		return s.settle(ctx, next)
+	}
+	return nil, fmt.Errorf("order: %s: gave up after %d conflicts: %w", id, s.retries+1, lastErr)
+}
+
+// commit saves next as the version after cur with its events.
+func (s *Service) commit(ctx context.Context, cur, next *Order, now time.Time, events []pendingEvent) error {
+	t, err := ComputeTotals(next)
+	if err != nil {
+		return err
+	}
+	next.Totals = t
+	next.Version = cur.Version + 1
+	next.UpdatedAt = now
+	evs, err := stamp(next, now, events)
+	if err != nil {
+		return err
+	}
+	return s.store.Update(ctx, next, cur.Version, evs)
+}
+
+// settleStatus makes the automatic lifecycle moves after a change: an order
+// whose every unit is cancelled is cancelled; a processing order whose
+// every line is delivered or cancelled is completed.
+func settleStatus(o *Order, now time.Time) []pendingEvent {
+	c := CountsOf(o)
+	switch {
+	case !o.Status.Final() && c.Active == 0:
+		if transition(o, StatusCancelled) == nil {
+			o.CancelledAt = now
+			if o.CancelReason == "" {
+				o.CancelReason = "every line cancelled"
+			}
+			return []pendingEvent{{EventCancelled, CancelPayload{Reason: o.CancelReason, Lines: []LineQuantity{}}}}
+		}
+	case o.Status == StatusProcessing:
+		if transition(o, StatusCompleted) == nil {
+			o.CompletedAt = now
+			return []pendingEvent{{EventCompleted, StatusPayload{From: StatusProcessing, To: StatusCompleted}}}
+		}
+	}
+	return nil
+}
+
+// Confirm moves a pending order to confirmed. Its guard refuses an order
+// whose payment is not authorized (open awaiting_payment hold). Confirming
+// a confirmed order changes nothing.
+func (s *Service) Confirm(ctx context.Context, id oms.ID) (*Order, error) {
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		if o.Status == StatusConfirmed {
+			return nil, nil
+		}
+		from := o.Status
+		if err := transition(o, StatusConfirmed); err != nil {
+			return nil, err
+		}
+		o.ConfirmedAt = now
+		return []pendingEvent{{EventConfirmed, StatusPayload{From: from, To: StatusConfirmed}}}, nil
+	})
+}
+
+// HoldInput describes a hold to add.
+type HoldInput struct {
+	// Key makes AddHold safe to repeat: the hold's ID derives from it and a
+	// replay adds nothing. Optional.
+	Key    string     `json:"key,omitempty"`
+	Reason HoldReason `json:"reason"`
+	Note   string     `json:"note,omitempty"`
+	By     string     `json:"by,omitempty"`
+}
+
+// AddHold puts a hold on the order: until every hold is released, the
+// order refuses allocation and fulfillment. Cancelled and completed orders
+// cannot be held (oms.ErrInvalidTransition).
+func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Order, error) {
+	c := newChecker("")
+	if !in.Reason.Valid() {
+		c.add("reason", "%q is not a hold reason", string(in.Reason))
+	}
+	c.key("key", in.Key, false)
+	c.text("note", in.Note, MaxTextLength, false)
+	c.text("by", in.By, MaxTextLength, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		hid := oms.NewIDAt(now)
+		if in.Key != "" {
+			hid = oms.DeriveID(o.ID, "hold:"+in.Key)
+			for _, h := range o.Holds {
+				if h.ID != hid {
+					continue
+				}
+				if h.Reason != in.Reason {
+					return nil, fmt.Errorf("%w: order %s: hold key %q was used for reason %s", oms.ErrDuplicate, o.ID, in.Key, h.Reason)
+				}
+				return nil, nil
+			}
+		}
+		if o.Status.Final() {
+			return nil, transitionError(o.ID, o.Status, "on_hold", "a "+string(o.Status)+" order cannot be held")
+		}
+		h := Hold{ID: hid, Reason: in.Reason, Note: in.Note, By: in.By, At: now}
+		o.Holds = append(o.Holds, h)
+		return []pendingEvent{{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}}}, nil
+	})
+}
+
+// ReleaseInput describes a hold release.
+type ReleaseInput struct {
+	By   string `json:"by,omitempty"`
+	Note string `json:"note,omitempty"`
+}
+
+// ReleaseHold releases the hold with holdID. An unknown hold matches
+// oms.ErrNotFound; releasing a released hold changes nothing. Releasing the
+// last open hold lets the order continue.
+func (s *Service) ReleaseHold(ctx context.Context, id, holdID oms.ID, in ReleaseInput) (*Order, error) {
+	c := newChecker("")
+	c.text("by", in.By, MaxTextLength, false)
+	c.text("note", in.Note, MaxTextLength, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		for i := range o.Holds {
+			h := &o.Holds[i]
+			if h.ID != holdID {
+				continue
+			}
+			if !h.Open() {
+				return nil, nil
+			}
+			h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, in.By, in.Note
+			return []pendingEvent{{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: in.By, Note: in.Note}}}, nil
+		}
+		return nil, oms.NotFoundError("hold", fmt.Sprintf("%s of order %s", holdID, o.ID))
+	})
+}
+
+// CancelInput describes a whole-order cancellation.
+type CancelInput struct {
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"by,omitempty"`
+}
+
+// Cancel cancels the whole order while nothing has shipped: every line's
+// active units are cancelled, allocations are released (the event lists
+// them), and the payment's authorization is voided or its capture refunded.
+// An order with shipped units, or a completed one, is refused with a
+// *oms.TransitionError; cancelling a cancelled order changes nothing.
+func (s *Service) Cancel(ctx context.Context, id oms.ID, in CancelInput) (*Order, error) {
+	c := newChecker("")
+	c.text("reason", in.Reason, MaxTextLength, false)
+	c.text("by", in.By, MaxTextLength, false)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		if o.Status == StatusCancelled {
+			return nil, nil
+		}
+		if err := transition(o, StatusCancelled); err != nil {
+			return nil, err
+		}
+		p := CancelPayload{Reason: in.Reason, By: in.By}
+		for i := range o.Lines {
+			l := &o.Lines[i]
+			if n := l.Active(); n > 0 {
+				p.Lines = append(p.Lines, LineQuantity{LineID: l.ID, Quantity: n})
+			}
+			if l.Allocated > 0 {
+				p.Released = append(p.Released, LineQuantity{LineID: l.ID, Quantity: l.Allocated})
+			}
+			l.Cancelled, l.Allocated, l.Fulfilled = l.Quantity, 0, 0
+		}
+		o.CancelReason, o.CancelledAt = in.Reason, now
+		if o.CancelReason == "" {
+			o.CancelReason = "cancelled"
+		}
+		return []pendingEvent{{EventCancelled, p}}, nil
+	})
+}
+
+// CancelLinesInput describes a partial cancellation.
+type CancelLinesInput struct {
+	// Key makes the call safe to repeat. Optional.
+	Key    string         `json:"key,omitempty"`
+	Lines  []LineQuantity `json:"lines"`
+	Reason string         `json:"reason,omitempty"`
+	By     string         `json:"by,omitempty"`
+}
+
+// CancelLines cancels units of the given lines, at most each line's
+// unshipped part (Line.Unshipped), at any time before they ship. Allocated
+// and packed units beyond what remains active are released (the event
+// lists them). Cancelling every remaining unit of an order with nothing
+// shipped cancels the order; cancelling the rest of a delivered order
+// completes it. Totals shrink and payment is adjusted by the capture
+// policy.
+func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInput) (*Order, error) {
+	c := newChecker("")
+	c.key("key", in.Key, false)
+	c.text("reason", in.Reason, MaxTextLength, false)
+	c.text("by", in.By, MaxTextLength, false)
+	checkQuantities(c, in.Lines)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	digest := digestOf("cancel_lines", in.Lines, in.Reason)
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		if replay, err := checkKey(o, "cancel_lines:", in.Key, digest); replay || err != nil {
+			return nil, err
+		}
+		if o.Status.Final() {
+			return nil, transitionError(o.ID, o.Status, StatusCancelled, "the order is "+string(o.Status))
+		}
+		v := validation()
+		idx := resolveLines(o, v, in.Lines)
+		for i, lq := range in.Lines {
+			if idx[i] < 0 {
+				continue
+			}
+			if l := o.Lines[idx[i]]; lq.Quantity > l.Unshipped() {
+				v.Add(fmt.Sprintf("lines[%d].quantity", i), "cannot cancel %d of line %s: only %d unshipped (%d shipped, %d cancelled of %d)", lq.Quantity, l.ID, l.Unshipped(), l.Shipped, l.Cancelled, l.Quantity)
+			}
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		p := CancelPayload{Lines: append([]LineQuantity(nil), in.Lines...), Reason: in.Reason, By: in.By}
+		for i, lq := range in.Lines {
+			l := &o.Lines[idx[i]]
+			l.Cancelled += lq.Quantity
+			if over := l.Allocated - l.Active(); over > 0 {
+				l.Allocated -= over
+				p.Released = append(p.Released, LineQuantity{LineID: l.ID, Quantity: over})
+			}
+			l.Fulfilled = min(l.Fulfilled, l.Allocated)
+		}
+		if in.Reason != "" && CountsOf(o).Active == 0 {
+			o.CancelReason = in.Reason
+		}
+		recordKey(o, "cancel_lines:", in.Key, digest)
+		return []pendingEvent{{EventLinesCancelled, p}}, nil
+	})
+}
+
+// LineRef names a line of an order by its ID or, when the order has one
+// line with that SKU, by SKU.
+type LineRef struct {
+	LineID oms.ID `json:"line_id,omitempty"`
+	SKU    string `json:"sku,omitempty"`
+}
+
+// QuantityChange sets a line's ordered quantity.
+type QuantityChange struct {
+	LineRef
+	Quantity int64 `json:"quantity"`
+	// Tax is the line's new tax for the new quantity; nil scales the old
+	// tax in proportion (rounded by oms.Money.Round). Line discounts
+	// always scale in proportion.
+	Tax *oms.Money `json:"tax,omitempty"`
+}
+
+// EditInput describes an order edit.
+type EditInput struct {
+	// Key makes the edit safe to repeat. Optional.
+	Key    string           `json:"key,omitempty"`
+	Add    []LineInput      `json:"add,omitempty"`
+	Remove []LineRef        `json:"remove,omitempty"`
+	Change []QuantityChange `json:"change,omitempty"`
+	By     string           `json:"by,omitempty"`
+}
+
+// Edit adds lines, removes lines and changes line quantities of an order
+// that is not cancelled or completed. Only lines with nothing allocated
+// may be removed or changed (otherwise *oms.TransitionError); references
+// to lines or SKUs the order does not have, and bad new lines, are listed
+// in a *oms.ValidationError. Totals are recomputed; when the authorization
+// no longer covers the grand total the order gets an awaiting_payment
+// hold, and money collected beyond it is refunded.
+func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, error) {
+	pre := newChecker("")
+	pre.key("key", in.Key, false)
+	pre.text("by", in.By, MaxTextLength, false)
+	if len(in.Add)+len(in.Remove)+len(in.Change) == 0 {
+		pre.add("", "an edit needs at least one addition, removal or change")
+	}
+	if err := pre.err(); err != nil {
+		return nil, err
+	}
+	digest := digestOf("edit", in.Add, in.Remove, in.Change)
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		if replay, err := checkKey(o, "edit:", in.Key, digest); replay || err != nil {
+			return nil, err
+		}
+		if o.Status.Final() {
+			return nil, transitionError(o.ID, o.Status, "edited", "a "+string(o.Status)+" order cannot be edited")
+		}
+		before := o.Totals.GrandTotal
+		c := newChecker(o.Currency)
+		p := EditPayload{By: in.By, Before: before}
+		touched := map[int]string{}
+		resolve := func(field string, r LineRef) int {
+			i := findLine(o, c, field, r)
+			if i >= 0 {
+				if prev, dup := touched[i]; dup {
+					c.add(field, "line %s is already named by %s", o.Lines[i].ID, prev)
+					return -1
+				}
+				touched[i] = field
+			}
+			return i
+		}
+		removes := make([]int, len(in.Remove))
+		for k, r := range in.Remove {
+			removes[k] = resolve(fmt.Sprintf("remove[%d]", k), r)
+		}
+		changes := make([]int, len(in.Change))
+		for k, ch := range in.Change {
+			f := fmt.Sprintf("change[%d]", k)
+			changes[k] = resolve(f, ch.LineRef)
+			switch {
+			case ch.Quantity <= 0:
+				c.add(f+".quantity", "must be positive, got %d (remove the line instead)", ch.Quantity)
+			case ch.Quantity > MaxLineQty:
+				c.add(f+".quantity", "must be at most %d, got %d", MaxLineQty, ch.Quantity)
+			case changes[k] >= 0 && ch.Quantity <= o.Lines[changes[k]].Cancelled:
+				c.add(f+".quantity", "must exceed the %d cancelled units", o.Lines[changes[k]].Cancelled)
+			}
+			if ch.Tax != nil {
+				c.money(f+".tax", *ch.Tax, true, false)
+			}
+		}
+		var added []Line
+		for k, li := range in.Add {
+			l := c.line(fmt.Sprintf("add[%d]", k), li)
+			l.ID = oms.DeriveID(o.ID, fmt.Sprintf("line:%d:%d", o.Version+1, k))
+			added = append(added, l)
+		}
+		if len(o.Lines)-len(in.Remove)+len(added) > MaxLines {
+			c.add("add", "the order would have more than %d lines", MaxLines)
+		}
+		if err := c.err(); err != nil {
+			return nil, err
+		}
+		for _, i := range append(append([]int(nil), removes...), changes...) {
+			if l := o.Lines[i]; l.Allocated > 0 {
+				return nil, &oms.TransitionError{Entity: "order line", ID: l.ID, From: "allocated", To: "edited",
+					Reason: fmt.Sprintf("%d units of %s are allocated; cancel them instead", l.Allocated, l.SKU)}
+			}
+		}
+		for k, ch := range in.Change {
+			l := &o.Lines[changes[k]]
+			old := l.Quantity
+			if old == ch.Quantity && ch.Tax == nil {
+				continue
+			}
+			if ch.Tax != nil {
+				l.Tax = moneyOr(*ch.Tax, o.Currency)
+			} else {
+				l.Tax = scale(l.Tax, ch.Quantity, old)
+			}
+			for j := range l.Discounts {
+				l.Discounts[j].Amount = scale(l.Discounts[j].Amount, ch.Quantity, old)
+			}
+			l.Quantity = ch.Quantity
+			p.Changed = append(p.Changed, LineQuantity{LineID: l.ID, Quantity: ch.Quantity})
+		}
+		drop := map[int]bool{}
+		for _, i := range removes {
+			drop[i] = true
+			p.Removed = append(p.Removed, LineQuantity{LineID: o.Lines[i].ID, Quantity: o.Lines[i].Quantity})
+		}
+		kept := o.Lines[:0]
+		for i, l := range o.Lines {
+			if !drop[i] {
+				kept = append(kept, l)
+			}
+		}
+		o.Lines = append(kept, added...)
+		for _, l := range added {
+			p.Added = append(p.Added, LineQuantity{LineID: l.ID, Quantity: l.Quantity})
+		}
+		if len(o.Lines) == 0 {
+			return nil, oms.Validationf(entity, "remove", "an order needs at least one line")
+		}
+		t, err := ComputeTotals(o)
+		if err != nil {
+			return nil, err
+		}
+		p.GrandTotal = t.GrandTotal
+		events := []pendingEvent{{EventEdited, p}}
+		if t.GrandTotal.IsPositive() && !authorizedEnough(o, t) && !o.HasOpenHold(HoldAwaitingPayment) {
+			h := Hold{ID: oms.DeriveID(o.ID, fmt.Sprintf("hold:awaiting_payment:%d", o.Version+1)), Reason: HoldAwaitingPayment,
+				Note: fmt.Sprintf("grand total %s exceeds the authorized amount", t.GrandTotal), By: "system", At: now}
+			o.Holds = append(o.Holds, h)
+			events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
+		}
+		recordKey(o, "edit:", in.Key, digest)
+		return events, nil
+	})
+}
+
+// scale returns m * n / d rounded by the one rounding rule (oms.Money.Round).
+func scale(m oms.Money, n, d int64) oms.Money {
+	if n == d || d <= 0 || !m.Valid() {
+		return m
+	}
+	amt := m.Amount().Mul(decimal.NewFromInt(n)).DivRound(decimal.NewFromInt(d), 12)
+	r, err := oms.NewMoney(amt, m.Currency())
+	if err != nil {
+		return m
+	}
+	return r.Round()
+}
+
+func moneyOr(m oms.Money, cur oms.Currency) oms.Money {
+	if m.Currency() == "" && m.IsZero() {
+		return oms.Zero(cur)
+	}
+	return m
+}
+
+// findLine resolves a LineRef, recording problems under field.
+func findLine(o *Order, c *checker, field string, r LineRef) int {
+	switch {
+	case r.LineID != "" && r.SKU != "":
+		i := o.lineIndex(r.LineID)
+		if i < 0 {
+			c.add(field+".line_id", "no line %s in order %s", r.LineID, o.ID)
+		} else if o.Lines[i].SKU != r.SKU {
+			c.add(field+".sku", "line %s has SKU %q, not %q", r.LineID, o.Lines[i].SKU, clip(r.SKU))
+			return -1
+		}
+		return i
+	case r.LineID != "":
+		i := o.lineIndex(r.LineID)
+		if i < 0 {
+			c.add(field+".line_id", "no line %s in order %s", r.LineID, o.ID)
+		}
+		return i
+	case r.SKU != "":
+		found := -1
+		for i, l := range o.Lines {
+			if l.SKU == r.SKU {
+				if found >= 0 {
+					c.add(field+".sku", "several lines have SKU %q; name the line_id", clip(r.SKU))
+					return -1
+				}
+				found = i
+			}
+		}
+		if found < 0 {
+			c.add(field+".sku", "unknown SKU %q: no line of order %s has it", clip(r.SKU), o.ID)
+		}
+		return found
+	}
+	c.add(field, "name a line_id or a sku")
+	return -1
+}
+
+// checkQuantities checks the shape of a LineQuantity list.
+func checkQuantities(c *checker, lines []LineQuantity) {
+	if len(lines) == 0 {
+		c.add("lines", "at least one line is required")
+	}
+	seen := map[oms.ID]int{}
+	for i, lq := range lines {
+		f := fmt.Sprintf("lines[%d]", i)
+		if lq.LineID == "" {
+			c.add(f+".line_id", "is required")
+		} else if j, dup := seen[lq.LineID]; dup {
+			c.add(f+".line_id", "line %s is already given in lines[%d]", lq.LineID, j)
+		} else {
+			seen[lq.LineID] = i
+		}
+		if lq.Quantity <= 0 {
+			c.add(f+".quantity", "must be positive, got %d", lq.Quantity)
+		}
+	}
+}
+
+// resolveLines maps each LineQuantity to its line index (-1 and a problem
+// for unknown lines).
+func resolveLines(o *Order, v *oms.ValidationError, lines []LineQuantity) []int {
+	idx := make([]int, len(lines))
+	for i, lq := range lines {
+		idx[i] = o.lineIndex(lq.LineID)
+		if idx[i] < 0 {
+			v.Add(fmt.Sprintf("lines[%d].line_id", i), "no line %s in order %s", lq.LineID, o.ID)
+		}
+	}
+	return idx
+}
+
+// digestOf fingerprints a keyed command's content.
+func digestOf(parts ...any) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "%v", parts))
+	return hex.EncodeToString(h[:12])
+}
+
+// checkKey reports whether the keyed command already ran (a replay), or
+// an oms.ErrDuplicate error when the key ran with other content.
+func checkKey(o *Order, prefix, key, digest string) (bool, error) {
+	if key == "" {
+		return false, nil
+	}
+	k, ok := o.appliedKey(prefix + key)
+	switch {
+	case !ok:
+		return false, nil
+	case k.Digest != digest:
+		return false, fmt.Errorf("%w: order %s: key %q was used for a different %s", oms.ErrDuplicate, o.ID, key, prefix[:len(prefix)-1])
+	}
+	return true, nil
+}
+
+func recordKey(o *Order, prefix, key, digest string) {
+	if key != "" {
+		o.AppliedKeys = append(o.AppliedKeys, AppliedKey{Key: prefix + key, Digest: digest, Version: o.Version + 1})
+	}
+}
+
+// Counter names a line counter that the Record commands move.
+type Counter string
+
+// The counters moved by RecordAllocation, RecordFulfillment,
+// RecordShipment, RecordDelivery and RecordReturn.
+const (
+	CounterAllocated Counter = "allocated"
+	CounterFulfilled Counter = "fulfilled"
+	CounterShipped   Counter = "shipped"
+	CounterDelivered Counter = "delivered"
+	CounterReturned  Counter = "returned"
+)
+
+// Valid reports whether c is one of the counters.
+func (c Counter) Valid() bool {
+	switch c {
+	case CounterAllocated, CounterFulfilled, CounterShipped, CounterDelivered, CounterReturned:
+		return true
+	}
+	return false
+}
+
+// CounterInput is a counter move: quantities of lines that were
+// allocated, packed, shipped, delivered or returned.
+type CounterInput struct {
+	// Key is the caller's key (a fulfillment order ID, a shipment ID, a
+	// tracking event ID); required. A replay with the same key and content
+	// changes nothing; the same key with other content matches
+	// oms.ErrDuplicate.
+	Key string `json:"key"`
+	// Reference is free text carried in the event (a tracking number).
+	Reference string         `json:"reference,omitempty"`
+	Lines     []LineQuantity `json:"lines"`
+}
+
+// RecordAllocation adds allocated units (stock reserved at a location).
+// The order must be confirmed or processing and not on hold; the first
+// allocation moves a confirmed order to processing.
+func (s *Service) RecordAllocation(ctx context.Context, id oms.ID, in CounterInput) (*Order, error) {
+	return s.record(ctx, id, CounterAllocated, in)
+}
+
+// RecordFulfillment adds packed units, at most the allocated ones. The
+// order must be processing and not on hold.
+func (s *Service) RecordFulfillment(ctx context.Context, id oms.ID, in CounterInput) (*Order, error) {
+	return s.record(ctx, id, CounterFulfilled, in)
+}
+
+// RecordShipment adds shipped units, at most the packed ones. Under
+// CaptureOnShipment the value shipped is captured afterwards.
+func (s *Service) RecordShipment(ctx context.Context, id oms.ID, in CounterInput) (*Order, error) {
+	return s.record(ctx, id, CounterShipped, in)
+}
+
+// RecordDelivery adds delivered units, at most the shipped ones. When
+// every line is delivered or cancelled the order completes.
+func (s *Service) RecordDelivery(ctx context.Context, id oms.ID, in CounterInput) (*Order, error) {
+	return s.record(ctx, id, CounterDelivered, in)
+}
+
+// RecordReturn adds returned units (received back by the shop), at most
+// the delivered ones. It is accepted while processing and after
+// completion. Refunds are the returns package's decision.
+func (s *Service) RecordReturn(ctx context.Context, id oms.ID, in CounterInput) (*Order, error) {
+	return s.record(ctx, id, CounterReturned, in)
+}
+
+var counterEvents = map[Counter]string{
+	CounterAllocated: EventAllocated, CounterFulfilled: EventFulfilled, CounterShipped: EventShipped,
+	CounterDelivered: EventDelivered, CounterReturned: EventReturned,
+}
+
+func (s *Service) record(ctx context.Context, id oms.ID, counter Counter, in CounterInput) (*Order, error) {
+	c := newChecker("")
+	c.key("key", in.Key, true)
+	c.text("reference", in.Reference, MaxTextLength, false)
+	checkQuantities(c, in.Lines)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	prefix := string(counter) + ":"
+	digest := digestOf(counter, in.Lines, in.Reference)
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		if replay, err := checkKey(o, prefix, in.Key, digest); replay || err != nil {
+			return nil, err
+		}
+		if err := counterAllowed(o, counter); err != nil {
+			return nil, err
+		}
+		v := validation()
+		idx := resolveLines(o, v, in.Lines)
+		for i, lq := range in.Lines {
+			if idx[i] < 0 {
+				continue
+			}
+			l := &o.Lines[idx[i]]
+			cur, limit, above := counterOf(l, counter)
+			if *cur+lq.Quantity > limit {
+				v.Add(fmt.Sprintf("lines[%d].quantity", i), "%s %d more of line %s would make %d, above %s %d", counter, lq.Quantity, l.ID, *cur+lq.Quantity, above, limit)
+				continue
+			}
+			*cur += lq.Quantity
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		events := []pendingEvent{{counterEvents[counter], CounterPayload{Key: in.Key, Reference: in.Reference, Lines: append([]LineQuantity(nil), in.Lines...)}}}
+		if counter == CounterAllocated && o.Status == StatusConfirmed {
+			if err := transition(o, StatusProcessing); err != nil {
+				return nil, err
+			}
+		}
+		recordKey(o, prefix, in.Key, digest)
+		return events, nil
+	})
+}
+
+// counterOf returns a pointer to the counter, its upper bound and the
+// bound's name.
+func counterOf(l *Line, c Counter) (*int64, int64, string) {
+	switch c {
+	case CounterAllocated:
+		return &l.Allocated, l.Active(), "quantity - cancelled"
+	case CounterFulfilled:
+		return &l.Fulfilled, l.Allocated, "allocated"
+	case CounterShipped:
+		return &l.Shipped, l.Fulfilled, "fulfilled"
+	case CounterDelivered:
+		return &l.Delivered, l.Shipped, "shipped"
+	default:
+		return &l.Returned, l.Delivered, "delivered"
+	}
+}
+
+// counterAllowed checks the lifecycle status and holds for a counter move.
+func counterAllowed(o *Order, c Counter) error {
+	switch c {
+	case CounterAllocated, CounterFulfilled:
+		if o.Status == StatusConfirmed && c == CounterAllocated || o.Status == StatusProcessing {
+			if o.OnHold() {
+				return &HoldError{OrderID: o.ID, Command: string(c), Holds: o.OpenHolds()}
+			}
+			return nil
+		}
+	case CounterReturned:
+		if o.Status == StatusProcessing || o.Status == StatusCompleted {
+			return nil
+		}
+	default:
+		if o.Status == StatusProcessing {
+			return nil
+		}
+	}
+	return transitionError(o.ID, o.Status, StatusProcessing, fmt.Sprintf("units cannot be %s while the order is %s", c, o.Status))
+}
+
+// AddNote adds a remark to the order.
+func (s *Service) AddNote(ctx context.Context, id oms.ID, by, text string) (*Order, error) {
+	c := newChecker("")
+	c.text("by", by, MaxTextLength, false)
+	c.text("text", text, MaxTextLength, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
+		o.Notes = append(o.Notes, Note{By: by, At: now, Text: text})
+		return []pendingEvent{{EventNoteAdded, NotePayload{By: by, Text: text}}}, nil
+	})
+}

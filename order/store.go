@@ -1,0 +1,82 @@
+package order
+
+import (
+	"context"
+
+	"github.com/omskit/oms"
+)
+
+// Store persists orders and their events. The host implements it over its
+// database (the PostgreSQL adapter under examples/ is the reference);
+// NewMemoryStore is the in-memory implementation. Every implementation
+// must pass ordertest.TestStore. Implementations must be safe for
+// concurrent use, and must copy: an *Order passed in or handed out is
+// never retained or shared, so callers may change it freely.
+type Store interface {
+	// Get returns the order with id. Unknown IDs return an error matching
+	// oms.ErrNotFound.
+	Get(ctx context.Context, id oms.ID) (*Order, error)
+
+	// Create saves a new order and its events in one atomic write. The
+	// order's Version must be 1. An existing ID, or an IdempotencyKey
+	// already used by another order, returns an error matching
+	// oms.ErrDuplicate and saves nothing. Bad input (empty ID, version
+	// other than 1, an invalid status) returns an error matching
+	// oms.ErrValidation.
+	Create(ctx context.Context, o *Order, events []oms.Event) error
+
+	// Update replaces the stored order with o and saves events, in one
+	// atomic write, if and only if the stored version is expected and
+	// o.Version is expected+1. A stored version other than expected
+	// returns an error matching oms.ErrConflict and changes nothing; an
+	// unknown ID returns oms.ErrNotFound; o.Version other than expected+1
+	// or a changed IdempotencyKey returns oms.ErrValidation.
+	Update(ctx context.Context, o *Order, expected int64, events []oms.Event) error
+
+	// GetByIdempotencyKey returns the order created with key. Unknown keys
+	// return an error matching oms.ErrNotFound.
+	GetByIdempotencyKey(ctx context.Context, key string) (*Order, error)
+
+	// ListByCustomer returns the orders of a customer ID, oldest first
+	// (by order ID, which sorts by creation time), one page at a time.
+	ListByCustomer(ctx context.Context, customer oms.ID, page PageRequest) (Page, error)
+
+	// ListByStatus returns the orders in a lifecycle status, oldest first,
+	// one page at a time. An invalid status returns oms.ErrValidation.
+	ListByStatus(ctx context.Context, status Status, page PageRequest) (Page, error)
+}
+
+// PageRequest asks for one page of a list.
+type PageRequest struct {
+	// Cursor is the NextCursor of the previous page; empty for the first
+	// page. Cursors are opaque and stay valid while orders are added.
+	Cursor string `json:"cursor,omitempty"`
+	// Limit is the most orders to return: 0 means DefaultPageLimit, above
+	// MaxPageLimit or negative is an error matching oms.ErrValidation.
+	Limit int `json:"limit,omitempty"`
+}
+
+// Page limits.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 500
+)
+
+// Page is one page of a list.
+type Page struct {
+	Orders []*Order `json:"orders"`
+	// NextCursor fetches the next page; empty when this page is the last.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// EffectiveLimit returns the effective limit of r, or an error matching
+// oms.ErrValidation. Store implementations use it to agree on limits.
+func (r PageRequest) EffectiveLimit() (int, error) {
+	switch {
+	case r.Limit < 0 || r.Limit > MaxPageLimit:
+		return 0, oms.Validationf("page", "limit", "must be between 0 and %d, got %d", MaxPageLimit, r.Limit)
+	case r.Limit == 0:
+		return DefaultPageLimit, nil
+	}
+	return r.Limit, nil
+}

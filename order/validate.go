@@ -1,0 +1,206 @@
+package order
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/omskit/oms"
+)
+
+// Input limits applied by Place and Edit.
+const (
+	MaxLines       = 500
+	MaxLineQty     = 1_000_000
+	MaxTextLength  = 500
+	MaxSKULength   = 64
+	MaxMetadata    = 50
+	MaxMetadataKey = 40
+)
+
+// checker collects every problem of an input. Amounts in the wrong
+// currency are recorded as problems too and make the final error match
+// oms.ErrCurrencyMismatch as well as oms.ErrValidation.
+type checker struct {
+	v        *oms.ValidationError
+	currency oms.Currency
+	mismatch bool
+}
+
+func newChecker(cur oms.Currency) *checker {
+	return &checker{v: validation(), currency: cur}
+}
+
+func (c *checker) add(field, format string, args ...any) { c.v.Add(field, format, args...) }
+
+func (c *checker) err() error {
+	err := c.v.Err()
+	if err != nil && c.mismatch {
+		return &mismatchError{c.v}
+	}
+	return err
+}
+
+// mismatchError is a *oms.ValidationError that also matches
+// oms.ErrCurrencyMismatch.
+type mismatchError struct{ *oms.ValidationError }
+
+func (e *mismatchError) Is(target error) bool {
+	return target == oms.ErrCurrencyMismatch || target == oms.ErrValidation
+}
+
+func (e *mismatchError) Unwrap() error { return e.ValidationError }
+
+// money checks an amount: in the order's currency, rounded to its minor
+// unit, not negative (positive when strict). A zero oms.Money counts as
+// zero when optional and is reported missing otherwise. It returns the
+// amount to store (zero in the order's currency for a missing optional).
+func (c *checker) money(field string, m oms.Money, optional, strict bool) oms.Money {
+	if m.Currency() == "" && m.IsZero() {
+		if !optional {
+			c.add(field, "is required")
+		} else if strict {
+			c.add(field, "must be positive")
+		}
+		return oms.Zero(c.currency)
+	}
+	if m.Currency() != c.currency {
+		if c.currency.Valid() {
+			c.mismatch = true
+			c.add(field, "is in %q, the order is in %s", string(m.Currency()), c.currency)
+		}
+		return m
+	}
+	switch {
+	case m.IsNegative():
+		c.add(field, "must not be negative, got %s", m)
+	case strict && m.IsZero():
+		c.add(field, "must be positive")
+	case !m.IsRounded():
+		c.add(field, "%s has more decimals than %s allows", m.Amount(), c.currency)
+	}
+	return m
+}
+
+func (c *checker) text(field, s string, max int, required bool) {
+	switch {
+	case !utf8.ValidString(s):
+		c.add(field, "is not valid UTF-8")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		c.add(field, "contains control characters")
+	case utf8.RuneCountInString(s) > max:
+		c.add(field, "is longer than %d characters", max)
+	case required && strings.TrimSpace(s) == "":
+		c.add(field, "is required")
+	}
+}
+
+func (c *checker) key(field, k string, required bool) {
+	if k == "" {
+		if required {
+			c.add(field, "is required")
+		}
+		return
+	}
+	if err := oms.ValidateID(oms.ID(k)); err != nil {
+		c.add(field, "must be 1 to 128 bytes of printable ASCII without spaces")
+	}
+}
+
+func (c *checker) email(field, s string) {
+	c.text(field, s, oms.MaxEmailLength, true)
+	if s == "" {
+		return
+	}
+	if p, err := mail.ParseAddress(s); err != nil || p.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		c.add(field, "%q is not an e-mail address", clip(s))
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
+
+// LineInput describes a line to add, at placement or in an edit.
+type LineInput struct {
+	SKU       string    `json:"sku"`
+	Name      string    `json:"name"`
+	Quantity  int64     `json:"quantity"`
+	UnitPrice oms.Money `json:"unit_price"`
+	// Discounts and Tax are for the full quantity.
+	Discounts      []Discount     `json:"discounts,omitempty"`
+	Tax            oms.Money      `json:"tax"`
+	UnitWeight     oms.Weight     `json:"unit_weight,omitempty"`
+	UnitDimensions oms.Dimensions `json:"unit_dimensions,omitzero"`
+	// NoShipping marks goods that are not shipped (digital goods,
+	// services); the line's RequiresShipping is its negation.
+	NoShipping bool `json:"no_shipping,omitempty"`
+}
+
+// line checks in and returns the line it describes (without ID).
+func (c *checker) line(prefix string, in LineInput) Line {
+	f := func(name string) string { return prefix + "." + name }
+	c.text(f("sku"), in.SKU, MaxSKULength, true)
+	c.text(f("name"), in.Name, MaxTextLength, false)
+	switch {
+	case in.Quantity <= 0:
+		c.add(f("quantity"), "must be positive, got %d", in.Quantity)
+	case in.Quantity > MaxLineQty:
+		c.add(f("quantity"), "must be at most %d, got %d", MaxLineQty, in.Quantity)
+	}
+	l := Line{
+		SKU: in.SKU, Name: in.Name, Quantity: in.Quantity,
+		UnitWeight: in.UnitWeight, UnitDimensions: in.UnitDimensions,
+		RequiresShipping: !in.NoShipping,
+	}
+	if l.Name == "" {
+		l.Name = in.SKU
+	}
+	l.UnitPrice = c.money(f("unit_price"), in.UnitPrice, false, false)
+	l.Tax = c.money(f("tax"), in.Tax, true, false)
+	disc := oms.Zero(c.currency)
+	ok := l.UnitPrice.Currency() == c.currency && c.currency.Valid()
+	for j, d := range in.Discounts {
+		df := fmt.Sprintf("%s.discounts[%d]", prefix, j)
+		c.text(df+".code", d.Code, MaxSKULength, false)
+		c.text(df+".description", d.Description, MaxTextLength, false)
+		d.Amount = c.money(df+".amount", d.Amount, false, true)
+		if d.Amount.Currency() == c.currency && ok {
+			disc = add(disc, d.Amount)
+		} else {
+			ok = false
+		}
+		l.Discounts = append(l.Discounts, d)
+	}
+	if ok && in.Quantity > 0 && gt(disc, l.UnitPrice.Mul(in.Quantity)) {
+		c.add(f("discounts"), "total %s exceeds the line subtotal %s", disc, l.UnitPrice.Mul(in.Quantity))
+	}
+	if in.UnitWeight < 0 {
+		c.add(f("unit_weight"), "must not be negative, got %s", in.UnitWeight)
+	}
+	if !in.UnitDimensions.IsZero() {
+		var ve *oms.ValidationError
+		if err := in.UnitDimensions.Validate(); errors.As(err, &ve) {
+			c.v.Merge(f("unit_dimensions"), ve)
+		}
+	}
+	return l
+}
+
+func (c *checker) address(field string, a oms.Address, required bool) oms.Address {
+	if a == (oms.Address{}) {
+		if required {
+			c.add(field, "is required")
+		}
+		return a
+	}
+	a = a.Normalize()
+	c.v.Merge(field, a.Validate())
+	return a
+}
