@@ -1,0 +1,267 @@
+package inventory
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// LocationAvailability is one location's stock of a SKU.
+type LocationAvailability struct {
+	Location oms.ID `json:"location"`
+	Active   bool   `json:"active"`
+	OnHand   int64  `json:"on_hand"`
+	Reserved int64  `json:"reserved"`
+	// Available is on hand minus reserved, negative when backordered.
+	Available int64 `json:"available"`
+	Incoming  int64 `json:"incoming"`
+	Damaged   int64 `json:"damaged"`
+}
+
+// Availability is a SKU's stock per location and across the active ones.
+type Availability struct {
+	SKU     SKU  `json:"sku"`
+	Tracked bool `json:"tracked"`
+	// The totals cover active locations only.
+	OnHand   int64 `json:"on_hand"`
+	Reserved int64 `json:"reserved"`
+	// Available sums each active location's available units that are not
+	// negative: what can be promised now without backordering.
+	Available int64 `json:"available"`
+	Incoming  int64 `json:"incoming"`
+	Damaged   int64 `json:"damaged"`
+	// Locations lists every location that has a level, active or not, in
+	// location priority order.
+	Locations []LocationAvailability `json:"locations"`
+}
+
+// ChannelAvailability is what one channel may sell of a SKU.
+type ChannelAvailability struct {
+	SKU     SKU     `json:"sku"`
+	Channel Channel `json:"channel"`
+	// Quantity is the sum over the active locations serving the channel of
+	// their available units (plus the preorder allowance), minus the SKU's
+	// safety stock and the channel's buffer, never below zero.
+	Quantity int64 `json:"quantity"`
+	// Unlimited is set for untracked SKUs and SKUs that allow backorders:
+	// the channel may sell beyond Quantity.
+	Unlimited bool `json:"unlimited,omitempty"`
+	// Locations lists the locations counted, in priority order.
+	Locations []oms.ID `json:"locations"`
+}
+
+// ComputeAvailability sums levels per location; locs gives the active flag
+// and the order. It is a pure function.
+func ComputeAvailability(it Item, levels []Level, locs []Location) Availability {
+	a := Availability{SKU: it.SKU, Tracked: it.Tracked, Locations: []LocationAvailability{}}
+	byLoc := map[oms.ID]Level{}
+	for _, l := range levels {
+		if l.SKU == it.SKU {
+			byLoc[l.Location] = l
+		}
+	}
+	for _, loc := range locs {
+		l, ok := byLoc[loc.ID]
+		if !ok {
+			continue
+		}
+		la := LocationAvailability{Location: loc.ID, Active: loc.Active, OnHand: l.OnHand, Reserved: l.Reserved,
+			Available: l.Available(), Incoming: l.Incoming, Damaged: l.Damaged}
+		a.Locations = append(a.Locations, la)
+		if !loc.Active {
+			continue
+		}
+		a.OnHand += l.OnHand
+		a.Reserved += l.Reserved
+		a.Incoming += l.Incoming
+		a.Damaged += l.Damaged
+		a.Available += max(l.Available(), 0)
+	}
+	return a
+}
+
+// SellableOnChannel computes a channel's sellable quantity of a SKU. It is
+// a pure function.
+func SellableOnChannel(it Item, levels []Level, locs []Location, ch Channel) ChannelAvailability {
+	out := ChannelAvailability{SKU: it.SKU, Channel: ch, Locations: []oms.ID{}}
+	byLoc := map[oms.ID]Level{}
+	for _, l := range levels {
+		if l.SKU == it.SKU {
+			byLoc[l.Location] = l
+		}
+	}
+	allowance, limited := it.Backorder.Allowance()
+	var sum int64
+	for _, loc := range locs {
+		if !loc.Active || !loc.Serves(ch) {
+			continue
+		}
+		out.Locations = append(out.Locations, loc.ID)
+		sum += max(byLoc[loc.ID].Available()+allowance, 0)
+	}
+	out.Quantity = max(sum-it.SafetyStock-it.ChannelBuffers[ch], 0)
+	out.Unlimited = !it.Tracked || !limited
+	return out
+}
+
+// Availability returns a SKU's stock per location and in total.
+func (s *Service) Availability(ctx context.Context, sku SKU) (Availability, error) {
+	it, levels, locs, err := s.skuState(ctx, sku)
+	if err != nil {
+		return Availability{}, err
+	}
+	return ComputeAvailability(it, levels, locs), nil
+}
+
+// ChannelAvailability returns what channel ch may sell of sku.
+func (s *Service) ChannelAvailability(ctx context.Context, sku SKU, ch Channel) (ChannelAvailability, error) {
+	if ch == "" {
+		return ChannelAvailability{}, oms.Validationf("channel availability", "channel", "must not be empty")
+	}
+	it, levels, locs, err := s.skuState(ctx, sku)
+	if err != nil {
+		return ChannelAvailability{}, err
+	}
+	return SellableOnChannel(it, levels, locs, ch), nil
+}
+
+func (s *Service) skuState(ctx context.Context, sku SKU) (Item, []Level, []Location, error) {
+	if err := validateSKU(sku); err != nil {
+		return Item{}, nil, nil, oms.Validationf("availability", "sku", "%s", err)
+	}
+	it, err := s.store.Item(ctx, sku)
+	if err != nil {
+		return Item{}, nil, nil, err
+	}
+	levels, err := s.store.Levels(ctx, sku)
+	if err != nil {
+		return Item{}, nil, nil, err
+	}
+	locs, err := s.store.Locations(ctx)
+	if err != nil {
+		return Item{}, nil, nil, err
+	}
+	return it, levels, locs, nil
+}
+
+// ATPQuery narrows available to promise to one location or one channel;
+// the zero value covers every active location.
+type ATPQuery struct {
+	Location oms.ID  `json:"location,omitempty"`
+	Channel  Channel `json:"channel,omitempty"`
+}
+
+// Supply is stock expected at a date.
+type Supply struct {
+	// At is when the units are expected; zero when the delivery has no
+	// date (such supplies come last).
+	At       time.Time `json:"at"`
+	Quantity int64     `json:"quantity"`
+	// Cumulative is what can be promised once this supply arrives.
+	Cumulative int64 `json:"cumulative"`
+	// Source is the inbound delivery; empty for a preorder allowance.
+	Source oms.ID `json:"source,omitempty"`
+	// Preorder marks the allowance of a preorder policy at its date.
+	Preorder bool `json:"preorder,omitempty"`
+}
+
+// ATP is available to promise: what can be promised now and when more
+// arrives.
+type ATP struct {
+	SKU SKU `json:"sku"`
+	// At is when it was computed.
+	At time.Time `json:"at"`
+	// Now is what can be promised from stock: available units minus the
+	// safety stock and channel buffer when a channel was asked for.
+	// Backorders make it negative: they consume the supplies first.
+	Now int64 `json:"now"`
+	// Supplies lists expected stock in date order.
+	Supplies []Supply `json:"supplies"`
+	// Unlimited is set for untracked SKUs and SKUs that allow backorders.
+	Unlimited bool `json:"unlimited,omitempty"`
+}
+
+// PromiseDate returns when qty units can be promised: At when they are
+// available now, a supply's date when it covers them, and false when no
+// known supply does. For an unlimited SKU it returns the zero time and
+// true when no supply covers qty: it can be sold, with no date.
+func (a ATP) PromiseDate(qty int64) (time.Time, bool) {
+	if a.Now >= qty {
+		return a.At, true
+	}
+	for _, s := range a.Supplies {
+		if s.Cumulative >= qty {
+			return s.At, true
+		}
+	}
+	return time.Time{}, a.Unlimited
+}
+
+// ComputeATP computes available to promise from levels, locations and open
+// inbound deliveries at time now. It is a pure function.
+func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q ATPQuery, now time.Time) ATP {
+	a := ATP{SKU: it.SKU, At: now, Supplies: []Supply{}}
+	allowance, limited := it.Backorder.Allowance()
+	a.Unlimited = !it.Tracked || !limited
+	selected := map[oms.ID]bool{}
+	for _, loc := range locs {
+		if !loc.Active || (q.Location != "" && loc.ID != q.Location) || (q.Channel != "" && !loc.Serves(q.Channel)) {
+			continue
+		}
+		selected[loc.ID] = true
+	}
+	for _, l := range levels {
+		if l.SKU == it.SKU && selected[l.Location] {
+			a.Now += l.Available()
+		}
+	}
+	if q.Channel != "" {
+		a.Now -= it.SafetyStock + it.ChannelBuffers[q.Channel]
+	}
+	var sup []Supply
+	for _, in := range inbounds {
+		if in.SKU == it.SKU && in.Status == InboundOpen && selected[in.Location] && in.Outstanding() > 0 {
+			sup = append(sup, Supply{At: in.ExpectedAt, Quantity: in.Outstanding(), Source: in.ID})
+		}
+	}
+	if it.Backorder.Mode == BackorderPreorder && allowance > 0 && len(selected) > 0 {
+		sup = append(sup, Supply{At: it.Backorder.ExpectedAt, Quantity: allowance * int64(len(selected)), Preorder: true})
+	}
+	sort.SliceStable(sup, func(i, j int) bool {
+		ai, aj := sup[i].At, sup[j].At
+		if ai.IsZero() != aj.IsZero() {
+			return aj.IsZero()
+		}
+		if !ai.Equal(aj) {
+			return ai.Before(aj)
+		}
+		return sup[i].Source < sup[j].Source
+	})
+	cum := a.Now
+	for _, s := range sup {
+		cum += s.Quantity
+		s.Cumulative = cum
+		a.Supplies = append(a.Supplies, s)
+	}
+	return a
+}
+
+// ATP returns available to promise for sku, narrowed by q.
+func (s *Service) ATP(ctx context.Context, sku SKU, q ATPQuery) (ATP, error) {
+	it, levels, locs, err := s.skuState(ctx, sku)
+	if err != nil {
+		return ATP{}, err
+	}
+	if q.Location != "" {
+		if _, err := s.store.Location(ctx, q.Location); err != nil {
+			return ATP{}, err
+		}
+	}
+	inbounds, err := s.store.Inbounds(ctx, sku, true)
+	if err != nil {
+		return ATP{}, err
+	}
+	return ComputeATP(it, levels, locs, inbounds, q, s.clock.Now()), nil
+}

@@ -1,0 +1,62 @@
+package inventory
+
+import (
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Event types appended to the outbox. Reservation events carry a
+// ReservationEvent, stock_moved a StockMovedEvent, the sync events a
+// ChannelAvailabilityEvent or a LowStockEvent.
+//
+// Reserve appends no event: the reservation record is its result, and the
+// hot path stays free of serialisation. Hosts learn about the stock it
+// takes through the coalesced channel events of Service.Sync.
+const (
+	EventReservationCommitted = "inventory.reservation_committed"
+	EventReservationReleased  = "inventory.reservation_released"
+	EventReservationExpired   = "inventory.reservation_expired"
+	EventReservationExtended  = "inventory.reservation_extended"
+	EventStockMoved           = "inventory.stock_moved"
+	EventChannelAvailability  = "inventory.channel_availability_changed"
+	EventLowStock             = "inventory.low_stock"
+	EventStockReplenished     = "inventory.stock_replenished"
+	aggregateReservation      = "reservation"
+	aggregateSKU              = "sku"
+	aggregateInbound          = "inbound"
+)
+
+// ReservationEvent is the payload of the reservation events.
+type ReservationEvent struct {
+	ReservationID oms.ID            `json:"reservation_id"`
+	Reference     string            `json:"reference,omitempty"`
+	Status        ReservationStatus `json:"status"`
+	// Lines are the units committed or released by this change.
+	Lines     []Line    `json:"lines,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitempty"`
+}
+
+// StockMovedEvent is the payload of EventStockMoved: the ledger entries of
+// one movement command.
+type StockMovedEvent struct {
+	Entries []LedgerEntry `json:"entries"`
+}
+
+// ChannelAvailabilityEvent is the payload of EventChannelAvailability: the
+// quantity a channel may now sell.
+type ChannelAvailabilityEvent struct {
+	SKU       SKU     `json:"sku"`
+	Channel   Channel `json:"channel"`
+	Quantity  int64   `json:"quantity"`
+	Unlimited bool    `json:"unlimited,omitempty"`
+	// Previous is the quantity of the last event for the pair.
+	Previous int64 `json:"previous"`
+}
+
+// LowStockEvent is the payload of EventLowStock and EventStockReplenished.
+type LowStockEvent struct {
+	SKU          SKU   `json:"sku"`
+	Available    int64 `json:"available"`
+	ReorderPoint int64 `json:"reorder_point"`
+}

@@ -1,0 +1,810 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// MemoryStoreOptions configures NewMemoryStore.
+type MemoryStoreOptions struct {
+	// Outbox receives the events of every write, inside the same locked
+	// write. Nil means a new one (see MemoryStore.Outbox).
+	Outbox *oms.MemoryOutbox
+}
+
+// MemoryStore is the in-memory Store, the embedded default and the one the
+// tests use. One mutex guards everything; each write holds it once, for a
+// short critical section without formatting or whole-map copies. It is safe
+// for concurrent use.
+type MemoryStore struct {
+	outbox *oms.MemoryOutbox
+
+	mu           sync.Mutex
+	seq          int64 // change sequence: levels, items, locations
+	locations    map[oms.ID]*locationRec
+	items        map[SKU]*itemRec
+	levels       map[levelKey]*levelRec
+	reservations map[oms.ID]Reservation
+	expiring     map[oms.ID]time.Time // active holds with an expiry
+	inbounds     map[oms.ID]Inbound
+	ledger       []LedgerEntry
+	syncCursor   int64
+	marks        map[syncKey]SyncMark
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+type levelKey struct {
+	sku SKU
+	loc oms.ID
+}
+
+type syncKey struct {
+	sku     SKU
+	channel Channel
+}
+
+type locationRec struct {
+	loc Location
+	seq int64
+}
+
+// itemRec holds an item with its policy decoded for the hot path. Levels
+// point at it, so PutItem updates it in place.
+type itemRec struct {
+	item      Item
+	seq       int64
+	allowance int64
+	unlimited bool
+}
+
+type levelRec struct {
+	Level
+	item *itemRec
+}
+
+// NewMemoryStore returns an empty store; opts may be nil.
+func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
+	s := &MemoryStore{
+		locations:    map[oms.ID]*locationRec{},
+		items:        map[SKU]*itemRec{},
+		levels:       map[levelKey]*levelRec{},
+		reservations: map[oms.ID]Reservation{},
+		expiring:     map[oms.ID]time.Time{},
+		inbounds:     map[oms.ID]Inbound{},
+		marks:        map[syncKey]SyncMark{},
+	}
+	if opts != nil {
+		s.outbox = opts.Outbox
+	}
+	if s.outbox == nil {
+		s.outbox = oms.NewMemoryOutbox()
+	}
+	return s
+}
+
+// Outbox returns the outbox the store appends events to.
+func (s *MemoryStore) Outbox() *oms.MemoryOutbox { return s.outbox }
+
+// PutLocation implements Store.
+func (s *MemoryStore) PutLocation(ctx context.Context, l Location) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	l = copyLocation(l)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	s.locations[l.ID] = &locationRec{loc: l, seq: s.seq}
+	return nil
+}
+
+// Location implements Store.
+func (s *MemoryStore) Location(ctx context.Context, id oms.ID) (Location, error) {
+	if err := ctx.Err(); err != nil {
+		return Location{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.locations[id]
+	if rec == nil {
+		return Location{}, oms.NotFoundError("location", id)
+	}
+	return copyLocation(rec.loc), nil
+}
+
+// Locations implements Store.
+func (s *MemoryStore) Locations(ctx context.Context) ([]Location, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	out := make([]Location, 0, len(s.locations))
+	for _, rec := range s.locations {
+		out = append(out, copyLocation(rec.loc))
+	}
+	s.mu.Unlock()
+	sortLocations(out)
+	return out, nil
+}
+
+func sortLocations(ls []Location) {
+	sort.Slice(ls, func(i, j int) bool {
+		if ls[i].Priority != ls[j].Priority {
+			return ls[i].Priority < ls[j].Priority
+		}
+		return ls[i].ID < ls[j].ID
+	})
+}
+
+// PutItem implements Store.
+func (s *MemoryStore) PutItem(ctx context.Context, it Item) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := it.Validate(); err != nil {
+		return err
+	}
+	it = copyItem(it)
+	allowance, limited := it.Backorder.Allowance()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	rec := s.items[it.SKU]
+	if rec == nil {
+		rec = &itemRec{}
+		s.items[it.SKU] = rec
+	}
+	rec.item, rec.seq, rec.allowance, rec.unlimited = it, s.seq, allowance, !limited
+	return nil
+}
+
+// Item implements Store.
+func (s *MemoryStore) Item(ctx context.Context, sku SKU) (Item, error) {
+	if err := ctx.Err(); err != nil {
+		return Item{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.items[sku]
+	if rec == nil {
+		return Item{}, oms.NotFoundError("sku", sku)
+	}
+	return copyItem(rec.item), nil
+}
+
+// Level implements Store.
+func (s *MemoryStore) Level(ctx context.Context, sku SKU, loc oms.ID) (Level, error) {
+	if err := ctx.Err(); err != nil {
+		return Level{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if lv := s.levels[levelKey{sku, loc}]; lv != nil {
+		return lv.Level, nil
+	}
+	if _, err := s.pairLocked(sku, loc); err != nil {
+		return Level{}, err
+	}
+	return Level{SKU: sku, Location: loc}, nil
+}
+
+// pairLocked checks that sku and loc exist and returns the item.
+func (s *MemoryStore) pairLocked(sku SKU, loc oms.ID) (*itemRec, error) {
+	it := s.items[sku]
+	if it == nil {
+		return nil, oms.NotFoundError("sku", sku)
+	}
+	if s.locations[loc] == nil {
+		return nil, oms.NotFoundError("location", loc)
+	}
+	return it, nil
+}
+
+// Levels implements Store.
+func (s *MemoryStore) Levels(ctx context.Context, sku SKU) ([]Level, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	var out []Level
+	for k, lv := range s.levels {
+		if sku == "" || k.sku == sku {
+			out = append(out, lv.Level)
+		}
+	}
+	s.mu.Unlock()
+	sortLevels(out)
+	return out, nil
+}
+
+func sortLevels(ls []Level) {
+	sort.Slice(ls, func(i, j int) bool {
+		if ls[i].SKU != ls[j].SKU {
+			return ls[i].SKU < ls[j].SKU
+		}
+		return ls[i].Location < ls[j].Location
+	})
+}
+
+// Reserve implements Store. The critical section looks up each line's
+// level once, checks them all, then applies them all: no allocation but
+// the stored copy of the lines (and a level the first time a pair is
+// reserved).
+func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Reservation{}, false, err
+	}
+	if err := checkReserveShape(&r); err != nil {
+		return Reservation{}, false, err
+	}
+	var buf [8]*levelRec
+	lvs := buf[:0]
+	if len(r.Lines) > len(buf) {
+		lvs = make([]*levelRec, 0, len(r.Lines))
+	}
+	stored := r
+	stored.Lines = make([]ReservationLine, len(r.Lines))
+	stored.Status = StatusActive
+	stored.Version = 1
+
+	s.mu.Lock()
+	if old, ok := s.reservations[r.ID]; ok {
+		s.mu.Unlock()
+		if sameRequest(old, r.Reference, r.Lines) {
+			return old.Clone(), false, nil
+		}
+		return Reservation{}, false, duplicateReservation(r.ID)
+	}
+	var short *ShortageError
+	fresh := false
+	for i := range r.Lines {
+		ln := &r.Lines[i]
+		ln.Committed, ln.Released, ln.Untracked = 0, 0, false
+		lv := s.levels[levelKey{ln.SKU, ln.Location}]
+		if lv == nil {
+			it, err := s.pairLocked(ln.SKU, ln.Location)
+			if err != nil {
+				s.mu.Unlock()
+				return Reservation{}, false, err
+			}
+			lv = &levelRec{Level: Level{SKU: ln.SKU, Location: ln.Location}, item: it}
+			fresh = true
+		}
+		if !lv.item.item.Tracked {
+			ln.Untracked = true
+			lvs = append(lvs, nil)
+			continue
+		}
+		lvs = append(lvs, lv)
+		if !lv.item.unlimited {
+			if avail := lv.OnHand - lv.Reserved + lv.item.allowance; avail < ln.Quantity {
+				if short == nil {
+					short = &ShortageError{Op: "reserve", ID: r.ID}
+				}
+				short.Lines = append(short.Lines, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity, Available: max(avail, 0)})
+			}
+		}
+	}
+	if short != nil {
+		s.mu.Unlock()
+		return Reservation{}, false, short
+	}
+	for i, lv := range lvs {
+		if lv == nil {
+			continue
+		}
+		if fresh && lv.Seq == 0 {
+			s.levels[levelKey{lv.SKU, lv.Location}] = lv
+		}
+		s.seq++
+		lv.Reserved += r.Lines[i].Quantity
+		lv.Seq = s.seq
+	}
+	copy(stored.Lines, r.Lines)
+	s.reservations[r.ID] = stored
+	if !r.ExpiresAt.IsZero() {
+		s.expiring[r.ID] = r.ExpiresAt
+	}
+	s.mu.Unlock()
+	r.Status, r.Version = StatusActive, 1
+	return r, true, nil
+}
+
+// checkReserveShape refuses what the store cannot apply safely: no lines,
+// non-positive or huge quantities, the same level twice.
+func checkReserveShape(r *Reservation) error {
+	ok := len(r.Lines) > 0 && r.ID != ""
+	for i, l := range r.Lines {
+		if l.Quantity <= 0 || l.Quantity > maxQuantity {
+			ok = false
+		}
+		for j := 0; j < i; j++ {
+			if r.Lines[j].SKU == l.SKU && r.Lines[j].Location == l.Location {
+				ok = false
+			}
+		}
+	}
+	if ok {
+		return nil
+	}
+	p := problems{entity: "reservation"}
+	if r.ID == "" {
+		p.add("id", "must not be empty")
+	}
+	if len(r.Lines) == 0 {
+		p.add("lines", "must not be empty")
+	}
+	for i, l := range r.Lines {
+		f := fieldIndex("lines", i)
+		if l.Quantity <= 0 || l.Quantity > maxQuantity {
+			p.add(f+".quantity", "must be between 1 and %d, got %d", int64(maxQuantity), l.Quantity)
+		}
+		for j := 0; j < i; j++ {
+			if r.Lines[j].SKU == l.SKU && r.Lines[j].Location == l.Location {
+				p.add(f, "duplicates line %d (sku %q at location %q)", j, l.SKU, l.Location)
+			}
+		}
+	}
+	return p.err()
+}
+
+func duplicateReservation(id oms.ID) error {
+	return fmt.Errorf("%w: reservation %s exists with a different reference or lines", oms.ErrDuplicate, id)
+}
+
+// Reservation implements Store.
+func (s *MemoryStore) Reservation(ctx context.Context, id oms.ID) (Reservation, error) {
+	if err := ctx.Err(); err != nil {
+		return Reservation{}, err
+	}
+	s.mu.Lock()
+	r, ok := s.reservations[id]
+	s.mu.Unlock()
+	if !ok {
+		return Reservation{}, oms.NotFoundError("reservation", id)
+	}
+	return r.Clone(), nil
+}
+
+// Reservations implements Store.
+func (s *MemoryStore) Reservations(ctx context.Context, f ReservationFilter) ([]Reservation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	var out []Reservation
+	for _, r := range s.reservations {
+		if (f.Reference == "" || r.Reference == f.Reference) && (!f.OpenOnly || r.Open()) {
+			out = append(out, r.Clone())
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Expired implements Store.
+func (s *MemoryStore) Expired(ctx context.Context, now time.Time, limit int) ([]oms.ID, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, oms.Validationf("expired", "limit", "must be positive, got %d", limit)
+	}
+	type hold struct {
+		id oms.ID
+		at time.Time
+	}
+	var due []hold
+	s.mu.Lock()
+	for id, at := range s.expiring {
+		if !at.After(now) {
+			due = append(due, hold{id, at})
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(due, func(i, j int) bool {
+		if !due[i].at.Equal(due[j].at) {
+			return due[i].at.Before(due[j].at)
+		}
+		return due[i].id < due[j].id
+	})
+	if len(due) > limit {
+		due = due[:limit]
+	}
+	out := make([]oms.ID, len(due))
+	for i, h := range due {
+		out[i] = h.id
+	}
+	return out, nil
+}
+
+// Inbound implements Store.
+func (s *MemoryStore) Inbound(ctx context.Context, id oms.ID) (Inbound, error) {
+	if err := ctx.Err(); err != nil {
+		return Inbound{}, err
+	}
+	s.mu.Lock()
+	in, ok := s.inbounds[id]
+	s.mu.Unlock()
+	if !ok {
+		return Inbound{}, oms.NotFoundError("inbound", id)
+	}
+	return in, nil
+}
+
+// Inbounds implements Store.
+func (s *MemoryStore) Inbounds(ctx context.Context, sku SKU, openOnly bool) ([]Inbound, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	var out []Inbound
+	for _, in := range s.inbounds {
+		if (sku == "" || in.SKU == sku) && (!openOnly || in.Status == InboundOpen) {
+			out = append(out, in)
+		}
+	}
+	s.mu.Unlock()
+	sortInbounds(out)
+	return out, nil
+}
+
+func sortInbounds(ins []Inbound) {
+	sort.Slice(ins, func(i, j int) bool {
+		if !ins[i].ExpectedAt.Equal(ins[j].ExpectedAt) {
+			return ins[i].ExpectedAt.Before(ins[j].ExpectedAt)
+		}
+		return ins[i].ID < ins[j].ID
+	})
+}
+
+// pending is one level's share of a Change.
+type pending struct {
+	key                                 levelKey
+	lv                                  *levelRec
+	onHand, reserved, incoming, damaged int64
+	line                                int // first entry or delta index, for errors
+}
+
+// Apply implements Store.
+func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkChangeShape(c); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if r := c.Reservation; r != nil {
+		old, ok := s.reservations[r.ID]
+		if !ok {
+			return oms.NotFoundError("reservation", r.ID)
+		}
+		if old.Version != r.Version-1 {
+			return oms.ConflictError("reservation", r.ID, r.Version-1, old.Version)
+		}
+	}
+	if in := c.Inbound; in != nil {
+		old, ok := s.inbounds[in.ID]
+		switch {
+		case in.Version == 1 && ok:
+			return fmt.Errorf("%w: inbound %s exists", oms.ErrDuplicate, in.ID)
+		case in.Version != 1 && !ok:
+			return oms.NotFoundError("inbound", in.ID)
+		case in.Version != 1 && old.Version != in.Version-1:
+			return oms.ConflictError("inbound", in.ID, in.Version-1, old.Version)
+		}
+	}
+
+	var buf [8]pending
+	ps := buf[:0]
+	at := func(sku SKU, loc oms.ID, line int) (*pending, error) {
+		k := levelKey{sku, loc}
+		for i := range ps {
+			if ps[i].key == k {
+				return &ps[i], nil
+			}
+		}
+		lv := s.levels[k]
+		if lv == nil {
+			it, err := s.pairLocked(sku, loc)
+			if err != nil {
+				return nil, err
+			}
+			lv = &levelRec{Level: Level{SKU: sku, Location: loc}, item: it}
+		}
+		ps = append(ps, pending{key: k, lv: lv, line: line})
+		return &ps[len(ps)-1], nil
+	}
+	for i, d := range c.Deltas {
+		p, err := at(d.SKU, d.Location, i)
+		if err != nil {
+			return err
+		}
+		p.reserved += d.Reserved
+		if d.CheckSeq && p.lv.Seq != d.Seq {
+			return oms.ConflictError("level", string(d.SKU)+"@"+string(d.Location), d.Seq, p.lv.Seq)
+		}
+	}
+	for i, e := range c.Entries {
+		p, err := at(e.SKU, e.Location, i)
+		if err != nil {
+			return err
+		}
+		p.onHand += e.OnHand
+		p.incoming += e.Incoming
+		p.damaged += e.Damaged
+	}
+	var short *ShortageError
+	for _, p := range ps {
+		lv := p.lv
+		onHand, reserved := lv.OnHand+p.onHand, lv.Reserved+p.reserved
+		incoming, damaged := lv.Incoming+p.incoming, lv.Damaged+p.damaged
+		if reserved < 0 {
+			return fmt.Errorf("%w: %s: sku %s at %s: reserved would go negative (%d)",
+				oms.ErrConflict, opName(c), p.key.sku, p.key.loc, reserved)
+		}
+		var requested, avail int64
+		switch lowers := p.onHand-p.reserved < 0 && !lv.item.unlimited; {
+		case onHand < 0:
+			requested, avail = -p.onHand, lv.OnHand
+		case lowers && onHand-reserved < -lv.item.allowance:
+			requested, avail = p.reserved-p.onHand, lv.OnHand-lv.Reserved+lv.item.allowance
+		case damaged < 0:
+			requested, avail = -p.damaged, lv.Damaged
+		case incoming < 0:
+			requested, avail = -p.incoming, lv.Incoming
+		default:
+			continue
+		}
+		if short == nil {
+			short = &ShortageError{Op: opName(c)}
+		}
+		short.Lines = append(short.Lines, Shortage{Line: p.line, SKU: p.key.sku, Location: p.key.loc,
+			Requested: requested, Available: max(avail, 0)})
+	}
+	if short != nil {
+		if c.Reservation != nil {
+			short.ID = c.Reservation.ID
+		}
+		return short
+	}
+
+	for _, p := range ps {
+		lv := p.lv
+		if lv.Seq == 0 {
+			if _, ok := s.levels[p.key]; !ok {
+				s.levels[p.key] = lv
+			}
+		}
+		s.seq++
+		lv.OnHand += p.onHand
+		lv.Reserved += p.reserved
+		lv.Incoming += p.incoming
+		lv.Damaged += p.damaged
+		lv.Seq = s.seq
+	}
+	for i := range c.Entries {
+		c.Entries[i].Seq = int64(len(s.ledger)) + 1
+		s.ledger = append(s.ledger, c.Entries[i])
+	}
+	if r := c.Reservation; r != nil {
+		s.reservations[r.ID] = r.Clone()
+		if r.Status == StatusActive && !r.ExpiresAt.IsZero() {
+			s.expiring[r.ID] = r.ExpiresAt
+		} else {
+			delete(s.expiring, r.ID)
+		}
+	}
+	if in := c.Inbound; in != nil {
+		s.inbounds[in.ID] = *in
+	}
+	if len(c.Events) > 0 {
+		s.outbox.Append(c.Events...)
+	}
+	return nil
+}
+
+func opName(c *Change) string {
+	if c.Op == "" {
+		return "apply"
+	}
+	return c.Op
+}
+
+// checkChangeShape refuses changes no store should apply.
+func checkChangeShape(c *Change) error {
+	p := problems{entity: "change"}
+	if c == nil {
+		p.add("", "must not be nil")
+		return p.err()
+	}
+	if r := c.Reservation; r != nil {
+		if r.Version < 2 {
+			p.add("reservation.version", "must be at least 2 (an update), got %d", r.Version)
+		}
+		if !r.Status.Valid() {
+			p.add("reservation.status", "unknown status %q", r.Status)
+		}
+	}
+	if in := c.Inbound; in != nil {
+		if in.Version < 1 {
+			p.add("inbound.version", "must be positive, got %d", in.Version)
+		}
+		if !in.Kind.Valid() {
+			p.add("inbound.kind", "unknown kind %q", in.Kind)
+		}
+		if !in.Status.Valid() {
+			p.add("inbound.status", "unknown status %q", in.Status)
+		}
+		if in.Quantity <= 0 || in.Received < 0 || in.Cancelled < 0 || in.Outstanding() < 0 {
+			p.add("inbound.quantity", "inconsistent quantities: %d expected, %d received, %d cancelled", in.Quantity, in.Received, in.Cancelled)
+		}
+	}
+	for i, e := range c.Entries {
+		if !e.Reason.Valid() {
+			p.add(fieldIndex("entries", i)+".reason", "unknown reason %q", e.Reason)
+		}
+		if abs(e.OnHand) > maxQuantity || abs(e.Incoming) > maxQuantity || abs(e.Damaged) > maxQuantity {
+			p.add(fieldIndex("entries", i), "quantity out of range")
+		}
+	}
+	for i, d := range c.Deltas {
+		if abs(d.Reserved) > maxQuantity {
+			p.add(fieldIndex("deltas", i)+".reserved", "out of range: %d", d.Reserved)
+		}
+	}
+	return p.err()
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Ledger implements Store.
+func (s *MemoryStore) Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []LedgerEntry
+	start := 0
+	if f.AfterSeq > 0 {
+		start = int(min(f.AfterSeq, int64(len(s.ledger))))
+	}
+	for _, e := range s.ledger[start:] {
+		if (f.SKU == "" || e.SKU == f.SKU) && (f.Location == "" || e.Location == f.Location) {
+			out = append(out, e)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// Snapshot implements Store.
+func (s *MemoryStore) Snapshot(ctx context.Context) (Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return Snapshot{}, err
+	}
+	s.mu.Lock()
+	snap := Snapshot{
+		Levels:  make([]Level, 0, len(s.levels)),
+		Entries: append([]LedgerEntry(nil), s.ledger...),
+	}
+	for _, lv := range s.levels {
+		snap.Levels = append(snap.Levels, lv.Level)
+	}
+	for _, r := range s.reservations {
+		if r.Open() {
+			snap.Reservations = append(snap.Reservations, r.Clone())
+		}
+	}
+	for _, in := range s.inbounds {
+		if in.Status == InboundOpen {
+			snap.Inbounds = append(snap.Inbounds, in)
+		}
+	}
+	s.mu.Unlock()
+	sortLevels(snap.Levels)
+	sort.Slice(snap.Reservations, func(i, j int) bool { return snap.Reservations[i].ID < snap.Reservations[j].ID })
+	sortInbounds(snap.Inbounds)
+	return snap, nil
+}
+
+// ChangedSKUs implements Store.
+func (s *MemoryStore) ChangedSKUs(ctx context.Context, after int64) ([]SKU, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	s.mu.Lock()
+	set := map[SKU]bool{}
+	changedLoc := map[oms.ID]bool{}
+	for id, rec := range s.locations {
+		if rec.seq > after {
+			changedLoc[id] = true
+		}
+	}
+	for sku, rec := range s.items {
+		if rec.seq > after {
+			set[sku] = true
+		}
+	}
+	for k, lv := range s.levels {
+		if lv.Seq > after || changedLoc[k.loc] {
+			set[k.sku] = true
+		}
+	}
+	next := s.seq
+	s.mu.Unlock()
+	out := make([]SKU, 0, len(set))
+	for sku := range set {
+		out = append(out, sku)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, next, nil
+}
+
+// SyncState implements Store.
+func (s *MemoryStore) SyncState(ctx context.Context, skus []SKU) (int64, []SyncMark, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	want := map[SKU]bool{}
+	for _, sku := range skus {
+		want[sku] = true
+	}
+	s.mu.Lock()
+	var out []SyncMark
+	for k, m := range s.marks {
+		if want[k.sku] {
+			out = append(out, m)
+		}
+	}
+	cursor := s.syncCursor
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SKU != out[j].SKU {
+			return out[i].SKU < out[j].SKU
+		}
+		return out[i].Channel < out[j].Channel
+	})
+	return cursor, out, nil
+}
+
+// SaveSync implements Store.
+func (s *MemoryStore) SaveSync(ctx context.Context, cursor, next int64, marks []SyncMark, events []oms.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.syncCursor != cursor {
+		return oms.ConflictError("sync cursor", "inventory", cursor, s.syncCursor)
+	}
+	s.syncCursor = next
+	for _, m := range marks {
+		s.marks[syncKey{m.SKU, m.Channel}] = m
+	}
+	if len(events) > 0 {
+		s.outbox.Append(events...)
+	}
+	return nil
+}

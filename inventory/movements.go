@@ -1,0 +1,432 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Receipt receives stock at a location.
+type Receipt struct {
+	SKU      SKU    `json:"sku"`
+	Location oms.ID `json:"location"`
+	Quantity int64  `json:"quantity"`
+	// InboundID, when set, receives against an expected delivery or a
+	// transfer: its incoming units become on hand. SKU and Location may
+	// then be left empty; when set they must match the delivery.
+	InboundID oms.ID `json:"inbound_id,omitempty"`
+	Reference string `json:"reference,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Adjustment corrects stock for a reason other than a count.
+type Adjustment struct {
+	SKU      SKU    `json:"sku"`
+	Location oms.ID `json:"location"`
+	// Reason is ReasonDamage, ReasonRestore, ReasonWriteOff, ReasonLoss or
+	// ReasonFound.
+	Reason Reason `json:"reason"`
+	// Quantity is positive; the reason gives the direction.
+	Quantity  int64  `json:"quantity"`
+	Reference string `json:"reference,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Count is a cycle count: the sellable units found at a location.
+type Count struct {
+	SKU       SKU    `json:"sku"`
+	Location  oms.ID `json:"location"`
+	Counted   int64  `json:"counted"`
+	Reference string `json:"reference,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Expectation announces stock on its way to a location (a purchase order
+// line): it counts as incoming and, with its date, towards available to
+// promise.
+type Expectation struct {
+	// ID is the caller's key; expecting again under it returns the
+	// existing delivery.
+	ID         oms.ID    `json:"id"`
+	SKU        SKU       `json:"sku"`
+	Location   oms.ID    `json:"location"`
+	Quantity   int64     `json:"quantity"`
+	ExpectedAt time.Time `json:"expected_at,omitempty"`
+	Reference  string    `json:"reference,omitempty"`
+}
+
+// TransferRequest moves stock between locations.
+type TransferRequest struct {
+	// ID is the caller's key; it becomes the ID of the transfer's inbound
+	// delivery at the destination.
+	ID         oms.ID    `json:"id"`
+	SKU        SKU       `json:"sku"`
+	From       oms.ID    `json:"from"`
+	To         oms.ID    `json:"to"`
+	Quantity   int64     `json:"quantity"`
+	ExpectedAt time.Time `json:"expected_at,omitempty"`
+	Reference  string    `json:"reference,omitempty"`
+}
+
+// ReturnRestock puts units returned by a customer back into stock.
+type ReturnRestock struct {
+	SKU      SKU    `json:"sku"`
+	Location oms.ID `json:"location"`
+	Quantity int64  `json:"quantity"`
+	// Quarantine puts the units into damaged stock instead of on hand.
+	Quarantine bool   `json:"quarantine,omitempty"`
+	Reference  string `json:"reference,omitempty"`
+	Note       string `json:"note,omitempty"`
+}
+
+type movementCheck struct{ p problems }
+
+func (m *movementCheck) pair(sku SKU, loc oms.ID, locField string) {
+	if err := validateSKU(sku); err != nil {
+		m.p.add("sku", "%s", err)
+	}
+	if err := validateKey(string(loc)); err != nil {
+		m.p.add(locField, "%s", err)
+	}
+}
+
+func (m *movementCheck) quantity(field string, q int64) {
+	if q <= 0 || q > maxQuantity {
+		m.p.add(field, "must be between 1 and %d, got %d", int64(maxQuantity), q)
+	}
+}
+
+func (m *movementCheck) text(ref, note string) {
+	if len(ref) > maxReference {
+		m.p.add("reference", "longer than %d bytes", maxReference)
+	}
+	if len(note) > 1024 {
+		m.p.add("note", "longer than 1024 bytes")
+	}
+}
+
+// apply saves entries (and an inbound) with a stock_moved event.
+func (s *Service) applyMovement(ctx context.Context, op string, entries []LedgerEntry, in *Inbound, deltas []Delta) ([]LedgerEntry, error) {
+	now := entries[0].At
+	ev, err := oms.NewEvent(EventStockMoved, aggregateSKU, oms.ID(entries[0].SKU), 0, now, StockMovedEvent{Entries: entries})
+	if err != nil {
+		return nil, err
+	}
+	c := &Change{Op: op, Entries: entries, Inbound: in, Deltas: deltas, Events: []oms.Event{ev}}
+	if err := s.store.Apply(ctx, c); err != nil {
+		return nil, err
+	}
+	return c.Entries, nil
+}
+
+// Receive receives stock. With an InboundID it receives against that
+// delivery (at most its outstanding units); otherwise it is a direct
+// receipt. It returns the ledger entry.
+func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) {
+	m := movementCheck{p: problems{entity: "receipt"}}
+	if rc.InboundID == "" || rc.SKU != "" || rc.Location != "" {
+		m.pair(rc.SKU, rc.Location, "location")
+	}
+	if rc.InboundID != "" {
+		if err := validateKey(string(rc.InboundID)); err != nil {
+			m.p.add("inbound_id", "%s", err)
+		}
+	}
+	m.quantity("quantity", rc.Quantity)
+	m.text(rc.Reference, rc.Note)
+	if err := m.p.err(); err != nil {
+		return LedgerEntry{}, err
+	}
+	if rc.InboundID == "" {
+		out, err := s.applyMovement(ctx, "receive", []LedgerEntry{{
+			SKU: rc.SKU, Location: rc.Location, Reason: ReasonReceipt, OnHand: rc.Quantity,
+			Reference: rc.Reference, Note: rc.Note, At: s.clock.Now(),
+		}}, nil, nil)
+		if err != nil {
+			return LedgerEntry{}, err
+		}
+		return out[0], nil
+	}
+	var err error
+	for attempt := 0; attempt < s.retries; attempt++ {
+		var in Inbound
+		if in, err = s.store.Inbound(ctx, rc.InboundID); err != nil {
+			return LedgerEntry{}, err
+		}
+		p := problems{entity: "receipt"}
+		if rc.SKU != "" && rc.SKU != in.SKU {
+			p.add("sku", "inbound %s is for sku %q, not %q", in.ID, in.SKU, rc.SKU)
+		}
+		if rc.Location != "" && rc.Location != in.Location {
+			p.add("location", "inbound %s goes to location %q, not %q", in.ID, in.Location, rc.Location)
+		}
+		if out := in.Outstanding(); rc.Quantity > out {
+			p.add("quantity", "inbound %s expects %d more units, not %d", in.ID, out, rc.Quantity)
+		}
+		if err := p.err(); err != nil {
+			return LedgerEntry{}, err
+		}
+		now := s.clock.Now()
+		reason := ReasonReceipt
+		if in.Kind == InboundTransfer {
+			reason = ReasonTransferIn
+		}
+		ref := rc.Reference
+		if ref == "" {
+			ref = string(in.ID)
+		}
+		next := advanceInbound(in, rc.Quantity, 0, now)
+		var out []LedgerEntry
+		out, err = s.applyMovement(ctx, "receive", []LedgerEntry{{
+			SKU: in.SKU, Location: in.Location, Reason: reason, OnHand: rc.Quantity, Incoming: -rc.Quantity,
+			Reference: ref, Note: rc.Note, At: now,
+		}}, &next, nil)
+		if err == nil {
+			return out[0], nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return LedgerEntry{}, err
+		}
+	}
+	return LedgerEntry{}, fmt.Errorf("inventory: receive %s: gave up after %d attempts: %w", rc.InboundID, s.retries, err)
+}
+
+func advanceInbound(in Inbound, received, cancelled int64, now time.Time) Inbound {
+	in.Received += received
+	in.Cancelled += cancelled
+	if in.Outstanding() == 0 {
+		in.Status = InboundClosed
+	}
+	in.Version++
+	in.UpdatedAt = now
+	return in
+}
+
+// Expect announces a delivery: its units become incoming at the location.
+// Expecting again under the same ID returns the existing delivery; a
+// different payload under it is an error matching oms.ErrDuplicate.
+func (s *Service) Expect(ctx context.Context, e Expectation) (Inbound, error) {
+	m := movementCheck{p: problems{entity: "expectation"}}
+	if err := validateKey(string(e.ID)); err != nil {
+		m.p.add("id", "%s", err)
+	}
+	m.pair(e.SKU, e.Location, "location")
+	m.quantity("quantity", e.Quantity)
+	m.text(e.Reference, "")
+	if err := m.p.err(); err != nil {
+		return Inbound{}, err
+	}
+	now := s.clock.Now()
+	in := Inbound{ID: e.ID, Kind: InboundPurchase, SKU: e.SKU, Location: e.Location, Quantity: e.Quantity,
+		ExpectedAt: e.ExpectedAt, Reference: e.Reference, Status: InboundOpen, Version: 1, CreatedAt: now, UpdatedAt: now}
+	return s.createInbound(ctx, "expect", in, []LedgerEntry{{
+		SKU: e.SKU, Location: e.Location, Reason: ReasonExpected, Incoming: e.Quantity,
+		Reference: string(e.ID), At: now,
+	}})
+}
+
+// Transfer ships units from one location to another: they leave the
+// source's on hand (which must have them available) and are incoming at
+// the destination until received with Receive{InboundID: ID}. Replaying
+// the same request returns the existing transfer.
+func (s *Service) Transfer(ctx context.Context, t TransferRequest) (Inbound, error) {
+	m := movementCheck{p: problems{entity: "transfer"}}
+	if err := validateKey(string(t.ID)); err != nil {
+		m.p.add("id", "%s", err)
+	}
+	m.pair(t.SKU, t.From, "from")
+	if err := validateKey(string(t.To)); err != nil {
+		m.p.add("to", "%s", err)
+	}
+	if t.From == t.To && t.From != "" {
+		m.p.add("to", "must differ from the source location %q", t.From)
+	}
+	m.quantity("quantity", t.Quantity)
+	m.text(t.Reference, "")
+	if err := m.p.err(); err != nil {
+		return Inbound{}, err
+	}
+	now := s.clock.Now()
+	in := Inbound{ID: t.ID, Kind: InboundTransfer, SKU: t.SKU, From: t.From, Location: t.To, Quantity: t.Quantity,
+		ExpectedAt: t.ExpectedAt, Reference: t.Reference, Status: InboundOpen, Version: 1, CreatedAt: now, UpdatedAt: now}
+	return s.createInbound(ctx, "transfer", in, []LedgerEntry{
+		{SKU: t.SKU, Location: t.From, Reason: ReasonTransferOut, OnHand: -t.Quantity, Reference: string(t.ID), At: now},
+		{SKU: t.SKU, Location: t.To, Reason: ReasonInTransit, Incoming: t.Quantity, Reference: string(t.ID), At: now},
+	})
+}
+
+func sameInbound(a, b Inbound) bool {
+	return a.Kind == b.Kind && a.SKU == b.SKU && a.From == b.From && a.Location == b.Location &&
+		a.Quantity == b.Quantity && a.ExpectedAt.Equal(b.ExpectedAt) && a.Reference == b.Reference
+}
+
+func (s *Service) createInbound(ctx context.Context, op string, in Inbound, entries []LedgerEntry) (Inbound, error) {
+	replay := func() (Inbound, error) {
+		old, err := s.store.Inbound(ctx, in.ID)
+		if err != nil {
+			return Inbound{}, err
+		}
+		if !sameInbound(old, in) {
+			return Inbound{}, fmt.Errorf("%w: inbound %s exists with different content", oms.ErrDuplicate, in.ID)
+		}
+		return old, nil
+	}
+	if _, err := s.store.Inbound(ctx, in.ID); err == nil {
+		return replay()
+	} else if !errors.Is(err, oms.ErrNotFound) {
+		return Inbound{}, err
+	}
+	if _, err := s.applyMovement(ctx, op, entries, &in, nil); err != nil {
+		if errors.Is(err, oms.ErrDuplicate) {
+			return replay()
+		}
+		return Inbound{}, err
+	}
+	return in, nil
+}
+
+// CancelInbound stops expecting a delivery's outstanding units: a purchase
+// is cancelled, a transfer's units are written off as lost in transit.
+func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Inbound{}, oms.Validationf("inbound cancel", "id", "%s", err)
+	}
+	var err error
+	for attempt := 0; attempt < s.retries; attempt++ {
+		var in Inbound
+		if in, err = s.store.Inbound(ctx, id); err != nil {
+			return Inbound{}, err
+		}
+		if in.Status != InboundOpen {
+			return Inbound{}, &oms.TransitionError{Entity: "inbound", ID: id, From: string(in.Status), To: string(InboundClosed), Reason: "nothing is outstanding"}
+		}
+		now := s.clock.Now()
+		out := in.Outstanding()
+		reason := ReasonInboundCancelled
+		if in.Kind == InboundTransfer {
+			reason = ReasonTransferLost
+		}
+		next := advanceInbound(in, 0, out, now)
+		_, err = s.applyMovement(ctx, "cancel inbound", []LedgerEntry{{
+			SKU: in.SKU, Location: in.Location, Reason: reason, Incoming: -out, Reference: string(id), At: now,
+		}}, &next, nil)
+		if err == nil {
+			return next, nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return Inbound{}, err
+		}
+	}
+	return Inbound{}, fmt.Errorf("inventory: cancel inbound %s: gave up after %d attempts: %w", id, s.retries, err)
+}
+
+// Adjust records damage, restoration, write-off, loss or found stock.
+// Units that leave sellable stock must be available (not reserved, under
+// the SKU's backorder policy), else a *ShortageError: release the
+// reservation first. It returns the ledger entry.
+func (s *Service) Adjust(ctx context.Context, a Adjustment) (LedgerEntry, error) {
+	m := movementCheck{p: problems{entity: "adjustment"}}
+	m.pair(a.SKU, a.Location, "location")
+	m.quantity("quantity", a.Quantity)
+	m.text(a.Reference, a.Note)
+	e := LedgerEntry{SKU: a.SKU, Location: a.Location, Reason: a.Reason, Reference: a.Reference, Note: a.Note}
+	switch q := a.Quantity; a.Reason {
+	case ReasonDamage:
+		e.OnHand, e.Damaged = -q, q
+	case ReasonRestore:
+		e.OnHand, e.Damaged = q, -q
+	case ReasonWriteOff:
+		e.Damaged = -q
+	case ReasonLoss:
+		e.OnHand = -q
+	case ReasonFound:
+		e.OnHand = q
+	default:
+		m.p.add("reason", "must be damage, restore, write_off, loss or found, got %q", a.Reason)
+	}
+	if err := m.p.err(); err != nil {
+		return LedgerEntry{}, err
+	}
+	e.At = s.clock.Now()
+	out, err := s.applyMovement(ctx, "adjust", []LedgerEntry{e}, nil, nil)
+	if err != nil {
+		return LedgerEntry{}, err
+	}
+	return out[0], nil
+}
+
+// Count sets on hand to a cycle count. The entry records the counted
+// quantity and the difference. A count below the reserved units of a level
+// whose SKU denies backorders is refused with a *ShortageError (release
+// or reallocate those reservations first); a count equal to the books
+// still records an entry, as proof the count happened.
+func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
+	m := movementCheck{p: problems{entity: "count"}}
+	m.pair(c.SKU, c.Location, "location")
+	if c.Counted < 0 || c.Counted > maxQuantity {
+		m.p.add("counted", "must be between 0 and %d, got %d", int64(maxQuantity), c.Counted)
+	}
+	m.text(c.Reference, c.Note)
+	if err := m.p.err(); err != nil {
+		return LedgerEntry{}, err
+	}
+	var err error
+	for attempt := 0; attempt < s.retries; attempt++ {
+		var lv Level
+		if lv, err = s.store.Level(ctx, c.SKU, c.Location); err != nil {
+			return LedgerEntry{}, err
+		}
+		var out []LedgerEntry
+		out, err = s.applyMovement(ctx, "count", []LedgerEntry{{
+			SKU: c.SKU, Location: c.Location, Reason: ReasonCount, OnHand: c.Counted - lv.OnHand, Counted: c.Counted,
+			Reference: c.Reference, Note: c.Note, At: s.clock.Now(),
+		}}, nil, []Delta{{SKU: c.SKU, Location: c.Location, CheckSeq: true, Seq: lv.Seq}})
+		if err == nil {
+			return out[0], nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return LedgerEntry{}, err
+		}
+	}
+	return LedgerEntry{}, fmt.Errorf("inventory: count %s at %s: gave up after %d attempts: %w", c.SKU, c.Location, s.retries, err)
+}
+
+// Restock puts returned units back into stock (or into quarantine).
+func (s *Service) Restock(ctx context.Context, r ReturnRestock) (LedgerEntry, error) {
+	m := movementCheck{p: problems{entity: "return restock"}}
+	m.pair(r.SKU, r.Location, "location")
+	m.quantity("quantity", r.Quantity)
+	m.text(r.Reference, r.Note)
+	if err := m.p.err(); err != nil {
+		return LedgerEntry{}, err
+	}
+	e := LedgerEntry{SKU: r.SKU, Location: r.Location, Reason: ReasonReturnRestock, OnHand: r.Quantity,
+		Reference: r.Reference, Note: r.Note, At: s.clock.Now()}
+	if r.Quarantine {
+		e.Reason, e.OnHand, e.Damaged = ReasonReturnQuarantine, 0, r.Quantity
+	}
+	out, err := s.applyMovement(ctx, "restock", []LedgerEntry{e}, nil, nil)
+	if err != nil {
+		return LedgerEntry{}, err
+	}
+	return out[0], nil
+}
+
+// Ledger returns the ledger entries that match f.
+func (s *Service) Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error) {
+	return s.store.Ledger(ctx, f)
+}
+
+// Reconcile proves that every level equals the sum of its ledger entries
+// (and its reserved and incoming units the open reservations and
+// deliveries), on one consistent snapshot of the store.
+func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
+	snap, err := s.store.Snapshot(ctx)
+	if err != nil {
+		return ReconcileReport{}, err
+	}
+	return Reconcile(snap), nil
+}

@@ -1,0 +1,303 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Options configures NewService. The zero value (or nil) means defaults.
+type Options struct {
+	// Clock is where the service reads time. Nil means the system clock.
+	Clock oms.Clock
+	// SyncInterval is how often RunSync publishes channel availability:
+	// one update per SKU per channel per interval. Zero means one minute.
+	SyncInterval time.Duration
+	// Retries bounds how often a command reloads and retries after losing
+	// an optimistic-concurrency race. Zero means 16.
+	Retries int
+	// SweepBatch is how many expired holds SweepExpired loads at a time.
+	// Zero means 256.
+	SweepBatch int
+	// Logger receives RunSync's errors. Nil means no logging.
+	Logger *slog.Logger
+}
+
+// Service is what a shop calls: locations and items, reservations, stock
+// movements, availability, channel sync and reconciliation, over a Store.
+// It is safe for concurrent use; the atomic conditional writes of the Store
+// keep concurrent callers (in one process or many) from overselling.
+type Service struct {
+	store        Store
+	clock        oms.Clock
+	syncInterval time.Duration
+	retries      int
+	sweepBatch   int
+	log          *slog.Logger
+	syncMu       sync.Mutex
+}
+
+// NewService returns a Service over store; opts may be nil.
+func NewService(store Store, opts *Options) *Service {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	s := &Service{store: store, clock: o.Clock, syncInterval: o.SyncInterval, retries: o.Retries, sweepBatch: o.SweepBatch, log: o.Logger}
+	if s.clock == nil {
+		s.clock = oms.SystemClock()
+	}
+	if s.syncInterval <= 0 {
+		s.syncInterval = time.Minute
+	}
+	if s.retries <= 0 {
+		s.retries = 16
+	}
+	if s.sweepBatch <= 0 {
+		s.sweepBatch = 256
+	}
+	return s
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// PutLocation creates or replaces a location after validating it.
+func (s *Service) PutLocation(ctx context.Context, l Location) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	return s.store.PutLocation(ctx, l)
+}
+
+// PutItem creates or replaces a SKU's settings after validating them.
+// Changing the backorder policy does not touch existing reservations.
+func (s *Service) PutItem(ctx context.Context, it Item) error {
+	if err := it.Validate(); err != nil {
+		return err
+	}
+	return s.store.PutItem(ctx, it)
+}
+
+// Level returns the stock of sku at loc.
+func (s *Service) Level(ctx context.Context, sku SKU, loc oms.ID) (Level, error) {
+	return s.store.Level(ctx, sku, loc)
+}
+
+// Reservation returns a reservation.
+func (s *Service) Reservation(ctx context.Context, id oms.ID) (Reservation, error) {
+	return s.store.Reservation(ctx, id)
+}
+
+// ReserveRequest asks to hold stock.
+type ReserveRequest struct {
+	// ID is the caller's idempotency key; it becomes the reservation ID.
+	ID oms.ID `json:"id"`
+	// Reference names what the stock is held for (a cart or an order).
+	Reference string `json:"reference,omitempty"`
+	// Lines name a SKU, a location and a quantity each; a (SKU, location)
+	// pair may appear once.
+	Lines []Line `json:"lines"`
+	// ExpiresAt makes the reservation a hold that expires then.
+	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	// HoldFor makes the reservation a hold that expires this long after
+	// now. Set ExpiresAt or HoldFor, not both.
+	HoldFor time.Duration `json:"hold_for,omitempty"`
+}
+
+const (
+	maxLines     = 1000
+	maxReference = 256
+)
+
+// Reserve holds stock for every line or for none, in one atomic store
+// operation. Replaying a request with the same ID returns the existing
+// reservation (in whatever status it has reached); the same ID with a
+// different reference or lines is an error matching oms.ErrDuplicate. A
+// shortage is a *ShortageError listing each short line (it matches
+// oms.ErrInsufficientStock); an unknown SKU or location matches
+// oms.ErrNotFound; bad input is a *oms.ValidationError.
+func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation, error) {
+	now := s.clock.Now()
+	if err := validateReserve(&req, now); err != nil {
+		return Reservation{}, err
+	}
+	lines := make([]ReservationLine, len(req.Lines))
+	for i, l := range req.Lines {
+		lines[i] = ReservationLine{SKU: l.SKU, Location: l.Location, Quantity: l.Quantity}
+	}
+	exp := req.ExpiresAt
+	if req.HoldFor > 0 {
+		exp = now.Add(req.HoldFor)
+	}
+	r, _, err := s.store.Reserve(ctx, Reservation{
+		ID: req.ID, Reference: req.Reference, Lines: lines, ExpiresAt: exp,
+		CreatedAt: now, UpdatedAt: now,
+	})
+	return r, err
+}
+
+// validateReserve checks a request without allocating when it is good.
+func validateReserve(req *ReserveRequest, now time.Time) error {
+	ok := validateKey(string(req.ID)) == nil && len(req.Reference) <= maxReference &&
+		len(req.Lines) > 0 && len(req.Lines) <= maxLines && req.HoldFor >= 0 &&
+		(req.ExpiresAt.IsZero() || (req.HoldFor == 0 && req.ExpiresAt.After(now)))
+	for i := 0; ok && i < len(req.Lines); i++ {
+		l := &req.Lines[i]
+		ok = validateSKU(l.SKU) == nil && validateKey(string(l.Location)) == nil &&
+			l.Quantity > 0 && l.Quantity <= maxQuantity
+		for j := 0; ok && j < i; j++ {
+			ok = req.Lines[j].SKU != l.SKU || req.Lines[j].Location != l.Location
+		}
+	}
+	if ok {
+		return nil
+	}
+	p := problems{entity: "reservation"}
+	if err := validateKey(string(req.ID)); err != nil {
+		p.add("id", "%s", err)
+	}
+	if len(req.Reference) > maxReference {
+		p.add("reference", "longer than %d bytes", maxReference)
+	}
+	switch {
+	case len(req.Lines) == 0:
+		p.add("lines", "must not be empty")
+	case len(req.Lines) > maxLines:
+		p.add("lines", "more than %d lines", maxLines)
+	}
+	if req.HoldFor < 0 {
+		p.add("hold_for", "must not be negative, got %s", req.HoldFor)
+	}
+	if !req.ExpiresAt.IsZero() {
+		if req.HoldFor != 0 {
+			p.add("expires_at", "set expires_at or hold_for, not both")
+		} else if !req.ExpiresAt.After(now) {
+			p.add("expires_at", "must be after now (%s), got %s", now.Format(time.RFC3339), req.ExpiresAt.Format(time.RFC3339))
+		}
+	}
+	for i, l := range req.Lines {
+		f := fieldIndex("lines", i)
+		if err := validateSKU(l.SKU); err != nil {
+			p.add(f+".sku", "%s", err)
+		}
+		if err := validateKey(string(l.Location)); err != nil {
+			p.add(f+".location", "%s", err)
+		}
+		if l.Quantity <= 0 || l.Quantity > maxQuantity {
+			p.add(f+".quantity", "must be between 1 and %d, got %d", int64(maxQuantity), l.Quantity)
+		}
+		for j := 0; j < i; j++ {
+			if req.Lines[j].SKU == l.SKU && req.Lines[j].Location == l.Location {
+				p.add(f, "duplicates line %d (sku %q at location %q)", j, l.SKU, l.Location)
+			}
+		}
+	}
+	return p.err()
+}
+
+// Commit ships units of a reservation: they leave reserved and on-hand
+// stock, and a ship entry per line goes to the ledger. Nil lines commit
+// every outstanding unit; otherwise each line names a reserved SKU and
+// location and at most its outstanding quantity. Committing clears the
+// hold's expiry. A backordered line whose units are not on hand yet fails
+// with a *ShortageError.
+func (s *Service) Commit(ctx context.Context, id oms.ID, lines []Line) (Reservation, error) {
+	return s.update(ctx, id, "commit", EventReservationCommitted, func(r Reservation, now time.Time) (reservationChange, error) {
+		return commitReservation(r, lines, now)
+	})
+}
+
+// Release returns units of a reservation to stock. Nil lines release every
+// outstanding unit. Releasing a reservation that holds nothing is an error
+// matching oms.ErrInvalidTransition.
+func (s *Service) Release(ctx context.Context, id oms.ID, lines []Line) (Reservation, error) {
+	return s.update(ctx, id, "release", EventReservationReleased, func(r Reservation, now time.Time) (reservationChange, error) {
+		return releaseReservation(r, lines, now, false)
+	})
+}
+
+// Extend moves the expiry of an active hold to until, which must be after
+// now.
+func (s *Service) Extend(ctx context.Context, id oms.ID, until time.Time) (Reservation, error) {
+	return s.update(ctx, id, "extend", EventReservationExtended, func(r Reservation, now time.Time) (reservationChange, error) {
+		return extendReservation(r, until, now)
+	})
+}
+
+// SweepExpired expires every active hold whose expiry is at or before now
+// and returns its units to stock. It returns the expired reservations' IDs.
+// Holds extended or committed meanwhile are skipped.
+func (s *Service) SweepExpired(ctx context.Context, now time.Time) ([]oms.ID, error) {
+	var done []oms.ID
+	for {
+		ids, err := s.store.Expired(ctx, now, s.sweepBatch)
+		if err != nil {
+			return done, err
+		}
+		progressed := false
+		for _, id := range ids {
+			_, err := s.updateAt(ctx, id, "expire", EventReservationExpired, func(r Reservation, _ time.Time) (reservationChange, error) {
+				return releaseReservation(r, nil, now, true)
+			}, func() time.Time { return now })
+			switch {
+			case err == nil:
+				done = append(done, id)
+				progressed = true
+			case errors.Is(err, oms.ErrInvalidTransition):
+				// extended, committed or released meanwhile
+			default:
+				return done, err
+			}
+		}
+		if len(ids) < s.sweepBatch || !progressed {
+			return done, nil
+		}
+	}
+}
+
+// update loads a reservation, applies a pure command and saves the result
+// with its level moves, ledger entries and event in one atomic write,
+// retrying after a lost race.
+func (s *Service) update(ctx context.Context, id oms.ID, op, eventType string, f func(Reservation, time.Time) (reservationChange, error)) (Reservation, error) {
+	return s.updateAt(ctx, id, op, eventType, f, s.clock.Now)
+}
+
+func (s *Service) updateAt(ctx context.Context, id oms.ID, op, eventType string, f func(Reservation, time.Time) (reservationChange, error), clock func() time.Time) (Reservation, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Reservation{}, oms.Validationf("reservation "+op, "id", "%s", err)
+	}
+	var err error
+	for attempt := 0; attempt < s.retries; attempt++ {
+		var r Reservation
+		r, err = s.store.Reservation(ctx, id)
+		if err != nil {
+			return Reservation{}, err
+		}
+		now := clock()
+		ch, ferr := f(r, now)
+		if ferr != nil {
+			return Reservation{}, ferr
+		}
+		ev, eerr := oms.NewEvent(eventType, aggregateReservation, id, ch.next.Version, now, ReservationEvent{
+			ReservationID: id, Reference: r.Reference, Status: ch.next.Status, Lines: ch.moved, ExpiresAt: ch.next.ExpiresAt,
+		})
+		if eerr != nil {
+			return Reservation{}, eerr
+		}
+		next := ch.next
+		err = s.store.Apply(ctx, &Change{Op: op, Reservation: &next, Deltas: ch.deltas, Entries: ch.entries, Events: []oms.Event{ev}})
+		if err == nil {
+			return next.Clone(), nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return Reservation{}, err
+		}
+	}
+	return Reservation{}, fmt.Errorf("inventory: %s reservation %s: gave up after %d attempts: %w", op, id, s.retries, err)
+}

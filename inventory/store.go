@@ -1,0 +1,158 @@
+package inventory
+
+import (
+	"context"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// Store keeps locations, items, levels, reservations, inbound deliveries,
+// the ledger and the sync marks. The host implements it over its database;
+// NewMemoryStore is the in-memory implementation. Implementations must be
+// safe for concurrent use, copy values going in and coming out, and pass
+// inventorytest.TestStore.
+//
+// Reserve and Apply are the atomic, conditional writes that keep stock from
+// being oversold. In SQL each is one transaction; for Reserve:
+//
+//	BEGIN;
+//	INSERT INTO reservations (id, ...) VALUES (...)
+//	    ON CONFLICT (id) DO NOTHING;              -- replay: return the stored row
+//	UPDATE levels SET reserved = reserved + $qty, seq = nextval('level_seq')
+//	    WHERE sku = $sku AND location = $loc
+//	      AND on_hand - reserved + $allowance >= $qty; -- one per tracked line
+//	-- any UPDATE touching 0 rows: ROLLBACK and report the short lines
+//	COMMIT;
+//
+// where $allowance is 0 for BackorderDeny, the limit for BackorderPreorder,
+// and the condition is dropped for BackorderAllow. Apply's level updates are
+// conditional the same way (on_hand >= 0 and friends after the change, and
+// the available check whenever the change lowers availability), its
+// reservation and inbound writes check the version they loaded
+// (UPDATE ... WHERE id = $id AND version = $loaded), and it inserts its
+// ledger entries and outbox events in the same transaction.
+type Store interface {
+	// PutLocation creates or replaces a location.
+	PutLocation(ctx context.Context, l Location) error
+	// Location returns a location or an error matching oms.ErrNotFound.
+	Location(ctx context.Context, id oms.ID) (Location, error)
+	// Locations returns every location, ordered by priority then ID.
+	Locations(ctx context.Context) ([]Location, error)
+
+	// PutItem creates or replaces a SKU's settings.
+	PutItem(ctx context.Context, it Item) error
+	// Item returns a SKU's settings or an error matching oms.ErrNotFound.
+	Item(ctx context.Context, sku SKU) (Item, error)
+
+	// Level returns the stock of sku at loc: a zero level when both exist
+	// but nothing has moved yet, an error matching oms.ErrNotFound when
+	// either is unknown.
+	Level(ctx context.Context, sku SKU, loc oms.ID) (Level, error)
+	// Levels returns the stored levels of sku (every level when sku is
+	// empty), ordered by SKU then location.
+	Levels(ctx context.Context, sku SKU) ([]Level, error)
+
+	// Reserve saves r (status active, version 1) and raises the reserved
+	// quantity of every tracked line's level, all or nothing, in one atomic
+	// operation. It sets Lines[i].Untracked of r for lines whose SKU is not
+	// tracked; those hold no stock. When a reservation with r.ID exists,
+	// Reserve changes nothing and returns it with created false if it has
+	// the same reference and lines, and an error matching oms.ErrDuplicate
+	// otherwise. A line whose level cannot give the quantity under its
+	// SKU's backorder policy fails the whole call with a *ShortageError
+	// listing every short line; an unknown SKU or location fails it with an
+	// error matching oms.ErrNotFound.
+	Reserve(ctx context.Context, r Reservation) (res Reservation, created bool, err error)
+	// Reservation returns a reservation or an error matching
+	// oms.ErrNotFound.
+	Reservation(ctx context.Context, id oms.ID) (Reservation, error)
+	// Reservations returns the reservations that match f, ordered by ID.
+	Reservations(ctx context.Context, f ReservationFilter) ([]Reservation, error)
+	// Expired returns up to limit IDs of active reservations whose expiry
+	// is at or before now, earliest expiry first.
+	Expired(ctx context.Context, now time.Time, limit int) ([]oms.ID, error)
+
+	// Inbound returns an inbound delivery or an error matching
+	// oms.ErrNotFound.
+	Inbound(ctx context.Context, id oms.ID) (Inbound, error)
+	// Inbounds returns the inbound deliveries of sku (all when empty),
+	// only the open ones when openOnly, ordered by expected date then ID.
+	Inbounds(ctx context.Context, sku SKU, openOnly bool) ([]Inbound, error)
+
+	// Apply makes one change atomically: all of it or, on any error,
+	// nothing. See Change.
+	Apply(ctx context.Context, c *Change) error
+
+	// Ledger returns the entries that match f in Seq order.
+	Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error)
+	// Snapshot returns a consistent view of the whole store for Reconcile.
+	Snapshot(ctx context.Context) (Snapshot, error)
+
+	// ChangedSKUs returns the SKUs whose levels or settings changed after
+	// change sequence number after, or whose levels sit at a location that
+	// changed, with the sequence number to pass next time.
+	ChangedSKUs(ctx context.Context, after int64) (skus []SKU, next int64, err error)
+	// SyncState returns the sync cursor and the marks of skus (none when
+	// skus is empty).
+	SyncState(ctx context.Context, skus []SKU) (cursor int64, marks []SyncMark, err error)
+	// SaveSync atomically moves the cursor from cursor to next, stores the
+	// marks and appends the events to the outbox. It fails with an error
+	// matching oms.ErrConflict when the cursor is no longer cursor.
+	SaveSync(ctx context.Context, cursor, next int64, marks []SyncMark, events []oms.Event) error
+}
+
+// Change is one atomic write of Store.Apply:
+//
+//   - Reservation, when set, replaces the stored reservation whose version
+//     is Reservation.Version-1 (else an error matching oms.ErrConflict, or
+//     oms.ErrNotFound when there is none);
+//   - Inbound, when set, creates the delivery when its Version is 1 (an
+//     error matching oms.ErrDuplicate when the ID exists) and otherwise
+//     replaces the stored one whose version is Inbound.Version-1;
+//   - Entries are appended to the ledger (the store sets Seq) and Deltas and
+//     Entries change the levels: afterwards no quantity of a touched level
+//     may be negative, and a level whose availability (on hand minus
+//     reserved) the change lowers must keep it at or above minus its SKU's
+//     backorder allowance, else a *ShortageError listing every short level;
+//   - Events are appended to the outbox.
+//
+// An entry or delta naming an unknown SKU or location fails the change
+// with an error matching oms.ErrNotFound.
+type Change struct {
+	Reservation *Reservation
+	Inbound     *Inbound
+	Deltas      []Delta
+	Entries     []LedgerEntry
+	Events      []oms.Event
+	// Op names the operation for errors, such as "commit" or "adjust".
+	Op string
+}
+
+// ReservationFilter selects reservations.
+type ReservationFilter struct {
+	// Reference, when set, selects the reservations held for it.
+	Reference string
+	// OpenOnly selects the active and partially committed ones.
+	OpenOnly bool
+}
+
+// LedgerFilter selects ledger entries. Zero fields match everything.
+type LedgerFilter struct {
+	SKU      SKU
+	Location oms.ID
+	// AfterSeq selects entries with a greater Seq.
+	AfterSeq int64
+	// Limit caps the number of entries; zero means no cap.
+	Limit int
+}
+
+// SyncMark is what the last sync published for a SKU: its sellable
+// quantity on Channel, or, with an empty Channel, whether it was low.
+type SyncMark struct {
+	SKU       SKU     `json:"sku"`
+	Channel   Channel `json:"channel,omitempty"`
+	Quantity  int64   `json:"quantity"`
+	Unlimited bool    `json:"unlimited,omitempty"`
+	Low       bool    `json:"low,omitempty"`
+}

@@ -1,0 +1,297 @@
+package inventory
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/omskit/oms"
+)
+
+// SKU identifies a stock-keeping unit: one sellable variant.
+type SKU string
+
+// Channel names a sales channel, such as "web", "pos" or "amazon".
+type Channel string
+
+// LocationKind says what a location is.
+type LocationKind string
+
+// Location kinds.
+const (
+	// KindWarehouse is a distribution centre the shop runs.
+	KindWarehouse LocationKind = "warehouse"
+	// KindStore is a retail shop that can sell, ship from or hand over.
+	KindStore LocationKind = "store"
+	// KindThirdParty is a warehouse run by a logistics provider (3PL).
+	KindThirdParty LocationKind = "third_party"
+	// KindDropship is a supplier that ships directly to customers.
+	KindDropship LocationKind = "dropship"
+)
+
+// Valid reports whether k is a known kind.
+func (k LocationKind) Valid() bool {
+	switch k {
+	case KindWarehouse, KindStore, KindThirdParty, KindDropship:
+		return true
+	}
+	return false
+}
+
+// Coordinates is a position in decimal degrees (WGS 84).
+type Coordinates struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// Location is a place that holds stock: a warehouse, a shop, a 3PL or a
+// dropship supplier.
+type Location struct {
+	// ID identifies the location.
+	ID oms.ID `json:"id"`
+	// Name is shown to people.
+	Name string `json:"name"`
+	// Kind says what the location is.
+	Kind LocationKind `json:"kind"`
+	// Address is where it is.
+	Address oms.Address `json:"address"`
+	// Coordinates, when set, let allocation measure distances.
+	Coordinates *Coordinates `json:"coordinates,omitempty"`
+	// Active locations count towards availability; inactive ones keep their
+	// stock and ledger but sell nothing.
+	Active bool `json:"active"`
+	// Priority orders locations for allocation: lower first.
+	Priority int `json:"priority"`
+	// Channels lists the channels the location sells to.
+	Channels []Channel `json:"channels,omitempty"`
+	// Ships says the location sends parcels.
+	Ships bool `json:"ships"`
+	// Pickup says customers can collect orders there.
+	Pickup bool `json:"pickup"`
+	// CalendarID names the host's business calendar for the location
+	// (opening hours, cut-off times). The package stores it for hosts and
+	// for the fulfillment package; it does not interpret it.
+	CalendarID string `json:"calendar_id,omitempty"`
+}
+
+// Serves reports whether l sells to channel c.
+func (l Location) Serves(c Channel) bool {
+	for _, x := range l.Channels {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate returns a *oms.ValidationError listing every problem, or nil.
+func (l Location) Validate() error {
+	v := &oms.ValidationError{Entity: "location"}
+	if err := oms.ValidateID(l.ID); err != nil {
+		v.Merge("id", err)
+	}
+	if l.Name == "" {
+		v.Add("name", "must not be empty")
+	}
+	if !l.Kind.Valid() {
+		v.Add("kind", "unknown kind %q", l.Kind)
+	}
+	if l.Address != (oms.Address{}) {
+		v.Merge("address", l.Address.Validate())
+	}
+	if c := l.Coordinates; c != nil {
+		if !(c.Latitude >= -90 && c.Latitude <= 90) {
+			v.Add("coordinates.latitude", "must be within [-90, 90], got %v", c.Latitude)
+		}
+		if !(c.Longitude >= -180 && c.Longitude <= 180) {
+			v.Add("coordinates.longitude", "must be within [-180, 180], got %v", c.Longitude)
+		}
+	}
+	for i, c := range l.Channels {
+		if c == "" {
+			v.Add(fieldIndex("channels", i), "must not be empty")
+		}
+		for j := 0; j < i; j++ {
+			if l.Channels[j] == c {
+				v.Add(fieldIndex("channels", i), "duplicate channel %q", c)
+			}
+		}
+	}
+	return v.Err()
+}
+
+func copyLocation(l Location) Location {
+	if l.Coordinates != nil {
+		c := *l.Coordinates
+		l.Coordinates = &c
+	}
+	if l.Channels != nil {
+		l.Channels = append([]Channel(nil), l.Channels...)
+	}
+	return l
+}
+
+// BackorderMode says whether a SKU may be promised beyond its on-hand stock.
+type BackorderMode string
+
+// Backorder modes.
+const (
+	// BackorderDeny never promises more than is on hand (the default).
+	BackorderDeny BackorderMode = "deny"
+	// BackorderAllow promises without limit; the excess waits for stock.
+	BackorderAllow BackorderMode = "allow"
+	// BackorderPreorder promises up to a limit beyond on hand, for stock
+	// expected at a date.
+	BackorderPreorder BackorderMode = "preorder"
+)
+
+// Valid reports whether m is a known mode.
+func (m BackorderMode) Valid() bool {
+	switch m {
+	case BackorderDeny, BackorderAllow, BackorderPreorder:
+		return true
+	}
+	return false
+}
+
+// BackorderPolicy is a SKU's rule for promising stock it does not have.
+type BackorderPolicy struct {
+	// Mode is deny, allow or preorder. Empty means deny.
+	Mode BackorderMode `json:"mode"`
+	// Limit is, for preorders, how many units each location may promise
+	// beyond its on-hand stock.
+	Limit int64 `json:"limit,omitempty"`
+	// ExpectedAt is, for preorders, when the stock is expected.
+	ExpectedAt time.Time `json:"expected_at,omitempty"`
+}
+
+// Allowance returns how many units a level may promise beyond its on-hand
+// stock, and false when there is no limit (BackorderAllow).
+func (p BackorderPolicy) Allowance() (int64, bool) {
+	switch p.Mode {
+	case BackorderAllow:
+		return 0, false
+	case BackorderPreorder:
+		return p.Limit, true
+	}
+	return 0, true
+}
+
+// Item holds the per-SKU settings.
+type Item struct {
+	// SKU identifies the item.
+	SKU SKU `json:"sku"`
+	// Tracked items have their stock counted and reserved; untracked ones
+	// (digital goods, made to order) are always available and move no stock.
+	Tracked bool `json:"tracked"`
+	// Backorder is the rule for promising stock not on hand.
+	Backorder BackorderPolicy `json:"backorder"`
+	// SafetyStock is held back from every channel's sellable quantity.
+	SafetyStock int64 `json:"safety_stock,omitempty"`
+	// ChannelBuffers holds back extra units per channel, on top of the
+	// safety stock.
+	ChannelBuffers map[Channel]int64 `json:"channel_buffers,omitempty"`
+	// ReorderPoint is the availability (across active locations) at or
+	// below which a low-stock event is sent. Zero disables the event.
+	ReorderPoint int64 `json:"reorder_point,omitempty"`
+}
+
+// Validate returns a *oms.ValidationError listing every problem, or nil.
+func (it Item) Validate() error {
+	v := &oms.ValidationError{Entity: "item"}
+	if err := validateSKU(it.SKU); err != nil {
+		v.Add("sku", "%s", err)
+	}
+	if it.Backorder.Mode != "" && !it.Backorder.Mode.Valid() {
+		v.Add("backorder.mode", "unknown mode %q", it.Backorder.Mode)
+	}
+	if it.Backorder.Limit < 0 {
+		v.Add("backorder.limit", "must not be negative, got %d", it.Backorder.Limit)
+	}
+	if it.Backorder.Mode == BackorderPreorder && it.Backorder.ExpectedAt.IsZero() {
+		v.Add("backorder.expected_at", "is required for preorders")
+	}
+	if it.SafetyStock < 0 {
+		v.Add("safety_stock", "must not be negative, got %d", it.SafetyStock)
+	}
+	if it.ReorderPoint < 0 {
+		v.Add("reorder_point", "must not be negative, got %d", it.ReorderPoint)
+	}
+	for c, n := range it.ChannelBuffers {
+		if c == "" {
+			v.Add("channel_buffers", "channel must not be empty")
+		}
+		if n < 0 {
+			v.Add("channel_buffers."+string(c), "must not be negative, got %d", n)
+		}
+	}
+	return v.Err()
+}
+
+func copyItem(it Item) Item {
+	if it.Backorder.Mode == "" {
+		it.Backorder.Mode = BackorderDeny
+	}
+	if it.ChannelBuffers != nil {
+		m := make(map[Channel]int64, len(it.ChannelBuffers))
+		for k, v := range it.ChannelBuffers {
+			m[k] = v
+		}
+		it.ChannelBuffers = m
+	}
+	return it
+}
+
+// Level is the stock of one SKU at one location. Available is derived,
+// never stored.
+type Level struct {
+	SKU      SKU    `json:"sku"`
+	Location oms.ID `json:"location"`
+	// OnHand is sellable-condition stock physically at the location,
+	// including units reserved for customers.
+	OnHand int64 `json:"on_hand"`
+	// Reserved is promised to reservations and not yet shipped. It may
+	// exceed OnHand only when the SKU's backorder policy allows.
+	Reserved int64 `json:"reserved"`
+	// Incoming is expected at the location: open purchase receipts and
+	// transfers in transit.
+	Incoming int64 `json:"incoming"`
+	// Damaged is physically at the location but quarantined: not sellable.
+	Damaged int64 `json:"damaged"`
+	// Seq is the store's change sequence number of the level's last change.
+	Seq int64 `json:"seq"`
+}
+
+// Available returns OnHand minus Reserved: what can still be promised from
+// stock. It is negative when backorders exceed stock.
+func (l Level) Available() int64 { return l.OnHand - l.Reserved }
+
+// maxQuantity bounds every quantity so that sums of a few of them cannot
+// overflow int64.
+const maxQuantity = 1 << 50
+
+func validateSKU(s SKU) error {
+	return validateKey(string(s))
+}
+
+type keyError string
+
+func (e keyError) Error() string { return string(e) }
+
+func validateKey(s string) error {
+	if s == "" {
+		return keyError("must not be empty")
+	}
+	if len(s) > 128 {
+		return keyError("longer than 128 bytes")
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' {
+			return keyError("must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+func fieldIndex(name string, i int) string {
+	return name + "[" + strconv.Itoa(i) + "]"
+}
