@@ -1,0 +1,462 @@
+package shipping
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/omskit/oms"
+)
+
+// Rotation says how an item may be turned when it is packed. The zero value
+// means RotationAny.
+type Rotation string
+
+// Rotation rules.
+const (
+	// RotationAny lets the item lie in any of its six axis-aligned
+	// orientations.
+	RotationAny Rotation = "any"
+	// RotationUpright keeps the item's Height vertical ("this side up"); it
+	// may turn about the vertical axis, so its length may run along the
+	// box's length or its width. This is BoxPacker's "keep flat".
+	RotationUpright Rotation = "upright"
+	// RotationFlat lays the item on its largest face: its shortest side is
+	// vertical, and it may turn about the vertical axis.
+	RotationFlat Rotation = "flat"
+	// RotationNone packs the item exactly as given: its length along the
+	// box's length, its width along the box's width, its height vertical.
+	RotationNone Rotation = "none"
+)
+
+// Valid reports whether r is a known rotation rule or empty (RotationAny).
+func (r Rotation) Valid() bool {
+	switch r {
+	case "", RotationAny, RotationUpright, RotationFlat, RotationNone:
+		return true
+	}
+	return false
+}
+
+// Orientation says which side of an item runs along each axis of its box:
+// the first letter along the box's length (X), the second along its width
+// (Y), the third vertically (Z); l, w and h are the item's Length, Width
+// and Height. OrientationLWH is the item as given.
+type Orientation string
+
+// Orientations.
+const (
+	OrientationLWH Orientation = "lwh"
+	OrientationWLH Orientation = "wlh"
+	OrientationLHW Orientation = "lhw"
+	OrientationHLW Orientation = "hlw"
+	OrientationWHL Orientation = "whl"
+	OrientationHWL Orientation = "hwl"
+)
+
+// pkOrientations lists the orientations with the item side (0 length,
+// 1 width, 2 height) that runs along X, Y and Z.
+var pkOrientations = [6]struct {
+	o    Orientation
+	axes [3]int
+}{
+	{OrientationLWH, [3]int{0, 1, 2}},
+	{OrientationWLH, [3]int{1, 0, 2}},
+	{OrientationLHW, [3]int{0, 2, 1}},
+	{OrientationHLW, [3]int{2, 0, 1}},
+	{OrientationWHL, [3]int{1, 2, 0}},
+	{OrientationHWL, [3]int{2, 1, 0}},
+}
+
+// Valid reports whether o is one of the six orientations.
+func (o Orientation) Valid() bool {
+	for _, p := range pkOrientations {
+		if p.o == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply returns d turned by o: the extents along the box's length, width
+// and height. An invalid orientation returns d unchanged.
+func (o Orientation) Apply(d oms.Dimensions) oms.Dimensions {
+	s := [3]oms.Length{d.Length, d.Width, d.Height}
+	for _, p := range pkOrientations {
+		if p.o == o {
+			return oms.Dimensions{Length: s[p.axes[0]], Width: s[p.axes[1]], Height: s[p.axes[2]]}
+		}
+	}
+	return d
+}
+
+// Allows reports whether the rotation rule r lets an item of dimensions d
+// lie in orientation o.
+func (r Rotation) Allows(o Orientation, d oms.Dimensions) bool {
+	if !o.Valid() {
+		return false
+	}
+	switch r {
+	case "", RotationAny:
+		return true
+	case RotationUpright:
+		return o == OrientationLWH || o == OrientationWLH
+	case RotationNone:
+		return o == OrientationLWH
+	case RotationFlat:
+		s := d.Sorted()
+		return o.Apply(d).Height == s.Height
+	}
+	return false
+}
+
+// Item is a line of an order to pack: Quantity units of the same shape.
+type Item struct {
+	// ID names the item (a SKU or order line); it is copied to the packing.
+	ID string `json:"id"`
+	// Dimensions is the size of one unit.
+	Dimensions oms.Dimensions `json:"dimensions"`
+	// Weight is the weight of one unit.
+	Weight oms.Weight `json:"weight"`
+	// Quantity is the number of units; it must be positive.
+	Quantity int `json:"quantity"`
+	// Rotation limits how a unit may be turned; empty means RotationAny.
+	Rotation Rotation `json:"rotation,omitempty"`
+	// ShipsAlone puts each unit in a box of its own, the smallest box type
+	// that holds it.
+	ShipsAlone bool `json:"ships_alone,omitempty"`
+	// ShipsAsIs ships each unit in its own packaging, without a box: it
+	// becomes a parcel of its own (a PackedBox with AsIs set).
+	ShipsAsIs bool `json:"ships_as_is,omitempty"`
+	// NoStack forbids putting anything on top of a unit: no other item may
+	// lie above its top face.
+	NoStack bool `json:"no_stack,omitempty"`
+	// MaxPerBox, when positive, is the most units of this item one box may
+	// hold.
+	MaxPerBox int `json:"max_per_box,omitempty"`
+}
+
+// BoxType is a kind of box a shop packs into.
+type BoxType struct {
+	// Name identifies the box type; it is copied to the packing.
+	Name string `json:"name"`
+	// Outer is the outside size, which carriers measure; zero means the
+	// same as Inner.
+	Outer oms.Dimensions `json:"outer"`
+	// Inner is the space for items.
+	Inner oms.Dimensions `json:"inner"`
+	// EmptyWeight is the weight of the empty box (with its filling).
+	EmptyWeight oms.Weight `json:"empty_weight"`
+	// MaxWeight is the heaviest the packed box may be, box included; zero
+	// means no limit.
+	MaxWeight oms.Weight `json:"max_weight,omitempty"`
+	// Cost is what one box costs; optional (the zero Money).
+	Cost oms.Money `json:"cost"`
+	// Limited says only Supply boxes of this type may be used.
+	Limited bool `json:"limited,omitempty"`
+	// Supply is the number of boxes on hand when Limited is set.
+	Supply int `json:"supply,omitempty"`
+}
+
+// outer returns the outside size, Inner when Outer is unset.
+func (b BoxType) outer() oms.Dimensions {
+	if b.Outer.IsZero() {
+		return b.Inner
+	}
+	return b.Outer
+}
+
+// Position is where an item's corner nearest the box's origin sits: X
+// along the box's length, Y along its width, Z up from its floor.
+type Position struct {
+	X oms.Length `json:"x"`
+	Y oms.Length `json:"y"`
+	Z oms.Length `json:"z"`
+}
+
+// PackedItem is one unit placed in a box.
+type PackedItem struct {
+	// Item is the index of the unit's line in the items given to Pack.
+	Item int `json:"item"`
+	// ID is the line's Item.ID.
+	ID string `json:"id"`
+	// Position is the unit's corner nearest the box's origin.
+	Position Position `json:"position"`
+	// Orientation is how the unit is turned.
+	Orientation Orientation `json:"orientation"`
+	// Placed is the unit's extent along the box's length, width and
+	// height (its Dimensions turned by Orientation).
+	Placed oms.Dimensions `json:"placed"`
+	// Weight is the unit's weight.
+	Weight oms.Weight `json:"weight"`
+}
+
+// PackedBox is one parcel of a packing: a box and what it holds, or a unit
+// shipped as is.
+type PackedBox struct {
+	// Type is the index of the box type in the boxes given to Pack; -1
+	// for a unit shipped as is.
+	Type int `json:"type"`
+	// Name is the box type's Name (the item's ID when AsIs).
+	Name string `json:"name"`
+	// AsIs says the parcel is a unit shipped in its own packaging.
+	AsIs bool `json:"as_is,omitempty"`
+	// Outer is the parcel's outside size.
+	Outer oms.Dimensions `json:"outer"`
+	// Items lists the units in the box, in placement order.
+	Items []PackedItem `json:"items"`
+	// ContentWeight is the weight of the items.
+	ContentWeight oms.Weight `json:"content_weight"`
+	// GrossWeight is the box's empty weight plus ContentWeight.
+	GrossWeight oms.Weight `json:"gross_weight"`
+	// Volume is the outer volume in mm³.
+	Volume oms.Volume `json:"volume"`
+	// Utilisation is the share of the inner volume the items fill, from 0
+	// to 1.
+	Utilisation float64 `json:"utilisation"`
+}
+
+// UnpackedReason says why units could not be packed.
+type UnpackedReason string
+
+// Reasons for unpacked units.
+const (
+	// UnpackedTooLarge: the unit fits in no box type in any orientation
+	// its rotation rule allows.
+	UnpackedTooLarge UnpackedReason = "too_large"
+	// UnpackedTooHeavy: box types fit the unit, but it would take each of
+	// them over its maximum weight.
+	UnpackedTooHeavy UnpackedReason = "too_heavy"
+	// UnpackedNoBox: the box types that fit the unit have no supply left.
+	UnpackedNoBox UnpackedReason = "no_box"
+	// UnpackedStopped: the context ended before the unit was placed.
+	UnpackedStopped UnpackedReason = "stopped"
+)
+
+// Valid reports whether r is a known reason.
+func (r UnpackedReason) Valid() bool {
+	switch r {
+	case UnpackedTooLarge, UnpackedTooHeavy, UnpackedNoBox, UnpackedStopped:
+		return true
+	}
+	return false
+}
+
+// UnpackedItem lists units of one line that could not be packed.
+type UnpackedItem struct {
+	// Item is the index of the line in the items given to Pack.
+	Item int `json:"item"`
+	// ID is the line's Item.ID.
+	ID string `json:"id"`
+	// Quantity is the number of units left out.
+	Quantity int `json:"quantity"`
+	// Reason says why.
+	Reason UnpackedReason `json:"reason"`
+}
+
+// Packing is the result of Pack.
+type Packing struct {
+	// Boxes lists the parcels: packed boxes first, in the order the search
+	// settled on, then units shipped as is.
+	Boxes []PackedBox `json:"boxes"`
+	// Unpacked lists the units that could not be packed, with reasons.
+	Unpacked []UnpackedItem `json:"unpacked,omitempty"`
+	// Stopped reports that the context ended before the search finished;
+	// the packing is valid but may be worse than a full search, and units
+	// not yet placed are listed with UnpackedStopped.
+	Stopped bool `json:"stopped,omitempty"`
+}
+
+// Complete reports whether every unit was packed.
+func (p Packing) Complete() bool { return len(p.Unpacked) == 0 }
+
+// TotalVolume returns the sum of the parcels' outer volumes.
+func (p Packing) TotalVolume() oms.Volume {
+	var v oms.Volume
+	for _, b := range p.Boxes {
+		v += b.Volume
+	}
+	return v
+}
+
+// WeightVariance returns the population variance of the parcels' gross
+// weights in grams², the figure Pack minimises last.
+func (p Packing) WeightVariance() float64 {
+	if len(p.Boxes) < 2 {
+		return 0
+	}
+	var mean float64
+	for _, b := range p.Boxes {
+		mean += float64(b.GrossWeight) / float64(oms.Gram)
+	}
+	mean /= float64(len(p.Boxes))
+	var v float64
+	for _, b := range p.Boxes {
+		d := float64(b.GrossWeight)/float64(oms.Gram) - mean
+		v += d * d
+	}
+	return v / float64(len(p.Boxes))
+}
+
+// PackOptions tunes Pack. The zero value (or nil) uses the defaults.
+type PackOptions struct {
+	// Budget bounds the search for better packings, in units of work
+	// (about one placement test each); zero means PackDefaultBudget. The
+	// first complete packing is always finished; a Budget only cuts the
+	// improvement search short, so a tiny Budget gives a fast, valid but
+	// possibly worse packing. Results are deterministic for a given
+	// Budget.
+	Budget int64
+}
+
+// PackDefaultBudget is the work budget used when PackOptions.Budget is
+// zero: a few tens of milliseconds at most on a current core.
+const PackDefaultBudget = 20_000_000
+
+// PackMaxUnits is the most units (sum of quantities) Pack accepts.
+const PackMaxUnits = 1_000_000
+
+// pkMaxLength bounds every side, so that coordinates never overflow: 1 km.
+const pkMaxLength = 1000 * oms.Metre
+
+// Pack packs items into boxes of the given types. See PackContext.
+func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
+	return PackContext(context.Background(), items, boxes, opts)
+}
+
+// PackContext packs items into boxes of the given types: it chooses how many
+// boxes of which types to use and where each unit sits in its box. Every
+// unit is either placed or listed in Packing.Unpacked with a reason.
+//
+// The objective, in order: fewest parcels; then the smallest total outer
+// box volume (which keeps dimensional weight down); then the most even gross
+// weights across boxes.
+//
+// The heuristic:
+//
+//  1. Units that fit no box type, or only overweight, are set aside with
+//     UnpackedTooLarge or UnpackedTooHeavy. Units that ship as is become
+//     parcels of their own; units that ship alone each get the smallest box
+//     type that holds them.
+//  2. A lower bound on the box count comes from volume and weight. If it is
+//     one, each box type that could hold everything is tried, smallest
+//     first, and the first that takes every unit wins.
+//  3. Otherwise a greedy pass fills one box after another, each time with
+//     the box type that takes the most volume of the remaining units (the
+//     smallest type that takes them all when there is one); a box of
+//     identical contents is replicated instead of being packed again, so
+//     thousands of identical units cost little. This gives an upper bound.
+//  4. For each box count k from the lower bound up to one below the greedy
+//     count, combinations of k box types are tried in order of increasing
+//     total volume (respecting limited supply, skipping those too small by
+//     volume or weight); the first combination that takes every unit wins.
+//     At the final count, cheaper combinations are tried as well.
+//  5. Each box is then repacked into the smallest box type that holds its
+//     contents, and units are moved from the heaviest box to the lightest
+//     while that evens the weights and the units fit.
+//
+// Filling a box (or several at once) uses extreme points: candidate corners
+// created by the units already placed, projected onto the walls and the
+// units below. Each unit goes to the feasible corner and allowed
+// orientation with the best score (lowest top surface, then nearest the
+// back and the side, or lowest corner first), tried in several unit orders:
+// largest volume, longest side, largest footprint, tallest, heaviest, each
+// both box-by-box and first-fit across the boxes. A box holding many units
+// of one item is filled by layered grids of the best orientation instead.
+// Coordinates are exact integers (the lengths' common divisor of
+// micrometres), so placements never overlap through rounding.
+//
+// Steps 2, 4 and 5 stop when the work budget (PackOptions.Budget) is spent
+// or ctx ends; the best packing found so far is returned. If ctx ends before
+// the greedy pass has placed every unit, Packing.Stopped is set and the
+// units not yet placed are listed with UnpackedStopped. Pack never panics on
+// input; invalid input returns an error matching oms.ErrValidation that
+// lists every problem. The result is deterministic for the same input and
+// budget, unless ctx ends. PackContext is safe for concurrent use.
+func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
+	if err := pkValidate(items, boxes); err != nil {
+		return Packing{}, err
+	}
+	budget := int64(PackDefaultBudget)
+	if opts != nil && opts.Budget > 0 {
+		budget = opts.Budget
+	}
+	s := pkNewSolver(ctx, items, boxes, budget)
+	s.solve()
+	return s.result(), nil
+}
+
+// pkValidate lists every problem of the input.
+func pkValidate(items []Item, boxes []BoxType) error {
+	v := &oms.ValidationError{Entity: "packing"}
+	units := 0
+	for i, it := range items {
+		f := fmt.Sprintf("items[%d]", i)
+		pkCheckDims(v, f+".dimensions", it.Dimensions)
+		if it.Weight < 0 {
+			v.Add(f+".weight", "must not be negative, got %s", it.Weight)
+		}
+		if it.Quantity <= 0 {
+			v.Add(f+".quantity", "must be positive, got %d", it.Quantity)
+		} else {
+			units += min(it.Quantity, PackMaxUnits+1)
+		}
+		if !it.Rotation.Valid() {
+			v.Add(f+".rotation", "unknown rotation %q", it.Rotation)
+		}
+		if it.MaxPerBox < 0 {
+			v.Add(f+".max_per_box", "must not be negative, got %d", it.MaxPerBox)
+		}
+		if it.ShipsAlone && it.ShipsAsIs {
+			v.Add(f, "ships_alone and ships_as_is exclude each other")
+		}
+	}
+	if units > PackMaxUnits {
+		v.Add("items", "at most %d units may be packed at once, got more", PackMaxUnits)
+	}
+	for i, b := range boxes {
+		f := fmt.Sprintf("boxes[%d]", i)
+		pkCheckDims(v, f+".inner", b.Inner)
+		if !b.Outer.IsZero() {
+			pkCheckDims(v, f+".outer", b.Outer)
+			if b.Outer.Length < b.Inner.Length || b.Outer.Width < b.Inner.Width || b.Outer.Height < b.Inner.Height {
+				v.Add(f+".outer", "must be at least the inner size on every side, got %s for inner %s", b.Outer, b.Inner)
+			}
+		}
+		if b.EmptyWeight < 0 {
+			v.Add(f+".empty_weight", "must not be negative, got %s", b.EmptyWeight)
+		}
+		if b.MaxWeight < 0 {
+			v.Add(f+".max_weight", "must not be negative, got %s", b.MaxWeight)
+		} else if b.MaxWeight > 0 && b.MaxWeight < b.EmptyWeight {
+			v.Add(f+".max_weight", "must be at least the empty weight %s, got %s", b.EmptyWeight, b.MaxWeight)
+		}
+		if b.Supply < 0 {
+			v.Add(f+".supply", "must not be negative, got %d", b.Supply)
+		}
+	}
+	return v.Err()
+}
+
+func pkCheckDims(v *oms.ValidationError, field string, d oms.Dimensions) {
+	for _, s := range []struct {
+		name string
+		l    oms.Length
+	}{{"length", d.Length}, {"width", d.Width}, {"height", d.Height}} {
+		switch {
+		case s.l <= 0:
+			v.Add(field+"."+s.name, "must be positive, got %s", s.l)
+		case s.l > pkMaxLength:
+			v.Add(field+"."+s.name, "must be at most %s, got %s", pkMaxLength, s.l)
+		}
+	}
+}
+
+// pkUtil returns content volume over inner volume.
+func pkUtil(content, inner float64) float64 {
+	if inner <= 0 {
+		return 0
+	}
+	u := content / inner
+	return math.Min(u, 1)
+}

@@ -1,0 +1,183 @@
+package shipping
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/omskit/oms"
+)
+
+// pkVerify is the geometric checker: it returns the first way p is not a
+// valid packing of items into boxes, or nil.
+//
+// It checks that every parcel names a real box type (or is a unit shipped
+// as is), every unit lies inside its box's inner space in an orientation
+// its rotation rule allows, no two units overlap, nothing lies above a
+// NoStack unit, no box holds more than MaxPerBox units of an item, a unit
+// that ships alone is alone, each box's gross weight (empty weight
+// included) is within its limit and matches the units, limited supplies
+// hold, every unit is placed exactly once or listed as unpacked with a
+// reason that is true of it.
+func pkVerify(items []Item, boxes []BoxType, p Packing) error {
+	placed := make([]int, len(items))
+	used := make([]int, len(boxes))
+	for bi, b := range p.Boxes {
+		where := fmt.Sprintf("box %d", bi)
+		if b.AsIs {
+			if b.Type != -1 || len(b.Items) != 1 {
+				return fmt.Errorf("%s: as-is parcel with type %d and %d units", where, b.Type, len(b.Items))
+			}
+			u := b.Items[0]
+			if u.Item < 0 || u.Item >= len(items) || !items[u.Item].ShipsAsIs {
+				return fmt.Errorf("%s: as-is parcel holds item %d, which does not ship as is", where, u.Item)
+			}
+			if b.GrossWeight != items[u.Item].Weight || b.Outer != items[u.Item].Dimensions {
+				return fmt.Errorf("%s: as-is parcel weight %s / size %s, want the item's", where, b.GrossWeight, b.Outer)
+			}
+			placed[u.Item]++
+			continue
+		}
+		if b.Type < 0 || b.Type >= len(boxes) {
+			return fmt.Errorf("%s: unknown box type %d", where, b.Type)
+		}
+		bt := boxes[b.Type]
+		used[b.Type]++
+		if b.Name != bt.Name || b.Volume != bt.outer().Volume() {
+			return fmt.Errorf("%s: name %q volume %d, want %q %d", where, b.Name, b.Volume, bt.Name, bt.outer().Volume())
+		}
+		if len(b.Items) == 0 {
+			return fmt.Errorf("%s: empty box", where)
+		}
+		var content oms.Weight
+		per := map[int]int{}
+		var vol float64
+		for ui, u := range b.Items {
+			at := fmt.Sprintf("%s unit %d", where, ui)
+			if u.Item < 0 || u.Item >= len(items) {
+				return fmt.Errorf("%s: unknown item %d", at, u.Item)
+			}
+			it := items[u.Item]
+			if it.ShipsAsIs {
+				return fmt.Errorf("%s: item %d ships as is but is boxed", at, u.Item)
+			}
+			if it.ShipsAlone && len(b.Items) != 1 {
+				return fmt.Errorf("%s: item %d ships alone but shares a box with %d others", at, u.Item, len(b.Items)-1)
+			}
+			if u.ID != it.ID || u.Weight != it.Weight {
+				return fmt.Errorf("%s: id %q weight %s, want %q %s", at, u.ID, u.Weight, it.ID, it.Weight)
+			}
+			if !it.Rotation.Allows(u.Orientation, it.Dimensions) {
+				return fmt.Errorf("%s: orientation %q not allowed by rotation %q for %s", at, u.Orientation, it.Rotation, it.Dimensions)
+			}
+			if u.Placed != u.Orientation.Apply(it.Dimensions) {
+				return fmt.Errorf("%s: placed size %s, want %s turned %s", at, u.Placed, it.Dimensions, u.Orientation)
+			}
+			q := u.Position
+			if q.X < 0 || q.Y < 0 || q.Z < 0 || q.X+u.Placed.Length > bt.Inner.Length ||
+				q.Y+u.Placed.Width > bt.Inner.Width || q.Z+u.Placed.Height > bt.Inner.Height {
+				return fmt.Errorf("%s: %s at %+v sticks out of inner %s", at, u.Placed, q, bt.Inner)
+			}
+			for vi := range ui {
+				v := b.Items[vi]
+				r := v.Position
+				apart := q.X >= r.X+v.Placed.Length || r.X >= q.X+u.Placed.Length ||
+					q.Y >= r.Y+v.Placed.Width || r.Y >= q.Y+u.Placed.Width
+				if apart {
+					continue
+				}
+				if q.Z < r.Z+v.Placed.Height && r.Z < q.Z+u.Placed.Height {
+					return fmt.Errorf("%s overlaps unit %d: %s at %+v and %s at %+v", at, vi, u.Placed, q, v.Placed, r)
+				}
+				if items[v.Item].NoStack && q.Z >= r.Z+v.Placed.Height || it.NoStack && r.Z >= q.Z+u.Placed.Height {
+					return fmt.Errorf("%s and unit %d: one lies on top of the other, which is no-stack", at, vi)
+				}
+			}
+			per[u.Item]++
+			if it.MaxPerBox > 0 && per[u.Item] > it.MaxPerBox {
+				return fmt.Errorf("%s: more than %d units of item %d", where, it.MaxPerBox, u.Item)
+			}
+			content += it.Weight
+			vol += float64(it.Dimensions.Length) * float64(it.Dimensions.Width) * float64(it.Dimensions.Height)
+			placed[u.Item]++
+		}
+		if b.ContentWeight != content || b.GrossWeight != content+bt.EmptyWeight {
+			return fmt.Errorf("%s: weights %s/%s, want %s/%s", where, b.ContentWeight, b.GrossWeight, content, content+bt.EmptyWeight)
+		}
+		if bt.MaxWeight > 0 && b.GrossWeight > bt.MaxWeight {
+			return fmt.Errorf("%s: gross weight %s over the limit %s", where, b.GrossWeight, bt.MaxWeight)
+		}
+		inner := float64(bt.Inner.Length) * float64(bt.Inner.Width) * float64(bt.Inner.Height)
+		if d := b.Utilisation - vol/inner; d > 1e-9 || d < -1e-9 {
+			return fmt.Errorf("%s: utilisation %v, want %v", where, b.Utilisation, vol/inner)
+		}
+	}
+	for t, n := range used {
+		if boxes[t].Limited && n > boxes[t].Supply {
+			return fmt.Errorf("box type %d used %d times, supply %d", t, n, boxes[t].Supply)
+		}
+	}
+	stoppedUnits := 0
+	for _, u := range p.Unpacked {
+		if u.Item < 0 || u.Item >= len(items) || u.Quantity <= 0 || !u.Reason.Valid() || u.ID != items[u.Item].ID {
+			return fmt.Errorf("bad unpacked entry %+v", u)
+		}
+		placed[u.Item] += u.Quantity
+		it := items[u.Item]
+		geo, light := false, false
+		for _, bt := range boxes {
+			for _, o := range []Orientation{OrientationLWH, OrientationWLH, OrientationLHW, OrientationHLW, OrientationWHL, OrientationHWL} {
+				d := o.Apply(it.Dimensions)
+				if it.Rotation.Allows(o, it.Dimensions) && d.Length <= bt.Inner.Length && d.Width <= bt.Inner.Width && d.Height <= bt.Inner.Height {
+					geo = true
+					if bt.MaxWeight == 0 || it.Weight+bt.EmptyWeight <= bt.MaxWeight {
+						light = true
+					}
+				}
+			}
+		}
+		switch u.Reason {
+		case UnpackedTooLarge:
+			if geo {
+				return fmt.Errorf("item %d listed too large but fits a box type", u.Item)
+			}
+		case UnpackedTooHeavy:
+			if !geo || light {
+				return fmt.Errorf("item %d listed too heavy, but fits=%v light=%v", u.Item, geo, light)
+			}
+		case UnpackedNoBox:
+			if !light {
+				return fmt.Errorf("item %d listed as out of boxes but no box type takes it", u.Item)
+			}
+		case UnpackedStopped:
+			stoppedUnits += u.Quantity
+		}
+	}
+	if (stoppedUnits > 0) != p.Stopped {
+		return fmt.Errorf("stopped=%v but %d units listed as stopped", p.Stopped, stoppedUnits)
+	}
+	for i, it := range items {
+		if placed[i] != it.Quantity {
+			return fmt.Errorf("item %d: %d units placed or listed, want %d", i, placed[i], it.Quantity)
+		}
+	}
+	return nil
+}
+
+// pkCheck fails t when p is not a valid packing.
+func pkCheck(t testing.TB, items []Item, boxes []BoxType, p Packing) {
+	t.Helper()
+	if err := pkVerify(items, boxes, p); err != nil {
+		t.Fatalf("invalid packing: %v", err)
+	}
+}
+
+// pkMustPack packs and checks the result.
+func pkMustPack(t testing.TB, items []Item, boxes []BoxType, opts *PackOptions) Packing {
+	t.Helper()
+	p, err := Pack(items, boxes, opts)
+	if err != nil {
+		t.Fatalf("Pack: %v", err)
+	}
+	pkCheck(t, items, boxes, p)
+	return p
+}

@@ -1,0 +1,158 @@
+package shipping
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/omskit/oms"
+)
+
+// pkOrder is an order of the BoxPacker corpus.
+type pkOrder struct {
+	id    string
+	items []Item
+	// BoxPacker's box counts with keep-flat (2D) and free (3D) rotation.
+	want2D, want3D int
+}
+
+func pkReadCSV(t testing.TB, name string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "boxpacker", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return rows
+}
+
+func pkAtoi(t testing.TB, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// pkCorpus loads the BoxPacker corpus: its box types and its orders in file
+// order. CSV lengths are mm (width, length, depth), weights g.
+func pkCorpus(t testing.TB) ([]BoxType, []pkOrder) {
+	t.Helper()
+	var boxes []BoxType
+	for _, r := range pkReadCSV(t, "boxes.csv") {
+		n := func(i int) int64 { return pkAtoi(t, r[i]) }
+		boxes = append(boxes, BoxType{
+			Name:        r[0],
+			Outer:       oms.DimensionsMM(n(2), n(1), n(3)),
+			EmptyWeight: oms.Grams(n(4)),
+			Inner:       oms.DimensionsMM(n(6), n(5), n(7)),
+			MaxWeight:   oms.Grams(n(8)),
+		})
+	}
+	var orders []pkOrder
+	index := map[string]int{}
+	for _, r := range pkReadCSV(t, "items.csv") {
+		n := func(i int) int64 { return pkAtoi(t, r[i]) }
+		i, ok := index[r[0]]
+		if !ok {
+			i = len(orders)
+			index[r[0]] = i
+			orders = append(orders, pkOrder{id: r[0]})
+		}
+		orders[i].items = append(orders[i].items, Item{
+			ID:         r[2],
+			Quantity:   int(n(1)),
+			Dimensions: oms.DimensionsMM(n(4), n(3), n(5)),
+			Weight:     oms.Grams(n(6)),
+		})
+	}
+	for _, r := range pkReadCSV(t, "expected.csv") {
+		i, ok := index[r[0]]
+		if !ok {
+			t.Fatalf("expected.csv: unknown order %s", r[0])
+		}
+		orders[i].want2D = int(pkAtoi(t, r[1]))
+		orders[i].want3D = int(pkAtoi(t, r[4]))
+	}
+	return boxes, orders
+}
+
+// pkWithRotation returns a copy of items with rotation r.
+func pkWithRotation(items []Item, r Rotation) []Item {
+	out := make([]Item, len(items))
+	for i, it := range items {
+		it.Rotation = r
+		out[i] = it
+	}
+	return out
+}
+
+// TestPackCorpus packs every order of BoxPacker's corpus with free rotation
+// (3D) and keep-flat rotation (2D, RotationUpright: the item's depth stays
+// vertical) and holds the box counts against BoxPacker's, order by order.
+func TestPackCorpus(t *testing.T) {
+	boxes, orders := pkCorpus(t)
+	if len(orders) != 4288 {
+		t.Fatalf("%d orders, want 4288", len(orders))
+	}
+	for _, mode := range []struct {
+		name string
+		rot  Rotation
+		want func(pkOrder) int
+	}{
+		{"3D", RotationAny, func(o pkOrder) int { return o.want3D }},
+		{"2D", RotationUpright, func(o pkOrder) int { return o.want2D }},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			ours, theirs, worse, better := 0, 0, 0, 0
+			var util float64
+			for _, o := range orders {
+				items := pkWithRotation(o.items, mode.rot)
+				p := pkMustPack(t, items, boxes, nil)
+				if !p.Complete() {
+					t.Errorf("order %s: unpacked %+v", o.id, p.Unpacked)
+				}
+				want := mode.want(o)
+				ours += len(p.Boxes)
+				theirs += want
+				for _, b := range p.Boxes {
+					util += b.Utilisation
+				}
+				switch {
+				case len(p.Boxes) > want:
+					worse++
+					t.Errorf("order %s: %d boxes, BoxPacker %d", o.id, len(p.Boxes), want)
+				case len(p.Boxes) < want:
+					better++
+				}
+			}
+			t.Logf("%s: %d boxes (BoxPacker %d); %d orders with fewer boxes, %d with more; mean utilisation %.1f%%",
+				mode.name, ours, theirs, better, worse, 100*util/float64(ours))
+			if ours > theirs {
+				t.Errorf("%s: %d boxes in total, BoxPacker %d", mode.name, ours, theirs)
+			}
+		})
+	}
+}
+
+// BenchmarkPackCorpus packs every order of the corpus with free rotation.
+func BenchmarkPackCorpus(b *testing.B) {
+	boxes, orders := pkCorpus(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, o := range orders {
+			if _, err := Pack(o.items, boxes, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(orders))/b.Elapsed().Seconds(), "orders/s")
+}

@@ -1,0 +1,298 @@
+package shipping
+
+// This file holds the single-box machinery of Pack: extreme-point
+// placement and grid filling, in exact integer units.
+
+// pkPt is an extreme point: a candidate corner for the next unit.
+type pkPt struct{ x, y, z int64 }
+
+// pkPlaced is a unit placed in a bin.
+type pkPlaced struct {
+	k          int32 // kind
+	o          uint8 // index into pkOrientations
+	x, y, z    int64
+	dx, dy, dz int64
+}
+
+// pkBin is a box being filled.
+type pkBin struct {
+	t     int
+	items []pkPlaced
+	eps   []pkPt
+	w     int64   // content weight, mg
+	v     float64 // content volume, scaled units
+	cnt   []int32 // units per kind, when some kind has MaxPerBox
+	nost  bool    // holds a NoStack unit
+}
+
+// pkOrient is an allowed orientation of a kind: extents along X, Y, Z.
+type pkOrient struct {
+	d [3]int64
+	o uint8
+}
+
+// Merit rules for choosing among feasible corners.
+const (
+	pkMeritLowTop = iota // lowest top, then nearest the back, then the side
+	pkMeritCorner        // lowest corner, then back, then side; flattest
+	pkMeritFit           // lowest top, then least waste across the floor
+	pkMeritFit3          // least waste along all three axes, then lowest
+	pkMerits
+)
+
+func (s *pkSolver) newBin(t int) *pkBin {
+	b := &pkBin{t: t, eps: []pkPt{{}}}
+	if s.anyMaxPer {
+		b.cnt = make([]int32, len(s.kinds))
+	}
+	return b
+}
+
+// clone returns a deep copy of b.
+func (b *pkBin) clone() *pkBin {
+	c := *b
+	c.items = append([]pkPlaced(nil), b.items...)
+	c.eps = append([]pkPt(nil), b.eps...)
+	if b.cnt != nil {
+		c.cnt = append([]int32(nil), b.cnt...)
+	}
+	return &c
+}
+
+// admits reports whether kind k passes b's weight, volume and count limits.
+func (s *pkSolver) admits(b *pkBin, k int32) bool {
+	kd := &s.kinds[k]
+	ty := &s.types[b.t]
+	if !kd.fits[b.t] || b.w+kd.w > ty.payload || b.v+kd.v > ty.v*(1+1e-12) {
+		return false
+	}
+	return kd.maxPer <= 0 || b.cnt == nil || int(b.cnt[k]) < kd.maxPer
+}
+
+// place puts one unit of kind k into b at the best extreme point, and
+// reports whether it found room. A force of 0 to 5 allows only that
+// orientation (pkOrientations index); -1 allows every orientation the
+// kind's rule allows.
+func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
+	if !s.admits(b, k) {
+		return false
+	}
+	kd := &s.kinds[k]
+	ty := &s.types[b.t]
+	W, L, H := ty.in[0], ty.in[1], ty.in[2]
+	found := false
+	var best pkPlaced
+	var bm [4]int64
+	n := int64(len(b.items))
+	for _, p := range b.eps {
+		for _, o := range kd.ors {
+			if force >= 0 && int(o.o) != force {
+				continue
+			}
+			dx, dy, dz := o.d[0], o.d[1], o.d[2]
+			if p.x+dx > W || p.y+dy > L || p.z+dz > H {
+				continue
+			}
+			var m [4]int64
+			switch merit {
+			case pkMeritLowTop:
+				m = [4]int64{p.z + dz, p.y + dy, p.x + dx, p.z}
+			case pkMeritFit:
+				m = [4]int64{p.z + dz, (W-p.x)%dx + (L-p.y)%dy, p.y, p.x}
+			case pkMeritFit3:
+				m = [4]int64{(W-p.x)%dx + (L-p.y)%dy + (H-p.z)%dz, p.z, p.y, p.x}
+			default:
+				m = [4]int64{p.z, p.y, p.x, dz}
+			}
+			if found && !pkLess(m, bm) {
+				continue
+			}
+			s.work += n + 1
+			c := pkPlaced{k: k, o: o.o, x: p.x, y: p.y, z: p.z, dx: dx, dy: dy, dz: dz}
+			if !s.free(b, &c, kd.noStack) {
+				continue
+			}
+			found, best, bm = true, c, m
+		}
+	}
+	if !found {
+		return false
+	}
+	s.commit(b, best)
+	return true
+}
+
+func pkLess(a, b [4]int64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// free reports whether c overlaps no unit of b and breaks no stacking
+// rule.
+func (s *pkSolver) free(b *pkBin, c *pkPlaced, noStack bool) bool {
+	top := c.z + c.dz
+	for i := range b.items {
+		q := &b.items[i]
+		if c.x >= q.x+q.dx || q.x >= c.x+c.dx || c.y >= q.y+q.dy || q.y >= c.y+c.dy {
+			continue // footprints apart
+		}
+		if c.z < q.z+q.dz && q.z < top {
+			return false
+		}
+		if noStack && q.z >= top {
+			return false
+		}
+		if b.nost && s.kinds[q.k].noStack && c.z >= q.z+q.dz {
+			return false
+		}
+	}
+	return true
+}
+
+// commit records c in b and updates the extreme points.
+func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
+	kd := &s.kinds[c.k]
+	b.items = append(b.items, c)
+	b.w += kd.w
+	b.v += kd.v
+	if b.cnt != nil {
+		b.cnt[c.k]++
+	}
+	if kd.noStack {
+		b.nost = true
+	}
+	keep := b.eps[:0]
+	for _, e := range b.eps {
+		if !pkInside(e, &c) {
+			keep = append(keep, e)
+		}
+	}
+	b.eps = keep
+	ty := &s.types[b.t]
+	x1, y1, z1 := c.x+c.dx, c.y+c.dy, c.z+c.dz
+	s.addEP(b, ty, pkPt{x1, c.y, c.z})
+	s.addEP(b, ty, pkPt{x1, s.projY(b, x1, c.y, c.z), c.z})
+	s.addEP(b, ty, pkPt{x1, c.y, s.projZ(b, x1, c.y, c.z)})
+	s.addEP(b, ty, pkPt{c.x, y1, c.z})
+	s.addEP(b, ty, pkPt{s.projX(b, c.x, y1, c.z), y1, c.z})
+	s.addEP(b, ty, pkPt{c.x, y1, s.projZ(b, c.x, y1, c.z)})
+	s.addEP(b, ty, pkPt{c.x, c.y, z1})
+	s.addEP(b, ty, pkPt{s.projX(b, c.x, c.y, z1), c.y, z1})
+	s.addEP(b, ty, pkPt{c.x, s.projY(b, c.x, c.y, z1), z1})
+	s.work += int64(len(b.items)) * 8
+}
+
+func pkInside(e pkPt, q *pkPlaced) bool {
+	return e.x >= q.x && e.x < q.x+q.dx && e.y >= q.y && e.y < q.y+q.dy && e.z >= q.z && e.z < q.z+q.dz
+}
+
+func (s *pkSolver) addEP(b *pkBin, ty *pkType, p pkPt) {
+	if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
+		return
+	}
+	for _, e := range b.eps {
+		if e == p {
+			return
+		}
+	}
+	for i := range b.items {
+		if pkInside(p, &b.items[i]) {
+			return
+		}
+	}
+	b.eps = append(b.eps, p)
+}
+
+// projX moves (x, y, z) towards x = 0 until it meets a unit.
+func (s *pkSolver) projX(b *pkBin, x, y, z int64) int64 {
+	r := int64(0)
+	for i := range b.items {
+		q := &b.items[i]
+		if e := q.x + q.dx; e <= x && e > r && y >= q.y && y < q.y+q.dy && z >= q.z && z < q.z+q.dz {
+			r = e
+		}
+	}
+	return r
+}
+
+// projY moves (x, y, z) towards y = 0 until it meets a unit.
+func (s *pkSolver) projY(b *pkBin, x, y, z int64) int64 {
+	r := int64(0)
+	for i := range b.items {
+		q := &b.items[i]
+		if e := q.y + q.dy; e <= y && e > r && x >= q.x && x < q.x+q.dx && z >= q.z && z < q.z+q.dz {
+			r = e
+		}
+	}
+	return r
+}
+
+// projZ moves (x, y, z) down until it meets a unit.
+func (s *pkSolver) projZ(b *pkBin, x, y, z int64) int64 {
+	r := int64(0)
+	for i := range b.items {
+		q := &b.items[i]
+		if e := q.z + q.dz; e <= z && e > r && x >= q.x && x < q.x+q.dx && y >= q.y && y < q.y+q.dy {
+			r = e
+		}
+	}
+	return r
+}
+
+// grid places up to n units of kind k in the empty bin b as layers of a
+// grid in the orientation that holds the most (the fewest layers on a tie),
+// and returns how many it placed.
+func (s *pkSolver) grid(b *pkBin, k int32, n int) int {
+	kd := &s.kinds[k]
+	ty := &s.types[b.t]
+	if !kd.fits[b.t] {
+		return 0
+	}
+	if kd.w > 0 {
+		n = int(min(int64(n), ty.payload/kd.w))
+	}
+	if kd.maxPer > 0 {
+		n = min(n, kd.maxPer)
+	}
+	bestN, bestLayers := 0, int64(0)
+	var bo pkOrient
+	for _, o := range kd.ors {
+		nx, ny, nz := ty.in[0]/o.d[0], ty.in[1]/o.d[1], ty.in[2]/o.d[2]
+		if kd.noStack {
+			nz = min(nz, 1)
+		}
+		per := nx * ny
+		if per == 0 || nz == 0 {
+			continue
+		}
+		c := int(min(per*nz, int64(n)))
+		layers := (int64(c) + per - 1) / per
+		if c > bestN || c == bestN && layers*o.d[2] < bestLayers {
+			bestN, bestLayers, bo = c, layers*o.d[2], o
+		}
+	}
+	if bestN == 0 {
+		return 0
+	}
+	nx, ny := ty.in[0]/bo.d[0], ty.in[1]/bo.d[1]
+	s.work += int64(bestN)
+	for i := 0; i < bestN; i++ {
+		ix, iy, iz := int64(i)%nx, int64(i)/nx%ny, int64(i)/(nx*ny)
+		c := pkPlaced{k: k, o: bo.o, x: ix * bo.d[0], y: iy * bo.d[1], z: iz * bo.d[2], dx: bo.d[0], dy: bo.d[1], dz: bo.d[2]}
+		b.items = append(b.items, c)
+		b.w += kd.w
+		b.v += kd.v
+		if b.cnt != nil {
+			b.cnt[k]++
+		}
+	}
+	if kd.noStack {
+		b.nost = true
+	}
+	b.eps = nil // a grid bin takes nothing more
+	return bestN
+}

@@ -1,0 +1,914 @@
+package shipping
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+
+	"github.com/omskit/oms"
+)
+
+// This file holds the search of Pack: which boxes, and which units go in
+// each.
+
+// pkKind is an item line in scaled units.
+type pkKind struct {
+	src     int
+	dims    [3]int64
+	ors     []pkOrient
+	w       int64
+	v       float64
+	noStack bool
+	maxPer  int
+	fits    []bool // per box type: some orientation fits and the weight is allowed
+	keys    [pkOrders]int64
+}
+
+// pkType is a box type in scaled units.
+type pkType struct {
+	src     int
+	in      [3]int64
+	v       float64 // inner volume, scaled units
+	outer   oms.Volume
+	payload int64 // mg the contents may weigh
+}
+
+// Unit orders for filling.
+const (
+	pkOrderVolume = iota
+	pkOrderLongest
+	pkOrderFootprint
+	pkOrderHeight
+	pkOrderWeight
+	pkOrders
+)
+
+// pkStrat is one way to fill boxes.
+type pkStrat struct {
+	order, merit int
+	firstFit     bool // first fit across boxes, instead of box by box
+	rev          bool // box by box, smallest box first
+	first        int  // orientation forced on the first unit, or -1
+}
+
+// pkStrats lists the strategies in the order they are tried, the most
+// successful first.
+var pkStrats = func() []pkStrat {
+	var s []pkStrat
+	for _, ff := range []bool{false, true} {
+		for _, m := range []int{pkMeritFit, pkMeritLowTop, pkMeritFit3, pkMeritCorner} {
+			for o := range pkOrders {
+				s = append(s, pkStrat{order: o, merit: m, firstFit: ff, first: -1})
+			}
+		}
+	}
+	for o := range pkOrders {
+		s = append(s, pkStrat{order: o, merit: pkMeritFit, rev: true, first: -1})
+	}
+	for _, o := range []int{pkOrderVolume, pkOrderFootprint, pkOrderHeight} {
+		for _, m := range []int{pkMeritFit, pkMeritLowTop} {
+			for f := range len(pkOrientations) {
+				s = append(s, pkStrat{order: o, merit: m, first: f})
+			}
+		}
+	}
+	return s
+}()
+
+// pkGreedyStrats are the strategies the greedy pass tries per box.
+var pkGreedyStrats = []pkStrat{
+	{order: pkOrderVolume, merit: pkMeritFit, first: -1},
+	{order: pkOrderFootprint, merit: pkMeritFit, first: -1},
+	{order: pkOrderVolume, merit: pkMeritLowTop, first: -1},
+}
+
+type pkSolver struct {
+	ctx       context.Context
+	items     []Item
+	boxes     []BoxType
+	scale     int64
+	kinds     []pkKind
+	types     []pkType
+	byVol     []int // box types by outer volume, smallest first
+	supply    []int // remaining boxes per type; -1 is unlimited
+	orders    [pkOrders][]int32
+	anyMaxPer bool
+	work      int64
+	budget    int64
+	stopped   bool
+
+	count    []int // units per kind to pack together
+	bins     []*pkBin
+	alone    []*pkBin
+	asIs     []int // kinds, one entry per unit
+	unpacked [][4]int
+}
+
+const pkReasons = 4
+
+var pkReasonList = [pkReasons]UnpackedReason{UnpackedTooLarge, UnpackedTooHeavy, UnpackedNoBox, UnpackedStopped}
+
+func pkGCD(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int64) *pkSolver {
+	s := &pkSolver{ctx: ctx, items: items, boxes: boxes, budget: budget}
+	g := int64(0)
+	for _, it := range items {
+		g = pkGCD(pkGCD(pkGCD(g, int64(it.Dimensions.Length)), int64(it.Dimensions.Width)), int64(it.Dimensions.Height))
+	}
+	for _, b := range boxes {
+		g = pkGCD(pkGCD(pkGCD(g, int64(b.Inner.Length)), int64(b.Inner.Width)), int64(b.Inner.Height))
+	}
+	s.scale = max(g, 1)
+	for i, b := range boxes {
+		t := pkType{src: i, outer: b.outer().Volume(), payload: math.MaxInt64 / 4}
+		t.in = [3]int64{int64(b.Inner.Length) / s.scale, int64(b.Inner.Width) / s.scale, int64(b.Inner.Height) / s.scale}
+		t.v = float64(t.in[0]) * float64(t.in[1]) * float64(t.in[2])
+		if b.MaxWeight > 0 {
+			t.payload = int64(b.MaxWeight - b.EmptyWeight)
+		}
+		s.types = append(s.types, t)
+		s.byVol = append(s.byVol, i)
+		sup := -1
+		if b.Limited {
+			sup = b.Supply
+		}
+		s.supply = append(s.supply, sup)
+	}
+	slices.SortStableFunc(s.byVol, func(a, b int) int {
+		return cmp.Or(cmp.Compare(s.types[a].outer, s.types[b].outer), cmp.Compare(s.types[a].v, s.types[b].v))
+	})
+	s.unpacked = make([][4]int, len(items))
+	for i, it := range items {
+		d := [3]int64{int64(it.Dimensions.Length) / s.scale, int64(it.Dimensions.Width) / s.scale, int64(it.Dimensions.Height) / s.scale}
+		k := pkKind{src: i, dims: d, w: int64(it.Weight), noStack: it.NoStack, maxPer: it.MaxPerBox}
+		k.v = float64(d[0]) * float64(d[1]) * float64(d[2])
+		if k.maxPer > 0 {
+			s.anyMaxPer = true
+		}
+		for oi, p := range pkOrientations {
+			if !it.Rotation.Allows(p.o, it.Dimensions) {
+				continue
+			}
+			od := [3]int64{d[p.axes[0]], d[p.axes[1]], d[p.axes[2]]}
+			if !slices.ContainsFunc(k.ors, func(q pkOrient) bool { return q.d == od }) {
+				k.ors = append(k.ors, pkOrient{d: od, o: uint8(oi)})
+			}
+		}
+		sd := d
+		slices.Sort(sd[:])
+		k.keys = [pkOrders]int64{
+			pkOrderVolume:    int64(k.v),
+			pkOrderLongest:   sd[2],
+			pkOrderFootprint: sd[2] * sd[1],
+			pkOrderHeight:    d[2],
+			pkOrderWeight:    k.w,
+		}
+		k.fits = make([]bool, len(boxes))
+		geo := false
+		for t := range s.types {
+			for _, o := range k.ors {
+				if o.d[0] <= s.types[t].in[0] && o.d[1] <= s.types[t].in[1] && o.d[2] <= s.types[t].in[2] {
+					geo = true
+					k.fits[t] = k.w <= s.types[t].payload
+					break
+				}
+			}
+		}
+		s.kinds = append(s.kinds, k)
+		switch {
+		case it.ShipsAsIs:
+			for range it.Quantity {
+				s.asIs = append(s.asIs, i)
+			}
+		case !geo:
+			s.unpacked[i][0] += it.Quantity
+		case !slices.Contains(k.fits, true):
+			s.unpacked[i][1] += it.Quantity
+		}
+	}
+	s.count = make([]int, len(items))
+	for i, it := range items {
+		if !it.ShipsAsIs && !it.ShipsAlone && slices.Contains(s.kinds[i].fits, true) {
+			s.count[i] = it.Quantity
+		}
+	}
+	for o := range pkOrders {
+		ks := make([]int32, len(items))
+		for i := range ks {
+			ks[i] = int32(i)
+		}
+		slices.SortStableFunc(ks, func(a, b int32) int {
+			ka, kb := &s.kinds[a], &s.kinds[b]
+			return cmp.Or(cmp.Compare(kb.keys[o], ka.keys[o]), cmp.Compare(kb.v, ka.v))
+		})
+		s.orders[o] = ks
+	}
+	return s
+}
+
+// ctxDone reports whether the context has ended.
+func (s *pkSolver) ctxDone() bool {
+	if !s.stopped && s.ctx.Err() != nil {
+		s.stopped = true
+	}
+	return s.stopped
+}
+
+// spent reports whether the improvement search must stop.
+func (s *pkSolver) spent() bool { return s.work > s.budget || s.ctxDone() }
+
+func (s *pkSolver) solve() {
+	if s.ctxDone() {
+		s.stopAll()
+		return
+	}
+	s.packAlone()
+	s.bins = s.packGroup(s.count)
+	s.balance()
+}
+
+// stopAll lists every unit that is not yet placed as stopped.
+func (s *pkSolver) stopAll() {
+	for i, it := range s.items {
+		if s.unpacked[i][0]+s.unpacked[i][1] == 0 {
+			s.unpacked[i][3] = it.Quantity
+		}
+	}
+	s.asIs = nil
+	s.count = nil
+}
+
+// packAlone puts each unit that ships alone into the smallest box type with
+// supply left that holds it.
+func (s *pkSolver) packAlone() {
+	for i, it := range s.items {
+		if !it.ShipsAlone || !slices.Contains(s.kinds[i].fits, true) {
+			continue
+		}
+		for u := range it.Quantity {
+			if s.ctxDone() {
+				s.unpacked[i][3] += it.Quantity - u
+				break
+			}
+			placed := false
+			for _, t := range s.byVol {
+				if s.supply[t] == 0 || !s.kinds[i].fits[t] {
+					continue
+				}
+				b := s.newBin(t)
+				if s.grid(b, int32(i), 1) == 1 {
+					s.alone = append(s.alone, b)
+					s.use(t, 1)
+					placed = true
+					break
+				}
+			}
+			if !placed {
+				s.unpacked[i][2]++
+			}
+		}
+	}
+}
+
+// use takes n boxes of type t from the supply.
+func (s *pkSolver) use(t, n int) {
+	if s.supply[t] > 0 {
+		s.supply[t] -= n
+	}
+}
+
+// release gives a box of type t back to the supply.
+func (s *pkSolver) release(t int) {
+	if s.supply[t] >= 0 {
+		s.supply[t]++
+	}
+}
+
+// units lists the units of count in the given kind order.
+func (s *pkSolver) units(count []int, order int) []int32 {
+	var u []int32
+	for _, k := range s.orders[order] {
+		for range count[k] {
+			u = append(u, k)
+		}
+	}
+	return u
+}
+
+func pkTotal(count []int) int {
+	n := 0
+	for _, c := range count {
+		n += c
+	}
+	return n
+}
+
+// packGroup packs the units of count into as few boxes as it can.
+func (s *pkSolver) packGroup(count []int) []*pkBin {
+	n := pkTotal(count)
+	if n == 0 {
+		return nil
+	}
+	sup0 := slices.Clone(s.supply)
+	done := func(bins []*pkBin) []*pkBin {
+		copy(s.supply, sup0)
+		for _, b := range bins {
+			s.use(b.t, 1)
+		}
+		return s.shrink(bins)
+	}
+	lb := s.lowerBound(count)
+	if lb == 1 && !s.spent() {
+		if bins := s.tryK(count, 1, math.MaxInt64); bins != nil {
+			return done(bins)
+		}
+	}
+	bins, left := s.greedy(count)
+	copy(s.supply, sup0)
+	for k, c := range left {
+		if c > 0 {
+			if s.stopped {
+				s.unpacked[k][3] += c
+			} else {
+				s.unpacked[k][2] += c
+			}
+		}
+	}
+	if pkTotal(left) > 0 || len(bins) > 12 || n > 400 {
+		return done(bins)
+	}
+	for k := max(lb, 2); k < len(bins) && !s.spent(); k++ {
+		if b := s.tryK(count, k, math.MaxInt64); b != nil {
+			return done(b)
+		}
+	}
+	if !s.spent() {
+		if b := s.tryK(count, len(bins), s.binsVolume(bins)); b != nil {
+			bins = b
+		}
+	}
+	return done(bins)
+}
+
+func (s *pkSolver) binsVolume(bins []*pkBin) oms.Volume {
+	var v oms.Volume
+	for _, b := range bins {
+		v += s.types[b.t].outer
+	}
+	return v
+}
+
+// lowerBound returns a lower bound on the boxes count needs, by volume and
+// by weight.
+func (s *pkSolver) lowerBound(count []int) int {
+	var v, maxV float64
+	var w, maxW float64
+	for k, c := range count {
+		v += float64(c) * s.kinds[k].v
+		w += float64(c) * float64(s.kinds[k].w)
+	}
+	for t, ty := range s.types {
+		if s.supply[t] != 0 {
+			maxV = max(maxV, ty.v)
+			maxW = max(maxW, float64(ty.payload))
+		}
+	}
+	lb := 1
+	if maxV > 0 {
+		lb = max(lb, int(math.Ceil(v/maxV-1e-9)))
+	}
+	if maxW > 0 {
+		lb = max(lb, int(math.Ceil(w/maxW-1e-9)))
+	}
+	return lb
+}
+
+// tryK tries combinations of k box types, smallest total volume first,
+// below the volume limit, and returns the first packing of every unit.
+func (s *pkSolver) tryK(count []int, k int, limit oms.Volume) []*pkBin {
+	var v, w float64
+	var need []int
+	for kd, c := range count {
+		if c > 0 {
+			v += float64(c) * s.kinds[kd].v
+			w += float64(c) * float64(s.kinds[kd].w)
+			need = append(need, kd)
+		}
+	}
+	type combo struct {
+		ts  []int
+		vol oms.Volume
+	}
+	var combos []combo
+	cur := make([]int, 0, k)
+	const maxCombos = 4000
+	var rec func(from int, vol oms.Volume, iv, pw float64)
+	rec = func(from int, vol oms.Volume, iv, pw float64) {
+		if len(combos) >= maxCombos || vol >= limit {
+			return
+		}
+		if len(cur) == k {
+			if iv < v*(1-1e-12) || pw < w {
+				return
+			}
+			for _, kd := range need {
+				if !slices.ContainsFunc(cur, func(t int) bool { return s.kinds[kd].fits[t] }) {
+					return
+				}
+			}
+			combos = append(combos, combo{append([]int(nil), cur...), vol})
+			return
+		}
+		for i := from; i < len(s.byVol); i++ {
+			t := s.byVol[i]
+			used := 0
+			for _, c := range cur {
+				if c == t {
+					used++
+				}
+			}
+			if s.supply[t] >= 0 && used >= s.supply[t] {
+				continue
+			}
+			cur = append(cur, t)
+			rec(i, vol+s.types[t].outer, iv+s.types[t].v, pw+float64(s.types[t].payload))
+			cur = cur[:len(cur)-1]
+		}
+	}
+	rec(0, 0, 0, 0)
+	slices.SortStableFunc(combos, func(a, b combo) int { return cmp.Compare(a.vol, b.vol) })
+	for _, c := range combos {
+		if s.spent() {
+			return nil
+		}
+		// Fill the largest boxes first.
+		slices.SortStableFunc(c.ts, func(a, b int) int { return cmp.Compare(s.types[b].v, s.types[a].v) })
+		if bins := s.fillAll(count, c.ts); bins != nil {
+			return bins
+		}
+	}
+	return nil
+}
+
+// fillAll tries each strategy to pack every unit of count into boxes of
+// types ts, and returns the bins of the first that succeeds.
+func (s *pkSolver) fillAll(count []int, ts []int) []*pkBin {
+	if len(ts) == 1 {
+		if kd, n := pkSingle(count); n > 32 {
+			b := s.newBin(ts[0])
+			if s.grid(b, int32(kd), n) == n {
+				return []*pkBin{b}
+			}
+		}
+	}
+	var units [pkOrders][]int32
+	for _, st := range pkStrats {
+		if len(ts) == 1 && (st.firstFit || st.rev) {
+			continue
+		}
+		if units[st.order] == nil {
+			units[st.order] = s.units(count, st.order)
+		}
+		if st.first >= 0 && !slices.ContainsFunc(s.kinds[units[st.order][0]].ors, func(o pkOrient) bool { return int(o.o) == st.first }) {
+			continue
+		}
+		if bins := s.fillStrat(units[st.order], ts, st); bins != nil {
+			return bins
+		}
+		if s.spent() {
+			return nil
+		}
+	}
+	if len(ts) > 1 {
+		for _, order := range []int{pkOrderWeight, pkOrderVolume} {
+			if bins := s.fillPartition(count, ts, order); bins != nil || s.spent() {
+				return bins
+			}
+		}
+	}
+	return nil
+}
+
+// fillPartition shares the units out among boxes of types ts, each unit
+// (taken in the given order) to the box it fills least by weight and
+// volume, then packs each box on its own.
+func (s *pkSolver) fillPartition(count []int, ts []int, order int) []*pkBin {
+	parts := make([][]int, len(ts))
+	ws := make([]float64, len(ts))
+	vs := make([]float64, len(ts))
+	for i := range parts {
+		parts[i] = make([]int, len(s.kinds))
+	}
+	for _, k := range s.units(count, order) {
+		kd := &s.kinds[k]
+		best, bestF := -1, math.Inf(1)
+		for i, t := range ts {
+			ty := &s.types[t]
+			if !kd.fits[t] {
+				continue
+			}
+			f := max((ws[i]+float64(kd.w))/float64(ty.payload), (vs[i]+kd.v)/ty.v)
+			if f < bestF {
+				best, bestF = i, f
+			}
+		}
+		if best < 0 || bestF > 1 {
+			return nil
+		}
+		parts[best][k]++
+		ws[best] += float64(kd.w)
+		vs[best] += kd.v
+	}
+	bins := make([]*pkBin, len(ts))
+	for i, t := range ts {
+		if pkTotal(parts[i]) == 0 {
+			return nil
+		}
+		b := s.fillAll(parts[i], []int{t})
+		if b == nil {
+			return nil
+		}
+		bins[i] = b[0]
+	}
+	return bins
+}
+
+// pkSingle returns the only kind in count and its number of units, or a
+// zero count when there are several kinds.
+func pkSingle(count []int) (int, int) {
+	kd, n := -1, 0
+	for k, c := range count {
+		if c > 0 {
+			if kd >= 0 {
+				return 0, 0
+			}
+			kd, n = k, c
+		}
+	}
+	return kd, n
+}
+
+// fillStrat packs every unit into fresh boxes of types ts with one
+// strategy, or returns nil.
+func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
+	bins := make([]*pkBin, len(ts))
+	for i, t := range ts {
+		bins[i] = s.newBin(t)
+	}
+	if st.rev {
+		slices.Reverse(bins)
+	}
+	nk := len(s.kinds)
+	failed := make([]bool, len(ts)*nk)
+	force := st.first
+	if st.firstFit {
+	next:
+		for _, k := range units {
+			for i, b := range bins {
+				if failed[i*nk+int(k)] {
+					continue
+				}
+				if s.place(b, k, st.merit, force) {
+					force = -1
+					continue next
+				}
+				failed[i*nk+int(k)] = true
+			}
+			return nil
+		}
+		return bins
+	}
+	done := make([]bool, len(units))
+	left := len(units)
+	for i, b := range bins {
+		if left == 0 {
+			return nil // a box would stay empty
+		}
+		if kd, n := s.onlyKind(units, done); n > 1 {
+			// One item left: fill the box as a grid.
+			placed := s.grid(b, int32(kd), n)
+			for j := range units {
+				if placed == 0 {
+					break
+				}
+				if !done[j] {
+					done[j] = true
+					placed--
+					left--
+				}
+			}
+			continue
+		}
+		for j, k := range units {
+			if done[j] || failed[i*nk+int(k)] {
+				continue
+			}
+			if s.place(b, k, st.merit, force) {
+				force = -1
+				done[j] = true
+				left--
+			} else {
+				failed[i*nk+int(k)] = true
+			}
+		}
+	}
+	if left > 0 {
+		return nil
+	}
+	return bins
+}
+
+// onlyKind returns the kind of the units not done and their number when
+// they are all of one kind; otherwise a zero number.
+func (s *pkSolver) onlyKind(units []int32, done []bool) (int32, int) {
+	kd, n := int32(-1), 0
+	for j, k := range units {
+		if done[j] {
+			continue
+		}
+		if kd >= 0 && k != kd {
+			return 0, 0
+		}
+		kd = k
+		n++
+	}
+	return kd, n
+}
+
+// fillOne fills one box of type t with as much of count as the best of a
+// few strategies takes (by volume).
+func (s *pkSolver) fillOne(count []int, t int, strats int) *pkBin {
+	if kd, n := pkSingle(count); n > 32 {
+		b := s.newBin(t)
+		s.grid(b, int32(kd), n)
+		return b
+	}
+	var best *pkBin
+	nk := len(s.kinds)
+	for _, st := range pkGreedyStrats[:min(strats, len(pkGreedyStrats))] {
+		b := s.newBin(t)
+		failed := make([]bool, nk)
+		for _, k := range s.orders[st.order] {
+			for range count[k] {
+				if failed[k] || !s.place(b, k, st.merit, -1) {
+					failed[k] = true
+					break
+				}
+			}
+		}
+		if best == nil || b.v > best.v {
+			best = b
+		}
+	}
+	return best
+}
+
+// greedy fills one box after another and returns the boxes and the units
+// left over (no box left, or the context ended).
+func (s *pkSolver) greedy(count []int) ([]*pkBin, []int) {
+	rem := slices.Clone(count)
+	sup := slices.Clone(s.supply)
+	defer copy(s.supply, sup)
+	var bins []*pkBin
+	strats := 3
+	if pkTotal(rem) > 500 {
+		strats = 1
+	}
+	for pkTotal(rem) > 0 && !s.ctxDone() {
+		var best *pkBin
+		total := pkTotal(rem)
+		for _, t := range s.byVol {
+			if s.supply[t] == 0 {
+				continue
+			}
+			b := s.fillOne(rem, t, strats)
+			if len(b.items) == 0 {
+				continue
+			}
+			if len(b.items) == total {
+				best = b
+				break
+			}
+			if best == nil || b.v > best.v {
+				best = b
+			}
+		}
+		if best == nil {
+			break
+		}
+		content := make([]int, len(rem))
+		for _, p := range best.items {
+			content[p.k]++
+		}
+		reps := math.MaxInt
+		for k, c := range content {
+			rem[k] -= c
+			if c > 0 {
+				reps = min(reps, rem[k]/c)
+			}
+		}
+		bins = append(bins, best)
+		s.use(best.t, 1)
+		// Replicate a box while at least one more of the same remains
+		// after it, leaving the tail to fresh decisions.
+		for r := 1; r < reps; r++ {
+			if s.supply[best.t] == 0 {
+				break
+			}
+			bins = append(bins, best.clone())
+			s.use(best.t, 1)
+			for k, c := range content {
+				rem[k] -= c
+			}
+		}
+	}
+	return bins, rem
+}
+
+// shrink repacks each bin into the smallest box type that takes its
+// contents.
+func (s *pkSolver) shrink(bins []*pkBin) []*pkBin {
+	type key struct {
+		t   int
+		sig string
+	}
+	memo := map[key]*pkBin{}
+	for i, b := range bins {
+		if s.spent() {
+			break
+		}
+		count := make([]int, len(s.kinds))
+		for _, p := range b.items {
+			count[p.k]++
+		}
+		sig := make([]byte, 0, 8*len(count))
+		for _, c := range count {
+			sig = append(sig, byte(c), byte(c>>8), byte(c>>16), byte(c>>24))
+		}
+		kk := key{b.t, string(sig)}
+		if m, ok := memo[kk]; ok {
+			if m != nil && s.supply[m.t] != 0 {
+				s.use(m.t, 1)
+				s.release(b.t)
+				bins[i] = m.clone()
+			}
+			continue
+		}
+		memo[kk] = nil
+		for _, t := range s.byVol {
+			if t == b.t {
+				break
+			}
+			if s.types[t].outer >= s.types[b.t].outer || s.supply[t] == 0 || s.types[t].v < b.v {
+				continue
+			}
+			if nb := s.fillAll(count, []int{t}); nb != nil {
+				s.use(t, 1)
+				s.release(b.t)
+				bins[i] = nb[0]
+				memo[kk] = nb[0]
+				break
+			}
+		}
+	}
+	return bins
+}
+
+// balance moves units from the heaviest box to the lightest while that
+// evens the weights and the unit fits.
+func (s *pkSolver) balance() {
+	bins := s.bins
+	if len(bins) < 2 {
+		return
+	}
+	for iter := 0; iter < 4*len(bins) && !s.spent(); iter++ {
+		hi, lo := 0, 0
+		for i, b := range bins {
+			if b.w > bins[hi].w {
+				hi = i
+			}
+			if b.w < bins[lo].w {
+				lo = i
+			}
+		}
+		diff := bins[hi].w - bins[lo].w
+		h, l := bins[hi], bins[lo]
+		// Candidate units of the heavy box, best halving first.
+		idx := make([]int, 0, len(h.items))
+		for j, p := range h.items {
+			if w := s.kinds[p.k].w; w > 0 && w < diff {
+				idx = append(idx, j)
+			}
+		}
+		slices.SortStableFunc(idx, func(a, b int) int {
+			da := pkAbs(2*s.kinds[h.items[a].k].w - diff)
+			db := pkAbs(2*s.kinds[h.items[b].k].w - diff)
+			return cmp.Compare(da, db)
+		})
+		moved := false
+		tried := map[int32]bool{}
+		for _, j := range idx {
+			k := h.items[j].k
+			if tried[k] {
+				continue
+			}
+			tried[k] = true
+			nl := l.clone()
+			if len(nl.eps) > 0 && s.place(nl, k, pkMeritFit, -1) {
+				bins[lo] = nl
+			} else {
+				count := make([]int, len(s.kinds))
+				for _, p := range l.items {
+					count[p.k]++
+				}
+				count[k]++
+				nb := s.fillAll(count, []int{l.t})
+				if nb == nil {
+					continue
+				}
+				bins[lo] = nb[0]
+			}
+			bins[hi] = s.remove(h, j)
+			moved = true
+			break
+		}
+		if !moved {
+			return
+		}
+	}
+}
+
+func pkAbs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// remove returns a copy of b without its j-th unit. The layout of the
+// others stays valid; the copy takes no further units.
+func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
+	c := b.clone()
+	p := c.items[j]
+	c.items = slices.Delete(c.items, j, j+1)
+	kd := &s.kinds[p.k]
+	c.w -= kd.w
+	c.v -= kd.v
+	if c.cnt != nil {
+		c.cnt[p.k]--
+	}
+	c.nost = slices.ContainsFunc(c.items, func(q pkPlaced) bool { return s.kinds[q.k].noStack })
+	c.eps = nil
+	return c
+}
+
+// result converts the solver's state into a Packing.
+func (s *pkSolver) result() Packing {
+	var p Packing
+	for _, b := range append(s.bins, s.alone...) {
+		p.Boxes = append(p.Boxes, s.packedBox(b))
+	}
+	for _, k := range s.asIs {
+		it := s.items[k]
+		p.Boxes = append(p.Boxes, PackedBox{
+			Type: -1, Name: it.ID, AsIs: true, Outer: it.Dimensions,
+			Items: []PackedItem{{Item: k, ID: it.ID, Orientation: OrientationLWH, Placed: it.Dimensions, Weight: it.Weight}},
+			ContentWeight: it.Weight, GrossWeight: it.Weight, Volume: it.Dimensions.Volume(), Utilisation: 1,
+		})
+	}
+	for i, r := range s.unpacked {
+		for j, n := range r {
+			if n > 0 {
+				p.Unpacked = append(p.Unpacked, UnpackedItem{Item: i, ID: s.items[i].ID, Quantity: n, Reason: pkReasonList[j]})
+			}
+		}
+	}
+	p.Stopped = s.stopped && slices.ContainsFunc(s.unpacked, func(r [4]int) bool { return r[3] > 0 })
+	return p
+}
+
+func (s *pkSolver) packedBox(b *pkBin) PackedBox {
+	bt := s.boxes[b.t]
+	pb := PackedBox{Type: b.t, Name: bt.Name, Outer: bt.outer(), Volume: s.types[b.t].outer}
+	g := oms.Length(s.scale)
+	for _, q := range b.items {
+		it := s.items[q.k]
+		o := pkOrientations[q.o].o
+		pb.Items = append(pb.Items, PackedItem{
+			Item: int(q.k), ID: it.ID,
+			Position:    Position{X: oms.Length(q.x) * g, Y: oms.Length(q.y) * g, Z: oms.Length(q.z) * g},
+			Orientation: o, Placed: o.Apply(it.Dimensions), Weight: it.Weight,
+		})
+		pb.ContentWeight += it.Weight
+	}
+	pb.GrossWeight = pb.ContentWeight + bt.EmptyWeight
+	pb.Utilisation = pkUtil(b.v, s.types[b.t].v)
+	return pb
+}
