@@ -1,0 +1,174 @@
+package ordertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+)
+
+// DeclinedMethod is the payment method token FakeGateway declines.
+const DeclinedMethod = "tok_decline"
+
+// ErrDeclined is the error FakeGateway returns for DeclinedMethod.
+var ErrDeclined = errors.New("ordertest: payment declined")
+
+// Call is one request FakeGateway received.
+type Call struct {
+	Kind   order.TransactionKind
+	Key    string
+	Order  oms.ID
+	Amount oms.Money
+	// Replay is true when the key was seen before and the first result
+	// was returned without moving money.
+	Replay bool
+}
+
+// Ledger is what FakeGateway holds for one order.
+type Ledger struct {
+	Authorized, Captured, Voided, Refunded oms.Money
+}
+
+// FakeGateway is an in-memory order.PaymentGateway for tests. It keeps a
+// ledger per order, honours idempotency keys (a repeated key returns the
+// first result and moves nothing; the same key with another amount is an
+// error matching oms.ErrDuplicate), declines the method DeclinedMethod,
+// and refuses to capture more than authorized or refund more than
+// captured (errors matching oms.ErrValidation), so a test notices any
+// double charge. It is safe for concurrent use.
+type FakeGateway struct {
+	mu      sync.Mutex
+	seen    map[string]fakeResult
+	ledgers map[oms.ID]*Ledger
+	calls   []Call
+	failing map[order.TransactionKind]error
+	n       int
+}
+
+type fakeResult struct {
+	kind   order.TransactionKind
+	amount oms.Money
+	res    order.PaymentResult
+	err    error
+}
+
+var _ order.PaymentGateway = (*FakeGateway)(nil)
+
+// NewFakeGateway returns a gateway with empty ledgers.
+func NewFakeGateway() *FakeGateway {
+	return &FakeGateway{seen: map[string]fakeResult{}, ledgers: map[oms.ID]*Ledger{}, failing: map[order.TransactionKind]error{}}
+}
+
+// Fail makes every later call of kind return err (nil restores success).
+// Failed calls do not record their key, so a retry can succeed.
+func (g *FakeGateway) Fail(kind order.TransactionKind, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err == nil {
+		delete(g.failing, kind)
+		return
+	}
+	g.failing[kind] = err
+}
+
+// Calls returns the requests received so far, oldest first.
+func (g *FakeGateway) Calls() []Call {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]Call(nil), g.calls...)
+}
+
+// Ledger returns the order's ledger (zero amounts when unknown).
+func (g *FakeGateway) Ledger(id oms.ID) Ledger {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if l, ok := g.ledgers[id]; ok {
+		return *l
+	}
+	return Ledger{}
+}
+
+// Authorize implements order.PaymentGateway.
+func (g *FakeGateway) Authorize(ctx context.Context, req order.AuthorizeRequest) (order.PaymentResult, error) {
+	return g.do(ctx, order.TxAuthorize, req.IdempotencyKey, req.OrderID, req.Amount, req.Method)
+}
+
+// Capture implements order.PaymentGateway.
+func (g *FakeGateway) Capture(ctx context.Context, req order.CaptureRequest) (order.PaymentResult, error) {
+	return g.do(ctx, order.TxCapture, req.IdempotencyKey, req.OrderID, req.Amount, "")
+}
+
+// Void implements order.PaymentGateway.
+func (g *FakeGateway) Void(ctx context.Context, req order.VoidRequest) (order.PaymentResult, error) {
+	return g.do(ctx, order.TxVoid, req.IdempotencyKey, req.OrderID, req.Amount, "")
+}
+
+// Refund implements order.PaymentGateway.
+func (g *FakeGateway) Refund(ctx context.Context, req order.RefundRequest) (order.PaymentResult, error) {
+	return g.do(ctx, order.TxRefund, req.IdempotencyKey, req.OrderID, req.Amount, "")
+}
+
+func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key string, id oms.ID, amt oms.Money, method string) (order.PaymentResult, error) {
+	if err := ctx.Err(); err != nil {
+		return order.PaymentResult{}, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	call := Call{Kind: kind, Key: key, Order: id, Amount: amt}
+	if r, ok := g.seen[key]; ok {
+		call.Replay = true
+		g.calls = append(g.calls, call)
+		if r.kind != kind || !r.amount.Equal(amt) {
+			return order.PaymentResult{}, fmt.Errorf("%w: ordertest: key %q was used for %s %s, now %s %s", oms.ErrDuplicate, key, r.kind, r.amount, kind, amt)
+		}
+		return r.res, r.err
+	}
+	g.calls = append(g.calls, call)
+	if err := g.failing[kind]; err != nil {
+		return order.PaymentResult{}, err
+	}
+	if key == "" || !amt.IsPositive() {
+		return order.PaymentResult{}, oms.Validationf("payment", "request", "needs a key and a positive amount, got %q and %s", key, amt)
+	}
+	l := g.ledgers[id]
+	if l == nil {
+		z := oms.Zero(amt.Currency())
+		l = &Ledger{Authorized: z, Captured: z, Voided: z, Refunded: z}
+		g.ledgers[id] = l
+	}
+	g.n++
+	r := fakeResult{kind: kind, amount: amt, res: order.PaymentResult{Reference: string(kind) + "_" + strconv.Itoa(g.n)}}
+	sum := func(a, b oms.Money) oms.Money { s, _ := a.Add(b); return s }
+	diff := func(a, b oms.Money) oms.Money { s, _ := a.Sub(b); return s }
+	over := func(a, limit oms.Money) bool { c, err := a.Cmp(limit); return err != nil || c > 0 }
+	switch kind {
+	case order.TxAuthorize:
+		if method == DeclinedMethod {
+			r.err = ErrDeclined
+			r.res = order.PaymentResult{}
+		} else {
+			l.Authorized = sum(l.Authorized, amt)
+		}
+	case order.TxCapture:
+		if over(amt, diff(diff(l.Authorized, l.Voided), l.Captured)) {
+			return order.PaymentResult{}, oms.Validationf("payment", "amount", "capture %s exceeds the open authorization", amt)
+		}
+		l.Captured = sum(l.Captured, amt)
+	case order.TxVoid:
+		if over(amt, diff(diff(l.Authorized, l.Voided), l.Captured)) {
+			return order.PaymentResult{}, oms.Validationf("payment", "amount", "void %s exceeds the open authorization", amt)
+		}
+		l.Voided = sum(l.Voided, amt)
+	case order.TxRefund:
+		if over(amt, diff(l.Captured, l.Refunded)) {
+			return order.PaymentResult{}, oms.Validationf("payment", "amount", "refund %s exceeds what was captured", amt)
+		}
+		l.Refunded = sum(l.Refunded, amt)
+	}
+	g.seen[key] = r
+	return r.res, r.err
+}
