@@ -29,7 +29,7 @@ type MemoryStore struct {
 	locations    map[oms.ID]*locationRec
 	items        map[SKU]*itemRec
 	levels       map[levelKey]*levelRec
-	reservations map[oms.ID]Reservation
+	reservations map[oms.ID]*resRec
 	expiring     map[oms.ID]time.Time // active holds with an expiry
 	inbounds     map[oms.ID]Inbound
 	ledger       []LedgerEntry
@@ -63,6 +63,25 @@ type itemRec struct {
 	unlimited bool
 }
 
+// resRec is a stored reservation; the lines of small baskets live in the
+// same allocation.
+type resRec struct {
+	r      Reservation
+	inline [3]ReservationLine
+}
+
+func newResRec(r *Reservation) *resRec {
+	rec := &resRec{r: *r}
+	n := len(r.Lines)
+	if n <= len(rec.inline) {
+		rec.r.Lines = rec.inline[:n:n]
+	} else {
+		rec.r.Lines = make([]ReservationLine, n)
+	}
+	copy(rec.r.Lines, r.Lines)
+	return rec
+}
+
 type levelRec struct {
 	Level
 	item *itemRec
@@ -74,7 +93,7 @@ func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 		locations:    map[oms.ID]*locationRec{},
 		items:        map[SKU]*itemRec{},
 		levels:       map[levelKey]*levelRec{},
-		reservations: map[oms.ID]Reservation{},
+		reservations: map[oms.ID]*resRec{},
 		expiring:     map[oms.ID]time.Time{},
 		inbounds:     map[oms.ID]Inbound{},
 		marks:        map[syncKey]SyncMark{},
@@ -251,16 +270,15 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 	if len(r.Lines) > len(buf) {
 		lvs = make([]*levelRec, 0, len(r.Lines))
 	}
-	stored := r
-	stored.Lines = make([]ReservationLine, len(r.Lines))
-	stored.Status = StatusActive
-	stored.Version = 1
+	r.Status, r.Version = StatusActive, 1
+	rec := newResRec(&r) // allocated before the lock, filled under it
 
 	s.mu.Lock()
-	if old, ok := s.reservations[r.ID]; ok {
+	if prev, ok := s.reservations[r.ID]; ok {
+		old := prev.r.Clone()
 		s.mu.Unlock()
 		if sameRequest(old, r.Reference, r.Lines) {
-			return old.Clone(), false, nil
+			return old, false, nil
 		}
 		return Reservation{}, false, duplicateReservation(r.ID)
 	}
@@ -309,13 +327,12 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		lv.Reserved += r.Lines[i].Quantity
 		lv.Seq = s.seq
 	}
-	copy(stored.Lines, r.Lines)
-	s.reservations[r.ID] = stored
+	copy(rec.r.Lines, r.Lines) // the Untracked flags
+	s.reservations[r.ID] = rec
 	if !r.ExpiresAt.IsZero() {
 		s.expiring[r.ID] = r.ExpiresAt
 	}
 	s.mu.Unlock()
-	r.Status, r.Version = StatusActive, 1
 	return r, true, nil
 }
 
@@ -367,12 +384,12 @@ func (s *MemoryStore) Reservation(ctx context.Context, id oms.ID) (Reservation, 
 		return Reservation{}, err
 	}
 	s.mu.Lock()
-	r, ok := s.reservations[id]
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	rec, ok := s.reservations[id]
 	if !ok {
 		return Reservation{}, oms.NotFoundError("reservation", id)
 	}
-	return r.Clone(), nil
+	return rec.r.Clone(), nil
 }
 
 // Reservations implements Store.
@@ -382,8 +399,8 @@ func (s *MemoryStore) Reservations(ctx context.Context, f ReservationFilter) ([]
 	}
 	s.mu.Lock()
 	var out []Reservation
-	for _, r := range s.reservations {
-		if (f.Reference == "" || r.Reference == f.Reference) && (!f.OpenOnly || r.Open()) {
+	for _, rec := range s.reservations {
+		if r := &rec.r; (f.Reference == "" || r.Reference == f.Reference) && (!f.OpenOnly || r.Open()) {
 			out = append(out, r.Clone())
 		}
 	}
@@ -492,8 +509,8 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		if !ok {
 			return oms.NotFoundError("reservation", r.ID)
 		}
-		if old.Version != r.Version-1 {
-			return oms.ConflictError("reservation", r.ID, r.Version-1, old.Version)
+		if old.r.Version != r.Version-1 {
+			return oms.ConflictError("reservation", r.ID, r.Version-1, old.r.Version)
 		}
 	}
 	if in := c.Inbound; in != nil {
@@ -601,7 +618,7 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		s.ledger = append(s.ledger, c.Entries[i])
 	}
 	if r := c.Reservation; r != nil {
-		s.reservations[r.ID] = r.Clone()
+		s.reservations[r.ID] = newResRec(r)
 		if r.Status == StatusActive && !r.ExpiresAt.IsZero() {
 			s.expiring[r.ID] = r.ExpiresAt
 		} else {
@@ -712,9 +729,9 @@ func (s *MemoryStore) Snapshot(ctx context.Context) (Snapshot, error) {
 	for _, lv := range s.levels {
 		snap.Levels = append(snap.Levels, lv.Level)
 	}
-	for _, r := range s.reservations {
-		if r.Open() {
-			snap.Reservations = append(snap.Reservations, r.Clone())
+	for _, rec := range s.reservations {
+		if rec.r.Open() {
+			snap.Reservations = append(snap.Reservations, rec.r.Clone())
 		}
 	}
 	for _, in := range s.inbounds {

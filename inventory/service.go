@@ -144,12 +144,12 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 
 // validateReserve checks a request without allocating when it is good.
 func validateReserve(req *ReserveRequest, now time.Time) error {
-	ok := validateKey(string(req.ID)) == nil && len(req.Reference) <= maxReference &&
+	ok := validKey(string(req.ID)) && len(req.Reference) <= maxReference &&
 		len(req.Lines) > 0 && len(req.Lines) <= maxLines && req.HoldFor >= 0 &&
 		(req.ExpiresAt.IsZero() || (req.HoldFor == 0 && req.ExpiresAt.After(now)))
 	for i := 0; ok && i < len(req.Lines); i++ {
 		l := &req.Lines[i]
-		ok = validateSKU(l.SKU) == nil && validateKey(string(l.Location)) == nil &&
+		ok = validKey(string(l.SKU)) && validKey(string(l.Location)) &&
 			l.Quantity > 0 && l.Quantity <= maxQuantity
 		for j := 0; ok && j < i; j++ {
 			ok = req.Lines[j].SKU != l.SKU || req.Lines[j].Location != l.Location

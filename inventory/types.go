@@ -277,6 +277,20 @@ type keyError string
 
 func (e keyError) Error() string { return string(e) }
 
+// validKey reports whether s is a usable key: 1 to 128 bytes of printable
+// ASCII without spaces.
+func validKey(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 func validateKey(s string) error {
 	if s == "" {
 		return keyError("must not be empty")
