@@ -311,7 +311,7 @@ type PackOptions struct {
 
 // PackDefaultBudget is the work budget used when PackOptions.Budget is
 // zero: a few tens of milliseconds at most on a current core.
-const PackDefaultBudget = 20_000_000
+const PackDefaultBudget = 10_000_000
 
 // PackMaxUnits is the most units (sum of quantities) Pack accepts.
 const PackMaxUnits = 1_000_000

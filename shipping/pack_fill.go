@@ -23,7 +23,13 @@ type pkBin struct {
 	v     float64 // content volume, scaled units
 	cnt   []int32 // units per kind, when some kind has MaxPerBox
 	nost  bool    // holds a NoStack unit
+	shelf bool    // filled by shelves from now on
+	sh    pkShelf
 }
+
+// pkMaxEP is the most units a bin fills by extreme points; further units go
+// on shelves above them, so that filling stays fast for any input.
+const pkMaxEP = 120
 
 // pkOrient is an allowed orientation of a kind: extents along X, Y, Z.
 type pkOrient struct {
@@ -41,11 +47,29 @@ const (
 )
 
 func (s *pkSolver) newBin(t int) *pkBin {
+	if n := len(s.pool); n > 0 {
+		b := s.pool[n-1]
+		s.pool = s.pool[:n-1]
+		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), cnt: b.cnt}
+		clear(b.cnt)
+		return b
+	}
 	b := &pkBin{t: t, eps: []pkPt{{}}}
 	if s.anyMaxPer {
 		b.cnt = make([]int32, len(s.kinds))
 	}
 	return b
+}
+
+// recycle keeps bins that are no longer used for newBin, and returns nil.
+// A nil bin is skipped.
+func (s *pkSolver) recycle(bins []*pkBin) []*pkBin {
+	for _, b := range bins {
+		if b != nil {
+			s.pool = append(s.pool, b)
+		}
+	}
+	return nil
 }
 
 // clone returns a deep copy of b.
@@ -76,6 +100,12 @@ func (s *pkSolver) admits(b *pkBin, k int32) bool {
 func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	if !s.admits(b, k) {
 		return false
+	}
+	if !b.shelf && (len(b.items) >= pkMaxEP || s.work > pkShelfAfter*s.budget) {
+		s.startShelf(b)
+	}
+	if b.shelf {
+		return s.shelfPlace(b, &b.sh, k)
 	}
 	kd := &s.kinds[k]
 	ty := &s.types[b.t]
@@ -295,4 +325,80 @@ func (s *pkSolver) grid(b *pkBin, k int32, n int) int {
 	}
 	b.eps = nil // a grid bin takes nothing more
 	return bestN
+}
+
+// pkShelf is the cursor of shelf filling.
+type pkShelf struct {
+	x, y, z    int64 // next free corner
+	rowD, layH int64 // depth of the current row, height of the current layer
+}
+
+// startShelf starts shelf filling above everything already in b.
+func (s *pkSolver) startShelf(b *pkBin) {
+	b.sh = pkShelf{}
+	for i := range b.items {
+		b.sh.z = max(b.sh.z, b.items[i].z+b.items[i].dz)
+	}
+	b.shelf = true
+	b.eps = nil // extreme points no longer describe the free space
+}
+
+// shelfPlace puts one unit of kind k in the next free spot of rows and
+// layers, flattest orientation first, and reports whether it did. It costs
+// no search, so it is what filling falls back to once the work budget is
+// long spent: any input finishes quickly.
+func (s *pkSolver) shelfPlace(b *pkBin, sh *pkShelf, k int32) bool {
+	if !s.admits(b, k) {
+		return false
+	}
+	kd := &s.kinds[k]
+	ty := &s.types[b.t]
+	W, L, H := ty.in[0], ty.in[1], ty.in[2]
+	for step := range 3 {
+		x, y, z := sh.x, sh.y, sh.z
+		switch step {
+		case 1: // a new row
+			x, y = 0, sh.y+sh.rowD
+		case 2: // a new layer
+			x, y, z = 0, 0, sh.z+sh.layH
+		}
+		found := false
+		var c pkPlaced
+		for _, o := range kd.ors {
+			if x+o.d[0] > W || y+o.d[1] > L || z+o.d[2] > H {
+				continue
+			}
+			if !found || o.d[2] < c.dz || o.d[2] == c.dz && o.d[1] < c.dy {
+				found = true
+				c = pkPlaced{k: k, o: o.o, x: x, y: y, z: z, dx: o.d[0], dy: o.d[1], dz: o.d[2]}
+			}
+		}
+		if !found {
+			continue
+		}
+		s.work++
+		if (kd.noStack || b.nost) && !s.free(b, &c, kd.noStack) {
+			return false
+		}
+		switch step {
+		case 1:
+			sh.rowD = 0
+		case 2:
+			sh.rowD, sh.layH = 0, 0
+		}
+		sh.x, sh.y, sh.z = x+c.dx, y, z
+		sh.rowD = max(sh.rowD, c.dy)
+		sh.layH = max(sh.layH, c.dz)
+		b.items = append(b.items, c)
+		b.w += kd.w
+		b.v += kd.v
+		if b.cnt != nil {
+			b.cnt[k]++
+		}
+		if kd.noStack {
+			b.nost = true
+		}
+		return true
+	}
+	return false
 }

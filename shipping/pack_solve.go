@@ -76,6 +76,10 @@ var pkStrats = func() []pkStrat {
 	return s
 }()
 
+// pkShelfAfter is how many budgets of work the greedy pass may spend on
+// extreme points before it falls back to shelf filling.
+const pkShelfAfter = 3
+
 // pkGreedyStrats are the strategies the greedy pass tries per box.
 var pkGreedyStrats = []pkStrat{
 	{order: pkOrderVolume, merit: pkMeritFit, first: -1},
@@ -97,6 +101,7 @@ type pkSolver struct {
 	work      int64
 	budget    int64
 	stopped   bool
+	pool      []*pkBin // bins of failed attempts, for reuse
 
 	count    []int // units per kind to pack together
 	bins     []*pkBin
@@ -327,7 +332,8 @@ func (s *pkSolver) packGroup(count []int) []*pkBin {
 	lb := s.lowerBound(count)
 	if lb == 1 && !s.spent() {
 		if bins := s.tryK(count, 1, math.MaxInt64); bins != nil {
-			return done(bins)
+			// The box types were tried smallest first: nothing to shrink.
+			return bins
 		}
 	}
 	bins, left := s.greedy(count)
@@ -571,6 +577,9 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 	if st.firstFit {
 	next:
 		for _, k := range units {
+			if s.work > s.budget {
+				return s.recycle(bins)
+			}
 			for i, b := range bins {
 				if failed[i*nk+int(k)] {
 					continue
@@ -581,7 +590,7 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 				}
 				failed[i*nk+int(k)] = true
 			}
-			return nil
+			return s.recycle(bins)
 		}
 		return bins
 	}
@@ -589,7 +598,7 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 	left := len(units)
 	for i, b := range bins {
 		if left == 0 {
-			return nil // a box would stay empty
+			return s.recycle(bins) // a box would stay empty
 		}
 		if kd, n := s.onlyKind(units, done); n > 1 {
 			// One item left: fill the box as a grid.
@@ -610,17 +619,23 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 			if done[j] || failed[i*nk+int(k)] {
 				continue
 			}
+			if s.work > s.budget {
+				return s.recycle(bins)
+			}
 			if s.place(b, k, st.merit, force) {
 				force = -1
 				done[j] = true
 				left--
 			} else {
+				if i == len(bins)-1 {
+					return s.recycle(bins) // the last box has no room for it
+				}
 				failed[i*nk+int(k)] = true
 			}
 		}
 	}
 	if left > 0 {
-		return nil
+		return s.recycle(bins)
 	}
 	return bins
 }
@@ -664,7 +679,10 @@ func (s *pkSolver) fillOne(count []int, t int, strats int) *pkBin {
 			}
 		}
 		if best == nil || b.v > best.v {
+			s.recycle([]*pkBin{best})
 			best = b
+		} else {
+			s.recycle([]*pkBin{b})
 		}
 	}
 	return best
@@ -697,7 +715,10 @@ func (s *pkSolver) greedy(count []int) ([]*pkBin, []int) {
 				break
 			}
 			if best == nil || b.v > best.v {
+				s.recycle([]*pkBin{best})
 				best = b
+			} else {
+				s.recycle([]*pkBin{b})
 			}
 		}
 		if best == nil {
@@ -879,7 +900,7 @@ func (s *pkSolver) result() Packing {
 		it := s.items[k]
 		p.Boxes = append(p.Boxes, PackedBox{
 			Type: -1, Name: it.ID, AsIs: true, Outer: it.Dimensions,
-			Items: []PackedItem{{Item: k, ID: it.ID, Orientation: OrientationLWH, Placed: it.Dimensions, Weight: it.Weight}},
+			Items:         []PackedItem{{Item: k, ID: it.ID, Orientation: OrientationLWH, Placed: it.Dimensions, Weight: it.Weight}},
 			ContentWeight: it.Weight, GrossWeight: it.Weight, Volume: it.Dimensions.Volume(), Utilisation: 1,
 		})
 	}
