@@ -63,40 +63,66 @@ func NewRelay(outbox Outbox, pub Publisher, opts *RelayOptions) *Relay {
 	return &Relay{outbox: outbox, pub: pub, opts: o}
 }
 
+// maxWindowBatches bounds how far past one batch RunOnce looks for events
+// of other aggregates when a batch is full of events held back behind a
+// failure.
+const maxWindowBatches = 16
+
 // RunOnce reads one batch of pending events, publishes them in order and
 // marks the published ones. It returns how many it published and, when any
 // publish failed, an error joining the failures (the failed events stay
 // pending). Events of an aggregate after one of its failures are left for
-// the next pass.
+// the next pass. When a full batch held such events back, RunOnce reads a
+// window twice as large, and so on up to 16 batches, so that one failing
+// aggregate with a long backlog does not hold back the others.
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
-	events, err := r.outbox.Pending(ctx, r.opts.BatchSize)
-	if err != nil {
-		return 0, fmt.Errorf("oms: relay: read outbox: %w", err)
-	}
 	var (
 		done    []ID
 		errs    []error
 		blocked map[ID]bool
+		tried   map[ID]bool
 	)
-	for _, e := range events {
-		if blocked[e.AggregateID] {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
+	for limit := r.opts.BatchSize; ; limit *= 2 {
+		events, err := r.outbox.Pending(ctx, limit)
+		if err != nil {
+			if tried == nil {
+				return 0, fmt.Errorf("oms: relay: read outbox: %w", err)
+			}
+			errs = append(errs, fmt.Errorf("oms: relay: read outbox: %w", err))
 			break
 		}
-		if err := r.pub.Publish(ctx, e); err != nil {
-			if blocked == nil {
-				blocked = map[ID]bool{}
-			}
-			blocked[e.AggregateID] = true
-			errs = append(errs, fmt.Errorf("oms: relay: publish %s %s: %w", e.Type, e.ID, err))
-			if r.opts.Logger != nil {
-				r.opts.Logger.Warn("oms relay: publish failed", "event", e.ID, "type", e.Type, "aggregate", e.AggregateID, "err", err)
-			}
-			continue
+		if tried == nil {
+			tried = make(map[ID]bool, len(events))
 		}
-		done = append(done, e.ID)
+		heldBack := false
+		for _, e := range events {
+			if tried[e.ID] {
+				continue
+			}
+			tried[e.ID] = true
+			if blocked[e.AggregateID] {
+				heldBack = true
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				break
+			}
+			if err := r.pub.Publish(ctx, e); err != nil {
+				if blocked == nil {
+					blocked = map[ID]bool{}
+				}
+				blocked[e.AggregateID] = true
+				errs = append(errs, fmt.Errorf("oms: relay: publish %s %s: %w", e.Type, e.ID, err))
+				if r.opts.Logger != nil {
+					r.opts.Logger.Warn("oms relay: publish failed", "event", e.ID, "type", e.Type, "aggregate", e.AggregateID, "err", err)
+				}
+				continue
+			}
+			done = append(done, e.ID)
+		}
+		if !heldBack || len(events) < limit || limit >= maxWindowBatches*r.opts.BatchSize || ctx.Err() != nil {
+			break
+		}
 	}
 	if len(done) > 0 {
 		// Mark even when ctx is done: the events went out, and marking them
