@@ -1,0 +1,157 @@
+package order_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+)
+
+func usd(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
+
+// newShop returns a service over a memory store with a fixed clock.
+func newShop() (*order.Service, *order.MemoryStore) {
+	store := order.NewMemoryStore(nil)
+	clock := oms.NewManualClock(time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC))
+	return order.NewService(store, &order.ServiceOptions{Clock: clock}), store
+}
+
+func sampleInput() order.PlaceInput {
+	return order.PlaceInput{
+		IdempotencyKey: "cart-7",
+		Currency:       oms.USD,
+		Customer:       order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada Lovelace"},
+		ShippingAddress: oms.Address{Name: "Ada Lovelace", Line1: "12 St James's Sq", City: "Springfield",
+			Region: "IL", PostalCode: "62701", Country: "US"},
+		Shipping: order.ShippingOption{ServiceLevel: "standard", Name: "Standard (3-5 days)"},
+		Lines: []order.LineInput{
+			{SKU: "MUG-BLUE", Name: "Blue mug", Quantity: 3, UnitPrice: usd("12.00"), Tax: usd("2.88")},
+			{SKU: "TEE-M", Name: "T-shirt M", Quantity: 1, UnitPrice: usd("20.00"), Tax: usd("1.60")},
+		},
+		Discounts:      []order.Discount{{Code: "WELCOME10", Amount: usd("10.00")}},
+		ShippingCharge: usd("5.00"),
+		Payment:        order.PaymentInput{Authorized: usd("64.48"), Reference: "auth_123"},
+	}
+}
+
+func Example_place() {
+	svc, _ := newShop()
+	ctx := context.Background()
+	o, err := svc.Place(ctx, sampleInput())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	t := o.Totals
+	fmt.Println("order", o.Number, o.Status, "version", o.Version)
+	fmt.Println("subtotal", t.Subtotal, "discount", t.Discount, "shipping", t.Shipping, "tax", t.Tax)
+	fmt.Println("grand total", t.GrandTotal)
+	for i, lt := range t.Lines {
+		fmt.Println(o.Lines[i].SKU, "order discount share", lt.OrderDiscount, "line total", lt.Total)
+	}
+	again, _ := svc.Place(ctx, sampleInput())
+	fmt.Println("replay returns the same order:", again.ID == o.ID)
+	// Output:
+	// order 1001 pending version 1
+	// subtotal 56.00 USD discount 10.00 USD shipping 5.00 USD tax 4.48 USD
+	// grand total 55.48 USD
+	// MUG-BLUE order discount share 6.43 USD line total 32.45 USD
+	// TEE-M order discount share 3.57 USD line total 18.03 USD
+	// replay returns the same order: true
+}
+
+func Example_holdAndRelease() {
+	svc, _ := newShop()
+	ctx := context.Background()
+	o, _ := svc.Place(ctx, sampleInput())
+	o, _ = svc.Confirm(ctx, o.ID)
+	o, _ = svc.AddHold(ctx, o.ID, order.HoldInput{Reason: order.HoldFraudReview, By: "risk-bot", Note: "score 0.91"})
+	hold := o.OpenHolds()[0]
+
+	lines := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 3}}
+	_, err := svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "alloc-1", Lines: lines})
+	fmt.Println("allocation refused:", errors.Is(err, oms.ErrOnHold))
+	var he *order.HoldError
+	if errors.As(err, &he) {
+		fmt.Println("open holds:", he.Holds[0].Reason, "by", he.Holds[0].By, "-", he.Holds[0].Note)
+	}
+
+	o, _ = svc.ReleaseHold(ctx, o.ID, hold.ID, order.ReleaseInput{By: "maria", Note: "customer verified"})
+	o, err = svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "alloc-1", Lines: lines})
+	fmt.Println("after release:", err, o.Status, o.FulfillmentStatus())
+	// Output:
+	// allocation refused: true
+	// open holds: fraud_review by risk-bot - score 0.91
+	// after release: <nil> processing partially_allocated
+}
+
+func Example_partialCancellation() {
+	svc, _ := newShop()
+	ctx := context.Background()
+	o, _ := svc.Place(ctx, sampleInput())
+	o, _ = svc.Confirm(ctx, o.ID)
+	mug, tee := o.Lines[0].ID, o.Lines[1].ID
+	o, _ = svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "fo-1", Lines: []order.LineQuantity{{LineID: mug, Quantity: 3}, {LineID: tee, Quantity: 1}}})
+	o, _ = svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "pack-1", Lines: []order.LineQuantity{{LineID: mug, Quantity: 1}}})
+	o, _ = svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "shp-1", Reference: "1Z999", Lines: []order.LineQuantity{{LineID: mug, Quantity: 1}}})
+
+	// Two mugs are still unshipped: they can be cancelled, a third cannot.
+	_, err := svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Lines: []order.LineQuantity{{LineID: mug, Quantity: 3}}})
+	printProblems(err)
+	o, _ = svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Key: "c-1", Reason: "out of stock", Lines: []order.LineQuantity{{LineID: mug, Quantity: 2}, {LineID: tee, Quantity: 1}}})
+	m := o.Lines[0]
+	fmt.Printf("mug: quantity %d, cancelled %d, allocated %d, shipped %d\n", m.Quantity, m.Cancelled, m.Allocated, m.Shipped)
+	fmt.Println("status", o.Status, o.FulfillmentStatus(), "grand total", o.Totals.GrandTotal)
+
+	o, _ = svc.RecordDelivery(ctx, o.ID, order.CounterInput{Key: "trk-1", Lines: []order.LineQuantity{{LineID: mug, Quantity: 1}}})
+	fmt.Println("status", o.Status, o.FulfillmentStatus())
+	// Output:
+	// refused (validation): lines[0].quantity
+	// mug: quantity 3, cancelled 2, allocated 1, shipped 1
+	// status processing shipped grand total 7.96 USD
+	// status completed delivered
+}
+
+func Example_edit() {
+	svc, _ := newShop()
+	ctx := context.Background()
+	o, _ := svc.Place(ctx, sampleInput())
+	o, err := svc.Edit(ctx, o.ID, order.EditInput{
+		By:     "support",
+		Change: []order.QuantityChange{{LineRef: order.LineRef{SKU: "MUG-BLUE"}, Quantity: 2}},
+		Add:    []order.LineInput{{SKU: "CAP", Name: "Cap", Quantity: 1, UnitPrice: usd("8.00"), Tax: usd("0.64")}},
+		Remove: []order.LineRef{{SKU: "TEE-M"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, l := range o.Lines {
+		fmt.Println(l.SKU, l.Quantity, l.UnitPrice, "tax", l.Tax)
+	}
+	fmt.Println("grand total", o.Totals.GrandTotal, "version", o.Version)
+	_, err = svc.Edit(ctx, o.ID, order.EditInput{Remove: []order.LineRef{{SKU: "HAT"}}})
+	printProblems(err)
+	// Output:
+	// MUG-BLUE 2 12.00 USD tax 1.92 USD
+	// CAP 1 8.00 USD tax 0.64 USD
+	// grand total 29.56 USD version 2
+	// refused (validation): remove[0].sku
+}
+
+// printProblems prints the fields a validation error names.
+func printProblems(err error) {
+	var ve *oms.ValidationError
+	if !errors.As(err, &ve) {
+		fmt.Println("not a validation error:", err)
+		return
+	}
+	fmt.Print("refused (validation):")
+	for _, p := range ve.Problems {
+		fmt.Print(" ", p.Field)
+	}
+	fmt.Println()
+}
