@@ -36,19 +36,21 @@
 // SweepExpired returns expired holds to stock. Commit and Release take
 // every outstanding unit or a part of each line.
 //
-//	                       commit part
-//	                      ┌──────────┐
-//	                      │          ▼
-//	 Reserve ──▶ active ──┴──▶ partially_committed ──┐ commit part /
-//	              │ ▲ │ │         │  ▲               │ release part
-//	 release part,│ │ │ │         │  └───────────────┘
-//	 extend       └─┘ │ │         │ commit or release the rest
-//	                  │ │ commit  ▼
-//	                  │ └──────▶ committed
-//	                  │ release all
-//	                  ├──────▶ released
-//	                  │ sweep after expiry
-//	                  └──────▶ expired
+//	Reserve
+//	   |
+//	   v        release part, extend
+//	+--------+ <---------------------+
+//	| active | ----------------------+
+//	+--------+
+//	   |  |  |  commit part                          commit part,
+//	   |  |  +-------------> +---------------------+ release part
+//	   |  |                  | partially_committed | <----------+
+//	   |  |                  +---------------------+ -----------+
+//	   |  | commit all                 |
+//	   |  +----------------------------+--> committed  (commit or release the rest)
+//	   |
+//	   +-- release all ------> released
+//	   +-- sweep (expired) --> expired
 //
 // committed, released and expired are final. The table is CanTransition;
 // a refused move is a *oms.TransitionError matching

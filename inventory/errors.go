@@ -26,8 +26,8 @@ type ShortageError struct {
 	// Op names the refused operation, such as "reserve" or "adjust".
 	Op string `json:"op"`
 	// ID is the reservation or movement reference, when there is one.
-	ID     oms.ID     `json:"id,omitempty"`
-	Lines  []Shortage `json:"lines"`
+	ID    oms.ID     `json:"id,omitempty"`
+	Lines []Shortage `json:"lines"`
 }
 
 // Error lists every short line.

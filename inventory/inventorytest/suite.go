@@ -1,0 +1,866 @@
+// Package inventorytest holds the conformance suite every inventory.Store
+// implementation runs against itself, and helpers other packages' tests
+// use to set up stock.
+package inventorytest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+)
+
+// Epoch is the time the suite's manual clocks start at.
+var epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// Env is a service over a fresh store with a manual clock.
+type Env struct {
+	Store   inventory.Store
+	Service *inventory.Service
+	Clock   *oms.ManualClock
+}
+
+// NewEnv returns an Env over store with a manual clock at a fixed time.
+func NewEnv(store inventory.Store) *Env {
+	clock := oms.NewManualClock(epoch)
+	return &Env{Store: store, Clock: clock, Service: inventory.NewService(store, &inventory.Options{Clock: clock})}
+}
+
+// Stock creates active warehouses locs (serving channel "web"), tracked
+// SKUs skus that deny backorders, and receives qty of every SKU at every
+// location. It fails t on any error.
+func Stock(t testing.TB, svc *inventory.Service, locs []oms.ID, skus []inventory.SKU, qty int64) {
+	t.Helper()
+	ctx := context.Background()
+	for i, id := range locs {
+		l := inventory.Location{ID: id, Name: "Location " + string(id), Kind: inventory.KindWarehouse, Active: true,
+			Priority: i, Channels: []inventory.Channel{"web"}, Ships: true}
+		if err := svc.PutLocation(ctx, l); err != nil {
+			t.Fatalf("PutLocation(%s): %v", id, err)
+		}
+	}
+	for _, sku := range skus {
+		if err := svc.PutItem(ctx, inventory.Item{SKU: sku, Tracked: true}); err != nil {
+			t.Fatalf("PutItem(%s): %v", sku, err)
+		}
+		for _, id := range locs {
+			if qty > 0 {
+				if _, err := svc.Receive(ctx, inventory.Receipt{SKU: sku, Location: id, Quantity: qty, Reference: "initial"}); err != nil {
+					t.Fatalf("Receive(%s@%s): %v", sku, id, err)
+				}
+			}
+		}
+	}
+}
+
+// TestStore runs the conformance suite. newStore must return a new, empty
+// store each time it is called.
+func TestStore(t *testing.T, newStore func(t *testing.T) inventory.Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, e *Env)
+	}{
+		{"LocationsAndItems", testLocationsAndItems},
+		{"LevelLookup", testLevelLookup},
+		{"ReserveAllOrNothing", testReserveAllOrNothing},
+		{"ReserveReplay", testReserveReplay},
+		{"ReserveBadInput", testReserveBadInput},
+		{"CommitAndRelease", testCommitAndRelease},
+		{"HoldsExpire", testHoldsExpire},
+		{"Backorders", testBackorders},
+		{"Untracked", testUntracked},
+		{"Movements", testMovements},
+		{"MovementBadInput", testMovementBadInput},
+		{"Transfers", testTransfers},
+		{"ApplyConditions", testApplyConditions},
+		{"Ledger", testLedger},
+		{"Sync", testSync},
+		{"Concurrency", testConcurrency},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.run(t, NewEnv(newStore(t)))
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func level(t *testing.T, e *Env, sku inventory.SKU, loc oms.ID) inventory.Level {
+	t.Helper()
+	l, err := e.Store.Level(ctx, sku, loc)
+	if err != nil {
+		t.Fatalf("Level(%s, %s): %v", sku, loc, err)
+	}
+	l.Seq = 0
+	return l
+}
+
+type qty struct{ OnHand, Reserved, Incoming, Damaged int64 }
+
+func wantLevel(t *testing.T, e *Env, sku inventory.SKU, loc oms.ID, want qty) {
+	t.Helper()
+	l := level(t, e, sku, loc)
+	got := qty{l.OnHand, l.Reserved, l.Incoming, l.Damaged}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("level %s@%s (-want +got):\n%s", sku, loc, diff)
+	}
+}
+
+func wantClean(t *testing.T, e *Env) {
+	t.Helper()
+	rep, err := e.Service.Reconcile(ctx)
+	if err != nil {
+		t.Fatalf("Reconcile: %v", err)
+	}
+	if !rep.Clean() {
+		t.Errorf("Reconcile found mismatches: %+v", rep.Mismatches)
+	}
+	snap, err := e.Store.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	if f := inventory.Flows(snap.Entries); !f.Balanced() {
+		t.Errorf("units not conserved: %+v", f)
+	}
+}
+
+func wantErr(t *testing.T, err, kind error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want one matching %v", kind)
+	}
+	if !errors.Is(err, kind) {
+		t.Fatalf("got error %v, want one matching %v", err, kind)
+	}
+}
+
+func reserve(t *testing.T, e *Env, id oms.ID, lines ...inventory.Line) inventory.Reservation {
+	t.Helper()
+	r, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: id, Reference: "cart-" + string(id), Lines: lines})
+	if err != nil {
+		t.Fatalf("Reserve(%s): %v", id, err)
+	}
+	return r
+}
+
+func ln(sku inventory.SKU, loc oms.ID, q int64) inventory.Line {
+	return inventory.Line{SKU: sku, Location: loc, Quantity: q}
+}
+
+func testLocationsAndItems(t *testing.T, e *Env) {
+	loc := inventory.Location{ID: "store-1", Name: "Main Street", Kind: inventory.KindStore, Active: true, Priority: 2,
+		Channels: []inventory.Channel{"pos", "web"}, Pickup: true, Coordinates: &inventory.Coordinates{Latitude: 52.5, Longitude: 13.4},
+		Address: oms.Address{Name: "Shop", Line1: "Main Street 1", City: "Berlin", PostalCode: "10115", Country: "DE"}}
+	in := loc
+	in.Channels = append([]inventory.Channel(nil), loc.Channels...)
+	in.Coordinates = &inventory.Coordinates{Latitude: 52.5, Longitude: 13.4}
+	if err := e.Store.PutLocation(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in.Channels[0] = "changed"
+	in.Coordinates.Latitude = 0
+	got, err := e.Store.Location(ctx, "store-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(loc, got); diff != "" {
+		t.Errorf("stored location changed through the caller's value (-want +got):\n%s", diff)
+	}
+	got.Channels[0] = "mutated"
+	again, _ := e.Store.Location(ctx, "store-1")
+	if again.Channels[0] != "pos" {
+		t.Errorf("returned location shares memory with the store")
+	}
+	if err := e.Store.PutLocation(ctx, inventory.Location{ID: "a-wh", Name: "A", Kind: inventory.KindWarehouse}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := e.Store.Locations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].ID != "a-wh" || all[1].ID != "store-1" {
+		t.Errorf("Locations not ordered by priority: %+v", all)
+	}
+	_, err = e.Store.Location(ctx, "nowhere")
+	wantErr(t, err, oms.ErrNotFound)
+	err = e.Service.PutLocation(ctx, inventory.Location{ID: "bad", Kind: "castle", Channels: []inventory.Channel{"web", "web"}})
+	wantErr(t, err, oms.ErrValidation)
+	var ve *oms.ValidationError
+	if errors.As(err, &ve) && !(ve.Has("name") && ve.Has("kind") && ve.Has("channels[1]")) {
+		t.Errorf("validation error misses problems: %v", err)
+	}
+	if _, err := e.Store.Location(ctx, "bad"); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("refused location was stored: %v", err)
+	}
+
+	item := inventory.Item{SKU: "TEE-M", Tracked: true, SafetyStock: 2, ChannelBuffers: map[inventory.Channel]int64{"amazon": 3}, ReorderPoint: 10}
+	if err := e.Store.PutItem(ctx, item); err != nil {
+		t.Fatal(err)
+	}
+	item.ChannelBuffers["amazon"] = 99
+	gotItem, err := e.Store.Item(ctx, "TEE-M")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := inventory.Item{SKU: "TEE-M", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderDeny},
+		SafetyStock: 2, ChannelBuffers: map[inventory.Channel]int64{"amazon": 3}, ReorderPoint: 10}
+	if diff := cmp.Diff(want, gotItem); diff != "" {
+		t.Errorf("item (-want +got):\n%s", diff)
+	}
+	_, err = e.Store.Item(ctx, "NOPE")
+	wantErr(t, err, oms.ErrNotFound)
+	err = e.Service.PutItem(ctx, inventory.Item{SKU: "X", SafetyStock: -1, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: -2}})
+	wantErr(t, err, oms.ErrValidation)
+	if _, err := e.Store.Item(ctx, "X"); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("refused item was stored: %v", err)
+	}
+}
+
+func testLevelLookup(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 0)
+	wantLevel(t, e, "A", "wh", qty{})
+	_, err := e.Store.Level(ctx, "B", "wh")
+	wantErr(t, err, oms.ErrNotFound)
+	_, err = e.Store.Level(ctx, "A", "nowhere")
+	wantErr(t, err, oms.ErrNotFound)
+	levels, err := e.Store.Levels(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(levels) != 0 {
+		t.Errorf("a level was stored before anything moved: %+v", levels)
+	}
+}
+
+func testReserveAllOrNothing(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh1", "wh2"}, []inventory.SKU{"A", "B", "C"}, 5)
+	_, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r1", Lines: []inventory.Line{
+		ln("A", "wh1", 2), ln("B", "wh1", 6), ln("C", "wh2", 5), ln("C", "wh1", 7),
+	}})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	var se *inventory.ShortageError
+	if !errors.As(err, &se) {
+		t.Fatalf("error %T is not a *ShortageError", err)
+	}
+	want := []inventory.Shortage{
+		{Line: 1, SKU: "B", Location: "wh1", Requested: 6, Available: 5},
+		{Line: 3, SKU: "C", Location: "wh1", Requested: 7, Available: 5},
+	}
+	if diff := cmp.Diff(want, se.Lines); diff != "" {
+		t.Errorf("short lines (-want +got):\n%s", diff)
+	}
+	for _, sku := range []inventory.SKU{"A", "B", "C"} {
+		wantLevel(t, e, sku, "wh1", qty{OnHand: 5})
+		wantLevel(t, e, sku, "wh2", qty{OnHand: 5})
+	}
+	_, err = e.Store.Reservation(ctx, "r1")
+	wantErr(t, err, oms.ErrNotFound)
+
+	r := reserve(t, e, "r2", ln("A", "wh1", 2), ln("C", "wh2", 5))
+	if r.Status != inventory.StatusActive || r.Version != 1 || r.Outstanding() != 7 {
+		t.Errorf("new reservation: %+v", r)
+	}
+	wantLevel(t, e, "A", "wh1", qty{OnHand: 5, Reserved: 2})
+	wantLevel(t, e, "C", "wh2", qty{OnHand: 5, Reserved: 5})
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r3", Lines: []inventory.Line{ln("A", "wh1", 1), ln("C", "wh2", 1)}})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	wantLevel(t, e, "A", "wh1", qty{OnHand: 5, Reserved: 2})
+
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r4", Lines: []inventory.Line{ln("A", "wh1", 1), ln("ZZZ", "wh1", 1)}})
+	wantErr(t, err, oms.ErrNotFound)
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r4", Lines: []inventory.Line{ln("A", "wh1", 1), ln("A", "mars", 1)}})
+	wantErr(t, err, oms.ErrNotFound)
+	wantLevel(t, e, "A", "wh1", qty{OnHand: 5, Reserved: 2})
+	if _, err := e.Store.Reservation(ctx, "r4"); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("refused reservation was stored: %v", err)
+	}
+	got, err := e.Store.Reservation(ctx, "r2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Lines[0].Quantity = 99
+	again, _ := e.Store.Reservation(ctx, "r2")
+	if again.Lines[0].Quantity != 2 {
+		t.Errorf("returned reservation shares memory with the store")
+	}
+	wantClean(t, e)
+}
+
+func testReserveReplay(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A", "B"}, 10)
+	req := inventory.ReserveRequest{ID: "order-1", Reference: "order-1", Lines: []inventory.Line{ln("A", "wh", 3), ln("B", "wh", 1)}}
+	first, err := e.Service.Reserve(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(time.Minute)
+	second, err := e.Service.Reserve(ctx, req)
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if diff := cmp.Diff(first, second); diff != "" {
+		t.Errorf("replay returned a different reservation (-first +replay):\n%s", diff)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 3})
+	other := req
+	other.Lines = []inventory.Line{ln("A", "wh", 4), ln("B", "wh", 1)}
+	_, err = e.Service.Reserve(ctx, other)
+	wantErr(t, err, oms.ErrDuplicate)
+	other = req
+	other.Reference = "order-2"
+	_, err = e.Service.Reserve(ctx, other)
+	wantErr(t, err, oms.ErrDuplicate)
+	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 3})
+
+	if _, err := e.Service.Commit(ctx, "order-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	third, err := e.Service.Reserve(ctx, req)
+	if err != nil {
+		t.Fatalf("replay after commit: %v", err)
+	}
+	if third.Status != inventory.StatusCommitted {
+		t.Errorf("replay after commit: status %s, want committed", third.Status)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 7})
+	wantClean(t, e)
+}
+
+func testReserveBadInput(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	cases := []struct {
+		name   string
+		req    inventory.ReserveRequest
+		fields []string
+	}{
+		{"negative quantity", inventory.ReserveRequest{ID: "x", Lines: []inventory.Line{ln("A", "wh", -1)}}, []string{"lines[0].quantity"}},
+		{"zero quantity", inventory.ReserveRequest{ID: "x", Lines: []inventory.Line{ln("A", "wh", 0)}}, []string{"lines[0].quantity"}},
+		{"no lines", inventory.ReserveRequest{ID: "x"}, []string{"lines"}},
+		{"no id", inventory.ReserveRequest{Lines: []inventory.Line{ln("A", "wh", 1)}}, []string{"id"}},
+		{"duplicate line", inventory.ReserveRequest{ID: "x", Lines: []inventory.Line{ln("A", "wh", 1), ln("A", "wh", 2)}}, []string{"lines[1]"}},
+		{"bad sku and location", inventory.ReserveRequest{ID: "x", Lines: []inventory.Line{ln("", "has space", 1)}}, []string{"lines[0].sku", "lines[0].location"}},
+		{"expiry in the past", inventory.ReserveRequest{ID: "x", Lines: []inventory.Line{ln("A", "wh", 1)}, ExpiresAt: epoch.Add(-time.Hour)}, []string{"expires_at"}},
+		{"expiry twice", inventory.ReserveRequest{ID: "x", Lines: []inventory.Line{ln("A", "wh", 1)}, ExpiresAt: epoch.Add(time.Hour), HoldFor: time.Hour}, []string{"expires_at"}},
+		{"negative hold", inventory.ReserveRequest{ID: "x", Lines: []inventory.Line{ln("A", "wh", 1)}, HoldFor: -time.Second}, []string{"hold_for"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.Service.Reserve(ctx, tc.req)
+			wantErr(t, err, oms.ErrValidation)
+			var ve *oms.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error %T is not a *oms.ValidationError", err)
+			}
+			for _, f := range tc.fields {
+				if !ve.Has(f) {
+					t.Errorf("error %v does not name %s", err, f)
+				}
+			}
+			wantLevel(t, e, "A", "wh", qty{OnHand: 10})
+		})
+	}
+	// The store refuses what it cannot apply safely, whoever calls it.
+	_, _, err := e.Store.Reserve(ctx, inventory.Reservation{ID: "direct", Lines: []inventory.ReservationLine{
+		{SKU: "A", Location: "wh", Quantity: 10}, {SKU: "A", Location: "wh", Quantity: 10},
+	}})
+	wantErr(t, err, oms.ErrValidation)
+	_, _, err = e.Store.Reserve(ctx, inventory.Reservation{ID: "direct", Lines: []inventory.ReservationLine{{SKU: "A", Location: "wh", Quantity: -5}}})
+	wantErr(t, err, oms.ErrValidation)
+	wantLevel(t, e, "A", "wh", qty{OnHand: 10})
+}
+
+func testCommitAndRelease(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh1", "wh2"}, []inventory.SKU{"A", "B"}, 10)
+	reserve(t, e, "r", ln("A", "wh1", 4), ln("B", "wh2", 3))
+
+	r, err := e.Service.Commit(ctx, "r", []inventory.Line{ln("A", "wh1", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != inventory.StatusPartiallyCommitted || r.Version != 2 {
+		t.Errorf("after partial commit: %s v%d", r.Status, r.Version)
+	}
+	wantLevel(t, e, "A", "wh1", qty{OnHand: 9, Reserved: 3})
+
+	before, _ := e.Store.Reservation(ctx, "r")
+	_, err = e.Service.Commit(ctx, "r", []inventory.Line{ln("A", "wh1", 4)})
+	wantErr(t, err, oms.ErrValidation)
+	_, err = e.Service.Commit(ctx, "r", []inventory.Line{ln("A", "wh1", 1), ln("B", "wh1", 1)})
+	wantErr(t, err, oms.ErrValidation)
+	_, err = e.Service.Release(ctx, "r", []inventory.Line{ln("B", "wh2", -1)})
+	wantErr(t, err, oms.ErrValidation)
+	_, err = e.Service.Commit(ctx, "r", []inventory.Line{})
+	wantErr(t, err, oms.ErrValidation)
+	after, _ := e.Store.Reservation(ctx, "r")
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("refused commands changed the reservation:\n%s", diff)
+	}
+	wantLevel(t, e, "A", "wh1", qty{OnHand: 9, Reserved: 3})
+	wantLevel(t, e, "B", "wh2", qty{OnHand: 10, Reserved: 3})
+
+	r, err = e.Service.Release(ctx, "r", []inventory.Line{ln("B", "wh2", 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != inventory.StatusPartiallyCommitted {
+		t.Errorf("after partial release: %s", r.Status)
+	}
+	wantLevel(t, e, "B", "wh2", qty{OnHand: 10, Reserved: 1})
+	r, err = e.Service.Release(ctx, "r", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != inventory.StatusCommitted || r.Outstanding() != 0 {
+		t.Errorf("after releasing the rest of a partly committed reservation: %s, %d outstanding", r.Status, r.Outstanding())
+	}
+	want := []inventory.ReservationLine{
+		{SKU: "A", Location: "wh1", Quantity: 4, Committed: 1, Released: 3},
+		{SKU: "B", Location: "wh2", Quantity: 3, Released: 3},
+	}
+	if diff := cmp.Diff(want, r.Lines); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+	_, err = e.Service.Release(ctx, "r", nil)
+	wantErr(t, err, oms.ErrInvalidTransition)
+	var te *oms.TransitionError
+	if !errors.As(err, &te) || te.From != string(inventory.StatusCommitted) {
+		t.Errorf("release of a final reservation: %v", err)
+	}
+
+	reserve(t, e, "r2", ln("A", "wh2", 2))
+	if _, err := e.Service.Release(ctx, "r2", nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ = e.Store.Reservation(ctx, "r2")
+	_, err = e.Service.Release(ctx, "r2", nil)
+	wantErr(t, err, oms.ErrInvalidTransition)
+	_, err = e.Service.Commit(ctx, "r2", nil)
+	wantErr(t, err, oms.ErrInvalidTransition)
+	after, _ = e.Store.Reservation(ctx, "r2")
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("release twice changed the reservation:\n%s", diff)
+	}
+	if after.Status != inventory.StatusReleased {
+		t.Errorf("status %s, want released", after.Status)
+	}
+	wantLevel(t, e, "A", "wh2", qty{OnHand: 10})
+	_, err = e.Service.Commit(ctx, "missing", nil)
+	wantErr(t, err, oms.ErrNotFound)
+
+	reserve(t, e, "r3", ln("A", "wh2", 5), ln("B", "wh1", 5))
+	r, err = e.Service.Commit(ctx, "r3", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != inventory.StatusCommitted {
+		t.Errorf("status %s, want committed", r.Status)
+	}
+	wantLevel(t, e, "A", "wh2", qty{OnHand: 5})
+	wantLevel(t, e, "B", "wh1", qty{OnHand: 5})
+	open, err := e.Store.Reservations(ctx, inventory.ReservationFilter{OpenOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 0 {
+		t.Errorf("open reservations left: %+v", open)
+	}
+	byRef, _ := e.Store.Reservations(ctx, inventory.ReservationFilter{Reference: "cart-r3"})
+	if len(byRef) != 1 || byRef[0].ID != "r3" {
+		t.Errorf("reservations by reference: %+v", byRef)
+	}
+	wantClean(t, e)
+}
+
+func testHoldsExpire(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	hold, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "cart", Lines: []inventory.Line{ln("A", "wh", 4)}, HoldFor: 15 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hold.ExpiresAt.Equal(epoch.Add(15 * time.Minute)) {
+		t.Errorf("expires at %s", hold.ExpiresAt)
+	}
+	if _, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "late", Lines: []inventory.Line{ln("A", "wh", 1)}, ExpiresAt: epoch.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	reserve(t, e, "forever", ln("A", "wh", 1))
+	e.Clock.Advance(10 * time.Minute)
+	if got, err := e.Service.SweepExpired(ctx, e.Clock.Now()); err != nil || len(got) != 0 {
+		t.Fatalf("early sweep: %v, %v", got, err)
+	}
+	_, err = e.Service.Extend(ctx, "cart", e.Clock.Now().Add(-time.Second))
+	wantErr(t, err, oms.ErrValidation)
+	if _, err := e.Service.Extend(ctx, "cart", e.Clock.Now().Add(20*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(10 * time.Minute)
+	if got, _ := e.Service.SweepExpired(ctx, e.Clock.Now()); len(got) != 0 {
+		t.Errorf("extended hold expired: %v", got)
+	}
+	e.Clock.Advance(time.Hour)
+	got, err := e.Service.SweepExpired(ctx, e.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]oms.ID{"cart", "late"}, got); diff != "" {
+		t.Errorf("expired (-want +got):\n%s", diff)
+	}
+	r, _ := e.Store.Reservation(ctx, "cart")
+	if r.Status != inventory.StatusExpired || r.Lines[0].Released != 4 {
+		t.Errorf("expired hold: %+v", r)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 1})
+	if got, _ := e.Service.SweepExpired(ctx, e.Clock.Now()); len(got) != 0 {
+		t.Errorf("second sweep expired %v", got)
+	}
+	_, err = e.Service.Extend(ctx, "cart", e.Clock.Now().Add(time.Hour))
+	wantErr(t, err, oms.ErrInvalidTransition)
+	_, err = e.Service.Release(ctx, "cart", nil)
+	wantErr(t, err, oms.ErrInvalidTransition)
+
+	// A committed hold never expires.
+	if _, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "cart2", Lines: []inventory.Line{ln("A", "wh", 2)}, HoldFor: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	r, err = e.Service.Commit(ctx, "cart2", []inventory.Line{ln("A", "wh", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.ExpiresAt.IsZero() {
+		t.Errorf("commit kept the expiry %s", r.ExpiresAt)
+	}
+	e.Clock.Advance(time.Hour)
+	if got, _ := e.Service.SweepExpired(ctx, e.Clock.Now()); len(got) != 0 {
+		t.Errorf("committed hold expired: %v", got)
+	}
+	_, err = e.Store.Expired(ctx, e.Clock.Now(), 0)
+	wantErr(t, err, oms.ErrValidation)
+	wantClean(t, e)
+}
+
+func testBackorders(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"ALLOW", "PRE"}, 2)
+	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "ALLOW", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "PRE", Tracked: true, Backorder: inventory.BackorderPolicy{
+		Mode: inventory.BackorderPreorder, Limit: 5, ExpectedAt: epoch.AddDate(0, 1, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	reserve(t, e, "b1", ln("ALLOW", "wh", 50))
+	wantLevel(t, e, "ALLOW", "wh", qty{OnHand: 2, Reserved: 50})
+	_, err := e.Service.Commit(ctx, "b1", nil)
+	wantErr(t, err, oms.ErrInsufficientStock)
+	wantLevel(t, e, "ALLOW", "wh", qty{OnHand: 2, Reserved: 50})
+	if _, err := e.Service.Commit(ctx, "b1", []inventory.Line{ln("ALLOW", "wh", 2)}); err != nil {
+		t.Fatalf("committing the units on hand: %v", err)
+	}
+	if _, err := e.Service.Receive(ctx, inventory.Receipt{SKU: "ALLOW", Location: "wh", Quantity: 48}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := e.Service.Commit(ctx, "b1", nil); err != nil || r.Status != inventory.StatusCommitted {
+		t.Fatalf("commit after receipt: %v %v", r.Status, err)
+	}
+	wantLevel(t, e, "ALLOW", "wh", qty{})
+
+	reserve(t, e, "p1", ln("PRE", "wh", 6))
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "p2", Lines: []inventory.Line{ln("PRE", "wh", 2)}})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	var se *inventory.ShortageError
+	if errors.As(err, &se) && se.Lines[0].Available != 1 {
+		t.Errorf("preorder shortage: %+v", se.Lines)
+	}
+	reserve(t, e, "p3", ln("PRE", "wh", 1))
+	wantLevel(t, e, "PRE", "wh", qty{OnHand: 2, Reserved: 7})
+	_, err = e.Service.Adjust(ctx, inventory.Adjustment{SKU: "PRE", Location: "wh", Reason: inventory.ReasonLoss, Quantity: 1})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	wantLevel(t, e, "PRE", "wh", qty{OnHand: 2, Reserved: 7})
+	wantClean(t, e)
+}
+
+func testUntracked(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 1)
+	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "GIFT", Tracked: false}); err != nil {
+		t.Fatal(err)
+	}
+	r := reserve(t, e, "u", ln("GIFT", "wh", 1000), ln("A", "wh", 1))
+	if !r.Lines[0].Untracked || r.Lines[1].Untracked {
+		t.Errorf("untracked flags: %+v", r.Lines)
+	}
+	wantLevel(t, e, "GIFT", "wh", qty{})
+	if _, err := e.Service.Commit(ctx, "u", nil); err != nil {
+		t.Fatal(err)
+	}
+	wantLevel(t, e, "GIFT", "wh", qty{})
+	wantLevel(t, e, "A", "wh", qty{})
+	entries, _ := e.Store.Ledger(ctx, inventory.LedgerFilter{SKU: "GIFT"})
+	if len(entries) != 0 {
+		t.Errorf("untracked line moved stock: %+v", entries)
+	}
+	wantClean(t, e)
+}
+
+func testMovements(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 0)
+	in, err := e.Service.Expect(ctx, inventory.Expectation{ID: "po-1", SKU: "A", Location: "wh", Quantity: 20, ExpectedAt: epoch.AddDate(0, 0, 7), Reference: "PO-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Status != inventory.InboundOpen || in.Outstanding() != 20 {
+		t.Errorf("inbound: %+v", in)
+	}
+	again, err := e.Service.Expect(ctx, inventory.Expectation{ID: "po-1", SKU: "A", Location: "wh", Quantity: 20, ExpectedAt: epoch.AddDate(0, 0, 7), Reference: "PO-1"})
+	if err != nil || again.Version != 1 {
+		t.Errorf("replayed expectation: %+v, %v", again, err)
+	}
+	_, err = e.Service.Expect(ctx, inventory.Expectation{ID: "po-1", SKU: "A", Location: "wh", Quantity: 21})
+	wantErr(t, err, oms.ErrDuplicate)
+	wantLevel(t, e, "A", "wh", qty{Incoming: 20})
+
+	if _, err := e.Service.Receive(ctx, inventory.Receipt{InboundID: "po-1", Quantity: 12}); err != nil {
+		t.Fatal(err)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 12, Incoming: 8})
+	_, err = e.Service.Receive(ctx, inventory.Receipt{InboundID: "po-1", Quantity: 9})
+	wantErr(t, err, oms.ErrValidation)
+	_, err = e.Service.Receive(ctx, inventory.Receipt{InboundID: "po-1", SKU: "B", Location: "x", Quantity: 1})
+	wantErr(t, err, oms.ErrValidation)
+	_, err = e.Service.Receive(ctx, inventory.Receipt{InboundID: "po-404", Quantity: 1})
+	wantErr(t, err, oms.ErrNotFound)
+	wantLevel(t, e, "A", "wh", qty{OnHand: 12, Incoming: 8})
+	closed, err := e.Service.CancelInbound(ctx, "po-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.Status != inventory.InboundClosed || closed.Cancelled != 8 {
+		t.Errorf("cancelled inbound: %+v", closed)
+	}
+	_, err = e.Service.CancelInbound(ctx, "po-1")
+	wantErr(t, err, oms.ErrInvalidTransition)
+	wantLevel(t, e, "A", "wh", qty{OnHand: 12})
+
+	steps := []struct {
+		adj  inventory.Adjustment
+		want qty
+	}{
+		{inventory.Adjustment{Reason: inventory.ReasonDamage, Quantity: 3}, qty{OnHand: 9, Damaged: 3}},
+		{inventory.Adjustment{Reason: inventory.ReasonRestore, Quantity: 1}, qty{OnHand: 10, Damaged: 2}},
+		{inventory.Adjustment{Reason: inventory.ReasonWriteOff, Quantity: 2}, qty{OnHand: 10}},
+		{inventory.Adjustment{Reason: inventory.ReasonLoss, Quantity: 1}, qty{OnHand: 9}},
+		{inventory.Adjustment{Reason: inventory.ReasonFound, Quantity: 4}, qty{OnHand: 13}},
+	}
+	for _, st := range steps {
+		a := st.adj
+		a.SKU, a.Location = "A", "wh"
+		if _, err := e.Service.Adjust(ctx, a); err != nil {
+			t.Fatalf("%s: %v", a.Reason, err)
+		}
+		wantLevel(t, e, "A", "wh", st.want)
+	}
+	entry, err := e.Service.Count(ctx, inventory.Count{SKU: "A", Location: "wh", Counted: 11, Reference: "count-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entry.Reason != inventory.ReasonCount || entry.Counted != 11 || entry.OnHand != -2 || entry.Seq == 0 {
+		t.Errorf("count entry: %+v", entry)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 11})
+	reserve(t, e, "r", ln("A", "wh", 5))
+	_, err = e.Service.Count(ctx, inventory.Count{SKU: "A", Location: "wh", Counted: 4})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	_, err = e.Service.Adjust(ctx, inventory.Adjustment{SKU: "A", Location: "wh", Reason: inventory.ReasonDamage, Quantity: 7})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	_, err = e.Service.Adjust(ctx, inventory.Adjustment{SKU: "A", Location: "wh", Reason: inventory.ReasonWriteOff, Quantity: 1})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	wantLevel(t, e, "A", "wh", qty{OnHand: 11, Reserved: 5})
+	if _, err := e.Service.Count(ctx, inventory.Count{SKU: "A", Location: "wh", Counted: 5}); err != nil {
+		t.Fatalf("count down to the reserved units: %v", err)
+	}
+	if _, err := e.Service.Restock(ctx, inventory.ReturnRestock{SKU: "A", Location: "wh", Quantity: 2, Reference: "rma-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.Restock(ctx, inventory.ReturnRestock{SKU: "A", Location: "wh", Quantity: 1, Quarantine: true, Reference: "rma-1"}); err != nil {
+		t.Fatal(err)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 7, Reserved: 5, Damaged: 1})
+	wantClean(t, e)
+	snap, _ := e.Store.Snapshot(ctx)
+	f := inventory.Flows(snap.Entries)
+	want := inventory.Flow{Received: 12, Found: 4, Returned: 3, WrittenOff: 2 + 1 + 2 + 6, OnHand: 7, Damaged: 1}
+	if diff := cmp.Diff(want, f); diff != "" {
+		t.Errorf("flows (-want +got):\n%s", diff)
+	}
+}
+
+func testMovementBadInput(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh", "wh2"}, []inventory.SKU{"A"}, 5)
+	before, _ := e.Store.Snapshot(ctx)
+	check := func(name string, err error, kind error, fields ...string) {
+		t.Helper()
+		if !errors.Is(err, kind) {
+			t.Errorf("%s: got %v, want an error matching %v", name, err, kind)
+			return
+		}
+		var ve *oms.ValidationError
+		if errors.As(err, &ve) {
+			for _, f := range fields {
+				if !ve.Has(f) {
+					t.Errorf("%s: %v does not name %s", name, err, f)
+				}
+			}
+		}
+	}
+	_, err := e.Service.Receive(ctx, inventory.Receipt{SKU: "A", Location: "wh", Quantity: -3})
+	check("negative receipt", err, oms.ErrValidation, "quantity")
+	_, err = e.Service.Receive(ctx, inventory.Receipt{SKU: "NOPE", Location: "wh", Quantity: 3})
+	check("unknown sku", err, oms.ErrNotFound)
+	_, err = e.Service.Receive(ctx, inventory.Receipt{SKU: "A", Location: "nowhere", Quantity: 3})
+	check("unknown location", err, oms.ErrNotFound)
+	_, err = e.Service.Adjust(ctx, inventory.Adjustment{SKU: "A", Location: "wh", Reason: inventory.ReasonShip, Quantity: 1})
+	check("adjust with a reason of its own", err, oms.ErrValidation, "reason")
+	_, err = e.Service.Adjust(ctx, inventory.Adjustment{SKU: "A", Location: "wh", Reason: inventory.ReasonLoss, Quantity: 0})
+	check("zero adjustment", err, oms.ErrValidation, "quantity")
+	_, err = e.Service.Adjust(ctx, inventory.Adjustment{SKU: "A", Location: "wh", Reason: inventory.ReasonLoss, Quantity: 6})
+	check("loss beyond stock", err, oms.ErrInsufficientStock)
+	_, err = e.Service.Count(ctx, inventory.Count{SKU: "A", Location: "wh", Counted: -1})
+	check("count below zero", err, oms.ErrValidation, "counted")
+	_, err = e.Service.Count(ctx, inventory.Count{SKU: "A", Location: "nowhere", Counted: 1})
+	check("count at unknown location", err, oms.ErrNotFound)
+	_, err = e.Service.Transfer(ctx, inventory.TransferRequest{ID: "t", SKU: "A", From: "wh", To: "wh", Quantity: 1})
+	check("transfer to the same location", err, oms.ErrValidation, "to")
+	_, err = e.Service.Transfer(ctx, inventory.TransferRequest{ID: "t", SKU: "A", From: "wh", To: "wh2", Quantity: 6})
+	check("transfer beyond stock", err, oms.ErrInsufficientStock)
+	_, err = e.Service.Transfer(ctx, inventory.TransferRequest{ID: "t", SKU: "A", From: "wh", To: "mars", Quantity: 1})
+	check("transfer to an unknown location", err, oms.ErrNotFound)
+	_, err = e.Service.Restock(ctx, inventory.ReturnRestock{SKU: "A", Location: "wh", Quantity: -1})
+	check("negative restock", err, oms.ErrValidation, "quantity")
+	_, err = e.Service.Expect(ctx, inventory.Expectation{ID: "", SKU: "A", Location: "wh", Quantity: 0})
+	check("bad expectation", err, oms.ErrValidation, "id", "quantity")
+	after, _ := e.Store.Snapshot(ctx)
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("refused movements changed the store (-before +after):\n%s", diff)
+	}
+}
+
+func testTransfers(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"a", "b"}, []inventory.SKU{"A"}, 10)
+	reserve(t, e, "r", ln("A", "a", 6))
+	req := inventory.TransferRequest{ID: "tr-1", SKU: "A", From: "a", To: "b", Quantity: 4, ExpectedAt: epoch.AddDate(0, 0, 2)}
+	_, err := e.Service.Transfer(ctx, inventory.TransferRequest{ID: "tr-0", SKU: "A", From: "a", To: "b", Quantity: 5})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	tr, err := e.Service.Transfer(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Kind != inventory.InboundTransfer || tr.From != "a" || tr.Location != "b" {
+		t.Errorf("transfer: %+v", tr)
+	}
+	if again, err := e.Service.Transfer(ctx, req); err != nil || again.ID != tr.ID {
+		t.Errorf("replayed transfer: %+v %v", again, err)
+	}
+	wantLevel(t, e, "A", "a", qty{OnHand: 6, Reserved: 6})
+	wantLevel(t, e, "A", "b", qty{OnHand: 10, Incoming: 4})
+	entry, err := e.Service.Receive(ctx, inventory.Receipt{InboundID: "tr-1", Quantity: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entry.Reason != inventory.ReasonTransferIn {
+		t.Errorf("reason %s", entry.Reason)
+	}
+	wantLevel(t, e, "A", "b", qty{OnHand: 13, Incoming: 1})
+	lost, err := e.Service.CancelInbound(ctx, "tr-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lost.Status != inventory.InboundClosed {
+		t.Errorf("status %s", lost.Status)
+	}
+	wantLevel(t, e, "A", "b", qty{OnHand: 13})
+	ins, err := e.Store.Inbounds(ctx, "A", false)
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("inbounds: %+v %v", ins, err)
+	}
+	if open, _ := e.Store.Inbounds(ctx, "A", true); len(open) != 0 {
+		t.Errorf("open inbounds: %+v", open)
+	}
+	wantClean(t, e)
+	snap, _ := e.Store.Snapshot(ctx)
+	if f := inventory.Flows(snap.Entries); f.WrittenOff != 1 || f.InTransit != 0 {
+		t.Errorf("flows: %+v", f)
+	}
+}
+
+func testApplyConditions(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	r := reserve(t, e, "r", ln("A", "wh", 2))
+	stale := r.Clone()
+	stale.Version = 2
+	stale.Status = inventory.StatusReleased
+	stale.Lines[0].Released = 2
+	if _, err := e.Service.Release(ctx, "r", []inventory.Line{ln("A", "wh", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.Store.Apply(ctx, &inventory.Change{Reservation: &stale, Deltas: []inventory.Delta{{SKU: "A", Location: "wh", Reserved: -2}}})
+	wantErr(t, err, oms.ErrConflict)
+	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 1})
+	missing := stale
+	missing.ID = "ghost"
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Reservation: &missing}), oms.ErrNotFound)
+
+	in := inventory.Inbound{ID: "po", Kind: inventory.InboundPurchase, SKU: "A", Location: "wh", Quantity: 3, Status: inventory.InboundOpen, Version: 1}
+	if err := e.Store.Apply(ctx, &inventory.Change{Inbound: &in, Entries: []inventory.LedgerEntry{{SKU: "A", Location: "wh", Reason: inventory.ReasonExpected, Incoming: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Inbound: &in}), oms.ErrDuplicate)
+	in.Version = 5
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Inbound: &in}), oms.ErrConflict)
+	in.ID, in.Version = "po-missing", 2
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Inbound: &in}), oms.ErrNotFound)
+
+	// A change is all or nothing: the good entry does not land when the
+	// second one is short.
+	err = e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{
+		{SKU: "A", Location: "wh", Reason: inventory.ReasonFound, OnHand: 1},
+		{SKU: "A", Location: "wh", Reason: inventory.ReasonWriteOff, Damaged: -1},
+	}})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	err = e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{
+		{SKU: "A", Location: "wh", Reason: inventory.ReasonFound, OnHand: 1},
+		{SKU: "NOPE", Location: "wh", Reason: inventory.ReasonFound, OnHand: 1},
+	}})
+	wantErr(t, err, oms.ErrNotFound)
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{{SKU: "A", Location: "wh", Reason: "magic", OnHand: 1}}}), oms.ErrValidation)
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Deltas: []inventory.Delta{{SKU: "A", Location: "wh", CheckSeq: true, Seq: -1}}}), oms.ErrConflict)
+	wantErr(t, e.Store.Apply(ctx, nil), oms.ErrValidation)
+	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 1, Incoming: 3})
+	wantClean(t, e)
+}
+
+func testLedger(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"a", "b"}, []inventory.SKU{"A", "B"}, 3)
+	all, err := e.Service.Ledger(ctx, inventory.LedgerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 4 {
+		t.Fatalf("%d entries, want 4", len(all))
+	}
+	for i, en := range all {
+		if en.Seq != int64(i+1) || en.Reason != inventory.ReasonReceipt || !en.At.Equal(epoch) {
+			t.Errorf("entry %d: %+v", i, en)
+		}
+	}
+	some, _ := e.Service.Ledger(ctx, inventory.LedgerFilter{SKU: "B", Location: "b"})
+	if len(some) != 1 || some[0].SKU != "B" || some[0].Location != "b" {
+		t.Errorf("filtered: %+v", some)
+	}
+	page, _ := e.Service.Ledger(ctx, inventory.LedgerFilter{AfterSeq: 1, Limit: 2})
+	if len(page) != 2 || page[0].Seq != 2 || page[1].Seq != 3 {
+		t.Errorf("page: %+v", page)
+	}
+}
