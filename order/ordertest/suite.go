@@ -50,11 +50,11 @@ func NewOrder(customer oms.ID, key string) *order.Order {
 		},
 		Discounts:      []order.Discount{{Code: "WELCOME", Amount: usd("3.00")}},
 		ShippingCharge: usd("5.00"), ShippingTax: usd("0.40"),
-		Status:         order.StatusPending,
-		Holds:          []order.Hold{{ID: oms.DeriveID(id, "h"), Reason: order.HoldFraudReview, At: now}},
-		Notes:          []order.Note{{By: "ada", At: now, Text: "ring twice"}},
-		Metadata:       map[string]string{"cart": "c-1"},
-		Version:        1, CreatedAt: now, UpdatedAt: now,
+		Status:   order.StatusPending,
+		Holds:    []order.Hold{{ID: oms.DeriveID(id, "h"), Reason: order.HoldFraudReview, At: now}},
+		Notes:    []order.Note{{By: "ada", At: now, Text: "ring twice"}},
+		Metadata: map[string]string{"cart": "c-1"},
+		Version:  1, CreatedAt: now, UpdatedAt: now,
 	}
 	o.Payment = order.Payment{Policy: order.CaptureOnShipment, Authorized: usd("0"), Captured: usd("0"), Voided: usd("0"), Refunded: usd("0"), Adjusted: usd("0")}
 	if t, err := order.ComputeTotals(o); err == nil {
