@@ -40,7 +40,7 @@ func roundHalfAway(f float64) int64 {
 	return int64(f + 0.5)
 }
 
-// Grams returns w in whole grams, rounded down.
+// Grams returns w in whole grams, rounded toward zero.
 func (w Weight) Grams() int64 { return int64(w / Gram) }
 
 // Kilograms returns w in kilograms.

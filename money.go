@@ -352,8 +352,9 @@ func (m Money) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes {"amount":"12.34","currency":"USD"} (the amount may
-// also be a JSON number) and null as the zero Money. Errors match
-// ErrValidation.
+// also be a JSON number without an exponent, such as 12.34) and null as the
+// zero Money. The currency must be an active code in upper case. Errors
+// match ErrValidation.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		*m = Money{}
