@@ -61,7 +61,7 @@ func testSync(t *testing.T, e *Env) {
 func testConcurrency(t *testing.T, e *Env) {
 	locs := []oms.ID{"east", "west", "north"}
 	skus := []inventory.SKU{"HOT-1", "HOT-2", "HOT-3", "HOT-4"}
-	const perLevel = 150
+	const perLevel = 400
 	Stock(t, e.Service, locs, skus, perLevel)
 
 	const workers = 64
