@@ -46,8 +46,8 @@ func (c Currency) Numeric() int { return currencies[c].numeric }
 // String returns the code.
 func (c Currency) String() string { return string(c) }
 
-// ParseCurrency trims s, upper-cases its ASCII letters and checks it against the ISO 4217
-// table. The error matches ErrValidation.
+// ParseCurrency trims s, upper-cases its ASCII letters and checks it
+// against the ISO 4217 table. The error matches ErrValidation.
 func ParseCurrency(s string) (Currency, error) {
 	c := Currency(upperASCII(strings.TrimSpace(s)))
 	if !c.Valid() {
