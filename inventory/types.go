@@ -86,8 +86,8 @@ func (l Location) Serves(c Channel) bool {
 // Validate returns a *oms.ValidationError listing every problem, or nil.
 func (l Location) Validate() error {
 	v := &oms.ValidationError{Entity: "location"}
-	if err := oms.ValidateID(l.ID); err != nil {
-		v.Merge("id", err)
+	if err := validateKey(string(l.ID)); err != nil {
+		v.Add("id", "%s", err)
 	}
 	if l.Name == "" {
 		v.Add("name", "must not be empty")
