@@ -87,19 +87,17 @@ func (e Event) Normalize() Event {
 }
 
 func (e Event) fingerprint() string {
-	h := sha256.New()
-	var buf [8]byte
-	binary.BigEndian.PutUint64(buf[:], uint64(e.Time.Unix()))
-	h.Write(buf[:])
-	binary.BigEndian.PutUint64(buf[:], uint64(e.Time.Nanosecond()))
-	h.Write(buf[:])
-	for _, s := range []string{string(e.Status), string(e.Reason), e.RawCode, e.RawSubcode, e.CarrierCode, e.RawText, e.Location} {
-		binary.BigEndian.PutUint64(buf[:], uint64(len(s)))
-		h.Write(buf[:])
-		h.Write([]byte(s))
+	var stack [512]byte
+	buf := binary.BigEndian.AppendUint64(stack[:0], uint64(e.Time.Unix()))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(e.Time.Nanosecond()))
+	for _, s := range [...]string{string(e.Status), string(e.Reason), e.RawCode, e.RawSubcode, e.CarrierCode, e.RawText, e.Location} {
+		buf = binary.BigEndian.AppendUint64(buf, uint64(len(s)))
+		buf = append(buf, s...)
 	}
-	sum := h.Sum(nil)
-	return hex.EncodeToString(sum[:16])
+	sum := sha256.Sum256(buf)
+	var out [32]byte
+	hex.Encode(out[:], sum[:16])
+	return string(out[:])
 }
 
 // cleanText makes s valid UTF-8 (invalid bytes become U+FFFD), turns

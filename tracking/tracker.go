@@ -147,6 +147,11 @@ func (t *Tracker) LastScanAt() time.Time {
 // skipped. It returns how many events were new. Apply never fails: a code
 // no mapper knew is StatusUnknown and keeps its raw code.
 func (t *Tracker) Apply(events ...Event) (added int) {
+	if need := len(t.Events) + len(events); cap(t.Events) < need {
+		grown := make([]Event, len(t.Events), need)
+		copy(grown, t.Events)
+		t.Events = grown
+	}
 	for _, e := range events {
 		if t.insert(e.Normalize()) {
 			added++
