@@ -41,14 +41,22 @@ type LineQuantity struct {
 	Quantity int64  `json:"quantity"`
 }
 
+// LineSummary names a line with its SKU, in the events that add or remove
+// lines.
+type LineSummary struct {
+	LineID   oms.ID `json:"line_id"`
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
 // PlacedPayload is the payload of order.placed.
 type PlacedPayload struct {
-	Number     string         `json:"number"`
-	CustomerID oms.ID         `json:"customer_id,omitempty"`
-	Email      string         `json:"email"`
-	Channel    string         `json:"channel,omitempty"`
-	Lines      []LineQuantity `json:"lines"`
-	GrandTotal oms.Money      `json:"grand_total"`
+	Number     string        `json:"number"`
+	CustomerID oms.ID        `json:"customer_id,omitempty"`
+	Email      string        `json:"email"`
+	Channel    string        `json:"channel,omitempty"`
+	Lines      []LineSummary `json:"lines"`
+	GrandTotal oms.Money     `json:"grand_total"`
 }
 
 // StatusPayload is the payload of order.confirmed and order.completed.
@@ -78,8 +86,8 @@ type CancelPayload struct {
 
 // EditPayload is the payload of order.edited.
 type EditPayload struct {
-	Added      []LineQuantity `json:"added,omitempty"`
-	Removed    []LineQuantity `json:"removed,omitempty"`
+	Added      []LineSummary  `json:"added,omitempty"`
+	Removed    []LineSummary  `json:"removed,omitempty"`
 	Changed    []LineQuantity `json:"changed,omitempty"`
 	By         string         `json:"by,omitempty"`
 	Before     oms.Money      `json:"grand_total_before"`
@@ -102,9 +110,10 @@ type NotePayload struct {
 
 // PaymentPayload is the payload of the order.payment_* events.
 type PaymentPayload struct {
-	Amount    oms.Money `json:"amount"`
-	Reference string    `json:"reference,omitempty"`
-	Key       string    `json:"key"`
+	Kind      TransactionKind `json:"kind"`
+	Amount    oms.Money       `json:"amount"`
+	Reference string          `json:"reference,omitempty"`
+	Key       string          `json:"key"`
 }
 
 // PaymentFailedPayload is the payload of order.payment_failed, saved when

@@ -8,6 +8,7 @@ import (
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/order/ordertest"
 )
 
 func usd(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
@@ -154,4 +155,58 @@ func printProblems(err error) {
 		fmt.Print(" ", p.Field)
 	}
 	fmt.Println()
+}
+
+// Timeline turns the events saved with an order into a history for
+// support staff.
+func Example_timeline() {
+	store := order.NewMemoryStore(nil)
+	clock := oms.NewManualClock(time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC))
+	svc := order.NewService(store, &order.ServiceOptions{Clock: clock, Gateway: ordertest.NewFakeGateway()})
+	ctx := context.Background()
+	in := sampleInput()
+	in.Payment = order.PaymentInput{Method: "tok_visa"}
+	o, _ := svc.Place(ctx, in)
+	step := func(r *order.Order, err error) {
+		clock.Advance(15 * time.Minute)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		o = r
+	}
+	step(svc.AddHold(ctx, o.ID, order.HoldInput{Reason: order.HoldAddressVerification, By: "risk", Note: "new address"}))
+	step(svc.ReleaseHold(ctx, o.ID, o.Holds[0].ID, order.ReleaseInput{By: "maria"}))
+	step(svc.Confirm(ctx, o.ID))
+	step(svc.Edit(ctx, o.ID, order.EditInput{By: "maria", Change: []order.QuantityChange{{LineRef: order.LineRef{SKU: "MUG-BLUE"}, Quantity: 2}},
+		Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: usd("4.00")}}, Remove: []order.LineRef{{SKU: "TEE-M"}}}))
+	step(svc.AddNote(ctx, o.ID, "maria", "customer called"))
+	step(svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "fo-1", Lines: []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}}}))
+	step(svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "fo-1", Lines: []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}}}))
+	step(svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "shp-1", Reference: "1Z999", Lines: []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}}}))
+	step(svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Reason: "discontinued", Lines: []order.LineQuantity{{LineID: o.Lines[1].ID, Quantity: 1}}}))
+	step(svc.RecordDelivery(ctx, o.ID, order.CounterInput{Key: "trk-9", Lines: []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}}}))
+	for _, e := range order.Timeline(o, store.Outbox().Events(o.ID)) {
+		fmt.Println(e)
+	}
+	// Output:
+	// 2026-03-01 09:30:00 UTC  Order 1001 placed by ada@example.com: 3 × MUG-BLUE, 1 × TEE-M; total 55.48 USD
+	// 2026-03-01 09:30:00 UTC  Payment authorized: 55.48 USD ref authorize_1
+	// 2026-03-01 09:30:00 UTC  Put on hold (address verification) by risk: new address
+	// 2026-03-01 09:45:00 UTC  Hold released (address verification) by maria
+	// 2026-03-01 10:00:00 UTC  Order confirmed
+	// 2026-03-01 10:15:00 UTC  Order edited by maria: added 1 × CAP; removed 1 × TEE-M; set quantity 2 × MUG-BLUE; total 55.48 USD → 24.92 USD
+	// 2026-03-01 10:30:00 UTC  Note by maria: customer called
+	// 2026-03-01 10:45:00 UTC  Allocated 2 × MUG-BLUE
+	// 2026-03-01 11:00:00 UTC  Packed 2 × MUG-BLUE
+	// 2026-03-01 11:15:00 UTC  Shipped 2 × MUG-BLUE (1Z999)
+	// 2026-03-01 11:15:00 UTC  Payment capture of 22.35 USD requested from the gateway
+	// 2026-03-01 11:15:00 UTC  Payment captured: 22.35 USD ref capture_2
+	// 2026-03-01 11:30:00 UTC  Cancelled 1 × CAP: discontinued
+	// 2026-03-01 11:30:00 UTC  Payment refund of 1.43 USD requested from the gateway
+	// 2026-03-01 11:30:00 UTC  Refunded: 1.43 USD ref refund_3
+	// 2026-03-01 11:45:00 UTC  Delivered 2 × MUG-BLUE
+	// 2026-03-01 11:45:00 UTC  Order completed: every line delivered or cancelled
+	// 2026-03-01 11:45:00 UTC  Payment void of 33.13 USD requested from the gateway
+	// 2026-03-01 11:45:00 UTC  Authorization voided: 33.13 USD ref void_4
 }

@@ -243,7 +243,7 @@ func applyPayment(o *Order, op PaymentOp, ref string, at time.Time) pendingEvent
 		typ = EventPaymentRefunded
 	}
 	p.Transactions = append(p.Transactions, Transaction{Kind: op.Kind, Amount: op.Amount, Reference: ref, Key: op.Key, At: at})
-	return pendingEvent{typ, PaymentPayload{Amount: op.Amount, Reference: ref, Key: op.Key}}
+	return pendingEvent{typ, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Reference: ref, Key: op.Key}}
 }
 
 // call performs op at the gateway.
@@ -306,7 +306,7 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 			}
 			next := o.Clone()
 			next.Payment.Pending = op
-			ev := pendingEvent{EventPaymentRequested, PaymentPayload{Amount: op.Amount, Key: op.Key}}
+			ev := pendingEvent{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}
 			if err := s.commit(ctx, o, next, s.clock.Now().UTC(), []pendingEvent{ev}); err != nil {
 				if errors.Is(err, oms.ErrConflict) {
 					if err := reload(); err != nil {
@@ -415,6 +415,6 @@ func (s *Service) AuthorizePayment(ctx context.Context, id oms.ID, in AuthorizeI
 		op := &PaymentOp{Kind: TxAuthorize, Amount: need, Method: in.Method, Key: fmt.Sprintf("%s/authorize/%s", o.ID, in.Key)}
 		o.Payment.Pending = op
 		recordKey(o, "authorize:", in.Key, digest)
-		return []pendingEvent{{EventPaymentRequested, PaymentPayload{Amount: op.Amount, Key: op.Key}}}, nil
+		return []pendingEvent{{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}}, nil
 	})
 }

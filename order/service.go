@@ -363,7 +363,7 @@ func (s *Service) warn(msg string, id oms.ID, err error) {
 func placedPayload(o *Order) PlacedPayload {
 	p := PlacedPayload{Number: o.Number, CustomerID: o.Customer.ID, Email: o.Customer.Email, Channel: o.Channel, GrandTotal: o.Totals.GrandTotal}
 	for _, l := range o.Lines {
-		p.Lines = append(p.Lines, LineQuantity{LineID: l.ID, Quantity: l.Quantity})
+		p.Lines = append(p.Lines, LineSummary{LineID: l.ID, SKU: l.SKU, Quantity: l.Quantity})
 	}
 	return p
 }
@@ -775,7 +775,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		drop := map[int]bool{}
 		for _, i := range removes {
 			drop[i] = true
-			p.Removed = append(p.Removed, LineQuantity{LineID: o.Lines[i].ID, Quantity: o.Lines[i].Quantity})
+			p.Removed = append(p.Removed, LineSummary{LineID: o.Lines[i].ID, SKU: o.Lines[i].SKU, Quantity: o.Lines[i].Quantity})
 		}
 		kept := o.Lines[:0]
 		for i, l := range o.Lines {
@@ -785,7 +785,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		}
 		o.Lines = append(kept, added...)
 		for _, l := range added {
-			p.Added = append(p.Added, LineQuantity{LineID: l.ID, Quantity: l.Quantity})
+			p.Added = append(p.Added, LineSummary{LineID: l.ID, SKU: l.SKU, Quantity: l.Quantity})
 		}
 		if len(o.Lines) == 0 {
 			return nil, oms.Validationf(entity, "remove", "an order needs at least one line")

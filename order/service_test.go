@@ -563,3 +563,59 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("entry string %q", s)
 	}
 }
+
+func TestConcurrentShipmentsCaptureOnce(t *testing.T) {
+	for _, policy := range []order.CapturePolicy{order.CaptureOnShipment, order.CaptureOnPlacement} {
+		t.Run(string(policy), func(t *testing.T) {
+			p := newPayShop(policy)
+			ctx := context.Background()
+			ok := must(t)
+			in := gatewayInput("tok_visa")
+			in.Lines[0].Quantity = 24
+			in.Lines[0].Tax = usd("23.04")
+			o := ok(p.svc.Place(ctx, in))
+			o = ok(p.svc.Confirm(ctx, o.ID))
+			all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 24}}
+			o = ok(p.svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "a", Lines: all}))
+			o = ok(p.svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "f", Lines: all}))
+			var wg sync.WaitGroup
+			for i := range 24 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if i%3 == 0 {
+						if _, err := p.svc.AddNote(ctx, o.ID, "ops", fmt.Sprint("parcel ", i)); err != nil {
+							t.Error(err)
+						}
+					}
+					lines := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 1}}
+					if _, err := p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: fmt.Sprint("s", i), Lines: lines}); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			// The tee is cancelled concurrently with nothing: the order shrinks
+			// and, with everything shipped, completes after delivery.
+			o = ok(p.svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Lines: []order.LineQuantity{{LineID: o.Lines[1].ID, Quantity: 1}}}))
+			o = ok(p.svc.SettlePayment(ctx, o.ID))
+			if o.Lines[0].Shipped != 24 {
+				t.Fatalf("shipped %d, want 24", o.Lines[0].Shipped)
+			}
+			total := o.Totals.GrandTotal
+			collected, _ := o.Payment.Captured.Sub(o.Payment.Adjusted)
+			if !collected.Equal(total) {
+				t.Errorf("collected %s, grand total %s", collected, total)
+			}
+			l := p.gw.Ledger(o.ID)
+			if !l.Captured.Equal(o.Payment.Captured) || !l.Refunded.Equal(o.Payment.Refunded) || !l.Authorized.Equal(o.Payment.Authorized) {
+				t.Errorf("gateway ledger %+v, order payment %+v", l, o.Payment)
+			}
+			for _, c := range p.gw.Calls() {
+				if c.Replay && c.Kind == order.TxCapture {
+					t.Logf("capture key %s replayed (a step repeated after a lost race)", c.Key)
+				}
+			}
+		})
+	}
+}

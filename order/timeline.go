@@ -34,6 +34,29 @@ func Timeline(o *Order, events []oms.Event) []TimelineEntry {
 			names[l.ID] = l.SKU
 		}
 	}
+	// Lines removed by edits are gone from o: learn their SKUs from the
+	// events that named them.
+	for _, e := range events {
+		var p struct {
+			Lines   []LineSummary `json:"lines"`
+			Added   []LineSummary `json:"added"`
+			Removed []LineSummary `json:"removed"`
+		}
+		if (e.Type == EventPlaced || e.Type == EventEdited) && e.Decode(&p) == nil {
+			for _, l := range append(append(p.Lines, p.Added...), p.Removed...) {
+				if names[l.LineID] == "" {
+					names[l.LineID] = l.SKU
+				}
+			}
+		}
+	}
+	summaries := func(ls []LineSummary) []LineQuantity {
+		out := make([]LineQuantity, len(ls))
+		for i, l := range ls {
+			out[i] = LineQuantity{LineID: l.LineID, Quantity: l.Quantity}
+		}
+		return out
+	}
 	lines := func(lq []LineQuantity) string {
 		parts := make([]string, len(lq))
 		for i, q := range lq {
@@ -68,7 +91,7 @@ func Timeline(o *Order, events []oms.Event) []TimelineEntry {
 		case EventPlaced:
 			var p PlacedPayload
 			if err = e.Decode(&p); err == nil {
-				text = fmt.Sprintf("Order %s placed by %s: %s; total %s", p.Number, p.Email, lines(p.Lines), p.GrandTotal)
+				text = fmt.Sprintf("Order %s placed by %s: %s; total %s", p.Number, p.Email, lines(summaries(p.Lines)), p.GrandTotal)
 			}
 		case EventConfirmed:
 			text = "Order confirmed"
@@ -100,10 +123,10 @@ func Timeline(o *Order, events []oms.Event) []TimelineEntry {
 			if err = e.Decode(&p); err == nil {
 				var parts []string
 				if len(p.Added) > 0 {
-					parts = append(parts, "added "+lines(p.Added))
+					parts = append(parts, "added "+lines(summaries(p.Added)))
 				}
 				if len(p.Removed) > 0 {
-					parts = append(parts, "removed "+lines(p.Removed))
+					parts = append(parts, "removed "+lines(summaries(p.Removed)))
 				}
 				if len(p.Changed) > 0 {
 					parts = append(parts, "set quantity "+lines(p.Changed))
@@ -125,11 +148,16 @@ func Timeline(o *Order, events []oms.Event) []TimelineEntry {
 			if err = e.Decode(&p); err == nil {
 				text = "Note" + by(p.By) + ": " + p.Text
 			}
-		case EventPaymentAuthorized, EventPaymentCaptured, EventPaymentVoided, EventPaymentRefunded, EventPaymentRequested:
+		case EventPaymentRequested:
+			var p PaymentPayload
+			if err = e.Decode(&p); err == nil {
+				text = fmt.Sprintf("Payment %s of %s requested from the gateway", p.Kind, p.Amount)
+			}
+		case EventPaymentAuthorized, EventPaymentCaptured, EventPaymentVoided, EventPaymentRefunded:
 			var p PaymentPayload
 			if err = e.Decode(&p); err == nil {
 				verb := map[string]string{EventPaymentAuthorized: "Payment authorized", EventPaymentCaptured: "Payment captured",
-					EventPaymentVoided: "Authorization voided", EventPaymentRefunded: "Refunded", EventPaymentRequested: "Payment step started"}[e.Type]
+					EventPaymentVoided: "Authorization voided", EventPaymentRefunded: "Refunded"}[e.Type]
 				text = fmt.Sprintf("%s: %s%s", verb, p.Amount, suffix(" ref ", p.Reference))
 			}
 		case EventPaymentFailed:
