@@ -29,7 +29,7 @@ type MemoryStore struct {
 	locations    map[oms.ID]*locationRec
 	items        map[SKU]*itemRec
 	levels       map[levelKey]*levelRec
-	reservations map[oms.ID]*resRec
+	reservations map[oms.ID]*Reservation
 	expiring     map[oms.ID]time.Time // active holds with an expiry
 	inbounds     map[oms.ID]Inbound
 	ledger       []LedgerEntry
@@ -63,28 +63,45 @@ type itemRec struct {
 	unlimited bool
 }
 
-// resRec is a stored reservation; the lines of small baskets live in the
-// same allocation.
-type resRec struct {
-	r      Reservation
-	inline [3]ReservationLine
-}
-
-func newResRec(r *Reservation) *resRec {
-	rec := &resRec{r: *r}
-	n := len(r.Lines)
-	if n <= len(rec.inline) {
-		rec.r.Lines = rec.inline[:n:n]
-	} else {
-		rec.r.Lines = make([]ReservationLine, n)
+// newResRec returns a stored copy of r. The lines of small baskets live in
+// the same allocation as the reservation.
+func newResRec(r *Reservation) *Reservation {
+	var out *Reservation
+	switch n := len(r.Lines); n {
+	case 1:
+		rec := &struct {
+			r Reservation
+			l [1]ReservationLine
+		}{r: *r}
+		rec.r.Lines = rec.l[:]
+		out = &rec.r
+	case 2:
+		rec := &struct {
+			r Reservation
+			l [2]ReservationLine
+		}{r: *r}
+		rec.r.Lines = rec.l[:]
+		out = &rec.r
+	case 3:
+		rec := &struct {
+			r Reservation
+			l [3]ReservationLine
+		}{r: *r}
+		rec.r.Lines = rec.l[:]
+		out = &rec.r
+	default:
+		c := *r
+		c.Lines = make([]ReservationLine, n)
+		out = &c
 	}
-	copy(rec.r.Lines, r.Lines)
-	return rec
+	copy(out.Lines, r.Lines)
+	return out
 }
 
 type levelRec struct {
 	Level
 	item *itemRec
+	loc  *locationRec
 }
 
 // NewMemoryStore returns an empty store; opts may be nil.
@@ -93,7 +110,7 @@ func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 		locations:    map[oms.ID]*locationRec{},
 		items:        map[SKU]*itemRec{},
 		levels:       map[levelKey]*levelRec{},
-		reservations: map[oms.ID]*resRec{},
+		reservations: map[oms.ID]*Reservation{},
 		expiring:     map[oms.ID]time.Time{},
 		inbounds:     map[oms.ID]Inbound{},
 		marks:        map[syncKey]SyncMark{},
@@ -122,7 +139,12 @@ func (s *MemoryStore) PutLocation(ctx context.Context, l Location) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	s.locations[l.ID] = &locationRec{loc: l, seq: s.seq}
+	rec := s.locations[l.ID]
+	if rec == nil {
+		rec = &locationRec{}
+		s.locations[l.ID] = rec
+	}
+	rec.loc, rec.seq = l, s.seq // in place: levels point at it
 	return nil
 }
 
@@ -216,16 +238,18 @@ func (s *MemoryStore) Level(ctx context.Context, sku SKU, loc oms.ID) (Level, er
 	return Level{SKU: sku, Location: loc}, nil
 }
 
-// pairLocked checks that sku and loc exist and returns the item.
-func (s *MemoryStore) pairLocked(sku SKU, loc oms.ID) (*itemRec, error) {
+// pairLocked checks that sku and loc exist and returns a new, empty level
+// for them (not yet stored).
+func (s *MemoryStore) pairLocked(sku SKU, loc oms.ID) (*levelRec, error) {
 	it := s.items[sku]
 	if it == nil {
 		return nil, oms.NotFoundError("sku", sku)
 	}
-	if s.locations[loc] == nil {
+	l := s.locations[loc]
+	if l == nil {
 		return nil, oms.NotFoundError("location", loc)
 	}
-	return it, nil
+	return &levelRec{Level: Level{SKU: sku, Location: loc}, item: it, loc: l}, nil
 }
 
 // Levels implements Store.
@@ -275,7 +299,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 
 	s.mu.Lock()
 	if prev, ok := s.reservations[r.ID]; ok {
-		old := prev.r.Clone()
+		old := prev.Clone()
 		s.mu.Unlock()
 		if sameRequest(old, r.Reference, r.Lines) {
 			return old, false, nil
@@ -289,13 +313,16 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		ln.Committed, ln.Released, ln.Untracked = 0, 0, false
 		lv := s.levels[levelKey{ln.SKU, ln.Location}]
 		if lv == nil {
-			it, err := s.pairLocked(ln.SKU, ln.Location)
-			if err != nil {
+			var err error
+			if lv, err = s.pairLocked(ln.SKU, ln.Location); err != nil {
 				s.mu.Unlock()
 				return Reservation{}, false, err
 			}
-			lv = &levelRec{Level: Level{SKU: ln.SKU, Location: ln.Location}, item: it}
 			fresh = true
+		}
+		if !lv.loc.loc.Active {
+			s.mu.Unlock()
+			return Reservation{}, false, inactiveLocation(ln.Location)
 		}
 		if !lv.item.item.Tracked {
 			ln.Untracked = true
@@ -327,7 +354,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		lv.Reserved += r.Lines[i].Quantity
 		lv.Seq = s.seq
 	}
-	copy(rec.r.Lines, r.Lines) // the Untracked flags
+	copy(rec.Lines, r.Lines) // the Untracked flags
 	s.reservations[r.ID] = rec
 	if !r.ExpiresAt.IsZero() {
 		s.expiring[r.ID] = r.ExpiresAt
@@ -374,6 +401,10 @@ func checkReserveShape(r *Reservation) error {
 	return p.err()
 }
 
+func inactiveLocation(id oms.ID) error {
+	return fmt.Errorf("%w: location %s is inactive and sells nothing", oms.ErrUnavailable, id)
+}
+
 func duplicateReservation(id oms.ID) error {
 	return fmt.Errorf("%w: reservation %s exists with a different reference or lines", oms.ErrDuplicate, id)
 }
@@ -389,7 +420,7 @@ func (s *MemoryStore) Reservation(ctx context.Context, id oms.ID) (Reservation, 
 	if !ok {
 		return Reservation{}, oms.NotFoundError("reservation", id)
 	}
-	return rec.r.Clone(), nil
+	return rec.Clone(), nil
 }
 
 // Reservations implements Store.
@@ -400,7 +431,7 @@ func (s *MemoryStore) Reservations(ctx context.Context, f ReservationFilter) ([]
 	s.mu.Lock()
 	var out []Reservation
 	for _, rec := range s.reservations {
-		if r := &rec.r; (f.Reference == "" || r.Reference == f.Reference) && (!f.OpenOnly || r.Open()) {
+		if r := rec; (f.Reference == "" || r.Reference == f.Reference) && (!f.OpenOnly || r.Open()) {
 			out = append(out, r.Clone())
 		}
 	}
@@ -509,8 +540,8 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		if !ok {
 			return oms.NotFoundError("reservation", r.ID)
 		}
-		if old.r.Version != r.Version-1 {
-			return oms.ConflictError("reservation", r.ID, r.Version-1, old.r.Version)
+		if old.Version != r.Version-1 {
+			return oms.ConflictError("reservation", r.ID, r.Version-1, old.Version)
 		}
 	}
 	if in := c.Inbound; in != nil {
@@ -536,11 +567,10 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		}
 		lv := s.levels[k]
 		if lv == nil {
-			it, err := s.pairLocked(sku, loc)
-			if err != nil {
+			var err error
+			if lv, err = s.pairLocked(sku, loc); err != nil {
 				return nil, err
 			}
-			lv = &levelRec{Level: Level{SKU: sku, Location: loc}, item: it}
 		}
 		ps = append(ps, pending{key: k, lv: lv, line: line})
 		return &ps[len(ps)-1], nil
@@ -730,8 +760,8 @@ func (s *MemoryStore) Snapshot(ctx context.Context) (Snapshot, error) {
 		snap.Levels = append(snap.Levels, lv.Level)
 	}
 	for _, rec := range s.reservations {
-		if rec.r.Open() {
-			snap.Reservations = append(snap.Reservations, rec.r.Clone())
+		if rec.Open() {
+			snap.Reservations = append(snap.Reservations, rec.Clone())
 		}
 	}
 	for _, in := range s.inbounds {

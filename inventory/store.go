@@ -62,7 +62,8 @@ type Store interface {
 	// otherwise. A line whose level cannot give the quantity under its
 	// SKU's backorder policy fails the whole call with a *ShortageError
 	// listing every short line; an unknown SKU or location fails it with an
-	// error matching oms.ErrNotFound.
+	// error matching oms.ErrNotFound, and a line at an inactive location
+	// with an error matching oms.ErrUnavailable.
 	Reserve(ctx context.Context, r Reservation) (res Reservation, created bool, err error)
 	// Reservation returns a reservation or an error matching
 	// oms.ErrNotFound.
@@ -110,7 +111,9 @@ type Store interface {
 //   - Inbound, when set, creates the delivery when its Version is 1 (an
 //     error matching oms.ErrDuplicate when the ID exists) and otherwise
 //     replaces the stored one whose version is Inbound.Version-1;
-//   - Entries are appended to the ledger (the store sets Seq) and Deltas and
+//   - Entries are appended to the ledger (the store sets their Seq, in
+//     c.Entries too); Deltas with CheckSeq fail the change with an error
+//     matching oms.ErrConflict unless the level's Seq is unchanged; Deltas and
 //     Entries change the levels: afterwards no quantity of a touched level
 //     may be negative, and a level whose availability (on hand minus
 //     reserved) the change lowers must keep it at or above minus its SKU's

@@ -71,6 +71,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 		{"ReserveBadInput", testReserveBadInput},
 		{"CommitAndRelease", testCommitAndRelease},
 		{"HoldsExpire", testHoldsExpire},
+		{"InactiveLocation", testInactiveLocation},
 		{"Backorders", testBackorders},
 		{"Untracked", testUntracked},
 		{"Movements", testMovements},
@@ -540,6 +541,29 @@ func testHoldsExpire(t *testing.T, e *Env) {
 	}
 	_, err = e.Store.Expired(ctx, e.Clock.Now(), 0)
 	wantErr(t, err, oms.ErrValidation)
+	wantClean(t, e)
+}
+
+func testInactiveLocation(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"open", "closed"}, []inventory.SKU{"A"}, 5)
+	if err := e.Service.PutLocation(ctx, inventory.Location{ID: "closed", Name: "Closed", Kind: inventory.KindStore, Active: false}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{ln("A", "open", 1), ln("A", "closed", 1)}})
+	wantErr(t, err, oms.ErrUnavailable)
+	wantLevel(t, e, "A", "open", qty{OnHand: 5})
+	wantLevel(t, e, "A", "closed", qty{OnHand: 5})
+	// Stock still moves there: a closed shop sends its units back.
+	if _, err := e.Service.Transfer(ctx, inventory.TransferRequest{ID: "back", SKU: "A", From: "closed", To: "open", Quantity: 5}); err != nil {
+		t.Fatal(err)
+	}
+	wantLevel(t, e, "A", "open", qty{OnHand: 5, Incoming: 5})
+	if err := e.Service.PutLocation(ctx, inventory.Location{ID: "closed", Name: "Reopened", Kind: inventory.KindStore, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r2", Lines: []inventory.Line{ln("A", "closed", 1)}}); !errors.Is(err, oms.ErrInsufficientStock) {
+		t.Errorf("reserve at the emptied, reopened location: %v", err)
+	}
 	wantClean(t, e)
 }
 
