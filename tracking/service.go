@@ -23,7 +23,8 @@ type Options struct {
 	// Default 8.
 	MaxRetries int
 	// StallAfter is how long a parcel may go without a scan in each status
-	// before the sweep flags it; statuses missing here use DefaultStallAfter.
+	// before the sweep flags it; statuses missing here use DefaultStallAfter,
+	// and a zero duration turns the stall rule off for that status.
 	StallAfter map[Status]time.Duration
 	// Logger receives warnings; default no logging.
 	Logger *slog.Logger

@@ -58,6 +58,11 @@ type WebhookOptions struct {
 	MaxBodyBytes int64
 	// Decoder reads the body. Required.
 	Decoder Decoder
+	// CarrierAliases maps the provider's carrier codes to the ones the
+	// host registers trackers under, compared ignoring case (for example
+	// EasyPost's "DHLExpress" or Shippo's "dhl_express" to "dhl"). Codes
+	// not listed are used as they come.
+	CarrierAliases map[string]string
 	// Logger receives refused requests at info level and store errors at
 	// error level; default no logging.
 	Logger *slog.Logger
@@ -116,6 +121,11 @@ func (o *WebhookOptions) withDefaults() (WebhookOptions, error) {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
 	}
+	aliases := make(map[string]string, len(c.CarrierAliases))
+	for from, to := range c.CarrierAliases {
+		aliases[strings.ToLower(strings.TrimSpace(from))] = to
+	}
+	c.CarrierAliases = aliases
 	return c, v.Err()
 }
 
@@ -209,7 +219,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	for _, u := range updates {
+	for i, u := range updates {
+		if to, ok := h.opts.CarrierAliases[strings.ToLower(strings.TrimSpace(u.Carrier))]; ok {
+			updates[i].Carrier = to
+			u.Carrier = to
+		}
 		if err := u.Key().Validate(); err != nil {
 			h.fail(w, http.StatusBadRequest, err.Error())
 			return

@@ -293,6 +293,16 @@ func TestWebhookOptionsAndErrors(t *testing.T) {
 	if code != http.StatusOK || resp.Applied != 3 || resp.Duplicates != 1 {
 		t.Fatalf("shippo: %d %+v", code, resp)
 	}
+	// Carrier aliases map the provider's codes to the host's.
+	aliased := &tracking.WebhookOptions{Secret: secret, Decoder: tracking.ShippoDecoder{}, CarrierAliases: map[string]string{" USPS ": "postal"}}
+	ha, _ := tracking.NewWebhookHandler(svc, aliased)
+	code, resp = post(t, ha, body, map[string]string{"X-Hmac-Signature": aliased.Sign(body, "")})
+	if code != http.StatusOK || resp.Orphaned != 3 {
+		t.Fatalf("aliased: %d %+v", code, resp)
+	}
+	if os, _ := fs.Orphans(context.Background(), tracking.NewKey("postal", "9205590164917312751089")); len(os) != 3 {
+		t.Fatalf("aliased orphans: %d", len(os))
+	}
 	// A decoder returning a validation error from Apply is a 400.
 	bad := &tracking.WebhookOptions{Secret: secret, Decoder: tracking.DecoderFunc(func([]byte) ([]tracking.Update, error) {
 		return []tracking.Update{{Carrier: "ups", TrackingNumber: strings.Repeat("9", 200)}}, nil
