@@ -155,6 +155,7 @@ func TestShuffledStreamsConverge(t *testing.T) {
 				k := 1 + rng.Intn(len(stream))
 				tr.Apply(stream[:k]...)
 				stream = stream[k:]
+				checkInvariants(t, tr)
 			}
 			if diff := cmp.Diff(ref, tr); diff != "" {
 				t.Fatalf("round %d perm %d: diverged (-ref +got):\n%s", round, perm, diff)
@@ -174,6 +175,33 @@ func TestShuffledStreamsConverge(t *testing.T) {
 						t.Fatalf("unknown status with known event %s", e.Status)
 					}
 				}
+			}
+		}
+	}
+}
+
+// checkInvariants holds after every step: the history is strictly sorted
+// (so without duplicates) and the status is the one Fold picks from it.
+func checkInvariants(t *testing.T, tr *tracking.Tracker) {
+	t.Helper()
+	seen := map[string]bool{}
+	for i, e := range tr.Events {
+		if seen[e.ID] {
+			t.Fatalf("duplicate event %s", e.ID)
+		}
+		seen[e.ID] = true
+		if i > 0 && tr.Events[i].Time.Before(tr.Events[i-1].Time) {
+			t.Fatalf("history out of order at %d", i)
+		}
+	}
+	d, ok := tracking.Fold(tr.Events)
+	if !ok || d.ID != tr.StatusEventID || d.Status != tr.Status || d.Reason != tr.Reason || !d.Time.Equal(tr.StatusAt) {
+		t.Fatalf("status %s/%s from %s, Fold says %+v", tr.Status, tr.Reason, tr.StatusEventID, d)
+	}
+	if tr.Status.Terminal() {
+		for _, e := range tr.Events {
+			if e.Status.Terminal() && e.Time.After(tr.StatusAt) {
+				t.Fatalf("a later terminal event %s does not decide", e.Status)
 			}
 		}
 	}
