@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Status is an order's lifecycle status. It is stored; the fulfillment and
@@ -53,9 +54,9 @@ var transitions = [...]Transition{
 	{From: StatusProcessing, To: StatusCompleted, Guard: "every line delivered or cancelled, something delivered", check: guardAllDone},
 }
 
-// Transitions returns the lifecycle table: every allowed move and its
-// guard.
-func Transitions() []Transition { return transitions[:] }
+// Transitions returns a copy of the lifecycle table: every allowed move and
+// its guard.
+func Transitions() []Transition { return slices.Clone(transitions[:]) }
 
 // CanTransition reports whether the table has an edge from from to to,
 // regardless of guards.

@@ -198,6 +198,12 @@ func inCurrency(m oms.Money, cur oms.Currency, line int, field string) (oms.Mone
 
 // add and sub work on amounts already checked to share one currency.
 func add(a, b oms.Money) oms.Money {
+	switch {
+	case b.IsZero() && a.Valid() && (b.Currency() == a.Currency() || b.Currency() == ""):
+		return a
+	case a.IsZero() && b.Valid() && (a.Currency() == b.Currency() || a.Currency() == ""):
+		return b
+	}
 	s, err := a.Add(b)
 	if err != nil {
 		panic("order: internal currency mix: " + err.Error())
@@ -206,6 +212,9 @@ func add(a, b oms.Money) oms.Money {
 }
 
 func sub(a, b oms.Money) oms.Money {
+	if b.IsZero() && b.Currency() == a.Currency() {
+		return a
+	}
 	s, err := a.Sub(b)
 	if err != nil {
 		panic("order: internal currency mix: " + err.Error())
