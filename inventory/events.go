@@ -22,9 +22,15 @@ const (
 	EventChannelAvailability  = "inventory.channel_availability_changed"
 	EventLowStock             = "inventory.low_stock"
 	EventStockReplenished     = "inventory.stock_replenished"
-	aggregateReservation      = "reservation"
-	aggregateSKU              = "sku"
-	aggregateInbound          = "inbound"
+)
+
+// Aggregate kinds of the events: reservation events belong to the
+// reservation, the others to the SKU (their AggregateID is the SKU).
+// Stock-moved events carry version 0; sync events carry the sync cursor,
+// which only grows.
+const (
+	aggregateReservation = "reservation"
+	aggregateSKU         = "sku"
 )
 
 // ReservationEvent is the payload of the reservation events.

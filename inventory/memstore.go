@@ -390,7 +390,7 @@ func checkReserveShape(r *Reservation) error {
 	for i, l := range r.Lines {
 		f := fieldIndex("lines", i)
 		if l.Quantity <= 0 || l.Quantity > maxQuantity {
-			p.add(f+".quantity", "must be between 1 and %d, got %d", int64(maxQuantity), l.Quantity)
+			p.add(f+".quantity", "%s", quantityProblem(l.Quantity, 1))
 		}
 		for j := 0; j < i; j++ {
 			if r.Lines[j].SKU == l.SKU && r.Lines[j].Location == l.Location {

@@ -95,7 +95,7 @@ func (m *movementCheck) pair(sku SKU, loc oms.ID, locField string) {
 
 func (m *movementCheck) quantity(field string, q int64) {
 	if q <= 0 || q > maxQuantity {
-		m.p.add(field, "must be between 1 and %d, got %d", int64(maxQuantity), q)
+		m.p.add(field, "%s", quantityProblem(q, 1))
 	}
 }
 
@@ -367,7 +367,7 @@ func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
 	m := movementCheck{p: problems{entity: "count"}}
 	m.pair(c.SKU, c.Location, "location")
 	if c.Counted < 0 || c.Counted > maxQuantity {
-		m.p.add("counted", "must be between 0 and %d, got %d", int64(maxQuantity), c.Counted)
+		m.p.add("counted", "%s", quantityProblem(c.Counted, 0))
 	}
 	m.text(c.Reference, c.Note)
 	if err := m.p.err(); err != nil {

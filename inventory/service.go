@@ -84,6 +84,31 @@ func (s *Service) PutItem(ctx context.Context, it Item) error {
 	return s.store.PutItem(ctx, it)
 }
 
+// Location returns a location.
+func (s *Service) Location(ctx context.Context, id oms.ID) (Location, error) {
+	return s.store.Location(ctx, id)
+}
+
+// Locations returns every location in priority order.
+func (s *Service) Locations(ctx context.Context) ([]Location, error) {
+	return s.store.Locations(ctx)
+}
+
+// Item returns a SKU's settings.
+func (s *Service) Item(ctx context.Context, sku SKU) (Item, error) {
+	return s.store.Item(ctx, sku)
+}
+
+// Reservations returns the reservations that match f.
+func (s *Service) Reservations(ctx context.Context, f ReservationFilter) ([]Reservation, error) {
+	return s.store.Reservations(ctx, f)
+}
+
+// Inbound returns an expected delivery or transfer.
+func (s *Service) Inbound(ctx context.Context, id oms.ID) (Inbound, error) {
+	return s.store.Inbound(ctx, id)
+}
+
 // Level returns the stock of sku at loc.
 func (s *Service) Level(ctx context.Context, sku SKU, loc oms.ID) (Level, error) {
 	return s.store.Level(ctx, sku, loc)
@@ -190,7 +215,7 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 			p.add(f+".location", "%s", err)
 		}
 		if l.Quantity <= 0 || l.Quantity > maxQuantity {
-			p.add(f+".quantity", "must be between 1 and %d, got %d", int64(maxQuantity), l.Quantity)
+			p.add(f+".quantity", "%s", quantityProblem(l.Quantity, 1))
 		}
 		for j := 0; j < i; j++ {
 			if req.Lines[j].SKU == l.SKU && req.Lines[j].Location == l.Location {

@@ -105,11 +105,9 @@ func TestRunSyncCoalesces(t *testing.T) {
 	go func() { done <- f.svc.RunSync(ctx) }()
 	syncOnce := func() {
 		t.Helper()
-		f.clock.BlockUntil(1)
-		before := f.store.Outbox().PendingCount()
+		f.clock.BlockUntil(1) // RunSync waits on the clock
 		f.clock.Advance(time.Minute)
 		f.clock.BlockUntil(1) // parked again: the pass is done
-		_ = before
 	}
 	syncOnce()
 	events := func(typ string) []oms.Event {
@@ -462,6 +460,28 @@ func TestJSON(t *testing.T) {
 	lv, _ := json.Marshal(inventory.Level{SKU: "A", Location: "wh", OnHand: 3, Reserved: 1})
 	if want := `{"sku":"A","location":"wh","on_hand":3,"reserved":1,"incoming":0,"damaged":0,"seq":0}`; string(lv) != want {
 		t.Errorf("level JSON %s, want %s", lv, want)
+	}
+}
+
+func TestServiceGetters(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 2)
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "r", Reference: "cart", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Expect(f.ctx, inventory.Expectation{ID: "po", SKU: "A", Location: "wh", Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	l, err1 := f.svc.Location(f.ctx, "wh")
+	ls, err2 := f.svc.Locations(f.ctx)
+	it, err3 := f.svc.Item(f.ctx, "A")
+	rs, err4 := f.svc.Reservations(f.ctx, inventory.ReservationFilter{Reference: "cart"})
+	in, err5 := f.svc.Inbound(f.ctx, "po")
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		t.Fatal(err)
+	}
+	if l.ID != "wh" || len(ls) != 1 || it.SKU != "A" || len(rs) != 1 || in.Quantity != 1 {
+		t.Errorf("getters: %v %v %v %v %v", l, ls, it, rs, in)
 	}
 }
 

@@ -269,6 +269,17 @@ func (l Level) Available() int64 { return l.OnHand - l.Reserved }
 // overflow int64.
 const maxQuantity = 1 << 50
 
+// quantityProblem describes a quantity outside [min, maxQuantity].
+func quantityProblem(q, min int64) string {
+	switch {
+	case q < 0 && min == 0:
+		return "must not be negative, got " + strconv.FormatInt(q, 10)
+	case q < min:
+		return "must be positive, got " + strconv.FormatInt(q, 10)
+	}
+	return "must be at most 2^50, got " + strconv.FormatInt(q, 10)
+}
+
 func validateSKU(s SKU) error {
 	return validateKey(string(s))
 }
