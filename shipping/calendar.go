@@ -1,0 +1,278 @@
+package shipping
+
+import (
+	"fmt"
+	"slices"
+	"time"
+	_ "time/tzdata" // IANA zones embedded, so calendars work without zoneinfo on the host
+
+	"github.com/omskit/oms"
+)
+
+// Holiday is a day a location does not work.
+type Holiday struct {
+	Date Date   `json:"date"`
+	Name string `json:"name,omitempty"`
+}
+
+// CalendarOptions configures a Calendar. The zero value (or nil) gives a
+// Monday-to-Friday week without holidays.
+type CalendarOptions struct {
+	// Weekend lists the days that are never business days. Nil means
+	// Saturday and Sunday; to work seven days a week set SevenDays.
+	Weekend []time.Weekday
+	// SevenDays makes every day but holidays a business day.
+	SevenDays bool
+	// Holidays are the days off besides the weekend.
+	Holidays []Holiday
+}
+
+// Calendar is a location's business calendar: its time zone, its weekend and
+// its holidays. A Calendar is immutable and safe for concurrent use.
+type Calendar struct {
+	loc      *time.Location
+	weekend  [7]bool
+	holidays map[Date]string
+}
+
+// NewCalendar returns the business calendar of a location in the IANA time
+// zone tz (such as "Australia/Sydney"; the zone database is embedded). The
+// error matches oms.ErrValidation for an unknown zone, a bad weekday, a
+// weekend of all seven days, or a holiday without a date.
+func NewCalendar(tz string, opts *CalendarOptions) (*Calendar, error) {
+	if opts == nil {
+		opts = &CalendarOptions{}
+	}
+	v := &oms.ValidationError{Entity: "calendar"}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		v.Add("time_zone", "unknown IANA time zone %q", tz)
+	}
+	c := &Calendar{loc: loc, holidays: make(map[Date]string, len(opts.Holidays))}
+	switch {
+	case opts.SevenDays:
+	case opts.Weekend == nil:
+		c.weekend[time.Saturday], c.weekend[time.Sunday] = true, true
+	default:
+		for i, d := range opts.Weekend {
+			if d < time.Sunday || d > time.Saturday {
+				v.Add(indexField("weekend", i), "unknown weekday %d", int(d))
+				continue
+			}
+			c.weekend[d] = true
+		}
+		if !slices.Contains(c.weekend[:], false) {
+			v.Add("weekend", "leaves no business day in the week")
+		}
+	}
+	for i, h := range opts.Holidays {
+		if h.Date.IsZero() {
+			v.Add(indexField("holidays", i)+".date", "is required")
+			continue
+		}
+		c.holidays[h.Date] = h.Name
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// MustCalendar is NewCalendar for constants in tests and examples: it panics
+// on error. Never use it on outside input.
+func MustCalendar(tz string, opts *CalendarOptions) *Calendar {
+	c, err := NewCalendar(tz, opts)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Location returns the calendar's time zone.
+func (c *Calendar) Location() *time.Location { return c.loc }
+
+// DateAt returns the calendar day at the location at instant t.
+func (c *Calendar) DateAt(t time.Time) Date { return DateOf(t.In(c.loc)) }
+
+// Holiday returns the name of the holiday on d and whether d is one.
+func (c *Calendar) Holiday(d Date) (string, bool) {
+	name, ok := c.holidays[d]
+	return name, ok
+}
+
+// IsBusinessDay reports whether d is neither a weekend day nor a holiday.
+func (c *Calendar) IsBusinessDay(d Date) bool {
+	if c.weekend[d.Weekday()] {
+		return false
+	}
+	_, hol := c.holidays[d]
+	return !hol
+}
+
+// NextBusinessDay returns d when it is a business day, and otherwise the
+// first business day after it.
+func (c *Calendar) NextBusinessDay(d Date) Date {
+	for !c.IsBusinessDay(d) {
+		d = d.AddDays(1)
+	}
+	return d
+}
+
+// AddBusinessDays returns the n-th business day after d; for n <= 0 it
+// returns NextBusinessDay(d). Friday plus one business day is Monday
+// (without holidays); Saturday plus one is Monday too.
+func (c *Calendar) AddBusinessDays(d Date, n int) Date {
+	if n <= 0 {
+		return c.NextBusinessDay(d)
+	}
+	for n > 0 {
+		d = d.AddDays(1)
+		if c.IsBusinessDay(d) {
+			n--
+		}
+	}
+	return d
+}
+
+// Dispatch describes how a warehouse hands orders to carriers: its calendar,
+// the cut-off time of day after which an order waits for the next business
+// day, the handling days it takes to pick and pack, and when the carrier
+// collects. It is a value, safe for concurrent use once built.
+type Dispatch struct {
+	// Calendar is the warehouse's business calendar. Required.
+	Calendar *Calendar
+	// CutOff is the local time of day (as a duration since midnight) up to
+	// which an order counts for the same business day; an order at or
+	// after it counts for the next one. Zero means no cut-off (the whole
+	// business day counts).
+	CutOff time.Duration
+	// HandlingDays is the number of business days between an order's
+	// counting day and its ship date (0: ships the day it counts for).
+	HandlingDays int
+	// Pickup is the local time of day the carrier collects. Zero means the
+	// cut-off time, or 17:00 when there is no cut-off.
+	Pickup time.Duration
+}
+
+// Validate returns a *oms.ValidationError listing every problem of d, or
+// nil.
+func (d Dispatch) Validate() error {
+	v := &oms.ValidationError{Entity: "dispatch"}
+	if d.Calendar == nil {
+		v.Add("calendar", "is required")
+	}
+	if d.CutOff < 0 || d.CutOff > 24*time.Hour {
+		v.Add("cut_off", "must be a time of day between 0 and 24h, got %s", d.CutOff)
+	}
+	if d.HandlingDays < 0 {
+		v.Add("handling_days", "must not be negative, got %d", d.HandlingDays)
+	}
+	if d.Pickup < 0 || d.Pickup >= 24*time.Hour {
+		v.Add("pickup", "must be a time of day between 0 and 24h, got %s", d.Pickup)
+	}
+	return v.Err()
+}
+
+// ShipDate returns the day an order placed at instant now leaves the
+// warehouse: the order counts for today when today is a business day and
+// now is before the cut-off (in the warehouse's zone), for the next
+// business day otherwise; then HandlingDays business days are added.
+func (d Dispatch) ShipDate(now time.Time) (Date, error) {
+	if err := d.Validate(); err != nil {
+		return Date{}, err
+	}
+	cal := d.Calendar
+	local := now.In(cal.loc)
+	day := DateOf(local)
+	h, m, s := local.Clock()
+	sinceMidnight := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(local.Nanosecond())
+	if !cal.IsBusinessDay(day) || (d.CutOff > 0 && sinceMidnight >= d.CutOff) {
+		day = cal.NextBusinessDay(day.AddDays(1))
+	}
+	if d.HandlingDays == 0 {
+		return day, nil
+	}
+	return cal.AddBusinessDays(day, d.HandlingDays), nil
+}
+
+// PickupAt returns the instant the carrier collects on ship date day.
+func (d Dispatch) PickupAt(day Date) time.Time {
+	p := d.Pickup
+	if p == 0 {
+		p = d.CutOff
+	}
+	if p == 0 || p >= 24*time.Hour {
+		p = 17 * time.Hour
+	}
+	return time.Date(day.Year, day.Month, day.Day, int(p/time.Hour), int(p%time.Hour/time.Minute), int(p%time.Minute/time.Second), 0, d.Calendar.loc)
+}
+
+// Estimate is a delivery-date estimate.
+type Estimate struct {
+	// ShipDate is the day the parcel leaves the warehouse (its calendar).
+	ShipDate Date `json:"ship_date"`
+	// PickupAt is the instant the carrier collects it.
+	PickupAt time.Time `json:"pickup_at"`
+	// Delivery is the earliest and latest delivery day (the destination's
+	// calendar).
+	Delivery Window `json:"delivery"`
+}
+
+// EstimateDelivery estimates when an order placed at now arrives. It is a
+// pure function: the time is passed in.
+//
+// The ship date comes from d (see Dispatch.ShipDate). The carrier collects
+// at d's pickup time; that instant, seen in the destination's time zone,
+// gives the day transit starts, and the earliest and latest delivery days
+// are transitMin and transitMax business days after it on the destination
+// calendar to (nil means d's calendar: a domestic shipment). A transit of 0
+// days delivers on the first business day on or after the start day.
+// transitMax below transitMin is taken as transitMin. The error matches
+// oms.ErrValidation for a bad Dispatch or negative transit days.
+func EstimateDelivery(now time.Time, d Dispatch, to *Calendar, transitMin, transitMax int) (Estimate, error) {
+	v := &oms.ValidationError{Entity: "delivery estimate"}
+	v.Merge("dispatch", d.Validate())
+	if transitMin < 0 {
+		v.Add("transit_min", "must not be negative, got %d", transitMin)
+	}
+	if transitMax < 0 {
+		v.Add("transit_max", "must not be negative, got %d", transitMax)
+	}
+	if err := v.Err(); err != nil {
+		return Estimate{}, err
+	}
+	ship, _ := d.ShipDate(now) // d was validated above
+	if to == nil {
+		to = d.Calendar
+	}
+	transitMax = max(transitMax, transitMin)
+	pickup := d.PickupAt(ship)
+	start := to.DateAt(pickup)
+	return Estimate{
+		ShipDate: ship,
+		PickupAt: pickup,
+		Delivery: Window{Earliest: to.AddBusinessDays(start, transitMin), Latest: to.AddBusinessDays(start, transitMax)},
+	}, nil
+}
+
+// EstimateRates returns a copy of rates in which every rate without a known
+// Delivery window gets one estimated from its TransitDays with
+// EstimateDelivery (transitMin = transitMax = TransitDays). Rates that have
+// a window keep it.
+func EstimateRates(now time.Time, d Dispatch, to *Calendar, rates []Rate) ([]Rate, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	out := slices.Clone(rates)
+	for i := range out {
+		if !out[i].Delivery.IsZero() {
+			continue
+		}
+		est, err := EstimateDelivery(now, d, to, out[i].TransitDays, out[i].TransitDays)
+		if err != nil {
+			return nil, fmt.Errorf("shipping: rate %s: %w", out[i].Key(), err)
+		}
+		out[i].Delivery = est.Delivery
+	}
+	return out, nil
+}

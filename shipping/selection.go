@@ -1,0 +1,264 @@
+package shipping
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/omskit/oms"
+)
+
+// Strategy is how a Policy chooses among rates, stable on the wire.
+type Strategy string
+
+// Strategies.
+const (
+	// StrategyCheapest picks the lowest price; ties go to the faster rate.
+	StrategyCheapest Strategy = "cheapest"
+	// StrategyFastest picks the earliest delivery; ties go to the cheaper
+	// rate.
+	StrategyFastest Strategy = "fastest"
+	// StrategyBestValue picks the lowest price plus CostPerDay for every
+	// transit day (see BestValue).
+	StrategyBestValue Strategy = "best_value"
+	// StrategyDeliverBy picks the cheapest rate whose latest delivery day
+	// is on or before DeliverBy (see CheapestBy).
+	StrategyDeliverBy Strategy = "deliver_by"
+)
+
+// Valid reports whether s is one of the defined strategies.
+func (s Strategy) Valid() bool {
+	switch s {
+	case StrategyCheapest, StrategyFastest, StrategyBestValue, StrategyDeliverBy:
+		return true
+	}
+	return false
+}
+
+// RateFilter narrows a list of rates. The zero value keeps every rate.
+//
+// Allow and Deny hold carrier codes ("ups", every service of the carrier)
+// and service keys ("ups/ground", one service; see Rate.Key). A rate is
+// kept when Allow is empty or it matches an entry of Allow, and it matches
+// no entry of Deny: deny wins.
+type RateFilter struct {
+	Allow          []string       `json:"allow,omitempty"`
+	Deny           []string       `json:"deny,omitempty"`
+	Levels         []ServiceLevel `json:"levels,omitempty"`
+	GuaranteedOnly bool           `json:"guaranteed_only,omitempty"`
+}
+
+// Match reports whether the filter keeps r.
+func (f RateFilter) Match(r Rate) bool {
+	matches := func(list []string) bool {
+		return slices.Contains(list, r.Carrier) || slices.Contains(list, r.Key())
+	}
+	switch {
+	case len(f.Allow) > 0 && !matches(f.Allow):
+		return false
+	case matches(f.Deny):
+		return false
+	case len(f.Levels) > 0 && !slices.Contains(f.Levels, r.Level):
+		return false
+	case f.GuaranteedOnly && !r.Guaranteed:
+		return false
+	}
+	return true
+}
+
+// Apply returns the rates f keeps, in order, in a new slice.
+func (f RateFilter) Apply(rates []Rate) []Rate {
+	out := make([]Rate, 0, len(rates))
+	for _, r := range rates {
+		if f.Match(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (f RateFilter) validate(v *oms.ValidationError, prefix string) {
+	for i, e := range f.Allow {
+		if e == "" {
+			v.Add(prefix+indexField("allow", i), "is empty")
+		}
+	}
+	for i, e := range f.Deny {
+		if e == "" {
+			v.Add(prefix+indexField("deny", i), "is empty")
+		}
+	}
+	for i, l := range f.Levels {
+		if !l.Valid() {
+			v.Add(prefix+indexField("levels", i), "unknown service level %q", l)
+		}
+	}
+}
+
+// Policy chooses one rate: it filters, then applies its strategy. It is a
+// value and a pure function of its input.
+type Policy struct {
+	// Strategy is how to choose; empty means StrategyCheapest.
+	Strategy Strategy `json:"strategy,omitempty"`
+	// Filter narrows the rates first.
+	Filter RateFilter `json:"filter"`
+	// CostPerDay is what a day sooner is worth, for StrategyBestValue.
+	CostPerDay oms.Money `json:"cost_per_day"`
+	// DeliverBy is the day the parcel must arrive by, for
+	// StrategyDeliverBy.
+	DeliverBy Date `json:"deliver_by"`
+}
+
+// Validate returns a *oms.ValidationError listing every problem of p, or
+// nil.
+func (p Policy) Validate() error {
+	v := &oms.ValidationError{Entity: "rate policy"}
+	p.validate(v, "")
+	return v.Err()
+}
+
+func (p Policy) validate(v *oms.ValidationError, prefix string) {
+	if p.Strategy != "" && !p.Strategy.Valid() {
+		v.Add(prefix+"strategy", "unknown strategy %q", p.Strategy)
+	}
+	p.Filter.validate(v, prefix+"filter.")
+	if p.Strategy == StrategyBestValue {
+		switch {
+		case !p.CostPerDay.Valid():
+			v.Add(prefix+"cost_per_day", "is required for best_value")
+		case p.CostPerDay.IsNegative():
+			v.Add(prefix+"cost_per_day", "must not be negative, got %s", p.CostPerDay)
+		}
+	}
+	if p.Strategy == StrategyDeliverBy && p.DeliverBy.IsZero() {
+		v.Add(prefix+"deliver_by", "is required for deliver_by")
+	}
+}
+
+// Select returns the rate the policy chooses. The error matches ErrNoRate
+// when no rate qualifies, oms.ErrValidation for a bad policy and
+// oms.ErrCurrencyMismatch when prices to compare are in different
+// currencies.
+func (p Policy) Select(rates []Rate) (Rate, error) {
+	if err := p.Validate(); err != nil {
+		return Rate{}, err
+	}
+	rates = p.Filter.Apply(rates)
+	switch p.Strategy {
+	case StrategyFastest:
+		return Fastest(rates)
+	case StrategyBestValue:
+		return BestValue(rates, p.CostPerDay)
+	case StrategyDeliverBy:
+		return CheapestBy(rates, p.DeliverBy)
+	default:
+		return Cheapest(rates)
+	}
+}
+
+// pickMin returns the rate that cmpFn orders first; the first of equals.
+func pickMin(rates []Rate, what string, cmpFn func(a, b Rate) (int, error)) (Rate, error) {
+	if len(rates) == 0 {
+		return Rate{}, fmt.Errorf("%w: %s of no rates", ErrNoRate, what)
+	}
+	best := rates[0]
+	for _, r := range rates[1:] {
+		c, err := cmpFn(r, best)
+		if err != nil {
+			return Rate{}, fmt.Errorf("shipping: %s: %s vs %s: %w", what, r.Key(), best.Key(), err)
+		}
+		if c < 0 {
+			best = r
+		}
+	}
+	return best, nil
+}
+
+// arrival orders a and b by delivery: the latest delivery day when both
+// know it, transit days otherwise, then service level.
+func arrival(a, b Rate) int {
+	if !a.Delivery.IsZero() && !b.Delivery.IsZero() {
+		if c := cmp.Or(a.Delivery.Latest.Compare(b.Delivery.Latest), a.Delivery.Earliest.Compare(b.Delivery.Earliest)); c != 0 {
+			return c
+		}
+	}
+	return cmp.Or(cmp.Compare(a.TransitDays, b.TransitDays), cmp.Compare(a.Level.Rank(), b.Level.Rank()))
+}
+
+// Cheapest returns the lowest-priced rate; ties go to the faster rate (see
+// Fastest), then to the earlier in the list. The error matches ErrNoRate for
+// no rates and oms.ErrCurrencyMismatch for mixed currencies.
+func Cheapest(rates []Rate) (Rate, error) {
+	return pickMin(rates, "cheapest", func(a, b Rate) (int, error) {
+		c, err := a.Price.Cmp(b.Price)
+		if err != nil || c != 0 {
+			return c, err
+		}
+		return arrival(a, b), nil
+	})
+}
+
+// Fastest returns the rate that arrives first: the earliest latest delivery
+// day when rates know their delivery window, the fewest transit days
+// otherwise, then the faster service level; ties go to the cheaper rate.
+func Fastest(rates []Rate) (Rate, error) {
+	return pickMin(rates, "fastest", func(a, b Rate) (int, error) {
+		if c := arrival(a, b); c != 0 {
+			return c, nil
+		}
+		return a.Price.Cmp(b.Price)
+	})
+}
+
+// BestValue returns the rate with the lowest price plus costPerDay for each
+// transit day: the trade-off is that one day sooner is worth paying up to
+// costPerDay more. With costPerDay 2.00, ground at 5.00 in 5 days scores
+// 15.00 and two-day at 9.00 in 3 days scores 15.00: a tie, which goes to
+// the faster rate; express at 12.00 in 2 days scores 16.00 and loses. A
+// zero costPerDay is Cheapest; a very large one is Fastest by transit days.
+// The error matches ErrNoRate for no rates, oms.ErrValidation for a
+// negative costPerDay, and oms.ErrCurrencyMismatch when costPerDay or the
+// prices differ in currency.
+func BestValue(rates []Rate, costPerDay oms.Money) (Rate, error) {
+	if costPerDay.IsNegative() {
+		return Rate{}, oms.Validationf("rate policy", "cost_per_day", "must not be negative, got %s", costPerDay)
+	}
+	score := func(r Rate) (oms.Money, error) {
+		return r.Price.Add(costPerDay.Mul(int64(r.TransitDays)))
+	}
+	return pickMin(rates, "best value", func(a, b Rate) (int, error) {
+		sa, err := score(a)
+		if err != nil {
+			return 0, err
+		}
+		sb, err := score(b)
+		if err != nil {
+			return 0, err
+		}
+		c, err := sa.Cmp(sb)
+		if err != nil || c != 0 {
+			return c, err
+		}
+		if c := arrival(a, b); c != 0 {
+			return c, nil
+		}
+		return a.Price.Cmp(b.Price)
+	})
+}
+
+// CheapestBy returns the cheapest rate whose latest delivery day is on or
+// before by. Rates without a known delivery window cannot promise a day
+// and are left out (fill them with EstimateRates first). The error matches
+// ErrNoRate when no rate arrives in time.
+func CheapestBy(rates []Rate, by Date) (Rate, error) {
+	var inTime []Rate
+	for _, r := range rates {
+		if !r.Delivery.IsZero() && !r.Delivery.Latest.After(by) {
+			inTime = append(inTime, r)
+		}
+	}
+	if len(inTime) == 0 {
+		return Rate{}, fmt.Errorf("%w: none of %d rates delivers by %s", ErrNoRate, len(rates), by)
+	}
+	return Cheapest(inTime)
+}
