@@ -5,12 +5,12 @@ import "time"
 // BreakerState is the state of a carrier's circuit breaker in a
 // RateShopper.
 //
-//	            failures in a row >= threshold
-//	  closed ──────────────────────────────────▶ open
-//	    ▲                                        │  │
-//	    │ trial call succeeds      cool-down over│  ▲ trial call fails
-//	    │                                        ▼  │
-//	    └──────────────────────────────────── half_open
+//	          failures in a row >= threshold
+//	closed ──────────────────────────────────▶ open
+//	  ▲                                        │  │
+//	  │ trial call succeeds      cool-down over│  ▲ trial call fails
+//	  │                                        ▼  │
+//	  └──────────────────────────────────── half_open
 //
 // A closed breaker lets every call through; an open one skips the carrier
 // (reported as StatusSkipped) until the cool-down has passed on the

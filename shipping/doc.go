@@ -61,12 +61,12 @@
 // context cannot hold the result past the deadline. A carrier that keeps
 // failing is skipped for a cool-down by its circuit breaker:
 //
-//	            failures in a row >= threshold
-//	  closed ──────────────────────────────────▶ open
-//	    ▲                                        │  │
-//	    │ trial call succeeds      cool-down over│  ▲ trial call fails
-//	    │                                        ▼  │
-//	    └──────────────────────────────────── half_open
+//	          failures in a row >= threshold
+//	closed ──────────────────────────────────▶ open
+//	  ▲                                        │  │
+//	  │ trial call succeeds      cool-down over│  ▲ trial call fails
+//	  │                                        ▼  │
+//	  └──────────────────────────────────── half_open
 //
 // # Choosing a rate and offering it at checkout
 //
