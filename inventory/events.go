@@ -40,7 +40,7 @@ type ReservationEvent struct {
 	Status        ReservationStatus `json:"status"`
 	// Lines are the units committed or released by this change.
 	Lines     []Line    `json:"lines,omitempty"`
-	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // StockMovedEvent is the payload of EventStockMoved: the ledger entries of

@@ -141,7 +141,7 @@ type Inbound struct {
 	Quantity   int64         `json:"quantity"`
 	Received   int64         `json:"received"`
 	Cancelled  int64         `json:"cancelled"`
-	ExpectedAt time.Time     `json:"expected_at,omitempty"`
+	ExpectedAt time.Time     `json:"expected_at,omitzero"`
 	Reference  string        `json:"reference,omitempty"`
 	Status     InboundStatus `json:"status"`
 	Version    int64         `json:"version"`

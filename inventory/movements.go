@@ -54,7 +54,7 @@ type Expectation struct {
 	SKU        SKU       `json:"sku"`
 	Location   oms.ID    `json:"location"`
 	Quantity   int64     `json:"quantity"`
-	ExpectedAt time.Time `json:"expected_at,omitempty"`
+	ExpectedAt time.Time `json:"expected_at,omitzero"`
 	Reference  string    `json:"reference,omitempty"`
 }
 
@@ -67,7 +67,7 @@ type TransferRequest struct {
 	From       oms.ID    `json:"from"`
 	To         oms.ID    `json:"to"`
 	Quantity   int64     `json:"quantity"`
-	ExpectedAt time.Time `json:"expected_at,omitempty"`
+	ExpectedAt time.Time `json:"expected_at,omitzero"`
 	Reference  string    `json:"reference,omitempty"`
 }
 

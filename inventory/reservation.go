@@ -92,7 +92,7 @@ type Reservation struct {
 	Lines     []ReservationLine `json:"lines"`
 	// ExpiresAt, when set, makes the reservation a hold that SweepExpired
 	// returns to stock once it has passed. Committing any unit clears it.
-	ExpiresAt time.Time         `json:"expires_at,omitempty"`
+	ExpiresAt time.Time         `json:"expires_at,omitzero"`
 	Status    ReservationStatus `json:"status"`
 	// Version counts the saved changes, starting at 1.
 	Version   int64     `json:"version"`

@@ -129,7 +129,7 @@ type ReserveRequest struct {
 	// pair may appear once.
 	Lines []Line `json:"lines"`
 	// ExpiresAt makes the reservation a hold that expires then.
-	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	// HoldFor makes the reservation a hold that expires this long after
 	// now. Set ExpiresAt or HoldFor, not both.
 	HoldFor time.Duration `json:"hold_for,omitempty"`

@@ -161,7 +161,7 @@ type BackorderPolicy struct {
 	// beyond its on-hand stock.
 	Limit int64 `json:"limit,omitempty"`
 	// ExpectedAt is, for preorders, when the stock is expected.
-	ExpectedAt time.Time `json:"expected_at,omitempty"`
+	ExpectedAt time.Time `json:"expected_at,omitzero"`
 }
 
 // Allowance returns how many units a level may promise beyond its on-hand
