@@ -15,7 +15,7 @@ const entity = "order"
 type HoldError struct {
 	// OrderID identifies the order.
 	OrderID oms.ID
-	// Command names what was refused, such as "allocate".
+	// Command names what was refused: "allocation" or "fulfillment".
 	Command string
 	// Holds are the open holds, in the order they were added.
 	Holds []Hold

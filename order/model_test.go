@@ -357,7 +357,9 @@ func (m *model) place() {
 		m.t.Errorf("new order's first event = %+v, want order.placed at version 1", evs)
 	}
 	after, _ := m.store.Get(m.ctx, o.ID)
-	m.checkVersions(-1, "place", 0, after, evs)
+	if own := m.checkVersions(-1, "place", 0, after, evs); own != 1 {
+		m.t.Errorf("place: %d non-payment writes, want 1", own)
+	}
 	m.checkInvariants(-1, "place", after)
 }
 

@@ -121,6 +121,9 @@ func (s *Service) Get(ctx context.Context, id oms.ID) (*Order, error) {
 type PlaceInput struct {
 	// IdempotencyKey makes Place safe to repeat: a second call with the
 	// same key returns the first order and creates nothing. Optional.
+	// Required fields: Currency, Customer.Email, at least one line (SKU,
+	// positive Quantity, UnitPrice), and ShippingAddress when any line is
+	// shipped.
 	IdempotencyKey  string            `json:"idempotency_key,omitempty"`
 	Channel         string            `json:"channel,omitempty"`
 	Currency        oms.Currency      `json:"currency"`
@@ -1067,7 +1070,11 @@ func counterAllowed(o *Order, c Counter) error {
 	case CounterAllocated, CounterFulfilled:
 		if o.Status == StatusConfirmed && c == CounterAllocated || o.Status == StatusProcessing {
 			if o.OnHold() {
-				return &HoldError{OrderID: o.ID, Command: string(c), Holds: o.OpenHolds()}
+				cmd := "allocation"
+				if c == CounterFulfilled {
+					cmd = "fulfillment"
+				}
+				return &HoldError{OrderID: o.ID, Command: cmd, Holds: o.OpenHolds()}
 			}
 			return nil
 		}

@@ -48,10 +48,13 @@ func (c *checker) err() error {
 // oms.ErrCurrencyMismatch.
 type mismatchError struct{ *oms.ValidationError }
 
+// Is reports whether target is oms.ErrCurrencyMismatch or
+// oms.ErrValidation.
 func (e *mismatchError) Is(target error) bool {
 	return target == oms.ErrCurrencyMismatch || target == oms.ErrValidation
 }
 
+// Unwrap returns the *oms.ValidationError, for errors.As.
 func (e *mismatchError) Unwrap() error { return e.ValidationError }
 
 // money checks an amount: in the order's currency, rounded to its minor
