@@ -76,6 +76,7 @@ type RateShopper struct {
 	coolDown time.Duration
 	logger   *slog.Logger
 	flight   singleflight.Group
+	joined   func() // test hook: called once a Shop has joined or started a flight
 
 	mu       sync.Mutex
 	cache    map[string]cachedAnswer
@@ -271,6 +272,9 @@ func (s *RateShopper) Shop(ctx context.Context, req RateRequest) (*ShopResult, e
 		}
 		return s.shop(flightCtx, req, cacheKey), nil
 	})
+	if s.joined != nil {
+		s.joined()
+	}
 	var res singleflight.Result
 	select {
 	case res = <-ch:
