@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"sync"
 	"time"
@@ -18,9 +19,12 @@ type MemoryStoreOptions struct {
 }
 
 // MemoryStore is the in-memory Store, the embedded default and the one the
-// tests use. One mutex guards everything; each write holds it once, for a
-// short critical section without formatting or whole-map copies. It is safe
-// for concurrent use.
+// tests use. One mutex guards levels, items, locations, deliveries and the
+// ledger; each write holds it once, for a short critical section without
+// allocation, formatting or whole-map copies. Reservations are indexed in
+// shards with their own mutexes, taken before that one, so a reserve's
+// insert into the index never lengthens the shared critical section. It is
+// safe for concurrent use.
 type MemoryStore struct {
 	outbox *oms.MemoryOutbox
 
@@ -29,12 +33,29 @@ type MemoryStore struct {
 	locations    map[oms.ID]*locationRec
 	items        map[SKU]*itemRec
 	levels       map[levelKey]*levelRec
-	reservations map[oms.ID]*Reservation
-	expiring     map[oms.ID]time.Time // active holds with an expiry
 	inbounds     map[oms.ID]Inbound
 	ledger       []LedgerEntry
 	syncCursor   int64
 	marks        map[syncKey]SyncMark
+
+	// Reservations live in shards by ID, each with its own mutex, so that
+	// growing the index never happens under mu. Lock order: a shard, then
+	// mu; Snapshot takes every shard in index order, then mu.
+	seed   maphash.Seed
+	shards [reservationShards]resShard
+}
+
+const reservationShards = 32
+
+type resShard struct {
+	mu       sync.Mutex
+	res      map[oms.ID]*Reservation
+	expiring map[oms.ID]time.Time // active holds with an expiry
+	_        [40]byte             // keeps shards on their own cache lines
+}
+
+func (s *MemoryStore) shard(id oms.ID) *resShard {
+	return &s.shards[maphash.String(s.seed, string(id))%reservationShards]
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -110,10 +131,13 @@ func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 		locations:    map[oms.ID]*locationRec{},
 		items:        map[SKU]*itemRec{},
 		levels:       map[levelKey]*levelRec{},
-		reservations: map[oms.ID]*Reservation{},
-		expiring:     map[oms.ID]time.Time{},
 		inbounds:     map[oms.ID]Inbound{},
 		marks:        map[syncKey]SyncMark{},
+	}
+	s.seed = maphash.MakeSeed()
+	for i := range s.shards {
+		s.shards[i].res = map[oms.ID]*Reservation{}
+		s.shards[i].expiring = map[oms.ID]time.Time{}
 	}
 	if opts != nil {
 		s.outbox = opts.Outbox
@@ -295,17 +319,19 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		lvs = make([]*levelRec, 0, len(r.Lines))
 	}
 	r.Status, r.Version = StatusActive, 1
-	rec := newResRec(&r) // allocated before the lock, filled under it
+	rec := newResRec(&r) // allocated before the locks, filled under them
 
-	s.mu.Lock()
-	if prev, ok := s.reservations[r.ID]; ok {
+	sh := s.shard(r.ID)
+	sh.mu.Lock()
+	if prev, ok := sh.res[r.ID]; ok {
 		old := prev.Clone()
-		s.mu.Unlock()
+		sh.mu.Unlock()
 		if sameRequest(old, r.Reference, r.Lines) {
 			return old, false, nil
 		}
 		return Reservation{}, false, duplicateReservation(r.ID)
 	}
+	s.mu.Lock()
 	var short *ShortageError
 	fresh := false
 	for i := range r.Lines {
@@ -316,12 +342,14 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 			var err error
 			if lv, err = s.pairLocked(ln.SKU, ln.Location); err != nil {
 				s.mu.Unlock()
+				sh.mu.Unlock()
 				return Reservation{}, false, err
 			}
 			fresh = true
 		}
 		if !lv.loc.loc.Active {
 			s.mu.Unlock()
+			sh.mu.Unlock()
 			return Reservation{}, false, inactiveLocation(ln.Location)
 		}
 		if !lv.item.item.Tracked {
@@ -341,6 +369,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 	}
 	if short != nil {
 		s.mu.Unlock()
+		sh.mu.Unlock()
 		return Reservation{}, false, short
 	}
 	for i, lv := range lvs {
@@ -354,12 +383,16 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		lv.Reserved += r.Lines[i].Quantity
 		lv.Seq = s.seq
 	}
-	copy(rec.Lines, r.Lines) // the Untracked flags
-	s.reservations[r.ID] = rec
-	if !r.ExpiresAt.IsZero() {
-		s.expiring[r.ID] = r.ExpiresAt
-	}
 	s.mu.Unlock()
+	// Still under the shard lock: nobody sees the ID before it is stored,
+	// and Snapshot (which takes every shard) never sees the levels without
+	// the reservation.
+	copy(rec.Lines, r.Lines) // the Untracked flags
+	sh.res[r.ID] = rec
+	if !r.ExpiresAt.IsZero() {
+		sh.expiring[r.ID] = r.ExpiresAt
+	}
+	sh.mu.Unlock()
 	return r, true, nil
 }
 
@@ -414,9 +447,10 @@ func (s *MemoryStore) Reservation(ctx context.Context, id oms.ID) (Reservation, 
 	if err := ctx.Err(); err != nil {
 		return Reservation{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.reservations[id]
+	sh := s.shard(id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	rec, ok := sh.res[id]
 	if !ok {
 		return Reservation{}, oms.NotFoundError("reservation", id)
 	}
@@ -428,14 +462,17 @@ func (s *MemoryStore) Reservations(ctx context.Context, f ReservationFilter) ([]
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
 	var out []Reservation
-	for _, rec := range s.reservations {
-		if r := rec; (f.Reference == "" || r.Reference == f.Reference) && (!f.OpenOnly || r.Open()) {
-			out = append(out, r.Clone())
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for _, r := range sh.res {
+			if (f.Reference == "" || r.Reference == f.Reference) && (!f.OpenOnly || r.Open()) {
+				out = append(out, r.Clone())
+			}
 		}
+		sh.mu.Unlock()
 	}
-	s.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
@@ -453,13 +490,16 @@ func (s *MemoryStore) Expired(ctx context.Context, now time.Time, limit int) ([]
 		at time.Time
 	}
 	var due []hold
-	s.mu.Lock()
-	for id, at := range s.expiring {
-		if !at.After(now) {
-			due = append(due, hold{id, at})
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for id, at := range sh.expiring {
+			if !at.After(now) {
+				due = append(due, hold{id, at})
+			}
 		}
+		sh.mu.Unlock()
 	}
-	s.mu.Unlock()
 	sort.Slice(due, func(i, j int) bool {
 		if !due[i].at.Equal(due[j].at) {
 			return due[i].at.Before(due[j].at)
@@ -532,11 +572,12 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 	if err := checkChangeShape(c); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-
+	var sh *resShard
 	if r := c.Reservation; r != nil {
-		old, ok := s.reservations[r.ID]
+		sh = s.shard(r.ID)
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		old, ok := sh.res[r.ID]
 		if !ok {
 			return oms.NotFoundError("reservation", r.ID)
 		}
@@ -544,6 +585,8 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 			return oms.ConflictError("reservation", r.ID, r.Version-1, old.Version)
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if in := c.Inbound; in != nil {
 		old, ok := s.inbounds[in.ID]
 		switch {
@@ -648,11 +691,11 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		s.ledger = append(s.ledger, c.Entries[i])
 	}
 	if r := c.Reservation; r != nil {
-		s.reservations[r.ID] = newResRec(r)
+		sh.res[r.ID] = newResRec(r)
 		if r.Status == StatusActive && !r.ExpiresAt.IsZero() {
-			s.expiring[r.ID] = r.ExpiresAt
+			sh.expiring[r.ID] = r.ExpiresAt
 		} else {
-			delete(s.expiring, r.ID)
+			delete(sh.expiring, r.ID)
 		}
 	}
 	if in := c.Inbound; in != nil {
@@ -751,6 +794,9 @@ func (s *MemoryStore) Snapshot(ctx context.Context) (Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return Snapshot{}, err
 	}
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+	}
 	s.mu.Lock()
 	snap := Snapshot{
 		Levels:  make([]Level, 0, len(s.levels)),
@@ -759,9 +805,11 @@ func (s *MemoryStore) Snapshot(ctx context.Context) (Snapshot, error) {
 	for _, lv := range s.levels {
 		snap.Levels = append(snap.Levels, lv.Level)
 	}
-	for _, rec := range s.reservations {
-		if rec.Open() {
-			snap.Reservations = append(snap.Reservations, rec.Clone())
+	for i := range s.shards {
+		for _, r := range s.shards[i].res {
+			if r.Open() {
+				snap.Reservations = append(snap.Reservations, r.Clone())
+			}
 		}
 	}
 	for _, in := range s.inbounds {
@@ -770,6 +818,9 @@ func (s *MemoryStore) Snapshot(ctx context.Context) (Snapshot, error) {
 		}
 	}
 	s.mu.Unlock()
+	for i := range s.shards {
+		s.shards[i].mu.Unlock()
+	}
 	sortLevels(snap.Levels)
 	sort.Slice(snap.Reservations, func(i, j int) bool { return snap.Reservations[i].ID < snap.Reservations[j].ID })
 	sortInbounds(snap.Inbounds)
