@@ -28,15 +28,15 @@ type MemoryStoreOptions struct {
 type MemoryStore struct {
 	outbox *oms.MemoryOutbox
 
-	mu           sync.Mutex
-	seq          int64 // change sequence: levels, items, locations
-	locations    map[oms.ID]*locationRec
-	items        map[SKU]*itemRec
-	levels       map[levelKey]*levelRec
-	inbounds     map[oms.ID]Inbound
-	ledger       []LedgerEntry
-	syncCursor   int64
-	marks        map[syncKey]SyncMark
+	mu         sync.Mutex
+	seq        int64 // change sequence: levels, items, locations
+	locations  map[oms.ID]*locationRec
+	items      map[SKU]*itemRec
+	levels     map[levelKey]*levelRec
+	inbounds   map[oms.ID]Inbound
+	ledger     []LedgerEntry
+	syncCursor int64
+	marks      map[syncKey]SyncMark
 
 	// Reservations live in shards by ID, each with its own mutex, so that
 	// growing the index never happens under mu. Lock order: a shard, then
@@ -128,11 +128,11 @@ type levelRec struct {
 // NewMemoryStore returns an empty store; opts may be nil.
 func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 	s := &MemoryStore{
-		locations:    map[oms.ID]*locationRec{},
-		items:        map[SKU]*itemRec{},
-		levels:       map[levelKey]*levelRec{},
-		inbounds:     map[oms.ID]Inbound{},
-		marks:        map[syncKey]SyncMark{},
+		locations: map[oms.ID]*locationRec{},
+		items:     map[SKU]*itemRec{},
+		levels:    map[levelKey]*levelRec{},
+		inbounds:  map[oms.ID]Inbound{},
+		marks:     map[syncKey]SyncMark{},
 	}
 	s.seed = maphash.MakeSeed()
 	for i := range s.shards {
