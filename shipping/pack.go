@@ -261,9 +261,10 @@ type Packing struct {
 	Boxes []PackedBox `json:"boxes"`
 	// Unpacked lists the units that could not be packed, with reasons.
 	Unpacked []UnpackedItem `json:"unpacked,omitempty"`
-	// Stopped reports that the context ended before the search finished;
-	// the packing is valid but may be worse than a full search, and units
-	// not yet placed are listed with UnpackedStopped.
+	// Stopped reports that the context ended before the search finished:
+	// the packing is valid but may use more boxes than a full search would,
+	// and if the context ended before every unit was placed, those units
+	// are listed with UnpackedStopped.
 	Stopped bool `json:"stopped,omitempty"`
 }
 
@@ -314,10 +315,15 @@ type PackOptions struct {
 const PackDefaultBudget = 10_000_000
 
 // PackMaxUnits is the most units (sum of quantities) Pack accepts.
-const PackMaxUnits = 1_000_000
+const PackMaxUnits = 100_000
 
-// pkMaxLength bounds every side, so that coordinates never overflow: 1 km.
-const pkMaxLength = 1000 * oms.Metre
+// pkMaxLength bounds every side (100 m), and pkMaxWeight every weight
+// (1,000 t), so that sums of coordinates, volumes and weights never
+// overflow.
+const (
+	pkMaxLength = 100 * oms.Metre
+	pkMaxWeight = 1000 * 1000 * oms.Kilogram
+)
 
 // Pack packs items into boxes of the given types. See PackContext.
 func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
@@ -393,9 +399,7 @@ func pkValidate(items []Item, boxes []BoxType) error {
 	for i, it := range items {
 		f := fmt.Sprintf("items[%d]", i)
 		pkCheckDims(v, f+".dimensions", it.Dimensions)
-		if it.Weight < 0 {
-			v.Add(f+".weight", "must not be negative, got %s", it.Weight)
-		}
+		pkCheckWeight(v, f+".weight", it.Weight)
 		if it.Quantity <= 0 {
 			v.Add(f+".quantity", "must be positive, got %d", it.Quantity)
 		} else {
@@ -423,12 +427,9 @@ func pkValidate(items []Item, boxes []BoxType) error {
 				v.Add(f+".outer", "must be at least the inner size on every side, got %s for inner %s", b.Outer, b.Inner)
 			}
 		}
-		if b.EmptyWeight < 0 {
-			v.Add(f+".empty_weight", "must not be negative, got %s", b.EmptyWeight)
-		}
-		if b.MaxWeight < 0 {
-			v.Add(f+".max_weight", "must not be negative, got %s", b.MaxWeight)
-		} else if b.MaxWeight > 0 && b.MaxWeight < b.EmptyWeight {
+		pkCheckWeight(v, f+".empty_weight", b.EmptyWeight)
+		pkCheckWeight(v, f+".max_weight", b.MaxWeight)
+		if b.MaxWeight > 0 && b.MaxWeight < b.EmptyWeight {
 			v.Add(f+".max_weight", "must be at least the empty weight %s, got %s", b.EmptyWeight, b.MaxWeight)
 		}
 		if b.Supply < 0 {
@@ -436,6 +437,15 @@ func pkValidate(items []Item, boxes []BoxType) error {
 		}
 	}
 	return v.Err()
+}
+
+func pkCheckWeight(v *oms.ValidationError, field string, w oms.Weight) {
+	switch {
+	case w < 0:
+		v.Add(field, "must not be negative, got %s", w)
+	case w > pkMaxWeight:
+		v.Add(field, "must be at most %s, got %s", pkMaxWeight, w)
+	}
 }
 
 func pkCheckDims(v *oms.ValidationError, field string, d oms.Dimensions) {

@@ -152,7 +152,7 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 			stoppedUnits += u.Quantity
 		}
 	}
-	if (stoppedUnits > 0) != p.Stopped {
+	if stoppedUnits > 0 && !p.Stopped {
 		return fmt.Errorf("stopped=%v but %d units listed as stopped", p.Stopped, stoppedUnits)
 	}
 	for i, it := range items {

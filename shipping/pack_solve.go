@@ -3,6 +3,7 @@ package shipping
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"math"
 	"slices"
 
@@ -76,6 +77,10 @@ var pkStrats = func() []pkStrat {
 	return s
 }()
 
+// pkMaxMisses is how many item lines in a row may fail to fit before the
+// greedy pass deems a box full.
+const pkMaxMisses = 256
+
 // pkShelfAfter is how many budgets of work the greedy pass may spend on
 // extreme points before it falls back to shelf filling.
 const pkShelfAfter = 3
@@ -97,6 +102,8 @@ type pkSolver struct {
 	byVol     []int // box types by outer volume, smallest first
 	supply    []int // remaining boxes per type; -1 is unlimited
 	orders    [pkOrders][]int32
+	rank      [pkOrders][]int32 // position of each kind in orders
+	local     []int32           // scratch: index of a kind in the counts being filled
 	anyMaxPer bool
 	work      int64
 	budget    int64
@@ -214,7 +221,12 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			return cmp.Or(cmp.Compare(kb.keys[o], ka.keys[o]), cmp.Compare(kb.v, ka.v))
 		})
 		s.orders[o] = ks
+		s.rank[o] = make([]int32, len(ks))
+		for i, k := range ks {
+			s.rank[o][k] = int32(i)
+		}
 	}
+	s.local = make([]int32, len(items))
 	return s
 }
 
@@ -296,12 +308,50 @@ func (s *pkSolver) release(t int) {
 	}
 }
 
-// units lists the units of count in the given kind order.
-func (s *pkSolver) units(count []int, order int) []int32 {
+// pkKC is a number of units of one kind.
+type pkKC struct {
+	k int32
+	n int
+}
+
+// pkSparse returns the kinds of count that have units, in kind order.
+func pkSparse(count []int) []pkKC {
+	var cs []pkKC
+	for k, n := range count {
+		if n > 0 {
+			cs = append(cs, pkKC{int32(k), n})
+		}
+	}
+	return cs
+}
+
+// binCount returns the units of a bin as counts per kind, in kind order.
+func pkBinCount(items []pkPlaced) []pkKC {
+	ks := make([]int32, len(items))
+	for i, p := range items {
+		ks[i] = p.k
+	}
+	slices.Sort(ks)
+	var cs []pkKC
+	for _, k := range ks {
+		if n := len(cs); n > 0 && cs[n-1].k == k {
+			cs[n-1].n++
+		} else {
+			cs = append(cs, pkKC{k, 1})
+		}
+	}
+	return cs
+}
+
+// units lists the units of cs in the given kind order.
+func (s *pkSolver) units(cs []pkKC, order int) []int32 {
+	sorted := slices.Clone(cs)
+	r := s.rank[order]
+	slices.SortFunc(sorted, func(a, b pkKC) int { return cmp.Compare(r[a.k], r[b.k]) })
 	var u []int32
-	for _, k := range s.orders[order] {
-		for range count[k] {
-			u = append(u, k)
+	for _, c := range sorted {
+		for range c.n {
+			u = append(u, c.k)
 		}
 	}
 	return u
@@ -329,9 +379,10 @@ func (s *pkSolver) packGroup(count []int) []*pkBin {
 		}
 		return s.shrink(bins)
 	}
-	lb := s.lowerBound(count)
+	cs := pkSparse(count)
+	lb := s.lowerBound(cs)
 	if lb == 1 && !s.spent() {
-		if bins := s.tryK(count, 1, math.MaxInt64); bins != nil {
+		if bins := s.tryK(cs, 1, math.MaxInt64); bins != nil {
 			// The box types were tried smallest first: nothing to shrink.
 			return bins
 		}
@@ -351,12 +402,12 @@ func (s *pkSolver) packGroup(count []int) []*pkBin {
 		return done(bins)
 	}
 	for k := max(lb, 2); k < len(bins) && !s.spent(); k++ {
-		if b := s.tryK(count, k, math.MaxInt64); b != nil {
+		if b := s.tryK(cs, k, math.MaxInt64); b != nil {
 			return done(b)
 		}
 	}
 	if !s.spent() {
-		if b := s.tryK(count, len(bins), s.binsVolume(bins)); b != nil {
+		if b := s.tryK(cs, len(bins), s.binsVolume(bins)); b != nil {
 			bins = b
 		}
 	}
@@ -373,12 +424,12 @@ func (s *pkSolver) binsVolume(bins []*pkBin) oms.Volume {
 
 // lowerBound returns a lower bound on the boxes count needs, by volume and
 // by weight.
-func (s *pkSolver) lowerBound(count []int) int {
+func (s *pkSolver) lowerBound(cs []pkKC) int {
 	var v, maxV float64
 	var w, maxW float64
-	for k, c := range count {
-		v += float64(c) * s.kinds[k].v
-		w += float64(c) * float64(s.kinds[k].w)
+	for _, c := range cs {
+		v += float64(c.n) * s.kinds[c.k].v
+		w += float64(c.n) * float64(s.kinds[c.k].w)
 	}
 	for t, ty := range s.types {
 		if s.supply[t] != 0 {
@@ -398,15 +449,11 @@ func (s *pkSolver) lowerBound(count []int) int {
 
 // tryK tries combinations of k box types, smallest total volume first,
 // below the volume limit, and returns the first packing of every unit.
-func (s *pkSolver) tryK(count []int, k int, limit oms.Volume) []*pkBin {
+func (s *pkSolver) tryK(cs []pkKC, k int, limit oms.Volume) []*pkBin {
 	var v, w float64
-	var need []int
-	for kd, c := range count {
-		if c > 0 {
-			v += float64(c) * s.kinds[kd].v
-			w += float64(c) * float64(s.kinds[kd].w)
-			need = append(need, kd)
-		}
+	for _, c := range cs {
+		v += float64(c.n) * s.kinds[c.k].v
+		w += float64(c.n) * float64(s.kinds[c.k].w)
 	}
 	type combo struct {
 		ts  []int
@@ -424,8 +471,8 @@ func (s *pkSolver) tryK(count []int, k int, limit oms.Volume) []*pkBin {
 			if iv < v*(1-1e-12) || pw < w {
 				return
 			}
-			for _, kd := range need {
-				if !slices.ContainsFunc(cur, func(t int) bool { return s.kinds[kd].fits[t] }) {
+			for _, c := range cs {
+				if !slices.ContainsFunc(cur, func(t int) bool { return s.kinds[c.k].fits[t] }) {
 					return
 				}
 			}
@@ -456,7 +503,7 @@ func (s *pkSolver) tryK(count []int, k int, limit oms.Volume) []*pkBin {
 		}
 		// Fill the largest boxes first.
 		slices.SortStableFunc(c.ts, func(a, b int) int { return cmp.Compare(s.types[b].v, s.types[a].v) })
-		if bins := s.fillAll(count, c.ts); bins != nil {
+		if bins := s.fillAll(cs, c.ts); bins != nil {
 			return bins
 		}
 	}
@@ -465,14 +512,13 @@ func (s *pkSolver) tryK(count []int, k int, limit oms.Volume) []*pkBin {
 
 // fillAll tries each strategy to pack every unit of count into boxes of
 // types ts, and returns the bins of the first that succeeds.
-func (s *pkSolver) fillAll(count []int, ts []int) []*pkBin {
-	if len(ts) == 1 {
-		if kd, n := pkSingle(count); n > 32 {
-			b := s.newBin(ts[0])
-			if s.grid(b, int32(kd), n) == n {
-				return []*pkBin{b}
-			}
+func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
+	if len(ts) == 1 && len(cs) == 1 && cs[0].n > 32 {
+		b := s.newBin(ts[0])
+		if s.grid(b, cs[0].k, cs[0].n) == cs[0].n {
+			return []*pkBin{b}
 		}
+		s.recycle([]*pkBin{b})
 	}
 	var units [pkOrders][]int32
 	for _, st := range pkStrats {
@@ -480,12 +526,12 @@ func (s *pkSolver) fillAll(count []int, ts []int) []*pkBin {
 			continue
 		}
 		if units[st.order] == nil {
-			units[st.order] = s.units(count, st.order)
+			units[st.order] = s.units(cs, st.order)
 		}
 		if st.first >= 0 && !slices.ContainsFunc(s.kinds[units[st.order][0]].ors, func(o pkOrient) bool { return int(o.o) == st.first }) {
 			continue
 		}
-		if bins := s.fillStrat(units[st.order], ts, st); bins != nil {
+		if bins := s.fillStrat(cs, units[st.order], ts, st); bins != nil {
 			return bins
 		}
 		if s.spent() {
@@ -494,7 +540,7 @@ func (s *pkSolver) fillAll(count []int, ts []int) []*pkBin {
 	}
 	if len(ts) > 1 {
 		for _, order := range []int{pkOrderWeight, pkOrderVolume} {
-			if bins := s.fillPartition(count, ts, order); bins != nil || s.spent() {
+			if bins := s.fillPartition(cs, ts, order); bins != nil || s.spent() {
 				return bins
 			}
 		}
@@ -505,14 +551,17 @@ func (s *pkSolver) fillAll(count []int, ts []int) []*pkBin {
 // fillPartition shares the units out among boxes of types ts, each unit
 // (taken in the given order) to the box it fills least by weight and
 // volume, then packs each box on its own.
-func (s *pkSolver) fillPartition(count []int, ts []int, order int) []*pkBin {
+func (s *pkSolver) fillPartition(cs []pkKC, ts []int, order int) []*pkBin {
 	parts := make([][]int, len(ts))
 	ws := make([]float64, len(ts))
 	vs := make([]float64, len(ts))
 	for i := range parts {
-		parts[i] = make([]int, len(s.kinds))
+		parts[i] = make([]int, len(cs))
 	}
-	for _, k := range s.units(count, order) {
+	for i, c := range cs {
+		s.local[c.k] = int32(i)
+	}
+	for _, k := range s.units(cs, order) {
 		kd := &s.kinds[k]
 		best, bestF := -1, math.Inf(1)
 		for i, t := range ts {
@@ -528,16 +577,22 @@ func (s *pkSolver) fillPartition(count []int, ts []int, order int) []*pkBin {
 		if best < 0 || bestF > 1 {
 			return nil
 		}
-		parts[best][k]++
+		parts[best][s.local[k]]++
 		ws[best] += float64(kd.w)
 		vs[best] += kd.v
 	}
 	bins := make([]*pkBin, len(ts))
 	for i, t := range ts {
-		if pkTotal(parts[i]) == 0 {
+		var part []pkKC
+		for j, n := range parts[i] {
+			if n > 0 {
+				part = append(part, pkKC{cs[j].k, n})
+			}
+		}
+		if part == nil {
 			return nil
 		}
-		b := s.fillAll(parts[i], []int{t})
+		b := s.fillAll(part, []int{t})
 		if b == nil {
 			return nil
 		}
@@ -546,24 +601,9 @@ func (s *pkSolver) fillPartition(count []int, ts []int, order int) []*pkBin {
 	return bins
 }
 
-// pkSingle returns the only kind in count and its number of units, or a
-// zero count when there are several kinds.
-func pkSingle(count []int) (int, int) {
-	kd, n := -1, 0
-	for k, c := range count {
-		if c > 0 {
-			if kd >= 0 {
-				return 0, 0
-			}
-			kd, n = k, c
-		}
-	}
-	return kd, n
-}
-
 // fillStrat packs every unit into fresh boxes of types ts with one
 // strategy, or returns nil.
-func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
+func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*pkBin {
 	bins := make([]*pkBin, len(ts))
 	for i, t := range ts {
 		bins[i] = s.newBin(t)
@@ -571,7 +611,10 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 	if st.rev {
 		slices.Reverse(bins)
 	}
-	nk := len(s.kinds)
+	for i, c := range cs {
+		s.local[c.k] = int32(i)
+	}
+	nk := len(cs)
 	failed := make([]bool, len(ts)*nk)
 	force := st.first
 	if st.firstFit {
@@ -581,14 +624,14 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 				return s.recycle(bins)
 			}
 			for i, b := range bins {
-				if failed[i*nk+int(k)] {
+				if failed[i*nk+int(s.local[k])] {
 					continue
 				}
 				if s.place(b, k, st.merit, force) {
 					force = -1
 					continue next
 				}
-				failed[i*nk+int(k)] = true
+				failed[i*nk+int(s.local[k])] = true
 			}
 			return s.recycle(bins)
 		}
@@ -616,7 +659,7 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 			continue
 		}
 		for j, k := range units {
-			if done[j] || failed[i*nk+int(k)] {
+			if done[j] || failed[i*nk+int(s.local[k])] {
 				continue
 			}
 			if s.work > s.budget {
@@ -630,7 +673,7 @@ func (s *pkSolver) fillStrat(units []int32, ts []int, st pkStrat) []*pkBin {
 				if i == len(bins)-1 {
 					return s.recycle(bins) // the last box has no room for it
 				}
-				failed[i*nk+int(k)] = true
+				failed[i*nk+int(s.local[k])] = true
 			}
 		}
 	}
@@ -657,25 +700,29 @@ func (s *pkSolver) onlyKind(units []int32, done []bool) (int32, int) {
 	return kd, n
 }
 
-// fillOne fills one box of type t with as much of count as the best of a
-// few strategies takes (by volume).
-func (s *pkSolver) fillOne(count []int, t int, strats int) *pkBin {
-	if kd, n := pkSingle(count); n > 32 {
+// fillOne fills one box of type t with as much of rem as the best of a
+// few strategies takes (by volume); live lists, per unit order, the kinds
+// that may still have units.
+func (s *pkSolver) fillOne(rem []int, live *[pkOrders][]int32, t int, strats int) *pkBin {
+	if l := live[0]; len(l) == 1 && rem[l[0]] > 32 {
 		b := s.newBin(t)
-		s.grid(b, int32(kd), n)
+		s.grid(b, l[0], rem[l[0]])
 		return b
 	}
 	var best *pkBin
-	nk := len(s.kinds)
 	for _, st := range pkGreedyStrats[:min(strats, len(pkGreedyStrats))] {
 		b := s.newBin(t)
-		failed := make([]bool, nk)
-		for _, k := range s.orders[st.order] {
-			for range count[k] {
-				if failed[k] || !s.place(b, k, st.merit, -1) {
-					failed[k] = true
+		misses := 0
+		for _, k := range live[st.order] {
+			for range rem[k] {
+				if !s.place(b, k, st.merit, -1) {
+					misses++
 					break
 				}
+				misses = 0
+			}
+			if misses >= pkMaxMisses {
+				break // the box is as good as full
 			}
 		}
 		if best == nil || b.v > best.v {
@@ -695,22 +742,32 @@ func (s *pkSolver) greedy(count []int) ([]*pkBin, []int) {
 	sup := slices.Clone(s.supply)
 	defer copy(s.supply, sup)
 	var bins []*pkBin
+	total := pkTotal(rem)
 	strats := 3
-	if pkTotal(rem) > 500 {
+	if total > 500 {
 		strats = 1
 	}
-	for pkTotal(rem) > 0 && !s.ctxDone() {
+	var live [pkOrders][]int32
+	for o := range live {
+		for _, k := range s.orders[o] {
+			if rem[k] > 0 {
+				live[o] = append(live[o], k)
+			}
+		}
+	}
+	for total > 0 && !s.ctxDone() {
 		var best *pkBin
-		total := pkTotal(rem)
 		for _, t := range s.byVol {
 			if s.supply[t] == 0 {
 				continue
 			}
-			b := s.fillOne(rem, t, strats)
+			b := s.fillOne(rem, &live, t, strats)
 			if len(b.items) == 0 {
+				s.recycle([]*pkBin{b})
 				continue
 			}
 			if len(b.items) == total {
+				s.recycle([]*pkBin{best})
 				best = b
 				break
 			}
@@ -724,16 +781,12 @@ func (s *pkSolver) greedy(count []int) ([]*pkBin, []int) {
 		if best == nil {
 			break
 		}
-		content := make([]int, len(rem))
-		for _, p := range best.items {
-			content[p.k]++
-		}
+		content := pkBinCount(best.items)
 		reps := math.MaxInt
-		for k, c := range content {
-			rem[k] -= c
-			if c > 0 {
-				reps = min(reps, rem[k]/c)
-			}
+		for _, c := range content {
+			rem[c.k] -= c.n
+			total -= c.n
+			reps = min(reps, rem[c.k]/c.n)
 		}
 		bins = append(bins, best)
 		s.use(best.t, 1)
@@ -745,9 +798,13 @@ func (s *pkSolver) greedy(count []int) ([]*pkBin, []int) {
 			}
 			bins = append(bins, best.clone())
 			s.use(best.t, 1)
-			for k, c := range content {
-				rem[k] -= c
+			for _, c := range content {
+				rem[c.k] -= c.n
+				total -= c.n
 			}
+		}
+		for o := range live {
+			live[o] = slices.DeleteFunc(live[o], func(k int32) bool { return rem[k] == 0 })
 		}
 	}
 	return bins, rem
@@ -765,13 +822,11 @@ func (s *pkSolver) shrink(bins []*pkBin) []*pkBin {
 		if s.spent() {
 			break
 		}
-		count := make([]int, len(s.kinds))
-		for _, p := range b.items {
-			count[p.k]++
-		}
+		count := pkBinCount(b.items)
 		sig := make([]byte, 0, 8*len(count))
 		for _, c := range count {
-			sig = append(sig, byte(c), byte(c>>8), byte(c>>16), byte(c>>24))
+			sig = binary.LittleEndian.AppendUint32(sig, uint32(c.k))
+			sig = binary.LittleEndian.AppendUint32(sig, uint32(c.n))
 		}
 		kk := key{b.t, string(sig)}
 		if m, ok := memo[kk]; ok {
@@ -845,11 +900,7 @@ func (s *pkSolver) balance() {
 			if len(nl.eps) > 0 && s.place(nl, k, pkMeritFit, -1) {
 				bins[lo] = nl
 			} else {
-				count := make([]int, len(s.kinds))
-				for _, p := range l.items {
-					count[p.k]++
-				}
-				count[k]++
+				count := pkBinCount(append(slices.Clip(l.items), pkPlaced{k: k}))
 				nb := s.fillAll(count, []int{l.t})
 				if nb == nil {
 					continue
@@ -911,7 +962,7 @@ func (s *pkSolver) result() Packing {
 			}
 		}
 	}
-	p.Stopped = s.stopped && slices.ContainsFunc(s.unpacked, func(r [4]int) bool { return r[3] > 0 })
+	p.Stopped = s.stopped
 	return p
 }
 
