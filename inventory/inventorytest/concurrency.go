@@ -70,6 +70,7 @@ func testConcurrency(t *testing.T, e *Env) {
 		done      atomic.Bool
 		reserved  atomic.Int64
 		shortages atomic.Int64
+		ranOut    atomic.Int64 // workers that stopped because stock ran out
 		failure   atomic.Value
 	)
 	fail := func(err error) { failure.CompareAndSwap(nil, err) }
@@ -90,6 +91,11 @@ func testConcurrency(t *testing.T, e *Env) {
 			defer wg.Done()
 			rng := rand.New(rand.NewSource(int64(w) + 1))
 			misses := 0
+			defer func() {
+				if misses >= 25 {
+					ranOut.Add(1)
+				}
+			}()
 			for i := 0; i < 400 && misses < 25; i++ {
 				n := 1 + rng.Intn(3)
 				seen := map[[2]string]bool{}
@@ -157,8 +163,8 @@ func testConcurrency(t *testing.T, e *Env) {
 	if err, _ := failure.Load().(error); err != nil {
 		t.Fatal(err)
 	}
-	if reserved.Load() == 0 || shortages.Load() == 0 {
-		t.Fatalf("the test did not run stock out: %d reservations, %d shortages", reserved.Load(), shortages.Load())
+	if reserved.Load() == 0 || ranOut.Load() == 0 {
+		t.Fatalf("the test did not run stock out: %d reservations, %d shortages, %d workers ran out", reserved.Load(), shortages.Load(), ranOut.Load())
 	}
 	e.Clock.Advance(time.Hour)
 	if _, err := e.Service.SweepExpired(ctx, e.Clock.Now()); err != nil {
@@ -220,6 +226,10 @@ func testConcurrency(t *testing.T, e *Env) {
 	if shipped != f.Shipped {
 		t.Errorf("reservations committed %d units, the ledger shipped %d", shipped, f.Shipped)
 	}
-	t.Logf("%d reservations, %d shortages, %d expired; shipped %d, written off %d, on hand %d",
-		reserved.Load(), shortages.Load(), expired, f.Shipped, f.WrittenOff, f.OnHand)
+	var available int64
+	for _, l := range snap.Levels {
+		available += l.Available()
+	}
+	t.Logf("%d reservations, %d shortages, %d of %d workers ran out of stock, %d expired; shipped %d, written off %d, on hand %d, available %d",
+		reserved.Load(), shortages.Load(), ranOut.Load(), workers, expired, f.Shipped, f.WrittenOff, f.OnHand, available)
 }
