@@ -14,8 +14,11 @@ import (
 type pkOrder struct {
 	id    string
 	items []Item
-	// BoxPacker's box counts with keep-flat (2D) and free (3D) rotation.
+	// BoxPacker's box counts, gross weight variances (g²) and volume
+	// utilisations (%) with keep-flat (2D) and free (3D) rotation.
 	want2D, want3D int
+	var2D, var3D   float64
+	util2D, util3D float64
 }
 
 func pkReadCSV(t testing.TB, name string) [][]string {
@@ -39,6 +42,15 @@ func pkAtoi(t testing.TB, s string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func pkAtof(t testing.TB, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // pkCorpus loads the BoxPacker corpus: its box types and its orders in file
@@ -78,8 +90,10 @@ func pkCorpus(t testing.TB) ([]BoxType, []pkOrder) {
 		if !ok {
 			t.Fatalf("expected.csv: unknown order %s", r[0])
 		}
-		orders[i].want2D = int(pkAtoi(t, r[1]))
-		orders[i].want3D = int(pkAtoi(t, r[4]))
+		o := &orders[i]
+		o.want2D, o.want3D = int(pkAtoi(t, r[1])), int(pkAtoi(t, r[4]))
+		o.var2D, o.util2D = pkAtof(t, r[2]), pkAtof(t, r[3])
+		o.var3D, o.util3D = pkAtof(t, r[5]), pkAtof(t, r[6])
 	}
 	return boxes, orders
 }
@@ -105,25 +119,38 @@ func TestPackCorpus(t *testing.T) {
 	for _, mode := range []struct {
 		name string
 		rot  Rotation
-		want func(pkOrder) int
+		want func(pkOrder) (boxes int, variance, util float64)
 	}{
-		{"3D", RotationAny, func(o pkOrder) int { return o.want3D }},
-		{"2D", RotationUpright, func(o pkOrder) int { return o.want2D }},
+		{"3D", RotationAny, func(o pkOrder) (int, float64, float64) { return o.want3D, o.var3D, o.util3D }},
+		{"2D", RotationUpright, func(o pkOrder) (int, float64, float64) { return o.want2D, o.var2D, o.util2D }},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			ours, theirs, worse, better := 0, 0, 0, 0
-			var util float64
+			var util, theirUtil, vars, theirVars float64
+			same := 0
 			for _, o := range orders {
 				items := pkWithRotation(o.items, mode.rot)
 				p := pkMustPack(t, items, boxes, nil)
 				if !p.Complete() {
 					t.Errorf("order %s: unpacked %+v", o.id, p.Unpacked)
 				}
-				want := mode.want(o)
+				want, wantVar, wantUtil := mode.want(o)
 				ours += len(p.Boxes)
 				theirs += want
+				// Utilisation as BoxPacker reports it: item volume over
+				// the boxes' inner volume, averaged over orders.
+				var iv, bv float64
 				for _, b := range p.Boxes {
-					util += b.Utilisation
+					in := boxes[b.Type].Inner
+					bv += float64(in.Length) * float64(in.Width) * float64(in.Height)
+					iv += b.Utilisation * float64(in.Length) * float64(in.Width) * float64(in.Height)
+				}
+				util += 100 * iv / bv
+				theirUtil += wantUtil
+				if len(p.Boxes) == want && want > 1 {
+					same++
+					vars += p.WeightVariance()
+					theirVars += wantVar
 				}
 				switch {
 				case len(p.Boxes) > want:
@@ -133,8 +160,10 @@ func TestPackCorpus(t *testing.T) {
 					better++
 				}
 			}
-			t.Logf("%s: %d boxes (BoxPacker %d); %d orders with fewer boxes, %d with more; mean utilisation %.1f%%",
-				mode.name, ours, theirs, better, worse, 100*util/float64(ours))
+			n := float64(len(orders))
+			t.Logf("%s: %d boxes, BoxPacker %d; %d orders with fewer boxes than BoxPacker, %d with more", mode.name, ours, theirs, better, worse)
+			t.Logf("%s: mean volume utilisation %.1f%%, BoxPacker %.1f%%; mean weight variance %.0f g², BoxPacker %.0f g² (over the %d orders where both use the same number of boxes, two or more)",
+				mode.name, util/n, theirUtil/n, vars/float64(max(same, 1)), theirVars/float64(max(same, 1)), same)
 			if ours > theirs {
 				t.Errorf("%s: %d boxes in total, BoxPacker %d", mode.name, ours, theirs)
 			}

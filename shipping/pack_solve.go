@@ -33,6 +33,7 @@ type pkType struct {
 	v       float64 // inner volume, scaled units
 	outer   oms.Volume
 	payload int64 // mg the contents may weigh
+	empty   int64 // mg the empty box weighs
 }
 
 // Unit orders for filling.
@@ -139,7 +140,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 	}
 	s.scale = max(g, 1)
 	for i, b := range boxes {
-		t := pkType{src: i, outer: b.outer().Volume(), payload: math.MaxInt64 / 4}
+		t := pkType{src: i, outer: b.outer().Volume(), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
 		t.in = [3]int64{int64(b.Inner.Length) / s.scale, int64(b.Inner.Width) / s.scale, int64(b.Inner.Height) / s.scale}
 		t.v = float64(t.in[0]) * float64(t.in[1]) * float64(t.in[2])
 		if b.MaxWeight > 0 {
@@ -857,64 +858,146 @@ func (s *pkSolver) shrink(bins []*pkBin) []*pkBin {
 	return bins
 }
 
-// balance moves units from the heaviest box to the lightest while that
-// evens the weights and the unit fits.
+// balance evens the boxes' gross weights without changing their types:
+// for the pairs of boxes that differ most, it moves one unit from the
+// heavier to the lighter, or shares the two boxes' units out afresh
+// (heaviest first, each to the box that is lighter so far) and repacks
+// both; a change is kept only when it narrows the pair's difference, which
+// lowers the variance.
 func (s *pkSolver) balance() {
 	bins := s.bins
 	if len(bins) < 2 {
 		return
 	}
-	for iter := 0; iter < 4*len(bins) && !s.spent(); iter++ {
-		hi, lo := 0, 0
-		for i, b := range bins {
-			if b.w > bins[hi].w {
-				hi = i
-			}
-			if b.w < bins[lo].w {
-				lo = i
-			}
-		}
-		diff := bins[hi].w - bins[lo].w
-		h, l := bins[hi], bins[lo]
-		// Candidate units of the heavy box, best halving first.
-		idx := make([]int, 0, len(h.items))
-		for j, p := range h.items {
-			if w := s.kinds[p.k].w; w > 0 && w < diff {
-				idx = append(idx, j)
-			}
-		}
-		slices.SortStableFunc(idx, func(a, b int) int {
-			da := pkAbs(2*s.kinds[h.items[a].k].w - diff)
-			db := pkAbs(2*s.kinds[h.items[b].k].w - diff)
-			return cmp.Compare(da, db)
-		})
-		moved := false
-		tried := map[int32]bool{}
-		for _, j := range idx {
-			k := h.items[j].k
-			if tried[k] {
-				continue
-			}
-			tried[k] = true
-			nl := l.clone()
-			if len(nl.eps) > 0 && s.place(nl, k, pkMeritFit, -1) {
-				bins[lo] = nl
-			} else {
-				count := pkBinCount(append(slices.Clip(l.items), pkPlaced{k: k}))
-				nb := s.fillAll(count, []int{l.t})
-				if nb == nil {
-					continue
+	type pair struct {
+		hi, lo int
+		diff   int64
+	}
+	for iter := 0; iter < 8*len(bins) && !s.spent(); iter++ {
+		var pairs []pair
+		for i := range bins {
+			for j := range bins {
+				if d := s.gross(bins[i]) - s.gross(bins[j]); d > 0 {
+					pairs = append(pairs, pair{i, j, d})
 				}
-				bins[lo] = nb[0]
 			}
-			bins[hi] = s.remove(h, j)
-			moved = true
-			break
 		}
-		if !moved {
+		slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(b.diff, a.diff) })
+		improved := false
+		for _, pr := range pairs[:min(len(pairs), 6)] {
+			if s.spent() {
+				return
+			}
+			if s.moveOne(bins, pr.hi, pr.lo) || s.reshare(bins, pr.hi, pr.lo) {
+				improved = true
+				break
+			}
+		}
+		if !improved {
 			return
 		}
 	}
+}
+
+// gross returns the weight of a packed bin, box included.
+func (s *pkSolver) gross(b *pkBin) int64 { return b.w + s.types[b.t].empty }
+
+// moveOne moves one unit from bins[hi] to bins[lo] if that narrows their
+// difference, and reports whether it did.
+func (s *pkSolver) moveOne(bins []*pkBin, hi, lo int) bool {
+	h, l := bins[hi], bins[lo]
+	diff := s.gross(h) - s.gross(l)
+	// Candidate units of the heavy box, best halving first.
+	idx := make([]int, 0, len(h.items))
+	for j, p := range h.items {
+		if w := s.kinds[p.k].w; w > 0 && w < diff {
+			idx = append(idx, j)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		da := pkAbs(2*s.kinds[h.items[a].k].w - diff)
+		db := pkAbs(2*s.kinds[h.items[b].k].w - diff)
+		return cmp.Compare(da, db)
+	})
+	tried := map[int32]bool{}
+	for _, j := range idx {
+		k := h.items[j].k
+		if tried[k] || len(tried) >= 8 {
+			continue
+		}
+		tried[k] = true
+		nl := l.clone()
+		if len(nl.eps) > 0 && s.place(nl, k, pkMeritFit, -1) {
+			bins[lo] = nl
+		} else {
+			count := pkBinCount(append(slices.Clip(l.items), pkPlaced{k: k}))
+			nb := s.fillAll(count, []int{l.t})
+			if nb == nil {
+				continue
+			}
+			bins[lo] = nb[0]
+		}
+		bins[hi] = s.remove(h, j)
+		return true
+	}
+	return false
+}
+
+// reshare shares the units of bins[hi] and bins[lo] out afresh, heaviest
+// first, each to the box that is lighter so far and has room by volume and
+// weight; it keeps the result if both boxes pack and their difference
+// narrows, and reports whether it did.
+func (s *pkSolver) reshare(bins []*pkBin, hi, lo int) bool {
+	h, l := bins[hi], bins[lo]
+	diff := s.gross(h) - s.gross(l)
+	units := make([]int32, 0, len(h.items)+len(l.items))
+	for _, p := range h.items {
+		units = append(units, p.k)
+	}
+	for _, p := range l.items {
+		units = append(units, p.k)
+	}
+	slices.SortStableFunc(units, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(s.kinds[b].w, s.kinds[a].w), cmp.Compare(s.kinds[b].v, s.kinds[a].v), cmp.Compare(a, b))
+	})
+	ts := [2]int{h.t, l.t}
+	g := [2]int64{s.types[h.t].empty, s.types[l.t].empty}
+	var v [2]float64
+	var parts [2][]pkPlaced
+	for _, k := range units {
+		kd := &s.kinds[k]
+		first := 0
+		if g[1] < g[0] {
+			first = 1
+		}
+		placed := false
+		for _, i := range [2]int{first, 1 - first} {
+			ty := &s.types[ts[i]]
+			if kd.fits[ts[i]] && g[i]-ty.empty+kd.w <= ty.payload && v[i]+kd.v <= ty.v {
+				g[i] += kd.w
+				v[i] += kd.v
+				parts[i] = append(parts[i], pkPlaced{k: k})
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			return false
+		}
+	}
+	if pkAbs(g[0]-g[1]) >= diff || len(parts[0]) == 0 || len(parts[1]) == 0 {
+		return false
+	}
+	nh := s.fillAll(pkBinCount(parts[0]), []int{h.t})
+	if nh == nil {
+		return false
+	}
+	nl := s.fillAll(pkBinCount(parts[1]), []int{l.t})
+	if nl == nil {
+		return false
+	}
+	bins[hi], bins[lo] = nh[0], nl[0]
+	return true
 }
 
 func pkAbs(x int64) int64 {
