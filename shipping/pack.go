@@ -336,49 +336,61 @@ func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
 //
 // The objective, in order: fewest parcels; then the smallest total outer
 // box volume (which keeps dimensional weight down); then the most even gross
-// weights across boxes.
+// weights across the boxes.
 //
 // The heuristic:
 //
-//  1. Units that fit no box type, or only overweight, are set aside with
-//     UnpackedTooLarge or UnpackedTooHeavy. Units that ship as is become
-//     parcels of their own; units that ship alone each get the smallest box
-//     type that holds them.
+//  1. Units that fit no box type in any allowed orientation, or fit only
+//     overweight, are set aside with UnpackedTooLarge or UnpackedTooHeavy.
+//     Units that ship as is become parcels of their own; units that ship
+//     alone each get the smallest box type that holds them.
 //  2. A lower bound on the box count comes from volume and weight. If it is
 //     one, each box type that could hold everything is tried, smallest
 //     first, and the first that takes every unit wins.
 //  3. Otherwise a greedy pass fills one box after another, each time with
 //     the box type that takes the most volume of the remaining units (the
-//     smallest type that takes them all when there is one); a box of
-//     identical contents is replicated instead of being packed again, so
+//     smallest type that takes them all, once one does). A box is
+//     replicated, not packed again, while the same contents remain, so
 //     thousands of identical units cost little. This gives an upper bound.
-//  4. For each box count k from the lower bound up to one below the greedy
-//     count, combinations of k box types are tried in order of increasing
-//     total volume (respecting limited supply, skipping those too small by
-//     volume or weight); the first combination that takes every unit wins.
-//     At the final count, cheaper combinations are tried as well.
-//  5. Each box is then repacked into the smallest box type that holds its
-//     contents, and units are moved from the heaviest box to the lightest
-//     while that evens the weights and the units fit.
+//  4. For orders of up to 400 units and 12 boxes, each box count k from the
+//     lower bound up to one below the greedy count is tried: combinations
+//     of k box types in order of increasing total volume (within limited
+//     supply, skipping those too small by volume or weight); the first
+//     combination that takes every unit wins. At the final count, the
+//     combinations smaller than the packing found are tried too.
+//  5. Each box is repacked into the smallest box type that holds its
+//     contents. Then, for the pairs of boxes whose gross weights differ
+//     most, a unit is moved from the heavier to the lighter, or the pair's
+//     units are shared out afresh (heaviest first, each to the lighter box
+//     so far) and both repacked, as long as that evens the weights.
 //
-// Filling a box (or several at once) uses extreme points: candidate corners
-// created by the units already placed, projected onto the walls and the
-// units below. Each unit goes to the feasible corner and allowed
-// orientation with the best score (lowest top surface, then nearest the
-// back and the side, or lowest corner first), tried in several unit orders:
-// largest volume, longest side, largest footprint, tallest, heaviest, each
-// both box-by-box and first-fit across the boxes. A box holding many units
-// of one item is filled by layered grids of the best orientation instead.
-// Coordinates are exact integers (the lengths' common divisor of
-// micrometres), so placements never overlap through rounding.
+// Filling boxes uses extreme points: the corners that placed units create,
+// projected back onto the walls and the units behind and below. Each unit
+// goes to the feasible corner and allowed orientation that scores best
+// under one of four rules: lowest top, then least waste across the floor
+// (the space left over after whole units along the length and the width);
+// lowest top, then nearest the back; least waste along all three sides;
+// lowest corner. The strategies combine these rules with five unit orders
+// (largest volume, longest side, largest footprint, tallest, heaviest),
+// filling box by box or first fit across the boxes, and then force each
+// orientation on the first unit; the last resort shares the units among
+// the boxes by weight and volume and packs each box on its own. Units of a
+// single item are laid out as a grid in the orientation that holds the
+// most. Coordinates are exact integers (micrometres divided by the common
+// divisor of all sides), so units never overlap through rounding.
 //
-// Steps 2, 4 and 5 stop when the work budget (PackOptions.Budget) is spent
-// or ctx ends; the best packing found so far is returned. If ctx ends before
-// the greedy pass has placed every unit, Packing.Stopped is set and the
-// units not yet placed are listed with UnpackedStopped. Pack never panics on
-// input; invalid input returns an error matching oms.ErrValidation that
-// lists every problem. The result is deterministic for the same input and
-// budget, unless ctx ends. PackContext is safe for concurrent use.
+// Work is bounded, so that no input takes long: steps 2, 4 and 5 stop when
+// the work budget (PackOptions.Budget) is spent or ctx ends, keeping the
+// best packing found so far; a box holds at most 120 units placed at
+// extreme points, and further units (or all units, once the greedy pass
+// has spent three budgets) go on shelves: rows along the length, rows of
+// rows across the width, layers up the height.
+//
+// If ctx ends, Packing.Stopped is set; units not placed by then are listed
+// with UnpackedStopped. Invalid input returns an error matching
+// oms.ErrValidation that lists every problem; Pack never panics on input.
+// The result is deterministic for the same input and budget unless ctx
+// ends. PackContext is safe for concurrent use.
 func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
 	if err := pkValidate(items, boxes); err != nil {
 		return Packing{}, err
