@@ -16,16 +16,26 @@ var (
 	ErrNoService = errors.New("shipping: no service for this shipment")
 	// ErrCarrierTimeout reports a carrier that did not answer within its
 	// timeout or the caller's deadline. It matches oms.ErrUnavailable.
-	ErrCarrierTimeout = fmt.Errorf("shipping: carrier timed out: %w", oms.ErrUnavailable)
+	ErrCarrierTimeout error = &kindError{msg: "shipping: carrier timed out", kind: oms.ErrUnavailable}
 	// ErrCircuitOpen reports a carrier skipped because its circuit breaker
 	// is open after repeated failures. It matches oms.ErrUnavailable.
-	ErrCircuitOpen = fmt.Errorf("shipping: carrier skipped, circuit open: %w", oms.ErrUnavailable)
+	ErrCircuitOpen error = &kindError{msg: "shipping: carrier skipped while its circuit breaker is open", kind: oms.ErrUnavailable}
 	// ErrInvalidRate reports a rate that a carrier returned malformed or in
 	// an unexpected currency. The shopper drops such rates.
 	ErrInvalidRate = errors.New("shipping: invalid rate")
 	// ErrNoRate reports that no rate satisfies a selection.
 	ErrNoRate = errors.New("shipping: no rate matches")
 )
+
+// kindError is a sentinel error of this package that also matches one of
+// oms's error kinds.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string        { return e.msg }
+func (e *kindError) Is(target error) bool { return target == e.kind }
 
 // NoServiceError explains why a carrier has no service for a shipment. It
 // matches ErrNoService.

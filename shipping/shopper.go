@@ -452,7 +452,7 @@ func callRates(ctx context.Context, c Carrier, req RateRequest) (rates []Rate, e
 func (s *RateShopper) timedOut(cctx context.Context) answer {
 	if context.Cause(cctx) == ErrCarrierTimeout {
 		return answer{asked: true, status: StatusTimeout, failed: true,
-			err: fmt.Errorf("%w: no answer within the carrier timeout of %s", ErrCarrierTimeout, s.timeout)}
+			err: fmt.Errorf("%w: no answer within its timeout of %s", ErrCarrierTimeout, s.timeout)}
 	}
 	return answer{asked: true, status: StatusTimeout, neutral: true,
 		err: fmt.Errorf("%w: no answer before the caller's deadline (%w)", ErrCarrierTimeout, cctx.Err())}

@@ -122,7 +122,7 @@ func TestShopCarrierTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, _ := res.Report("slow")
-	if rep.Status != shipping.StatusTimeout || !errors.Is(rep.Err, shipping.ErrCarrierTimeout) || !strings.Contains(rep.Err.Error(), "carrier timeout of 20ms") {
+	if rep.Status != shipping.StatusTimeout || !errors.Is(rep.Err, shipping.ErrCarrierTimeout) || !strings.Contains(rep.Err.Error(), "within its timeout of 20ms") {
 		t.Errorf("slow report = %+v", rep)
 	}
 	if st, _ := s.BreakerState("slow"); st != shipping.BreakerOpen {
