@@ -240,8 +240,8 @@ func TestDate(t *testing.T) {
 		t.Errorf("ParseDate: %v", err)
 	}
 	type wire struct {
-		D shipping.Date  `json:"d"`
-		Z shipping.Date  `json:"z"`
+		D shipping.Date   `json:"d"`
+		Z shipping.Date   `json:"z"`
 		W shipping.Window `json:"w"`
 	}
 	in := wire{D: d, W: shipping.Window{Earliest: d, Latest: d.AddDays(2)}}
