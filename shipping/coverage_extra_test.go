@@ -1,0 +1,84 @@
+package shipping_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/shippingtest"
+)
+
+func TestShopLaterCarriersPastTheDeadline(t *testing.T) {
+	// With one carrier at a time, a first carrier that never answers uses
+	// up the deadline; the next one is reported without being asked.
+	never := make(chan struct{})
+	t.Cleanup(func() { close(never) })
+	blackhole := shippingtest.NewFakeCarrier("blackhole", &shippingtest.FakeOptions{Gate: never, IgnoreContext: true})
+	next := shippingtest.NewFakeCarrier("next", nil)
+	s := newShopper(t, &shipping.ShopperOptions{Concurrency: 1}, blackhole, next)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	res, err := s.Shop(ctx, shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := res.Report("next")
+	if rep.Status != shipping.StatusTimeout || !strings.Contains(rep.Err.Error(), "before it was asked") || next.Calls() != 0 {
+		t.Errorf("next = %+v, calls %d", rep, next.Calls())
+	}
+}
+
+func TestShopMixedCurrenciesSortByCurrency(t *testing.T) {
+	eu := shippingtest.NewFakeCarrier("eu", &shippingtest.FakeOptions{Rates: []shipping.Rate{
+		{Carrier: "eu", ServiceCode: "std", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 EUR"), TransitDays: 3},
+	}})
+	us := shippingtest.NewFakeCarrier("us", nil)
+	s := newShopper(t, nil, us, eu)
+	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(keys(res.Rates), " "); got != "eu/std us/ground us/express" {
+		t.Errorf("order = %s", got)
+	}
+}
+
+func TestBestValueCurrencyOfSecondRate(t *testing.T) {
+	rates := []shipping.Rate{
+		{Carrier: "eu", ServiceCode: "x", Level: shipping.LevelStandard, Price: oms.MustParseMoney("1.00 EUR")},
+		{Carrier: "us", ServiceCode: "y", Level: shipping.LevelStandard, Price: usd("1.00")},
+	}
+	if _, err := shipping.BestValue(rates, usd("1.00")); !errors.Is(err, oms.ErrCurrencyMismatch) {
+		t.Errorf("got %v", err)
+	}
+	for _, k := range []shipping.AdjustmentKind{shipping.AdjustPercent, shipping.AdjustFixed, shipping.AdjustFlat, shipping.AdjustFreeOver} {
+		if !k.Valid() {
+			t.Errorf("%s invalid", k)
+		}
+	}
+}
+
+func TestTableRateCarrierNegativeAmountsAndNoZone(t *testing.T) {
+	cfg := tableConfig(t)
+	cfg.Surcharges = append(cfg.Surcharges, shipping.Surcharge{Name: "rebate", Amount: usd("-1.00")})
+	var ve *oms.ValidationError
+	if _, err := shipping.NewTableRateCarrier(cfg); !errors.As(err, &ve) || !ve.Has("surcharges[3].amount") {
+		t.Errorf("negative surcharge: %v", err)
+	}
+	cfg = tableConfig(t)
+	cfg.Zones = cfg.Zones[1:]
+	cfg.Rows = cfg.Rows[:5]
+	c, err := shipping.NewTableRateCarrier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := shippingtest.DefaultRequest()
+	req.Destination = oms.Address{Country: "FR", PostalCode: "75001"}
+	if _, err := c.Rates(context.Background(), req); !errors.Is(err, shipping.ErrNoService) || !strings.Contains(err.Error(), "no zone covers FR") {
+		t.Errorf("no zone: %v", err)
+	}
+}
