@@ -171,17 +171,28 @@ func TestPackCorpus(t *testing.T) {
 	}
 }
 
-// BenchmarkPackCorpus packs every order of the corpus with free rotation.
+// BenchmarkPackCorpus packs every order of the corpus, with free rotation
+// (3D) and with keep-flat rotation (2D).
 func BenchmarkPackCorpus(b *testing.B) {
 	boxes, orders := pkCorpus(b)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		for _, o := range orders {
-			if _, err := Pack(o.items, boxes, nil); err != nil {
-				b.Fatal(err)
-			}
+	for _, mode := range []struct {
+		name string
+		rot  Rotation
+	}{{"3D", RotationAny}, {"2D", RotationUpright}} {
+		items := make([][]Item, len(orders))
+		for i, o := range orders {
+			items[i] = pkWithRotation(o.items, mode.rot)
 		}
+		b.Run(mode.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, it := range items {
+					if _, err := Pack(it, boxes, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N*len(orders))/b.Elapsed().Seconds(), "orders/s")
+		})
 	}
-	b.ReportMetric(float64(b.N*len(orders))/b.Elapsed().Seconds(), "orders/s")
 }

@@ -55,28 +55,34 @@ type pkStrat struct {
 }
 
 // pkStrats lists the strategies in the order they are tried, the most
-// successful first.
+// successful first (measured on the BoxPacker corpus, where the first
+// succeeds for all but about one order in a hundred).
 var pkStrats = func() []pkStrat {
 	var s []pkStrat
-	for _, ff := range []bool{false, true} {
-		for _, m := range []int{pkMeritFit, pkMeritLowTop, pkMeritFit3, pkMeritCorner} {
-			for o := range pkOrders {
-				s = append(s, pkStrat{order: o, merit: m, firstFit: ff, first: -1})
-			}
+	add := func(merit int, orders []int, ff, rev bool) {
+		for _, o := range orders {
+			s = append(s, pkStrat{order: o, merit: merit, firstFit: ff, rev: rev, first: -1})
 		}
 	}
-	for o := range pkOrders {
-		s = append(s, pkStrat{order: o, merit: pkMeritFit, rev: true, first: -1})
-	}
+	all := []int{pkOrderVolume, pkOrderLongest, pkOrderFootprint, pkOrderHeight, pkOrderWeight}
+	add(pkMeritFit, all, false, false)
+	add(pkMeritLowTop, []int{pkOrderVolume, pkOrderLongest}, false, false)
+	add(pkMeritFit3, []int{pkOrderVolume, pkOrderLongest, pkOrderWeight}, false, false)
+	add(pkMeritCorner, []int{pkOrderVolume}, false, false)
+	add(pkMeritFit, []int{pkOrderVolume, pkOrderFootprint}, true, false)
+	add(pkMeritFit3, []int{pkOrderVolume}, true, false)
+	add(pkMeritFit, []int{pkOrderVolume, pkOrderLongest}, false, true)
 	for _, o := range []int{pkOrderVolume, pkOrderFootprint, pkOrderHeight} {
-		for _, m := range []int{pkMeritFit, pkMeritLowTop} {
-			for f := range len(pkOrientations) {
-				s = append(s, pkStrat{order: o, merit: m, first: f})
-			}
+		for f := range len(pkOrientations) {
+			s = append(s, pkStrat{order: o, merit: pkMeritFit, first: f})
 		}
 	}
 	return s
 }()
+
+// pkQuickStrats is how many strategies fillAll tries while weights are
+// balanced: an even weight is the last aim, not worth a long search.
+const pkQuickStrats = 10
 
 // pkMaxMisses is how many item lines in a row may fail to fit before the
 // greedy pass deems a box full.
@@ -110,6 +116,7 @@ type pkSolver struct {
 	budget    int64
 	stopped   bool
 	pool      []*pkBin // bins of failed attempts, for reuse
+	quick     bool     // fillAll tries only the first pkQuickStrats strategies
 
 	count    []int // units per kind to pack together
 	bins     []*pkBin
@@ -522,7 +529,11 @@ func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
 		s.recycle([]*pkBin{b})
 	}
 	var units [pkOrders][]int32
-	for _, st := range pkStrats {
+	strats := pkStrats
+	if s.quick {
+		strats = strats[:pkQuickStrats]
+	}
+	for _, st := range strats {
 		if len(ts) == 1 && (st.firstFit || st.rev) {
 			continue
 		}
@@ -869,6 +880,8 @@ func (s *pkSolver) balance() {
 	if len(bins) < 2 {
 		return
 	}
+	s.quick = true
+	defer func() { s.quick = false }()
 	type pair struct {
 		hi, lo int
 		diff   int64
