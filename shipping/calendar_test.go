@@ -12,7 +12,7 @@ import (
 	"github.com/omskit/oms/shipping"
 )
 
-func newYork(t *testing.T) *shipping.Calendar {
+func newYork(t testing.TB) *shipping.Calendar {
 	t.Helper()
 	c, err := shipping.NewCalendar("America/New_York", &shipping.CalendarOptions{Holidays: []shipping.Holiday{
 		{Date: shipping.NewDate(2026, 11, 26), Name: "Thanksgiving"},
@@ -24,7 +24,7 @@ func newYork(t *testing.T) *shipping.Calendar {
 	return c
 }
 
-func sydney(t *testing.T) *shipping.Calendar {
+func sydney(t testing.TB) *shipping.Calendar {
 	t.Helper()
 	c, err := shipping.NewCalendar("Australia/Sydney", &shipping.CalendarOptions{Holidays: []shipping.Holiday{
 		{Date: shipping.NewDate(2026, 12, 25), Name: "Christmas Day"},

@@ -82,3 +82,28 @@ func TestTableRateCarrierNegativeAmountsAndNoZone(t *testing.T) {
 		t.Errorf("no zone: %v", err)
 	}
 }
+
+func TestHugeWeightsDoNotOverflow(t *testing.T) {
+	cfg := tableConfig(t)
+	cfg.Limits = shipping.Limits{}
+	cfg.DimFactor = nil
+	c, err := shipping.NewTableRateCarrier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := shippingtest.DefaultRequest()
+	huge := shipping.Parcel{Dimensions: oms.DimensionsMM(100, 100, 100), Weight: oms.Weight(1<<63 - 1)}
+	req.Parcels = []shipping.Parcel{huge, huge}
+	rates, err := c.Rates(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rates {
+		if err := r.Validate(); err != nil || r.BillableWeight != oms.Weight(1<<63-1) {
+			t.Errorf("%s: %v, weight %d", r.Key(), err, r.BillableWeight)
+		}
+	}
+	if req.TotalWeight() != oms.Weight(1<<63-1) {
+		t.Errorf("TotalWeight = %d", req.TotalWeight())
+	}
+}

@@ -1,6 +1,7 @@
 package shipping
 
 import (
+	"math"
 	"slices"
 	"strconv"
 
@@ -95,13 +96,22 @@ func (r RateRequest) WantsLevel(l ServiceLevel) bool {
 	return len(r.Levels) == 0 || slices.Contains(r.Levels, l)
 }
 
-// TotalWeight returns the sum of the parcels' weights.
+// TotalWeight returns the sum of the parcels' weights (saturating at the
+// largest Weight instead of overflowing).
 func (r RateRequest) TotalWeight() oms.Weight {
 	var w oms.Weight
 	for _, p := range r.Parcels {
-		w += p.Weight
+		w = addWeight(w, p.Weight)
 	}
 	return w
+}
+
+// addWeight adds non-negative weights, saturating instead of overflowing.
+func addWeight(a, b oms.Weight) oms.Weight {
+	if s := a + b; s >= a {
+		return s
+	}
+	return oms.Weight(math.MaxInt64)
 }
 
 func (r RateRequest) clone() RateRequest {

@@ -199,7 +199,21 @@ type CarrierReport struct {
 	// Cached says the answer came from the cache.
 	Cached bool `json:"cached,omitempty"`
 	// Err is nil when Status is StatusOK and a *CarrierError otherwise.
+	// It marshals to JSON as the "error" string.
 	Err error `json:"-"`
+}
+
+// MarshalJSON encodes the report with its error as an "error" string.
+func (r CarrierReport) MarshalJSON() ([]byte, error) {
+	type plain CarrierReport
+	var msg string
+	if r.Err != nil {
+		msg = r.Err.Error()
+	}
+	return json.Marshal(struct {
+		plain
+		Error string `json:"error,omitempty"`
+	}{plain(r), msg})
 }
 
 // Errors returns the reports' errors, in carrier order.

@@ -323,7 +323,7 @@ func (c *TableRateCarrier) Rates(ctx context.Context, req RateRequest) ([]Rate, 
 			}
 			weights[i] = w
 		}
-		total += weights[i]
+		total = addWeight(total, weights[i])
 	}
 	ship := shipDateOrToday(req.ShipDate, c.cfg.Calendar, c.cfg.Clock)
 	var rates []Rate
@@ -401,7 +401,11 @@ func (c *TableRateCarrier) price(s TableService, row TableRow, weights []oms.Wei
 
 // startedKg returns how many started kilograms w is (1001 g is 2).
 func startedKg(w oms.Weight) int64 {
-	return int64((w + oms.Kilogram - 1) / oms.Kilogram)
+	n := int64(w / oms.Kilogram)
+	if w%oms.Kilogram > 0 {
+		n++
+	}
+	return n
 }
 
 func (r TableRow) parcelPrice(w oms.Weight, cur oms.Currency) (oms.Money, error) {

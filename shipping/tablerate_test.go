@@ -14,7 +14,7 @@ import (
 	"github.com/omskit/oms/shipping/shippingtest"
 )
 
-func tableConfig(t *testing.T) shipping.TableRateConfig {
+func tableConfig(t testing.TB) shipping.TableRateConfig {
 	t.Helper()
 	dim := oms.DimFactorMetric5000
 	return shipping.TableRateConfig{
@@ -56,7 +56,7 @@ func tableConfig(t *testing.T) shipping.TableRateConfig {
 	}
 }
 
-func tableCarrier(t *testing.T) *shipping.TableRateCarrier {
+func tableCarrier(t testing.TB) *shipping.TableRateCarrier {
 	t.Helper()
 	c, err := shipping.NewTableRateCarrier(tableConfig(t))
 	if err != nil {
