@@ -171,12 +171,16 @@ func (l Label) Clone() Label {
 }
 
 // TrackingEvent is one raw scan or status message from a carrier, before
-// normalization.
+// normalization. Its fields map one to one onto the tracking package's raw
+// event fields (time, raw code and sub-code, raw text, location), so a
+// composer converts it without either package importing the other.
 type TrackingEvent struct {
 	// Time is when it happened.
 	Time time.Time `json:"time"`
 	// Code is the carrier's own status code, such as "DL" or "IT".
 	Code string `json:"code"`
+	// Subcode refines Code when the carrier has one (an exception reason).
+	Subcode string `json:"subcode,omitempty"`
 	// Description is the carrier's text, such as "Delivered, front door".
 	Description string `json:"description,omitempty"`
 	// Location is where it happened, as the carrier writes it.
