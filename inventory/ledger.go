@@ -77,7 +77,7 @@ type LedgerEntry struct {
 	Incoming int64 `json:"incoming,omitempty"`
 	Damaged  int64 `json:"damaged,omitempty"`
 	// Counted is the counted quantity of a ReasonCount entry.
-	Counted int64 `json:"counted,omitempty"`
+	Counted int64 `json:"counted"`
 	// Reference links the movement to its cause: a reservation, an inbound
 	// delivery or transfer, a return, a count sheet.
 	Reference string    `json:"reference,omitempty"`

@@ -286,6 +286,7 @@ func validateSKU(s SKU) error {
 
 type keyError string
 
+// Error returns the message.
 func (e keyError) Error() string { return string(e) }
 
 // validKey reports whether s is a usable key: 1 to 128 bytes of printable

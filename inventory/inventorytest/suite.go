@@ -14,7 +14,7 @@ import (
 	"github.com/omskit/oms/inventory"
 )
 
-// Epoch is the time the suite's manual clocks start at.
+// epoch is the time the suite's manual clocks start at.
 var epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 // Env is a service over a fresh store with a manual clock.
