@@ -126,7 +126,7 @@ func TestPackCorpus(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			ours, theirs, worse, better := 0, 0, 0, 0
-			var util, theirUtil, vars, theirVars float64
+			var util, theirUtil, vars, theirVars, ourVol, theirVol float64
 			same := 0
 			for _, o := range orders {
 				items := pkWithRotation(o.items, mode.rot)
@@ -147,6 +147,10 @@ func TestPackCorpus(t *testing.T) {
 				}
 				util += 100 * iv / bv
 				theirUtil += wantUtil
+				ourVol += bv
+				if wantUtil > 0 {
+					theirVol += 100 * iv / wantUtil // its boxes' volume, from its utilisation
+				}
 				if len(p.Boxes) == want && want > 1 {
 					same++
 					vars += p.WeightVariance()
@@ -164,6 +168,7 @@ func TestPackCorpus(t *testing.T) {
 			t.Logf("%s: %d boxes, BoxPacker %d; %d orders with fewer boxes than BoxPacker, %d with more", mode.name, ours, theirs, better, worse)
 			t.Logf("%s: mean volume utilisation %.1f%%, BoxPacker %.1f%%; mean weight variance %.0f g², BoxPacker %.0f g² (over the %d orders where both use the same number of boxes, two or more)",
 				mode.name, util/n, theirUtil/n, vars/float64(max(same, 1)), theirVars/float64(max(same, 1)), same)
+			t.Logf("%s: inner volume of the boxes %.2f m³, BoxPacker about %.2f m³ (worked out from its utilisation)", mode.name, ourVol/1e18, theirVol/1e18)
 			if ours > theirs {
 				t.Errorf("%s: %d boxes in total, BoxPacker %d", mode.name, ours, theirs)
 			}

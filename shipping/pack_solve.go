@@ -15,8 +15,6 @@ import (
 
 // pkKind is an item line in scaled units.
 type pkKind struct {
-	src     int
-	dims    [3]int64
 	ors     []pkOrient
 	w       int64
 	v       float64
@@ -28,7 +26,6 @@ type pkKind struct {
 
 // pkType is a box type in scaled units.
 type pkType struct {
-	src     int
 	in      [3]int64
 	v       float64 // inner volume, scaled units
 	outer   oms.Volume
@@ -147,7 +144,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 	}
 	s.scale = max(g, 1)
 	for i, b := range boxes {
-		t := pkType{src: i, outer: b.outer().Volume(), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
+		t := pkType{outer: b.outer().Volume(), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
 		t.in = [3]int64{int64(b.Inner.Length) / s.scale, int64(b.Inner.Width) / s.scale, int64(b.Inner.Height) / s.scale}
 		t.v = float64(t.in[0]) * float64(t.in[1]) * float64(t.in[2])
 		if b.MaxWeight > 0 {
@@ -167,7 +164,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 	s.unpacked = make([][4]int, len(items))
 	for i, it := range items {
 		d := [3]int64{int64(it.Dimensions.Length) / s.scale, int64(it.Dimensions.Width) / s.scale, int64(it.Dimensions.Height) / s.scale}
-		k := pkKind{src: i, dims: d, w: int64(it.Weight), noStack: it.NoStack, maxPer: it.MaxPerBox}
+		k := pkKind{w: int64(it.Weight), noStack: it.NoStack, maxPer: it.MaxPerBox}
 		k.v = float64(d[0]) * float64(d[1]) * float64(d[2])
 		if k.maxPer > 0 {
 			s.anyMaxPer = true
