@@ -474,11 +474,6 @@ func pkCheckDims(v *oms.ValidationError, field string, d oms.Dimensions) {
 	}
 }
 
-// pkUtil returns content volume over inner volume.
-func pkUtil(content, inner float64) float64 {
-	if inner <= 0 {
-		return 0
-	}
-	u := content / inner
-	return math.Min(u, 1)
-}
+// pkUtil returns content volume over inner volume (validated positive),
+// at most 1 against rounding.
+func pkUtil(content, inner float64) float64 { return math.Min(content/inner, 1) }

@@ -487,3 +487,35 @@ func TestPackJSON(t *testing.T) {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
 }
+
+// TestPackShrink repacks boxes into the smallest type that holds their
+// contents, within the supply.
+func TestPackShrink(t *testing.T) {
+	small := pkBoxMM("small", 100, 100, 100, 50, 5000)
+	small.Limited, small.Supply = true, 1
+	boxes := []BoxType{pkBoxMM("big", 400, 400, 400, 200, 20000), small}
+	items := []Item{pkItemMM("cube", 50, 50, 50, 100, 2)}
+	s := pkNewSolver(context.Background(), items, boxes, PackDefaultBudget)
+	b := s.newBin(0)
+	if !s.place(b, 0, pkMeritFit, -1) {
+		t.Fatal("no room in an empty box")
+	}
+	bins := s.shrink([]*pkBin{b, b.clone()})
+	if got := []int{bins[0].t, bins[1].t}; !cmp.Equal(got, []int{1, 0}) {
+		t.Errorf("box types after shrinking %v, want [1 0] (one small box in supply)", got)
+	}
+	if s.supply[1] != 0 {
+		t.Errorf("small supply left %d, want 0", s.supply[1])
+	}
+	// With supply for both, the second box reuses the first one's result.
+	s.supply[1] = 2
+	bins = s.shrink([]*pkBin{b, b.clone()})
+	if got := []int{bins[0].t, bins[1].t}; !cmp.Equal(got, []int{1, 1}) {
+		t.Errorf("box types after shrinking %v, want [1 1]", got)
+	}
+	// Giving a big box back to an unlimited supply leaves it unlimited.
+	s.release(0)
+	if s.supply[0] != -1 {
+		t.Errorf("unlimited supply became %d", s.supply[0])
+	}
+}
