@@ -107,3 +107,60 @@ func TestHugeWeightsDoNotOverflow(t *testing.T) {
 		t.Errorf("TotalWeight = %d", req.TotalWeight())
 	}
 }
+
+// TestShopHammer shops from many goroutines at once with a cache, breakers
+// and a carrier that fails every other call; run it with -race.
+func TestShopHammer(t *testing.T) {
+	clock := oms.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	flaky := shippingtest.NewFakeCarrier("flaky", nil)
+	var carriers []shipping.Carrier
+	for _, c := range []string{"a", "b", "c"} {
+		carriers = append(carriers, shippingtest.NewFakeCarrier(c, nil))
+	}
+	carriers = append(carriers, flaky)
+	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, CacheTTL: time.Second, BreakerThreshold: 2, BreakerCoolDown: time.Second, Concurrency: 3}, carriers...)
+	done := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				if (g+i)%2 == 0 {
+					flaky.SetError(errors.New("flaky"))
+				} else {
+					flaky.SetError(nil)
+				}
+				if i%10 == 0 {
+					clock.Advance(300 * time.Millisecond)
+				}
+				req := shippingtest.DefaultRequest()
+				req.Parcels[0].Weight = oms.Grams(int64(1000 + (g*i)%5))
+				res, err := s.Shop(context.Background(), req)
+				if err != nil {
+					done <- err
+					return
+				}
+				if len(res.Carriers) != 4 {
+					done <- errors.New("a carrier is missing from the report")
+					return
+				}
+				for _, r := range res.Carriers {
+					if !r.Status.Valid() || (r.Status == shipping.StatusOK) != (r.Err == nil) {
+						done <- errors.New("inconsistent report " + r.Carrier)
+						return
+					}
+				}
+				for j := 1; j < len(res.Rates); j++ {
+					if c, _ := res.Rates[j-1].Price.Cmp(res.Rates[j].Price); c > 0 {
+						done <- errors.New("rates not sorted")
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
