@@ -371,7 +371,11 @@ func (s *RateShopper) shop(ctx context.Context, req RateRequest, cacheKey string
 	}
 	_ = g.Wait() // the goroutines report through answers, never by error
 
-	res := &ShopResult{Carriers: make([]CarrierReport, len(eligible))}
+	total := 0
+	for _, a := range answers {
+		total += len(a.rates)
+	}
+	res := &ShopResult{Rates: make([]Rate, 0, total), Carriers: make([]CarrierReport, len(eligible))}
 	for i, c := range eligible {
 		code, a := c.Code(), answers[i]
 		if a.asked {
