@@ -466,10 +466,20 @@ func (s *pkSolver) tryK(cs []pkKC, k int, limit oms.Volume) []*pkBin {
 	}
 	var combos []combo
 	cur := make([]int, 0, k)
-	const maxCombos = 4000
+	var maxV, maxW float64
+	for _, ty := range s.types {
+		maxV, maxW = max(maxV, ty.v), max(maxW, float64(ty.payload))
+	}
+	// The enumeration is bounded, so that many box types cannot make it
+	// explode.
+	const maxCombos, maxNodes = 4000, 100_000
+	nodes := 0
 	var rec func(from int, vol oms.Volume, iv, pw float64)
 	rec = func(from int, vol oms.Volume, iv, pw float64) {
-		if len(combos) >= maxCombos || vol >= limit {
+		nodes++
+		left := float64(k - len(cur))
+		if len(combos) >= maxCombos || nodes > maxNodes || vol >= limit ||
+			iv+left*maxV < v*(1-1e-12) || pw+left*maxW < w {
 			return
 		}
 		if len(cur) == k {
@@ -501,6 +511,7 @@ func (s *pkSolver) tryK(cs []pkKC, k int, limit oms.Volume) []*pkBin {
 		}
 	}
 	rec(0, 0, 0, 0)
+	s.work += int64(nodes)
 	slices.SortStableFunc(combos, func(a, b combo) int { return cmp.Compare(a.vol, b.vol) })
 	for _, c := range combos {
 		if s.spent() {
@@ -625,6 +636,7 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 	}
 	nk := len(cs)
 	failed := make([]bool, len(ts)*nk)
+	s.work += int64(len(units) + len(failed)) // the setup and scans cost too
 	force := st.first
 	if st.firstFit {
 	next:
@@ -652,6 +664,7 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 		if left == 0 {
 			return s.recycle(bins) // a box would stay empty
 		}
+		s.work += int64(len(units))
 		if kd, n := s.onlyKind(units, done); n > 1 {
 			// One item left: fill the box as a grid.
 			placed := s.grid(b, int32(kd), n)

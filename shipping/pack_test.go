@@ -261,6 +261,13 @@ func TestPackMany(t *testing.T) {
 		{"identical 10k", pkIdentical10k},
 		{"mixed 1000", func() ([]Item, []BoxType) { return pkMixed(1000) }},
 		{"mixed 200", func() ([]Item, []BoxType) { return pkMixed(200) }},
+		{"sixty box types", func() ([]Item, []BoxType) {
+			var boxes []BoxType
+			for i := range 60 {
+				boxes = append(boxes, pkBoxMM(string(rune('A'+i%26)), int64(100+i*7), int64(80+i*5), int64(50+i*3), 100, 20000))
+			}
+			return []Item{pkItemMM("brick", 90, 70, 40, 3000, 60)}, boxes
+		}},
 		{"many distinct small units in a big box", func() ([]Item, []BoxType) {
 			var items []Item
 			for i := range 3000 {
