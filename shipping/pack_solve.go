@@ -897,9 +897,16 @@ func (s *pkSolver) balance() {
 		diff   int64
 	}
 	for iter := 0; iter < 8*len(bins) && !s.spent(); iter++ {
+		// The pairs among the three heaviest and the three lightest boxes.
+		idx := make([]int, len(bins))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(s.gross(bins[b]), s.gross(bins[a])) })
+		s.work += int64(len(bins))
 		var pairs []pair
-		for i := range bins {
-			for j := range bins {
+		for _, i := range idx[:min(3, len(idx))] {
+			for _, j := range idx[max(0, len(idx)-3):] {
 				if d := s.gross(bins[i]) - s.gross(bins[j]); d > 0 {
 					pairs = append(pairs, pair{i, j, d})
 				}
