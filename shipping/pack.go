@@ -142,7 +142,7 @@ type BoxType struct {
 	Name string `json:"name"`
 	// Outer is the outside size, which carriers measure; zero means the
 	// same as Inner.
-	Outer oms.Dimensions `json:"outer"`
+	Outer oms.Dimensions `json:"outer,omitzero"`
 	// Inner is the space for items.
 	Inner oms.Dimensions `json:"inner"`
 	// EmptyWeight is the weight of the empty box (with its filling).
@@ -151,7 +151,7 @@ type BoxType struct {
 	// means no limit.
 	MaxWeight oms.Weight `json:"max_weight,omitempty"`
 	// Cost is what one box costs; optional (the zero Money).
-	Cost oms.Money `json:"cost"`
+	Cost oms.Money `json:"cost,omitzero"`
 	// Limited says only Supply boxes of this type may be used.
 	Limited bool `json:"limited,omitempty"`
 	// Supply is the number of boxes on hand when Limited is set.
@@ -256,8 +256,8 @@ type UnpackedItem struct {
 
 // Packing is the result of Pack.
 type Packing struct {
-	// Boxes lists the parcels: packed boxes first, in the order the search
-	// settled on, then units shipped as is.
+	// Boxes lists the parcels: the boxes the search settled on, then the
+	// boxes of units that ship alone, then units shipped as is.
 	Boxes []PackedBox `json:"boxes"`
 	// Unpacked lists the units that could not be packed, with reasons.
 	Unpacked []UnpackedItem `json:"unpacked,omitempty"`

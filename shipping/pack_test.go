@@ -493,6 +493,23 @@ func TestPackJSON(t *testing.T) {
 	if diff := cmp.Diff(p, back); diff != "" {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
+
+	in := struct {
+		Items []Item    `json:"items"`
+		Boxes []BoxType `json:"boxes"`
+	}{
+		Items: []Item{{ID: "mug", Dimensions: oms.DimensionsMM(120, 90, 100), Weight: oms.Grams(350), Quantity: 2, Rotation: RotationUpright, NoStack: true, MaxPerBox: 1}},
+		Boxes: []BoxType{{Name: "S", Inner: oms.DimensionsMM(250, 180, 100), MaxWeight: oms.Kilograms(5), Limited: true, Supply: 3}},
+	}
+	b, err = json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"items":[{"id":"mug","dimensions":{"length":120000,"width":90000,"height":100000},"weight":350000,"quantity":2,"rotation":"upright","no_stack":true,"max_per_box":1}],` +
+		`"boxes":[{"name":"S","inner":{"length":250000,"width":180000,"height":100000},"empty_weight":0,"max_weight":5000000,"limited":true,"supply":3}]}`
+	if string(b) != want {
+		t.Errorf("JSON\n got %s\nwant %s", b, want)
+	}
 }
 
 // TestPackShrink repacks boxes into the smallest type that holds their
