@@ -332,7 +332,8 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		return Reservation{}, false, duplicateReservation(r.ID)
 	}
 	s.mu.Lock()
-	var short *ShortageError
+	var shortBuf [4]Shortage // short lines, turned into an error after unlock
+	short := shortBuf[:0]
 	fresh := false
 	for i := range r.Lines {
 		ln := &r.Lines[i]
@@ -360,17 +361,14 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		lvs = append(lvs, lv)
 		if !lv.item.unlimited {
 			if avail := lv.OnHand - lv.Reserved + lv.item.allowance; avail < ln.Quantity {
-				if short == nil {
-					short = &ShortageError{Op: "reserve", ID: r.ID}
-				}
-				short.Lines = append(short.Lines, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity, Available: max(avail, 0)})
+				short = append(short, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity, Available: max(avail, 0)})
 			}
 		}
 	}
-	if short != nil {
+	if len(short) > 0 {
 		s.mu.Unlock()
 		sh.mu.Unlock()
-		return Reservation{}, false, short
+		return Reservation{}, false, &ShortageError{Op: "reserve", ID: r.ID, Lines: append([]Shortage(nil), short...)}
 	}
 	for i, lv := range lvs {
 		if lv == nil {
