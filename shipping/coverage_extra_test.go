@@ -164,3 +164,44 @@ func TestShopHammer(t *testing.T) {
 		}
 	}
 }
+
+func TestShopHalfOpenTrialNotAskedBeforeTheDeadlineFreesTheTrial(t *testing.T) {
+	// The trial call of a half-open breaker that waits for a slot and is
+	// never asked (the deadline passed first) must not leave the trial
+	// marked in flight: the carrier would be skipped for ever.
+	clock := oms.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	never := make(chan struct{})
+	t.Cleanup(func() { close(never) })
+	slow := shippingtest.NewFakeCarrier("slow", nil)
+	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeOptions{Err: errors.New("503")})
+	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, Concurrency: 1, BreakerThreshold: 1, BreakerCoolDown: time.Minute}, slow, flaky)
+	if _, err := s.Shop(context.Background(), shippingtest.DefaultRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.BreakerState("flaky"); st != shipping.BreakerOpen {
+		t.Fatalf("flaky breaker %s after a failure with threshold 1", st)
+	}
+	clock.Advance(time.Minute)
+	flaky.SetError(nil)
+	slow.SetGate(never) // takes the only slot until the deadline
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	res, err := s.Shop(ctx, shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := res.Report("flaky"); rep.Status != shipping.StatusTimeout || flaky.Calls() != 1 {
+		t.Fatalf("flaky = %+v, calls %d; want a timeout before it was asked", rep, flaky.Calls())
+	}
+	slow.SetGate(nil)
+	res, err = s.Shop(context.Background(), shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := res.Report("flaky"); rep.Status != shipping.StatusOK {
+		t.Errorf("flaky = %s %v after its trial was never asked, want ok (a new trial)", rep.Status, rep.Err)
+	}
+	if st, _ := s.BreakerState("flaky"); st != shipping.BreakerClosed {
+		t.Errorf("flaky breaker %s, want closed after a good trial", st)
+	}
+}

@@ -339,7 +339,7 @@ type answer struct {
 	status  CarrierStatus
 	err     error
 	cached  bool
-	asked   bool // the carrier was called (the breaker must hear back)
+	asked   bool // the breaker let the call through and must hear back (even if it never started)
 	failed  bool // counts against the breaker
 	neutral bool // counts neither way (the caller's deadline ran out)
 }
@@ -409,7 +409,9 @@ func compareByPrice(a, b Rate) int {
 // ask calls one carrier under its timeout and checks its rates.
 func (s *RateShopper) ask(ctx context.Context, c Carrier, req RateRequest) answer {
 	if err := ctx.Err(); err != nil {
-		return answer{status: StatusTimeout, neutral: true, err: fmt.Errorf("%w: the caller's deadline passed before it was asked (%w)", ErrCarrierTimeout, err)}
+		// Not the carrier's fault, but the breaker must hear back: this
+		// may have been its half-open trial.
+		return answer{asked: true, status: StatusTimeout, neutral: true, err: fmt.Errorf("%w: the caller's deadline passed before it was asked (%w)", ErrCarrierTimeout, err)}
 	}
 	cctx, cancel := context.WithTimeoutCause(ctx, s.timeout, ErrCarrierTimeout)
 	defer cancel()
