@@ -3,6 +3,7 @@ package order_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -430,4 +431,37 @@ func reasons(hs []order.Hold) []string {
 		out = append(out, string(h.Reason))
 	}
 	return out
+}
+
+// A counter move so large that adding it to the counter overflows int64
+// must be refused like any other move past the bound, not wrap around to
+// a negative counter.
+func TestCounterMoveOverflowRefused(t *testing.T) {
+	svc, store := newShop()
+	ctx := context.Background()
+	o := orderAt(t, svc, allocated)
+	mug := o.Lines[0].ID
+	if _, err := svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "f1", Lines: []order.LineQuantity{{LineID: mug, Quantity: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		fn   func(context.Context, oms.ID, order.CounterInput) (*order.Order, error)
+	}{{"allocate", svc.RecordAllocation}, {"fulfill", svc.RecordFulfillment}} {
+		before, _ := store.Get(ctx, o.ID)
+		n := len(store.Outbox().Events(o.ID))
+		_, err := c.fn(ctx, o.ID, order.CounterInput{Key: "huge-" + c.name, Lines: []order.LineQuantity{{LineID: mug, Quantity: math.MaxInt64}}})
+		checkKinds(t, err, []error{oms.ErrValidation})
+		checkFields(t, err, []string{"lines[0].quantity"})
+		after, _ := store.Get(ctx, o.ID)
+		if d := ordertest.Diff(before, after); d != "" {
+			t.Errorf("%s: refused move changed the order (-before +after):\n%s", c.name, d)
+		}
+		if err := after.CheckCounters(); err != nil {
+			t.Errorf("%s: counters out of bounds: %v", c.name, err)
+		}
+		if k := len(store.Outbox().Events(o.ID)); k != n {
+			t.Errorf("%s: refused move saved %d events", c.name, k-n)
+		}
+	}
 }

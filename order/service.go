@@ -1027,8 +1027,8 @@ func (s *Service) record(ctx context.Context, id oms.ID, counter Counter, in Cou
 			}
 			l := &o.Lines[idx[i]]
 			cur, limit, above := counterOf(l, counter)
-			if *cur+lq.Quantity > limit {
-				v.Add(fmt.Sprintf("lines[%d].quantity", i), "%s %d more of line %s would make %d, above %s %d", counter, lq.Quantity, l.ID, *cur+lq.Quantity, above, limit)
+			if lq.Quantity > limit-*cur { // not *cur+lq.Quantity, which can overflow
+				v.Add(fmt.Sprintf("lines[%d].quantity", i), "%s %d more of line %s would pass %s %d (now %d)", counter, lq.Quantity, l.ID, above, limit, *cur)
 				continue
 			}
 			*cur += lq.Quantity
