@@ -115,7 +115,11 @@ var shippoSubstatus = map[string]Mapping{
 
 // Map implements Mapper. code is the Shippo status, subcode the substatus
 // code. A substatus refines the status only within its status's family:
-// a DELIVERED status is never turned into anything else by a substatus.
+// a DELIVERED status is never turned into anything else by a substatus,
+// and a RETURNED one stays in the return family (Shippo's RETURNED covers
+// both the way back and the arrival there): RETURNED with the delivered
+// substatus is returned, with a substatus that maps to another status
+// returning, keeping the substatus's reason.
 func (ShippoMapper) Map(code, subcode string) Mapping {
 	m, ok := shippoStatus[strings.ToUpper(strings.TrimSpace(code))]
 	if !ok {
@@ -124,6 +128,18 @@ func (ShippoMapper) Map(code, subcode string) Mapping {
 	sub, ok := shippoSubstatus[strings.ToLower(strings.TrimSpace(subcode))]
 	if !ok || m.Status == StatusDelivered || m.Status == StatusUnknown {
 		return m
+	}
+	if m.Status == StatusReturned && sub.Status != "" {
+		switch sub.Status {
+		case StatusDelivered:
+			sub.Status = StatusReturned
+		case StatusReturning, StatusReturned:
+		default:
+			sub.Status = StatusReturning
+		}
+		if sub.Reason == "" {
+			sub.Reason = m.Reason
+		}
 	}
 	if sub.Status != "" {
 		m.Status = sub.Status

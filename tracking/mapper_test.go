@@ -225,3 +225,23 @@ func TestStatusAndReason(t *testing.T) {
 		t.Error("Reason.String")
 	}
 }
+
+// TestShippoReturnedStaysInReturnFamily: Shippo's RETURNED means "on its
+// way back to the sender, or back there". A substatus refines it but never
+// turns a returning parcel into a forward one: RETURNED/delivered is the
+// sender receiving it, not the customer.
+func TestShippoReturnedStaysInReturnFamily(t *testing.T) {
+	runMap(t, tracking.ShippoMapper{}, []mapCase{
+		{"RETURNED", "delivered", mp(tracking.StatusReturned, tracking.ReasonReturnToSender)},
+		{"RETURNED", "package_departed", mp(tracking.StatusReturning, tracking.ReasonReturnToSender)},
+		{"RETURNED", "package_arrived", mp(tracking.StatusReturning, tracking.ReasonReturnToSender)},
+		{"RETURNED", "out_for_delivery", mp(tracking.StatusReturning, tracking.ReasonReturnToSender)},
+		{"RETURNED", "pickup_available", mp(tracking.StatusReturning, tracking.ReasonReturnToSender)},
+		{"RETURNED", "information_received", mp(tracking.StatusReturning, tracking.ReasonReturnToSender)},
+		{"RETURNED", "delivery_attempted", mp(tracking.StatusReturning, tracking.ReasonReturnToSender)},
+		{"RETURNED", "package_lost", mp(tracking.StatusReturning, tracking.ReasonLost)},
+		{"RETURNED", "package_damaged", mp(tracking.StatusReturning, tracking.ReasonDamaged)},
+		{"RETURNED", "delayed", mp(tracking.StatusReturned, tracking.ReasonCarrierDelay)},
+		{"RETURNED", "other", mp(tracking.StatusReturned, tracking.ReasonReturnToSender)},
+	})
+}
