@@ -102,6 +102,7 @@ func (e Event) fingerprint() string {
 
 // cleanText makes s valid UTF-8 (invalid bytes become U+FFFD), turns
 // control characters into spaces, trims it and cuts it to MaxTextLength.
+// It is idempotent.
 func cleanText(s string) string {
 	if s == "" {
 		return s
@@ -121,7 +122,9 @@ func cleanText(s string) string {
 		for cut > 0 && !utf8RuneStart(s[cut]) {
 			cut--
 		}
-		s = s[:cut]
+		// Trim again: the cut may end next to a space, and a second
+		// Normalize must not change the text (nor the ID).
+		s = strings.TrimRightFunc(s[:cut], unicode.IsSpace)
 	}
 	return s
 }

@@ -248,3 +248,26 @@ func TestNormalize(t *testing.T) {
 		t.Error("text does not change the ID")
 	}
 }
+
+// TestNormalizeIdempotent: normalizing twice gives the same event (and ID),
+// even when the text is cut next to a space, so a scan applied raw and the
+// same scan applied after normalization (an orphan, a stored history) are
+// one event.
+func TestNormalizeIdempotent(t *testing.T) {
+	for _, text := range []string{
+		strings.Repeat("a", tracking.MaxTextLength-1) + " bcd",
+		strings.Repeat("a", tracking.MaxTextLength-2) + " \t\x00xyz",
+		strings.Repeat("é", tracking.MaxTextLength/2-1) + " z",
+	} {
+		e := tracking.Event{Time: t0, Status: tracking.StatusInTransit, RawText: text, Location: text}
+		n1 := e.Normalize()
+		if n2 := n1.Normalize(); n2 != n1 {
+			t.Errorf("Normalize is not idempotent: %d-byte text became %d then %d bytes", len(text), len(n1.RawText), len(n2.RawText))
+		}
+		tr := newTracker()
+		tr.Apply(e)
+		if n := tr.Apply(n1); n != 0 || len(tr.Events) != 1 {
+			t.Errorf("the normalized scan was added again: %d events", len(tr.Events))
+		}
+	}
+}
