@@ -465,3 +465,35 @@ func TestCounterMoveOverflowRefused(t *testing.T) {
 		}
 	}
 }
+
+// Place requires a shipping address when any line ships; an edit that adds
+// a shipped line to an order placed without one (digital goods only) must
+// be refused the same way, naming the problem, and change nothing.
+func TestEditAddingShippedLineNeedsAddress(t *testing.T) {
+	svc, store := newShop()
+	ctx := context.Background()
+	in := sampleInput()
+	in.ShippingAddress = oms.Address{}
+	for i := range in.Lines {
+		in.Lines[i].NoShipping = true
+	}
+	o, err := svc.Place(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := store.Get(ctx, o.ID)
+	_, err = svc.Edit(ctx, o.ID, order.EditInput{Add: []order.LineInput{
+		{SKU: "EBOOK", Quantity: 1, UnitPrice: usd("3.00"), NoShipping: true},
+		{SKU: "CAP", Quantity: 1, UnitPrice: usd("8.00")},
+	}})
+	checkKinds(t, err, []error{oms.ErrValidation})
+	checkFields(t, err, []string{"add[1].no_shipping"})
+	after, _ := store.Get(ctx, o.ID)
+	if d := ordertest.Diff(before, after); d != "" {
+		t.Errorf("refused edit changed the order (-before +after):\n%s", d)
+	}
+	// Digital lines can still be added.
+	if _, err := svc.Edit(ctx, o.ID, order.EditInput{Add: []order.LineInput{{SKU: "EBOOK", Quantity: 1, UnitPrice: usd("3.00"), NoShipping: true}}}); err != nil {
+		t.Errorf("adding a digital line: %v", err)
+	}
+}

@@ -683,7 +683,8 @@ type EditInput struct {
 // Edit adds lines, removes lines and changes line quantities of an order
 // that is not cancelled or completed. Only lines with nothing allocated
 // may be removed or changed (otherwise *oms.TransitionError); references
-// to lines or SKUs the order does not have, and bad new lines, are listed
+// to lines or SKUs the order does not have, and bad new lines (including a
+// shipped line on an order placed without a shipping address), are listed
 // in a *oms.ValidationError. Totals are recomputed; when the authorization
 // no longer covers the grand total the order gets an awaiting_payment
 // hold, and money collected beyond it is refunded.
@@ -743,6 +744,9 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		var added []Line
 		for k, li := range in.Add {
 			l := c.line(fmt.Sprintf("add[%d]", k), li)
+			if l.RequiresShipping && o.ShippingAddress == (oms.Address{}) {
+				c.add(fmt.Sprintf("add[%d].no_shipping", k), "line %q is shipped but the order has no shipping address", clip(li.SKU))
+			}
 			l.ID = oms.DeriveID(o.ID, fmt.Sprintf("line:%d:%d", o.Version+1, k))
 			added = append(added, l)
 		}
