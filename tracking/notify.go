@@ -248,9 +248,12 @@ func NewNotifications(store Store, opts *NotificationsOptions) (*Notifications, 
 	if len(o.Senders) == 0 {
 		v.Add("senders", "at least one sender is required")
 	}
-	for ch := range o.Senders {
+	for ch, sender := range o.Senders {
 		if !ch.Valid() {
 			v.Add("senders", "unknown channel %q", ch)
+		}
+		if sender == nil {
+			v.Add("senders", "the sender of channel %q is nil", ch)
 		}
 	}
 	if o.Customers == nil {

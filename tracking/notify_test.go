@@ -389,3 +389,19 @@ type claimFailStore struct {
 func (s *claimFailStore) ClaimNotification(context.Context, string, time.Time) (bool, error) {
 	return false, s.err
 }
+
+// TestNotificationsNilSenderRefused: a nil Notifier is refused when
+// Notifications is built, instead of panicking on the first message.
+func TestNotificationsNilSenderRefused(t *testing.T) {
+	var ve *oms.ValidationError
+	n, err := tracking.NewNotifications(tracking.NewMemoryStore(nil), &tracking.NotificationsOptions{
+		Senders:   map[tracking.Channel]tracking.Notifier{tracking.ChannelEmail: nil},
+		Customers: trackingtest.Customers{"cust-1": ada},
+	})
+	if !errors.As(err, &ve) || !ve.Has("senders") {
+		if err == nil {
+			_, _ = n.Notify(context.Background(), shippedNotice()) // panicked before the fix
+		}
+		t.Fatalf("nil sender: %v", err)
+	}
+}

@@ -54,18 +54,29 @@ type Poller struct {
 	opts PollerOptions
 }
 
-// NewPoller returns a poller over svc.
+// NewPoller returns a poller over svc. A nil svc, no sources or a nil
+// source return an error matching oms.ErrValidation.
 func NewPoller(svc *Service, opts *PollerOptions) (*Poller, error) {
 	var o PollerOptions
 	if opts != nil {
 		o = *opts
 	}
+	v := &oms.ValidationError{Entity: "poller options"}
+	if svc == nil {
+		v.Add("service", "is required")
+	}
 	if len(o.Sources) == 0 {
-		return nil, oms.Validationf("poller options", "sources", "at least one source is required")
+		v.Add("sources", "at least one source is required")
 	}
 	src := make(map[string]Source, len(o.Sources))
-	for k, v := range o.Sources {
-		src[NewKey(k, "").Carrier] = v
+	for k, s := range o.Sources {
+		if s == nil {
+			v.Add("sources", "the source of carrier %q is nil", k)
+		}
+		src[NewKey(k, "").Carrier] = s
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	o.Sources = src
 	if o.Interval <= 0 {

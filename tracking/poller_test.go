@@ -166,3 +166,22 @@ func TestPollerErrors(t *testing.T) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
+
+// TestPollerNilOptionsRefused: a nil Source or a nil Service in the options
+// is refused when the Poller is built, instead of panicking on the first
+// poll.
+func TestPollerNilOptionsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.register(t, "NIL1")
+	var ve *oms.ValidationError
+	p, err := tracking.NewPoller(f.svc, &tracking.PollerOptions{Sources: map[string]tracking.Source{"ups": nil, "": trackingtest.NewSource()}})
+	if !errors.As(err, &ve) || !ve.Has("sources") {
+		if err == nil {
+			_, _ = p.PollDue(context.Background()) // panicked before the fix
+		}
+		t.Fatalf("nil source: %v", err)
+	}
+	if _, err := tracking.NewPoller(nil, &tracking.PollerOptions{Sources: map[string]tracking.Source{"": trackingtest.NewSource()}}); !errors.As(err, &ve) || !ve.Has("service") {
+		t.Fatalf("nil service: %v", err)
+	}
+}
