@@ -2,10 +2,13 @@ package shipping_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/shipping"
@@ -203,5 +206,39 @@ func TestShopHalfOpenTrialNotAskedBeforeTheDeadlineFreesTheTrial(t *testing.T) {
 	}
 	if st, _ := s.BreakerState("flaky"); st != shipping.BreakerClosed {
 		t.Errorf("flaky breaker %s, want closed after a good trial", st)
+	}
+}
+
+func TestShopResultJSON(t *testing.T) {
+	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeOptions{Err: errors.New("connection refused")})
+	good := shippingtest.NewFakeCarrier("good", &shippingtest.FakeOptions{Rates: []shipping.Rate{
+		{Carrier: "good", ServiceCode: "ground", ServiceName: "Ground", Level: shipping.LevelStandard, Price: oms.MustParseMoney("7.50 USD"), TransitDays: 5},
+	}})
+	s := newShopper(t, nil, good, failing)
+	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Rates    []map[string]any `json:"rates"`
+		Carriers []map[string]any `json:"carriers"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{
+		{"carrier": "good", "status": "ok", "rates": float64(1)},
+		{"carrier": "failing", "status": "failed", "rates": float64(0),
+			"error": `shipping: carrier "failing" failed: connection refused`},
+	}
+	if diff := cmp.Diff(want, got.Carriers); diff != "" {
+		t.Errorf("carriers JSON (-want +got):\n%s\n%s", diff, b)
+	}
+	if len(got.Rates) != 1 || got.Rates[0]["service_code"] != "ground" || got.Rates[0]["price"].(map[string]any)["amount"] != "7.50" {
+		t.Errorf("rates JSON: %s", b)
 	}
 }
