@@ -221,7 +221,8 @@ func (AfterShipMapper) Map(code, subcode string) Mapping {
 // in. Codes are matched exactly first and then ignoring case; a code with a
 // sub-code may be listed as "code/subcode" to override the code alone.
 // Unlisted codes map to Default, or to StatusUnknown when Default is zero.
-// It is safe for concurrent use, Set included.
+// The zero value is an empty table for no named carrier. It is safe for
+// concurrent use, Set included.
 type TableMapper struct {
 	mu      sync.RWMutex
 	codes   map[string]Mapping
@@ -254,6 +255,9 @@ func (m *TableMapper) Set(code string, mp Mapping) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.codes == nil {
+		m.codes, m.folded = map[string]Mapping{}, map[string]Mapping{}
+	}
 	m.codes[code] = mp
 	m.folded[strings.ToLower(code)] = mp
 }

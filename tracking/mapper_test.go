@@ -245,3 +245,12 @@ func TestShippoReturnedStaysInReturnFamily(t *testing.T) {
 		{"RETURNED", "other", mp(tracking.StatusReturned, tracking.ReasonReturnToSender)},
 	})
 }
+
+// TestTableMapperZeroValue: a TableMapper declared without NewTableMapper
+// accepts Set instead of panicking on its nil maps.
+func TestTableMapperZeroValue(t *testing.T) {
+	var m tracking.TableMapper
+	runMap(t, &m, []mapCase{{"D1", "", mp(tracking.StatusUnknown, "")}})
+	m.Set("D1", tracking.Mapping{Status: tracking.StatusDelivered})
+	runMap(t, &m, []mapCase{{"d1", "", mp(tracking.StatusDelivered, "")}})
+}
