@@ -292,6 +292,7 @@ func (n *Notifications) Notify(ctx context.Context, notice Notice) ([]Message, e
 	if err != nil {
 		return nil, fmt.Errorf("tracking: customer %q: %w", notice.CustomerID, err)
 	}
+	c.ID = notice.CustomerID // the key's customer, whatever the source filled in
 	var sent []Message
 	var errs []error
 	for _, ch := range c.ChannelsFor(notice.Kind) {

@@ -405,3 +405,34 @@ func TestNotificationsNilSenderRefused(t *testing.T) {
 		t.Fatalf("nil sender: %v", err)
 	}
 }
+
+// TestNotifyKeysByNoticeCustomer: the at-most-once key is the notice's
+// customer even when the host's CustomerSource leaves Customer.ID empty,
+// so two customers of one shipment each get their message.
+func TestNotifyKeysByNoticeCustomer(t *testing.T) {
+	ctx := context.Background()
+	mail := &trackingtest.Notifier{}
+	n, err := tracking.NewNotifications(tracking.NewMemoryStore(nil), &tracking.NotificationsOptions{
+		Senders: map[tracking.Channel]tracking.Notifier{tracking.ChannelEmail: mail},
+		Customers: tracking.CustomerFunc(func(_ context.Context, id string) (tracking.Customer, error) {
+			return tracking.Customer{Name: id, Email: id + "@example.com"}, nil // no ID set
+		}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"buyer", "giftee", "buyer"} {
+		notice := shippedNotice()
+		notice.CustomerID = id
+		if _, err := n.Notify(ctx, notice); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, m := range mail.Sent() {
+		got = append(got, m.CustomerID+" "+m.To)
+	}
+	if diff := cmp.Diff([]string{"buyer buyer@example.com", "giftee giftee@example.com"}, got); diff != "" {
+		t.Fatalf("sent (-want +got):\n%s", diff)
+	}
+}
