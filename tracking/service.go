@@ -239,8 +239,11 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		}
 		res.Quarantined = len(quarantine)
 	}
-	asOf := now
-	if last, ok := latest(good); ok {
+	// The estimate is as new as the newest scan it came with; an update
+	// without scans carries no date of its own (see setEstimate).
+	var asOf time.Time
+	last, withScans := latest(good)
+	if withScans {
 		asOf = last.Time
 	}
 	for attempt := 0; ; attempt++ {
@@ -263,7 +266,11 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		from, fromReason := t.Status, t.Reason
 		added := t.Apply(good...)
 		prevEst := t.EstimatedDelivery
-		estChanged := t.setEstimate(u.EstimatedDelivery, asOf) && !prevEst.Equal(t.EstimatedDelivery)
+		estAsOf := asOf
+		if !withScans {
+			estAsOf = t.LastScanAt()
+		}
+		estChanged := t.setEstimate(u.EstimatedDelivery, estAsOf) && !prevEst.Equal(t.EstimatedDelivery)
 		res.Applied, res.Duplicates, res.Status = added, len(good)-added, t.Status
 		if added == 0 && !estChanged {
 			return res, nil // a replay: nothing to write

@@ -310,3 +310,43 @@ func TestServiceStoreErrors(t *testing.T) {
 		t.Fatalf("Register after a conflict: %v", err)
 	}
 }
+
+// TestEstimateRevisions: a carrier's revised estimate is recorded when it
+// comes with information at least as new as the estimate held. A poll
+// repeating the same history with an earlier date moves the estimate
+// earlier (it used to ratchet only later), and an estimate-only update
+// does not block the estimates of later scans.
+func TestEstimateRevisions(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.register(t, "EST")
+	f.clock.Set(t0.Add(10 * time.Hour)) // polls happen after the scans
+	history := []tracking.Event{ev(0, tracking.StatusPreTransit, "MP"), ev(2, tracking.StatusInTransit, "OR")}
+	apply := func(est time.Time, events ...tracking.Event) time.Time {
+		t.Helper()
+		if _, err := f.svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "EST", EstimatedDelivery: est, Events: events}); err != nil {
+			t.Fatal(err)
+		}
+		tr, _ := f.svc.Get(ctx, "ups", "EST")
+		return tr.EstimatedDelivery
+	}
+	if got := apply(t0.Add(96*time.Hour), history...); !got.Equal(t0.Add(96 * time.Hour)) {
+		t.Fatalf("first estimate %v", got)
+	}
+	// The same history polled again, the carrier now expects it earlier.
+	if got := apply(t0.Add(48*time.Hour), history...); !got.Equal(t0.Add(48 * time.Hour)) {
+		t.Fatalf("revised estimate with the same history: %v, want %v", got, t0.Add(48*time.Hour))
+	}
+	// An estimate-only update (no scans) is recorded...
+	if got := apply(t0.Add(72 * time.Hour)); !got.Equal(t0.Add(72 * time.Hour)) {
+		t.Fatalf("estimate-only update: %v", got)
+	}
+	// ...and does not block the estimate that comes with the next scan.
+	if got := apply(t0.Add(60*time.Hour), ev(5, tracking.StatusInTransit, "AR")); !got.Equal(t0.Add(60 * time.Hour)) {
+		t.Fatalf("estimate with a newer scan after an estimate-only update: %v", got)
+	}
+	// Older information (an out-of-order webhook) still does not win.
+	if got := apply(t0.Add(24*time.Hour), history...); !got.Equal(t0.Add(60 * time.Hour)) {
+		t.Fatalf("older information replaced the estimate: %v", got)
+	}
+}

@@ -207,18 +207,18 @@ func Fold(events []Event) (Event, bool) {
 }
 
 // setEstimate records the carrier's estimate when it comes with
-// information at least as new as the one already held (later asOf wins; at
-// the same asOf the later estimate wins, so the result does not depend on
-// order). It reports whether it recorded the estimate.
+// information at least as new as the one already held: asOf is the time
+// of the newest scan the estimate came with (the tracker's last scan for
+// an update without scans). Older information never replaces newer; at
+// the same asOf the estimate received last wins, so a carrier revising
+// its date, earlier or later, without a new scan is heard. It reports
+// whether it recorded the estimate.
 func (t *Tracker) setEstimate(est, asOf time.Time) bool {
 	if est.IsZero() {
 		return false
 	}
 	est, asOf = est.UTC().Round(0), asOf.UTC().Round(0)
-	switch {
-	case asOf.After(t.EstimateAsOf):
-	case asOf.Equal(t.EstimateAsOf) && est.After(t.EstimatedDelivery):
-	default:
+	if asOf.Before(t.EstimateAsOf) {
 		return false
 	}
 	t.EstimatedDelivery, t.EstimateAsOf = est, asOf
