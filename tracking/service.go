@@ -211,7 +211,8 @@ type Result struct {
 
 // Apply applies an update to its tracker, idempotently: events already in
 // the history are counted as duplicates and change nothing. Events for a
-// tracking number without a tracker are recorded as orphans; events with a
+// tracking number without a tracker are recorded as orphans (and adopted
+// at once when the tracker was registered meanwhile); events with a
 // missing time or a time more than MaxFutureSkew ahead of the clock are
 // quarantined. An update with an invalid key returns an error matching
 // oms.ErrValidation and changes nothing.
@@ -258,6 +259,13 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 				return res, err
 			}
 			res.Orphaned, res.Duplicates = n, len(good)-n
+			// A Register that ran between the Get and AddOrphans found no
+			// orphans to adopt: adopt them here, or nobody would.
+			if _, err := s.store.Get(ctx, key); err == nil {
+				return res, s.adopt(ctx, key)
+			} else if !errors.Is(err, oms.ErrNotFound) {
+				return res, err
+			}
 			return res, nil
 		}
 		if err != nil {

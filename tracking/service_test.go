@@ -350,3 +350,46 @@ func TestEstimateRevisions(t *testing.T) {
 		t.Fatalf("older information replaced the estimate: %v", got)
 	}
 }
+
+// racingRegisterStore registers the tracker just before the first orphans
+// are recorded: the interleaving of a webhook that found no tracker with a
+// Register that found no orphans yet.
+type racingRegisterStore struct {
+	tracking.Store
+	register func()
+}
+
+func (s *racingRegisterStore) AddOrphans(ctx context.Context, os ...tracking.Orphan) (int, error) {
+	if r := s.register; r != nil {
+		s.register = nil
+		r()
+	}
+	return s.Store.AddOrphans(ctx, os...)
+}
+
+// TestOrphansRacingRegister: events that arrive while their tracker is
+// being registered are applied, not left as orphans nobody adopts.
+func TestOrphansRacingRegister(t *testing.T) {
+	ctx := context.Background()
+	mem := tracking.NewMemoryStore(nil)
+	clock := oms.NewManualClock(t0.Add(10 * time.Hour))
+	other := tracking.NewService(mem, &tracking.Options{Clock: clock}) // the registering process
+	rs := &racingRegisterStore{Store: mem}
+	rs.register = func() {
+		if _, err := other.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "RACE", ShipmentRef: "shp-race"}); err != nil {
+			t.Error(err)
+		}
+	}
+	svc := tracking.NewService(rs, &tracking.Options{Clock: clock})
+	if _, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "RACE", Events: []tracking.Event{ev(1, tracking.StatusInTransit, "IT")}}); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := mem.Get(ctx, tracking.NewKey("ups", "RACE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphans, _ := mem.Orphans(ctx, tr.Key())
+	if tr.Status != tracking.StatusInTransit || len(tr.Events) != 1 || len(orphans) != 0 {
+		t.Fatalf("tracker %s with %d events, %d orphans left behind", tr.Status, len(tr.Events), len(orphans))
+	}
+}
