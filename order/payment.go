@@ -151,6 +151,10 @@ type PaymentOp struct {
 	Reason string `json:"reason,omitempty"`
 	// Adjustment marks a refund made because the order shrank.
 	Adjustment bool `json:"adjustment,omitempty"`
+	// Authorization is the authorization a capture, void or refund
+	// applies to (an order authorized several times settles each within
+	// its own amount); empty means Payment.Authorization.
+	Authorization string `json:"authorization,omitempty"`
 }
 
 // Transaction is a confirmed gateway operation.
@@ -160,6 +164,9 @@ type Transaction struct {
 	Reference string          `json:"reference,omitempty"`
 	Key       string          `json:"key"`
 	At        time.Time       `json:"at"`
+	// Authorization is the authorization a capture, void or refund
+	// applied to; for an authorization it is its own Reference.
+	Authorization string `json:"authorization,omitempty"`
 }
 
 // newPayment returns an empty summary in currency c.
@@ -179,6 +186,13 @@ func newPayment(c oms.Currency, p CapturePolicy) Payment {
 //     value (see ShippedValue) under CaptureOnShipment.
 //   - Once the order is cancelled or completed, void the authorized rest.
 //
+// An order authorized several times (AuthorizePayment after an edit raised
+// the total) settles each authorization within its own amount: captures
+// and voids take the oldest authorization with an open part first,
+// refunds the latest one with captured money, and each op names its
+// authorization, capped at what that authorization allows; the next call
+// plans the rest.
+//
 // Orders without a gateway authorization (Payment.Authorization empty) are
 // settled by the host and get nil.
 func PlanSettlement(o *Order) (*PaymentOp, error) {
@@ -190,12 +204,14 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 	if err != nil {
 		return nil, err
 	}
+	auths := authBalances(o)
 	collected := sub(p.Captured, p.Adjusted)
 	due := t.GrandTotal
 	if gt(collected, due) {
 		amt := minMoney(sub(collected, due), sub(p.Captured, p.Refunded))
-		if amt.IsPositive() {
-			return &PaymentOp{Kind: TxRefund, Amount: amt, Adjustment: true, Reason: "order reduced",
+		if b := lastAuth(auths, func(b *authBalance) oms.Money { return sub(b.captured, b.refunded) }); amt.IsPositive() && b != nil {
+			amt = minMoney(amt, sub(b.captured, b.refunded))
+			return &PaymentOp{Kind: TxRefund, Amount: amt, Adjustment: true, Reason: "order reduced", Authorization: b.ref,
 				Key: fmt.Sprintf("%s/refund/%s", o.ID, add(p.Refunded, amt).StringAmount())}, nil
 		}
 	}
@@ -207,17 +223,89 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 				return nil, err
 			}
 		}
-		if gt(target, collected) && available.IsPositive() {
-			amt := minMoney(sub(target, collected), available)
-			return &PaymentOp{Kind: TxCapture, Amount: amt,
+		if b := firstAuth(auths, (*authBalance).open); gt(target, collected) && available.IsPositive() && b != nil {
+			amt := minMoney(minMoney(sub(target, collected), available), b.open())
+			return &PaymentOp{Kind: TxCapture, Amount: amt, Authorization: b.ref,
 				Key: fmt.Sprintf("%s/capture/%s", o.ID, add(p.Captured, amt).StringAmount())}, nil
 		}
 	}
-	if o.Status.Final() && available.IsPositive() {
-		return &PaymentOp{Kind: TxVoid, Amount: available,
-			Key: fmt.Sprintf("%s/void/%s", o.ID, add(p.Voided, available).StringAmount())}, nil
+	if b := firstAuth(auths, (*authBalance).open); o.Status.Final() && available.IsPositive() && b != nil {
+		amt := minMoney(available, b.open())
+		return &PaymentOp{Kind: TxVoid, Amount: amt, Authorization: b.ref,
+			Key: fmt.Sprintf("%s/void/%s", o.ID, add(p.Voided, amt).StringAmount())}, nil
 	}
 	return nil, nil
+}
+
+// authBalance is what one authorization of an order has authorized,
+// captured, voided and refunded, summed from Payment.Transactions.
+type authBalance struct {
+	ref                                    string
+	authorized, captured, voided, refunded oms.Money
+}
+
+// open returns the part of the authorization neither captured nor voided.
+func (b *authBalance) open() oms.Money { return sub(sub(b.authorized, b.voided), b.captured) }
+
+// authBalances returns the balances of o's authorizations, oldest first.
+// A capture, void or refund that names no authorization counts against
+// Payment.Authorization.
+func authBalances(o *Order) []*authBalance {
+	var out []*authBalance
+	find := func(ref string) *authBalance {
+		for _, b := range out {
+			if b.ref == ref {
+				return b
+			}
+		}
+		z := oms.Zero(o.Currency)
+		b := &authBalance{ref: ref, authorized: z, captured: z, voided: z, refunded: z}
+		out = append(out, b)
+		return b
+	}
+	for _, tx := range o.Payment.Transactions {
+		ref := tx.Authorization
+		if tx.Kind == TxAuthorize {
+			ref = tx.Reference
+		} else if ref == "" {
+			ref = o.Payment.Authorization
+		}
+		if tx.Amount.Currency() != o.Currency {
+			continue // not ours; the sums in Payment decide
+		}
+		b := find(ref)
+		switch tx.Kind {
+		case TxAuthorize:
+			b.authorized = add(b.authorized, tx.Amount)
+		case TxCapture:
+			b.captured = add(b.captured, tx.Amount)
+		case TxVoid:
+			b.voided = add(b.voided, tx.Amount)
+		case TxRefund:
+			b.refunded = add(b.refunded, tx.Amount)
+		}
+	}
+	return out
+}
+
+// firstAuth returns the oldest authorization whose f is positive, or nil.
+func firstAuth(bs []*authBalance, f func(*authBalance) oms.Money) *authBalance {
+	for _, b := range bs {
+		if f(b).IsPositive() {
+			return b
+		}
+	}
+	return nil
+}
+
+// lastAuth returns the latest authorization whose f is positive, or nil.
+func lastAuth(bs []*authBalance, f func(*authBalance) oms.Money) *authBalance {
+	for i := len(bs) - 1; i >= 0; i-- {
+		if f(bs[i]).IsPositive() {
+			return bs[i]
+		}
+	}
+	return nil
 }
 
 // applyPayment records the confirmed op in o's summary.
@@ -242,21 +330,32 @@ func applyPayment(o *Order, op PaymentOp, ref string, at time.Time) pendingEvent
 		}
 		typ = EventPaymentRefunded
 	}
-	p.Transactions = append(p.Transactions, Transaction{Kind: op.Kind, Amount: op.Amount, Reference: ref, Key: op.Key, At: at})
+	auth := op.Authorization
+	switch {
+	case op.Kind == TxAuthorize:
+		auth = ref
+	case auth == "":
+		auth = p.Authorization
+	}
+	p.Transactions = append(p.Transactions, Transaction{Kind: op.Kind, Amount: op.Amount, Reference: ref, Key: op.Key, At: at, Authorization: auth})
 	return pendingEvent{typ, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Reference: ref, Key: op.Key}}
 }
 
 // call performs op at the gateway.
 func call(ctx context.Context, g PaymentGateway, o *Order, op PaymentOp) (PaymentResult, error) {
+	auth := op.Authorization
+	if auth == "" {
+		auth = o.Payment.Authorization
+	}
 	switch op.Kind {
 	case TxAuthorize:
 		return g.Authorize(ctx, AuthorizeRequest{IdempotencyKey: op.Key, OrderID: o.ID, Method: op.Method, Amount: op.Amount})
 	case TxCapture:
-		return g.Capture(ctx, CaptureRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: o.Payment.Authorization, Amount: op.Amount})
+		return g.Capture(ctx, CaptureRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: auth, Amount: op.Amount})
 	case TxVoid:
-		return g.Void(ctx, VoidRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: o.Payment.Authorization, Amount: op.Amount})
+		return g.Void(ctx, VoidRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: auth, Amount: op.Amount})
 	default:
-		return g.Refund(ctx, RefundRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: o.Payment.Authorization, Amount: op.Amount, Reason: op.Reason})
+		return g.Refund(ctx, RefundRequest{IdempotencyKey: op.Key, OrderID: o.ID, Authorization: auth, Amount: op.Amount, Reason: op.Reason})
 	}
 }
 

@@ -323,7 +323,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	if auth.IsPositive() {
 		o.Payment.Authorized = auth
 		o.Payment.Authorization = in.Payment.Reference
-		o.Payment.Transactions = []Transaction{{Kind: TxAuthorize, Amount: auth, Reference: in.Payment.Reference, Key: "host", At: now}}
+		o.Payment.Transactions = []Transaction{{Kind: TxAuthorize, Amount: auth, Reference: in.Payment.Reference, Key: "host", At: now, Authorization: in.Payment.Reference}}
 	}
 	return o, nil
 }
@@ -347,7 +347,7 @@ func (s *Service) authorizeAtPlacement(ctx context.Context, o *Order, method, ba
 	}
 	events := []pendingEvent{applyPayment(o, op, res.Reference, now)}
 	if o.Payment.Policy == CaptureOnPlacement {
-		op = PaymentOp{Kind: TxCapture, Amount: total, Key: base + "/capture"}
+		op = PaymentOp{Kind: TxCapture, Amount: total, Key: base + "/capture", Authorization: res.Reference}
 		if res, err = call(ctx, s.gw, o, op); err != nil {
 			s.warn("capture at placement failed", o.ID, err)
 			return events

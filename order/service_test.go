@@ -619,3 +619,83 @@ func TestConcurrentShipmentsCaptureOnce(t *testing.T) {
 		})
 	}
 }
+
+// perAuthorization sums the non-replayed gateway calls of kind by the
+// authorization they named.
+func perAuthorization(p payShop, kind order.TransactionKind) map[string]string {
+	sums := map[string]oms.Money{}
+	for _, c := range p.gw.Calls() {
+		if c.Kind != kind || c.Replay {
+			continue
+		}
+		s, ok := sums[c.Authorization]
+		if !ok {
+			s = oms.Zero(c.Amount.Currency())
+		}
+		sums[c.Authorization], _ = s.Add(c.Amount)
+	}
+	out := map[string]string{}
+	for k, v := range sums {
+		out[k] = v.String()
+	}
+	return out
+}
+
+// An order paid by two authorizations (the second after an edit raised the
+// total) captures, voids and refunds each within its own authorization, as
+// a real processor requires, never all of it against the latest one.
+func TestSeveralAuthorizations(t *testing.T) {
+	ctx := context.Background()
+	// twoAuths returns an order authorized 55.48 and then 8.00, and the
+	// two split amounts keyed by the gateway's authorization references.
+	twoAuths := func(t *testing.T, policy order.CapturePolicy) (payShop, *order.Order, map[string]string) {
+		p := newPayShop(policy)
+		ok := must(t)
+		o := ok(p.svc.Place(ctx, gatewayInput("tok_visa")))
+		o = ok(p.svc.Confirm(ctx, o.ID))
+		o = ok(p.svc.Edit(ctx, o.ID, order.EditInput{Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: usd("8.00")}}}))
+		o = ok(p.svc.AuthorizePayment(ctx, o.ID, order.AuthorizeInput{Key: "more", Method: "tok_visa"}))
+		var refs []string
+		for _, c := range o.Payment.Transactions {
+			if c.Kind == order.TxAuthorize {
+				refs = append(refs, c.Reference)
+			}
+		}
+		if len(refs) != 2 {
+			t.Fatalf("authorizations %v, want two", refs)
+		}
+		return p, o, map[string]string{refs[0]: "55.48 USD", refs[1]: "8.00 USD"}
+	}
+	t.Run("capture on shipment", func(t *testing.T) {
+		p, o, want := twoAuths(t, order.CaptureOnShipment)
+		ok := must(t)
+		var all []order.LineQuantity
+		for _, l := range o.Lines {
+			all = append(all, order.LineQuantity{LineID: l.ID, Quantity: l.Quantity})
+		}
+		o = ok(p.svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "a", Lines: all}))
+		o = ok(p.svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "f", Lines: all}))
+		o = ok(p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "s", Lines: all}))
+		checkPayment(t, p, o, "63.48", "63.48", "0.00", "0.00")
+		if d := cmp.Diff(want, perAuthorization(p, order.TxCapture)); d != "" {
+			t.Errorf("captures per authorization (-want +got):\n%s", d)
+		}
+	})
+	t.Run("cancel voids each", func(t *testing.T) {
+		p, o, want := twoAuths(t, order.CaptureOnShipment)
+		o = must(t)(p.svc.Cancel(ctx, o.ID, order.CancelInput{}))
+		checkPayment(t, p, o, "63.48", "0.00", "63.48", "0.00")
+		if d := cmp.Diff(want, perAuthorization(p, order.TxVoid)); d != "" {
+			t.Errorf("voids per authorization (-want +got):\n%s", d)
+		}
+	})
+	t.Run("capture on placement, then refunds", func(t *testing.T) {
+		p, o, want := twoAuths(t, order.CaptureOnPlacement)
+		checkPayment(t, p, o, "63.48", "63.48", "0.00", "0.00")
+		o = must(t)(p.svc.Cancel(ctx, o.ID, order.CancelInput{}))
+		checkPayment(t, p, o, "63.48", "63.48", "0.00", "63.48")
+		if d := cmp.Diff(want, perAuthorization(p, order.TxRefund)); d != "" {
+			t.Errorf("refunds per authorization (-want +got):\n%s", d)
+		}
+	})
+}

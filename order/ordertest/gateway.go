@@ -23,6 +23,8 @@ type Call struct {
 	Key    string
 	Order  oms.ID
 	Amount oms.Money
+	// Authorization is the authorization a capture, void or refund named.
+	Authorization string
 	// Replay is true when the key was seen before and the first result
 	// was returned without moving money.
 	Replay bool
@@ -39,11 +41,16 @@ type Ledger struct {
 // error matching oms.ErrDuplicate), declines the method DeclinedMethod,
 // and refuses to capture more than authorized or refund more than
 // captured (errors matching oms.ErrValidation), so a test notices any
-// double charge. It is safe for concurrent use.
+// double charge. Like a real processor it holds each authorization to its
+// own amount: a capture or void beyond what the named authorization has
+// open, or a refund beyond what was captured on it, is refused, and an
+// authorization it never granted matches oms.ErrNotFound. It is safe for
+// concurrent use.
 type FakeGateway struct {
 	mu      sync.Mutex
 	seen    map[string]fakeResult
 	ledgers map[oms.ID]*Ledger
+	auths   map[string]*Ledger // by authorization reference
 	calls   []Call
 	failing map[order.TransactionKind]error
 	n       int
@@ -60,7 +67,7 @@ var _ order.PaymentGateway = (*FakeGateway)(nil)
 
 // NewFakeGateway returns a gateway with empty ledgers.
 func NewFakeGateway() *FakeGateway {
-	return &FakeGateway{seen: map[string]fakeResult{}, ledgers: map[oms.ID]*Ledger{}, failing: map[order.TransactionKind]error{}}
+	return &FakeGateway{seen: map[string]fakeResult{}, ledgers: map[oms.ID]*Ledger{}, auths: map[string]*Ledger{}, failing: map[order.TransactionKind]error{}}
 }
 
 // Fail makes every later call of kind return err (nil restores success).
@@ -94,31 +101,31 @@ func (g *FakeGateway) Ledger(id oms.ID) Ledger {
 
 // Authorize implements order.PaymentGateway.
 func (g *FakeGateway) Authorize(ctx context.Context, req order.AuthorizeRequest) (order.PaymentResult, error) {
-	return g.do(ctx, order.TxAuthorize, req.IdempotencyKey, req.OrderID, req.Amount, req.Method)
+	return g.do(ctx, order.TxAuthorize, req.IdempotencyKey, req.OrderID, req.Amount, req.Method, "")
 }
 
 // Capture implements order.PaymentGateway.
 func (g *FakeGateway) Capture(ctx context.Context, req order.CaptureRequest) (order.PaymentResult, error) {
-	return g.do(ctx, order.TxCapture, req.IdempotencyKey, req.OrderID, req.Amount, "")
+	return g.do(ctx, order.TxCapture, req.IdempotencyKey, req.OrderID, req.Amount, "", req.Authorization)
 }
 
 // Void implements order.PaymentGateway.
 func (g *FakeGateway) Void(ctx context.Context, req order.VoidRequest) (order.PaymentResult, error) {
-	return g.do(ctx, order.TxVoid, req.IdempotencyKey, req.OrderID, req.Amount, "")
+	return g.do(ctx, order.TxVoid, req.IdempotencyKey, req.OrderID, req.Amount, "", req.Authorization)
 }
 
 // Refund implements order.PaymentGateway.
 func (g *FakeGateway) Refund(ctx context.Context, req order.RefundRequest) (order.PaymentResult, error) {
-	return g.do(ctx, order.TxRefund, req.IdempotencyKey, req.OrderID, req.Amount, "")
+	return g.do(ctx, order.TxRefund, req.IdempotencyKey, req.OrderID, req.Amount, "", req.Authorization)
 }
 
-func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key string, id oms.ID, amt oms.Money, method string) (order.PaymentResult, error) {
+func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key string, id oms.ID, amt oms.Money, method, auth string) (order.PaymentResult, error) {
 	if err := ctx.Err(); err != nil {
 		return order.PaymentResult{}, err
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	call := Call{Kind: kind, Key: key, Order: id, Amount: amt}
+	call := Call{Kind: kind, Key: key, Order: id, Amount: amt, Authorization: auth}
 	if r, ok := g.seen[key]; ok {
 		call.Replay = true
 		g.calls = append(g.calls, call)
@@ -134,9 +141,13 @@ func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key st
 	if key == "" || !amt.IsPositive() {
 		return order.PaymentResult{}, oms.Validationf("payment", "request", "needs a key and a positive amount, got %q and %s", key, amt)
 	}
+	z := oms.Zero(amt.Currency())
+	a := g.auths[auth]
+	if kind != order.TxAuthorize && a == nil {
+		return order.PaymentResult{}, oms.NotFoundError("authorization", auth)
+	}
 	l := g.ledgers[id]
 	if l == nil {
-		z := oms.Zero(amt.Currency())
 		l = &Ledger{Authorized: z, Captured: z, Voided: z, Refunded: z}
 		g.ledgers[id] = l
 	}
@@ -152,22 +163,23 @@ func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key st
 			r.res = order.PaymentResult{}
 		} else {
 			l.Authorized = sum(l.Authorized, amt)
+			g.auths[r.res.Reference] = &Ledger{Authorized: amt, Captured: z, Voided: z, Refunded: z}
 		}
 	case order.TxCapture:
-		if over(amt, diff(diff(l.Authorized, l.Voided), l.Captured)) {
-			return order.PaymentResult{}, oms.Validationf("payment", "amount", "capture %s exceeds the open authorization", amt)
+		if over(amt, diff(diff(a.Authorized, a.Voided), a.Captured)) {
+			return order.PaymentResult{}, oms.Validationf("payment", "amount", "capture %s exceeds the open part of authorization %s", amt, auth)
 		}
-		l.Captured = sum(l.Captured, amt)
+		l.Captured, a.Captured = sum(l.Captured, amt), sum(a.Captured, amt)
 	case order.TxVoid:
-		if over(amt, diff(diff(l.Authorized, l.Voided), l.Captured)) {
-			return order.PaymentResult{}, oms.Validationf("payment", "amount", "void %s exceeds the open authorization", amt)
+		if over(amt, diff(diff(a.Authorized, a.Voided), a.Captured)) {
+			return order.PaymentResult{}, oms.Validationf("payment", "amount", "void %s exceeds the open part of authorization %s", amt, auth)
 		}
-		l.Voided = sum(l.Voided, amt)
+		l.Voided, a.Voided = sum(l.Voided, amt), sum(a.Voided, amt)
 	case order.TxRefund:
-		if over(amt, diff(l.Captured, l.Refunded)) {
-			return order.PaymentResult{}, oms.Validationf("payment", "amount", "refund %s exceeds what was captured", amt)
+		if over(amt, diff(a.Captured, a.Refunded)) {
+			return order.PaymentResult{}, oms.Validationf("payment", "amount", "refund %s exceeds what authorization %s captured", amt, auth)
 		}
-		l.Refunded = sum(l.Refunded, amt)
+		l.Refunded, a.Refunded = sum(l.Refunded, amt), sum(a.Refunded, amt)
 	}
 	g.seen[key] = r
 	return r.res, r.err
