@@ -164,8 +164,8 @@ func (d Dispatch) Validate() error {
 	if d.CutOff < 0 || d.CutOff > 24*time.Hour {
 		v.Add("cut_off", "must be a time of day between 0 and 24h, got %s", d.CutOff)
 	}
-	if d.HandlingDays < 0 {
-		v.Add("handling_days", "must not be negative, got %d", d.HandlingDays)
+	if d.HandlingDays < 0 || d.HandlingDays > MaxBusinessDays {
+		v.Add("handling_days", "must be between 0 and %d, got %d", MaxBusinessDays, d.HandlingDays)
 	}
 	if d.Pickup < 0 || d.Pickup >= 24*time.Hour {
 		v.Add("pickup", "must be a time of day between 0 and 24h, got %s", d.Pickup)
@@ -228,15 +228,16 @@ type Estimate struct {
 // calendar to (nil means d's calendar: a domestic shipment). A transit of 0
 // days delivers on the first business day on or after the start day.
 // transitMax below transitMin is taken as transitMin. The error matches
-// oms.ErrValidation for a bad Dispatch or negative transit days.
+// oms.ErrValidation for a bad Dispatch or transit days negative or over
+// MaxBusinessDays.
 func EstimateDelivery(now time.Time, d Dispatch, to *Calendar, transitMin, transitMax int) (Estimate, error) {
 	v := &oms.ValidationError{Entity: "delivery estimate"}
 	v.Merge("dispatch", d.Validate())
-	if transitMin < 0 {
-		v.Add("transit_min", "must not be negative, got %d", transitMin)
+	if transitMin < 0 || transitMin > MaxBusinessDays {
+		v.Add("transit_min", "must be between 0 and %d, got %d", MaxBusinessDays, transitMin)
 	}
-	if transitMax < 0 {
-		v.Add("transit_max", "must not be negative, got %d", transitMax)
+	if transitMax < 0 || transitMax > MaxBusinessDays {
+		v.Add("transit_max", "must be between 0 and %d, got %d", MaxBusinessDays, transitMax)
 	}
 	if err := v.Err(); err != nil {
 		return Estimate{}, err

@@ -242,3 +242,41 @@ func TestShopResultJSON(t *testing.T) {
 		t.Errorf("rates JSON: %s", b)
 	}
 }
+
+func TestHugeTransitDaysAreRefusedNotCounted(t *testing.T) {
+	// Counting business days is a loop; a carrier's rate (outside input)
+	// with an absurd transit time must be refused, not counted for hours.
+	const huge = 100_000
+	r := shipping.Rate{Carrier: "x", ServiceCode: "slowboat", Level: shipping.LevelEconomy, Price: usd("1.00"), TransitDays: huge}
+	var ve *oms.ValidationError
+	if err := r.Validate(); !errors.As(err, &ve) || !ve.Has("transit_days") {
+		t.Errorf("Rate.Validate with %d transit days: %v", huge, err)
+	}
+	ny := shipping.MustCalendar("America/New_York", nil)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	_, err := shipping.EstimateDelivery(now, shipping.Dispatch{Calendar: ny, HandlingDays: huge}, nil, huge, huge)
+	if !errors.As(err, &ve) || !ve.Has("transit_min") || !ve.Has("transit_max") || !ve.Has("dispatch.handling_days") {
+		t.Errorf("EstimateDelivery with %d days: %v", huge, err)
+	}
+	if _, err := shipping.EstimateRates(now, shipping.Dispatch{Calendar: ny}, nil, []shipping.Rate{r}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("EstimateRates with %d transit days: %v", huge, err)
+	}
+	_, err = shipping.NewFlatRateCarrier(shipping.FlatRateConfig{Code: "f", Services: []shipping.FlatRateService{
+		{Code: "s", Level: shipping.LevelEconomy, Price: usd("1.00"), TransitDays: huge}}})
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("flat rate service with %d transit days: %v", huge, err)
+	}
+	cfg := tableConfig(t)
+	cfg.Rows[0].TransitDaysMax = huge
+	if _, err := shipping.NewTableRateCarrier(cfg); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("table row with %d transit days: %v", huge, err)
+	}
+	slowboat := shippingtest.NewFakeCarrier("x", &shippingtest.FakeOptions{Rates: []shipping.Rate{r}})
+	res, err := newShopper(t, nil, slowboat).Shop(context.Background(), shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := res.Report("x"); rep.Status != shipping.StatusInvalid || len(res.Rates) != 0 {
+		t.Errorf("shop with a %d-day rate: %+v, rates %v", huge, rep, res.Rates)
+	}
+}

@@ -8,6 +8,12 @@ import (
 	"github.com/omskit/oms"
 )
 
+// MaxBusinessDays is the most business days of transit or handling that
+// rates, estimates and carrier tables accept (a year's worth). Counting
+// business days is a walk over the calendar, so a larger number, such as a
+// carrier's malformed answer, is refused rather than counted for hours.
+const MaxBusinessDays = 365
+
 // ServiceLevel is the speed class of a carrier service, stable on the wire.
 type ServiceLevel string
 
@@ -158,7 +164,8 @@ func (r Rate) Key() string { return r.Carrier + "/" + r.ServiceCode }
 // Validate returns a *oms.ValidationError listing every problem of r, or
 // nil: a missing carrier or service code, an unknown level, a price without
 // currency, negative or not rounded to the minor unit, a list price in
-// another currency, negative transit days, an inverted delivery window.
+// another currency, transit days negative or over MaxBusinessDays, an
+// inverted delivery window.
 func (r Rate) Validate() error {
 	v := &oms.ValidationError{Entity: "rate"}
 	if r.Carrier == "" {
@@ -189,8 +196,8 @@ func (r Rate) Validate() error {
 	if r.BillableWeight < 0 {
 		v.Add("billable_weight", "must not be negative, got %s", r.BillableWeight)
 	}
-	if r.TransitDays < 0 {
-		v.Add("transit_days", "must not be negative, got %d", r.TransitDays)
+	if r.TransitDays < 0 || r.TransitDays > MaxBusinessDays {
+		v.Add("transit_days", "must be between 0 and %d, got %d", MaxBusinessDays, r.TransitDays)
 	}
 	r.Delivery.validate(v, "delivery")
 	if r.Guaranteed && r.Delivery.IsZero() {

@@ -163,7 +163,8 @@ var _ Carrier = (*TableRateCarrier)(nil)
 // NewTableRateCarrier checks cfg and returns the carrier. The error is a
 // *oms.ValidationError listing every problem: a missing code, an unknown
 // currency, amounts in another currency, rows for unknown services or
-// zones, brackets not in increasing weight, negative transit days.
+// zones, brackets not in increasing weight, transit days negative or over
+// MaxBusinessDays.
 func NewTableRateCarrier(cfg TableRateConfig) (*TableRateCarrier, error) {
 	v := &oms.ValidationError{Entity: "table rate carrier"}
 	if cfg.Code == "" {
@@ -231,8 +232,8 @@ func NewTableRateCarrier(cfg TableRateConfig) (*TableRateCarrier, error) {
 		}
 		money(f+".base", r.Base, false)
 		money(f+".per_kg", r.PerKg, len(r.Brackets) == 0 && !r.Base.Valid())
-		if r.TransitDays < 0 || r.TransitDaysMax < 0 {
-			v.Add(f+".transit_days", "must not be negative, got %d..%d", r.TransitDays, r.TransitDaysMax)
+		if r.TransitDays < 0 || r.TransitDaysMax < 0 || r.TransitDays > MaxBusinessDays || r.TransitDaysMax > MaxBusinessDays {
+			v.Add(f+".transit_days", "must be between 0 and %d, got %d..%d", MaxBusinessDays, r.TransitDays, r.TransitDaysMax)
 		}
 	}
 	for i, s := range cfg.Surcharges {
@@ -504,8 +505,8 @@ func NewFlatRateCarrier(cfg FlatRateConfig) (*FlatRateCarrier, error) {
 				v.Add(f+"."+indexField("countries", j), "unknown country %q", c)
 			}
 		}
-		if s.TransitDays < 0 || s.TransitDaysMax < 0 {
-			v.Add(f+".transit_days", "must not be negative, got %d..%d", s.TransitDays, s.TransitDaysMax)
+		if s.TransitDays < 0 || s.TransitDaysMax < 0 || s.TransitDays > MaxBusinessDays || s.TransitDaysMax > MaxBusinessDays {
+			v.Add(f+".transit_days", "must be between 0 and %d, got %d..%d", MaxBusinessDays, s.TransitDays, s.TransitDaysMax)
 		}
 	}
 	cfg.Limits.validate(v)
