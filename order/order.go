@@ -317,7 +317,9 @@ func (o *Order) Clone() *Order {
 }
 
 // CheckCounters verifies every line's counters against their bounds and
-// returns a *oms.ValidationError naming each broken bound, or nil.
+// returns a *oms.ValidationError naming, for each line that breaks one,
+// the first broken bound in the order quantity, cancelled, allocated,
+// fulfilled, shipped, delivered, returned; or nil.
 func (o *Order) CheckCounters() error {
 	v := validation()
 	for i, l := range o.Lines {
