@@ -28,7 +28,9 @@ type CalendarOptions struct {
 }
 
 // Calendar is a location's business calendar: its time zone, its weekend and
-// its holidays. A Calendar is immutable and safe for concurrent use.
+// its holidays. A Calendar is immutable and safe for concurrent use. Build
+// one with NewCalendar; the zero Calendar is UTC with every day a business
+// day.
 type Calendar struct {
 	loc      *time.Location
 	weekend  [7]bool
@@ -89,10 +91,15 @@ func MustCalendar(tz string, opts *CalendarOptions) *Calendar {
 }
 
 // Location returns the calendar's time zone.
-func (c *Calendar) Location() *time.Location { return c.loc }
+func (c *Calendar) Location() *time.Location {
+	if c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
+}
 
 // DateAt returns the calendar day at the location at instant t.
-func (c *Calendar) DateAt(t time.Time) Date { return DateOf(t.In(c.loc)) }
+func (c *Calendar) DateAt(t time.Time) Date { return DateOf(t.In(c.Location())) }
 
 // Holiday returns the name of the holiday on d and whether d is one.
 func (c *Calendar) Holiday(d Date) (string, bool) {
@@ -182,7 +189,7 @@ func (d Dispatch) ShipDate(now time.Time) (Date, error) {
 		return Date{}, err
 	}
 	cal := d.Calendar
-	local := now.In(cal.loc)
+	local := now.In(cal.Location())
 	day := DateOf(local)
 	h, m, s := local.Clock()
 	sinceMidnight := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(local.Nanosecond())
@@ -204,7 +211,7 @@ func (d Dispatch) PickupAt(day Date) time.Time {
 	if p == 0 || p >= 24*time.Hour {
 		p = 17 * time.Hour
 	}
-	return time.Date(day.Year, day.Month, day.Day, int(p/time.Hour), int(p%time.Hour/time.Minute), int(p%time.Minute/time.Second), 0, d.Calendar.loc)
+	return time.Date(day.Year, day.Month, day.Day, int(p/time.Hour), int(p%time.Hour/time.Minute), int(p%time.Minute/time.Second), 0, d.Calendar.Location())
 }
 
 // Estimate is a delivery-date estimate.

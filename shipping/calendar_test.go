@@ -265,3 +265,20 @@ func TestDate(t *testing.T) {
 		t.Error("String")
 	}
 }
+
+func TestZeroCalendarIsUTCEveryDay(t *testing.T) {
+	var c shipping.Calendar
+	sat := shipping.NewDate(2026, 11, 28)
+	if got := c.Location(); got != time.UTC {
+		t.Errorf("Location = %v, want UTC", got)
+	}
+	if !c.IsBusinessDay(sat) {
+		t.Errorf("zero calendar: Saturday %s is not a business day", sat)
+	}
+	if got, want := c.DateAt(time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC)), sat; got != want {
+		t.Errorf("DateAt = %s, want %s", got, want)
+	}
+	if got, want := c.AddBusinessDays(sat, 2), shipping.NewDate(2026, 11, 30); got != want {
+		t.Errorf("AddBusinessDays = %s, want %s", got, want)
+	}
+}
