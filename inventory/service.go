@@ -171,7 +171,8 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 func validateReserve(req *ReserveRequest, now time.Time) error {
 	ok := validKey(string(req.ID)) && len(req.Reference) <= maxReference &&
 		len(req.Lines) > 0 && len(req.Lines) <= maxLines && req.HoldFor >= 0 &&
-		(req.ExpiresAt.IsZero() || (req.HoldFor == 0 && req.ExpiresAt.After(now)))
+		(req.ExpiresAt.IsZero() || (req.HoldFor == 0 && req.ExpiresAt.After(now) && jsonTime(req.ExpiresAt))) &&
+		(req.HoldFor == 0 || jsonTime(now.Add(req.HoldFor)))
 	for i := 0; ok && i < len(req.Lines); i++ {
 		l := &req.Lines[i]
 		ok = validKey(string(l.SKU)) && validKey(string(l.Location)) &&
@@ -198,12 +199,16 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 	}
 	if req.HoldFor < 0 {
 		p.add("hold_for", "must not be negative, got %s", req.HoldFor)
+	} else if req.HoldFor > 0 && !jsonTime(now.Add(req.HoldFor)) {
+		p.add("hold_for", "%s from now ends after year 9999", req.HoldFor)
 	}
 	if !req.ExpiresAt.IsZero() {
 		if req.HoldFor != 0 {
 			p.add("expires_at", "set expires_at or hold_for, not both")
 		} else if !req.ExpiresAt.After(now) {
 			p.add("expires_at", "must be after now (%s), got %s", now.Format(time.RFC3339), req.ExpiresAt.Format(time.RFC3339))
+		} else if !jsonTime(req.ExpiresAt) {
+			p.add("expires_at", "%s is after year 9999 or has an offset of a day or more", req.ExpiresAt.Format(time.RFC3339))
 		}
 	}
 	for i, l := range req.Lines {

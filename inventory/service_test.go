@@ -90,6 +90,43 @@ func TestReservationEvents(t *testing.T) {
 	}
 }
 
+// TestFarFutureExpiry: an expiry JSON cannot hold (after year 9999) is
+// refused as bad input naming the field, and changes nothing, rather than
+// failing later when an event carrying it is marshalled.
+func TestFarFutureExpiry(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ve *oms.ValidationError
+	_, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "far", ExpiresAt: far, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}})
+	if !errors.As(err, &ve) || !ve.Has("expires_at") {
+		t.Errorf("Reserve with expiry %s: %v, want a validation error naming expires_at", far, err)
+	}
+	if _, err := f.svc.Reservation(f.ctx, "far"); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("refused reservation stored: %v", err)
+	}
+	hold, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "hold", HoldFor: time.Minute, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ve = nil
+	_, err = f.svc.Extend(f.ctx, "hold", far)
+	if !errors.As(err, &ve) || !ve.Has("until") {
+		t.Errorf("Extend to %s: %v, want a validation error naming until", far, err)
+	}
+	got, err := f.svc.Reservation(f.ctx, "hold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(hold, got); diff != "" {
+		t.Errorf("refused extension changed the hold (-want +got):\n%s", diff)
+	}
+	lv, err := f.svc.Level(f.ctx, "A", "wh")
+	if err != nil || lv.Reserved != 1 {
+		t.Errorf("level %+v %v, want 1 reserved", lv, err)
+	}
+}
+
 func TestRunSyncCoalesces(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(f.ctx)

@@ -321,3 +321,11 @@ func validateKey(s string) error {
 func fieldIndex(name string, i int) string {
 	return name + "[" + strconv.Itoa(i) + "]"
 }
+
+// jsonTime reports whether encoding/json can write t (as RFC 3339): a
+// year from 0 to 9999 and a zone offset under a day.
+func jsonTime(t time.Time) bool {
+	_, off := t.Zone()
+	y := t.Year()
+	return y >= 0 && y <= 9999 && off > -24*3600 && off < 24*3600
+}
