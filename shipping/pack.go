@@ -168,6 +168,8 @@ func (b BoxType) outer() oms.Dimensions {
 
 // Position is where an item's corner nearest the box's origin sits: X
 // along the box's length, Y along its width, Z up from its floor.
+// In a packing, every unit rests: its Z is 0 or the top of a unit below
+// whose footprint overlaps its own.
 type Position struct {
 	X oms.Length `json:"x"`
 	Y oms.Length `json:"y"`
@@ -387,6 +389,14 @@ func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
 // extreme points, and further units (or all units, once the greedy pass
 // has spent three budgets) go on shelves: rows along the length, rows of
 // rows across the width, layers up the height.
+//
+// Last, the positions are settled, box by box: taking the units in
+// increasing height, each drops straight down until it rests on the floor
+// or on the top face of a unit below it (extreme points at a unit's base,
+// and shelf layers above shorter units, can leave units in the air).
+// Dropping units this way never makes two overlap or puts anything above a
+// NoStack unit, so every unit of a packing rests on the box's floor or on
+// another unit, as a packing station needs.
 //
 // If ctx ends, Packing.Stopped is set; units not placed by then are listed
 // with UnpackedStopped. Invalid input returns an error matching

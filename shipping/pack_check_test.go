@@ -13,11 +13,12 @@ import (
 // It checks that every parcel names a real box type (or is a unit shipped
 // as is), every unit lies inside its box's inner space in an orientation
 // its rotation rule allows, no two units overlap, nothing lies above a
-// NoStack unit, no box holds more than MaxPerBox units of an item, a unit
-// that ships alone is alone, each box's gross weight (empty weight
-// included) is within its limit and matches the units, limited supplies
-// hold, every unit is placed exactly once or listed as unpacked with a
-// reason that is true of it.
+// NoStack unit, every unit rests on the floor or on the top face of a unit
+// whose footprint overlaps its own with positive area (nothing floats), no
+// box holds more than MaxPerBox units of an item, a unit that ships alone
+// is alone, each box's gross weight (empty weight included) is within its
+// limit and matches the units, limited supplies hold, every unit is placed
+// exactly once or listed as unpacked with a reason that is true of it.
 func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 	placed := make([]int, len(items))
 	used := make([]int, len(boxes))
@@ -51,6 +52,7 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 		var content oms.Weight
 		per := map[int]int{}
 		var vol float64
+		rests := make([]bool, len(b.Items)) // on the top face of another unit
 		for ui, u := range b.Items {
 			at := fmt.Sprintf("%s unit %d", where, ui)
 			if u.Item < 0 || u.Item >= len(items) {
@@ -85,6 +87,8 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 				if apart {
 					continue
 				}
+				rests[ui] = rests[ui] || q.Z == r.Z+v.Placed.Height
+				rests[vi] = rests[vi] || r.Z == q.Z+u.Placed.Height
 				if q.Z < r.Z+v.Placed.Height && r.Z < q.Z+u.Placed.Height {
 					return fmt.Errorf("%s overlaps unit %d: %s at %+v and %s at %+v", at, vi, u.Placed, q, v.Placed, r)
 				}
@@ -99,6 +103,11 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 			content += it.Weight
 			vol += float64(it.Dimensions.Length) * float64(it.Dimensions.Width) * float64(it.Dimensions.Height)
 			placed[u.Item]++
+		}
+		for ui, u := range b.Items {
+			if u.Position.Z != 0 && !rests[ui] {
+				return fmt.Errorf("%s unit %d: %s at %+v floats: neither on the floor nor on another unit", where, ui, u.Placed, u.Position)
+			}
 		}
 		if b.ContentWeight != content || b.GrossWeight != content+bt.EmptyWeight {
 			return fmt.Errorf("%s: weights %s/%s, want %s/%s", where, b.ContentWeight, b.GrossWeight, content, content+bt.EmptyWeight)

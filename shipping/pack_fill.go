@@ -1,7 +1,12 @@
 package shipping
 
 // This file holds the single-box machinery of Pack: extreme-point
-// placement and grid filling, in exact integer units.
+// placement, grid and shelf filling, and settling, in exact integer units.
+
+import (
+	"cmp"
+	"slices"
+)
 
 // pkPt is an extreme point: a candidate corner for the next unit.
 type pkPt struct{ x, y, z int64 }
@@ -25,6 +30,9 @@ type pkBin struct {
 	nost  bool    // holds a NoStack unit
 	shelf bool    // filled by shelves from now on
 	sh    pkShelf
+	// settled says every unit rests on the floor or on another unit (see
+	// settle); adding or removing a unit clears it.
+	settled bool
 }
 
 // pkMaxEP is the most units a bin fills by extreme points; further units go
@@ -187,6 +195,7 @@ func (s *pkSolver) free(b *pkBin, c *pkPlaced, noStack bool) bool {
 func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	kd := &s.kinds[c.k]
 	b.items = append(b.items, c)
+	b.settled = false
 	b.w += kd.w
 	b.v += kd.v
 	if b.cnt != nil {
@@ -324,6 +333,9 @@ func (s *pkSolver) grid(b *pkBin, k int32, n int) int {
 		b.nost = true
 	}
 	b.eps = nil // a grid bin takes nothing more
+	// Full layers from the floor up, each unit above one of the same
+	// footprint: settled, unless the bin held units before.
+	b.settled = len(b.items) == bestN
 	return bestN
 }
 
@@ -390,6 +402,7 @@ func (s *pkSolver) shelfPlace(b *pkBin, sh *pkShelf, k int32) bool {
 		sh.rowD = max(sh.rowD, c.dy)
 		sh.layH = max(sh.layH, c.dz)
 		b.items = append(b.items, c)
+		b.settled = false
 		b.w += kd.w
 		b.v += kd.v
 		if b.cnt != nil {
@@ -401,4 +414,164 @@ func (s *pkSolver) shelfPlace(b *pkBin, sh *pkShelf, k int32) bool {
 		return true
 	}
 	return false
+}
+
+// pkSettleSmall is the most units a bin may hold for settle to compare
+// every pair instead of building a grid.
+const pkSettleSmall = 48
+
+// pkSettler holds settle's scratch space, reused from bin to bin.
+type pkSettler struct {
+	order []int32   // units by increasing z
+	heads []int32   // per grid cell, the first node of its list; -1 is empty
+	nodes []pkSNode // cell lists
+}
+
+// pkSNode is an entry of a cell list: a settled unit whose footprint
+// covers part of the cell.
+type pkSNode struct{ u, next int32 }
+
+// settle lowers every unit of b until it rests on the floor or on the top
+// face of a unit below it: taking the units in increasing z, each drops to
+// the highest top among the units already settled whose footprints overlap
+// its own with positive area, or to 0. Extreme points at a unit's base and
+// shelf layers (which sit at the layer's z, above shorter units of the
+// layer below) can leave units in the air; a packing station needs every
+// unit to rest on something.
+//
+// Settling keeps the packing valid. Take two units a and b whose
+// footprints overlap. They do not overlap in space, so one lies wholly
+// above the other: say a's top is at or below b's bottom, so a comes first
+// in increasing z (two such units never share a z). When b settles, a has
+// settled already, so b ends at or above a's new top: the two still do not
+// overlap, and b is still the one above. So no overlap appears, and
+// nothing comes to lie above a NoStack unit that did not lie above it
+// before (footprints do not move, and the order of stacked units is kept).
+// A unit never moves up: the units it may drop onto were below it, and
+// they only moved down, so their new tops are at or below its bottom. Nor
+// does it go below the floor: it stays inside the box.
+// Weights, counts and orientations do not change. Each unit rests where it
+// settles (on the floor or on the unit whose top it dropped to), and that
+// unit does not move again. Settling a settled bin changes nothing, so
+// bins known to be settled (grids, and copies of settled bins) are skipped.
+//
+// Small bins compare every pair. Larger bins use a uniform grid over the
+// box's floor, with cells about the units' mean footprint: each settled
+// unit is listed in the cells its footprint covers, and a unit looks only
+// at the lists of its own cells. A listed unit is dropped from a cell's
+// list once a later unit covers all of its part of the cell (the later
+// unit is higher, so the earlier can no longer be the highest there),
+// which keeps a column of many layers from growing the lists.
+func (s *pkSolver) settle(b *pkBin) {
+	if b.settled {
+		return
+	}
+	b.settled = true
+	n := len(b.items)
+	if n < 2 {
+		if n == 1 {
+			b.items[0].z = 0
+		}
+		return
+	}
+	st := &s.settler
+	items := b.items
+	if n <= pkSettleSmall {
+		// Insertion sort, stable, in an array on the stack.
+		var buf [pkSettleSmall]int32
+		order := buf[:n]
+		for i := range order {
+			order[i] = int32(i)
+			for j := i; j > 0 && items[order[j]].z < items[order[j-1]].z; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
+		for i, u := range order {
+			c := &items[u]
+			z := int64(0)
+			for _, v := range order[:i] {
+				q := &items[v]
+				if c.x < q.x+q.dx && q.x < c.x+c.dx && c.y < q.y+q.dy && q.y < c.y+c.dy {
+					z = max(z, q.z+q.dz)
+				}
+			}
+			c.z = z
+		}
+		return
+	}
+	st.order = slices.Grow(st.order[:0], n)
+	for i := range items {
+		st.order = append(st.order, int32(i))
+	}
+	slices.SortStableFunc(st.order, func(i, j int32) int { return cmp.Compare(items[i].z, items[j].z) })
+	// Cells of about the mean footprint, coarsened while there would be
+	// more than about 4n of them or the units would be listed more than
+	// about 8n times in all (a few large units over many small cells).
+	var sx, sy int64
+	for i := range items {
+		sx += items[i].dx
+		sy += items[i].dy
+	}
+	ty := &s.types[b.t]
+	W, L := ty.in[0], ty.in[1]
+	cw, ch := max(sx/int64(n), 1), max(sy/int64(n), 1)
+	var gx, gy, lists int64
+	for {
+		gx, gy = (W+cw-1)/cw, (L+ch-1)/ch
+		if gx*gy <= 4*int64(n)+16 {
+			lists = 0
+			for i := range items {
+				q := &items[i]
+				lists += ((q.x+q.dx-1)/cw - q.x/cw + 1) * ((q.y+q.dy-1)/ch - q.y/ch + 1)
+			}
+			if lists <= 8*int64(n) || gx*gy == 1 {
+				break
+			}
+		}
+		cw, ch = 2*cw, 2*ch
+	}
+	st.heads = slices.Grow(st.heads[:0], int(gx*gy))[:gx*gy]
+	for i := range st.heads {
+		st.heads[i] = -1
+	}
+	st.nodes = slices.Grow(st.nodes[:0], int(lists))
+	for _, u := range st.order {
+		c := &items[u]
+		x1, y1 := c.x+c.dx, c.y+c.dy
+		cx0, cx1 := c.x/cw, min((x1-1)/cw, gx-1)
+		cy0, cy1 := c.y/ch, min((y1-1)/ch, gy-1)
+		z := int64(0)
+		for cy := cy0; cy <= cy1; cy++ {
+			for cx := cx0; cx <= cx1; cx++ {
+				cell := cy*gx + cx
+				prev := int32(-1)
+				for e := st.heads[cell]; e >= 0; e = st.nodes[e].next {
+					q := &items[st.nodes[e].u]
+					qx1, qy1 := q.x+q.dx, q.y+q.dy
+					if c.x < qx1 && q.x < x1 && c.y < qy1 && q.y < y1 {
+						z = max(z, q.z+q.dz)
+						if c.x <= max(q.x, cx*cw) && min(qx1, (cx+1)*cw) <= x1 &&
+							c.y <= max(q.y, cy*ch) && min(qy1, (cy+1)*ch) <= y1 {
+							// c covers q's part of the cell: unlink q.
+							if prev < 0 {
+								st.heads[cell] = st.nodes[e].next
+							} else {
+								st.nodes[prev].next = st.nodes[e].next
+							}
+							continue
+						}
+					}
+					prev = e
+				}
+			}
+		}
+		c.z = z
+		for cy := cy0; cy <= cy1; cy++ {
+			for cx := cx0; cx <= cx1; cx++ {
+				cell := cy*gx + cx
+				st.nodes = append(st.nodes, pkSNode{u: u, next: st.heads[cell]})
+				st.heads[cell] = int32(len(st.nodes) - 1)
+			}
+		}
+	}
 }

@@ -114,6 +114,7 @@ type pkSolver struct {
 	stopped   bool
 	pool      []*pkBin // bins of failed attempts, for reuse
 	quick     bool     // fillAll tries only the first pkQuickStrats strategies
+	settler   pkSettler
 
 	count    []int // units per kind to pack together
 	bins     []*pkBin
@@ -1051,6 +1052,7 @@ func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
 	}
 	c.nost = slices.ContainsFunc(c.items, func(q pkPlaced) bool { return s.kinds[q.k].noStack })
 	c.eps = nil
+	c.settled = false // units may have rested on the one removed
 	return c
 }
 
@@ -1058,6 +1060,7 @@ func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
 func (s *pkSolver) result() Packing {
 	var p Packing
 	for _, b := range append(s.bins, s.alone...) {
+		s.settle(b)
 		p.Boxes = append(p.Boxes, s.packedBox(b))
 	}
 	for _, k := range s.asIs {

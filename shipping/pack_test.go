@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -541,5 +543,152 @@ func TestPackShrink(t *testing.T) {
 	s.release(0)
 	if s.supply[0] != -1 {
 		t.Errorf("unlimited supply became %d", s.supply[0])
+	}
+}
+
+// pkRandomLayout returns a bin of box type 0 (inner 1000 units a side)
+// holding units in the cells of a random grid: each cell may get a unit
+// smaller than the cell at a random offset inside it, so units never
+// overlap but many float.
+func pkRandomLayout(s *pkSolver, r *rand.Rand, maxCuts int) *pkBin {
+	cuts := func() []int64 {
+		cs := []int64{0, 1000}
+		for range r.IntN(maxCuts) {
+			cs = append(cs, 1+r.Int64N(999))
+		}
+		slices.Sort(cs)
+		return slices.Compact(cs)
+	}
+	xs, ys, zs := cuts(), cuts(), cuts()
+	b := s.newBin(0)
+	for i := range len(xs) - 1 {
+		for j := range len(ys) - 1 {
+			for k := range len(zs) - 1 {
+				if r.IntN(3) == 0 {
+					continue
+				}
+				span := func(c []int64, i int) (int64, int64) {
+					w := c[i+1] - c[i]
+					d := 1 + r.Int64N(w)
+					return c[i] + r.Int64N(w-d+1), d
+				}
+				var p pkPlaced
+				p.x, p.dx = span(xs, i)
+				p.y, p.dy = span(ys, j)
+				p.z, p.dz = span(zs, k)
+				b.items = append(b.items, p)
+			}
+		}
+	}
+	r.Shuffle(len(b.items), func(i, j int) { b.items[i], b.items[j] = b.items[j], b.items[i] })
+	return b
+}
+
+// pkSettleRef settles units by comparing every pair, the plain statement
+// of what settle does.
+func pkSettleRef(items []pkPlaced) []int64 {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(items[a].z - items[b].z) })
+	z := make([]int64, len(items))
+	for i, u := range order {
+		c := items[u]
+		for _, v := range order[:i] {
+			q := items[v]
+			if c.x < q.x+q.dx && q.x < c.x+c.dx && c.y < q.y+q.dy && q.y < c.y+c.dy {
+				z[u] = max(z[u], z[v]+q.dz)
+			}
+		}
+	}
+	return z
+}
+
+// TestPackSettle settles random layouts, small (pairwise) and large (the
+// grid): the result is the plain pairwise settling, every unit rests, no
+// unit overlaps another, and settling again changes nothing.
+func TestPackSettle(t *testing.T) {
+	items := []Item{pkItemMM("u", 1, 1, 1, 1, 1)}
+	boxes := []BoxType{pkBoxMM("box", 1000, 1000, 1000, 0, 0)}
+	s := pkNewSolver(context.Background(), items, boxes, PackDefaultBudget)
+	r := rand.New(rand.NewPCG(6, 6))
+	sizes := map[bool]int{}
+	for trial := range 300 {
+		b := pkRandomLayout(s, r, 1+trial%14)
+		if len(b.items) == 0 {
+			continue
+		}
+		sizes[len(b.items) > pkSettleSmall]++
+		want := pkSettleRef(b.items)
+		before := slices.Clone(b.items)
+		s.settle(b)
+		for i, p := range b.items {
+			if p.z != want[i] || p.z > before[i].z {
+				t.Fatalf("trial %d unit %d: z %d -> %d, want %d", trial, i, before[i].z, p.z, want[i])
+			}
+		}
+		// The checker takes the result as Pack's caller would see it.
+		var its []Item
+		pb := PackedBox{Type: 0, Name: "box", Volume: boxes[0].outer().Volume()}
+		var vol float64
+		for i, p := range b.items {
+			d := oms.DimensionsMM(p.dx, p.dy, p.dz)
+			its = append(its, Item{ID: "u", Dimensions: d, Quantity: 1, Rotation: RotationNone})
+			pb.Items = append(pb.Items, PackedItem{
+				Item: i, ID: "u", Orientation: OrientationLWH, Placed: d,
+				Position: Position{X: oms.Millimetres(p.x), Y: oms.Millimetres(p.y), Z: oms.Millimetres(p.z)},
+			})
+			vol += float64(d.Volume())
+		}
+		pb.Utilisation = vol / float64(boxes[0].Inner.Volume())
+		if err := pkVerify(its, boxes, Packing{Boxes: []PackedBox{pb}}); err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		settled := slices.Clone(b.items)
+		b.settled = false
+		s.settle(b)
+		if !slices.Equal(settled, b.items) {
+			t.Fatalf("trial %d: settling again moved units", trial)
+		}
+	}
+	if sizes[false] == 0 || sizes[true] == 0 {
+		t.Fatalf("layouts small/large: %v, want both", sizes)
+	}
+}
+
+// TestPackSettleColumn settles 20,000 thin units stacked with gaps in one
+// column, and 10,000 tiny units under 100 floor-sized sheets: each drops
+// onto the one below, and lists pruned by covering units keep it fast.
+func TestPackSettleColumn(t *testing.T) {
+	items := []Item{pkItemMM("u", 1, 1, 1, 1, 1)}
+	boxes := []BoxType{pkBoxMM("box", 100, 100, 100_000, 0, 0)}
+	s := pkNewSolver(context.Background(), items, boxes, PackDefaultBudget)
+	b := s.newBin(0)
+	for i := range int64(20_000) {
+		b.items = append(b.items, pkPlaced{x: i % 3, y: i % 5, z: 5 * i, dx: 90, dy: 90, dz: 2})
+	}
+	s.settle(b)
+	for i, p := range b.items {
+		if p.z != 2*int64(i) {
+			t.Fatalf("unit %d at z %d, want %d", i, p.z, 2*i)
+		}
+	}
+	b = s.newBin(0)
+	for i := range int64(10_000) {
+		b.items = append(b.items, pkPlaced{x: i % 100, y: i / 100, z: 1, dx: 1, dy: 1, dz: 1})
+	}
+	for i := range int64(100) {
+		b.items = append(b.items, pkPlaced{z: 10 + 3*i, dx: 100, dy: 100, dz: 1})
+	}
+	s.settle(b)
+	for i, p := range b.items {
+		want := int64(0)
+		if i >= 10_000 {
+			want = 1 + int64(i-10_000)
+		}
+		if p.z != want {
+			t.Fatalf("unit %d at z %d, want %d", i, p.z, want)
+		}
 	}
 }
