@@ -30,7 +30,9 @@
 // A Reservation holds stock for a cart or an order. Its ID is the caller's
 // idempotency key: reserving again under it returns the existing
 // reservation. Reserve is all or nothing across its lines and a single
-// store operation; a shortage is a *ShortageError listing each short line.
+// store operation, which also saves an EventReserved to the outbox (a
+// replay saves none); a shortage is a *ShortageError listing each short
+// line.
 // Commit ships units (they leave reserved and on hand, with a ship entry in
 // the ledger), Release returns them, Extend moves a hold's expiry, and
 // SweepExpired returns expired holds to stock. Commit and Release take

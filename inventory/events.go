@@ -10,10 +10,13 @@ import (
 // ReservationEvent, stock_moved a StockMovedEvent, the sync events a
 // ChannelAvailabilityEvent or a LowStockEvent.
 //
-// Reserve appends no event: the reservation record is its result, and the
-// hot path stays free of serialisation. Hosts learn about the stock it
-// takes through the coalesced channel events of Service.Sync.
+// EventReserved is appended by Reserve when it creates a reservation (never
+// by a replay), in the same atomic store write; its payload lists every
+// line reserved, and its ID is oms.DeriveID(reservation ID, "reserved"), so
+// it is the same wherever the reserve runs. The sellable quantities it
+// changes reach the channels through the coalesced events of Service.Sync.
 const (
+	EventReserved             = "inventory.reserved"
 	EventReservationCommitted = "inventory.reservation_committed"
 	EventReservationReleased  = "inventory.reservation_released"
 	EventReservationExpired   = "inventory.reservation_expired"
@@ -38,7 +41,7 @@ type ReservationEvent struct {
 	ReservationID oms.ID            `json:"reservation_id"`
 	Reference     string            `json:"reference,omitempty"`
 	Status        ReservationStatus `json:"status"`
-	// Lines are the units committed or released by this change.
+	// Lines are the units reserved, committed or released by this change.
 	Lines     []Line    `json:"lines,omitempty"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }

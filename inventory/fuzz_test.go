@@ -2,6 +2,7 @@ package inventory_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ func FuzzReserve(f *testing.F) {
 	f.Add("A", "wh", int64(11), "A", "wh", int64(1), int64(60), "id-2")
 	f.Add("", "", int64(-5), "C", "mars", int64(0), int64(-1), "")
 	f.Add("B", "wh", int64(1<<62), "A", "wh", int64(10), int64(1<<40), "id with space")
+	f.Add("A", "wh", int64(3), "say \"hi\" <b>&\u2028\xff", "wh", int64(1), int64(90), `q"<&>\`)
 	f.Fuzz(func(t *testing.T, sku1, loc1 string, q1 int64, sku2, loc2 string, q2, holdSeconds int64, id string) {
 		ctx := context.Background()
 		e := inventorytest.NewEnv(inventory.NewMemoryStore(nil))
@@ -27,9 +29,30 @@ func FuzzReserve(f *testing.F) {
 			{SKU: inventory.SKU(sku1), Location: oms.ID(loc1), Quantity: q1},
 			{SKU: inventory.SKU(sku2), Location: oms.ID(loc2), Quantity: q2},
 		}}
-		_, err := e.Service.Reserve(ctx, req)
+		r, err := e.Service.Reserve(ctx, req)
 		if err != nil && !errors.Is(err, oms.ErrValidation) && !errors.Is(err, oms.ErrNotFound) && !errors.Is(err, oms.ErrInsufficientStock) {
 			t.Fatalf("unexpected error kind: %v", err)
+		}
+		// The reserved event's payload is what encoding/json makes of it.
+		var evs []oms.Event
+		for _, ev := range e.Store.(*inventory.MemoryStore).Outbox().Events("") {
+			if ev.AggregateKind == "reservation" {
+				evs = append(evs, ev)
+			}
+		}
+		if err != nil {
+			if len(evs) != 0 {
+				t.Fatalf("a refused reserve appended %d events: %v", len(evs), err)
+			}
+		} else {
+			want, merr := json.Marshal(inventory.ReservationEvent{ReservationID: r.ID, Reference: r.Reference, Status: inventory.StatusActive,
+				Lines: req.Lines, ExpiresAt: r.ExpiresAt})
+			if merr != nil {
+				t.Fatal(merr)
+			}
+			if len(evs) != 1 || evs[0].Type != inventory.EventReserved || string(evs[0].Payload) != string(want) {
+				t.Fatalf("events %+v, want one %s with payload %s", evs, inventory.EventReserved, want)
+			}
 		}
 		snap, serr := e.Store.Snapshot(ctx)
 		if serr != nil {

@@ -305,8 +305,9 @@ func sortLevels(ls []Level) {
 // Reserve implements Store. The critical section looks up each line's
 // level once, checks them all, then applies them all: no allocation but
 // the stored copy of the lines (and a level the first time a pair is
-// reserved).
-func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, bool, error) {
+// reserved). The event goes to the outbox after that, still under the
+// reservation's shard lock, so nobody sees the reservation without it.
+func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) (Reservation, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return Reservation{}, false, err
 	}
@@ -382,13 +383,16 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) (Reservation, 
 		lv.Seq = s.seq
 	}
 	s.mu.Unlock()
-	// Still under the shard lock: nobody sees the ID before it is stored,
-	// and Snapshot (which takes every shard) never sees the levels without
-	// the reservation.
+	// Still under the shard lock: nobody sees the ID before it is stored
+	// with its event, and Snapshot (which takes every shard) never sees the
+	// levels without the reservation.
 	copy(rec.Lines, r.Lines) // the Untracked flags
 	sh.res[r.ID] = rec
 	if !r.ExpiresAt.IsZero() {
 		sh.expiring[r.ID] = r.ExpiresAt
+	}
+	if ev.ID != "" {
+		s.outbox.Append(ev)
 	}
 	sh.mu.Unlock()
 	return r, true, nil

@@ -141,7 +141,7 @@ const (
 )
 
 // Reserve holds stock for every line or for none, in one atomic store
-// operation. Replaying a request with the same ID returns the existing
+// operation that also saves an EventReserved. Replaying a request with the same ID returns the existing
 // reservation (in whatever status it has reached); the same ID with a
 // different reference or lines is an error matching oms.ErrDuplicate. A
 // shortage is a *ShortageError listing each short line (it matches
@@ -160,10 +160,14 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 	if req.HoldFor > 0 {
 		exp = now.Add(req.HoldFor)
 	}
+	ev, err := reservedEvent(req.ID, req.Reference, req.Lines, exp, now)
+	if err != nil {
+		return Reservation{}, err
+	}
 	r, _, err := s.store.Reserve(ctx, Reservation{
 		ID: req.ID, Reference: req.Reference, Lines: lines, ExpiresAt: exp,
 		CreatedAt: now, UpdatedAt: now,
-	})
+	}, ev)
 	return r, err
 }
 

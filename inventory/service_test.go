@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,9 +66,9 @@ func TestReservationEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[oms.ID][]string{
-		"c": {inventory.EventReservationCommitted},
-		"r": {inventory.EventReservationReleased},
-		"x": {inventory.EventReservationExtended, inventory.EventReservationExpired},
+		"c": {inventory.EventReserved, inventory.EventReservationCommitted},
+		"r": {inventory.EventReserved, inventory.EventReservationReleased},
+		"x": {inventory.EventReserved, inventory.EventReservationExtended, inventory.EventReservationExpired},
 	}
 	for id, types := range want {
 		evs := f.store.Outbox().Events(id)
@@ -75,7 +77,7 @@ func TestReservationEvents(t *testing.T) {
 		}
 	}
 	var p inventory.ReservationEvent
-	ev := f.store.Outbox().Events("c")[0]
+	ev := f.store.Outbox().Events("c")[1]
 	if err := ev.Decode(&p); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +89,82 @@ func TestReservationEvents(t *testing.T) {
 	moved := f.store.Outbox().Events("A")
 	if len(moved) != 1 || moved[0].Type != inventory.EventStockMoved {
 		t.Errorf("stock events: %v", eventTypes(moved))
+	}
+}
+
+// TestReserveEvent checks the event a new reservation appends: one
+// EventReserved per reservation, saved by the store with it, whose payload is
+// what encoding/json makes of the ReservationEvent, and none for a replay or
+// a refused reserve.
+func TestReserveEvent(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A", "B"}, 10)
+	must(t, f.svc.PutItem(f.ctx, inventory.Item{SKU: "U"}))
+	zone := time.FixedZone("IST", 5*3600+30*60)
+	at := time.Date(2026, 3, 1, 20, 0, 0, 123456789, zone)
+	cases := []struct {
+		req  inventory.ReserveRequest
+		want inventory.ReservationEvent
+	}{
+		{
+			req: inventory.ReserveRequest{ID: "plain", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}, {SKU: "B", Location: "wh", Quantity: 1}, {SKU: "U", Location: "wh", Quantity: 7}}},
+			want: inventory.ReservationEvent{ReservationID: "plain", Status: inventory.StatusActive,
+				Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}, {SKU: "B", Location: "wh", Quantity: 1}, {SKU: "U", Location: "wh", Quantity: 7}}},
+		},
+		{
+			req: inventory.ReserveRequest{ID: "hold", Reference: "cart-1", HoldFor: 15 * time.Minute, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}},
+			want: inventory.ReservationEvent{ReservationID: "hold", Reference: "cart-1", Status: inventory.StatusActive, ExpiresAt: t0.Add(15 * time.Minute),
+				Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}},
+		},
+		{
+			req: inventory.ReserveRequest{ID: `q"<id>&\`, Reference: "say \"hi\" <b>&\\ \u00e9\u2028\x01\xff", ExpiresAt: at, Lines: []inventory.Line{{SKU: "B", Location: "wh", Quantity: 3}}},
+			want: inventory.ReservationEvent{ReservationID: `q"<id>&\`, Reference: "say \"hi\" <b>&\\ \u00e9\u2028\x01\xff", Status: inventory.StatusActive, ExpiresAt: at,
+				Lines: []inventory.Line{{SKU: "B", Location: "wh", Quantity: 3}}},
+		},
+	}
+	for _, tc := range cases {
+		if _, err := f.svc.Reserve(f.ctx, tc.req); err != nil {
+			t.Fatalf("Reserve(%s): %v", tc.req.ID, err)
+		}
+		evs := f.store.Outbox().Events(tc.req.ID)
+		if len(evs) != 1 {
+			t.Fatalf("reservation %s: %d events, want 1: %v", tc.req.ID, len(evs), eventTypes(evs))
+		}
+		ev := evs[0]
+		wantPayload, err := json.Marshal(tc.want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEv := oms.Event{ID: oms.DeriveID(tc.req.ID, "reserved"), Type: inventory.EventReserved, AggregateKind: "reservation",
+			AggregateID: tc.req.ID, AggregateVersion: 1, Time: t0, Payload: wantPayload}
+		if diff := cmp.Diff(wantEv, ev); diff != "" {
+			t.Errorf("event of %s (-want +got):\n%s\npayload %s\nwant    %s", tc.req.ID, diff, ev.Payload, wantPayload)
+		}
+		var got inventory.ReservationEvent
+		if err := ev.Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := len(f.store.Outbox().Events(""))
+
+	// A replay, a refused duplicate, a shortage and bad input add nothing.
+	if _, err := f.svc.Reserve(f.ctx, cases[0].req); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "plain", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("duplicate: %v", err)
+	}
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "short", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}, {SKU: "B", Location: "wh", Quantity: 99}}}); !errors.Is(err, oms.ErrInsufficientStock) {
+		t.Errorf("shortage: %v", err)
+	}
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "nosku", Lines: []inventory.Line{{SKU: "NOPE", Location: "wh", Quantity: 1}}}); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("unknown sku: %v", err)
+	}
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "bad", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: -1}}}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("bad input: %v", err)
+	}
+	if n := len(f.store.Outbox().Events("")); n != all {
+		t.Errorf("%d events after refused and replayed reserves, want %d: %v", n, all, eventTypes(f.store.Outbox().Events(""))[all:])
 	}
 }
 
@@ -124,6 +202,51 @@ func TestFarFutureExpiry(t *testing.T) {
 	lv, err := f.svc.Level(f.ctx, "A", "wh")
 	if err != nil || lv.Reserved != 1 {
 		t.Errorf("level %+v %v, want 1 reserved", lv, err)
+	}
+	if types := eventTypes(f.store.Outbox().Events("")); len(types) != 2 || types[1] != inventory.EventReserved {
+		t.Errorf("events %v, want the receipt and one reserve", types)
+	}
+}
+
+// TestReserveEventRacingReplays reserves the same IDs from many goroutines
+// at once: each reservation is created once and has exactly one event.
+func TestReserveEventRacingReplays(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 1000)
+	const ids, workers = 50, 8
+	var wg sync.WaitGroup
+	errs := make(chan error, ids*workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < ids; i++ {
+				id := oms.ID("r" + strconv.Itoa((i+w*7)%ids))
+				if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: id, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i := 0; i < ids; i++ {
+		id := oms.ID("r" + strconv.Itoa(i))
+		if got := eventTypes(f.store.Outbox().Events(id)); !cmp.Equal(got, []string{inventory.EventReserved}) {
+			t.Errorf("events of %s: %v, want one %s", id, got, inventory.EventReserved)
+		}
+	}
+	wantLevel := inventory.Level{SKU: "A", Location: "wh", OnHand: 1000, Reserved: 2 * ids}
+	got, err := f.svc.Level(f.ctx, "A", "wh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Seq = 0
+	if diff := cmp.Diff(wantLevel, got); diff != "" {
+		t.Errorf("level (-want +got):\n%s", diff)
 	}
 }
 
@@ -451,7 +574,7 @@ func TestCancelledContext(t *testing.T) {
 		second(s.Item(ctx, "A")),
 		second(s.Level(ctx, "A", "wh")),
 		second(s.Levels(ctx, "")),
-		func() error { _, _, err := s.Reserve(ctx, inventory.Reservation{}); return err }(),
+		func() error { _, _, err := s.Reserve(ctx, inventory.Reservation{}, oms.Event{}); return err }(),
 		second(s.Reservation(ctx, "x")),
 		second(s.Reservations(ctx, inventory.ReservationFilter{})),
 		second(s.Expired(ctx, t0, 1)),

@@ -23,6 +23,7 @@ import (
 //	    WHERE sku = $sku AND location = $loc
 //	      AND on_hand - reserved + $allowance >= $qty; -- one per tracked line
 //	-- any UPDATE touching 0 rows: ROLLBACK and report the short lines
+//	INSERT INTO outbox (id, type, aggregate_id, ...) VALUES ($event...);
 //	COMMIT;
 //
 // where $allowance is 0 for BackorderDeny, the limit for BackorderPreorder,
@@ -53,18 +54,19 @@ type Store interface {
 	// empty), ordered by SKU then location.
 	Levels(ctx context.Context, sku SKU) ([]Level, error)
 
-	// Reserve saves r (status active, version 1) and raises the reserved
-	// quantity of every tracked line's level, all or nothing, in one atomic
-	// operation. It sets Lines[i].Untracked of r for lines whose SKU is not
-	// tracked; those hold no stock. When a reservation with r.ID exists,
-	// Reserve changes nothing and returns it with created false if it has
-	// the same reference and lines, and an error matching oms.ErrDuplicate
-	// otherwise. A line whose level cannot give the quantity under its
+	// Reserve saves r (status active, version 1), raises the reserved
+	// quantity of every tracked line's level and appends ev (the
+	// reservation's EventReserved; not when ev.ID is empty) to the outbox,
+	// all or nothing, in one atomic operation. It sets Lines[i].Untracked
+	// of r for lines whose SKU is not tracked; those hold no stock. When a
+	// reservation with r.ID exists, Reserve changes nothing (and appends no
+	// event) and returns it with created false if it has the same reference
+	// and lines, and an error matching oms.ErrDuplicate otherwise. A line whose level cannot give the quantity under its
 	// SKU's backorder policy fails the whole call with a *ShortageError
 	// listing every short line; an unknown SKU or location fails it with an
 	// error matching oms.ErrNotFound, and a line at an inactive location
 	// with an error matching oms.ErrUnavailable.
-	Reserve(ctx context.Context, r Reservation) (res Reservation, created bool, err error)
+	Reserve(ctx context.Context, r Reservation, ev oms.Event) (res Reservation, created bool, err error)
 	// Reservation returns a reservation or an error matching
 	// oms.ErrNotFound.
 	Reservation(ctx context.Context, id oms.ID) (Reservation, error)

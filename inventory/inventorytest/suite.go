@@ -368,9 +368,9 @@ func testReserveBadInput(t *testing.T, e *Env) {
 	// The store refuses what it cannot apply safely, whoever calls it.
 	_, _, err := e.Store.Reserve(ctx, inventory.Reservation{ID: "direct", Lines: []inventory.ReservationLine{
 		{SKU: "A", Location: "wh", Quantity: 10}, {SKU: "A", Location: "wh", Quantity: 10},
-	}})
+	}}, oms.Event{})
 	wantErr(t, err, oms.ErrValidation)
-	_, _, err = e.Store.Reserve(ctx, inventory.Reservation{ID: "direct", Lines: []inventory.ReservationLine{{SKU: "A", Location: "wh", Quantity: -5}}})
+	_, _, err = e.Store.Reserve(ctx, inventory.Reservation{ID: "direct", Lines: []inventory.ReservationLine{{SKU: "A", Location: "wh", Quantity: -5}}}, oms.Event{})
 	wantErr(t, err, oms.ErrValidation)
 	wantLevel(t, e, "A", "wh", qty{OnHand: 10})
 }
