@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
@@ -186,6 +187,46 @@ func BenchmarkReserveSketchRecordContended(b *testing.B) {
 				}
 				lv[1]++
 				s.res[id] = rec
+			}
+			s.mu.Unlock()
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+}
+
+// BenchmarkReserveSketchOutboxContended runs the yardstick with the event
+// Reserve now saves: each reservation also appends one event of the same
+// shape (derived ID, a one-line payload) to an oms.MemoryOutbox inside the
+// locked write. The gap to BenchmarkReserveSketchContended is what the
+// outbox costs; the gap from here to BenchmarkReserveContended is the
+// library's own.
+func BenchmarkReserveSketchOutboxContended(b *testing.B) {
+	s := &sketch{levels: map[[2]string]*[2]int64{{"HOT", "wh"}: {1 << 40, 0}}, res: map[oms.ID][]inventory.Line{}}
+	ob := oms.NewMemoryOutbox()
+	keys := ids(b.N)
+	var next atomic.Int64
+	lines := []inventory.Line{{SKU: "HOT", Location: "wh", Quantity: 1}}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := keys[next.Add(1)-1]
+			payload := []byte(`{"reservation_id":"` + string(id) + `","status":"active","lines":[{"sku":"HOT","location":"wh","quantity":1}]}`)
+			ev := oms.Event{ID: oms.DeriveID(id, "reserved"), Type: inventory.EventReserved, AggregateKind: "reservation",
+				AggregateID: id, AggregateVersion: 1, Time: at, Payload: payload}
+			rec := append([]inventory.Line(nil), lines...)
+			s.mu.Lock()
+			if _, dup := s.res[id]; !dup {
+				lv := s.levels[[2]string{"HOT", "wh"}]
+				if lv[0]-lv[1] < 1 {
+					s.mu.Unlock()
+					b.Error("sketch ran out")
+					return
+				}
+				lv[1]++
+				s.res[id] = rec
+				ob.Append(ev)
 			}
 			s.mu.Unlock()
 		}
