@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
 )
@@ -90,35 +91,88 @@ type Outbox interface {
 // that histories can be read back. It is safe for concurrent use. The zero
 // value is an empty outbox ready to use.
 type MemoryOutbox struct {
-	mu        sync.Mutex
-	events    []Event
-	index     map[ID]int
-	published map[ID]bool
-	next      int // index of the oldest event that may be unpublished
+	mu sync.Mutex
+	// Events live in fixed-size chunks, so that appending never copies the
+	// events already held (a store appends inside its critical section).
+	chunks [][]outboxSlot
+	n      int // events held
+	// index maps a hash of each event ID to its position; the rare IDs
+	// whose hash is taken by another ID go to overflow.
+	seed      maphash.Seed
+	index     outboxIndex
+	overflow  map[ID]int
+	published int // how many are marked published
+	next      int // position of the oldest event that may be unpublished
 }
+
+type outboxSlot struct {
+	e         Event
+	published bool
+}
+
+// outboxChunk is how many events one chunk holds.
+const outboxChunk = 1024
 
 var _ Outbox = (*MemoryOutbox)(nil)
 
 // NewMemoryOutbox returns an empty outbox.
 func NewMemoryOutbox() *MemoryOutbox {
-	return &MemoryOutbox{index: map[ID]int{}, published: map[ID]bool{}}
+	o := &MemoryOutbox{}
+	o.init()
+	return o
+}
+
+func (o *MemoryOutbox) init() {
+	if o.overflow == nil {
+		o.seed = maphash.MakeSeed()
+		o.overflow = map[ID]int{}
+	}
+}
+
+// find returns the position of the event with ID id.
+func (o *MemoryOutbox) find(id ID) (int, bool) {
+	if i, ok := o.index.get(maphash.String(o.seed, string(id))); ok && o.slot(i).e.ID == id {
+		return i, true
+	}
+	i, ok := o.overflow[id]
+	return i, ok
+}
+
+func (o *MemoryOutbox) slot(i int) *outboxSlot {
+	return &o.chunks[i/outboxChunk][i%outboxChunk]
 }
 
 // Append saves events as pending, in order. An event whose ID is already
-// stored is skipped, so a replayed write adds nothing.
+// stored is skipped, so a replayed write adds nothing. It holds the
+// outbox's lock briefly and never copies the events already stored, so a
+// store may call it inside its own critical section.
 func (o *MemoryOutbox) Append(events ...Event) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.index == nil {
-		o.index = map[ID]int{}
-	}
+	o.init()
 	for _, e := range events {
-		if _, dup := o.index[e.ID]; dup {
-			continue
+		h := maphash.String(o.seed, string(e.ID))
+		i, taken := o.index.get(h)
+		if taken {
+			if o.slot(i).e.ID == e.ID {
+				continue
+			}
+			if _, dup := o.overflow[e.ID]; dup {
+				continue
+			}
 		}
-		o.index[e.ID] = len(o.events)
-		o.events = append(o.events, copyEvent(e))
+		if o.n%outboxChunk == 0 {
+			o.chunks = append(o.chunks, make([]outboxSlot, 0, outboxChunk))
+		}
+		c := len(o.chunks) - 1
+		o.chunks[c] = append(o.chunks[c], outboxSlot{e: copyEvent(e)})
+		if taken {
+			o.overflow[e.ID] = o.n
+		} else {
+			o.index.put(h, o.n)
+		}
+		o.n++
 	}
+	o.mu.Unlock()
 }
 
 func copyEvent(e Event) Event {
@@ -138,13 +192,13 @@ func (o *MemoryOutbox) Pending(ctx context.Context, limit int) ([]Event, error) 
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for o.next < len(o.events) && o.published[o.events[o.next].ID] {
+	for o.next < o.n && o.slot(o.next).published {
 		o.next++
 	}
 	var out []Event
-	for i := o.next; i < len(o.events) && len(out) < limit; i++ {
-		if !o.published[o.events[i].ID] {
-			out = append(out, copyEvent(o.events[i]))
+	for i := o.next; i < o.n && len(out) < limit; i++ {
+		if s := o.slot(i); !s.published {
+			out = append(out, copyEvent(s.e))
 		}
 	}
 	return out, nil
@@ -157,12 +211,13 @@ func (o *MemoryOutbox) MarkPublished(ctx context.Context, ids ...ID) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.published == nil {
-		o.published = map[ID]bool{}
-	}
+	o.init()
 	for _, id := range ids {
-		if _, ok := o.index[id]; ok {
-			o.published[id] = true
+		if i, ok := o.find(id); ok {
+			if s := o.slot(i); !s.published {
+				s.published = true
+				o.published++
+			}
 		}
 	}
 	return nil
@@ -174,9 +229,11 @@ func (o *MemoryOutbox) Events(aggregateID ID) []Event {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []Event
-	for _, e := range o.events {
-		if aggregateID == "" || e.AggregateID == aggregateID {
-			out = append(out, copyEvent(e))
+	for _, c := range o.chunks {
+		for i := range c {
+			if aggregateID == "" || c[i].e.AggregateID == aggregateID {
+				out = append(out, copyEvent(c[i].e))
+			}
 		}
 	}
 	return out
@@ -186,5 +243,67 @@ func (o *MemoryOutbox) Events(aggregateID ID) []Event {
 func (o *MemoryOutbox) PendingCount() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.events) - len(o.published)
+	return o.n - o.published
+}
+
+// outboxIndex is an open-addressing hash table from a 64-bit hash of an
+// event ID to the event's position: leaner than a map for the one lookup
+// and one insert each Append makes. Position p is stored as p+1, so that 0
+// marks an empty slot.
+type outboxIndex struct {
+	slots []outboxIndexSlot
+	used  int
+}
+
+type outboxIndexSlot struct {
+	hash uint64
+	pos  int
+}
+
+func (x *outboxIndex) get(h uint64) (int, bool) {
+	if len(x.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := x.slots[i]
+		if s.pos == 0 {
+			return 0, false
+		}
+		if s.hash == h {
+			return s.pos - 1, true
+		}
+	}
+}
+
+// put adds h → pos; h must not be present.
+func (x *outboxIndex) put(h uint64, pos int) {
+	if 2*(x.used+1) > len(x.slots) {
+		x.grow()
+	}
+	x.insert(h, pos+1)
+	x.used++
+}
+
+func (x *outboxIndex) insert(h uint64, stored int) {
+	mask := uint64(len(x.slots) - 1)
+	i := h & mask
+	for x.slots[i].pos != 0 {
+		i = (i + 1) & mask
+	}
+	x.slots[i] = outboxIndexSlot{hash: h, pos: stored}
+}
+
+func (x *outboxIndex) grow() {
+	old := x.slots
+	n := 2 * len(old)
+	if n < 1024 {
+		n = 1024
+	}
+	x.slots = make([]outboxIndexSlot, n)
+	for _, s := range old {
+		if s.pos != 0 {
+			x.insert(s.hash, s.pos)
+		}
+	}
 }

@@ -186,13 +186,14 @@ func clampTime(t time.Time) time.Time {
 // A flow that crashed between steps re-derives the same IDs and finds the
 // steps already done.
 func DeriveID(parent ID, purpose string) ID {
-	h := sha256.New()
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(parent)))
-	h.Write(n[:])
-	h.Write([]byte(parent))
-	h.Write([]byte(purpose))
-	sum := h.Sum(nil)
+	// Hash the parent's length, the parent and the purpose in one call on
+	// a stack buffer (the common case): the same bytes as ever, so derived
+	// IDs never change.
+	var stack [128]byte
+	buf := binary.BigEndian.AppendUint64(stack[:0], uint64(len(parent)))
+	buf = append(buf, parent...)
+	buf = append(buf, purpose...)
+	sum := sha256.Sum256(buf)
 	var u ulid.ULID
 	if p, err := ulid.ParseStrict(string(parent)); err == nil {
 		copy(u[:6], p[:6])
