@@ -31,7 +31,7 @@ tracking update: 2 new, 0 duplicate, status delivered
 tracking update: 1 new, 1 duplicate, status delivered
 order completed, delivered
 published 7 order events
-published 1 reservation events
+published 2 reservation events
 published 2 sku events
 published 2 tracker events
 stock ledger reconciles: true
