@@ -150,9 +150,13 @@ func (r *Relay) Run(ctx context.Context) error {
 			return nil
 		case err != nil:
 			wait = backoff
-			backoff *= 2
-			if backoff > r.opts.MaxBackoff {
+			// Double without overflowing: a MaxBackoff near the largest
+			// Duration made the doubled backoff negative, and Run then
+			// retried a failing publisher in a hot loop.
+			if backoff > r.opts.MaxBackoff/2 {
 				backoff = r.opts.MaxBackoff
+			} else {
+				backoff *= 2
 			}
 		case n >= r.opts.BatchSize:
 			backoff = r.opts.MinBackoff

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -818,5 +819,59 @@ func TestRelayRunCancelled(t *testing.T) {
 	}
 	if _, _, calls := p.snapshot(); calls != 0 {
 		t.Errorf("publisher called %d times", calls)
+	}
+}
+
+// cancellingClock fires every wait at once, records it, and cancels the
+// run after limit waits.
+type cancellingClock struct {
+	mu     sync.Mutex
+	waits  []time.Duration
+	limit  int
+	cancel context.CancelFunc
+}
+
+func (c *cancellingClock) Now() time.Time { return t0 }
+
+func (c *cancellingClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	if len(c.waits) >= c.limit {
+		c.cancel()
+	}
+	ch := make(chan time.Time, 1)
+	ch <- t0
+	return ch
+}
+
+// TestRelayRunBackoffHugeMax keeps a publisher failing for 100 passes under
+// a MaxBackoff near the largest Duration: doubling the backoff must stop at
+// the maximum instead of overflowing into negative waits (which made Run
+// retry the failing publisher in a hot loop).
+func TestRelayRunBackoffHugeMax(t *testing.T) {
+	o := NewMemoryOutbox()
+	o.Append(testEvent("a", 1))
+	p := &fakePublisher{failAgg: map[ID]bool{"a": true}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := &cancellingClock{limit: 100, cancel: cancel}
+	const maxBackoff = time.Duration(math.MaxInt64)
+	r := NewRelay(o, p, &RelayOptions{MinBackoff: time.Second, MaxBackoff: maxBackoff, Clock: c})
+	if err := r.Run(ctx); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	want := time.Second
+	for i, d := range c.waits {
+		if d != want {
+			t.Fatalf("wait %d = %v, want %v (waits %v)", i, d, want, c.waits)
+		}
+		if want > maxBackoff/2 {
+			want = maxBackoff
+		} else {
+			want *= 2
+		}
 	}
 }
