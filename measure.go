@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
+	"strings"
 )
 
 // Weight is an exact mass in milligrams. Grams and kilograms convert
@@ -66,15 +68,25 @@ func (w Weight) RoundUp(step Weight) Weight {
 
 // String returns w in grams with up to three decimals, such as "1250g" or
 // "0.5g".
-func (w Weight) String() string {
-	if w%Gram == 0 {
-		return fmt.Sprintf("%dg", int64(w/Gram))
+func (w Weight) String() string { return thousandths(int64(w)) + "g" }
+
+// thousandths formats n/1000 exactly, with no trailing zeros after the
+// point and no point for whole numbers. It works in integers: float64
+// rounds above 2^53.
+func thousandths(n int64) string {
+	whole, frac := n/1000, n%1000
+	sign := ""
+	if frac < 0 {
+		frac = -frac
+		if whole == 0 {
+			sign = "-"
+		}
 	}
-	s := fmt.Sprintf("%.3f", float64(w)/float64(Gram))
-	for s[len(s)-1] == '0' {
-		s = s[:len(s)-1]
+	if frac == 0 {
+		return strconv.FormatInt(whole, 10)
 	}
-	return s + "g"
+	s := fmt.Sprintf("%s%d.%03d", sign, whole, frac)
+	return strings.TrimRight(s, "0")
 }
 
 // Length is an exact distance in micrometres: millimetres, centimetres and
@@ -110,16 +122,7 @@ func (l Length) Inches() float64 { return float64(l) / float64(Inch) }
 
 // String returns l in millimetres with up to three decimals, such as
 // "300mm".
-func (l Length) String() string {
-	if l%Millimetre == 0 {
-		return fmt.Sprintf("%dmm", int64(l/Millimetre))
-	}
-	s := fmt.Sprintf("%.3f", float64(l)/float64(Millimetre))
-	for s[len(s)-1] == '0' {
-		s = s[:len(s)-1]
-	}
-	return s + "mm"
-}
+func (l Length) String() string { return thousandths(int64(l)) + "mm" }
 
 // Dimensions is a box shape: length, width and height.
 type Dimensions struct {

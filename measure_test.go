@@ -303,3 +303,40 @@ func TestWholePoundsBillExactly(t *testing.T) {
 		t.Errorf("negative weight rounds to %v", got)
 	}
 }
+
+// TestMeasureStringExact checks that String writes every digit of large
+// weights and lengths: it went through float64, which above 2^53 units
+// printed rounded digits and a dangling point ("9223372036854776.g").
+func TestMeasureStringExact(t *testing.T) {
+	weights := []struct {
+		w    Weight
+		want string
+	}{
+		{Weight(math.MaxInt64), "9223372036854775.807g"},
+		{Weight(math.MinInt64), "-9223372036854775.808g"},
+		{Weight(9007199254740993), "9007199254740.993g"},
+		{-500 * Milligram, "-0.5g"},
+		{-1 * Milligram, "-0.001g"},
+		{-2 * Gram, "-2g"},
+		{Grams(1) + 20*Milligram, "1.02g"},
+	}
+	for _, tc := range weights {
+		if got := tc.w.String(); got != tc.want {
+			t.Errorf("Weight(%d).String() = %q, want %q", int64(tc.w), got, tc.want)
+		}
+	}
+	lengths := []struct {
+		l    Length
+		want string
+	}{
+		{Length(math.MaxInt64), "9223372036854775.807mm"},
+		{Length(math.MinInt64), "-9223372036854775.808mm"},
+		{-Micrometre, "-0.001mm"},
+		{Millimetres(3) + 100*Micrometre, "3.1mm"},
+	}
+	for _, tc := range lengths {
+		if got := tc.l.String(); got != tc.want {
+			t.Errorf("Length(%d).String() = %q, want %q", int64(tc.l), got, tc.want)
+		}
+	}
+}
