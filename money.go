@@ -109,15 +109,24 @@ func parseDecimal(s string) (decimal.Decimal, error) {
 	if digits == 0 || dots > 1 {
 		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", truncate(s, 64))
 	}
-	whole, frac, _ := strings.Cut(body, ".")
-	if len(strings.TrimLeft(whole, "0"))+len(strings.TrimRight(frac, "0")) > maxAmountDigits {
-		return decimal.Decimal{}, fmt.Errorf("has more than %d digits", maxAmountDigits)
+	if err := amountDigits(body); err != nil {
+		return decimal.Decimal{}, err
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
 		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", truncate(s, 64))
 	}
 	return d, nil
+}
+
+// amountDigits checks the digits of an unsigned decimal string against
+// maxAmountDigits.
+func amountDigits(body string) error {
+	whole, frac, _ := strings.Cut(body, ".")
+	if len(strings.TrimLeft(whole, "0"))+len(strings.TrimRight(frac, "0")) > maxAmountDigits {
+		return fmt.Errorf("has more than %d digits", maxAmountDigits)
+	}
+	return nil
 }
 
 func truncate(s string, n int) string {
@@ -343,12 +352,22 @@ type moneyJSON struct {
 }
 
 // MarshalJSON encodes m as {"amount":"12.34","currency":"USD"}, and the zero
-// Money as null.
+// Money as null. An amount that UnmarshalJSON would refuse (more than 40
+// significant digits, or more than 100 characters) is refused with an error
+// matching ErrValidation, so that no JSON is written that cannot be read
+// back.
 func (m Money) MarshalJSON() ([]byte, error) {
 	if m.currency == "" {
 		return []byte("null"), nil
 	}
-	return json.Marshal(moneyJSON{Amount: m.StringAmount(), Currency: m.currency})
+	a := m.StringAmount()
+	if len(a) > maxAmountLength {
+		return nil, Validationf("money", "amount", "%s %s is longer than %d characters", truncate(a, 32), m.currency, maxAmountLength)
+	}
+	if err := amountDigits(strings.TrimPrefix(a, "-")); err != nil {
+		return nil, Validationf("money", "amount", "%s %s %v", truncate(a, 64), m.currency, err)
+	}
+	return json.Marshal(moneyJSON{Amount: a, Currency: m.currency})
 }
 
 // UnmarshalJSON decodes {"amount":"12.34","currency":"USD"} (the amount may

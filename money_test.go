@@ -959,3 +959,45 @@ func FuzzParseMoney(f *testing.F) {
 		}
 	})
 }
+
+// TestMoneyJSONUnreadableRefused checks that MarshalJSON refuses an amount
+// that UnmarshalJSON would refuse (more digits or characters than outside
+// input may have), rather than writing JSON that cannot be read back (an
+// event payload that no consumer could decode). Amounts at the limits
+// still round-trip.
+func TestMoneyJSONUnreadableRefused(t *testing.T) {
+	for _, d := range []decimal.Decimal{
+		decimal.New(1, 45), // 46 digits before the point
+		decimal.RequireFromString("1234567890.1234567890123456789012345678901"), // 41 digits
+		decimal.New(1, -120), // 122 characters
+	} {
+		m, err := NewMoney(d, USD)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(m)
+		if err == nil {
+			var back Money
+			t.Errorf("Marshal(%s) = %s, nil; Unmarshal of it: %v", d, b, json.Unmarshal(b, &back))
+			continue
+		}
+		if !errors.Is(err, ErrValidation) || !strings.Contains(err.Error(), "amount") {
+			t.Errorf("Marshal(%s) error = %v, want a ValidationError naming the amount", d, err)
+		}
+	}
+	for _, d := range []decimal.Decimal{
+		decimal.New(1, 37), // 38 digits and two zero decimals
+		decimal.RequireFromString("1234567890.123456789012345678901234567890"),
+		decimal.New(1, -40), // 40 decimals
+	} {
+		m, _ := NewMoney(d, USD)
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatalf("Marshal(%s): %v", d, err)
+		}
+		var back Money
+		if err := json.Unmarshal(b, &back); err != nil || !back.Equal(m) {
+			t.Errorf("round trip of %s = %v, %v", b, back, err)
+		}
+	}
+}
