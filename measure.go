@@ -29,13 +29,26 @@ func Grams(n int64) Weight { return Weight(n) * Gram }
 // Kilograms returns w for n kilograms.
 func Kilograms(n int64) Weight { return Weight(n) * Kilogram }
 
-// Pounds returns n pounds, rounded to the nearest milligram.
+// Pounds returns n pounds, rounded to the nearest milligram. Values beyond
+// the range of a Weight saturate; NaN gives 0.
 func Pounds(n float64) Weight { return Weight(roundHalfAway(n * cmgPerPound / 100)) }
 
 // Ounces returns n ounces (1/16 lb), rounded to the nearest milligram.
+// Values beyond the range of a Weight saturate; NaN gives 0.
 func Ounces(n float64) Weight { return Weight(roundHalfAway(n * cmgPerPound / 1600)) }
 
+// roundHalfAway rounds f to the nearest integer, halves away from zero.
+// Values beyond the int64 range saturate and NaN gives 0 (the plain
+// conversion is implementation-defined there).
 func roundHalfAway(f float64) int64 {
+	switch {
+	case f != f:
+		return 0
+	case f >= 1<<63:
+		return math.MaxInt64
+	case f <= -(1 << 63):
+		return math.MinInt64
+	}
 	if f < 0 {
 		return -int64(-f + 0.5)
 	}
@@ -108,7 +121,8 @@ func Millimetres(n int64) Length { return Length(n) * Millimetre }
 // Centimetres returns n centimetres.
 func Centimetres(n int64) Length { return Length(n) * Centimetre }
 
-// Inches returns n inches, rounded to the nearest micrometre.
+// Inches returns n inches, rounded to the nearest micrometre. Values beyond
+// the range of a Length saturate; NaN gives 0.
 func Inches(n float64) Length { return Length(roundHalfAway(n * float64(Inch))) }
 
 // Millimetres returns l in millimetres.

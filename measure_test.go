@@ -340,3 +340,34 @@ func TestMeasureStringExact(t *testing.T) {
 		}
 	}
 }
+
+// TestFloatConstructorsOutOfRange checks Pounds, Ounces and Inches on
+// values no int64 holds: they saturate, and NaN gives zero. The plain
+// float-to-int conversion is implementation-defined there (on amd64 every
+// such value became math.MinInt64, so Pounds(1e30) was a large negative
+// weight).
+func TestFloatConstructorsOutOfRange(t *testing.T) {
+	tests := []struct {
+		name string
+		got  int64
+		want int64
+	}{
+		{"Pounds(1e30)", int64(Pounds(1e30)), math.MaxInt64},
+		{"Pounds(+Inf)", int64(Pounds(math.Inf(1))), math.MaxInt64},
+		{"Pounds(-1e30)", int64(Pounds(-1e30)), math.MinInt64},
+		{"Pounds(NaN)", int64(Pounds(math.NaN())), 0},
+		{"Ounces(1e30)", int64(Ounces(1e30)), math.MaxInt64},
+		{"Ounces(-Inf)", int64(Ounces(math.Inf(-1))), math.MinInt64},
+		{"Ounces(NaN)", int64(Ounces(math.NaN())), 0},
+		{"Inches(1e300)", int64(Inches(1e300)), math.MaxInt64},
+		{"Inches(-1e300)", int64(Inches(-1e300)), math.MinInt64},
+		{"Inches(NaN)", int64(Inches(math.NaN())), 0},
+		{"Pounds(2)", int64(Pounds(2)), 907185},
+		{"Inches(-1)", int64(Inches(-1)), -25400},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s = %d, want %d", tc.name, tc.got, tc.want)
+		}
+	}
+}
