@@ -185,11 +185,15 @@ func checkStored(o *Order) error {
 	if o == nil {
 		return oms.Validationf(entity, "", "order is nil")
 	}
+	idErr, status := oms.ValidateID(o.ID), o.Status.Valid()
+	if idErr == nil && status {
+		return nil
+	}
 	v := validation()
-	if err := oms.ValidateID(o.ID); err != nil {
+	if idErr != nil {
 		v.Add("id", "%q is not a valid ID", string(o.ID))
 	}
-	if !o.Status.Valid() {
+	if !status {
 		v.Add("status", "%q is not an order status", string(o.Status))
 	}
 	return v.Err()

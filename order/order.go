@@ -299,8 +299,23 @@ func (o *Order) Clone() *Order {
 	}
 	c := *o
 	c.Lines = slices.Clone(o.Lines)
+	// The lines' discounts are copied into one array; each line's slice is
+	// capped at its own part, so appending to one never reaches another.
+	var all []Discount
+	n, some := 0, false
+	for i := range o.Lines {
+		n += len(o.Lines[i].Discounts)
+		some = some || o.Lines[i].Discounts != nil
+	}
+	if some {
+		all = make([]Discount, 0, n)
+	}
 	for i := range c.Lines {
-		c.Lines[i].Discounts = slices.Clone(c.Lines[i].Discounts)
+		if d := c.Lines[i].Discounts; d != nil {
+			start := len(all)
+			all = append(all, d...)
+			c.Lines[i].Discounts = all[start:len(all):len(all)]
+		}
 	}
 	c.Discounts = slices.Clone(o.Discounts)
 	c.Totals.Lines = slices.Clone(o.Totals.Lines)

@@ -260,19 +260,22 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 		c.add("lines", "has %d lines, at most %d allowed", len(in.Lines), MaxLines)
 	}
 	ships := false
+	if len(in.Lines) > 0 {
+		o.Lines = make([]Line, 0, min(len(in.Lines), MaxLines+1))
+	}
 	for i, li := range in.Lines {
-		l := c.line(fmt.Sprintf("lines[%d]", i), li)
-		l.ID = oms.DeriveID(id, fmt.Sprintf("line:1:%d", i))
+		l := c.line("lines", i, li)
+		l.ID = oms.DeriveID(id, "line:1:"+strconv.Itoa(i))
 		ships = ships || l.RequiresShipping
 		o.Lines = append(o.Lines, l)
 	}
 	o.ShippingAddress = c.address("shipping_address", in.ShippingAddress, ships)
 	o.BillingAddress = c.address("billing_address", in.BillingAddress, false)
 	for j, d := range in.Discounts {
-		df := fmt.Sprintf("discounts[%d]", j)
-		c.text(df+".code", d.Code, MaxSKULength, false)
-		c.text(df+".description", d.Description, MaxTextLength, false)
-		d.Amount = c.money(df+".amount", d.Amount, false, true)
+		df := field{base: "discounts", i: j}
+		c.textAt(df.at("code"), d.Code, MaxSKULength, false)
+		c.textAt(df.at("description"), d.Description, MaxTextLength, false)
+		d.Amount = c.moneyAt(df.at("amount"), d.Amount, false, true)
 		o.Discounts = append(o.Discounts, d)
 	}
 	o.ShippingCharge = c.money("shipping_charge", in.ShippingCharge, true, false)
@@ -316,7 +319,11 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	for _, d := range o.Discounts {
 		orderDisc = add(orderDisc, d.Amount)
 	}
-	if net := sub(t.Subtotal, t.LineDiscounts); gt(orderDisc, net) {
+	// ComputeTotals applies the order discounts up to the lines' worth
+	// after their own discounts; applying less than asked means they exceed
+	// it.
+	if gt(orderDisc, t.OrderDiscounts) {
+		net := sub(t.Subtotal, t.LineDiscounts)
 		return nil, oms.Validationf(entity, "discounts", "total %s exceeds the lines' worth %s after line discounts", orderDisc, net)
 	}
 	o.Totals = t
@@ -743,7 +750,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		}
 		var added []Line
 		for k, li := range in.Add {
-			l := c.line(fmt.Sprintf("add[%d]", k), li)
+			l := c.line("add", k, li)
 			if l.RequiresShipping && o.ShippingAddress == (oms.Address{}) {
 				c.add(fmt.Sprintf("add[%d].no_shipping", k), "line %q is shipped but the order has no shipping address", clip(li.SKU))
 			}

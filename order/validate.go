@@ -2,8 +2,8 @@ package order
 
 import (
 	"errors"
-	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -61,44 +61,98 @@ func (e *mismatchError) Unwrap() error { return e.ValidationError }
 // unit, not negative (positive when strict). A zero oms.Money counts as
 // zero when optional and is reported missing otherwise. It returns the
 // amount to store (zero in the order's currency for a missing optional).
-func (c *checker) money(field string, m oms.Money, optional, strict bool) oms.Money {
+func (c *checker) money(name string, m oms.Money, optional, strict bool) oms.Money {
+	return c.moneyAt(plain(name), m, optional, strict)
+}
+
+// moneyAt is money for a field path built only if there is a problem.
+func (c *checker) moneyAt(f field, m oms.Money, optional, strict bool) oms.Money {
 	if m.Currency() == "" && m.IsZero() {
 		if !optional {
-			c.add(field, "is required")
+			c.add(f.String(), "is required")
 		} else if strict {
-			c.add(field, "must be positive")
+			c.add(f.String(), "must be positive")
 		}
 		return oms.Zero(c.currency)
 	}
 	if m.Currency() != c.currency {
 		if c.currency.Valid() {
 			c.mismatch = true
-			c.add(field, "is in %q, the order is in %s", string(m.Currency()), c.currency)
+			c.add(f.String(), "is in %q, the order is in %s", string(m.Currency()), c.currency)
 		}
 		return m
 	}
 	switch {
 	case m.IsNegative():
-		c.add(field, "must not be negative, got %s", m)
+		c.add(f.String(), "must not be negative, got %s", m)
 	case strict && m.IsZero():
-		c.add(field, "must be positive")
+		c.add(f.String(), "must be positive")
 	case !m.IsRounded():
-		c.add(field, "%s has more decimals than %s allows", m.Amount(), c.currency)
+		c.add(f.String(), "%s has more decimals than %s allows", m.Amount(), c.currency)
 	}
 	return m
 }
 
-func (c *checker) text(field, s string, max int, required bool) {
+func (c *checker) text(name, s string, max int, required bool) {
+	c.textAt(plain(name), s, max, required)
+}
+
+// textAt is text for a field path built only if there is a problem.
+func (c *checker) textAt(f field, s string, max int, required bool) {
 	switch {
 	case !utf8.ValidString(s):
-		c.add(field, "is not valid UTF-8")
+		c.add(f.String(), "is not valid UTF-8")
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		c.add(field, "contains control characters")
+		c.add(f.String(), "contains control characters")
 	case utf8.RuneCountInString(s) > max:
-		c.add(field, "is longer than %d characters", max)
+		c.add(f.String(), "is longer than %d characters", max)
 	case required && strings.TrimSpace(s) == "":
-		c.add(field, "is required")
+		c.add(f.String(), "is required")
 	}
+}
+
+// field is the path of an input field, such as lines[2].discounts[0].amount,
+// kept in parts so that the string is built only when a problem is
+// reported: base, then [i] when i >= 0, then .sub[j] when sub is set,
+// then .name when name is set.
+type field struct {
+	base string
+	i    int
+	sub  string
+	j    int
+	name string
+}
+
+// plain is the field path name as it is.
+func plain(name string) field { return field{base: name, i: -1} }
+
+// at returns f with the last part name.
+func (f field) at(name string) field {
+	f.name = name
+	return f
+}
+
+// String returns the path, as ValidationError field names spell it.
+func (f field) String() string {
+	b := make([]byte, 0, len(f.base)+len(f.sub)+len(f.name)+16)
+	b = append(b, f.base...)
+	if f.i >= 0 {
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(f.i), 10)
+		b = append(b, ']')
+	}
+	if f.sub != "" {
+		b = append(b, '.')
+		b = append(b, f.sub...)
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(f.j), 10)
+		b = append(b, ']')
+	}
+	if f.name != "" {
+		b = append(b, '.')
+		b = append(b, f.name...)
+	}
+	return string(b)
 }
 
 func (c *checker) key(field, k string, required bool) {
@@ -146,11 +200,13 @@ type LineInput struct {
 	NoShipping bool `json:"no_shipping,omitempty"`
 }
 
-// line checks in and returns the line it describes (without ID).
-func (c *checker) line(prefix string, in LineInput) Line {
-	f := func(name string) string { return prefix + "." + name }
-	c.text(f("sku"), in.SKU, MaxSKULength, true)
-	c.text(f("name"), in.Name, MaxTextLength, false)
+// line checks in, the input base[i] (lines[i] or add[i]), and returns the
+// line it describes (without ID).
+func (c *checker) line(base string, i int, in LineInput) Line {
+	p := field{base: base, i: i}
+	f := func(name string) string { return p.at(name).String() }
+	c.textAt(p.at("sku"), in.SKU, MaxSKULength, true)
+	c.textAt(p.at("name"), in.Name, MaxTextLength, false)
 	switch {
 	case in.Quantity <= 0:
 		c.add(f("quantity"), "must be positive, got %d", in.Quantity)
@@ -165,23 +221,26 @@ func (c *checker) line(prefix string, in LineInput) Line {
 	if l.Name == "" {
 		l.Name = in.SKU
 	}
-	l.UnitPrice = c.money(f("unit_price"), in.UnitPrice, false, false)
-	l.Tax = c.money(f("tax"), in.Tax, true, false)
-	disc := oms.Zero(c.currency)
+	l.UnitPrice = c.moneyAt(p.at("unit_price"), in.UnitPrice, false, false)
+	l.Tax = c.moneyAt(p.at("tax"), in.Tax, true, false)
 	ok := l.UnitPrice.Currency() == c.currency && c.currency.Valid()
+	if len(in.Discounts) > 0 {
+		l.Discounts = make([]Discount, 0, len(in.Discounts))
+	}
 	for j, d := range in.Discounts {
-		df := fmt.Sprintf("%s.discounts[%d]", prefix, j)
-		c.text(df+".code", d.Code, MaxSKULength, false)
-		c.text(df+".description", d.Description, MaxTextLength, false)
-		d.Amount = c.money(df+".amount", d.Amount, false, true)
-		if d.Amount.Currency() == c.currency && ok {
-			disc = add(disc, d.Amount)
-		} else {
-			ok = false
-		}
+		df := p
+		df.sub, df.j = "discounts", j
+		c.textAt(df.at("code"), d.Code, MaxSKULength, false)
+		c.textAt(df.at("description"), d.Description, MaxTextLength, false)
+		d.Amount = c.moneyAt(df.at("amount"), d.Amount, false, true)
+		ok = ok && d.Amount.Currency() == c.currency
 		l.Discounts = append(l.Discounts, d)
 	}
-	if ok && in.Quantity > 0 && gt(disc, l.UnitPrice.Mul(in.Quantity)) {
+	if ok && in.Quantity > 0 && discountsExceed(l.UnitPrice, in.Quantity, l.Discounts) {
+		disc := oms.Zero(c.currency)
+		for _, d := range l.Discounts {
+			disc = add(disc, d.Amount)
+		}
 		c.add(f("discounts"), "total %s exceeds the line subtotal %s", disc, l.UnitPrice.Mul(in.Quantity))
 	}
 	if in.UnitWeight < 0 {
@@ -206,4 +265,35 @@ func (c *checker) address(field string, a oms.Address, required bool) oms.Addres
 	a = a.Normalize()
 	c.v.Merge(field, a.Validate())
 	return a
+}
+
+// discountsExceed reports whether the discounts, all in price's currency,
+// add up to more than price × qty. It works on int64 coefficients and falls
+// back to decimals when they do not fit.
+func discountsExceed(price oms.Money, qty int64, discounts []Discount) bool {
+	if sub, ok := fixedOf(price); ok {
+		if sub, ok = fmul(sub, qty); ok {
+			var disc fixed
+			for _, d := range discounts {
+				f, okd := fixedOf(d.Amount)
+				if !okd {
+					ok = false
+					break
+				}
+				if disc, ok = fadd(disc, f); !ok {
+					break
+				}
+			}
+			if ok {
+				if c, okc := disc.cmp(sub); okc {
+					return c > 0
+				}
+			}
+		}
+	}
+	disc := oms.Zero(price.Currency())
+	for _, d := range discounts {
+		disc = add(disc, d.Amount)
+	}
+	return gt(disc, price.Mul(qty))
 }
