@@ -372,6 +372,9 @@ func (s *Service) warn(msg string, id oms.ID, err error) {
 
 func placedPayload(o *Order) PlacedPayload {
 	p := PlacedPayload{Number: o.Number, CustomerID: o.Customer.ID, Email: o.Customer.Email, Channel: o.Channel, GrandTotal: o.Totals.GrandTotal}
+	if len(o.Lines) > 0 {
+		p.Lines = make([]LineSummary, 0, len(o.Lines))
+	}
 	for _, l := range o.Lines {
 		p.Lines = append(p.Lines, LineSummary{LineID: l.ID, SKU: l.SKU, Quantity: l.Quantity})
 	}
