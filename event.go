@@ -161,7 +161,13 @@ func (o *MemoryOutbox) Append(events ...Event) {
 			}
 		}
 		if o.n%outboxChunk == 0 {
-			o.chunks = append(o.chunks, make([]outboxSlot, 0, outboxChunk))
+			// The first chunk starts small and grows (an outbox that sees
+			// few events stays small); later ones are allocated whole.
+			size := outboxChunk
+			if o.n == 0 {
+				size = 16
+			}
+			o.chunks = append(o.chunks, make([]outboxSlot, 0, size))
 		}
 		c := len(o.chunks) - 1
 		o.chunks[c] = append(o.chunks[c], outboxSlot{e: copyEvent(e)})
