@@ -71,16 +71,6 @@ type LineTotals struct {
 // otherwise the error matches oms.ErrCurrencyMismatch. Amounts of a placed
 // order are rounded to the minor unit, so every total is too.
 func ComputeTotals(o *Order) (Totals, error) {
-	if t, ok := fastTotals(o); ok {
-		return t, nil
-	}
-	return exactTotals(o)
-}
-
-// exactTotals is ComputeTotals on decimal amounts throughout. It handles
-// what fastTotals declines: amounts too large for int64 coefficients, and
-// every error.
-func exactTotals(o *Order) (Totals, error) {
 	cur := o.Currency
 	zero := oms.Zero(cur)
 	if !zero.Valid() {

@@ -268,29 +268,8 @@ func (c *checker) address(field string, a oms.Address, required bool) oms.Addres
 }
 
 // discountsExceed reports whether the discounts, all in price's currency,
-// add up to more than price × qty. It works on int64 coefficients and falls
-// back to decimals when they do not fit.
+// add up to more than price × qty.
 func discountsExceed(price oms.Money, qty int64, discounts []Discount) bool {
-	if sub, ok := fixedOf(price); ok {
-		if sub, ok = fmul(sub, qty); ok {
-			var disc fixed
-			for _, d := range discounts {
-				f, okd := fixedOf(d.Amount)
-				if !okd {
-					ok = false
-					break
-				}
-				if disc, ok = fadd(disc, f); !ok {
-					break
-				}
-			}
-			if ok {
-				if c, okc := disc.cmp(sub); okc {
-					return c > 0
-				}
-			}
-		}
-	}
 	disc := oms.Zero(price.Currency())
 	for _, d := range discounts {
 		disc = add(disc, d.Amount)
