@@ -363,10 +363,15 @@ func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
 //     combination that takes every unit wins. At the final count, the
 //     combinations smaller than the packing found are tried too.
 //  5. Each box is repacked into the smallest box type that holds its
-//     contents. Then, for the pairs of boxes whose gross weights differ
-//     most, a unit is moved from the heavier to the lighter, or the pair's
-//     units are shared out afresh (heaviest first, each to the lighter box
-//     so far) and both repacked, as long as that evens the weights.
+//     contents. Then the gross weights are evened without changing any box's
+//     type, so neither the count nor the volume changes: for the pairs of
+//     boxes whose weights differ most, a unit moves from the heavier box to
+//     the lighter, or a heavier unit of one swaps with a lighter unit of the
+//     other (in place when they have the same shape), or the pair's
+//     units are shared out afresh (heaviest first to the lighter box, or by
+//     a local search that moves or swaps groups of units), the change that
+//     leaves the smallest difference first; a change is kept only if both
+//     boxes still pack, and each one kept lowers the variance.
 //
 // Filling boxes uses extreme points: the corners that placed units create,
 // projected back onto the walls and the units behind and below. Each unit

@@ -2,6 +2,7 @@ package shipping
 
 import (
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -108,6 +109,12 @@ func pkWithRotation(items []Item, r Rotation) []Item {
 	return out
 }
 
+// pkPrintf prints a line of the corpus totals to standard output rather
+// than the test log, so that it shows without -v when go test runs in the
+// package's directory. (Run on a package list, as in "go test ./...", go
+// test prints nothing but the summary of a passing package, -v aside.)
+func pkPrintf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+
 // TestPackCorpus packs every order of BoxPacker's corpus with free rotation
 // (3D) and keep-flat rotation (2D, RotationUpright: the item's depth stays
 // vertical) and holds the box counts against BoxPacker's, order by order.
@@ -165,10 +172,10 @@ func TestPackCorpus(t *testing.T) {
 				}
 			}
 			n := float64(len(orders))
-			t.Logf("%s: %d boxes, BoxPacker %d; %d orders with fewer boxes than BoxPacker, %d with more", mode.name, ours, theirs, better, worse)
-			t.Logf("%s: mean volume utilisation %.1f%%, BoxPacker %.1f%%; mean weight variance %.0f g², BoxPacker %.0f g² (over the %d orders where both use the same number of boxes, two or more)",
+			pkPrintf("%s: %d boxes, BoxPacker %d; %d orders with fewer boxes than BoxPacker, %d with more", mode.name, ours, theirs, better, worse)
+			pkPrintf("%s: mean volume utilisation %.1f%%, BoxPacker %.1f%%; mean weight variance %.0f g², BoxPacker %.0f g² (over the %d orders where both use the same number of boxes, two or more)",
 				mode.name, util/n, theirUtil/n, vars/float64(max(same, 1)), theirVars/float64(max(same, 1)), same)
-			t.Logf("%s: inner volume of the boxes %.2f m³, BoxPacker about %.2f m³ (worked out from its utilisation)", mode.name, ourVol/1e18, theirVol/1e18)
+			pkPrintf("%s: inner volume of the boxes %.2f m³, BoxPacker about %.2f m³ (worked out from its utilisation)", mode.name, ourVol/1e18, theirVol/1e18)
 			if ours > theirs {
 				t.Errorf("%s: %d boxes in total, BoxPacker %d", mode.name, ours, theirs)
 			}
