@@ -67,6 +67,9 @@ func FuzzPack(f *testing.F) {
 	f.Add([]byte{3, 200, 10, 20, 30, 5, 0, 9, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
 	f.Add([]byte{2, 39, 39, 39, 1, 1, 100, 0, 7, 5, 5, 5, 3, 11, 11, 11, 2, 3, 20, 20, 20, 1, 40, 9, 2, 4, 3, 3, 3, 1, 200, 1, 3})
 	f.Add([]byte{4, 255, 254, 253, 252, 251, 250, 249, 248, 247, 246, 245, 244, 243, 242, 241, 240, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+	// Found by fuzzing: first fit across two boxes put every unit in the
+	// first and returned the second empty.
+	f.Add([]byte("20000000110000000001A0C1#20111C202#707"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, boxes := pkFuzzInput(data)
 		p, err := Pack(items, boxes, &PackOptions{Budget: 200_000})

@@ -657,13 +657,14 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 			}
 			return s.recycle(bins)
 		}
-		return bins
+		return s.dropEmpty(bins)
 	}
 	done := make([]bool, len(units))
 	left := len(units)
 	for i, b := range bins {
 		if left == 0 {
-			return s.recycle(bins) // a box would stay empty
+			// Fewer boxes than ts take every unit.
+			return s.dropEmpty(bins)
 		}
 		s.work += int64(len(units))
 		if kd, n := s.onlyKind(units, done); n > 1 {
@@ -704,6 +705,20 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 		return s.recycle(bins)
 	}
 	return bins
+}
+
+// dropEmpty returns bins without the empty ones (which it recycles): when
+// fewer boxes than asked for take every unit, the packing is better for it.
+func (s *pkSolver) dropEmpty(bins []*pkBin) []*pkBin {
+	kept := bins[:0]
+	for _, b := range bins {
+		if len(b.items) > 0 {
+			kept = append(kept, b)
+		} else {
+			s.recycle([]*pkBin{b})
+		}
+	}
+	return kept
 }
 
 // onlyKind returns the kind of the units not done and their number when
