@@ -6,11 +6,12 @@ package shipping
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 )
 
-// pkBalanceTries is how many changes balance checks per pair of boxes by
-// repacking one box or both before it gives up on the pair.
+// pkBalanceTries is how many boxes balance repacks, trying changes to a
+// pair of boxes, before it gives up on the pair.
 const pkBalanceTries = 24
 
 // pkBalanceAllPairs is the most boxes for which balance looks at every pair;
@@ -67,7 +68,8 @@ type pkPair struct {
 // leave, smallest first, checking that the boxes still pack (an in-place
 // swap always does; the others place the unit at a free corner or repack
 // the boxes), and the first that packs is kept; at most pkBalanceTries
-// repacking attempts are spent on a pair before it counts as even for now.
+// boxes are repacked for a pair before it counts as even for now, and
+// contents that failed to pack are not tried again.
 // With the sum of the two weights fixed, narrowing their difference always
 // lowers the variance. The search repeats until no pair narrows or the
 // work budget is spent.
@@ -207,9 +209,9 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 		}
 	}
 	slices.SortStableFunc(cs, func(a, b pkChange) int { return cmp.Or(cmp.Compare(a.diff, b.diff), cmp.Compare(a.op, b.op)) })
-	tries := 0
+	fills := s.fills
 	for _, c := range cs {
-		if tries >= pkBalanceTries || s.spent() {
+		if s.fills-fills >= pkBalanceTries || s.spent() {
 			break
 		}
 		var nh, nl *pkBin
@@ -220,14 +222,12 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 			k := h.items[c.j].k
 			nl = l.clone()
 			if len(nl.eps) == 0 || !s.place(nl, k, pkMeritFit, -1) {
-				tries++
 				nl = s.fillOne1(pkBinCount(append(slices.Clip(l.items), pkPlaced{k: k})), l.t)
 			}
 			if nl != nil {
 				nh = s.remove(h, c.j)
 			}
 		case pkOpSwap:
-			tries++
 			a, b := h.items[c.j].k, l.items[c.m].k
 			hs := slices.Clone(h.items)
 			hs[c.j].k = b
@@ -235,7 +235,6 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 			ls[c.m].k = a
 			nh, nl = s.fillPair(pkBinCount(hs), h.t, pkBinCount(ls), l.t)
 		case pkOpPartition:
-			tries++
 			nh, nl = s.fillPair(c.parts[0], h.t, c.parts[1], l.t)
 		}
 		if nh != nil && nl != nil {
@@ -246,12 +245,27 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 	return false
 }
 
-// fillOne1 packs the units of cs into one fresh box of type t, or returns
-// nil.
+// fillOne1 packs the units of cs (in kind order) into one fresh box of
+// type t, or returns nil. Contents that failed to pack once are not tried
+// again.
 func (s *pkSolver) fillOne1(cs []pkKC, t int) *pkBin {
+	sig := binary.LittleEndian.AppendUint32(s.sig[:0], uint32(t))
+	for _, c := range cs {
+		sig = binary.LittleEndian.AppendUint32(sig, uint32(c.k))
+		sig = binary.LittleEndian.AppendUint32(sig, uint32(c.n))
+	}
+	s.sig = sig
+	if s.unfit[string(sig)] {
+		return nil
+	}
+	s.fills++
 	if b := s.fillAll(cs, []int{t}); b != nil {
 		return b[0]
 	}
+	if s.unfit == nil {
+		s.unfit = map[string]bool{}
+	}
+	s.unfit[string(sig)] = true
 	return nil
 }
 

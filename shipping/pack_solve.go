@@ -115,6 +115,9 @@ type pkSolver struct {
 	pool      []*pkBin // bins of failed attempts, for reuse
 	quick     bool     // fillAll tries only the first pkQuickStrats strategies
 	settler   pkSettler
+	unfit     map[string]bool // balance: box type and contents that did not pack
+	fills     int             // balance: boxes it has tried to pack
+	sig       []byte          // balance: scratch for unfit keys
 
 	count    []int // units per kind to pack together
 	bins     []*pkBin
