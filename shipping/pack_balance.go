@@ -190,11 +190,7 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 			cs = append(cs, c)
 		}
 	}
-	ps := s.shareSearch(h, l, hk, lk)
-	if len(ps) > 1 {
-		ps = ps[len(ps)-1:]
-	}
-	for _, p := range append(ps, s.shareHeavyFirst(h, l)) {
+	for _, p := range [2][2][]pkKC{s.shareSearch(h, l, hk, lk), s.shareHeavyFirst(h, l)} {
 		if p[0] == nil || p[1] == nil {
 			continue
 		}
@@ -222,18 +218,14 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 			k := h.items[c.j].k
 			nl = l.clone()
 			if len(nl.eps) == 0 || !s.place(nl, k, pkMeritFit, -1) {
-				nl = s.fillOne1(pkBinCount(append(slices.Clip(l.items), pkPlaced{k: k})), l.t)
+				nl = s.fillOne1(pkCountWith(l.items, -1, k), l.t)
 			}
 			if nl != nil {
 				nh = s.remove(h, c.j)
 			}
 		case pkOpSwap:
 			a, b := h.items[c.j].k, l.items[c.m].k
-			hs := slices.Clone(h.items)
-			hs[c.j].k = b
-			ls := slices.Clone(l.items)
-			ls[c.m].k = a
-			nh, nl = s.fillPair(pkBinCount(hs), h.t, pkBinCount(ls), l.t)
+			nh, nl = s.fillPair(pkCountWith(h.items, c.j, b), h.t, pkCountWith(l.items, c.m, a), l.t)
 		case pkOpPartition:
 			nh, nl = s.fillPair(c.parts[0], h.t, c.parts[1], l.t)
 		}
@@ -243,6 +235,22 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 		}
 	}
 	return false
+}
+
+// pkCountWith returns the units of items, with the j-th one of kind k
+// instead (or, if j is negative, a unit of kind k more), as counts per
+// kind in kind order.
+func pkCountWith(items []pkPlaced, j int, k int32) []pkKC {
+	ks := make([]int32, len(items), len(items)+1)
+	for i, p := range items {
+		ks[i] = p.k
+	}
+	if j >= 0 {
+		ks[j] = k
+	} else {
+		ks = append(ks, k)
+	}
+	return pkKindCount(ks)
 }
 
 // fillOne1 packs the units of cs (in kind order) into one fresh box of
@@ -383,7 +391,7 @@ func (s *pkSolver) shareHeavyFirst(h, l *pkBin) [2][]pkKC {
 	g := [2]int64{s.types[h.t].empty, s.types[l.t].empty}
 	var v [2]float64
 	var n [2]map[int32]int
-	var parts [2][]pkPlaced
+	var parts [2][]int32
 	for _, k := range units {
 		kd := &s.kinds[k]
 		first := 0
@@ -397,11 +405,13 @@ func (s *pkSolver) shareHeavyFirst(h, l *pkBin) [2][]pkKC {
 				(kd.maxPer <= 0 || n[i][k] < kd.maxPer) {
 				g[i] += kd.w
 				v[i] += kd.v
-				if n[i] == nil {
-					n[i] = map[int32]int{}
+				if kd.maxPer > 0 {
+					if n[i] == nil {
+						n[i] = map[int32]int{}
+					}
+					n[i][k]++
 				}
-				n[i][k]++
-				parts[i] = append(parts[i], pkPlaced{k: k})
+				parts[i] = append(parts[i], k)
 				placed = true
 				break
 			}
@@ -413,17 +423,16 @@ func (s *pkSolver) shareHeavyFirst(h, l *pkBin) [2][]pkKC {
 	if len(parts[0]) == 0 || len(parts[1]) == 0 {
 		return [2][]pkKC{}
 	}
-	return [2][]pkKC{pkBinCount(parts[0]), pkBinCount(parts[1])}
+	return [2][]pkKC{pkKindCount(parts[0]), pkKindCount(parts[1])}
 }
 
 // shareSearch starts from the present contents of h and l and, by a local
 // search over moving several units of one item from one box to the other
 // and swapping one unit of each, brings their gross weights as close as it
 // can while each box keeps room by volume and weight (and its MaxPerBox
-// rules) and holds something. It returns the two boxes' contents after
-// each step, the closest last: when the closest do not pack, those nearer
-// the present contents may.
-func (s *pkSolver) shareSearch(h, l *pkBin, hk, lk []pkKindAt) [][2][]pkKC {
+// rules) and holds something. It returns the two boxes' contents (in kind
+// order), or nils if it finds no better.
+func (s *pkSolver) shareSearch(h, l *pkBin, hk, lk []pkKindAt) [2][]pkKC {
 	type line struct {
 		k      int32
 		tot, n int // units in both boxes; units in l
@@ -448,7 +457,7 @@ func (s *pkSolver) shareSearch(h, l *pkBin, hk, lk []pkKindAt) [][2][]pkKC {
 	wh, wl := h.w, l.w
 	uh, ul := len(h.items), len(l.items)
 	capOK := func(kd *pkKind, t int, n int) bool { return kd.fits[t] && (kd.maxPer <= 0 || n <= kd.maxPer) }
-	var out [][2][]pkKC
+	moved := false
 	for step := 0; step < pkBalanceSteps; step++ {
 		s.work += int64(len(ls) * (len(ls) + 1))
 		best := pkAbs(d)
@@ -524,16 +533,19 @@ func (s *pkSolver) shareSearch(h, l *pkBin, hk, lk []pkKindAt) [][2][]pkKC {
 			uh++
 			ul--
 		}
-		var p [2][]pkKC
-		for _, a := range ls {
-			if a.tot > a.n {
-				p[0] = append(p[0], pkKC{a.k, a.tot - a.n})
-			}
-			if a.n > 0 {
-				p[1] = append(p[1], pkKC{a.k, a.n})
-			}
-		}
-		out = append(out, p)
+		moved = true
 	}
-	return out
+	if !moved {
+		return [2][]pkKC{}
+	}
+	var p [2][]pkKC
+	for _, a := range ls {
+		if a.tot > a.n {
+			p[0] = append(p[0], pkKC{a.k, a.tot - a.n})
+		}
+		if a.n > 0 {
+			p[1] = append(p[1], pkKC{a.k, a.n})
+		}
+	}
+	return p
 }

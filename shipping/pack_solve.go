@@ -340,6 +340,12 @@ func pkBinCount(items []pkPlaced) []pkKC {
 	for i, p := range items {
 		ks[i] = p.k
 	}
+	return pkKindCount(ks)
+}
+
+// pkKindCount returns the units of kinds ks (which it sorts) as counts per
+// kind, in kind order.
+func pkKindCount(ks []int32) []pkKC {
 	slices.Sort(ks)
 	var cs []pkKC
 	for _, k := range ks {
