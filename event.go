@@ -146,6 +146,13 @@ func (o *MemoryOutbox) slot(i int) *outboxSlot {
 // stored is skipped, so a replayed write adds nothing. It holds the
 // outbox's lock briefly and never copies the events already stored, so a
 // store may call it inside its own critical section.
+//
+// Append takes ownership of each event's Payload, as bytes.NewBuffer does
+// of its slice: the caller must not modify a payload after appending it.
+// (Stores build a fresh payload for every event; not copying it again
+// inside their writes is a quarter of a memory store's reservation
+// throughput.) Pending and Events return copies, so readers can never
+// change what the outbox holds.
 func (o *MemoryOutbox) Append(events ...Event) {
 	o.mu.Lock()
 	o.init()
@@ -170,7 +177,7 @@ func (o *MemoryOutbox) Append(events ...Event) {
 			o.chunks = append(o.chunks, make([]outboxSlot, 0, size))
 		}
 		c := len(o.chunks) - 1
-		o.chunks[c] = append(o.chunks[c], outboxSlot{e: copyEvent(e)})
+		o.chunks[c] = append(o.chunks[c], outboxSlot{e: e})
 		if taken {
 			o.overflow[e.ID] = o.n
 		} else {

