@@ -109,12 +109,14 @@ type Store interface {
 //
 //   - Reservation, when set, replaces the stored reservation whose version
 //     is Reservation.Version-1 (else an error matching oms.ErrConflict, or
-//     oms.ErrNotFound when there is none);
+//     oms.ErrNotFound when there is none), with its lines (and their refs)
+//     and its Ops saved as they are: the Ops answer replayed commit and
+//     release keys, so a store that drops them ships a parcel twice;
 //   - Inbound, when set, creates the delivery when its Version is 1 (an
 //     error matching oms.ErrDuplicate when the ID exists) and otherwise
 //     replaces the stored one whose version is Inbound.Version-1;
-//   - Entries are appended to the ledger (the store sets their Seq, in
-//     c.Entries too); Deltas with CheckSeq fail the change with an error
+//   - Entries are appended to the ledger with every field, Key included
+//     (the store sets their Seq, in c.Entries too); Deltas with CheckSeq fail the change with an error
 //     matching oms.ErrConflict unless the level's Seq is unchanged; Deltas and
 //     Entries change the levels: afterwards no quantity of a touched level
 //     may be negative, and a level whose availability (on hand minus

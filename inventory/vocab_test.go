@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -210,5 +212,177 @@ func TestServiceInbounds(t *testing.T) {
 	}
 	if _, err := f.svc.Inbounds(f.ctx, inventory.InboundFilter{SKU: "bad sku"}); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("bad sku: got %v", err)
+	}
+}
+
+// TestCommitReplayWithSameKeyMovesNothing is issue 10 item 1: re-running
+// "commit this parcel" after a crash ships the units once.
+func TestCommitReplayWithSameKeyMovesNothing(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A", "B"}, 10)
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "o", Lines: []inventory.Line{
+		{SKU: "A", Location: "wh", Quantity: 3}, {SKU: "B", Location: "wh", Quantity: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	parcel := []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}, {SKU: "B", Location: "wh", Quantity: 1}}
+	first, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: parcel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	// the same lines in another order are the same request
+	again, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o",
+		Lines: []inventory.Line{parcel[1], parcel[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("replay result differs from the first (-first +replay):\n%s", diff)
+	}
+	for sku, want := range map[oms.SKU]inventory.Level{"A": {OnHand: 9, Reserved: 2}, "B": {OnHand: 9, Reserved: 1}} {
+		lv, _ := f.svc.Level(f.ctx, sku, "wh")
+		if lv.OnHand != want.OnHand || lv.Reserved != want.Reserved {
+			t.Errorf("%s: on hand %d reserved %d, want %d and %d", sku, lv.OnHand, lv.Reserved, want.OnHand, want.Reserved)
+		}
+	}
+	ships := 0
+	entries, _ := f.svc.Ledger(f.ctx, inventory.LedgerFilter{})
+	for _, e := range entries {
+		if e.Reason == inventory.ReasonShip {
+			ships++
+			if e.Key != "parcel-1" {
+				t.Errorf("ship entry without the commit's key: %+v", e)
+			}
+		}
+	}
+	if ships != 2 {
+		t.Errorf("%d ship entries, want 2", ships)
+	}
+	if n := len(f.store.Outbox().Events("o")); n != 2 {
+		t.Errorf("%d reservation events, want 2 (reserved, committed once)", n)
+	}
+
+	// A later commit, then the first key again: still the first result.
+	if _, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "parcel-2", Reservation: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	late, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: parcel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, late); diff != "" {
+		t.Errorf("late replay differs from the first result (-first +replay):\n%s", diff)
+	}
+	if lv, _ := f.svc.Level(f.ctx, "A", "wh"); lv.OnHand != 7 || lv.Reserved != 0 {
+		t.Errorf("A after everything: %+v", lv)
+	}
+}
+
+// TestCommitSameKeyOtherLinesIsDuplicate: a key names one request.
+func TestCommitSameKeyOtherLinesIsDuplicate(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "o", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	one := []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}
+	if _, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "k", Reservation: "o", Lines: one}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := f.svc.Reservation(f.ctx, "o")
+	for name, call := range map[string]func() error{
+		"commit other quantity": func() error {
+			_, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "k", Reservation: "o", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}})
+			return err
+		},
+		"commit everything": func() error {
+			_, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "k", Reservation: "o"})
+			return err
+		},
+		"release under a commit's key": func() error {
+			_, err := f.svc.Release(f.ctx, inventory.ReleaseRequest{Key: "k", Reservation: "o", Lines: one})
+			return err
+		},
+	} {
+		if err := call(); !errors.Is(err, oms.ErrDuplicate) {
+			t.Errorf("%s: got %v, want an error matching oms.ErrDuplicate", name, err)
+		}
+	}
+	after, _ := f.svc.Reservation(f.ctx, "o")
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("refused replays changed the reservation:\n%s", diff)
+	}
+	for _, key := range []string{"", "has space", string(make([]byte, 129))} {
+		if _, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: key, Reservation: "o"}); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("key %q: got %v, want a validation error", key, err)
+		}
+	}
+}
+
+// TestReleaseReplayWithSameKeyMovesNothing: the same for Release.
+func TestReleaseReplayWithSameKeyMovesNothing(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "o", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.svc.Release(f.ctx, inventory.ReleaseRequest{Key: "cancel-1", Reservation: "o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.Release(f.ctx, inventory.ReleaseRequest{Key: "cancel-1", Reservation: "o"})
+	if err != nil {
+		t.Fatalf("replay of a release that closed the reservation: %v", err)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("replay differs (-first +replay):\n%s", diff)
+	}
+	if _, err := f.svc.Release(f.ctx, inventory.ReleaseRequest{Key: "cancel-2", Reservation: "o"}); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Errorf("a new key on a released reservation: got %v", err)
+	}
+	if n := len(f.store.Outbox().Events("o")); n != 2 {
+		t.Errorf("%d events, want 2", n)
+	}
+}
+
+// TestCommitSameKeyConcurrently: many processes retrying one parcel's
+// commit at once ship it once.
+func TestCommitSameKeyConcurrently(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 100)
+	for round := 0; round < 20; round++ {
+		id := oms.ID("o" + strconv.Itoa(round))
+		if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: id, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}}); err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		results := make([]inventory.Reservation, 8)
+		for g := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				r, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "parcel", Reservation: id, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}})
+				if err != nil {
+					t.Error(err)
+				}
+				results[g] = r
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for _, r := range results[1:] {
+			if diff := cmp.Diff(results[0], r); diff != "" {
+				t.Fatalf("round %d: concurrent replays disagree:\n%s", round, diff)
+			}
+		}
+		r, _ := f.svc.Reservation(f.ctx, id)
+		if r.Lines[0].Committed != 1 {
+			t.Fatalf("round %d: committed %d, want 1", round, r.Lines[0].Committed)
+		}
+	}
+	if lv, _ := f.svc.Level(f.ctx, "A", "wh"); lv.OnHand != 80 {
+		t.Errorf("on hand %d, want 80", lv.OnHand)
 	}
 }

@@ -70,6 +70,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 		{"ReserveReplay", testReserveReplay},
 		{"ReserveBadInput", testReserveBadInput},
 		{"CommitAndRelease", testCommitAndRelease},
+		{"KeyedCommitRelease", testKeyedCommitRelease},
 		{"HoldsExpire", testHoldsExpire},
 		{"InactiveLocation", testInactiveLocation},
 		{"Backorders", testBackorders},
@@ -887,4 +888,65 @@ func testLedger(t *testing.T, e *Env) {
 	if len(page) != 2 || page[0].Seq != 2 || page[1].Seq != 3 {
 		t.Errorf("page: %+v", page)
 	}
+}
+
+// testKeyedCommitRelease checks what a store must keep for keyed commits
+// and releases: the reservation's operations and refs, and the key of the
+// ship entries; a replay moves nothing.
+func testKeyedCommitRelease(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
+	r, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "o", Lines: []inventory.Line{
+		{SKU: "A", Location: "wh", Quantity: 2, Ref: "ol-1"}, {SKU: "A", Location: "wh", Quantity: 3, Ref: "ol-2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Lines[0].Ref != "ol-1" || r.Lines[1].Ref != "ol-2" {
+		t.Fatalf("refs lost: %+v", r.Lines)
+	}
+	parcel := []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2, Ref: "ol-2"}}
+	first, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: parcel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.Store.Reservation(ctx, "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, stored); diff != "" {
+		t.Errorf("stored reservation differs from the one saved (ops and refs must be kept) (-saved +stored):\n%s", diff)
+	}
+	again, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: parcel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("replay differs from the first result (-first +replay):\n%s", diff)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 8, Reserved: 3})
+	_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1, Ref: "ol-1"}}})
+	wantErr(t, err, oms.ErrDuplicate)
+	if _, err := e.Service.Release(ctx, inventory.ReleaseRequest{Key: "cancel", Reservation: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.Release(ctx, inventory.ReleaseRequest{Key: "cancel", Reservation: "o"}); err != nil {
+		t.Errorf("release replay: %v", err)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 8})
+	entries, err := e.Store.Ledger(ctx, inventory.LedgerFilter{SKU: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ships := 0
+	for _, en := range entries {
+		if en.Reason == inventory.ReasonShip {
+			ships++
+			if en.Key != "parcel-1" || en.Reference != "o" {
+				t.Errorf("ship entry lost its key or reference: %+v", en)
+			}
+		}
+	}
+	if ships != 1 {
+		t.Errorf("%d ship entries, want 1", ships)
+	}
+	wantClean(t, e)
 }
