@@ -37,7 +37,7 @@ func TestShopLaterCarriersPastTheDeadline(t *testing.T) {
 
 func TestShopMixedCurrenciesSortByCurrency(t *testing.T) {
 	eu := shippingtest.NewFakeCarrier("eu", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "eu", ServiceCode: "std", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 EUR"), TransitDays: 3},
+		{Carrier: "eu", ServiceCode: "std", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 EUR"), TransitDays: 3},
 	}})
 	us := shippingtest.NewFakeCarrier("us", nil)
 	s := newShopper(t, nil, us, eu)
@@ -52,8 +52,8 @@ func TestShopMixedCurrenciesSortByCurrency(t *testing.T) {
 
 func TestBestValueCurrencyOfSecondRate(t *testing.T) {
 	rates := []shipping.Rate{
-		{Carrier: "eu", ServiceCode: "x", Level: shipping.LevelStandard, Price: oms.MustParseMoney("1.00 EUR")},
-		{Carrier: "us", ServiceCode: "y", Level: shipping.LevelStandard, Price: usd("1.00")},
+		{Carrier: "eu", ServiceCode: "x", Level: oms.LevelStandard, Price: oms.MustParseMoney("1.00 EUR")},
+		{Carrier: "us", ServiceCode: "y", Level: oms.LevelStandard, Price: usd("1.00")},
 	}
 	if _, err := shipping.BestValue(rates, usd("1.00")); !errors.Is(err, oms.ErrCurrencyMismatch) {
 		t.Errorf("got %v", err)
@@ -212,7 +212,7 @@ func TestShopHalfOpenTrialNotAskedBeforeTheDeadlineFreesTheTrial(t *testing.T) {
 func TestShopResultJSON(t *testing.T) {
 	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeOptions{Err: errors.New("connection refused")})
 	good := shippingtest.NewFakeCarrier("good", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "good", ServiceCode: "ground", ServiceName: "Ground", Level: shipping.LevelStandard, Price: oms.MustParseMoney("7.50 USD"), TransitDays: 5},
+		{Carrier: "good", ServiceCode: "ground", ServiceName: "Ground", Level: oms.LevelStandard, Price: oms.MustParseMoney("7.50 USD"), TransitDays: 5},
 	}})
 	s := newShopper(t, nil, good, failing)
 	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
@@ -247,7 +247,7 @@ func TestHugeTransitDaysAreRefusedNotCounted(t *testing.T) {
 	// Counting business days is a loop; a carrier's rate (outside input)
 	// with an absurd transit time must be refused, not counted for hours.
 	const huge = 100_000
-	r := shipping.Rate{Carrier: "x", ServiceCode: "slowboat", Level: shipping.LevelEconomy, Price: usd("1.00"), TransitDays: huge}
+	r := shipping.Rate{Carrier: "x", ServiceCode: "slowboat", Level: oms.LevelEconomy, Price: usd("1.00"), TransitDays: huge}
 	var ve *oms.ValidationError
 	if err := r.Validate(); !errors.As(err, &ve) || !ve.Has("transit_days") {
 		t.Errorf("Rate.Validate with %d transit days: %v", huge, err)
@@ -262,7 +262,7 @@ func TestHugeTransitDaysAreRefusedNotCounted(t *testing.T) {
 		t.Errorf("EstimateRates with %d transit days: %v", huge, err)
 	}
 	_, err = shipping.NewFlatRateCarrier(shipping.FlatRateConfig{Code: "f", Services: []shipping.FlatRateService{
-		{Code: "s", Level: shipping.LevelEconomy, Price: usd("1.00"), TransitDays: huge}}})
+		{Code: "s", Level: oms.LevelEconomy, Price: usd("1.00"), TransitDays: huge}}})
 	if !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("flat rate service with %d transit days: %v", huge, err)
 	}

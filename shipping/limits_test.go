@@ -20,7 +20,7 @@ func TestLimitChecksMonotone(t *testing.T) {
 	ctx := context.Background()
 	flat, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "flat",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
 		Limits:   shipping.Limits{MaxWeight: oms.Kilograms(30), MaxLength: oms.Millimetres(1500), MaxLengthPlusGirth: oms.Millimetres(3000)},
 	})
 	if err != nil {
@@ -28,7 +28,7 @@ func TestLimitChecksMonotone(t *testing.T) {
 	}
 	flatGirthOnly, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "girth",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
 		Limits:   shipping.Limits{MaxLengthPlusGirth: oms.Millimetres(3000)},
 	})
 	if err != nil {

@@ -134,19 +134,19 @@ func TestShopReportsEveryCarrierProblem(t *testing.T) {
 	boom := errors.New("connection refused")
 	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeOptions{Err: boom})
 	euro := shippingtest.NewFakeCarrier("euro", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "euro", ServiceCode: "std", Level: shipping.LevelStandard, Price: oms.MustParseMoney("6.00 EUR"), TransitDays: 3},
+		{Carrier: "euro", ServiceCode: "std", Level: oms.LevelStandard, Price: oms.MustParseMoney("6.00 EUR"), TransitDays: 3},
 	}})
 	sloppy := shippingtest.NewFakeCarrier("sloppy", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "sloppy", ServiceCode: "neg", Level: shipping.LevelStandard, Price: oms.MustParseMoney("-1.00 USD")},
-		{Carrier: "sloppy", ServiceCode: "", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
-		{Carrier: "sloppy", ServiceCode: "frac", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.005 USD")},
-		{Carrier: "someone_else", ServiceCode: "x", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
+		{Carrier: "sloppy", ServiceCode: "neg", Level: oms.LevelStandard, Price: oms.MustParseMoney("-1.00 USD")},
+		{Carrier: "sloppy", ServiceCode: "", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
+		{Carrier: "sloppy", ServiceCode: "frac", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.005 USD")},
+		{Carrier: "someone_else", ServiceCode: "x", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
 		{Carrier: "sloppy", ServiceCode: "warp", Level: "warp", Price: oms.MustParseMoney("3.00 USD")},
-		{ServiceCode: "ok", Level: shipping.LevelEconomy, Price: oms.MustParseMoney("4.00 USD"), TransitDays: 6},
+		{ServiceCode: "ok", Level: oms.LevelEconomy, Price: oms.MustParseMoney("4.00 USD"), TransitDays: 6},
 	}})
 	limited, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "limited",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: oms.MustParseMoney("5.00 USD"), TransitDays: 3}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: oms.MustParseMoney("5.00 USD"), TransitDays: 3}},
 		Limits:   shipping.Limits{MaxWeight: oms.Grams(500)},
 	})
 	if err != nil {
@@ -236,7 +236,7 @@ func TestShopRefusesBadRequests(t *testing.T) {
 		shipping.Parcel{Dimensions: oms.DimensionsMM(100, -5, 0), Weight: 0},
 		shipping.Parcel{Dimensions: oms.DimensionsMM(100, 100, 100), Weight: -oms.Gram},
 	)
-	bad.Levels = []shipping.ServiceLevel{"teleport"}
+	bad.Levels = []oms.ServiceLevel{"teleport"}
 	bad.Currency = "ZZZ"
 	bad.Carriers = []string{"ups", ""}
 	_, err := s.Shop(context.Background(), bad)
@@ -298,7 +298,7 @@ func TestShopCarrierRestriction(t *testing.T) {
 	s := newShopper(t, nil, a, b)
 	req := shippingtest.DefaultRequest()
 	req.Carriers = []string{"b"}
-	req.Levels = []shipping.ServiceLevel{shipping.LevelExpress}
+	req.Levels = []oms.ServiceLevel{oms.LevelExpress}
 	res, err := s.Shop(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestShopCacheExpiresOnTheClock(t *testing.T) {
 	fake := shippingtest.NewFakeCarrier("fake", nil)
 	limited, _ := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "limited",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: oms.MustParseMoney("5.00 USD")}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: oms.MustParseMoney("5.00 USD")}},
 		Limits:   shipping.Limits{MaxWeight: oms.Grams(1)},
 	})
 	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, CacheTTL: time.Minute}, fake, limited)

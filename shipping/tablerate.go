@@ -70,10 +70,10 @@ type TableRow struct {
 
 // TableService is a service a table carrier offers.
 type TableService struct {
-	Code       string       `json:"code"`
-	Name       string       `json:"name"`
-	Level      ServiceLevel `json:"level"`
-	Guaranteed bool         `json:"guaranteed,omitempty"`
+	Code       string           `json:"code"`
+	Name       string           `json:"name"`
+	Level      oms.ServiceLevel `json:"level"`
+	Guaranteed bool             `json:"guaranteed,omitempty"`
 }
 
 // Surcharge is a flat amount added to a shipment (or to each parcel), for
@@ -429,22 +429,22 @@ func (r TableRow) parcelPrice(w oms.Weight, cur oms.Currency) (oms.Money, error)
 	return last.Price.Add(r.PerKg.Mul(startedKg(w - last.UpTo)))
 }
 
-func shipDateOrToday(d Date, cal *Calendar, clock oms.Clock) Date {
+func shipDateOrToday(d oms.Date, cal *Calendar, clock oms.Clock) oms.Date {
 	if d.IsZero() {
 		d = cal.DateAt(clock.Now())
 	}
 	return cal.NextBusinessDay(d)
 }
 
-func transitWindow(cal *Calendar, ship Date, minDays, maxDays int) Window {
+func transitWindow(cal *Calendar, ship oms.Date, minDays, maxDays int) Window {
 	return Window{Earliest: cal.AddBusinessDays(ship, minDays), Latest: cal.AddBusinessDays(ship, max(minDays, maxDays))}
 }
 
 // FlatRateService is one service of a FlatRateCarrier.
 type FlatRateService struct {
-	Code  string       `json:"code"`
-	Name  string       `json:"name"`
-	Level ServiceLevel `json:"level"`
+	Code  string           `json:"code"`
+	Name  string           `json:"name"`
+	Level oms.ServiceLevel `json:"level"`
 	// Price is per shipment, or per parcel when PerParcel is set.
 	Price     oms.Money `json:"price"`
 	PerParcel bool      `json:"per_parcel,omitempty"`

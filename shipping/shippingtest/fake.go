@@ -105,9 +105,9 @@ func NewFakeCarrier(code string, opts *FakeOptions) *FakeCarrier {
 // 19.00 USD, 2 days).
 func DefaultRates(code string) []shipping.Rate {
 	return []shipping.Rate{
-		{Carrier: code, ServiceCode: "ground", ServiceName: "Ground", Level: shipping.LevelStandard,
+		{Carrier: code, ServiceCode: "ground", ServiceName: "Ground", Level: oms.LevelStandard,
 			Price: oms.MustParseMoney("7.50 USD"), ListPrice: oms.MustParseMoney("9.10 USD"), TransitDays: 5},
-		{Carrier: code, ServiceCode: "express", ServiceName: "Express", Level: shipping.LevelExpress,
+		{Carrier: code, ServiceCode: "express", ServiceName: "Express", Level: oms.LevelExpress,
 			Price: oms.MustParseMoney("19.00 USD"), TransitDays: 2},
 	}
 }

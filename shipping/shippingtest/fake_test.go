@@ -100,7 +100,7 @@ func TestFakeCarrierScripts(t *testing.T) {
 	if err := f.VoidLabel(ctx, l2.ID); err != nil || !f.Voided(l2.ID) {
 		t.Errorf("VoidLabel: %v", err)
 	}
-	m, err := f.Manifest(ctx, shipping.ManifestRequest{Date: shipping.NewDate(2026, 11, 23)})
+	m, err := f.Manifest(ctx, shipping.ManifestRequest{Date: oms.NewDate(2026, 11, 23)})
 	if err != nil || len(m.LabelIDs) != 1 || m.LabelIDs[0] != l.ID {
 		t.Errorf("Manifest of all labels not voided = %+v, %v", m, err)
 	}
