@@ -20,9 +20,9 @@ func TestShopLaterCarriersPastTheDeadline(t *testing.T) {
 	// up the deadline; the next one is reported without being asked.
 	never := make(chan struct{})
 	t.Cleanup(func() { close(never) })
-	blackhole := shippingtest.NewFakeCarrier("blackhole", &shippingtest.FakeOptions{Gate: never, IgnoreContext: true})
+	blackhole := shippingtest.NewFakeCarrier("blackhole", &shippingtest.FakeCarrierOptions{Gate: never, IgnoreContext: true})
 	next := shippingtest.NewFakeCarrier("next", nil)
-	s := newShopper(t, &shipping.ShopperOptions{Concurrency: 1}, blackhole, next)
+	s := newShopper(t, &shipping.RateShopperOptions{Concurrency: 1}, blackhole, next)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	res, err := s.Shop(ctx, shippingtest.DefaultRequest())
@@ -36,7 +36,7 @@ func TestShopLaterCarriersPastTheDeadline(t *testing.T) {
 }
 
 func TestShopMixedCurrenciesSortByCurrency(t *testing.T) {
-	eu := shippingtest.NewFakeCarrier("eu", &shippingtest.FakeOptions{Rates: []shipping.Rate{
+	eu := shippingtest.NewFakeCarrier("eu", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
 		{Carrier: "eu", ServiceCode: "std", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 EUR"), TransitDays: 3},
 	}})
 	us := shippingtest.NewFakeCarrier("us", nil)
@@ -121,7 +121,7 @@ func TestShopHammer(t *testing.T) {
 		carriers = append(carriers, shippingtest.NewFakeCarrier(c, nil))
 	}
 	carriers = append(carriers, flaky)
-	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, CacheTTL: time.Second, BreakerThreshold: 2, BreakerCoolDown: time.Second, Concurrency: 3}, carriers...)
+	s := newShopper(t, &shipping.RateShopperOptions{Clock: clock, CacheTTL: time.Second, BreakerThreshold: 2, BreakerCoolDown: time.Second, Concurrency: 3}, carriers...)
 	done := make(chan error, 8)
 	for g := range 8 {
 		go func() {
@@ -176,8 +176,8 @@ func TestShopHalfOpenTrialNotAskedBeforeTheDeadlineFreesTheTrial(t *testing.T) {
 	never := make(chan struct{})
 	t.Cleanup(func() { close(never) })
 	slow := shippingtest.NewFakeCarrier("slow", nil)
-	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeOptions{Err: errors.New("503")})
-	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, Concurrency: 1, BreakerThreshold: 1, BreakerCoolDown: time.Minute}, slow, flaky)
+	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeCarrierOptions{Err: errors.New("503")})
+	s := newShopper(t, &shipping.RateShopperOptions{Clock: clock, Concurrency: 1, BreakerThreshold: 1, BreakerCoolDown: time.Minute}, slow, flaky)
 	if _, err := s.Shop(context.Background(), shippingtest.DefaultRequest()); err != nil {
 		t.Fatal(err)
 	}
@@ -210,8 +210,8 @@ func TestShopHalfOpenTrialNotAskedBeforeTheDeadlineFreesTheTrial(t *testing.T) {
 }
 
 func TestShopResultJSON(t *testing.T) {
-	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeOptions{Err: errors.New("connection refused")})
-	good := shippingtest.NewFakeCarrier("good", &shippingtest.FakeOptions{Rates: []shipping.Rate{
+	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeCarrierOptions{Err: errors.New("connection refused")})
+	good := shippingtest.NewFakeCarrier("good", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
 		{Carrier: "good", ServiceCode: "ground", ServiceName: "Ground", Level: oms.LevelStandard, Price: oms.MustParseMoney("7.50 USD"), TransitDays: 5},
 	}})
 	s := newShopper(t, nil, good, failing)
@@ -271,7 +271,7 @@ func TestHugeTransitDaysAreRefusedNotCounted(t *testing.T) {
 	if _, err := shipping.NewTableRateCarrier(cfg); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("table row with %d transit days: %v", huge, err)
 	}
-	slowboat := shippingtest.NewFakeCarrier("x", &shippingtest.FakeOptions{Rates: []shipping.Rate{r}})
+	slowboat := shippingtest.NewFakeCarrier("x", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{r}})
 	res, err := newShopper(t, nil, slowboat).Shop(context.Background(), shippingtest.DefaultRequest())
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 // shopper returns the others' rates at the slow carrier's timeout and says
 // which carrier timed out.
 func ExampleRateShopper_Shop() {
-	ups := shippingtest.NewFakeCarrier("ups", &shippingtest.FakeOptions{Rates: []shipping.Rate{
+	ups := shippingtest.NewFakeCarrier("ups", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
 		{Carrier: "ups", ServiceCode: "ground", ServiceName: "UPS Ground", Level: oms.LevelStandard, Price: oms.MustParseMoney("8.10 USD"), TransitDays: 4},
 		{Carrier: "ups", ServiceCode: "2day", ServiceName: "UPS 2nd Day Air", Level: oms.LevelExpress, Price: oms.MustParseMoney("17.40 USD"), TransitDays: 2},
 	}})
@@ -28,9 +28,9 @@ func ExampleRateShopper_Shop() {
 	})
 	stuck := make(chan struct{})
 	defer close(stuck)
-	slow := shippingtest.NewFakeCarrier("slowpost", &shippingtest.FakeOptions{Gate: stuck, IgnoreContext: true})
+	slow := shippingtest.NewFakeCarrier("slowpost", &shippingtest.FakeCarrierOptions{Gate: stuck, IgnoreContext: true})
 
-	shopper, err := shipping.NewRateShopper([]shipping.Carrier{ups, vans, slow}, &shipping.ShopperOptions{CarrierTimeout: 50 * time.Millisecond})
+	shopper, err := shipping.NewRateShopper([]shipping.Carrier{ups, vans, slow}, &shipping.RateShopperOptions{CarrierTimeout: 50 * time.Millisecond})
 	if err != nil {
 		fmt.Println(err)
 		return

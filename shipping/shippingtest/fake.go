@@ -15,9 +15,9 @@ import (
 	"github.com/omskit/oms/shipping"
 )
 
-// FakeOptions scripts a FakeCarrier. The zero value (or nil) gives a
+// FakeCarrierOptions scripts a FakeCarrier. The zero value (or nil) gives a
 // carrier that answers at once with DefaultRates.
-type FakeOptions struct {
+type FakeCarrierOptions struct {
 	// Rates are returned as they are (so malformed rates can be scripted);
 	// nil means DefaultRates(code).
 	Rates []shipping.Rate
@@ -51,7 +51,7 @@ type FakeCarrier struct {
 	code string
 
 	mu        sync.Mutex
-	opts      FakeOptions
+	opts      FakeCarrierOptions
 	calls     int
 	lastReq   shipping.RateRequest
 	labelCall int
@@ -79,7 +79,7 @@ var (
 )
 
 // NewFakeCarrier returns a fake carrier with the given code.
-func NewFakeCarrier(code string, opts *FakeOptions) *FakeCarrier {
+func NewFakeCarrier(code string, opts *FakeCarrierOptions) *FakeCarrier {
 	f := &FakeCarrier{
 		code:   code,
 		labels: make(map[string]fakeLabel),
@@ -204,7 +204,7 @@ func (f *FakeCarrier) Rates(ctx context.Context, req shipping.RateRequest) ([]sh
 	return out, nil
 }
 
-func (f *FakeCarrier) wait(ctx context.Context, o FakeOptions) error {
+func (f *FakeCarrier) wait(ctx context.Context, o FakeCarrierOptions) error {
 	done := ctx.Done()
 	if o.IgnoreContext {
 		done = nil
