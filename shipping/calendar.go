@@ -11,8 +11,10 @@ import (
 
 // Holiday is a day a location does not work.
 type Holiday struct {
+	// Date is the day off, in the calendar's own time zone.
 	Date oms.Date `json:"date"`
-	Name string   `json:"name,omitempty"`
+	// Name is what the day is, such as "Thanksgiving".
+	Name string `json:"name,omitempty"`
 }
 
 // CalendarOptions configures a Calendar. The zero value (or nil) gives a

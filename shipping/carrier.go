@@ -98,8 +98,9 @@ type LabelRequest struct {
 	ServiceCode string `json:"service_code"`
 	// QuoteID is Rate.QuoteID of the chosen rate, when the carrier gave one.
 	QuoteID string `json:"quote_id,omitempty"`
-	// Origin and Destination are the full addresses printed on the label.
-	Origin      oms.Address `json:"origin"`
+	// Origin is the sender's full address, printed on the label.
+	Origin oms.Address `json:"origin"`
+	// Destination is the recipient's full address, printed on the label.
 	Destination oms.Address `json:"destination"`
 	// Parcels are the parcels, one label or tracking number each.
 	Parcels []Parcel `json:"parcels"`

@@ -30,8 +30,10 @@ type CheckoutRule struct {
 
 // CheckoutOption is one delivery choice for the customer.
 type CheckoutOption struct {
-	// Code and Name come from the rule.
+	// Code identifies the choice (the CheckoutRule's code), for the order
+	// to record.
 	Code string `json:"code"`
+	// Name is the CheckoutRule's name, what the customer reads.
 	Name string `json:"name"`
 	// Price is what the customer pays, rounded to the minor unit.
 	Price oms.Money `json:"price"`

@@ -7,8 +7,11 @@ import (
 // Window is a range of delivery dates, both ends included. A single promised
 // date has Earliest == Latest; the zero Window means "not known".
 type Window struct {
+	// Earliest is the first day delivery may happen.
 	Earliest oms.Date `json:"earliest"`
-	Latest   oms.Date `json:"latest"`
+	// Latest is the last day: the promise holds until that day is over
+	// in the destination's time zone (oms.Date.Passed).
+	Latest oms.Date `json:"latest"`
 }
 
 // IsZero reports whether the window is unknown.

@@ -42,10 +42,15 @@ func (s Strategy) Valid() bool {
 // kept when Allow is empty or it matches an entry of Allow, and it matches
 // no entry of Deny: deny wins.
 type RateFilter struct {
-	Allow          []string           `json:"allow,omitempty"`
-	Deny           []string           `json:"deny,omitempty"`
-	Levels         []oms.ServiceLevel `json:"levels,omitempty"`
-	GuaranteedOnly bool               `json:"guaranteed_only,omitempty"`
+	// Allow lists the carrier codes and service keys kept; empty keeps
+	// all.
+	Allow []string `json:"allow,omitempty"`
+	// Deny lists the carrier codes and service keys dropped.
+	Deny []string `json:"deny,omitempty"`
+	// Levels keeps only rates of these service levels; empty keeps all.
+	Levels []oms.ServiceLevel `json:"levels,omitempty"`
+	// GuaranteedOnly keeps only rates whose delivery is guaranteed.
+	GuaranteedOnly bool `json:"guaranteed_only,omitempty"`
 }
 
 // Match reports whether the filter keeps r.
