@@ -117,6 +117,9 @@ func NewRelay(outbox Outbox, pub Publisher, opts *RelayOptions) *Relay {
 // outbox call failed, an error joining the failures (the failed events
 // stay pending, or become dead letters after MaxAttempts).
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
+	if r.outbox == nil || r.pub == nil {
+		return 0, Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
+	}
 	var (
 		published int
 		errs      []error

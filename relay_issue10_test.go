@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -452,5 +454,125 @@ func TestMemoryOutboxFailedAndDead(t *testing.T) {
 	}
 	if _, err := o.Requeue(cancelled, "a/v1"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Requeue(cancelled) = %v", err)
+	}
+}
+
+// TestRelayModel runs the relay over many passes against a publisher that
+// fails at random, panics at random and never takes some poison events,
+// with MaxAttempts and a small retention, and checks after the outbox has
+// drained: every event was published or became a dead letter (never both);
+// only poison events and events that failed MaxAttempts times in a row
+// became dead letters; no event was attempted before every earlier event of
+// its aggregate was published or dead; the outbox stayed bounded.
+func TestRelayModel(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 6; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 42))
+			const maxAttempts = 4
+			aggs := aggIDs(10)
+			all := interleavedEvents(rng, aggs, 0, 30)
+			poison := map[ID]bool{}
+			for range 6 {
+				poison[all[rng.IntN(len(all))].ID] = true
+			}
+			o := NewMemoryOutbox(&MemoryOutboxOptions{RetainPublished: 20})
+			var (
+				mu        sync.Mutex
+				published = map[ID]bool{}
+				deadSeen  = map[ID]bool{}
+				failsRow  = map[ID]int{}
+				problems  []string
+			)
+			settled := func(id ID) bool { return published[id] || deadSeen[id] }
+			pub := PublisherFunc(func(_ context.Context, e Event) error {
+				mu.Lock()
+				defer mu.Unlock()
+				for v := int64(1); v < e.AggregateVersion; v++ {
+					if !settled(eventID(e.AggregateID, v)) {
+						problems = append(problems, fmt.Sprintf("%s attempted before %s settled", e.ID, eventID(e.AggregateID, v)))
+					}
+				}
+				switch x := rng.Float64(); {
+				case poison[e.ID] || x < 0.2:
+					failsRow[e.ID]++
+					return errPublish
+				case x < 0.25:
+					failsRow[e.ID]++
+					panic("flaky")
+				}
+				failsRow[e.ID] = 0
+				published[e.ID] = true
+				return nil
+			})
+			opts := &RelayOptions{BatchSize: 7, MaxAttempts: maxAttempts, OnDeadLetter: func(_ context.Context, e Event, _ error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if deadSeen[e.ID] {
+					problems = append(problems, fmt.Sprintf("%s dead-lettered twice", e.ID))
+				}
+				if failsRow[e.ID] != maxAttempts {
+					problems = append(problems, fmt.Sprintf("%s dead after %d failures in a row", e.ID, failsRow[e.ID]))
+				}
+				deadSeen[e.ID] = true
+			}}
+			r := NewRelay(o, pub, opts)
+			appended := 0
+			most := 0
+			for pass := 0; pass < 10_000; pass++ {
+				if appended < len(all) && rng.IntN(2) == 0 {
+					k := min(len(all)-appended, 1+rng.IntN(20))
+					o.Append(all[appended : appended+k]...)
+					appended += k
+				}
+				_, _ = r.RunOnce(ctx)
+				most = max(most, len(o.Events("")))
+				if appended == len(all) && o.PendingCount() == 0 {
+					break
+				}
+			}
+			if o.PendingCount() != 0 {
+				t.Fatalf("%d events still pending", o.PendingCount())
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, p := range problems {
+				t.Error(p)
+			}
+			dead := map[ID]bool{}
+			for _, d := range o.DeadLetters() {
+				dead[d.Event.ID] = true
+				if d.Attempts != maxAttempts {
+					t.Errorf("dead letter %s after %d attempts", d.Event.ID, d.Attempts)
+				}
+			}
+			for _, e := range all {
+				switch {
+				case published[e.ID] && dead[e.ID]:
+					t.Errorf("%s both published and dead", e.ID)
+				case !published[e.ID] && !dead[e.ID]:
+					t.Errorf("%s neither published nor dead", e.ID)
+				case poison[e.ID] && !dead[e.ID]:
+					t.Errorf("poison %s not dead", e.ID)
+				case dead[e.ID] != deadSeen[e.ID]:
+					t.Errorf("%s: dead letter %v, hook called %v", e.ID, dead[e.ID], deadSeen[e.ID])
+				}
+			}
+			if bound := 20 + minPrune + len(all); most > bound {
+				t.Errorf("outbox held %d events, want at most %d", most, bound)
+			}
+		})
+	}
+}
+
+// TestRelayWithoutOutboxOrPublisher checks that a relay built from nil
+// parts refuses to run instead of panicking.
+func TestRelayWithoutOutboxOrPublisher(t *testing.T) {
+	ctx := context.Background()
+	if _, err := NewRelay(nil, PublisherFunc(func(context.Context, Event) error { return nil }), nil).RunOnce(ctx); !errors.Is(err, ErrValidation) {
+		t.Errorf("nil outbox: %v", err)
+	}
+	if _, err := NewRelay(NewMemoryOutbox(nil), nil, nil).Drain(ctx); !errors.Is(err, ErrValidation) {
+		t.Errorf("nil publisher: %v", err)
 	}
 }
