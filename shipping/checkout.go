@@ -24,7 +24,7 @@ type CheckoutRule struct {
 	// the customer pays the rate's price.
 	Price Adjustments `json:"price,omitempty"`
 	// PadDays adds calendar days to the latest day of the promise, as a
-	// safety margin. The earliest day is kept.
+	// safety margin, from 0 to MaxBusinessDays. The earliest day is kept.
 	PadDays int `json:"pad_days,omitempty"`
 }
 
@@ -64,8 +64,8 @@ func ValidateCheckoutRules(rules []CheckoutRule) error {
 		}
 		r.Policy.validate(v, f+"policy.")
 		r.Price.validate(v, f+"price.")
-		if r.PadDays < 0 {
-			v.Add(f+"pad_days", "must not be negative, got %d", r.PadDays)
+		if r.PadDays < 0 || r.PadDays > MaxBusinessDays {
+			v.Add(f+"pad_days", "must be between 0 and %d, got %d", MaxBusinessDays, r.PadDays)
 		}
 	}
 	return v.Err()
