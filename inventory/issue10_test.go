@@ -302,3 +302,122 @@ func TestPreorderLimitPerLocationCap(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepExpiredOverSeveralBatches is issue 10 item 23: with SweepBatch 2
+// and 5 expired holds, one sweep returns all 5 and leaves nothing reserved.
+func TestSweepExpiredOverSeveralBatches(t *testing.T) {
+	f := newFixture(t)
+	f.svc = inventory.NewService(f.store, &inventory.Options{Clock: f.clock, SweepBatch: 2})
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
+	for i := range 5 {
+		id := oms.ID("h" + string(rune('0'+i)))
+		if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: id, HoldFor: time.Duration(i+1) * time.Minute,
+			Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "later", HoldFor: time.Hour,
+		Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(10 * time.Minute)
+	ids, err := f.svc.SweepExpired(f.ctx, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []oms.ID{"h0", "h1", "h2", "h3", "h4"}; !slicesEqual(ids, want) {
+		t.Errorf("swept %v, want %v", ids, want)
+	}
+	if lv, _ := f.svc.Level(f.ctx, "A", "wh"); lv.Reserved != 1 {
+		t.Errorf("reserved %d after the sweep, want 1 (the later hold)", lv.Reserved)
+	}
+}
+
+func slicesEqual(a, b []oms.ID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestReconcileWithUntrackedLines is issue 10 item 24: a basket of a
+// tracked and an untracked line reconciles clean, and Reconcile must not
+// count the untracked line towards reserved.
+func TestReconcileWithUntrackedLines(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"T"}, 10)
+	if err := f.svc.PutItem(f.ctx, inventory.Item{SKU: "U"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "b", Lines: []inventory.Line{
+		{SKU: "T", Location: "wh", Quantity: 2}, {SKU: "U", Location: "wh", Quantity: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.svc.Reconcile(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Clean() {
+		t.Errorf("basket with an untracked line: %+v", rep.Mismatches)
+	}
+	// The pure function: the untracked line's 3 units are no reservation.
+	snap, _ := f.store.Snapshot(f.ctx)
+	snap.Levels = append(snap.Levels, inventory.Level{SKU: "U", Location: "wh"})
+	if rep := inventory.Reconcile(snap); !rep.Clean() {
+		t.Errorf("an untracked level of zero against an untracked line: %+v", rep.Mismatches)
+	}
+}
+
+// TestSellableOnChannelBackorderedLocationDoesNotReduceOthers is issue 10
+// item 25: a location backordered (reserved above on hand) beside one with
+// stock leaves the other's stock sellable.
+func TestSellableOnChannelBackorderedLocationDoesNotReduceOthers(t *testing.T) {
+	it := inventory.Item{SKU: "A", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}}
+	locs := []inventory.Location{{ID: "a", Active: true, Channels: []inventory.Channel{"web"}}, {ID: "b", Active: true, Channels: []inventory.Channel{"web"}}}
+	levels := []inventory.Level{{SKU: "A", Location: "a", OnHand: 2, Reserved: 7}, {SKU: "A", Location: "b", OnHand: 5}}
+	if got := inventory.SellableOnChannel(it, levels, locs, "web"); got.Quantity != 5 || !got.Unlimited {
+		t.Errorf("got %+v, want 5 (and unlimited)", got)
+	}
+	it.Backorder = inventory.BackorderPolicy{}
+	if got := inventory.SellableOnChannel(it, levels, locs, "web"); got.Quantity != 5 {
+		t.Errorf("deny: got %d, want 5", got.Quantity)
+	}
+	if got := inventory.ComputeAvailability(it, levels, locs); got.Available != 5 {
+		t.Errorf("availability: got %d, want 5", got.Available)
+	}
+}
+
+// TestHoldExpiringExactlyNow: a hold whose expiry equals now is expired by
+// the sweep (expiry "at or before now"), and one a nanosecond later is not.
+func TestHoldExpiringExactlyNow(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
+	for id, d := range map[oms.ID]time.Duration{"now": time.Minute, "later": time.Minute + time.Nanosecond} {
+		if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: id, HoldFor: d, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Advance(time.Minute)
+	ids, err := f.svc.SweepExpired(f.ctx, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0] != "now" {
+		t.Errorf("swept %v, want [now]", ids)
+	}
+	if r, _ := f.svc.Reservation(f.ctx, "now"); r.Status != inventory.StatusExpired {
+		t.Errorf("status %s, want expired", r.Status)
+	}
+	if r, _ := f.svc.Reservation(f.ctx, "later"); r.Status != inventory.StatusActive {
+		t.Errorf("later hold: status %s, want active", r.Status)
+	}
+	due, _ := f.store.Expired(f.ctx, f.clock.Now(), 10)
+	if len(due) != 0 {
+		t.Errorf("Expired after the sweep: %v", due)
+	}
+}
