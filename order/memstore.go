@@ -186,10 +186,21 @@ func checkStored(o *Order) error {
 		return oms.Validationf(entity, "", "order is nil")
 	}
 	idErr, status := oms.ValidateID(o.ID), o.Status.Valid()
-	if idErr == nil && status {
+	dupHold := oms.ID("")
+	for i := 1; i < len(o.Holds) && dupHold == ""; i++ {
+		for _, h := range o.Holds[:i] {
+			if h.ID == o.Holds[i].ID {
+				dupHold = h.ID
+			}
+		}
+	}
+	if idErr == nil && status && dupHold == "" {
 		return nil
 	}
 	v := validation()
+	if dupHold != "" {
+		v.Add("holds", "hold ID %s appears twice; hold IDs are unique within an order", dupHold)
+	}
 	if idErr != nil {
 		v.Add("id", "%q is not a valid ID", string(o.ID))
 	}

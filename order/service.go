@@ -72,6 +72,10 @@ type ServiceOptions struct {
 	// Logger receives payment-step failures at warn level. Default: no
 	// logging.
 	Logger *slog.Logger
+	// Tax computes the taxes of Quote and Place (a TaxTable, or the
+	// host's tax service). Nil (the default) uses the taxes given in
+	// PlaceInput. Edit does not call it: added lines carry their own tax.
+	Tax TaxCalculator
 }
 
 // Service runs the order commands: it loads an order, applies the rules,
@@ -88,6 +92,7 @@ type Service struct {
 	policy  CapturePolicy
 	retries int
 	log     *slog.Logger
+	tax     TaxCalculator
 }
 
 // NewService returns a Service over store.
@@ -96,7 +101,7 @@ func NewService(store Store, opts *ServiceOptions) *Service {
 	if opts != nil {
 		o = *opts
 	}
-	s := &Service{store: store, clock: o.Clock, numbers: o.Numbers, gw: o.Gateway, policy: o.CapturePolicy, retries: o.MaxRetries, log: o.Logger}
+	s := &Service{store: store, clock: o.Clock, numbers: o.Numbers, gw: o.Gateway, policy: o.CapturePolicy, retries: o.MaxRetries, log: o.Logger, tax: o.Tax}
 	if s.clock == nil {
 		s.clock = oms.SystemClock()
 	}
@@ -117,26 +122,45 @@ func (s *Service) Get(ctx context.Context, id oms.ID) (*Order, error) {
 	return s.store.Get(ctx, id)
 }
 
-// PlaceInput is everything Place needs.
+// PlaceInput is everything Quote and Place need. Required fields:
+// Currency, Customer.Email, at least one line (SKU, positive Quantity,
+// UnitPrice), and ShippingAddress when any line is shipped.
 type PlaceInput struct {
-	// IdempotencyKey makes Place safe to repeat: a second call with the
-	// same key returns the first order and creates nothing. Optional.
-	// Required fields: Currency, Customer.Email, at least one line (SKU,
-	// positive Quantity, UnitPrice), and ShippingAddress when any line is
-	// shipped.
-	IdempotencyKey  string            `json:"idempotency_key,omitempty"`
-	Channel         string            `json:"channel,omitempty"`
-	Currency        oms.Currency      `json:"currency"`
-	Customer        Customer          `json:"customer"`
-	ShippingAddress oms.Address       `json:"shipping_address"`
-	BillingAddress  oms.Address       `json:"billing_address"`
-	Shipping        ShippingOption    `json:"shipping"`
-	Lines           []LineInput       `json:"lines"`
-	Discounts       []Discount        `json:"discounts,omitempty"`
-	ShippingCharge  oms.Money         `json:"shipping_charge"`
-	ShippingTax     oms.Money         `json:"shipping_tax"`
-	Note            string            `json:"note,omitempty"`
-	Metadata        map[string]string `json:"metadata,omitempty"`
+	// IdempotencyKey makes Place safe to repeat: the order's ID derives
+	// from it (PlacementID), and a second call with the same key and the
+	// same content returns the first order and creates nothing; the same
+	// key with another cart, customer or address matches
+	// oms.ErrDuplicate. Optional.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Channel names where the order came from; free-form.
+	Channel         string         `json:"channel,omitempty"`
+	Currency        oms.Currency   `json:"currency"`
+	Customer        Customer       `json:"customer"`
+	ShippingAddress oms.Address    `json:"shipping_address"`
+	BillingAddress  oms.Address    `json:"billing_address"`
+	Shipping        ShippingOption `json:"shipping"`
+	Lines           []LineInput    `json:"lines"`
+	// Discounts are order-level discounts, prorated across the lines in
+	// proportion to each line's amount after its own discounts. They
+	// never reduce ShippingCharge.
+	Discounts []Discount `json:"discounts,omitempty"`
+	// ShippingCharge is what the customer pays for shipping (zero for
+	// free shipping); discounts do not change it.
+	ShippingCharge oms.Money `json:"shipping_charge"`
+	// ShippingTax is the tax on ShippingCharge; leave it zero when the
+	// Service has a TaxCalculator, which computes it.
+	ShippingTax oms.Money `json:"shipping_tax"`
+	// TaxIncluded says the unit prices, the shipping charge and the taxes
+	// given are VAT style: the taxes are part of the prices (see
+	// Order.TaxIncluded). Leave it false with a TaxCalculator, which
+	// decides.
+	TaxIncluded bool `json:"tax_included,omitempty"`
+	// ShipFrom is where the goods ship from, given to the TaxCalculator
+	// (origin-based taxes); optional and not stored.
+	ShipFrom oms.Address `json:"ship_from"`
+	// Note is the customer's remark, saved as the first Note.
+	Note     string            `json:"note,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
 	// CapturePolicy overrides the Service's default for this order.
 	CapturePolicy CapturePolicy `json:"capture_policy,omitempty"`
 	// Payment is how the order is paid.
@@ -157,27 +181,49 @@ type PaymentInput struct {
 
 // Place validates in, listing every problem in a *oms.ValidationError
 // (which also matches oms.ErrCurrencyMismatch when an amount is in another
-// currency), and saves a new pending order with its order.placed event.
-// With a Gateway and a payment method it authorizes the grand total (and
-// captures it under CaptureOnPlacement) first; an order whose payment is
-// not authorized carries an awaiting_payment hold. A replay with the same
-// IdempotencyKey returns the first order and creates nothing.
+// currency), prices it exactly as Quote does (calling the Service's
+// TaxCalculator when set), and saves a new pending order with its
+// order.placed event. An order whose payment is not authorized for the
+// grand total carries an awaiting_payment hold: a checkout that
+// authorizes Quote's GrandTotal gets none.
+//
+// With an IdempotencyKey the sequence is safe to repeat after a crash or
+// a failed store write at any step:
+//
+//  1. The order's ID is derived from the key (DeriveID), so every attempt
+//     builds the same order ID and line IDs.
+//  2. An order already saved under the key is returned as it is when the
+//     input is the same (lines, amounts, customer, addresses, shipping);
+//     another input under that key is refused with an error matching
+//     oms.ErrDuplicate and changes nothing.
+//  3. With a Gateway and a payment method, the grand total is authorized
+//     (and under CaptureOnPlacement captured) with keys derived from the
+//     placement key, naming the derived order ID.
+//  4. The order is created. If this write fails, the money stays
+//     authorized at the gateway; the retry repeats steps 1–4 with the same
+//     gateway keys, so the gateway returns the first authorization, which
+//     already names the order the retry creates.
+//
+// Without a key, every call places a new order.
 func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	o, err := s.build(in)
+	o, digest, err := s.build(in, false)
 	if err != nil {
 		return nil, err
 	}
 	if in.IdempotencyKey != "" {
 		first, err := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey)
 		if err == nil {
-			return first, nil
+			return replayPlace(first, in.IdempotencyKey, digest)
 		}
 		if !errors.Is(err, oms.ErrNotFound) {
 			return nil, err
 		}
+	}
+	if err := s.price(ctx, o, in); err != nil {
+		return nil, err
 	}
 	now := o.CreatedAt
 	if o.Number, err = s.numbers.Next(ctx, o); err != nil {
@@ -196,9 +242,14 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 		if n := len(o.Notes); n > 0 && o.Notes[n-1].By == "payment" {
 			note = o.Notes[n-1].Text
 		}
-		h := Hold{ID: oms.DeriveID(o.ID, "hold:awaiting_payment:1"), Reason: HoldAwaitingPayment, Note: note, By: "system", At: now}
-		o.Holds = append(o.Holds, h)
+		h := Hold{ID: systemHoldID(o.ID, HoldAwaitingPayment, 1), Reason: HoldAwaitingPayment, Note: note, By: "system", At: now}
+		if err := addHold(o, h); err != nil {
+			return nil, err
+		}
 		events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
+	}
+	if in.IdempotencyKey != "" {
+		o.AppliedKeys = append(o.AppliedKeys, AppliedKey{Key: "place:" + in.IdempotencyKey, Digest: digest, Version: 1})
 	}
 	evs, err := stamp(o, now, events)
 	if err != nil {
@@ -207,7 +258,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if err := s.store.Create(ctx, o, evs); err != nil {
 		if errors.Is(err, oms.ErrDuplicate) && in.IdempotencyKey != "" {
 			if first, gerr := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey); gerr == nil {
-				return first, nil
+				return replayPlace(first, in.IdempotencyKey, digest)
 			}
 		}
 		return nil, err
@@ -215,9 +266,36 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	return s.settle(ctx, o)
 }
 
+// replayPlace returns first, the order saved under key, when it was placed
+// with the same content (digest), and an oms.ErrDuplicate error otherwise.
+func replayPlace(first *Order, key, digest string) (*Order, error) {
+	if k, ok := first.appliedKey("place:" + key); ok && k.Digest != digest {
+		return nil, fmt.Errorf("%w: order: idempotency key %q was used for order %s with another cart, customer or address", oms.ErrDuplicate, key, first.ID)
+	}
+	return first, nil
+}
+
+// placeDigest fingerprints what a Place replay must repeat: currency,
+// customer, addresses, shipping option, lines, discounts, shipping charge
+// and taxes (normalized as the order stores them). The payment method is
+// left out: a retry may carry a fresh token.
+func placeDigest(in PlaceInput, o *Order) string {
+	return digestOf("place", o.Currency, o.Customer, o.ShippingAddress, o.BillingAddress, normalizedOrZero(in.ShipFrom),
+		o.Shipping, in.Lines, o.Discounts, o.ShippingCharge, o.ShippingTax, in.TaxIncluded, in.Channel)
+}
+
+func normalizedOrZero(a oms.Address) oms.Address {
+	if a == (oms.Address{}) {
+		return a
+	}
+	return a.Normalize()
+}
+
 // build validates in and returns the order it describes (version 1, not
-// saved, without number).
-func (s *Service) build(in PlaceInput) (*Order, error) {
+// saved, without number, priced with the explicit taxes of in) and the
+// digest of its content. quoting skips the checks that concern only
+// placement (a payment method needs a Gateway).
+func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 	c := newChecker(in.Currency)
 	if !in.Currency.Valid() {
 		c.add("currency", "%q is not an active ISO 4217 code", string(in.Currency))
@@ -250,6 +328,9 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	}
 	now := s.clock.Now().UTC()
 	id := oms.NewIDAt(now)
+	if in.IdempotencyKey != "" {
+		id = PlacementID(in.IdempotencyKey)
+	}
 	o := &Order{
 		ID: id, Channel: in.Channel, IdempotencyKey: in.IdempotencyKey, Currency: in.Currency,
 		Customer: in.Customer, Shipping: in.Shipping, Status: StatusPending, Version: 1,
@@ -282,6 +363,25 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	}
 	o.ShippingCharge = c.money("shipping_charge", in.ShippingCharge, true, false)
 	o.ShippingTax = c.money("shipping_tax", in.ShippingTax, true, false)
+	c.address("ship_from", in.ShipFrom, false)
+	o.TaxIncluded = in.TaxIncluded
+	if s.tax != nil {
+		// The calculator sets every tax; explicit ones would be ignored.
+		if in.TaxIncluded {
+			c.add("tax_included", "is decided by the TaxCalculator; leave it false")
+		}
+		if !in.ShippingTax.IsZero() {
+			c.add("shipping_tax", "is computed by the TaxCalculator; leave it zero")
+		}
+		for i, li := range in.Lines {
+			if !li.Tax.IsZero() {
+				c.add(linesField(i, "tax"), "is computed by the TaxCalculator; leave it zero")
+			}
+		}
+	}
+	if in.TaxIncluded && o.ShippingTax.Currency() == o.Currency && gt(o.ShippingTax, o.ShippingCharge) {
+		c.add("shipping_tax", "%s exceeds the shipping charge %s that includes it", o.ShippingTax, o.ShippingCharge)
+	}
 	policy := in.CapturePolicy
 	if policy == "" {
 		policy = s.policy
@@ -289,7 +389,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	o.Payment = newPayment(in.Currency, policy)
 	if in.Payment.Method != "" {
 		c.text("payment.method", in.Payment.Method, MaxTextLength, false)
-		if s.gw == nil {
+		if s.gw == nil && !quoting {
 			c.add("payment.method", "no payment gateway is configured")
 		}
 	}
@@ -302,7 +402,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 		c.add("payment", "give a method or an authorization, not both")
 	}
 	if err := c.err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(in.Metadata) > 0 {
 		o.Metadata = make(map[string]string, len(in.Metadata))
@@ -315,7 +415,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	}
 	t, err := ComputeTotals(o)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	orderDisc := oms.Zero(o.Currency)
 	for _, d := range o.Discounts {
@@ -326,7 +426,15 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	// it.
 	if gt(orderDisc, t.OrderDiscounts) {
 		net := sub(t.Subtotal, t.LineDiscounts)
-		return nil, oms.Validationf(entity, "discounts", "total %s exceeds the lines' worth %s after line discounts", orderDisc, net)
+		return nil, "", oms.Validationf(entity, "discounts", "total %s exceeds the lines' worth %s after line discounts", orderDisc, net)
+	}
+	if o.TaxIncluded {
+		// Included tax is part of what the line costs after discounts.
+		for i, lt := range t.Lines {
+			if gt(lt.Tax, sub(sub(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount)) {
+				return nil, "", oms.Validationf(entity, linesField(i, "tax"), "%s exceeds the line's amount after discounts %s that includes it", lt.Tax, lt.Total)
+			}
+		}
 	}
 	o.Totals = t
 	if auth.IsPositive() {
@@ -334,8 +442,15 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 		o.Payment.Authorization = in.Payment.Reference
 		o.Payment.Transactions = []Transaction{{Kind: TxAuthorize, Amount: auth, Reference: in.Payment.Reference, Key: "host", At: now, Authorization: in.Payment.Reference}}
 	}
-	return o, nil
+	return o, placeDigest(in, o), nil
 }
+
+// PlacementID returns the ID of the order that Place creates for an
+// idempotency key: every attempt with the key builds this ID, so a
+// payment authorized by an attempt whose store write failed names the
+// order that the retry creates. Orders placed without a key get a fresh
+// time-ordered ID instead.
+func PlacementID(key string) oms.ID { return oms.DeriveID("order", "place:"+key) }
 
 // authorizeAtPlacement authorizes (and under CaptureOnPlacement captures)
 // the grand total before the order is first saved; nobody else can see the
@@ -481,7 +596,9 @@ func (s *Service) Confirm(ctx context.Context, id oms.ID) (*Order, error) {
 // HoldInput describes a hold to add.
 type HoldInput struct {
 	// Key makes AddHold safe to repeat: the hold's ID derives from it and a
-	// replay adds nothing. Optional.
+	// replay adds nothing. Optional. Caller keys live in their own
+	// namespace: no key gives the ID of a hold the Service adds itself
+	// (awaiting_payment), and every hold ID is unique within its order.
 	Key    string     `json:"key,omitempty"`
 	Reason HoldReason `json:"reason"`
 	Note   string     `json:"note,omitempty"`
@@ -505,7 +622,7 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Order,
 	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
 		hid := oms.NewIDAt(now)
 		if in.Key != "" {
-			hid = oms.DeriveID(o.ID, "hold:"+in.Key)
+			hid = callerHoldID(o.ID, in.Key)
 			for _, h := range o.Holds {
 				if h.ID != hid {
 					continue
@@ -520,7 +637,9 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Order,
 			return nil, transitionError(o.ID, o.Status, "on_hold", "a "+string(o.Status)+" order cannot be held")
 		}
 		h := Hold{ID: hid, Reason: in.Reason, Note: in.Note, By: in.By, At: now}
-		o.Holds = append(o.Holds, h)
+		if err := addHold(o, h); err != nil {
+			return nil, err
+		}
 		return []pendingEvent{{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}}}, nil
 	})
 }
@@ -816,9 +935,11 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		p.GrandTotal = t.GrandTotal
 		events := []pendingEvent{{EventEdited, p}}
 		if t.GrandTotal.IsPositive() && !authorizedEnough(o, t) && !o.HasOpenHold(HoldAwaitingPayment) {
-			h := Hold{ID: oms.DeriveID(o.ID, fmt.Sprintf("hold:awaiting_payment:%d", o.Version+1)), Reason: HoldAwaitingPayment,
+			h := Hold{ID: systemHoldID(o.ID, HoldAwaitingPayment, o.Version+1), Reason: HoldAwaitingPayment,
 				Note: fmt.Sprintf("grand total %s exceeds the authorized amount", t.GrandTotal), By: "system", At: now}
-			o.Holds = append(o.Holds, h)
+			if err := addHold(o, h); err != nil {
+				return nil, err
+			}
 			events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
 		}
 		recordKey(o, "edit:", in.Key, digest)
