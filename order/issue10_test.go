@@ -83,7 +83,7 @@ func TestCallerHoldKeyNeverTakesASystemHoldID(t *testing.T) {
 	ctx := context.Background()
 	svc, _ := newShop()
 	ok := must(t)
-	o := ok(svc.Place(ctx, sampleInput()))                                                                        // version 1, authorized
+	o := ok(svc.Place(ctx, sampleInput()))                                                                    // version 1, authorized
 	o = ok(svc.AddHold(ctx, o.ID, order.HoldInput{Key: "awaiting_payment:4", Reason: order.HoldFraudReview})) // version 2; the old code derived the system hold of version 4 from this key
 	o = ok(svc.AddHold(ctx, o.ID, order.HoldInput{Key: "hold/system:awaiting_payment:4", Reason: order.HoldCustomerRequest}))
 	o = ok(svc.Edit(ctx, o.ID, order.EditInput{Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: usd("20.00")}}})) // above the authorization: system hold at version 4

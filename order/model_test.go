@@ -26,7 +26,6 @@ type model struct {
 	gw     *ordertest.FakeGateway
 	svc    *order.Service
 	orders []oms.ID
-	keys   []string // idempotency keys used by Place
 	stats  map[string][2]int
 }
 
@@ -164,7 +163,6 @@ type outcome struct {
 	cmd      string
 	o        *order.Order
 	err      error
-	created  bool // Place: a new order may exist
 	payOnly  bool // the command's own write is a payment write
 	replayOK bool // the command may be a no-op
 }
