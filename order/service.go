@@ -122,6 +122,62 @@ func (s *Service) Get(ctx context.Context, id oms.ID) (*Order, error) {
 	return s.store.Get(ctx, id)
 }
 
+// GetByNumber returns the order with the human-readable number (as given
+// by the NumberGenerator); unknown numbers match oms.ErrNotFound.
+func (s *Service) GetByNumber(ctx context.Context, number string) (*Order, error) {
+	c := newChecker("")
+	c.text("number", number, MaxTextLength, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.store.GetByNumber(ctx, number)
+}
+
+// ListQuery selects the orders List returns: exactly one of Customer and
+// Status, and the page.
+type ListQuery struct {
+	// Customer lists the orders of this customer ID.
+	Customer oms.ID `json:"customer,omitempty"`
+	// Status lists the orders in this lifecycle status.
+	Status Status `json:"status,omitempty"`
+	// Cursor is the previous page's NextCursor (empty for the first
+	// page); Limit the page size (0: DefaultPageLimit, at most
+	// MaxPageLimit).
+	PageRequest
+}
+
+// List returns one page of orders of a customer or in a status, oldest
+// first (see Store.ListByCustomer): pages follow a cursor and never
+// repeat or skip an order that matches for the whole walk. A query
+// naming neither or both of Customer and Status, a bad limit or a bad
+// cursor is refused with a *oms.ValidationError.
+func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
+	c := newChecker("")
+	switch {
+	case q.Customer == "" && q.Status == "":
+		c.add("", "name a customer or a status")
+	case q.Customer != "" && q.Status != "":
+		c.add("", "name a customer or a status, not both")
+	case q.Status != "" && !q.Status.Valid():
+		c.add("status", "%q is not an order status", clip(string(q.Status)))
+	case q.Customer != "":
+		c.key("customer", string(q.Customer), true)
+	}
+	if _, err := q.PageRequest.EffectiveLimit(); err != nil {
+		c.add("limit", "must be between 0 and %d, got %d", MaxPageLimit, q.Limit)
+	}
+	if len(q.Cursor) > 512 {
+		c.add("cursor", "is not a cursor")
+	}
+	if err := c.err(); err != nil {
+		return Page{}, err
+	}
+	if q.Customer != "" {
+		return s.store.ListByCustomer(ctx, q.Customer, q.PageRequest)
+	}
+	return s.store.ListByStatus(ctx, q.Status, q.PageRequest)
+}
+
 // PlaceInput is everything Quote and Place need. Required fields:
 // Currency, Customer.Email, at least one line (SKU, positive Quantity,
 // UnitPrice), and ShippingAddress when any line is shipped.
