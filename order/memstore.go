@@ -27,7 +27,7 @@ type MemoryStoreOptions struct {
 // lock, so readers never see one without the other. It is safe for
 // concurrent use.
 type MemoryStore struct {
-	mu     sync.RWMutex
+	mu      sync.RWMutex
 	orders  map[oms.ID]*Order
 	keys    map[string]oms.ID
 	numbers map[string]oms.ID
