@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -554,6 +555,25 @@ func placedPayload(o *Order) PlacedPayload {
 	return p
 }
 
+// confirmedPayload describes o as confirmed; o.Totals are current (a
+// confirmation changes no amount).
+func confirmedPayload(o *Order, from Status) ConfirmedPayload {
+	p := ConfirmedPayload{From: from, To: StatusConfirmed, Number: o.Number, Customer: o.Customer, Channel: o.Channel,
+		ShippingAddress: o.ShippingAddress, Shipping: o.Shipping, Totals: o.Totals, Lines: []ConfirmedLine{}}
+	p.Totals.Lines = slices.Clone(o.Totals.Lines)
+	for i, l := range o.Lines {
+		if l.Active() == 0 {
+			continue
+		}
+		cl := ConfirmedLine{LineID: l.ID, SKU: l.SKU, Name: l.Name, Quantity: l.Active(), UnitPrice: l.UnitPrice, RequiresShipping: l.RequiresShipping}
+		if i < len(o.Totals.Lines) {
+			cl.Total = o.Totals.Lines[i].Total
+		}
+		p.Lines = append(p.Lines, cl)
+	}
+	return p
+}
+
 // mutation changes o (a private copy) and returns the events of the change.
 // It returns no events and no error when the command is a replay that
 // changes nothing; an error discards the copy.
@@ -645,7 +665,7 @@ func (s *Service) Confirm(ctx context.Context, id oms.ID) (*Order, error) {
 			return nil, err
 		}
 		o.ConfirmedAt = now
-		return []pendingEvent{{EventConfirmed, StatusPayload{From: from, To: StatusConfirmed}}}, nil
+		return []pendingEvent{{EventConfirmed, confirmedPayload(o, from)}}, nil
 	})
 }
 
