@@ -9,7 +9,8 @@ import (
 // Store persists orders and their events. The host implements it over its
 // database (the PostgreSQL adapter under examples/ is the reference);
 // NewMemoryStore is the in-memory implementation. Every implementation
-// must pass ordertest.TestStore. Implementations must be safe for
+// must pass ordertest.TestStore (with an ordertest.Harness that hands
+// back the events the store saved). Implementations must be safe for
 // concurrent use, and must copy: an *Order passed in or handed out is
 // never retained or shared, so callers may change it freely.
 type Store interface {
