@@ -196,7 +196,8 @@ type PlaceInput struct {
 	ShippingAddress oms.Address    `json:"shipping_address"`
 	BillingAddress  oms.Address    `json:"billing_address"`
 	Shipping        ShippingOption `json:"shipping"`
-	Lines           []LineInput    `json:"lines"`
+	// Lines are the cart's lines, 1 to MaxLines, in display order.
+	Lines []LineInput `json:"lines"`
 	// Discounts are order-level discounts, prorated across the lines in
 	// proportion to each line's amount after its own discounts. They
 	// never reduce ShippingCharge.
@@ -230,8 +231,9 @@ type PaymentInput struct {
 	// authorizes the grand total at placement.
 	Method string `json:"method,omitempty"`
 	// Authorized and Reference record an authorization the host obtained
-	// itself (at checkout). With a Gateway, later captures name
-	// Reference.
+	// itself (at checkout, typically for Quote's GrandTotal). With a
+	// Gateway, later captures name Reference. Give a Method or these, not
+	// both.
 	Authorized oms.Money `json:"authorized"`
 	Reference  string    `json:"reference,omitempty"`
 }
@@ -799,7 +801,9 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, in CancelInput) (*Order
 // CancelLinesInput describes a partial cancellation.
 type CancelLinesInput struct {
 	// Key makes the call safe to repeat. Optional.
-	Key    string         `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Lines are the units to cancel per line, each at most the line's
+	// unshipped units.
 	Lines  []LineQuantity `json:"lines"`
 	Reason string         `json:"reason,omitempty"`
 	By     string         `json:"by,omitempty"`
@@ -870,6 +874,8 @@ type LineRef struct {
 // QuantityChange sets a line's ordered quantity.
 type QuantityChange struct {
 	LineRef
+	// Quantity is the line's new ordered quantity (cancelled units
+	// included), positive and above the cancelled units.
 	Quantity int64 `json:"quantity"`
 	// Tax is the line's new tax for the new quantity; nil scales the old
 	// tax in proportion (rounded by oms.Money.Round). Line discounts
@@ -880,7 +886,10 @@ type QuantityChange struct {
 // EditInput describes an order edit.
 type EditInput struct {
 	// Key makes the edit safe to repeat. Optional.
-	Key    string           `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Add are new lines (their tax explicit: the TaxCalculator is not
+	// called); Remove and Change name existing lines with nothing
+	// allocated. A line may be named once per edit.
 	Add    []LineInput      `json:"add,omitempty"`
 	Remove []LineRef        `json:"remove,omitempty"`
 	Change []QuantityChange `json:"change,omitempty"`
@@ -1174,8 +1183,10 @@ type CounterInput struct {
 	// oms.ErrDuplicate.
 	Key string `json:"key"`
 	// Reference is free text carried in the event (a tracking number).
-	Reference string         `json:"reference,omitempty"`
-	Lines     []LineQuantity `json:"lines"`
+	Reference string `json:"reference,omitempty"`
+	// Lines are the units to add to the counter, per line; each line
+	// once.
+	Lines []LineQuantity `json:"lines"`
 }
 
 // RecordAllocation adds allocated units (stock reserved at a location).

@@ -82,6 +82,7 @@ const (
 
 // Page is one page of a list.
 type Page struct {
+	// Orders are the page's orders, oldest first; never nil.
 	Orders []*Order `json:"orders"`
 	// NextCursor fetches the next page; empty when this page is the last.
 	NextCursor string `json:"next_cursor,omitempty"`

@@ -196,9 +196,14 @@ func clip(s string) string {
 // LineInput describes a line to add, at placement or in an edit.
 type LineInput struct {
 	// SKU is the stock-keeping unit (oms.ValidateSKU); required.
-	SKU       oms.SKU   `json:"sku"`
-	Name      string    `json:"name"`
-	Quantity  int64     `json:"quantity"`
+	SKU oms.SKU `json:"sku"`
+	// Name is the product name shown to the customer; the SKU when empty.
+	Name string `json:"name"`
+	// Quantity is the units ordered, 1 to MaxLineQty.
+	Quantity int64 `json:"quantity"`
+	// UnitPrice is the price of one unit before discounts (with its tax
+	// when the order's taxes are included), in the order's currency,
+	// rounded to its minor unit.
 	UnitPrice oms.Money `json:"unit_price"`
 	// Discounts are for the full quantity; their sum is at most
 	// UnitPrice × Quantity.
