@@ -288,3 +288,47 @@ func TestPlaceRefusesABadTaxCalculatorAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestIncludedTaxThroughTheLifecycle: an order whose prices include VAT
+// keeps its grand total at what the customer was quoted, shrinks its tax
+// with a cancellation, and captures exactly the grand total once every
+// unit has shipped.
+func TestIncludedTaxThroughTheLifecycle(t *testing.T) {
+	ctx := context.Background()
+	gbp := func(s string) oms.Money { return oms.MustParseMoney(s + " GBP") }
+	p := newPayShop(order.CaptureOnShipment)
+	p.svc = order.NewService(p.store, &order.ServiceOptions{Clock: p.clock, Gateway: p.gw, Tax: testTaxTable(t)})
+	in := order.PlaceInput{
+		IdempotencyKey: "vat-1", Currency: oms.GBP,
+		Customer:        order.Customer{Email: "ada@example.com"},
+		ShippingAddress: oms.Address{Name: "Ada", Line1: "1 Sq", City: "London", PostalCode: "SW1Y 4LB", Country: "GB"},
+		Lines: []order.LineInput{
+			{SKU: "MUG", Quantity: 4, UnitPrice: gbp("12.00")},
+			{SKU: "BOOK", Quantity: 1, UnitPrice: gbp("10.00"), TaxCode: "zero"},
+		},
+		ShippingCharge: gbp("4.80"),
+		Payment:        order.PaymentInput{Method: "tok_visa"},
+	}
+	q, err := p.svc.Quote(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := must(t)
+	o := ok(p.svc.Place(ctx, in))
+	if got := []string{o.Totals.GrandTotal.String(), o.Totals.Tax.String()}; !cmp.Equal(got, []string{"62.80 GBP", "8.80 GBP"}) ||
+		!o.Totals.GrandTotal.Equal(q.Totals.GrandTotal) || o.OnHold() {
+		t.Fatalf("placed grand total, tax = %v (quoted %s), on hold %v; want 62.80 GBP with 8.80 GBP VAT included", got, q.Totals.GrandTotal, o.OnHold())
+	}
+	o = ok(p.svc.Confirm(ctx, o.ID))
+	o = ok(p.svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Lines: []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}}}))
+	if got := []string{o.Totals.GrandTotal.String(), o.Totals.Tax.String()}; !cmp.Equal(got, []string{"38.80 GBP", "4.80 GBP"}) {
+		t.Errorf("after cancelling 2 mugs: grand total, tax = %v, want [38.80 GBP 4.80 GBP]", got)
+	}
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}, {LineID: o.Lines[1].ID, Quantity: 1}}
+	o = ok(p.svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "a", Lines: all}))
+	o = ok(p.svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "f", Lines: all}))
+	o = ok(p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "s", Lines: all}))
+	if !o.Payment.Captured.Equal(o.Totals.GrandTotal) {
+		t.Errorf("captured %s after shipping everything, want the grand total %s", o.Payment.Captured, o.Totals.GrandTotal)
+	}
+}
