@@ -337,10 +337,73 @@ func replayPlace(first *Order, key, digest string) (*Order, error) {
 // placeDigest fingerprints what a Place replay must repeat: currency,
 // customer, addresses, shipping option, lines, discounts, shipping charge
 // and taxes (normalized as the order stores them). The payment method is
-// left out: a retry may carry a fresh token.
+// left out: a retry may carry a fresh token. Every part is written with
+// its length, so no two contents give the same bytes.
 func placeDigest(in PlaceInput, o *Order) string {
-	return digestOf("place", o.Currency, o.Customer, o.ShippingAddress, o.BillingAddress, normalizedOrZero(in.ShipFrom),
-		o.Shipping, in.Lines, o.Discounts, o.ShippingCharge, o.ShippingTax, in.TaxIncluded, in.Channel)
+	h := sha256.New()
+	buf := make([]byte, 0, 512)
+	str := func(s string) {
+		buf = strconv.AppendInt(buf, int64(len(s)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, s...)
+	}
+	num := func(n int64) { buf = strconv.AppendInt(append(buf, '#'), n, 10) }
+	money := func(m oms.Money) { str(m.StringAmount()); str(string(m.Currency())) }
+	flag := func(b bool) { buf = strconv.AppendBool(append(buf, '?'), b) }
+	addr := func(a oms.Address) {
+		for _, f := range []string{a.Name, a.Company, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, a.Phone, a.Email} {
+			str(f)
+		}
+		flag(a.Residential)
+	}
+	discounts := func(ds []Discount) {
+		num(int64(len(ds)))
+		for _, d := range ds {
+			str(d.Code)
+			str(d.Description)
+			money(d.Amount)
+		}
+	}
+	flush := func() {
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	str("place/v1")
+	str(string(o.Currency))
+	str(string(o.Customer.ID))
+	str(o.Customer.Email)
+	str(o.Customer.Name)
+	str(o.Customer.Phone)
+	str(in.Channel)
+	addr(o.ShippingAddress)
+	addr(o.BillingAddress)
+	addr(normalizedOrZero(in.ShipFrom))
+	str(string(o.Shipping.ServiceLevel))
+	str(o.Shipping.Name)
+	str(o.Shipping.PromisedFrom.String())
+	str(o.Shipping.PromisedBy.String())
+	num(int64(len(in.Lines)))
+	for _, l := range in.Lines {
+		flush()
+		str(string(l.SKU))
+		str(l.Name)
+		num(l.Quantity)
+		money(l.UnitPrice)
+		money(l.Tax)
+		str(l.TaxCode)
+		num(int64(l.UnitWeight))
+		num(int64(l.UnitDimensions.Length))
+		num(int64(l.UnitDimensions.Width))
+		num(int64(l.UnitDimensions.Height))
+		flag(l.NoShipping)
+		discounts(l.Discounts)
+	}
+	discounts(o.Discounts)
+	money(o.ShippingCharge)
+	money(o.ShippingTax)
+	flag(in.TaxIncluded)
+	flush()
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 func normalizedOrZero(a oms.Address) oms.Address {
@@ -500,6 +563,9 @@ func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 		o.Payment.Authorized = auth
 		o.Payment.Authorization = in.Payment.Reference
 		o.Payment.Transactions = []Transaction{{Kind: TxAuthorize, Amount: auth, Reference: in.Payment.Reference, Key: "host", At: now, Authorization: in.Payment.Reference}}
+	}
+	if in.IdempotencyKey == "" {
+		return o, "", nil
 	}
 	return o, placeDigest(in, o), nil
 }
