@@ -1,7 +1,6 @@
 package tracking
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -25,13 +24,14 @@ type DecoderFunc func(body []byte) ([]Update, error)
 // Decode calls f.
 func (f DecoderFunc) Decode(body []byte) ([]Update, error) { return f(body) }
 
+// decodeJSON reads body, which must be exactly one complete JSON value
+// (white space around it allowed, nothing else), into v.
 func decodeJSON(source string, body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return oms.Validationf(source+" webhook", "body", "is not valid JSON: %v", err)
+	if !json.Valid(body) {
+		return oms.Validationf(source+" webhook", "body", "is not one complete JSON value")
 	}
-	if dec.More() {
-		return oms.Validationf(source+" webhook", "body", "has data after the JSON value")
+	if err := json.Unmarshal(body, v); err != nil {
+		return oms.Validationf(source+" webhook", "body", "does not have the expected shape: %v", err)
 	}
 	return nil
 }
