@@ -37,8 +37,11 @@ var easyPostStatus = map[string]Mapping{
 	"return_to_sender":     {StatusReturning, ReasonReturnToSender},
 	"failure":              {StatusDeliveryFailed, ReasonUndeliverable},
 	"cancelled":            {StatusCancelled, ""},
-	"error":                {StatusException, ReasonTrackingError},
-	"unknown":              {StatusUnknown, ""},
+	// A tracking-API error (an invalid or test number), not a problem
+	// with the parcel: unknown, so it never hides a known status nor
+	// tells the customer of a delay.
+	"error":   {StatusUnknown, ReasonTrackingError},
+	"unknown": {StatusUnknown, ""},
 }
 
 // easyPostDetail gives the reason carried by an EasyPost status_detail.
