@@ -21,7 +21,13 @@ type Store interface {
 	// matching oms.ErrConflict when the stored version is another, and
 	// oms.ErrNotFound when there is none). A failed Save changes nothing.
 	Save(ctx context.Context, t *Tracker, events []oms.Event) error
-	// List returns copies of the trackers that match f, ordered by key.
+	// List returns copies of the trackers that match f, ordered by key
+	// (carrier, then tracking number, byte-wise), at most f.Limit of them
+	// and only keys after f.After: keyset paging, so trackers created or
+	// closed between two pages never make a page repeat or skip another
+	// tracker. In SQL: WHERE (carrier, tracking_number) > ($after) AND
+	// status NOT IN (terminal) ORDER BY carrier, tracking_number LIMIT n;
+	// never OFFSET.
 	List(ctx context.Context, f Filter) ([]*Tracker, error)
 
 	// AddOrphans records events received for tracking numbers that have no
@@ -52,12 +58,18 @@ type Filter struct {
 	// PollDueBy, when set, keeps only trackers whose NextPollAt is not
 	// after it (a zero NextPollAt is due at once).
 	PollDueBy time.Time
+	// After, when not zero, keeps only trackers whose key sorts after it
+	// (KeyLess): the last key of the previous page.
+	After Key
 	// Limit caps the result; zero means no limit.
 	Limit int
 }
 
 // Match reports whether t passes f (for Store implementations).
 func (f Filter) Match(t *Tracker) bool {
+	if f.After != (Key{}) && !KeyLess(f.After, t.Key()) {
+		return false
+	}
 	if f.Open && t.Status.Terminal() {
 		return false
 	}
