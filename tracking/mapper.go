@@ -7,6 +7,8 @@ import (
 
 // Mapping is a normalized status and reason.
 type Mapping struct {
+	// Status is the normalized status; Reason why, when the code says
+	// (empty otherwise).
 	Status Status `json:"status"`
 	Reason Reason `json:"reason,omitempty"`
 }

@@ -220,6 +220,7 @@ func (s *Service) Get(ctx context.Context, carrier, number string) (*Tracker, er
 
 // Result says what applying one Update did.
 type Result struct {
+	// Key is the update's tracker key.
 	Key Key `json:"key"`
 	// Applied counts new events, Duplicates events already in the history.
 	Applied    int `json:"applied"`

@@ -15,18 +15,24 @@ import (
 // value). The data is a TemplateData; the functions "date" (a time as
 // "Mon, 2 Jan 2006"), "status" and "reason" (human labels) are available.
 type Template struct {
+	// Subject is a text/template for the subject (e-mail, push).
 	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html,omitempty"`
+	// Text is a text/template for the plain body. Required.
+	Text string `json:"text"`
+	// HTML is an html/template for the e-mail's HTML body; empty means
+	// text only.
+	HTML string `json:"html,omitempty"`
 }
 
 // TemplateData is what templates render.
 type TemplateData struct {
+	// Customer is the recipient, Notice the milestone.
 	Customer Customer
 	Notice   Notice
 }
 
-// Rendered is a rendered message.
+// Rendered is a rendered message: its subject, plain text and HTML body
+// (empty unless the channel is e-mail and the template has one).
 type Rendered struct {
 	Subject, Text, HTML string
 }

@@ -52,7 +52,7 @@ const (
 // Valid reports whether f is a known format.
 func (f SignatureFormat) Valid() bool { return f == SignaturePlain || f == SignatureTimestamped }
 
-// WebhookOptions configures a WebhookHandler.
+// WebhookHandlerOptions configures a WebhookHandler.
 //
 // Replay protection needs the timestamp inside the signature: either
 // Format SignatureTimestamped, or TimestampHeader with SignTimestamp. A
@@ -61,7 +61,7 @@ func (f SignatureFormat) Valid() bool { return f == SignaturePlain || f == Signa
 // Without a timestamp (the EasyPost and AfterShip presets, as those
 // providers send none) a captured request can be replayed; applying it
 // again changes nothing, because events are idempotent.
-type WebhookOptions struct {
+type WebhookHandlerOptions struct {
 	// Secret is the shared HMAC-SHA256 key. Required.
 	Secret []byte
 	// SecretNFKD says the provider signs with the Unicode NFKD
@@ -109,8 +109,8 @@ type WebhookOptions struct {
 // X-Hmac-Signature as "hmac-sha256-hex=<hex>", keyed by the NFKD form of
 // the secret as EasyPost's own libraries compute it, decoded by
 // EasyPostDecoder. EasyPost sends no timestamp.
-func EasyPostWebhook(secret []byte) *WebhookOptions {
-	return &WebhookOptions{
+func EasyPostWebhook(secret []byte) *WebhookHandlerOptions {
+	return &WebhookHandlerOptions{
 		Secret:          secret,
 		SecretNFKD:      true,
 		SignatureHeader: "X-Hmac-Signature",
@@ -122,8 +122,8 @@ func EasyPostWebhook(secret []byte) *WebhookOptions {
 
 // AfterShipWebhook returns options for AfterShip: a base64 signature in
 // aftership-hmac-sha256, decoded by AfterShipDecoder.
-func AfterShipWebhook(secret []byte) *WebhookOptions {
-	return &WebhookOptions{
+func AfterShipWebhook(secret []byte) *WebhookHandlerOptions {
+	return &WebhookHandlerOptions{
 		Secret:          secret,
 		SignatureHeader: "Aftership-Hmac-Sha256",
 		Encoding:        EncodingBase64,
@@ -131,8 +131,8 @@ func AfterShipWebhook(secret []byte) *WebhookOptions {
 	}
 }
 
-func (o *WebhookOptions) withDefaults() (WebhookOptions, error) {
-	var c WebhookOptions
+func (o *WebhookHandlerOptions) withDefaults() (WebhookHandlerOptions, error) {
+	var c WebhookHandlerOptions
 	if o != nil {
 		c = *o
 	}
@@ -192,7 +192,7 @@ func (o *WebhookOptions) withDefaults() (WebhookOptions, error) {
 }
 
 // timestamped reports whether the MAC covers timestamp + "." + body.
-func (o *WebhookOptions) timestamped() bool {
+func (o *WebhookHandlerOptions) timestamped() bool {
 	return o.SignTimestamp || o.Format == SignatureTimestamped
 }
 
@@ -200,7 +200,7 @@ func (o *WebhookOptions) timestamped() bool {
 // the options sign it), as the provider would send it: for the
 // timestamped format "t=<timestamp>,v1=<signature>". Hosts use it in tests
 // and when relaying webhooks.
-func (o *WebhookOptions) Sign(body []byte, timestamp string) string {
+func (o *WebhookHandlerOptions) Sign(body []byte, timestamp string) string {
 	c, _ := o.withDefaults()
 	enc := c.encode(c.mac(body, timestamp))
 	if c.Format == SignatureTimestamped {
@@ -209,21 +209,21 @@ func (o *WebhookOptions) Sign(body []byte, timestamp string) string {
 	return c.SignaturePrefix + enc
 }
 
-func (o *WebhookOptions) encode(sum []byte) string {
+func (o *WebhookHandlerOptions) encode(sum []byte) string {
 	if o.Encoding == EncodingBase64 {
 		return base64.StdEncoding.EncodeToString(sum)
 	}
 	return hex.EncodeToString(sum)
 }
 
-func (o *WebhookOptions) decode(sig string) ([]byte, error) {
+func (o *WebhookHandlerOptions) decode(sig string) ([]byte, error) {
 	if o.Encoding == EncodingBase64 {
 		return base64.StdEncoding.DecodeString(sig)
 	}
 	return hex.DecodeString(sig)
 }
 
-func (o *WebhookOptions) mac(body []byte, timestamp string) []byte {
+func (o *WebhookHandlerOptions) mac(body []byte, timestamp string) []byte {
 	m := hmac.New(sha256.New, o.Secret)
 	if o.timestamped() {
 		m.Write([]byte(timestamp))
@@ -250,12 +250,12 @@ func (o *WebhookOptions) mac(body []byte, timestamp string) []byte {
 // concurrent use.
 type WebhookHandler struct {
 	svc  *Service
-	opts WebhookOptions
+	opts WebhookHandlerOptions
 }
 
 // NewWebhookHandler returns a handler applying to svc. Bad options return
 // an error matching oms.ErrValidation.
-func NewWebhookHandler(svc *Service, opts *WebhookOptions) (*WebhookHandler, error) {
+func NewWebhookHandler(svc *Service, opts *WebhookHandlerOptions) (*WebhookHandler, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -268,11 +268,16 @@ func NewWebhookHandler(svc *Service, opts *WebhookOptions) (*WebhookHandler, err
 
 // WebhookResponse is the JSON body of the handler's answers.
 type WebhookResponse struct {
-	Applied     int    `json:"applied"`
-	Duplicates  int    `json:"duplicates"`
-	Orphaned    int    `json:"orphaned"`
-	Quarantined int    `json:"quarantined"`
-	Error       string `json:"error,omitempty"`
+	// Applied counts new events applied to trackers, Duplicates events
+	// already in their history (a retried webhook).
+	Applied    int `json:"applied"`
+	Duplicates int `json:"duplicates"`
+	// Orphaned counts events kept for tracking numbers not registered yet,
+	// Quarantined events kept aside for a missing or far-future time.
+	Orphaned    int `json:"orphaned"`
+	Quarantined int `json:"quarantined"`
+	// Error says why the request was refused; empty on success.
+	Error string `json:"error,omitempty"`
 }
 
 // ServeHTTP implements http.Handler.

@@ -16,7 +16,7 @@ import (
 
 // timestampFixture is a handler over an AfterShip tracking whose MAC covers
 // "timestamp.body", with a five-minute window, at a fixed time.
-func timestampFixture(t *testing.T) (*fixture, *tracking.WebhookHandler, *tracking.WebhookOptions, []byte) {
+func timestampFixture(t *testing.T) (*fixture, *tracking.WebhookHandler, *tracking.WebhookHandlerOptions, []byte) {
 	t.Helper()
 	f := newFixture(t)
 	f.register(t, "1Z999AA10123456784")
@@ -140,7 +140,7 @@ func TestWebhookTimestampedSignatureHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Set(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))
-	opts := &tracking.WebhookOptions{Secret: secret, Format: tracking.SignatureTimestamped, SignatureHeader: "Shippo-Auth-Signature", ReplayWindow: 5 * time.Minute, Decoder: tracking.ShippoDecoder{}}
+	opts := &tracking.WebhookHandlerOptions{Secret: secret, Format: tracking.SignatureTimestamped, SignatureHeader: "Shippo-Auth-Signature", ReplayWindow: 5 * time.Minute, Decoder: tracking.ShippoDecoder{}}
 	h, err := tracking.NewWebhookHandler(f.svc, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestWebhookTimestampedSignatureHeader(t *testing.T) {
 		t.Fatalf("Sign = %q, want t=%s,v1=<64 hex digits>", good, ts)
 	}
 	v1 := good[len("t="+ts+",v1="):]
-	other := (&tracking.WebhookOptions{Secret: []byte("another secret"), Format: tracking.SignatureTimestamped, Decoder: tracking.ShippoDecoder{}}).Sign(body, ts)
+	other := (&tracking.WebhookHandlerOptions{Secret: []byte("another secret"), Format: tracking.SignatureTimestamped, Decoder: tracking.ShippoDecoder{}}).Sign(body, ts)
 	stale := strconv.FormatInt(now.Add(-6*time.Minute).Unix(), 10)
 	future := strconv.FormatInt(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), 10)
 	before := state(t, f.store)
@@ -195,7 +195,7 @@ func TestWebhookTimestampedSignatureHeader(t *testing.T) {
 		t.Fatalf("replay within the window: %d %+v", code, resp)
 	}
 	// The format refuses options that belong to the plain one.
-	for name, o := range map[string]*tracking.WebhookOptions{
+	for name, o := range map[string]*tracking.WebhookHandlerOptions{
 		"timestamp header": {Secret: secret, Decoder: tracking.ShippoDecoder{}, Format: tracking.SignatureTimestamped, TimestampHeader: "X-T", SignTimestamp: true},
 		"prefix":           {Secret: secret, Decoder: tracking.ShippoDecoder{}, Format: tracking.SignatureTimestamped, SignaturePrefix: "sha256="},
 		"unknown format":   {Secret: secret, Decoder: tracking.ShippoDecoder{}, Format: "jwt"},
@@ -276,7 +276,7 @@ func TestWebhookEasyPostPublishedFixture(t *testing.T) {
 		t.Fatalf("applied: status %s, %d events, estimate %s", tr.Status, len(tr.Events), tr.EstimatedDelivery)
 	}
 	// The decomposed secret (what EasyPost keys with) gives the same result.
-	if got := (&tracking.WebhookOptions{Secret: []byte("se\u0301cret"), SignaturePrefix: "hmac-sha256-hex=", Decoder: tracking.EasyPostDecoder{}}).Sign(body, ""); got != sig {
+	if got := (&tracking.WebhookHandlerOptions{Secret: []byte("se\u0301cret"), SignaturePrefix: "hmac-sha256-hex=", Decoder: tracking.EasyPostDecoder{}}).Sign(body, ""); got != sig {
 		t.Fatalf("NFKD secret signs %s, EasyPost sent %s", got, sig)
 	}
 }
