@@ -46,7 +46,7 @@ func open(t testing.TB) *pgstore.DB {
 	t.Helper()
 	d := dsn(t)
 	schema := "t_" + strings.ToLower(string(oms.NewID()))
-	db, err := pgstore.Open(context.Background(), d, &pgstore.Options{Schema: schema})
+	db, err := pgstore.Open(context.Background(), d, &pgstore.Options{Schema: schema, MaxConns: 16})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -24,6 +24,11 @@ import (
 //     condition that a preorder SKU stays within its SKU-wide limit;
 //   - ev appends the event to the outbox.
 //
+// The final SELECT runs them in the order it names them (each subquery is
+// an InitPlan, run when the CASE first needs it): the reservation and the
+// event are written before the level is locked, so the hot row's lock is
+// held for the level and counter updates and the commit only.
+//
 // When any row was refused, the final SELECT calls pgstore_refuse, which
 // aborts the statement: nothing is saved, and Reserve runs the transaction
 // path, which locks the same rows and names every short line.
@@ -67,9 +72,9 @@ const reserveSQL = `WITH req AS (
 )
 SELECT CASE
 	WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 'replay'
+	WHEN (SELECT count(*) FROM ev) < 0 THEN 'unreachable'
 	WHEN (SELECT count(*) FROM lv) = (SELECT count(*) FROM req)
-	 AND (SELECT count(*) FROM cnt) = (SELECT count(*) FROM rises)
-	 AND (SELECT count(*) FROM ev) >= 0 THEN 'ok'
+	 AND (SELECT count(*) FROM cnt) = (SELECT count(*) FROM rises) THEN 'ok'
 	ELSE pgstore_refuse('reserve') END`
 
 // reserveFast tries r as one statement. done reports that it was saved

@@ -32,7 +32,7 @@ CREATE TABLE inv_items (
     location_limits jsonb,
     seq         bigint  NOT NULL,
     doc         jsonb   NOT NULL
-);
+) WITH (fillfactor = 50);
 CREATE INDEX inv_items_seq ON inv_items (seq);
 
 -- A level row with seq 0 exists only to be locked; it counts as "nothing
@@ -46,8 +46,11 @@ CREATE TABLE inv_levels (
     damaged  bigint NOT NULL DEFAULT 0 CHECK (damaged >= 0),
     seq      bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (sku, location)
-);
-CREATE INDEX inv_levels_seq ON inv_levels (seq);
+) WITH (fillfactor = 50);
+-- No index on seq: a reservation changes reserved and seq and nothing
+-- indexed, so a hot level's updates stay HOT (heap-only: no new index
+-- entries, no dead versions for the primary key lookups to wade
+-- through). ChangedSKUs scans the levels instead; it runs once per sync.
 CREATE INDEX inv_levels_location ON inv_levels (location);
 
 CREATE TABLE inv_reservations (

@@ -1,0 +1,68 @@
+package pgstore_test
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/examples/pgstore"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/inventory/inventorytest"
+)
+
+// hotClients is the number of concurrent clients of the hot-SKU
+// benchmarks, the same as the pgbench script's -c (see bench/README.md).
+const hotClients = 8
+
+// BenchmarkReserveHotSKU reserves one unit of one SKU at one location from
+// hotClients goroutines at once (one-line reservations with an event, as
+// inventory.Service makes them) and reports reservations/s.
+func BenchmarkReserveHotSKU(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		store func(*pgstore.DB) inventory.Store
+	}{
+		{"statement", func(db *pgstore.DB) inventory.Store { return db.Inventory() }},
+		{"transaction", func(db *pgstore.DB) inventory.Store { return pgstore.TransactionOnly(db.Inventory()) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			db := open(b)
+			svc := inventory.NewService(bc.store(db), nil)
+			inventorytest.Stock(b, svc, []oms.ID{"wh"}, []oms.SKU{"HOT"}, oms.MaxQuantity)
+			ctx := context.Background()
+			var n atomic.Int64
+			b.ResetTimer()
+			runClients(b, hotClients, func() error {
+				_, err := svc.Reserve(ctx, inventory.ReserveRequest{ID: oms.ID("r" + strconv.FormatInt(n.Add(1), 10)),
+					Lines: []inventory.Line{{SKU: "HOT", Location: "wh", Quantity: 1}}})
+				return err
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+		})
+	}
+}
+
+// runClients runs b.N calls of f from clients goroutines.
+func runClients(b *testing.B, clients int, f func() error) {
+	b.Helper()
+	var next atomic.Int64
+	errs := make(chan error, clients)
+	for c := 0; c < clients; c++ {
+		go func() {
+			for next.Add(1) <= int64(b.N) {
+				if err := f(); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for c := 0; c < clients; c++ {
+		if err := <-errs; err != nil {
+			b.Error(err)
+		}
+	}
+}

@@ -1,0 +1,9 @@
+package pgstore
+
+// TransactionOnly makes s reserve through the transaction path alone, so
+// the suite covers it as well as the one-statement path.
+func TransactionOnly(s *InventoryStore) *InventoryStore {
+	c := *s
+	c.fast = false
+	return &c
+}
