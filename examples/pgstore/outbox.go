@@ -144,3 +144,13 @@ func (o *Outbox) Events(ctx context.Context, aggregateID oms.ID) ([]oms.Event, e
 	}
 	return scanEvents(rows)
 }
+
+// All returns every event in the outbox, published or not, in the order
+// they were saved.
+func (o *Outbox) All(ctx context.Context) ([]oms.Event, error) {
+	rows, err := o.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM outbox ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: outbox events: %w", err)
+	}
+	return scanEvents(rows)
+}
