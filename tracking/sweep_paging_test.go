@@ -88,7 +88,7 @@ func TestParcelReturnedBetweenSweepsStillRaisesItsAlert(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.register(t, "RET")
-	apply(t, f, "RET", time.Time{}, tracking.Event{Time: t0.Add(time.Hour), Status: tracking.StatusReturned, RawCode: "RT"})
+	apply(t, f, "RET", oms.Date{}, tracking.Event{Time: t0.Add(time.Hour), Status: tracking.StatusReturned, RawCode: "RT"})
 	tr, _ := f.svc.Get(ctx, "ups", "RET")
 	if len(tr.Alerts) != 1 || tr.Alerts[0].Kind != tracking.AlertReturn {
 		t.Fatalf("alerts %+v, want one return_to_sender", tr.Alerts)
@@ -102,7 +102,7 @@ func TestParcelReturnedBetweenSweepsStillRaisesItsAlert(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d exception events, want 1", n)
 	}
-	apply(t, f, "RET", time.Time{}, tracking.Event{Time: t0.Add(2 * time.Hour), Status: tracking.StatusReturned, RawCode: "RT2"})
+	apply(t, f, "RET", oms.Date{}, tracking.Event{Time: t0.Add(2 * time.Hour), Status: tracking.StatusReturned, RawCode: "RT2"})
 	if tr, _ := f.svc.Get(ctx, "ups", "RET"); len(tr.Alerts) != 1 {
 		t.Fatalf("the return alert was raised twice: %+v", tr.Alerts)
 	}
