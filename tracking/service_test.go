@@ -121,7 +121,7 @@ func TestApplyUpdate(t *testing.T) {
 	if _, err := f.svc.Apply(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); tr.EstimatedDelivery != oms.DateOf(t0.Add(48 * time.Hour)) {
+	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); tr.EstimatedDelivery != oms.DateOf(t0.Add(48*time.Hour)) {
 		t.Fatalf("estimate regressed to %v", tr.EstimatedDelivery)
 	}
 	// A newer scan with a new estimate moves it.
@@ -129,7 +129,7 @@ func TestApplyUpdate(t *testing.T) {
 	if res, err := f.svc.Apply(ctx, newer); err != nil || res.StatusChanged {
 		t.Fatalf("newer: %+v %v", res, err)
 	}
-	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); tr.EstimatedDelivery != oms.DateOf(t0.Add(72 * time.Hour)) {
+	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); tr.EstimatedDelivery != oms.DateOf(t0.Add(72*time.Hour)) {
 		t.Fatalf("estimate %v", tr.EstimatedDelivery)
 	}
 
@@ -330,23 +330,23 @@ func TestEstimateRevisions(t *testing.T) {
 		tr, _ := f.svc.Get(ctx, "ups", "EST")
 		return tr.EstimatedDelivery
 	}
-	if got := apply(t0.Add(96*time.Hour), history...); got != oms.DateOf(t0.Add(96 * time.Hour)) {
+	if got := apply(t0.Add(96*time.Hour), history...); got != oms.DateOf(t0.Add(96*time.Hour)) {
 		t.Fatalf("first estimate %v", got)
 	}
 	// The same history polled again, the carrier now expects it earlier.
-	if got := apply(t0.Add(48*time.Hour), history...); got != oms.DateOf(t0.Add(48 * time.Hour)) {
+	if got := apply(t0.Add(48*time.Hour), history...); got != oms.DateOf(t0.Add(48*time.Hour)) {
 		t.Fatalf("revised estimate with the same history: %v, want %v", got, t0.Add(48*time.Hour))
 	}
 	// An estimate-only update (no scans) is recorded...
-	if got := apply(t0.Add(72 * time.Hour)); got != oms.DateOf(t0.Add(72 * time.Hour)) {
+	if got := apply(t0.Add(72 * time.Hour)); got != oms.DateOf(t0.Add(72*time.Hour)) {
 		t.Fatalf("estimate-only update: %v", got)
 	}
 	// ...and does not block the estimate that comes with the next scan.
-	if got := apply(t0.Add(60*time.Hour), ev(5, tracking.StatusInTransit, "AR")); got != oms.DateOf(t0.Add(60 * time.Hour)) {
+	if got := apply(t0.Add(60*time.Hour), ev(5, tracking.StatusInTransit, "AR")); got != oms.DateOf(t0.Add(60*time.Hour)) {
 		t.Fatalf("estimate with a newer scan after an estimate-only update: %v", got)
 	}
 	// Older information (an out-of-order webhook) still does not win.
-	if got := apply(t0.Add(24*time.Hour), history...); got != oms.DateOf(t0.Add(60 * time.Hour)) {
+	if got := apply(t0.Add(24*time.Hour), history...); got != oms.DateOf(t0.Add(60*time.Hour)) {
 		t.Fatalf("older information replaced the estimate: %v", got)
 	}
 }

@@ -145,7 +145,7 @@ type Tracker struct {
 	StatusEventID string    `json:"status_event_id,omitempty"`
 	// EstimatedDelivery is the carrier's latest estimate and EstimateAsOf
 	// the time of the information it came with.
-	EstimatedDelivery oms.Date `json:"estimated_delivery,omitzero"`
+	EstimatedDelivery oms.Date  `json:"estimated_delivery,omitzero"`
 	EstimateAsOf      time.Time `json:"estimate_as_of,omitzero"`
 	// Alerts are the exceptions the sweep has flagged, each once.
 	Alerts []Alert `json:"alerts,omitempty"`
