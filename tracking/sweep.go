@@ -144,6 +144,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) ([]SweepResult, error
 			}
 			var raised []Alert
 			_, err := s.update(ctx, t.Key(), func(t *Tracker) (bool, []oms.Event, error) {
+				raised = nil // a retry after a lost race starts over
 				n := len(t.Alerts)
 				evs, err := s.raise(t, at, s.opts.Clock.Now())
 				if err != nil || len(evs) == 0 {
