@@ -19,18 +19,21 @@ type RelayOptions struct {
 	// to publish. Default one second.
 	PollInterval time.Duration
 	// MinBackoff and MaxBackoff bound the wait after a pass with publisher
-	// or outbox errors; it doubles on each failed pass in a row, up to
-	// MaxBackoff. Defaults 100ms and 30s; a MaxBackoff below MinBackoff is
-	// raised to MinBackoff.
+	// or outbox errors (and how long Run leaves a failing aggregate alone
+	// while others keep it busy); it doubles on each failed pass in a row,
+	// up to MaxBackoff. Defaults 100ms and 30s; a MaxBackoff below
+	// MinBackoff is raised to MinBackoff.
 	MinBackoff, MaxBackoff time.Duration
 	// MaxAttempts is how many times the relay tries to publish one event
 	// before it gives up on it: the event becomes a dead letter (kept by
 	// the outbox for inspection, see Outbox.MarkDead), OnDeadLetter is
 	// called, and the event's aggregate moves on to its next event. The
 	// count is the outbox's (Outbox.MarkFailed), so it survives restarts;
-	// the first publication is attempt 1. Zero (the default) retries for
-	// ever, which holds the aggregate's later events back as long as the
-	// event fails: a publisher outage then delays events but loses none.
+	// the first publication is attempt 1. Under Run, attempts are spaced by
+	// the backoff (see Run); RunOnce and Drain try every failing event once
+	// per pass. Zero (the default) retries for ever, which holds the
+	// aggregate's later events back as long as the event fails: a
+	// publisher outage then delays events but loses none.
 	MaxAttempts int
 	// OnDeadLetter, when set, is called once the outbox has kept an event
 	// as a dead letter after MaxAttempts failed attempts, with the last
