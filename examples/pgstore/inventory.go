@@ -966,32 +966,7 @@ func (s *InventoryStore) reserveTx(ctx context.Context, r inventory.Reservation,
 				return err
 			}
 		}
-		// Check every line as the memory store does: in line order, lines
-		// on the same level adding up.
-		var short []inventory.Shortage
-		added := map[levelKey]int64{}
-		for i, ln := range out.Lines {
-			if ln.Untracked {
-				continue
-			}
-			k := levelKey{ln.SKU, ln.Location}
-			lv, it := lvs[k], items[ln.SKU]
-			earlier := added[k]
-			added[k] += ln.Quantity
-			if it.unlimited() {
-				continue
-			}
-			reserved := lv.Reserved + earlier
-			before := backorders(lv.OnHand, reserved)
-			after := backorders(lv.OnHand, reserved+ln.Quantity)
-			capacity, room := it.capAt(ln.Location), it.skuRoom()
-			if after > capacity || after-before > room {
-				short = append(short, inventory.Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
-					Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
-			} else if it.preorder() {
-				it.pending += after - before
-			}
-		}
+		short, added := checkLines(out, lvs, items)
 		if len(short) > 0 {
 			return &inventory.ShortageError{Op: "reserve", ID: r.ID, Lines: short}
 		}
@@ -1019,6 +994,41 @@ func (s *InventoryStore) reserveTx(ctx context.Context, r inventory.Reservation,
 		return nil
 	})
 	return out, err
+}
+
+// checkLines checks every tracked line of r against the levels and SKU
+// counters as the memory store does: in line order, lines on the same
+// level adding up, each preorder SKU's rise within what remains of its
+// limit. It returns the short lines and the units each level would take.
+func checkLines(r inventory.Reservation, lvs map[levelKey]*inventory.Level, items map[oms.SKU]*itemRec) ([]inventory.Shortage, map[levelKey]int64) {
+	var short []inventory.Shortage
+	added := map[levelKey]int64{}
+	for i, ln := range r.Lines {
+		if ln.Untracked {
+			continue
+		}
+		k := levelKey{ln.SKU, ln.Location}
+		lv, it := lvs[k], items[ln.SKU]
+		earlier := added[k]
+		added[k] += ln.Quantity
+		if it.unlimited() {
+			continue
+		}
+		reserved := lv.Reserved + earlier
+		before := backorders(lv.OnHand, reserved)
+		after := backorders(lv.OnHand, reserved+ln.Quantity)
+		capacity, room := it.capAt(ln.Location), it.skuRoom()
+		if after > capacity || after-before > room {
+			short = append(short, inventory.Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
+				Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
+		} else if it.preorder() {
+			it.pending += after - before
+		}
+	}
+	for _, it := range items {
+		it.pending = 0
+	}
+	return short, added
 }
 
 // pendingLevel is one level's share of a Change.

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -43,7 +44,7 @@ const reserveSQL = `WITH req AS (
 	ON CONFLICT (id) DO NOTHING
 	RETURNING id
 ), lk AS (
-	SELECT l.sku, l.location FROM inv_levels l JOIN req r ON l.sku = r.sku AND l.location = r.location
+	SELECT l.sku, l.location, l.on_hand, l.reserved FROM inv_levels l JOIN req r ON l.sku = r.sku AND l.location = r.location
 	WHERE EXISTS (SELECT 1 FROM ins)
 	ORDER BY l.sku, l.location FOR UPDATE OF l
 ), lv AS (
@@ -75,7 +76,10 @@ SELECT CASE
 	WHEN (SELECT count(*) FROM ev) < 0 THEN 'unreachable'
 	WHEN (SELECT count(*) FROM lv) = (SELECT count(*) FROM req)
 	 AND (SELECT count(*) FROM cnt) = (SELECT count(*) FROM rises) THEN 'ok'
-	ELSE pgstore_refuse('reserve') END`
+	ELSE pgstore_refuse('reserve', (SELECT json_agg(json_build_object(
+		'sku', lk.sku, 'location', lk.location, 'on_hand', lk.on_hand, 'reserved', lk.reserved,
+		'mode', i.mode, 'limit', i.lim, 'location_limits', i.location_limits, 'active', c.active))
+		FROM lk JOIN inv_items i ON i.sku = lk.sku JOIN inv_locations c ON c.id = lk.location)::text) END`
 
 // reserveFast tries r as one statement. done reports that it was saved
 // (err nil) or that its ID exists (err errReplay); false with a nil error
@@ -107,7 +111,12 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 		return r, true, nil
 	case err == nil && res == "replay":
 		return inventory.Reservation{}, true, errReplay
-	case refused(err) || retryable(err):
+	case refused(err):
+		if short := diagnose(r, err); short != nil {
+			return inventory.Reservation{}, false, short
+		}
+		return inventory.Reservation{}, false, nil
+	case retryable(err):
 		return inventory.Reservation{}, false, nil
 	case err != nil:
 		return inventory.Reservation{}, false, wrap("reserve", err)
@@ -119,4 +128,54 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 func refused(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "P0001" && strings.HasPrefix(pe.Message, "pgstore_refuse")
+}
+
+// lockedLevel is one level as the refused statement locked it, with its
+// SKU's settings.
+type lockedLevel struct {
+	SKU            oms.SKU          `json:"sku"`
+	Location       oms.ID           `json:"location"`
+	OnHand         int64            `json:"on_hand"`
+	Reserved       int64            `json:"reserved"`
+	Mode           string           `json:"mode"`
+	Limit          int64            `json:"limit"`
+	LocationLimits map[oms.ID]int64 `json:"location_limits"`
+	Active         bool             `json:"active"`
+}
+
+// diagnose names the short lines of a reservation the statement refused,
+// from the levels it had locked (all at once, so they are one consistent
+// state). It returns nil when it cannot tell: a level row missing, an
+// inactive location, a preorder SKU (whose counter the statement did not
+// lock before refusing), or no short line at all; the transaction path
+// then decides.
+func diagnose(r inventory.Reservation, err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Detail == "" {
+		return nil
+	}
+	var locked []lockedLevel
+	if json.Unmarshal([]byte(pe.Detail), &locked) != nil {
+		return nil
+	}
+	lvs := map[levelKey]*inventory.Level{}
+	items := map[oms.SKU]*itemRec{}
+	for _, l := range locked {
+		mode := inventory.BackorderMode(l.Mode)
+		if !l.Active || mode == inventory.BackorderPreorder || !mode.Valid() {
+			return nil
+		}
+		lvs[levelKey{l.SKU, l.Location}] = &inventory.Level{SKU: l.SKU, Location: l.Location, OnHand: l.OnHand, Reserved: l.Reserved}
+		items[l.SKU] = &itemRec{item: inventory.Item{SKU: l.SKU, Tracked: true, Backorder: inventory.BackorderPolicy{Mode: mode, Limit: l.Limit}}}
+	}
+	for _, ln := range r.Lines {
+		if lvs[levelKey{ln.SKU, ln.Location}] == nil {
+			return nil
+		}
+	}
+	short, _ := checkLines(r, lvs, items)
+	if len(short) == 0 {
+		return nil
+	}
+	return &inventory.ShortageError{Op: "reserve", ID: r.ID, Lines: short}
 }

@@ -105,10 +105,12 @@ CREATE TABLE inv_sync_marks (
 );
 
 -- pgstore_refuse aborts the statement that calls it (and so its implicit
--- transaction): the one-statement reservation calls it when a condition
--- refused a row, and the adapter then diagnoses in a transaction.
-CREATE FUNCTION pgstore_refuse(what text) RETURNS text LANGUAGE plpgsql AS $$
+-- transaction), carrying detail (JSON) in the error's DETAIL: the
+-- one-statement reservation calls it when a condition refused a row, with
+-- the levels as it locked them, so the adapter can name every short line
+-- without a second round trip.
+CREATE FUNCTION pgstore_refuse(what text, detail text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'pgstore_refuse: %', what USING ERRCODE = 'P0001';
+    RAISE EXCEPTION 'pgstore_refuse: %', what USING ERRCODE = 'P0001', DETAIL = coalesce(detail, '');
 END
 $$;
