@@ -26,10 +26,12 @@ func BenchmarkReserveHotSKU(b *testing.B) {
 	}{
 		{"statement", func(db *pgstore.DB) inventory.Store { return db.Inventory() }},
 		{"transaction", func(db *pgstore.DB) inventory.Store { return pgstore.TransactionOnly(db.Inventory()) }},
+		{"batcher", func(db *pgstore.DB) inventory.Store { return pgstore.NewReserveBatcher(db.Inventory(), nil) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			db := open(b)
-			svc := inventory.NewService(bc.store(db), nil)
+			svcStore := bc.store(db)
+			svc := inventory.NewService(svcStore, nil)
 			inventorytest.Stock(b, svc, []oms.ID{"wh"}, []oms.SKU{"HOT"}, oms.MaxQuantity)
 			ctx := context.Background()
 			var n atomic.Int64
@@ -40,6 +42,9 @@ func BenchmarkReserveHotSKU(b *testing.B) {
 				return err
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reservations/s")
+			if c, ok := svcStore.(interface{ Close() }); ok {
+				c.Close()
+			}
 		})
 	}
 }

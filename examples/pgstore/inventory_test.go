@@ -18,3 +18,13 @@ func TestInventoryStore(t *testing.T) {
 func TestInventoryStoreTransactionPath(t *testing.T) {
 	inventorytest.TestStore(t, func(t *testing.T) inventory.Store { return pgstore.TransactionOnly(open(t).Inventory()) })
 }
+
+// TestInventoryStoreBatcher runs the suite with every reservation through
+// a ReserveBatcher (the suite's concurrent tests make real batches).
+func TestInventoryStoreBatcher(t *testing.T) {
+	inventorytest.TestStore(t, func(t *testing.T) inventory.Store {
+		b := pgstore.NewReserveBatcher(open(t).Inventory(), nil)
+		t.Cleanup(b.Close)
+		return b
+	})
+}
