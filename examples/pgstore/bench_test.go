@@ -19,7 +19,15 @@ const hotClients = 8
 // BenchmarkReserveHotSKU reserves one unit of one SKU at one location from
 // hotClients goroutines at once (one-line reservations with an event, as
 // inventory.Service makes them) and reports reservations/s.
+//
+// Beside them, in the same run: "pgbench-update" is the database's own
+// limit for the same hot row (bench/hot_update.sql: one conditional UPDATE
+// per transaction, same client count) and "pgbench-statement" the
+// adapter's reservation statement run by pgbench (the database's cost of
+// the statement without the Go client).
 func BenchmarkReserveHotSKU(b *testing.B) {
+	b.Run("pgbench-update", benchmarkPgbenchHotUpdate)
+	b.Run("pgbench-statement", benchmarkPgbenchReserveStatement)
 	for _, bc := range []struct {
 		name  string
 		store func(*pgstore.DB) inventory.Store

@@ -7,3 +7,7 @@ func TransactionOnly(s *InventoryStore) *InventoryStore {
 	c.fast = false
 	return &c
 }
+
+// ReserveSQL is the one-statement reservation, for the benchmark's pgbench
+// run of the same statement.
+const ReserveSQL = reserveSQL
