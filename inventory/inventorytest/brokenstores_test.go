@@ -111,7 +111,7 @@ var brokenStores = []struct {
 	caughtBy []string
 }{
 	{"LastWriteWinsApply", "issue 11 item 1", func(m *inventory.MemoryStore) inventory.Store { return &lastWriteWins{m} },
-		[]string{"StaleApply"}},
+		[]string{"StaleApply", "ConcurrentOneReservation"}},
 	{"ItemMapsNotCopied", "issue 11 item 2", func(m *inventory.MemoryStore) inventory.Store {
 		return &itemNotCopied{MemoryStore: m, items: map[oms.SKU]inventory.Item{}}
 	}, []string{"ItemCopies"}},
@@ -127,7 +127,7 @@ var brokenStores = []struct {
 		[]string{"ExpiredLimitAndOrder"}},
 	{"CheckThenActReserve", "issue 11 item 6", func(m *inventory.MemoryStore) inventory.Store {
 		return &checkThenAct{MemoryStore: m, items: map[oms.SKU]inventory.Item{}}
-	}, []string{"ConcurrentReserveBarrier"}},
+	}, []string{"ConcurrentReserveBarrier", "Concurrency"}},
 }
 
 // TestBrokenStoresFailTheSuite runs the suite on each broken store: it

@@ -219,28 +219,37 @@ func testConcurrentReserveBarrier(t testing.TB, e *Env) {
 // one write through per version: afterwards what the reservations say was
 // committed equals what the ledger shipped, and Reconcile is clean.
 func testConcurrentOneReservation(t testing.TB, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 1000)
-	const rounds = 40
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 2000)
+	const rounds, workers, ops = 20, 8, 6
 	for round := 0; round < rounds; round++ {
 		id := oms.ID("one-" + strconv.Itoa(round))
-		if _, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: id, HoldFor: time.Minute, Lines: []inventory.Line{ln("A", "wh", 6)}}); err != nil {
+		if _, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: id, HoldFor: time.Minute, Lines: []inventory.Line{ln("A", "wh", workers*ops)}}); err != nil {
 			t.Fatal(err)
 		}
 		sweepAt := e.Clock.Now().Add(time.Minute)
-		res := onBarrier(6, func(g int) error {
+		res := onBarrier(workers+2, func(g int) error {
 			var err error
-			switch g {
-			case 0, 1:
-				_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: "c" + strconv.Itoa(g), Reservation: id, Lines: []inventory.Line{ln("A", "wh", 2)}})
-			case 2, 3:
-				_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: "r" + strconv.Itoa(g), Reservation: id, Lines: []inventory.Line{ln("A", "wh", 2)}})
-			case 4:
+			switch {
+			case g < workers: // commits and releases of one unit each
+				for i := 0; i < ops; i++ {
+					key := strconv.Itoa(g) + "-" + strconv.Itoa(i)
+					if (g+i)%2 == 0 {
+						_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: "c" + key, Reservation: id, Lines: []inventory.Line{ln("A", "wh", 1)}})
+					} else {
+						_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: "r" + key, Reservation: id, Lines: []inventory.Line{ln("A", "wh", 1)}})
+					}
+					if err != nil && !errors.Is(err, oms.ErrInvalidTransition) && !errors.Is(err, oms.ErrConflict) {
+						return err
+					}
+				}
+				return nil
+			case g == workers:
 				_, err = e.Service.Extend(ctx, id, sweepAt.Add(time.Minute))
 			default:
 				_, err = e.Service.SweepExpired(ctx, sweepAt)
 			}
 			if errors.Is(err, oms.ErrInvalidTransition) || errors.Is(err, oms.ErrValidation) {
-				return nil // lost to an expiry or to the others' units
+				return nil // lost to the expiry or to a commit
 			}
 			return err
 		})
