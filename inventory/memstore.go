@@ -494,6 +494,7 @@ func checkReserveShape(r *Reservation) error {
 		for j := 0; j < i; j++ {
 			if sameResLine(&r.Lines[j], &l) {
 				p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
+				break
 			}
 		}
 	}

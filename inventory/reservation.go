@@ -320,6 +320,10 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 	if len(lines) == 0 {
 		p.add("lines", "must not be empty (pass nil for every outstanding unit)")
 	}
+	if len(lines) > maxLines {
+		p.add("lines", "more than %d lines", maxLines)
+		return nil, p.err()
+	}
 	for i, l := range lines {
 		f := fieldIndex("lines", i)
 		idx := r.lineIndex(l.SKU, l.Location, l.Ref)
@@ -330,6 +334,7 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 		for j := 0; j < i; j++ {
 			if sameLine(lines[j], l) {
 				p.add(f, "duplicate line for sku %q at location %q with ref %q", l.SKU, l.Location, l.Ref)
+				break
 			}
 		}
 		switch out := r.Lines[idx].Outstanding(); {
