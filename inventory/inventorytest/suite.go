@@ -1,6 +1,27 @@
 // Package inventorytest holds the conformance suite every inventory.Store
 // implementation runs against itself, and helpers other packages' tests
 // use to set up stock.
+//
+// An implementation provides a Harness (go-cloud's drivertest pattern): a
+// constructor of empty stores and a way to read back the events a store
+// saved. TestStore runs every check on new stores; the checks read the
+// events after every kind of write and require none after a refused one.
+// The suite proves itself: its own tests run it on stores that each break
+// one promise the way a naive SQL adapter would (last-write-wins Apply,
+// maps handed out without a copy, dropped events, Expired ignoring its
+// limit or order, check-then-act reserves) and require it to fail them,
+// and on correct stores that differ from the memory store where a database
+// may (sparse ledger numbers, level rows created up front) and require it
+// to pass. Timing-dependent checks start their goroutines on a barrier and
+// repeat enough rounds to catch their broken store on every run.
+//
+// For a database-backed store:
+//
+//	func TestPostgresStore(t *testing.T) {
+//		inventorytest.TestStore(t, func(ctx context.Context, t testing.TB) (inventorytest.Harness, error) {
+//			return newPGHarness(ctx, t) // MakeStore: a fresh schema; Events: SELECT ... FROM outbox ORDER BY seq
+//		})
+//	}
 package inventorytest
 
 import (
