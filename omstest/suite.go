@@ -241,7 +241,7 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 		events := []oms.Event{
 			{ID: oms.NewIDAt(base), Type: "order.placed", AggregateKind: "order", AggregateID: oms.NewIDAt(base), AggregateVersion: 1,
 				Time: base, Payload: json.RawMessage(`{"b": 2,  "a": [1, 2, {"c": null}], "s": "caf\u00e9 \"q\" <&> \n"}`)},
-			{ID: oms.NewIDAt(base), Type: "stock.moved", AggregateKind: "inventory", AggregateID: "sku:MUG-ÅÄ", AggregateVersion: math.MaxInt64,
+			{ID: oms.NewIDAt(base), Type: "stock.moved", AggregateKind: "inventory", AggregateID: "sku:MUG-42", AggregateVersion: math.MaxInt64,
 				Time: time.Date(9999, 12, 31, 23, 59, 59, 999999000, paris), Payload: json.RawMessage(`{"big":9007199254740993,"neg":-9223372036854775808,"frac":12.5}`)},
 			{ID: oms.NewIDAt(base), Type: "empty.payload", AggregateKind: "k", AggregateID: "a-1", AggregateVersion: 2,
 				Time: time.Unix(0, 0).UTC()},
