@@ -28,10 +28,11 @@
 // trip of every Event field (time compared as an instant at microsecond
 // precision, payload compared as a JSON value, as a JSONB column
 // normalises it), MarkPublished, MarkFailed and MarkDead with known,
-// unknown, published and dead IDs, per-aggregate order under concurrent
+// unknown, published and dead IDs, a backlog of 2,600 events drained a
+// batch at a time against a model, per-aggregate order under concurrent
 // appends, concurrent marks of the same events (no lost attempt), and a
 // Relay over the outbox publishing every event once through a publisher
-// that fails sometimes.
+// that fails sometimes, with and without a dead letter.
 //
 // A database outbox passes a harness that makes an empty outbox table and
 // appends the way its stores do:
@@ -42,9 +43,10 @@
 //	}))
 //
 // The suite's own tests run it against broken outboxes (skip ignored,
-// limit ignored, wrong order, MarkFailed not counting, MarkDead a no-op,
-// published events still pending, payload altered) and require each to
-// fail.
+// limit ignored, limit applied before skip, ID order instead of save
+// order, MarkFailed not counting, attempts lost by a read-then-write
+// MarkFailed, MarkDead a no-op, published events still pending, payload
+// altered) and require each to fail.
 package omstest
 
 import (
