@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/omstest"
@@ -94,6 +96,31 @@ func (o lostAttempts) MarkFailed(ctx context.Context, id oms.ID, reason string) 
 	return n + 1, nil
 }
 
+// textReason stores reasons in a text column, which refuses NUL bytes and
+// invalid UTF-8.
+type textReason struct{ *oms.MemoryOutbox }
+
+func checkText(reason string) error {
+	if !utf8.ValidString(reason) || strings.ContainsRune(reason, 0) {
+		return errors.New(`ERROR: invalid byte sequence for encoding "UTF8" (SQLSTATE 22021)`)
+	}
+	return nil
+}
+
+func (o textReason) MarkFailed(ctx context.Context, id oms.ID, reason string) (int, error) {
+	if err := checkText(reason); err != nil {
+		return 0, err
+	}
+	return o.MemoryOutbox.MarkFailed(ctx, id, reason)
+}
+
+func (o textReason) MarkDead(ctx context.Context, id oms.ID, reason string) error {
+	if err := checkText(reason); err != nil {
+		return err
+	}
+	return o.MemoryOutbox.MarkDead(ctx, id, reason)
+}
+
 // deadNoop records nothing when an event dies (its UPDATE was forgotten).
 type deadNoop struct{ *oms.MemoryOutbox }
 
@@ -142,6 +169,7 @@ var brokenOutboxes = map[string]struct {
 	"lost_attempts": {func(m *oms.MemoryOutbox) oms.Outbox {
 		return lostAttempts{m, &sync.Mutex{}, map[oms.ID]int{}}
 	}, "an attempt was lost"},
+	"text_reason":             {func(m *oms.MemoryOutbox) oms.Outbox { return textReason{m} }, "MarkFailed with reason"},
 	"dead_noop":               {func(m *oms.MemoryOutbox) oms.Outbox { return deadNoop{m} }, "a dead letter leaves Pending"},
 	"published_still_pending": {func(m *oms.MemoryOutbox) oms.Outbox { return publishedStillPending{m} }, "published events are not pending"},
 	"payload_altered":         {func(m *oms.MemoryOutbox) oms.Outbox { return payloadAltered{m} }, "differ from the events saved"},

@@ -210,7 +210,7 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 	t.Run("PendingSkip", func(t *testing.T) {
 		events := interleaved(4)
 		o, _ := fresh(t, events...)
-		many := []oms.ID{"agg-b"}
+		many := []oms.ID{"agg-b", "", "agg-b"}
 		for i := range 20 {
 			many = append(many, oms.ID(fmt.Sprintf("unknown-%d", i)))
 		}
@@ -287,7 +287,7 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 		rest := append(append([]oms.Event{}, events[1:4]...), events[5:]...)
 		checkPending(t, o, "published events are not pending; the others stay, in order", rest)
 		mark("events 0 and 4 again", events[4].ID, events[0].ID)
-		mark("unknown IDs", "unknown-1", oms.NewID())
+		mark("unknown IDs", "unknown-1", "", oms.NewID())
 		mark("known and unknown", "unknown-2", events[8].ID, events[8].ID)
 		rest = rest[:len(rest)-1]
 		checkPending(t, o, "after idempotent and unknown MarkPublished", rest)
@@ -319,6 +319,7 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 		fail(events[3].ID, "bus down", 2)
 		fail(events[1].ID, "timeout", 4)
 		fail("unknown", "x", 0)
+		fail("", "x", 0)
 		fail(oms.NewID(), "x", 0)
 		checkPending(t, o, "failed events stay pending, in place", events)
 		if err := o.MarkDead(ctx, events[3].ID, "gave up"); err != nil {
@@ -332,6 +333,28 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 		fail(events[0].ID, "first", 1)
 	})
 
+	t.Run("ReasonsAreArbitraryText", func(t *testing.T) {
+		// A reason is the publisher's error message: any bytes a host's
+		// bus or webhook answered. Refusing one (a text column refuses NUL
+		// and invalid UTF-8) leaves the relay unable to count attempts or
+		// to give up, and the event blocks its aggregate for ever.
+		events := interleaved(1)
+		o, _ := fresh(t, events...)
+		reasons := []string{"nul \x00 byte", "invalid \xff\xfe UTF-8", "", strings.Repeat("long reason ", 6000), "\x00"}
+		for i, reason := range reasons {
+			n, err := o.MarkFailed(ctx, events[0].ID, reason)
+			if err != nil || n != i+1 {
+				t.Errorf("MarkFailed with reason %.20q = %d, %v; want %d attempts, nil", reason, n, err, i+1)
+			}
+		}
+		for i, reason := range []string{"nul \x00 byte", "invalid \xff UTF-8"} {
+			if err := o.MarkDead(ctx, events[i+1].ID, reason); err != nil {
+				t.Errorf("MarkDead with reason %q: %v", reason, err)
+			}
+		}
+		checkPending(t, o, "after MarkDead with arbitrary reasons", events[:1])
+	})
+
 	t.Run("MarkDead", func(t *testing.T) {
 		events := interleaved(3) // a1 b1 c1 a2 b2 c2 a3 b3 c3
 		o, _ := fresh(t, events...)
@@ -343,7 +366,7 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 		if got := pending(t, o, 100, "agg-b", "agg-c"); !cmp.Equal(ids(got), []oms.ID{events[3].ID, events[6].ID}) {
 			t.Errorf("Pending of agg-a after its first event died = %v, want %v", ids(got), []oms.ID{events[3].ID, events[6].ID})
 		}
-		for _, id := range []oms.ID{events[0].ID, "unknown", oms.NewID()} {
+		for _, id := range []oms.ID{events[0].ID, "unknown", "", oms.NewID()} {
 			if err := o.MarkDead(ctx, id, "again"); err != nil {
 				t.Errorf("MarkDead(%s) of a dead or unknown event: %v", id, err)
 			}
