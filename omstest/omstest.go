@@ -28,7 +28,8 @@
 // trip of every Event field (time compared as an instant at microsecond
 // precision, payload compared as a JSON value, as a JSONB column
 // normalises it), MarkPublished, MarkFailed and MarkDead with known,
-// unknown, published and dead IDs, a backlog of 2,600 events drained a
+// unknown, published and dead IDs, reasons that are any bytes (a
+// publisher's error may hold NUL or invalid UTF-8), a backlog of 2,600 events drained a
 // batch at a time against a model, per-aggregate order under concurrent
 // appends, concurrent marks of the same events (no lost attempt), and a
 // Relay over the outbox publishing every event once through a publisher
@@ -45,7 +46,7 @@
 // The suite's own tests run it against broken outboxes (skip ignored,
 // limit ignored, limit applied before skip, ID order instead of save
 // order, MarkFailed not counting, attempts lost by a read-then-write
-// MarkFailed, MarkDead a no-op, published events still pending, payload
+// MarkFailed, reasons refused by a text column, MarkDead a no-op, published events still pending, payload
 // altered) and require each to fail.
 package omstest
 
