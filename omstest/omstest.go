@@ -7,17 +7,17 @@
 // events as pending, in order, inside the write that changes their
 // aggregate; a Relay reads them back oldest first and settles each:
 //
-//	            Append (a store's write)
-//	                     │
-//	                     ▼
-//	 MarkFailed ──► ┌─────────┐
-//	(attempts+1) ◄──┤ pending │
-//	                └────┬────┘
-//	        MarkPublished│     │MarkDead
-//	                     ▼     ▼
-//	             ┌─────────┐ ┌──────┐
-//	             │published│ │ dead │
-//	             └─────────┘ └──────┘
+//	      Append (in a store's write)
+//	                │
+//	                ▼
+//	          ┌─────────┐ ◄──┐
+//	          │ pending │    │ MarkFailed (attempts + 1)
+//	          └─────────┘ ───┘
+//	MarkPublished │    │ MarkDead
+//	              ▼    ▼
+//	    ┌───────────┐ ┌──────┐
+//	    │ published │ │ dead │
+//	    └───────────┘ └──────┘
 //
 // Only pending events are returned by Pending; MarkFailed counts attempts
 // of pending events only (0 for any other); MarkPublished and MarkDead
