@@ -29,7 +29,7 @@
 // precision, payload compared as a JSON value, as a JSONB column
 // normalises it), MarkPublished, MarkFailed and MarkDead with known,
 // unknown, published and dead IDs, reasons that are any bytes (a
-// publisher's error may hold NUL or invalid UTF-8), a backlog of 2,600 events drained a
+// publisher's error may hold NUL or invalid UTF-8), a backlog of 1,300 events drained a
 // batch at a time against a model, per-aggregate order under concurrent
 // appends, concurrent marks of the same events (no lost attempt), and a
 // Relay over the outbox publishing every event once through a publisher

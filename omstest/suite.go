@@ -66,7 +66,8 @@ var base = time.Date(2026, 3, 1, 12, 0, 0, 123456000, time.UTC)
 
 // newEvent returns an event of aggregate agg at version v whose ID is made
 // for base+idOffset milliseconds, so that the suite controls how IDs sort
-// against save order.
+// against save order. Offsets stay below 1,000: oms.NewIDAt remembers
+// 1,024 milliseconds and pays a scan for each one more.
 func newEvent(agg oms.ID, v int64, idOffset int) oms.Event {
 	return oms.Event{
 		ID:               oms.NewIDAt(base.Add(time.Duration(idOffset) * time.Millisecond)),
@@ -393,10 +394,10 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 	})
 
 	t.Run("DrainsALongBacklog", func(t *testing.T) {
-		// More events than fit in one read (or one chunk of the memory
-		// outbox, or its pruning threshold), read a batch at a time;
+		// More events than fit in one read (or in one chunk of the memory
+		// outbox, or than its pruning threshold), read a batch at a time;
 		// each batch is published but for a few dead letters.
-		const aggs, total, write, batch = 13, 2600, 50, 100
+		const aggs, total, write, batch = 13, 1300, 50, 100
 		o, app := fresh(t)
 		var model []oms.Event // pending, in save order
 		versions := map[oms.ID]int64{}
@@ -406,7 +407,7 @@ func TestOutbox(t *testing.T, h OutboxHarness) {
 				i := len(model) + len(w)
 				agg := oms.ID(fmt.Sprintf("agg-%02d", i*7%aggs))
 				versions[agg]++
-				w = append(w, newEvent(agg, versions[agg], i*31%total))
+				w = append(w, newEvent(agg, versions[agg], i*31%1000))
 			}
 			if err := app(ctx, w...); err != nil {
 				t.Fatalf("Append: %v", err)
@@ -605,7 +606,7 @@ func testRelay(ctx context.Context, t *testing.T, fresh func(*testing.T, ...oms.
 	if maxAttempts > 0 {
 		poison = events[3*aggs+2].ID // agg-2 version 4
 	}
-	calls := 0
+	calls, again := 0, 0 // publisher calls, publications of published events
 	hiccups := map[oms.ID]int{}
 	published := map[oms.ID]int{}
 	var order []oms.Event
@@ -620,6 +621,9 @@ func testRelay(ctx context.Context, t *testing.T, fresh func(*testing.T, ...oms.
 			return errors.New("bus hiccup")
 		}
 		published[e.ID]++
+		if published[e.ID] > 1 {
+			again++
+		}
 		order = append(order, e)
 		return nil
 	})
@@ -639,8 +643,12 @@ func testRelay(ctx context.Context, t *testing.T, fresh func(*testing.T, ...oms.
 			break
 		}
 		_, _ = r.RunOnce(ctx) // the errors are the publisher's failures, expected
+		if again > 0 {
+			t.Errorf("after %d relay passes, %d events were published again: published events came back from Pending", passes+1, again)
+			break
+		}
 	}
-	if rest, _ := o.Pending(ctx, len(events)+1); len(rest) != 0 {
+	if rest, _ := o.Pending(ctx, len(events)+1); len(rest) != 0 && again == 0 {
 		t.Errorf("after %d relay passes %d events are still pending: the relay can never finish", passes, len(rest))
 	}
 	last := map[oms.ID]int64{}
@@ -655,7 +663,7 @@ func testRelay(ctx context.Context, t *testing.T, fresh func(*testing.T, ...oms.
 		if e.ID == poison {
 			want = 0
 		}
-		if published[e.ID] != want {
+		if published[e.ID] < want || (published[e.ID] > want && again == 0) {
 			t.Errorf("%s %s version %d published %d times, want %d", e.ID, e.AggregateID, e.AggregateVersion, published[e.ID], want)
 		}
 	}
