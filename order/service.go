@@ -435,7 +435,9 @@ func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 		c.add("shipping.service_level", "%q is not a service level (want one of %v)", clip(string(in.Shipping.ServiceLevel)), oms.ServiceLevels())
 	}
 	c.text("shipping.name", in.Shipping.Name, MaxTextLength, false)
-	if !in.Shipping.PromisedFrom.IsZero() && !in.Shipping.PromisedBy.IsZero() && in.Shipping.PromisedBy.Before(in.Shipping.PromisedFrom) {
+	okFrom := c.date("shipping.promised_from", in.Shipping.PromisedFrom)
+	okBy := c.date("shipping.promised_by", in.Shipping.PromisedBy)
+	if okFrom && okBy && !in.Shipping.PromisedFrom.IsZero() && !in.Shipping.PromisedBy.IsZero() && in.Shipping.PromisedBy.Before(in.Shipping.PromisedFrom) {
 		c.add("shipping.promised_by", "is before promised_from")
 	}
 	if in.CapturePolicy != "" && !in.CapturePolicy.Valid() {

@@ -176,6 +176,16 @@ func (c *checker) key(field, k string, required bool) {
 	}
 }
 
+// date checks that d is zero or a calendar day between years 1 and 9999
+// (what oms.ParseDate reads back), and reports whether it is.
+func (c *checker) date(field string, d oms.Date) bool {
+	if d.IsZero() || d.Year >= 1 && d.Year <= 9999 && oms.NewDate(d.Year, d.Month, d.Day) == d {
+		return true
+	}
+	c.add(field, "is not a calendar day between years 1 and 9999: year %d, month %d, day %d", d.Year, int(d.Month), d.Day)
+	return false
+}
+
 func (c *checker) email(field, s string) {
 	c.text(field, s, oms.MaxEmailLength, true)
 	if s == "" {

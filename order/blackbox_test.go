@@ -1,0 +1,82 @@
+package order_test
+
+// Black-box review of package order through its public API only: every
+// test here failed before the fix named in its comment.
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+)
+
+// bbSnapshot is everything a refused command could have changed.
+func bbSnapshot(t *testing.T, store *order.MemoryStore) (orders, events int) {
+	t.Helper()
+	ctx := context.Background()
+	for _, st := range []order.Status{order.StatusPending, order.StatusConfirmed, order.StatusProcessing, order.StatusCompleted, order.StatusCancelled} {
+		page, err := store.ListByStatus(ctx, st, order.PageRequest{Limit: order.MaxPageLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders += len(page.Orders)
+	}
+	return orders, len(store.Outbox().Events(""))
+}
+
+// A promised delivery window that is not a calendar day (month 13,
+// February 30, year 0 or 10000) was accepted and saved: its JSON
+// ("2026-13-40", "10000-01-01") cannot be read back by oms.ParseDate, so
+// the order and its events could not be decoded by a store or a
+// consumer. Place and Quote refuse it, naming the field, and save
+// nothing; the extreme real days are accepted.
+func TestPlaceRefusesInvalidPromisedDates(t *testing.T) {
+	ctx := context.Background()
+	bad := []oms.Date{
+		{Year: 2026, Month: 13, Day: 1},
+		{Year: 2026, Month: 2, Day: 30},
+		{Year: 2026, Month: 0, Day: 1},
+		{Year: 2026, Month: 1, Day: 0},
+		{Year: 0, Month: 1, Day: 1},
+		{Year: -5, Month: 1, Day: 1},
+		{Year: 10000, Month: 1, Day: 1},
+	}
+	for _, d := range bad {
+		for _, field := range []string{"promised_from", "promised_by"} {
+			svc, store := newShop()
+			in := sampleInput()
+			if field == "promised_from" {
+				in.Shipping.PromisedFrom = d
+			} else {
+				in.Shipping.PromisedBy = d
+			}
+			_, err := svc.Place(ctx, in)
+			var ve *oms.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("Place with %s %v: err = %v, want a *oms.ValidationError", field, d, err)
+				continue
+			}
+			if ve.Problems[0].Field != "shipping."+field {
+				t.Errorf("Place with %s %v: problem %+v, want field shipping.%s", field, d, ve.Problems, field)
+			}
+			if n, e := bbSnapshot(t, store); n != 0 || e != 0 {
+				t.Errorf("refused Place saved %d orders, %d events", n, e)
+			}
+			if _, err := svc.Quote(ctx, in); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("Quote with %s %v: err = %v, want ErrValidation", field, d, err)
+			}
+		}
+	}
+	svc, _ := newShop()
+	in := sampleInput()
+	in.Shipping.PromisedFrom, in.Shipping.PromisedBy = oms.NewDate(1, 1, 1), oms.NewDate(9999, 12, 31)
+	o, err := svc.Place(ctx, in)
+	if err != nil {
+		t.Fatalf("Place with the first and last representable days: %v", err)
+	}
+	if o.Shipping.PromisedBy != oms.NewDate(9999, 12, 31) {
+		t.Errorf("promised by %v, want 9999-12-31", o.Shipping.PromisedBy)
+	}
+}
