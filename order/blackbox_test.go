@@ -80,3 +80,27 @@ func TestPlaceRefusesInvalidPromisedDates(t *testing.T) {
 		t.Errorf("promised by %v, want 9999-12-31", o.Shipping.PromisedBy)
 	}
 }
+
+// A keyed AddHold replayed with the same reason but another note was
+// taken for a replay: the caller's second hold (say, a different fraud
+// finding) vanished without an error. The same key with other content is
+// oms.ErrDuplicate and changes nothing; the same reason and note is a
+// replay that changes nothing.
+func TestAddHoldKeyReplayWithOtherNoteIsDuplicate(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newShop()
+	o := must(t)(svc.Place(ctx, sampleInput()))
+	o = must(t)(svc.AddHold(ctx, o.ID, order.HoldInput{Key: "risk-1", Reason: order.HoldFraudReview, Note: "score 0.91", By: "risk"}))
+	_, events := bbSnapshot(t, store)
+	_, err := svc.AddHold(ctx, o.ID, order.HoldInput{Key: "risk-1", Reason: order.HoldFraudReview, Note: "card reported stolen", By: "risk"})
+	if !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("AddHold key reused with another note: err = %v, want ErrDuplicate", err)
+	}
+	again := must(t)(svc.AddHold(ctx, o.ID, order.HoldInput{Key: "risk-1", Reason: order.HoldFraudReview, Note: "score 0.91"}))
+	if again.Version != o.Version || len(again.Holds) != len(o.Holds) {
+		t.Errorf("replay changed the order: v%d -> v%d, %d -> %d holds", o.Version, again.Version, len(o.Holds), len(again.Holds))
+	}
+	if _, e := bbSnapshot(t, store); e != events {
+		t.Errorf("refused and replayed AddHold saved %d events", e-events)
+	}
+}

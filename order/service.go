@@ -742,7 +742,8 @@ func (s *Service) Confirm(ctx context.Context, id oms.ID) (*Order, error) {
 // HoldInput describes a hold to add.
 type HoldInput struct {
 	// Key makes AddHold safe to repeat: the hold's ID derives from it and a
-	// replay adds nothing. Optional. Caller keys live in their own
+	// replay (same reason and note) adds nothing; the key with another
+	// reason or note matches oms.ErrDuplicate. Optional. Caller keys live in their own
 	// namespace: no key gives the ID of a hold the Service adds itself
 	// (awaiting_payment), and every hold ID is unique within its order.
 	Key    string     `json:"key,omitempty"`
@@ -773,8 +774,8 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Order,
 				if h.ID != hid {
 					continue
 				}
-				if h.Reason != in.Reason {
-					return nil, fmt.Errorf("%w: order %s: hold key %q was used for reason %s", oms.ErrDuplicate, o.ID, in.Key, h.Reason)
+				if h.Reason != in.Reason || h.Note != in.Note {
+					return nil, fmt.Errorf("%w: order %s: hold key %q was used for reason %s with another note", oms.ErrDuplicate, o.ID, in.Key, h.Reason)
 				}
 				return nil, nil
 			}
