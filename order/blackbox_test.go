@@ -10,6 +10,7 @@ import (
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
+	"github.com/shopspring/decimal"
 )
 
 // bbSnapshot is everything a refused command could have changed.
@@ -102,5 +103,49 @@ func TestAddHoldKeyReplayWithOtherNoteIsDuplicate(t *testing.T) {
 	}
 	if _, e := bbSnapshot(t, store); e != events {
 		t.Errorf("refused and replayed AddHold saved %d events", e-events)
+	}
+}
+
+// Quote priced carts whose amounts Place then refused (a unit price of
+// 1e38 USD makes totals longer than the 40 digits an oms.Money can be
+// written with): the checkout showed a total that no order could carry.
+// Both refuse such a cart with an oms.ErrValidation error naming the
+// amounts, before any number is taken or anything saved; the largest
+// amounts that fit still quote and place alike.
+func TestQuoteRefusesAmountsPlaceCannotRecord(t *testing.T) {
+	ctx := context.Background()
+	for _, amt := range []string{"1e38", "1e300", "99999999999999999999999999999999999999"} {
+		d, _ := decimal.NewFromString(amt)
+		m, _ := oms.NewMoney(d, oms.USD)
+		svc, store := newShop()
+		in := sampleInput()
+		in.Lines[0].UnitPrice = m
+		in.Payment = order.PaymentInput{}
+		if _, err := svc.Quote(ctx, in); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("Quote with a unit price of %s: err = %v, want ErrValidation", amt, err)
+		}
+		if _, err := svc.Place(ctx, in); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("Place with a unit price of %s: err = %v, want ErrValidation", amt, err)
+		}
+		if n, e := bbSnapshot(t, store); n != 0 || e != 0 {
+			t.Errorf("refused Place saved %d orders, %d events", n, e)
+		}
+	}
+	d, _ := decimal.NewFromString("1e30")
+	m, _ := oms.NewMoney(d, oms.USD)
+	svc, _ := newShop()
+	in := sampleInput()
+	in.Lines[0].UnitPrice = m
+	in.Payment = order.PaymentInput{}
+	q, err := svc.Quote(ctx, in)
+	if err != nil {
+		t.Fatalf("Quote with a unit price of 1e30: %v", err)
+	}
+	o, err := svc.Place(ctx, in)
+	if err != nil {
+		t.Fatalf("Place with a unit price of 1e30: %v", err)
+	}
+	if !q.Totals.GrandTotal.Equal(o.Totals.GrandTotal) {
+		t.Errorf("quote %s, placed %s", q.Totals.GrandTotal, o.Totals.GrandTotal)
 	}
 }

@@ -244,7 +244,9 @@ type PaymentInput struct {
 // TaxCalculator when set), and saves a new pending order with its
 // order.placed event. An order whose payment is not authorized for the
 // grand total carries an awaiting_payment hold: a checkout that
-// authorizes Quote's GrandTotal gets none.
+// authorizes Quote's GrandTotal gets none. A cart with an amount of
+// 10^(40 - minor units) or more (1e38 USD), which no oms.Money can be
+// written with, is refused by Quote and Place alike.
 //
 // With an IdempotencyKey the sequence is safe to repeat after a crash or
 // a failed store write at any step:
@@ -282,6 +284,9 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 		}
 	}
 	if err := s.price(ctx, o, in); err != nil {
+		return nil, err
+	}
+	if err := checkRecordable(o.Totals); err != nil {
 		return nil, err
 	}
 	now := o.CreatedAt
