@@ -139,9 +139,10 @@ func (r Registration) Validate() error {
 }
 
 // Register creates the tracker of a shipment, or returns it when it is
-// already registered for the same shipment (a replay). Registering a
-// tracking number already used by another shipment returns an error
-// matching oms.ErrDuplicate. Orphan events received earlier for the number
+// already registered with the same registration (a replay). Registering a
+// tracking number already used by another shipment, or by the same one
+// with another order, customer, URL, promise or zone, returns an error
+// matching oms.ErrDuplicate and changes nothing. Orphan events received earlier for the number
 // are applied.
 func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error) {
 	if err := r.Validate(); err != nil {
@@ -154,6 +155,10 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error
 		case err == nil:
 			if t.ShipmentRef != r.ShipmentRef {
 				return nil, fmt.Errorf("tracking: %s is registered for shipment %q: %w", key, t.ShipmentRef, oms.ErrDuplicate)
+			}
+			if t.OrderRef != r.OrderRef || t.CustomerID != r.CustomerID || t.TrackingURL != r.TrackingURL ||
+				t.PromisedBy != r.PromisedBy || t.DestinationZone != r.DestinationZone {
+				return nil, fmt.Errorf("tracking: %s is registered for shipment %q with another order, customer, URL or promise: %w", key, t.ShipmentRef, oms.ErrDuplicate)
 			}
 			if err := s.adopt(ctx, key); err != nil {
 				return nil, err
