@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/tracking"
@@ -50,5 +51,44 @@ func TestRegisterReplayWithOtherContentIsDuplicate(t *testing.T) {
 				t.Errorf("replay with the same content: %v, version %d -> %d", err, first.Version, again.Version)
 			}
 		})
+	}
+}
+
+// Apply stored an estimated delivery that is not a calendar day (month
+// 13, year 0, year 10000) and put it in the estimate_changed event, whose
+// "2026-13-40" no consumer can decode (oms.Date refuses it). An update
+// with such an estimate is refused with oms.ErrValidation and changes
+// nothing, whether or not its tracker exists; a decoder reading a
+// carrier's year-0 estimate drops it instead of handing it on.
+func TestApplyRefusesInvalidEstimatedDelivery(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range []oms.Date{{Year: 2026, Month: 13, Day: 40}, {Year: 2026, Month: 2, Day: 30}, {Year: 0, Month: 6, Day: 1}, {Year: -1, Month: 1, Day: 1}, {Year: 10000, Month: 1, Day: 1}} {
+		for _, number := range []string{"1Z1", "UNREGISTERED"} {
+			f := newFixture(t)
+			f.register(t, "1Z1")
+			before := state(t, f.store)
+			_, err := f.svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: number, EstimatedDelivery: d,
+				Events: []tracking.Event{{Time: t0.Add(-time.Hour), Status: tracking.StatusInTransit, RawCode: "IT"}, {RawCode: "no time"}}})
+			if !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("Apply to %s with estimate %v: err = %v, want ErrValidation", number, d, err)
+			}
+			if after := state(t, f.store); after != before {
+				t.Errorf("refused Apply to %s with estimate %v changed the store:\n%s\n%s", number, d, before, after)
+			}
+		}
+	}
+	f := newFixture(t)
+	f.register(t, "1Z1")
+	if _, err := f.svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: oms.NewDate(9999, 12, 31)}); err != nil {
+		t.Errorf("Apply with the last representable day: %v", err)
+	}
+	body := []byte(`{"event":"tracking_update","msg":{"tracking_number":"1Z1","slug":"ups","expected_delivery":"0000-06-01",` +
+		`"checkpoints":[{"checkpoint_time":"2026-03-02T07:00:00Z","tag":"InTransit","message":"Departed"}]}}`)
+	us, err := tracking.AfterShipDecoder{}.Decode(body)
+	if err != nil || len(us) != 1 {
+		t.Fatalf("decode: %v, %d updates", err, len(us))
+	}
+	if !us[0].EstimatedDelivery.IsZero() {
+		t.Errorf("decoded a year-0 estimate as %v, want none", us[0].EstimatedDelivery)
 	}
 }

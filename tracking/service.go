@@ -127,15 +127,19 @@ func (r Registration) Validate() error {
 	if r.TrackingURL != "" {
 		checkField(v, "tracking_url", r.TrackingURL, 2048)
 	}
-	if !r.PromisedBy.IsZero() {
-		if d := r.PromisedBy; d.Year < 1 || d.Year > 9999 || oms.NewDate(d.Year, d.Month, d.Day) != d {
-			v.Add("promised_by", "is not a calendar date between years 1 and 9999: %d-%d-%d", d.Year, int(d.Month), d.Day)
-		}
+	if d := r.PromisedBy; !calendarDay(d) {
+		v.Add("promised_by", "is not a calendar date between years 1 and 9999: %d-%d-%d", d.Year, int(d.Month), d.Day)
 	}
 	if _, err := loadZone(r.DestinationZone); err != nil {
 		v.Add("destination_zone", "unknown time zone %q", r.DestinationZone)
 	}
 	return v.Err()
+}
+
+// calendarDay reports whether d is the zero Date or a real day of years 1
+// to 9999 (what oms.ParseDate reads back).
+func calendarDay(d oms.Date) bool {
+	return d.IsZero() || d.Year >= 1 && d.Year <= 9999 && oms.NewDate(d.Year, d.Month, d.Day) == d
 }
 
 // Register creates the tracker of a shipment, or returns it when it is
@@ -247,12 +251,16 @@ type Result struct {
 // at once when the tracker was registered meanwhile); events with a
 // missing time or a time more than MaxFutureSkew ahead of the clock are
 // quarantined. An update with an invalid key returns an error matching
-// oms.ErrValidation and changes nothing.
+// oms.ErrValidation and changes nothing, as does an EstimatedDelivery
+// that is not a calendar day of years 1 to 9999.
 func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 	key := u.Key()
 	res := Result{Key: key}
 	if err := key.Validate(); err != nil {
 		return res, err
+	}
+	if d := u.EstimatedDelivery; !calendarDay(d) {
+		return res, oms.Validationf("tracking update", "estimated_delivery", "is not a calendar date between years 1 and 9999: %d-%d-%d", d.Year, int(d.Month), d.Day)
 	}
 	now := s.opts.Clock.Now()
 	limit := now.Add(s.opts.MaxFutureSkew)
