@@ -92,3 +92,28 @@ func TestApplyRefusesInvalidEstimatedDelivery(t *testing.T) {
 		t.Errorf("decoded a year-0 estimate as %v, want none", us[0].EstimatedDelivery)
 	}
 }
+
+// A Source that reports an impossible estimate must not stop the Poller
+// now that Apply refuses such an estimate: the poller drops the estimate,
+// applies the scans and goes on (PollDue returns no error).
+func TestPollerDropsAnInvalidEstimate(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.register(t, "1Z1")
+	src := tracking.SourceFunc(func(ctx context.Context, carrier, number string) (tracking.Update, error) {
+		return tracking.Update{EstimatedDelivery: oms.Date{Year: 2026, Month: 13, Day: 40},
+			Events: []tracking.Event{{Time: t0.Add(-time.Hour), Status: tracking.StatusInTransit, RawCode: "IT"}}}, nil
+	})
+	p, err := tracking.NewPoller(f.svc, &tracking.PollerOptions{Sources: map[string]tracking.Source{"": src}, Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := p.PollDue(ctx)
+	if err != nil {
+		t.Fatalf("PollDue: %v", err)
+	}
+	tr, _ := f.svc.Get(ctx, "ups", "1Z1")
+	if rep.Applied != 1 || tr.Status != tracking.StatusInTransit || !tr.EstimatedDelivery.IsZero() {
+		t.Errorf("poll applied %d, status %s, estimate %v; want 1, in_transit, none", rep.Applied, tr.Status, tr.EstimatedDelivery)
+	}
+}

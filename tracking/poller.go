@@ -161,6 +161,9 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			continue
 		}
 		u.Carrier, u.TrackingNumber = key.Carrier, key.TrackingNumber
+		if !calendarDay(u.EstimatedDelivery) {
+			u.EstimatedDelivery = oms.Date{} // as the webhook decoders do: Apply would refuse the update
+		}
 		res, err := p.svc.Apply(ctx, u)
 		if err != nil {
 			return rep, err
