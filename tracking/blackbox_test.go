@@ -117,3 +117,37 @@ func TestPollerDropsAnInvalidEstimate(t *testing.T) {
 		t.Errorf("poll applied %d, status %s, estimate %v; want 1, in_transit, none", rep.Applied, tr.Status, tr.EstimatedDelivery)
 	}
 }
+
+// An event dated before year 1 (year 0, which a webhook's RFC 3339 time
+// can name, or a negative year through Apply) was applied: for a negative
+// year the status_changed event could not be written (Apply failed with a
+// JSON error, not a validation error), and a year-0 scan sorted before
+// every real one. Such a time is as good as missing: the event is
+// quarantined like one without a time, and the tracker is unchanged.
+func TestApplyQuarantinesEventsBeforeYearOne(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	tr := f.register(t, "1Z1")
+	events := len(f.store.Outbox().Events(""))
+	res, err := f.svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", Events: []tracking.Event{
+		{Time: time.Date(-1, 5, 1, 0, 0, 0, 0, time.UTC), Status: tracking.StatusDelivered, RawCode: "DL"},
+		{Time: time.Date(0, 5, 1, 0, 0, 0, 0, time.UTC), Status: tracking.StatusDelivered, RawCode: "DL"},
+	}})
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if res.Quarantined != 2 || res.Applied != 0 {
+		t.Errorf("result %+v, want 2 quarantined, 0 applied", res)
+	}
+	got, _ := f.svc.Get(ctx, "ups", "1Z1")
+	if got.Version != tr.Version || got.Status != tracking.StatusPreTransit || len(got.Events) != 0 {
+		t.Errorf("tracker changed: v%d %s %d events", got.Version, got.Status, len(got.Events))
+	}
+	if n := len(f.store.Outbox().Events("")); n != events {
+		t.Errorf("%d events saved", n-events)
+	}
+	orphans, _ := f.store.Orphans(ctx, tracking.NewKey("ups", "1Z1"))
+	if len(orphans) != 2 || orphans[0].Cause != tracking.OrphanFutureTime {
+		t.Errorf("orphans %+v, want the 2 events quarantined", orphans)
+	}
+}
