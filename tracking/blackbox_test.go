@@ -151,3 +151,44 @@ func TestApplyQuarantinesEventsBeforeYearOne(t *testing.T) {
 		t.Errorf("orphans %+v, want the 2 events quarantined", orphans)
 	}
 }
+
+// A sweep at an instant whose alert cannot be written (year 10000) failed
+// with a JSON error deep in the write, and a parcel promised for 9999-12-31
+// east of UTC could never be flagged late: the alert's Since was the end
+// of the promised day in the destination's zone, which is year 10000
+// there, although the instant is 9999-12-31 15:00 UTC. Since is now
+// written in UTC, and a sweep time outside years 1 to 9999 is refused with
+// oms.ErrValidation before anything changes.
+func TestSweepAtTheEndOfYear9999(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z1", ShipmentRef: "s1",
+		PromisedBy: oms.NewDate(9999, 12, 31), DestinationZone: "Asia/Tokyo"}); err != nil {
+		t.Fatal(err)
+	}
+	before := state(t, f.store)
+	for _, at := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := f.svc.Sweep(ctx, at); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("Sweep at %v: err = %v, want ErrValidation", at, err)
+		}
+		if after := state(t, f.store); after != before {
+			t.Errorf("refused Sweep changed the store:\n%s\n%s", before, after)
+		}
+	}
+	res, err := f.svc.Sweep(ctx, time.Date(9999, 12, 31, 16, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatalf("Sweep after the promised day ended in Tokyo: %v", err)
+	}
+	late := false
+	for _, r := range res {
+		if r.Alert.Kind == tracking.AlertLate {
+			late = true
+			if want := time.Date(9999, 12, 31, 15, 0, 0, 0, time.UTC); !r.Alert.Since.Equal(want) {
+				t.Errorf("late since %v, want %v", r.Alert.Since, want)
+			}
+		}
+	}
+	if !late {
+		t.Errorf("alerts %+v, want a late one", res)
+	}
+}
