@@ -6,6 +6,7 @@ package order_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/omskit/oms"
@@ -148,4 +149,58 @@ func TestQuoteRefusesAmountsPlaceCannotRecord(t *testing.T) {
 	if !q.Totals.GrandTotal.Equal(o.Totals.GrandTotal) {
 		t.Errorf("quote %s, placed %s", q.Totals.GrandTotal, o.Totals.GrandTotal)
 	}
+}
+
+// bbLateFail writes, then reports a failure: the connection dropped after
+// the commit, so the caller retries a write that took effect.
+type bbLateFail struct {
+	*order.MemoryStore
+	failUpdate atomic.Int32
+}
+
+func (s *bbLateFail) Update(ctx context.Context, o *order.Order, expected int64, events []oms.Event) error {
+	err := s.MemoryStore.Update(ctx, o, expected, events)
+	if err == nil && s.failUpdate.Add(-1) >= 0 {
+		return errors.New("store: connection lost after commit")
+	}
+	return err
+}
+
+// When the store write of RecordShipment (or Cancel) took effect but
+// reported a failure, the retry with the same key found the command
+// applied and returned the order without running the payment step that
+// follows every change: under capture at shipment the shipped value was
+// never captured (and a cancelled order's authorization never voided)
+// until some unrelated later command. A replay now settles the payment
+// like the first run would have.
+func TestReplayAfterStoreFailureStillSettlesPayment(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnShipment)
+	store := &bbLateFail{MemoryStore: p.store}
+	p.svc = order.NewService(store, &order.ServiceOptions{Clock: p.clock, Gateway: p.gw})
+	o := must(t)(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	o = must(t)(p.svc.Confirm(ctx, o.ID))
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 3}, {LineID: o.Lines[1].ID, Quantity: 1}}
+	o = must(t)(p.svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "alloc-1", Lines: all}))
+	o = must(t)(p.svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "pack-1", Lines: all}))
+	store.failUpdate.Store(1)
+	if _, err := p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Lines: all}); err == nil {
+		t.Fatal("RecordShipment with the store failing after the commit: no error")
+	}
+	o = must(t)(p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Lines: all}))
+	if o.Lines[0].Shipped != 3 || o.Lines[1].Shipped != 1 {
+		t.Fatalf("shipped %d and %d, want 3 and 1 once", o.Lines[0].Shipped, o.Lines[1].Shipped)
+	}
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "0.00")
+
+	q := newPayShop(order.CaptureOnShipment)
+	store = &bbLateFail{MemoryStore: q.store}
+	q.svc = order.NewService(store, &order.ServiceOptions{Clock: q.clock, Gateway: q.gw})
+	o = must(t)(q.svc.Place(ctx, gatewayInput("tok_visa")))
+	store.failUpdate.Store(1)
+	if _, err := q.svc.Cancel(ctx, o.ID, order.CancelInput{Reason: "changed mind"}); err == nil {
+		t.Fatal("Cancel with the store failing after the commit: no error")
+	}
+	o = must(t)(q.svc.Cancel(ctx, o.ID, order.CancelInput{Reason: "changed mind"}))
+	checkPayment(t, q, o, "55.48", "0.00", "55.48", "0.00")
 }

@@ -673,7 +673,10 @@ func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Order, e
 			return nil, err
 		}
 		if len(events) == 0 {
-			return cur, nil
+			// A replay: the change was saved by an earlier run, whose
+			// payment step may not have run (the write reported a failure
+			// after it took effect), so settle as that run would have.
+			return s.settle(ctx, cur)
 		}
 		events = append(events, settleStatus(next, now)...)
 		if err := s.commit(ctx, cur, next, now, events); err != nil {
