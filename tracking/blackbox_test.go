@@ -192,3 +192,33 @@ func TestSweepAtTheEndOfYear9999(t *testing.T) {
 		t.Errorf("alerts %+v, want a late one", res)
 	}
 }
+
+// The handler promises that a 400 applies nothing, but it checked only
+// the keys up front: a decoder's second update with an impossible
+// estimate was refused by Apply after the first had been applied. Every
+// update is checked before any is applied.
+func TestWebhookRefusesABadUpdateBeforeApplyingAny(t *testing.T) {
+	f := newFixture(t)
+	f.register(t, "1Z1")
+	f.register(t, "1Z2")
+	dec := tracking.DecoderFunc(func(body []byte) ([]tracking.Update, error) {
+		return []tracking.Update{
+			{Carrier: "ups", TrackingNumber: "1Z1", Events: []tracking.Event{{Time: t0.Add(-time.Hour), Status: tracking.StatusInTransit, RawCode: "IT"}}},
+			{Carrier: "ups", TrackingNumber: "1Z2", EstimatedDelivery: oms.Date{Year: 2026, Month: 2, Day: 30}},
+		}, nil
+	})
+	opts := &tracking.WebhookHandlerOptions{Secret: secret, Decoder: dec}
+	h, err := tracking.NewWebhookHandler(f.svc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{}`)
+	before := state(t, f.store)
+	code, resp := post(t, h, body, map[string]string{"X-Hmac-Signature": opts.Sign(body, "")})
+	if code != 400 {
+		t.Errorf("status %d %+v, want 400", code, resp)
+	}
+	if after := state(t, f.store); after != before {
+		t.Errorf("refused request changed the store:\n%s\n%s", before, after)
+	}
+}
