@@ -222,3 +222,43 @@ func TestWebhookRefusesABadUpdateBeforeApplyingAny(t *testing.T) {
 		t.Errorf("refused request changed the store:\n%s\n%s", before, after)
 	}
 }
+
+// Events that arrive before their tracker is registered are kept as
+// orphans and applied at registration; the estimate adopted with them was
+// the latest date among the orphans, not the one that came with the
+// newest scan, so a carrier that moved its date earlier was not heard:
+// the tracker's estimate depended on whether the webhooks came before or
+// after Register. Both orders now give the same tracker.
+func TestOrphanAdoptionKeepsTheNewestEstimate(t *testing.T) {
+	ctx := context.Background()
+	updates := []tracking.Update{
+		{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: oms.NewDate(2026, 3, 10),
+			Events: []tracking.Event{{Time: t0.Add(-3 * time.Hour), Status: tracking.StatusInTransit, RawCode: "IT", RawText: "Departed"}}},
+		{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: oms.NewDate(2026, 3, 5),
+			Events: []tracking.Event{{Time: t0.Add(-time.Hour), Status: tracking.StatusInTransit, RawCode: "IT", RawText: "Arrived"}}},
+		{Carrier: "ups", TrackingNumber: "1Z1",
+			Events: []tracking.Event{{Time: t0.Add(-30 * time.Minute), Status: tracking.StatusInTransit, RawCode: "IT", RawText: "Sorted"}}},
+	}
+	apply := func(f *fixture) {
+		for _, u := range updates {
+			if _, err := f.svc.Apply(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	registeredFirst := newFixture(t)
+	registeredFirst.register(t, "1Z1")
+	apply(registeredFirst)
+	orphansFirst := newFixture(t)
+	apply(orphansFirst)
+	orphansFirst.register(t, "1Z1")
+	a, _ := registeredFirst.svc.Get(ctx, "ups", "1Z1")
+	b, _ := orphansFirst.svc.Get(ctx, "ups", "1Z1")
+	if a.EstimatedDelivery != oms.NewDate(2026, 3, 5) {
+		t.Errorf("registered first: estimate %v, want 2026-03-05", a.EstimatedDelivery)
+	}
+	if b.EstimatedDelivery != a.EstimatedDelivery || len(b.Events) != len(a.Events) || b.Status != a.Status {
+		t.Errorf("orphans first: estimate %v, %d events, %s; registered first: %v, %d events, %s",
+			b.EstimatedDelivery, len(b.Events), b.Status, a.EstimatedDelivery, len(a.Events), a.Status)
+	}
+}

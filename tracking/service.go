@@ -202,13 +202,17 @@ func (s *Service) adopt(ctx context.Context, key Key) error {
 	}
 	var u Update
 	var ids []string
+	var estAt time.Time // the time of the scan the chosen estimate came with
 	for _, o := range orphans {
 		if o.Cause != OrphanUnknownTracker {
 			continue
 		}
 		u.Events = append(u.Events, o.Event)
-		if o.EstimatedDelivery.After(u.EstimatedDelivery) {
-			u.EstimatedDelivery = o.EstimatedDelivery
+		// The estimate that came with the newest scan wins, as it would
+		// have had the tracker existed (see setEstimate): not the latest
+		// date. Orphans come oldest event first; ties go to the later one.
+		if !o.EstimatedDelivery.IsZero() && (u.EstimatedDelivery.IsZero() || !o.Event.Time.Before(estAt)) {
+			u.EstimatedDelivery, estAt = o.EstimatedDelivery, o.Event.Time
 		}
 		ids = append(ids, o.Event.ID)
 	}
