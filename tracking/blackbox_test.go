@@ -6,6 +6,7 @@ package tracking_test
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -260,5 +261,37 @@ func TestOrphanAdoptionKeepsTheNewestEstimate(t *testing.T) {
 	if b.EstimatedDelivery != a.EstimatedDelivery || len(b.Events) != len(a.Events) || b.Status != a.Status {
 		t.Errorf("orphans first: estimate %v, %d events, %s; registered first: %v, %d events, %s",
 			b.EstimatedDelivery, len(b.Events), b.Status, a.EstimatedDelivery, len(a.Events), a.Status)
+	}
+}
+
+// Poller.Backoff doubled past the largest Duration when MaxBackoff was
+// huge (math.MaxInt64: "no cap"): after 26 failures of a 5-minute backoff
+// the wait wrapped negative, then to 0, so a dead source was polled at
+// every tick. The backoff never decreases and stays within
+// MinBackoff..MaxBackoff for every failure count.
+func TestPollerBackoffNeverWraps(t *testing.T) {
+	f := newFixture(t)
+	src := tracking.SourceFunc(func(ctx context.Context, carrier, number string) (tracking.Update, error) {
+		return tracking.Update{}, nil
+	})
+	for _, o := range []tracking.PollerOptions{
+		{MinBackoff: 5 * time.Minute, MaxBackoff: math.MaxInt64},
+		{MinBackoff: 1, MaxBackoff: math.MaxInt64},
+		{MinBackoff: math.MaxInt64 / 3, MaxBackoff: math.MaxInt64 - 1},
+		{MinBackoff: math.MaxInt64, MaxBackoff: math.MaxInt64},
+	} {
+		o.Sources = map[string]tracking.Source{"": src}
+		p, err := tracking.NewPoller(f.svc, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev := time.Duration(0)
+		for n := 1; n <= 200; n++ {
+			d := p.Backoff(n)
+			if d < o.MinBackoff || d > o.MaxBackoff || d < prev {
+				t.Fatalf("min %v max %v: Backoff(%d) = %v after %v", o.MinBackoff, o.MaxBackoff, n, d, prev)
+			}
+			prev = d
+		}
 	}
 }
