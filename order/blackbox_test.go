@@ -6,6 +6,7 @@ package order_test
 import (
 	"context"
 	"errors"
+	"math"
 	"sync/atomic"
 	"testing"
 
@@ -203,4 +204,18 @@ func TestReplayAfterStoreFailureStillSettlesPayment(t *testing.T) {
 	}
 	o = must(t)(q.svc.Cancel(ctx, o.ID, order.CancelInput{Reason: "changed mind"}))
 	checkPayment(t, q, o, "55.48", "0.00", "55.48", "0.00")
+}
+
+// A MaxRetries of math.MaxInt ("retry for ever") made the payment step's
+// bound 4×MaxRetries wrap negative: every command with a Gateway then
+// failed after its write, with "settlement did not finish after -3
+// attempts", and Place returned an error for an order it had saved.
+// Large values work as large bounds.
+func TestHugeMaxRetriesStillSettles(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnPlacement)
+	p.svc = order.NewService(p.store, &order.ServiceOptions{Clock: p.clock, Gateway: p.gw, CapturePolicy: order.CaptureOnPlacement, MaxRetries: math.MaxInt})
+	o := must(t)(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	o = must(t)(p.svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Lines: []order.LineQuantity{{LineID: o.Lines[1].ID, Quantity: 1}}}))
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "21.60")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/omskit/oms"
@@ -417,7 +418,12 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 		}
 		return err
 	}
-	for attempt := 0; attempt <= 4*s.retries; attempt++ {
+	// Four tries per step; a huge MaxRetries must not wrap the bound.
+	limit := math.MaxInt - 1
+	if s.retries < limit/4 {
+		limit = 4 * s.retries
+	}
+	for attempt := 0; attempt <= limit; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return o, err
 		}
@@ -479,7 +485,7 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 			return o, &PaymentError{OrderID: o.ID, Operation: string(op.Kind), Err: callErr}
 		}
 	}
-	return o, fmt.Errorf("order: %s: payment settlement did not finish after %d attempts: %w", o.ID, 4*s.retries+1, oms.ErrConflict)
+	return o, fmt.Errorf("order: %s: payment settlement did not finish after %d attempts: %w", o.ID, limit+1, oms.ErrConflict)
 }
 
 // SettlePayment runs whatever gateway steps the order's payment needs now:
