@@ -219,3 +219,31 @@ func TestHugeMaxRetriesStillSettles(t *testing.T) {
 	o = must(t)(p.svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Lines: []order.LineQuantity{{LineID: o.Lines[1].ID, Quantity: 1}}}))
 	checkPayment(t, p, o, "55.48", "55.48", "0.00", "21.60")
 }
+
+// A Sequence started near math.MaxInt64 wrapped: after
+// "9223372036854775807" came the order number "-9223372036854775808".
+// Once the counter has passed MaxInt64, Next returns an error (Place
+// refuses and saves nothing) instead of a wrapped number.
+func TestSequenceNeverWraps(t *testing.T) {
+	ctx := context.Background()
+	seq := order.NewSequence("WEB-", math.MaxInt64)
+	n, err := seq.Next(ctx, nil)
+	if err != nil || n != "WEB-9223372036854775807" {
+		t.Fatalf("first number %q, %v", n, err)
+	}
+	for range 3 {
+		if n, err := seq.Next(ctx, nil); err == nil {
+			t.Fatalf("number after MaxInt64: %q, want an error", n)
+		}
+	}
+	store := order.NewMemoryStore(nil)
+	svc := order.NewService(store, &order.ServiceOptions{Numbers: seq})
+	in := sampleInput()
+	in.IdempotencyKey = "after-the-last-number"
+	if _, err := svc.Place(ctx, in); err == nil {
+		t.Fatal("Place with an exhausted sequence: no error")
+	}
+	if n, e := bbSnapshot(t, store); n != 0 || e != 0 {
+		t.Errorf("refused Place saved %d orders, %d events", n, e)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -35,12 +36,15 @@ func (f NumberFunc) Next(ctx context.Context, o *Order) (string, error) { return
 // the next integer. It is safe for concurrent use.
 type Sequence struct {
 	prefix string
+	start  int64
 	next   atomic.Int64
 }
 
-// NewSequence returns a Sequence whose first number is prefix+start.
+// NewSequence returns a Sequence whose first number is prefix+start. Its
+// last number is prefix+math.MaxInt64; after it, Next returns an error
+// rather than a wrapped number.
 func NewSequence(prefix string, start int64) *Sequence {
-	s := &Sequence{prefix: prefix}
+	s := &Sequence{prefix: prefix, start: start}
 	s.next.Store(start)
 	return s
 }
@@ -50,7 +54,11 @@ func (s *Sequence) Next(ctx context.Context, _ *Order) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	return s.prefix + strconv.FormatInt(s.next.Add(1)-1, 10), nil
+	n := s.next.Add(1) - 1
+	if n < s.start { // the counter passed math.MaxInt64 and wrapped
+		return "", fmt.Errorf("order: sequence %q is exhausted: its last number was %d", s.prefix, int64(math.MaxInt64))
+	}
+	return s.prefix + strconv.FormatInt(n, 10), nil
 }
 
 // ServiceOptions configures a Service. The zero value (or nil) gives the
