@@ -6,10 +6,13 @@ package order_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
 	"github.com/shopspring/decimal"
@@ -245,5 +248,44 @@ func TestSequenceNeverWraps(t *testing.T) {
 	}
 	if n, e := bbSnapshot(t, store); n != 0 || e != 0 {
 		t.Errorf("refused Place saved %d orders, %d events", n, e)
+	}
+}
+
+// The memory store's list cursor wrote the creation time in Unix
+// nanoseconds, which wrap outside the years 1678 to 2262: with the clock
+// in year 2300 or 9999 the second page started at the wrong place, so a
+// walk repeated or skipped orders. Pages under any clock year list every
+// order once, oldest first.
+func TestListPagesUnderAnyClockYear(t *testing.T) {
+	ctx := context.Background()
+	for _, year := range []int{1, 1600, 2300, 9999} {
+		clock := oms.NewManualClock(time.Date(year, 6, 1, 0, 0, 0, 0, time.UTC))
+		store := order.NewMemoryStore(nil)
+		svc := order.NewService(store, &order.ServiceOptions{Clock: clock})
+		var want []oms.ID
+		for i := range 5 {
+			in := sampleInput()
+			in.IdempotencyKey = fmt.Sprintf("cart-%d", i)
+			want = append(want, must(t)(svc.Place(ctx, in)).ID)
+			clock.Advance(time.Second)
+		}
+		var got []oms.ID
+		q := order.ListQuery{Customer: "cus_1", PageRequest: order.PageRequest{Limit: 2}}
+		for range 10 {
+			page, err := svc.List(ctx, q)
+			if err != nil {
+				t.Fatalf("year %d: %v", year, err)
+			}
+			for _, o := range page.Orders {
+				got = append(got, o.ID)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			q.Cursor = page.NextCursor
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("year %d: listed (-want +got):\n%s", year, d)
+		}
 	}
 }
