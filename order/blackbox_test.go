@@ -289,3 +289,51 @@ func TestListPagesUnderAnyClockYear(t *testing.T) {
 		}
 	}
 }
+
+// An amount built with a huge decimal exponent (decimal.New(1, -1e9), a
+// billionth of a billionth... of a dollar; or 1e1000000000) passed to
+// Place made its validation round it, which computes 10^1e9 in big
+// integers: Place hung for hours. A tax table rate of that shape hung
+// every Quote. Such amounts and rates are refused at once with an
+// oms.ErrValidation error naming the field, and nothing is saved.
+func TestHostileDecimalExponentsAreRefusedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range []decimal.Decimal{decimal.New(1, -1_000_000_000), decimal.New(1, 1_000_000_000), decimal.New(-7, -2_000_000_000)} {
+		m, _ := oms.NewMoney(d, oms.USD)
+		for field, set := range map[string]func(in *order.PlaceInput){
+			"lines[0].unit_price":          func(in *order.PlaceInput) { in.Lines[0].UnitPrice = m },
+			"lines[1].tax":                 func(in *order.PlaceInput) { in.Lines[1].Tax = m },
+			"discounts[0].amount":          func(in *order.PlaceInput) { in.Discounts[0].Amount = m },
+			"shipping_charge":              func(in *order.PlaceInput) { in.ShippingCharge = m },
+			"payment.authorized":           func(in *order.PlaceInput) { in.Payment.Authorized = m },
+			"lines[0].discounts[0].amount": func(in *order.PlaceInput) { in.Lines[0].Discounts = []order.Discount{{Amount: m}} },
+		} {
+			svc, store := newShop()
+			in := sampleInput()
+			set(&in)
+			_, err := svc.Place(ctx, in)
+			var ve *oms.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Place with %s = 1e%d: err = %v, want a *oms.ValidationError", field, d.Exponent(), err)
+			}
+			named := false
+			for _, p := range ve.Problems {
+				named = named || p.Field == field
+			}
+			if !named {
+				t.Errorf("Place with %s = 1e%d: problems %+v do not name it", field, d.Exponent(), ve.Problems)
+			}
+			if n, e := bbSnapshot(t, store); n != 0 || e != 0 {
+				t.Errorf("refused Place saved %d orders, %d events", n, e)
+			}
+		}
+	}
+	for _, rate := range []decimal.Decimal{decimal.New(1, -1_000_000_000), decimal.New(5, -30)} {
+		if _, err := order.NewTaxTable([]order.TaxRate{{Country: "US", Rate: rate}}); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("NewTaxTable with rate 5e%d: err = %v, want ErrValidation", rate.Exponent(), err)
+		}
+		if _, err := order.NewTaxTable([]order.TaxRate{{Country: "US", Rate: decimal.RequireFromString("0.07"), Codes: map[string]decimal.Decimal{"food": rate}}}); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("NewTaxTable with code rate 5e%d: err = %v, want ErrValidation", rate.Exponent(), err)
+		}
+	}
+}
