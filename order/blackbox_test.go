@@ -337,3 +337,56 @@ func TestHostileDecimalExponentsAreRefusedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// PlanSettlement is a pure function of an order, which a host may hold
+// from its own database: a payment sum in another currency, or one left
+// as the zero oms.Money (a JSON null), made it panic with "internal
+// currency mix" (and with it every Service command on such an order). A
+// zero sum counts as zero; another currency is an error matching
+// oms.ErrCurrencyMismatch.
+func TestPlanSettlementNeverPanicsOnForeignPaymentSums(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnShipment)
+	o := must(t)(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	o = must(t)(p.svc.Cancel(ctx, o.ID, order.CancelInput{}))
+	// After a cancellation the plan voids the rest; with zero sums as
+	// JSON nulls it plans the same void.
+	o.Payment.Voided = oms.Money{}
+	want, err := order.PlanSettlement(o)
+	if err != nil || want != nil {
+		t.Fatalf("settled cancelled order: plan %+v, %v; want none", want, err)
+	}
+	nulls := o.Clone()
+	nulls.Payment.Voided, nulls.Payment.Captured, nulls.Payment.Refunded, nulls.Payment.Adjusted = oms.Money{}, oms.Money{}, oms.Money{}, oms.Money{}
+	nulls.Payment.Transactions = nulls.Payment.Transactions[:1] // the authorization only
+	op, err := order.PlanSettlement(nulls)
+	if err != nil || op == nil || op.Kind != order.TxVoid || op.Amount.String() != "55.48 USD" {
+		t.Errorf("zero sums: plan %+v, %v; want a void of 55.48 USD", op, err)
+	}
+	for _, field := range []string{"authorized", "captured", "voided", "refunded", "adjusted"} {
+		bad := o.Clone()
+		eur := oms.MustParseMoney("5.00 EUR")
+		switch field {
+		case "authorized":
+			bad.Payment.Authorized = eur
+		case "captured":
+			bad.Payment.Captured = eur
+		case "voided":
+			bad.Payment.Voided = eur
+		case "refunded":
+			bad.Payment.Refunded = eur
+		case "adjusted":
+			bad.Payment.Adjusted = eur
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("payment.%s in EUR: panic %v", field, r)
+				}
+			}()
+			if _, err := order.PlanSettlement(bad); !errors.Is(err, oms.ErrCurrencyMismatch) {
+				t.Errorf("payment.%s in EUR: err = %v, want ErrCurrencyMismatch", field, err)
+			}
+		}()
+	}
+}

@@ -218,7 +218,9 @@ func newPayment(c oms.Currency, p CapturePolicy) Payment {
 // plans the rest.
 //
 // Orders without a gateway authorization (Payment.Authorization empty) are
-// settled by the host and get nil.
+// settled by the host and get nil. A payment sum in another currency than
+// the order's is an error matching oms.ErrCurrencyMismatch; a zero
+// oms.Money counts as zero.
 func PlanSettlement(o *Order) (*PaymentOp, error) {
 	p := o.Payment
 	if p.Authorization == "" || p.Pending != nil {
@@ -227,6 +229,16 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 	t, err := ComputeTotals(o)
 	if err != nil {
 		return nil, err
+	}
+	// The sums may come from the host's database: a zero Money (JSON
+	// null) counts as zero, another currency is refused.
+	for _, f := range []struct {
+		name string
+		m    *oms.Money
+	}{{"authorized", &p.Authorized}, {"captured", &p.Captured}, {"voided", &p.Voided}, {"refunded", &p.Refunded}, {"adjusted", &p.Adjusted}} {
+		if *f.m, err = inCurrency(*f.m, o.Currency, -1, "payment."+f.name); err != nil {
+			return nil, err
+		}
 	}
 	auths := authBalances(o)
 	collected := sub(p.Captured, p.Adjusted)
