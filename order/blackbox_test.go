@@ -390,3 +390,34 @@ func TestPlanSettlementNeverPanicsOnForeignPaymentSums(t *testing.T) {
 		}()
 	}
 }
+
+// The exported functions over an *Order panicked on a nil order; they
+// return a validation error (or the empty answer) instead.
+func TestNilOrderNeverPanics(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("panic: %v", r)
+		}
+	}()
+	if _, err := order.ComputeTotals(nil); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("ComputeTotals(nil): %v", err)
+	}
+	if _, err := order.PlanSettlement(nil); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("PlanSettlement(nil): %v", err)
+	}
+	if _, err := order.ShippedValue(nil, order.Totals{}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("ShippedValue(nil): %v", err)
+	}
+	if c := order.CountsOf(nil); c != (order.Counts{}) {
+		t.Errorf("CountsOf(nil) = %+v", c)
+	}
+	if s := order.FulfillmentOf(nil); s != order.FulfillmentUnfulfilled {
+		t.Errorf("FulfillmentOf(nil) = %s", s)
+	}
+	if s := order.ReturnOf(nil); s != order.ReturnNone {
+		t.Errorf("ReturnOf(nil) = %s", s)
+	}
+	if err := (*order.Order)(nil).CheckCounters(); err != nil {
+		t.Errorf("CheckCounters on nil: %v", err)
+	}
+}

@@ -374,6 +374,9 @@ func (o *Order) Clone() *Order {
 // the first broken bound in the order quantity, cancelled, allocated,
 // fulfilled, shipped, delivered, returned; or nil.
 func (o *Order) CheckCounters() error {
+	if o == nil {
+		return nil
+	}
 	v := validation()
 	for i, l := range o.Lines {
 		checkLineCounters(v, i, l)

@@ -222,6 +222,9 @@ func newPayment(c oms.Currency, p CapturePolicy) Payment {
 // the order's is an error matching oms.ErrCurrencyMismatch; a zero
 // oms.Money counts as zero.
 func PlanSettlement(o *Order) (*PaymentOp, error) {
+	if o == nil {
+		return nil, oms.Validationf(entity, "", "order is nil")
+	}
 	p := o.Payment
 	if p.Authorization == "" || p.Pending != nil {
 		return nil, nil
