@@ -295,3 +295,23 @@ func TestPollerBackoffNeverWraps(t *testing.T) {
 		}
 	}
 }
+
+// Detect, NewView and MapEvent panicked on a nil tracker or mapper; they
+// answer the empty result instead (no alerts, an empty view, an unknown
+// status with the raw codes kept).
+func TestNilInputsNeverPanic(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("panic: %v", r)
+		}
+	}()
+	if a := tracking.Detect(nil, t0, nil); a != nil {
+		t.Errorf("Detect(nil) = %v", a)
+	}
+	if v := tracking.NewView(nil); len(v.Events) != 0 || v.Events == nil {
+		t.Errorf("NewView(nil) = %+v", v)
+	}
+	if e := tracking.MapEvent(nil, "DL", "x", "Delivered"); e.Status != tracking.StatusUnknown || e.RawCode != "DL" {
+		t.Errorf("MapEvent(nil, ...) = %+v", e)
+	}
+}

@@ -60,6 +60,9 @@ type Alert struct {
 // It is a pure function.
 func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Alert {
 	var out []Alert
+	if t == nil {
+		return nil
+	}
 	add := func(id string, k AlertKind, r Reason, since time.Time) {
 		out = append(out, Alert{ID: id, Kind: k, Reason: r, Status: t.Status, Since: since, At: at})
 	}
