@@ -86,3 +86,21 @@ func TestDateZeroAddDaysStaysUnknown(t *testing.T) {
 		}
 	}
 }
+
+func TestDateValid(t *testing.T) {
+	for d, want := range map[oms.Date]bool{
+		{}:                              false,
+		oms.NewDate(0, 1, 1):            true,
+		oms.NewDate(9999, 12, 31):       true,
+		oms.NewDate(10000, 1, 1):        false,
+		oms.NewDate(-1, 12, 31):         false,
+		{Year: 2024, Month: 2, Day: 29}: true,
+		{Year: 2023, Month: 2, Day: 29}: false,
+		{Year: 2024, Month: 0, Day: 1}:  false,
+		{Year: 2024, Month: 1, Day: 0}:  false,
+	} {
+		if got := d.Valid(); got != want {
+			t.Errorf("%#v.Valid() = %v, want %v", d, got, want)
+		}
+	}
+}

@@ -45,6 +45,14 @@ func ParseDate(s string) (Date, error) {
 	return DateOf(t), nil
 }
 
+// Valid reports whether d names a real day from year 0 to 9999 with its
+// fields normalized (as NewDate, DateOf and ParseDate return them): the
+// dates JSON carries both ways. The zero Date (unknown) is not valid;
+// February 30 and year 10000 are not either.
+func (d Date) Valid() bool {
+	return !d.IsZero() && d.Year >= 0 && d.Year <= 9999 && NewDate(d.Year, d.Month, d.Day) == d
+}
+
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
 
@@ -128,7 +136,7 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
 	}
-	if d.Year < 0 || d.Year > 9999 || NewDate(d.Year, d.Month, d.Day) != d {
+	if !d.Valid() {
 		return nil, Validationf("date", "date", "%04d-%02d-%02d is not a day from year 0 to 9999", d.Year, int(d.Month), d.Day)
 	}
 	return json.Marshal(d.String())
