@@ -24,8 +24,8 @@ import (
 //	UPDATE levels SET reserved = reserved + $qty, seq = nextval('level_seq')
 //	    WHERE sku = $sku AND location = $loc
 //	      AND greatest(reserved + $qty - on_hand, 0) <= $cap; -- per level
-//	UPDATE items SET backordered = backordered + $rise  -- preorder SKUs, by SKU
-//	    WHERE sku = $sku AND backordered + $rise <= $limit;
+//	UPDATE items SET backordered = backordered + $rise  -- preorder SKUs whose
+//	    WHERE sku = $sku AND backordered + $rise <= $limit; -- $rise > 0, by SKU
 //	-- any UPDATE touching 0 rows: ROLLBACK and report the short lines
 //	INSERT INTO outbox (id, type, aggregate_id, ...) VALUES ($event...);
 //	COMMIT;
@@ -37,7 +37,10 @@ import (
 // greatest(reserved - on_hand, 0); $rise is what the transaction adds to
 // it. Every write that moves a level's on hand or reserved (Reserve and
 // Apply alike) keeps the counter in step in the same transaction, and a
-// write that raises it must keep it at or below the SKU's preorder limit.
+// write that raises it must keep it at or below the SKU's preorder limit;
+// a write that does not raise it is not checked against the limit (which
+// PutItem may have lowered below the counter), so on-hand stock still
+// sells.
 //
 // Lock rows in one fixed order in every transaction: levels by SKU, then
 // location (whatever order the request lists its lines in), then the item
@@ -95,7 +98,8 @@ type Store interface {
 	// of r for lines whose SKU is not tracked; those hold no stock. When a
 	// reservation with r.ID exists, Reserve changes nothing (and appends no
 	// event) and returns it with created false if it has the same reference
-	// and lines, and an error matching oms.ErrDuplicate otherwise. A line whose level cannot give the quantity under its
+	// and lines, and an error matching oms.ErrDuplicate otherwise. A line
+	// whose level cannot give the quantity under its
 	// SKU's backorder policy fails the whole call with a *ShortageError
 	// listing every short line; an unknown SKU or location fails it with an
 	// error matching oms.ErrNotFound, and a line at an inactive location
@@ -161,11 +165,17 @@ type Store interface {
 // An entry or delta naming an unknown SKU or location fails the change
 // with an error matching oms.ErrNotFound.
 type Change struct {
+	// Reservation is the reservation's next version, or nil.
 	Reservation *Reservation
-	Inbound     *Inbound
-	Deltas      []Delta
-	Entries     []LedgerEntry
-	Events      []oms.Event
+	// Inbound is the delivery's next (or first) version, or nil.
+	Inbound *Inbound
+	// Deltas change reserved units and may make the change conditional.
+	Deltas []Delta
+	// Entries are the ledger entries; they change on hand, incoming and
+	// damaged.
+	Entries []LedgerEntry
+	// Events go to the outbox in the same write.
+	Events []oms.Event
 	// Op names the operation for errors, such as "commit" or "adjust".
 	Op string
 }
@@ -201,9 +211,13 @@ type LedgerFilter struct {
 // SyncMark is what the last sync published for a SKU: its sellable
 // quantity on Channel, or, with an empty Channel, whether it was low.
 type SyncMark struct {
-	SKU       oms.SKU `json:"sku"`
-	Channel   Channel `json:"channel,omitempty"`
-	Quantity  int64   `json:"quantity"`
-	Unlimited bool    `json:"unlimited,omitempty"`
-	Low       bool    `json:"low,omitempty"`
+	SKU     oms.SKU `json:"sku"`
+	Channel Channel `json:"channel,omitempty"`
+	// Quantity is the sellable quantity last published for Channel, or the
+	// availability last compared with the reorder point for the empty channel.
+	Quantity int64 `json:"quantity"`
+	// Unlimited is the Unlimited flag last published.
+	Unlimited bool `json:"unlimited,omitempty"`
+	// Low says the SKU was last at or below its reorder point.
+	Low bool `json:"low,omitempty"`
 }
