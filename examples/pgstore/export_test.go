@@ -1,8 +1,10 @@
 package pgstore
 
+import "github.com/omskit/oms/inventory"
+
 // TransactionOnly makes s reserve through the transaction path alone, so
 // the suite covers it as well as the one-statement path.
-func TransactionOnly(s *InventoryStore) *InventoryStore {
+func TransactionOnly(s *InventoryStore) inventory.Store {
 	c := *s
 	c.fast = false
 	return &c
