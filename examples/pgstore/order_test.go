@@ -39,6 +39,7 @@ func (m *storeDBs[S]) get(t testing.TB, s S) *pgstore.DB {
 }
 
 func TestOrderStore(t *testing.T) {
+	t.Parallel()
 	var dbs storeDBs[order.Store]
 	ordertest.TestStore(t, ordertest.HarnessFuncs{
 		Make: func(_ context.Context, t *testing.T) order.Store {

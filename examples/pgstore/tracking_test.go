@@ -28,5 +28,6 @@ func (h *trackingHarness) Events(t *testing.T, s tracking.Store) []oms.Event {
 }
 
 func TestTrackingStore(t *testing.T) {
+	t.Parallel()
 	trackingtest.TestStore(t, &trackingHarness{})
 }

@@ -88,7 +88,7 @@ CREATE TABLE inv_ledger (
     location text COLLATE "C"      NOT NULL,
     doc      jsonb     NOT NULL
 );
-CREATE INDEX inv_ledger_sku ON inv_ledger (sku, location, seq);
+CREATE INDEX inv_ledger_sku ON inv_ledger (sku, seq);
 CREATE INDEX inv_ledger_location ON inv_ledger (location, seq);
 
 CREATE TABLE inv_sync (
