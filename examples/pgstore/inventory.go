@@ -28,7 +28,9 @@ type InventoryStore struct {
 var _ inventory.Store = (*InventoryStore)(nil)
 
 // Inventory returns the inventory store.
-func (db *DB) Inventory() *InventoryStore { return &InventoryStore{db: db, fast: true} }
+func (db *DB) Inventory() *InventoryStore {
+	return &InventoryStore{db: db, fast: !db.opts.ReserveInTransaction}
+}
 
 // querier is what reads need: the pool or a transaction.
 type querier interface {
