@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -77,5 +78,31 @@ func runClients(b *testing.B, clients int, f func() error) {
 		if err := <-errs; err != nil {
 			b.Error(err)
 		}
+	}
+}
+
+// BenchmarkPlaceOrder places orders (two lines, order.Service over the
+// PostgreSQL store, numbers from the database sequence) from 1, 2 and 4
+// client processes of 4 goroutines each, and reports orders/s (process
+// start-up included; use -benchtime 2000x or more).
+func BenchmarkPlaceOrder(b *testing.B) {
+	for _, procs := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("processes=%d", procs), func(b *testing.B) {
+			db := open(b)
+			helper(b)
+			b.ResetTimer()
+			var ps []*proc
+			for i := 0; i < procs; i++ {
+				n := b.N / procs
+				if i < b.N%procs {
+					n++
+				}
+				ps = append(ps, start(b, db, "place", "-n", strconv.Itoa(n), "-workers", "4"))
+			}
+			for _, p := range ps {
+				p.wait(b)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+		})
 	}
 }

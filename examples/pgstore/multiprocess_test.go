@@ -27,7 +27,7 @@ var (
 )
 
 // helper builds the pgstoreproc program once per test binary.
-func helper(t *testing.T) string {
+func helper(t testing.TB) string {
 	t.Helper()
 	helperOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "pgstoreproc")
@@ -74,7 +74,7 @@ type proc struct {
 	err syncBuffer
 }
 
-func start(t *testing.T, db *pgstore.DB, args ...string) *proc {
+func start(t testing.TB, db *pgstore.DB, args ...string) *proc {
 	t.Helper()
 	p := &proc{}
 	p.cmd = exec.Command(helper(t), append([]string{"-dsn", dsn(t), "-schema", db.Schema()}, args...)...)
@@ -91,7 +91,7 @@ func start(t *testing.T, db *pgstore.DB, args ...string) *proc {
 	return p
 }
 
-func (p *proc) wait(t *testing.T) {
+func (p *proc) wait(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Wait(); err != nil {
 		t.Fatalf("%s: %v\n%s", p.cmd.Args[len(p.cmd.Args)-1], err, p.err.String())

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -286,4 +287,18 @@ func (s *OrderStore) list(ctx context.Context, col, val string, page order.PageR
 	}
 	out.Orders = append(out.Orders, os...)
 	return out, nil
+}
+
+// OrderNumbers returns an order.NumberGenerator over a database sequence,
+// so every process placing orders draws from one series: prefix followed
+// by the next number (1001 first). A number is skipped when the placement
+// that drew it fails.
+func (db *DB) OrderNumbers(prefix string) order.NumberGenerator {
+	return order.NumberFunc(func(ctx context.Context, _ *order.Order) (string, error) {
+		var n int64
+		if err := db.pool.QueryRow(ctx, `SELECT nextval('order_numbers')`).Scan(&n); err != nil {
+			return "", wrap("order number", err)
+		}
+		return prefix + strconv.FormatInt(n, 10), nil
+	})
 }

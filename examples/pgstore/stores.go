@@ -6,7 +6,7 @@ package pgstore
 //	db, err := pgstore.Open(ctx, dsn, nil)
 //	st := db.Stores()
 //	inv := inventory.NewService(st.Inventory, nil)
-//	orders := order.NewService(st.Orders, &order.ServiceOptions{Gateway: gateway})
+//	orders := order.NewService(st.Orders, &order.ServiceOptions{Gateway: gateway, Numbers: db.OrderNumbers("")})
 //	tracker := tracking.NewService(st.Tracking, nil)
 //	relay := oms.NewRelay(st.Outbox, publisher, nil)
 type Stores struct {

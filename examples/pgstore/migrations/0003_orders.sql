@@ -19,3 +19,6 @@ CREATE TABLE orders (
 -- ListByCustomer and ListByStatus: keyset pages in (created_at, id) order.
 CREATE INDEX orders_customer ON orders (customer_id, created_at, created_ns, id);
 CREATE INDEX orders_status ON orders (status, created_at, created_ns, id);
+
+-- Order numbers shared by every process (DB.OrderNumbers).
+CREATE SEQUENCE order_numbers START 1001;

@@ -8,6 +8,12 @@
 // "released ID" on stdout after each call that succeeded (so what a killed
 // process printed was committed).
 //
+//	pgstoreproc -dsn DSN -schema S place -n 1000 -workers 4
+//
+// places n orders (two lines each) from workers goroutines through
+// order.Service, numbered from the database's sequence, and prints
+// "placed N".
+//
 //	pgstoreproc -dsn DSN -schema S relay -name N -lease 2s
 //
 // drains the outbox with an oms.Relay whose publisher records each
@@ -30,6 +36,7 @@ import (
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/examples/pgstore"
 	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
 )
 
 func main() {
@@ -51,6 +58,8 @@ func main() {
 		err = reserve(ctx, db, flag.Args()[1:])
 	case "relay":
 		err = relay(ctx, db, flag.Args()[1:])
+	case "place":
+		err = place(ctx, db, flag.Args()[1:])
 	default:
 		err = fmt.Errorf("unknown mode %q", flag.Arg(0))
 	}
@@ -191,5 +200,58 @@ func relay(ctx context.Context, db *pgstore.DB, args []string) error {
 		}
 		time.Sleep(50 * time.Millisecond) // others hold the rest, or a dead relay's leases have not lapsed
 	}
+	return nil
+}
+
+func place(ctx context.Context, db *pgstore.DB, args []string) error {
+	fs := flag.NewFlagSet("place", flag.ExitOnError)
+	n := fs.Int("n", 100, "orders to place")
+	workers := fs.Int("workers", 4, "goroutines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc := order.NewService(db.Orders(), &order.ServiceOptions{Numbers: db.OrderNumbers("")})
+	usd := func(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
+	in := order.PlaceInput{
+		Currency: oms.USD,
+		Customer: order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada Lovelace"},
+		ShippingAddress: oms.Address{Name: "Ada Lovelace", Line1: "12 Main St", City: "Springfield",
+			Region: "IL", PostalCode: "62701", Country: "US"},
+		Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard, Name: "Standard"},
+		Lines: []order.LineInput{
+			{SKU: "MUG-BLUE", Name: "Blue mug", Quantity: 3, UnitPrice: usd("12.00"), Tax: usd("2.88")},
+			{SKU: "TEE-M", Name: "T-shirt M", Quantity: 1, UnitPrice: usd("20.00"), Tax: usd("1.60")},
+		},
+		ShippingCharge: usd("5.00"),
+	}
+	var (
+		mu   sync.Mutex
+		left = *n
+	)
+	errs := make(chan error, *workers)
+	for w := 0; w < *workers; w++ {
+		go func() {
+			for {
+				mu.Lock()
+				if left == 0 {
+					mu.Unlock()
+					errs <- nil
+					return
+				}
+				left--
+				mu.Unlock()
+				if _, err := svc.Place(ctx, in); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for w := 0; w < *workers; w++ {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	fmt.Println("placed", *n)
 	return nil
 }
