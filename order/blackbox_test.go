@@ -421,3 +421,41 @@ func TestNilOrderNeverPanics(t *testing.T) {
 		t.Errorf("CheckCounters on nil: %v", err)
 	}
 }
+
+// Place refuses an included (VAT-style) tax larger than the line amount
+// that includes it, but Edit took one, in a changed line's Tax or a new
+// line: a 39.00 USD order then reported 1,000.00 USD of tax in it. Edit
+// checks the taxes it is given as Place does, and changes nothing when it
+// refuses.
+func TestEditRefusesIncludedTaxAboveTheLineAmount(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newShop()
+	in := sampleInput()
+	in.TaxIncluded = true
+	in.Payment.Authorized = usd("100.00")
+	o := must(t)(svc.Place(ctx, in))
+	_, events := bbSnapshot(t, store)
+	tax := usd("1000.00")
+	edits := map[string]order.EditInput{
+		"change": {Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 2, Tax: &tax}}},
+		"add":    {Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: usd("1.00"), Tax: usd("50.00")}}},
+		"remove and change": {Remove: []order.LineRef{{LineID: o.Lines[1].ID}},
+			Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 1, Tax: &tax}}},
+	}
+	for name, e := range edits {
+		if _, err := svc.Edit(ctx, o.ID, e); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s with an included tax above the line amount: err = %v, want ErrValidation", name, err)
+		}
+		got, _ := store.Get(ctx, o.ID)
+		if got.Version != o.Version {
+			t.Errorf("refused %s changed the order to version %d", name, got.Version)
+		}
+	}
+	if _, e := bbSnapshot(t, store); e != events {
+		t.Errorf("refused edits saved %d events", e-events)
+	}
+	fair := usd("4.00")
+	if _, err := svc.Edit(ctx, o.ID, order.EditInput{Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 2, Tax: &fair}}}); err != nil {
+		t.Errorf("edit with a fair included tax: %v", err)
+	}
+}
