@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/order/ordertest"
 	"github.com/shopspring/decimal"
 )
 
@@ -457,5 +458,52 @@ func TestEditRefusesIncludedTaxAboveTheLineAmount(t *testing.T) {
 	fair := usd("4.00")
 	if _, err := svc.Edit(ctx, o.ID, order.EditInput{Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 2, Tax: &fair}}}); err != nil {
 		t.Errorf("edit with a fair included tax: %v", err)
+	}
+}
+
+// bbLateGateway captures, then reports a timeout: the money moved but the
+// order did not hear it.
+type bbLateGateway struct {
+	*ordertest.FakeGateway
+	fail atomic.Int32
+}
+
+func (g *bbLateGateway) Capture(ctx context.Context, req order.CaptureRequest) (order.PaymentResult, error) {
+	r, err := g.FakeGateway.Capture(ctx, req)
+	if err == nil && g.fail.Add(-1) >= 0 {
+		return order.PaymentResult{}, errors.New("gateway: timeout after capture")
+	}
+	return r, err
+}
+
+// A gateway that captured but timed out leaves the capture pending; the
+// retry of the same RecordShipment (same key) finishes it with the same
+// gateway key, so the money moves once and the order records it (this
+// relies on replays settling, see TestReplayAfterStoreFailureStillSettlesPayment).
+func TestReplayAfterGatewayTimeoutCapturesOnce(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnShipment)
+	gw := &bbLateGateway{FakeGateway: p.gw}
+	p.svc = order.NewService(p.store, &order.ServiceOptions{Clock: p.clock, Gateway: gw})
+	o := must(t)(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	o = must(t)(p.svc.Confirm(ctx, o.ID))
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 3}, {LineID: o.Lines[1].ID, Quantity: 1}}
+	o = must(t)(p.svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "alloc-1", Lines: all}))
+	o = must(t)(p.svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "pack-1", Lines: all}))
+	gw.fail.Store(1)
+	var pe *order.PaymentError
+	if _, err := p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Lines: all}); !errors.As(err, &pe) {
+		t.Fatalf("RecordShipment with the gateway timing out: err = %v, want a *order.PaymentError", err)
+	}
+	o = must(t)(p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Lines: all}))
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "0.00")
+	captures := 0
+	for _, c := range p.gw.Calls() {
+		if c.Kind == order.TxCapture && !c.Replay {
+			captures++
+		}
+	}
+	if captures != 1 {
+		t.Errorf("%d captures reached the gateway, want 1", captures)
 	}
 }
