@@ -1,0 +1,165 @@
+package fulfillment
+
+// This file holds every call into the leaf packages whose shape is
+// changing (SKU and service level types, dates, keyed commit and release,
+// packing, tracking registration), so that adapting to them is local.
+
+import (
+	"context"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/tracking"
+)
+
+func invSKU(s oms.SKU) inventory.SKU { return inventory.SKU(s) }
+
+func lineSKU(l order.Line) oms.SKU { return oms.SKU(l.SKU) }
+
+func orderChannel(o *order.Order) inventory.Channel { return inventory.Channel(o.Channel) }
+
+// orderLevel returns the service level the customer chose, if it is one
+// the shipping package knows.
+func orderLevel(o *order.Order) (shipping.ServiceLevel, bool) {
+	l := shipping.ServiceLevel(o.Shipping.ServiceLevel)
+	return l, l.Valid()
+}
+
+// orderPromised returns the promised delivery day, if any.
+func orderPromised(o *order.Order) (shipping.Date, time.Time, bool) {
+	if o.Shipping.PromisedBy.IsZero() {
+		return shipping.Date{}, time.Time{}, false
+	}
+	t := o.Shipping.PromisedBy
+	return shipping.DateOf(t), t, true
+}
+
+// stockLine is one line of a reservation, commit or release.
+type stockLine struct {
+	SKU      oms.SKU
+	Location oms.ID
+	LineID   oms.ID
+	Quantity int64
+}
+
+// invLines merges lines by (SKU, location): reservation lines are unique
+// by that pair.
+func invLines(ls []stockLine) []inventory.Line {
+	var out []inventory.Line
+	for _, l := range ls {
+		merged := false
+		for i := range out {
+			if out[i].SKU == invSKU(l.SKU) && out[i].Location == l.Location {
+				out[i].Quantity += l.Quantity
+				merged = true
+				break
+			}
+		}
+		if !merged && l.Quantity > 0 {
+			out = append(out, inventory.Line{SKU: invSKU(l.SKU), Location: l.Location, Quantity: l.Quantity})
+		}
+	}
+	return out
+}
+
+func (s *Service) reserve(ctx context.Context, id oms.ID, ref string, lines []stockLine) (inventory.Reservation, error) {
+	return s.inv.Reserve(ctx, inventory.ReserveRequest{ID: id, Reference: ref, Lines: invLines(lines)})
+}
+
+// commitStock ships units of a reservation under key.
+func (s *Service) commitStock(ctx context.Context, key string, res oms.ID, lines []stockLine) error {
+	_, err := s.inv.Commit(ctx, res, invLines(lines))
+	return err
+}
+
+// releaseStock returns units of a reservation to stock under key.
+func (s *Service) releaseStock(ctx context.Context, key string, res oms.ID, lines []stockLine) error {
+	_, err := s.inv.Release(ctx, res, invLines(lines))
+	return err
+}
+
+// recordLoss records units missing at a location, once per reference.
+func (s *Service) recordLoss(ctx context.Context, ref string, sku oms.SKU, loc oms.ID, qty int64) error {
+	entries, err := s.inv.Ledger(ctx, inventory.LedgerFilter{SKU: invSKU(sku), Location: loc})
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Reference == ref && e.Reason == inventory.ReasonLoss {
+			return nil
+		}
+	}
+	_, err = s.inv.Adjust(ctx, inventory.Adjustment{SKU: invSKU(sku), Location: loc, Reason: inventory.ReasonLoss, Quantity: qty, Reference: ref, Note: "short pick"})
+	return err
+}
+
+// packItem is a unit kind to pack.
+type packItem struct {
+	LineID   oms.ID
+	SKU      oms.SKU
+	Quantity int64
+	Weight   oms.Weight
+	Dims     oms.Dimensions
+}
+
+type packedBox struct {
+	Box    string
+	Parcel shipping.Parcel
+	Items  []PackageItem
+}
+
+// pack runs the shipping packer.
+func (s *Service) pack(items []packItem) ([]packedBox, error) {
+	in := make([]shipping.Item, len(items))
+	for i, it := range items {
+		if it.Quantity > shipping.PackMaxUnits {
+			return nil, oms.Validationf("packing", "lines", "%d units of line %s exceed the packer's %d", it.Quantity, it.LineID, shipping.PackMaxUnits)
+		}
+		in[i] = shipping.Item{ID: string(it.LineID), Dimensions: it.Dims, Weight: it.Weight, Quantity: int(it.Quantity)}
+	}
+	p, err := shipping.Pack(in, s.opts.Boxes, &shipping.PackOptions{Budget: s.opts.PackBudget})
+	if err != nil {
+		return nil, err
+	}
+	if !p.Complete() {
+		v := &oms.ValidationError{Entity: "packing"}
+		for _, u := range p.Unpacked {
+			v.Add("line "+u.ID, "%d units not packed: %s", u.Quantity, u.Reason)
+		}
+		return nil, v
+	}
+	out := make([]packedBox, 0, len(p.Boxes))
+	for _, b := range p.Boxes {
+		pb := packedBox{Box: b.Name, Parcel: shipping.Parcel{Dimensions: b.Outer, Weight: b.GrossWeight}}
+		for _, u := range b.Items {
+			it := items[u.Item]
+			found := false
+			for k := range pb.Items {
+				if pb.Items[k].LineID == it.LineID {
+					pb.Items[k].Quantity++
+					found = true
+				}
+			}
+			if !found {
+				pb.Items = append(pb.Items, PackageItem{LineID: it.LineID, SKU: it.SKU, Quantity: 1})
+			}
+		}
+		out = append(out, pb)
+	}
+	return out, nil
+}
+
+// register registers a package's tracking number.
+func (s *Service) register(ctx context.Context, o *order.Order, sh *Shipment, p Package) error {
+	if s.track == nil {
+		return nil
+	}
+	_, err := s.track.Register(ctx, tracking.Registration{
+		Carrier: sh.Carrier, TrackingNumber: p.TrackingNumber, ShipmentRef: string(sh.ID),
+		OrderRef: string(o.ID), CustomerID: string(o.Customer.ID), PromisedBy: sh.PromisedBy,
+	})
+	return err
+}
