@@ -233,7 +233,7 @@ func shortLines(p Plan, e *inventory.ShortageError) []ShortLine {
 	var out []ShortLine
 	for _, sl := range e.Lines {
 		for _, l := range planStockLines(p) {
-			if invSKU(l.SKU) == sl.SKU && l.Location == sl.Location {
+			if l.SKU == sl.SKU && l.Location == sl.Location {
 				out = append(out, ShortLine{LineID: l.LineID, SKU: l.SKU, Requested: l.Quantity, Available: max(sl.Available, 0)})
 				break
 			}
@@ -266,19 +266,19 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 		}
 	}
 	for _, sku := range skus {
-		it, err := s.inv.Item(ctx, invSKU(sku))
+		it, err := s.inv.Item(ctx, sku)
 		if err != nil {
 			return Plan{}, fmt.Errorf("fulfillment: order %s: sku %s: %w", o.ID, sku, err)
 		}
 		req.Policies = append(req.Policies, SKUPolicy{SKU: sku, Tracked: it.Tracked, Backorder: it.Backorder})
-		av, err := s.inv.Availability(ctx, invSKU(sku))
+		av, err := s.inv.Availability(ctx, sku)
 		if err != nil {
 			return Plan{}, err
 		}
 		for _, la := range av.Locations {
 			n := la.Available
 			for _, rl := range own.Lines {
-				if rl.SKU == invSKU(sku) && rl.Location == la.Location && !rl.Untracked {
+				if rl.SKU == sku && rl.Location == la.Location && !rl.Untracked {
 					n += rl.Outstanding()
 				}
 			}
@@ -300,7 +300,7 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 
 // inbounds reads the open inbound supply of sku.
 func (s *Service) inbounds(ctx context.Context, sku oms.SKU) ([]InboundSupply, error) {
-	ins, err := s.inv.Store().Inbounds(ctx, invSKU(sku), true)
+	ins, err := s.inv.Inbounds(ctx, inventory.InboundFilter{SKU: sku, OpenOnly: true})
 	if err != nil {
 		return nil, err
 	}

@@ -6,18 +6,16 @@ package fulfillment
 
 import (
 	"context"
-	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/packing"
 	"github.com/omskit/oms/tracking"
 )
 
-func invSKU(s oms.SKU) inventory.SKU { return inventory.SKU(s) }
-
-func lineSKU(l order.Line) oms.SKU { return oms.SKU(l.SKU) }
+func lineSKU(l order.Line) oms.SKU { return l.SKU }
 
 func orderChannel(o *order.Order) inventory.Channel { return inventory.Channel(o.Channel) }
 
@@ -25,16 +23,16 @@ func orderChannel(o *order.Order) inventory.Channel { return inventory.Channel(o
 // the shipping package knows.
 func orderLevel(o *order.Order) (shipping.ServiceLevel, bool) {
 	l := shipping.ServiceLevel(o.Shipping.ServiceLevel)
-	return l, l.Valid()
+	return l, o.Shipping.ServiceLevel != "" && l.Valid()
 }
 
 // orderPromised returns the promised delivery day, if any.
-func orderPromised(o *order.Order) (shipping.Date, time.Time, bool) {
-	if o.Shipping.PromisedBy.IsZero() {
-		return shipping.Date{}, time.Time{}, false
+func orderPromised(o *order.Order) (shipping.Date, oms.Date, bool) {
+	d := o.Shipping.PromisedBy
+	if d.IsZero() {
+		return shipping.Date{}, oms.Date{}, false
 	}
-	t := o.Shipping.PromisedBy
-	return shipping.DateOf(t), t, true
+	return shipping.NewDate(d.Year, d.Month, d.Day), d, true
 }
 
 // stockLine is one line of a reservation, commit or release.
@@ -45,21 +43,21 @@ type stockLine struct {
 	Quantity int64
 }
 
-// invLines merges lines by (SKU, location): reservation lines are unique
-// by that pair.
+// invLines merges lines by (SKU, location, order line): reservation lines
+// are unique by that triple, and Ref carries the order line they serve.
 func invLines(ls []stockLine) []inventory.Line {
 	var out []inventory.Line
 	for _, l := range ls {
 		merged := false
 		for i := range out {
-			if out[i].SKU == invSKU(l.SKU) && out[i].Location == l.Location {
+			if out[i].SKU == l.SKU && out[i].Location == l.Location && out[i].Ref == string(l.LineID) {
 				out[i].Quantity += l.Quantity
 				merged = true
 				break
 			}
 		}
 		if !merged && l.Quantity > 0 {
-			out = append(out, inventory.Line{SKU: invSKU(l.SKU), Location: l.Location, Quantity: l.Quantity})
+			out = append(out, inventory.Line{SKU: l.SKU, Location: l.Location, Ref: string(l.LineID), Quantity: l.Quantity})
 		}
 	}
 	return out
@@ -71,19 +69,19 @@ func (s *Service) reserve(ctx context.Context, id oms.ID, ref string, lines []st
 
 // commitStock ships units of a reservation under key.
 func (s *Service) commitStock(ctx context.Context, key string, res oms.ID, lines []stockLine) error {
-	_, err := s.inv.Commit(ctx, res, invLines(lines))
+	_, err := s.inv.Commit(ctx, inventory.CommitRequest{Key: key, Reservation: res, Lines: invLines(lines)})
 	return err
 }
 
 // releaseStock returns units of a reservation to stock under key.
 func (s *Service) releaseStock(ctx context.Context, key string, res oms.ID, lines []stockLine) error {
-	_, err := s.inv.Release(ctx, res, invLines(lines))
+	_, err := s.inv.Release(ctx, inventory.ReleaseRequest{Key: key, Reservation: res, Lines: invLines(lines)})
 	return err
 }
 
 // recordLoss records units missing at a location, once per reference.
 func (s *Service) recordLoss(ctx context.Context, ref string, sku oms.SKU, loc oms.ID, qty int64) error {
-	entries, err := s.inv.Ledger(ctx, inventory.LedgerFilter{SKU: invSKU(sku), Location: loc})
+	entries, err := s.inv.Ledger(ctx, inventory.LedgerFilter{SKU: sku, Location: loc})
 	if err != nil {
 		return err
 	}
@@ -92,7 +90,7 @@ func (s *Service) recordLoss(ctx context.Context, ref string, sku oms.SKU, loc o
 			return nil
 		}
 	}
-	_, err = s.inv.Adjust(ctx, inventory.Adjustment{SKU: invSKU(sku), Location: loc, Reason: inventory.ReasonLoss, Quantity: qty, Reference: ref, Note: "short pick"})
+	_, err = s.inv.Adjust(ctx, inventory.Adjustment{SKU: sku, Location: loc, Reason: inventory.ReasonLoss, Quantity: qty, Reference: ref, Note: "short pick"})
 	return err
 }
 
@@ -113,14 +111,11 @@ type packedBox struct {
 
 // pack runs the shipping packer.
 func (s *Service) pack(items []packItem) ([]packedBox, error) {
-	in := make([]shipping.Item, len(items))
+	in := make([]packing.Item, len(items))
 	for i, it := range items {
-		if it.Quantity > shipping.PackMaxUnits {
-			return nil, oms.Validationf("packing", "lines", "%d units of line %s exceed the packer's %d", it.Quantity, it.LineID, shipping.PackMaxUnits)
-		}
-		in[i] = shipping.Item{ID: string(it.LineID), Dimensions: it.Dims, Weight: it.Weight, Quantity: int(it.Quantity)}
+		in[i] = packing.Item{ID: string(it.LineID), SKU: it.SKU, Dimensions: it.Dims, Weight: it.Weight, Quantity: it.Quantity}
 	}
-	p, err := shipping.Pack(in, s.opts.Boxes, &shipping.PackOptions{Budget: s.opts.PackBudget})
+	p, err := packing.Pack(in, s.opts.Boxes, &packing.Options{Budget: s.opts.PackBudget})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +128,7 @@ func (s *Service) pack(items []packItem) ([]packedBox, error) {
 	}
 	out := make([]packedBox, 0, len(p.Boxes))
 	for _, b := range p.Boxes {
-		pb := packedBox{Box: b.Name, Parcel: shipping.Parcel{Dimensions: b.Outer, Weight: b.GrossWeight}}
+		pb := packedBox{Box: b.Name, Parcel: shipping.PackedParcel(b)}
 		for _, u := range b.Items {
 			it := items[u.Item]
 			found := false
@@ -158,8 +153,17 @@ func (s *Service) register(ctx context.Context, o *order.Order, sh *Shipment, p 
 		return nil
 	}
 	_, err := s.track.Register(ctx, tracking.Registration{
-		Carrier: sh.Carrier, TrackingNumber: p.TrackingNumber, ShipmentRef: string(sh.ID),
-		OrderRef: string(o.ID), CustomerID: string(o.Customer.ID), PromisedBy: sh.PromisedBy,
+		Carrier: sh.Carrier, TrackingNumber: p.TrackingNumber, ShipmentRef: sh.ID,
+		OrderRef: o.ID, CustomerID: o.Customer.ID, PromisedBy: sh.PromisedBy, DestinationZone: s.zone(o.ShippingAddress),
 	})
 	return err
+}
+
+// zone returns the IANA zone of a delivery address, for the promised
+// date's end; empty (UTC) unless the host's Zone option knows it.
+func (s *Service) zone(a oms.Address) string {
+	if s.opts.Zone == nil {
+		return ""
+	}
+	return s.opts.Zone(a)
 }

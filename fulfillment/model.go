@@ -216,7 +216,7 @@ type Shipment struct {
 	// Cost is the rate's price (the sum of the labels once bought).
 	Cost oms.Money `json:"cost,omitzero"`
 	// PromisedBy is the delivery date promised to the customer, if any.
-	PromisedBy time.Time `json:"promised_by,omitzero"`
+	PromisedBy oms.Date  `json:"promised_by,omitzero"`
 	Packages   []Package `json:"packages"`
 	Pickup     bool      `json:"pickup,omitempty"`
 	// ThirdParty marks a shipment a provider reported (no label bought

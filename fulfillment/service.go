@@ -10,6 +10,7 @@ import (
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/packing"
 	"github.com/omskit/oms/tracking"
 )
 
@@ -40,8 +41,8 @@ type Options struct {
 	// when the order has one, else the cheapest.
 	RatePolicy shipping.Policy
 	// Boxes are the box types packing uses. Nil means DefaultBoxes.
-	Boxes []shipping.BoxType
-	// PackBudget bounds the packer's search (see shipping.PackOptions);
+	Boxes []packing.BoxType
+	// PackBudget bounds the packer's search (see packing.Options);
 	// zero means a small budget fit for interactive use (200,000).
 	PackBudget int64
 	// Bins locates SKUs in a location for pick lists; nil sorts by SKU.
@@ -67,14 +68,17 @@ type Options struct {
 	// Retries bounds reload-and-retry after version conflicts; zero
 	// means 16.
 	Retries int
+	// Zone returns the IANA time zone of a delivery address, in which the
+	// promised date ends for tracking's lateness rule; nil means UTC.
+	Zone func(a oms.Address) string
 	// Logger receives warnings; nil means none.
 	Logger *slog.Logger
 }
 
 // DefaultBoxes returns three general boxes: small (20×15×10 cm), medium
 // (40×30×20 cm) and large (60×40×40 cm), up to 30 kg.
-func DefaultBoxes() []shipping.BoxType {
-	return []shipping.BoxType{
+func DefaultBoxes() []packing.BoxType {
+	return []packing.BoxType{
 		{Name: "small", Inner: oms.DimensionsMM(200, 150, 100), EmptyWeight: oms.Grams(100), MaxWeight: oms.Kilograms(30)},
 		{Name: "medium", Inner: oms.DimensionsMM(400, 300, 200), EmptyWeight: oms.Grams(300), MaxWeight: oms.Kilograms(30)},
 		{Name: "large", Inner: oms.DimensionsMM(600, 400, 400), EmptyWeight: oms.Grams(700), MaxWeight: oms.Kilograms(30)},
