@@ -242,6 +242,9 @@ func (s *Service) link(ctx context.Context, from []oms.ID, dest *FulfillmentOrde
 				return err
 			}
 			src.MovedTo = dest.ID
+			if typ == EventMoved {
+				src.mark("moved")
+			}
 			if err := s.addFO(c, src, []pendingEvent{statusEvent(src, prev, typ), {typ, LinkPayload{OrderID: src.OrderID, From: from, To: dest.ID, Location: dest.Location}}}); err != nil {
 				return err
 			}
