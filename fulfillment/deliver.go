@@ -73,10 +73,14 @@ func (s *Service) ApplyTracking(ctx context.Context, u TrackingUpdate) (*Shipmen
 		return nil, err
 	}
 	idx := -1
+	want := tracking.NewKey(u.Carrier, u.TrackingNumber)
 	for _, p := range sh.Packages {
-		if p.TrackingNumber == u.TrackingNumber {
+		if tracking.NewKey(sh.Carrier, p.TrackingNumber) == want {
 			idx = p.Index
 		}
+	}
+	if idx < 0 {
+		return nil, fmt.Errorf("fulfillment: shipment %s has no package %s: %w", sh.ID, want, oms.ErrNotFound)
 	}
 	var next PackageStatus
 	exception := ""

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/tracking"
 )
 
 // MemoryStore is the in-memory Store. It appends events to an
@@ -43,7 +44,9 @@ func NewMemoryStore(outbox *oms.MemoryOutbox) *MemoryStore {
 // Outbox returns the outbox the store writes events to.
 func (s *MemoryStore) Outbox() *oms.MemoryOutbox { return s.outbox }
 
-func trackingKey(carrier, number string) string { return carrier + "\x00" + number }
+// trackingKey normalizes as tracking.NewKey does (carrier lower case,
+// number upper case without spaces).
+func trackingKey(carrier, number string) string { return tracking.NewKey(carrier, number).String() }
 
 // versioned checks one aggregate of a change against the stored one.
 func versioned(kind string, id oms.ID, version int64, stored int64, exists bool) error {

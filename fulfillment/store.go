@@ -45,6 +45,8 @@ type Store interface {
 	Shipments(ctx context.Context, orderID oms.ID) ([]*Shipment, error)
 	// ShipmentByTracking returns the shipment with a package of that
 	// carrier and tracking number, or an error matching oms.ErrNotFound.
+	// Both compare as tracking.NewKey normalizes them (carrier in lower
+	// case, number in upper case without spaces).
 	ShipmentByTracking(ctx context.Context, carrier, trackingNumber string) (*Shipment, error)
 	// Orphans returns the recorded orphan tracking updates, oldest first.
 	Orphans(ctx context.Context) ([]Orphan, error)
