@@ -100,7 +100,7 @@ func TestConcurrentProcessScarceStock(t *testing.T) {
 		}
 		back := false
 		for _, fo := range fos {
-			back = back || fo.Backorder
+			back = back || fo.Backorder || !fo.Status.Final()
 		}
 		for _, l := range got.Lines {
 			if l.Allocated != l.Quantity {

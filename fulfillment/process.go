@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 )
 
@@ -54,6 +55,13 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		progressed := false
 		for _, fo := range fos {
 			w, moved, err := s.step(ctx, fo)
+			var short *inventory.ShortageError
+			if errors.As(err, &short) {
+				// Units promised beyond stock (a SKU that allows
+				// backorders) that another order shipped first: the
+				// commit waits for stock; a later run finishes it.
+				w, err = "waiting for stock: "+short.Error(), nil
+			}
 			if err != nil {
 				return nil, err
 			}
