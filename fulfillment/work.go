@@ -190,11 +190,12 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 		return nil, oms.Validationf("move", "to", "location %s is not active or does not ship", to)
 	}
 	lines := remaining(fo)
-	for i := range lines {
-		lines[i].Location = to
+	there := slices.Clone(lines)
+	for i := range there {
+		there[i].Location = to
 	}
 	resID := oms.DeriveID(newID, "reservation")
-	if _, err := s.reserve(ctx, resID, string(fo.OrderID), lines); err != nil {
+	if _, err := s.reserve(ctx, resID, string(fo.OrderID), there); err != nil {
 		return nil, err
 	}
 	nf := &FulfillmentOrder{ID: newID, OrderID: fo.OrderID, Location: to, Status: StatusOpen, Pickup: fo.Pickup, Reship: fo.Reship}
