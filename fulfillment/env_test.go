@@ -154,7 +154,7 @@ func (e *env) place(mod func(*order.PlaceInput), lines ...lineSpec) *order.Order
 	in := order.PlaceInput{IdempotencyKey: "cart-" + itoa(e.seq), Channel: "web", Currency: oms.USD,
 		Customer:        order.Customer{ID: "cus_1", Email: "ada@example.com"},
 		ShippingAddress: customer, Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard},
-		Payment:         order.PaymentInput{Method: "tok_visa"}}
+		Payment: order.PaymentInput{Method: "tok_visa"}}
 	for _, l := range lines {
 		in.Lines = append(in.Lines, order.LineInput{SKU: l.sku, Name: string(l.sku), Quantity: l.qty, UnitPrice: usd("10.00"),
 			UnitWeight: oms.Grams(400), UnitDimensions: l.dims})

@@ -66,7 +66,9 @@ func TestAllocateStrategiesAndRules(t *testing.T) {
 			ship("B", pq("1", "X", 4), pq("2", "Y", 1)), ship("C", pq("2", "Y", 1))}}, nil},
 		{"nearest", func(r *fulfillment.PlanRequest) { r.Strategy = fulfillment.ByNearest() }, fulfillment.Plan{Shipments: []fulfillment.PlanShipment{
 			ship("B", pq("1", "X", 4), pq("2", "Y", 1)), ship("C", pq("2", "Y", 1))}}, nil},
-		{"fewest shipments", func(r *fulfillment.PlanRequest) { r.Strategy = fulfillment.Then(fulfillment.FewestShipments(), fulfillment.ByPriority()) },
+		{"fewest shipments", func(r *fulfillment.PlanRequest) {
+			r.Strategy = fulfillment.Then(fulfillment.FewestShipments(), fulfillment.ByPriority())
+		},
 			fulfillment.Plan{Shipments: []fulfillment.PlanShipment{ship("C", pq("1", "X", 4), pq("2", "Y", 2))}}, nil},
 		{"lowest cost", func(r *fulfillment.PlanRequest) { r.Strategy = fulfillment.ByLowestCost(); r.Cost = flat }, fulfillment.Plan{Shipments: []fulfillment.PlanShipment{
 			ship("B", pq("1", "X", 4), pq("2", "Y", 1)), ship("C", pq("2", "Y", 1))}}, nil},
@@ -74,7 +76,10 @@ func TestAllocateStrategiesAndRules(t *testing.T) {
 			ship("B", pq("1", "X", 4), pq("2", "Y", 1)), ship("C", pq("2", "Y", 1))}}, nil},
 		{"inactive and non-shipping skipped", func(r *fulfillment.PlanRequest) { r.Locations[0].Active = false; r.Locations[1].Ships = false },
 			fulfillment.Plan{Shipments: []fulfillment.PlanShipment{ship("C", pq("1", "X", 4), pq("2", "Y", 2))}}, nil},
-		{"channel", func(r *fulfillment.PlanRequest) { r.Channel = "pos"; r.Locations[2].Channels = []inventory.Channel{"pos"} },
+		{"channel", func(r *fulfillment.PlanRequest) {
+			r.Channel = "pos"
+			r.Locations[2].Channels = []inventory.Channel{"pos"}
+		},
 			fulfillment.Plan{Shipments: []fulfillment.PlanShipment{ship("C", pq("1", "X", 4), pq("2", "Y", 2))}}, nil},
 		{"no split refuses", func(r *fulfillment.PlanRequest) { r.Rules.MaxShipments = 1 }, fulfillment.Plan{Shipments: []fulfillment.PlanShipment{ship("A", pq("1", "X", 3))}},
 			oms.ErrInsufficientStock},

@@ -448,7 +448,7 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 			return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 		}
 		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
-			if fo, err = s.requestCancel(ctx, fo); err != nil {
+			if _, err = s.requestCancel(ctx, fo); err != nil {
 				return nil, err
 			}
 		}
@@ -499,4 +499,3 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 		return []pendingEvent{{}}, nil
 	})
 }
-

@@ -29,7 +29,9 @@ type Harness interface {
 type MemoryHarness struct{}
 
 // MakeStore implements Harness.
-func (MemoryHarness) MakeStore(t *testing.T) fulfillment.Store { return fulfillment.NewMemoryStore(nil) }
+func (MemoryHarness) MakeStore(t *testing.T) fulfillment.Store {
+	return fulfillment.NewMemoryStore(nil)
+}
 
 // Events implements Harness; s must be a *fulfillment.MemoryStore or
 // offer its outbox through an Outbox method.

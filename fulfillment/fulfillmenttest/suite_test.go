@@ -83,7 +83,9 @@ type harness struct {
 	wrap func(*fulfillment.MemoryStore) fulfillment.Store
 }
 
-func (h harness) MakeStore(t *testing.T) fulfillment.Store { return h.wrap(fulfillment.NewMemoryStore(nil)) }
+func (h harness) MakeStore(t *testing.T) fulfillment.Store {
+	return h.wrap(fulfillment.NewMemoryStore(nil))
+}
 
 func (h harness) Events(t *testing.T, s fulfillment.Store, id oms.ID) []oms.Event {
 	type outboxer interface{ Outbox() *oms.MemoryOutbox }
