@@ -61,6 +61,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 				// backorders) that another order shipped first: the
 				// commit waits for stock; a later run finishes it.
 				w, err = "waiting for stock: "+short.Error(), nil
+				s.warn("fulfillment: commit waits for stock", "fulfillment_order", fo.ID, "err", short)
 			}
 			if err != nil {
 				return nil, err

@@ -166,6 +166,10 @@ func (s *Service) Shipments(ctx context.Context, orderID oms.ID) ([]*Shipment, e
 	return s.store.Shipments(ctx, orderID)
 }
 
+func (s *Service) warn(msg string, args ...any) {
+	if s.opts.Logger != nil {
+		s.opts.Logger.Warn(msg, args...)
+	}
 }
 
 // foChange is a pure change of one fulfillment order: it returns the
