@@ -69,12 +69,47 @@ func (s *Service) Allocate(ctx context.Context, orderID oms.ID) ([]*FulfillmentO
 		return nil, err
 	}
 	for _, l := range o.Lines {
-		if n := l.Active() - l.Allocated; n > 0 {
+		if n := l.Active() - l.Allocated; n > 0 && l.RequiresShipping {
 			spec.lines = append(spec.lines, PlanLine{LineID: l.ID, SKU: lineSKU(l), Quantity: n, UnitWeight: l.UnitWeight, UnitDimensions: l.UnitDimensions})
 		}
 	}
 	fos, _, err := s.allocate(ctx, o, spec)
-	return fos, err
+	if err != nil {
+		return fos, err
+	}
+	return fos, s.deliverDigital(ctx, o.ID)
+}
+
+// deliverDigital moves every counter of the lines that need no shipping
+// (digital goods, services): they move no stock and are delivered with
+// the allocation. Each counter move is keyed, so a re-run changes nothing.
+func (s *Service) deliverDigital(ctx context.Context, id oms.ID) error {
+	o, err := s.orders.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	var lq []order.LineQuantity
+	for _, l := range o.Lines {
+		if !l.RequiresShipping && l.Active() > l.Delivered {
+			lq = append(lq, order.LineQuantity{LineID: l.ID, Quantity: l.Active() - l.Delivered})
+		}
+	}
+	if len(lq) == 0 {
+		return nil
+	}
+	what := "digital"
+	for _, q := range lq {
+		what += ":" + string(q.LineID) + "=" + itoa(q.Quantity)
+	}
+	key := string(oms.DeriveID(id, what))
+	for _, rec := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		if _, err := rec(ctx, id, order.CounterInput{Key: key, Lines: lq}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // allocationFOs loads the fulfillment orders an allocation created.

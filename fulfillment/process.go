@@ -42,6 +42,9 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	if o.Status == order.StatusCancelled || o.Status == order.StatusCompleted {
 		return s.result(ctx, orderID, nil)
 	}
+	if o.OnHold() {
+		return nil, &order.HoldError{OrderID: o.ID, Command: "fulfillment", Holds: o.OpenHolds()}
+	}
 	if _, err := s.Allocate(ctx, orderID); err != nil {
 		return nil, err
 	}
