@@ -282,8 +282,8 @@ func (s *Service) finishShipment(ctx context.Context, id oms.ID) (*Shipment, err
 	if err != nil {
 		return sh, err
 	}
-	if !sh.Pickup && !fo.Reship {
-		if !hasKey(o, "shipped:"+string(sh.ID)) {
+	if !sh.Pickup {
+		if !fo.Reship && !hasKey(o, "shipped:"+string(sh.ID)) {
 			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: shipmentCounts(sh), Reference: firstTracking(sh)}); err != nil {
 				return sh, err
 			}
