@@ -34,21 +34,21 @@
 //
 // # Fulfillment order states
 //
-//	             +-----------+  stock arrives  +------+
-//	 backorder ->| scheduled |---------------->| open |<- allocated, moved,
-//	             +-----------+                 +------+   split, merged
-//	                  |  ^                      |   |
-//	          hold    |  | release      hold    |   | pick (StartWave)
-//	                  v  |                      v   v
-//	             +---------+  release  +-------------+  ship / pick up  +--------+
-//	             | on_hold |---------->| in_progress |----------------->| closed |
-//	             +---------+<----------+-------------+                  +--------+
-//	                            hold          |     shipped with units
-//	                                          |     picked short     +------------+
-//	                                          +--------------------->| incomplete |
-//	                                                                 +------------+
-//	 open, scheduled, on_hold, in_progress --- Cancel ---> cancelled
-//	 open, scheduled --- Move / Merge (as source) ---> closed
+//	            +-----------+  stock arrives  +------+
+//	backorder ->| scheduled |---------------->| open |<- allocated, moved,
+//	            +-----------+                 +------+   split, merged
+//	                 |  ^                      |   |
+//	         hold    |  | release      hold    |   | pick (StartWave)
+//	                 v  |                      v   v
+//	            +---------+  release  +-------------+  ship / pick up  +--------+
+//	            | on_hold |---------->| in_progress |----------------->| closed |
+//	            +---------+<----------+-------------+                  +--------+
+//	                           hold          |     shipped with units
+//	                                         |     picked short     +------------+
+//	                                         +--------------------->| incomplete |
+//	                                                                +------------+
+//	open, scheduled, on_hold, in_progress --- Cancel ---> cancelled
+//	open, scheduled --- Move / Merge (as source) ---> closed
 //
 // closed, incomplete and cancelled are final. The table is CanTransition;
 // a move it does not allow is a *oms.TransitionError matching
