@@ -198,7 +198,8 @@ func (e *ShortageError) Is(target error) bool { return target == oms.ErrInsuffic
 // Candidate is a location as strategies see it while the planner fills
 // the order.
 type Candidate struct {
-	Location inventory.Location
+	// Location is the candidate; strategies must not change it.
+	Location *inventory.Location
 	// Covers is how many of the still unassigned units it can ship.
 	Covers int64
 	// Stock is its available units of the order's SKUs.
@@ -340,21 +341,25 @@ func Haversine(a, b inventory.Coordinates) float64 {
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
-// planner is the state of one planning run.
+// planner is the state of one planning run. SKUs and lines are indexed
+// (k for SKUs in line order, li for lines, i for eligible locations).
 type planner struct {
 	req      *PlanRequest
 	strategy Strategy
 	fewest   bool
-	locs     []inventory.Location  // eligible, in input order
+	locs     []*inventory.Location // eligible, in input order
 	locIdx   map[oms.ID]int        // into locs
-	avail    []map[oms.SKU]int64   // per eligible location: signed available
 	policy   map[oms.SKU]SKUPolicy // per SKU
 	skus     []oms.SKU             // distinct, in line order
+	skuIdx   map[oms.SKU]int       // into skus
+	tracked  []bool                // per SKU
+	lineSku  []int                 // per line: its SKU's index
+	avail    [][]int64             // per location, per SKU: signed available
 	need     []int64               // per line: units still unassigned
-	dist     []float64             // per eligible location
+	dist     []float64             // per location
 	inbound  map[oms.SKU][]InboundSupply
-	assigned map[int]map[int]int64 // location index → line index → units
-	order    []int                 // locations in the order chosen
+	assigned [][]int64 // per location (nil until chosen), per line: units
+	order    []int     // locations in the order chosen
 }
 
 const unlimited = math.MaxInt64 / 4
@@ -433,8 +438,8 @@ func Allocate(req PlanRequest) (Plan, error) {
 }
 
 func newPlanner(req *PlanRequest) *planner {
-	p := &planner{req: req, locIdx: map[oms.ID]int{}, policy: map[oms.SKU]SKUPolicy{},
-		inbound: map[oms.SKU][]InboundSupply{}, assigned: map[int]map[int]int64{}}
+	p := &planner{req: req, locIdx: map[oms.ID]int{}, policy: map[oms.SKU]SKUPolicy{}, skuIdx: map[oms.SKU]int{},
+		inbound: map[oms.SKU][]InboundSupply{}}
 	s := req.Strategy
 	if s == nil {
 		s = ByPriority()
@@ -456,27 +461,36 @@ func newPlanner(req *PlanRequest) *planner {
 		if _, ok := p.policy[l.SKU]; !ok {
 			p.policy[l.SKU] = SKUPolicy{SKU: l.SKU, Tracked: true}
 		}
-		if !slices.Contains(p.skus, l.SKU) {
+		k, ok := p.skuIdx[l.SKU]
+		if !ok {
+			k = len(p.skus)
+			p.skuIdx[l.SKU] = k
 			p.skus = append(p.skus, l.SKU)
+			p.tracked = append(p.tracked, p.policy[l.SKU].Tracked)
 		}
+		p.lineSku = append(p.lineSku, k)
 		p.need = append(p.need, l.Quantity)
 	}
-	for _, loc := range req.Locations {
-		if _, dup := p.locIdx[loc.ID]; dup || !req.eligible(loc) {
+	for j := range req.Locations {
+		loc := &req.Locations[j]
+		if _, dup := p.locIdx[loc.ID]; dup || !req.eligible(*loc) {
 			continue
 		}
 		p.locIdx[loc.ID] = len(p.locs)
 		p.locs = append(p.locs, loc)
-		p.avail = append(p.avail, map[oms.SKU]int64{})
+		p.avail = append(p.avail, make([]int64, len(p.skus)))
 		d := -1.0
 		if req.Coordinates != nil && loc.Coordinates != nil {
 			d = Haversine(*req.Coordinates, *loc.Coordinates)
 		}
 		p.dist = append(p.dist, d)
 	}
+	p.assigned = make([][]int64, len(p.locs))
 	for _, st := range req.Stock {
-		if i, ok := p.locIdx[st.Location]; ok {
-			p.avail[i][st.SKU] += st.Available
+		i, ok := p.locIdx[st.Location]
+		k, known := p.skuIdx[st.SKU]
+		if ok && known {
+			p.avail[i][k] += st.Available
 		}
 	}
 	for _, in := range req.Inbound {
@@ -497,11 +511,11 @@ func newPlanner(req *PlanRequest) *planner {
 
 // stockAt returns the in-stock units of sku at location i (never
 // negative; unlimited for untracked SKUs).
-func (p *planner) stockAt(i int, sku oms.SKU) int64 {
-	if !p.policy[sku].Tracked {
+func (p *planner) stockAt(i, k int) int64 {
+	if !p.tracked[k] {
 		return unlimited
 	}
-	return max(p.avail[i][sku], 0)
+	return max(p.avail[i][k], 0)
 }
 
 func (p *planner) candidate(i int) *Candidate {
@@ -510,21 +524,23 @@ func (p *planner) candidate(i int) *Candidate {
 	var units int64
 	var big oms.Dimensions
 	for li, l := range p.req.Lines {
-		n := min(p.need[li], p.stockAt(i, l.SKU))
+		n := min(p.need[li], p.stockAt(i, p.lineSku[li]))
 		c.Covers += n
-		units += n
-		w += oms.Weight(n) * l.UnitWeight
-		if l.UnitDimensions.Volume() > big.Volume() {
-			big = l.UnitDimensions
+		if p.req.Cost != nil && n > 0 {
+			units += n
+			w += oms.Weight(n) * l.UnitWeight
+			if l.UnitDimensions.Volume() > big.Volume() {
+				big = l.UnitDimensions
+			}
 		}
 	}
-	for _, sku := range p.skus {
-		if p.policy[sku].Tracked {
-			c.Stock += max(p.avail[i][sku], 0)
+	for k := range p.skus {
+		if p.tracked[k] {
+			c.Stock += max(p.avail[i][k], 0)
 		}
 	}
 	if p.req.Cost != nil && c.Covers > 0 && w > 0 && !big.IsZero() {
-		if cost, err := p.req.Cost(p.locs[i], estimateParcel(big, w, units)); err == nil {
+		if cost, err := p.req.Cost(*p.locs[i], estimateParcel(big, w, units)); err == nil {
 			c.Cost = cost
 		}
 	}
@@ -543,8 +559,8 @@ func estimateParcel(unit oms.Dimensions, w oms.Weight, units int64) shipping.Par
 func (p *planner) candidatesWithCover() []int {
 	var out []int
 	for i := range p.locs {
-		for li, l := range p.req.Lines {
-			if p.need[li] > 0 && p.stockAt(i, l.SKU) > 0 {
+		for li := range p.req.Lines {
+			if p.need[li] > 0 && p.stockAt(i, p.lineSku[li]) > 0 {
 				out = append(out, i)
 				break
 			}
@@ -556,19 +572,20 @@ func (p *planner) candidatesWithCover() []int {
 // take assigns to location i every unassigned unit it has in stock.
 func (p *planner) take(i int) int64 {
 	var n int64
-	for li, l := range p.req.Lines {
-		q := min(p.need[li], p.stockAt(i, l.SKU))
+	for li := range p.req.Lines {
+		k := p.lineSku[li]
+		q := min(p.need[li], p.stockAt(i, k))
 		if q <= 0 {
 			continue
 		}
 		if p.assigned[i] == nil {
-			p.assigned[i] = map[int]int64{}
+			p.assigned[i] = make([]int64, len(p.req.Lines))
 			p.order = append(p.order, i)
 		}
 		p.assigned[i][li] += q
 		p.need[li] -= q
-		if p.policy[l.SKU].Tracked {
-			p.avail[i][l.SKU] -= q
+		if p.tracked[k] {
+			p.avail[i][k] -= q
 		}
 		n += q
 	}
@@ -597,52 +614,30 @@ func (p *planner) greedy(maxShip int, s Strategy) {
 	}
 }
 
-// snapshot and restore let the search try sets of locations.
+// save and restore let the search try sets of locations.
 type plannerState struct {
 	need     []int64
-	avail    []map[oms.SKU]int64
-	assigned map[int]map[int]int64
+	avail    [][]int64
+	assigned [][]int64
 	order    []int
 }
 
+func clone2(xs [][]int64) [][]int64 {
+	out := make([][]int64, len(xs))
+	for i, x := range xs {
+		if x != nil {
+			out[i] = slices.Clone(x)
+		}
+	}
+	return out
+}
+
 func (p *planner) save() plannerState {
-	st := plannerState{need: slices.Clone(p.need), order: slices.Clone(p.order), assigned: map[int]map[int]int64{}}
-	for _, m := range p.avail {
-		c := make(map[oms.SKU]int64, len(m))
-		for k, v := range m {
-			c[k] = v
-		}
-		st.avail = append(st.avail, c)
-	}
-	for k, m := range p.assigned {
-		c := make(map[int]int64, len(m))
-		for a, b := range m {
-			c[a] = b
-		}
-		st.assigned[k] = c
-	}
-	return st
+	return plannerState{need: slices.Clone(p.need), avail: clone2(p.avail), assigned: clone2(p.assigned), order: slices.Clone(p.order)}
 }
 
 func (p *planner) restore(st plannerState) {
-	c := st
-	p.need, p.order = slices.Clone(c.need), slices.Clone(c.order)
-	p.avail = nil
-	for _, m := range c.avail {
-		cm := make(map[oms.SKU]int64, len(m))
-		for k, v := range m {
-			cm[k] = v
-		}
-		p.avail = append(p.avail, cm)
-	}
-	p.assigned = map[int]map[int]int64{}
-	for k, m := range c.assigned {
-		cm := make(map[int]int64, len(m))
-		for a, b := range m {
-			cm[a] = b
-		}
-		p.assigned[k] = cm
-	}
+	p.need, p.avail, p.assigned, p.order = slices.Clone(st.need), clone2(st.avail), clone2(st.assigned), slices.Clone(st.order)
 }
 
 func sum(xs []int64) int64 {
@@ -792,7 +787,7 @@ func (p *planner) finish(maxShip int) (Plan, error) {
 		pol := p.policy[l.SKU]
 		reason := BackorderNoStock
 		for i := range p.locs {
-			if p.stockAt(i, l.SKU) > 0 {
+			if p.stockAt(i, p.lineSku[li]) > 0 {
 				reason = BackorderSplitLimit
 			}
 		}
@@ -803,7 +798,7 @@ func (p *planner) finish(maxShip int) (Plan, error) {
 				if q <= 0 {
 					continue
 				}
-				p.avail[i][l.SKU] -= q
+				p.avail[i][p.lineSku[li]] -= q
 				left -= q
 				plan.Backorders = append(plan.Backorders, PlanBackorder{
 					Location: p.locs[i].ID, LineID: l.LineID, SKU: l.SKU, Quantity: q, Reason: reason,
@@ -832,7 +827,7 @@ func (p *planner) allowance(i int, sku oms.SKU) int64 {
 	if !limited {
 		return unlimited
 	}
-	return max(p.avail[i][sku]+limit, 0)
+	return max(p.avail[i][p.skuIdx[sku]]+limit, 0)
 }
 
 func (p *planner) expected(i int, sku oms.SKU) time.Time {
