@@ -307,3 +307,21 @@ func TestCommandsRefuseHostileInput(t *testing.T) {
 		t.Errorf("NewService without stores: %v", err)
 	}
 }
+
+// TestMergeWithItselfRefused: the model test found that merging a
+// fulfillment order with itself doubled its units.
+func TestMergeWithItselfRefused(t *testing.T) {
+	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 2))
+	fos, err := e.svc.Allocate(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Merge(e.ctx, []oms.ID{fos[0].ID, fos[0].ID}); !errors.Is(err, oms.ErrValidation) {
+		t.Fatalf("merge with itself: err = %v, want a validation error", err)
+	}
+	if got, _ := e.svc.FulfillmentOrder(e.ctx, fos[0].ID); got.Lines[0].Quantity != 2 || got.Version != fos[0].Version {
+		t.Errorf("merge with itself changed the order: %+v", got.Lines)
+	}
+}

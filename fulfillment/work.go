@@ -374,6 +374,11 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 	if len(ids) < 2 {
 		return nil, oms.Validationf("merge", "ids", "need at least two fulfillment orders, got %d", len(ids))
 	}
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return nil, oms.Validationf("merge", fmt.Sprintf("ids[%d]", i), "fulfillment order %s is listed twice", id)
+		}
+	}
 	for attempt := 0; attempt < s.opts.Retries; attempt++ {
 		dest, err := s.store.FulfillmentOrder(ctx, ids[0])
 		if err != nil {
@@ -463,6 +468,13 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 			if err := f.transition(StatusCancelled, reason); err != nil {
 				return nil, err
 			}
+			// A cancelled order carries no open hold.
+			for i := range f.Holds {
+				if f.Holds[i].Open() {
+					f.Holds[i].ReleasedAt = s.now().UTC()
+				}
+			}
+			f.HeldFrom = ""
 			return []pendingEvent{statusEvent(f, from, reason)}, nil
 		})
 		if err != nil {
