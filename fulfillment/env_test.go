@@ -47,6 +47,7 @@ type envConfig struct {
 	wrap     func(fulfillment.Store) fulfillment.Store
 	wrapInv  func(inventory.Store) inventory.Store
 	wrapOrd  func(order.Store) order.Store
+	wrapTrk  func(tracking.Store) tracking.Store
 	carrier  func(*shippingtest.FakeCarrier) shipping.Carrier
 	noTrack  bool
 	outbox   *oms.MemoryOutbox
@@ -79,7 +80,11 @@ func newEnv(t testing.TB, cfg *envConfig) *env {
 	}
 	e.inv = inventory.NewService(is, &inventory.Options{Clock: e.clock})
 	if !cfg.noTrack {
-		e.track = tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: e.outbox}), &tracking.ServiceOptions{Clock: e.clock})
+		var ts tracking.Store = tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: e.outbox})
+		if cfg.wrapTrk != nil {
+			ts = cfg.wrapTrk(ts)
+		}
+		e.track = tracking.NewService(ts, &tracking.ServiceOptions{Clock: e.clock})
 	}
 	e.store = fulfillment.NewMemoryStore(e.outbox)
 	if cfg.wrap != nil {

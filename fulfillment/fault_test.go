@@ -14,6 +14,7 @@ import (
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
 	"github.com/omskit/oms/shipping/shippingtest"
+	"github.com/omskit/oms/tracking"
 )
 
 var errInjected = errors.New("injected fault")
@@ -97,6 +98,15 @@ func (s faultyOrders) Update(ctx context.Context, o *order.Order, expected int64
 	return s.f.do("order.update", func() error { return s.Store.Update(ctx, o, expected, events) })
 }
 
+type faultyTracking struct {
+	tracking.Store
+	f *faults
+}
+
+func (s faultyTracking) Save(ctx context.Context, t *tracking.Tracker, events []oms.Event) error {
+	return s.f.do("tracking.save", func() error { return s.Store.Save(ctx, t, events) })
+}
+
 type faultyCarrier struct {
 	*shippingtest.FakeCarrier
 	f *faults
@@ -116,6 +126,7 @@ func faultEnv(t testing.TB, f *faults) *env {
 		wrap:    func(s fulfillment.Store) fulfillment.Store { return faultyFulfillment{s, f} },
 		wrapInv: func(s inventory.Store) inventory.Store { return faultyInventory{s, f} },
 		wrapOrd: func(s order.Store) order.Store { return faultyOrders{s, f} },
+		wrapTrk: func(s tracking.Store) tracking.Store { return faultyTracking{s, f} },
 		carrier: func(c *shippingtest.FakeCarrier) shipping.Carrier { return faultyCarrier{c, f} },
 	})
 	e.location("east", 1, nil)
@@ -139,6 +150,7 @@ type outcome struct {
 	Captured     string
 	Levels       map[string]inventory.Level
 	OrderStatus  order.Status
+	Trackers     int
 }
 
 func (e *env) outcome(id oms.ID) outcome {
@@ -169,6 +181,11 @@ func (e *env) outcome(id oms.ID) outcome {
 	shs, _ := e.svc.Shipments(e.ctx, id)
 	for _, sh := range shs {
 		out.Packages += len(sh.Packages)
+		for _, p := range sh.Packages {
+			if tr, err := e.track.Get(e.ctx, sh.Carrier, p.TrackingNumber); err == nil && tr.ShipmentRef == sh.ID {
+				out.Trackers++
+			}
+		}
 	}
 	for _, sku := range []oms.SKU{"BIG", "SMALL"} {
 		for _, loc := range []oms.ID{"east", "west"} {
@@ -222,6 +239,55 @@ func TestProcessFaultInjection(t *testing.T) {
 			got := e.outcome(o.ID)
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("k=%d after=%v: state differs from an uninterrupted run (-want +got):\n%s", k, after, d)
+			}
+		}
+	}
+}
+
+// TestDeliveryFaultInjection fails the k-th write while tracking news of
+// every package is applied; applying the news again ends delivered, with
+// each package counted once.
+func TestDeliveryFaultInjection(t *testing.T) {
+	deliverAll := func(e *env, id oms.ID) error {
+		shs, _ := e.svc.Shipments(e.ctx, id)
+		for _, sh := range shs {
+			for _, p := range sh.Packages {
+				if _, err := e.svc.ApplyTracking(e.ctx, fulfillment.TrackingUpdate{Carrier: sh.Carrier, TrackingNumber: p.TrackingNumber, Status: tracking.StatusDelivered, At: t0}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	ref := &faults{}
+	e := faultEnv(t, ref)
+	o := e.place(nil, big("BIG", 2), small("SMALL", 2))
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	ref.on = true
+	if err := deliverAll(e, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	want := e.outcome(o.ID)
+	if want.OrderStatus != order.StatusCompleted {
+		t.Fatalf("reference: %s", want.OrderStatus)
+	}
+	for _, after := range []bool{false, true} {
+		for k := 1; k <= ref.n; k++ {
+			f := &faults{k: k, after: after}
+			e := faultEnv(t, f)
+			o := e.place(nil, big("BIG", 2), small("SMALL", 2))
+			if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+				t.Fatal(err)
+			}
+			f.on = true
+			_ = deliverAll(e, o.ID)
+			if err := deliverAll(e, o.ID); err != nil {
+				t.Fatalf("k=%d after=%v: %v", k, after, err)
+			}
+			if d := cmp.Diff(want, e.outcome(o.ID)); d != "" {
+				t.Errorf("k=%d after=%v (-want +got):\n%s", k, after, d)
 			}
 		}
 	}
