@@ -134,7 +134,9 @@ func TestTableRateCostEstimates(t *testing.T) {
 	}
 	r := baseRequest()
 	r.Strategy = fulfillment.ByLowestCost()
-	r.Cost = func(l inventory.Location, p shipping.Parcel) (oms.Money, error) { return oms.Money{}, errors.New("unknown") }
+	r.Cost = func(l inventory.Location, p shipping.Parcel) (oms.Money, error) {
+		return oms.Money{}, errors.New("unknown")
+	}
 	if _, err := fulfillment.Allocate(r); err != nil {
 		t.Errorf("unknown costs: %v", err)
 	}
