@@ -1,7 +1,6 @@
 package tracking
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -25,13 +24,14 @@ type DecoderFunc func(body []byte) ([]Update, error)
 // Decode calls f.
 func (f DecoderFunc) Decode(body []byte) ([]Update, error) { return f(body) }
 
+// decodeJSON reads body, which must be exactly one complete JSON value
+// (white space around it allowed, nothing else), into v.
 func decodeJSON(source string, body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return oms.Validationf(source+" webhook", "body", "is not valid JSON: %v", err)
+	if !json.Valid(body) {
+		return oms.Validationf(source+" webhook", "body", "is not one complete JSON value")
 	}
-	if dec.More() {
-		return oms.Validationf(source+" webhook", "body", "has data after the JSON value")
+	if err := json.Unmarshal(body, v); err != nil {
+		return oms.Validationf(source+" webhook", "body", "does not have the expected shape: %v", err)
 	}
 	return nil
 }
@@ -41,19 +41,37 @@ func decodeJSON(source string, body []byte, v any) error {
 // or Unix seconds. It returns the zero time when s is empty or unreadable;
 // such an event is quarantined, not applied.
 func parseTime(s string) time.Time {
+	t, _ := parseStampOrDate(s)
+	return t.UTC()
+}
+
+// parseDate reads a carrier's estimated delivery day: a date, or a time
+// whose day is read in the offset it was written with ("2026-03-05T20:00:00-07:00"
+// is March 5), or Unix seconds (a UTC day). Unreadable or empty gives the
+// zero Date.
+func parseDate(s string) oms.Date {
+	t, ok := parseStampOrDate(s)
+	if !ok {
+		return oms.Date{}
+	}
+	return oms.DateOf(t)
+}
+
+// parseStampOrDate parses the shapes of parseTime keeping the offset.
+func parseStampOrDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}
+		return time.Time{}, false
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
+			return t, true
 		}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1e11 {
-		return time.Unix(n, 0).UTC()
+		return time.Unix(n, 0).UTC(), true
 	}
-	return time.Time{}
+	return time.Time{}, false
 }
 
 // EasyPostDecoder reads EasyPost Event webhooks ("object": "Event") whose
@@ -112,7 +130,7 @@ func (d EasyPostDecoder) Decode(body []byte) ([]Update, error) {
 		return nil, oms.Validationf("easypost webhook", "result", "is required")
 	}
 	r := ev.Result
-	u := Update{Carrier: r.Carrier, TrackingNumber: r.TrackingCode, EstimatedDelivery: parseTime(r.EstDeliveryDate)}
+	u := Update{Carrier: r.Carrier, TrackingNumber: r.TrackingCode, EstimatedDelivery: parseDate(r.EstDeliveryDate)}
 	for _, td := range r.TrackingDetails {
 		e := MapEvent(m, td.Status, td.StatusDetail, firstNonEmpty(td.Message, td.Description))
 		e.Time = parseTime(td.Datetime)
@@ -178,7 +196,7 @@ func (d ShippoDecoder) Decode(body []byte) ([]Update, error) {
 	if w.Data == nil {
 		return nil, oms.Validationf("shippo webhook", "data", "is required")
 	}
-	u := Update{Carrier: w.Data.Carrier, TrackingNumber: w.Data.TrackingNumber, EstimatedDelivery: parseTime(w.Data.ETA)}
+	u := Update{Carrier: w.Data.Carrier, TrackingNumber: w.Data.TrackingNumber, EstimatedDelivery: parseDate(w.Data.ETA)}
 	conv := func(s shippoStatusJSON) Event {
 		sub, text := "", s.StatusDetails
 		if s.Substatus != nil {
@@ -205,7 +223,9 @@ func (d ShippoDecoder) Decode(body []byte) ([]Update, error) {
 // AfterShipDecoder reads AfterShip tracking webhooks: msg is the tracking
 // with tracking_number, slug, tag, subtag, expected_delivery (or
 // courier_estimated_delivery_date) and checkpoints, each with
-// checkpoint_time, tag, subtag, message and location. A body without msg
+// checkpoint_time, tag, subtag, message and location. The tracking's own
+// tag and subtag, dated by its updated_at, are applied too when newer than
+// the checkpoints or final (see afterShipTagEvent). A body without msg
 // gives no updates.
 type AfterShipDecoder struct {
 	// Mapper maps tags; nil means AfterShipMapper.
@@ -219,6 +239,9 @@ type afterShipWebhook struct {
 		Slug                         string `json:"slug"`
 		Tag                          string `json:"tag"`
 		Subtag                       string `json:"subtag"`
+		SubtagMessage                string `json:"subtag_message"`
+		UpdatedAt                    string `json:"updated_at"`
+		LastUpdatedAt                string `json:"last_updated_at"`
 		ExpectedDelivery             string `json:"expected_delivery"`
 		CourierEstimatedDeliveryDate *struct {
 			EstimatedDeliveryDate string `json:"estimated_delivery_date"`
@@ -252,9 +275,9 @@ func (d AfterShipDecoder) Decode(body []byte) ([]Update, error) {
 		return nil, nil
 	}
 	msg := w.Msg
-	u := Update{Carrier: msg.Slug, TrackingNumber: msg.TrackingNumber, EstimatedDelivery: parseTime(msg.ExpectedDelivery)}
+	u := Update{Carrier: msg.Slug, TrackingNumber: msg.TrackingNumber, EstimatedDelivery: parseDate(msg.ExpectedDelivery)}
 	if c := msg.CourierEstimatedDeliveryDate; u.EstimatedDelivery.IsZero() && c != nil {
-		u.EstimatedDelivery = parseTime(c.EstimatedDeliveryDate)
+		u.EstimatedDelivery = parseDate(c.EstimatedDeliveryDate)
 	}
 	for _, cp := range msg.Checkpoints {
 		e := MapEvent(m, cp.Tag, cp.Subtag, firstNonEmpty(cp.Message, cp.SubtagMessage))
@@ -263,7 +286,49 @@ func (d AfterShipDecoder) Decode(body []byte) ([]Update, error) {
 		e.Location = firstNonEmpty(cp.Location, joinLocation(cp.City, cp.State, cp.Zip, cp.CountryISO3))
 		u.Events = append(u.Events, e)
 	}
+	if e, ok := afterShipTagEvent(m, msg.Tag, msg.Subtag, msg.SubtagMessage, firstNonEmpty(msg.UpdatedAt, msg.LastUpdatedAt), u.Events); ok {
+		u.Events = append(u.Events, e)
+	}
 	return []Update{u}, nil
+}
+
+// afterShipTagEvent turns the tracking's own tag and subtag (its status,
+// which the merchant or AfterShip may set without a checkpoint: Expired,
+// Delivered, Exception_013 lost) into an event stamped with the tracking's
+// update time. It is kept when it says something the checkpoints do not:
+// when it differs from the newest checkpoint and is newer than it, or is
+// final (delivered, returned, cancelled, expired, lost), whose precedence
+// then decides. A tag without an update time cannot be dated and is
+// dropped, as is a tag that agrees with the newest checkpoint.
+func afterShipTagEvent(m Mapper, tag, subtag, text, updatedAt string, checkpoints []Event) (Event, bool) {
+	if strings.TrimSpace(tag) == "" {
+		return Event{}, false
+	}
+	at := parseTime(updatedAt)
+	if at.IsZero() {
+		return Event{}, false
+	}
+	e := MapEvent(m, tag, subtag, text)
+	e.Time = at
+	e.Source = "aftership"
+	var last Event
+	found := false
+	for _, c := range checkpoints {
+		if c.Time.IsZero() {
+			continue
+		}
+		if n := c.Normalize(); !found || after(n, last) {
+			last, found = n, true
+		}
+	}
+	if !found {
+		return e, true
+	}
+	if last.Status == e.Status && last.Reason == e.Reason {
+		return Event{}, false
+	}
+	final := e.Status.Terminal() || e.Status == StatusExpired || e.Reason == ReasonLost
+	return e, final || at.After(last.Time)
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -9,11 +9,11 @@ import (
 )
 
 func TestMemoryStore(t *testing.T) {
-	trackingtest.TestStore(t, func(t *testing.T) tracking.Store { return tracking.NewMemoryStore(nil) })
+	trackingtest.TestStore(t, trackingtest.OutboxHarness{})
 }
 
 func TestMemoryStoreOutbox(t *testing.T) {
-	ob := oms.NewMemoryOutbox()
+	ob := oms.NewMemoryOutbox(nil)
 	s := tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: ob})
 	if s.Outbox() != ob {
 		t.Fatal("store does not use the given outbox")

@@ -25,6 +25,15 @@ func NewKey(carrier, number string) Key {
 	return Key{Carrier: strings.ToLower(strings.TrimSpace(carrier)), TrackingNumber: number}
 }
 
+// KeyLess reports whether a sorts before b: by carrier, then by tracking
+// number, comparing bytes. Store.List returns trackers in this order.
+func KeyLess(a, b Key) bool {
+	if a.Carrier != b.Carrier {
+		return a.Carrier < b.Carrier
+	}
+	return a.TrackingNumber < b.TrackingNumber
+}
+
 // String returns "carrier/number".
 func (k Key) String() string { return k.Carrier + "/" + k.TrackingNumber }
 
@@ -136,7 +145,7 @@ type Tracker struct {
 	StatusEventID string    `json:"status_event_id,omitempty"`
 	// EstimatedDelivery is the carrier's latest estimate and EstimateAsOf
 	// the time of the information it came with.
-	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	EstimatedDelivery oms.Date  `json:"estimated_delivery,omitzero"`
 	EstimateAsOf      time.Time `json:"estimate_as_of,omitzero"`
 	// Alerts are the exceptions the sweep has flagged, each once.
 	Alerts []Alert `json:"alerts,omitempty"`
@@ -266,11 +275,11 @@ func Fold(events []Event) (Event, bool) {
 // the same asOf the estimate received last wins, so a carrier revising
 // its date, earlier or later, without a new scan is heard. It reports
 // whether it recorded the estimate.
-func (t *Tracker) setEstimate(est, asOf time.Time) bool {
+func (t *Tracker) setEstimate(est oms.Date, asOf time.Time) bool {
 	if est.IsZero() {
 		return false
 	}
-	est, asOf = est.UTC().Round(0), asOf.UTC().Round(0)
+	asOf = asOf.UTC().Round(0)
 	if asOf.Before(t.EstimateAsOf) {
 		return false
 	}
