@@ -110,7 +110,7 @@ func BenchmarkProcessParts(b *testing.B) {
 			b.Fatal(err)
 		}
 		res, err := shopper.Shop(e.ctx, shipping.RateRequest{Origin: east.Address, Destination: o.ShippingAddress, Parcels: parcels,
-			Levels: []shipping.ServiceLevel{shipping.LevelStandard}, Currency: oms.USD, ShipDate: shipping.DateOf(e.clock.Now())})
+			Levels: []oms.ServiceLevel{oms.LevelStandard}, Currency: oms.USD, ShipDate: oms.DateOf(e.clock.Now())})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func BenchmarkProcessParts(b *testing.B) {
 			b.Fatal(err)
 		}
 		label, err := e.carrier.BuyLabel(e.ctx, shipping.LabelRequest{IdempotencyKey: string(resID), ServiceCode: rate.ServiceCode,
-			Origin: east.Address, Destination: o.ShippingAddress, Parcels: parcels, ShipDate: shipping.DateOf(e.clock.Now())})
+			Origin: east.Address, Destination: o.ShippingAddress, Parcels: parcels, ShipDate: oms.DateOf(e.clock.Now())})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -62,7 +62,7 @@ func newEnv(t testing.TB, cfg *envConfig) *env {
 	e := &env{t: t, ctx: context.Background(), clock: oms.NewManualClock(t0)}
 	e.outbox = cfg.outbox
 	if e.outbox == nil {
-		e.outbox = oms.NewMemoryOutbox()
+		e.outbox = oms.NewMemoryOutbox(nil)
 	}
 	e.gw = ordertest.NewFakeGateway()
 	var os order.Store = order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: e.outbox})
@@ -90,7 +90,7 @@ func newEnv(t testing.TB, cfg *envConfig) *env {
 	if cfg.wrap != nil {
 		e.store = cfg.wrap(e.store)
 	}
-	e.carrier = shippingtest.NewFakeCarrier("fake", &shippingtest.FakeOptions{Clock: e.clock})
+	e.carrier = shippingtest.NewFakeCarrier("fake", &shippingtest.FakeCarrierOptions{Clock: e.clock})
 	opts := cfg.opts
 	opts.Clock = e.clock
 	var c shipping.Carrier = e.carrier

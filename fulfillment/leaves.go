@@ -19,20 +19,16 @@ func lineSKU(l order.Line) oms.SKU { return l.SKU }
 
 func orderChannel(o *order.Order) inventory.Channel { return inventory.Channel(o.Channel) }
 
-// orderLevel returns the service level the customer chose, if it is one
-// the shipping package knows.
-func orderLevel(o *order.Order) (shipping.ServiceLevel, bool) {
-	l := shipping.ServiceLevel(o.Shipping.ServiceLevel)
-	return l, o.Shipping.ServiceLevel != "" && l.Valid()
+// orderLevel returns the service level the customer chose, if any.
+func orderLevel(o *order.Order) (oms.ServiceLevel, bool) {
+	l := o.Shipping.ServiceLevel
+	return l, l != "" && l.Valid()
 }
 
 // orderPromised returns the promised delivery day, if any.
-func orderPromised(o *order.Order) (shipping.Date, oms.Date, bool) {
+func orderPromised(o *order.Order) (oms.Date, bool) {
 	d := o.Shipping.PromisedBy
-	if d.IsZero() {
-		return shipping.Date{}, oms.Date{}, false
-	}
-	return shipping.NewDate(d.Year, d.Month, d.Day), d, true
+	return d, !d.IsZero()
 }
 
 // stockLine is one line of a reservation, commit or release.

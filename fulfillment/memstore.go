@@ -32,7 +32,7 @@ var _ Store = (*MemoryStore)(nil)
 // means a new oms.MemoryOutbox.
 func NewMemoryStore(outbox *oms.MemoryOutbox) *MemoryStore {
 	if outbox == nil {
-		outbox = oms.NewMemoryOutbox()
+		outbox = oms.NewMemoryOutbox(nil)
 	}
 	return &MemoryStore{
 		outbox: outbox, allocs: map[oms.ID]*Allocation{}, fos: map[oms.ID]*FulfillmentOrder{},

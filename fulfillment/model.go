@@ -212,7 +212,7 @@ type Shipment struct {
 	Carrier     string                `json:"carrier,omitempty"`
 	ServiceCode string                `json:"service_code,omitempty"`
 	ServiceName string                `json:"service_name,omitempty"`
-	Level       shipping.ServiceLevel `json:"level,omitempty"`
+	Level       oms.ServiceLevel `json:"level,omitempty"`
 	// Cost is the rate's price (the sum of the labels once bought).
 	Cost oms.Money `json:"cost,omitzero"`
 	// PromisedBy is the delivery date promised to the customer, if any.

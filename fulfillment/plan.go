@@ -355,6 +355,7 @@ type planner struct {
 	tracked  []bool                // per SKU
 	lineSku  []int                 // per line: its SKU's index
 	avail    [][]int64             // per location, per SKU: signed available
+	back     []int64               // per SKU: backorders over every location
 	need     []int64               // per line: units still unassigned
 	dist     []float64             // per location
 	inbound  map[oms.SKU][]InboundSupply
@@ -486,11 +487,15 @@ func newPlanner(req *PlanRequest) *planner {
 		p.dist = append(p.dist, d)
 	}
 	p.assigned = make([][]int64, len(p.locs))
+	p.back = make([]int64, len(p.skus))
 	for _, st := range req.Stock {
 		i, ok := p.locIdx[st.Location]
 		k, known := p.skuIdx[st.SKU]
 		if ok && known {
 			p.avail[i][k] += st.Available
+		}
+		if known {
+			p.back[k] += max(-st.Available, 0)
 		}
 	}
 	for _, in := range req.Inbound {
@@ -798,7 +803,9 @@ func (p *planner) finish(maxShip int) (Plan, error) {
 				if q <= 0 {
 					continue
 				}
-				p.avail[i][p.lineSku[li]] -= q
+				k := p.lineSku[li]
+				p.back[k] += max(q-max(p.avail[i][k], 0), 0)
+				p.avail[i][k] -= q
 				left -= q
 				plan.Backorders = append(plan.Backorders, PlanBackorder{
 					Location: p.locs[i].ID, LineID: l.LineID, SKU: l.SKU, Quantity: q, Reason: reason,
@@ -821,13 +828,20 @@ func (p *planner) finish(maxShip int) (Plan, error) {
 
 // allowance returns how many more units location i may promise of sku
 // beyond its stock.
+// beyond its stock: the location's allowance, within what is left of a
+// preorder SKU's limit across all locations.
 func (p *planner) allowance(i int, sku oms.SKU) int64 {
 	pol := p.policy[sku]
-	limit, limited := pol.Backorder.Allowance()
+	limit, limited := pol.Backorder.Allowance(p.locs[i].ID)
 	if !limited {
 		return unlimited
 	}
-	return max(p.avail[i][p.skuIdx[sku]]+limit, 0)
+	k := p.skuIdx[sku]
+	room := max(p.avail[i][k]+limit, 0)
+	if pol.Backorder.Mode == inventory.BackorderPreorder {
+		room = min(room, max(pol.Backorder.Limit-p.back[k], 0))
+	}
+	return room
 }
 
 func (p *planner) expected(i int, sku oms.SKU) time.Time {

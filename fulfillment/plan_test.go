@@ -97,12 +97,22 @@ func TestAllocateStrategiesAndRules(t *testing.T) {
 		}, nil},
 		{"preorder limited", func(r *fulfillment.PlanRequest) {
 			r.Lines = []fulfillment.PlanLine{pl("1", "Z", 25)}
-			r.Policies = []fulfillment.SKUPolicy{{SKU: "Z", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 10, ExpectedAt: t0}}}
+			r.Policies = []fulfillment.SKUPolicy{{SKU: "Z", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 30,
+				LocationLimits: map[oms.ID]int64{"A": 10, "B": 10, "C": 10}, ExpectedAt: t0}}}
 		}, fulfillment.Plan{Backorders: []fulfillment.PlanBackorder{
 			{Location: "A", LineID: "1", SKU: "Z", Quantity: 10, Reason: fulfillment.BackorderNoStock, Preorder: true, ExpectedAt: t0},
 			{Location: "B", LineID: "1", SKU: "Z", Quantity: 10, Reason: fulfillment.BackorderNoStock, Preorder: true, ExpectedAt: t0},
 			{Location: "C", LineID: "1", SKU: "Z", Quantity: 5, Reason: fulfillment.BackorderNoStock, Preorder: true, ExpectedAt: t0},
 		}}, nil},
+		{"preorder SKU-wide limit", func(r *fulfillment.PlanRequest) {
+			r.Lines = []fulfillment.PlanLine{pl("1", "Z", 13)}
+			r.Policies = []fulfillment.SKUPolicy{{SKU: "Z", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 12,
+				LocationLimits: map[oms.ID]int64{"A": 10, "B": 10}, ExpectedAt: t0}}}
+			r.Stock = append(r.Stock, sup("Z", "C", -1)) // one unit already preordered at C
+		}, fulfillment.Plan{Backorders: []fulfillment.PlanBackorder{
+			{Location: "A", LineID: "1", SKU: "Z", Quantity: 10, Reason: fulfillment.BackorderNoStock, Preorder: true, ExpectedAt: t0},
+			{Location: "B", LineID: "1", SKU: "Z", Quantity: 1, Reason: fulfillment.BackorderNoStock, Preorder: true, ExpectedAt: t0},
+		}}, oms.ErrInsufficientStock},
 		{"untracked always available", func(r *fulfillment.PlanRequest) {
 			r.Lines = []fulfillment.PlanLine{pl("1", "GIFT", 1000)}
 			r.Policies = []fulfillment.SKUPolicy{{SKU: "GIFT"}}

@@ -35,7 +35,7 @@ type Options struct {
 	Carriers []shipping.Carrier
 	// Shopper tunes the rate shopper built over Carriers; nil means
 	// defaults.
-	Shopper *shipping.ShopperOptions
+	Shopper *shipping.RateShopperOptions
 	// RatePolicy chooses among rates of the order's service level. The
 	// zero Policy means: the cheapest rate delivering by the promised date
 	// when the order has one, else the cheapest.

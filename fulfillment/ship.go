@@ -60,7 +60,7 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 		}
 		sh := &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Status: ShipmentPending,
 			Pickup: fo.Pickup, Packages: clonePackages(fo.Packages)}
-		if _, t, ok := orderPromised(o); ok {
+		if t, ok := orderPromised(o); ok {
 			sh.PromisedBy = t
 		}
 		if fo.Pickup {
@@ -129,12 +129,12 @@ func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *Fulfillmen
 	if err != nil {
 		return shipping.Rate{}, err
 	}
-	req := shipping.RateRequest{Origin: loc.Address, Destination: o.ShippingAddress, ShipDate: shipping.DateOf(s.now().UTC()), Currency: o.Currency}
+	req := shipping.RateRequest{Origin: loc.Address, Destination: o.ShippingAddress, ShipDate: oms.DateOf(s.now().UTC()), Currency: o.Currency}
 	for _, p := range fo.Packages {
 		req.Parcels = append(req.Parcels, p.Parcel)
 	}
 	if l, ok := orderLevel(o); ok {
-		req.Levels = []shipping.ServiceLevel{l}
+		req.Levels = []oms.ServiceLevel{l}
 	}
 	res, err := s.shopper.Shop(ctx, req)
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *Fulfillmen
 	}
 	policy := s.opts.RatePolicy
 	if policy.Strategy == "" {
-		if d, _, ok := orderPromised(o); ok {
+		if d, ok := orderPromised(o); ok {
 			policy.Strategy, policy.DeliverBy = shipping.StrategyDeliverBy, d
 		}
 	}
@@ -235,7 +235,7 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment) (*Shipment, error
 		label, err := buyer.BuyLabel(ctx, shipping.LabelRequest{
 			IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
 			Origin: loc.Address, Destination: o.ShippingAddress, Parcels: []shipping.Parcel{p.Parcel},
-			ShipDate: shipping.DateOf(s.now().UTC()), Reference: o.Number,
+			ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
 		})
 		if err != nil {
 			return sh, err

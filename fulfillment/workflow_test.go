@@ -254,11 +254,11 @@ func TestBackorderWaitsThenShipsWhenStockArrives(t *testing.T) {
 func TestRateShopHonoursServiceLevelAndPromisedDate(t *testing.T) {
 	e := twoSites(t, fulfillment.Options{})
 	e.stock("MUG", "east", 10)
-	day := func(n int) shipping.Date { return shipping.DateOf(t0.AddDate(0, 0, n)) }
+	day := func(n int) oms.Date { return oms.DateOf(t0.AddDate(0, 0, n)) }
 	e.carrier.SetRates([]shipping.Rate{
-		{Carrier: "fake", ServiceCode: "ground", Level: shipping.LevelStandard, Price: usd("5.00"), TransitDays: 5, Delivery: shipping.Window{Earliest: day(5), Latest: day(6)}},
-		{Carrier: "fake", ServiceCode: "ground_plus", Level: shipping.LevelStandard, Price: usd("7.00"), TransitDays: 3, Delivery: shipping.Window{Earliest: day(3), Latest: day(3)}},
-		{Carrier: "fake", ServiceCode: "express", Level: shipping.LevelExpress, Price: usd("19.00"), TransitDays: 2, Delivery: shipping.Window{Earliest: day(2), Latest: day(2)}},
+		{Carrier: "fake", ServiceCode: "ground", Level: oms.LevelStandard, Price: usd("5.00"), TransitDays: 5, Delivery: shipping.Window{Earliest: day(5), Latest: day(6)}},
+		{Carrier: "fake", ServiceCode: "ground_plus", Level: oms.LevelStandard, Price: usd("7.00"), TransitDays: 3, Delivery: shipping.Window{Earliest: day(3), Latest: day(3)}},
+		{Carrier: "fake", ServiceCode: "express", Level: oms.LevelExpress, Price: usd("19.00"), TransitDays: 2, Delivery: shipping.Window{Earliest: day(2), Latest: day(2)}},
 	})
 	ship := func(mod func(*order.PlaceInput)) string {
 		o := e.place(mod, small("MUG", 1))
