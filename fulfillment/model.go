@@ -209,9 +209,9 @@ type Shipment struct {
 	FulfillmentOrder oms.ID `json:"fulfillment_order"`
 	Location         oms.ID `json:"location"`
 	// Carrier, ServiceCode, ServiceName and Level are the chosen rate's.
-	Carrier     string                `json:"carrier,omitempty"`
-	ServiceCode string                `json:"service_code,omitempty"`
-	ServiceName string                `json:"service_name,omitempty"`
+	Carrier     string           `json:"carrier,omitempty"`
+	ServiceCode string           `json:"service_code,omitempty"`
+	ServiceName string           `json:"service_name,omitempty"`
 	Level       oms.ServiceLevel `json:"level,omitempty"`
 	// Cost is the rate's price (the sum of the labels once bought).
 	Cost oms.Money `json:"cost,omitzero"`
