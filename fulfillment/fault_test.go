@@ -27,6 +27,7 @@ type faults struct {
 	on     bool
 	n, k   int
 	after  bool
+	reads  bool // fail the k-th read instead of the k-th write
 	fired  bool
 	counts map[string]int
 }
@@ -51,7 +52,7 @@ func (f *faults) hit(what string) bool {
 }
 
 func (f *faults) do(what string, write func() error) error {
-	if !f.hit(what) {
+	if f.reads || !f.hit(what) {
 		return write()
 	}
 	if f.after {
@@ -121,8 +122,11 @@ func (c faultyCarrier) BuyLabel(ctx context.Context, req shipping.LabelRequest) 
 	return l, err
 }
 
-func faultEnv(t testing.TB, f *faults) *env {
+func faultEnv(t testing.TB, f *faults) *env { return faultEnvWith(t, f, fulfillment.Options{}) }
+
+func faultEnvWith(t testing.TB, f *faults, opts fulfillment.Options) *env {
 	e := newEnv(t, &envConfig{
+		opts:    opts,
 		wrap:    func(s fulfillment.Store) fulfillment.Store { return faultyFulfillment{s, f} },
 		wrapInv: func(s inventory.Store) inventory.Store { return faultyInventory{s, f} },
 		wrapOrd: func(s order.Store) order.Store { return faultyOrders{s, f} },
