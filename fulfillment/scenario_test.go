@@ -138,7 +138,10 @@ func scenario(e *env) (oms.ID, []func() error) {
 			_, err := e.svc.AddHold(e.ctx, eastFO(), fulfillment.HoldInput{Key: "h", Reason: fulfillment.HoldCustomerRequest})
 			return err
 		},
-		func() error { _, err := e.svc.ReleaseHold(e.ctx, eastFO(), oms.DeriveID(eastFO(), "hold:h")); return err },
+		func() error {
+			_, err := e.svc.ReleaseHold(e.ctx, eastFO(), oms.DeriveID(eastFO(), "hold:h"))
+			return err
+		},
 		func() error {
 			fo, err := e.store.FulfillmentOrder(e.ctx, eastFO())
 			if err != nil {
@@ -184,7 +187,9 @@ func scenario(e *env) (oms.ID, []func() error) {
 		},
 		process,
 		func() error {
-			re, err := find("west", func(fo *fulfillment.FulfillmentOrder) bool { return fo.MovedTo == "" && fo.Status == fulfillment.StatusInProgress })
+			re, err := find("west", func(fo *fulfillment.FulfillmentOrder) bool {
+				return fo.MovedTo == "" && fo.Status == fulfillment.StatusInProgress
+			})
 			if err != nil {
 				return err
 			}
@@ -284,7 +289,7 @@ func TestCommandsFaultInjection(t *testing.T) {
 	}
 	rref := &faults{reads: true}
 	e = faultEnvWith(t, rref, manual)
-	id, steps = scenario(e)
+	_, steps = scenario(e)
 	rref.on = true
 	for _, step := range steps {
 		if err := step(); err != nil {
