@@ -251,3 +251,54 @@ func TestDigitalLinesDeliveredWithAllocation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestOrderCancelledByHostReleasesStock(t *testing.T) {
+	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e.stock("MUG", "east", 2)
+	e.stock("MUG", "west", 5)
+	o := e.place(nil, small("MUG", 4))
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.orders.Cancel(e.ctx, o.ID, order.CancelInput{Reason: "fraud"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fo := range res.FulfillmentOrders {
+		if fo.Status != fulfillment.StatusCancelled {
+			t.Errorf("%s at %s: %s", fo.ID, fo.Location, fo.Status)
+		}
+	}
+	for _, l := range []oms.ID{"east", "west"} {
+		if lv := e.level("MUG", l); lv.Reserved != 0 {
+			t.Errorf("%s still reserved: %+v", l, lv)
+		}
+	}
+	e.reconcile()
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAllocateExtremeQuantities(t *testing.T) {
+	r := baseRequest()
+	r.Cost = func(inventory.Location, shipping.Parcel) (oms.Money, error) { return usd("1.00"), nil }
+	r.Strategy = fulfillment.ByLowestCost()
+	r.Lines = []fulfillment.PlanLine{{LineID: "1", SKU: "X", Quantity: oms.MaxQuantity, UnitWeight: oms.Weight(1 << 40), UnitDimensions: oms.DimensionsMM(1, 1, 1)}}
+	r.Stock = []fulfillment.Supply{sup("X", "A", oms.MaxQuantity), sup("X", "B", -oms.MaxQuantity), sup("X", "B", -oms.MaxQuantity)}
+	r.Policies = []fulfillment.SKUPolicy{{SKU: "X", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: oms.MaxQuantity}}}
+	p, err := fulfillment.Allocate(r)
+	if err != nil || len(p.Shipments) != 1 || p.Shipments[0].Lines[0].Quantity != oms.MaxQuantity {
+		t.Fatalf("%v %+v", err, p)
+	}
+	many := baseRequest()
+	for i := 0; i <= fulfillment.MaxPlanLines; i++ {
+		many.Lines = append(many.Lines, pl(oms.ID(fmt.Sprint("x", i)), "X", 1))
+	}
+	if _, err := fulfillment.Allocate(many); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("%d lines: %v", len(many.Lines), err)
+	}
+}

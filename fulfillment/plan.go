@@ -365,11 +365,25 @@ type planner struct {
 
 const unlimited = math.MaxInt64 / 4
 
+// MaxPlanLines is the most lines a PlanRequest may have.
+const MaxPlanLines = 1000
+
+// satAdd adds non-negative quantities without overflowing.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
 // Validate returns a *oms.ValidationError listing every problem of r.
 func (r *PlanRequest) Validate() error {
 	v := &oms.ValidationError{Entity: "plan request"}
 	if len(r.Lines) == 0 {
 		v.Add("lines", "must not be empty")
+	}
+	if len(r.Lines) > MaxPlanLines {
+		v.Add("lines", "at most %d lines, got %d", MaxPlanLines, len(r.Lines))
 	}
 	seen := map[oms.ID]bool{}
 	for i, l := range r.Lines {
@@ -492,10 +506,10 @@ func newPlanner(req *PlanRequest) *planner {
 		i, ok := p.locIdx[st.Location]
 		k, known := p.skuIdx[st.SKU]
 		if ok && known {
-			p.avail[i][k] += st.Available
+			p.avail[i][k] = max(min(p.avail[i][k]+st.Available, oms.MaxQuantity), -oms.MaxQuantity)
 		}
 		if known {
-			p.back[k] += max(-st.Available, 0)
+			p.back[k] = satAdd(p.back[k], max(-st.Available, 0))
 		}
 	}
 	for _, in := range req.Inbound {
@@ -532,8 +546,12 @@ func (p *planner) candidate(i int) *Candidate {
 		n := min(p.need[li], p.stockAt(i, p.lineSku[li]))
 		c.Covers += n
 		if p.req.Cost != nil && n > 0 {
-			units += n
-			w += oms.Weight(n) * l.UnitWeight
+			units = satAdd(units, n)
+			if l.UnitWeight > 0 && n > math.MaxInt64/int64(l.UnitWeight) {
+				w = math.MaxInt64
+			} else {
+				w = oms.Weight(satAdd(int64(w), n*int64(l.UnitWeight)))
+			}
 			if l.UnitDimensions.Volume() > big.Volume() {
 				big = l.UnitDimensions
 			}

@@ -39,7 +39,15 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	if o.Status == order.StatusCancelled || o.Status == order.StatusCompleted {
+	if o.Status == order.StatusCancelled {
+		// The host cancelled the order: give back what its fulfillment
+		// orders still hold.
+		if err := s.cancelAll(ctx, orderID); err != nil {
+			return nil, err
+		}
+		return s.result(ctx, orderID, nil)
+	}
+	if o.Status == order.StatusCompleted {
 		return s.result(ctx, orderID, nil)
 	}
 	if o.OnHold() {
@@ -222,4 +230,22 @@ func (s *Service) stockArrived(ctx context.Context, fo *FulfillmentOrder) (bool,
 		}
 	}
 	return true, nil
+}
+
+// cancelAll cancels every fulfillment order of a cancelled order that has
+// no shipment, releasing its stock.
+func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
+	fos, err := s.store.FulfillmentOrders(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	for _, fo := range fos {
+		if fo.Shipment != "" || fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
+			continue
+		}
+		if _, err := s.Cancel(ctx, fo.ID, "order cancelled"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

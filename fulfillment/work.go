@@ -492,7 +492,11 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 	if err != nil || fo.done("cancel_order") {
 		return fo, err
 	}
-	if !fo.Reship {
+	o, err := s.orders.Get(ctx, fo.OrderID)
+	if err != nil {
+		return fo, err
+	}
+	if !fo.Reship && o.Status != order.StatusCancelled {
 		var lq []order.LineQuantity
 		for _, l := range lines {
 			lq = append(lq, order.LineQuantity{LineID: l.LineID, Quantity: l.Quantity})
