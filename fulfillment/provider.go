@@ -3,6 +3,7 @@ package fulfillment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -42,7 +43,7 @@ type Provider interface {
 // locations is an error matching oms.ErrInvalidTransition.
 func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, error) {
 	if s.opts.Provider == nil {
-		return nil, errors.New("fulfillment: no Provider configured: " + oms.ErrUnsupported.Error())
+		return nil, fmt.Errorf("fulfillment: no Provider configured: %w", oms.ErrUnsupported)
 	}
 	fo, err := s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
 		if fo.Request == RequestSubmitted {
@@ -88,7 +89,7 @@ func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, err
 // requestCancel asks the provider to cancel; a refusal is an error.
 func (s *Service) requestCancel(ctx context.Context, fo *FulfillmentOrder) (*FulfillmentOrder, error) {
 	if s.opts.Provider == nil {
-		return nil, errors.New("fulfillment: no Provider configured: " + oms.ErrUnsupported.Error())
+		return nil, fmt.Errorf("fulfillment: no Provider configured: %w", oms.ErrUnsupported)
 	}
 	fo, err := s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
 		if f.Request == RequestCancellationRequested {
