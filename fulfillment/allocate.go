@@ -57,6 +57,12 @@ func (s *Service) Allocate(ctx context.Context, orderID oms.ID) ([]*FulfillmentO
 	if err != nil {
 		return nil, err
 	}
+	return s.allocateOrder(ctx, o)
+}
+
+// allocateOrder is Allocate for a loaded order.
+func (s *Service) allocateOrder(ctx context.Context, o *order.Order) ([]*FulfillmentOrder, error) {
+	orderID := o.ID
 	spec := allocSpec{id: AllocationID(orderID), record: true, pickup: oms.ID(o.Metadata[PickupMetadataKey])}
 	if a, err := s.store.Allocation(ctx, spec.id); err == nil {
 		if a.Status == AllocationDone && hasKey(o, "allocated:"+string(a.ID)) {
@@ -77,13 +83,17 @@ func (s *Service) Allocate(ctx context.Context, orderID oms.ID) ([]*FulfillmentO
 	if err != nil {
 		return fos, err
 	}
-	return fos, s.deliverDigital(ctx, o.ID)
+	return fos, s.deliverDigital(ctx, o)
 }
 
 // deliverDigital moves every counter of the lines that need no shipping
 // (digital goods, services): they move no stock and are delivered with
 // the allocation. Each counter move is keyed, so a re-run changes nothing.
-func (s *Service) deliverDigital(ctx context.Context, id oms.ID) error {
+func (s *Service) deliverDigital(ctx context.Context, o *order.Order) error {
+	if !slices.ContainsFunc(o.Lines, func(l order.Line) bool { return !l.RequiresShipping }) {
+		return nil
+	}
+	id := o.ID
 	o, err := s.orders.Get(ctx, id)
 	if err != nil {
 		return err
@@ -306,18 +316,18 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 			return Plan{}, fmt.Errorf("fulfillment: order %s: sku %s: %w", o.ID, sku, err)
 		}
 		req.Policies = append(req.Policies, SKUPolicy{SKU: sku, Tracked: it.Tracked, Backorder: it.Backorder})
-		av, err := s.inv.Availability(ctx, sku)
+		levels, err := s.inv.Store().Levels(ctx, sku)
 		if err != nil {
 			return Plan{}, err
 		}
-		for _, la := range av.Locations {
-			n := la.Available
+		for _, lv := range levels {
+			n := lv.Available()
 			for _, rl := range own.Lines {
-				if rl.SKU == sku && rl.Location == la.Location && !rl.Untracked {
+				if rl.SKU == sku && rl.Location == lv.Location && !rl.Untracked {
 					n += rl.Outstanding()
 				}
 			}
-			req.Stock = append(req.Stock, Supply{SKU: sku, Location: la.Location, Available: n})
+			req.Stock = append(req.Stock, Supply{SKU: sku, Location: lv.Location, Available: n})
 		}
 		ins, err := s.inbounds(ctx, sku)
 		if err != nil {

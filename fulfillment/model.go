@@ -296,11 +296,16 @@ func (a *Allocation) Clone() *Allocation {
 	return &c
 }
 
-// Orphan is a tracking update for a tracking number no shipment knows.
+// Orphan is a tracking update for a tracking number no shipment knows,
+// kept so the host can investigate (a label bought outside the flow, a
+// mistyped number).
 type Orphan struct {
-	Carrier        string    `json:"carrier"`
-	TrackingNumber string    `json:"tracking_number"`
-	Status         string    `json:"status"`
-	EventID        string    `json:"event_id,omitempty"`
-	At             time.Time `json:"at"`
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"tracking_number"`
+	// Status is the tracking status reported (a tracking.Status).
+	Status string `json:"status"`
+	// EventID is the tracking event's ID, when it came through an event.
+	EventID string `json:"event_id,omitempty"`
+	// At is when the news happened (the scan time, else receipt time).
+	At time.Time `json:"at"`
 }

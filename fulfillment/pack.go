@@ -15,6 +15,12 @@ import (
 // order's fulfilled counters. Units need a weight and dimensions on their
 // order line. A replay returns the packages made.
 func (s *Service) Pack(ctx context.Context, id oms.ID) (*FulfillmentOrder, error) {
+	return s.packFO(ctx, id, nil)
+}
+
+// packFO packs with the order's lines from o, or from the store when o
+// is nil.
+func (s *Service) packFO(ctx context.Context, id oms.ID, o *order.Order) (*FulfillmentOrder, error) {
 	fo, err := s.store.FulfillmentOrder(ctx, id)
 	if err != nil {
 		return nil, err
@@ -23,9 +29,10 @@ func (s *Service) Pack(ctx context.Context, id oms.ID) (*FulfillmentOrder, error
 		if fo.Status != StatusInProgress || fo.OnHold() || !fo.done("picked") {
 			return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: "packed", Reason: "only picked, in-progress fulfillment orders are packed"}
 		}
-		o, err := s.orders.Get(ctx, fo.OrderID)
-		if err != nil {
-			return nil, err
+		if o == nil || o.ID != fo.OrderID {
+			if o, err = s.orders.Get(ctx, fo.OrderID); err != nil {
+				return nil, err
+			}
 		}
 		v := &oms.ValidationError{Entity: "packing"}
 		var items []packItem
@@ -56,7 +63,14 @@ func (s *Service) Pack(ctx context.Context, id oms.ID) (*FulfillmentOrder, error
 				packages = append(packages, Package{Index: i, Box: b.Box, Parcel: b.Parcel, Items: b.Items, Status: PackagePending})
 			}
 		}
-		fo, err = s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		// The order's fulfilled counters move first (keyed by the
+		// fulfillment order); the packages and the step are then saved
+		// together. A run interrupted between the two packs again (the
+		// packer is deterministic) and replays the counters.
+		if err := s.recordFulfilled(ctx, fo); err != nil {
+			return nil, err
+		}
+		return s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
 			if len(f.Packages) > 0 {
 				return nil, nil
 			}
@@ -64,11 +78,9 @@ func (s *Service) Pack(ctx context.Context, id oms.ID) (*FulfillmentOrder, error
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(f.Status), To: "packed"}
 			}
 			f.Packages = packages
+			f.mark("order_fulfilled")
 			return []pendingEvent{{EventPacked, PackedPayload{OrderID: f.OrderID, Packages: packages}}}, nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	if err := s.recordPacked(ctx, fo); err != nil {
 		return nil, err
@@ -76,9 +88,23 @@ func (s *Service) Pack(ctx context.Context, id oms.ID) (*FulfillmentOrder, error
 	return s.store.FulfillmentOrder(ctx, id)
 }
 
-// recordPacked moves the order's fulfilled counters for fo once.
+// recordPacked moves the order's fulfilled counters for fo once and
+// marks the step.
 func (s *Service) recordPacked(ctx context.Context, fo *FulfillmentOrder) error {
 	if fo.Reship || fo.done("order_fulfilled") {
+		return nil
+	}
+	if err := s.recordFulfilled(ctx, fo); err != nil {
+		return err
+	}
+	_, err := s.markStep(ctx, fo.ID, "order_fulfilled")
+	return err
+}
+
+// recordFulfilled moves the order's fulfilled counters for fo, keyed by
+// the fulfillment order (a replay moves nothing).
+func (s *Service) recordFulfilled(ctx context.Context, fo *FulfillmentOrder) error {
+	if fo.Reship {
 		return nil
 	}
 	var lq []order.LineQuantity
@@ -96,12 +122,10 @@ func (s *Service) recordPacked(ctx context.Context, fo *FulfillmentOrder) error 
 			lq = append(lq, order.LineQuantity{LineID: l.LineID, Quantity: q})
 		}
 	}
-	if len(lq) > 0 {
-		if _, err := s.orders.RecordFulfillment(ctx, fo.OrderID, order.CounterInput{Key: string(fo.ID), Lines: lq}); err != nil {
-			return err
-		}
+	if len(lq) == 0 {
+		return nil
 	}
-	_, err := s.markStep(ctx, fo.ID, "order_fulfilled")
+	_, err := s.orders.RecordFulfillment(ctx, fo.OrderID, order.CounterInput{Key: string(fo.ID), Lines: lq})
 	return err
 }
 

@@ -227,6 +227,7 @@ func (f StrategyFunc) Compare(a, b *Candidate) int { return f(a, b) }
 
 type chain []Strategy
 
+// Compare applies the strategies in turn until one tells a and b apart.
 func (c chain) Compare(a, b *Candidate) int {
 	for _, s := range c {
 		if r := s.Compare(a, b); r != 0 {

@@ -53,7 +53,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	if o.OnHold() {
 		return nil, &order.HoldError{OrderID: o.ID, Command: "fulfillment", Holds: o.OpenHolds()}
 	}
-	if _, err := s.Allocate(ctx, orderID); err != nil {
+	if _, err := s.allocateOrder(ctx, o); err != nil {
 		return nil, err
 	}
 	var waiting []Waiting
@@ -65,7 +65,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		waiting = waiting[:0]
 		progressed := false
 		for _, fo := range fos {
-			w, moved, err := s.step(ctx, fo)
+			w, moved, err := s.step(ctx, fo, o)
 			var short *inventory.ShortageError
 			if errors.As(err, &short) {
 				// Units promised beyond stock (a SKU that allows
@@ -107,7 +107,8 @@ func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting)
 
 // step advances one fulfillment order; it returns why it waits (empty
 // when it is done or moved on) and whether it created new work.
-func (s *Service) step(ctx context.Context, fo *FulfillmentOrder) (string, bool, error) {
+// o is the order as Process loaded it (its lines' dimensions are read).
+func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
 	var err error
 	switch {
 	case fo.Status == StatusCancelled:
@@ -119,11 +120,11 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder) (string, bool,
 		_, err = s.releaseAll(ctx, fo, "move_release", remaining(fo))
 		return "", false, err
 	}
-	if fo.done("picked") && !fo.done("short_reallocated") {
+	if fo.done("picked") && shortPicked(fo) && !fo.done("short_reallocated") {
 		if fo, err = s.resolveShort(ctx, fo); err != nil {
 			return "", false, err
 		}
-		return "", true, s.advance(ctx, fo)
+		return "", true, s.advance(ctx, fo, o)
 	}
 	if fo.Shipment != "" {
 		sh, err := s.store.Shipment(ctx, fo.Shipment)
@@ -165,12 +166,28 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder) (string, bool,
 		}
 		return "with provider: " + string(fo.Request), false, nil
 	}
-	return s.work(ctx, fo)
+	return s.work(ctx, fo, o)
 }
 
 // work picks, packs and ships an open or in-progress fulfillment order.
-func (s *Service) work(ctx context.Context, fo *FulfillmentOrder) (string, bool, error) {
+func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
 	var err error
+	if fo.Status == StatusOpen && s.opts.Picking == PickAuto {
+		// Start and confirm the pick in one write.
+		if fo, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+			if f.Status != StatusOpen || f.OnHold() {
+				return nil, nil
+			}
+			_ = f.transition(StatusInProgress, "picking")
+			for i := range f.Lines {
+				f.Lines[i].Picked, f.Lines[i].Short = f.Lines[i].Quantity, 0
+			}
+			f.mark("picked")
+			return []pendingEvent{statusEvent(f, StatusOpen, "picking"), {EventPicked, PickedPayload{OrderID: f.OrderID, Lines: f.Lines}}}, nil
+		}); err != nil {
+			return "", false, err
+		}
+	}
 	if fo.Status == StatusOpen {
 		if _, err := s.StartWave(ctx, fo.Location, []oms.ID{fo.ID}); err != nil {
 			return "", false, err
@@ -187,11 +204,11 @@ func (s *Service) work(ctx context.Context, fo *FulfillmentOrder) (string, bool,
 			return "", false, err
 		}
 	}
-	return "", false, s.advance(ctx, fo)
+	return "", false, s.advance(ctx, fo, o)
 }
 
 // advance packs and ships a picked fulfillment order.
-func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder) error {
+func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order) error {
 	if fo.Status != StatusInProgress || fo.OnHold() {
 		return nil
 	}
@@ -200,7 +217,7 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder) error {
 		if fo.Units() == 0 {
 			return nil
 		}
-		if fo, err = s.Pack(ctx, fo.ID); err != nil {
+		if fo, err = s.packFO(ctx, fo.ID, o); err != nil {
 			return err
 		}
 	} else if err := s.recordPacked(ctx, fo); err != nil {
@@ -248,4 +265,13 @@ func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
 		}
 	}
 	return nil
+}
+
+func shortPicked(fo *FulfillmentOrder) bool {
+	for _, l := range fo.Lines {
+		if l.Short > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -198,7 +198,7 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 	if err := s.recordPacked(ctx, fo); err != nil {
 		return nil, err
 	}
-	return s.finishShipment(ctx, shID)
+	return s.finishShipment(ctx, shID, nil)
 }
 
 // submits counts the submissions made.

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
 )
@@ -40,6 +41,7 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 		return nil, err
 	}
 	shID := ShipmentID(id)
+	var fresh *order.Order // loaded just now: good for the first label's hold check
 	if fo.Shipment == "" {
 		if err := s.canShip(fo); err != nil {
 			return nil, err
@@ -58,6 +60,7 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 		if err := checkOrder(o, "shipped"); err != nil {
 			return nil, err
 		}
+		fresh = o
 		sh := &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Status: ShipmentPending,
 			Pickup: fo.Pickup, Packages: clonePackages(fo.Packages)}
 		if t, ok := orderPromised(o); ok {
@@ -81,11 +84,11 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 		return nil, err
 	}
 	if !sh.Pickup && !sh.ThirdParty {
-		if sh, err = s.buyLabels(ctx, sh); err != nil {
+		if sh, err = s.buyLabels(ctx, sh, fresh); err != nil {
 			return sh, err
 		}
 	}
-	return s.finishShipment(ctx, shID)
+	return s.finishShipment(ctx, shID, fresh)
 }
 
 func pickedItems(fo *FulfillmentOrder) []PackageItem {
@@ -202,8 +205,13 @@ func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
 
 // buyLabels buys the label of every package that has none, checking the
 // order's and the fulfillment order's holds before each purchase.
-func (s *Service) buyLabels(ctx context.Context, sh *Shipment) (*Shipment, error) {
+//
+// fresh, when set, is the order loaded just before (no label bought
+// since): it serves the first purchase's hold check.
+func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order) (*Shipment, error) {
 	buyer, ok := s.buyers[sh.Carrier]
+	var bought []boughtLabel
+	var loc *inventory.Location
 	for _, p := range sh.Packages {
 		if p.LabelID != "" {
 			continue
@@ -211,9 +219,13 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment) (*Shipment, error
 		if !ok {
 			return sh, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
 		}
-		o, err := s.orders.Get(ctx, sh.OrderID)
-		if err != nil {
-			return sh, err
+		o := fresh
+		fresh = nil
+		if o == nil {
+			var err error
+			if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+				return sh, err
+			}
 		}
 		if err := checkOrder(o, "shipped"); err != nil {
 			return sh, err
@@ -228,9 +240,12 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment) (*Shipment, error
 		if fo.Status == StatusCancelled {
 			return sh, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
 		}
-		loc, err := s.inv.Location(ctx, sh.Location)
-		if err != nil {
-			return sh, err
+		if loc == nil {
+			l, err := s.inv.Location(ctx, sh.Location)
+			if err != nil {
+				return sh, err
+			}
+			loc = &l
 		}
 		label, err := buyer.BuyLabel(ctx, shipping.LabelRequest{
 			IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
@@ -243,25 +258,38 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment) (*Shipment, error
 		if len(label.TrackingNumbers) == 0 {
 			return sh, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
 		}
-		idx := p.Index
-		sh, err = s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
-			q := &x.Packages[idx]
-			if q.LabelID != "" {
-				return nil, nil
-			}
-			q.LabelID, q.TrackingNumber, q.LabelURL, q.Cost, q.Status = label.ID, label.TrackingNumbers[0], label.URL, label.Price, PackageLabelled
-			return []pendingEvent{{EventLabelPurchased, shipmentPayload(x, idx, "")}}, nil
-		})
-		if err != nil {
-			return nil, err
-		}
+		bought = append(bought, boughtLabel{p.Index, label})
 	}
-	return sh, nil
+	if len(bought) == 0 {
+		return sh, nil
+	}
+	// One save for every label bought: a purchase whose save was lost is
+	// replayed under its key by the next run, which buys nothing.
+	return s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
+		var evs []pendingEvent
+		for _, b := range bought {
+			q := &x.Packages[b.pkg]
+			if q.LabelID != "" {
+				continue
+			}
+			q.LabelID, q.TrackingNumber, q.LabelURL, q.Cost, q.Status = b.label.ID, b.label.TrackingNumbers[0], b.label.URL, b.label.Price, PackageLabelled
+			evs = append(evs, pendingEvent{EventLabelPurchased, shipmentPayload(x, b.pkg, "")})
+		}
+		return evs, nil
+	})
+}
+
+type boughtLabel struct {
+	pkg   int
+	label shipping.Label
 }
 
 // finishShipment runs the steps after the labels: commit, order counters,
 // payment, tracking, statuses. Each recognises that it already happened.
-func (s *Service) finishShipment(ctx context.Context, id oms.ID) (*Shipment, error) {
+//
+// o, when set, is a recent copy of the order (its customer is read, and
+// a missing shipped key only costs a replayed counter move).
+func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order) (*Shipment, error) {
 	sh, err := s.store.Shipment(ctx, id)
 	if err != nil {
 		return nil, err
@@ -278,9 +306,10 @@ func (s *Service) finishShipment(ctx context.Context, id oms.ID) (*Shipment, err
 			return sh, err
 		}
 	}
-	o, err := s.orders.Get(ctx, sh.OrderID)
-	if err != nil {
-		return sh, err
+	if o == nil {
+		if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+			return sh, err
+		}
 	}
 	if !sh.Pickup {
 		if !fo.Reship && !hasKey(o, "shipped:"+string(sh.ID)) {
@@ -331,6 +360,7 @@ func (s *Service) closeShipment(ctx context.Context, id oms.ID) (*Shipment, erro
 			for i := range sh.Packages {
 				sh.Packages[i].Registered = sh.Packages[i].TrackingNumber != ""
 				sh.Packages[i].Status = PackageInTransit
+				sh.Packages[i].Committed = true
 			}
 			sh.ShippedAt = now
 			sevs = append(sevs, pendingEvent{EventShipped, shipmentPayload(sh, -1, "")})
@@ -413,8 +443,9 @@ func addCounts(out []order.LineQuantity, items []PackageItem) []order.LineQuanti
 	return out
 }
 
-// commitPackages commits each package's stock under its key, then marks
-// the packages committed.
+// commitPackages commits each package's stock under its key. The
+// packages are marked committed with the shipment's next save (a commit
+// replayed under its key moves nothing).
 func (s *Service) commitPackages(ctx context.Context, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
 	var todo []int
 	for _, p := range sh.Packages {
@@ -466,16 +497,5 @@ func (s *Service) commitPackages(ctx context.Context, sh *Shipment, fo *Fulfillm
 			}
 		}
 	}
-	return s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
-		changed := false
-		for i := range x.Packages {
-			if !x.Packages[i].Committed {
-				x.Packages[i].Committed, changed = true, true
-			}
-		}
-		if !changed {
-			return nil, nil
-		}
-		return []pendingEvent{{}}, nil
-	})
+	return sh, nil
 }
