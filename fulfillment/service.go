@@ -173,7 +173,8 @@ func (s *Service) warn(msg string, args ...any) {
 }
 
 // foChange is a pure change of one fulfillment order: it returns the
-// events, none for a replay that changes nothing.
+// events, none for a replay that changes nothing (and then it must not
+// have changed fo).
 type foChange func(fo *FulfillmentOrder) ([]pendingEvent, error)
 
 // updateFO loads a fulfillment order, applies fn and saves, retrying after
@@ -181,17 +182,17 @@ type foChange func(fo *FulfillmentOrder) ([]pendingEvent, error)
 func (s *Service) updateFO(ctx context.Context, id oms.ID, fn foChange) (*FulfillmentOrder, error) {
 	var err error
 	for attempt := 0; attempt < s.opts.Retries; attempt++ {
-		var cur *FulfillmentOrder
-		if cur, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+		// The store hands out a copy: change it in place.
+		var next *FulfillmentOrder
+		if next, err = s.store.FulfillmentOrder(ctx, id); err != nil {
 			return nil, err
 		}
-		next := cur.Clone()
 		evs, ferr := fn(next)
 		if ferr != nil {
 			return nil, ferr
 		}
 		if len(evs) == 0 {
-			return cur, nil
+			return next, nil
 		}
 		c := &Change{}
 		if err = s.addFO(c, next, evs); err != nil {
@@ -262,17 +263,16 @@ type shChange func(sh *Shipment) ([]pendingEvent, error)
 func (s *Service) updateShipment(ctx context.Context, id oms.ID, fn shChange) (*Shipment, error) {
 	var err error
 	for attempt := 0; attempt < s.opts.Retries; attempt++ {
-		var cur *Shipment
-		if cur, err = s.store.Shipment(ctx, id); err != nil {
+		var next *Shipment
+		if next, err = s.store.Shipment(ctx, id); err != nil {
 			return nil, err
 		}
-		next := cur.Clone()
 		evs, ferr := fn(next)
 		if ferr != nil {
 			return nil, ferr
 		}
 		if len(evs) == 0 {
-			return cur, nil
+			return next, nil
 		}
 		c := &Change{}
 		if err = s.addShipment(c, next, evs); err != nil {
