@@ -154,6 +154,7 @@ func planFOIDs(a *Allocation) []oms.ID {
 // already happened.
 func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) ([]*FulfillmentOrder, *Allocation, error) {
 	resID := oms.DeriveID(spec.id, "reservation")
+	var fos []*FulfillmentOrder
 	a, err := s.store.Allocation(ctx, spec.id)
 	switch {
 	case errors.Is(err, oms.ErrNotFound):
@@ -184,11 +185,16 @@ func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) 
 		if a, err = s.reservePlan(ctx, o, spec, a); err != nil {
 			return nil, a, err
 		}
-		if err := s.createFOs(ctx, o, spec, a); err != nil {
+		done, created, err := s.createFOs(ctx, o, spec, a)
+		if err != nil {
 			return nil, a, err
 		}
-		if a, err = s.store.Allocation(ctx, spec.id); err != nil {
-			return nil, nil, err
+		if done == nil { // done by an earlier or a concurrent run
+			if a, err = s.store.Allocation(ctx, spec.id); err != nil {
+				return nil, nil, err
+			}
+		} else {
+			a, fos = done, created
 		}
 	}
 	if spec.record && !hasKey(o, "allocated:"+string(a.ID)) {
@@ -196,7 +202,10 @@ func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) 
 			return nil, a, err
 		}
 	}
-	fos, err := s.allocationFOs(ctx, a)
+	if fos != nil {
+		return fos, a, nil
+	}
+	fos, err = s.allocationFOs(ctx, a)
 	return fos, a, err
 }
 
@@ -361,11 +370,12 @@ func thirdParty(k inventory.LocationKind) bool {
 }
 
 // createFOs creates the allocation's fulfillment orders and marks it done,
-// in one write.
-func (s *Service) createFOs(ctx context.Context, o *order.Order, spec allocSpec, a *Allocation) error {
+// in one write, and returns them; (nil, nil, nil) when an earlier or a
+// concurrent run did it.
+func (s *Service) createFOs(ctx context.Context, o *order.Order, spec allocSpec, a *Allocation) (*Allocation, []*FulfillmentOrder, error) {
 	locs, err := s.inv.Locations(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	kind := map[oms.ID]inventory.LocationKind{}
 	for _, l := range locs {
@@ -409,22 +419,25 @@ func (s *Service) createFOs(ctx context.Context, o *order.Order, spec allocSpec,
 	for _, fo := range fos {
 		ids = append(ids, fo.ID)
 		if err := s.addFO(c, fo, []pendingEvent{{EventCreated, OrderPayload{OrderID: o.ID, Location: fo.Location, Status: fo.Status, Lines: fo.Lines}}}); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	next := a.Clone()
 	next.Status = AllocationDone
 	if err := s.addAllocation(c, next, []pendingEvent{{EventAllocated, AllocatedPayload{OrderID: o.ID, Reservation: a.Reservation, Plan: a.Plan, FulfillmentOrders: ids}}}); err != nil {
-		return err
+		return nil, nil, err
 	}
 	err = s.store.Save(ctx, c)
+	if err == nil {
+		return next, fos, nil
+	}
 	if errors.Is(err, oms.ErrConflict) || errors.Is(err, oms.ErrDuplicate) {
 		cur, lerr := s.store.Allocation(ctx, a.ID)
 		if lerr == nil && cur.Status == AllocationDone {
-			return nil // done concurrently or by an earlier run
+			return nil, nil, nil // done concurrently or by an earlier run
 		}
 	}
-	return err
+	return nil, nil, err
 }
 
 // now returns the service clock's time.

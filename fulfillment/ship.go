@@ -328,23 +328,28 @@ func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order)
 			}
 		}
 	}
-	return s.closeShipment(ctx, sh.ID)
+	return s.closeShipment(ctx, sh, fo)
 }
 
 // closeShipment marks the shipment shipped (or ready for pickup) and
 // closes its fulfillment order, in one write.
-func (s *Service) closeShipment(ctx context.Context, id oms.ID) (*Shipment, error) {
+//
+// sh and fo are the versions loaded last (the first attempt saves over
+// them; a conflict reloads both). closeShipment may change them.
+func (s *Service) closeShipment(ctx context.Context, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
+	id := sh.ID
 	for attempt := 0; attempt < s.opts.Retries; attempt++ {
-		sh, err := s.store.Shipment(ctx, id)
-		if err != nil {
-			return nil, err
+		if attempt > 0 {
+			var err error
+			if sh, err = s.store.Shipment(ctx, id); err != nil {
+				return nil, err
+			}
+			if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+				return nil, err
+			}
 		}
 		if sh.done("finished") {
 			return sh, nil
-		}
-		fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
-		if err != nil {
-			return nil, err
 		}
 		now := s.now().UTC()
 		var sevs []pendingEvent
@@ -403,7 +408,7 @@ func (s *Service) closeShipment(ctx context.Context, id oms.ID) (*Shipment, erro
 				return nil, err
 			}
 		}
-		err = s.store.Save(ctx, c)
+		err := s.store.Save(ctx, c)
 		if err == nil {
 			return sh, nil
 		}
