@@ -129,3 +129,42 @@ func ExampleService_ThirdPartyShipped() {
 	// 3pl accepted with provider: accepted
 	// shipped closed closed shipped
 }
+
+// The planner alone: fewest shipments first, priority to break ties; the
+// SKU that allows backorders waits at the location with stock on its way.
+func ExampleAllocate() {
+	here := inventory.Coordinates{Latitude: 40.7, Longitude: -74.0}
+	locs := []inventory.Location{
+		{ID: "nyc", Active: true, Ships: true, Priority: 2, Coordinates: &inventory.Coordinates{Latitude: 40.7, Longitude: -73.9}},
+		{ID: "chi", Active: true, Ships: true, Priority: 1, Coordinates: &inventory.Coordinates{Latitude: 41.9, Longitude: -87.6}},
+	}
+	plan, err := fulfillment.Allocate(fulfillment.PlanRequest{
+		Lines: []fulfillment.PlanLine{
+			{LineID: "l1", SKU: "MUG", Quantity: 2},
+			{LineID: "l2", SKU: "TEE", Quantity: 1},
+			{LineID: "l3", SKU: "HAT", Quantity: 3},
+		},
+		Coordinates: &here,
+		Locations:   locs,
+		Stock: []fulfillment.Supply{
+			{SKU: "MUG", Location: "chi", Available: 1}, {SKU: "MUG", Location: "nyc", Available: 5},
+			{SKU: "TEE", Location: "chi", Available: 4}, {SKU: "TEE", Location: "nyc", Available: 1},
+		},
+		Inbound:  []fulfillment.InboundSupply{{SKU: "HAT", Location: "chi", Quantity: 50}},
+		Policies: []fulfillment.SKUPolicy{{SKU: "MUG", Tracked: true}, {SKU: "TEE", Tracked: true}, {SKU: "HAT", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}}},
+		Strategy: fulfillment.Then(fulfillment.FewestShipments(), fulfillment.ByPriority()),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range plan.Shipments {
+		fmt.Println("ship from", s.Location, s.Lines)
+	}
+	for _, b := range plan.Backorders {
+		fmt.Println("backorder", b.Quantity, b.SKU, "at", b.Location, b.Reason)
+	}
+	// Output:
+	// ship from nyc [{l1 MUG 2} {l2 TEE 1}]
+	// backorder 3 HAT at chi no_stock
+}
