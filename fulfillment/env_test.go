@@ -78,7 +78,7 @@ func newEnv(t testing.TB, cfg *envConfig) *env {
 	if cfg.wrapInv != nil {
 		is = cfg.wrapInv(is)
 	}
-	e.inv = inventory.NewService(is, &inventory.Options{Clock: e.clock})
+	e.inv = inventory.NewService(is, &inventory.ServiceOptions{Clock: e.clock})
 	if !cfg.noTrack {
 		var ts tracking.Store = tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: e.outbox})
 		if cfg.wrapTrk != nil {
