@@ -161,3 +161,30 @@ func TestReturnedPackageReshipped(t *testing.T) {
 		t.Fatalf("reship a returned package: %v", err)
 	}
 }
+
+func TestEveryUnitPickedShortClosesIncomplete(t *testing.T) {
+	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e.stock("MUG", "east", 2)
+	e.stock("MUG", "west", 5)
+	o := e.place(nil, small("MUG", 2))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	east := res.FulfillmentOrders[0]
+	if _, err := e.svc.ConfirmPicks(e.ctx, east.ID, []fulfillment.Picked{{LineID: east.Lines[0].LineID, Quantity: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.svc.FulfillmentOrder(e.ctx, east.ID)
+	if got.Status != fulfillment.StatusIncomplete || got.Shipment != "" {
+		t.Fatalf("all short: %s, shipment %q", got.Status, got.Shipment)
+	}
+	fos, _ := e.svc.FulfillmentOrders(e.ctx, o.ID)
+	if len(fos) != 2 {
+		t.Fatalf("%d fulfillment orders", len(fos))
+	}
+	e.reconcile()
+}

@@ -213,10 +213,19 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 		return nil
 	}
 	var err error
+	if fo.Units() == 0 && fo.done("picked") {
+		// Every unit was picked short (and went elsewhere): nothing ships
+		// from here.
+		_, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+			if f.Status != StatusInProgress || f.Units() != 0 {
+				return nil, nil
+			}
+			_ = f.transition(StatusIncomplete, "every unit picked short")
+			return []pendingEvent{statusEvent(f, StatusInProgress, "every unit picked short")}, nil
+		})
+		return err
+	}
 	if !fo.Pickup && len(fo.Packages) == 0 {
-		if fo.Units() == 0 {
-			return nil
-		}
 		if fo, err = s.packFO(ctx, fo.ID, o); err != nil {
 			return err
 		}
