@@ -188,3 +188,36 @@ func TestEveryUnitPickedShortClosesIncomplete(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+func TestThirdPartyShippedReplay(t *testing.T) {
+	p := &fakeProvider{accept: true}
+	e := twoSites(t, fulfillment.Options{Provider: p})
+	e.location("3pl", 0, func(l *inventory.Location) { l.Kind = inventory.KindThirdParty })
+	e.stock("MUG", "3pl", 5)
+	o := e.place(nil, small("MUG", 2))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.FulfillmentOrders[0].ID
+	in := fulfillment.ThirdPartyShipment{Carrier: "fake", TrackingNumbers: []string{"T1", "T2"}}
+	sh, err := e.svc.ThirdPartyShipped(e.ctx, id, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.ThirdPartyShipped(e.ctx, id, in)
+	if err != nil || again.Version != sh.Version {
+		t.Fatalf("replay: %v", err)
+	}
+	in.TrackingNumbers = []string{"T9"}
+	if _, err := e.svc.ThirdPartyShipped(e.ctx, id, in); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("other tracking numbers: %v", err)
+	}
+	if c := counters(e.order(o.ID)); c["MUG"][4] != 2 {
+		t.Errorf("counters: %v", c)
+	}
+	if lv := e.level("MUG", "3pl"); lv.OnHand != 3 || lv.Reserved != 0 {
+		t.Errorf("3pl stock: %+v", lv)
+	}
+	e.reconcile()
+}

@@ -173,7 +173,15 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 		return nil, &oms.TransitionError{Entity: "fulfillment request", ID: id, From: string(fo.Request), To: string(RequestClosed), Reason: "the provider has not accepted it"}
 	}
 	shID := oms.DeriveID(id, "shipment")
-	if _, err := s.store.Shipment(ctx, shID); errors.Is(err, oms.ErrNotFound) {
+	if prev, err := s.store.Shipment(ctx, shID); err == nil {
+		same := prev.Carrier == in.Carrier && len(prev.Packages) == len(in.TrackingNumbers)
+		for i := 0; same && i < len(prev.Packages); i++ {
+			same = prev.Packages[i].TrackingNumber == in.TrackingNumbers[i]
+		}
+		if !same {
+			return nil, fmt.Errorf("fulfillment: fulfillment order %s was reported shipped with other tracking numbers: %w", id, oms.ErrDuplicate)
+		}
+	} else if errors.Is(err, oms.ErrNotFound) {
 		sh := &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Carrier: in.Carrier,
 			ServiceCode: in.ServiceCode, ThirdParty: true, Status: ShipmentPending}
 		var items []PackageItem
