@@ -157,6 +157,13 @@ func expectedRefusal(err error) bool {
 	return false
 }
 
+func isNotFound(err error) bool { return errors.Is(err, oms.ErrNotFound) }
+
+func checkModelLocs(t *testing.T, e *env, orders []oms.ID, step int, what string) {
+	t.Helper()
+	checkModel(t, e, orders, step, what)
+}
+
 func checkModel(t *testing.T, e *env, orders []oms.ID, step int, what string) {
 	t.Helper()
 	fail := func(format string, args ...any) {

@@ -161,123 +161,127 @@ func (s *Service) releaseAll(ctx context.Context, fo *FulfillmentOrder, step str
 // Move re-reserves a fulfillment order's units at another location and
 // closes it there: first the stock is reserved at the destination (a
 // shortage there is a *inventory.ShortageError and nothing changes), then
-// a new fulfillment order is created there and this one closed, then its
-// stock is released. Only open or scheduled fulfillment orders move. A
-// replay returns the new fulfillment order.
+// a new fulfillment order is created there and this one closed, in one
+// write, then its stock is released. Only open or scheduled fulfillment
+// orders move. A replay returns the new fulfillment order. A fulfillment
+// order changed while it was being moved is moved again from its new
+// state (the reservation made for the old state is released).
 func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, error) {
-	fo, err := s.store.FulfillmentOrder(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	newID := oms.DeriveID(id, "moved:"+string(to))
-	if fo.MovedTo == newID {
-		if _, err := s.releaseAll(ctx, fo, "move_release", remaining(fo)); err != nil {
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		fo, err := s.store.FulfillmentOrder(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if fo.MovedTo == newID {
+			if _, err := s.releaseAll(ctx, fo, "move_release", remaining(fo)); err != nil {
+				return nil, err
+			}
+			return s.store.FulfillmentOrder(ctx, newID)
+		}
+		if err := movable(fo, "moved"); err != nil {
+			return nil, err
+		}
+		if to == fo.Location {
+			return nil, oms.Validationf("move", "to", "fulfillment order %s is already at %s", id, to)
+		}
+		loc, err := s.inv.Location(ctx, to)
+		if err != nil {
+			return nil, err
+		}
+		if !loc.Active || !(loc.Ships || fo.Pickup && loc.Pickup) {
+			return nil, oms.Validationf("move", "to", "location %s is not active or does not ship", to)
+		}
+		lines := remaining(fo)
+		there := slices.Clone(lines)
+		for i := range there {
+			there[i].Location = to
+		}
+		// The reservation is for this version of the order: a replay
+		// after a crash finds it; a changed order gets a new one.
+		resID := oms.DeriveID(newID, "reservation:"+itoa(fo.Version))
+		if _, err := s.reserve(ctx, resID, string(fo.OrderID), there); err != nil {
+			return nil, err
+		}
+		nf := &FulfillmentOrder{ID: newID, OrderID: fo.OrderID, Location: to, Status: StatusOpen, Pickup: fo.Pickup, Reship: fo.Reship}
+		if fo.Status == StatusScheduled {
+			nf.Status = StatusScheduled
+			nf.Backorder, nf.FulfillAt = fo.Backorder, fo.FulfillAt
+		}
+		if thirdParty(loc.Kind) {
+			nf.Request = RequestUnsubmitted
+		}
+		for _, l := range lines {
+			nf.Lines = append(nf.Lines, Line{LineID: l.LineID, SKU: l.SKU, Quantity: l.Quantity, Reservation: resID})
+		}
+		err = s.link(ctx, []*FulfillmentOrder{fo.Clone()}, nf, EventMoved)
+		if errors.Is(err, oms.ErrConflict) {
+			cur, lerr := s.store.FulfillmentOrder(ctx, id)
+			if lerr != nil {
+				return nil, lerr
+			}
+			if cur.MovedTo != newID {
+				// Changed meanwhile: give the stock back and try again.
+				if err := s.releaseStock(ctx, "abandoned", resID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		old, err := s.store.FulfillmentOrder(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.releaseAll(ctx, old, "move_release", lines); err != nil {
 			return nil, err
 		}
 		return s.store.FulfillmentOrder(ctx, newID)
 	}
-	if err := movable(fo, "moved"); err != nil {
-		return nil, err
-	}
-	if to == fo.Location {
-		return nil, oms.Validationf("move", "to", "fulfillment order %s is already at %s", id, to)
-	}
-	loc, err := s.inv.Location(ctx, to)
-	if err != nil {
-		return nil, err
-	}
-	if !loc.Active || !(loc.Ships || fo.Pickup && loc.Pickup) {
-		return nil, oms.Validationf("move", "to", "location %s is not active or does not ship", to)
-	}
-	lines := remaining(fo)
-	there := slices.Clone(lines)
-	for i := range there {
-		there[i].Location = to
-	}
-	resID := oms.DeriveID(newID, "reservation")
-	if _, err := s.reserve(ctx, resID, string(fo.OrderID), there); err != nil {
-		return nil, err
-	}
-	nf := &FulfillmentOrder{ID: newID, OrderID: fo.OrderID, Location: to, Status: StatusOpen, Pickup: fo.Pickup, Reship: fo.Reship}
-	if fo.Status == StatusScheduled {
-		nf.Status = StatusScheduled
-		nf.Backorder, nf.FulfillAt = fo.Backorder, fo.FulfillAt
-	}
-	if thirdParty(loc.Kind) {
-		nf.Request = RequestUnsubmitted
-	}
-	for _, l := range lines {
-		nf.Lines = append(nf.Lines, Line{LineID: l.LineID, SKU: l.SKU, Quantity: l.Quantity, Reservation: resID})
-	}
-	if err := s.link(ctx, []oms.ID{id}, nf, EventMoved); err != nil {
-		return nil, err
-	}
-	old, err := s.store.FulfillmentOrder(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.releaseAll(ctx, old, "move_release", lines); err != nil {
-		return nil, err
-	}
-	return s.store.FulfillmentOrder(ctx, newID)
+	return nil, fmt.Errorf("fulfillment: move %s to %s: gave up: %w", id, to, oms.ErrConflict)
 }
 
 // link creates (or updates) dest and closes the sources into it, in one
-// write. A dest that exists already (a replay) is left alone.
-func (s *Service) link(ctx context.Context, from []oms.ID, dest *FulfillmentOrder, typ string) error {
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
-		c := &Change{}
-		for _, id := range from {
-			if id == dest.ID {
-				continue
-			}
-			src, err := s.store.FulfillmentOrder(ctx, id)
-			if err != nil {
-				return err
-			}
-			if src.MovedTo == dest.ID {
-				return nil
-			}
-			prev := src.Status
-			if err := src.transition(StatusClosed, typ); err != nil {
-				return err
-			}
-			src.MovedTo = dest.ID
-			if typ == EventMoved {
-				src.mark("moved")
-			}
-			if err := s.addFO(c, src, []pendingEvent{statusEvent(src, prev, typ), {typ, LinkPayload{OrderID: src.OrderID, From: from, To: dest.ID, Location: dest.Location}}}); err != nil {
-				return err
-			}
+// write that checks the versions the sources were loaded at (an error
+// matching oms.ErrConflict when one changed). A dest that exists already
+// (a replay) is left alone.
+func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *FulfillmentOrder, typ string) error {
+	c := &Change{}
+	var from []oms.ID
+	for _, src := range srcs {
+		from = append(from, src.ID)
+	}
+	for _, src := range srcs {
+		if src.ID == dest.ID {
+			continue
 		}
-		d := dest.Clone()
+		prev := src.Status
+		if err := src.transition(StatusClosed, typ); err != nil {
+			return err
+		}
+		src.MovedTo = dest.ID
+		if typ == EventMoved {
+			src.mark("moved")
+		}
+		if err := s.addFO(c, src, []pendingEvent{statusEvent(src, prev, typ), {typ, LinkPayload{OrderID: src.OrderID, From: from, To: dest.ID, Location: dest.Location}}}); err != nil {
+			return err
+		}
+	}
+	d := dest.Clone()
+	if dest.Version == 0 {
 		if err := s.addFO(c, d, []pendingEvent{{EventCreated, OrderPayload{OrderID: d.OrderID, Location: d.Location, Status: d.Status, Lines: d.Lines}}}); err != nil {
 			return err
 		}
-		if dest.Version > 0 { // an existing destination (merge) gets no created event
-			c.Events = c.Events[:len(c.Events)-1]
-			ev, err := oms.NewEvent(typ, KindFulfillmentOrder, d.ID, d.Version, d.UpdatedAt, LinkPayload{OrderID: d.OrderID, From: from, To: d.ID, Location: d.Location})
-			if err != nil {
-				return err
-			}
-			c.Events = append(c.Events, ev)
-		}
-		err := s.store.Save(ctx, c)
-		if err == nil || !errors.Is(err, oms.ErrConflict) {
-			if errors.Is(err, oms.ErrDuplicate) {
-				return nil // created by an earlier run
-			}
-			return err
-		}
-		if dest.Version > 0 {
-			cur, lerr := s.store.FulfillmentOrder(ctx, dest.ID)
-			if lerr != nil {
-				return lerr
-			}
-			return fmt.Errorf("fulfillment: fulfillment order %s changed meanwhile (version %d): %w", cur.ID, cur.Version, oms.ErrConflict)
-		}
+	} else if err := s.addFO(c, d, []pendingEvent{{typ, LinkPayload{OrderID: d.OrderID, From: from, To: d.ID, Location: d.Location}}}); err != nil {
+		return err
 	}
-	return fmt.Errorf("fulfillment: link into %s: gave up: %w", dest.ID, oms.ErrConflict)
+	err := s.store.Save(ctx, c)
+	if errors.Is(err, oms.ErrDuplicate) && dest.Version == 0 {
+		return nil // created, and the sources closed, by an earlier run
+	}
+	return err
 }
 
 // SplitLine names units of one order line to split off.
@@ -423,7 +427,7 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 			}
 		}
 		dest.MergedFrom = append(dest.MergedFrom, from...)
-		err = s.link(ctx, from, dest, EventMerged)
+		err = s.link(ctx, srcs, dest, EventMerged)
 		if err == nil {
 			return s.store.FulfillmentOrder(ctx, dest.ID)
 		}
