@@ -12,8 +12,9 @@ import (
 )
 
 // MemoryStore is the in-memory Store. It appends events to an
-// oms.MemoryOutbox inside its writes. It is safe for concurrent use and
-// copies values going in and coming out.
+// oms.MemoryOutbox inside its writes, taking ownership of their payloads
+// as oms.MemoryOutbox.Append does. It is safe for concurrent use and
+// copies aggregates going in and coming out.
 type MemoryStore struct {
 	mu       sync.RWMutex
 	outbox   *oms.MemoryOutbox
@@ -149,14 +150,7 @@ func (s *MemoryStore) Save(ctx context.Context, c *Change) error {
 		}
 	}
 	s.orphans = append(s.orphans, c.Orphans...)
-	if len(c.Events) > 0 {
-		evs := make([]oms.Event, len(c.Events))
-		for i, e := range c.Events {
-			e.Payload = slices.Clone(e.Payload)
-			evs[i] = e
-		}
-		s.outbox.Append(evs...)
-	}
+	s.outbox.Append(c.Events...) // takes ownership of the payloads
 	return nil
 }
 

@@ -62,7 +62,9 @@ type Store interface {
 //     oms.ErrConflict, no stored one with oms.ErrNotFound;
 //   - a shipment's packages' tracking numbers become findable by
 //     ShipmentByTracking;
-//   - Orphans are recorded and Events appended to the outbox.
+//   - Orphans are recorded and Events appended to the outbox (the store
+//     may keep the events' payloads: callers must not change them
+//     afterwards).
 //
 // A Version below 1 or an empty ID fails the change with an error matching
 // oms.ErrValidation. Nothing of a failed change is kept.
