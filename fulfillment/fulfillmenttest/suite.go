@@ -216,6 +216,40 @@ func TestStore(t *testing.T, h Harness) {
 			t.Errorf("allocation: %+v %v", a, err)
 		}
 	})
+	t.Run("EveryWriteSavesItsEvents", func(t *testing.T) {
+		s := h.MakeStore(t)
+		a := &fulfillment.Allocation{ID: "a1", OrderID: "o1", Status: fulfillment.AllocationPlanned, Version: 1}
+		if err := s.Save(ctx, &fulfillment.Change{Allocations: []*fulfillment.Allocation{a}, Shipments: []*fulfillment.Shipment{sh("s1", "o1", 1, "T1")},
+			Events: []oms.Event{ev(t, "alloc.created", "a1", 1), ev(t, "ship.created", "s1", 1)}}); err != nil {
+			t.Fatal(err)
+		}
+		a2 := *a
+		a2.Version, a2.Status = 2, fulfillment.AllocationDone
+		s2 := sh("s1", "o1", 2, "T1")
+		s2.Status = fulfillment.ShipmentShipped
+		if err := s.Save(ctx, &fulfillment.Change{Allocations: []*fulfillment.Allocation{&a2}, Shipments: []*fulfillment.Shipment{s2},
+			Events: []oms.Event{ev(t, "alloc.done", "a1", 2), ev(t, "ship.shipped", "s1", 2)}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := eventTypes(h.Events(t, s, "a1")); len(got) != 2 || got[0] != "alloc.created" || got[1] != "alloc.done" {
+			t.Errorf("allocation events after create and update: %v", got)
+		}
+		if got := eventTypes(h.Events(t, s, "s1")); len(got) != 2 || got[0] != "ship.created" || got[1] != "ship.shipped" {
+			t.Errorf("shipment events after create and update: %v", got)
+		}
+		if got, _ := s.Shipment(ctx, "s1"); got.Status != fulfillment.ShipmentShipped || got.Version != 2 {
+			t.Errorf("updated shipment: %s v%d", got.Status, got.Version)
+		}
+		if got, _ := s.Allocation(ctx, "a1"); got.Status != fulfillment.AllocationDone {
+			t.Errorf("updated allocation: %s", got.Status)
+		}
+		stale := sh("s1", "o1", 2, "T1")
+		err := s.Save(ctx, &fulfillment.Change{Shipments: []*fulfillment.Shipment{stale}, Events: []oms.Event{ev(t, "ship.stale", "s1", 2)}})
+		wantErr(t, "a stale shipment", err, oms.ErrConflict)
+		if got := eventTypes(h.Events(t, s, "s1")); len(got) != 2 {
+			t.Errorf("a refused shipment write saved events: %v", got)
+		}
+	})
 	t.Run("ConcurrentUpdates", func(t *testing.T) {
 		s := h.MakeStore(t)
 		if err := s.Save(ctx, &fulfillment.Change{FulfillmentOrders: []*fulfillment.FulfillmentOrder{fo("fo1", "o1", 1)}}); err != nil {

@@ -42,6 +42,19 @@ func (s noVersionCheck) Save(ctx context.Context, c *fulfillment.Change) error {
 	return s.MemoryStore.Save(ctx, c)
 }
 
+// shipmentLastWriteWins checks fulfillment order versions but not
+// shipment ones.
+type shipmentLastWriteWins struct{ *fulfillment.MemoryStore }
+
+func (s shipmentLastWriteWins) Save(ctx context.Context, c *fulfillment.Change) error {
+	for _, sh := range c.Shipments {
+		if cur, err := s.MemoryStore.Shipment(ctx, sh.ID); err == nil && sh.Version > 1 {
+			sh.Version = cur.Version + 1
+		}
+	}
+	return s.MemoryStore.Save(ctx, c)
+}
+
 // notAtomic saves each aggregate in a write of its own (no transaction).
 type notAtomic struct{ *fulfillment.MemoryStore }
 
@@ -99,6 +112,7 @@ var broken = map[string]struct {
 	"drops_events":     {func(m *fulfillment.MemoryStore) fulfillment.Store { return dropsEvents{m} }, "events after a create"},
 	"no_version_check": {func(m *fulfillment.MemoryStore) fulfillment.Store { return noVersionCheck{m} }, "a stale version"},
 	"not_atomic":       {func(m *fulfillment.MemoryStore) fulfillment.Store { return notAtomic{m} }, "part of a failed change was saved"},
+	"shipment_lww":     {func(m *fulfillment.MemoryStore) fulfillment.Store { return shipmentLastWriteWins{m} }, "a stale shipment"},
 	"exact_tracking":   {func(m *fulfillment.MemoryStore) fulfillment.Store { return exactTracking{m} }, "ShipmentByTracking normalized"},
 }
 
