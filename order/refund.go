@@ -51,6 +51,12 @@ type RefundInput struct {
 	Shipping oms.Money `json:"shipping"`
 	// Reason is sent to the gateway with the refund and kept in the event.
 	Reason string `json:"reason,omitempty"`
+	// OrderVersion, when positive, is the order version the amounts were
+	// computed from: a refund (not a replay) of an order that changed since
+	// is refused with an error matching oms.ErrConflict, so the caller
+	// recomputes from the fresh order. The returns package sets it, since
+	// its exact per-unit shares depend on what was refunded before.
+	OrderVersion int64 `json:"order_version,omitempty"`
 }
 
 // RefundedPayload is the payload of order.refunded.
@@ -111,6 +117,9 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 	c := newChecker("")
 	c.key("key", in.Key, true)
 	c.text("reason", in.Reason, MaxTextLength, false)
+	if in.OrderVersion < 0 {
+		c.add("order_version", "must not be negative, got %d", in.OrderVersion)
+	}
 	if len(in.Lines) > MaxLines {
 		c.add("lines", "has %d lines, at most %d allowed", len(in.Lines), MaxLines)
 	}
@@ -142,6 +151,9 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 			replay, err = checkKey(o, "refund:", in.Key, digest)
 			if replay || err != nil {
 				return nil, err
+			}
+			if in.OrderVersion > 0 && o.Version != in.OrderVersion {
+				return nil, fmt.Errorf("%w: order %s: refund %q was computed from version %d, the order is at %d", oms.ErrConflict, o.ID, in.Key, in.OrderVersion, o.Version)
 			}
 			return applyRefund(o, in, payKey, digest)
 		})

@@ -275,6 +275,7 @@ func TestRefundBadInputChangesNothing(t *testing.T) {
 		{"line amount beyond what is left", order.RefundInput{Key: "k", Amount: refundUSD("21.64"), Lines: line(mug, 2, "21.64")}, oms.ErrValidation},
 		{"shipping beyond", order.RefundInput{Key: "k", Amount: refundUSD("5.01"), Shipping: refundUSD("5.01")}, oms.ErrValidation},
 		{"1e300", order.RefundInput{Key: "k", Amount: huge, Lines: []order.RefundLine{{LineID: tee, Quantity: 1, Amount: huge}}}, oms.ErrValidation},
+		{"negative order version", order.RefundInput{Key: "k", Amount: refundUSD("1.00"), Lines: line(mug, 0, "1.00"), OrderVersion: -1}, oms.ErrValidation},
 		{"reason too long", order.RefundInput{Key: "k", Amount: refundUSD("1.00"), Lines: line(mug, 0, "1.00"), Reason: string(make([]byte, 600))}, oms.ErrValidation},
 		{"key used for another refund", order.RefundInput{Key: "first", Amount: refundUSD("1.00"), Lines: line(tee, 0, "1.00")}, oms.ErrDuplicate},
 	}
@@ -296,6 +297,11 @@ func TestRefundBadInputChangesNothing(t *testing.T) {
 	}
 	if len(r.fake.Calls()) != calls {
 		t.Errorf("refused refunds reached the gateway %d times", len(r.fake.Calls())-calls)
+	}
+	stale := mugRefund("stale", r.o)
+	stale.OrderVersion = r.o.Version
+	if _, err := r.svc.Refund(ctx, r.o.ID, stale); !errors.Is(err, oms.ErrConflict) {
+		t.Errorf("refund computed from an old version: %v", err)
 	}
 	if _, err := r.svc.Refund(ctx, "01HZZZZZZZZZZZZZZZZZZZZZZZ", mugRefund("x", r.o)); !errors.Is(err, oms.ErrNotFound) {
 		t.Errorf("unknown order: %v", err)
