@@ -166,7 +166,7 @@ type Line struct {
 	// claimed goods), at most Shipped.
 	Refunded int64 `json:"refunded,omitempty"`
 	// RefundedAmount is the money Service.Refund gave back against this
-	// line, at most the shipped part of the line's total.
+	// line, at most the line's total.
 	RefundedAmount oms.Money `json:"refunded_amount,omitzero"`
 }
 

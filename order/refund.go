@@ -26,7 +26,8 @@ type RefundLine struct {
 	Quantity int64 `json:"quantity"`
 	// Amount is the money given back for the line, in the order's
 	// currency, not negative. Over all refunds a line's amounts never
-	// exceed the shipped part of its total (Totals.Lines[i].Total).
+	// exceed its total (Totals.Lines[i].Total); only shipped units are
+	// refunded, and never more than was captured.
 	Amount oms.Money `json:"amount"`
 }
 
@@ -102,8 +103,7 @@ func RefundPaymentKey(id oms.ID, key string) string {
 // and changes nothing: a missing key, an amount that is not positive, not
 // rounded or in another currency, an amount other than the sum of its
 // parts, an unknown or repeated line, more units than shipped and not yet
-// refunded, a line amount beyond the shipped part of the line's total not
-// yet refunded, a shipping part beyond the shipping not yet refunded, and
+// refunded, a line amount beyond the line's total not yet refunded, a shipping part beyond the shipping not yet refunded, and
 // an amount beyond captured minus refunded. The refund is taken from one
 // authorization, the latest that has captured enough; an order whose
 // refundable money is spread over several authorizations so that none
@@ -215,13 +215,9 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 		if rl.Quantity > l.Shipped-l.Refunded {
 			c.add(f+".quantity", "line %s: cannot refund %d units: %d shipped, %d already refunded", l.ID, rl.Quantity, l.Shipped, l.Refunded)
 		}
-		shippedPart, err := activePart(t.Lines[idx[k]].Total, l.Shipped, l.Active())
-		if err != nil {
-			return nil, err
-		}
-		left := sub(shippedPart, moneyOr(l.RefundedAmount, cur))
-		if gt(amounts[k], left) {
-			c.add(f+".amount", "line %s: %s exceeds the %s of its shipped units' total %s not yet refunded", l.ID, amounts[k], left, shippedPart)
+		total := t.Lines[idx[k]].Total
+		if left := sub(total, moneyOr(l.RefundedAmount, cur)); gt(amounts[k], left) {
+			c.add(f+".amount", "line %s: %s exceeds the %s of the line's total %s not yet refunded", l.ID, amounts[k], left, total)
 		}
 	}
 	if shipping.Currency() == cur {
