@@ -23,11 +23,36 @@ const (
 // cmgPerPound is the exact international pound in hundredths of a milligram.
 const cmgPerPound = 45359237
 
-// Grams returns w for n grams.
-func Grams(n int64) Weight { return Weight(n) * Gram }
+// Grams returns w for n grams. Counts beyond the range of a Weight
+// saturate at its largest (or smallest) value.
+func Grams(n int64) Weight { return Weight(satMul(n, int64(Gram))) }
 
-// Kilograms returns w for n kilograms.
-func Kilograms(n int64) Weight { return Weight(n) * Kilogram }
+// Kilograms returns w for n kilograms. Counts beyond the range of a Weight
+// saturate at its largest (or smallest) value.
+func Kilograms(n int64) Weight { return Weight(satMul(n, int64(Kilogram))) }
+
+// satMul returns a×m for a positive unit m, saturating at the int64 range.
+func satMul(a, m int64) int64 {
+	switch {
+	case a > math.MaxInt64/m:
+		return math.MaxInt64
+	case a < math.MinInt64/m:
+		return math.MinInt64
+	}
+	return a * m
+}
+
+// satAdd returns a+b, saturating at the int64 range.
+func satAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
 
 // Pounds returns n pounds, rounded to the nearest milligram. Values beyond
 // the range of a Weight saturate; NaN gives 0.
@@ -68,15 +93,28 @@ func (w Weight) Pounds() float64 { return float64(w) * 100 / cmgPerPound }
 func (w Weight) Ounces() float64 { return float64(w) * 1600 / cmgPerPound }
 
 // RoundUp rounds w up to a whole multiple of step (carriers bill whole or
-// half kilograms, whole pounds). A step <= 0 returns w.
+// half kilograms, whole pounds). A step <= 0 returns w. When the multiple
+// is beyond the range of a Weight, RoundUp saturates at the largest Weight:
+// the result is never below w, and never decreases as w grows.
 func (w Weight) RoundUp(step Weight) Weight {
+	r, _ := w.roundUp(step)
+	return r
+}
+
+// roundUp is RoundUp that also reports whether the result is the exact
+// multiple (false when it saturated).
+func (w Weight) roundUp(step Weight) (Weight, bool) {
 	if step <= 0 || w%step == 0 {
-		return w
+		return w, true
 	}
 	if w < 0 {
-		return w - w%step
+		return w - w%step, true
 	}
-	return w - w%step + step
+	down := w - w%step
+	if down > math.MaxInt64-step {
+		return math.MaxInt64, false
+	}
+	return down + step, true
 }
 
 // String returns w in grams with up to three decimals, such as "1250g" or
@@ -115,11 +153,13 @@ const (
 	Inch       Length = 25400
 )
 
-// Millimetres returns n millimetres.
-func Millimetres(n int64) Length { return Length(n) * Millimetre }
+// Millimetres returns n millimetres. Counts beyond the range of a Length
+// saturate at its largest (or smallest) value.
+func Millimetres(n int64) Length { return Length(satMul(n, int64(Millimetre))) }
 
-// Centimetres returns n centimetres.
-func Centimetres(n int64) Length { return Length(n) * Centimetre }
+// Centimetres returns n centimetres. Counts beyond the range of a Length
+// saturate at its largest (or smallest) value.
+func Centimetres(n int64) Length { return Length(satMul(n, int64(Centimetre))) }
 
 // Inches returns n inches, rounded to the nearest micrometre. Values beyond
 // the range of a Length saturate; NaN gives 0.
@@ -204,10 +244,13 @@ func (d Dimensions) Sorted() Dimensions {
 }
 
 // LengthPlusGirth returns the longest side plus twice the sum of the other
-// two, the size limit carriers publish.
+// two, the size limit carriers publish. A sum beyond the range of a Length
+// saturates at the largest Length, so a limit check on it is monotone: a
+// bigger parcel never passes where a smaller one fails.
 func (d Dimensions) LengthPlusGirth() Length {
 	s := d.Sorted()
-	return s.Length + 2*(s.Width+s.Height)
+	girth := satAdd(int64(s.Width), int64(s.Height))
+	return Length(satAdd(int64(s.Length), satAdd(girth, girth)))
 }
 
 // String returns "LxWxH" in millimetres.
@@ -260,8 +303,7 @@ func poundsWeight(n int64) Weight { return Weight((n*cmgPerPound + 50) / 100) }
 func (f DimFactor) roundUp(w Weight) (Weight, bool) {
 	switch {
 	case f.RoundUpTo > 0:
-		r := w.RoundUp(f.RoundUpTo)
-		return r, r >= w
+		return w.roundUp(f.RoundUpTo)
 	case f.Imperial:
 		if w <= 0 {
 			return 0, true
@@ -272,8 +314,7 @@ func (f DimFactor) roundUp(w Weight) (Weight, bool) {
 		num.Sub(num, big.NewInt(50))
 		return wholePounds(num, big.NewInt(cmgPerPound))
 	default:
-		r := w.RoundUp(Kilogram / 2)
-		return r, r >= w
+		return w.roundUp(Kilogram / 2)
 	}
 }
 

@@ -22,8 +22,8 @@ type LocationAvailability struct {
 
 // Availability is a SKU's stock per location and across the active ones.
 type Availability struct {
-	SKU     SKU  `json:"sku"`
-	Tracked bool `json:"tracked"`
+	SKU     oms.SKU `json:"sku"`
+	Tracked bool    `json:"tracked"`
 	// The totals cover active locations only.
 	OnHand   int64 `json:"on_hand"`
 	Reserved int64 `json:"reserved"`
@@ -39,7 +39,7 @@ type Availability struct {
 
 // ChannelAvailability is what one channel may sell of a SKU.
 type ChannelAvailability struct {
-	SKU     SKU     `json:"sku"`
+	SKU     oms.SKU `json:"sku"`
 	Channel Channel `json:"channel"`
 	// Quantity is the sum over the active locations serving the channel of
 	// their available units (plus the preorder allowance), minus the SKU's
@@ -107,7 +107,7 @@ func SellableOnChannel(it Item, levels []Level, locs []Location, ch Channel) Cha
 }
 
 // Availability returns a SKU's stock per location and in total.
-func (s *Service) Availability(ctx context.Context, sku SKU) (Availability, error) {
+func (s *Service) Availability(ctx context.Context, sku oms.SKU) (Availability, error) {
 	it, levels, locs, err := s.skuState(ctx, sku)
 	if err != nil {
 		return Availability{}, err
@@ -116,7 +116,7 @@ func (s *Service) Availability(ctx context.Context, sku SKU) (Availability, erro
 }
 
 // ChannelAvailability returns what channel ch may sell of sku.
-func (s *Service) ChannelAvailability(ctx context.Context, sku SKU, ch Channel) (ChannelAvailability, error) {
+func (s *Service) ChannelAvailability(ctx context.Context, sku oms.SKU, ch Channel) (ChannelAvailability, error) {
 	if ch == "" {
 		return ChannelAvailability{}, oms.Validationf("channel availability", "channel", "must not be empty")
 	}
@@ -127,7 +127,7 @@ func (s *Service) ChannelAvailability(ctx context.Context, sku SKU, ch Channel) 
 	return SellableOnChannel(it, levels, locs, ch), nil
 }
 
-func (s *Service) skuState(ctx context.Context, sku SKU) (Item, []Level, []Location, error) {
+func (s *Service) skuState(ctx context.Context, sku oms.SKU) (Item, []Level, []Location, error) {
 	if err := validateSKU(sku); err != nil {
 		return Item{}, nil, nil, oms.Validationf("availability", "sku", "%s", err)
 	}
@@ -170,7 +170,7 @@ type Supply struct {
 // ATP is available to promise: what can be promised now and when more
 // arrives.
 type ATP struct {
-	SKU SKU `json:"sku"`
+	SKU oms.SKU `json:"sku"`
 	// At is when it was computed.
 	At time.Time `json:"at"`
 	// Now is what can be promised from stock: available units minus the
@@ -249,7 +249,7 @@ func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q 
 }
 
 // ATP returns available to promise for sku, narrowed by q.
-func (s *Service) ATP(ctx context.Context, sku SKU, q ATPQuery) (ATP, error) {
+func (s *Service) ATP(ctx context.Context, sku oms.SKU, q ATPQuery) (ATP, error) {
 	it, levels, locs, err := s.skuState(ctx, sku)
 	if err != nil {
 		return ATP{}, err
@@ -259,7 +259,7 @@ func (s *Service) ATP(ctx context.Context, sku SKU, q ATPQuery) (ATP, error) {
 			return ATP{}, err
 		}
 	}
-	inbounds, err := s.store.Inbounds(ctx, sku, true)
+	inbounds, err := s.store.Inbounds(ctx, InboundFilter{SKU: sku, OpenOnly: true})
 	if err != nil {
 		return ATP{}, err
 	}

@@ -14,7 +14,7 @@ import (
 
 // benchService returns a service over a memory store with skus stocked
 // (practically without limit) at one location.
-func benchService(b *testing.B, skus ...inventory.SKU) *inventory.Service {
+func benchService(b *testing.B, skus ...oms.SKU) *inventory.Service {
 	b.Helper()
 	ctx := context.Background()
 	svc := inventory.NewService(inventory.NewMemoryStore(nil), nil)

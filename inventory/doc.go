@@ -36,7 +36,16 @@
 // Commit ships units (they leave reserved and on hand, with a ship entry in
 // the ledger), Release returns them, Extend moves a hold's expiry, and
 // SweepExpired returns expired holds to stock. Commit and Release take
-// every outstanding unit or a part of each line.
+// every outstanding unit or a part of each line, and a caller key
+// (CommitRequest.Key, ReleaseRequest.Key): re-running "commit this parcel"
+// after a crash with the same key and lines returns the first result and
+// moves nothing; the same key with other lines is an error matching
+// oms.ErrDuplicate. The reservation keeps its operations (Reservation.Ops)
+// for that, and the ship entries of a commit carry its key.
+//
+// Each line may carry a Ref, the caller's reference (an order line ID):
+// (SKU, location, ref) is unique within a reservation, so two order lines
+// of one SKU at one location are two reservation lines on one level.
 //
 //	Reserve
 //	   |

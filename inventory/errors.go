@@ -10,9 +10,9 @@ import (
 // Shortage is one line that cannot be served.
 type Shortage struct {
 	// Line is the index of the line in the request.
-	Line     int    `json:"line"`
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
+	Line     int     `json:"line"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
 	// Requested is the quantity asked for.
 	Requested int64 `json:"requested"`
 	// Available is what the level could give under its backorder policy.

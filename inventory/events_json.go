@@ -26,7 +26,7 @@ func reservedEvent(id oms.ID, ref string, lines []Line, exp, now time.Time) (oms
 		e.Payload = p
 		return e, nil
 	}
-	p, err := json.Marshal(ReservationEvent{ReservationID: id, Reference: ref, Status: StatusActive, Lines: lines, ExpiresAt: exp})
+	p, err := json.Marshal(ReservationPayload{ReservationID: id, Reference: ref, Status: StatusActive, Lines: lines, ExpiresAt: exp})
 	if err != nil {
 		return oms.Event{}, fmt.Errorf("inventory: event %s of reservation %s: payload: %w", EventReserved, id, err)
 	}
@@ -35,7 +35,7 @@ func reservedEvent(id oms.ID, ref string, lines []Line, exp, now time.Time) (oms
 }
 
 // appendReservedPayload appends to b the JSON that encoding/json makes of
-// the ReservationEvent of a new reservation, byte for byte. It reports
+// the ReservationPayload of a new reservation, byte for byte. It reports
 // false, leaving the work to encoding/json, when a string needs escaping
 // or the expiry is outside what JSON times can hold.
 func appendReservedPayload(b []byte, id oms.ID, ref string, lines []Line, exp time.Time) ([]byte, bool) {
@@ -49,10 +49,10 @@ func appendReservedPayload(b []byte, id oms.ID, ref string, lines []Line, exp ti
 		n += len(`,"reference":""`) + len(ref)
 	}
 	for _, l := range lines {
-		if !plainJSON(string(l.SKU)) || !plainJSON(string(l.Location)) {
+		if !plainJSON(string(l.SKU)) || !plainJSON(string(l.Location)) || !plainJSON(l.Ref) {
 			return nil, false
 		}
-		n += len(`{"sku":"","location":"","quantity":},`) + len(l.SKU) + len(l.Location) + 20
+		n += len(`{"sku":"","location":"","quantity":,"ref":""},`) + len(l.SKU) + len(l.Location) + len(l.Ref) + 20
 	}
 	if !exp.IsZero() {
 		if _, off := exp.Zone(); off%60 != 0 || !jsonTime(exp) {
@@ -84,6 +84,11 @@ func appendReservedPayload(b []byte, id oms.ID, ref string, lines []Line, exp ti
 			b = append(b, l.Location...)
 			b = append(b, `","quantity":`...)
 			b = strconv.AppendInt(b, l.Quantity, 10)
+			if l.Ref != "" {
+				b = append(b, `,"ref":"`...)
+				b = append(b, l.Ref...)
+				b = append(b, '"')
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')

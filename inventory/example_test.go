@@ -51,7 +51,7 @@ func Example_reserveAndCommit() {
 	var short *inventory.ShortageError
 	fmt.Println(errors.Is(err, oms.ErrInsufficientStock), errors.As(err, &short), len(short.Lines))
 
-	r, _ = svc.Commit(ctx, "order-1001", nil)
+	r, _ = svc.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "order-1001"})
 	berlin, _ := svc.Level(ctx, "TEE-M", "berlin")
 	fmt.Println(r.Status, berlin.OnHand, berlin.Reserved, berlin.Available())
 

@@ -24,10 +24,10 @@ func FuzzReserve(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sku1, loc1 string, q1 int64, sku2, loc2 string, q2, holdSeconds int64, id string) {
 		ctx := context.Background()
 		e := inventorytest.NewEnv(inventory.NewMemoryStore(nil))
-		inventorytest.Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A", "B"}, 10)
+		inventorytest.Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A", "B"}, 10)
 		req := inventory.ReserveRequest{ID: oms.ID(id), Reference: sku2, HoldFor: time.Duration(holdSeconds) * time.Second, Lines: []inventory.Line{
-			{SKU: inventory.SKU(sku1), Location: oms.ID(loc1), Quantity: q1},
-			{SKU: inventory.SKU(sku2), Location: oms.ID(loc2), Quantity: q2},
+			{SKU: oms.SKU(sku1), Location: oms.ID(loc1), Quantity: q1},
+			{SKU: oms.SKU(sku2), Location: oms.ID(loc2), Quantity: q2},
 		}}
 		r, err := e.Service.Reserve(ctx, req)
 		if err != nil && !errors.Is(err, oms.ErrValidation) && !errors.Is(err, oms.ErrNotFound) && !errors.Is(err, oms.ErrInsufficientStock) {
@@ -45,7 +45,7 @@ func FuzzReserve(f *testing.F) {
 				t.Fatalf("a refused reserve appended %d events: %v", len(evs), err)
 			}
 		} else {
-			want, merr := json.Marshal(inventory.ReservationEvent{ReservationID: r.ID, Reference: r.Reference, Status: inventory.StatusActive,
+			want, merr := json.Marshal(inventory.ReservationPayload{ReservationID: r.ID, Reference: r.Reference, Status: inventory.StatusActive,
 				Lines: req.Lines, ExpiresAt: r.ExpiresAt})
 			if merr != nil {
 				t.Fatal(merr)

@@ -68,10 +68,10 @@ func (r Reason) Valid() bool {
 // them in the order it applied them.
 type LedgerEntry struct {
 	// Seq is the store's position of the entry, strictly increasing.
-	Seq      int64  `json:"seq"`
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
-	Reason   Reason `json:"reason"`
+	Seq      int64   `json:"seq"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	Reason   Reason  `json:"reason"`
 	// OnHand, Incoming and Damaged are the changes of the level's quantities.
 	OnHand   int64 `json:"on_hand,omitempty"`
 	Incoming int64 `json:"incoming,omitempty"`
@@ -80,17 +80,20 @@ type LedgerEntry struct {
 	Counted int64 `json:"counted"`
 	// Reference links the movement to its cause: a reservation, an inbound
 	// delivery or transfer, a return, a count sheet.
-	Reference string    `json:"reference,omitempty"`
-	Note      string    `json:"note,omitempty"`
-	At        time.Time `json:"at"`
+	Reference string `json:"reference,omitempty"`
+	// Key is the idempotency key of the command that made the entry (the
+	// key of a Commit for its ship entries); empty otherwise.
+	Key  string    `json:"key,omitempty"`
+	Note string    `json:"note,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // Delta changes the reserved quantity of one level (reservations move it),
 // and can make a change conditional on the level being unchanged.
 type Delta struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
-	Reserved int64  `json:"reserved"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	Reserved int64   `json:"reserved"`
 	// CheckSeq makes the change fail with an error matching
 	// oms.ErrConflict unless the level's Seq is still Seq (0 for a level
 	// that does not exist yet). Counts use it: the counted difference is
@@ -133,7 +136,7 @@ type Inbound struct {
 	// ID is the caller's key (a purchase order line, a transfer number).
 	ID   oms.ID      `json:"id"`
 	Kind InboundKind `json:"kind"`
-	SKU  SKU         `json:"sku"`
+	SKU  oms.SKU     `json:"sku"`
 	// From is the source location of a transfer.
 	From oms.ID `json:"from,omitempty"`
 	// Location is where the units are expected.
@@ -164,8 +167,8 @@ type Snapshot struct {
 
 // Mismatch is one quantity of one level that its history does not explain.
 type Mismatch struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
 	// Field is on_hand, incoming, damaged or reserved.
 	Field string `json:"field"`
 	// Level is the stored quantity; Expected is what the history sums to.
@@ -191,7 +194,7 @@ func (r ReconcileReport) Clean() bool { return len(r.Mismatches) == 0 }
 func Reconcile(s Snapshot) ReconcileReport {
 	type sums struct{ onHand, incoming, damaged, reserved, inbound int64 }
 	got := map[levelKey]*sums{}
-	at := func(sku SKU, loc oms.ID) *sums {
+	at := func(sku oms.SKU, loc oms.ID) *sums {
 		k := levelKey{sku, loc}
 		if got[k] == nil {
 			got[k] = &sums{}
@@ -221,7 +224,7 @@ func Reconcile(s Snapshot) ReconcileReport {
 	}
 	rep := ReconcileReport{Levels: len(s.Levels), Entries: len(s.Entries)}
 	seen := map[levelKey]bool{}
-	check := func(sku SKU, loc oms.ID, field string, level, expected int64) {
+	check := func(sku oms.SKU, loc oms.ID, field string, level, expected int64) {
 		if level != expected {
 			rep.Mismatches = append(rep.Mismatches, Mismatch{SKU: sku, Location: loc, Field: field, Level: level, Expected: expected})
 		}

@@ -31,7 +31,7 @@ type MemoryStore struct {
 	mu         sync.Mutex
 	seq        int64 // change sequence: levels, items, locations
 	locations  map[oms.ID]*locationRec
-	items      map[SKU]*itemRec
+	items      map[oms.SKU]*itemRec
 	levels     map[levelKey]*levelRec
 	inbounds   map[oms.ID]Inbound
 	ledger     []LedgerEntry
@@ -61,12 +61,12 @@ func (s *MemoryStore) shard(id oms.ID) *resShard {
 var _ Store = (*MemoryStore)(nil)
 
 type levelKey struct {
-	sku SKU
+	sku oms.SKU
 	loc oms.ID
 }
 
 type syncKey struct {
-	sku     SKU
+	sku     oms.SKU
 	channel Channel
 }
 
@@ -116,6 +116,7 @@ func newResRec(r *Reservation) *Reservation {
 		out = &c
 	}
 	copy(out.Lines, r.Lines)
+	out.Ops = cloneOps(r.Ops)
 	return out
 }
 
@@ -129,7 +130,7 @@ type levelRec struct {
 func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 	s := &MemoryStore{
 		locations: map[oms.ID]*locationRec{},
-		items:     map[SKU]*itemRec{},
+		items:     map[oms.SKU]*itemRec{},
 		levels:    map[levelKey]*levelRec{},
 		inbounds:  map[oms.ID]Inbound{},
 		marks:     map[syncKey]SyncMark{},
@@ -233,7 +234,7 @@ func (s *MemoryStore) PutItem(ctx context.Context, it Item) error {
 }
 
 // Item implements Store.
-func (s *MemoryStore) Item(ctx context.Context, sku SKU) (Item, error) {
+func (s *MemoryStore) Item(ctx context.Context, sku oms.SKU) (Item, error) {
 	if err := ctx.Err(); err != nil {
 		return Item{}, err
 	}
@@ -247,7 +248,7 @@ func (s *MemoryStore) Item(ctx context.Context, sku SKU) (Item, error) {
 }
 
 // Level implements Store.
-func (s *MemoryStore) Level(ctx context.Context, sku SKU, loc oms.ID) (Level, error) {
+func (s *MemoryStore) Level(ctx context.Context, sku oms.SKU, loc oms.ID) (Level, error) {
 	if err := ctx.Err(); err != nil {
 		return Level{}, err
 	}
@@ -264,7 +265,7 @@ func (s *MemoryStore) Level(ctx context.Context, sku SKU, loc oms.ID) (Level, er
 
 // pairLocked checks that sku and loc exist and returns a new, empty level
 // for them (not yet stored).
-func (s *MemoryStore) pairLocked(sku SKU, loc oms.ID) (*levelRec, error) {
+func (s *MemoryStore) pairLocked(sku oms.SKU, loc oms.ID) (*levelRec, error) {
 	it := s.items[sku]
 	if it == nil {
 		return nil, oms.NotFoundError("sku", sku)
@@ -277,7 +278,7 @@ func (s *MemoryStore) pairLocked(sku SKU, loc oms.ID) (*levelRec, error) {
 }
 
 // Levels implements Store.
-func (s *MemoryStore) Levels(ctx context.Context, sku SKU) ([]Level, error) {
+func (s *MemoryStore) Levels(ctx context.Context, sku oms.SKU) ([]Level, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -340,6 +341,13 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		ln := &r.Lines[i]
 		ln.Committed, ln.Released, ln.Untracked = 0, 0, false
 		lv := s.levels[levelKey{ln.SKU, ln.Location}]
+		var earlier int64 // units of earlier lines on the same level
+		for j := 0; j < i; j++ {
+			if o := lvs[j]; o != nil && o.SKU == ln.SKU && o.Location == ln.Location {
+				lv = o
+				earlier += r.Lines[j].Quantity
+			}
+		}
 		if lv == nil {
 			var err error
 			if lv, err = s.pairLocked(ln.SKU, ln.Location); err != nil {
@@ -361,7 +369,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		}
 		lvs = append(lvs, lv)
 		if !lv.item.unlimited {
-			if avail := lv.OnHand - lv.Reserved + lv.item.allowance; avail < ln.Quantity {
+			if avail := lv.OnHand - lv.Reserved + lv.item.allowance - earlier; avail < ln.Quantity {
 				short = append(short, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity, Available: max(avail, 0)})
 			}
 		}
@@ -376,7 +384,9 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			continue
 		}
 		if fresh && lv.Seq == 0 {
-			s.levels[levelKey{lv.SKU, lv.Location}] = lv
+			if _, ok := s.levels[levelKey{lv.SKU, lv.Location}]; !ok {
+				s.levels[levelKey{lv.SKU, lv.Location}] = lv
+			}
 		}
 		s.seq++
 		lv.Reserved += r.Lines[i].Quantity
@@ -403,11 +413,11 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 func checkReserveShape(r *Reservation) error {
 	ok := len(r.Lines) > 0 && r.ID != ""
 	for i, l := range r.Lines {
-		if l.Quantity <= 0 || l.Quantity > maxQuantity {
+		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			ok = false
 		}
 		for j := 0; j < i; j++ {
-			if r.Lines[j].SKU == l.SKU && r.Lines[j].Location == l.Location {
+			if sameResLine(&r.Lines[j], &l) {
 				ok = false
 			}
 		}
@@ -424,16 +434,20 @@ func checkReserveShape(r *Reservation) error {
 	}
 	for i, l := range r.Lines {
 		f := fieldIndex("lines", i)
-		if l.Quantity <= 0 || l.Quantity > maxQuantity {
+		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			p.add(f+".quantity", "%s", quantityProblem(l.Quantity, 1))
 		}
 		for j := 0; j < i; j++ {
-			if r.Lines[j].SKU == l.SKU && r.Lines[j].Location == l.Location {
-				p.add(f, "duplicates line %d (sku %q at location %q)", j, l.SKU, l.Location)
+			if sameResLine(&r.Lines[j], &l) {
+				p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
 			}
 		}
 	}
 	return p.err()
+}
+
+func sameResLine(a, b *ReservationLine) bool {
+	return a.SKU == b.SKU && a.Location == b.Location && a.Ref == b.Ref
 }
 
 func inactiveLocation(id oms.ID) error {
@@ -533,14 +547,14 @@ func (s *MemoryStore) Inbound(ctx context.Context, id oms.ID) (Inbound, error) {
 }
 
 // Inbounds implements Store.
-func (s *MemoryStore) Inbounds(ctx context.Context, sku SKU, openOnly bool) ([]Inbound, error) {
+func (s *MemoryStore) Inbounds(ctx context.Context, f InboundFilter) ([]Inbound, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	var out []Inbound
 	for _, in := range s.inbounds {
-		if (sku == "" || in.SKU == sku) && (!openOnly || in.Status == InboundOpen) {
+		if (f.SKU == "" || in.SKU == f.SKU) && (f.Location == "" || in.Location == f.Location) && (!f.OpenOnly || in.Status == InboundOpen) {
 			out = append(out, in)
 		}
 	}
@@ -603,7 +617,7 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 
 	var buf [8]pending
 	ps := buf[:0]
-	at := func(sku SKU, loc oms.ID, line int) (*pending, error) {
+	at := func(sku oms.SKU, loc oms.ID, line int) (*pending, error) {
 		k := levelKey{sku, loc}
 		for i := range ps {
 			if ps[i].key == k {
@@ -749,12 +763,12 @@ func checkChangeShape(c *Change) error {
 		if !e.Reason.Valid() {
 			p.add(fieldIndex("entries", i)+".reason", "unknown reason %q", e.Reason)
 		}
-		if abs(e.OnHand) > maxQuantity || abs(e.Incoming) > maxQuantity || abs(e.Damaged) > maxQuantity {
+		if abs(e.OnHand) > oms.MaxQuantity || abs(e.Incoming) > oms.MaxQuantity || abs(e.Damaged) > oms.MaxQuantity {
 			p.add(fieldIndex("entries", i), "quantity out of range")
 		}
 	}
 	for i, d := range c.Deltas {
-		if abs(d.Reserved) > maxQuantity {
+		if abs(d.Reserved) > oms.MaxQuantity {
 			p.add(fieldIndex("deltas", i)+".reserved", "out of range: %d", d.Reserved)
 		}
 	}
@@ -830,12 +844,12 @@ func (s *MemoryStore) Snapshot(ctx context.Context) (Snapshot, error) {
 }
 
 // ChangedSKUs implements Store.
-func (s *MemoryStore) ChangedSKUs(ctx context.Context, after int64) ([]SKU, int64, error) {
+func (s *MemoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SKU, int64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
 	s.mu.Lock()
-	set := map[SKU]bool{}
+	set := map[oms.SKU]bool{}
 	changedLoc := map[oms.ID]bool{}
 	for id, rec := range s.locations {
 		if rec.seq > after {
@@ -854,7 +868,7 @@ func (s *MemoryStore) ChangedSKUs(ctx context.Context, after int64) ([]SKU, int6
 	}
 	next := s.seq
 	s.mu.Unlock()
-	out := make([]SKU, 0, len(set))
+	out := make([]oms.SKU, 0, len(set))
 	for sku := range set {
 		out = append(out, sku)
 	}
@@ -863,11 +877,11 @@ func (s *MemoryStore) ChangedSKUs(ctx context.Context, after int64) ([]SKU, int6
 }
 
 // SyncState implements Store.
-func (s *MemoryStore) SyncState(ctx context.Context, skus []SKU) (int64, []SyncMark, error) {
+func (s *MemoryStore) SyncState(ctx context.Context, skus []oms.SKU) (int64, []SyncMark, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
-	want := map[SKU]bool{}
+	want := map[oms.SKU]bool{}
 	for _, sku := range skus {
 		want[sku] = true
 	}

@@ -24,7 +24,7 @@ import (
 type mLevel struct{ onHand, reserved, damaged int64 }
 
 type mLine struct {
-	sku                      inventory.SKU
+	sku                      oms.SKU
 	loc                      oms.ID
 	qty, committed, released int64
 }
@@ -38,10 +38,10 @@ type mRes struct {
 type model struct {
 	levels map[[2]string]*mLevel
 	res    map[oms.ID]*mRes
-	policy map[inventory.SKU]inventory.BackorderPolicy
+	policy map[oms.SKU]inventory.BackorderPolicy
 }
 
-func (m *model) lv(sku inventory.SKU, loc oms.ID) *mLevel {
+func (m *model) lv(sku oms.SKU, loc oms.ID) *mLevel {
 	k := [2]string{string(sku), string(loc)}
 	if m.levels[k] == nil {
 		m.levels[k] = &mLevel{}
@@ -50,7 +50,7 @@ func (m *model) lv(sku inventory.SKU, loc oms.ID) *mLevel {
 }
 
 // canLower reports whether q units may leave the level's availability.
-func (m *model) canLower(sku inventory.SKU, l *mLevel, q int64) bool {
+func (m *model) canLower(sku oms.SKU, l *mLevel, q int64) bool {
 	switch p := m.policy[sku]; p.Mode {
 	case inventory.BackorderAllow:
 		return true
@@ -84,7 +84,7 @@ func (r *mRes) derive(expired bool) inventory.ReservationStatus {
 }
 
 var (
-	modelSKUs = []inventory.SKU{"DENY", "PRE", "ALLOW"}
+	modelSKUs = []oms.SKU{"DENY", "PRE", "ALLOW"}
 	modelLocs = []oms.ID{"l1", "l2"}
 )
 
@@ -110,7 +110,7 @@ func runModel(t *testing.T, seed int64, steps int, seen map[string]int) {
 	clock := oms.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	store := inventory.NewMemoryStore(nil)
 	svc := inventory.NewService(store, &inventory.Options{Clock: clock})
-	m := &model{levels: map[[2]string]*mLevel{}, res: map[oms.ID]*mRes{}, policy: map[inventory.SKU]inventory.BackorderPolicy{
+	m := &model{levels: map[[2]string]*mLevel{}, res: map[oms.ID]*mRes{}, policy: map[oms.SKU]inventory.BackorderPolicy{
 		"DENY":  {Mode: inventory.BackorderDeny},
 		"PRE":   {Mode: inventory.BackorderPreorder, Limit: 3, ExpectedAt: clock.Now().AddDate(0, 1, 0)},
 		"ALLOW": {Mode: inventory.BackorderAllow},
@@ -220,10 +220,10 @@ func runModel(t *testing.T, seed int64, steps int, seen map[string]int) {
 			}
 			if commit {
 				desc = fmt.Sprintf("commit %s %+v", id, lines)
-				_, got = svc.Commit(ctx, id, lines)
+				_, got = svc.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: id, Lines: lines})
 			} else {
 				desc = fmt.Sprintf("release %s %+v", id, lines)
-				_, got = svc.Release(ctx, id, lines)
+				_, got = svc.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: id, Lines: lines})
 			}
 			if want == nil && got == nil {
 				for _, mv := range moves {

@@ -11,9 +11,9 @@ import (
 
 // Receipt receives stock at a location.
 type Receipt struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
-	Quantity int64  `json:"quantity"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	Quantity int64   `json:"quantity"`
 	// InboundID, when set, receives against an expected delivery or a
 	// transfer: its incoming units become on hand. SKU and Location may
 	// then be left empty; when set they must match the delivery.
@@ -24,8 +24,8 @@ type Receipt struct {
 
 // Adjustment corrects stock for a reason other than a count.
 type Adjustment struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
 	// Reason is ReasonDamage, ReasonRestore, ReasonWriteOff, ReasonLoss or
 	// ReasonFound.
 	Reason Reason `json:"reason"`
@@ -37,11 +37,11 @@ type Adjustment struct {
 
 // Count is a cycle count: the sellable units found at a location.
 type Count struct {
-	SKU       SKU    `json:"sku"`
-	Location  oms.ID `json:"location"`
-	Counted   int64  `json:"counted"`
-	Reference string `json:"reference,omitempty"`
-	Note      string `json:"note,omitempty"`
+	SKU       oms.SKU `json:"sku"`
+	Location  oms.ID  `json:"location"`
+	Counted   int64   `json:"counted"`
+	Reference string  `json:"reference,omitempty"`
+	Note      string  `json:"note,omitempty"`
 }
 
 // Expectation announces stock on its way to a location (a purchase order
@@ -51,7 +51,7 @@ type Expectation struct {
 	// ID is the caller's key; expecting again under it returns the
 	// existing delivery.
 	ID         oms.ID    `json:"id"`
-	SKU        SKU       `json:"sku"`
+	SKU        oms.SKU   `json:"sku"`
 	Location   oms.ID    `json:"location"`
 	Quantity   int64     `json:"quantity"`
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
@@ -63,7 +63,7 @@ type TransferRequest struct {
 	// ID is the caller's key; it becomes the ID of the transfer's inbound
 	// delivery at the destination.
 	ID         oms.ID    `json:"id"`
-	SKU        SKU       `json:"sku"`
+	SKU        oms.SKU   `json:"sku"`
 	From       oms.ID    `json:"from"`
 	To         oms.ID    `json:"to"`
 	Quantity   int64     `json:"quantity"`
@@ -73,9 +73,9 @@ type TransferRequest struct {
 
 // ReturnRestock puts units returned by a customer back into stock.
 type ReturnRestock struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
-	Quantity int64  `json:"quantity"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	Quantity int64   `json:"quantity"`
 	// Quarantine puts the units into damaged stock instead of on hand.
 	Quarantine bool   `json:"quarantine,omitempty"`
 	Reference  string `json:"reference,omitempty"`
@@ -84,7 +84,7 @@ type ReturnRestock struct {
 
 type movementCheck struct{ p problems }
 
-func (m *movementCheck) pair(sku SKU, loc oms.ID, locField string) {
+func (m *movementCheck) pair(sku oms.SKU, loc oms.ID, locField string) {
 	if err := validateSKU(sku); err != nil {
 		m.p.add("sku", "%s", err)
 	}
@@ -94,7 +94,7 @@ func (m *movementCheck) pair(sku SKU, loc oms.ID, locField string) {
 }
 
 func (m *movementCheck) quantity(field string, q int64) {
-	if q <= 0 || q > maxQuantity {
+	if q <= 0 || q > oms.MaxQuantity {
 		m.p.add(field, "%s", quantityProblem(q, 1))
 	}
 }
@@ -111,7 +111,7 @@ func (m *movementCheck) text(ref, note string) {
 // apply saves entries (and an inbound) with a stock_moved event.
 func (s *Service) applyMovement(ctx context.Context, op string, entries []LedgerEntry, in *Inbound, deltas []Delta) ([]LedgerEntry, error) {
 	now := entries[0].At
-	ev, err := oms.NewEvent(EventStockMoved, aggregateSKU, oms.ID(entries[0].SKU), 0, now, StockMovedEvent{Entries: entries})
+	ev, err := oms.NewEvent(EventStockMoved, aggregateSKU, oms.ID(entries[0].SKU), 0, now, StockMovedPayload{Entries: entries})
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) 
 		return out[0], nil
 	}
 	var err error
-	for attempt := 0; attempt < s.retries; attempt++ {
+	for attempt := 0; attempt <= s.retries; attempt++ {
 		var in Inbound
 		if in, err = s.store.Inbound(ctx, rc.InboundID); err != nil {
 			return LedgerEntry{}, err
@@ -191,7 +191,7 @@ func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) 
 			return LedgerEntry{}, err
 		}
 	}
-	return LedgerEntry{}, fmt.Errorf("inventory: receive %s: gave up after %d attempts: %w", rc.InboundID, s.retries, err)
+	return LedgerEntry{}, fmt.Errorf("inventory: receive %s: gave up after %d attempts: %w", rc.InboundID, s.retries+1, err)
 }
 
 func advanceInbound(in Inbound, received, cancelled int64, now time.Time) Inbound {
@@ -295,7 +295,7 @@ func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error)
 		return Inbound{}, oms.Validationf("inbound cancel", "id", "%s", err)
 	}
 	var err error
-	for attempt := 0; attempt < s.retries; attempt++ {
+	for attempt := 0; attempt <= s.retries; attempt++ {
 		var in Inbound
 		if in, err = s.store.Inbound(ctx, id); err != nil {
 			return Inbound{}, err
@@ -320,7 +320,7 @@ func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error)
 			return Inbound{}, err
 		}
 	}
-	return Inbound{}, fmt.Errorf("inventory: cancel inbound %s: gave up after %d attempts: %w", id, s.retries, err)
+	return Inbound{}, fmt.Errorf("inventory: cancel inbound %s: gave up after %d attempts: %w", id, s.retries+1, err)
 }
 
 // Adjust records damage, restoration, write-off, loss or found stock.
@@ -366,7 +366,7 @@ func (s *Service) Adjust(ctx context.Context, a Adjustment) (LedgerEntry, error)
 func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
 	m := movementCheck{p: problems{entity: "count"}}
 	m.pair(c.SKU, c.Location, "location")
-	if c.Counted < 0 || c.Counted > maxQuantity {
+	if c.Counted < 0 || c.Counted > oms.MaxQuantity {
 		m.p.add("counted", "%s", quantityProblem(c.Counted, 0))
 	}
 	m.text(c.Reference, c.Note)
@@ -374,7 +374,7 @@ func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
 		return LedgerEntry{}, err
 	}
 	var err error
-	for attempt := 0; attempt < s.retries; attempt++ {
+	for attempt := 0; attempt <= s.retries; attempt++ {
 		var lv Level
 		if lv, err = s.store.Level(ctx, c.SKU, c.Location); err != nil {
 			return LedgerEntry{}, err
@@ -391,7 +391,7 @@ func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
 			return LedgerEntry{}, err
 		}
 	}
-	return LedgerEntry{}, fmt.Errorf("inventory: count %s at %s: gave up after %d attempts: %w", c.SKU, c.Location, s.retries, err)
+	return LedgerEntry{}, fmt.Errorf("inventory: count %s at %s: gave up after %d attempts: %w", c.SKU, c.Location, s.retries+1, err)
 }
 
 // Restock puts returned units back into stock (or into quarantine).

@@ -59,15 +59,25 @@ func CanTransition(from, to ReservationStatus) bool {
 
 // Line asks for a quantity of one SKU at one location.
 type Line struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
-	Quantity int64  `json:"quantity"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	// Quantity is a count of units, 1 to oms.MaxQuantity.
+	Quantity int64 `json:"quantity"`
+	// Ref is the caller's reference for the line, such as the ID of the
+	// order line a reservation line serves: at most 128 bytes of printable
+	// ASCII without spaces, or empty. (SKU, Location, Ref) is unique within
+	// a reservation, so one order may hold the same SKU at the same
+	// location for two order lines. Commit and Release name a reservation
+	// line by all three.
+	Ref string `json:"ref,omitempty"`
 }
 
 // ReservationLine is one line of a reservation and what became of it.
 type ReservationLine struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	// Ref is the caller's reference of the line (see Line.Ref).
+	Ref string `json:"ref,omitempty"`
 	// Quantity is what was reserved.
 	Quantity int64 `json:"quantity"`
 	// Committed units were shipped: they left on-hand stock.
@@ -95,9 +105,13 @@ type Reservation struct {
 	ExpiresAt time.Time         `json:"expires_at,omitzero"`
 	Status    ReservationStatus `json:"status"`
 	// Version counts the saved changes, starting at 1.
-	Version   int64     `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Version int64 `json:"version"`
+	// Ops lists the commits, releases and expiries applied so far, oldest
+	// first, so that a replayed key returns what its first call returned.
+	// The store saves it with the reservation, as it is.
+	Ops       []Operation `json:"ops,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 // Outstanding returns the units still held across all lines.
@@ -117,12 +131,122 @@ func (r Reservation) Open() bool {
 // Clone returns a deep copy of r.
 func (r Reservation) Clone() Reservation {
 	r.Lines = append([]ReservationLine(nil), r.Lines...)
+	r.Ops = cloneOps(r.Ops)
 	return r
 }
 
-func (r Reservation) lineIndex(sku SKU, loc oms.ID) int {
+func cloneOps(ops []Operation) []Operation {
+	if ops == nil {
+		return nil
+	}
+	out := make([]Operation, len(ops))
+	for i, op := range ops {
+		op.Requested = cloneLines(op.Requested)
+		op.Moved = cloneLines(op.Moved)
+		out[i] = op
+	}
+	return out
+}
+
+func cloneLines(ls []Line) []Line {
+	if ls == nil {
+		return nil
+	}
+	return append([]Line(nil), ls...)
+}
+
+// OperationKind says what an Operation did.
+type OperationKind string
+
+// Operation kinds.
+const (
+	// OpCommit shipped units (Service.Commit).
+	OpCommit OperationKind = "commit"
+	// OpRelease returned units to stock (Service.Release).
+	OpRelease OperationKind = "release"
+	// OpExpire returned an expired hold's units to stock (SweepExpired).
+	OpExpire OperationKind = "expire"
+)
+
+// Operation is one commit, release or expiry applied to a reservation,
+// kept with it: a commit or release replayed under the same Key returns
+// the reservation as this operation left it, and moves nothing.
+type Operation struct {
+	// Key is the caller's idempotency key; empty for an expiry.
+	Key  string        `json:"key,omitempty"`
+	Kind OperationKind `json:"kind"`
+	// Requested are the lines as the caller asked; nil when the caller
+	// asked for every outstanding unit.
+	Requested []Line `json:"requested,omitempty"`
+	// Moved are the units committed or released, per line.
+	Moved []Line `json:"moved"`
+	// Version, Status and ExpiresAt are the reservation's after the
+	// operation; At is when it ran.
+	Version   int64             `json:"version"`
+	Status    ReservationStatus `json:"status"`
+	ExpiresAt time.Time         `json:"expires_at,omitzero"`
+	At        time.Time         `json:"at"`
+}
+
+// opIndex returns the index of the operation with key in r.Ops, or -1.
+func (r Reservation) opIndex(key string) int {
+	for i := range r.Ops {
+		if r.Ops[i].Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// asOf returns r as its i-th operation left it: the later operations'
+// moves undone, the version, status, expiry and time of that operation.
+func (r Reservation) asOf(i int) Reservation {
+	out := r.Clone()
+	for j := len(out.Ops) - 1; j > i; j-- {
+		op := out.Ops[j]
+		for _, m := range op.Moved {
+			k := out.lineIndex(m.SKU, m.Location, m.Ref)
+			if k < 0 {
+				continue
+			}
+			if op.Kind == OpCommit {
+				out.Lines[k].Committed -= m.Quantity
+			} else {
+				out.Lines[k].Released -= m.Quantity
+			}
+		}
+	}
+	op := out.Ops[i]
+	out.Ops = out.Ops[: i+1 : i+1]
+	out.Version, out.Status, out.ExpiresAt, out.UpdatedAt = op.Version, op.Status, op.ExpiresAt, op.At
+	return out
+}
+
+// sameLines reports whether a and b ask for the same thing: both nil
+// (every outstanding unit), or the same set of lines and quantities in any
+// order.
+func sameLines(a, b []Line) bool {
+	if (a == nil) != (b == nil) || len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			if sameLine(x, y) {
+				found = x.Quantity == y.Quantity
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (r Reservation) lineIndex(sku oms.SKU, loc oms.ID, ref string) int {
 	for i, l := range r.Lines {
-		if l.SKU == sku && l.Location == loc {
+		if l.SKU == sku && l.Location == loc && l.Ref == ref {
 			return i
 		}
 	}
@@ -137,7 +261,7 @@ func sameRequest(r Reservation, ref string, lines []ReservationLine) bool {
 	}
 	for i, l := range lines {
 		o := r.Lines[i]
-		if o.SKU != l.SKU || o.Location != l.Location || o.Quantity != l.Quantity {
+		if o.SKU != l.SKU || o.Location != l.Location || o.Ref != l.Ref || o.Quantity != l.Quantity {
 			return false
 		}
 	}
@@ -180,7 +304,7 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 		var out []Line
 		for _, l := range r.Lines {
 			if n := l.Outstanding(); n > 0 {
-				out = append(out, Line{SKU: l.SKU, Location: l.Location, Quantity: n})
+				out = append(out, Line{SKU: l.SKU, Location: l.Location, Quantity: n, Ref: l.Ref})
 			}
 		}
 		return out, nil
@@ -192,14 +316,14 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 	}
 	for i, l := range lines {
 		f := fieldIndex("lines", i)
-		idx := r.lineIndex(l.SKU, l.Location)
+		idx := r.lineIndex(l.SKU, l.Location, l.Ref)
 		if idx < 0 {
-			p.add(f, "reservation %s has no line for sku %q at location %q", r.ID, l.SKU, l.Location)
+			p.add(f, "reservation %s has no line for sku %q at location %q with ref %q", r.ID, l.SKU, l.Location, l.Ref)
 			continue
 		}
 		for j := 0; j < i; j++ {
-			if lines[j].SKU == l.SKU && lines[j].Location == l.Location {
-				p.add(f, "duplicate line for sku %q at location %q", l.SKU, l.Location)
+			if sameLine(lines[j], l) {
+				p.add(f, "duplicate line for sku %q at location %q with ref %q", l.SKU, l.Location, l.Ref)
 			}
 		}
 		switch out := r.Lines[idx].Outstanding(); {
@@ -215,12 +339,19 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 	return lines, nil
 }
 
+// sameLine reports whether a and b name the same reservation line: the
+// same SKU, location and ref.
+func sameLine(a, b Line) bool {
+	return a.SKU == b.SKU && a.Location == b.Location && a.Ref == b.Ref
+}
+
 func transitionError(r *Reservation, to ReservationStatus, reason string) error {
 	return &oms.TransitionError{Entity: "reservation", ID: r.ID, From: string(r.Status), To: string(to), Reason: reason}
 }
 
-// commit ships units of r: they leave reserved and on-hand stock.
-func commitReservation(r Reservation, lines []Line, now time.Time) (reservationChange, error) {
+// commitReservation ships units of r: they leave reserved and on-hand
+// stock. The ledger entries carry key.
+func commitReservation(r Reservation, key string, lines []Line, now time.Time) (reservationChange, error) {
 	if !r.Open() {
 		return reservationChange{}, transitionError(&r, StatusCommitted, "nothing is held")
 	}
@@ -231,7 +362,7 @@ func commitReservation(r Reservation, lines []Line, now time.Time) (reservationC
 	next := r.Clone()
 	var ch reservationChange
 	for _, q := range qs {
-		i := next.lineIndex(q.SKU, q.Location)
+		i := next.lineIndex(q.SKU, q.Location, q.Ref)
 		next.Lines[i].Committed += q.Quantity
 		ch.moved = append(ch.moved, q)
 		if next.Lines[i].Untracked {
@@ -240,7 +371,7 @@ func commitReservation(r Reservation, lines []Line, now time.Time) (reservationC
 		ch.deltas = append(ch.deltas, Delta{SKU: q.SKU, Location: q.Location, Reserved: -q.Quantity})
 		ch.entries = append(ch.entries, LedgerEntry{
 			SKU: q.SKU, Location: q.Location, Reason: ReasonShip,
-			OnHand: -q.Quantity, Reference: string(r.ID), At: now,
+			OnHand: -q.Quantity, Reference: string(r.ID), Key: key, At: now,
 		})
 	}
 	next.ExpiresAt = time.Time{}
@@ -250,12 +381,14 @@ func commitReservation(r Reservation, lines []Line, now time.Time) (reservationC
 	}
 	next.Version++
 	next.UpdatedAt = now
+	next.Ops = append(next.Ops, Operation{Key: key, Kind: OpCommit, Requested: cloneLines(lines), Moved: cloneLines(ch.moved),
+		Version: next.Version, Status: next.Status, ExpiresAt: next.ExpiresAt, At: now})
 	ch.next = next
 	return ch, nil
 }
 
 // releaseReservation returns units of r to stock; expired marks an expiry.
-func releaseReservation(r Reservation, lines []Line, now time.Time, expired bool) (reservationChange, error) {
+func releaseReservation(r Reservation, key string, lines []Line, now time.Time, expired bool) (reservationChange, error) {
 	target := StatusReleased
 	if expired {
 		target = StatusExpired
@@ -273,7 +406,7 @@ func releaseReservation(r Reservation, lines []Line, now time.Time, expired bool
 	next := r.Clone()
 	var ch reservationChange
 	for _, q := range qs {
-		i := next.lineIndex(q.SKU, q.Location)
+		i := next.lineIndex(q.SKU, q.Location, q.Ref)
 		next.Lines[i].Released += q.Quantity
 		ch.moved = append(ch.moved, q)
 		if !next.Lines[i].Untracked {
@@ -289,6 +422,12 @@ func releaseReservation(r Reservation, lines []Line, now time.Time, expired bool
 	}
 	next.Version++
 	next.UpdatedAt = now
+	kind := OpRelease
+	if expired {
+		kind = OpExpire
+	}
+	next.Ops = append(next.Ops, Operation{Key: key, Kind: kind, Requested: cloneLines(lines), Moved: cloneLines(ch.moved),
+		Version: next.Version, Status: next.Status, ExpiresAt: next.ExpiresAt, At: now})
 	ch.next = next
 	return ch, nil
 }

@@ -18,9 +18,10 @@ type Options struct {
 	// SyncInterval is how often RunSync publishes channel availability:
 	// one update per SKU per channel per interval. Zero means one minute.
 	SyncInterval time.Duration
-	// Retries bounds how often a command reloads and retries after losing
-	// an optimistic-concurrency race. Zero means 16.
-	Retries int
+	// MaxRetries bounds how often a command reloads and retries after
+	// losing an optimistic-concurrency race (oms.ErrConflict): it makes at
+	// most 1+MaxRetries attempts. Zero means 16.
+	MaxRetries int
 	// SweepBatch is how many expired holds SweepExpired loads at a time.
 	// Zero means 256.
 	SweepBatch int
@@ -48,7 +49,7 @@ func NewService(store Store, opts *Options) *Service {
 	if opts != nil {
 		o = *opts
 	}
-	s := &Service{store: store, clock: o.Clock, syncInterval: o.SyncInterval, retries: o.Retries, sweepBatch: o.SweepBatch, log: o.Logger}
+	s := &Service{store: store, clock: o.Clock, syncInterval: o.SyncInterval, retries: o.MaxRetries, sweepBatch: o.SweepBatch, log: o.Logger}
 	if s.clock == nil {
 		s.clock = oms.SystemClock()
 	}
@@ -95,7 +96,7 @@ func (s *Service) Locations(ctx context.Context) ([]Location, error) {
 }
 
 // Item returns a SKU's settings.
-func (s *Service) Item(ctx context.Context, sku SKU) (Item, error) {
+func (s *Service) Item(ctx context.Context, sku oms.SKU) (Item, error) {
 	return s.store.Item(ctx, sku)
 }
 
@@ -109,8 +110,28 @@ func (s *Service) Inbound(ctx context.Context, id oms.ID) (Inbound, error) {
 	return s.store.Inbound(ctx, id)
 }
 
+// Inbounds returns the inbound deliveries (purchase deliveries and
+// transfers in transit) that match f, ordered by expected date then ID.
+func (s *Service) Inbounds(ctx context.Context, f InboundFilter) ([]Inbound, error) {
+	p := problems{entity: "inbound filter"}
+	if f.SKU != "" {
+		if err := validateSKU(f.SKU); err != nil {
+			p.add("sku", "%s", err)
+		}
+	}
+	if f.Location != "" {
+		if err := validateKey(string(f.Location)); err != nil {
+			p.add("location", "%s", err)
+		}
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return s.store.Inbounds(ctx, f)
+}
+
 // Level returns the stock of sku at loc.
-func (s *Service) Level(ctx context.Context, sku SKU, loc oms.ID) (Level, error) {
+func (s *Service) Level(ctx context.Context, sku oms.SKU, loc oms.ID) (Level, error) {
 	return s.store.Level(ctx, sku, loc)
 }
 
@@ -125,8 +146,9 @@ type ReserveRequest struct {
 	ID oms.ID `json:"id"`
 	// Reference names what the stock is held for (a cart or an order).
 	Reference string `json:"reference,omitempty"`
-	// Lines name a SKU, a location and a quantity each; a (SKU, location)
-	// pair may appear once.
+	// Lines name a SKU, a location, a quantity and optionally a ref each;
+	// a (SKU, location, ref) triple may appear once. Lines of the same SKU
+	// and location with different refs draw on the same level together.
 	Lines []Line `json:"lines"`
 	// ExpiresAt makes the reservation a hold that expires then.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
@@ -154,7 +176,7 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 	}
 	lines := make([]ReservationLine, len(req.Lines))
 	for i, l := range req.Lines {
-		lines[i] = ReservationLine{SKU: l.SKU, Location: l.Location, Quantity: l.Quantity}
+		lines[i] = ReservationLine{SKU: l.SKU, Location: l.Location, Ref: l.Ref, Quantity: l.Quantity}
 	}
 	exp := req.ExpiresAt
 	if req.HoldFor > 0 {
@@ -179,10 +201,10 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 		(req.HoldFor == 0 || jsonTime(now.Add(req.HoldFor)))
 	for i := 0; ok && i < len(req.Lines); i++ {
 		l := &req.Lines[i]
-		ok = validKey(string(l.SKU)) && validKey(string(l.Location)) &&
-			l.Quantity > 0 && l.Quantity <= maxQuantity
+		ok = oms.ValidateSKU(l.SKU) == nil && validKey(string(l.Location)) &&
+			l.Quantity > 0 && l.Quantity <= oms.MaxQuantity && (l.Ref == "" || validKey(l.Ref))
 		for j := 0; ok && j < i; j++ {
-			ok = req.Lines[j].SKU != l.SKU || req.Lines[j].Location != l.Location
+			ok = !sameLine(req.Lines[j], *l)
 		}
 	}
 	if ok {
@@ -223,45 +245,105 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 		if err := validateKey(string(l.Location)); err != nil {
 			p.add(f+".location", "%s", err)
 		}
-		if l.Quantity <= 0 || l.Quantity > maxQuantity {
+		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			p.add(f+".quantity", "%s", quantityProblem(l.Quantity, 1))
 		}
+		if l.Ref != "" {
+			if err := validateKey(l.Ref); err != nil {
+				p.add(f+".ref", "%s", err)
+			}
+		}
 		for j := 0; j < i; j++ {
-			if req.Lines[j].SKU == l.SKU && req.Lines[j].Location == l.Location {
-				p.add(f, "duplicates line %d (sku %q at location %q)", j, l.SKU, l.Location)
+			if sameLine(req.Lines[j], l) {
+				p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
 			}
 		}
 	}
 	return p.err()
 }
 
+// CommitRequest asks to ship units of a reservation.
+type CommitRequest struct {
+	// Key is the caller's idempotency key for this commit, such as the
+	// parcel or shipment ID: 1 to 128 bytes of printable ASCII without
+	// spaces, unique within the reservation.
+	Key string `json:"key"`
+	// Reservation is the reservation's ID.
+	Reservation oms.ID `json:"reservation"`
+	// Lines name reservation lines (SKU, location and ref) and how many of
+	// their outstanding units to commit. Nil commits every outstanding
+	// unit.
+	Lines []Line `json:"lines,omitempty"`
+}
+
+// ReleaseRequest asks to return units of a reservation to stock.
+type ReleaseRequest struct {
+	// Key is the caller's idempotency key for this release: 1 to 128
+	// bytes of printable ASCII without spaces, unique within the
+	// reservation.
+	Key string `json:"key"`
+	// Reservation is the reservation's ID.
+	Reservation oms.ID `json:"reservation"`
+	// Lines name reservation lines (SKU, location and ref) and how many of
+	// their outstanding units to release. Nil releases every outstanding
+	// unit.
+	Lines []Line `json:"lines,omitempty"`
+}
+
 // Commit ships units of a reservation: they leave reserved and on-hand
-// stock, and a ship entry per line goes to the ledger. Nil lines commit
-// every outstanding unit; otherwise each line names a reserved SKU and
-// location and at most its outstanding quantity. Committing clears the
-// hold's expiry. A backordered line whose units are not on hand yet fails
-// with a *ShortageError.
-func (s *Service) Commit(ctx context.Context, id oms.ID, lines []Line) (Reservation, error) {
-	return s.update(ctx, id, "commit", EventReservationCommitted, func(r Reservation, now time.Time) (reservationChange, error) {
-		return commitReservation(r, lines, now)
+// stock, and a ship entry per line, carrying the key, goes to the ledger.
+// Nil lines commit every outstanding unit; otherwise each line names a
+// reservation line and at most its outstanding quantity. Committing
+// clears the hold's expiry. A backordered line whose units are not on
+// hand yet fails with a *ShortageError.
+//
+// Commit is idempotent per key: a request replayed with the same key and
+// the same lines (nil again, or the same lines in any order) returns the
+// reservation as the first call left it and moves nothing; the same key
+// with other lines, or a key already used by a release, is an error
+// matching oms.ErrDuplicate.
+func (s *Service) Commit(ctx context.Context, req CommitRequest) (Reservation, error) {
+	return s.keyed(ctx, OpCommit, req.Key, req.Reservation, req.Lines, EventReservationCommitted, func(r Reservation, now time.Time) (reservationChange, error) {
+		return commitReservation(r, req.Key, req.Lines, now)
 	})
 }
 
 // Release returns units of a reservation to stock. Nil lines release every
 // outstanding unit. Releasing a reservation that holds nothing is an error
-// matching oms.ErrInvalidTransition.
-func (s *Service) Release(ctx context.Context, id oms.ID, lines []Line) (Reservation, error) {
-	return s.update(ctx, id, "release", EventReservationReleased, func(r Reservation, now time.Time) (reservationChange, error) {
-		return releaseReservation(r, lines, now, false)
+// matching oms.ErrInvalidTransition. Release is idempotent per key as
+// Commit is.
+func (s *Service) Release(ctx context.Context, req ReleaseRequest) (Reservation, error) {
+	return s.keyed(ctx, OpRelease, req.Key, req.Reservation, req.Lines, EventReservationReleased, func(r Reservation, now time.Time) (reservationChange, error) {
+		return releaseReservation(r, req.Key, req.Lines, now, false)
 	})
+}
+
+// keyed runs a keyed commit or release: a replay of the key is answered
+// from the reservation's operations before anything is computed.
+func (s *Service) keyed(ctx context.Context, kind OperationKind, key string, id oms.ID, lines []Line, eventType string, f func(Reservation, time.Time) (reservationChange, error)) (Reservation, error) {
+	op := "reservation " + string(kind)
+	if err := validateKey(key); err != nil {
+		return Reservation{}, oms.Validationf(op, "key", "%s", err)
+	}
+	replay := func(r Reservation) (Reservation, bool, error) {
+		i := r.opIndex(key)
+		if i < 0 {
+			return Reservation{}, false, nil
+		}
+		if o := r.Ops[i]; o.Kind != kind || !sameLines(o.Requested, lines) {
+			return Reservation{}, true, fmt.Errorf("%w: %s of reservation %s: key %q was used for a %s of other lines", oms.ErrDuplicate, kind, id, key, o.Kind)
+		}
+		return r.asOf(i), true, nil
+	}
+	return s.updateAt(ctx, id, string(kind), eventType, key, replay, f, s.clock.Now)
 }
 
 // Extend moves the expiry of an active hold to until, which must be after
 // now.
 func (s *Service) Extend(ctx context.Context, id oms.ID, until time.Time) (Reservation, error) {
-	return s.update(ctx, id, "extend", EventReservationExtended, func(r Reservation, now time.Time) (reservationChange, error) {
+	return s.updateAt(ctx, id, "extend", EventReservationExtended, "", nil, func(r Reservation, now time.Time) (reservationChange, error) {
 		return extendReservation(r, until, now)
-	})
+	}, s.clock.Now)
 }
 
 // SweepExpired expires every active hold whose expiry is at or before now
@@ -276,8 +358,8 @@ func (s *Service) SweepExpired(ctx context.Context, now time.Time) ([]oms.ID, er
 		}
 		progressed := false
 		for _, id := range ids {
-			_, err := s.updateAt(ctx, id, "expire", EventReservationExpired, func(r Reservation, _ time.Time) (reservationChange, error) {
-				return releaseReservation(r, nil, now, true)
+			_, err := s.updateAt(ctx, id, "expire", EventReservationExpired, "", nil, func(r Reservation, _ time.Time) (reservationChange, error) {
+				return releaseReservation(r, "", nil, now, true)
 			}, func() time.Time { return now })
 			switch {
 			case err == nil:
@@ -295,31 +377,35 @@ func (s *Service) SweepExpired(ctx context.Context, now time.Time) ([]oms.ID, er
 	}
 }
 
-// update loads a reservation, applies a pure command and saves the result
-// with its level moves, ledger entries and event in one atomic write,
-// retrying after a lost race.
-func (s *Service) update(ctx context.Context, id oms.ID, op, eventType string, f func(Reservation, time.Time) (reservationChange, error)) (Reservation, error) {
-	return s.updateAt(ctx, id, op, eventType, f, s.clock.Now)
-}
-
-func (s *Service) updateAt(ctx context.Context, id oms.ID, op, eventType string, f func(Reservation, time.Time) (reservationChange, error), clock func() time.Time) (Reservation, error) {
+// updateAt loads a reservation, applies a pure command and saves the
+// result with its level moves, ledger entries and event in one atomic
+// write, retrying after a lost race. replay, when set, answers a replayed
+// key from the loaded reservation (done reports that it answered).
+func (s *Service) updateAt(ctx context.Context, id oms.ID, op, eventType, key string,
+	replay func(Reservation) (res Reservation, done bool, err error),
+	f func(Reservation, time.Time) (reservationChange, error), clock func() time.Time) (Reservation, error) {
 	if err := validateKey(string(id)); err != nil {
 		return Reservation{}, oms.Validationf("reservation "+op, "id", "%s", err)
 	}
 	var err error
-	for attempt := 0; attempt < s.retries; attempt++ {
+	for attempt := 0; attempt <= s.retries; attempt++ {
 		var r Reservation
 		r, err = s.store.Reservation(ctx, id)
 		if err != nil {
 			return Reservation{}, err
+		}
+		if replay != nil {
+			if res, done, rerr := replay(r); done {
+				return res, rerr
+			}
 		}
 		now := clock()
 		ch, ferr := f(r, now)
 		if ferr != nil {
 			return Reservation{}, ferr
 		}
-		ev, eerr := oms.NewEvent(eventType, aggregateReservation, id, ch.next.Version, now, ReservationEvent{
-			ReservationID: id, Reference: r.Reference, Status: ch.next.Status, Lines: ch.moved, ExpiresAt: ch.next.ExpiresAt,
+		ev, eerr := oms.NewEvent(eventType, aggregateReservation, id, ch.next.Version, now, ReservationPayload{
+			ReservationID: id, Reference: r.Reference, Key: key, Status: ch.next.Status, Lines: ch.moved, ExpiresAt: ch.next.ExpiresAt,
 		})
 		if eerr != nil {
 			return Reservation{}, eerr
@@ -333,5 +419,5 @@ func (s *Service) updateAt(ctx context.Context, id oms.ID, op, eventType string,
 			return Reservation{}, err
 		}
 	}
-	return Reservation{}, fmt.Errorf("inventory: %s reservation %s: gave up after %d attempts: %w", op, id, s.retries, err)
+	return Reservation{}, fmt.Errorf("inventory: %s reservation %s: gave up after %d attempts: %w", op, id, s.retries+1, err)
 }

@@ -42,7 +42,7 @@ func eventTypes(events []oms.Event) []string {
 
 func TestReservationEvents(t *testing.T) {
 	f := newFixture(t)
-	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	for _, id := range []oms.ID{"c", "r", "x"} {
 		req := inventory.ReserveRequest{ID: id, Reference: "ref-" + string(id), Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}}
 		if id == "x" {
@@ -52,10 +52,10 @@ func TestReservationEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.svc.Commit(f.ctx, "c", []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}); err != nil {
+	if _, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "parcel-c", Reservation: "c", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Release(f.ctx, "r", nil); err != nil {
+	if _, err := f.svc.Release(f.ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Extend(f.ctx, "x", t0.Add(2*time.Minute)); err != nil {
@@ -76,12 +76,12 @@ func TestReservationEvents(t *testing.T) {
 			t.Errorf("events of %s (-want +got):\n%s", id, diff)
 		}
 	}
-	var p inventory.ReservationEvent
+	var p inventory.ReservationPayload
 	ev := f.store.Outbox().Events("c")[1]
 	if err := ev.Decode(&p); err != nil {
 		t.Fatal(err)
 	}
-	wantP := inventory.ReservationEvent{ReservationID: "c", Reference: "ref-c", Status: inventory.StatusPartiallyCommitted,
+	wantP := inventory.ReservationPayload{ReservationID: "c", Reference: "ref-c", Key: "parcel-c", Status: inventory.StatusPartiallyCommitted,
 		Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}
 	if diff := cmp.Diff(wantP, p); diff != "" || ev.AggregateVersion != 2 {
 		t.Errorf("commit event v%d (-want +got):\n%s", ev.AggregateVersion, diff)
@@ -94,31 +94,31 @@ func TestReservationEvents(t *testing.T) {
 
 // TestReserveEvent checks the event a new reservation appends: one
 // EventReserved per reservation, saved by the store with it, whose payload is
-// what encoding/json makes of the ReservationEvent, and none for a replay or
+// what encoding/json makes of the ReservationPayload, and none for a replay or
 // a refused reserve.
 func TestReserveEvent(t *testing.T) {
 	f := newFixture(t)
-	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A", "B"}, 10)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A", "B"}, 10)
 	must(t, f.svc.PutItem(f.ctx, inventory.Item{SKU: "U"}))
 	zone := time.FixedZone("IST", 5*3600+30*60)
 	at := time.Date(2026, 3, 1, 20, 0, 0, 123456789, zone)
 	cases := []struct {
 		req  inventory.ReserveRequest
-		want inventory.ReservationEvent
+		want inventory.ReservationPayload
 	}{
 		{
 			req: inventory.ReserveRequest{ID: "plain", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}, {SKU: "B", Location: "wh", Quantity: 1}, {SKU: "U", Location: "wh", Quantity: 7}}},
-			want: inventory.ReservationEvent{ReservationID: "plain", Status: inventory.StatusActive,
+			want: inventory.ReservationPayload{ReservationID: "plain", Status: inventory.StatusActive,
 				Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}, {SKU: "B", Location: "wh", Quantity: 1}, {SKU: "U", Location: "wh", Quantity: 7}}},
 		},
 		{
 			req: inventory.ReserveRequest{ID: "hold", Reference: "cart-1", HoldFor: 15 * time.Minute, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}},
-			want: inventory.ReservationEvent{ReservationID: "hold", Reference: "cart-1", Status: inventory.StatusActive, ExpiresAt: t0.Add(15 * time.Minute),
+			want: inventory.ReservationPayload{ReservationID: "hold", Reference: "cart-1", Status: inventory.StatusActive, ExpiresAt: t0.Add(15 * time.Minute),
 				Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}},
 		},
 		{
 			req: inventory.ReserveRequest{ID: `q"<id>&\`, Reference: "say \"hi\" <b>&\\ \u00e9\u2028\x01\xff", ExpiresAt: at, Lines: []inventory.Line{{SKU: "B", Location: "wh", Quantity: 3}}},
-			want: inventory.ReservationEvent{ReservationID: `q"<id>&\`, Reference: "say \"hi\" <b>&\\ \u00e9\u2028\x01\xff", Status: inventory.StatusActive, ExpiresAt: at,
+			want: inventory.ReservationPayload{ReservationID: `q"<id>&\`, Reference: "say \"hi\" <b>&\\ \u00e9\u2028\x01\xff", Status: inventory.StatusActive, ExpiresAt: at,
 				Lines: []inventory.Line{{SKU: "B", Location: "wh", Quantity: 3}}},
 		},
 	}
@@ -140,7 +140,7 @@ func TestReserveEvent(t *testing.T) {
 		if diff := cmp.Diff(wantEv, ev); diff != "" {
 			t.Errorf("event of %s (-want +got):\n%s\npayload %s\nwant    %s", tc.req.ID, diff, ev.Payload, wantPayload)
 		}
-		var got inventory.ReservationEvent
+		var got inventory.ReservationPayload
 		if err := ev.Decode(&got); err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestReserveEvent(t *testing.T) {
 // failing later when an event carrying it is marshalled.
 func TestFarFutureExpiry(t *testing.T) {
 	f := newFixture(t)
-	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	var ve *oms.ValidationError
 	_, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "far", ExpiresAt: far, Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}})
@@ -212,7 +212,7 @@ func TestFarFutureExpiry(t *testing.T) {
 // at once: each reservation is created once and has exactly one event.
 func TestReserveEventRacingReplays(t *testing.T) {
 	f := newFixture(t)
-	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 1000)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 1000)
 	const ids, workers = 50, 8
 	var wg sync.WaitGroup
 	errs := make(chan error, ids*workers)
@@ -254,7 +254,7 @@ func TestRunSyncCoalesces(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(f.ctx)
 	defer cancel()
-	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 0)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 0)
 	if err := f.svc.PutItem(f.ctx, inventory.Item{SKU: "A", Tracked: true, ReorderPoint: 5}); err != nil {
 		t.Fatal(err)
 	}
@@ -292,20 +292,20 @@ func TestRunSyncCoalesces(t *testing.T) {
 	if len(ch) != 2 {
 		t.Fatalf("%d channel events after a burst of 6 orders, want 2 in all", len(ch))
 	}
-	var p inventory.ChannelAvailabilityEvent
+	var p inventory.ChannelAvailabilityPayload
 	if err := ch[1].Decode(&p); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(inventory.ChannelAvailabilityEvent{SKU: "A", Channel: "web", Quantity: 4, Previous: 10}, p); diff != "" {
+	if diff := cmp.Diff(inventory.ChannelAvailabilityPayload{SKU: "A", Channel: "web", Quantity: 4, Previous: 10}, p); diff != "" {
 		t.Errorf("coalesced event (-want +got):\n%s", diff)
 	}
 	low := events(inventory.EventLowStock)
 	if len(low) != 1 {
 		t.Fatalf("%d low-stock events, want 1", len(low))
 	}
-	var lp inventory.LowStockEvent
+	var lp inventory.LowStockPayload
 	_ = low[0].Decode(&lp)
-	if lp != (inventory.LowStockEvent{SKU: "A", Available: 4, ReorderPoint: 5}) {
+	if lp != (inventory.LowStockPayload{SKU: "A", Available: 4, ReorderPoint: 5}) {
 		t.Errorf("low stock: %+v", lp)
 	}
 	syncOnce() // nothing changed: nothing sent
@@ -327,7 +327,7 @@ func TestRunSyncCoalesces(t *testing.T) {
 	ch = events(inventory.EventChannelAvailability)
 	last := map[inventory.Channel]int64{}
 	for _, e := range ch {
-		var p inventory.ChannelAvailabilityEvent
+		var p inventory.ChannelAvailabilityPayload
 		_ = e.Decode(&p)
 		last[p.Channel] = p.Quantity
 	}
@@ -562,7 +562,7 @@ func TestTransitionTable(t *testing.T) {
 
 func TestCancelledContext(t *testing.T) {
 	f := newFixture(t)
-	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 1)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	s := f.store
@@ -579,7 +579,7 @@ func TestCancelledContext(t *testing.T) {
 		second(s.Reservations(ctx, inventory.ReservationFilter{})),
 		second(s.Expired(ctx, t0, 1)),
 		second(s.Inbound(ctx, "x")),
-		second(s.Inbounds(ctx, "", false)),
+		second(s.Inbounds(ctx, inventory.InboundFilter{})),
 		s.Apply(ctx, &inventory.Change{}),
 		second(s.Ledger(ctx, inventory.LedgerFilter{})),
 		second(s.Snapshot(ctx)),
@@ -625,7 +625,7 @@ func TestJSON(t *testing.T) {
 
 func TestServiceGetters(t *testing.T) {
 	f := newFixture(t)
-	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []inventory.SKU{"A"}, 2)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 2)
 	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "r", Reference: "cart", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); err != nil {
 		t.Fatal(err)
 	}

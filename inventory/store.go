@@ -44,15 +44,15 @@ type Store interface {
 	// PutItem creates or replaces a SKU's settings.
 	PutItem(ctx context.Context, it Item) error
 	// Item returns a SKU's settings or an error matching oms.ErrNotFound.
-	Item(ctx context.Context, sku SKU) (Item, error)
+	Item(ctx context.Context, sku oms.SKU) (Item, error)
 
 	// Level returns the stock of sku at loc: a zero level when both exist
 	// but nothing has moved yet, an error matching oms.ErrNotFound when
 	// either is unknown.
-	Level(ctx context.Context, sku SKU, loc oms.ID) (Level, error)
+	Level(ctx context.Context, sku oms.SKU, loc oms.ID) (Level, error)
 	// Levels returns the stored levels of sku (every level when sku is
 	// empty), ordered by SKU then location.
-	Levels(ctx context.Context, sku SKU) ([]Level, error)
+	Levels(ctx context.Context, sku oms.SKU) ([]Level, error)
 
 	// Reserve saves r (status active, version 1), raises the reserved
 	// quantity of every tracked line's level and appends ev (the
@@ -79,9 +79,9 @@ type Store interface {
 	// Inbound returns an inbound delivery or an error matching
 	// oms.ErrNotFound.
 	Inbound(ctx context.Context, id oms.ID) (Inbound, error)
-	// Inbounds returns the inbound deliveries of sku (all when empty),
-	// only the open ones when openOnly, ordered by expected date then ID.
-	Inbounds(ctx context.Context, sku SKU, openOnly bool) ([]Inbound, error)
+	// Inbounds returns the inbound deliveries that match f, ordered by
+	// expected date (undated deliveries, with a zero date, first) then ID.
+	Inbounds(ctx context.Context, f InboundFilter) ([]Inbound, error)
 
 	// Apply makes one change atomically: all of it or, on any error,
 	// nothing. See Change.
@@ -95,10 +95,10 @@ type Store interface {
 	// ChangedSKUs returns the SKUs whose levels or settings changed after
 	// change sequence number after, or whose levels sit at a location that
 	// changed, with the sequence number to pass next time.
-	ChangedSKUs(ctx context.Context, after int64) (skus []SKU, next int64, err error)
+	ChangedSKUs(ctx context.Context, after int64) (skus []oms.SKU, next int64, err error)
 	// SyncState returns the sync cursor and the marks of skus (none when
 	// skus is empty).
-	SyncState(ctx context.Context, skus []SKU) (cursor int64, marks []SyncMark, err error)
+	SyncState(ctx context.Context, skus []oms.SKU) (cursor int64, marks []SyncMark, err error)
 	// SaveSync atomically moves the cursor from cursor to next, stores the
 	// marks and appends the events to the outbox. It fails with an error
 	// matching oms.ErrConflict when the cursor is no longer cursor.
@@ -109,12 +109,14 @@ type Store interface {
 //
 //   - Reservation, when set, replaces the stored reservation whose version
 //     is Reservation.Version-1 (else an error matching oms.ErrConflict, or
-//     oms.ErrNotFound when there is none);
+//     oms.ErrNotFound when there is none), with its lines (and their refs)
+//     and its Ops saved as they are: the Ops answer replayed commit and
+//     release keys, so a store that drops them ships a parcel twice;
 //   - Inbound, when set, creates the delivery when its Version is 1 (an
 //     error matching oms.ErrDuplicate when the ID exists) and otherwise
 //     replaces the stored one whose version is Inbound.Version-1;
-//   - Entries are appended to the ledger (the store sets their Seq, in
-//     c.Entries too); Deltas with CheckSeq fail the change with an error
+//   - Entries are appended to the ledger with every field, Key included
+//     (the store sets their Seq, in c.Entries too); Deltas with CheckSeq fail the change with an error
 //     matching oms.ErrConflict unless the level's Seq is unchanged; Deltas and
 //     Entries change the levels: afterwards no quantity of a touched level
 //     may be negative, and a level whose availability (on hand minus
@@ -142,9 +144,19 @@ type ReservationFilter struct {
 	OpenOnly bool
 }
 
+// InboundFilter selects inbound deliveries. Zero fields match everything.
+type InboundFilter struct {
+	// SKU, when set, selects the deliveries of that SKU.
+	SKU oms.SKU `json:"sku,omitempty"`
+	// Location, when set, selects the deliveries expected at that location.
+	Location oms.ID `json:"location,omitempty"`
+	// OpenOnly selects the deliveries that still expect units.
+	OpenOnly bool `json:"open_only,omitempty"`
+}
+
 // LedgerFilter selects ledger entries. Zero fields match everything.
 type LedgerFilter struct {
-	SKU      SKU
+	SKU      oms.SKU
 	Location oms.ID
 	// AfterSeq selects entries with a greater Seq.
 	AfterSeq int64
@@ -155,7 +167,7 @@ type LedgerFilter struct {
 // SyncMark is what the last sync published for a SKU: its sellable
 // quantity on Channel, or, with an empty Channel, whether it was low.
 type SyncMark struct {
-	SKU       SKU     `json:"sku"`
+	SKU       oms.SKU `json:"sku"`
 	Channel   Channel `json:"channel,omitempty"`
 	Quantity  int64   `json:"quantity"`
 	Unlimited bool    `json:"unlimited,omitempty"`

@@ -77,7 +77,7 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 			if seen && prev.Quantity == ca.Quantity && prev.Unlimited == ca.Unlimited {
 				continue
 			}
-			ev, err := oms.NewEvent(EventChannelAvailability, aggregateSKU, oms.ID(sku), next, now, ChannelAvailabilityEvent{
+			ev, err := oms.NewEvent(EventChannelAvailability, aggregateSKU, oms.ID(sku), next, now, ChannelAvailabilityPayload{
 				SKU: sku, Channel: c, Quantity: ca.Quantity, Unlimited: ca.Unlimited, Previous: prev.Quantity,
 			})
 			if err != nil {
@@ -99,7 +99,7 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 		if !low {
 			typ = EventStockReplenished
 		}
-		ev, err := oms.NewEvent(typ, aggregateSKU, oms.ID(sku), next, now, LowStockEvent{SKU: sku, Available: avail, ReorderPoint: it.ReorderPoint})
+		ev, err := oms.NewEvent(typ, aggregateSKU, oms.ID(sku), next, now, LowStockPayload{SKU: sku, Available: avail, ReorderPoint: it.ReorderPoint})
 		if err != nil {
 			return 0, err
 		}

@@ -7,9 +7,6 @@ import (
 	"github.com/omskit/oms"
 )
 
-// SKU identifies a stock-keeping unit: one sellable variant.
-type SKU string
-
 // Channel names a sales channel, such as "web", "pos" or "amazon".
 type Channel string
 
@@ -179,7 +176,7 @@ func (p BackorderPolicy) Allowance() (int64, bool) {
 // Item holds the per-SKU settings.
 type Item struct {
 	// SKU identifies the item.
-	SKU SKU `json:"sku"`
+	SKU oms.SKU `json:"sku"`
 	// Tracked items have their stock counted and reserved; untracked ones
 	// (digital goods, made to order) are always available and move no stock.
 	Tracked bool `json:"tracked"`
@@ -244,8 +241,8 @@ func copyItem(it Item) Item {
 // Level is the stock of one SKU at one location. Available is derived,
 // never stored.
 type Level struct {
-	SKU      SKU    `json:"sku"`
-	Location oms.ID `json:"location"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
 	// OnHand is sellable-condition stock physically at the location,
 	// including units reserved for customers.
 	OnHand int64 `json:"on_hand"`
@@ -265,11 +262,7 @@ type Level struct {
 // stock. It is negative when backorders exceed stock.
 func (l Level) Available() int64 { return l.OnHand - l.Reserved }
 
-// maxQuantity bounds every quantity so that sums of a few of them cannot
-// overflow int64.
-const maxQuantity = 1 << 50
-
-// quantityProblem describes a quantity outside [min, maxQuantity].
+// quantityProblem describes a quantity outside [min, oms.MaxQuantity].
 func quantityProblem(q, min int64) string {
 	switch {
 	case q < 0 && min == 0:
@@ -280,8 +273,8 @@ func quantityProblem(q, min int64) string {
 	return "must be at most 2^50, got " + strconv.FormatInt(q, 10)
 }
 
-func validateSKU(s SKU) error {
-	return validateKey(string(s))
+func validateSKU(s oms.SKU) error {
+	return oms.ValidateSKU(s)
 }
 
 type keyError string

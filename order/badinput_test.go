@@ -6,7 +6,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
@@ -74,6 +73,10 @@ func TestPlaceBadInput(t *testing.T) {
 		{"fraction of a cent", func(in *order.PlaceInput) { in.Lines[0].UnitPrice = usd("1.005") }, []error{oms.ErrValidation}, []string{"lines[0].unit_price"}},
 		{"empty cart", func(in *order.PlaceInput) { in.Lines = nil }, []error{oms.ErrValidation}, []string{"lines"}},
 		{"empty SKU", func(in *order.PlaceInput) { in.Lines[0].SKU = " " }, []error{oms.ErrValidation}, []string{"lines[0].sku"}},
+		{"SKU with a space", func(in *order.PlaceInput) { in.Lines[0].SKU = "MUG BLUE" }, []error{oms.ErrValidation}, []string{"lines[0].sku"}},
+		{"SKU longer than oms.MaxSKULength", func(in *order.PlaceInput) { in.Lines[1].SKU = oms.SKU(strings.Repeat("S", oms.MaxSKULength+1)) },
+			[]error{oms.ErrValidation}, []string{"lines[1].sku"}},
+		{"unknown service level", func(in *order.PlaceInput) { in.Shipping.ServiceLevel = "warp" }, []error{oms.ErrValidation}, []string{"shipping.service_level"}},
 		{"invalid address", func(in *order.PlaceInput) {
 			in.ShippingAddress.PostalCode = "ABCDE"
 			in.ShippingAddress.City = ""
@@ -100,8 +103,8 @@ func TestPlaceBadInput(t *testing.T) {
 		{"bad dimensions", func(in *order.PlaceInput) { in.Lines[0].UnitDimensions = oms.DimensionsMM(10, 0, 5) },
 			[]error{oms.ErrValidation}, []string{"lines[0].unit_dimensions.width"}},
 		{"promise window reversed", func(in *order.PlaceInput) {
-			in.Shipping.PromisedFrom = time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
-			in.Shipping.PromisedBy = time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
+			in.Shipping.PromisedFrom = oms.NewDate(2026, 3, 5)
+			in.Shipping.PromisedBy = oms.NewDate(2026, 3, 4)
 		}, []error{oms.ErrValidation}, []string{"shipping.promised_by"}},
 		{"control characters in a note", func(in *order.PlaceInput) { in.Note = "hi\x00" }, []error{oms.ErrValidation}, []string{"note"}},
 		{"every problem at once", func(in *order.PlaceInput) {

@@ -17,7 +17,7 @@ func tenLines() order.PlaceInput {
 	in.Lines = nil
 	for i := range 10 {
 		in.Lines = append(in.Lines, order.LineInput{
-			SKU: fmt.Sprintf("SKU-%02d", i), Name: "Item", Quantity: int64(1 + i%3),
+			SKU: oms.SKU(fmt.Sprintf("SKU-%02d", i)), Name: "Item", Quantity: int64(1 + i%3),
 			UnitPrice: usd(fmt.Sprintf("%d.99", 5+i)), Tax: usd(fmt.Sprintf("0.%02d", 40+i)),
 			Discounts: []order.Discount{{Code: "LINE", Amount: usd("1.00")}},
 		})

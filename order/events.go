@@ -44,9 +44,9 @@ type LineQuantity struct {
 // LineSummary names a line with its SKU, in the events that add or remove
 // lines.
 type LineSummary struct {
-	LineID   oms.ID `json:"line_id"`
-	SKU      string `json:"sku"`
-	Quantity int64  `json:"quantity"`
+	LineID   oms.ID  `json:"line_id"`
+	SKU      oms.SKU `json:"sku"`
+	Quantity int64   `json:"quantity"`
 }
 
 // PlacedPayload is the payload of order.placed.

@@ -27,7 +27,7 @@ func sampleInput() order.PlaceInput {
 		Customer:       order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada Lovelace"},
 		ShippingAddress: oms.Address{Name: "Ada Lovelace", Line1: "12 St James's Sq", City: "Springfield",
 			Region: "IL", PostalCode: "62701", Country: "US"},
-		Shipping: order.ShippingOption{ServiceLevel: "standard", Name: "Standard (3-5 days)"},
+		Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard, Name: "Standard (3-5 days)"},
 		Lines: []order.LineInput{
 			{SKU: "MUG-BLUE", Name: "Blue mug", Quantity: 3, UnitPrice: usd("12.00"), Tax: usd("2.88")},
 			{SKU: "TEE-M", Name: "T-shirt M", Quantity: 1, UnitPrice: usd("20.00"), Tax: usd("1.60")},

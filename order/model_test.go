@@ -81,7 +81,7 @@ func (m *model) money(minCents, maxCents int) oms.Money {
 func (m *model) lineInput() order.LineInput {
 	q := int64(1 + m.n(5))
 	price := m.money(0, 5000)
-	in := order.LineInput{SKU: fmt.Sprintf("SKU-%d", m.n(8)), Quantity: q, UnitPrice: price, Tax: m.money(0, 400)}
+	in := order.LineInput{SKU: oms.SKU(fmt.Sprintf("SKU-%d", m.n(8))), Quantity: q, UnitPrice: price, Tax: m.money(0, 400)}
 	if m.n(3) == 0 && price.IsPositive() {
 		max, _ := price.Mul(q).MinorUnits()
 		in.Discounts = []order.Discount{{Code: "L", Amount: m.money(1, int(max))}}

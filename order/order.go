@@ -96,16 +96,18 @@ type Customer struct {
 // ShippingOption is the shipping service the customer chose and the
 // delivery window the shop promised.
 type ShippingOption struct {
-	// ServiceLevel names the service, such as "standard", "express" or
-	// "next_day"; free-form, matched by the shipping package's rate
-	// shopping.
-	ServiceLevel string `json:"service_level,omitempty"`
+	// ServiceLevel is the speed class the customer chose (one of
+	// oms.ServiceLevels, or empty when the host does not say); the
+	// shipping package's rate shopping matches it.
+	ServiceLevel oms.ServiceLevel `json:"service_level,omitempty"`
 	// Name is what the customer saw, such as "Express (1-2 days)".
 	Name string `json:"name,omitempty"`
-	// PromisedFrom and PromisedBy bound the promised delivery window;
-	// either may be zero.
-	PromisedFrom time.Time `json:"promised_from,omitzero"`
-	PromisedBy   time.Time `json:"promised_by,omitzero"`
+	// PromisedFrom and PromisedBy bound the promised delivery window as
+	// calendar days in the destination's time zone: delivery is on time
+	// when it happens by the end of PromisedBy there (see oms.Date.Passed).
+	// Either may be zero; PromisedBy is never before PromisedFrom.
+	PromisedFrom oms.Date `json:"promised_from,omitzero"`
+	PromisedBy   oms.Date `json:"promised_by,omitzero"`
 }
 
 // Discount is a reduction of a line or of the whole order. Amount is
@@ -129,7 +131,7 @@ type Line struct {
 	// ID identifies the line within its order.
 	ID oms.ID `json:"id"`
 	// SKU is the stock-keeping unit.
-	SKU string `json:"sku"`
+	SKU oms.SKU `json:"sku"`
 	// Name is the product's name as shown to the customer.
 	Name string `json:"name"`
 	// Quantity is how many units were ordered (cancelled ones included).

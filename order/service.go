@@ -223,7 +223,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 		c.add("currency", "%q is not an active ISO 4217 code", string(in.Currency))
 	}
 	c.key("idempotency_key", in.IdempotencyKey, false)
-	c.text("channel", in.Channel, MaxSKULength, false)
+	c.text("channel", in.Channel, MaxCodeLength, false)
 	if in.Customer.ID != "" {
 		c.key("customer.id", string(in.Customer.ID), false)
 	}
@@ -231,7 +231,9 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	c.text("customer.name", in.Customer.Name, oms.MaxNameLength, false)
 	c.text("customer.phone", in.Customer.Phone, oms.MaxPhoneLength, false)
 	c.text("note", in.Note, MaxTextLength, false)
-	c.text("shipping.service_level", in.Shipping.ServiceLevel, MaxSKULength, false)
+	if in.Shipping.ServiceLevel != "" && !in.Shipping.ServiceLevel.Valid() {
+		c.add("shipping.service_level", "%q is not a service level (want one of %v)", clip(string(in.Shipping.ServiceLevel)), oms.ServiceLevels())
+	}
 	c.text("shipping.name", in.Shipping.Name, MaxTextLength, false)
 	if !in.Shipping.PromisedFrom.IsZero() && !in.Shipping.PromisedBy.IsZero() && in.Shipping.PromisedBy.Before(in.Shipping.PromisedFrom) {
 		c.add("shipping.promised_by", "is before promised_from")
@@ -273,7 +275,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	o.BillingAddress = c.address("billing_address", in.BillingAddress, false)
 	for j, d := range in.Discounts {
 		df := field{base: "discounts", i: j}
-		c.textAt(df.at("code"), d.Code, MaxSKULength, false)
+		c.textAt(df.at("code"), d.Code, MaxCodeLength, false)
 		c.textAt(df.at("description"), d.Description, MaxTextLength, false)
 		d.Amount = c.moneyAt(df.at("amount"), d.Amount, false, true)
 		o.Discounts = append(o.Discounts, d)
@@ -666,8 +668,8 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 // LineRef names a line of an order by its ID or, when the order has one
 // line with that SKU, by SKU.
 type LineRef struct {
-	LineID oms.ID `json:"line_id,omitempty"`
-	SKU    string `json:"sku,omitempty"`
+	LineID oms.ID  `json:"line_id,omitempty"`
+	SKU    oms.SKU `json:"sku,omitempty"`
 }
 
 // QuantityChange sets a line's ordered quantity.
@@ -755,7 +757,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		for k, li := range in.Add {
 			l := c.line("add", k, li)
 			if l.RequiresShipping && o.ShippingAddress == (oms.Address{}) {
-				c.add(fmt.Sprintf("add[%d].no_shipping", k), "line %q is shipped but the order has no shipping address", clip(li.SKU))
+				c.add(fmt.Sprintf("add[%d].no_shipping", k), "line %q is shipped but the order has no shipping address", clip(string(li.SKU)))
 			}
 			l.ID = oms.DeriveID(o.ID, fmt.Sprintf("line:%d:%d", o.Version+1, k))
 			added = append(added, l)
@@ -852,7 +854,7 @@ func findLine(o *Order, c *checker, field string, r LineRef) int {
 		if i < 0 {
 			c.add(field+".line_id", "no line %s in order %s", r.LineID, o.ID)
 		} else if o.Lines[i].SKU != r.SKU {
-			c.add(field+".sku", "line %s has SKU %q, not %q", r.LineID, o.Lines[i].SKU, clip(r.SKU))
+			c.add(field+".sku", "line %s has SKU %q, not %q", r.LineID, o.Lines[i].SKU, clip(string(r.SKU)))
 			return -1
 		}
 		return i
@@ -867,14 +869,14 @@ func findLine(o *Order, c *checker, field string, r LineRef) int {
 		for i, l := range o.Lines {
 			if l.SKU == r.SKU {
 				if found >= 0 {
-					c.add(field+".sku", "several lines have SKU %q; name the line_id", clip(r.SKU))
+					c.add(field+".sku", "several lines have SKU %q; name the line_id", clip(string(r.SKU)))
 					return -1
 				}
 				found = i
 			}
 		}
 		if found < 0 {
-			c.add(field+".sku", "unknown SKU %q: no line of order %s has it", clip(r.SKU), o.ID)
+			c.add(field+".sku", "unknown SKU %q: no line of order %s has it", clip(string(r.SKU)), o.ID)
 		}
 		return found
 	}

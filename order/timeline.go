@@ -31,7 +31,7 @@ func Timeline(o *Order, events []oms.Event) []TimelineEntry {
 	names := map[oms.ID]string{}
 	if o != nil {
 		for _, l := range o.Lines {
-			names[l.ID] = l.SKU
+			names[l.ID] = string(l.SKU)
 		}
 	}
 	// Lines removed by edits are gone from o: learn their SKUs from the
@@ -45,7 +45,7 @@ func Timeline(o *Order, events []oms.Event) []TimelineEntry {
 		if (e.Type == EventPlaced || e.Type == EventEdited) && e.Decode(&p) == nil {
 			for _, l := range append(append(p.Lines, p.Added...), p.Removed...) {
 				if names[l.LineID] == "" {
-					names[l.LineID] = l.SKU
+					names[l.LineID] = string(l.SKU)
 				}
 			}
 		}

@@ -11,12 +11,21 @@ import (
 	"github.com/omskit/oms"
 )
 
-// Input limits applied by Place and Edit.
+// Input limits applied by Place and Edit. SKUs follow oms.ValidateSKU
+// (at most oms.MaxSKULength bytes).
 const (
-	MaxLines       = 500
-	MaxLineQty     = 1_000_000
-	MaxTextLength  = 500
-	MaxSKULength   = 64
+	// MaxLines is the most lines an order may have.
+	MaxLines = 500
+	// MaxLineQty is the largest quantity of one line (well below
+	// oms.MaxQuantity, so sums over MaxLines lines never wrap).
+	MaxLineQty = 1_000_000
+	// MaxTextLength bounds free text (names, notes, reasons) in characters.
+	MaxTextLength = 500
+	// MaxCodeLength bounds short codes (channel, discount codes) in
+	// characters.
+	MaxCodeLength = 64
+	// MaxMetadata is the most metadata keys; MaxMetadataKey the longest
+	// key in characters.
 	MaxMetadata    = 50
 	MaxMetadataKey = 40
 )
@@ -186,7 +195,8 @@ func clip(s string) string {
 
 // LineInput describes a line to add, at placement or in an edit.
 type LineInput struct {
-	SKU       string    `json:"sku"`
+	// SKU is the stock-keeping unit (oms.ValidateSKU); required.
+	SKU       oms.SKU   `json:"sku"`
 	Name      string    `json:"name"`
 	Quantity  int64     `json:"quantity"`
 	UnitPrice oms.Money `json:"unit_price"`
@@ -205,7 +215,9 @@ type LineInput struct {
 func (c *checker) line(base string, i int, in LineInput) Line {
 	p := field{base: base, i: i}
 	f := func(name string) string { return p.at(name).String() }
-	c.textAt(p.at("sku"), in.SKU, MaxSKULength, true)
+	if err := oms.ValidateSKU(in.SKU); err != nil {
+		c.add(f("sku"), "%q: %v", clip(string(in.SKU)), err)
+	}
 	c.textAt(p.at("name"), in.Name, MaxTextLength, false)
 	switch {
 	case in.Quantity <= 0:
@@ -219,7 +231,7 @@ func (c *checker) line(base string, i int, in LineInput) Line {
 		RequiresShipping: !in.NoShipping,
 	}
 	if l.Name == "" {
-		l.Name = in.SKU
+		l.Name = string(in.SKU)
 	}
 	l.UnitPrice = c.moneyAt(p.at("unit_price"), in.UnitPrice, false, false)
 	l.Tax = c.moneyAt(p.at("tax"), in.Tax, true, false)
@@ -230,7 +242,7 @@ func (c *checker) line(base string, i int, in LineInput) Line {
 	for j, d := range in.Discounts {
 		df := p
 		df.sub, df.j = "discounts", j
-		c.textAt(df.at("code"), d.Code, MaxSKULength, false)
+		c.textAt(df.at("code"), d.Code, MaxCodeLength, false)
 		c.textAt(df.at("description"), d.Description, MaxTextLength, false)
 		d.Amount = c.moneyAt(df.at("amount"), d.Amount, false, true)
 		ok = ok && d.Amount.Currency() == c.currency

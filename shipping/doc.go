@@ -2,7 +2,9 @@
 // weight, carriers behind one small interface, concurrent rate shopping with
 // a deadline, the choice of a rate, checkout options with promised delivery
 // windows, delivery-date estimates on business calendars, table and flat
-// rate carriers for shops that price their own delivery, and 3D box packing.
+// rate carriers for shops that price their own delivery. Choosing boxes and
+// placing units in them is package packing's model; PackedParcels turns its
+// packed boxes into Parcels.
 //
 // # Parcels and billable weight
 //
@@ -92,34 +94,12 @@
 // destination's calendar, counted from the pickup instant seen in the
 // destination's time zone. EstimateRates fills the rates' delivery windows.
 //
-// # Packing
+// # Packed boxes
 //
-// Pack chooses boxes for a shipment's items and places every item in 3D
-// (position and orientation) inside them; its packed boxes become the
-// Parcels of a RateRequest. Items carry a rotation rule (any, upright: turn
-// only about the vertical axis, flat: lie on the largest face, none) and
-// optional rules (ships alone, ships as is, nothing stacked on top, at most
-// N per box); box types have inner and outer sizes, an empty and a maximum
-// gross weight, and an optional limited supply. Every unit is either placed,
-// resting on the floor or on another unit, or listed as unpacked with a
-// reason (too large, too heavy, no box left, stopped).
-//
-// The objective, in order: fewest boxes, then the smallest total box volume
-// (which keeps dimensional weight down), then the most even weights. The
-// heuristic, described in full on PackContext: a lower bound on the box
-// count from volume and weight; a greedy pass that fills one box at a time
-// with the type that takes the most of what remains, replicating boxes of
-// identical contents (so 10,000 identical units take about a millisecond);
-// a search over combinations of box types in order of total volume for
-// each box count below the greedy one; each box repacked into the smallest
-// type that holds it; weights evened between boxes. Units are placed at
-// extreme points under several orderings and scoring rules, with shelf
-// filling past 120 units a box. A work budget (PackOptions.Budget) and the
-// context bound the search, so no input takes long, and the best packing
-// found so far is returned. On the 4,288-order BoxPacker corpus in
-// testdata/boxpacker it uses fewer boxes than BoxPacker in total and never
-// more for any order, with free rotation and with upright-only rotation
-// (BoxPacker's "keep flat").
+// Package packing (shipping/packing) chooses boxes for a shipment's units
+// and places each unit in 3D. PackedParcel and PackedParcels turn its packed
+// boxes into Parcels (outer size, gross weight, the box type's name as
+// Preset) for a RateRequest; the caller adds contents and declared value.
 //
 // # Concurrency and time
 //

@@ -60,7 +60,7 @@
 //	returning only gives way to a terminal status; terminal statuses are
 //	final (a later terminal scan, e.g. returned after delivered, wins).
 //
-// Events further in the future than Options.MaxFutureSkew, or without a
+// Events further in the future than ServiceOptions.MaxFutureSkew, or without a
 // time, are quarantined as orphans (OrphanFutureTime) rather than applied,
 // so that one bad date cannot pin the status. Events for unknown tracking
 // numbers are recorded as orphans (OrphanUnknownTracker) and applied when
@@ -81,7 +81,9 @@
 //
 // Service.Sweep runs the exception rules at a given time (Detect): stalled
 // parcels (no scan for longer than a per-status threshold), late parcels
-// (past the promised date, or the carrier's estimate moved past it),
+// (the promised day, an oms.Date, is over in the destination's time zone:
+// PromisedBy.Passed(now, zone); or the carrier's estimate names a later
+// day),
 // failed attempts and returns to sender. Each new alert is recorded on the
 // tracker and emitted as an EventExceptionDetected outbox event.
 //

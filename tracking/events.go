@@ -9,32 +9,44 @@ import (
 // AggregateKind is the aggregate kind of tracking's outbox events.
 const AggregateKind = "tracker"
 
-// Outbox event types.
+// Outbox event types. Each event's payload is the exported type named
+// here; decode it with oms.Event.Decode.
 const (
-	// EventRegistered: a tracker was registered. Payload: Snapshot.
+	// EventRegistered: a tracker was registered. Payload: RegisteredPayload.
 	EventRegistered = "tracking.registered"
 	// EventStatusChanged: the current status or reason changed. Payload:
-	// StatusChange.
+	// StatusChangedPayload.
 	EventStatusChanged = "tracking.status_changed"
 	// EventEstimateChanged: the carrier's delivery estimate changed.
-	// Payload: Snapshot.
+	// Payload: EstimateChangedPayload.
 	EventEstimateChanged = "tracking.estimate_changed"
 	// EventExceptionDetected: the sweep flagged a problem. Payload:
-	// AlertRaised.
+	// ExceptionDetectedPayload.
 	EventExceptionDetected = "tracking.exception_detected"
 )
 
-// Snapshot is the part of a tracker that consumers of its events need.
+// Snapshot is the part of a tracker that consumers of its events need
+// (to notify the customer, update an order) without reading it back.
 type Snapshot struct {
-	Carrier           string    `json:"carrier"`
-	TrackingNumber    string    `json:"tracking_number"`
-	ShipmentRef       string    `json:"shipment_ref,omitempty"`
-	OrderRef          string    `json:"order_ref,omitempty"`
-	CustomerID        string    `json:"customer_id,omitempty"`
-	TrackingURL       string    `json:"tracking_url,omitempty"`
-	Status            Status    `json:"status"`
-	Reason            Reason    `json:"reason,omitempty"`
-	PromisedBy        time.Time `json:"promised_by,omitzero"`
+	// Carrier and TrackingNumber are the tracker's key.
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"tracking_number"`
+	// ShipmentRef, OrderRef and CustomerID are the host's references given
+	// at registration (OrderRef and CustomerID may be empty).
+	ShipmentRef oms.ID `json:"shipment_ref,omitempty"`
+	OrderRef    oms.ID `json:"order_ref,omitempty"`
+	CustomerID  oms.ID `json:"customer_id,omitempty"`
+	// TrackingURL is the carrier's public tracking page.
+	TrackingURL string `json:"tracking_url,omitempty"`
+	// Status and Reason are the tracker's current values after the change.
+	Status Status `json:"status"`
+	Reason Reason `json:"reason,omitempty"`
+	// PromisedBy is the promised delivery day (zero: none) and
+	// DestinationZone the IANA zone it ends in (empty: UTC).
+	PromisedBy      oms.Date `json:"promised_by,omitzero"`
+	DestinationZone string   `json:"destination_zone,omitempty"`
+	// EstimatedDelivery is the carrier's current estimate, in UTC; zero
+	// when the carrier gave none.
 	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
 }
 
@@ -44,12 +56,17 @@ func (t *Tracker) Snapshot() Snapshot {
 		Carrier: t.Carrier, TrackingNumber: t.TrackingNumber, ShipmentRef: t.ShipmentRef,
 		OrderRef: t.OrderRef, CustomerID: t.CustomerID, TrackingURL: t.TrackingURL,
 		Status: t.Status, Reason: t.Reason, PromisedBy: t.PromisedBy,
-		EstimatedDelivery: t.EstimatedDelivery,
+		DestinationZone: t.DestinationZone, EstimatedDelivery: t.EstimatedDelivery,
 	}
 }
 
-// StatusChange is the payload of EventStatusChanged.
-type StatusChange struct {
+// RegisteredPayload is the payload of EventRegistered: the new tracker.
+type RegisteredPayload struct {
+	Snapshot
+}
+
+// StatusChangedPayload is the payload of EventStatusChanged.
+type StatusChangedPayload struct {
 	Snapshot
 	// From is the status before; Status (in Snapshot) the one after.
 	From Status `json:"from"`
@@ -60,9 +77,18 @@ type StatusChange struct {
 	RawText string `json:"raw_text,omitempty"`
 }
 
-// AlertRaised is the payload of EventExceptionDetected.
-type AlertRaised struct {
+// EstimateChangedPayload is the payload of EventEstimateChanged; the new
+// estimate is Snapshot.EstimatedDelivery.
+type EstimateChangedPayload struct {
 	Snapshot
+	// Previous is the estimate before the change; zero when there was none.
+	Previous time.Time `json:"previous,omitzero"`
+}
+
+// ExceptionDetectedPayload is the payload of EventExceptionDetected.
+type ExceptionDetectedPayload struct {
+	Snapshot
+	// Alert is the problem the sweep raised.
 	Alert Alert `json:"alert"`
 }
 

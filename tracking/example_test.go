@@ -58,7 +58,7 @@ func ExampleWebhookHandler() {
 	ctx := context.Background()
 	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	store := tracking.NewMemoryStore(nil)
-	svc := tracking.NewService(store, &tracking.Options{Clock: clock})
+	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
 	if _, err := svc.Register(ctx, tracking.Registration{Carrier: "usps", TrackingNumber: "9400100000000000000000", ShipmentRef: "shp-1"}); err != nil {
 		fmt.Println(err)
 		return
@@ -100,7 +100,7 @@ func ExampleService_Sweep() {
 	ctx := context.Background()
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	clock := oms.NewManualClock(start)
-	svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.Options{
+	svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.ServiceOptions{
 		Clock:      clock,
 		StallAfter: map[tracking.Status]time.Duration{tracking.StatusInTransit: 72 * time.Hour},
 	})

@@ -79,8 +79,12 @@ func (c Channel) Valid() bool { return c == ChannelEmail || c == ChannelSMS || c
 
 // Customer is whom a message goes to, with their channel preferences.
 type Customer struct {
-	ID        string `json:"id"`
-	Name      string `json:"name,omitempty"`
+	// ID is the host's customer ID.
+	ID oms.ID `json:"id"`
+	// Name is how messages greet the customer.
+	Name string `json:"name,omitempty"`
+	// Email, Phone and PushToken are the addresses of the e-mail, SMS and
+	// push channels; a channel without its address is skipped.
 	Email     string `json:"email,omitempty"`
 	Phone     string `json:"phone,omitempty"`
 	PushToken string `json:"push_token,omitempty"`
@@ -132,30 +136,34 @@ func (c Customer) address(ch Channel) string {
 // CustomerSource looks customers up; the host implements it. An unknown
 // customer returns an error matching oms.ErrNotFound.
 type CustomerSource interface {
-	Customer(ctx context.Context, id string) (Customer, error)
+	Customer(ctx context.Context, id oms.ID) (Customer, error)
 }
 
 // CustomerFunc adapts a function to CustomerSource.
-type CustomerFunc func(ctx context.Context, id string) (Customer, error)
+type CustomerFunc func(ctx context.Context, id oms.ID) (Customer, error)
 
 // Customer calls f.
-func (f CustomerFunc) Customer(ctx context.Context, id string) (Customer, error) { return f(ctx, id) }
+func (f CustomerFunc) Customer(ctx context.Context, id oms.ID) (Customer, error) { return f(ctx, id) }
 
 // Message is one rendered message for one channel.
 type Message struct {
 	// Key is the message's at-most-once key: kind, scope, customer and
 	// channel.
-	Key        string  `json:"key"`
-	Kind       Kind    `json:"kind"`
-	Channel    Channel `json:"channel"`
-	Locale     string  `json:"locale,omitempty"`
-	CustomerID string  `json:"customer_id"`
+	Key     string  `json:"key"`
+	Kind    Kind    `json:"kind"`
+	Channel Channel `json:"channel"`
+	// Locale is the customer's locale the templates were picked for.
+	Locale     string `json:"locale,omitempty"`
+	CustomerID oms.ID `json:"customer_id"`
 	// To is the e-mail address, phone number or push token.
-	To          string `json:"to"`
-	ShipmentRef string `json:"shipment_ref,omitempty"`
-	OrderRef    string `json:"order_ref,omitempty"`
-	Subject     string `json:"subject,omitempty"`
-	Text        string `json:"text"`
+	To string `json:"to"`
+	// ShipmentRef and OrderRef are the notice's references.
+	ShipmentRef oms.ID `json:"shipment_ref,omitempty"`
+	OrderRef    oms.ID `json:"order_ref,omitempty"`
+	// Subject is the rendered subject (e-mail and push; SMS ignore it).
+	Subject string `json:"subject,omitempty"`
+	// Text is the rendered plain-text body.
+	Text string `json:"text"`
 	// HTML is the HTML body (e-mail only); every value in it is escaped.
 	HTML string `json:"html,omitempty"`
 }
@@ -175,21 +183,28 @@ func (f NotifierFunc) Send(ctx context.Context, m Message) error { return f(ctx,
 
 // Notice is a milestone to tell a customer about.
 type Notice struct {
-	Kind       Kind   `json:"kind"`
-	CustomerID string `json:"customer_id"`
+	// Kind is the milestone.
+	Kind Kind `json:"kind"`
+	// CustomerID is whom to tell. Required.
+	CustomerID oms.ID `json:"customer_id"`
 	// Scope is what the milestone is about, at most one message per kind,
 	// scope, customer and channel: the shipment reference for shipment
 	// milestones, the order for order_confirmed, the return or refund for
 	// return_received and refund_issued. Empty means ShipmentRef, then
 	// OrderRef.
-	Scope             string    `json:"scope,omitempty"`
-	ShipmentRef       string    `json:"shipment_ref,omitempty"`
-	OrderRef          string    `json:"order_ref,omitempty"`
-	Carrier           string    `json:"carrier,omitempty"`
-	TrackingNumber    string    `json:"tracking_number,omitempty"`
-	TrackingURL       string    `json:"tracking_url,omitempty"`
-	Status            Status    `json:"status,omitempty"`
-	Reason            Reason    `json:"reason,omitempty"`
+	Scope oms.ID `json:"scope,omitempty"`
+	// ShipmentRef and OrderRef are the shipment and order the notice is
+	// about, when it has them; templates show OrderRef.
+	ShipmentRef oms.ID `json:"shipment_ref,omitempty"`
+	OrderRef    oms.ID `json:"order_ref,omitempty"`
+	// Carrier, TrackingNumber and TrackingURL describe the parcel.
+	Carrier        string `json:"carrier,omitempty"`
+	TrackingNumber string `json:"tracking_number,omitempty"`
+	TrackingURL    string `json:"tracking_url,omitempty"`
+	// Status and Reason are the parcel's status and why (delays).
+	Status Status `json:"status,omitempty"`
+	Reason Reason `json:"reason,omitempty"`
+	// EstimatedDelivery is the carrier's estimate (UTC), zero when none.
 	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
 	// Amount is a refund's amount, when it has one.
 	Amount *oms.Money `json:"amount,omitempty"`
@@ -197,7 +212,14 @@ type Notice struct {
 	Extra map[string]string `json:"extra,omitempty"`
 }
 
-func (n Notice) scope() string { return firstNonEmpty(n.Scope, n.ShipmentRef, n.OrderRef) }
+func (n Notice) scope() oms.ID {
+	for _, id := range []oms.ID{n.Scope, n.ShipmentRef, n.OrderRef} {
+		if id != "" {
+			return id
+		}
+	}
+	return ""
+}
 
 // Validate lists every problem of n.
 func (n Notice) Validate() error {
@@ -205,12 +227,13 @@ func (n Notice) Validate() error {
 	if !n.Kind.Valid() {
 		v.Add("kind", "unknown kind %q", n.Kind)
 	}
-	if n.CustomerID == "" {
-		v.Add("customer_id", "is required")
-	}
+	checkID(v, "customer_id", n.CustomerID, true)
 	if n.scope() == "" {
 		v.Add("scope", "is required (scope, shipment_ref or order_ref)")
 	}
+	checkID(v, "scope", n.Scope, false)
+	checkID(v, "shipment_ref", n.ShipmentRef, false)
+	checkID(v, "order_ref", n.OrderRef, false)
 	return v.Err()
 }
 
@@ -275,8 +298,10 @@ func NewNotifications(store Store, opts *NotificationsOptions) (*Notifications, 
 }
 
 // MessageKey returns the at-most-once key of a message.
-func MessageKey(kind Kind, scope, customerID string, ch Channel) string {
-	esc := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), "|", "%7C") }
+func MessageKey(kind Kind, scope, customerID oms.ID, ch Channel) string {
+	esc := func(s oms.ID) string {
+		return strings.ReplaceAll(strings.ReplaceAll(string(s), "%", "%25"), "|", "%7C")
+	}
 	return "notify|" + string(kind) + "|" + esc(scope) + "|" + esc(customerID) + "|" + string(ch)
 }
 
@@ -344,7 +369,7 @@ func (n *Notifications) Publish(ctx context.Context, e oms.Event) error {
 	var kind Kind
 	switch e.Type {
 	case EventStatusChanged:
-		var sc StatusChange
+		var sc StatusChangedPayload
 		if err := e.Decode(&sc); err != nil {
 			return err
 		}
@@ -354,7 +379,7 @@ func (n *Notifications) Publish(ctx context.Context, e oms.Event) error {
 		}
 		snap, kind = sc.Snapshot, k
 	case EventExceptionDetected:
-		var ar AlertRaised
+		var ar ExceptionDetectedPayload
 		if err := e.Decode(&ar); err != nil {
 			return err
 		}

@@ -318,7 +318,7 @@ func TestNotificationsErrors(t *testing.T) {
 	sent := 0
 	n, err := tracking.NewNotifications(store, &tracking.NotificationsOptions{
 		Senders: map[tracking.Channel]tracking.Notifier{tracking.ChannelEmail: tracking.NotifierFunc(func(context.Context, tracking.Message) error { sent++; return nil })},
-		Customers: tracking.CustomerFunc(func(ctx context.Context, id string) (tracking.Customer, error) {
+		Customers: tracking.CustomerFunc(func(ctx context.Context, id oms.ID) (tracking.Customer, error) {
 			return trackingtest.Customers{"c": ada}.Customer(ctx, id)
 		}),
 	})
@@ -414,14 +414,14 @@ func TestNotifyKeysByNoticeCustomer(t *testing.T) {
 	mail := &trackingtest.Notifier{}
 	n, err := tracking.NewNotifications(tracking.NewMemoryStore(nil), &tracking.NotificationsOptions{
 		Senders: map[tracking.Channel]tracking.Notifier{tracking.ChannelEmail: mail},
-		Customers: tracking.CustomerFunc(func(_ context.Context, id string) (tracking.Customer, error) {
-			return tracking.Customer{Name: id, Email: id + "@example.com"}, nil // no ID set
+		Customers: tracking.CustomerFunc(func(_ context.Context, id oms.ID) (tracking.Customer, error) {
+			return tracking.Customer{Name: string(id), Email: string(id) + "@example.com"}, nil // no ID set
 		}),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"buyer", "giftee", "buyer"} {
+	for _, id := range []oms.ID{"buyer", "giftee", "buyer"} {
 		notice := shippedNotice()
 		notice.CustomerID = id
 		if _, err := n.Notify(ctx, notice); err != nil {
@@ -430,7 +430,7 @@ func TestNotifyKeysByNoticeCustomer(t *testing.T) {
 	}
 	var got []string
 	for _, m := range mail.Sent() {
-		got = append(got, m.CustomerID+" "+m.To)
+		got = append(got, string(m.CustomerID)+" "+m.To)
 	}
 	if diff := cmp.Diff([]string{"buyer buyer@example.com", "giftee giftee@example.com"}, got); diff != "" {
 		t.Fatalf("sent (-want +got):\n%s", diff)

@@ -141,7 +141,7 @@ func TestPollerErrors(t *testing.T) {
 	}
 	// Save failures while scheduling are returned.
 	fs := &failingStore{Store: tracking.NewMemoryStore(nil)}
-	svc = tracking.NewService(fs, &tracking.Options{Clock: oms.NewManualClock(t0)})
+	svc = tracking.NewService(fs, &tracking.ServiceOptions{Clock: oms.NewManualClock(t0)})
 	if _, err := svc.Register(context.Background(), tracking.Registration{Carrier: "ups", TrackingNumber: "E", ShipmentRef: "e"}); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/omskit/oms"
 )
 
-// Options configures a Service. The zero value (or nil) gives the defaults.
-type Options struct {
+// ServiceOptions configures a Service. The zero value (or nil) gives the
+// defaults.
+type ServiceOptions struct {
 	// Clock tells the time; default the system clock.
 	Clock oms.Clock
 	// MaxFutureSkew is how far ahead of the clock an event's time may be
@@ -19,8 +20,8 @@ type Options struct {
 	// instead of applied: a scan dated next year would otherwise decide the
 	// status forever. Default 48 hours.
 	MaxFutureSkew time.Duration
-	// MaxRetries bounds the retries of a write that lost a version race.
-	// Default 8.
+	// MaxRetries bounds the retries of a write that lost a version race
+	// (oms.ErrConflict), after the first attempt. Default 8.
 	MaxRetries int
 	// StallAfter is how long a parcel may go without a scan in each status
 	// before the sweep flags it; statuses missing here use DefaultStallAfter,
@@ -52,13 +53,13 @@ func DefaultStallAfter() map[Status]time.Duration {
 // retried.
 type Service struct {
 	store Store
-	opts  Options
+	opts  ServiceOptions
 	stall map[Status]time.Duration
 }
 
 // NewService returns a service over store.
-func NewService(store Store, opts *Options) *Service {
-	var o Options
+func NewService(store Store, opts *ServiceOptions) *Service {
+	var o ServiceOptions
 	if opts != nil {
 		o = *opts
 	}
@@ -86,26 +87,47 @@ func (s *Service) Clock() oms.Clock { return s.opts.Clock }
 
 // Registration is what the fulfillment side knows when a label is bought.
 type Registration struct {
-	Carrier        string    `json:"carrier"`
-	TrackingNumber string    `json:"tracking_number"`
-	ShipmentRef    string    `json:"shipment_ref"`
-	OrderRef       string    `json:"order_ref,omitempty"`
-	CustomerID     string    `json:"customer_id,omitempty"`
-	TrackingURL    string    `json:"tracking_url,omitempty"`
-	PromisedBy     time.Time `json:"promised_by,omitzero"`
+	// Carrier is the carrier code the tracker is keyed by ("ups"); the
+	// webhook's CarrierAliases map providers' codes onto it.
+	Carrier string `json:"carrier"`
+	// TrackingNumber is the carrier's tracking number.
+	TrackingNumber string `json:"tracking_number"`
+	// ShipmentRef is the host's shipment (fulfillment) ID. Required; a
+	// tracking number belongs to one shipment.
+	ShipmentRef oms.ID `json:"shipment_ref"`
+	// OrderRef is the order the shipment serves, for messages; optional.
+	OrderRef oms.ID `json:"order_ref,omitempty"`
+	// CustomerID is whom milestone messages go to; without it no message
+	// is sent for this parcel.
+	CustomerID oms.ID `json:"customer_id,omitempty"`
+	// TrackingURL is the carrier's public tracking page, for messages.
+	TrackingURL string `json:"tracking_url,omitempty"`
+	// PromisedBy is the delivery day promised to the customer: the parcel
+	// is on time while it arrives before that day ends in DestinationZone.
+	// The zero Date means nothing was promised (no lateness alerts).
+	PromisedBy oms.Date `json:"promised_by,omitzero"`
+	// DestinationZone is the IANA time zone of the delivery address
+	// ("America/New_York"), in which PromisedBy ends. Empty means UTC.
+	DestinationZone string `json:"destination_zone,omitempty"`
 }
 
 // Validate lists every problem of r. The error matches oms.ErrValidation.
 func (r Registration) Validate() error {
 	v := &oms.ValidationError{Entity: "tracker"}
 	v.Merge("", NewKey(r.Carrier, r.TrackingNumber).Validate())
-	checkField(v, "shipment_ref", r.ShipmentRef, 128)
-	for _, f := range []struct{ name, val string }{
-		{"order_ref", r.OrderRef}, {"customer_id", r.CustomerID}, {"tracking_url", r.TrackingURL},
-	} {
-		if f.val != "" {
-			checkField(v, f.name, f.val, 2048)
+	checkID(v, "shipment_ref", r.ShipmentRef, true)
+	checkID(v, "order_ref", r.OrderRef, false)
+	checkID(v, "customer_id", r.CustomerID, false)
+	if r.TrackingURL != "" {
+		checkField(v, "tracking_url", r.TrackingURL, 2048)
+	}
+	if !r.PromisedBy.IsZero() {
+		if d := r.PromisedBy; d.Year < 1 || d.Year > 9999 || oms.NewDate(d.Year, d.Month, d.Day) != d {
+			v.Add("promised_by", "is not a calendar date between years 1 and 9999: %d-%d-%d", d.Year, int(d.Month), d.Day)
 		}
+	}
+	if _, err := loadZone(r.DestinationZone); err != nil {
+		v.Add("destination_zone", "unknown time zone %q", r.DestinationZone)
 	}
 	return v.Err()
 }
@@ -137,11 +159,9 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error
 		now := s.opts.Clock.Now()
 		t = NewTracker(key, now)
 		t.ShipmentRef, t.OrderRef, t.CustomerID, t.TrackingURL = r.ShipmentRef, r.OrderRef, r.CustomerID, r.TrackingURL
-		if !r.PromisedBy.IsZero() {
-			t.PromisedBy = r.PromisedBy.UTC().Round(0)
-		}
+		t.PromisedBy, t.DestinationZone = r.PromisedBy, r.DestinationZone
 		t.Version = 1
-		ev, err := newEvent(EventRegistered, t, now, t.Snapshot())
+		ev, err := newEvent(EventRegistered, t, now, RegisteredPayload{Snapshot: t.Snapshot()})
 		if err != nil {
 			return nil, err
 		}
@@ -289,7 +309,7 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		if t.Status != from || t.Reason != fromReason {
 			res.StatusChanged = true
 			dec := t.decidingEvent()
-			ev, err := newEvent(EventStatusChanged, t, now, StatusChange{
+			ev, err := newEvent(EventStatusChanged, t, now, StatusChangedPayload{
 				Snapshot: t.Snapshot(), From: from, At: t.StatusAt, RawCode: dec.RawCode, RawText: dec.RawText,
 			})
 			if err != nil {
@@ -298,7 +318,7 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 			evs = append(evs, ev)
 		}
 		if estChanged {
-			ev, err := newEvent(EventEstimateChanged, t, now, t.Snapshot())
+			ev, err := newEvent(EventEstimateChanged, t, now, EstimateChangedPayload{Snapshot: t.Snapshot(), Previous: prevEst})
 			if err != nil {
 				return res, err
 			}

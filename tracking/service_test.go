@@ -22,14 +22,14 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	clock := oms.NewManualClock(t0)
 	store := tracking.NewMemoryStore(nil)
-	return &fixture{clock: clock, store: store, svc: tracking.NewService(store, &tracking.Options{Clock: clock})}
+	return &fixture{clock: clock, store: store, svc: tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})}
 }
 
 func (f *fixture) register(t *testing.T, number string) *tracking.Tracker {
 	t.Helper()
 	tr, err := f.svc.Register(context.Background(), tracking.Registration{
-		Carrier: "ups", TrackingNumber: number, ShipmentRef: "shp-" + number,
-		OrderRef: "ord-" + number, CustomerID: "cust-1", TrackingURL: "https://example.com/t/" + number,
+		Carrier: "ups", TrackingNumber: number, ShipmentRef: oms.ID("shp-" + number),
+		OrderRef: oms.ID("ord-" + number), CustomerID: "cust-1", TrackingURL: "https://example.com/t/" + number,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestApplyUpdate(t *testing.T) {
 	if got := eventTypes(f.store.Outbox()); !cmp.Equal(got, []string{tracking.EventRegistered, tracking.EventStatusChanged, tracking.EventEstimateChanged}) {
 		t.Fatalf("outbox %v", got)
 	}
-	var sc tracking.StatusChange
+	var sc tracking.StatusChangedPayload
 	if err := f.store.Outbox().Events("")[1].Decode(&sc); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestServiceStoreErrors(t *testing.T) {
 	boom := errors.New("disk on fire")
 	mem := tracking.NewMemoryStore(nil)
 	fs := &failingStore{Store: mem}
-	svc := tracking.NewService(fs, &tracking.Options{Clock: oms.NewManualClock(t0), MaxRetries: 2})
+	svc := tracking.NewService(fs, &tracking.ServiceOptions{Clock: oms.NewManualClock(t0), MaxRetries: 2})
 	reg := tracking.Registration{Carrier: "ups", TrackingNumber: "E1", ShipmentRef: "s"}
 
 	fs.getErr = boom
@@ -373,14 +373,14 @@ func TestOrphansRacingRegister(t *testing.T) {
 	ctx := context.Background()
 	mem := tracking.NewMemoryStore(nil)
 	clock := oms.NewManualClock(t0.Add(10 * time.Hour))
-	other := tracking.NewService(mem, &tracking.Options{Clock: clock}) // the registering process
+	other := tracking.NewService(mem, &tracking.ServiceOptions{Clock: clock}) // the registering process
 	rs := &racingRegisterStore{Store: mem}
 	rs.register = func() {
 		if _, err := other.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "RACE", ShipmentRef: "shp-race"}); err != nil {
 			t.Error(err)
 		}
 	}
-	svc := tracking.NewService(rs, &tracking.Options{Clock: clock})
+	svc := tracking.NewService(rs, &tracking.ServiceOptions{Clock: clock})
 	if _, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "RACE", Events: []tracking.Event{ev(1, tracking.StatusInTransit, "IT")}}); err != nil {
 		t.Fatal(err)
 	}

@@ -45,8 +45,8 @@ type Alert struct {
 	Reason Reason `json:"reason"`
 	// Status is the tracker's status when the alert was raised.
 	Status Status `json:"status"`
-	// Since is what the rule measured from: the last scan, the promised
-	// date, the estimate, the event.
+	// Since is what the rule measured from: the last scan, the end of the
+	// promised day in the destination zone, the estimate, the event.
 	Since time.Time `json:"since"`
 	// At is the sweep time.
 	At time.Time `json:"at"`
@@ -74,10 +74,11 @@ func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Ale
 			add("stalled:"+string(t.Status)+":"+stamp(last), AlertStalled, ReasonNoScan, last)
 		}
 		if !t.PromisedBy.IsZero() {
+			zone := t.Zone()
 			switch {
-			case at.After(t.PromisedBy):
-				add("late:promised:"+stamp(t.PromisedBy), AlertLate, ReasonPastPromisedDate, t.PromisedBy)
-			case t.EstimatedDelivery.After(t.PromisedBy):
+			case t.PromisedBy.Passed(at, zone):
+				add("late:promised:"+t.PromisedBy.String(), AlertLate, ReasonPastPromisedDate, t.PromisedBy.End(zone))
+			case !t.EstimatedDelivery.IsZero() && estimateDay(t.EstimatedDelivery, zone).After(t.PromisedBy):
 				add("late:estimate:"+stamp(t.EstimatedDelivery), AlertLate, ReasonEstimateAfterPromise, t.EstimatedDelivery)
 			}
 		}
@@ -105,6 +106,18 @@ func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Ale
 		}
 	}
 	return out
+}
+
+// estimateDay returns the calendar day a carrier's estimate names. Carriers
+// send a date ("2026-03-05") or a time of day with an offset; decoders keep
+// both in UTC, so a date arrives as midnight UTC and is that day, while a
+// time of day is read in the destination zone.
+func estimateDay(est time.Time, zone *time.Location) oms.Date {
+	est = est.UTC()
+	if est.Hour() == 0 && est.Minute() == 0 && est.Second() == 0 && est.Nanosecond() == 0 {
+		return oms.DateOf(est)
+	}
+	return oms.DateIn(est, zone)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -139,7 +152,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) ([]SweepResult, error
 			t.Alerts = append(t.Alerts, raised...)
 			evs := make([]oms.Event, 0, len(raised))
 			for _, a := range raised {
-				ev, err := newEvent(EventExceptionDetected, t, s.opts.Clock.Now(), AlertRaised{Snapshot: t.Snapshot(), Alert: a})
+				ev, err := newEvent(EventExceptionDetected, t, s.opts.Clock.Now(), ExceptionDetectedPayload{Snapshot: t.Snapshot(), Alert: a})
 				if err != nil {
 					return false, nil, err
 				}

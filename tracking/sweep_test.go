@@ -3,6 +3,7 @@ package tracking_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func sweep(t *testing.T, f *fixture) []string {
 
 func TestSweepStalled(t *testing.T) {
 	f := newFixture(t)
-	f.svc = tracking.NewService(f.store, &tracking.Options{Clock: f.clock, StallAfter: map[tracking.Status]time.Duration{tracking.StatusInTransit: 48 * time.Hour}})
+	f.svc = tracking.NewService(f.store, &tracking.ServiceOptions{Clock: f.clock, StallAfter: map[tracking.Status]time.Duration{tracking.StatusInTransit: 48 * time.Hour}})
 	f.register(t, "S1")
 	apply(t, f, "S1", time.Time{}, ev(0, tracking.StatusInTransit, "IT"))
 
@@ -67,7 +68,7 @@ func TestSweepStalled(t *testing.T) {
 	n := 0
 	for _, e := range f.store.Outbox().Events(tr.ID) {
 		if e.Type == tracking.EventExceptionDetected {
-			var ar tracking.AlertRaised
+			var ar tracking.ExceptionDetectedPayload
 			if err := e.Decode(&ar); err != nil {
 				t.Fatal(err)
 			}
@@ -88,33 +89,114 @@ func TestSweepStalled(t *testing.T) {
 	}
 }
 
-func TestSweepLate(t *testing.T) {
+// TestSweepLateOnlyAfterPromisedDayEndsInDestinationZone is issue 10 item
+// 17: a parcel promised by March 5 to New York is on time until midnight
+// ends March 5 in New York (05:00 UTC on March 6), not at midnight starting
+// it (the old rule flagged it a day early).
+func TestSweepLateOnlyAfterPromisedDayEndsInDestinationZone(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	promised := t0.Add(72 * time.Hour)
-	for _, n := range []string{"L1", "L2", "L3"} {
-		if _, err := f.svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: n, ShipmentRef: n, PromisedBy: promised}); err != nil {
+	promised := oms.NewDate(2026, 3, 5)
+	ny, _ := time.LoadLocation("America/New_York")
+	for _, n := range []string{"L1", "L2", "L3", "L4"} {
+		if _, err := f.svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: n, ShipmentRef: oms.ID(n), PromisedBy: promised, DestinationZone: "America/New_York"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// L1: the carrier's estimate moves past the promise.
-	apply(t, f, "L1", promised.Add(24*time.Hour), ev(1, tracking.StatusInTransit, "IT"))
-	// L2: on time estimate.
-	apply(t, f, "L2", promised.Add(-time.Hour), ev(1, tracking.StatusInTransit, "IT"))
+	// L1: the carrier's estimate (a date) moves past the promise.
+	apply(t, f, "L1", time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), ev(1, tracking.StatusInTransit, "IT"))
+	// L2: an estimate of the promised day itself.
+	apply(t, f, "L2", time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), ev(1, tracking.StatusInTransit, "IT"))
 	// L3: delivered before the promise.
 	apply(t, f, "L3", time.Time{}, ev(2, tracking.StatusDelivered, "DL"))
+	// L4: an estimate with a time of day, 23:00 in New York on the 5th
+	// (04:00 UTC on the 6th): still the promised day there.
+	apply(t, f, "L4", time.Date(2026, 3, 5, 23, 0, 0, 0, ny), ev(1, tracking.StatusInTransit, "IT"))
 
-	f.clock.Advance(2 * time.Hour)
+	f.clock.Set(time.Date(2026, 3, 5, 0, 0, 1, 0, ny))
 	if got := sweep(t, f); !cmp.Equal(got, []string{"L1:late:estimate_after_promise"}) {
-		t.Fatalf("before the promise: %v", got)
+		t.Fatalf("on the promised day: %v", got)
 	}
-	f.clock.Set(promised.Add(time.Minute))
-	if got := sweep(t, f); !cmp.Equal(got, []string{"L1:late:past_promised_date", "L2:late:past_promised_date"}) {
-		t.Fatalf("past the promise: %v", got)
+	f.clock.Set(time.Date(2026, 3, 5, 23, 59, 59, 0, ny))
+	if got := sweep(t, f); len(got) != 0 {
+		t.Fatalf("a second before the promised day ends: %v", got)
+	}
+	f.clock.Set(time.Date(2026, 3, 6, 0, 0, 0, 0, ny))
+	if got := sweep(t, f); !cmp.Equal(got, []string{"L1:late:past_promised_date", "L2:late:past_promised_date", "L4:late:past_promised_date"}) {
+		t.Fatalf("once the promised day is over: %v", got)
 	}
 	f.clock.Advance(time.Hour)
 	if got := sweep(t, f); len(got) != 0 {
 		t.Fatalf("late twice: %v", got)
+	}
+}
+
+func TestDetectLateRuleByZone(t *testing.T) {
+	promised := oms.NewDate(2026, 3, 5)
+	for _, tc := range []struct {
+		zone string
+		at   time.Time
+		late bool
+	}{
+		{"", time.Date(2026, 3, 5, 23, 59, 59, 0, time.UTC), false},
+		{"", time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), true},
+		{"UTC", time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), true},
+		{"Asia/Tokyo", time.Date(2026, 3, 5, 14, 59, 59, 0, time.UTC), false},
+		{"Asia/Tokyo", time.Date(2026, 3, 5, 15, 0, 0, 0, time.UTC), true},
+		{"America/Los_Angeles", time.Date(2026, 3, 6, 7, 59, 0, 0, time.UTC), false},
+		{"America/Los_Angeles", time.Date(2026, 3, 6, 8, 0, 0, 0, time.UTC), true},
+		{"Pacific/Kiritimati", time.Date(2026, 3, 5, 9, 59, 0, 0, time.UTC), false},
+		{"Pacific/Kiritimati", time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC), true},
+	} {
+		tr := newTracker()
+		tr.PromisedBy, tr.DestinationZone = promised, tc.zone
+		tr.Apply(tracking.Event{Time: tc.at.Add(-time.Hour), Status: tracking.StatusInTransit, RawCode: "IT"})
+		late := false
+		for _, a := range tracking.Detect(tr, tc.at, nil) {
+			if a.Kind == tracking.AlertLate {
+				late = true
+			}
+		}
+		if late != tc.late {
+			t.Errorf("zone %q at %s: late = %v, want %v", tc.zone, tc.at, late, tc.late)
+		}
+	}
+}
+
+func TestRegisterRefusesBadPromise(t *testing.T) {
+	ctx := context.Background()
+	for name, r := range map[string]tracking.Registration{
+		"unknown zone":   {DestinationZone: "Mars/Olympus_Mons"},
+		"local zone":     {DestinationZone: "Local"},
+		"year 0":         {PromisedBy: oms.Date{Year: 0, Month: 1, Day: 1}},
+		"year 10000":     {PromisedBy: oms.Date{Year: 10000, Month: 1, Day: 1}},
+		"month 13":       {PromisedBy: oms.Date{Year: 2026, Month: 13, Day: 1}},
+		"February 30":    {PromisedBy: oms.Date{Year: 2026, Month: 2, Day: 30}},
+		"huge year":      {PromisedBy: oms.Date{Year: 1 << 40, Month: 1, Day: 1}},
+		"shipment space": {ShipmentRef: "a b"},
+		"customer 200B":  {CustomerID: oms.ID(strings.Repeat("c", 200))},
+		"order control":  {OrderRef: "o\x00"},
+	} {
+		f := newFixture(t)
+		r.Carrier, r.TrackingNumber = "ups", "BAD"
+		if r.ShipmentRef == "" {
+			r.ShipmentRef = "shp-1"
+		}
+		if _, err := f.svc.Register(ctx, r); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s: err = %v, want ErrValidation", name, err)
+		}
+		if _, err := f.svc.Get(ctx, "ups", "BAD"); !errors.Is(err, oms.ErrNotFound) {
+			t.Errorf("%s: a refused registration saved a tracker: %v", name, err)
+		}
+	}
+	// Year 9999 is accepted and is never late before its end.
+	f := newFixture(t)
+	tr, err := f.svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "Y9999", ShipmentRef: "s", PromisedBy: oms.NewDate(9999, 12, 31), DestinationZone: "Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tracking.Detect(tr, time.Date(9999, 12, 31, 14, 0, 0, 0, time.UTC), nil); len(got) != 0 {
+		t.Fatalf("year 9999 promise: %+v", got)
 	}
 }
 
@@ -146,7 +228,7 @@ func TestSweepFailedAttemptsAndReturns(t *testing.T) {
 
 func TestDetectPure(t *testing.T) {
 	tr := newTracker()
-	tr.PromisedBy = t0.Add(time.Hour)
+	tr.PromisedBy = oms.DateOf(t0)
 	tr.Apply(ev(0, tracking.StatusCancelled, "CX"))
 	if got := tracking.Detect(tr, t0.Add(1000*time.Hour), tracking.DefaultStallAfter()); got != nil {
 		t.Fatalf("cancelled parcel alerts: %+v", got)
@@ -182,7 +264,7 @@ func TestSweepStoreErrors(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 	fs := &failingStore{Store: tracking.NewMemoryStore(nil)}
-	svc = tracking.NewService(fs, &tracking.Options{Clock: oms.NewManualClock(t0)})
+	svc = tracking.NewService(fs, &tracking.ServiceOptions{Clock: oms.NewManualClock(t0)})
 	if _, err := svc.Register(context.Background(), tracking.Registration{Carrier: "ups", TrackingNumber: "X", ShipmentRef: "x"}); err != nil {
 		t.Fatal(err)
 	}

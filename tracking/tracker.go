@@ -1,9 +1,12 @@
 package tracking
 
 import (
+	"errors"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+	_ "time/tzdata" // IANA zones embedded, so destination zones load on any host
 
 	"github.com/omskit/oms"
 )
@@ -38,6 +41,52 @@ func (k Key) Validate() error {
 	return v.Err()
 }
 
+// checkID records a problem with field when id is not a valid oms.ID
+// (empty passes unless required).
+func checkID(v *oms.ValidationError, field string, id oms.ID, required bool) {
+	if id == "" && !required {
+		return
+	}
+	var ve *oms.ValidationError
+	if err := oms.ValidateID(id); errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			v.Add(field, "%s", p.Message)
+		}
+	}
+}
+
+// zones caches loaded time zones by name.
+var zones sync.Map // string -> *time.Location
+
+// loadZone returns the IANA time zone name ("" is UTC), cached.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "UTC" {
+		return time.UTC, nil
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	if name == "Local" || len(name) > 64 || cleanText(name) != name || strings.ContainsAny(name, " \\") {
+		return nil, oms.Validationf("tracker", "destination_zone", "unknown time zone %q", name)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, oms.Validationf("tracker", "destination_zone", "unknown time zone %q", name)
+	}
+	zones.Store(name, l)
+	return l, nil
+}
+
+// Zone returns the tracker's destination time zone: DestinationZone
+// loaded, or UTC when it is empty or unknown.
+func (t *Tracker) Zone() *time.Location {
+	l, err := loadZone(t.DestinationZone)
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}
+
 func checkField(v *oms.ValidationError, field, s string, max int) {
 	switch {
 	case s == "":
@@ -62,16 +111,20 @@ type Tracker struct {
 	// Carrier and TrackingNumber are the key.
 	Carrier        string `json:"carrier"`
 	TrackingNumber string `json:"tracking_number"`
-	// ShipmentRef is the host's shipment (or fulfillment) reference.
-	ShipmentRef string `json:"shipment_ref,omitempty"`
-	// OrderRef and CustomerID say whom to notify.
-	OrderRef   string `json:"order_ref,omitempty"`
-	CustomerID string `json:"customer_id,omitempty"`
+	// ShipmentRef is the host's shipment (or fulfillment) ID.
+	ShipmentRef oms.ID `json:"shipment_ref,omitempty"`
+	// OrderRef and CustomerID say whom to notify (empty CustomerID: nobody).
+	OrderRef   oms.ID `json:"order_ref,omitempty"`
+	CustomerID oms.ID `json:"customer_id,omitempty"`
 	// TrackingURL is the carrier's public tracking page, for messages.
 	TrackingURL string `json:"tracking_url,omitempty"`
-	// PromisedBy is the delivery date promised to the customer; zero when
-	// none was promised.
-	PromisedBy time.Time `json:"promised_by,omitzero"`
+	// PromisedBy is the delivery day promised to the customer; the zero
+	// Date when none was promised. The parcel is late once that day is over
+	// in DestinationZone (PromisedBy.Passed(now, t.Zone())).
+	PromisedBy oms.Date `json:"promised_by,omitzero"`
+	// DestinationZone is the IANA time zone of the delivery address; empty
+	// means UTC.
+	DestinationZone string `json:"destination_zone,omitempty"`
 	// Events is the history, sorted by time (ties: status rank, then ID).
 	Events []Event `json:"events,omitempty"`
 	// Status and Reason are decided by the events (see Fold).

@@ -22,14 +22,6 @@ func newTracker() *tracking.Tracker {
 	return tracking.NewTracker(tracking.NewKey("UPS", " 1z 999 "), t0)
 }
 
-func statuses(tr *tracking.Tracker) []tracking.Status {
-	var out []tracking.Status
-	for _, e := range tr.Events {
-		out = append(out, e.Status)
-	}
-	return out
-}
-
 func TestNewKey(t *testing.T) {
 	k := tracking.NewKey(" UPS ", " 1z 999 ")
 	if diff := cmp.Diff(tracking.Key{Carrier: "ups", TrackingNumber: "1Z999"}, k); diff != "" {

@@ -3,6 +3,8 @@ package tracking
 import (
 	"strings"
 	"time"
+
+	"github.com/omskit/oms"
 )
 
 var statusLabels = map[Status]string{
@@ -97,11 +99,15 @@ type View struct {
 	Reason         Reason `json:"reason,omitempty"`
 	ReasonLabel    string `json:"reason_label,omitempty"`
 	// Attention says the parcel has a problem (Status.Problem).
-	Attention         bool        `json:"attention"`
-	EstimatedDelivery time.Time   `json:"estimated_delivery,omitzero"`
-	PromisedBy        time.Time   `json:"promised_by,omitzero"`
-	Milestones        []Milestone `json:"milestones"`
-	Events            []ViewEvent `json:"events"`
+	Attention bool `json:"attention"`
+	// EstimatedDelivery is the carrier's estimate (UTC), zero when none.
+	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	// PromisedBy is the promised delivery day, zero when none.
+	PromisedBy oms.Date `json:"promised_by,omitzero"`
+	// Milestones is the timeline, first step first.
+	Milestones []Milestone `json:"milestones"`
+	// Events are the scans, newest first.
+	Events []ViewEvent `json:"events"`
 }
 
 // NewView builds the tracking page of t. The timeline is label created,

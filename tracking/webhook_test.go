@@ -274,7 +274,7 @@ func TestWebhookOptionsAndErrors(t *testing.T) {
 
 	// Generic options: defaults header and hex; Shippo payload.
 	fs := &failingStore{Store: tracking.NewMemoryStore(nil)}
-	svc := tracking.NewService(fs, &tracking.Options{Clock: oms.NewManualClock(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))})
+	svc := tracking.NewService(fs, &tracking.ServiceOptions{Clock: oms.NewManualClock(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))})
 	if _, err := svc.Register(context.Background(), tracking.Registration{Carrier: "usps", TrackingNumber: "9205590164917312751089", ShipmentRef: "s"}); err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func FuzzWebhookBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, signed bool) {
 		clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 		store := tracking.NewMemoryStore(nil)
-		svc := tracking.NewService(store, &tracking.Options{Clock: clock})
+		svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
 		ctx := context.Background()
 		for _, r := range []tracking.Registration{
 			{Carrier: "usps", TrackingNumber: "9400100000000000000000", ShipmentRef: "a"},

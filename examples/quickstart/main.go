@@ -18,6 +18,7 @@ import (
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/packing"
 	"github.com/omskit/oms/tracking"
 )
 
@@ -40,14 +41,14 @@ func run(ctx context.Context, w io.Writer) error {
 	outbox := oms.NewMemoryOutbox()
 	orders := order.NewService(order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: outbox}), &order.ServiceOptions{Clock: clock})
 	stock := inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: outbox}), &inventory.Options{Clock: clock})
-	tracker := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: outbox}), &tracking.Options{Clock: clock})
+	tracker := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: outbox}), &tracking.ServiceOptions{Clock: clock})
 
 	// 1. Stock: one warehouse, two SKUs.
 	if err := stock.PutLocation(ctx, inventory.Location{ID: "newark", Name: "Newark DC", Kind: inventory.KindWarehouse,
 		Active: true, Ships: true, Address: warehouse, Channels: []inventory.Channel{"web"}}); err != nil {
 		return err
 	}
-	for sku, qty := range map[inventory.SKU]int64{"MUG-BLUE": 40, "TEE-M": 12} {
+	for sku, qty := range map[oms.SKU]int64{"MUG-BLUE": 40, "TEE-M": 12} {
 		if err := stock.PutItem(ctx, inventory.Item{SKU: sku, Tracked: true}); err != nil {
 			return err
 		}
@@ -92,7 +93,7 @@ func run(ctx context.Context, w io.Writer) error {
 	var resLines []inventory.Line
 	var all []order.LineQuantity
 	for _, l := range o.Lines {
-		resLines = append(resLines, inventory.Line{SKU: inventory.SKU(l.SKU), Location: "newark", Quantity: l.Quantity})
+		resLines = append(resLines, inventory.Line{SKU: l.SKU, Location: "newark", Quantity: l.Quantity})
 		all = append(all, order.LineQuantity{LineID: l.ID, Quantity: l.Quantity})
 	}
 	for range 2 { // the second pass is a replay: nothing new is reserved
@@ -110,24 +111,24 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "reserved: order %s, mugs on hand %d, reserved %d, available %d\n", o.FulfillmentStatus(), mugs.OnHand, mugs.Reserved, mugs.Available())
 
 	// 4. Pack: choose boxes and place every unit.
-	var items []shipping.Item
+	var items []packing.Item
 	for _, l := range o.Lines {
-		items = append(items, shipping.Item{ID: l.SKU, Dimensions: l.UnitDimensions, Weight: l.UnitWeight, Quantity: int(l.Quantity), Rotation: shipping.RotationAny})
+		items = append(items, packing.Item{ID: string(l.SKU), SKU: l.SKU, Dimensions: l.UnitDimensions, Weight: l.UnitWeight, Quantity: l.Quantity, Rotation: packing.RotationAny})
 	}
-	boxes := []shipping.BoxType{
+	boxes := []packing.BoxType{
 		{Name: "S", Inner: oms.DimensionsMM(260, 210, 110), Outer: oms.DimensionsMM(270, 220, 120), EmptyWeight: oms.Grams(150), MaxWeight: oms.Kilograms(10)},
 		{Name: "M", Inner: oms.DimensionsMM(310, 260, 210), Outer: oms.DimensionsMM(320, 270, 220), EmptyWeight: oms.Grams(250), MaxWeight: oms.Kilograms(20)},
 		{Name: "L", Inner: oms.DimensionsMM(410, 310, 310), Outer: oms.DimensionsMM(420, 320, 320), EmptyWeight: oms.Grams(400), MaxWeight: oms.Kilograms(30)},
 	}
-	packing, err := shipping.Pack(items, boxes, nil)
+	packed, err := packing.Pack(items, boxes, nil)
 	if err != nil {
 		return err
 	}
-	if !packing.Complete() {
-		return fmt.Errorf("could not pack: %+v", packing.Unpacked)
+	if !packed.Complete() {
+		return fmt.Errorf("could not pack: %+v", packed.Unpacked)
 	}
 	var parcels []shipping.Parcel
-	for _, b := range packing.Boxes {
+	for _, b := range packed.Boxes {
 		fmt.Fprintf(w, "packed box %s: %d units, %s gross, %.0f%% full\n", b.Name, len(b.Items), b.GrossWeight, 100*b.Utilisation)
 		parcels = append(parcels, shipping.Parcel{Dimensions: b.Outer, Weight: b.GrossWeight, Contents: "housewares"})
 	}
@@ -159,11 +160,11 @@ func run(ctx context.Context, w io.Writer) error {
 	if o, err = orders.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Reference: trackingNumber, Lines: all}); err != nil {
 		return err
 	}
-	if _, err := stock.Commit(ctx, resID, nil); err != nil {
+	if _, err := stock.Commit(ctx, inventory.CommitRequest{Key: "ship-1", Reservation: resID}); err != nil {
 		return err
 	}
 	if _, err := tracker.Register(ctx, tracking.Registration{Carrier: best.Carrier, TrackingNumber: trackingNumber,
-		ShipmentRef: "ship-1", OrderRef: string(o.ID), CustomerID: "cus_1"}); err != nil {
+		ShipmentRef: "ship-1", OrderRef: o.ID, CustomerID: "cus_1"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "shipped: order %s\n", o.FulfillmentStatus())

@@ -14,7 +14,7 @@ import (
 )
 
 func testSync(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	n, err := e.Service.Sync(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func testSync(t *testing.T, e *Env) {
 	if n, _ := e.Service.Sync(ctx); n != 1 {
 		t.Errorf("a burst of 5 reservations gave %d events, want 1", n)
 	}
-	cursor, marks, err := e.Store.SyncState(ctx, []inventory.SKU{"A"})
+	cursor, marks, err := e.Store.SyncState(ctx, []oms.SKU{"A"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func testSync(t *testing.T, e *Env) {
 // and every unit received is on hand, shipped or written off.
 func testConcurrency(t *testing.T, e *Env) {
 	locs := []oms.ID{"east", "west", "north"}
-	skus := []inventory.SKU{"HOT-1", "HOT-2", "HOT-3", "HOT-4"}
+	skus := []oms.SKU{"HOT-1", "HOT-2", "HOT-3", "HOT-4"}
 	const perLevel = 400
 	Stock(t, e.Service, locs, skus, perLevel)
 
@@ -129,19 +129,19 @@ func testConcurrency(t *testing.T, e *Env) {
 				switch {
 				case action < 4: // commit all, or part then the rest
 					if rng.Intn(2) == 0 {
-						_, err = e.Service.Commit(ctx, id, nil)
+						_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: id})
 					} else {
 						part := []inventory.Line{{SKU: r.Lines[0].SKU, Location: r.Lines[0].Location, Quantity: 1}}
 						var after inventory.Reservation
-						if after, err = e.Service.Commit(ctx, id, part); err == nil && after.Open() {
-							_, err = e.Service.Commit(ctx, id, nil)
+						if after, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: id, Lines: part}); err == nil && after.Open() {
+							_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: id})
 						}
 					}
 				case action < 6: // release all, or part
 					if rng.Intn(2) == 0 {
-						_, err = e.Service.Release(ctx, id, nil)
+						_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: id})
 					} else {
-						_, err = e.Service.Release(ctx, id, []inventory.Line{{SKU: r.Lines[0].SKU, Location: r.Lines[0].Location, Quantity: 1}})
+						_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: id, Lines: []inventory.Line{{SKU: r.Lines[0].SKU, Location: r.Lines[0].Location, Quantity: 1}}})
 					}
 				case action == 6: // a loss found while picking
 					_, err = e.Service.Adjust(ctx, inventory.Adjustment{SKU: lines[0].SKU, Location: lines[0].Location, Reason: inventory.ReasonLoss, Quantity: 1})

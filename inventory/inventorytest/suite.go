@@ -33,7 +33,7 @@ func NewEnv(store inventory.Store) *Env {
 // Stock creates active warehouses locs (serving channel "web"), tracked
 // SKUs skus that deny backorders, and receives qty of every SKU at every
 // location. It fails t on any error.
-func Stock(t testing.TB, svc *inventory.Service, locs []oms.ID, skus []inventory.SKU, qty int64) {
+func Stock(t testing.TB, svc *inventory.Service, locs []oms.ID, skus []oms.SKU, qty int64) {
 	t.Helper()
 	ctx := context.Background()
 	for i, id := range locs {
@@ -70,6 +70,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 		{"ReserveReplay", testReserveReplay},
 		{"ReserveBadInput", testReserveBadInput},
 		{"CommitAndRelease", testCommitAndRelease},
+		{"KeyedCommitRelease", testKeyedCommitRelease},
 		{"HoldsExpire", testHoldsExpire},
 		{"InactiveLocation", testInactiveLocation},
 		{"Backorders", testBackorders},
@@ -91,7 +92,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 
 var ctx = context.Background()
 
-func level(t *testing.T, e *Env, sku inventory.SKU, loc oms.ID) inventory.Level {
+func level(t *testing.T, e *Env, sku oms.SKU, loc oms.ID) inventory.Level {
 	t.Helper()
 	l, err := e.Store.Level(ctx, sku, loc)
 	if err != nil {
@@ -103,7 +104,7 @@ func level(t *testing.T, e *Env, sku inventory.SKU, loc oms.ID) inventory.Level 
 
 type qty struct{ OnHand, Reserved, Incoming, Damaged int64 }
 
-func wantLevel(t *testing.T, e *Env, sku inventory.SKU, loc oms.ID, want qty) {
+func wantLevel(t *testing.T, e *Env, sku oms.SKU, loc oms.ID, want qty) {
 	t.Helper()
 	l := level(t, e, sku, loc)
 	got := qty{l.OnHand, l.Reserved, l.Incoming, l.Damaged}
@@ -149,7 +150,7 @@ func reserve(t *testing.T, e *Env, id oms.ID, lines ...inventory.Line) inventory
 	return r
 }
 
-func ln(sku inventory.SKU, loc oms.ID, q int64) inventory.Line {
+func ln(sku oms.SKU, loc oms.ID, q int64) inventory.Line {
 	return inventory.Line{SKU: sku, Location: loc, Quantity: q}
 }
 
@@ -223,7 +224,7 @@ func testLocationsAndItems(t *testing.T, e *Env) {
 }
 
 func testLevelLookup(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 0)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 0)
 	wantLevel(t, e, "A", "wh", qty{})
 	_, err := e.Store.Level(ctx, "B", "wh")
 	wantErr(t, err, oms.ErrNotFound)
@@ -239,7 +240,7 @@ func testLevelLookup(t *testing.T, e *Env) {
 }
 
 func testReserveAllOrNothing(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh1", "wh2"}, []inventory.SKU{"A", "B", "C"}, 5)
+	Stock(t, e.Service, []oms.ID{"wh1", "wh2"}, []oms.SKU{"A", "B", "C"}, 5)
 	_, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r1", Lines: []inventory.Line{
 		ln("A", "wh1", 2), ln("B", "wh1", 6), ln("C", "wh2", 5), ln("C", "wh1", 7),
 	}})
@@ -255,7 +256,7 @@ func testReserveAllOrNothing(t *testing.T, e *Env) {
 	if diff := cmp.Diff(want, se.Lines); diff != "" {
 		t.Errorf("short lines (-want +got):\n%s", diff)
 	}
-	for _, sku := range []inventory.SKU{"A", "B", "C"} {
+	for _, sku := range []oms.SKU{"A", "B", "C"} {
 		wantLevel(t, e, sku, "wh1", qty{OnHand: 5})
 		wantLevel(t, e, sku, "wh2", qty{OnHand: 5})
 	}
@@ -293,7 +294,7 @@ func testReserveAllOrNothing(t *testing.T, e *Env) {
 }
 
 func testReserveReplay(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A", "B"}, 10)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A", "B"}, 10)
 	req := inventory.ReserveRequest{ID: "order-1", Reference: "order-1", Lines: []inventory.Line{ln("A", "wh", 3), ln("B", "wh", 1)}}
 	first, err := e.Service.Reserve(ctx, req)
 	if err != nil {
@@ -318,7 +319,7 @@ func testReserveReplay(t *testing.T, e *Env) {
 	wantErr(t, err, oms.ErrDuplicate)
 	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 3})
 
-	if _, err := e.Service.Commit(ctx, "order-1", nil); err != nil {
+	if _, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "order-1"}); err != nil {
 		t.Fatal(err)
 	}
 	third, err := e.Service.Reserve(ctx, req)
@@ -333,7 +334,7 @@ func testReserveReplay(t *testing.T, e *Env) {
 }
 
 func testReserveBadInput(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	cases := []struct {
 		name   string
 		req    inventory.ReserveRequest
@@ -376,10 +377,10 @@ func testReserveBadInput(t *testing.T, e *Env) {
 }
 
 func testCommitAndRelease(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh1", "wh2"}, []inventory.SKU{"A", "B"}, 10)
+	Stock(t, e.Service, []oms.ID{"wh1", "wh2"}, []oms.SKU{"A", "B"}, 10)
 	reserve(t, e, "r", ln("A", "wh1", 4), ln("B", "wh2", 3))
 
-	r, err := e.Service.Commit(ctx, "r", []inventory.Line{ln("A", "wh1", 1)})
+	r, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "r", Lines: []inventory.Line{ln("A", "wh1", 1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,13 +390,13 @@ func testCommitAndRelease(t *testing.T, e *Env) {
 	wantLevel(t, e, "A", "wh1", qty{OnHand: 9, Reserved: 3})
 
 	before, _ := e.Store.Reservation(ctx, "r")
-	_, err = e.Service.Commit(ctx, "r", []inventory.Line{ln("A", "wh1", 4)})
+	_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "r", Lines: []inventory.Line{ln("A", "wh1", 4)}})
 	wantErr(t, err, oms.ErrValidation)
-	_, err = e.Service.Commit(ctx, "r", []inventory.Line{ln("A", "wh1", 1), ln("B", "wh1", 1)})
+	_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "r", Lines: []inventory.Line{ln("A", "wh1", 1), ln("B", "wh1", 1)}})
 	wantErr(t, err, oms.ErrValidation)
-	_, err = e.Service.Release(ctx, "r", []inventory.Line{ln("B", "wh2", -1)})
+	_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r", Lines: []inventory.Line{ln("B", "wh2", -1)}})
 	wantErr(t, err, oms.ErrValidation)
-	_, err = e.Service.Commit(ctx, "r", []inventory.Line{})
+	_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "r", Lines: []inventory.Line{}})
 	wantErr(t, err, oms.ErrValidation)
 	after, _ := e.Store.Reservation(ctx, "r")
 	if diff := cmp.Diff(before, after); diff != "" {
@@ -404,7 +405,7 @@ func testCommitAndRelease(t *testing.T, e *Env) {
 	wantLevel(t, e, "A", "wh1", qty{OnHand: 9, Reserved: 3})
 	wantLevel(t, e, "B", "wh2", qty{OnHand: 10, Reserved: 3})
 
-	r, err = e.Service.Release(ctx, "r", []inventory.Line{ln("B", "wh2", 2)})
+	r, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r", Lines: []inventory.Line{ln("B", "wh2", 2)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +413,7 @@ func testCommitAndRelease(t *testing.T, e *Env) {
 		t.Errorf("after partial release: %s", r.Status)
 	}
 	wantLevel(t, e, "B", "wh2", qty{OnHand: 10, Reserved: 1})
-	r, err = e.Service.Release(ctx, "r", nil)
+	r, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +427,7 @@ func testCommitAndRelease(t *testing.T, e *Env) {
 	if diff := cmp.Diff(want, r.Lines); diff != "" {
 		t.Errorf("lines (-want +got):\n%s", diff)
 	}
-	_, err = e.Service.Release(ctx, "r", nil)
+	_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r"})
 	wantErr(t, err, oms.ErrInvalidTransition)
 	var te *oms.TransitionError
 	if !errors.As(err, &te) || te.From != string(inventory.StatusCommitted) {
@@ -434,13 +435,13 @@ func testCommitAndRelease(t *testing.T, e *Env) {
 	}
 
 	reserve(t, e, "r2", ln("A", "wh2", 2))
-	if _, err := e.Service.Release(ctx, "r2", nil); err != nil {
+	if _, err := e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r2"}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ = e.Store.Reservation(ctx, "r2")
-	_, err = e.Service.Release(ctx, "r2", nil)
+	_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r2"})
 	wantErr(t, err, oms.ErrInvalidTransition)
-	_, err = e.Service.Commit(ctx, "r2", nil)
+	_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "r2"})
 	wantErr(t, err, oms.ErrInvalidTransition)
 	after, _ = e.Store.Reservation(ctx, "r2")
 	if diff := cmp.Diff(before, after); diff != "" {
@@ -450,11 +451,11 @@ func testCommitAndRelease(t *testing.T, e *Env) {
 		t.Errorf("status %s, want released", after.Status)
 	}
 	wantLevel(t, e, "A", "wh2", qty{OnHand: 10})
-	_, err = e.Service.Commit(ctx, "missing", nil)
+	_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "missing"})
 	wantErr(t, err, oms.ErrNotFound)
 
 	reserve(t, e, "r3", ln("A", "wh2", 5), ln("B", "wh1", 5))
-	r, err = e.Service.Commit(ctx, "r3", nil)
+	r, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "r3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +479,7 @@ func testCommitAndRelease(t *testing.T, e *Env) {
 }
 
 func testHoldsExpire(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	hold, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "cart", Lines: []inventory.Line{ln("A", "wh", 4)}, HoldFor: 15 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -521,14 +522,14 @@ func testHoldsExpire(t *testing.T, e *Env) {
 	}
 	_, err = e.Service.Extend(ctx, "cart", e.Clock.Now().Add(time.Hour))
 	wantErr(t, err, oms.ErrInvalidTransition)
-	_, err = e.Service.Release(ctx, "cart", nil)
+	_, err = e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "cart"})
 	wantErr(t, err, oms.ErrInvalidTransition)
 
 	// A committed hold never expires.
 	if _, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "cart2", Lines: []inventory.Line{ln("A", "wh", 2)}, HoldFor: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
-	r, err = e.Service.Commit(ctx, "cart2", []inventory.Line{ln("A", "wh", 1)})
+	r, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "cart2", Lines: []inventory.Line{ln("A", "wh", 1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +546,7 @@ func testHoldsExpire(t *testing.T, e *Env) {
 }
 
 func testInactiveLocation(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"open", "closed"}, []inventory.SKU{"A"}, 5)
+	Stock(t, e.Service, []oms.ID{"open", "closed"}, []oms.SKU{"A"}, 5)
 	if err := e.Service.PutLocation(ctx, inventory.Location{ID: "closed", Name: "Closed", Kind: inventory.KindStore, Active: false}); err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +569,7 @@ func testInactiveLocation(t *testing.T, e *Env) {
 }
 
 func testBackorders(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"ALLOW", "PRE"}, 2)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"ALLOW", "PRE"}, 2)
 	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "ALLOW", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}}); err != nil {
 		t.Fatal(err)
 	}
@@ -578,16 +579,16 @@ func testBackorders(t *testing.T, e *Env) {
 	}
 	reserve(t, e, "b1", ln("ALLOW", "wh", 50))
 	wantLevel(t, e, "ALLOW", "wh", qty{OnHand: 2, Reserved: 50})
-	_, err := e.Service.Commit(ctx, "b1", nil)
+	_, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "b1"})
 	wantErr(t, err, oms.ErrInsufficientStock)
 	wantLevel(t, e, "ALLOW", "wh", qty{OnHand: 2, Reserved: 50})
-	if _, err := e.Service.Commit(ctx, "b1", []inventory.Line{ln("ALLOW", "wh", 2)}); err != nil {
+	if _, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "b1", Lines: []inventory.Line{ln("ALLOW", "wh", 2)}}); err != nil {
 		t.Fatalf("committing the units on hand: %v", err)
 	}
 	if _, err := e.Service.Receive(ctx, inventory.Receipt{SKU: "ALLOW", Location: "wh", Quantity: 48}); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := e.Service.Commit(ctx, "b1", nil); err != nil || r.Status != inventory.StatusCommitted {
+	if r, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "b1"}); err != nil || r.Status != inventory.StatusCommitted {
 		t.Fatalf("commit after receipt: %v %v", r.Status, err)
 	}
 	wantLevel(t, e, "ALLOW", "wh", qty{})
@@ -608,7 +609,7 @@ func testBackorders(t *testing.T, e *Env) {
 }
 
 func testUntracked(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 1)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 1)
 	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "GIFT", Tracked: false}); err != nil {
 		t.Fatal(err)
 	}
@@ -617,7 +618,7 @@ func testUntracked(t *testing.T, e *Env) {
 		t.Errorf("untracked flags: %+v", r.Lines)
 	}
 	wantLevel(t, e, "GIFT", "wh", qty{})
-	if _, err := e.Service.Commit(ctx, "u", nil); err != nil {
+	if _, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: nk(), Reservation: "u"}); err != nil {
 		t.Fatal(err)
 	}
 	wantLevel(t, e, "GIFT", "wh", qty{})
@@ -630,7 +631,7 @@ func testUntracked(t *testing.T, e *Env) {
 }
 
 func testMovements(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 0)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 0)
 	in, err := e.Service.Expect(ctx, inventory.Expectation{ID: "po-1", SKU: "A", Location: "wh", Quantity: 20, ExpectedAt: epoch.AddDate(0, 0, 7), Reference: "PO-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -722,7 +723,7 @@ func testMovements(t *testing.T, e *Env) {
 }
 
 func testMovementBadInput(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh", "wh2"}, []inventory.SKU{"A"}, 5)
+	Stock(t, e.Service, []oms.ID{"wh", "wh2"}, []oms.SKU{"A"}, 5)
 	before, _ := e.Store.Snapshot(ctx)
 	check := func(name string, err error, kind error, fields ...string) {
 		t.Helper()
@@ -772,7 +773,7 @@ func testMovementBadInput(t *testing.T, e *Env) {
 }
 
 func testTransfers(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"a", "b"}, []inventory.SKU{"A"}, 10)
+	Stock(t, e.Service, []oms.ID{"a", "b"}, []oms.SKU{"A"}, 10)
 	reserve(t, e, "r", ln("A", "a", 6))
 	req := inventory.TransferRequest{ID: "tr-1", SKU: "A", From: "a", To: "b", Quantity: 4, ExpectedAt: epoch.AddDate(0, 0, 2)}
 	_, err := e.Service.Transfer(ctx, inventory.TransferRequest{ID: "tr-0", SKU: "A", From: "a", To: "b", Quantity: 5})
@@ -805,11 +806,11 @@ func testTransfers(t *testing.T, e *Env) {
 		t.Errorf("status %s", lost.Status)
 	}
 	wantLevel(t, e, "A", "b", qty{OnHand: 13})
-	ins, err := e.Store.Inbounds(ctx, "A", false)
+	ins, err := e.Store.Inbounds(ctx, inventory.InboundFilter{SKU: "A"})
 	if err != nil || len(ins) != 1 {
 		t.Fatalf("inbounds: %+v %v", ins, err)
 	}
-	if open, _ := e.Store.Inbounds(ctx, "A", true); len(open) != 0 {
+	if open, _ := e.Store.Inbounds(ctx, inventory.InboundFilter{SKU: "A", OpenOnly: true}); len(open) != 0 {
 		t.Errorf("open inbounds: %+v", open)
 	}
 	wantClean(t, e)
@@ -820,13 +821,13 @@ func testTransfers(t *testing.T, e *Env) {
 }
 
 func testApplyConditions(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"wh"}, []inventory.SKU{"A"}, 10)
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	r := reserve(t, e, "r", ln("A", "wh", 2))
 	stale := r.Clone()
 	stale.Version = 2
 	stale.Status = inventory.StatusReleased
 	stale.Lines[0].Released = 2
-	if _, err := e.Service.Release(ctx, "r", []inventory.Line{ln("A", "wh", 1)}); err != nil {
+	if _, err := e.Service.Release(ctx, inventory.ReleaseRequest{Key: nk(), Reservation: "r", Lines: []inventory.Line{ln("A", "wh", 1)}}); err != nil {
 		t.Fatal(err)
 	}
 	err := e.Store.Apply(ctx, &inventory.Change{Reservation: &stale, Deltas: []inventory.Delta{{SKU: "A", Location: "wh", Reserved: -2}}})
@@ -866,7 +867,7 @@ func testApplyConditions(t *testing.T, e *Env) {
 }
 
 func testLedger(t *testing.T, e *Env) {
-	Stock(t, e.Service, []oms.ID{"a", "b"}, []inventory.SKU{"A", "B"}, 3)
+	Stock(t, e.Service, []oms.ID{"a", "b"}, []oms.SKU{"A", "B"}, 3)
 	all, err := e.Service.Ledger(ctx, inventory.LedgerFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -887,4 +888,65 @@ func testLedger(t *testing.T, e *Env) {
 	if len(page) != 2 || page[0].Seq != 2 || page[1].Seq != 3 {
 		t.Errorf("page: %+v", page)
 	}
+}
+
+// testKeyedCommitRelease checks what a store must keep for keyed commits
+// and releases: the reservation's operations and refs, and the key of the
+// ship entries; a replay moves nothing.
+func testKeyedCommitRelease(t *testing.T, e *Env) {
+	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
+	r, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "o", Lines: []inventory.Line{
+		{SKU: "A", Location: "wh", Quantity: 2, Ref: "ol-1"}, {SKU: "A", Location: "wh", Quantity: 3, Ref: "ol-2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Lines[0].Ref != "ol-1" || r.Lines[1].Ref != "ol-2" {
+		t.Fatalf("refs lost: %+v", r.Lines)
+	}
+	parcel := []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2, Ref: "ol-2"}}
+	first, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: parcel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.Store.Reservation(ctx, "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, stored); diff != "" {
+		t.Errorf("stored reservation differs from the one saved (ops and refs must be kept) (-saved +stored):\n%s", diff)
+	}
+	again, err := e.Service.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: parcel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("replay differs from the first result (-first +replay):\n%s", diff)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 8, Reserved: 3})
+	_, err = e.Service.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "o", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1, Ref: "ol-1"}}})
+	wantErr(t, err, oms.ErrDuplicate)
+	if _, err := e.Service.Release(ctx, inventory.ReleaseRequest{Key: "cancel", Reservation: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.Release(ctx, inventory.ReleaseRequest{Key: "cancel", Reservation: "o"}); err != nil {
+		t.Errorf("release replay: %v", err)
+	}
+	wantLevel(t, e, "A", "wh", qty{OnHand: 8})
+	entries, err := e.Store.Ledger(ctx, inventory.LedgerFilter{SKU: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ships := 0
+	for _, en := range entries {
+		if en.Reason == inventory.ReasonShip {
+			ships++
+			if en.Key != "parcel-1" || en.Reference != "o" {
+				t.Errorf("ship entry lost its key or reference: %+v", en)
+			}
+		}
+	}
+	if ships != 1 {
+		t.Errorf("%d ship entries, want 1", ships)
+	}
+	wantClean(t, e)
 }

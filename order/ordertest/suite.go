@@ -42,7 +42,7 @@ func NewOrder(customer oms.ID, key string) *order.Order {
 		ID: id, Number: "T-" + string(id[len(id)-6:]), Channel: "web", IdempotencyKey: key, Currency: oms.USD,
 		Customer:        order.Customer{ID: customer, Email: "ada@example.com", Name: "Ada"},
 		ShippingAddress: oms.Address{Name: "Ada", Line1: "1 Main St", City: "Springfield", Region: "IL", PostalCode: "62701", Country: "US"},
-		Shipping:        order.ShippingOption{ServiceLevel: "standard"},
+		Shipping:        order.ShippingOption{ServiceLevel: oms.LevelStandard},
 		Lines: []order.Line{
 			{ID: oms.DeriveID(id, "l1"), SKU: "MUG", Name: "Mug", Quantity: 2, UnitPrice: usd("12.50"), Tax: usd("2.00"),
 				Discounts: []order.Discount{{Code: "MUG5", Amount: usd("5.00")}}, RequiresShipping: true},

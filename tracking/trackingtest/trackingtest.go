@@ -26,7 +26,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) tracking.Store) {
 	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	mk := func(carrier, number string) *tracking.Tracker {
 		tr := tracking.NewTracker(tracking.NewKey(carrier, number), base)
-		tr.ShipmentRef = "shp-" + number
+		tr.ShipmentRef = oms.ID("shp-" + number)
 		tr.Version = 1
 		return tr
 	}
@@ -42,7 +42,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) tracking.Store) {
 	t.Run("CreateGetRoundTrip", func(t *testing.T) {
 		s := newStore(t)
 		tr := mk("ups", "1Z1")
-		tr.PromisedBy = base.Add(72 * time.Hour)
+		tr.PromisedBy = oms.NewDate(2026, 3, 4)
+		tr.DestinationZone = "America/New_York"
 		tr.Apply(tracking.Event{Time: base, Status: tracking.StatusInTransit, RawCode: "IT", RawText: "Departed"})
 		tr.Alerts = []tracking.Alert{{ID: "a", Kind: tracking.AlertStalled, Reason: tracking.ReasonNoScan, Status: tracking.StatusInTransit, Since: base, At: base}}
 		if err := s.Save(ctx, tr, nil); err != nil {
@@ -391,13 +392,13 @@ func (n *Notifier) Sent() []tracking.Message {
 }
 
 // Customers is a tracking.CustomerSource over a fixed set.
-type Customers map[string]tracking.Customer
+type Customers map[oms.ID]tracking.Customer
 
 // Customer implements tracking.CustomerSource.
-func (c Customers) Customer(ctx context.Context, id string) (tracking.Customer, error) {
+func (c Customers) Customer(ctx context.Context, id oms.ID) (tracking.Customer, error) {
 	cu, ok := c[id]
 	if !ok {
-		return tracking.Customer{}, oms.NotFoundError("customer", id)
+		return tracking.Customer{}, oms.NotFoundError("customer", string(id))
 	}
 	return cu, nil
 }

@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 import (
 	"context"
@@ -106,7 +106,7 @@ func TestPackBalanceCorpus(t *testing.T) {
 					continue // we never use more boxes than BoxPacker
 				}
 				items := pkWithRotation(o.items, mode.rot)
-				s := pkNewSolver(context.Background(), items, boxes, PackDefaultBudget)
+				s := pkNewSolver(context.Background(), items, boxes, DefaultBudget)
 				s.packAlone()
 				s.bins = s.packGroup(s.count)
 				if len(s.bins) < 2 {

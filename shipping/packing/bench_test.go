@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 import (
 	"math/rand/v2"
@@ -51,7 +51,7 @@ func pkMixed(n int) ([]Item, []BoxType) {
 }
 
 func pkBench(b *testing.B, items []Item, boxes []BoxType) {
-	units := 0
+	units := int64(0)
 	for _, it := range items {
 		units += it.Quantity
 	}
@@ -70,7 +70,7 @@ func pkBench(b *testing.B, items []Item, boxes []BoxType) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.N*units)/b.Elapsed().Seconds(), "units/s")
+	b.ReportMetric(float64(int64(b.N)*units)/b.Elapsed().Seconds(), "units/s")
 	b.ReportMetric(float64(len(p.Boxes)), "boxes")
 }
 

@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 // This file holds the last part of step 5 of Pack's heuristic: evening the
 // boxes' gross weights without changing their types, so that neither the

@@ -1,14 +1,15 @@
-package shipping
+package packing
 
 import (
 	"fmt"
-	"testing"
 
 	"github.com/omskit/oms"
 )
 
-// pkVerify is the geometric checker: it returns the first way p is not a
-// valid packing of items into boxes, or nil.
+// Check is the geometric checker: it returns the first way r is not a
+// valid packing of items into boxes, or nil. Every test of this package
+// runs it on every packing; callers may run it on a packing they stored or
+// edited by hand before a packing station uses it.
 //
 // It checks that every parcel names a real box type (or is a unit shipped
 // as is), every unit lies inside its box's inner space in an orientation
@@ -19,9 +20,9 @@ import (
 // is alone, each box's gross weight (empty weight included) is within its
 // limit and matches the units, limited supplies hold, every unit is placed
 // exactly once or listed as unpacked with a reason that is true of it.
-func pkVerify(items []Item, boxes []BoxType, p Packing) error {
-	placed := make([]int, len(items))
-	used := make([]int, len(boxes))
+func Check(items []Item, boxes []BoxType, p Result) error {
+	placed := make([]int64, len(items))
+	used := make([]int64, len(boxes))
 	for bi, b := range p.Boxes {
 		where := fmt.Sprintf("box %d", bi)
 		if b.AsIs {
@@ -50,7 +51,7 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 			return fmt.Errorf("%s: empty box", where)
 		}
 		var content oms.Weight
-		per := map[int]int{}
+		per := map[int]int64{}
 		var vol float64
 		rests := make([]bool, len(b.Items)) // on the top face of another unit
 		for ui, u := range b.Items {
@@ -65,8 +66,8 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 			if it.ShipsAlone && len(b.Items) != 1 {
 				return fmt.Errorf("%s: item %d ships alone but shares a box with %d others", at, u.Item, len(b.Items)-1)
 			}
-			if u.ID != it.ID || u.Weight != it.Weight {
-				return fmt.Errorf("%s: id %q weight %s, want %q %s", at, u.ID, u.Weight, it.ID, it.Weight)
+			if u.ID != it.ID || u.SKU != it.SKU || u.Weight != it.Weight {
+				return fmt.Errorf("%s: id %q sku %q weight %s, want %q %q %s", at, u.ID, u.SKU, u.Weight, it.ID, it.SKU, it.Weight)
 			}
 			if !it.Rotation.Allows(u.Orientation, it.Dimensions) {
 				return fmt.Errorf("%s: orientation %q not allowed by rotation %q for %s", at, u.Orientation, it.Rotation, it.Dimensions)
@@ -125,7 +126,7 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 			return fmt.Errorf("box type %d used %d times, supply %d", t, n, boxes[t].Supply)
 		}
 	}
-	stoppedUnits := 0
+	stoppedUnits := int64(0)
 	for _, u := range p.Unpacked {
 		if u.Item < 0 || u.Item >= len(items) || u.Quantity <= 0 || !u.Reason.Valid() || u.ID != items[u.Item].ID {
 			return fmt.Errorf("bad unpacked entry %+v", u)
@@ -170,23 +171,4 @@ func pkVerify(items []Item, boxes []BoxType, p Packing) error {
 		}
 	}
 	return nil
-}
-
-// pkCheck fails t when p is not a valid packing.
-func pkCheck(t testing.TB, items []Item, boxes []BoxType, p Packing) {
-	t.Helper()
-	if err := pkVerify(items, boxes, p); err != nil {
-		t.Fatalf("invalid packing: %v", err)
-	}
-}
-
-// pkMustPack packs and checks the result.
-func pkMustPack(t testing.TB, items []Item, boxes []BoxType, opts *PackOptions) Packing {
-	t.Helper()
-	p, err := Pack(items, boxes, opts)
-	if err != nil {
-		t.Fatalf("Pack: %v", err)
-	}
-	pkCheck(t, items, boxes, p)
-	return p
 }

@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 // This file holds the single-box machinery of Pack: extreme-point
 // placement, grid and shelf filling, and settling, in exact integer units.

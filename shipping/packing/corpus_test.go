@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 import (
 	"encoding/csv"
@@ -81,7 +81,7 @@ func pkCorpus(t testing.TB) ([]BoxType, []pkOrder) {
 		}
 		orders[i].items = append(orders[i].items, Item{
 			ID:         r[2],
-			Quantity:   int(n(1)),
+			Quantity:   n(1),
 			Dimensions: oms.DimensionsMM(n(4), n(3), n(5)),
 			Weight:     oms.Grams(n(6)),
 		})

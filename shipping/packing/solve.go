@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 import (
 	"cmp"
@@ -99,6 +99,7 @@ var pkGreedyStrats = []pkStrat{
 type pkSolver struct {
 	ctx       context.Context
 	items     []Item
+	qty       []int // Quantity per item (validated: at most MaxUnits)
 	boxes     []BoxType
 	scale     int64
 	kinds     []pkKind
@@ -147,6 +148,9 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		g = pkGCD(pkGCD(pkGCD(g, int64(b.Inner.Length)), int64(b.Inner.Width)), int64(b.Inner.Height))
 	}
 	s.scale = max(g, 1)
+	for _, it := range items {
+		s.qty = append(s.qty, int(it.Quantity))
+	}
 	for i, b := range boxes {
 		t := pkType{outer: b.outer().Volume(), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
 		t.in = [3]int64{int64(b.Inner.Length) / s.scale, int64(b.Inner.Width) / s.scale, int64(b.Inner.Height) / s.scale}
@@ -158,7 +162,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		s.byVol = append(s.byVol, i)
 		sup := -1
 		if b.Limited {
-			sup = b.Supply
+			sup = int(min(b.Supply, MaxUnits+1))
 		}
 		s.supply = append(s.supply, sup)
 	}
@@ -168,7 +172,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 	s.unpacked = make([][4]int, len(items))
 	for i, it := range items {
 		d := [3]int64{int64(it.Dimensions.Length) / s.scale, int64(it.Dimensions.Width) / s.scale, int64(it.Dimensions.Height) / s.scale}
-		k := pkKind{w: int64(it.Weight), noStack: it.NoStack, maxPer: it.MaxPerBox}
+		k := pkKind{w: int64(it.Weight), noStack: it.NoStack, maxPer: int(min(it.MaxPerBox, MaxUnits+1))}
 		k.v = float64(d[0]) * float64(d[1]) * float64(d[2])
 		if k.maxPer > 0 {
 			s.anyMaxPer = true
@@ -205,19 +209,19 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		s.kinds = append(s.kinds, k)
 		switch {
 		case it.ShipsAsIs:
-			for range it.Quantity {
+			for range s.qty[i] {
 				s.asIs = append(s.asIs, i)
 			}
 		case !geo:
-			s.unpacked[i][0] += it.Quantity
+			s.unpacked[i][0] += s.qty[i]
 		case !slices.Contains(k.fits, true):
-			s.unpacked[i][1] += it.Quantity
+			s.unpacked[i][1] += s.qty[i]
 		}
 	}
 	s.count = make([]int, len(items))
 	for i, it := range items {
 		if !it.ShipsAsIs && !it.ShipsAlone && slices.Contains(s.kinds[i].fits, true) {
-			s.count[i] = it.Quantity
+			s.count[i] = s.qty[i]
 		}
 	}
 	for o := range pkOrders {
@@ -262,9 +266,9 @@ func (s *pkSolver) solve() {
 
 // stopAll lists every unit that is not yet placed as stopped.
 func (s *pkSolver) stopAll() {
-	for i, it := range s.items {
+	for i := range s.items {
 		if s.unpacked[i][0]+s.unpacked[i][1] == 0 {
-			s.unpacked[i][3] = it.Quantity
+			s.unpacked[i][3] = s.qty[i]
 		}
 	}
 	s.asIs = nil
@@ -278,9 +282,9 @@ func (s *pkSolver) packAlone() {
 		if !it.ShipsAlone || !slices.Contains(s.kinds[i].fits, true) {
 			continue
 		}
-		for u := range it.Quantity {
+		for u := range s.qty[i] {
 			if s.ctxDone() {
-				s.unpacked[i][3] += it.Quantity - u
+				s.unpacked[i][3] += s.qty[i] - u
 				break
 			}
 			placed := false
@@ -932,9 +936,9 @@ func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
 	return c
 }
 
-// result converts the solver's state into a Packing.
-func (s *pkSolver) result() Packing {
-	var p Packing
+// result converts the solver's state into a Result.
+func (s *pkSolver) result() Result {
+	var p Result
 	for _, b := range append(s.bins, s.alone...) {
 		s.settle(b)
 		p.Boxes = append(p.Boxes, s.packedBox(b))
@@ -943,14 +947,14 @@ func (s *pkSolver) result() Packing {
 		it := s.items[k]
 		p.Boxes = append(p.Boxes, PackedBox{
 			Type: -1, Name: it.ID, AsIs: true, Outer: it.Dimensions,
-			Items:         []PackedItem{{Item: k, ID: it.ID, Orientation: OrientationLWH, Placed: it.Dimensions, Weight: it.Weight}},
+			Items:         []PackedItem{{Item: k, ID: it.ID, SKU: it.SKU, Orientation: OrientationLWH, Placed: it.Dimensions, Weight: it.Weight}},
 			ContentWeight: it.Weight, GrossWeight: it.Weight, Volume: it.Dimensions.Volume(), Utilisation: 1,
 		})
 	}
 	for i, r := range s.unpacked {
 		for j, n := range r {
 			if n > 0 {
-				p.Unpacked = append(p.Unpacked, UnpackedItem{Item: i, ID: s.items[i].ID, Quantity: n, Reason: pkReasonList[j]})
+				p.Unpacked = append(p.Unpacked, UnpackedItem{Item: i, ID: s.items[i].ID, Quantity: int64(n), Reason: pkReasonList[j]})
 			}
 		}
 	}
@@ -966,7 +970,7 @@ func (s *pkSolver) packedBox(b *pkBin) PackedBox {
 		it := s.items[q.k]
 		o := pkOrientations[q.o].o
 		pb.Items = append(pb.Items, PackedItem{
-			Item: int(q.k), ID: it.ID,
+			Item: int(q.k), ID: it.ID, SKU: it.SKU,
 			Position:    Position{X: oms.Length(q.x) * g, Y: oms.Length(q.y) * g, Z: oms.Length(q.z) * g},
 			Orientation: o, Placed: o.Apply(it.Dimensions), Weight: it.Weight,
 		})

@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 import (
 	"testing"
@@ -30,7 +30,7 @@ func pkFuzzInput(data []byte) ([]Item, []BoxType) {
 			b.MaxWeight = b.EmptyWeight + oms.Grams(next()*40)
 		}
 		if next()%4 == 0 {
-			b.Limited, b.Supply = true, int(next()%4)
+			b.Limited, b.Supply = true, next()%4
 		}
 		boxes = append(boxes, b)
 	}
@@ -41,7 +41,7 @@ func pkFuzzInput(data []byte) ([]Item, []BoxType) {
 			ID:         "item",
 			Dimensions: oms.Dimensions{Length: side(), Width: side(), Height: side()},
 			Weight:     oms.Grams(next() * 3),
-			Quantity:   1 + int(next()%12),
+			Quantity:   1 + next()%12,
 			Rotation:   rules[next()%5],
 		}
 		switch f := next(); {
@@ -52,7 +52,7 @@ func pkFuzzInput(data []byte) ([]Item, []BoxType) {
 		case f%7 == 3:
 			it.NoStack = true
 		case f%7 == 4:
-			it.MaxPerBox = 1 + int(f%3)
+			it.MaxPerBox = 1 + f%3
 		}
 		items = append(items, it)
 	}
@@ -72,11 +72,11 @@ func FuzzPack(f *testing.F) {
 	f.Add([]byte("20000000110000000001A0C1#20111C202#707"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, boxes := pkFuzzInput(data)
-		p, err := Pack(items, boxes, &PackOptions{Budget: 200_000})
+		p, err := Pack(items, boxes, &Options{Budget: 200_000})
 		if err != nil {
 			t.Fatalf("valid input refused: %v", err)
 		}
-		if err := pkVerify(items, boxes, p); err != nil {
+		if err := Check(items, boxes, p); err != nil {
 			t.Fatalf("invalid packing: %v\nitems %+v\nboxes %+v", err, items, boxes)
 		}
 	})

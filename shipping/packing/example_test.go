@@ -1,26 +1,26 @@
-package shipping_test
+package packing_test
 
 import (
 	"fmt"
 
 	"github.com/omskit/oms"
-	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/packing"
 )
 
 // Pack a small order: two books, a mug that must stay upright and an
 // upright vase that ships in a box of its own.
 func ExamplePack() {
-	items := []shipping.Item{
+	items := []packing.Item{
 		{ID: "book", Dimensions: oms.DimensionsMM(240, 170, 30), Weight: oms.Grams(600), Quantity: 2},
-		{ID: "mug", Dimensions: oms.DimensionsMM(120, 90, 100), Weight: oms.Grams(350), Quantity: 1, Rotation: shipping.RotationUpright},
-		{ID: "vase", Dimensions: oms.DimensionsMM(150, 150, 280), Weight: oms.Grams(900), Quantity: 1, Rotation: shipping.RotationUpright, ShipsAlone: true},
+		{ID: "mug", Dimensions: oms.DimensionsMM(120, 90, 100), Weight: oms.Grams(350), Quantity: 1, Rotation: packing.RotationUpright},
+		{ID: "vase", Dimensions: oms.DimensionsMM(150, 150, 280), Weight: oms.Grams(900), Quantity: 1, Rotation: packing.RotationUpright, ShipsAlone: true},
 	}
-	boxes := []shipping.BoxType{
+	boxes := []packing.BoxType{
 		{Name: "small", Inner: oms.DimensionsMM(250, 180, 100), Outer: oms.DimensionsMM(260, 190, 110), EmptyWeight: oms.Grams(120), MaxWeight: oms.Kilograms(10)},
 		{Name: "medium", Inner: oms.DimensionsMM(300, 250, 200), Outer: oms.DimensionsMM(310, 260, 210), EmptyWeight: oms.Grams(200), MaxWeight: oms.Kilograms(20)},
 		{Name: "tall", Inner: oms.DimensionsMM(160, 160, 300), Outer: oms.DimensionsMM(170, 170, 310), EmptyWeight: oms.Grams(180), MaxWeight: oms.Kilograms(10)},
 	}
-	p, err := shipping.Pack(items, boxes, nil)
+	p, err := packing.Pack(items, boxes, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

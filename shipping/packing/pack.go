@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 import (
 	"context"
@@ -112,14 +112,19 @@ func (r Rotation) Allows(o Orientation, d oms.Dimensions) bool {
 
 // Item is a line of an order to pack: Quantity units of the same shape.
 type Item struct {
-	// ID names the item (a SKU or order line); it is copied to the packing.
+	// ID is the caller's reference for the line (an order line, a
+	// shipment line); it is copied to the packing and need not be unique.
 	ID string `json:"id"`
+	// SKU is the unit's stock-keeping unit, copied to the packing;
+	// optional, and when set it must pass oms.ValidateSKU.
+	SKU oms.SKU `json:"sku,omitempty"`
 	// Dimensions is the size of one unit.
 	Dimensions oms.Dimensions `json:"dimensions"`
 	// Weight is the weight of one unit.
 	Weight oms.Weight `json:"weight"`
-	// Quantity is the number of units; it must be positive.
-	Quantity int `json:"quantity"`
+	// Quantity is the number of units; it must be positive (and all the
+	// lines together at most MaxUnits).
+	Quantity int64 `json:"quantity"`
 	// Rotation limits how a unit may be turned; empty means RotationAny.
 	Rotation Rotation `json:"rotation,omitempty"`
 	// ShipsAlone puts each unit in a box of its own, the smallest box type
@@ -133,7 +138,7 @@ type Item struct {
 	NoStack bool `json:"no_stack,omitempty"`
 	// MaxPerBox, when positive, is the most units of this item one box may
 	// hold.
-	MaxPerBox int `json:"max_per_box,omitempty"`
+	MaxPerBox int64 `json:"max_per_box,omitempty"`
 }
 
 // BoxType is a kind of box a shop packs into.
@@ -155,7 +160,7 @@ type BoxType struct {
 	// Limited says only Supply boxes of this type may be used.
 	Limited bool `json:"limited,omitempty"`
 	// Supply is the number of boxes on hand when Limited is set.
-	Supply int `json:"supply,omitempty"`
+	Supply int64 `json:"supply,omitempty"`
 }
 
 // outer returns the outside size, Inner when Outer is unset.
@@ -182,6 +187,8 @@ type PackedItem struct {
 	Item int `json:"item"`
 	// ID is the line's Item.ID.
 	ID string `json:"id"`
+	// SKU is the line's Item.SKU.
+	SKU oms.SKU `json:"sku,omitempty"`
 	// Position is the unit's corner nearest the box's origin.
 	Position Position `json:"position"`
 	// Orientation is how the unit is turned.
@@ -251,13 +258,13 @@ type UnpackedItem struct {
 	// ID is the line's Item.ID.
 	ID string `json:"id"`
 	// Quantity is the number of units left out.
-	Quantity int `json:"quantity"`
+	Quantity int64 `json:"quantity"`
 	// Reason says why.
 	Reason UnpackedReason `json:"reason"`
 }
 
-// Packing is the result of Pack.
-type Packing struct {
+// Result is the result of Pack.
+type Result struct {
 	// Boxes lists the parcels: the boxes the search settled on, then the
 	// boxes of units that ship alone, then units shipped as is.
 	Boxes []PackedBox `json:"boxes"`
@@ -271,10 +278,10 @@ type Packing struct {
 }
 
 // Complete reports whether every unit was packed.
-func (p Packing) Complete() bool { return len(p.Unpacked) == 0 }
+func (p Result) Complete() bool { return len(p.Unpacked) == 0 }
 
 // TotalVolume returns the sum of the parcels' outer volumes.
-func (p Packing) TotalVolume() oms.Volume {
+func (p Result) TotalVolume() oms.Volume {
 	var v oms.Volume
 	for _, b := range p.Boxes {
 		v += b.Volume
@@ -284,7 +291,7 @@ func (p Packing) TotalVolume() oms.Volume {
 
 // WeightVariance returns the population variance of the parcels' gross
 // weights in grams², the figure Pack minimises last.
-func (p Packing) WeightVariance() float64 {
+func (p Result) WeightVariance() float64 {
 	if len(p.Boxes) < 2 {
 		return 0
 	}
@@ -301,10 +308,10 @@ func (p Packing) WeightVariance() float64 {
 	return v / float64(len(p.Boxes))
 }
 
-// PackOptions tunes Pack. The zero value (or nil) uses the defaults.
-type PackOptions struct {
+// Options tunes Pack. The zero value (or nil) uses the defaults.
+type Options struct {
 	// Budget bounds the search, in units of work (about one placement
-	// test each); zero means PackDefaultBudget. The greedy pass always
+	// test each); zero means DefaultBudget. The greedy pass always
 	// finishes (switching to cheap shelf filling once it has spent three
 	// budgets), so every unit that fits some box is placed; the budget cuts
 	// the search for better packings short, so a tiny Budget gives a fast,
@@ -313,13 +320,13 @@ type PackOptions struct {
 	Budget int64
 }
 
-// PackDefaultBudget is the work budget used when PackOptions.Budget is
+// DefaultBudget is the work budget used when Options.Budget is
 // zero: about 50 ms of search on a current core. Typical orders need far
 // less (the BoxPacker corpus averages well under a millisecond an order).
-const PackDefaultBudget = 10_000_000
+const DefaultBudget = 10_000_000
 
-// PackMaxUnits is the most units (sum of quantities) Pack accepts.
-const PackMaxUnits = 100_000
+// MaxUnits is the most units (sum of quantities) Pack accepts.
+const MaxUnits = 100_000
 
 // pkMaxLength bounds every side (100 m), and pkMaxWeight every weight
 // (1,000 t), so that sums of coordinates, volumes and weights never
@@ -330,13 +337,13 @@ const (
 )
 
 // Pack packs items into boxes of the given types. See PackContext.
-func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
+func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 	return PackContext(context.Background(), items, boxes, opts)
 }
 
 // PackContext packs items into boxes of the given types: it chooses how many
 // boxes of which types to use and where each unit sits in its box. Every
-// unit is either placed or listed in Packing.Unpacked with a reason.
+// unit is either placed or listed in Result.Unpacked with a reason.
 //
 // The objective, in order: fewest parcels; then the smallest total outer
 // box volume (which keeps dimensional weight down); then the most even gross
@@ -389,7 +396,7 @@ func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
 // divisor of all sides), so units never overlap through rounding.
 //
 // Work is bounded, so that no input takes long: steps 2, 4 and 5 stop when
-// the work budget (PackOptions.Budget) is spent or ctx ends, keeping the
+// the work budget (Options.Budget) is spent or ctx ends, keeping the
 // best packing found so far; a box holds at most 120 units placed at
 // extreme points, and further units (or all units, once the greedy pass
 // has spent three budgets) go on shelves: rows along the length, rows of
@@ -403,16 +410,16 @@ func Pack(items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
 // NoStack unit, so every unit of a packing rests on the box's floor or on
 // another unit, as a packing station needs.
 //
-// If ctx ends, Packing.Stopped is set; units not placed by then are listed
+// If ctx ends, Result.Stopped is set; units not placed by then are listed
 // with UnpackedStopped. Invalid input returns an error matching
 // oms.ErrValidation that lists every problem; Pack never panics on input.
 // The result is deterministic for the same input and budget unless ctx
 // ends. PackContext is safe for concurrent use.
-func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *PackOptions) (Packing, error) {
+func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Options) (Result, error) {
 	if err := pkValidate(items, boxes); err != nil {
-		return Packing{}, err
+		return Result{}, err
 	}
-	budget := int64(PackDefaultBudget)
+	budget := int64(DefaultBudget)
 	if opts != nil && opts.Budget > 0 {
 		budget = opts.Budget
 	}
@@ -424,7 +431,7 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *PackO
 // pkValidate lists every problem of the input.
 func pkValidate(items []Item, boxes []BoxType) error {
 	v := &oms.ValidationError{Entity: "packing"}
-	units := 0
+	units := int64(0)
 	for i, it := range items {
 		f := fmt.Sprintf("items[%d]", i)
 		pkCheckDims(v, f+".dimensions", it.Dimensions)
@@ -432,7 +439,12 @@ func pkValidate(items []Item, boxes []BoxType) error {
 		if it.Quantity <= 0 {
 			v.Add(f+".quantity", "must be positive, got %d", it.Quantity)
 		} else {
-			units += min(it.Quantity, PackMaxUnits+1)
+			units += min(it.Quantity, MaxUnits+1)
+		}
+		if it.SKU != "" {
+			if err := oms.ValidateSKU(it.SKU); err != nil {
+				v.Add(f+".sku", "%v", err)
+			}
 		}
 		if !it.Rotation.Valid() {
 			v.Add(f+".rotation", "unknown rotation %q", it.Rotation)
@@ -444,8 +456,8 @@ func pkValidate(items []Item, boxes []BoxType) error {
 			v.Add(f, "ships_alone and ships_as_is exclude each other")
 		}
 	}
-	if units > PackMaxUnits {
-		v.Add("items", "at most %d units may be packed at once, got more", PackMaxUnits)
+	if units > MaxUnits {
+		v.Add("items", "at most %d units may be packed at once, got more", MaxUnits)
 	}
 	for i, b := range boxes {
 		f := fmt.Sprintf("boxes[%d]", i)

@@ -1,4 +1,4 @@
-package shipping
+package packing
 
 import (
 	"context"
@@ -21,7 +21,7 @@ type pkSummary struct {
 	Unpacked []UnpackedItem
 }
 
-func pkSummarise(p Packing) pkSummary {
+func pkSummarise(p Result) pkSummary {
 	var s pkSummary
 	for _, b := range p.Boxes {
 		s.Boxes = append(s.Boxes, b.Name)
@@ -31,7 +31,7 @@ func pkSummarise(p Packing) pkSummary {
 	return s
 }
 
-func pkItemMM(id string, l, w, h, grams int64, qty int) Item {
+func pkItemMM(id string, l, w, h, grams int64, qty int64) Item {
 	return Item{ID: id, Dimensions: oms.DimensionsMM(l, w, h), Weight: oms.Grams(grams), Quantity: qty}
 }
 
@@ -42,7 +42,7 @@ func TestPackRules(t *testing.T) {
 	big := pkBoxMM("big", 400, 400, 400, 200, 20000)
 	tall := pkBoxMM("tall", 100, 100, 200, 50, 5000)
 	with := func(it Item, f func(*Item)) Item { f(&it); return it }
-	limited := func(b BoxType, n int) BoxType { b.Limited, b.Supply = true, n; return b }
+	limited := func(b BoxType, n int64) BoxType { b.Limited, b.Supply = true, n; return b }
 
 	tests := []struct {
 		name  string
@@ -356,7 +356,7 @@ func TestPackDeadline(t *testing.T) {
 
 	t.Run("tiny budget still packs everything", func(t *testing.T) {
 		full := pkMustPack(t, items, boxes, nil)
-		p := pkMustPack(t, items, boxes, &PackOptions{Budget: 1})
+		p := pkMustPack(t, items, boxes, &Options{Budget: 1})
 		if !p.Complete() || p.Stopped {
 			t.Fatalf("complete %v stopped %v", p.Complete(), p.Stopped)
 		}
@@ -368,7 +368,7 @@ func TestPackDeadline(t *testing.T) {
 	t.Run("tiny budget on a corpus order", func(t *testing.T) {
 		bx, orders := pkCorpus(t)
 		for _, o := range orders[:200] {
-			p := pkMustPack(t, o.items, bx, &PackOptions{Budget: 1})
+			p := pkMustPack(t, o.items, bx, &Options{Budget: 1})
 			if !p.Complete() {
 				t.Fatalf("order %s: unpacked %+v", o.id, p.Unpacked)
 			}
@@ -390,7 +390,7 @@ func TestPackValidation(t *testing.T) {
 		{ID: "a", Dimensions: oms.DimensionsMM(0, 10, 10), Weight: -1, Quantity: 0, Rotation: "sideways", MaxPerBox: -1},
 		{ID: "heavy", Dimensions: oms.DimensionsMM(1, 1, 1), Weight: pkMaxWeight + 1, Quantity: 1},
 		{ID: "b", Dimensions: oms.Dimensions{Length: 2 * pkMaxLength, Width: 1, Height: 1}, Quantity: 1, ShipsAlone: true, ShipsAsIs: true},
-		{ID: "c", Dimensions: oms.DimensionsMM(1, 1, 1), Quantity: PackMaxUnits + 1},
+		{ID: "c", Dimensions: oms.DimensionsMM(1, 1, 1), Quantity: MaxUnits + 1},
 	}
 	boxes := []BoxType{
 		{Name: "x", Inner: oms.DimensionsMM(10, 10, 0), Outer: oms.DimensionsMM(5, 5, 5), EmptyWeight: -1, MaxWeight: -1, Supply: -1},
@@ -488,7 +488,7 @@ func TestPackJSON(t *testing.T) {
 			t.Errorf("JSON lacks %s: %s", key, b)
 		}
 	}
-	var back Packing
+	var back Result
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +521,7 @@ func TestPackShrink(t *testing.T) {
 	small.Limited, small.Supply = true, 1
 	boxes := []BoxType{pkBoxMM("big", 400, 400, 400, 200, 20000), small}
 	items := []Item{pkItemMM("cube", 50, 50, 50, 100, 2)}
-	s := pkNewSolver(context.Background(), items, boxes, PackDefaultBudget)
+	s := pkNewSolver(context.Background(), items, boxes, DefaultBudget)
 	b := s.newBin(0)
 	if !s.place(b, 0, pkMeritFit, -1) {
 		t.Fatal("no room in an empty box")
@@ -611,7 +611,7 @@ func pkSettleRef(items []pkPlaced) []int64 {
 func TestPackSettle(t *testing.T) {
 	items := []Item{pkItemMM("u", 1, 1, 1, 1, 1)}
 	boxes := []BoxType{pkBoxMM("box", 1000, 1000, 1000, 0, 0)}
-	s := pkNewSolver(context.Background(), items, boxes, PackDefaultBudget)
+	s := pkNewSolver(context.Background(), items, boxes, DefaultBudget)
 	r := rand.New(rand.NewPCG(6, 6))
 	sizes := map[bool]int{}
 	for trial := range 300 {
@@ -642,7 +642,7 @@ func TestPackSettle(t *testing.T) {
 			vol += float64(d.Volume())
 		}
 		pb.Utilisation = vol / float64(boxes[0].Inner.Volume())
-		if err := pkVerify(its, boxes, Packing{Boxes: []PackedBox{pb}}); err != nil {
+		if err := Check(its, boxes, Result{Boxes: []PackedBox{pb}}); err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
 		settled := slices.Clone(b.items)
@@ -663,7 +663,7 @@ func TestPackSettle(t *testing.T) {
 func TestPackSettleColumn(t *testing.T) {
 	items := []Item{pkItemMM("u", 1, 1, 1, 1, 1)}
 	boxes := []BoxType{pkBoxMM("box", 100, 100, 100_000, 0, 0)}
-	s := pkNewSolver(context.Background(), items, boxes, PackDefaultBudget)
+	s := pkNewSolver(context.Background(), items, boxes, DefaultBudget)
 	b := s.newBin(0)
 	for i := range int64(20_000) {
 		b.items = append(b.items, pkPlaced{x: i % 3, y: i % 5, z: 5 * i, dx: 90, dy: 90, dz: 2})
