@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
 )
 
 // Return is the return authorization (RMA) aggregate: what a customer
@@ -144,11 +145,12 @@ type Replacement struct {
 	Location oms.ID `json:"location,omitempty"`
 }
 
-// Inspection is the verdict on one returned unit.
+// Inspection is the verdict on returned units of one line.
 type Inspection struct {
-	// LineID is the return line; Unit numbers the unit within it, from 1.
-	LineID oms.ID `json:"line_id"`
-	Unit   int64  `json:"unit"`
+	// LineID is the return line; Quantity the units that got this verdict
+	// (one record per unit when inspected one by one).
+	LineID   oms.ID `json:"line_id"`
+	Quantity int64  `json:"quantity"`
 	// Condition is what the unit looked like; Disposition where it went.
 	Condition   Condition   `json:"condition"`
 	Disposition Disposition `json:"disposition,omitempty"`
@@ -230,6 +232,11 @@ type ExchangeRecord struct {
 	ReservationID oms.ID `json:"reservation_id,omitempty"`
 	// Difference is the exact price difference.
 	Difference Difference `json:"difference"`
+	// Lines are the replacement order's lines.
+	Lines []order.LineInput `json:"lines"`
+	// Credit is the part of the credit applied to the replacement order
+	// as its discount.
+	Credit oms.Money `json:"credit"`
 }
 
 // AppliedKey records a keyed command already applied, with a digest of
@@ -266,6 +273,10 @@ func (r *Return) Clone() *Return {
 	}
 	if r.Exchange != nil {
 		e := *r.Exchange
+		e.Lines = slices.Clone(r.Exchange.Lines)
+		for i := range e.Lines {
+			e.Lines[i].Discounts = slices.Clone(e.Lines[i].Discounts)
+		}
 		c.Exchange = &e
 	}
 	c.Outcomes = slices.Clone(r.Outcomes)
