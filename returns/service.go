@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -165,7 +166,11 @@ func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Return, 
 
 // digestOf fingerprints a keyed command's content.
 func digestOf(parts ...any) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%v", parts))
+	b, err := json.Marshal(parts)
+	if err != nil {
+		b = fmt.Appendf(nil, "%v", parts)
+	}
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:12])
 }
 
