@@ -124,13 +124,20 @@ func usd(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
 // ships and delivers it: everything is captured.
 func (s *shop) delivered(key string) *order.Order {
 	s.t.Helper()
+	return s.deliveredN(key, 3, 1)
+}
+
+// deliveredN is delivered with mugs mugs (tax 0.96 each) and tees tees
+// (tax 1.60 each).
+func (s *shop) deliveredN(key string, mugs, tees int64) *order.Order {
+	s.t.Helper()
 	o, err := s.orders.Place(s.ctx, order.PlaceInput{
 		IdempotencyKey: key, Currency: oms.USD, Channel: "web",
 		Customer:        order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada Lovelace"},
 		ShippingAddress: customerAddress,
 		Lines: []order.LineInput{
-			{SKU: "MUG-BLUE", Name: "Blue mug", Quantity: 3, UnitPrice: usd("12.00"), Tax: usd("2.88")},
-			{SKU: "TEE-M", Name: "T-shirt M", Quantity: 1, UnitPrice: usd("20.00"), Tax: usd("1.60")},
+			{SKU: "MUG-BLUE", Name: "Blue mug", Quantity: mugs, UnitPrice: usd("12.00"), Tax: usd("0.96").Mul(mugs)},
+			{SKU: "TEE-M", Name: "T-shirt M", Quantity: tees, UnitPrice: usd("20.00"), Tax: usd("1.60").Mul(tees)},
 		},
 		Discounts:      []order.Discount{{Code: "WELCOME10", Amount: usd("10.00")}},
 		ShippingCharge: usd("5.00"),
@@ -142,7 +149,7 @@ func (s *shop) delivered(key string) *order.Order {
 	if o, err = s.orders.Confirm(s.ctx, o.ID); err != nil {
 		s.t.Fatal(err)
 	}
-	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 3}, {LineID: o.Lines[1].ID, Quantity: 1}}
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: mugs}, {LineID: o.Lines[1].ID, Quantity: tees}}
 	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
 		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
 	} {
@@ -150,7 +157,7 @@ func (s *shop) delivered(key string) *order.Order {
 			s.t.Fatal(err)
 		}
 	}
-	if o.Status != order.StatusCompleted || !o.Payment.Captured.Equal(usd("55.48")) {
+	if o.Status != order.StatusCompleted || !o.Payment.Captured.Equal(o.Totals.GrandTotal) {
 		s.t.Fatalf("order %s, captured %s", o.Status, o.Payment.Captured)
 	}
 	return o
