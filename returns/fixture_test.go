@@ -3,6 +3,7 @@ package returns_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -64,10 +65,24 @@ func (r *registrar) Register(_ context.Context, reg returns.TrackingRegistration
 	return nil
 }
 
+// tb is what the fixture needs of a test; examples pass a panicker.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// panicker is a tb for examples.
+type panicker struct{}
+
+func (panicker) Helper()                           {}
+func (panicker) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
+func (panicker) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
 // shop wires the order, inventory, carrier and returns services over
 // memory stores sharing one outbox and one manual clock.
 type shop struct {
-	t        testing.TB
+	t        tb
 	ctx      context.Context
 	clock    *oms.ManualClock
 	outbox   *oms.MemoryOutbox
@@ -81,7 +96,7 @@ type shop struct {
 	svc      *returns.Service
 }
 
-func newShop(t testing.TB, policy *returns.Policy) *shop {
+func newShop(t tb, policy *returns.Policy) *shop {
 	t.Helper()
 	s := &shop{t: t, ctx: context.Background(), clock: oms.NewManualClock(start), outbox: oms.NewMemoryOutbox(),
 		gw: &lossyGateway{FakeGateway: ordertest.NewFakeGateway()}, tracking: &registrar{}}

@@ -369,11 +369,12 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 }
 
 // taken counts, per order line, the units in the open returns of others
-// other than the return self.
+// other than the return self. With self set (an approval), returns still
+// requested do not count: the first approved wins the units.
 func taken(others []*Return, self oms.ID) map[oms.ID]int64 {
 	m := map[oms.ID]int64{}
 	for _, o := range others {
-		if o.ID == self || !o.Open() {
+		if o.ID == self || !o.Open() || self != "" && o.Status == StatusRequested {
 			continue
 		}
 		for _, l := range o.Lines {
