@@ -143,8 +143,8 @@ func TestRefundMath(t *testing.T) {
 			}, {
 				// The other two mugs take the rest of the line exactly:
 				// 6.43 - 2.14 = 4.29 discount, 2.88 - 0.96 = 1.92 tax.
-				items: []returns.RefundItem{item("L1", 2, returns.ReasonDoesntFit)},
-				lines: []lineRow{{"L1", 2, "24.00 USD", "0.00 USD", "4.29 USD", "1.92 USD", "21.63 USD", "0.00 USD", "0.00 USD", "21.63 USD"}},
+				items:    []returns.RefundItem{item("L1", 2, returns.ReasonDoesntFit)},
+				lines:    []lineRow{{"L1", 2, "24.00 USD", "0.00 USD", "4.29 USD", "1.92 USD", "21.63 USD", "0.00 USD", "0.00 USD", "21.63 USD"}},
 				shipping: "0.00 USD", total: "21.63 USD",
 			}},
 		},

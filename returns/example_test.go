@@ -100,7 +100,10 @@ func Example_exchange() {
 				LineID: r.Lines[0].ID, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "WH1"}}})
 			return
 		},
-		func() (err error) { r, err = s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{PaymentMethod: "tok_visa"}); return },
+		func() (err error) {
+			r, err = s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{PaymentMethod: "tok_visa"})
+			return
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -271,16 +271,16 @@ func (p *Policy) Deadline(sku oms.SKU, channel string, deliveredAt time.Time) om
 // Request line and verdict codes, stable for hosts that translate the
 // customer-facing text themselves.
 const (
-	CodeEligible       = "eligible"
-	CodeUnknownLine    = "unknown_line"
-	CodeQuantity       = "quantity"
-	CodeNotDelivered   = "not_delivered"
-	CodeAlreadyDone    = "already_returned"
-	CodeFinalSale      = "final_sale"
-	CodeNonReturnable  = "non_returnable"
-	CodeWindowClosed   = "window_closed"
-	CodeReason         = "reason"
-	CodeResolution     = "resolution"
+	CodeEligible        = "eligible"
+	CodeUnknownLine     = "unknown_line"
+	CodeQuantity        = "quantity"
+	CodeNotDelivered    = "not_delivered"
+	CodeAlreadyDone     = "already_returned"
+	CodeFinalSale       = "final_sale"
+	CodeNonReturnable   = "non_returnable"
+	CodeWindowClosed    = "window_closed"
+	CodeReason          = "reason"
+	CodeResolution      = "resolution"
 	CodeDeliveryUnknown = "delivery_unknown"
 )
 

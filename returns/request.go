@@ -261,9 +261,9 @@ type ClaimLine struct {
 type ClaimInput struct {
 	// Key makes the claim safe to repeat; required. The claim's ID
 	// derives from the order and the key.
-	Key     string    `json:"key"`
-	OrderID oms.ID    `json:"order_id"`
-	Type    ClaimType `json:"type"`
+	Key     string      `json:"key"`
+	OrderID oms.ID      `json:"order_id"`
+	Type    ClaimType   `json:"type"`
 	Lines   []ClaimLine `json:"lines"`
 	// Resolution is refund, exchange (a replacement of the same item at no
 	// charge) or store_credit; empty means refund. Exchanges and store

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -257,9 +258,10 @@ var checks = []check{
 			r.errorf("list by order: %d returns, %v", len(list), err)
 			return
 		}
-		for i := 1; i < len(list); i++ {
-			if list[i-1].ID >= list[i].ID {
-				r.errorf("list by order not oldest first: %s before %s", list[i-1].ID, list[i].ID)
+		slices.Sort(ids)
+		for i := range list {
+			if list[i].ID != ids[i] {
+				r.errorf("list by order: position %d holds %s, want %s (oldest first by ID)", i, list[i].ID, ids[i])
 			}
 		}
 		if none, err := h.Store.ListByOrder(ctx, "01JORDER0000000000000000Z9"); err != nil || len(none) != 0 {
