@@ -10,17 +10,32 @@ import (
 
 // Address is a postal address with the contact details a carrier needs.
 type Address struct {
-	Name        string `json:"name,omitempty"`
-	Company     string `json:"company,omitempty"`
-	Line1       string `json:"line1"`
-	Line2       string `json:"line2,omitempty"`
-	City        string `json:"city"`
-	Region      string `json:"region,omitempty"` // state, province or county
-	PostalCode  string `json:"postal_code,omitempty"`
-	Country     string `json:"country"` // ISO 3166-1 alpha-2
-	Phone       string `json:"phone,omitempty"`
-	Email       string `json:"email,omitempty"`
-	Residential bool   `json:"residential,omitempty"`
+	// Name is the recipient's (or sender's) name, as printed on a label.
+	Name string `json:"name,omitempty"`
+	// Company is the organisation at the address, if any.
+	Company string `json:"company,omitempty"`
+	// Line1 is the street and number (or PO box); Line2 the apartment,
+	// suite, floor or building.
+	Line1 string `json:"line1"`
+	Line2 string `json:"line2,omitempty"`
+	// City is the city, town or locality.
+	City string `json:"city"`
+	// Region is the state, province or county, such as "NY" or "ON";
+	// required in the US, CA, AU, BR, IN and MX.
+	Region string `json:"region,omitempty"`
+	// PostalCode is the postal or ZIP code, checked against the country's
+	// format where Validate knows it.
+	PostalCode string `json:"postal_code,omitempty"`
+	// Country is the ISO 3166-1 alpha-2 code, such as "US".
+	Country string `json:"country"`
+	// Phone is a contact number for the carrier: 5 to 15 digits with
+	// optional separators (space, - ( ) .) and a leading +.
+	Phone string `json:"phone,omitempty"`
+	// Email is a contact address for delivery notices.
+	Email string `json:"email,omitempty"`
+	// Residential marks a home address: carriers charge a residential
+	// surcharge and some services do not deliver there.
+	Residential bool `json:"residential,omitempty"`
 }
 
 // Field length limits, in characters, applied by Validate.

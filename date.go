@@ -18,6 +18,8 @@ import (
 // delivery before d.End(loc) in the destination's zone, and broken only once
 // that instant has passed (Passed).
 type Date struct {
+	// Year, Month and Day name the day, as time.Date takes them; build
+	// dates with NewDate, DateOf or ParseDate, which normalize them.
 	Year  int
 	Month time.Month
 	Day   int

@@ -57,6 +57,23 @@
 // least once and in order per aggregate, so a rolled-back change never sends
 // an e-mail and a committed one never loses it.
 //
+// An event in the outbox moves through these states:
+//
+//	         Publish ok                      retention (MemoryOutbox)
+//	pending ──────────────▶ published ─────────────────────────────▶ pruned
+//	  │  ▲
+//	  │  │ Publish fails (or panics): attempts+1, its aggregate's later
+//	  │  │ events wait; other aggregates go on
+//	  │  └──┘
+//	  │ attempts = RelayOptions.MaxAttempts
+//	  ▼
+//	dead letter ── kept for inspection; OnDeadLetter called; the aggregate
+//	     │         moves on to its next event
+//	     └─ MemoryOutbox.Requeue ─▶ pending
+//
+// Relay.Run waits on the injected Clock, so a ManualClock drives it in
+// tests; Relay.Drain publishes what can be published now without waiting.
+//
 // Money is exact: a decimal amount and an ISO 4217 currency, no float64
 // anywhere near it, an error matching ErrCurrencyMismatch when currencies
 // mix, one rounding rule (Money.Round: half away from zero to the minor

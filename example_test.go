@@ -133,7 +133,7 @@ func ExampleAddress_Validate() {
 func ExampleRelay() {
 	ctx := context.Background()
 	at := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
-	outbox := oms.NewMemoryOutbox()
+	outbox := oms.NewMemoryOutbox(nil)
 	for _, e := range []struct {
 		typ     string
 		id      oms.ID
@@ -165,6 +165,78 @@ func ExampleRelay() {
 	// published: 3 error: <nil> pending: 0
 }
 
+// Run relays until its context ends, waiting on the injected Clock between
+// passes: under a ManualClock a test drives it without sleeping.
+func ExampleRelay_Run() {
+	clock := oms.NewManualClock(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC))
+	outbox := oms.NewMemoryOutbox(&oms.MemoryOutboxOptions{Clock: clock})
+	published := make(chan oms.ID, 10)
+	pub := oms.PublisherFunc(func(ctx context.Context, e oms.Event) error {
+		published <- e.AggregateID
+		return nil
+	})
+	relay := oms.NewRelay(outbox, pub, &oms.RelayOptions{Clock: clock, PollInterval: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- relay.Run(ctx) }()
+
+	for _, id := range []oms.ID{"order-1", "order-2"} {
+		ev, _ := oms.NewEvent("order.placed", "order", id, 1, clock.Now(), nil)
+		outbox.Append(ev)
+		clock.BlockUntil(1)        // Run is waiting for its next poll
+		clock.Advance(time.Minute) // the poll interval passes
+		fmt.Println("published", <-published)
+	}
+	cancel()
+	fmt.Println("Run returned", <-done)
+	// Output:
+	// published order-1
+	// published order-2
+	// Run returned <nil>
+}
+
+// Drain publishes what can be published now, without waiting: the loop tests
+// and examples use where a process runs Run. With MaxAttempts, an event that
+// keeps failing becomes a dead letter: the host's hook hears of it, the
+// outbox keeps it, and its aggregate's later events go on.
+func ExampleRelay_Drain() {
+	ctx := context.Background()
+	at := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	outbox := oms.NewMemoryOutbox(nil)
+	for v := int64(1); v <= 3; v++ {
+		ev, _ := oms.NewEvent("order.changed", "order", "order-1", v, at, nil)
+		outbox.Append(ev)
+	}
+	pub := oms.PublisherFunc(func(ctx context.Context, e oms.Event) error {
+		if e.AggregateVersion == 2 {
+			return errors.New("bus refuses v2")
+		}
+		fmt.Println("publish", e.AggregateID, "v", e.AggregateVersion)
+		return nil
+	})
+	relay := oms.NewRelay(outbox, pub, &oms.RelayOptions{
+		MaxAttempts: 3,
+		OnDeadLetter: func(ctx context.Context, e oms.Event, cause error) {
+			fmt.Println("dead letter:", e.AggregateID, "v", e.AggregateVersion, cause)
+		},
+	})
+	for call := 1; call <= 3; call++ {
+		n, err := relay.Drain(ctx) // each call makes passes until one publishes nothing
+		fmt.Println("drain", call, "published", n, "still failing:", err != nil)
+	}
+	for _, d := range outbox.DeadLetters() {
+		fmt.Println("kept:", d.Event.AggregateVersion, d.Reason)
+	}
+	// Output:
+	// publish order-1 v 1
+	// drain 1 published 1 still failing: true
+	// dead letter: order-1 v 2 bus refuses v2
+	// publish order-1 v 3
+	// drain 2 published 1 still failing: false
+	// drain 3 published 0 still failing: false
+	// kept: 2 gave up after 3 attempts: bus refuses v2
+}
+
 // Carriers bill the larger of the actual weight and the dimensional weight,
 // rounded up to their step.
 func ExampleDimWeight() {
@@ -192,8 +264,10 @@ func ExampleDimWeight() {
 // crashed between steps finds the step already done.
 func ExampleDeriveID() {
 	order := oms.ID("01HZY8D3Q5X7K2M4N6P8R0T2V4")
-	fmt.Println(oms.DeriveID(order, "reserve"))
-	fmt.Println(oms.DeriveID(order, "reserve") == oms.DeriveID(order, "reserve"))
+	first := oms.DeriveID(order, "reserve")
+	retried := oms.DeriveID(order, "reserve") // after a crash, say
+	fmt.Println(first)
+	fmt.Println(first == retried)
 	t, _ := oms.DeriveID(order, "reserve").Time()
 	fmt.Println(t.UTC())
 	// Output:

@@ -7,4 +7,5 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/shopspring/decimal v1.6.0
 	golang.org/x/sync v0.19.0
+	golang.org/x/text v0.34.0
 )

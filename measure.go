@@ -178,7 +178,10 @@ func (l Length) Inches() float64 { return float64(l) / float64(Inch) }
 // "300mm".
 func (l Length) String() string { return thousandths(int64(l)) + "mm" }
 
-// Dimensions is a box shape: length, width and height.
+// Dimensions is a box shape: length, width and height, each an exact
+// Length in micrometres (JSON numbers of micrometres). The sides may be
+// given in any order: Sorted and LengthPlusGirth order them as carriers
+// measure.
 type Dimensions struct {
 	Length Length `json:"length"`
 	Width  Length `json:"width"`

@@ -11,7 +11,7 @@ import (
 // BenchmarkMemoryOutboxAppend measures the cost a memory store pays inside
 // its critical section for each event it saves.
 func BenchmarkMemoryOutboxAppend(b *testing.B) {
-	o := NewMemoryOutbox()
+	o := NewMemoryOutbox(nil)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	payload := []byte(`{"id":"r1","lines":[{"sku":"SKU-1","location":"dc","quantity":1}]}`)
 	ids := make([]ID, 4096)
@@ -40,7 +40,7 @@ func BenchmarkMemoryOutboxAppend(b *testing.B) {
 // found, deduplicated and marked on their own.
 func TestMemoryOutboxHashCollision(t *testing.T) {
 	ctx := context.Background()
-	o := NewMemoryOutbox()
+	o := NewMemoryOutbox(nil)
 	a, b := testEvent("a", 1), testEvent("b", 1)
 	o.Append(a)
 	// Make b's hash point at a's slot, as if the two hashes were equal.
@@ -68,7 +68,7 @@ func TestMemoryOutboxHashCollision(t *testing.T) {
 // first sizes and checks every event is still found once.
 func TestMemoryOutboxManyEvents(t *testing.T) {
 	ctx := context.Background()
-	o := NewMemoryOutbox()
+	o := NewMemoryOutbox(nil)
 	const n = 5000
 	var ids []ID
 	for i := 0; i < n; i++ {

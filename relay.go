@@ -5,30 +5,69 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 )
 
 // RelayOptions tunes a Relay. The zero value (or nil) gives the defaults.
 type RelayOptions struct {
-	// BatchSize is how many pending events one pass reads. Default 100.
+	// BatchSize is how many pending events one read of the outbox returns.
+	// Default 100.
 	BatchSize int
-	// PollInterval is how long Run waits when the outbox is empty.
-	// Default one second.
+	// PollInterval is how long Run waits when the outbox has nothing more
+	// to publish. Default one second.
 	PollInterval time.Duration
-	// MinBackoff and MaxBackoff bound the wait after a publisher error; it
-	// doubles on each failed pass in a row. Defaults 100ms and 30s.
+	// MinBackoff and MaxBackoff bound the wait after a pass with publisher
+	// or outbox errors; it doubles on each failed pass in a row, up to
+	// MaxBackoff. Defaults 100ms and 30s; a MaxBackoff below MinBackoff is
+	// raised to MinBackoff.
 	MinBackoff, MaxBackoff time.Duration
-	// Clock times the waits; a ManualClock lets tests drive them. Default
-	// the system clock.
+	// MaxAttempts is how many times the relay tries to publish one event
+	// before it gives up on it: the event becomes a dead letter (kept by
+	// the outbox for inspection, see Outbox.MarkDead), OnDeadLetter is
+	// called, and the event's aggregate moves on to its next event. The
+	// count is the outbox's (Outbox.MarkFailed), so it survives restarts;
+	// the first publication is attempt 1. Zero (the default) retries for
+	// ever, which holds the aggregate's later events back as long as the
+	// event fails: a publisher outage then delays events but loses none.
+	MaxAttempts int
+	// OnDeadLetter, when set, is called once the outbox has kept an event
+	// as a dead letter after MaxAttempts failed attempts, with the last
+	// publisher error: the host alerts someone, or files the event
+	// somewhere to replay it. A panic in it is recovered and logged.
+	OnDeadLetter func(ctx context.Context, e Event, cause error)
+	// Clock times the waits of Run (through its After when it is a Timer,
+	// as ManualClock is, so tests drive Run without sleeping). Default the
+	// system clock.
 	Clock Clock
-	// Logger receives publisher errors at warn level. Default: no logging.
+	// Logger receives publisher errors at warn level and dead letters at
+	// error level. Default: no logging.
 	Logger *slog.Logger
 }
 
 // Relay drains an Outbox to a Publisher: at least once, and in order per
 // aggregate (an event is never published before an earlier event of the
-// same aggregate). A publisher error for one aggregate holds back that
-// aggregate's later events until a retry succeeds; other aggregates go on.
+// same aggregate, except after that earlier event became a dead letter).
+//
+// A publisher error (or panic, recovered and reported as an error carrying
+// the panic value) for one aggregate holds back that aggregate's later
+// events until a retry succeeds; the other aggregates go on, however long
+// the failing aggregate's backlog: within one pass the relay reads the
+// outbox again leaving out the aggregates that failed. With MaxAttempts
+// set, an event that keeps failing becomes a dead letter and its aggregate
+// moves on.
+//
+// Run the relay with Run in production. Tests and examples either drive
+// Run with a ManualClock, or call Drain (or RunOnce in a loop) to publish
+// what is pending without waiting:
+//
+//	for {
+//		n, err := relay.RunOnce(ctx)
+//		if n == 0 {
+//			return err // nothing more can be published now
+//		}
+//	}
+//
 // Run one Relay per outbox; its methods must not be called concurrently.
 type Relay struct {
 	outbox Outbox
@@ -36,7 +75,7 @@ type Relay struct {
 	opts   RelayOptions
 }
 
-// NewRelay returns a relay from outbox to pub.
+// NewRelay returns a relay from outbox to pub; opts may be nil.
 func NewRelay(outbox Outbox, pub Publisher, opts *RelayOptions) *Relay {
 	var o RelayOptions
 	if opts != nil {
@@ -51,11 +90,14 @@ func NewRelay(outbox Outbox, pub Publisher, opts *RelayOptions) *Relay {
 	if o.MinBackoff <= 0 {
 		o.MinBackoff = 100 * time.Millisecond
 	}
-	if o.MaxBackoff < o.MinBackoff {
+	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 30 * time.Second
-		if o.MaxBackoff < o.MinBackoff {
-			o.MaxBackoff = o.MinBackoff
-		}
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		o.MaxBackoff = o.MinBackoff
+	}
+	if o.MaxAttempts < 0 {
+		o.MaxAttempts = 0
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock()
@@ -63,80 +105,169 @@ func NewRelay(outbox Outbox, pub Publisher, opts *RelayOptions) *Relay {
 	return &Relay{outbox: outbox, pub: pub, opts: o}
 }
 
-// maxWindowBatches bounds how far past one batch RunOnce looks for events
-// of other aggregates when a batch is full of events held back behind a
-// failure.
-const maxWindowBatches = 16
-
-// RunOnce reads one batch of pending events, publishes them in order and
-// marks the published ones. It returns how many it published and, when any
-// publish failed, an error joining the failures (the failed events stay
-// pending). Events of an aggregate after one of its failures are left for
-// the next pass. When a full batch held such events back, RunOnce reads a
-// window twice as large, and so on up to 16 batches, so that one failing
-// aggregate with a long backlog does not hold back the others.
+// RunOnce makes one pass: it reads a batch of pending events, publishes
+// them in order and marks the published ones. When an event fails, the
+// later events of its aggregate are held back; if the batch was full,
+// RunOnce reads again leaving out the aggregates that failed in this pass,
+// and so on, so that the other aggregates' events are reached whatever the
+// failing aggregates' backlog. Each failing aggregate costs one publish
+// attempt per pass.
+//
+// It returns how many events it published and, when a publish or an
+// outbox call failed, an error joining the failures (the failed events
+// stay pending, or become dead letters after MaxAttempts).
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
+	if r.outbox == nil || r.pub == nil {
+		return 0, Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
+	}
 	var (
-		done    []ID
-		errs    []error
-		blocked map[ID]bool
-		tried   map[ID]bool
+		published int
+		errs      []error
+		blocked   map[ID]bool
+		skip      []ID
 	)
-	for limit := r.opts.BatchSize; ; limit *= 2 {
-		events, err := r.outbox.Pending(ctx, limit)
-		if err != nil {
-			if tried == nil {
-				return 0, fmt.Errorf("oms: relay: read outbox: %w", err)
+	for {
+		if ctx.Err() != nil {
+			if published == 0 && len(errs) == 0 {
+				return 0, fmt.Errorf("oms: relay: %w", ctx.Err())
 			}
+			break
+		}
+		events, err := r.outbox.Pending(ctx, r.opts.BatchSize, skip...)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("oms: relay: read outbox: %w", err))
 			break
 		}
-		if tried == nil {
-			tried = make(map[ID]bool, len(events))
-		}
-		heldBack := false
+		var done []ID
+		newlyBlocked := false
 		for _, e := range events {
-			if tried[e.ID] {
-				continue
-			}
-			tried[e.ID] = true
 			if blocked[e.AggregateID] {
-				heldBack = true
-				continue
+				continue // held back behind its failed event
 			}
-			if err := ctx.Err(); err != nil {
+			if ctx.Err() != nil {
 				break
 			}
-			if err := r.pub.Publish(ctx, e); err != nil {
-				if blocked == nil {
-					blocked = map[ID]bool{}
-				}
-				blocked[e.AggregateID] = true
-				errs = append(errs, fmt.Errorf("oms: relay: publish %s %s: %w", e.Type, e.ID, err))
-				if r.opts.Logger != nil {
-					r.opts.Logger.Warn("oms relay: publish failed", "event", e.ID, "type", e.Type, "aggregate", e.AggregateID, "err", err)
-				}
+			err := r.publish(ctx, e)
+			if err == nil {
+				done = append(done, e.ID)
 				continue
 			}
-			done = append(done, e.ID)
+			dead, err := r.failed(ctx, e, err)
+			errs = append(errs, err)
+			if dead {
+				continue // the aggregate moves on
+			}
+			if blocked == nil {
+				blocked = map[ID]bool{}
+			}
+			blocked[e.AggregateID] = true
+			skip = append(skip, e.AggregateID)
+			newlyBlocked = true
 		}
-		if !heldBack || len(events) < limit || limit >= maxWindowBatches*r.opts.BatchSize || ctx.Err() != nil {
+		if len(done) > 0 {
+			// Mark even when ctx is done: the events went out, and marking
+			// them spares a duplicate after a restart.
+			if err := r.outbox.MarkPublished(context.WithoutCancel(ctx), done...); err != nil {
+				errs = append(errs, fmt.Errorf("oms: relay: mark published: %w", err))
+				published += len(done)
+				break
+			}
+			published += len(done)
+		}
+		// Read on past a full batch in which an aggregate failed: more of
+		// its events may fill the next batches, and the next read leaves
+		// it out.
+		if !newlyBlocked || len(events) < r.opts.BatchSize {
 			break
 		}
 	}
-	if len(done) > 0 {
-		// Mark even when ctx is done: the events went out, and marking them
-		// spares a duplicate after a restart.
-		if err := r.outbox.MarkPublished(context.WithoutCancel(ctx), done...); err != nil {
-			errs = append(errs, fmt.Errorf("oms: relay: mark published: %w", err))
-		}
-	}
-	return len(done), errors.Join(errs...)
+	return published, errors.Join(errs...)
 }
 
-// Run relays until ctx is done, then returns nil. It drains full batches
-// back to back, waits PollInterval when the outbox is empty, and backs off
-// exponentially after a pass with publisher or outbox errors.
+// publish calls the publisher, turning a panic into an error that carries
+// the panic value (and wraps it when it is an error).
+func (r *Relay) publish(ctx context.Context, e Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if r.opts.Logger != nil {
+				r.opts.Logger.Warn("oms relay: publisher panicked", "event", e.ID, "panic", v, "stack", string(debug.Stack()))
+			}
+			if verr, ok := v.(error); ok {
+				err = fmt.Errorf("publisher panicked: %w", verr)
+			} else {
+				err = fmt.Errorf("publisher panicked: %v", v)
+			}
+		}
+	}()
+	return r.pub.Publish(ctx, e)
+}
+
+// failed records a failed publication of e and, after MaxAttempts, makes
+// it a dead letter. It returns whether e is now a dead letter, and the
+// error to report.
+func (r *Relay) failed(ctx context.Context, e Event, cause error) (dead bool, err error) {
+	perr := fmt.Errorf("oms: relay: publish %s %s: %w", e.Type, e.ID, cause)
+	if r.opts.Logger != nil {
+		r.opts.Logger.Warn("oms relay: publish failed", "event", e.ID, "type", e.Type, "aggregate", e.AggregateID, "err", cause)
+	}
+	if ctx.Err() != nil {
+		// The relay is stopping: the failure may be the cancellation's,
+		// not the event's; it does not count as an attempt.
+		return false, perr
+	}
+	attempts, err := r.outbox.MarkFailed(ctx, e.ID, cause.Error())
+	if err != nil {
+		return false, errors.Join(perr, fmt.Errorf("oms: relay: record failed attempt of %s: %w", e.ID, err))
+	}
+	if r.opts.MaxAttempts == 0 || attempts < r.opts.MaxAttempts {
+		return false, perr
+	}
+	reason := fmt.Sprintf("gave up after %d attempts: %v", attempts, cause)
+	if err := r.outbox.MarkDead(ctx, e.ID, reason); err != nil {
+		return false, errors.Join(perr, fmt.Errorf("oms: relay: dead-letter %s: %w", e.ID, err))
+	}
+	if r.opts.Logger != nil {
+		r.opts.Logger.Error("oms relay: event dead-lettered", "event", e.ID, "type", e.Type, "aggregate", e.AggregateID, "attempts", attempts, "err", cause)
+	}
+	r.deadLetter(ctx, e, cause)
+	return true, fmt.Errorf("oms: relay: publish %s %s: %s: %w", e.Type, e.ID, reason, cause)
+}
+
+func (r *Relay) deadLetter(ctx context.Context, e Event, cause error) {
+	if r.opts.OnDeadLetter == nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil && r.opts.Logger != nil {
+			r.opts.Logger.Error("oms relay: OnDeadLetter panicked", "event", e.ID, "panic", v)
+		}
+	}()
+	r.opts.OnDeadLetter(ctx, copyEvent(e), cause)
+}
+
+// Drain makes passes until one publishes nothing, and returns how many
+// events it published and the last pass's error (the failures that remain:
+// events that could not be published now). It never waits: tests,
+// examples and command-line tools call it where a long-running process
+// calls Run.
+func (r *Relay) Drain(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := r.RunOnce(ctx)
+		total += n
+		if n == 0 || ctx.Err() != nil {
+			return total, err
+		}
+	}
+}
+
+// Run relays until ctx is done, then returns nil. It starts the next pass
+// at once after a pass that published a full batch or more (even when some
+// aggregate failed in it: other events may be waiting); otherwise it waits
+// PollInterval, or after a pass with publisher or outbox errors a backoff
+// that doubles from MinBackoff to MaxBackoff and resets after a pass
+// without errors. It waits on the Clock's After, so a ManualClock drives
+// it in tests (ManualClock.BlockUntil(1) returns once Run is waiting).
 func (r *Relay) Run(ctx context.Context) error {
 	backoff := r.opts.MinBackoff
 	for {
@@ -148,6 +279,11 @@ func (r *Relay) Run(ctx context.Context) error {
 		switch {
 		case ctx.Err() != nil:
 			return nil
+		case n >= r.opts.BatchSize:
+			if err == nil {
+				backoff = r.opts.MinBackoff
+			}
+			continue
 		case err != nil:
 			wait = backoff
 			// Double without overflowing: a MaxBackoff near the largest
@@ -158,9 +294,6 @@ func (r *Relay) Run(ctx context.Context) error {
 			} else {
 				backoff *= 2
 			}
-		case n >= r.opts.BatchSize:
-			backoff = r.opts.MinBackoff
-			continue
 		default:
 			backoff = r.opts.MinBackoff
 			wait = r.opts.PollInterval

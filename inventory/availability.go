@@ -42,8 +42,11 @@ type ChannelAvailability struct {
 	SKU     oms.SKU `json:"sku"`
 	Channel Channel `json:"channel"`
 	// Quantity is the sum over the active locations serving the channel of
-	// their available units (plus the preorder allowance), minus the SKU's
-	// safety stock and the channel's buffer, never below zero.
+	// their available units that are not negative, plus the preorders
+	// those locations may still take (within the SKU-wide limit and each
+	// location's cap), minus the SKU's safety stock and the channel's
+	// buffer, never below zero. A backordered location does not reduce
+	// what another can sell.
 	Quantity int64 `json:"quantity"`
 	// Unlimited is set for untracked SKUs and SKUs that allow backorders:
 	// the channel may sell beyond Quantity.
@@ -92,16 +95,17 @@ func SellableOnChannel(it Item, levels []Level, locs []Location, ch Channel) Cha
 			byLoc[l.Location] = l
 		}
 	}
-	allowance, limited := it.Backorder.Allowance()
+	_, limited := it.Backorder.Allowance("")
 	var sum int64
 	for _, loc := range locs {
 		if !loc.Active || !loc.Serves(ch) {
 			continue
 		}
 		out.Locations = append(out.Locations, loc.ID)
-		sum += max(byLoc[loc.ID].Available()+allowance, 0)
+		sum = satAdd(sum, max(byLoc[loc.ID].Available(), 0))
 	}
-	out.Quantity = max(sum-it.SafetyStock-it.ChannelBuffers[ch], 0)
+	sum = satAdd(sum, preorderExtra(it.Backorder, levels, it.SKU, out.Locations))
+	out.Quantity = max(satSub(sum, satAdd(max(it.SafetyStock, 0), max(it.ChannelBuffers[ch], 0))), 0)
 	out.Unlimited = !it.Tracked || !limited
 	return out
 }
@@ -203,22 +207,26 @@ func (a ATP) PromiseDate(qty int64) (time.Time, bool) {
 // inbound deliveries at time now. It is a pure function.
 func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q ATPQuery, now time.Time) ATP {
 	a := ATP{SKU: it.SKU, At: now, Supplies: []Supply{}}
-	allowance, limited := it.Backorder.Allowance()
+	_, limited := it.Backorder.Allowance("")
 	a.Unlimited = !it.Tracked || !limited
 	selected := map[oms.ID]bool{}
+	var sel []oms.ID
 	for _, loc := range locs {
-		if !loc.Active || (q.Location != "" && loc.ID != q.Location) || (q.Channel != "" && !loc.Serves(q.Channel)) {
+		if !loc.Active || (q.Location != "" && loc.ID != q.Location) || (q.Channel != "" && !loc.Serves(q.Channel)) || selected[loc.ID] {
 			continue
 		}
 		selected[loc.ID] = true
+		sel = append(sel, loc.ID)
 	}
+	var backordered int64 // at the selected locations
 	for _, l := range levels {
 		if l.SKU == it.SKU && selected[l.Location] {
-			a.Now += l.Available()
+			a.Now = satAdd(a.Now, l.Available())
+			backordered = satAdd(backordered, max(l.Reserved-l.OnHand, 0))
 		}
 	}
 	if q.Channel != "" {
-		a.Now -= it.SafetyStock + it.ChannelBuffers[q.Channel]
+		a.Now = satSub(a.Now, satAdd(max(it.SafetyStock, 0), max(it.ChannelBuffers[q.Channel], 0)))
 	}
 	var sup []Supply
 	for _, in := range inbounds {
@@ -226,8 +234,11 @@ func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q 
 			sup = append(sup, Supply{At: in.ExpectedAt, Quantity: in.Outstanding(), Source: in.ID})
 		}
 	}
-	if it.Backorder.Mode == BackorderPreorder && allowance > 0 && len(selected) > 0 {
-		sup = append(sup, Supply{At: it.Backorder.ExpectedAt, Quantity: allowance * int64(len(selected)), Preorder: true})
+	// The preorder supply is what the selected locations may still take
+	// plus their backorders, which Now has already subtracted: so the
+	// last cumulative agrees with SellableOnChannel.
+	if extra := satAdd(preorderExtra(it.Backorder, levels, it.SKU, sel), backordered); it.Backorder.Mode == BackorderPreorder && extra > 0 {
+		sup = append(sup, Supply{At: it.Backorder.ExpectedAt, Quantity: extra, Preorder: true})
 	}
 	sort.SliceStable(sup, func(i, j int) bool {
 		ai, aj := sup[i].At, sup[j].At
@@ -241,7 +252,7 @@ func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q 
 	})
 	cum := a.Now
 	for _, s := range sup {
-		cum += s.Quantity
+		cum = satAdd(cum, s.Quantity)
 		s.Cumulative = cum
 		a.Supplies = append(a.Supplies, s)
 	}

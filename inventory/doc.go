@@ -9,8 +9,9 @@
 // A Location (warehouse, store, third-party warehouse, dropship supplier)
 // serves some channels, may ship and may offer pickup. An Item holds a
 // SKU's settings: tracked or not, its backorder policy (deny, allow, or
-// preorder up to a limit per location with an expected date), its safety
-// stock and per-channel buffers, and its reorder point.
+// preorder up to a SKU-wide limit, optionally capped per location, with an
+// expected date), its safety stock and per-channel buffers, and its
+// reorder point.
 //
 // A Level is the stock of one SKU at one location:
 //
@@ -20,10 +21,11 @@
 //	damaged    there but quarantined, not sellable
 //
 // Available() = on hand − reserved is derived, never stored. It never goes
-// below zero for a SKU that denies backorders, and never below minus the
-// limit for a preorder SKU: every operation that lowers it is one atomic,
-// conditional store write (in SQL, UPDATE ... WHERE on_hand - reserved +
-// allowance >= qty; see Store).
+// below zero for a SKU that denies backorders; for a preorder SKU the
+// backorders (max(reserved − on hand, 0)) of all its levels together never
+// exceed the limit, nor a location's own cap: every operation that lowers
+// availability is one atomic, conditional store write (in SQL, conditional
+// UPDATEs of the levels and of one per-SKU counter; see Store).
 //
 // # Reservations
 //

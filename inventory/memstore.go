@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -80,9 +81,36 @@ type locationRec struct {
 type itemRec struct {
 	item      Item
 	seq       int64
-	allowance int64
-	unlimited bool
+	unlimited bool // BackorderAllow: no check
+	preorder  bool // BackorderPreorder: caps per location and SKU-wide
+	// backordered is the per-SKU counter: the sum over the SKU's levels of
+	// max(reserved - on hand, 0), kept in every write that moves a level.
+	backordered int64
+	// pending is scratch space of one write, under mu: the rise of
+	// backordered its lines would cause so far.
+	pending int64
 }
+
+// capAt returns how many units the level at loc may promise beyond its
+// on-hand stock (ignoring the SKU-wide limit).
+func (it *itemRec) capAt(loc oms.ID) int64 {
+	if !it.preorder {
+		return 0
+	}
+	c, _ := it.item.Backorder.Allowance(loc)
+	return c
+}
+
+// skuRoom returns how much backordered may still rise.
+func (it *itemRec) skuRoom() int64 {
+	if !it.preorder {
+		return math.MaxInt64
+	}
+	return it.item.Backorder.Limit - it.backordered - it.pending
+}
+
+// backorders returns a level's units promised beyond on hand.
+func backorders(onHand, reserved int64) int64 { return max(reserved-onHand, 0) }
 
 // newResRec returns a stored copy of r. The lines of small baskets live in
 // the same allocation as the reservation.
@@ -220,7 +248,7 @@ func (s *MemoryStore) PutItem(ctx context.Context, it Item) error {
 		return err
 	}
 	it = copyItem(it)
-	allowance, limited := it.Backorder.Allowance()
+	_, limited := it.Backorder.Allowance("")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
@@ -229,7 +257,7 @@ func (s *MemoryStore) PutItem(ctx context.Context, it Item) error {
 		rec = &itemRec{}
 		s.items[it.SKU] = rec
 	}
-	rec.item, rec.seq, rec.allowance, rec.unlimited = it, s.seq, allowance, !limited
+	rec.item, rec.seq, rec.unlimited, rec.preorder = it, s.seq, !limited, it.Backorder.Mode == BackorderPreorder
 	return nil
 }
 
@@ -368,10 +396,24 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			continue
 		}
 		lvs = append(lvs, lv)
-		if !lv.item.unlimited {
-			if avail := lv.OnHand - lv.Reserved + lv.item.allowance - earlier; avail < ln.Quantity {
-				short = append(short, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity, Available: max(avail, 0)})
+		if it := lv.item; !it.unlimited {
+			// Deny: no backorders. Preorder: the level's backorders within
+			// its cap, and their rise within the SKU-wide room.
+			reserved := lv.Reserved + earlier
+			before := backorders(lv.OnHand, reserved)
+			after := backorders(lv.OnHand, reserved+ln.Quantity)
+			capacity, room := it.capAt(ln.Location), it.skuRoom()
+			if after > capacity || after-before > room {
+				short = append(short, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
+					Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
+			} else if it.preorder {
+				it.pending += after - before
 			}
+		}
+	}
+	for _, lv := range lvs {
+		if lv != nil {
+			lv.item.pending = 0
 		}
 	}
 	if len(short) > 0 {
@@ -389,7 +431,9 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			}
 		}
 		s.seq++
+		before := backorders(lv.OnHand, lv.Reserved)
 		lv.Reserved += r.Lines[i].Quantity
+		lv.item.backordered += backorders(lv.OnHand, lv.Reserved) - before
 		lv.Seq = s.seq
 	}
 	s.mu.Unlock()
@@ -663,11 +707,16 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 				oms.ErrConflict, opName(c), p.key.sku, p.key.loc, reserved)
 		}
 		var requested, avail int64
+		before, after := backorders(lv.OnHand, lv.Reserved), backorders(onHand, reserved)
+		if lv.item.preorder {
+			lv.item.pending += after - before
+		}
+		capacity := lv.item.capAt(p.key.loc)
 		switch lowers := p.onHand-p.reserved < 0 && !lv.item.unlimited; {
 		case onHand < 0:
 			requested, avail = -p.onHand, lv.OnHand
-		case lowers && onHand-reserved < -lv.item.allowance:
-			requested, avail = p.reserved-p.onHand, lv.OnHand-lv.Reserved+lv.item.allowance
+		case lowers && after > capacity:
+			requested, avail = p.reserved-p.onHand, lv.OnHand-lv.Reserved+capacity
 		case damaged < 0:
 			requested, avail = -p.damaged, lv.Damaged
 		case incoming < 0:
@@ -680,6 +729,26 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		}
 		short.Lines = append(short.Lines, Shortage{Line: p.line, SKU: p.key.sku, Location: p.key.loc,
 			Requested: requested, Available: max(avail, 0)})
+	}
+	// The SKU-wide preorder counter: a change that raises it must keep it
+	// within the limit.
+	for _, p := range ps {
+		it := p.lv.item
+		if !it.preorder || it.pending == 0 {
+			continue
+		}
+		if it.pending > 0 && it.backordered+it.pending > it.item.Backorder.Limit {
+			if short == nil {
+				short = &ShortageError{Op: opName(c)}
+			}
+			for _, q := range ps {
+				if q.lv.item == it && q.onHand-q.reserved < 0 {
+					short.Lines = append(short.Lines, Shortage{Line: q.line, SKU: q.key.sku, Location: q.key.loc,
+						Requested: q.reserved - q.onHand, Available: max(q.lv.OnHand-q.lv.Reserved, 0) + max(it.item.Backorder.Limit-it.backordered, 0)})
+				}
+			}
+		}
+		it.pending = 0
 	}
 	if short != nil {
 		if c.Reservation != nil {
@@ -696,8 +765,10 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 			}
 		}
 		s.seq++
+		before := backorders(lv.OnHand, lv.Reserved)
 		lv.OnHand += p.onHand
 		lv.Reserved += p.reserved
+		lv.item.backordered += backorders(lv.OnHand, lv.Reserved) - before
 		lv.Incoming += p.incoming
 		lv.Damaged += p.damaged
 		lv.Seq = s.seq

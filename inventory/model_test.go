@@ -55,7 +55,15 @@ func (m *model) canLower(sku oms.SKU, l *mLevel, q int64) bool {
 	case inventory.BackorderAllow:
 		return true
 	case inventory.BackorderPreorder:
-		return l.onHand-l.reserved+p.Limit >= q
+		// The limit is SKU-wide: the backorders of every level together.
+		var total int64
+		for k, x := range m.levels {
+			if k[0] == string(sku) {
+				total += max(x.reserved-x.onHand, 0)
+			}
+		}
+		before, after := max(l.reserved-l.onHand, 0), max(l.reserved+q-l.onHand, 0)
+		return total+after-before <= p.Limit
 	}
 	return l.onHand-l.reserved >= q
 }
@@ -164,19 +172,24 @@ func runModel(t *testing.T, seed int64, steps int, seen map[string]int) {
 				req.HoldFor = time.Duration(1+rng.Intn(30)) * time.Minute
 			}
 			desc = fmt.Sprintf("reserve %s %+v hold %s", id, lines, req.HoldFor)
-			for _, l := range lines {
+			for _, l := range lines { // each line counts the earlier ones
 				if !m.canLower(l.SKU, m.lv(l.SKU, l.Location), l.Quantity) {
 					want = oms.ErrInsufficientStock
 				}
+				m.lv(l.SKU, l.Location).reserved += l.Quantity
 			}
 			_, got = svc.Reserve(ctx, req)
+			if want != nil || got != nil {
+				for _, l := range lines {
+					m.lv(l.SKU, l.Location).reserved -= l.Quantity
+				}
+			}
 			if want == nil && got == nil {
 				r := &mRes{status: inventory.StatusActive}
 				if req.HoldFor > 0 {
 					r.expires = clock.Now().Add(req.HoldFor)
 				}
 				for _, l := range lines {
-					m.lv(l.SKU, l.Location).reserved += l.Quantity
 					r.lines = append(r.lines, mLine{sku: l.SKU, loc: l.Location, qty: l.Quantity})
 				}
 				m.res[id] = r

@@ -22,21 +22,47 @@ func (f Forecast) Daily(h int) float64 {
 	return math.Max(f.Level+float64(h)*f.Trend, 0)
 }
 
-// Over returns the forecast demand of the next days days.
+// Over returns the forecast demand of the next days days: the sum of
+// Daily(1) … Daily(⌊days⌋) plus the fraction of the next day, computed in
+// closed form (an arithmetic series over the days whose demand is
+// positive), so it costs the same for a week or a billion days.
 func (f Forecast) Over(days float64) float64 {
-	if days <= 0 {
+	if !(days > 0) {
 		return 0
 	}
-	whole := int(days)
-	var sum float64
-	for h := 1; h <= whole; h++ {
-		sum += f.Daily(h)
-	}
-	if frac := days - float64(whole); frac > 0 {
-		sum += frac * f.Daily(whole+1)
+	whole := math.Floor(days)
+	sum := f.sumDays(1, whole)
+	if frac := days - whole; frac > 0 {
+		sum += frac * math.Max(f.Level+(whole+1)*f.Trend, 0)
 	}
 	return sum
 }
+
+// sumDays returns Σ max(Level + h·Trend, 0) for the whole days h from a
+// to b.
+func (f Forecast) sumDays(a, b float64) float64 {
+	lo, hi := a, b
+	switch {
+	case f.Trend > 0: // positive from the first h above -Level/Trend
+		lo = math.Max(lo, math.Floor(-f.Level/f.Trend)+1)
+	case f.Trend < 0: // positive up to the last h below -Level/Trend
+		hi = math.Min(hi, math.Ceil(-f.Level/f.Trend)-1)
+	case !(f.Level > 0):
+		return 0
+	}
+	if !(hi >= lo) {
+		return 0
+	}
+	n := hi - lo + 1
+	return n*f.Level + f.Trend*(lo+hi)*n/2
+}
+
+// maxDays bounds lead times and cover periods: a hundred years of days.
+const maxDays = 36525
+
+// maxUnits is oms.MaxQuantity as a float: no daily demand, lead-time
+// demand, safety stock or order is larger.
+const maxUnits = float64(oms.MaxQuantity)
 
 func checkHistory(entity string, history []float64, min int) *problems {
 	p := &problems{entity: entity}
@@ -44,11 +70,28 @@ func checkHistory(entity string, history []float64, min int) *problems {
 		p.add("history", "needs at least %d days, got %d", min, len(history))
 	}
 	for i, x := range history {
-		if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
-			p.add(fieldIndex("history", i), "must be a finite non-negative number, got %v", x)
+		if !(x >= 0 && x <= maxUnits) {
+			p.add(fieldIndex("history", i), "must be a number of units from 0 to 2^50, got %v", x)
 		}
 	}
 	return p
+}
+
+// checkForecast refuses a forecast that is not finite or beyond 2^50 units
+// a day.
+func checkForecast(p *problems, field string, f Forecast) {
+	if !(math.Abs(f.Level) <= maxUnits) || !(math.Abs(f.Trend) <= maxUnits) {
+		p.add(field, "level and trend must be finite and at most 2^50 units a day, got %v and %v", f.Level, f.Trend)
+	}
+}
+
+// finite returns f, or a validation error when a computation on accepted
+// input left the finite numbers.
+func finite(entity string, f Forecast) (Forecast, error) {
+	if math.IsNaN(f.Level) || math.IsNaN(f.Trend) || math.IsInf(f.Level, 0) || math.IsInf(f.Trend, 0) {
+		return Forecast{}, oms.Validationf(entity, "history", "the forecast is not a finite number (level %v, trend %v)", f.Level, f.Trend)
+	}
+	return f, nil
 }
 
 // MovingAverage forecasts flat demand as the mean of the last window days.
@@ -66,7 +109,7 @@ func MovingAverage(history []float64, window int) (Forecast, error) {
 	for _, x := range history[len(history)-window:] {
 		sum += x
 	}
-	return Forecast{Level: sum / float64(window)}, nil
+	return finite("moving average", Forecast{Level: sum / float64(window)})
 }
 
 // ExponentialSmoothing forecasts flat demand by simple exponential
@@ -84,7 +127,7 @@ func ExponentialSmoothing(history []float64, alpha float64) (Forecast, error) {
 	for _, x := range history[1:] {
 		level = alpha*x + (1-alpha)*level
 	}
-	return Forecast{Level: level}, nil
+	return finite("exponential smoothing", Forecast{Level: level})
 }
 
 // Holt forecasts demand with a linear trend and no seasonality (Holt's
@@ -108,7 +151,7 @@ func Holt(history []float64, alpha, beta float64) (Forecast, error) {
 		level = alpha*x + (1-alpha)*(level+trend)
 		trend = beta*(level-prev) + (1-beta)*trend
 	}
-	return Forecast{Level: level, Trend: trend}, nil
+	return finite("holt", Forecast{Level: level, Trend: trend})
 }
 
 // StdDev returns the sample standard deviation of daily demand (n−1 in the
@@ -199,15 +242,13 @@ type ReorderPlan struct {
 // stock, with safety stock = z · σ_daily · √L for the service level.
 func ReorderPoint(in ReorderInput) (ReorderPlan, error) {
 	p := problems{entity: "reorder point"}
-	if !(in.LeadTimeDays >= 0) || math.IsInf(in.LeadTimeDays, 0) {
-		p.add("lead_time_days", "must be a finite non-negative number, got %v", in.LeadTimeDays)
+	if !(in.LeadTimeDays >= 0 && in.LeadTimeDays <= maxDays) {
+		p.add("lead_time_days", "must be from 0 to %d days, got %v", maxDays, in.LeadTimeDays)
 	}
-	if !(in.DemandStdDev >= 0) || math.IsInf(in.DemandStdDev, 0) {
-		p.add("demand_std_dev", "must be a finite non-negative number, got %v", in.DemandStdDev)
+	if !(in.DemandStdDev >= 0 && in.DemandStdDev <= maxUnits) {
+		p.add("demand_std_dev", "must be from 0 to 2^50 units, got %v", in.DemandStdDev)
 	}
-	if math.IsNaN(in.Forecast.Level) || math.IsNaN(in.Forecast.Trend) || math.IsInf(in.Forecast.Level, 0) || math.IsInf(in.Forecast.Trend, 0) {
-		p.add("forecast", "must be finite")
-	}
+	checkForecast(&p, "forecast", in.Forecast)
 	z, err := ServiceLevelZ(in.ServiceLevel)
 	if err != nil {
 		p.add("service_level", "must be in (0, 1), got %v", in.ServiceLevel)
@@ -217,6 +258,18 @@ func ReorderPoint(in ReorderInput) (ReorderPlan, error) {
 	}
 	ltd := in.Forecast.Over(in.LeadTimeDays)
 	ss := z * in.DemandStdDev * math.Sqrt(in.LeadTimeDays)
+	if !(ltd <= maxUnits) {
+		p.add("forecast", "lead-time demand of %v units exceeds 2^50", ltd)
+	}
+	if !(ss <= maxUnits) {
+		p.add("demand_std_dev", "safety stock of %v units exceeds 2^50", ss)
+	}
+	if !(ltd+math.Max(ss, 0) <= maxUnits) && p.err() == nil {
+		p.add("forecast", "reorder point of %v units exceeds 2^50", ltd+ss)
+	}
+	if err := p.err(); err != nil {
+		return ReorderPlan{}, err
+	}
 	return ReorderPlan{
 		LeadTimeDemand: ltd,
 		Z:              z,
@@ -230,7 +283,11 @@ func ceilUnits(x float64) int64 {
 	return int64(math.Ceil(x - 1e-9))
 }
 
-// OrderInput is what SuggestOrder needs.
+// maxPosition bounds OrderInput.Position either way.
+const maxPosition = 1 << 60
+
+// OrderInput is what SuggestOrder needs. Quantities are units from 0 to
+// oms.MaxQuantity; days from 0 to 36,525 (a hundred years).
 type OrderInput struct {
 	// Position is the stock position: available plus incoming.
 	Position int64 `json:"position"`
@@ -253,31 +310,40 @@ type OrderInput struct {
 // rounded up to whole packs.
 func SuggestOrder(in OrderInput) (int64, error) {
 	p := problems{entity: "order suggestion"}
-	if in.ReorderPoint < 0 {
-		p.add("reorder_point", "must not be negative, got %d", in.ReorderPoint)
+	if in.Position < -maxPosition || in.Position > maxPosition {
+		p.add("position", "must be within ±2^60 units, got %d", in.Position)
 	}
-	if !(in.CoverDays >= 0) || math.IsInf(in.CoverDays, 0) {
-		p.add("cover_days", "must be a finite non-negative number, got %v", in.CoverDays)
+	if in.ReorderPoint < 0 || in.ReorderPoint > oms.MaxQuantity {
+		p.add("reorder_point", "%s", quantityProblem(in.ReorderPoint, 0))
 	}
-	if in.MinQuantity < 0 {
-		p.add("min_quantity", "must not be negative, got %d", in.MinQuantity)
+	if !(in.CoverDays >= 0 && in.CoverDays <= maxDays) {
+		p.add("cover_days", "must be from 0 to %d days, got %v", maxDays, in.CoverDays)
 	}
-	if in.PackSize < 0 {
-		p.add("pack_size", "must not be negative, got %d", in.PackSize)
+	if in.MinQuantity < 0 || in.MinQuantity > oms.MaxQuantity {
+		p.add("min_quantity", "%s", quantityProblem(in.MinQuantity, 0))
 	}
-	if math.IsNaN(in.Forecast.Level) || math.IsNaN(in.Forecast.Trend) || math.IsInf(in.Forecast.Level, 0) || math.IsInf(in.Forecast.Trend, 0) {
-		p.add("forecast", "must be finite")
+	if in.PackSize < 0 || in.PackSize > oms.MaxQuantity {
+		p.add("pack_size", "%s", quantityProblem(in.PackSize, 0))
 	}
+	checkForecast(&p, "forecast", in.Forecast)
 	if err := p.err(); err != nil {
 		return 0, err
 	}
 	if in.Position > in.ReorderPoint {
 		return 0, nil
 	}
-	target := in.ReorderPoint + ceilUnits(in.Forecast.Over(in.CoverDays))
+	over := in.Forecast.Over(in.CoverDays)
+	if !(over <= maxUnits) {
+		return 0, oms.Validationf("order suggestion", "forecast", "demand over %v cover days is %v units, more than 2^50", in.CoverDays, over)
+	}
+	// Every term is within ±2^61 here: no sum below wraps.
+	target := in.ReorderPoint + ceilUnits(over)
 	q := max(target-in.Position, in.MinQuantity, 1)
 	if in.PackSize > 1 {
 		q = (q + in.PackSize - 1) / in.PackSize * in.PackSize
+	}
+	if q > oms.MaxQuantity {
+		return 0, oms.Validationf("order suggestion", "position", "the suggested order of %d units exceeds 2^50", q)
 	}
 	return q, nil
 }
@@ -299,5 +365,12 @@ func EOQ(annualDemand, orderCost, holdingCost float64) (float64, error) {
 	if err := p.err(); err != nil {
 		return 0, err
 	}
-	return math.Sqrt(2 * annualDemand * orderCost / holdingCost), nil
+	q := math.Sqrt(2 * annualDemand * orderCost / holdingCost)
+	if math.IsInf(q, 0) || math.IsNaN(q) {
+		q = math.Sqrt(2*annualDemand) * math.Sqrt(orderCost/holdingCost)
+	}
+	if math.IsInf(q, 0) || math.IsNaN(q) {
+		return 0, oms.Validationf("eoq", "annual_demand", "the order quantity overflows a float64 (demand %v, order cost %v, holding cost %v)", annualDemand, orderCost, holdingCost)
+	}
+	return q, nil
 }

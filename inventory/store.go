@@ -19,20 +19,54 @@ import (
 //	BEGIN;
 //	INSERT INTO reservations (id, ...) VALUES (...)
 //	    ON CONFLICT (id) DO NOTHING;              -- replay: return the stored row
+//	SELECT ... FROM levels WHERE (sku, location) IN (...)
+//	    ORDER BY sku, location FOR UPDATE;        -- lock in a fixed order
 //	UPDATE levels SET reserved = reserved + $qty, seq = nextval('level_seq')
 //	    WHERE sku = $sku AND location = $loc
-//	      AND on_hand - reserved + $allowance >= $qty; -- one per tracked line
+//	      AND greatest(reserved + $qty - on_hand, 0) <= $cap; -- per level
+//	UPDATE items SET backordered = backordered + $rise  -- preorder SKUs, by SKU
+//	    WHERE sku = $sku AND backordered + $rise <= $limit;
 //	-- any UPDATE touching 0 rows: ROLLBACK and report the short lines
 //	INSERT INTO outbox (id, type, aggregate_id, ...) VALUES ($event...);
 //	COMMIT;
 //
-// where $allowance is 0 for BackorderDeny, the limit for BackorderPreorder,
-// and the condition is dropped for BackorderAllow. Apply's level updates are
-// conditional the same way (on_hand >= 0 and friends after the change, and
-// the available check whenever the change lowers availability), its
-// reservation and inbound writes check the version they loaded
-// (UPDATE ... WHERE id = $id AND version = $loaded), and it inserts its
-// ledger entries and outbox events in the same transaction.
+// where $cap is 0 for BackorderDeny and the location's allowance for
+// BackorderPreorder (BackorderPolicy.Allowance), and the condition is
+// dropped for BackorderAllow. items.backordered is the per-SKU counter of
+// units promised beyond on-hand stock, the sum over the SKU's levels of
+// greatest(reserved - on_hand, 0); $rise is what the transaction adds to
+// it. Every write that moves a level's on hand or reserved (Reserve and
+// Apply alike) keeps the counter in step in the same transaction, and a
+// write that raises it must keep it at or below the SKU's preorder limit.
+//
+// Lock rows in one fixed order in every transaction: levels by SKU, then
+// location (whatever order the request lists its lines in), then the item
+// counters by SKU. Locking in line order deadlocks two baskets that list
+// the same levels in different orders.
+//
+// Apply's level updates are conditional the same way (on_hand >= 0 and
+// friends after the change, and the cap and counter checks whenever the
+// change lowers availability), its reservation and inbound writes check
+// the version they loaded (UPDATE ... WHERE id = $id AND version =
+// $loaded), and it inserts its ledger entries and outbox events in the same
+// transaction.
+//
+// Refusals, and the errors an implementation returns for them (nothing is
+// changed by any of them):
+//
+//	stock short under the backorder policy       *ShortageError (oms.ErrInsufficientStock), every short line
+//	reservation or inbound version moved on      error matching oms.ErrConflict
+//	Delta.CheckSeq and the level's Seq moved on  error matching oms.ErrConflict
+//	reserved would go below zero                 error matching oms.ErrConflict
+//	unknown SKU, location, reservation, inbound  error matching oms.ErrNotFound
+//	reservation ID reused for other lines        error matching oms.ErrDuplicate
+//	new inbound whose ID exists                  error matching oms.ErrDuplicate
+//	reserve at an inactive location              error matching oms.ErrUnavailable
+//	malformed input (bad shape, out of range)    *oms.ValidationError (oms.ErrValidation)
+//	sync cursor moved on                         error matching oms.ErrConflict
+//
+// Every write appends the events it is given to the outbox in the same
+// transaction, and a refused write appends none.
 type Store interface {
 	// PutLocation creates or replaces a location.
 	PutLocation(ctx context.Context, l Location) error

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"math"
 	"strconv"
 	"time"
 
@@ -151,26 +152,91 @@ func (m BackorderMode) Valid() bool {
 }
 
 // BackorderPolicy is a SKU's rule for promising stock it does not have.
+//
+// The units a level has promised beyond its on-hand stock are its
+// backorders: max(reserved − on hand, 0). Under BackorderPreorder the SKU's
+// backorders, summed over every location, never exceed Limit: the store
+// keeps that sum as one per-SKU counter and raises it in the same atomic
+// write as the levels (see Store). LocationLimits optionally caps each
+// location's share as well.
 type BackorderPolicy struct {
 	// Mode is deny, allow or preorder. Empty means deny.
 	Mode BackorderMode `json:"mode"`
-	// Limit is, for preorders, how many units each location may promise
-	// beyond its on-hand stock.
+	// Limit is, for preorders, how many units the SKU may promise beyond
+	// its on-hand stock in total, across all locations: 0 to
+	// oms.MaxQuantity.
 	Limit int64 `json:"limit,omitempty"`
+	// LocationLimits, for preorders, caps the units each location may
+	// promise beyond its on-hand stock (within Limit). Nil lets any
+	// location take preorders up to Limit; when set, a location not listed
+	// takes none (say, one with no purchase order coming). Values are 0 to
+	// oms.MaxQuantity.
+	LocationLimits map[oms.ID]int64 `json:"location_limits,omitempty"`
 	// ExpectedAt is, for preorders, when the stock is expected.
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
 }
 
-// Allowance returns how many units a level may promise beyond its on-hand
-// stock, and false when there is no limit (BackorderAllow).
-func (p BackorderPolicy) Allowance() (int64, bool) {
+// Allowance returns how many units the level of the SKU at loc may promise
+// beyond its on-hand stock (0 under BackorderDeny; for preorders the
+// location's cap, or Limit when there are no per-location caps; the SKU-wide
+// Limit applies on top), and false when there is no limit (BackorderAllow).
+func (p BackorderPolicy) Allowance(loc oms.ID) (int64, bool) {
 	switch p.Mode {
 	case BackorderAllow:
 		return 0, false
 	case BackorderPreorder:
-		return p.Limit, true
+		if p.LocationLimits == nil {
+			return p.Limit, true
+		}
+		return min(p.LocationLimits[loc], p.Limit), true
 	}
 	return 0, true
+}
+
+// preorderExtra returns how many more units the SKU may promise beyond
+// on-hand stock at the locations sel (active ones, each once): the smaller
+// of what remains of the SKU-wide limit (after the backorders of every
+// level) and the sum of what remains of each selected location's cap. It
+// is 0 unless the policy is a preorder.
+func preorderExtra(p BackorderPolicy, levels []Level, sku oms.SKU, sel []oms.ID) int64 {
+	if p.Mode != BackorderPreorder {
+		return 0
+	}
+	var backordered int64
+	at := map[oms.ID]int64{}
+	for _, l := range levels {
+		if l.SKU == sku {
+			b := max(l.Reserved-l.OnHand, 0)
+			backordered = satAdd(backordered, b)
+			at[l.Location] = b
+		}
+	}
+	var room int64
+	for _, id := range sel {
+		c, _ := p.Allowance(id)
+		room = satAdd(room, max(c-at[id], 0))
+	}
+	return max(min(satSub(p.Limit, backordered), room), 0)
+}
+
+// satAdd adds without wrapping: the result saturates at the int64 range.
+func satAdd(a, b int64) int64 {
+	s := a + b
+	if (s > a) != (b > 0) {
+		if b > 0 {
+			return math.MaxInt64
+		}
+		return math.MinInt64
+	}
+	return s
+}
+
+// satSub subtracts without wrapping.
+func satSub(a, b int64) int64 {
+	if b == math.MinInt64 {
+		return satAdd(satAdd(a, math.MaxInt64), 1)
+	}
+	return satAdd(a, -b)
 }
 
 // Item holds the per-SKU settings.
@@ -182,10 +248,11 @@ type Item struct {
 	Tracked bool `json:"tracked"`
 	// Backorder is the rule for promising stock not on hand.
 	Backorder BackorderPolicy `json:"backorder"`
-	// SafetyStock is held back from every channel's sellable quantity.
+	// SafetyStock is held back from every channel's sellable quantity:
+	// 0 to oms.MaxQuantity units.
 	SafetyStock int64 `json:"safety_stock,omitempty"`
 	// ChannelBuffers holds back extra units per channel, on top of the
-	// safety stock.
+	// safety stock: 0 to oms.MaxQuantity units each.
 	ChannelBuffers map[Channel]int64 `json:"channel_buffers,omitempty"`
 	// ReorderPoint is the availability (across active locations) at or
 	// below which a low-stock event is sent. Zero disables the event.
@@ -201,24 +268,35 @@ func (it Item) Validate() error {
 	if it.Backorder.Mode != "" && !it.Backorder.Mode.Valid() {
 		v.Add("backorder.mode", "unknown mode %q", it.Backorder.Mode)
 	}
-	if it.Backorder.Limit < 0 {
-		v.Add("backorder.limit", "must not be negative, got %d", it.Backorder.Limit)
+	if q := it.Backorder.Limit; q < 0 || q > oms.MaxQuantity {
+		v.Add("backorder.limit", "%s", quantityProblem(q, 0))
+	}
+	if it.Backorder.LocationLimits != nil && it.Backorder.Mode != BackorderPreorder {
+		v.Add("backorder.location_limits", "apply to preorders only")
+	}
+	for loc, q := range it.Backorder.LocationLimits {
+		if err := validateKey(string(loc)); err != nil {
+			v.Add("backorder.location_limits", "location %q: %s", loc, err)
+		}
+		if q < 0 || q > oms.MaxQuantity {
+			v.Add("backorder.location_limits."+string(loc), "%s", quantityProblem(q, 0))
+		}
 	}
 	if it.Backorder.Mode == BackorderPreorder && it.Backorder.ExpectedAt.IsZero() {
 		v.Add("backorder.expected_at", "is required for preorders")
 	}
-	if it.SafetyStock < 0 {
-		v.Add("safety_stock", "must not be negative, got %d", it.SafetyStock)
+	if q := it.SafetyStock; q < 0 || q > oms.MaxQuantity {
+		v.Add("safety_stock", "%s", quantityProblem(q, 0))
 	}
-	if it.ReorderPoint < 0 {
-		v.Add("reorder_point", "must not be negative, got %d", it.ReorderPoint)
+	if q := it.ReorderPoint; q < 0 || q > oms.MaxQuantity {
+		v.Add("reorder_point", "%s", quantityProblem(q, 0))
 	}
 	for c, n := range it.ChannelBuffers {
 		if c == "" {
 			v.Add("channel_buffers", "channel must not be empty")
 		}
-		if n < 0 {
-			v.Add("channel_buffers."+string(c), "must not be negative, got %d", n)
+		if n < 0 || n > oms.MaxQuantity {
+			v.Add("channel_buffers."+string(c), "%s", quantityProblem(n, 0))
 		}
 	}
 	return v.Err()
@@ -234,6 +312,13 @@ func copyItem(it Item) Item {
 			m[k] = v
 		}
 		it.ChannelBuffers = m
+	}
+	if it.Backorder.LocationLimits != nil {
+		m := make(map[oms.ID]int64, len(it.Backorder.LocationLimits))
+		for k, v := range it.Backorder.LocationLimits {
+			m[k] = v
+		}
+		it.Backorder.LocationLimits = m
 	}
 	return it
 }

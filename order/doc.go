@@ -26,7 +26,22 @@
 // across the lines with oms.Money.Allocate, so the shares always sum to
 // the discount), shipping, tax and grand total, exact in the order's
 // currency. Cancelled units leave the totals; the Service stores the
-// recomputed Totals with every change.
+// recomputed Totals with every change. Discounts never reduce the shipping
+// charge. Taxes are added on top, or included in the prices (VAT style,
+// Order.TaxIncluded).
+//
+// # Quotes and taxes
+//
+// Quote (Service.Quote, or the package function) takes the same
+// PlaceInput as Place and returns exactly what Place will store: each
+// line with its share of the order discounts and its tax, shipping and its
+// tax, and the totals. A checkout shows the quote and authorizes its
+// GrandTotal; Place, which prices through the same code, then adds no
+// awaiting_payment hold. Taxes are given explicitly in the input by
+// default; a host that sets ServiceOptions.Tax to a TaxCalculator (its
+// tax service, or the table-based TaxTable with rates per country and
+// region, inclusive or exclusive, per tax code) has them computed on the
+// lines' amounts after every discount.
 //
 // # Lifecycle
 //
@@ -63,8 +78,10 @@
 // # Commands
 //
 // A Service runs the commands over a Store: Place (validates everything
-// and lists every problem; an idempotency key makes a replay return the
-// first order), Confirm, AddHold, ReleaseHold, Cancel (whole order, only
+// and lists every problem; an idempotency key derives the order's ID and
+// makes a replay with the same content return the first order, while
+// another content under the key is refused with oms.ErrDuplicate),
+// Confirm, AddHold, ReleaseHold, Cancel (whole order, only
 // while nothing shipped), CancelLines (the unshipped part of lines), Edit
 // (add, remove and re-quantify lines with nothing allocated), and the
 // counter moves RecordAllocation, RecordFulfillment, RecordShipment,
@@ -72,7 +89,14 @@
 // Completion is automatic. Every command loads the order, checks the rules
 // on a private copy and saves the copy with its events in one write that
 // checks the version it loaded; a lost race (oms.ErrConflict) is retried
-// on the fresh order. A refused command saves nothing.
+// on the fresh order. A refused command saves nothing. Get, GetByNumber
+// and List (by customer or by status, in pages that follow a keyset
+// cursor) read orders.
+//
+// Hold IDs are unique within an order: the holds the Service adds itself
+// (awaiting_payment) and the holds a caller adds with a key derive their
+// IDs in separate namespaces, so no caller key can take a system hold's
+// ID.
 //
 // # Events
 //
@@ -81,8 +105,11 @@
 // order.lines_cancelled, order.edited, order.allocated, order.fulfilled,
 // order.shipped, order.delivered, order.returned, order.completed,
 // order.note_added and the order.payment_* events), which the Store saves
-// in the same atomic write through its outbox. Timeline turns them into a
-// history for support staff.
+// in the same atomic write through its outbox. Each event type's payload
+// is an exported, documented type (NewPayload returns the one for a type;
+// order.confirmed carries a ConfirmedPayload with the customer, number,
+// address, lines and totals), so a consumer needs no read of the order.
+// Timeline turns them into a history for support staff.
 //
 // # Payment
 //

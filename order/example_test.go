@@ -9,6 +9,7 @@ import (
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/order/ordertest"
+	"github.com/shopspring/decimal"
 )
 
 func usd(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
@@ -209,4 +210,56 @@ func Example_timeline() {
 	// 2026-03-01 11:45:00 UTC  Order completed: every line delivered or cancelled
 	// 2026-03-01 11:45:00 UTC  Payment void of 33.13 USD requested from the gateway
 	// 2026-03-01 11:45:00 UTC  Authorization voided: 33.13 USD ref void_4
+}
+
+// A checkout quotes the cart with the shop's tax table, shows the total,
+// authorizes exactly that amount, and places the order: no
+// awaiting_payment hold.
+func ExampleService_Quote() {
+	vat, err := order.NewTaxTable([]order.TaxRate{
+		{Country: "GB", Rate: decimal.RequireFromString("0.20"), Included: true, Shipping: true,
+			Codes: map[string]decimal.Decimal{"zero": decimal.Zero}},
+		{Country: "US", Region: "IL", Rate: decimal.RequireFromString("0.0625")},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	store := order.NewMemoryStore(nil)
+	svc := order.NewService(store, &order.ServiceOptions{Tax: vat})
+	ctx := context.Background()
+	gbp := func(s string) oms.Money { return oms.MustParseMoney(s + " GBP") }
+	in := order.PlaceInput{
+		IdempotencyKey: "cart-uk-1",
+		Currency:       oms.GBP,
+		Customer:       order.Customer{Email: "ada@example.com"},
+		ShippingAddress: oms.Address{Name: "Ada Lovelace", Line1: "12 St James's Sq", City: "London",
+			PostalCode: "SW1Y 4LB", Country: "GB"},
+		Lines: []order.LineInput{
+			{SKU: "MUG-BLUE", Quantity: 2, UnitPrice: gbp("12.00")},
+			{SKU: "BOOK-1", Quantity: 1, UnitPrice: gbp("10.00"), TaxCode: "zero"},
+		},
+		Discounts:      []order.Discount{{Code: "WELCOME", Amount: gbp("3.40")}},
+		ShippingCharge: gbp("4.80"),
+	}
+	q, err := svc.Quote(ctx, in)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, l := range q.Lines {
+		fmt.Println(l.SKU, "amount", l.Amount, "of which VAT", l.Tax)
+	}
+	fmt.Println("shipping", q.ShippingCharge, "of which VAT", q.ShippingTax)
+	fmt.Println("to pay", q.Totals.GrandTotal, "VAT included", q.Totals.Tax)
+
+	in.Payment = order.PaymentInput{Authorized: q.Totals.GrandTotal, Reference: "auth_uk_1"}
+	o, _ := svc.Place(ctx, in)
+	fmt.Println("placed", o.Totals.GrandTotal, "on hold:", o.OnHold())
+	// Output:
+	// MUG-BLUE amount 21.60 GBP of which VAT 3.60 GBP
+	// BOOK-1 amount 9.00 GBP of which VAT 0.00 GBP
+	// shipping 4.80 GBP of which VAT 0.80 GBP
+	// to pay 35.40 GBP VAT included 4.40 GBP
+	// placed 35.40 GBP on hold: false
 }

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/omskit/oms"
 )
@@ -24,18 +27,54 @@ type MemoryStoreOptions struct {
 // lock, so readers never see one without the other. It is safe for
 // concurrent use.
 type MemoryStore struct {
-	mu     sync.RWMutex
-	orders map[oms.ID]*Order
-	keys   map[string]oms.ID
-	ids    []oms.ID // sorted
-	outbox *oms.MemoryOutbox
+	mu      sync.RWMutex
+	orders  map[oms.ID]*Order
+	keys    map[string]oms.ID
+	numbers map[string]oms.ID
+	index   []position // sorted by created time, then ID
+	outbox  *oms.MemoryOutbox
 }
+
+// position is an order's place in the lists: its creation time, then its
+// ID. A cursor is the position of the last order of a page.
+type position struct {
+	created time.Time
+	id      oms.ID
+}
+
+func (p position) less(q position) bool {
+	if c := p.created.Compare(q.created); c != 0 {
+		return c < 0
+	}
+	return p.id < q.id
+}
+
+// String encodes the position as a cursor: Unix nanoseconds, a dot, the
+// ID.
+func (p position) String() string {
+	return strconv.FormatInt(p.created.UnixNano(), 10) + "." + string(p.id)
+}
+
+func parsePosition(cursor string) (position, error) {
+	bad := oms.Validationf("page", "cursor", "%q is not a cursor of this store", clip(cursor))
+	ns, id, ok := strings.Cut(cursor, ".")
+	if !ok {
+		return position{}, bad
+	}
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if err != nil || oms.ValidateID(oms.ID(id)) != nil {
+		return position{}, bad
+	}
+	return position{created: time.Unix(0, n).UTC(), id: oms.ID(id)}, nil
+}
+
+func positionOf(o *Order) position { return position{created: o.CreatedAt, id: o.ID} }
 
 var _ Store = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
-	s := &MemoryStore{orders: map[oms.ID]*Order{}, keys: map[string]oms.ID{}}
+	s := &MemoryStore{orders: map[oms.ID]*Order{}, keys: map[string]oms.ID{}, numbers: map[string]oms.ID{}}
 	if opts != nil {
 		s.outbox = opts.Outbox
 	}
@@ -82,11 +121,20 @@ func (s *MemoryStore) Create(ctx context.Context, o *Order, events []oms.Event) 
 		if other, ok := s.keys[o.IdempotencyKey]; ok {
 			return duplicate("idempotency key %q already used by order %s", o.IdempotencyKey, other)
 		}
+	}
+	if o.Number != "" {
+		if other, ok := s.numbers[o.Number]; ok {
+			return duplicate("number %q already used by order %s", o.Number, other)
+		}
+		s.numbers[o.Number] = o.ID
+	}
+	if o.IdempotencyKey != "" {
 		s.keys[o.IdempotencyKey] = o.ID
 	}
 	s.orders[o.ID] = o.Clone()
-	i := sort.Search(len(s.ids), func(i int) bool { return s.ids[i] >= o.ID })
-	s.ids = slices.Insert(s.ids, i, o.ID)
+	p := positionOf(o)
+	i := sort.Search(len(s.index), func(i int) bool { return !s.index[i].less(p) })
+	s.index = slices.Insert(s.index, i, p)
 	s.outbox.Append(events...)
 	return nil
 }
@@ -114,6 +162,12 @@ func (s *MemoryStore) Update(ctx context.Context, o *Order, expected int64, even
 	if cur.IdempotencyKey != o.IdempotencyKey {
 		return oms.Validationf(entity, "idempotency_key", "cannot change from %q to %q", cur.IdempotencyKey, o.IdempotencyKey)
 	}
+	if cur.Number != o.Number {
+		return oms.Validationf(entity, "number", "cannot change from %q to %q", cur.Number, o.Number)
+	}
+	if !cur.CreatedAt.Equal(o.CreatedAt) {
+		return oms.Validationf(entity, "created_at", "cannot change from %s to %s", cur.CreatedAt, o.CreatedAt)
+	}
 	s.orders[o.ID] = o.Clone()
 	s.outbox.Append(events...)
 	return nil
@@ -129,6 +183,20 @@ func (s *MemoryStore) GetByIdempotencyKey(ctx context.Context, key string) (*Ord
 	id, ok := s.keys[key]
 	if !ok || key == "" {
 		return nil, oms.NotFoundError("order idempotency key", key)
+	}
+	return s.orders[id].Clone(), nil
+}
+
+// GetByNumber implements Store.
+func (s *MemoryStore) GetByNumber(ctx context.Context, number string) (*Order, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.numbers[number]
+	if !ok || number == "" {
+		return nil, oms.NotFoundError("order number", number)
 	}
 	return s.orders[id].Clone(), nil
 }
@@ -154,25 +222,26 @@ func (s *MemoryStore) list(ctx context.Context, page PageRequest, match func(*Or
 	if err != nil {
 		return Page{}, err
 	}
+	var after position
 	if page.Cursor != "" {
-		if err := oms.ValidateID(oms.ID(page.Cursor)); err != nil {
-			return Page{}, oms.Validationf("page", "cursor", "%q is not a cursor", page.Cursor)
+		if after, err = parsePosition(page.Cursor); err != nil {
+			return Page{}, err
 		}
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	start := 0
 	if page.Cursor != "" {
-		start = sort.Search(len(s.ids), func(i int) bool { return s.ids[i] > oms.ID(page.Cursor) })
+		start = sort.Search(len(s.index), func(i int) bool { return after.less(s.index[i]) })
 	}
 	out := Page{Orders: []*Order{}}
-	for i := start; i < len(s.ids); i++ {
-		o := s.orders[s.ids[i]]
+	for i := start; i < len(s.index); i++ {
+		o := s.orders[s.index[i].id]
 		if !match(o) {
 			continue
 		}
 		if len(out.Orders) == limit {
-			out.NextCursor = string(out.Orders[len(out.Orders)-1].ID)
+			out.NextCursor = positionOf(out.Orders[len(out.Orders)-1]).String()
 			break
 		}
 		out.Orders = append(out.Orders, o.Clone())
@@ -186,10 +255,21 @@ func checkStored(o *Order) error {
 		return oms.Validationf(entity, "", "order is nil")
 	}
 	idErr, status := oms.ValidateID(o.ID), o.Status.Valid()
-	if idErr == nil && status {
+	dupHold := oms.ID("")
+	for i := 1; i < len(o.Holds) && dupHold == ""; i++ {
+		for _, h := range o.Holds[:i] {
+			if h.ID == o.Holds[i].ID {
+				dupHold = h.ID
+			}
+		}
+	}
+	if idErr == nil && status && dupHold == "" {
 		return nil
 	}
 	v := validation()
+	if dupHold != "" {
+		v.Add("holds", "hold ID %s appears twice; hold IDs are unique within an order", dupHold)
+	}
 	if idErr != nil {
 		v.Add("id", "%q is not a valid ID", string(o.ID))
 	}

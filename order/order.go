@@ -1,6 +1,7 @@
 package order
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -43,10 +44,17 @@ type Order struct {
 	// Discounts are order-level discounts, prorated across the lines by
 	// ComputeTotals.
 	Discounts []Discount `json:"discounts,omitempty"`
-	// ShippingCharge is what the customer pays for shipping, before tax.
+	// ShippingCharge is what the customer pays for shipping, before tax
+	// (or including it when TaxIncluded). Order and line discounts never
+	// change it; free shipping is a zero charge.
 	ShippingCharge oms.Money `json:"shipping_charge"`
 	// ShippingTax is the tax on the shipping charge.
 	ShippingTax oms.Money `json:"shipping_tax"`
+	// TaxIncluded says the unit prices and the shipping charge include
+	// their tax (VAT style): Line.Tax and ShippingTax are then the tax
+	// part of those amounts and the grand total does not add them again.
+	// False (the default) adds taxes on top (US sales tax style).
+	TaxIncluded bool `json:"tax_included,omitempty"`
 	// Totals are the amounts ComputeTotals derives from the lines,
 	// discounts, shipping and taxes, kept current by the Service.
 	Totals Totals `json:"totals"`
@@ -141,9 +149,13 @@ type Line struct {
 	// Discounts reduce the line; each amount is for the full quantity and
 	// shrinks in proportion when units are cancelled.
 	Discounts []Discount `json:"discounts,omitempty"`
-	// Tax is the tax of the full quantity; it shrinks in proportion when
-	// units are cancelled.
+	// Tax is the tax of the full quantity after every discount (added on
+	// top, or the tax part of the price when Order.TaxIncluded); it
+	// shrinks in proportion when units are cancelled.
 	Tax oms.Money `json:"tax"`
+	// TaxCode is the product's tax class given to the TaxCalculator;
+	// empty for the standard rate.
+	TaxCode string `json:"tax_code,omitempty"`
 	// UnitWeight and UnitDimensions describe one unit, for packing and
 	// rating.
 	UnitWeight     oms.Weight     `json:"unit_weight,omitempty"`
@@ -199,6 +211,29 @@ type Hold struct {
 	ReleasedBy  string    `json:"released_by,omitempty"`
 	ReleasedAt  time.Time `json:"released_at,omitzero"`
 	ReleaseNote string    `json:"release_note,omitempty"`
+}
+
+// systemHoldID is the ID of a hold the Service itself adds, for the order
+// version that adds it. Caller holds derive from "hold/caller:" + key
+// (callerHoldID) or are fresh IDs, so the two never meet.
+func systemHoldID(order oms.ID, r HoldReason, version int64) oms.ID {
+	return oms.DeriveID(order, fmt.Sprintf("hold/system:%s:%d", r, version))
+}
+
+// callerHoldID is the ID of a hold added with a caller key.
+func callerHoldID(order oms.ID, key string) oms.ID {
+	return oms.DeriveID(order, "hold/caller:"+key)
+}
+
+// addHold appends h, refusing an ID the order already has.
+func addHold(o *Order, h Hold) error {
+	for _, x := range o.Holds {
+		if x.ID == h.ID {
+			return fmt.Errorf("%w: order %s already has a hold %s", oms.ErrDuplicate, o.ID, h.ID)
+		}
+	}
+	o.Holds = append(o.Holds, h)
+	return nil
 }
 
 // Open reports whether the hold is not released.

@@ -35,38 +35,54 @@ type PaymentGateway interface {
 
 // AuthorizeRequest asks a gateway to authorize an amount.
 type AuthorizeRequest struct {
+	// IdempotencyKey is derived from the order and the step: a request
+	// repeated with it must return the first result and move no money.
 	IdempotencyKey string
-	OrderID        oms.ID
+	// OrderID is the order the money is for.
+	OrderID oms.ID
 	// Method is the host's opaque payment method token.
 	Method string
+	// Amount is what to authorize, in the order's currency.
 	Amount oms.Money
 }
 
 // CaptureRequest asks a gateway to capture part of an authorization.
 type CaptureRequest struct {
+	// IdempotencyKey is derived from the order and the step: a request
+	// repeated with it must return the first result and move no money.
 	IdempotencyKey string
-	OrderID        oms.ID
+	// OrderID is the order the money is for.
+	OrderID oms.ID
 	// Authorization is the reference the gateway returned from Authorize.
+	Authorization string
+	// Amount is what to capture, at most the authorization's open part.
+	Amount oms.Money
+}
+
+// VoidRequest asks a gateway to release Amount of the uncaptured rest of
+// the authorization Authorization.
+type VoidRequest struct {
+	// IdempotencyKey is derived from the order and the step: a request
+	// repeated with it must return the first result and move no money.
+	IdempotencyKey string
+	// OrderID is the order the money is for.
+	OrderID       oms.ID
 	Authorization string
 	Amount        oms.Money
 }
 
-// VoidRequest asks a gateway to release the uncaptured rest of an
-// authorization.
-type VoidRequest struct {
-	IdempotencyKey string
-	OrderID        oms.ID
-	Authorization  string
-	Amount         oms.Money
-}
-
-// RefundRequest asks a gateway to give back captured money.
+// RefundRequest asks a gateway to give back Amount of the money captured
+// on the authorization Authorization; Reason is shown to the payer where
+// the gateway supports it.
 type RefundRequest struct {
+	// IdempotencyKey is derived from the order and the step: a request
+	// repeated with it must return the first result and move no money.
 	IdempotencyKey string
-	OrderID        oms.ID
-	Authorization  string
-	Amount         oms.Money
-	Reason         string
+	// OrderID is the order the money is for.
+	OrderID       oms.ID
+	Authorization string
+	Amount        oms.Money
+	Reason        string
 }
 
 // PaymentResult is what a gateway reports for a successful call.
@@ -123,7 +139,8 @@ type Payment struct {
 	// Authorization is the gateway's reference of the latest
 	// authorization; empty when no gateway authorized the order.
 	Authorization string `json:"authorization,omitempty"`
-	// Authorized, Captured, Voided and Refunded are running sums.
+	// Authorized, Captured, Voided and Refunded are running sums of the
+	// confirmed gateway operations, in the order's currency.
 	Authorized oms.Money `json:"authorized"`
 	Captured   oms.Money `json:"captured"`
 	Voided     oms.Money `json:"voided"`
@@ -141,6 +158,7 @@ type Payment struct {
 
 // PaymentOp is a gateway operation to perform.
 type PaymentOp struct {
+	// Kind is the operation; Amount how much it moves.
 	Kind   TransactionKind `json:"kind"`
 	Amount oms.Money       `json:"amount"`
 	// Key is the idempotency key sent to the gateway.
@@ -159,11 +177,16 @@ type PaymentOp struct {
 
 // Transaction is a confirmed gateway operation.
 type Transaction struct {
-	Kind      TransactionKind `json:"kind"`
-	Amount    oms.Money       `json:"amount"`
-	Reference string          `json:"reference,omitempty"`
-	Key       string          `json:"key"`
-	At        time.Time       `json:"at"`
+	// Kind is the operation and Amount how much it moved.
+	Kind   TransactionKind `json:"kind"`
+	Amount oms.Money       `json:"amount"`
+	// Reference is the gateway's ID of the transaction ("host"-given for
+	// an authorization recorded from PlaceInput.Payment).
+	Reference string `json:"reference,omitempty"`
+	// Key is the idempotency key the gateway got ("host" when the host
+	// authorized itself); At is when the order recorded it.
+	Key string    `json:"key"`
+	At  time.Time `json:"at"`
 	// Authorization is the authorization a capture, void or refund
 	// applied to; for an authorization it is its own Reference.
 	Authorization string `json:"authorization,omitempty"`

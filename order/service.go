@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,10 @@ type ServiceOptions struct {
 	// Logger receives payment-step failures at warn level. Default: no
 	// logging.
 	Logger *slog.Logger
+	// Tax computes the taxes of Quote and Place (a TaxTable, or the
+	// host's tax service). Nil (the default) uses the taxes given in
+	// PlaceInput. Edit does not call it: added lines carry their own tax.
+	Tax TaxCalculator
 }
 
 // Service runs the order commands: it loads an order, applies the rules,
@@ -88,6 +93,7 @@ type Service struct {
 	policy  CapturePolicy
 	retries int
 	log     *slog.Logger
+	tax     TaxCalculator
 }
 
 // NewService returns a Service over store.
@@ -96,7 +102,7 @@ func NewService(store Store, opts *ServiceOptions) *Service {
 	if opts != nil {
 		o = *opts
 	}
-	s := &Service{store: store, clock: o.Clock, numbers: o.Numbers, gw: o.Gateway, policy: o.CapturePolicy, retries: o.MaxRetries, log: o.Logger}
+	s := &Service{store: store, clock: o.Clock, numbers: o.Numbers, gw: o.Gateway, policy: o.CapturePolicy, retries: o.MaxRetries, log: o.Logger, tax: o.Tax}
 	if s.clock == nil {
 		s.clock = oms.SystemClock()
 	}
@@ -117,26 +123,102 @@ func (s *Service) Get(ctx context.Context, id oms.ID) (*Order, error) {
 	return s.store.Get(ctx, id)
 }
 
-// PlaceInput is everything Place needs.
+// GetByNumber returns the order with the human-readable number (as given
+// by the NumberGenerator); unknown numbers match oms.ErrNotFound.
+func (s *Service) GetByNumber(ctx context.Context, number string) (*Order, error) {
+	c := newChecker("")
+	c.text("number", number, MaxTextLength, true)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return s.store.GetByNumber(ctx, number)
+}
+
+// ListQuery selects the orders List returns: exactly one of Customer and
+// Status, and the page.
+type ListQuery struct {
+	// Customer lists the orders of this customer ID.
+	Customer oms.ID `json:"customer,omitempty"`
+	// Status lists the orders in this lifecycle status.
+	Status Status `json:"status,omitempty"`
+	// Cursor is the previous page's NextCursor (empty for the first
+	// page); Limit the page size (0: DefaultPageLimit, at most
+	// MaxPageLimit).
+	PageRequest
+}
+
+// List returns one page of orders of a customer or in a status, oldest
+// first (see Store.ListByCustomer): pages follow a cursor and never
+// repeat or skip an order that matches for the whole walk. A query
+// naming neither or both of Customer and Status, a bad limit or a bad
+// cursor is refused with a *oms.ValidationError.
+func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
+	c := newChecker("")
+	switch {
+	case q.Customer == "" && q.Status == "":
+		c.add("", "name a customer or a status")
+	case q.Customer != "" && q.Status != "":
+		c.add("", "name a customer or a status, not both")
+	case q.Status != "" && !q.Status.Valid():
+		c.add("status", "%q is not an order status", clip(string(q.Status)))
+	case q.Customer != "":
+		c.key("customer", string(q.Customer), true)
+	}
+	if _, err := q.PageRequest.EffectiveLimit(); err != nil {
+		c.add("limit", "must be between 0 and %d, got %d", MaxPageLimit, q.Limit)
+	}
+	if len(q.Cursor) > 512 {
+		c.add("cursor", "is not a cursor")
+	}
+	if err := c.err(); err != nil {
+		return Page{}, err
+	}
+	if q.Customer != "" {
+		return s.store.ListByCustomer(ctx, q.Customer, q.PageRequest)
+	}
+	return s.store.ListByStatus(ctx, q.Status, q.PageRequest)
+}
+
+// PlaceInput is everything Quote and Place need. Required fields:
+// Currency, Customer.Email, at least one line (SKU, positive Quantity,
+// UnitPrice), and ShippingAddress when any line is shipped.
 type PlaceInput struct {
-	// IdempotencyKey makes Place safe to repeat: a second call with the
-	// same key returns the first order and creates nothing. Optional.
-	// Required fields: Currency, Customer.Email, at least one line (SKU,
-	// positive Quantity, UnitPrice), and ShippingAddress when any line is
-	// shipped.
-	IdempotencyKey  string            `json:"idempotency_key,omitempty"`
-	Channel         string            `json:"channel,omitempty"`
-	Currency        oms.Currency      `json:"currency"`
-	Customer        Customer          `json:"customer"`
-	ShippingAddress oms.Address       `json:"shipping_address"`
-	BillingAddress  oms.Address       `json:"billing_address"`
-	Shipping        ShippingOption    `json:"shipping"`
-	Lines           []LineInput       `json:"lines"`
-	Discounts       []Discount        `json:"discounts,omitempty"`
-	ShippingCharge  oms.Money         `json:"shipping_charge"`
-	ShippingTax     oms.Money         `json:"shipping_tax"`
-	Note            string            `json:"note,omitempty"`
-	Metadata        map[string]string `json:"metadata,omitempty"`
+	// IdempotencyKey makes Place safe to repeat: the order's ID derives
+	// from it (PlacementID), and a second call with the same key and the
+	// same content returns the first order and creates nothing; the same
+	// key with another cart, customer or address matches
+	// oms.ErrDuplicate. Optional.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Channel names where the order came from; free-form.
+	Channel         string         `json:"channel,omitempty"`
+	Currency        oms.Currency   `json:"currency"`
+	Customer        Customer       `json:"customer"`
+	ShippingAddress oms.Address    `json:"shipping_address"`
+	BillingAddress  oms.Address    `json:"billing_address"`
+	Shipping        ShippingOption `json:"shipping"`
+	// Lines are the cart's lines, 1 to MaxLines, in display order.
+	Lines []LineInput `json:"lines"`
+	// Discounts are order-level discounts, prorated across the lines in
+	// proportion to each line's amount after its own discounts. They
+	// never reduce ShippingCharge.
+	Discounts []Discount `json:"discounts,omitempty"`
+	// ShippingCharge is what the customer pays for shipping (zero for
+	// free shipping); discounts do not change it.
+	ShippingCharge oms.Money `json:"shipping_charge"`
+	// ShippingTax is the tax on ShippingCharge; leave it zero when the
+	// Service has a TaxCalculator, which computes it.
+	ShippingTax oms.Money `json:"shipping_tax"`
+	// TaxIncluded says the unit prices, the shipping charge and the taxes
+	// given are VAT style: the taxes are part of the prices (see
+	// Order.TaxIncluded). Leave it false with a TaxCalculator, which
+	// decides.
+	TaxIncluded bool `json:"tax_included,omitempty"`
+	// ShipFrom is where the goods ship from, given to the TaxCalculator
+	// (origin-based taxes); optional and not stored.
+	ShipFrom oms.Address `json:"ship_from"`
+	// Note is the customer's remark, saved as the first Note.
+	Note     string            `json:"note,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
 	// CapturePolicy overrides the Service's default for this order.
 	CapturePolicy CapturePolicy `json:"capture_policy,omitempty"`
 	// Payment is how the order is paid.
@@ -149,35 +231,58 @@ type PaymentInput struct {
 	// authorizes the grand total at placement.
 	Method string `json:"method,omitempty"`
 	// Authorized and Reference record an authorization the host obtained
-	// itself (at checkout). With a Gateway, later captures name
-	// Reference.
+	// itself (at checkout, typically for Quote's GrandTotal). With a
+	// Gateway, later captures name Reference. Give a Method or these, not
+	// both.
 	Authorized oms.Money `json:"authorized"`
 	Reference  string    `json:"reference,omitempty"`
 }
 
 // Place validates in, listing every problem in a *oms.ValidationError
 // (which also matches oms.ErrCurrencyMismatch when an amount is in another
-// currency), and saves a new pending order with its order.placed event.
-// With a Gateway and a payment method it authorizes the grand total (and
-// captures it under CaptureOnPlacement) first; an order whose payment is
-// not authorized carries an awaiting_payment hold. A replay with the same
-// IdempotencyKey returns the first order and creates nothing.
+// currency), prices it exactly as Quote does (calling the Service's
+// TaxCalculator when set), and saves a new pending order with its
+// order.placed event. An order whose payment is not authorized for the
+// grand total carries an awaiting_payment hold: a checkout that
+// authorizes Quote's GrandTotal gets none.
+//
+// With an IdempotencyKey the sequence is safe to repeat after a crash or
+// a failed store write at any step:
+//
+//  1. The order's ID is derived from the key (DeriveID), so every attempt
+//     builds the same order ID and line IDs.
+//  2. An order already saved under the key is returned as it is when the
+//     input is the same (lines, amounts, customer, addresses, shipping);
+//     another input under that key is refused with an error matching
+//     oms.ErrDuplicate and changes nothing.
+//  3. With a Gateway and a payment method, the grand total is authorized
+//     (and under CaptureOnPlacement captured) with keys derived from the
+//     placement key, naming the derived order ID.
+//  4. The order is created. If this write fails, the money stays
+//     authorized at the gateway; the retry repeats steps 1–4 with the same
+//     gateway keys, so the gateway returns the first authorization, which
+//     already names the order the retry creates.
+//
+// Without a key, every call places a new order.
 func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	o, err := s.build(in)
+	o, digest, err := s.build(in, false)
 	if err != nil {
 		return nil, err
 	}
 	if in.IdempotencyKey != "" {
 		first, err := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey)
 		if err == nil {
-			return first, nil
+			return replayPlace(first, in.IdempotencyKey, digest)
 		}
 		if !errors.Is(err, oms.ErrNotFound) {
 			return nil, err
 		}
+	}
+	if err := s.price(ctx, o, in); err != nil {
+		return nil, err
 	}
 	now := o.CreatedAt
 	if o.Number, err = s.numbers.Next(ctx, o); err != nil {
@@ -196,9 +301,14 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 		if n := len(o.Notes); n > 0 && o.Notes[n-1].By == "payment" {
 			note = o.Notes[n-1].Text
 		}
-		h := Hold{ID: oms.DeriveID(o.ID, "hold:awaiting_payment:1"), Reason: HoldAwaitingPayment, Note: note, By: "system", At: now}
-		o.Holds = append(o.Holds, h)
+		h := Hold{ID: systemHoldID(o.ID, HoldAwaitingPayment, 1), Reason: HoldAwaitingPayment, Note: note, By: "system", At: now}
+		if err := addHold(o, h); err != nil {
+			return nil, err
+		}
 		events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
+	}
+	if in.IdempotencyKey != "" {
+		o.AppliedKeys = append(o.AppliedKeys, AppliedKey{Key: "place:" + in.IdempotencyKey, Digest: digest, Version: 1})
 	}
 	evs, err := stamp(o, now, events)
 	if err != nil {
@@ -207,7 +317,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if err := s.store.Create(ctx, o, evs); err != nil {
 		if errors.Is(err, oms.ErrDuplicate) && in.IdempotencyKey != "" {
 			if first, gerr := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey); gerr == nil {
-				return first, nil
+				return replayPlace(first, in.IdempotencyKey, digest)
 			}
 		}
 		return nil, err
@@ -215,9 +325,99 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	return s.settle(ctx, o)
 }
 
+// replayPlace returns first, the order saved under key, when it was placed
+// with the same content (digest), and an oms.ErrDuplicate error otherwise.
+func replayPlace(first *Order, key, digest string) (*Order, error) {
+	if k, ok := first.appliedKey("place:" + key); ok && k.Digest != digest {
+		return nil, fmt.Errorf("%w: order: idempotency key %q was used for order %s with another cart, customer or address", oms.ErrDuplicate, key, first.ID)
+	}
+	return first, nil
+}
+
+// placeDigest fingerprints what a Place replay must repeat: currency,
+// customer, addresses, shipping option, lines, discounts, shipping charge
+// and taxes (normalized as the order stores them). The payment method is
+// left out: a retry may carry a fresh token. Every part is written with
+// its length, so no two contents give the same bytes.
+func placeDigest(in PlaceInput, o *Order) string {
+	h := sha256.New()
+	buf := make([]byte, 0, 512)
+	str := func(s string) {
+		buf = strconv.AppendInt(buf, int64(len(s)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, s...)
+	}
+	num := func(n int64) { buf = strconv.AppendInt(append(buf, '#'), n, 10) }
+	money := func(m oms.Money) { str(m.StringAmount()); str(string(m.Currency())) }
+	flag := func(b bool) { buf = strconv.AppendBool(append(buf, '?'), b) }
+	addr := func(a oms.Address) {
+		for _, f := range []string{a.Name, a.Company, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, a.Phone, a.Email} {
+			str(f)
+		}
+		flag(a.Residential)
+	}
+	discounts := func(ds []Discount) {
+		num(int64(len(ds)))
+		for _, d := range ds {
+			str(d.Code)
+			str(d.Description)
+			money(d.Amount)
+		}
+	}
+	flush := func() {
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	str("place/v1")
+	str(string(o.Currency))
+	str(string(o.Customer.ID))
+	str(o.Customer.Email)
+	str(o.Customer.Name)
+	str(o.Customer.Phone)
+	str(in.Channel)
+	addr(o.ShippingAddress)
+	addr(o.BillingAddress)
+	addr(normalizedOrZero(in.ShipFrom))
+	str(string(o.Shipping.ServiceLevel))
+	str(o.Shipping.Name)
+	str(o.Shipping.PromisedFrom.String())
+	str(o.Shipping.PromisedBy.String())
+	num(int64(len(in.Lines)))
+	for _, l := range in.Lines {
+		flush()
+		str(string(l.SKU))
+		str(l.Name)
+		num(l.Quantity)
+		money(l.UnitPrice)
+		money(l.Tax)
+		str(l.TaxCode)
+		num(int64(l.UnitWeight))
+		num(int64(l.UnitDimensions.Length))
+		num(int64(l.UnitDimensions.Width))
+		num(int64(l.UnitDimensions.Height))
+		flag(l.NoShipping)
+		discounts(l.Discounts)
+	}
+	discounts(o.Discounts)
+	money(o.ShippingCharge)
+	money(o.ShippingTax)
+	flag(in.TaxIncluded)
+	flush()
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+func normalizedOrZero(a oms.Address) oms.Address {
+	if a == (oms.Address{}) {
+		return a
+	}
+	return a.Normalize()
+}
+
 // build validates in and returns the order it describes (version 1, not
-// saved, without number).
-func (s *Service) build(in PlaceInput) (*Order, error) {
+// saved, without number, priced with the explicit taxes of in) and the
+// digest of its content. quoting skips the checks that concern only
+// placement (a payment method needs a Gateway).
+func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 	c := newChecker(in.Currency)
 	if !in.Currency.Valid() {
 		c.add("currency", "%q is not an active ISO 4217 code", string(in.Currency))
@@ -250,6 +450,9 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	}
 	now := s.clock.Now().UTC()
 	id := oms.NewIDAt(now)
+	if in.IdempotencyKey != "" {
+		id = PlacementID(in.IdempotencyKey)
+	}
 	o := &Order{
 		ID: id, Channel: in.Channel, IdempotencyKey: in.IdempotencyKey, Currency: in.Currency,
 		Customer: in.Customer, Shipping: in.Shipping, Status: StatusPending, Version: 1,
@@ -282,6 +485,25 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	}
 	o.ShippingCharge = c.money("shipping_charge", in.ShippingCharge, true, false)
 	o.ShippingTax = c.money("shipping_tax", in.ShippingTax, true, false)
+	c.address("ship_from", in.ShipFrom, false)
+	o.TaxIncluded = in.TaxIncluded
+	if s.tax != nil {
+		// The calculator sets every tax; explicit ones would be ignored.
+		if in.TaxIncluded {
+			c.add("tax_included", "is decided by the TaxCalculator; leave it false")
+		}
+		if !in.ShippingTax.IsZero() {
+			c.add("shipping_tax", "is computed by the TaxCalculator; leave it zero")
+		}
+		for i, li := range in.Lines {
+			if !li.Tax.IsZero() {
+				c.add(linesField(i, "tax"), "is computed by the TaxCalculator; leave it zero")
+			}
+		}
+	}
+	if in.TaxIncluded && o.ShippingTax.Currency() == o.Currency && gt(o.ShippingTax, o.ShippingCharge) {
+		c.add("shipping_tax", "%s exceeds the shipping charge %s that includes it", o.ShippingTax, o.ShippingCharge)
+	}
 	policy := in.CapturePolicy
 	if policy == "" {
 		policy = s.policy
@@ -289,7 +511,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	o.Payment = newPayment(in.Currency, policy)
 	if in.Payment.Method != "" {
 		c.text("payment.method", in.Payment.Method, MaxTextLength, false)
-		if s.gw == nil {
+		if s.gw == nil && !quoting {
 			c.add("payment.method", "no payment gateway is configured")
 		}
 	}
@@ -302,7 +524,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 		c.add("payment", "give a method or an authorization, not both")
 	}
 	if err := c.err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(in.Metadata) > 0 {
 		o.Metadata = make(map[string]string, len(in.Metadata))
@@ -315,7 +537,7 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	}
 	t, err := ComputeTotals(o)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	orderDisc := oms.Zero(o.Currency)
 	for _, d := range o.Discounts {
@@ -326,7 +548,15 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 	// it.
 	if gt(orderDisc, t.OrderDiscounts) {
 		net := sub(t.Subtotal, t.LineDiscounts)
-		return nil, oms.Validationf(entity, "discounts", "total %s exceeds the lines' worth %s after line discounts", orderDisc, net)
+		return nil, "", oms.Validationf(entity, "discounts", "total %s exceeds the lines' worth %s after line discounts", orderDisc, net)
+	}
+	if o.TaxIncluded {
+		// Included tax is part of what the line costs after discounts.
+		for i, lt := range t.Lines {
+			if gt(lt.Tax, sub(sub(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount)) {
+				return nil, "", oms.Validationf(entity, linesField(i, "tax"), "%s exceeds the line's amount after discounts %s that includes it", lt.Tax, lt.Total)
+			}
+		}
 	}
 	o.Totals = t
 	if auth.IsPositive() {
@@ -334,8 +564,18 @@ func (s *Service) build(in PlaceInput) (*Order, error) {
 		o.Payment.Authorization = in.Payment.Reference
 		o.Payment.Transactions = []Transaction{{Kind: TxAuthorize, Amount: auth, Reference: in.Payment.Reference, Key: "host", At: now, Authorization: in.Payment.Reference}}
 	}
-	return o, nil
+	if in.IdempotencyKey == "" {
+		return o, "", nil
+	}
+	return o, placeDigest(in, o), nil
 }
+
+// PlacementID returns the ID of the order that Place creates for an
+// idempotency key: every attempt with the key builds this ID, so a
+// payment authorized by an attempt whose store write failed names the
+// order that the retry creates. Orders placed without a key get a fresh
+// time-ordered ID instead.
+func PlacementID(key string) oms.ID { return oms.DeriveID("order", "place:"+key) }
 
 // authorizeAtPlacement authorizes (and under CaptureOnPlacement captures)
 // the grand total before the order is first saved; nobody else can see the
@@ -379,6 +619,25 @@ func placedPayload(o *Order) PlacedPayload {
 	}
 	for _, l := range o.Lines {
 		p.Lines = append(p.Lines, LineSummary{LineID: l.ID, SKU: l.SKU, Quantity: l.Quantity})
+	}
+	return p
+}
+
+// confirmedPayload describes o as confirmed; o.Totals are current (a
+// confirmation changes no amount).
+func confirmedPayload(o *Order, from Status) ConfirmedPayload {
+	p := ConfirmedPayload{From: from, To: StatusConfirmed, Number: o.Number, Customer: o.Customer, Channel: o.Channel,
+		ShippingAddress: o.ShippingAddress, Shipping: o.Shipping, Totals: o.Totals, Lines: []ConfirmedLine{}}
+	p.Totals.Lines = slices.Clone(o.Totals.Lines)
+	for i, l := range o.Lines {
+		if l.Active() == 0 {
+			continue
+		}
+		cl := ConfirmedLine{LineID: l.ID, SKU: l.SKU, Name: l.Name, Quantity: l.Active(), UnitPrice: l.UnitPrice, RequiresShipping: l.RequiresShipping}
+		if i < len(o.Totals.Lines) {
+			cl.Total = o.Totals.Lines[i].Total
+		}
+		p.Lines = append(p.Lines, cl)
 	}
 	return p
 }
@@ -474,14 +733,16 @@ func (s *Service) Confirm(ctx context.Context, id oms.ID) (*Order, error) {
 			return nil, err
 		}
 		o.ConfirmedAt = now
-		return []pendingEvent{{EventConfirmed, StatusPayload{From: from, To: StatusConfirmed}}}, nil
+		return []pendingEvent{{EventConfirmed, confirmedPayload(o, from)}}, nil
 	})
 }
 
 // HoldInput describes a hold to add.
 type HoldInput struct {
 	// Key makes AddHold safe to repeat: the hold's ID derives from it and a
-	// replay adds nothing. Optional.
+	// replay adds nothing. Optional. Caller keys live in their own
+	// namespace: no key gives the ID of a hold the Service adds itself
+	// (awaiting_payment), and every hold ID is unique within its order.
 	Key    string     `json:"key,omitempty"`
 	Reason HoldReason `json:"reason"`
 	Note   string     `json:"note,omitempty"`
@@ -505,7 +766,7 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Order,
 	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
 		hid := oms.NewIDAt(now)
 		if in.Key != "" {
-			hid = oms.DeriveID(o.ID, "hold:"+in.Key)
+			hid = callerHoldID(o.ID, in.Key)
 			for _, h := range o.Holds {
 				if h.ID != hid {
 					continue
@@ -520,7 +781,9 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Order,
 			return nil, transitionError(o.ID, o.Status, "on_hold", "a "+string(o.Status)+" order cannot be held")
 		}
 		h := Hold{ID: hid, Reason: in.Reason, Note: in.Note, By: in.By, At: now}
-		o.Holds = append(o.Holds, h)
+		if err := addHold(o, h); err != nil {
+			return nil, err
+		}
 		return []pendingEvent{{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}}}, nil
 	})
 }
@@ -604,7 +867,9 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, in CancelInput) (*Order
 // CancelLinesInput describes a partial cancellation.
 type CancelLinesInput struct {
 	// Key makes the call safe to repeat. Optional.
-	Key    string         `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Lines are the units to cancel per line, each at most the line's
+	// unshipped units.
 	Lines  []LineQuantity `json:"lines"`
 	Reason string         `json:"reason,omitempty"`
 	By     string         `json:"by,omitempty"`
@@ -675,6 +940,8 @@ type LineRef struct {
 // QuantityChange sets a line's ordered quantity.
 type QuantityChange struct {
 	LineRef
+	// Quantity is the line's new ordered quantity (cancelled units
+	// included), positive and above the cancelled units.
 	Quantity int64 `json:"quantity"`
 	// Tax is the line's new tax for the new quantity; nil scales the old
 	// tax in proportion (rounded by oms.Money.Round). Line discounts
@@ -685,7 +952,10 @@ type QuantityChange struct {
 // EditInput describes an order edit.
 type EditInput struct {
 	// Key makes the edit safe to repeat. Optional.
-	Key    string           `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Add are new lines (their tax explicit: the TaxCalculator is not
+	// called); Remove and Change name existing lines with nothing
+	// allocated. A line may be named once per edit.
 	Add    []LineInput      `json:"add,omitempty"`
 	Remove []LineRef        `json:"remove,omitempty"`
 	Change []QuantityChange `json:"change,omitempty"`
@@ -816,9 +1086,11 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		p.GrandTotal = t.GrandTotal
 		events := []pendingEvent{{EventEdited, p}}
 		if t.GrandTotal.IsPositive() && !authorizedEnough(o, t) && !o.HasOpenHold(HoldAwaitingPayment) {
-			h := Hold{ID: oms.DeriveID(o.ID, fmt.Sprintf("hold:awaiting_payment:%d", o.Version+1)), Reason: HoldAwaitingPayment,
+			h := Hold{ID: systemHoldID(o.ID, HoldAwaitingPayment, o.Version+1), Reason: HoldAwaitingPayment,
 				Note: fmt.Sprintf("grand total %s exceeds the authorized amount", t.GrandTotal), By: "system", At: now}
-			o.Holds = append(o.Holds, h)
+			if err := addHold(o, h); err != nil {
+				return nil, err
+			}
 			events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
 		}
 		recordKey(o, "edit:", in.Key, digest)
@@ -977,8 +1249,10 @@ type CounterInput struct {
 	// oms.ErrDuplicate.
 	Key string `json:"key"`
 	// Reference is free text carried in the event (a tracking number).
-	Reference string         `json:"reference,omitempty"`
-	Lines     []LineQuantity `json:"lines"`
+	Reference string `json:"reference,omitempty"`
+	// Lines are the units to add to the counter, per line; each line
+	// once.
+	Lines []LineQuantity `json:"lines"`
 }
 
 // RecordAllocation adds allocated units (stock reserved at a location).

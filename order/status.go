@@ -38,6 +38,7 @@ func (s Status) Final() bool { return s == StatusCancelled || s == StatusComplet
 
 // Transition is one edge of the lifecycle table with its guard.
 type Transition struct {
+	// From and To are the statuses the move leaves and enters.
 	From, To Status
 	// Guard names the condition the order must meet, for documentation.
 	Guard string
@@ -184,6 +185,8 @@ func (s ReturnStatus) Valid() bool {
 
 // Counts are an order's counters summed over its lines.
 type Counts struct {
+	// Each field is the sum over the lines of the Line field (or method,
+	// for Active) of the same name, in units.
 	Quantity, Active, Allocated, Fulfilled, Shipped, Delivered, Cancelled, Returned int64
 }
 

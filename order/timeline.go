@@ -10,6 +10,8 @@ import (
 
 // TimelineEntry is one line of an order's history for support staff.
 type TimelineEntry struct {
+	// Time is the event's time; Version the order version it produced;
+	// Type the event type (such as EventShipped).
 	Time    time.Time `json:"time"`
 	Version int64     `json:"version"`
 	Type    string    `json:"type"`

@@ -24,10 +24,19 @@ type Totals struct {
 	// Discount is LineDiscounts plus OrderDiscounts.
 	Discount oms.Money `json:"discount"`
 	// Shipping is the shipping charge; zero once every unit is cancelled.
+	// Discounts never reduce it: free shipping is a zero ShippingCharge.
 	Shipping oms.Money `json:"shipping"`
+	// ShippingTax is the tax on Shipping; zero once every unit is
+	// cancelled. It is part of Tax.
+	ShippingTax oms.Money `json:"shipping_tax"`
 	// Tax is the lines' tax plus the shipping tax.
 	Tax oms.Money `json:"tax"`
-	// GrandTotal is Subtotal - Discount + Shipping + Tax.
+	// TaxIncluded reports that prices and the shipping charge include
+	// their tax (VAT style, Order.TaxIncluded): Tax is then the part of
+	// the amounts that is tax, and is not added again.
+	TaxIncluded bool `json:"tax_included,omitempty"`
+	// GrandTotal is what the customer pays: Subtotal - Discount +
+	// Shipping + Tax, or Subtotal - Discount + Shipping when TaxIncluded.
 	GrandTotal oms.Money `json:"grand_total"`
 	// Lines are the per-line amounts, in the order of Order.Lines. They sum
 	// exactly to Subtotal, LineDiscounts, OrderDiscounts and the lines'
@@ -49,7 +58,8 @@ type LineTotals struct {
 	OrderDiscount oms.Money `json:"order_discount"`
 	// Tax is the line's tax for Quantity.
 	Tax oms.Money `json:"tax"`
-	// Total is Subtotal - LineDiscount - OrderDiscount + Tax.
+	// Total is Subtotal - LineDiscount - OrderDiscount + Tax, or without
+	// "+ Tax" when the tax is included in the price (Totals.TaxIncluded).
 	Total oms.Money `json:"total"`
 }
 
@@ -65,7 +75,10 @@ type LineTotals struct {
 //     with oms.Money.Allocate: the shares sum exactly to the discount, and
 //     the remainder goes deterministically to the earliest lines with the
 //     largest fractions.
-//   - Shipping and its tax count while any unit is active.
+//   - Shipping and its tax count while any unit is active; discounts
+//     never reduce the shipping charge.
+//   - Taxes are added on top, unless o.TaxIncluded says the prices and the
+//     shipping charge already include them.
 //
 // Every amount must be in o.Currency (a zero oms.Money counts as zero);
 // otherwise the error matches oms.ErrCurrencyMismatch. Amounts of a placed
@@ -78,8 +91,9 @@ func ComputeTotals(o *Order) (Totals, error) {
 	}
 	t := Totals{
 		Currency: cur, Subtotal: zero, LineDiscounts: zero, OrderDiscounts: zero,
-		Discount: zero, Shipping: zero, Tax: zero, GrandTotal: zero,
-		Lines: make([]LineTotals, len(o.Lines)),
+		Discount: zero, Shipping: zero, ShippingTax: zero, Tax: zero, GrandTotal: zero,
+		TaxIncluded: o.TaxIncluded,
+		Lines:       make([]LineTotals, len(o.Lines)),
 	}
 	var active int64
 	weights := make([]decimal.Decimal, len(o.Lines))
@@ -144,7 +158,10 @@ func ComputeTotals(o *Order) (Totals, error) {
 	}
 	for i := range t.Lines {
 		lt := &t.Lines[i]
-		lt.Total = add(sub(sub(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount), lt.Tax)
+		lt.Total = sub(sub(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount)
+		if !t.TaxIncluded {
+			lt.Total = add(lt.Total, lt.Tax)
+		}
 	}
 	if active > 0 {
 		ship, err := inCurrency(o.ShippingCharge, cur, -1, "shipping_charge")
@@ -156,10 +173,14 @@ func ComputeTotals(o *Order) (Totals, error) {
 			return Totals{}, err
 		}
 		t.Shipping = ship
+		t.ShippingTax = shipTax
 		t.Tax = add(t.Tax, shipTax)
 	}
 	t.Discount = add(t.LineDiscounts, t.OrderDiscounts)
-	t.GrandTotal = add(sub(t.Subtotal, t.Discount), add(t.Shipping, t.Tax))
+	t.GrandTotal = add(sub(t.Subtotal, t.Discount), t.Shipping)
+	if !t.TaxIncluded {
+		t.GrandTotal = add(t.GrandTotal, t.Tax)
+	}
 	return t, nil
 }
 
@@ -244,11 +265,14 @@ func ShippedValue(o *Order, t Totals) (oms.Money, error) {
 		v = add(v, part)
 	}
 	if shipped > 0 {
-		lineTax := oms.Zero(t.Currency)
-		for _, lt := range t.Lines {
-			lineTax = add(lineTax, lt.Tax)
+		v = add(v, t.Shipping)
+		if !t.TaxIncluded {
+			lineTax := oms.Zero(t.Currency)
+			for _, lt := range t.Lines {
+				lineTax = add(lineTax, lt.Tax)
+			}
+			v = add(v, sub(t.Tax, lineTax))
 		}
-		v = add(v, add(t.Shipping, sub(t.Tax, lineTax)))
 	}
 	return v, nil
 }

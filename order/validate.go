@@ -196,13 +196,24 @@ func clip(s string) string {
 // LineInput describes a line to add, at placement or in an edit.
 type LineInput struct {
 	// SKU is the stock-keeping unit (oms.ValidateSKU); required.
-	SKU       oms.SKU   `json:"sku"`
-	Name      string    `json:"name"`
-	Quantity  int64     `json:"quantity"`
+	SKU oms.SKU `json:"sku"`
+	// Name is the product name shown to the customer; the SKU when empty.
+	Name string `json:"name"`
+	// Quantity is the units ordered, 1 to MaxLineQty.
+	Quantity int64 `json:"quantity"`
+	// UnitPrice is the price of one unit before discounts (with its tax
+	// when the order's taxes are included), in the order's currency,
+	// rounded to its minor unit.
 	UnitPrice oms.Money `json:"unit_price"`
-	// Discounts and Tax are for the full quantity.
-	Discounts      []Discount     `json:"discounts,omitempty"`
-	Tax            oms.Money      `json:"tax"`
+	// Discounts are for the full quantity; their sum is at most
+	// UnitPrice × Quantity.
+	Discounts []Discount `json:"discounts,omitempty"`
+	// Tax is the line's tax for the full quantity, after every discount
+	// (leave it zero when the Service has a TaxCalculator).
+	Tax oms.Money `json:"tax"`
+	// TaxCode is the product's tax class for a TaxCalculator ("reduced",
+	// "zero"); empty for the standard rate.
+	TaxCode        string         `json:"tax_code,omitempty"`
 	UnitWeight     oms.Weight     `json:"unit_weight,omitempty"`
 	UnitDimensions oms.Dimensions `json:"unit_dimensions,omitzero"`
 	// NoShipping marks goods that are not shipped (digital goods,
@@ -219,6 +230,7 @@ func (c *checker) line(base string, i int, in LineInput) Line {
 		c.add(f("sku"), "%q: %v", clip(string(in.SKU)), err)
 	}
 	c.textAt(p.at("name"), in.Name, MaxTextLength, false)
+	c.textAt(p.at("tax_code"), in.TaxCode, MaxCodeLength, false)
 	switch {
 	case in.Quantity <= 0:
 		c.add(f("quantity"), "must be positive, got %d", in.Quantity)
@@ -226,7 +238,7 @@ func (c *checker) line(base string, i int, in LineInput) Line {
 		c.add(f("quantity"), "must be at most %d, got %d", MaxLineQty, in.Quantity)
 	}
 	l := Line{
-		SKU: in.SKU, Name: in.Name, Quantity: in.Quantity,
+		SKU: in.SKU, Name: in.Name, Quantity: in.Quantity, TaxCode: in.TaxCode,
 		UnitWeight: in.UnitWeight, UnitDimensions: in.UnitDimensions,
 		RequiresShipping: !in.NoShipping,
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/omskit/oms/shipping/shippingtest"
 )
 
-func benchShopper(b *testing.B, opts *shipping.ShopperOptions) *shipping.RateShopper {
+func benchShopper(b *testing.B, opts *shipping.RateShopperOptions) *shipping.RateShopper {
 	b.Helper()
 	var carriers []shipping.Carrier
 	for i := range 10 {
@@ -43,7 +43,7 @@ func BenchmarkRateShop(b *testing.B) {
 
 // BenchmarkRateShopCached is BenchmarkRateShop with every answer cached.
 func BenchmarkRateShopCached(b *testing.B) {
-	s := benchShopper(b, &shipping.ShopperOptions{CacheTTL: time.Hour, Clock: oms.NewManualClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))})
+	s := benchShopper(b, &shipping.RateShopperOptions{CacheTTL: time.Hour, Clock: oms.NewManualClock(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))})
 	req := shippingtest.DefaultRequest()
 	ctx := context.Background()
 	b.ReportAllocs()

@@ -11,7 +11,9 @@ import (
 
 // Holiday is a day a location does not work.
 type Holiday struct {
-	Date Date   `json:"date"`
+	// Date is the day off, in the calendar's own time zone.
+	Date oms.Date `json:"date"`
+	// Name is what the day is, such as "Thanksgiving".
 	Name string `json:"name,omitempty"`
 }
 
@@ -34,7 +36,7 @@ type CalendarOptions struct {
 type Calendar struct {
 	loc      *time.Location
 	weekend  [7]bool
-	holidays map[Date]string
+	holidays map[oms.Date]string
 }
 
 // NewCalendar returns the business calendar of a location in the IANA time
@@ -50,7 +52,7 @@ func NewCalendar(tz string, opts *CalendarOptions) (*Calendar, error) {
 	if err != nil || tz == "" {
 		v.Add("time_zone", "unknown IANA time zone %q", tz)
 	}
-	c := &Calendar{loc: loc, holidays: make(map[Date]string, len(opts.Holidays))}
+	c := &Calendar{loc: loc, holidays: make(map[oms.Date]string, len(opts.Holidays))}
 	switch {
 	case opts.SevenDays:
 	case opts.Weekend == nil:
@@ -99,16 +101,16 @@ func (c *Calendar) Location() *time.Location {
 }
 
 // DateAt returns the calendar day at the location at instant t.
-func (c *Calendar) DateAt(t time.Time) Date { return DateOf(t.In(c.Location())) }
+func (c *Calendar) DateAt(t time.Time) oms.Date { return oms.DateOf(t.In(c.Location())) }
 
 // Holiday returns the name of the holiday on d and whether d is one.
-func (c *Calendar) Holiday(d Date) (string, bool) {
+func (c *Calendar) Holiday(d oms.Date) (string, bool) {
 	name, ok := c.holidays[d]
 	return name, ok
 }
 
 // IsBusinessDay reports whether d is neither a weekend day nor a holiday.
-func (c *Calendar) IsBusinessDay(d Date) bool {
+func (c *Calendar) IsBusinessDay(d oms.Date) bool {
 	if c.weekend[d.Weekday()] {
 		return false
 	}
@@ -118,7 +120,7 @@ func (c *Calendar) IsBusinessDay(d Date) bool {
 
 // NextBusinessDay returns d when it is a business day, and otherwise the
 // first business day after it.
-func (c *Calendar) NextBusinessDay(d Date) Date {
+func (c *Calendar) NextBusinessDay(d oms.Date) oms.Date {
 	for !c.IsBusinessDay(d) {
 		d = d.AddDays(1)
 	}
@@ -128,7 +130,7 @@ func (c *Calendar) NextBusinessDay(d Date) Date {
 // AddBusinessDays returns the n-th business day after d; for n <= 0 it
 // returns NextBusinessDay(d). Friday plus one business day is Monday
 // (without holidays); Saturday plus one is Monday too.
-func (c *Calendar) AddBusinessDays(d Date, n int) Date {
+func (c *Calendar) AddBusinessDays(d oms.Date, n int) oms.Date {
 	if n <= 0 {
 		return c.NextBusinessDay(d)
 	}
@@ -184,13 +186,13 @@ func (d Dispatch) Validate() error {
 // warehouse: the order counts for today when today is a business day and
 // now is before the cut-off (in the warehouse's zone), for the next
 // business day otherwise; then HandlingDays business days are added.
-func (d Dispatch) ShipDate(now time.Time) (Date, error) {
+func (d Dispatch) ShipDate(now time.Time) (oms.Date, error) {
 	if err := d.Validate(); err != nil {
-		return Date{}, err
+		return oms.Date{}, err
 	}
 	cal := d.Calendar
 	local := now.In(cal.Location())
-	day := DateOf(local)
+	day := oms.DateOf(local)
 	h, m, s := local.Clock()
 	sinceMidnight := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(local.Nanosecond())
 	if !cal.IsBusinessDay(day) || (d.CutOff > 0 && sinceMidnight >= d.CutOff) {
@@ -203,7 +205,7 @@ func (d Dispatch) ShipDate(now time.Time) (Date, error) {
 }
 
 // PickupAt returns the instant the carrier collects on ship date day.
-func (d Dispatch) PickupAt(day Date) time.Time {
+func (d Dispatch) PickupAt(day oms.Date) time.Time {
 	p := d.Pickup
 	if p == 0 {
 		p = d.CutOff
@@ -217,7 +219,7 @@ func (d Dispatch) PickupAt(day Date) time.Time {
 // Estimate is a delivery-date estimate.
 type Estimate struct {
 	// ShipDate is the day the parcel leaves the warehouse (its calendar).
-	ShipDate Date `json:"ship_date"`
+	ShipDate oms.Date `json:"ship_date"`
 	// PickupAt is the instant the carrier collects it.
 	PickupAt time.Time `json:"pickup_at"`
 	// Delivery is the earliest and latest delivery day (the destination's

@@ -15,8 +15,8 @@ import (
 func newYork(t testing.TB) *shipping.Calendar {
 	t.Helper()
 	c, err := shipping.NewCalendar("America/New_York", &shipping.CalendarOptions{Holidays: []shipping.Holiday{
-		{Date: shipping.NewDate(2026, 11, 26), Name: "Thanksgiving"},
-		{Date: shipping.NewDate(2026, 12, 25), Name: "Christmas Day"},
+		{Date: oms.NewDate(2026, 11, 26), Name: "Thanksgiving"},
+		{Date: oms.NewDate(2026, 12, 25), Name: "Christmas Day"},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -27,8 +27,8 @@ func newYork(t testing.TB) *shipping.Calendar {
 func sydney(t testing.TB) *shipping.Calendar {
 	t.Helper()
 	c, err := shipping.NewCalendar("Australia/Sydney", &shipping.CalendarOptions{Holidays: []shipping.Holiday{
-		{Date: shipping.NewDate(2026, 12, 25), Name: "Christmas Day"},
-		{Date: shipping.NewDate(2026, 12, 28), Name: "Boxing Day (observed)"},
+		{Date: oms.NewDate(2026, 12, 25), Name: "Christmas Day"},
+		{Date: oms.NewDate(2026, 12, 28), Name: "Boxing Day (observed)"},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -45,16 +45,16 @@ func TestEstimateDelivery(t *testing.T) {
 	utc := time.UTC
 	nyWarehouse := shipping.Dispatch{Calendar: ny, CutOff: 14 * time.Hour}
 	sydWarehouse := shipping.Dispatch{Calendar: syd, CutOff: 15 * time.Hour}
-	d := shipping.NewDate
+	d := oms.NewDate
 	tests := []struct {
 		name     string
 		now      time.Time
 		from     shipping.Dispatch
 		to       *shipping.Calendar
 		min, max int
-		ship     shipping.Date
-		earliest shipping.Date
-		latest   shipping.Date
+		ship     oms.Date
+		earliest oms.Date
+		latest   oms.Date
 	}{
 		{"before cut-off ships today; window over Thanksgiving", at(2026, 11, 23, 10, 0, nyLoc), nyWarehouse, nil, 2, 3, d(2026, 11, 23), d(2026, 11, 25), d(2026, 11, 27)},
 		{"at cut-off waits for tomorrow", at(2026, 11, 23, 14, 0, nyLoc), nyWarehouse, nil, 2, 2, d(2026, 11, 24), d(2026, 11, 27), d(2026, 11, 27)},
@@ -114,19 +114,19 @@ func TestEstimateDeliveryBadInput(t *testing.T) {
 func TestDispatchPickup(t *testing.T) {
 	ny := newYork(t)
 	d := shipping.Dispatch{Calendar: ny, CutOff: 14 * time.Hour, Pickup: 16*time.Hour + 30*time.Minute}
-	got := d.PickupAt(shipping.NewDate(2026, 11, 23))
+	got := d.PickupAt(oms.NewDate(2026, 11, 23))
 	if want := time.Date(2026, 11, 23, 16, 30, 0, 0, ny.Location()); !got.Equal(want) {
 		t.Errorf("PickupAt = %s, want %s", got, want)
 	}
 	d = shipping.Dispatch{Calendar: ny, CutOff: 24 * time.Hour}
-	if got := d.PickupAt(shipping.NewDate(2026, 11, 23)); got.Hour() != 17 {
+	if got := d.PickupAt(oms.NewDate(2026, 11, 23)); got.Hour() != 17 {
 		t.Errorf("default pickup with a midnight cut-off = %s", got)
 	}
 }
 
 func TestCalendar(t *testing.T) {
 	ny := newYork(t)
-	d := shipping.NewDate
+	d := oms.NewDate
 	if !ny.IsBusinessDay(d(2026, 11, 25)) || ny.IsBusinessDay(d(2026, 11, 26)) || ny.IsBusinessDay(d(2026, 11, 28)) {
 		t.Error("IsBusinessDay")
 	}
@@ -210,24 +210,24 @@ func TestEstimateRates(t *testing.T) {
 }
 
 func TestDate(t *testing.T) {
-	d, err := shipping.ParseDate("2026-02-28")
+	d, err := oms.ParseDate("2026-02-28")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.AddDays(1) != shipping.NewDate(2026, 3, 1) || d.AddDays(-59) != shipping.NewDate(2025, 12, 31) {
+	if d.AddDays(1) != oms.NewDate(2026, 3, 1) || d.AddDays(-59) != oms.NewDate(2025, 12, 31) {
 		t.Error("AddDays")
 	}
-	if shipping.NewDate(2026, 4, 31) != shipping.NewDate(2026, 5, 1) {
+	if oms.NewDate(2026, 4, 31) != oms.NewDate(2026, 5, 1) {
 		t.Error("NewDate does not normalize")
 	}
-	if d.DaysUntil(shipping.NewDate(2026, 3, 7)) != 7 || d.Weekday() != time.Saturday {
+	if d.DaysUntil(oms.NewDate(2026, 3, 7)) != 7 || d.Weekday() != time.Saturday {
 		t.Error("DaysUntil or Weekday")
 	}
 	for _, c := range []struct {
-		a, b shipping.Date
+		a, b oms.Date
 		want int
 	}{
-		{shipping.NewDate(2025, 12, 31), d, -1}, {d, d, 0}, {shipping.NewDate(2026, 3, 1), d, 1}, {shipping.NewDate(2026, 2, 27), d, -1},
+		{oms.NewDate(2025, 12, 31), d, -1}, {d, d, 0}, {oms.NewDate(2026, 3, 1), d, 1}, {oms.NewDate(2026, 2, 27), d, -1},
 	} {
 		if got := c.a.Compare(c.b); got != c.want {
 			t.Errorf("%s.Compare(%s) = %d", c.a, c.b, got)
@@ -236,12 +236,12 @@ func TestDate(t *testing.T) {
 	if !d.Before(d.AddDays(1)) || !d.After(d.AddDays(-1)) {
 		t.Error("Before or After")
 	}
-	if _, err := shipping.ParseDate("28/02/2026"); !errors.Is(err, oms.ErrValidation) {
+	if _, err := oms.ParseDate("28/02/2026"); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("ParseDate: %v", err)
 	}
 	type wire struct {
-		D shipping.Date   `json:"d"`
-		Z shipping.Date   `json:"z"`
+		D oms.Date        `json:"d"`
+		Z oms.Date        `json:"z"`
 		W shipping.Window `json:"w"`
 	}
 	in := wire{D: d, W: shipping.Window{Earliest: d, Latest: d.AddDays(2)}}
@@ -261,14 +261,14 @@ func TestDate(t *testing.T) {
 			t.Errorf("%s: %v", bad, err)
 		}
 	}
-	if in.W.String() != "2026-02-28..2026-03-02" || (shipping.Window{Earliest: d, Latest: d}).String() != "2026-02-28" || (shipping.Date{}).String() != "" {
+	if in.W.String() != "2026-02-28..2026-03-02" || (shipping.Window{Earliest: d, Latest: d}).String() != "2026-02-28" || (oms.Date{}).String() != "" {
 		t.Error("String")
 	}
 }
 
 func TestZeroCalendarIsUTCEveryDay(t *testing.T) {
 	var c shipping.Calendar
-	sat := shipping.NewDate(2026, 11, 28)
+	sat := oms.NewDate(2026, 11, 28)
 	if got := c.Location(); got != time.UTC {
 		t.Errorf("Location = %v, want UTC", got)
 	}
@@ -278,7 +278,7 @@ func TestZeroCalendarIsUTCEveryDay(t *testing.T) {
 	if got, want := c.DateAt(time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC)), sat; got != want {
 		t.Errorf("DateAt = %s, want %s", got, want)
 	}
-	if got, want := c.AddBusinessDays(sat, 2), shipping.NewDate(2026, 11, 30); got != want {
+	if got, want := c.AddBusinessDays(sat, 2), oms.NewDate(2026, 11, 30); got != want {
 		t.Errorf("AddBusinessDays = %s, want %s", got, want)
 	}
 }

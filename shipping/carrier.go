@@ -59,7 +59,7 @@ type Tracker interface {
 // corrects addresses.
 type AddressValidator interface {
 	// ValidateAddress checks a against the carrier's address database.
-	ValidateAddress(ctx context.Context, a oms.Address) (AddressCheck, error)
+	ValidateAddress(ctx context.Context, an oms.Address) (AddressCheck, error)
 }
 
 // Manifester is an optional interface of a Carrier that closes out a day's
@@ -98,13 +98,14 @@ type LabelRequest struct {
 	ServiceCode string `json:"service_code"`
 	// QuoteID is Rate.QuoteID of the chosen rate, when the carrier gave one.
 	QuoteID string `json:"quote_id,omitempty"`
-	// Origin and Destination are the full addresses printed on the label.
-	Origin      oms.Address `json:"origin"`
+	// Origin is the sender's full address, printed on the label.
+	Origin oms.Address `json:"origin"`
+	// Destination is the recipient's full address, printed on the label.
 	Destination oms.Address `json:"destination"`
 	// Parcels are the parcels, one label or tracking number each.
 	Parcels []Parcel `json:"parcels"`
 	// ShipDate is the day the parcels are handed over.
-	ShipDate Date `json:"ship_date"`
+	ShipDate oms.Date `json:"ship_date"`
 	// Return marks a return label.
 	Return bool `json:"return,omitempty"`
 	// Reference is printed on the label (an order or fulfillment number).
@@ -203,7 +204,7 @@ type AddressCheck struct {
 // ManifestRequest asks a Manifester to close out labels.
 type ManifestRequest struct {
 	// Date is the pickup day.
-	Date Date `json:"date"`
+	Date oms.Date `json:"date"`
 	// LabelIDs are the labels handed over; empty means all of the day's.
 	LabelIDs []string `json:"label_ids,omitempty"`
 }
@@ -215,7 +216,7 @@ type Manifest struct {
 	// Carrier is the carrier's code.
 	Carrier string `json:"carrier"`
 	// Date is the pickup day.
-	Date Date `json:"date"`
+	Date oms.Date `json:"date"`
 	// LabelIDs are the labels it covers.
 	LabelIDs []string `json:"label_ids"`
 	// Document is the printable form, when returned inline.

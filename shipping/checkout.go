@@ -24,14 +24,16 @@ type CheckoutRule struct {
 	// the customer pays the rate's price.
 	Price Adjustments `json:"price,omitempty"`
 	// PadDays adds calendar days to the latest day of the promise, as a
-	// safety margin. The earliest day is kept.
+	// safety margin, from 0 to MaxBusinessDays. The earliest day is kept.
 	PadDays int `json:"pad_days,omitempty"`
 }
 
 // CheckoutOption is one delivery choice for the customer.
 type CheckoutOption struct {
-	// Code and Name come from the rule.
+	// Code identifies the choice (the CheckoutRule's code), for the order
+	// to record.
 	Code string `json:"code"`
+	// Name is the CheckoutRule's name, what the customer reads.
 	Name string `json:"name"`
 	// Price is what the customer pays, rounded to the minor unit.
 	Price oms.Money `json:"price"`
@@ -62,8 +64,8 @@ func ValidateCheckoutRules(rules []CheckoutRule) error {
 		}
 		r.Policy.validate(v, f+"policy.")
 		r.Price.validate(v, f+"price.")
-		if r.PadDays < 0 {
-			v.Add(f+"pad_days", "must not be negative, got %d", r.PadDays)
+		if r.PadDays < 0 || r.PadDays > MaxBusinessDays {
+			v.Add(f+"pad_days", "must be between 0 and %d, got %d", MaxBusinessDays, r.PadDays)
 		}
 	}
 	return v.Err()

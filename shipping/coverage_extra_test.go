@@ -20,9 +20,9 @@ func TestShopLaterCarriersPastTheDeadline(t *testing.T) {
 	// up the deadline; the next one is reported without being asked.
 	never := make(chan struct{})
 	t.Cleanup(func() { close(never) })
-	blackhole := shippingtest.NewFakeCarrier("blackhole", &shippingtest.FakeOptions{Gate: never, IgnoreContext: true})
+	blackhole := shippingtest.NewFakeCarrier("blackhole", &shippingtest.FakeCarrierOptions{Gate: never, IgnoreContext: true})
 	next := shippingtest.NewFakeCarrier("next", nil)
-	s := newShopper(t, &shipping.ShopperOptions{Concurrency: 1}, blackhole, next)
+	s := newShopper(t, &shipping.RateShopperOptions{Concurrency: 1}, blackhole, next)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	res, err := s.Shop(ctx, shippingtest.DefaultRequest())
@@ -36,8 +36,8 @@ func TestShopLaterCarriersPastTheDeadline(t *testing.T) {
 }
 
 func TestShopMixedCurrenciesSortByCurrency(t *testing.T) {
-	eu := shippingtest.NewFakeCarrier("eu", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "eu", ServiceCode: "std", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 EUR"), TransitDays: 3},
+	eu := shippingtest.NewFakeCarrier("eu", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
+		{Carrier: "eu", ServiceCode: "std", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 EUR"), TransitDays: 3},
 	}})
 	us := shippingtest.NewFakeCarrier("us", nil)
 	s := newShopper(t, nil, us, eu)
@@ -52,8 +52,8 @@ func TestShopMixedCurrenciesSortByCurrency(t *testing.T) {
 
 func TestBestValueCurrencyOfSecondRate(t *testing.T) {
 	rates := []shipping.Rate{
-		{Carrier: "eu", ServiceCode: "x", Level: shipping.LevelStandard, Price: oms.MustParseMoney("1.00 EUR")},
-		{Carrier: "us", ServiceCode: "y", Level: shipping.LevelStandard, Price: usd("1.00")},
+		{Carrier: "eu", ServiceCode: "x", Level: oms.LevelStandard, Price: oms.MustParseMoney("1.00 EUR")},
+		{Carrier: "us", ServiceCode: "y", Level: oms.LevelStandard, Price: usd("1.00")},
 	}
 	if _, err := shipping.BestValue(rates, usd("1.00")); !errors.Is(err, oms.ErrCurrencyMismatch) {
 		t.Errorf("got %v", err)
@@ -121,7 +121,7 @@ func TestShopHammer(t *testing.T) {
 		carriers = append(carriers, shippingtest.NewFakeCarrier(c, nil))
 	}
 	carriers = append(carriers, flaky)
-	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, CacheTTL: time.Second, BreakerThreshold: 2, BreakerCoolDown: time.Second, Concurrency: 3}, carriers...)
+	s := newShopper(t, &shipping.RateShopperOptions{Clock: clock, CacheTTL: time.Second, BreakerThreshold: 2, BreakerCoolDown: time.Second, Concurrency: 3}, carriers...)
 	done := make(chan error, 8)
 	for g := range 8 {
 		go func() {
@@ -176,8 +176,8 @@ func TestShopHalfOpenTrialNotAskedBeforeTheDeadlineFreesTheTrial(t *testing.T) {
 	never := make(chan struct{})
 	t.Cleanup(func() { close(never) })
 	slow := shippingtest.NewFakeCarrier("slow", nil)
-	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeOptions{Err: errors.New("503")})
-	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, Concurrency: 1, BreakerThreshold: 1, BreakerCoolDown: time.Minute}, slow, flaky)
+	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeCarrierOptions{Err: errors.New("503")})
+	s := newShopper(t, &shipping.RateShopperOptions{Clock: clock, Concurrency: 1, BreakerThreshold: 1, BreakerCoolDown: time.Minute}, slow, flaky)
 	if _, err := s.Shop(context.Background(), shippingtest.DefaultRequest()); err != nil {
 		t.Fatal(err)
 	}
@@ -210,9 +210,9 @@ func TestShopHalfOpenTrialNotAskedBeforeTheDeadlineFreesTheTrial(t *testing.T) {
 }
 
 func TestShopResultJSON(t *testing.T) {
-	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeOptions{Err: errors.New("connection refused")})
-	good := shippingtest.NewFakeCarrier("good", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "good", ServiceCode: "ground", ServiceName: "Ground", Level: shipping.LevelStandard, Price: oms.MustParseMoney("7.50 USD"), TransitDays: 5},
+	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeCarrierOptions{Err: errors.New("connection refused")})
+	good := shippingtest.NewFakeCarrier("good", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
+		{Carrier: "good", ServiceCode: "ground", ServiceName: "Ground", Level: oms.LevelStandard, Price: oms.MustParseMoney("7.50 USD"), TransitDays: 5},
 	}})
 	s := newShopper(t, nil, good, failing)
 	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
@@ -247,7 +247,7 @@ func TestHugeTransitDaysAreRefusedNotCounted(t *testing.T) {
 	// Counting business days is a loop; a carrier's rate (outside input)
 	// with an absurd transit time must be refused, not counted for hours.
 	const huge = 100_000
-	r := shipping.Rate{Carrier: "x", ServiceCode: "slowboat", Level: shipping.LevelEconomy, Price: usd("1.00"), TransitDays: huge}
+	r := shipping.Rate{Carrier: "x", ServiceCode: "slowboat", Level: oms.LevelEconomy, Price: usd("1.00"), TransitDays: huge}
 	var ve *oms.ValidationError
 	if err := r.Validate(); !errors.As(err, &ve) || !ve.Has("transit_days") {
 		t.Errorf("Rate.Validate with %d transit days: %v", huge, err)
@@ -262,7 +262,7 @@ func TestHugeTransitDaysAreRefusedNotCounted(t *testing.T) {
 		t.Errorf("EstimateRates with %d transit days: %v", huge, err)
 	}
 	_, err = shipping.NewFlatRateCarrier(shipping.FlatRateConfig{Code: "f", Services: []shipping.FlatRateService{
-		{Code: "s", Level: shipping.LevelEconomy, Price: usd("1.00"), TransitDays: huge}}})
+		{Code: "s", Level: oms.LevelEconomy, Price: usd("1.00"), TransitDays: huge}}})
 	if !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("flat rate service with %d transit days: %v", huge, err)
 	}
@@ -271,7 +271,7 @@ func TestHugeTransitDaysAreRefusedNotCounted(t *testing.T) {
 	if _, err := shipping.NewTableRateCarrier(cfg); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("table row with %d transit days: %v", huge, err)
 	}
-	slowboat := shippingtest.NewFakeCarrier("x", &shippingtest.FakeOptions{Rates: []shipping.Rate{r}})
+	slowboat := shippingtest.NewFakeCarrier("x", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{r}})
 	res, err := newShopper(t, nil, slowboat).Shop(context.Background(), shippingtest.DefaultRequest())
 	if err != nil {
 		t.Fatal(err)

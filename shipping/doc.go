@@ -27,7 +27,7 @@
 //		label, err := lb.BuyLabel(ctx, shipping.LabelRequest{IdempotencyKey: string(oms.DeriveID(shipmentID, "label")), ...})
 //	}
 //
-// A Rate carries the carrier, the service code and name, a ServiceLevel
+// A Rate carries the carrier, the service code and name, an oms.ServiceLevel
 // (same_day, overnight, express, standard, economy), the price as exact
 // oms.Money (and the list price when known), the billable weight, the
 // transit business days, the delivery date or window, and whether the
@@ -93,6 +93,9 @@
 // the handling days, and arrives transit business days later on the
 // destination's calendar, counted from the pickup instant seen in the
 // destination's time zone. EstimateRates fills the rates' delivery windows.
+// Days are oms.Date values (a calendar day, JSON "2006-01-02"), the same type
+// an order's promised delivery and a tracking registration use; a Window is
+// a range of them, both ends included.
 //
 // # Packed boxes
 //

@@ -16,21 +16,21 @@ import (
 // shopper returns the others' rates at the slow carrier's timeout and says
 // which carrier timed out.
 func ExampleRateShopper_Shop() {
-	ups := shippingtest.NewFakeCarrier("ups", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "ups", ServiceCode: "ground", ServiceName: "UPS Ground", Level: shipping.LevelStandard, Price: oms.MustParseMoney("8.10 USD"), TransitDays: 4},
-		{Carrier: "ups", ServiceCode: "2day", ServiceName: "UPS 2nd Day Air", Level: shipping.LevelExpress, Price: oms.MustParseMoney("17.40 USD"), TransitDays: 2},
+	ups := shippingtest.NewFakeCarrier("ups", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
+		{Carrier: "ups", ServiceCode: "ground", ServiceName: "UPS Ground", Level: oms.LevelStandard, Price: oms.MustParseMoney("8.10 USD"), TransitDays: 4},
+		{Carrier: "ups", ServiceCode: "2day", ServiceName: "UPS 2nd Day Air", Level: oms.LevelExpress, Price: oms.MustParseMoney("17.40 USD"), TransitDays: 2},
 	}})
 	vans, _ := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code: "vans",
 		Services: []shipping.FlatRateService{
-			{Code: "next_day", Name: "Our van, next day", Level: shipping.LevelOvernight, Price: oms.MustParseMoney("11.00 USD"), TransitDays: 1, Countries: []string{"US"}},
+			{Code: "next_day", Name: "Our van, next day", Level: oms.LevelOvernight, Price: oms.MustParseMoney("11.00 USD"), TransitDays: 1, Countries: []string{"US"}},
 		},
 	})
 	stuck := make(chan struct{})
 	defer close(stuck)
-	slow := shippingtest.NewFakeCarrier("slowpost", &shippingtest.FakeOptions{Gate: stuck, IgnoreContext: true})
+	slow := shippingtest.NewFakeCarrier("slowpost", &shippingtest.FakeCarrierOptions{Gate: stuck, IgnoreContext: true})
 
-	shopper, err := shipping.NewRateShopper([]shipping.Carrier{ups, vans, slow}, &shipping.ShopperOptions{CarrierTimeout: 50 * time.Millisecond})
+	shopper, err := shipping.NewRateShopper([]shipping.Carrier{ups, vans, slow}, &shipping.RateShopperOptions{CarrierTimeout: 50 * time.Millisecond})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -67,14 +67,14 @@ func ExampleRateShopper_Shop() {
 // day of slack to standard.
 func ExampleCheckoutOptions() {
 	ny := shipping.MustCalendar("America/New_York", &shipping.CalendarOptions{
-		Holidays: []shipping.Holiday{{Date: shipping.NewDate(2026, 11, 26), Name: "Thanksgiving"}},
+		Holidays: []shipping.Holiday{{Date: oms.NewDate(2026, 11, 26), Name: "Thanksgiving"}},
 	})
 	warehouse := shipping.Dispatch{Calendar: ny, CutOff: 14 * time.Hour}
 	now := time.Date(2026, 11, 23, 11, 0, 0, 0, ny.Location()) // Monday morning
 	rates := []shipping.Rate{
-		{Carrier: "usps", ServiceCode: "ground_advantage", Level: shipping.LevelStandard, Price: oms.MustParseMoney("6.20 USD"), TransitDays: 4},
-		{Carrier: "ups", ServiceCode: "ground", Level: shipping.LevelStandard, Price: oms.MustParseMoney("8.10 USD"), TransitDays: 3},
-		{Carrier: "ups", ServiceCode: "2day", Level: shipping.LevelExpress, Price: oms.MustParseMoney("17.45 USD"), TransitDays: 2},
+		{Carrier: "usps", ServiceCode: "ground_advantage", Level: oms.LevelStandard, Price: oms.MustParseMoney("6.20 USD"), TransitDays: 4},
+		{Carrier: "ups", ServiceCode: "ground", Level: oms.LevelStandard, Price: oms.MustParseMoney("8.10 USD"), TransitDays: 3},
+		{Carrier: "ups", ServiceCode: "2day", Level: oms.LevelExpress, Price: oms.MustParseMoney("17.45 USD"), TransitDays: 2},
 	}
 	rates, err := shipping.EstimateRates(now, warehouse, nil, rates)
 	if err != nil {
@@ -83,13 +83,13 @@ func ExampleCheckoutOptions() {
 	}
 	rules := []shipping.CheckoutRule{
 		{Code: "standard", Name: "Standard", PadDays: 1,
-			Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []shipping.ServiceLevel{shipping.LevelStandard}}},
+			Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []oms.ServiceLevel{oms.LevelStandard}}},
 			Price:  shipping.Adjustments{{Kind: shipping.AdjustFlat, Amount: oms.MustParseMoney("4.99 USD")}, {Kind: shipping.AdjustFreeOver, Threshold: oms.MustParseMoney("50.00 USD")}}},
 		{Code: "express", Name: "Express",
 			Policy: shipping.Policy{Strategy: shipping.StrategyFastest},
 			Price:  shipping.Adjustments{{Kind: shipping.AdjustPercent, Percent: decimal.NewFromInt(10)}}},
 		{Code: "same_day", Name: "Same day",
-			Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []shipping.ServiceLevel{shipping.LevelSameDay}}}},
+			Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []oms.ServiceLevel{oms.LevelSameDay}}}},
 	}
 	for _, orderValue := range []string{"42.00 USD", "64.00 USD"} {
 		options, err := shipping.CheckoutOptions(rates, oms.MustParseMoney(orderValue), rules)
@@ -117,7 +117,7 @@ func ExampleCheckoutOptions() {
 func ExampleEstimateDelivery() {
 	sydney := shipping.MustCalendar("Australia/Sydney", nil)
 	newYork := shipping.MustCalendar("America/New_York", &shipping.CalendarOptions{
-		Holidays: []shipping.Holiday{{Date: shipping.NewDate(2026, 11, 26), Name: "Thanksgiving"}},
+		Holidays: []shipping.Holiday{{Date: oms.NewDate(2026, 11, 26), Name: "Thanksgiving"}},
 	})
 	warehouse := shipping.Dispatch{Calendar: sydney, CutOff: 15 * time.Hour, HandlingDays: 0}
 	for _, now := range []time.Time{

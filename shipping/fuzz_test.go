@@ -16,18 +16,18 @@ func FuzzParseDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := shipping.ParseDate(s)
+		d, err := oms.ParseDate(s)
 		if err != nil {
 			if !errors.Is(err, oms.ErrValidation) {
 				t.Fatalf("ParseDate(%q) error %v does not match ErrValidation", s, err)
 			}
 			return
 		}
-		back, err := shipping.ParseDate(d.String())
+		back, err := oms.ParseDate(d.String())
 		if err != nil || back != d {
 			t.Fatalf("round trip of %q: %v %v", s, back, err)
 		}
-		var j shipping.Date
+		var j oms.Date
 		if err := json.Unmarshal([]byte(`"`+d.String()+`"`), &j); err != nil || j != d {
 			t.Fatalf("JSON of %s: %v %v", d, j, err)
 		}

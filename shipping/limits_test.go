@@ -2,6 +2,7 @@ package shipping_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -20,7 +21,7 @@ func TestLimitChecksMonotone(t *testing.T) {
 	ctx := context.Background()
 	flat, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "flat",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
 		Limits:   shipping.Limits{MaxWeight: oms.Kilograms(30), MaxLength: oms.Millimetres(1500), MaxLengthPlusGirth: oms.Millimetres(3000)},
 	})
 	if err != nil {
@@ -28,7 +29,7 @@ func TestLimitChecksMonotone(t *testing.T) {
 	}
 	flatGirthOnly, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "girth",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: usd("5.00"), TransitDays: 3}},
 		Limits:   shipping.Limits{MaxLengthPlusGirth: oms.Millimetres(3000)},
 	})
 	if err != nil {
@@ -88,5 +89,46 @@ func TestLimitChecksMonotone(t *testing.T) {
 				t.Fatalf("case %d: %s quotes %v %s but refuses the smaller %v %s", i, c.Code(), big.Dimensions, big.Weight, small.Dimensions, small.Weight)
 			}
 		}
+	}
+}
+
+// TestParcelPresetGrossWeightDoesNotWrap checks that a huge tare weight
+// with no MaxWeight is refused rather than wrapped into a negative gross
+// weight (issue 10 item 9: no accepted value wraps).
+func TestParcelPresetGrossWeightDoesNotWrap(t *testing.T) {
+	p := shipping.ParcelPreset{Name: "huge", Dimensions: oms.DimensionsMM(100, 100, 100), TareWeight: oms.Weight(math.MaxInt64 - 10)}
+	if err := p.Validate(); err != nil {
+		t.Fatalf("preset: %v", err)
+	}
+	for _, contents := range []oms.Weight{1, 11, oms.Weight(math.MaxInt64)} {
+		parcel, err := p.Parcel(contents)
+		if contents <= 10 {
+			if err != nil || parcel.Weight != p.TareWeight+contents {
+				t.Errorf("Parcel(%d) = %v, %v", contents, parcel.Weight, err)
+			}
+			continue
+		}
+		if !errors.Is(err, oms.ErrValidation) || parcel.Weight != 0 {
+			t.Errorf("Parcel(%d) = %d, %v; want a validation error", contents, parcel.Weight, err)
+		}
+	}
+}
+
+// TestCheckoutPadDaysBounded checks that a huge PadDays is refused: adding
+// it to a promise wrapped the date, so the latest day of a promise could
+// come before its earliest.
+func TestCheckoutPadDaysBounded(t *testing.T) {
+	rate := shipping.Rate{Carrier: "c", ServiceCode: "s", Level: oms.LevelStandard, Price: usd("5.00"), TransitDays: 3,
+		Delivery: shipping.Window{Earliest: oms.NewDate(2026, 11, 27), Latest: oms.NewDate(2026, 11, 30)}}
+	for _, pad := range []int{shipping.MaxBusinessDays + 1, math.MaxInt, math.MaxInt32} {
+		rules := []shipping.CheckoutRule{{Code: "std", Name: "Standard", PadDays: pad}}
+		if _, err := shipping.CheckoutOptions([]shipping.Rate{rate}, oms.Money{}, rules); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("PadDays %d: error = %v, want a validation error", pad, err)
+		}
+	}
+	rules := []shipping.CheckoutRule{{Code: "std", Name: "Standard", PadDays: shipping.MaxBusinessDays}}
+	opts, err := shipping.CheckoutOptions([]shipping.Rate{rate}, oms.Money{}, rules)
+	if err != nil || len(opts) != 1 || opts[0].Promise.Latest != oms.NewDate(2027, 11, 30) {
+		t.Errorf("PadDays %d: %v, %v", shipping.MaxBusinessDays, opts, err)
 	}
 }

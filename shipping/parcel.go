@@ -1,6 +1,7 @@
 package shipping
 
 import (
+	"math"
 	"unicode/utf8"
 
 	"github.com/omskit/oms"
@@ -117,7 +118,10 @@ func (p ParcelPreset) Parcel(contentsWeight oms.Weight) (Parcel, error) {
 		v.Add("contents_weight", "must be positive, got %s", contentsWeight)
 	}
 	gross := p.TareWeight + contentsWeight
-	if p.MaxWeight > 0 && gross > p.MaxWeight {
+	switch {
+	case contentsWeight > 0 && p.TareWeight > math.MaxInt64-contentsWeight:
+		v.Add("contents_weight", "gross weight over the largest weight with tare %s", p.TareWeight)
+	case p.MaxWeight > 0 && gross > p.MaxWeight:
 		v.Add("contents_weight", "gross weight %s over the preset's max_weight %s", gross, p.MaxWeight)
 	}
 	if err := v.Err(); err != nil {

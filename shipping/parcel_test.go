@@ -101,7 +101,7 @@ func TestParcelPresets(t *testing.T) {
 }
 
 func TestRateValidate(t *testing.T) {
-	good := shipping.Rate{Carrier: "ups", ServiceCode: "ground", Level: shipping.LevelStandard, Price: usd("7.50"), ListPrice: usd("9.00"), TransitDays: 3, Delivery: on(26), Guaranteed: true}
+	good := shipping.Rate{Carrier: "ups", ServiceCode: "ground", Level: oms.LevelStandard, Price: usd("7.50"), ListPrice: usd("9.00"), TransitDays: 3, Delivery: on(26), Guaranteed: true}
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestRateValidate(t *testing.T) {
 		{"negative list price", func(r *shipping.Rate) { r.ListPrice = usd("-9") }, "list_price"},
 		{"negative weight", func(r *shipping.Rate) { r.BillableWeight = -1 }, "billable_weight"},
 		{"negative transit", func(r *shipping.Rate) { r.TransitDays = -1 }, "transit_days"},
-		{"half a window", func(r *shipping.Rate) { r.Delivery.Latest = shipping.Date{} }, "delivery"},
+		{"half a window", func(r *shipping.Rate) { r.Delivery.Latest = oms.Date{} }, "delivery"},
 		{"inverted window", func(r *shipping.Rate) { r.Delivery.Latest = day(20) }, "delivery"},
 		{"guaranteed without date", func(r *shipping.Rate) { r.Delivery = shipping.Window{} }, "delivery"},
 	}
@@ -149,12 +149,12 @@ func TestRateValidate(t *testing.T) {
 }
 
 func TestEnums(t *testing.T) {
-	for _, l := range shipping.ServiceLevels() {
+	for _, l := range oms.ServiceLevels() {
 		if !l.Valid() {
 			t.Errorf("%s invalid", l)
 		}
 	}
-	if shipping.ServiceLevel("warp").Valid() || shipping.LevelSameDay.Rank() != 0 || shipping.LevelEconomy.Rank() != 4 {
+	if oms.ServiceLevel("warp").Valid() || oms.LevelSameDay.Rank() != 0 || oms.LevelEconomy.Rank() != 4 {
 		t.Error("levels")
 	}
 	for _, s := range []shipping.CarrierStatus{shipping.StatusOK, shipping.StatusNoService, shipping.StatusInvalid, shipping.StatusFailed, shipping.StatusTimeout, shipping.StatusSkipped} {
@@ -176,8 +176,8 @@ func TestEnums(t *testing.T) {
 }
 
 func TestRateRequestHelpers(t *testing.T) {
-	req := shipping.RateRequest{Parcels: []shipping.Parcel{{Weight: oms.Grams(500)}, {Weight: oms.Grams(700)}}, Levels: []shipping.ServiceLevel{shipping.LevelExpress}}
-	if req.TotalWeight() != oms.Grams(1200) || !req.WantsLevel(shipping.LevelExpress) || req.WantsLevel(shipping.LevelStandard) {
+	req := shipping.RateRequest{Parcels: []shipping.Parcel{{Weight: oms.Grams(500)}, {Weight: oms.Grams(700)}}, Levels: []oms.ServiceLevel{oms.LevelExpress}}
+	if req.TotalWeight() != oms.Grams(1200) || !req.WantsLevel(oms.LevelExpress) || req.WantsLevel(oms.LevelStandard) {
 		t.Error("TotalWeight or WantsLevel")
 	}
 }

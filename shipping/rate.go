@@ -14,30 +14,6 @@ import (
 // carrier's malformed answer, is refused rather than counted for hours.
 const MaxBusinessDays = 365
 
-// ServiceLevel is the speed class of a carrier service, stable on the wire.
-type ServiceLevel string
-
-// Service levels, fastest first.
-const (
-	LevelSameDay   ServiceLevel = "same_day"
-	LevelOvernight ServiceLevel = "overnight"
-	LevelExpress   ServiceLevel = "express"
-	LevelStandard  ServiceLevel = "standard"
-	LevelEconomy   ServiceLevel = "economy"
-)
-
-// ServiceLevels returns every level, fastest first.
-func ServiceLevels() []ServiceLevel {
-	return []ServiceLevel{LevelSameDay, LevelOvernight, LevelExpress, LevelStandard, LevelEconomy}
-}
-
-// Valid reports whether l is one of the defined levels.
-func (l ServiceLevel) Valid() bool { return l.Rank() >= 0 }
-
-// Rank returns 0 for the fastest level (same_day) up to 4 for economy, and
-// -1 for an unknown level.
-func (l ServiceLevel) Rank() int { return slices.Index(ServiceLevels(), l) }
-
 // RateRequest asks a carrier what shipping some parcels would cost. It is a
 // value; carriers must not modify its slices.
 type RateRequest struct {
@@ -50,10 +26,10 @@ type RateRequest struct {
 	// Parcels are the parcels of one shipment; at least one.
 	Parcels []Parcel `json:"parcels"`
 	// ShipDate is the day the parcels are handed to the carrier; the zero
-	// Date lets the carrier assume its next pickup.
-	ShipDate Date `json:"ship_date"`
+	// oms.Date lets the carrier assume its next pickup.
+	ShipDate oms.Date `json:"ship_date"`
 	// Levels restricts the answer to these service levels; empty means all.
-	Levels []ServiceLevel `json:"levels,omitempty"`
+	Levels []oms.ServiceLevel `json:"levels,omitempty"`
 	// Return marks a return shipment (customer to warehouse).
 	Return bool `json:"return,omitempty"`
 	// Currency is the currency the caller expects prices in; the shopper
@@ -98,7 +74,7 @@ func (r RateRequest) Validate() error {
 }
 
 // WantsLevel reports whether the request accepts service level l.
-func (r RateRequest) WantsLevel(l ServiceLevel) bool {
+func (r RateRequest) WantsLevel(l oms.ServiceLevel) bool {
 	return len(r.Levels) == 0 || slices.Contains(r.Levels, l)
 }
 
@@ -137,7 +113,7 @@ type Rate struct {
 	// ServiceName is the service's display name, such as "UPS Ground".
 	ServiceName string `json:"service_name"`
 	// Level is the service's speed class.
-	Level ServiceLevel `json:"level"`
+	Level oms.ServiceLevel `json:"level"`
 	// Price is what the shop pays the carrier, rounded to the minor unit.
 	Price oms.Money `json:"price"`
 	// ListPrice is the carrier's retail price when known (the zero Money

@@ -42,10 +42,15 @@ func (s Strategy) Valid() bool {
 // kept when Allow is empty or it matches an entry of Allow, and it matches
 // no entry of Deny: deny wins.
 type RateFilter struct {
-	Allow          []string       `json:"allow,omitempty"`
-	Deny           []string       `json:"deny,omitempty"`
-	Levels         []ServiceLevel `json:"levels,omitempty"`
-	GuaranteedOnly bool           `json:"guaranteed_only,omitempty"`
+	// Allow lists the carrier codes and service keys kept; empty keeps
+	// all.
+	Allow []string `json:"allow,omitempty"`
+	// Deny lists the carrier codes and service keys dropped.
+	Deny []string `json:"deny,omitempty"`
+	// Levels keeps only rates of these service levels; empty keeps all.
+	Levels []oms.ServiceLevel `json:"levels,omitempty"`
+	// GuaranteedOnly keeps only rates whose delivery is guaranteed.
+	GuaranteedOnly bool `json:"guaranteed_only,omitempty"`
 }
 
 // Match reports whether the filter keeps r.
@@ -106,7 +111,7 @@ type Policy struct {
 	CostPerDay oms.Money `json:"cost_per_day"`
 	// DeliverBy is the day the parcel must arrive by, for
 	// StrategyDeliverBy.
-	DeliverBy Date `json:"deliver_by"`
+	DeliverBy oms.Date `json:"deliver_by"`
 }
 
 // Validate returns a *oms.ValidationError listing every problem of p, or
@@ -250,7 +255,7 @@ func BestValue(rates []Rate, costPerDay oms.Money) (Rate, error) {
 // before by. Rates without a known delivery window cannot promise a day
 // and are left out (fill them with EstimateRates first). The error matches
 // ErrNoRate when no rate arrives in time.
-func CheapestBy(rates []Rate, by Date) (Rate, error) {
+func CheapestBy(rates []Rate, by oms.Date) (Rate, error) {
 	var inTime []Rate
 	for _, r := range rates {
 		if !r.Delivery.IsZero() && !r.Delivery.Latest.After(by) {

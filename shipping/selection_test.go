@@ -11,7 +11,7 @@ import (
 	"github.com/omskit/oms/shipping"
 )
 
-func day(d int) shipping.Date { return shipping.NewDate(2026, 11, d) }
+func day(d int) oms.Date { return oms.NewDate(2026, 11, d) }
 
 func on(d int) shipping.Window { return shipping.Window{Earliest: day(d), Latest: day(d)} }
 
@@ -20,12 +20,12 @@ func usd(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
 // sampleRates ship on Monday 2026-11-23.
 func sampleRates() []shipping.Rate {
 	return []shipping.Rate{
-		{Carrier: "a", ServiceCode: "ground", Level: shipping.LevelStandard, Price: usd("5.00"), TransitDays: 5, Delivery: on(30)},
-		{Carrier: "b", ServiceCode: "two_day", Level: shipping.LevelExpress, Price: usd("9.00"), TransitDays: 3, Delivery: on(26)},
-		{Carrier: "b", ServiceCode: "express", Level: shipping.LevelExpress, Price: usd("12.00"), TransitDays: 2, Delivery: on(25), Guaranteed: true},
-		{Carrier: "c", ServiceCode: "overnight", Level: shipping.LevelOvernight, Price: usd("25.00"), TransitDays: 1, Delivery: on(24), Guaranteed: true},
-		{Carrier: "d", ServiceCode: "economy", Level: shipping.LevelEconomy, Price: usd("5.00"), TransitDays: 7, Delivery: shipping.Window{Earliest: day(30), Latest: shipping.NewDate(2026, 12, 2)}},
-		{Carrier: "e", ServiceCode: "nodate", Level: shipping.LevelEconomy, Price: usd("4.00"), TransitDays: 6},
+		{Carrier: "a", ServiceCode: "ground", Level: oms.LevelStandard, Price: usd("5.00"), TransitDays: 5, Delivery: on(30)},
+		{Carrier: "b", ServiceCode: "two_day", Level: oms.LevelExpress, Price: usd("9.00"), TransitDays: 3, Delivery: on(26)},
+		{Carrier: "b", ServiceCode: "express", Level: oms.LevelExpress, Price: usd("12.00"), TransitDays: 2, Delivery: on(25), Guaranteed: true},
+		{Carrier: "c", ServiceCode: "overnight", Level: oms.LevelOvernight, Price: usd("25.00"), TransitDays: 1, Delivery: on(24), Guaranteed: true},
+		{Carrier: "d", ServiceCode: "economy", Level: oms.LevelEconomy, Price: usd("5.00"), TransitDays: 7, Delivery: shipping.Window{Earliest: day(30), Latest: oms.NewDate(2026, 12, 2)}},
+		{Carrier: "e", ServiceCode: "nodate", Level: oms.LevelEconomy, Price: usd("4.00"), TransitDays: 6},
 	}
 }
 
@@ -51,8 +51,8 @@ func TestSelectionRules(t *testing.T) {
 		{"cheapest tie goes to the faster", shipping.Policy{Strategy: shipping.StrategyCheapest}, dated, "a/ground", nil},
 		{"cheapest tie order does not matter", shipping.Policy{}, []shipping.Rate{all[4], all[0]}, "a/ground", nil},
 		{"fastest", shipping.Policy{Strategy: shipping.StrategyFastest}, all, "c/overnight", nil},
-		{"fastest by transit days without dates", shipping.Policy{Strategy: shipping.StrategyFastest}, []shipping.Rate{all[5], {Carrier: "f", ServiceCode: "x", Level: shipping.LevelEconomy, Price: usd("1.00"), TransitDays: 4}}, "f/x", nil},
-		{"fastest tie goes to the cheaper", shipping.Policy{Strategy: shipping.StrategyFastest}, []shipping.Rate{all[2], {Carrier: "z", ServiceCode: "express", Level: shipping.LevelExpress, Price: usd("11.99"), TransitDays: 2, Delivery: on(25)}}, "z/express", nil},
+		{"fastest by transit days without dates", shipping.Policy{Strategy: shipping.StrategyFastest}, []shipping.Rate{all[5], {Carrier: "f", ServiceCode: "x", Level: oms.LevelEconomy, Price: usd("1.00"), TransitDays: 4}}, "f/x", nil},
+		{"fastest tie goes to the cheaper", shipping.Policy{Strategy: shipping.StrategyFastest}, []shipping.Rate{all[2], {Carrier: "z", ServiceCode: "express", Level: oms.LevelExpress, Price: usd("11.99"), TransitDays: 2, Delivery: on(25)}}, "z/express", nil},
 		{"best value at 2.00 a day: tie goes to the faster", shipping.Policy{Strategy: shipping.StrategyBestValue, CostPerDay: usd("2.00")}, all, "b/two_day", nil},
 		{"best value at 0.00 a day is cheapest", shipping.Policy{Strategy: shipping.StrategyBestValue, CostPerDay: usd("0")}, all, "e/nodate", nil},
 		{"best value at 1.00 a day", shipping.Policy{Strategy: shipping.StrategyBestValue, CostPerDay: usd("1.00")}, all, "a/ground", nil},
@@ -60,22 +60,22 @@ func TestSelectionRules(t *testing.T) {
 		{"deliver by Thursday", shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: day(26)}, all, "b/two_day", nil},
 		{"deliver by Tuesday", shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: day(24)}, all, "c/overnight", nil},
 		{"deliver by Monday: none", shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: day(23)}, all, "", shipping.ErrNoRate},
-		{"deliver by a window's end", shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: shipping.NewDate(2026, 12, 2)}, all[3:5], "d/economy", nil},
+		{"deliver by a window's end", shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: oms.NewDate(2026, 12, 2)}, all[3:5], "d/economy", nil},
 		{"allow a carrier", shipping.Policy{Filter: shipping.RateFilter{Allow: []string{"b"}}}, all, "b/two_day", nil},
 		{"allow a service", shipping.Policy{Filter: shipping.RateFilter{Allow: []string{"b/express", "c"}}}, all, "b/express", nil},
 		{"deny a carrier", shipping.Policy{Filter: shipping.RateFilter{Deny: []string{"e", "a"}}}, all, "d/economy", nil},
 		{"deny wins over allow", shipping.Policy{Filter: shipping.RateFilter{Allow: []string{"b"}, Deny: []string{"b/two_day"}}}, all, "b/express", nil},
-		{"levels", shipping.Policy{Filter: shipping.RateFilter{Levels: []shipping.ServiceLevel{shipping.LevelOvernight, shipping.LevelExpress}}}, all, "b/two_day", nil},
+		{"levels", shipping.Policy{Filter: shipping.RateFilter{Levels: []oms.ServiceLevel{oms.LevelOvernight, oms.LevelExpress}}}, all, "b/two_day", nil},
 		{"guaranteed only", shipping.Policy{Filter: shipping.RateFilter{GuaranteedOnly: true}}, all, "b/express", nil},
 		{"everything filtered out", shipping.Policy{Filter: shipping.RateFilter{Allow: []string{"ups"}}}, all, "", shipping.ErrNoRate},
 		{"no rates", shipping.Policy{Strategy: shipping.StrategyFastest}, nil, "", shipping.ErrNoRate},
-		{"mixed currencies", shipping.Policy{}, []shipping.Rate{all[0], {Carrier: "eu", ServiceCode: "x", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 EUR")}}, "", oms.ErrCurrencyMismatch},
+		{"mixed currencies", shipping.Policy{}, []shipping.Rate{all[0], {Carrier: "eu", ServiceCode: "x", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 EUR")}}, "", oms.ErrCurrencyMismatch},
 		{"best value mixed currencies", shipping.Policy{Strategy: shipping.StrategyBestValue, CostPerDay: oms.MustParseMoney("1.00 EUR")}, all, "", oms.ErrCurrencyMismatch},
 		{"bad strategy", shipping.Policy{Strategy: "random"}, all, "", oms.ErrValidation},
 		{"best value without cost", shipping.Policy{Strategy: shipping.StrategyBestValue}, all, "", oms.ErrValidation},
 		{"best value negative cost", shipping.Policy{Strategy: shipping.StrategyBestValue, CostPerDay: usd("-1")}, all, "", oms.ErrValidation},
 		{"deliver by without date", shipping.Policy{Strategy: shipping.StrategyDeliverBy}, all, "", oms.ErrValidation},
-		{"bad filter", shipping.Policy{Filter: shipping.RateFilter{Allow: []string{""}, Deny: []string{""}, Levels: []shipping.ServiceLevel{"warp"}}}, all, "", oms.ErrValidation},
+		{"bad filter", shipping.Policy{Filter: shipping.RateFilter{Allow: []string{""}, Deny: []string{""}, Levels: []oms.ServiceLevel{"warp"}}}, all, "", oms.ErrValidation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,7 +104,7 @@ func TestSelectionFunctions(t *testing.T) {
 	if _, err := shipping.BestValue([]shipping.Rate{{Carrier: "x", ServiceCode: "y", Price: oms.MustParseMoney("1 EUR")}, all[0]}, oms.MustParseMoney("1 EUR")); !errors.Is(err, oms.ErrCurrencyMismatch) {
 		t.Errorf("BestValue currency of the other rate: %v", err)
 	}
-	if _, err := shipping.Fastest([]shipping.Rate{all[2], {Carrier: "z", ServiceCode: "x", Level: shipping.LevelExpress, Price: oms.MustParseMoney("1 EUR"), TransitDays: 2, Delivery: on(25)}}); !errors.Is(err, oms.ErrCurrencyMismatch) {
+	if _, err := shipping.Fastest([]shipping.Rate{all[2], {Carrier: "z", ServiceCode: "x", Level: oms.LevelExpress, Price: oms.MustParseMoney("1 EUR"), TransitDays: 2, Delivery: on(25)}}); !errors.Is(err, oms.ErrCurrencyMismatch) {
 		t.Errorf("Fastest tie in two currencies: %v", err)
 	}
 	// Filters keep order and never alias the input.
@@ -129,9 +129,9 @@ func TestSelectionFunctions(t *testing.T) {
 
 func TestAdjustmentsExactToTheCent(t *testing.T) {
 	pct := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-	ground := shipping.Rate{Carrier: "a", ServiceCode: "ground", Level: shipping.LevelStandard, Price: usd("7.99"), TransitDays: 5}
-	express := shipping.Rate{Carrier: "b", ServiceCode: "express", Level: shipping.LevelExpress, Price: usd("12.35"), TransitDays: 2}
-	yen := shipping.Rate{Carrier: "jp", ServiceCode: "takkyubin", Level: shipping.LevelStandard, Price: oms.MustParseMoney("1235 JPY")}
+	ground := shipping.Rate{Carrier: "a", ServiceCode: "ground", Level: oms.LevelStandard, Price: usd("7.99"), TransitDays: 5}
+	express := shipping.Rate{Carrier: "b", ServiceCode: "express", Level: oms.LevelExpress, Price: usd("12.35"), TransitDays: 2}
+	yen := shipping.Rate{Carrier: "jp", ServiceCode: "takkyubin", Level: oms.LevelStandard, Price: oms.MustParseMoney("1235 JPY")}
 	tests := []struct {
 		name  string
 		rate  shipping.Rate
@@ -150,7 +150,7 @@ func TestAdjustmentsExactToTheCent(t *testing.T) {
 		{"free over 50: order 49.99", ground, usd("49.99"), shipping.Adjustments{{Kind: shipping.AdjustFreeOver, Threshold: usd("50.00")}}, "7.99 USD", nil},
 		{"free over 50: order exactly 50.00", ground, usd("50.00"), shipping.Adjustments{{Kind: shipping.AdjustFreeOver, Threshold: usd("50.00")}}, "0.00 USD", nil},
 		{"free over 50: order unknown", ground, oms.Money{}, shipping.Adjustments{{Kind: shipping.AdjustFreeOver, Threshold: usd("50.00")}}, "7.99 USD", nil},
-		{"free standard only", express, usd("80.00"), shipping.Adjustments{{Kind: shipping.AdjustFreeOver, Threshold: usd("50.00"), Only: shipping.RateFilter{Levels: []shipping.ServiceLevel{shipping.LevelStandard}}}}, "12.35 USD", nil},
+		{"free standard only", express, usd("80.00"), shipping.Adjustments{{Kind: shipping.AdjustFreeOver, Threshold: usd("50.00"), Only: shipping.RateFilter{Levels: []oms.ServiceLevel{oms.LevelStandard}}}}, "12.35 USD", nil},
 		{"markup on one carrier", ground, oms.Money{}, shipping.Adjustments{{Kind: shipping.AdjustPercent, Percent: pct("50"), Only: shipping.RateFilter{Allow: []string{"b"}}}}, "7.99 USD", nil},
 		{"yen rounds to whole yen", yen, oms.Money{}, shipping.Adjustments{{Kind: shipping.AdjustPercent, Percent: pct("10")}}, "1359 JPY", nil},
 		{"fixed in another currency", ground, oms.Money{}, shipping.Adjustments{{Kind: shipping.AdjustFixed, Amount: oms.MustParseMoney("1.00 EUR")}}, "", oms.ErrCurrencyMismatch},
@@ -159,7 +159,7 @@ func TestAdjustmentsExactToTheCent(t *testing.T) {
 		{"bad rules", ground, oms.Money{}, shipping.Adjustments{
 			{Kind: "bogus"}, {Kind: shipping.AdjustPercent, Percent: pct("-101")}, {Kind: shipping.AdjustFixed},
 			{Kind: shipping.AdjustFlat}, {Kind: shipping.AdjustFlat, Amount: usd("-1")}, {Kind: shipping.AdjustFreeOver},
-			{Kind: shipping.AdjustFreeOver, Threshold: usd("-1")}, {Kind: shipping.AdjustFixed, Amount: usd("1"), Only: shipping.RateFilter{Levels: []shipping.ServiceLevel{"x"}}},
+			{Kind: shipping.AdjustFreeOver, Threshold: usd("-1")}, {Kind: shipping.AdjustFixed, Amount: usd("1"), Only: shipping.RateFilter{Levels: []oms.ServiceLevel{"x"}}},
 		}, "", oms.ErrValidation},
 	}
 	for _, tt := range tests {
@@ -223,15 +223,15 @@ func TestAdjustmentsApply(t *testing.T) {
 func TestCheckoutOptions(t *testing.T) {
 	rules := []shipping.CheckoutRule{
 		{Code: "standard", Name: "Standard", PadDays: 2,
-			Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []shipping.ServiceLevel{shipping.LevelStandard, shipping.LevelEconomy}, Deny: []string{"e"}}},
+			Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []oms.ServiceLevel{oms.LevelStandard, oms.LevelEconomy}, Deny: []string{"e"}}},
 			Price: shipping.Adjustments{
 				{Kind: shipping.AdjustFlat, Amount: usd("4.99")},
 				{Kind: shipping.AdjustFreeOver, Threshold: usd("50.00")},
 			}},
 		{Code: "express", Name: "Express", Policy: shipping.Policy{Strategy: shipping.StrategyBestValue, CostPerDay: usd("2.00"),
-			Filter: shipping.RateFilter{Levels: []shipping.ServiceLevel{shipping.LevelExpress, shipping.LevelOvernight}}},
+			Filter: shipping.RateFilter{Levels: []oms.ServiceLevel{oms.LevelExpress, oms.LevelOvernight}}},
 			Price: shipping.Adjustments{{Kind: shipping.AdjustPercent, Percent: decimal.NewFromInt(10)}}},
-		{Code: "same_day", Name: "Same day", Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []shipping.ServiceLevel{shipping.LevelSameDay}}}},
+		{Code: "same_day", Name: "Same day", Policy: shipping.Policy{Filter: shipping.RateFilter{Levels: []oms.ServiceLevel{oms.LevelSameDay}}}},
 		{Code: "any", Name: "Whatever is cheapest", Policy: shipping.Policy{Filter: shipping.RateFilter{Allow: []string{"e"}}}, PadDays: 3},
 	}
 	type opt struct {
@@ -250,7 +250,7 @@ func TestCheckoutOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []opt{
-		{"standard", "4.99 USD", "a/ground 5.00 USD", shipping.Window{Earliest: day(30), Latest: shipping.NewDate(2026, 12, 2)}},
+		{"standard", "4.99 USD", "a/ground 5.00 USD", shipping.Window{Earliest: day(30), Latest: oms.NewDate(2026, 12, 2)}},
 		{"express", "9.90 USD", "b/two_day 9.00 USD", on(26)},
 		{"any", "4.00 USD", "e/nodate 4.00 USD", shipping.Window{}},
 	}
@@ -280,7 +280,7 @@ func TestCheckoutOptions(t *testing.T) {
 			t.Errorf("no problem for %s: %v", f, ve)
 		}
 	}
-	mixed := append(sampleRates(), shipping.Rate{Carrier: "eu", ServiceCode: "x", Level: shipping.LevelStandard, Price: oms.MustParseMoney("1.00 EUR")})
+	mixed := append(sampleRates(), shipping.Rate{Carrier: "eu", ServiceCode: "x", Level: oms.LevelStandard, Price: oms.MustParseMoney("1.00 EUR")})
 	if _, err := shipping.CheckoutOptions(mixed, oms.Money{}, rules[:1]); !errors.Is(err, oms.ErrCurrencyMismatch) {
 		t.Errorf("mixed currencies: %v", err)
 	}

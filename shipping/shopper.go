@@ -17,7 +17,7 @@ import (
 	"github.com/omskit/oms"
 )
 
-// Defaults of ShopperOptions.
+// Defaults of RateShopperOptions.
 const (
 	DefaultShopConcurrency  = 16
 	DefaultCarrierTimeout   = 10 * time.Second
@@ -25,9 +25,9 @@ const (
 	DefaultBreakerCoolDown  = 30 * time.Second
 )
 
-// ShopperOptions tunes a RateShopper. The zero value (or nil) gives the
+// RateShopperOptions tunes a RateShopper. The zero value (or nil) gives the
 // defaults.
-type ShopperOptions struct {
+type RateShopperOptions struct {
 	// Clock times cache expiry and breaker cool-downs; a ManualClock lets
 	// tests drive them. Default the system clock. Carrier timeouts and the
 	// caller's deadline are context deadlines, in real time, because the
@@ -94,9 +94,9 @@ type cachedAnswer struct {
 // NewRateShopper returns a shopper over carriers. The error matches
 // oms.ErrValidation for no carriers, a nil carrier, an empty or duplicate
 // code, or negative options.
-func NewRateShopper(carriers []Carrier, opts *ShopperOptions) (*RateShopper, error) {
+func NewRateShopper(carriers []Carrier, opts *RateShopperOptions) (*RateShopper, error) {
 	if opts == nil {
-		opts = &ShopperOptions{}
+		opts = &RateShopperOptions{}
 	}
 	v := &oms.ValidationError{Entity: "rate shopper"}
 	s := &RateShopper{
@@ -153,6 +153,21 @@ func NewRateShopper(carriers []Carrier, opts *ShopperOptions) (*RateShopper, err
 		return nil, err
 	}
 	return s, nil
+}
+
+// Carrier returns the shopper's carrier with the given code (codes are
+// case-sensitive), and false when there is none. A Rate names its carrier
+// by code, so this is how a chosen rate reaches the carrier's optional
+// interfaces:
+//
+//	c, _ := shopper.Carrier(rate.Carrier)
+//	if lb, ok := c.(shipping.LabelBuyer); ok { ... }
+func (s *RateShopper) Carrier(code string) (Carrier, bool) {
+	i, ok := s.index[code]
+	if !ok {
+		return nil, false
+	}
+	return s.carriers[i], true
 }
 
 // Carriers returns the codes of the shopper's carriers, in order.

@@ -21,7 +21,7 @@ func (g *gatedCarrier) Code() string { return "gated" }
 func (g *gatedCarrier) Rates(ctx context.Context, req RateRequest) ([]Rate, error) {
 	g.calls.Add(1)
 	<-g.gate
-	return []Rate{{Carrier: "gated", ServiceCode: "ground", Level: LevelStandard, Price: oms.MustParseMoney("5.00 USD"), TransitDays: 3}}, nil
+	return []Rate{{Carrier: "gated", ServiceCode: "ground", Level: oms.LevelStandard, Price: oms.MustParseMoney("5.00 USD"), TransitDays: 3}}, nil
 }
 
 func testRequest() RateRequest {

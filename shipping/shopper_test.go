@@ -18,7 +18,7 @@ import (
 	"github.com/omskit/oms/shipping/shippingtest"
 )
 
-func newShopper(t *testing.T, opts *shipping.ShopperOptions, carriers ...shipping.Carrier) *shipping.RateShopper {
+func newShopper(t *testing.T, opts *shipping.RateShopperOptions, carriers ...shipping.Carrier) *shipping.RateShopper {
 	t.Helper()
 	s, err := shipping.NewRateShopper(carriers, opts)
 	if err != nil {
@@ -52,9 +52,9 @@ func TestShopFanOutIsConcurrent(t *testing.T) {
 	}
 	var carriers []shipping.Carrier
 	for i := range k {
-		carriers = append(carriers, shippingtest.NewFakeCarrier("c"+string(rune('a'+i)), &shippingtest.FakeOptions{OnRates: barrier}))
+		carriers = append(carriers, shippingtest.NewFakeCarrier("c"+string(rune('a'+i)), &shippingtest.FakeCarrierOptions{OnRates: barrier}))
 	}
-	s := newShopper(t, &shipping.ShopperOptions{CarrierTimeout: time.Minute}, carriers...)
+	s := newShopper(t, &shipping.RateShopperOptions{CarrierTimeout: time.Minute}, carriers...)
 	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
 	if err != nil {
 		t.Fatal(err)
@@ -75,9 +75,9 @@ func TestShopFanOutIsConcurrent(t *testing.T) {
 func TestShopNeverAnsweringCarrierDoesNotHoldTheDeadline(t *testing.T) {
 	never := make(chan struct{})
 	t.Cleanup(func() { close(never) })
-	blackhole := shippingtest.NewFakeCarrier("blackhole", &shippingtest.FakeOptions{Gate: never, IgnoreContext: true})
+	blackhole := shippingtest.NewFakeCarrier("blackhole", &shippingtest.FakeCarrierOptions{Gate: never, IgnoreContext: true})
 	good := shippingtest.NewFakeCarrier("good", nil)
-	s := newShopper(t, &shipping.ShopperOptions{CarrierTimeout: time.Hour}, blackhole, good)
+	s := newShopper(t, &shipping.RateShopperOptions{CarrierTimeout: time.Hour}, blackhole, good)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -115,8 +115,8 @@ func TestShopNeverAnsweringCarrierDoesNotHoldTheDeadline(t *testing.T) {
 func TestShopCarrierTimeout(t *testing.T) {
 	never := make(chan struct{})
 	t.Cleanup(func() { close(never) })
-	slow := shippingtest.NewFakeCarrier("slow", &shippingtest.FakeOptions{Gate: never})
-	s := newShopper(t, &shipping.ShopperOptions{CarrierTimeout: 20 * time.Millisecond, BreakerThreshold: 1}, slow, shippingtest.NewFakeCarrier("fast", nil))
+	slow := shippingtest.NewFakeCarrier("slow", &shippingtest.FakeCarrierOptions{Gate: never})
+	s := newShopper(t, &shipping.RateShopperOptions{CarrierTimeout: 20 * time.Millisecond, BreakerThreshold: 1}, slow, shippingtest.NewFakeCarrier("fast", nil))
 	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
 	if err != nil {
 		t.Fatal(err)
@@ -132,30 +132,30 @@ func TestShopCarrierTimeout(t *testing.T) {
 
 func TestShopReportsEveryCarrierProblem(t *testing.T) {
 	boom := errors.New("connection refused")
-	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeOptions{Err: boom})
-	euro := shippingtest.NewFakeCarrier("euro", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "euro", ServiceCode: "std", Level: shipping.LevelStandard, Price: oms.MustParseMoney("6.00 EUR"), TransitDays: 3},
+	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeCarrierOptions{Err: boom})
+	euro := shippingtest.NewFakeCarrier("euro", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
+		{Carrier: "euro", ServiceCode: "std", Level: oms.LevelStandard, Price: oms.MustParseMoney("6.00 EUR"), TransitDays: 3},
 	}})
-	sloppy := shippingtest.NewFakeCarrier("sloppy", &shippingtest.FakeOptions{Rates: []shipping.Rate{
-		{Carrier: "sloppy", ServiceCode: "neg", Level: shipping.LevelStandard, Price: oms.MustParseMoney("-1.00 USD")},
-		{Carrier: "sloppy", ServiceCode: "", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
-		{Carrier: "sloppy", ServiceCode: "frac", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.005 USD")},
-		{Carrier: "someone_else", ServiceCode: "x", Level: shipping.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
+	sloppy := shippingtest.NewFakeCarrier("sloppy", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{
+		{Carrier: "sloppy", ServiceCode: "neg", Level: oms.LevelStandard, Price: oms.MustParseMoney("-1.00 USD")},
+		{Carrier: "sloppy", ServiceCode: "", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
+		{Carrier: "sloppy", ServiceCode: "frac", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.005 USD")},
+		{Carrier: "someone_else", ServiceCode: "x", Level: oms.LevelStandard, Price: oms.MustParseMoney("3.00 USD")},
 		{Carrier: "sloppy", ServiceCode: "warp", Level: "warp", Price: oms.MustParseMoney("3.00 USD")},
-		{ServiceCode: "ok", Level: shipping.LevelEconomy, Price: oms.MustParseMoney("4.00 USD"), TransitDays: 6},
+		{ServiceCode: "ok", Level: oms.LevelEconomy, Price: oms.MustParseMoney("4.00 USD"), TransitDays: 6},
 	}})
 	limited, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "limited",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: oms.MustParseMoney("5.00 USD"), TransitDays: 3}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: oms.MustParseMoney("5.00 USD"), TransitDays: 3}},
 		Limits:   shipping.Limits{MaxWeight: oms.Grams(500)},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	empty := shippingtest.NewFakeCarrier("empty", &shippingtest.FakeOptions{Rates: []shipping.Rate{}})
+	empty := shippingtest.NewFakeCarrier("empty", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{}})
 	good := shippingtest.NewFakeCarrier("good", nil)
 	var logs bytes.Buffer
-	s := newShopper(t, &shipping.ShopperOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+	s := newShopper(t, &shipping.RateShopperOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
 		failing, euro, sloppy, limited, empty, good, panicker{})
 	req := shippingtest.DefaultRequest()
 	req.Currency = oms.USD
@@ -236,7 +236,7 @@ func TestShopRefusesBadRequests(t *testing.T) {
 		shipping.Parcel{Dimensions: oms.DimensionsMM(100, -5, 0), Weight: 0},
 		shipping.Parcel{Dimensions: oms.DimensionsMM(100, 100, 100), Weight: -oms.Gram},
 	)
-	bad.Levels = []shipping.ServiceLevel{"teleport"}
+	bad.Levels = []oms.ServiceLevel{"teleport"}
 	bad.Currency = "ZZZ"
 	bad.Carriers = []string{"ups", ""}
 	_, err := s.Shop(context.Background(), bad)
@@ -271,7 +271,7 @@ func TestShopRefusesBadRequests(t *testing.T) {
 func TestNewRateShopperValidation(t *testing.T) {
 	f := shippingtest.NewFakeCarrier("a", nil)
 	_, err := shipping.NewRateShopper([]shipping.Carrier{f, nil, shippingtest.NewFakeCarrier("", nil), shippingtest.NewFakeCarrier("a", nil)},
-		&shipping.ShopperOptions{Concurrency: -1, CarrierTimeout: -1, CacheTTL: -1, BreakerCoolDown: -1})
+		&shipping.RateShopperOptions{Concurrency: -1, CarrierTimeout: -1, CacheTTL: -1, BreakerCoolDown: -1})
 	var ve *oms.ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("got %v", err)
@@ -298,7 +298,7 @@ func TestShopCarrierRestriction(t *testing.T) {
 	s := newShopper(t, nil, a, b)
 	req := shippingtest.DefaultRequest()
 	req.Carriers = []string{"b"}
-	req.Levels = []shipping.ServiceLevel{shipping.LevelExpress}
+	req.Levels = []oms.ServiceLevel{oms.LevelExpress}
 	res, err := s.Shop(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -322,9 +322,9 @@ func TestShopConcurrencyLimit(t *testing.T) {
 	}
 	var carriers []shipping.Carrier
 	for _, c := range []string{"a", "b", "c", "d", "e", "f"} {
-		carriers = append(carriers, shippingtest.NewFakeCarrier(c, &shippingtest.FakeOptions{OnRates: hook}))
+		carriers = append(carriers, shippingtest.NewFakeCarrier(c, &shippingtest.FakeCarrierOptions{OnRates: hook}))
 	}
-	s := newShopper(t, &shipping.ShopperOptions{Concurrency: 2}, carriers...)
+	s := newShopper(t, &shipping.RateShopperOptions{Concurrency: 2}, carriers...)
 	for range 20 {
 		if _, err := s.Shop(context.Background(), shippingtest.DefaultRequest()); err != nil {
 			t.Fatal(err)
@@ -340,10 +340,10 @@ func TestShopCacheExpiresOnTheClock(t *testing.T) {
 	fake := shippingtest.NewFakeCarrier("fake", nil)
 	limited, _ := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code:     "limited",
-		Services: []shipping.FlatRateService{{Code: "box", Level: shipping.LevelStandard, Price: oms.MustParseMoney("5.00 USD")}},
+		Services: []shipping.FlatRateService{{Code: "box", Level: oms.LevelStandard, Price: oms.MustParseMoney("5.00 USD")}},
 		Limits:   shipping.Limits{MaxWeight: oms.Grams(1)},
 	})
-	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, CacheTTL: time.Minute}, fake, limited)
+	s := newShopper(t, &shipping.RateShopperOptions{Clock: clock, CacheTTL: time.Minute}, fake, limited)
 	req := shippingtest.DefaultRequest()
 	shop := func() *shipping.ShopResult {
 		t.Helper()
@@ -387,7 +387,7 @@ func TestShopCacheExpiresOnTheClock(t *testing.T) {
 func TestShopCacheSweepsExpiredEntries(t *testing.T) {
 	clock := oms.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	fake := shippingtest.NewFakeCarrier("fake", nil)
-	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, CacheTTL: time.Second}, fake)
+	s := newShopper(t, &shipping.RateShopperOptions{Clock: clock, CacheTTL: time.Second}, fake)
 	for i := range 200 {
 		req := shippingtest.DefaultRequest()
 		req.Parcels[0].Weight = oms.Grams(int64(100 + i))
@@ -403,8 +403,8 @@ func TestShopCacheSweepsExpiredEntries(t *testing.T) {
 
 func TestShopBreakerOpensAndCloses(t *testing.T) {
 	clock := oms.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeOptions{Err: errors.New("503 service unavailable")})
-	s := newShopper(t, &shipping.ShopperOptions{Clock: clock, BreakerThreshold: 3, BreakerCoolDown: 30 * time.Second}, flaky)
+	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeCarrierOptions{Err: errors.New("503 service unavailable")})
+	s := newShopper(t, &shipping.RateShopperOptions{Clock: clock, BreakerThreshold: 3, BreakerCoolDown: 30 * time.Second}, flaky)
 	shop := func() shipping.CarrierReport {
 		t.Helper()
 		res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
@@ -484,8 +484,8 @@ func TestShopBreakerOpensAndCloses(t *testing.T) {
 }
 
 func TestShopBreakerDisabled(t *testing.T) {
-	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeOptions{Err: errors.New("down")})
-	s := newShopper(t, &shipping.ShopperOptions{BreakerThreshold: -1}, flaky)
+	flaky := shippingtest.NewFakeCarrier("flaky", &shippingtest.FakeCarrierOptions{Err: errors.New("down")})
+	s := newShopper(t, &shipping.RateShopperOptions{BreakerThreshold: -1}, flaky)
 	for range 10 {
 		if _, err := s.Shop(context.Background(), shippingtest.DefaultRequest()); err != nil {
 			t.Fatal(err)
@@ -500,7 +500,7 @@ func TestShopCallerCancels(t *testing.T) {
 	gate := make(chan struct{})
 	t.Cleanup(func() { close(gate) })
 	called := make(chan struct{}, 1)
-	fake := shippingtest.NewFakeCarrier("fake", &shippingtest.FakeOptions{Gate: gate, IgnoreContext: true,
+	fake := shippingtest.NewFakeCarrier("fake", &shippingtest.FakeCarrierOptions{Gate: gate, IgnoreContext: true,
 		OnRates: func(context.Context, shipping.RateRequest) { called <- struct{}{} }})
 	s := newShopper(t, nil, fake)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -520,7 +520,7 @@ func TestShopSharedResultsAreCopies(t *testing.T) {
 	gate := make(chan struct{})
 	var once sync.Once
 	started := make(chan struct{})
-	fake := shippingtest.NewFakeCarrier("fake", &shippingtest.FakeOptions{Gate: gate,
+	fake := shippingtest.NewFakeCarrier("fake", &shippingtest.FakeCarrierOptions{Gate: gate,
 		OnRates: func(context.Context, shipping.RateRequest) { once.Do(func() { close(started) }) }})
 	s := newShopper(t, nil, fake)
 	results := make(chan *shipping.ShopResult, 2)
@@ -539,5 +539,38 @@ func TestShopSharedResultsAreCopies(t *testing.T) {
 	a.Rates[0].ServiceName = "changed"
 	if b.Rates[0].ServiceName == "changed" {
 		t.Error("shared results share memory")
+	}
+}
+
+// TestRateShopperCarrier is issue 12: RateShopper.Carriers returned only
+// codes, so buying a label from a chosen rate needed a map of one's own.
+// Carrier(code) returns the carrier itself, for its optional interfaces.
+func TestRateShopperCarrier(t *testing.T) {
+	a, b := shippingtest.NewFakeCarrier("a", nil), shippingtest.NewFakeCarrier("b", nil)
+	s := newShopper(t, nil, a, b)
+	for _, tc := range []struct {
+		code string
+		want shipping.Carrier
+	}{{"a", a}, {"b", b}, {"", nil}, {"A", nil}, {"zz", nil}} {
+		got, ok := s.Carrier(tc.code)
+		if ok != (tc.want != nil) || got != tc.want {
+			t.Errorf("Carrier(%q) = %v, %v; want %v", tc.code, got, ok, tc.want)
+		}
+	}
+	// The carrier of a shopped rate buys its label.
+	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate, err := shipping.Cheapest(res.Rates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := s.Carrier(rate.Carrier)
+	if !ok {
+		t.Fatalf("Carrier(%q) of a shopped rate not found", rate.Carrier)
+	}
+	if _, ok := c.(shipping.LabelBuyer); !ok {
+		t.Errorf("carrier %s is a %T, not the LabelBuyer given", rate.Carrier, c)
 	}
 }

@@ -14,9 +14,15 @@ import (
 // rules match, the most specific wins: a longer postal prefix first, then a
 // region, then the country alone, then "*"; among equals, the first listed.
 type ZoneRule struct {
-	Zone         string `json:"zone"`
-	Country      string `json:"country"`
-	Region       string `json:"region,omitempty"`
+	// Zone is the zone the rule assigns, named in TableRow.Zone.
+	Zone string `json:"zone"`
+	// Country is an ISO 3166-1 alpha-2 code, or "*" for any country.
+	Country string `json:"country"`
+	// Region, when set, narrows the rule to one region of the country
+	// (compared case-insensitively with Address.Region).
+	Region string `json:"region,omitempty"`
+	// PostalPrefix, when set, narrows the rule to postal codes starting
+	// with it (spaces ignored, case-insensitive).
 	PostalPrefix string `json:"postal_prefix,omitempty"`
 }
 
@@ -47,8 +53,11 @@ func normalPostal(s string) string {
 
 // WeightBracket prices parcels up to and including a weight.
 type WeightBracket struct {
-	UpTo  oms.Weight `json:"up_to"`
-	Price oms.Money  `json:"price"`
+	// UpTo is the heaviest weight (billable weight, when the carrier has a
+	// DimFactor) the bracket prices, included.
+	UpTo oms.Weight `json:"up_to"`
+	// Price is the price of one parcel in the bracket.
+	Price oms.Money `json:"price"`
 }
 
 // TableRow prices one service in one zone, per parcel. With Brackets, a
@@ -57,11 +66,17 @@ type WeightBracket struct {
 // kilogram above it, or gets no service when PerKg is not set. Without
 // Brackets, a parcel pays Base plus PerKg for every started kilogram.
 type TableRow struct {
-	Service  string          `json:"service"`
-	Zone     string          `json:"zone"`
+	// Service is a TableService.Code; Zone a ZoneRule.Zone.
+	Service string `json:"service"`
+	Zone    string `json:"zone"`
+	// Brackets, in increasing UpTo order, price parcels by weight.
 	Brackets []WeightBracket `json:"brackets,omitempty"`
-	Base     oms.Money       `json:"base"`
-	PerKg    oms.Money       `json:"per_kg"`
+	// Base is the price per parcel before PerKg, used without Brackets.
+	Base oms.Money `json:"base"`
+	// PerKg is the price of each started kilogram (1,001 g is 2 kg):
+	// all of the weight without Brackets, the weight above the last
+	// bracket with them.
+	PerKg oms.Money `json:"per_kg"`
 	// TransitDays and TransitDaysMax are business days in transit in this
 	// zone; TransitDaysMax below TransitDays means TransitDays.
 	TransitDays    int `json:"transit_days"`
@@ -70,27 +85,45 @@ type TableRow struct {
 
 // TableService is a service a table carrier offers.
 type TableService struct {
-	Code       string       `json:"code"`
-	Name       string       `json:"name"`
-	Level      ServiceLevel `json:"level"`
-	Guaranteed bool         `json:"guaranteed,omitempty"`
+	// Code identifies the service in rates (Rate.ServiceCode) and rows.
+	Code string `json:"code"`
+	// Name is the service's display name.
+	Name string `json:"name"`
+	// Level is the speed class the service's rates carry.
+	Level oms.ServiceLevel `json:"level"`
+	// Guaranteed marks the delivery windows of its rates as guaranteed.
+	Guaranteed bool `json:"guaranteed,omitempty"`
 }
 
 // Surcharge is a flat amount added to a shipment (or to each parcel), for
 // every service or only those listed, for every destination or only
 // residential ones.
 type Surcharge struct {
-	Name            string    `json:"name"`
-	Amount          oms.Money `json:"amount"`
-	PerParcel       bool      `json:"per_parcel,omitempty"`
-	ResidentialOnly bool      `json:"residential_only,omitempty"`
-	Services        []string  `json:"services,omitempty"`
+	// Name says what the surcharge is for, such as "fuel".
+	Name string `json:"name"`
+	// Amount is added once per shipment, or once per parcel with
+	// PerParcel.
+	Amount    oms.Money `json:"amount"`
+	PerParcel bool      `json:"per_parcel,omitempty"`
+	// ResidentialOnly applies it only to residential destinations
+	// (Address.Residential).
+	ResidentialOnly bool `json:"residential_only,omitempty"`
+	// Services limits it to these service codes; empty means every
+	// service.
+	Services []string `json:"services,omitempty"`
 }
 
 // Limits are a carrier's parcel limits; zero fields are no limit.
+//
+// Each check is monotone: a parcel at least as large and heavy as a refused
+// one is refused too (length plus girth saturates instead of wrapping).
 type Limits struct {
-	MaxWeight          oms.Weight `json:"max_weight,omitempty"`
-	MaxLength          oms.Length `json:"max_length,omitempty"`
+	// MaxWeight is the heaviest actual gross weight of one parcel.
+	MaxWeight oms.Weight `json:"max_weight,omitempty"`
+	// MaxLength is the longest side of one parcel.
+	MaxLength oms.Length `json:"max_length,omitempty"`
+	// MaxLengthPlusGirth bounds the longest side plus twice the sum of
+	// the other two (oms.Dimensions.LengthPlusGirth).
 	MaxLengthPlusGirth oms.Length `json:"max_length_plus_girth,omitempty"`
 }
 
@@ -123,8 +156,9 @@ func (l Limits) validate(v *oms.ValidationError) {
 
 // TableRateConfig configures a TableRateCarrier.
 type TableRateConfig struct {
-	// Code is the carrier's code; Name its display name.
+	// Code is the carrier's code (Carrier.Code, Rate.Carrier).
 	Code string `json:"code"`
+	// Name is the carrier's display name.
 	Name string `json:"name"`
 	// Currency of every amount.
 	Currency oms.Currency `json:"currency"`
@@ -429,40 +463,54 @@ func (r TableRow) parcelPrice(w oms.Weight, cur oms.Currency) (oms.Money, error)
 	return last.Price.Add(r.PerKg.Mul(startedKg(w - last.UpTo)))
 }
 
-func shipDateOrToday(d Date, cal *Calendar, clock oms.Clock) Date {
+func shipDateOrToday(d oms.Date, cal *Calendar, clock oms.Clock) oms.Date {
 	if d.IsZero() {
 		d = cal.DateAt(clock.Now())
 	}
 	return cal.NextBusinessDay(d)
 }
 
-func transitWindow(cal *Calendar, ship Date, minDays, maxDays int) Window {
+func transitWindow(cal *Calendar, ship oms.Date, minDays, maxDays int) Window {
 	return Window{Earliest: cal.AddBusinessDays(ship, minDays), Latest: cal.AddBusinessDays(ship, max(minDays, maxDays))}
 }
 
 // FlatRateService is one service of a FlatRateCarrier.
 type FlatRateService struct {
-	Code  string       `json:"code"`
-	Name  string       `json:"name"`
-	Level ServiceLevel `json:"level"`
+	// Code identifies the service in rates (Rate.ServiceCode).
+	Code string `json:"code"`
+	// Name is the service's display name.
+	Name string `json:"name"`
+	// Level is the speed class the service's rates carry.
+	Level oms.ServiceLevel `json:"level"`
 	// Price is per shipment, or per parcel when PerParcel is set.
 	Price     oms.Money `json:"price"`
 	PerParcel bool      `json:"per_parcel,omitempty"`
-	// Countries are the destination countries served; empty means all.
-	Countries      []string `json:"countries,omitempty"`
-	TransitDays    int      `json:"transit_days"`
-	TransitDaysMax int      `json:"transit_days_max,omitempty"`
-	Guaranteed     bool     `json:"guaranteed,omitempty"`
+	// Countries are the destination countries served (ISO 3166-1
+	// alpha-2; the origin's for a return); empty means all.
+	Countries []string `json:"countries,omitempty"`
+	// TransitDays and TransitDaysMax are business days in transit;
+	// TransitDaysMax below TransitDays means TransitDays.
+	TransitDays    int `json:"transit_days"`
+	TransitDaysMax int `json:"transit_days_max,omitempty"`
+	// Guaranteed marks the delivery windows of its rates as guaranteed.
+	Guaranteed bool `json:"guaranteed,omitempty"`
 }
 
 // FlatRateConfig configures a FlatRateCarrier.
 type FlatRateConfig struct {
-	Code     string            `json:"code"`
+	// Code is the carrier's code (Carrier.Code, Rate.Carrier).
+	Code string `json:"code"`
+	// Services are the services offered, in the order rates are returned;
+	// at least one.
 	Services []FlatRateService `json:"services"`
-	Limits   Limits            `json:"limits"`
-	// Calendar and Clock work as in TableRateConfig.
+	// Limits are the parcel limits; a parcel over them gets no service.
+	Limits Limits `json:"limits"`
+	// Calendar counts transit business days from the ship date into a
+	// delivery window. Default: Monday to Friday, UTC, no holidays.
 	Calendar *Calendar `json:"-"`
-	Clock    oms.Clock `json:"-"`
+	// Clock gives today's date when a request has no ship date. Default
+	// the system clock.
+	Clock oms.Clock `json:"-"`
 }
 
 // FlatRateCarrier is a Carrier that charges a fixed price per shipment or

@@ -30,9 +30,9 @@ func tableConfig(t testing.TB) shipping.TableRateConfig {
 			{Zone: "canada", Country: "CA"},
 		},
 		Services: []shipping.TableService{
-			{Code: "ground", Name: "Ground", Level: shipping.LevelStandard},
-			{Code: "express", Name: "Express", Level: shipping.LevelExpress, Guaranteed: true},
-			{Code: "van", Name: "Same-day van", Level: shipping.LevelSameDay},
+			{Code: "ground", Name: "Ground", Level: oms.LevelStandard},
+			{Code: "express", Name: "Express", Level: oms.LevelExpress, Guaranteed: true},
+			{Code: "van", Name: "Same-day van", Level: oms.LevelSameDay},
 		},
 		Rows: []shipping.TableRow{
 			{Service: "ground", Zone: "local", TransitDays: 1, PerKg: usd("0.80"), Brackets: []shipping.WeightBracket{
@@ -119,41 +119,41 @@ func TestTableRateCarrierRates(t *testing.T) {
 		name    string
 		to      oms.Address
 		parcels []shipping.Parcel
-		levels  []shipping.ServiceLevel
+		levels  []oms.ServiceLevel
 		ret     bool
-		ship    shipping.Date
+		ship    oms.Date
 		want    []row
 		noSvc   string
 	}{
-		{"local: brackets and a per-parcel surcharge", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{box}, nil, false, shipping.Date{},
+		{"local: brackets and a per-parcel surcharge", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{box}, nil, false, oms.Date{},
 			[]row{{"vans/ground", "6.35 USD", oms.Grams(1500), 1, on(24), false}, {"vans/van", "12.35 USD", oms.Grams(1500), 0, on(23), false}}, ""},
-		{"local: over the last bracket pays per started kg", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{parcel(100, 100, 100, 10200)}, []shipping.ServiceLevel{shipping.LevelStandard}, false, shipping.Date{},
+		{"local: over the last bracket pays per started kg", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{parcel(100, 100, 100, 10200)}, []oms.ServiceLevel{oms.LevelStandard}, false, oms.Date{},
 			[]row{{"vans/ground", "10.15 USD", oms.Grams(10500), 1, on(24), false}}, ""},
-		{"local: lightest bracket", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{parcel(100, 100, 100, 800)}, []shipping.ServiceLevel{shipping.LevelStandard}, false, shipping.Date{},
+		{"local: lightest bracket", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{parcel(100, 100, 100, 800)}, []oms.ServiceLevel{oms.LevelStandard}, false, oms.Date{},
 			[]row{{"vans/ground", "4.35 USD", oms.Grams(1000), 1, on(24), false}}, ""},
-		{"east residential, window over Thanksgiving", oms.Address{Country: "US", Region: "NY", PostalCode: "12207", Residential: true}, []shipping.Parcel{box}, nil, false, shipping.Date{},
+		{"east residential, window over Thanksgiving", oms.Address{Country: "US", Region: "NY", PostalCode: "12207", Residential: true}, []shipping.Parcel{box}, nil, false, oms.Date{},
 			[]row{{"vans/ground", "10.35 USD", oms.Grams(1500), 2, shipping.Window{Earliest: day(25), Latest: day(27)}, false}}, ""},
 		{"domestic: base plus per started kg, two parcels", oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}, []shipping.Parcel{box, box}, nil, false, day(24),
-			[]row{{"vans/ground", "17.10 USD", oms.Grams(3000), 3, shipping.Window{Earliest: day(30), Latest: shipping.NewDate(2026, 12, 2)}, false},
+			[]row{{"vans/ground", "17.10 USD", oms.Grams(3000), 3, shipping.Window{Earliest: day(30), Latest: oms.NewDate(2026, 12, 2)}, false},
 				{"vans/express", "39.70 USD", oms.Grams(3000), 1, on(25), true}}, ""},
-		{"world", oms.Address{Country: "FR", PostalCode: "75001"}, []shipping.Parcel{box}, nil, false, shipping.Date{},
-			[]row{{"vans/ground", "30.35 USD", oms.Grams(1500), 6, shipping.Window{Earliest: shipping.NewDate(2026, 12, 2), Latest: shipping.NewDate(2026, 12, 8)}, false}}, ""},
-		{"a ship date on the weekend moves to monday", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{box}, []shipping.ServiceLevel{shipping.LevelSameDay}, false, day(21),
+		{"world", oms.Address{Country: "FR", PostalCode: "75001"}, []shipping.Parcel{box}, nil, false, oms.Date{},
+			[]row{{"vans/ground", "30.35 USD", oms.Grams(1500), 6, shipping.Window{Earliest: oms.NewDate(2026, 12, 2), Latest: oms.NewDate(2026, 12, 8)}, false}}, ""},
+		{"a ship date on the weekend moves to monday", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{box}, []oms.ServiceLevel{oms.LevelSameDay}, false, day(21),
 			[]row{{"vans/van", "12.35 USD", oms.Grams(1500), 0, on(23), false}}, ""},
-		{"east: over the last bracket without per-kg", oms.Address{Country: "US", Region: "NJ", PostalCode: "07030"}, []shipping.Parcel{parcel(200, 200, 200, 8000)}, nil, false, shipping.Date{},
+		{"east: over the last bracket without per-kg", oms.Address{Country: "US", Region: "NJ", PostalCode: "07030"}, []shipping.Parcel{parcel(200, 200, 200, 8000)}, nil, false, oms.Date{},
 			nil, "ground: parcels[0]: weight 8000g over the last bracket of 5000g"},
-		{"canada has no rows", oms.Address{Country: "CA", Region: "ON", PostalCode: "M5V 2T6"}, []shipping.Parcel{box}, nil, false, shipping.Date{},
+		{"canada has no rows", oms.Address{Country: "CA", Region: "ON", PostalCode: "M5V 2T6"}, []shipping.Parcel{box}, nil, false, oms.Date{},
 			nil, `no service of the wanted levels in zone "canada"`},
-		{"no express locally", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{box}, []shipping.ServiceLevel{shipping.LevelExpress}, false, shipping.Date{},
+		{"no express locally", oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}, []shipping.Parcel{box}, []oms.ServiceLevel{oms.LevelExpress}, false, oms.Date{},
 			nil, `no service of the wanted levels in zone "local"`},
-		{"too heavy", oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}, []shipping.Parcel{box, parcel(300, 300, 300, 31000)}, nil, false, shipping.Date{},
+		{"too heavy", oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}, []shipping.Parcel{box, parcel(300, 300, 300, 31000)}, nil, false, oms.Date{},
 			nil, "parcels[1]: weight 31000g over the limit of 30000g"},
-		{"too long", oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}, []shipping.Parcel{parcel(100, 1300, 100, 1000)}, nil, false, shipping.Date{},
+		{"too long", oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}, []shipping.Parcel{parcel(100, 1300, 100, 1000)}, nil, false, oms.Date{},
 			nil, "length 1300mm over the limit of 1200mm"},
-		{"too big around", oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}, []shipping.Parcel{parcel(1000, 600, 500, 1000)}, nil, false, shipping.Date{},
+		{"too big around", oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}, []shipping.Parcel{parcel(1000, 600, 500, 1000)}, nil, false, oms.Date{},
 			nil, "length plus girth 3200mm over the limit of 3000mm"},
-		{"a return is zoned by its origin", ny, []shipping.Parcel{box}, []shipping.ServiceLevel{shipping.LevelStandard}, true, day(23),
-			[]row{{"vans/ground", "8.55 USD", oms.Grams(1500), 3, shipping.Window{Earliest: day(27), Latest: shipping.NewDate(2026, 12, 1)}, false}}, ""},
+		{"a return is zoned by its origin", ny, []shipping.Parcel{box}, []oms.ServiceLevel{oms.LevelStandard}, true, day(23),
+			[]row{{"vans/ground", "8.55 USD", oms.Grams(1500), 3, shipping.Window{Earliest: day(27), Latest: oms.NewDate(2026, 12, 1)}, false}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,7 +241,7 @@ func TestTableRateCarrierDefaultsAndCopies(t *testing.T) {
 	req := shippingtest.DefaultRequest()
 	req.Destination = oms.Address{Country: "US", Region: "NY", PostalCode: "10013"}
 	req.Parcels[0].Weight = oms.Grams(900)
-	req.Levels = []shipping.ServiceLevel{shipping.LevelStandard}
+	req.Levels = []oms.ServiceLevel{oms.LevelStandard}
 	rates, err := c.Rates(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -256,8 +256,8 @@ func TestFlatRateCarrier(t *testing.T) {
 	cfg := shipping.FlatRateConfig{
 		Code: "flat",
 		Services: []shipping.FlatRateService{
-			{Code: "letter", Name: "Letter", Level: shipping.LevelEconomy, Price: usd("3.00"), PerParcel: true, TransitDays: 3, TransitDaysMax: 6},
-			{Code: "priority", Name: "Priority", Level: shipping.LevelExpress, Price: usd("15.00"), Countries: []string{"US"}, TransitDays: 1, Guaranteed: true},
+			{Code: "letter", Name: "Letter", Level: oms.LevelEconomy, Price: usd("3.00"), PerParcel: true, TransitDays: 3, TransitDaysMax: 6},
+			{Code: "priority", Name: "Priority", Level: oms.LevelExpress, Price: usd("15.00"), Countries: []string{"US"}, TransitDays: 1, Guaranteed: true},
 		},
 		Limits:   shipping.Limits{MaxWeight: oms.Kilograms(2)},
 		Calendar: newYork(t),
@@ -285,7 +285,7 @@ func TestFlatRateCarrier(t *testing.T) {
 	}
 	abroad := shippingtest.DefaultRequest()
 	abroad.Destination = oms.Address{Country: "DE", PostalCode: "10115"}
-	abroad.Levels = []shipping.ServiceLevel{shipping.LevelExpress}
+	abroad.Levels = []oms.ServiceLevel{oms.LevelExpress}
 	if _, err := c.Rates(context.Background(), abroad); !errors.Is(err, shipping.ErrNoService) {
 		t.Errorf("priority abroad: %v", err)
 	}
@@ -312,8 +312,8 @@ func TestFlatRateCarrier(t *testing.T) {
 
 	_, err = shipping.NewFlatRateCarrier(shipping.FlatRateConfig{Services: []shipping.FlatRateService{
 		{Code: "", Level: "x", Countries: []string{"XX"}, TransitDays: -1},
-		{Code: "a", Level: shipping.LevelStandard, Price: usd("1.005")},
-		{Code: "a", Level: shipping.LevelStandard, Price: usd("1.00")},
+		{Code: "a", Level: oms.LevelStandard, Price: usd("1.005")},
+		{Code: "a", Level: oms.LevelStandard, Price: usd("1.00")},
 	}, Limits: shipping.Limits{MaxWeight: -1}})
 	var ve *oms.ValidationError
 	if !errors.As(err, &ve) {

@@ -1,7 +1,6 @@
 package tracking
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -25,13 +24,14 @@ type DecoderFunc func(body []byte) ([]Update, error)
 // Decode calls f.
 func (f DecoderFunc) Decode(body []byte) ([]Update, error) { return f(body) }
 
+// decodeJSON reads body, which must be exactly one complete JSON value
+// (white space around it allowed, nothing else), into v.
 func decodeJSON(source string, body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return oms.Validationf(source+" webhook", "body", "is not valid JSON: %v", err)
+	if !json.Valid(body) {
+		return oms.Validationf(source+" webhook", "body", "is not one complete JSON value")
 	}
-	if dec.More() {
-		return oms.Validationf(source+" webhook", "body", "has data after the JSON value")
+	if err := json.Unmarshal(body, v); err != nil {
+		return oms.Validationf(source+" webhook", "body", "does not have the expected shape: %v", err)
 	}
 	return nil
 }
@@ -205,7 +205,9 @@ func (d ShippoDecoder) Decode(body []byte) ([]Update, error) {
 // AfterShipDecoder reads AfterShip tracking webhooks: msg is the tracking
 // with tracking_number, slug, tag, subtag, expected_delivery (or
 // courier_estimated_delivery_date) and checkpoints, each with
-// checkpoint_time, tag, subtag, message and location. A body without msg
+// checkpoint_time, tag, subtag, message and location. The tracking's own
+// tag and subtag, dated by its updated_at, are applied too when newer than
+// the checkpoints or final (see afterShipTagEvent). A body without msg
 // gives no updates.
 type AfterShipDecoder struct {
 	// Mapper maps tags; nil means AfterShipMapper.
@@ -219,6 +221,9 @@ type afterShipWebhook struct {
 		Slug                         string `json:"slug"`
 		Tag                          string `json:"tag"`
 		Subtag                       string `json:"subtag"`
+		SubtagMessage                string `json:"subtag_message"`
+		UpdatedAt                    string `json:"updated_at"`
+		LastUpdatedAt                string `json:"last_updated_at"`
 		ExpectedDelivery             string `json:"expected_delivery"`
 		CourierEstimatedDeliveryDate *struct {
 			EstimatedDeliveryDate string `json:"estimated_delivery_date"`
@@ -263,7 +268,49 @@ func (d AfterShipDecoder) Decode(body []byte) ([]Update, error) {
 		e.Location = firstNonEmpty(cp.Location, joinLocation(cp.City, cp.State, cp.Zip, cp.CountryISO3))
 		u.Events = append(u.Events, e)
 	}
+	if e, ok := afterShipTagEvent(m, msg.Tag, msg.Subtag, msg.SubtagMessage, firstNonEmpty(msg.UpdatedAt, msg.LastUpdatedAt), u.Events); ok {
+		u.Events = append(u.Events, e)
+	}
 	return []Update{u}, nil
+}
+
+// afterShipTagEvent turns the tracking's own tag and subtag (its status,
+// which the merchant or AfterShip may set without a checkpoint: Expired,
+// Delivered, Exception_013 lost) into an event stamped with the tracking's
+// update time. It is kept when it says something the checkpoints do not:
+// when it differs from the newest checkpoint and is newer than it, or is
+// final (delivered, returned, cancelled, expired, lost), whose precedence
+// then decides. A tag without an update time cannot be dated and is
+// dropped, as is a tag that agrees with the newest checkpoint.
+func afterShipTagEvent(m Mapper, tag, subtag, text, updatedAt string, checkpoints []Event) (Event, bool) {
+	if strings.TrimSpace(tag) == "" {
+		return Event{}, false
+	}
+	at := parseTime(updatedAt)
+	if at.IsZero() {
+		return Event{}, false
+	}
+	e := MapEvent(m, tag, subtag, text)
+	e.Time = at
+	e.Source = "aftership"
+	var last Event
+	found := false
+	for _, c := range checkpoints {
+		if c.Time.IsZero() {
+			continue
+		}
+		if n := c.Normalize(); !found || after(n, last) {
+			last, found = n, true
+		}
+	}
+	if !found {
+		return e, true
+	}
+	if last.Status == e.Status && last.Reason == e.Reason {
+		return Event{}, false
+	}
+	final := e.Status.Terminal() || e.Status == StatusExpired || e.Reason == ReasonLost
+	return e, final || at.After(last.Time)
 }
 
 func firstNonEmpty(ss ...string) string {

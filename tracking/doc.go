@@ -70,22 +70,27 @@
 //
 // WebhookHandler is an http.Handler: it limits the body size, checks an
 // HMAC-SHA256 signature of the raw body in constant time (header name,
-// hex or base64, optional prefix; EasyPostWebhook and AfterShipWebhook
-// preset them), optionally checks a timestamp header against a replay
-// window, decodes through a Decoder (EasyPostDecoder, ShippoDecoder,
-// AfterShipDecoder or the host's) and applies the updates. Duplicates get
-// 200; bad signatures 401 and bad payloads 400, with nothing written.
-// A Poller asks Sources for due tracking numbers and backs off on errors.
+// hex or base64, optional prefix; EasyPostWebhook, which keys with the
+// NFKD form of the secret as EasyPost does, and AfterShipWebhook preset
+// them), checks a signed timestamp against a replay window when
+// configured (a timestamp header covered by the signature, or the
+// "t=<unix>,v1=<hmac>" header format, SignatureTimestamped), decodes
+// exactly one JSON value through a Decoder (EasyPostDecoder,
+// ShippoDecoder, AfterShipDecoder or the host's) and applies the updates.
+// Duplicates get 200; bad signatures and timestamps 401 and bad payloads
+// 400, with nothing written. A Poller asks Sources for due tracking numbers and backs off on errors.
 //
 // # Exceptions and notifications
 //
-// Service.Sweep runs the exception rules at a given time (Detect): stalled
-// parcels (no scan for longer than a per-status threshold), late parcels
-// (the promised day, an oms.Date, is over in the destination's time zone:
+// Service.Sweep runs the exception rules at a given time (Detect) over the
+// open trackers, listed a page at a time by key: stalled parcels (no scan
+// for longer than a per-status threshold), late parcels (the promised
+// day, an oms.Date, is over in the destination's time zone:
 // PromisedBy.Passed(now, zone); or the carrier's estimate names a later
-// day),
-// failed attempts and returns to sender. Each new alert is recorded on the
-// tracker and emitted as an EventExceptionDetected outbox event.
+// day), failed attempts and returns to sender. Each new alert is recorded
+// on the tracker and emitted as an EventExceptionDetected outbox event; a
+// parcel that closes as returned gets its alert when that update is
+// applied.
 //
 // Notifications sends the customer's milestone messages (order confirmed,
 // shipped, out for delivery, delivered, delayed, ready for pickup, return

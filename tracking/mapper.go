@@ -7,6 +7,8 @@ import (
 
 // Mapping is a normalized status and reason.
 type Mapping struct {
+	// Status is the normalized status; Reason why, when the code says
+	// (empty otherwise).
 	Status Status `json:"status"`
 	Reason Reason `json:"reason,omitempty"`
 }
@@ -37,8 +39,11 @@ var easyPostStatus = map[string]Mapping{
 	"return_to_sender":     {StatusReturning, ReasonReturnToSender},
 	"failure":              {StatusDeliveryFailed, ReasonUndeliverable},
 	"cancelled":            {StatusCancelled, ""},
-	"error":                {StatusException, ReasonTrackingError},
-	"unknown":              {StatusUnknown, ""},
+	// A tracking-API error (an invalid or test number), not a problem
+	// with the parcel: unknown, so it never hides a known status nor
+	// tells the customer of a delay.
+	"error":   {StatusUnknown, ReasonTrackingError},
+	"unknown": {StatusUnknown, ""},
 }
 
 // easyPostDetail gives the reason carried by an EasyPost status_detail.

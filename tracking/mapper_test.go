@@ -36,7 +36,7 @@ func TestEasyPostMapper(t *testing.T) {
 		{"return_to_sender", "", mp(tracking.StatusReturning, tracking.ReasonReturnToSender)},
 		{"failure", "", mp(tracking.StatusDeliveryFailed, tracking.ReasonUndeliverable)},
 		{"cancelled", "", mp(tracking.StatusCancelled, "")},
-		{"error", "", mp(tracking.StatusException, tracking.ReasonTrackingError)},
+		{"error", "", mp(tracking.StatusUnknown, tracking.ReasonTrackingError)},
 		{"unknown", "", mp(tracking.StatusUnknown, "")},
 		// Case and spaces are forgiven; details set reasons.
 		{" IN_TRANSIT ", "weather_delay", mp(tracking.StatusInTransit, tracking.ReasonWeather)},

@@ -106,7 +106,7 @@ func (s *MemoryStore) List(ctx context.Context, f Filter) ([]*Tracker, error) {
 			keys = append(keys, k)
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	sort.Slice(keys, func(i, j int) bool { return KeyLess(keys[i], keys[j]) })
 	if f.Limit > 0 && len(keys) > f.Limit {
 		keys = keys[:f.Limit]
 	}
@@ -115,13 +115,6 @@ func (s *MemoryStore) List(ctx context.Context, f Filter) ([]*Tracker, error) {
 		out[i] = s.trackers[k].Clone()
 	}
 	return out, nil
-}
-
-func keyLess(a, b Key) bool {
-	if a.Carrier != b.Carrier {
-		return a.Carrier < b.Carrier
-	}
-	return a.TrackingNumber < b.TrackingNumber
 }
 
 // AddOrphans implements Store.
@@ -162,7 +155,7 @@ func (s *MemoryStore) Orphans(ctx context.Context, key Key) ([]Orphan, error) {
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Key != out[j].Key {
-			return keyLess(out[i].Key, out[j].Key)
+			return KeyLess(out[i].Key, out[j].Key)
 		}
 		return after(out[j].Event, out[i].Event)
 	})

@@ -9,7 +9,7 @@ import (
 )
 
 func TestMemoryStore(t *testing.T) {
-	trackingtest.TestStore(t, func(t *testing.T) tracking.Store { return tracking.NewMemoryStore(nil) })
+	trackingtest.TestStore(t, trackingtest.OutboxHarness{})
 }
 
 func TestMemoryStoreOutbox(t *testing.T) {

@@ -361,9 +361,10 @@ func (n *Notifications) Notify(ctx context.Context, notice Notice) ([]Message, e
 
 // Publish implements oms.Publisher over tracking's outbox events, so a
 // Relay can drive notifications: a status change sends the milestone's
-// message (KindFor), an exception alert sends KindDelayed. Other events
-// and trackers without a customer are ignored. Redelivered events send
-// nothing new.
+// message (KindFor), an exception alert sends KindDelayed. Other events,
+// trackers without a customer and trackers whose reason is
+// ReasonTrackingError (the tracking API failed, not the parcel) are
+// ignored. Redelivered events send nothing new.
 func (n *Notifications) Publish(ctx context.Context, e oms.Event) error {
 	var snap Snapshot
 	var kind Kind
@@ -390,8 +391,8 @@ func (n *Notifications) Publish(ctx context.Context, e oms.Event) error {
 	default:
 		return nil
 	}
-	if snap.CustomerID == "" {
-		return nil
+	if snap.CustomerID == "" || snap.Reason == ReasonTrackingError {
+		return nil // nobody to tell; or the tracking API failed, not the parcel
 	}
 	_, err := n.Notify(ctx, Notice{
 		Kind: kind, CustomerID: snap.CustomerID, ShipmentRef: snap.ShipmentRef, OrderRef: snap.OrderRef,

@@ -27,6 +27,9 @@ type ServiceOptions struct {
 	// before the sweep flags it; statuses missing here use DefaultStallAfter,
 	// and a zero duration turns the stall rule off for that status.
 	StallAfter map[Status]time.Duration
+	// SweepPageSize is how many open trackers Sweep loads per Store.List
+	// call. Default 100.
+	SweepPageSize int
 	// Logger receives warnings; default no logging.
 	Logger *slog.Logger
 }
@@ -71,6 +74,9 @@ func NewService(store Store, opts *ServiceOptions) *Service {
 	}
 	if o.MaxRetries <= 0 {
 		o.MaxRetries = 8
+	}
+	if o.SweepPageSize <= 0 {
+		o.SweepPageSize = 100
 	}
 	stall := DefaultStallAfter()
 	for k, v := range o.StallAfter {
@@ -214,6 +220,7 @@ func (s *Service) Get(ctx context.Context, carrier, number string) (*Tracker, er
 
 // Result says what applying one Update did.
 type Result struct {
+	// Key is the update's tracker key.
 	Key Key `json:"key"`
 	// Applied counts new events, Duplicates events already in the history.
 	Applied    int `json:"applied"`
@@ -323,6 +330,15 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 				return res, err
 			}
 			evs = append(evs, ev)
+		}
+		if t.Status.Terminal() {
+			// The sweep scans open trackers only: a parcel that closed
+			// (returned) gets its remaining alerts now, in this write.
+			alerts, err := s.raise(t, now, now)
+			if err != nil {
+				return res, err
+			}
+			evs = append(evs, alerts...)
 		}
 		err = s.store.Save(ctx, t, evs)
 		if errors.Is(err, oms.ErrConflict) && attempt < s.opts.MaxRetries {

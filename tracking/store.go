@@ -10,18 +10,39 @@ import (
 // Store persists trackers, orphan events and sent-notification records.
 // The host implements it over its database; MemoryStore is the in-memory
 // implementation, and trackingtest.TestStore is the conformance suite every
-// implementation runs. Implementations must be safe for concurrent use.
+// implementation runs (through a trackingtest.Harness that hands back the
+// outbox events the store saved). Implementations must be safe for
+// concurrent use.
+//
+// Refusals and their errors: a nil tracker, an invalid key or a version
+// below 1 in Save: oms.ErrValidation; a create (version 1) of an existing
+// tracker, or an update whose previous version is not the stored one:
+// oms.ErrConflict; an update of a missing tracker: oms.ErrNotFound; a
+// missing tracker in Get: oms.ErrNotFound; an empty notification key:
+// oms.ErrValidation; a cancelled context: its error. A refused call
+// changes nothing and saves no event. Each Save writes one tracker row
+// and its events in one transaction, so there is no lock order to keep
+// between trackers; ClaimNotification relies on a unique key, never on a
+// read followed by an insert.
 type Store interface {
 	// Get returns a copy of the tracker with key, or an error matching
 	// oms.ErrNotFound.
 	Get(ctx context.Context, key Key) (*Tracker, error)
-	// Save writes t and its new outbox events in one atomic write. t.Version
+	// Save writes t and its new outbox events in one atomic write: both or
+	// neither (in SQL: one transaction; the update is WHERE key = $k AND
+	// version = t.Version-1, and zero rows updated is a conflict). t.Version
 	// is the version being written: 1 creates the tracker (an error matching
 	// oms.ErrConflict when it exists), n > 1 replaces version n-1 (an error
 	// matching oms.ErrConflict when the stored version is another, and
 	// oms.ErrNotFound when there is none). A failed Save changes nothing.
 	Save(ctx context.Context, t *Tracker, events []oms.Event) error
-	// List returns copies of the trackers that match f, ordered by key.
+	// List returns copies of the trackers that match f, ordered by key
+	// (carrier, then tracking number, byte-wise), at most f.Limit of them
+	// and only keys after f.After: keyset paging, so trackers created or
+	// closed between two pages never make a page repeat or skip another
+	// tracker. In SQL: WHERE (carrier, tracking_number) > ($after) AND
+	// status NOT IN (terminal) ORDER BY carrier, tracking_number LIMIT n;
+	// never OFFSET.
 	List(ctx context.Context, f Filter) ([]*Tracker, error)
 
 	// AddOrphans records events received for tracking numbers that have no
@@ -52,12 +73,18 @@ type Filter struct {
 	// PollDueBy, when set, keeps only trackers whose NextPollAt is not
 	// after it (a zero NextPollAt is due at once).
 	PollDueBy time.Time
+	// After, when not zero, keeps only trackers whose key sorts after it
+	// (KeyLess): the last key of the previous page.
+	After Key
 	// Limit caps the result; zero means no limit.
 	Limit int
 }
 
 // Match reports whether t passes f (for Store implementations).
 func (f Filter) Match(t *Tracker) bool {
+	if f.After != (Key{}) && !KeyLess(f.After, t.Key()) {
+		return false
+	}
 	if f.Open && t.Status.Terminal() {
 		return false
 	}

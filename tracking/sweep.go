@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/omskit/oms"
@@ -128,46 +129,68 @@ type SweepResult struct {
 	Alert Alert `json:"alert"`
 }
 
-// Sweep runs the exception rules over every tracker at time at (pass the
-// clock's time; tests pass any time) and records each new alert on its
-// tracker with an EventExceptionDetected outbox event. An alert already
-// raised is not raised again, so running the sweep twice raises nothing
-// new. It returns the new alerts, ordered by tracker key.
+// Sweep runs the exception rules over the open trackers at time at (pass
+// the clock's time; tests pass any time) and records each new alert on its
+// tracker with an EventExceptionDetected outbox event. It lists open
+// trackers only, ServiceOptions.SweepPageSize at a time by key (closed
+// ones get their last alerts when the update that closes them is
+// applied). An alert already raised is not raised again, so running the
+// sweep twice raises nothing new. It returns the new alerts, ordered by
+// tracker key.
 func (s *Service) Sweep(ctx context.Context, at time.Time) ([]SweepResult, error) {
-	trackers, err := s.store.List(ctx, Filter{})
-	if err != nil {
-		return nil, err
-	}
 	var out []SweepResult
-	for _, t := range trackers {
-		if len(newAlerts(t, Detect(t, at, s.stall))) == 0 {
-			continue
-		}
-		var raised []Alert
-		_, err := s.update(ctx, t.Key(), func(t *Tracker) (bool, []oms.Event, error) {
-			raised = newAlerts(t, Detect(t, at, s.stall))
-			if len(raised) == 0 {
-				return false, nil, nil
-			}
-			t.Alerts = append(t.Alerts, raised...)
-			evs := make([]oms.Event, 0, len(raised))
-			for _, a := range raised {
-				ev, err := newEvent(EventExceptionDetected, t, s.opts.Clock.Now(), ExceptionDetectedPayload{Snapshot: t.Snapshot(), Alert: a})
-				if err != nil {
-					return false, nil, err
-				}
-				evs = append(evs, ev)
-			}
-			return true, evs, nil
-		})
+	var after Key
+	for {
+		page, err := s.store.List(ctx, Filter{Open: true, After: after, Limit: s.opts.SweepPageSize})
 		if err != nil {
 			return out, err
 		}
-		for _, a := range raised {
-			out = append(out, SweepResult{Key: t.Key(), Alert: a})
+		for _, t := range page {
+			if after != (Key{}) && !KeyLess(after, t.Key()) {
+				return out, fmt.Errorf("tracking: sweep: the store listed %s after %s: keys must increase", t.Key(), after)
+			}
+			after = t.Key()
+			if len(newAlerts(t, Detect(t, at, s.stall))) == 0 {
+				continue
+			}
+			var raised []Alert
+			_, err := s.update(ctx, t.Key(), func(t *Tracker) (bool, []oms.Event, error) {
+				n := len(t.Alerts)
+				evs, err := s.raise(t, at, s.opts.Clock.Now())
+				if err != nil || len(evs) == 0 {
+					return false, nil, err
+				}
+				raised = t.Alerts[n:]
+				return true, evs, nil
+			})
+			if err != nil {
+				return out, err
+			}
+			for _, a := range raised {
+				out = append(out, SweepResult{Key: t.Key(), Alert: a})
+			}
+		}
+		if len(page) < s.opts.SweepPageSize {
+			return out, nil
 		}
 	}
-	return out, nil
+}
+
+// raise records on t the alerts the rules raise at time at that t does
+// not hold yet, and returns their EventExceptionDetected events stamped
+// now. t.Version must already be the version being written.
+func (s *Service) raise(t *Tracker, at, now time.Time) ([]oms.Event, error) {
+	raised := newAlerts(t, Detect(t, at, s.stall))
+	evs := make([]oms.Event, 0, len(raised))
+	for _, a := range raised {
+		t.Alerts = append(t.Alerts, a)
+		ev, err := newEvent(EventExceptionDetected, t, now, ExceptionDetectedPayload{Snapshot: t.Snapshot(), Alert: a})
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+	}
+	return evs, nil
 }
 
 func newAlerts(t *Tracker, alerts []Alert) []Alert {

@@ -15,18 +15,24 @@ import (
 // value). The data is a TemplateData; the functions "date" (a time as
 // "Mon, 2 Jan 2006"), "status" and "reason" (human labels) are available.
 type Template struct {
+	// Subject is a text/template for the subject (e-mail, push).
 	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html,omitempty"`
+	// Text is a text/template for the plain body. Required.
+	Text string `json:"text"`
+	// HTML is an html/template for the e-mail's HTML body; empty means
+	// text only.
+	HTML string `json:"html,omitempty"`
 }
 
 // TemplateData is what templates render.
 type TemplateData struct {
+	// Customer is the recipient, Notice the milestone.
 	Customer Customer
 	Notice   Notice
 }
 
-// Rendered is a rendered message.
+// Rendered is a rendered message: its subject, plain text and HTML body
+// (empty unless the channel is e-mail and the template has one).
 type Rendered struct {
 	Subject, Text, HTML string
 }
@@ -151,45 +157,59 @@ func (t *Templates) Render(kind Kind, locale string, ch Channel, data TemplateDa
 
 const htmlTracking = `{{with .Notice.TrackingURL}}<p><a href="{{.}}">Track your parcel</a></p>{{end}}`
 
+// Template fragments that render whole sentences whether or not an optional
+// value is there (no "Your order  has shipped"): the greeting, "your
+// parcel 1Z999" or "your parcel", "order 1001" or "your order".
+const (
+	hiText     = `Hi{{with .Customer.Name}} {{.}}{{end}}, `
+	hiHTML     = `<p>Hi{{with .Customer.Name}} {{.}}{{end}},</p>`
+	parcel     = `parcel{{with .Notice.TrackingNumber}} {{.}}{{end}}`
+	yourOrder  = `your order{{with .Notice.OrderRef}} {{.}}{{end}}`
+	forOrder   = `{{with .Notice.OrderRef}} for order {{.}}{{end}}`
+	onItsWay   = `on its way{{with .Notice.Carrier}} with {{.}}{{end}}{{with .Notice.TrackingNumber}}, tracking number {{.}}{{end}}.`
+	trackIt    = `{{with .Notice.TrackingURL}} Track it: {{.}}{{end}}`
+	expectedOn = `{{with .Notice.EstimatedDelivery | date}} Expected {{.}}.{{end}}`
+)
+
 var defaultTemplates = map[Kind]Template{
 	KindOrderConfirmed: {
-		Subject: `Order {{.Notice.OrderRef}} confirmed`,
-		Text:    `Hi {{.Customer.Name}}, thank you for your order {{.Notice.OrderRef}}. We will let you know when it ships.`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Thank you for your order {{.Notice.OrderRef}}. We will let you know when it ships.</p>`,
+		Subject: `{{with .Notice.OrderRef}}Order {{.}} confirmed{{else}}Your order is confirmed{{end}}`,
+		Text:    hiText + `thank you for ` + yourOrder + `. We will let you know when it ships.`,
+		HTML:    hiHTML + `<p>Thank you for ` + yourOrder + `. We will let you know when it ships.</p>`,
 	},
 	KindShipped: {
-		Subject: `Your order {{.Notice.OrderRef}} has shipped`,
-		Text:    `Hi {{.Customer.Name}}, your parcel is on its way with {{.Notice.Carrier}}, tracking number {{.Notice.TrackingNumber}}.{{with .Notice.TrackingURL}} Track it: {{.}}{{end}}{{with .Notice.EstimatedDelivery | date}} Expected {{.}}.{{end}}`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel is on its way with {{.Notice.Carrier}}, tracking number {{.Notice.TrackingNumber}}.{{with .Notice.EstimatedDelivery | date}} Expected {{.}}.{{end}}</p>` + htmlTracking,
+		Subject: `Your order{{with .Notice.OrderRef}} {{.}}{{end}} has shipped`,
+		Text:    hiText + `your parcel is ` + onItsWay + trackIt + expectedOn,
+		HTML:    hiHTML + `<p>Your parcel is ` + onItsWay + expectedOn + `</p>` + htmlTracking,
 	},
 	KindOutForDelivery: {
 		Subject: `Your parcel is out for delivery`,
-		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} is out for delivery today.{{with .Notice.TrackingURL}} Track it: {{.}}{{end}}`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} is out for delivery today.</p>` + htmlTracking,
+		Text:    hiText + `your ` + parcel + ` is out for delivery today.` + trackIt,
+		HTML:    hiHTML + `<p>Your ` + parcel + ` is out for delivery today.</p>` + htmlTracking,
 	},
 	KindDelivered: {
 		Subject: `Your parcel has been delivered`,
-		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} has been delivered.`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} has been delivered.</p>`,
+		Text:    hiText + `your ` + parcel + ` has been delivered.`,
+		HTML:    hiHTML + `<p>Your ` + parcel + ` has been delivered.</p>`,
 	},
 	KindDelayed: {
 		Subject: `An update on your parcel`,
-		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} is delayed{{with .Notice.Reason | reason}} ({{.}}){{end}}. We are on it.{{with .Notice.TrackingURL}} Track it: {{.}}{{end}}`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} is delayed{{with .Notice.Reason | reason}} ({{.}}){{end}}. We are on it.</p>` + htmlTracking,
+		Text:    hiText + `your ` + parcel + ` is delayed{{with .Notice.Reason | reason}} ({{.}}){{end}}. We are on it.` + trackIt,
+		HTML:    hiHTML + `<p>Your ` + parcel + ` is delayed{{with .Notice.Reason | reason}} ({{.}}){{end}}. We are on it.</p>` + htmlTracking,
 	},
 	KindReadyForPickup: {
 		Subject: `Your parcel is ready for pickup`,
-		Text:    `Hi {{.Customer.Name}}, your parcel {{.Notice.TrackingNumber}} is waiting for you at the pickup point.{{with .Notice.TrackingURL}} Details: {{.}}{{end}}`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>Your parcel {{.Notice.TrackingNumber}} is waiting for you at the pickup point.</p>` + htmlTracking,
+		Text:    hiText + `your ` + parcel + ` is waiting for you at the pickup point.{{with .Notice.TrackingURL}} Details: {{.}}{{end}}`,
+		HTML:    hiHTML + `<p>Your ` + parcel + ` is waiting for you at the pickup point.</p>` + htmlTracking,
 	},
 	KindReturnReceived: {
 		Subject: `We received your return`,
-		Text:    `Hi {{.Customer.Name}}, we received your return for order {{.Notice.OrderRef}}. We will check it and let you know.`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>We received your return for order {{.Notice.OrderRef}}. We will check it and let you know.</p>`,
+		Text:    hiText + `we received your return` + forOrder + `. We will check it and let you know.`,
+		HTML:    hiHTML + `<p>We received your return` + forOrder + `. We will check it and let you know.</p>`,
 	},
 	KindRefundIssued: {
 		Subject: `Your refund has been issued`,
-		Text:    `Hi {{.Customer.Name}}, we issued a refund{{with .Notice.Amount}} of {{.String}}{{end}} for order {{.Notice.OrderRef}}.`,
-		HTML:    `<p>Hi {{.Customer.Name}},</p><p>We issued a refund{{with .Notice.Amount}} of {{.String}}{{end}} for order {{.Notice.OrderRef}}.</p>`,
+		Text:    hiText + `we issued a refund{{with .Notice.Amount}} of {{.String}}{{end}}` + forOrder + `.`,
+		HTML:    hiHTML + `<p>We issued a refund{{with .Notice.Amount}} of {{.String}}{{end}}` + forOrder + `.</p>`,
 	},
 }

@@ -25,6 +25,15 @@ func NewKey(carrier, number string) Key {
 	return Key{Carrier: strings.ToLower(strings.TrimSpace(carrier)), TrackingNumber: number}
 }
 
+// KeyLess reports whether a sorts before b: by carrier, then by tracking
+// number, comparing bytes. Store.List returns trackers in this order.
+func KeyLess(a, b Key) bool {
+	if a.Carrier != b.Carrier {
+		return a.Carrier < b.Carrier
+	}
+	return a.TrackingNumber < b.TrackingNumber
+}
+
 // String returns "carrier/number".
 func (k Key) String() string { return k.Carrier + "/" + k.TrackingNumber }
 

@@ -71,9 +71,11 @@ const (
 
 // Milestone is one step of the customer's timeline.
 type Milestone struct {
-	Status Status         `json:"status"`
-	Label  string         `json:"label"`
-	State  MilestoneState `json:"state"`
+	// Status is the step and Label its English text ("Shipped").
+	Status Status `json:"status"`
+	Label  string `json:"label"`
+	// State says whether the step is done, current or upcoming.
+	State MilestoneState `json:"state"`
 	// At is when the step was first reached; zero when not reached or
 	// skipped by the carrier.
 	At time.Time `json:"at,omitzero"`
@@ -81,23 +83,31 @@ type Milestone struct {
 
 // ViewEvent is one scan as a customer sees it.
 type ViewEvent struct {
-	Time     time.Time `json:"time"`
-	Status   Status    `json:"status"`
-	Label    string    `json:"label"`
-	Text     string    `json:"text,omitempty"`
-	Location string    `json:"location,omitempty"`
+	// Time is the scan's time (UTC).
+	Time time.Time `json:"time"`
+	// Status is the scan's normalized status and Label its English label.
+	Status Status `json:"status"`
+	Label  string `json:"label"`
+	// Text is the carrier's message and Location where the scan happened,
+	// as the carrier wrote them.
+	Text     string `json:"text,omitempty"`
+	Location string `json:"location,omitempty"`
 }
 
 // View is the customer-facing tracking page of a tracker: the current
 // status, the milestones timeline and the scans newest first.
 type View struct {
+	// Carrier and TrackingNumber are the tracker's key; TrackingURL the
+	// carrier's public page.
 	Carrier        string `json:"carrier"`
 	TrackingNumber string `json:"tracking_number"`
 	TrackingURL    string `json:"tracking_url,omitempty"`
-	Status         Status `json:"status"`
-	StatusLabel    string `json:"status_label"`
-	Reason         Reason `json:"reason,omitempty"`
-	ReasonLabel    string `json:"reason_label,omitempty"`
+	// Status and Reason are the current values; StatusLabel and
+	// ReasonLabel their customer-facing English text.
+	Status      Status `json:"status"`
+	StatusLabel string `json:"status_label"`
+	Reason      Reason `json:"reason,omitempty"`
+	ReasonLabel string `json:"reason_label,omitempty"`
 	// Attention says the parcel has a problem (Status.Problem).
 	Attention bool `json:"attention"`
 	// EstimatedDelivery is the carrier's estimate (UTC), zero when none.

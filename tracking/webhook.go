@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/omskit/oms"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Encoding is how a webhook signature is written in its header.
@@ -30,29 +31,65 @@ const (
 // Valid reports whether e is a known encoding.
 func (e Encoding) Valid() bool { return e == EncodingHex || e == EncodingBase64 }
 
-// WebhookOptions configures a WebhookHandler.
-type WebhookOptions struct {
-	// Secret is the shared HMAC-SHA256 key. Required. (EasyPost signs with
-	// the NFKD-normalized secret; for an ASCII secret that is the secret
-	// itself.)
+// SignatureFormat is how the signature header is laid out.
+type SignatureFormat string
+
+// Signature header formats.
+const (
+	// SignaturePlain: the header holds SignaturePrefix and the encoded MAC
+	// of the body (or of timestamp + "." + body, with SignTimestamp and
+	// TimestampHeader). EasyPost and AfterShip send this. The default.
+	SignaturePlain SignatureFormat = "plain"
+	// SignatureTimestamped: the header holds the send time and the MAC
+	// together, "t=<unix seconds>,v1=<MAC of t + "." + body>", as Stripe
+	// sends it and as Shippo is described to send it. The MAC is encoded
+	// by Encoding (hex by default); several v1 entries (a secret being
+	// rolled) are accepted when one matches, other entries (v0) are
+	// ignored. The timestamp must lie within ReplayWindow of the clock.
+	SignatureTimestamped SignatureFormat = "timestamped"
+)
+
+// Valid reports whether f is a known format.
+func (f SignatureFormat) Valid() bool { return f == SignaturePlain || f == SignatureTimestamped }
+
+// WebhookHandlerOptions configures a WebhookHandler.
+//
+// Replay protection needs the timestamp inside the signature: either
+// Format SignatureTimestamped, or TimestampHeader with SignTimestamp. A
+// TimestampHeader without SignTimestamp is refused by NewWebhookHandler,
+// since anyone could re-send an old signed body with a fresh timestamp.
+// Without a timestamp (the EasyPost and AfterShip presets, as those
+// providers send none) a captured request can be replayed; applying it
+// again changes nothing, because events are idempotent.
+type WebhookHandlerOptions struct {
+	// Secret is the shared HMAC-SHA256 key. Required.
 	Secret []byte
+	// SecretNFKD says the provider signs with the Unicode NFKD
+	// normalization of the secret's UTF-8 text (EasyPost does: "sécret"
+	// signs as "se\u0301cret"); for an ASCII secret it changes nothing.
+	// The EasyPost preset sets it.
+	SecretNFKD bool
+	// Format is the signature header's layout; default SignaturePlain.
+	Format SignatureFormat
 	// SignatureHeader names the header that carries the signature.
 	// Default "X-Hmac-Signature".
 	SignatureHeader string
 	// SignaturePrefix is text before the encoded signature, matched
 	// ignoring case, such as EasyPost's "hmac-sha256-hex=". Default none.
+	// Only for SignaturePlain.
 	SignaturePrefix string
 	// Encoding of the signature; default hex.
 	Encoding Encoding
 	// TimestampHeader, when set, names a header carrying the send time
-	// (Unix seconds or RFC 3339); requests without it, or further than
-	// ReplayWindow from the clock, are refused.
+	// (Unix seconds or milliseconds, or RFC 3339); requests without it, or
+	// further than ReplayWindow from the clock, are refused. It requires
+	// SignTimestamp. Only for SignaturePlain.
 	TimestampHeader string
 	// SignTimestamp says the signature covers the timestamp too: the MAC
 	// is over timestamp + "." + body. Needs TimestampHeader.
 	SignTimestamp bool
-	// ReplayWindow is the accepted distance between the timestamp and the
-	// clock. Default five minutes.
+	// ReplayWindow is the accepted distance, either way, between the
+	// request's timestamp and the clock. Default five minutes.
 	ReplayWindow time.Duration
 	// MaxBodyBytes caps the body. Default 1 MiB.
 	MaxBodyBytes int64
@@ -69,10 +106,13 @@ type WebhookOptions struct {
 }
 
 // EasyPostWebhook returns options for EasyPost: the signature in
-// X-Hmac-Signature as "hmac-sha256-hex=<hex>", decoded by EasyPostDecoder.
-func EasyPostWebhook(secret []byte) *WebhookOptions {
-	return &WebhookOptions{
+// X-Hmac-Signature as "hmac-sha256-hex=<hex>", keyed by the NFKD form of
+// the secret as EasyPost's own libraries compute it, decoded by
+// EasyPostDecoder. EasyPost sends no timestamp.
+func EasyPostWebhook(secret []byte) *WebhookHandlerOptions {
+	return &WebhookHandlerOptions{
 		Secret:          secret,
+		SecretNFKD:      true,
 		SignatureHeader: "X-Hmac-Signature",
 		SignaturePrefix: "hmac-sha256-hex=",
 		Encoding:        EncodingHex,
@@ -82,8 +122,8 @@ func EasyPostWebhook(secret []byte) *WebhookOptions {
 
 // AfterShipWebhook returns options for AfterShip: a base64 signature in
 // aftership-hmac-sha256, decoded by AfterShipDecoder.
-func AfterShipWebhook(secret []byte) *WebhookOptions {
-	return &WebhookOptions{
+func AfterShipWebhook(secret []byte) *WebhookHandlerOptions {
+	return &WebhookHandlerOptions{
 		Secret:          secret,
 		SignatureHeader: "Aftership-Hmac-Sha256",
 		Encoding:        EncodingBase64,
@@ -91,8 +131,8 @@ func AfterShipWebhook(secret []byte) *WebhookOptions {
 	}
 }
 
-func (o *WebhookOptions) withDefaults() (WebhookOptions, error) {
-	var c WebhookOptions
+func (o *WebhookHandlerOptions) withDefaults() (WebhookHandlerOptions, error) {
+	var c WebhookHandlerOptions
 	if o != nil {
 		c = *o
 	}
@@ -100,8 +140,17 @@ func (o *WebhookOptions) withDefaults() (WebhookOptions, error) {
 	if len(c.Secret) == 0 {
 		v.Add("secret", "is required")
 	}
+	if c.SecretNFKD {
+		c.Secret = norm.NFKD.Bytes(c.Secret)
+	}
 	if c.Decoder == nil {
 		v.Add("decoder", "is required")
+	}
+	if c.Format == "" {
+		c.Format = SignaturePlain
+	}
+	if !c.Format.Valid() {
+		v.Add("format", "must be plain or timestamped, got %q", c.Format)
 	}
 	if c.SignatureHeader == "" {
 		c.SignatureHeader = "X-Hmac-Signature"
@@ -112,8 +161,21 @@ func (o *WebhookOptions) withDefaults() (WebhookOptions, error) {
 	if !c.Encoding.Valid() {
 		v.Add("encoding", "must be hex or base64, got %q", c.Encoding)
 	}
-	if c.SignTimestamp && c.TimestampHeader == "" {
-		v.Add("timestamp_header", "is required when the signature covers the timestamp")
+	switch c.Format {
+	case SignatureTimestamped:
+		if c.TimestampHeader != "" || c.SignTimestamp {
+			v.Add("timestamp_header", "the timestamped format carries its timestamp in the signature header; leave TimestampHeader and SignTimestamp unset")
+		}
+		if c.SignaturePrefix != "" {
+			v.Add("signature_prefix", "the timestamped format has no prefix")
+		}
+	default:
+		if c.SignTimestamp && c.TimestampHeader == "" {
+			v.Add("timestamp_header", "is required when the signature covers the timestamp")
+		}
+		if c.TimestampHeader != "" && !c.SignTimestamp {
+			v.Add("sign_timestamp", "a timestamp the signature does not cover gives no replay protection: set SignTimestamp (the MAC covers timestamp.body), or use the timestamped format")
+		}
 	}
 	if c.ReplayWindow <= 0 {
 		c.ReplayWindow = 5 * time.Minute
@@ -129,21 +191,41 @@ func (o *WebhookOptions) withDefaults() (WebhookOptions, error) {
 	return c, v.Err()
 }
 
-// Sign returns the signature header value for body (and timestamp, when
-// the options sign it), as the provider would send it. Hosts use it in
-// tests and when relaying webhooks.
-func (o *WebhookOptions) Sign(body []byte, timestamp string) string {
-	c, _ := o.withDefaults()
-	sum := c.mac(body, timestamp)
-	if c.Encoding == EncodingBase64 {
-		return c.SignaturePrefix + base64.StdEncoding.EncodeToString(sum)
-	}
-	return c.SignaturePrefix + hex.EncodeToString(sum)
+// timestamped reports whether the MAC covers timestamp + "." + body.
+func (o *WebhookHandlerOptions) timestamped() bool {
+	return o.SignTimestamp || o.Format == SignatureTimestamped
 }
 
-func (o *WebhookOptions) mac(body []byte, timestamp string) []byte {
+// Sign returns the signature header value for body (and timestamp, when
+// the options sign it), as the provider would send it: for the
+// timestamped format "t=<timestamp>,v1=<signature>". Hosts use it in tests
+// and when relaying webhooks.
+func (o *WebhookHandlerOptions) Sign(body []byte, timestamp string) string {
+	c, _ := o.withDefaults()
+	enc := c.encode(c.mac(body, timestamp))
+	if c.Format == SignatureTimestamped {
+		return "t=" + timestamp + ",v1=" + enc
+	}
+	return c.SignaturePrefix + enc
+}
+
+func (o *WebhookHandlerOptions) encode(sum []byte) string {
+	if o.Encoding == EncodingBase64 {
+		return base64.StdEncoding.EncodeToString(sum)
+	}
+	return hex.EncodeToString(sum)
+}
+
+func (o *WebhookHandlerOptions) decode(sig string) ([]byte, error) {
+	if o.Encoding == EncodingBase64 {
+		return base64.StdEncoding.DecodeString(sig)
+	}
+	return hex.DecodeString(sig)
+}
+
+func (o *WebhookHandlerOptions) mac(body []byte, timestamp string) []byte {
 	m := hmac.New(sha256.New, o.Secret)
-	if o.SignTimestamp {
+	if o.timestamped() {
 		m.Write([]byte(timestamp))
 		m.Write([]byte{'.'})
 	}
@@ -168,12 +250,12 @@ func (o *WebhookOptions) mac(body []byte, timestamp string) []byte {
 // concurrent use.
 type WebhookHandler struct {
 	svc  *Service
-	opts WebhookOptions
+	opts WebhookHandlerOptions
 }
 
 // NewWebhookHandler returns a handler applying to svc. Bad options return
 // an error matching oms.ErrValidation.
-func NewWebhookHandler(svc *Service, opts *WebhookOptions) (*WebhookHandler, error) {
+func NewWebhookHandler(svc *Service, opts *WebhookHandlerOptions) (*WebhookHandler, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -186,11 +268,16 @@ func NewWebhookHandler(svc *Service, opts *WebhookOptions) (*WebhookHandler, err
 
 // WebhookResponse is the JSON body of the handler's answers.
 type WebhookResponse struct {
-	Applied     int    `json:"applied"`
-	Duplicates  int    `json:"duplicates"`
-	Orphaned    int    `json:"orphaned"`
-	Quarantined int    `json:"quarantined"`
-	Error       string `json:"error,omitempty"`
+	// Applied counts new events applied to trackers, Duplicates events
+	// already in their history (a retried webhook).
+	Applied    int `json:"applied"`
+	Duplicates int `json:"duplicates"`
+	// Orphaned counts events kept for tracking numbers not registered yet,
+	// Quarantined events kept aside for a missing or far-future time.
+	Orphaned    int `json:"orphaned"`
+	Quarantined int `json:"quarantined"`
+	// Error says why the request was refused; empty on success.
+	Error string `json:"error,omitempty"`
 }
 
 // ServeHTTP implements http.Handler.
@@ -254,27 +341,22 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // verify checks the timestamp and the signature; it returns why the
 // request is refused, or "".
 func (h *WebhookHandler) verify(hdr http.Header, body []byte) string {
+	sig := strings.TrimSpace(hdr.Get(h.opts.SignatureHeader))
+	if sig == "" {
+		return "missing signature header " + h.opts.SignatureHeader
+	}
+	if h.opts.Format == SignatureTimestamped {
+		return h.verifyTimestamped(sig, body)
+	}
 	ts := ""
 	if h.opts.TimestampHeader != "" {
 		ts = strings.TrimSpace(hdr.Get(h.opts.TimestampHeader))
 		if ts == "" {
 			return "missing timestamp header " + h.opts.TimestampHeader
 		}
-		at, ok := parseStamp(ts)
-		if !ok {
-			return "unreadable timestamp"
+		if msg := h.checkStamp(ts); msg != "" {
+			return msg
 		}
-		d := h.svc.opts.Clock.Now().Sub(at)
-		if d < 0 {
-			d = -d
-		}
-		if d > h.opts.ReplayWindow {
-			return "timestamp outside the replay window"
-		}
-	}
-	sig := strings.TrimSpace(hdr.Get(h.opts.SignatureHeader))
-	if sig == "" {
-		return "missing signature header " + h.opts.SignatureHeader
 	}
 	if p := h.opts.SignaturePrefix; p != "" {
 		if len(sig) < len(p) || !strings.EqualFold(sig[:len(p)], p) {
@@ -282,25 +364,99 @@ func (h *WebhookHandler) verify(hdr http.Header, body []byte) string {
 		}
 		sig = sig[len(p):]
 	}
-	var got []byte
-	var err error
-	if h.opts.Encoding == EncodingBase64 {
-		got, err = base64.StdEncoding.DecodeString(sig)
-	} else {
-		got, err = hex.DecodeString(sig)
-	}
+	got, err := h.opts.decode(sig)
 	if err != nil || !hmac.Equal(got, h.opts.mac(body, ts)) {
 		return "bad signature"
 	}
 	return ""
 }
 
+// maxSignatures bounds the v1 entries of a timestamped header checked.
+const maxSignatures = 8
+
+// verifyTimestamped checks a "t=<unix>,v1=<mac>[,v1=...]" header.
+func (h *WebhookHandler) verifyTimestamped(header string, body []byte) string {
+	ts := ""
+	var sigs []string
+	for _, part := range strings.Split(header, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return "malformed signature header"
+		}
+		switch k {
+		case "t":
+			if ts != "" {
+				return "malformed signature header: more than one timestamp"
+			}
+			ts = val
+		case "v1":
+			if len(sigs) == maxSignatures {
+				return "malformed signature header: too many signatures"
+			}
+			sigs = append(sigs, val)
+		}
+	}
+	if ts == "" {
+		return "missing timestamp in signature header"
+	}
+	if len(sigs) == 0 {
+		return "missing v1 signature in signature header"
+	}
+	for _, c := range ts {
+		if c < '0' || c > '9' {
+			return "unreadable timestamp"
+		}
+	}
+	if msg := h.checkStamp(ts); msg != "" {
+		return msg
+	}
+	want := h.opts.mac(body, ts)
+	ok := false
+	for _, sig := range sigs {
+		got, err := h.opts.decode(sig)
+		if err == nil && hmac.Equal(got, want) {
+			ok = true // no early exit: the time taken does not tell which matched
+		}
+	}
+	if !ok {
+		return "bad signature"
+	}
+	return ""
+}
+
+// checkStamp refuses a timestamp that cannot be read or lies outside the
+// replay window, either way. Times are compared as instants, never as a
+// difference (which saturates for far-off timestamps).
+func (h *WebhookHandler) checkStamp(ts string) string {
+	at, ok := parseStamp(ts)
+	if !ok {
+		return "unreadable timestamp"
+	}
+	now := h.svc.opts.Clock.Now()
+	if at.Before(now.Add(-h.opts.ReplayWindow)) || at.After(now.Add(h.opts.ReplayWindow)) {
+		return "timestamp outside the replay window"
+	}
+	return ""
+}
+
+// maxUnixSeconds is the last second of year 9999.
+const maxUnixSeconds = 253402300799
+
+// parseStamp reads Unix seconds, Unix milliseconds (above 1e12) or RFC
+// 3339, between 1970 and the end of year 9999; anything else is not ok.
 func parseStamp(s string) (time.Time, bool) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n > 1e12 { // milliseconds
+		switch {
+		case n < 0:
+			return time.Time{}, false
+		case n > 1e12: // milliseconds
+			if n > maxUnixSeconds*1000+999 {
+				return time.Time{}, false
+			}
 			return time.UnixMilli(n), true
+		default:
+			return time.Unix(n, 0), true
 		}
-		return time.Unix(n, 0), true
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	return t, err == nil

@@ -52,7 +52,7 @@ func post(t testing.TB, h http.Handler, body []byte, hdr map[string]string) (int
 	return rec.Code, resp
 }
 
-func easyPostFixture(t *testing.T) (*fixture, *tracking.WebhookHandler, *tracking.WebhookOptions) {
+func easyPostFixture(t *testing.T) (*fixture, *tracking.WebhookHandler, *tracking.WebhookHandlerOptions) {
 	t.Helper()
 	f := newFixture(t)
 	f.clock.Set(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
@@ -260,7 +260,7 @@ func TestWebhookOptionsAndErrors(t *testing.T) {
 	if _, err := tracking.NewWebhookHandler(f.svc, nil); !errors.Is(err, oms.ErrValidation) {
 		t.Fatalf("nil options: %v", err)
 	}
-	_, err := tracking.NewWebhookHandler(f.svc, &tracking.WebhookOptions{Secret: secret, Decoder: tracking.ShippoDecoder{}, Encoding: "base32", SignTimestamp: true})
+	_, err := tracking.NewWebhookHandler(f.svc, &tracking.WebhookHandlerOptions{Secret: secret, Decoder: tracking.ShippoDecoder{}, Encoding: "base32", SignTimestamp: true})
 	var ve *oms.ValidationError
 	if !errors.As(err, &ve) || !ve.Has("encoding") || !ve.Has("timestamp_header") {
 		t.Fatalf("bad options: %v", err)
@@ -278,7 +278,7 @@ func TestWebhookOptionsAndErrors(t *testing.T) {
 	if _, err := svc.Register(context.Background(), tracking.Registration{Carrier: "usps", TrackingNumber: "9205590164917312751089", ShipmentRef: "s"}); err != nil {
 		t.Fatal(err)
 	}
-	opts := &tracking.WebhookOptions{Secret: secret, Decoder: tracking.ShippoDecoder{}}
+	opts := &tracking.WebhookHandlerOptions{Secret: secret, Decoder: tracking.ShippoDecoder{}}
 	h, err := tracking.NewWebhookHandler(svc, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +294,7 @@ func TestWebhookOptionsAndErrors(t *testing.T) {
 		t.Fatalf("shippo: %d %+v", code, resp)
 	}
 	// Carrier aliases map the provider's codes to the host's.
-	aliased := &tracking.WebhookOptions{Secret: secret, Decoder: tracking.ShippoDecoder{}, CarrierAliases: map[string]string{" USPS ": "postal"}}
+	aliased := &tracking.WebhookHandlerOptions{Secret: secret, Decoder: tracking.ShippoDecoder{}, CarrierAliases: map[string]string{" USPS ": "postal"}}
 	ha, _ := tracking.NewWebhookHandler(svc, aliased)
 	code, resp = post(t, ha, body, map[string]string{"X-Hmac-Signature": aliased.Sign(body, "")})
 	if code != http.StatusOK || resp.Orphaned != 3 {
@@ -304,7 +304,7 @@ func TestWebhookOptionsAndErrors(t *testing.T) {
 		t.Fatalf("aliased orphans: %d", len(os))
 	}
 	// A decoder returning a validation error from Apply is a 400.
-	bad := &tracking.WebhookOptions{Secret: secret, Decoder: tracking.DecoderFunc(func([]byte) ([]tracking.Update, error) {
+	bad := &tracking.WebhookHandlerOptions{Secret: secret, Decoder: tracking.DecoderFunc(func([]byte) ([]tracking.Update, error) {
 		return []tracking.Update{{Carrier: "ups", TrackingNumber: strings.Repeat("9", 200)}}, nil
 	})}
 	h2, _ := tracking.NewWebhookHandler(svc, bad)
@@ -338,6 +338,8 @@ func FuzzWebhookBody(f *testing.F) {
 	f.Add([]byte(`{"description":"tracker.updated","result":{"carrier":"usps","tracking_code":"1","tracking_details":[{"status":"delivered","datetime":"9999-12-31T23:59:59Z"}]}}`), true)
 	f.Add([]byte("\xff\xfe\x00{"), false)
 	f.Add([]byte(`{"msg":{"tracking_number":"\u0000","slug":"x","checkpoints":[{"tag":"Exception","subtag":"Exception_011"}]}}`), true)
+	f.Add(append(readTestdata(f, "easypost.json"), '}'), true)
+	f.Add(append(readTestdata(f, "shippo.json"), ']'), true)
 	f.Fuzz(func(t *testing.T, body []byte, signed bool) {
 		clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 		store := tracking.NewMemoryStore(nil)
@@ -353,19 +355,23 @@ func FuzzWebhookBody(f *testing.F) {
 			}
 		}
 		decoders := []tracking.Decoder{tracking.EasyPostDecoder{}, tracking.ShippoDecoder{}, tracking.AfterShipDecoder{}}
-		for _, d := range decoders {
-			opts := &tracking.WebhookOptions{Secret: secret, Decoder: d, MaxBodyBytes: 64 << 10}
+		ts := strconv.FormatInt(clock.Now().Unix(), 10)
+		for i := range 2 * len(decoders) {
+			opts := &tracking.WebhookHandlerOptions{Secret: secret, Decoder: decoders[i%len(decoders)], MaxBodyBytes: 64 << 10}
+			if i >= len(decoders) { // the same bodies under the "t=,v1=" header format
+				opts.Format = tracking.SignatureTimestamped
+			}
 			h, err := tracking.NewWebhookHandler(svc, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			before := state(t, store)
-			hdr := map[string]string{"X-Hmac-Signature": opts.Sign(body, "")}
-			if !signed {
-				hdr["X-Hmac-Signature"] = "00" + opts.Sign(body, "")[2:]
-				if hdr["X-Hmac-Signature"] == opts.Sign(body, "") {
-					hdr["X-Hmac-Signature"] = "ff" + opts.Sign(body, "")[2:]
-				}
+			sig := opts.Sign(body, ts)
+			hdr := map[string]string{"X-Hmac-Signature": sig}
+			if !signed { // flip one hex digit of the MAC
+				b := []byte(sig)
+				b[len(b)-1] ^= 0x01
+				hdr["X-Hmac-Signature"] = string(b)
 			}
 			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 			for k, v := range hdr {

@@ -141,9 +141,13 @@ const pkSlotUnits = 8
 // kindsIn lists the kinds in b with the index of their first unit.
 func pkKindsIn(b *pkBin) []pkKindAt {
 	var ks []pkKindAt
+	i := -1
 	for j, p := range b.items {
-		i := slices.IndexFunc(ks, func(q pkKindAt) bool { return q.k == p.k })
+		if i < 0 || ks[i].k != p.k {
+			i = slices.IndexFunc(ks, func(q pkKindAt) bool { return q.k == p.k })
+		}
 		if i < 0 {
+			i = len(ks)
 			ks = append(ks, pkKindAt{p.k, j, 1, []int{j}})
 		} else {
 			ks[i].n++
@@ -190,7 +194,12 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 			cs = append(cs, c)
 		}
 	}
-	for _, p := range [2][2][]pkKC{s.shareSearch(h, l, hk, lk), s.shareHeavyFirst(h, l)} {
+	shares := [2][2][]pkKC{s.shareSearch(h, l, hk, lk)}
+	if len(hk) > 1 || len(lk) > 1 || hk[0].k != lk[0].k {
+		// (Units of one kind: the search has shared them as evenly.)
+		shares[1] = s.shareHeavyFirst(h, l)
+	}
+	for _, p := range shares {
 		if p[0] == nil || p[1] == nil {
 			continue
 		}
@@ -376,16 +385,27 @@ func (s *pkSolver) relabel(b *pkBin, j int, k int32) *pkBin {
 // each to the box that is lighter so far and has room by volume and
 // weight, and returns the two boxes' contents, or nils.
 func (s *pkSolver) shareHeavyFirst(h, l *pkBin) [2][]pkKC {
-	units := make([]int32, 0, len(h.items)+len(l.items))
-	for _, p := range h.items {
-		units = append(units, p.k)
+	// The units heaviest first (then largest, then by kind): sort the
+	// kinds, not the units, which may be thousands of one kind.
+	cs := make([]pkKC, 0, 8)
+	for _, b := range [2]*pkBin{h, l} {
+		for _, a := range pkKindsIn(b) {
+			if i := slices.IndexFunc(cs, func(c pkKC) bool { return c.k == a.k }); i >= 0 {
+				cs[i].n += a.n
+			} else {
+				cs = append(cs, pkKC{a.k, a.n})
+			}
+		}
 	}
-	for _, p := range l.items {
-		units = append(units, p.k)
-	}
-	slices.SortStableFunc(units, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(s.kinds[b].w, s.kinds[a].w), cmp.Compare(s.kinds[b].v, s.kinds[a].v), cmp.Compare(a, b))
+	slices.SortFunc(cs, func(a, b pkKC) int {
+		return cmp.Or(cmp.Compare(s.kinds[b.k].w, s.kinds[a.k].w), cmp.Compare(s.kinds[b.k].v, s.kinds[a.k].v), cmp.Compare(a.k, b.k))
 	})
+	units := make([]int32, 0, len(h.items)+len(l.items))
+	for _, c := range cs {
+		for range c.n {
+			units = append(units, c.k)
+		}
+	}
 	s.work += int64(len(units))
 	ts := [2]int{h.t, l.t}
 	g := [2]int64{s.types[h.t].empty, s.types[l.t].empty}
@@ -473,8 +493,20 @@ func (s *pkSolver) shareSearch(h, l *pkBin, hk, lk []pkKindAt) [2][]pkKC {
 				n = (d - ka.w) / (2 * ka.w)
 			}
 			n = min(max(n, int64(-a.n)), int64(a.tot-a.n))
-			if (n > 0 && int(n) >= uh) || (n < 0 && int(-n) >= ul) {
-				n = 0
+			// No more than the receiving box has room for by volume,
+			// weight and count, and each box keeps a unit.
+			if n > 0 {
+				n = min(n, int64(uh-1), (tl.payload-wl)/ka.w, int64((tl.v*(1+1e-12)-vl)/ka.v))
+				if ka.maxPer > 0 {
+					n = min(n, int64(ka.maxPer-a.n))
+				}
+				n = max(n, 0)
+			} else if n < 0 {
+				n = max(n, int64(1-ul), -(th.payload-wh)/ka.w, -int64((th.v*(1+1e-12)-vh)/ka.v))
+				if ka.maxPer > 0 {
+					n = max(n, -int64(ka.maxPer-(a.tot-a.n)))
+				}
+				n = min(n, 0)
 			}
 			if n != 0 {
 				fn := float64(n)

@@ -65,11 +65,13 @@ func pkBench(b *testing.B, items []Item, boxes []BoxType) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := pkCPUTime()
 	for b.Loop() {
 		if _, err := Pack(items, boxes, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(pkCPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(int64(b.N)*units)/b.Elapsed().Seconds(), "units/s")
 	b.ReportMetric(float64(len(p.Boxes)), "boxes")
 }
@@ -85,4 +87,13 @@ func BenchmarkPackIdentical10k(b *testing.B) {
 func BenchmarkPackMixed1000(b *testing.B) {
 	items, boxes := pkMixed(1000)
 	pkBench(b, items, boxes)
+}
+
+// BenchmarkPackBulk10k packs 10,000 identical units (a bulk case of
+// TestPackSameAnswerHoweverUnitsAreListed) listed as one line and as one
+// line per unit: the same boxes, in about the same time.
+func BenchmarkPackBulk10k(b *testing.B) {
+	it, boxes := pkBulk(2, 10000)
+	b.Run("grouped", func(b *testing.B) { pkBench(b, []Item{it}, boxes) })
+	b.Run("per-unit", func(b *testing.B) { pkBench(b, pkPerUnit(it), boxes) })
 }

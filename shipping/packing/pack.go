@@ -423,23 +423,35 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Optio
 	if opts != nil && opts.Budget > 0 {
 		budget = opts.Budget
 	}
-	s := pkNewSolver(ctx, items, boxes, budget)
+	c := pkGroup(items)
+	if c == nil {
+		s := pkNewSolver(ctx, items, boxes, budget)
+		s.solve()
+		return s.result(), nil
+	}
+	s := pkNewSolver(ctx, c.items, boxes, budget)
 	s.solve()
-	return s.result(), nil
+	return c.expand(s.result()), nil
 }
 
-// pkValidate lists every problem of the input.
+// pkValidate lists every problem of the input. Field names are built only
+// for lines with a problem: a call may list ten thousand lines.
 func pkValidate(items []Item, boxes []BoxType) error {
 	v := &oms.ValidationError{Entity: "packing"}
 	units := int64(0)
-	for i, it := range items {
+	for i := range items {
+		it := &items[i]
+		if it.Quantity > 0 {
+			units += min(it.Quantity, MaxUnits+1)
+		}
+		if pkItemOK(it) {
+			continue
+		}
 		f := fmt.Sprintf("items[%d]", i)
 		pkCheckDims(v, f+".dimensions", it.Dimensions)
 		pkCheckWeight(v, f+".weight", it.Weight)
 		if it.Quantity <= 0 {
 			v.Add(f+".quantity", "must be positive, got %d", it.Quantity)
-		} else {
-			units += min(it.Quantity, MaxUnits+1)
 		}
 		if it.SKU != "" {
 			if err := oms.ValidateSKU(it.SKU); err != nil {
@@ -478,6 +490,16 @@ func pkValidate(items []Item, boxes []BoxType) error {
 		}
 	}
 	return v.Err()
+}
+
+// pkItemOK reports whether a line has no problem (the quick test before
+// listing its problems).
+func pkItemOK(it *Item) bool {
+	okLen := func(l oms.Length) bool { return l > 0 && l <= pkMaxLength }
+	d := it.Dimensions
+	return okLen(d.Length) && okLen(d.Width) && okLen(d.Height) && it.Weight >= 0 && it.Weight <= pkMaxWeight &&
+		it.Quantity > 0 && it.Rotation.Valid() && it.MaxPerBox >= 0 && !(it.ShipsAlone && it.ShipsAsIs) &&
+		(it.SKU == "" || oms.ValidateSKU(it.SKU) == nil)
 }
 
 func pkCheckWeight(v *oms.ValidationError, field string, w oms.Weight) {

@@ -963,17 +963,20 @@ func (s *pkSolver) result() Result {
 }
 
 func (s *pkSolver) packedBox(b *pkBin) PackedBox {
-	bt := s.boxes[b.t]
+	bt := &s.boxes[b.t]
 	pb := PackedBox{Type: b.t, Name: bt.Name, Outer: bt.outer(), Volume: s.types[b.t].outer}
 	g := oms.Length(s.scale)
-	for _, q := range b.items {
-		it := s.items[q.k]
-		o := pkOrientations[q.o].o
-		pb.Items = append(pb.Items, PackedItem{
+	pb.Items = make([]PackedItem, len(b.items))
+	for i := range b.items {
+		q := &b.items[i]
+		it := &s.items[q.k]
+		pb.Items[i] = PackedItem{
 			Item: int(q.k), ID: it.ID, SKU: it.SKU,
 			Position:    Position{X: oms.Length(q.x) * g, Y: oms.Length(q.y) * g, Z: oms.Length(q.z) * g},
-			Orientation: o, Placed: o.Apply(it.Dimensions), Weight: it.Weight,
-		})
+			Orientation: pkOrientations[q.o].o,
+			Placed:      oms.Dimensions{Length: oms.Length(q.dx) * g, Width: oms.Length(q.dy) * g, Height: oms.Length(q.dz) * g},
+			Weight:      it.Weight,
+		}
 		pb.ContentWeight += it.Weight
 	}
 	pb.GrossWeight = pb.ContentWeight + bt.EmptyWeight

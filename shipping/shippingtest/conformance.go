@@ -97,7 +97,7 @@ func TestCarrierWith(t *testing.T, c shipping.Carrier, opts Conformance) {
 
 	t.Run("WantedLevels", func(t *testing.T) {
 		r := req
-		r.Levels = []shipping.ServiceLevel{rates[0].Level}
+		r.Levels = []oms.ServiceLevel{rates[0].Level}
 		got, err := c.Rates(context.Background(), r)
 		if err != nil {
 			t.Fatalf("Rates for level %s: %v", rates[0].Level, err)

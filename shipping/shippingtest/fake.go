@@ -15,9 +15,9 @@ import (
 	"github.com/omskit/oms/shipping"
 )
 
-// FakeOptions scripts a FakeCarrier. The zero value (or nil) gives a
+// FakeCarrierOptions scripts a FakeCarrier. The zero value (or nil) gives a
 // carrier that answers at once with DefaultRates.
-type FakeOptions struct {
+type FakeCarrierOptions struct {
 	// Rates are returned as they are (so malformed rates can be scripted);
 	// nil means DefaultRates(code).
 	Rates []shipping.Rate
@@ -51,7 +51,7 @@ type FakeCarrier struct {
 	code string
 
 	mu        sync.Mutex
-	opts      FakeOptions
+	opts      FakeCarrierOptions
 	calls     int
 	lastReq   shipping.RateRequest
 	labelCall int
@@ -79,7 +79,7 @@ var (
 )
 
 // NewFakeCarrier returns a fake carrier with the given code.
-func NewFakeCarrier(code string, opts *FakeOptions) *FakeCarrier {
+func NewFakeCarrier(code string, opts *FakeCarrierOptions) *FakeCarrier {
 	f := &FakeCarrier{
 		code:   code,
 		labels: make(map[string]fakeLabel),
@@ -105,9 +105,9 @@ func NewFakeCarrier(code string, opts *FakeOptions) *FakeCarrier {
 // 19.00 USD, 2 days).
 func DefaultRates(code string) []shipping.Rate {
 	return []shipping.Rate{
-		{Carrier: code, ServiceCode: "ground", ServiceName: "Ground", Level: shipping.LevelStandard,
+		{Carrier: code, ServiceCode: "ground", ServiceName: "Ground", Level: oms.LevelStandard,
 			Price: oms.MustParseMoney("7.50 USD"), ListPrice: oms.MustParseMoney("9.10 USD"), TransitDays: 5},
-		{Carrier: code, ServiceCode: "express", ServiceName: "Express", Level: shipping.LevelExpress,
+		{Carrier: code, ServiceCode: "express", ServiceName: "Express", Level: oms.LevelExpress,
 			Price: oms.MustParseMoney("19.00 USD"), TransitDays: 2},
 	}
 }
@@ -204,7 +204,7 @@ func (f *FakeCarrier) Rates(ctx context.Context, req shipping.RateRequest) ([]sh
 	return out, nil
 }
 
-func (f *FakeCarrier) wait(ctx context.Context, o FakeOptions) error {
+func (f *FakeCarrier) wait(ctx context.Context, o FakeCarrierOptions) error {
 	done := ctx.Done()
 	if o.IgnoreContext {
 		done = nil

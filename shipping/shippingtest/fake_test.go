@@ -18,7 +18,7 @@ func TestFakeCarrierConformance(t *testing.T) {
 func TestFakeCarrierScripts(t *testing.T) {
 	ctx := context.Background()
 	clock := oms.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	slow := shippingtest.NewFakeCarrier("slowpoke", &shippingtest.FakeOptions{Latency: time.Minute, Clock: clock})
+	slow := shippingtest.NewFakeCarrier("slowpoke", &shippingtest.FakeCarrierOptions{Latency: time.Minute, Clock: clock})
 	done := make(chan error, 1)
 	go func() {
 		_, err := slow.Rates(ctx, shippingtest.DefaultRequest())
@@ -43,7 +43,7 @@ func TestFakeCarrierScripts(t *testing.T) {
 		t.Errorf("cancelled during latency: got %v", err)
 	}
 
-	f := shippingtest.NewFakeCarrier("slowpoke", &shippingtest.FakeOptions{Clock: clock, TrackingNumbers: []string{"TN1"}})
+	f := shippingtest.NewFakeCarrier("slowpoke", &shippingtest.FakeCarrierOptions{Clock: clock, TrackingNumbers: []string{"TN1"}})
 
 	boom := errors.New("boom")
 	f.SetError(boom)
@@ -100,7 +100,7 @@ func TestFakeCarrierScripts(t *testing.T) {
 	if err := f.VoidLabel(ctx, l2.ID); err != nil || !f.Voided(l2.ID) {
 		t.Errorf("VoidLabel: %v", err)
 	}
-	m, err := f.Manifest(ctx, shipping.ManifestRequest{Date: shipping.NewDate(2026, 11, 23)})
+	m, err := f.Manifest(ctx, shipping.ManifestRequest{Date: oms.NewDate(2026, 11, 23)})
 	if err != nil || len(m.LabelIDs) != 1 || m.LabelIDs[0] != l.ID {
 		t.Errorf("Manifest of all labels not voided = %+v, %v", m, err)
 	}
@@ -112,7 +112,7 @@ func TestFakeCarrierScripts(t *testing.T) {
 		t.Errorf("ValidateAddress = %+v, %v", check, err)
 	}
 
-	failing := shippingtest.NewFakeCarrier("nolabels", &shippingtest.FakeOptions{LabelErr: oms.ErrUnavailable})
+	failing := shippingtest.NewFakeCarrier("nolabels", &shippingtest.FakeCarrierOptions{LabelErr: oms.ErrUnavailable})
 	if _, err := failing.BuyLabel(ctx, lreq); !errors.Is(err, oms.ErrUnavailable) {
 		t.Errorf("LabelErr: got %v", err)
 	}

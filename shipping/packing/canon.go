@@ -1,0 +1,170 @@
+package packing
+
+import (
+	"slices"
+
+	"github.com/omskit/oms"
+)
+
+// This file groups identical units, whatever the lines they come on, so
+// that the answer does not depend on how the caller lists them, and maps
+// the packing of the groups back to the caller's lines.
+
+// pkKindKey says when two lines hold identical units: the same extents in
+// every orientation their rotation rules allow (so a unit listed turned,
+// or a cube under any rule, is the same unit), the same weight and the same
+// rules. Lines with a per-box limit are never grouped: the limit is per
+// line.
+type pkKindKey struct {
+	ors     [6][3]oms.Length
+	n       int
+	w       oms.Weight
+	noStack bool
+	alone   bool
+	asIs    bool
+	line    int // the line's index when it has MaxPerBox, else -1
+}
+
+// pkCanon is the grouping of a call's lines into kinds.
+type pkCanon struct {
+	lines []Item
+	items []Item  // one per kind: the first line's copy, with the kind's quantity
+	kind  []int   // per line, its kind
+	of    [][]int // per kind, its lines in order
+}
+
+// pkKeyOf returns the grouping key of a validated line.
+func pkKeyOf(it Item, i int) pkKindKey {
+	k := pkKindKey{w: it.Weight, noStack: it.NoStack, alone: it.ShipsAlone, asIs: it.ShipsAsIs, line: -1}
+	if it.MaxPerBox > 0 {
+		k.line = i
+	}
+	for _, p := range pkOrientations {
+		if !it.Rotation.Allows(p.o, it.Dimensions) {
+			continue
+		}
+		d := p.o.Apply(it.Dimensions)
+		e := [3]oms.Length{d.Length, d.Width, d.Height}
+		if !slices.Contains(k.ors[:k.n], e) {
+			k.ors[k.n] = e
+			k.n++
+		}
+	}
+	slices.SortFunc(k.ors[:k.n], func(a, b [3]oms.Length) int { return slices.Compare(a[:], b[:]) })
+	return k
+}
+
+// pkSameUnit reports whether lines a and b hold identical units by their
+// fields alone (the cheap test for consecutive lines).
+func pkSameUnit(a, b *Item) bool {
+	return a.Dimensions == b.Dimensions && a.Weight == b.Weight && a.Rotation == b.Rotation &&
+		a.NoStack == b.NoStack && a.ShipsAlone == b.ShipsAlone && a.ShipsAsIs == b.ShipsAsIs &&
+		a.MaxPerBox == 0 && b.MaxPerBox == 0
+}
+
+// pkGroup groups validated lines into kinds, in order of first appearance.
+// It returns nil when every kind has one line, which needs no mapping.
+func pkGroup(lines []Item) *pkCanon {
+	c := &pkCanon{lines: lines, kind: make([]int, len(lines))}
+	index := map[pkKindKey]int{}
+	grouped := false
+	for i := range lines {
+		it := &lines[i]
+		if i > 0 && pkSameUnit(it, &lines[i-1]) {
+			k := c.kind[i-1]
+			c.kind[i] = k
+			c.items[k].Quantity += it.Quantity
+			c.of[k] = append(c.of[k], i)
+			grouped = true
+			continue
+		}
+		key := pkKeyOf(*it, i)
+		k, ok := index[key]
+		if !ok {
+			k = len(c.items)
+			index[key] = k
+			c.items = append(c.items, *it)
+			c.of = append(c.of, nil)
+		} else {
+			c.items[k].Quantity += it.Quantity
+			grouped = true
+		}
+		c.kind[i] = k
+		c.of[k] = append(c.of[k], i)
+	}
+	if !grouped {
+		return nil
+	}
+	return c
+}
+
+// pkCursor hands out a kind's units to its lines in order.
+type pkCursor struct {
+	pos  int   // index into the kind's lines
+	left int64 // units the current line still has to place
+}
+
+// next returns the line the next unit of kind k belongs to.
+func (c *pkCanon) next(cur []pkCursor, k int) int {
+	cu := &cur[k]
+	lines := c.of[k]
+	for cu.left == 0 && cu.pos < len(lines)-1 {
+		cu.pos++
+		cu.left = c.lines[lines[cu.pos]].Quantity
+	}
+	cu.left--
+	return lines[cu.pos]
+}
+
+// expand maps a packing of the kinds back to the caller's lines: each
+// kind's units go to its lines in order (the lines' units in the boxes in
+// box order, then the unpacked ones), each unit turned as its own line
+// describes it.
+func (c *pkCanon) expand(r Result) Result {
+	cur := make([]pkCursor, len(c.items))
+	for k, lines := range c.of {
+		cur[k] = pkCursor{left: c.lines[lines[0]].Quantity}
+	}
+	for bi := range r.Boxes {
+		b := &r.Boxes[bi]
+		for ui := range b.Items {
+			u := &b.Items[ui]
+			li := c.next(cur, u.Item)
+			line := &c.lines[li]
+			u.Item, u.ID, u.SKU = li, line.ID, line.SKU
+			if b.AsIs {
+				u.Placed = line.Dimensions
+				b.Name, b.Outer = line.ID, line.Dimensions
+				continue
+			}
+			if o := u.Orientation; o.Apply(line.Dimensions) == u.Placed && line.Rotation.Allows(o, line.Dimensions) {
+				continue
+			}
+			for _, p := range pkOrientations {
+				if p.o.Apply(line.Dimensions) == u.Placed && line.Rotation.Allows(p.o, line.Dimensions) {
+					u.Orientation = p.o
+					break
+				}
+			}
+		}
+	}
+	var un []UnpackedItem
+	for _, u := range r.Unpacked {
+		for n := u.Quantity; n > 0; {
+			li := c.next(cur, u.Item)
+			// The rest of this line's units go at once.
+			take := min(n, cur[u.Item].left+1)
+			cur[u.Item].left -= take - 1
+			n -= take
+			line := &c.lines[li]
+			if m := len(un); m > 0 && un[m-1].Item == li && un[m-1].Reason == u.Reason {
+				un[m-1].Quantity += take
+			} else {
+				un = append(un, UnpackedItem{Item: li, ID: line.ID, Quantity: take, Reason: u.Reason})
+			}
+		}
+	}
+	slices.SortStableFunc(un, func(a, b UnpackedItem) int { return a.Item - b.Item })
+	r.Unpacked = un
+	return r
+}
