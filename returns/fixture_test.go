@@ -98,7 +98,7 @@ type shop struct {
 
 func newShop(t tb, policy *returns.Policy) *shop {
 	t.Helper()
-	s := &shop{t: t, ctx: context.Background(), clock: oms.NewManualClock(start), outbox: oms.NewMemoryOutbox(),
+	s := &shop{t: t, ctx: context.Background(), clock: oms.NewManualClock(start), outbox: oms.NewMemoryOutbox(nil),
 		gw: &lossyGateway{FakeGateway: ordertest.NewFakeGateway()}, tracking: &registrar{}}
 	s.orderDB = order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: s.outbox})
 	s.orders = order.NewService(s.orderDB, &order.ServiceOptions{Clock: s.clock, Gateway: s.gw})
@@ -116,7 +116,7 @@ func newShop(t tb, policy *returns.Policy) *shop {
 			t.Fatal(err)
 		}
 	}
-	s.carrier = shippingtest.NewFakeCarrier("ups", &shippingtest.FakeOptions{Clock: s.clock, TrackingNumbers: []string{"1ZRET1", "1ZRET2", "1ZRET3", "1ZRET4"}})
+	s.carrier = shippingtest.NewFakeCarrier("ups", &shippingtest.FakeCarrierOptions{Clock: s.clock, TrackingNumbers: []string{"1ZRET1", "1ZRET2", "1ZRET3", "1ZRET4"}})
 	s.store = returns.NewMemoryStore(&returns.MemoryStoreOptions{Outbox: s.outbox})
 	if policy == nil {
 		p := returns.DefaultPolicy()

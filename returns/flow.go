@@ -76,6 +76,7 @@ func (s *Service) IssueLabel(ctx context.Context, id oms.ID, in LabelInput) (*Re
 	label, err := lb.BuyLabel(ctx, shipping.LabelRequest{
 		IdempotencyKey: key, ServiceCode: in.ServiceCode, Origin: o.ShippingAddress, Destination: s.address,
 		Parcels: in.Parcels, Return: true, Reference: "RMA " + string(r.ID), Format: in.Format,
+		ShipDate: oms.DateIn(s.clock.Now(), s.policy.loc()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("returns: %s: buy label: %w", r.ID, err)

@@ -196,7 +196,7 @@ func TestUnsupportedAndEdgeCommands(t *testing.T) {
 func TestLabelFailuresAndTrackingEdges(t *testing.T) {
 	s := newShop(t, nil)
 	o := s.delivered("cart-label")
-	failing := shippingtest.NewFakeCarrier("dhl", &shippingtest.FakeOptions{LabelErr: errors.New("carrier down")})
+	failing := shippingtest.NewFakeCarrier("dhl", &shippingtest.FakeCarrierOptions{LabelErr: errors.New("carrier down")})
 	svc := ok[*returns.Service](t)(returns.NewService(s.store, &returns.Options{Orders: s.orders, Inventory: s.inv, Carrier: failing,
 		ReturnAddress: warehouse, Clock: s.clock}))
 	r := ok[*returns.Return](t)(svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
