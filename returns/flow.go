@@ -179,7 +179,7 @@ func (s *Service) Track(ctx context.Context, in TrackingUpdate) (*Return, error)
 		if len(lines) == 0 || r.Status.Final() || r.Status == StatusInspected {
 			return r, nil
 		}
-		return s.Receive(ctx, r.ID, ReceiveInput{Key: "tracking-" + in.Key, Lines: lines})
+		return s.Receive(ctx, r.ID, ReceiveInput{Key: string(oms.DeriveID(r.ID, "tracking:"+in.Key)), Lines: lines})
 	}
 	return r, nil
 }

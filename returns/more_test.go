@@ -279,3 +279,20 @@ func TestSweepLimitAndApprovalRecheck(t *testing.T) {
 		t.Errorf("swept %v then %v", first, rest)
 	}
 }
+
+func TestLateApprovalKeepsTheWindowOfTheRequest(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.delivered("cart-late")
+	s.clock.Advance(29 * 24 * time.Hour)
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+	s.clock.Advance(5 * 24 * time.Hour) // the window closed meanwhile
+	r = ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	r = ok[*returns.Return](t)(s.svc.IssueLabel(s.ctx, r.ID, returns.LabelInput{ServiceCode: "ground", Parcels: []shipping.Parcel{parcel}}))
+	// A tracking event ID of the longest accepted key still receives.
+	key := strings.Repeat("k", 128)
+	r = ok[*returns.Return](t)(s.svc.Track(s.ctx, returns.TrackingUpdate{Key: key, TrackingNumber: r.Label.TrackingNumbers[0], Status: returns.CarrierDelivered}))
+	if r.Status != returns.StatusReceived {
+		t.Errorf("status %s", r.Status)
+	}
+}

@@ -241,7 +241,8 @@ func (in StatusInput) check() error {
 }
 
 // Approve authorizes a requested return. It re-evaluates every line under
-// the policy (other returns may have taken units since the request),
+// the policy as it stood when the customer asked (other returns may have
+// been approved for the same units since),
 // starts the expiry clock (Policy.ExpireAfter) and, for an advance
 // exchange, reserves the replacement's stock and places the replacement
 // order. Approving an approved return changes nothing (an unfinished
@@ -273,7 +274,9 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		for i, l := range r.Lines {
 			req[i] = RequestLine{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Reason: l.Reason, Resolution: l.Resolution}
 		}
-		if err := ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, now, taken(others, r.ID))); err != nil {
+		// The window is judged at the request: a late approval does not
+		// shut a customer out who asked in time.
+		if err := ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, taken(others, r.ID))); err != nil {
 			return nil, err
 		}
 		if err := transition(r, StatusApproved); err != nil {
