@@ -103,8 +103,9 @@ func RefundPaymentKey(id oms.ID, key string) string {
 // and changes nothing: a missing key, an amount that is not positive, not
 // rounded or in another currency, an amount other than the sum of its
 // parts, an unknown or repeated line, more units than shipped and not yet
-// refunded, a line amount beyond the line's total not yet refunded, a shipping part beyond the shipping not yet refunded, and
-// an amount beyond captured minus refunded. The refund is taken from one
+// refunded, a line amount beyond the line's total not yet refunded, a
+// shipping part beyond the shipping not yet refunded, and an amount
+// beyond captured minus refunded. The refund is taken from one
 // authorization, the latest that has captured enough; an order whose
 // refundable money is spread over several authorizations so that none
 // covers the amount is refused too (split the refund). Without a Gateway
