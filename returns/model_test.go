@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
-	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/returns"
 	"github.com/omskit/oms/shipping"
 )
@@ -228,5 +227,4 @@ func checkModel(t *testing.T, s *shop, orderID oms.ID, restockBase map[oms.SKU]i
 	if o.Payment.Pending != nil {
 		t.Fatalf("%s: payment pending %+v", at, o.Payment.Pending)
 	}
-	_ = order.StatusCompleted
 }
