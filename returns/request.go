@@ -251,9 +251,12 @@ func requestedPayload(r *Return) RequestedPayload {
 
 // ClaimLine is a quantity of one order line a claim is about.
 type ClaimLine struct {
+	// OrderLineID is the order line; Quantity the units claimed, at most
+	// those shipped and not yet refunded or in other returns.
 	OrderLineID oms.ID `json:"order_line_id"`
 	Quantity    int64  `json:"quantity"`
-	Comment     string `json:"comment,omitempty"`
+	// Comment is the customer's own words.
+	Comment string `json:"comment,omitempty"`
 }
 
 // ClaimInput opens a claim: goods damaged on arrival, the wrong item

@@ -167,10 +167,12 @@ type Inspection struct {
 // Reference is the ledger entry's reference, so a retried inspection
 // finds the movement it already made.
 type StockMove struct {
-	Reference string  `json:"reference"`
-	SKU       oms.SKU `json:"sku"`
-	Location  oms.ID  `json:"location"`
-	Quantity  int64   `json:"quantity"`
+	// Reference is the ledger entry's reference, unique per move.
+	Reference string `json:"reference"`
+	// SKU, Location and Quantity say which units move where.
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	Quantity int64   `json:"quantity"`
 	// Kind is restock (sellable), quarantine (damaged stock) or write_off
 	// (out of damaged stock).
 	Kind MoveKind `json:"kind"`
