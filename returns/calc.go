@@ -65,8 +65,10 @@ type LineRefund struct {
 // Total = the lines' Amounts + Shipping, and never more than captured
 // minus refunded.
 type Breakdown struct {
+	// Currency is the order's currency.
 	Currency oms.Currency `json:"currency"`
-	Lines    []LineRefund `json:"lines"`
+	// Lines are the refunded order lines, in the order of the items.
+	Lines []LineRefund `json:"lines"`
 	// Shipping is the part of the order's shipping charge (with its tax)
 	// refunded, per Policy.ShippingRefund.
 	Shipping oms.Money `json:"shipping"`

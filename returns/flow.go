@@ -194,7 +194,8 @@ type ReceiveLine struct {
 type ReceiveInput struct {
 	// Key identifies the receipt (a scan, a tracking event); required. A
 	// replay changes nothing; other content matches oms.ErrDuplicate.
-	Key   string        `json:"key"`
+	Key string `json:"key"`
+	// Lines are the units that arrived, per return line.
 	Lines []ReceiveLine `json:"lines"`
 }
 

@@ -31,7 +31,9 @@ type UnitInspection struct {
 type InspectInput struct {
 	// Key identifies the inspection; required. A retry with the same key
 	// and content moves stock once; other content matches oms.ErrDuplicate.
-	Key   string           `json:"key"`
+	Key string `json:"key"`
+	// Units are the verdicts, at most the received units not yet
+	// inspected per line.
 	Units []UnitInspection `json:"units"`
 	// Final says no more units are expected: a partially received return
 	// whose received units are all inspected becomes inspected (the

@@ -264,7 +264,8 @@ type ClaimLine struct {
 type ClaimInput struct {
 	// Key makes the claim safe to repeat; required. The claim's ID
 	// derives from the order and the key.
-	Key     string      `json:"key"`
+	Key string `json:"key"`
+	// OrderID is the order; Type what went wrong; Lines the units.
 	OrderID oms.ID      `json:"order_id"`
 	Type    ClaimType   `json:"type"`
 	Lines   []ClaimLine `json:"lines"`
