@@ -202,7 +202,7 @@ func BenchmarkReserveSketchRecordContended(b *testing.B) {
 // library's own.
 func BenchmarkReserveSketchOutboxContended(b *testing.B) {
 	s := &sketch{levels: map[[2]string]*[2]int64{{"HOT", "wh"}: {1 << 40, 0}}, res: map[oms.ID][]inventory.Line{}}
-	ob := oms.NewMemoryOutbox()
+	ob := oms.NewMemoryOutbox(nil)
 	keys := ids(b.N)
 	var next atomic.Int64
 	lines := []inventory.Line{{SKU: "HOT", Location: "wh", Quantity: 1}}

@@ -646,7 +646,7 @@ func TestServiceGetters(t *testing.T) {
 }
 
 func TestMemoryStoreOptions(t *testing.T) {
-	ob := oms.NewMemoryOutbox()
+	ob := oms.NewMemoryOutbox(nil)
 	s := inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: ob})
 	if s.Outbox() != ob {
 		t.Errorf("the store does not use the given outbox")

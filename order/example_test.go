@@ -263,3 +263,29 @@ func ExampleService_Quote() {
 	// to pay 35.40 GBP VAT included 4.40 GBP
 	// placed 35.40 GBP on hold: false
 }
+
+// A tax table with German VAT (included in prices, shipping taxed) and
+// Illinois sales tax (added on top, shipping not taxed), asked for a
+// basket shipped to each.
+func ExampleNewTaxTable() {
+	table, err := order.NewTaxTable([]order.TaxRate{
+		{Country: "DE", Rate: decimal.RequireFromString("0.19"), Included: true, Shipping: true,
+			Codes: map[string]decimal.Decimal{"reduced": decimal.RequireFromString("0.07")}},
+		{Country: "US", Region: "IL", Rate: decimal.RequireFromString("0.0625")},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	eur := func(s string) oms.Money { return oms.MustParseMoney(s + " EUR") }
+	de, _ := table.Tax(ctx, order.TaxRequest{Currency: oms.EUR, ShipTo: oms.Address{Country: "DE"}, Shipping: eur("4.90"),
+		Lines: []order.TaxLine{{SKU: "LAMP", Quantity: 1, Amount: eur("119.00")}, {SKU: "BOOK", Quantity: 1, TaxCode: "reduced", Amount: eur("21.40")}}})
+	fmt.Println("DE included:", de.Included, de.Lines, "shipping", de.Shipping)
+	il, _ := table.Tax(ctx, order.TaxRequest{Currency: oms.USD, ShipTo: oms.Address{Country: "US", Region: "IL"}, Shipping: usd("5.00"),
+		Lines: []order.TaxLine{{SKU: "LAMP", Quantity: 1, Amount: usd("100.00")}}})
+	fmt.Println("IL included:", il.Included, il.Lines, "shipping", il.Shipping)
+	// Output:
+	// DE included: true [19.00 EUR 1.40 EUR] shipping 0.78 EUR
+	// IL included: false [6.25 USD] shipping 0.00 USD
+}

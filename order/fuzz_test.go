@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/omskit/oms"
@@ -55,6 +56,41 @@ func FuzzPlaceJSON(f *testing.F) {
 		back, err := store.Get(context.Background(), o.ID)
 		if err != nil || ordertest.Diff(o, back) != "" {
 			t.Fatalf("stored order differs from returned: %v", err)
+		}
+	})
+}
+
+// FuzzListCursor feeds cursors as a host's API receives them from
+// clients: List must never panic, and must return a page or an error
+// matching oms.ErrValidation; a cursor it handed out lists the rest.
+func FuzzListCursor(f *testing.F) {
+	f.Add("", 2)
+	f.Add("1772357400000000000.01JNJ5Q7E0AAAAAAAAAAAAAAAA", 1)
+	f.Add("-9223372036854775808.x", 0)
+	f.Add("99999999999999999999.0", 3)
+	f.Add("1.2.3", -1)
+	f.Add("\x00.\xff", 501)
+	svc, _ := newShop()
+	ctx := context.Background()
+	for i := range 5 {
+		in := sampleInput()
+		in.IdempotencyKey = fmt.Sprint("fuzz-", i)
+		if _, err := svc.Place(ctx, in); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, cursor string, limit int) {
+		p, err := svc.List(ctx, order.ListQuery{Customer: "cus_1", PageRequest: order.PageRequest{Cursor: cursor, Limit: limit}})
+		if err != nil {
+			if !errors.Is(err, oms.ErrValidation) {
+				t.Fatalf("List(%q, %d): err = %v, want a validation error", cursor, limit, err)
+			}
+			return
+		}
+		if p.NextCursor != "" {
+			if _, err := svc.List(ctx, order.ListQuery{Customer: "cus_1", PageRequest: order.PageRequest{Cursor: p.NextCursor, Limit: limit}}); err != nil {
+				t.Fatalf("List with the cursor it returned (%q): %v", p.NextCursor, err)
+			}
 		}
 	})
 }

@@ -332,3 +332,30 @@ func TestIncludedTaxThroughTheLifecycle(t *testing.T) {
 		t.Errorf("captured %s after shipping everything, want the grand total %s", o.Payment.Captured, o.Totals.GrandTotal)
 	}
 }
+
+func TestTaxCalculatorErrorRefusesQuoteAndPlace(t *testing.T) {
+	ctx := context.Background()
+	down := errors.New("tax service down")
+	store := order.NewMemoryStore(nil)
+	svc := order.NewService(store, &order.ServiceOptions{Tax: order.TaxFunc(func(context.Context, order.TaxRequest) (order.TaxResult, error) {
+		return order.TaxResult{}, down
+	})})
+	in := sampleInput()
+	for i := range in.Lines {
+		in.Lines[i].Tax = oms.Money{}
+	}
+	if _, err := svc.Quote(ctx, in); !errors.Is(err, down) {
+		t.Errorf("Quote: err = %v, want the calculator's error", err)
+	}
+	if _, err := svc.Place(ctx, in); !errors.Is(err, down) {
+		t.Errorf("Place: err = %v, want the calculator's error", err)
+	}
+	if n := len(store.Outbox().Events("")); n != 0 {
+		t.Errorf("refused Place saved %d events", n)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := svc.Quote(cctx, in); !errors.Is(err, context.Canceled) {
+		t.Errorf("Quote with a cancelled context: err = %v", err)
+	}
+}

@@ -215,7 +215,7 @@ type PlaceInput struct {
 	TaxIncluded bool `json:"tax_included,omitempty"`
 	// ShipFrom is where the goods ship from, given to the TaxCalculator
 	// (origin-based taxes); optional and not stored.
-	ShipFrom oms.Address `json:"ship_from"`
+	ShipFrom oms.Address `json:"ship_from,omitzero"`
 	// Note is the customer's remark, saved as the first Note.
 	Note     string            `json:"note,omitempty"`
 	Metadata map[string]string `json:"metadata,omitempty"`

@@ -40,7 +40,7 @@ func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 		s.outbox = opts.Outbox
 	}
 	if s.outbox == nil {
-		s.outbox = oms.NewMemoryOutbox()
+		s.outbox = oms.NewMemoryOutbox(nil)
 	}
 	return s
 }

@@ -13,7 +13,7 @@ func TestMemoryStore(t *testing.T) {
 }
 
 func TestMemoryStoreOutbox(t *testing.T) {
-	ob := oms.NewMemoryOutbox()
+	ob := oms.NewMemoryOutbox(nil)
 	s := tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: ob})
 	if s.Outbox() != ob {
 		t.Fatal("store does not use the given outbox")

@@ -50,7 +50,7 @@ func run(ctx context.Context, url string) error {
 	defer func() { _ = js.DeleteStream(context.Background(), name) }()
 
 	// A store saves events with its aggregates; here we append them by hand.
-	outbox := oms.NewMemoryOutbox()
+	outbox := oms.NewMemoryOutbox(nil)
 	at := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	order := oms.NewID()
 	var first oms.Event

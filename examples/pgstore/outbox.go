@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -67,14 +68,20 @@ func scanEvents(rows pgx.Rows) ([]oms.Event, error) {
 	return out, rows.Err()
 }
 
-// Pending returns up to limit unpublished events in the order they were
-// saved. It implements oms.Outbox.
-func (o *Outbox) Pending(ctx context.Context, limit int) ([]oms.Event, error) {
+// Pending returns up to limit events that are neither published nor dead
+// letters, in the order they were saved, leaving out the aggregates in
+// skip. It implements oms.Outbox.
+func (o *Outbox) Pending(ctx context.Context, limit int, skip ...oms.ID) ([]oms.Event, error) {
 	if limit <= 0 {
-		return nil, nil
+		return nil, oms.Validationf("outbox", "limit", "must be positive, got %d", limit)
+	}
+	sk := make([]string, len(skip))
+	for i, id := range skip {
+		sk[i] = string(id)
 	}
 	rows, err := o.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM outbox
-		WHERE published_at IS NULL AND dead_at IS NULL ORDER BY seq LIMIT $1`, limit)
+		WHERE published_at IS NULL AND dead_at IS NULL AND aggregate_id <> ALL($2)
+		ORDER BY seq LIMIT $1`, limit, sk)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: outbox pending: %w", err)
 	}
@@ -83,6 +90,32 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]oms.Event, error) {
 		return nil, fmt.Errorf("pgstore: outbox pending: %w", err)
 	}
 	return evs, nil
+}
+
+// MarkFailed counts one failed publication of a pending event and returns
+// the attempts so far (0 for an unknown, published or dead event). It
+// implements oms.Outbox.
+func (o *Outbox) MarkFailed(ctx context.Context, id oms.ID, reason string) (int, error) {
+	var n int
+	err := o.db.pool.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2
+		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL RETURNING attempts`, string(id), reason).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("pgstore: outbox mark failed: %w", err)
+	}
+	return n, nil
+}
+
+// MarkDead turns a pending event into a dead letter kept with its reason.
+// It implements oms.Outbox.
+func (o *Outbox) MarkDead(ctx context.Context, id oms.ID, reason string) error {
+	if _, err := o.db.pool.Exec(ctx, `UPDATE outbox SET dead_at = now(), last_error = $2
+		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL`, string(id), reason); err != nil {
+		return fmt.Errorf("pgstore: outbox mark dead: %w", err)
+	}
+	return nil
 }
 
 // MarkPublished records that the events were published; unknown or already

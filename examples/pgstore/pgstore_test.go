@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -157,5 +158,47 @@ func TestOutboxRoundTripAndRelay(t *testing.T) {
 	hist, err := ob.Events(ctx, a)
 	if err != nil || len(hist) != 3 {
 		t.Errorf("history of a: %d events, %v", len(hist), err)
+	}
+}
+
+func TestOutboxDeadLetterLetsAggregateMoveOn(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	ob := db.Outbox()
+	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	agg := oms.NewID()
+	var evs []oms.Event
+	for v := int64(1); v <= 2; v++ {
+		e, err := oms.NewEvent("order.updated", "order", agg, v, at, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e)
+	}
+	if err := ob.Append(ctx, evs...); err != nil {
+		t.Fatal(err)
+	}
+	var dead []oms.ID
+	var published []int64
+	relay := oms.NewRelay(ob, oms.PublisherFunc(func(_ context.Context, e oms.Event) error {
+		if e.AggregateVersion == 1 {
+			return errors.New("poison")
+		}
+		published = append(published, e.AggregateVersion)
+		return nil
+	}), &oms.RelayOptions{MaxAttempts: 3, OnDeadLetter: func(_ context.Context, e oms.Event, _ error) {
+		dead = append(dead, e.ID)
+	}})
+	for i := 0; i < 5; i++ {
+		_, _ = relay.RunOnce(ctx)
+	}
+	if diff := cmp.Diff([]oms.ID{evs[0].ID}, dead); diff != "" {
+		t.Errorf("dead letters (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]int64{2}, published); diff != "" {
+		t.Errorf("published (-want +got):\n%s", diff)
+	}
+	if _, err := ob.Pending(ctx, 0); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("Pending(0) = %v, want ErrValidation", err)
 	}
 }

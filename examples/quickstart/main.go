@@ -38,7 +38,7 @@ func run(ctx context.Context, w io.Writer) error {
 	// One clock and one outbox for the whole shop: every store saves its
 	// events into the outbox in the same write as its aggregate.
 	clock := oms.NewManualClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	outbox := oms.NewMemoryOutbox()
+	outbox := oms.NewMemoryOutbox(nil)
 	orders := order.NewService(order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: outbox}), &order.ServiceOptions{Clock: clock})
 	stock := inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: outbox}), &inventory.Options{Clock: clock})
 	tracker := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: outbox}), &tracking.ServiceOptions{Clock: clock})
@@ -233,8 +233,8 @@ func newShopper(clock oms.Clock) (*shipping.RateShopper, error) {
 			{Zone: "east", Country: "US", Region: "NY"},
 		},
 		Services: []shipping.TableService{
-			{Code: "ground", Name: "Ground", Level: shipping.LevelStandard},
-			{Code: "express", Name: "Express", Level: shipping.LevelExpress},
+			{Code: "ground", Name: "Ground", Level: oms.LevelStandard},
+			{Code: "express", Name: "Express", Level: oms.LevelExpress},
 		},
 		Rows: []shipping.TableRow{
 			{Service: "ground", Zone: "east", TransitDays: 2, TransitDaysMax: 3, Brackets: []shipping.WeightBracket{
@@ -251,12 +251,12 @@ func newShopper(clock oms.Clock) (*shipping.RateShopper, error) {
 	courier, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
 		Code: "citycourier",
 		Services: []shipping.FlatRateService{
-			{Code: "next_day", Name: "Next day", Level: shipping.LevelOvernight, Price: usd("11.00"), TransitDays: 1, Countries: []string{"US"}},
+			{Code: "next_day", Name: "Next day", Level: oms.LevelOvernight, Price: usd("11.00"), TransitDays: 1, Countries: []string{"US"}},
 		},
 		Clock: clock,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return shipping.NewRateShopper([]shipping.Carrier{ground, courier}, &shipping.ShopperOptions{Clock: clock})
+	return shipping.NewRateShopper([]shipping.Carrier{ground, courier}, &shipping.RateShopperOptions{Clock: clock})
 }

@@ -1,7 +1,20 @@
 // Package ordertest holds what tests of order stores and of code built on
 // package order need: the conformance suite TestStore that every
-// order.Store implementation runs against itself, a fake payment gateway,
-// and helpers to build and compare orders.
+// order.Store implementation runs against itself through a Harness (its
+// stores, and the events each saved), a fake payment gateway, and helpers
+// to build and compare orders.
+//
+// A database store passes a Harness whose Events reads its outbox table:
+//
+//	ordertest.TestStore(t, ordertest.HarnessFuncs{
+//		Make:      func(ctx context.Context, t *testing.T) order.Store { return newStoreOnEmptySchema(t) },
+//		EventsFor: func(ctx context.Context, t *testing.T, s order.Store, id oms.ID) []oms.Event { return readOutbox(t, s, id) },
+//	})
+//
+// The suite's own tests run it against broken stores (an OFFSET cursor,
+// lists ordered by ID, dropped events, events saved outside the write,
+// last write wins, a stale status index, shared reads, duplicate numbers)
+// and require each to fail.
 package ordertest
 
 import (

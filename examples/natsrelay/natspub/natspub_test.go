@@ -135,7 +135,7 @@ func TestPublishDropsRedeliveredEventByID(t *testing.T) {
 func TestRelayToJetStreamKeepsOrderPerAggregate(t *testing.T) {
 	js := connect(t)
 	s, prefix := stream(t, js)
-	out := oms.NewMemoryOutbox()
+	out := oms.NewMemoryOutbox(nil)
 	a, b := oms.NewID(), oms.NewID()
 	var want []oms.Event
 	for v := int64(1); v <= 5; v++ {
