@@ -123,6 +123,9 @@ func (b Breakdown) RefundInput(key, reason string, orderVersion int64) order.Ref
 // the units shipped and not yet refunded) are refused with a
 // *oms.ValidationError naming each.
 func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error) {
+	if o == nil {
+		return Breakdown{}, oms.Validationf("refund", "order", "is nil")
+	}
 	cur := o.Currency
 	zero := oms.Zero(cur)
 	if !zero.Valid() {
@@ -131,12 +134,14 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 	if p == nil {
 		p = &Policy{}
 	}
-	t := o.Totals
-	if len(t.Lines) != len(o.Lines) {
-		var err error
-		if t, err = order.ComputeTotals(o); err != nil {
-			return Breakdown{}, err
-		}
+	// The totals are derived again rather than trusted: ComputeTotals also
+	// refuses amounts in another currency.
+	t, err := order.ComputeTotals(o)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	if err := sameCurrency(o); err != nil {
+		return Breakdown{}, err
 	}
 	v := &oms.ValidationError{Entity: "refund"}
 	if len(in.Items) == 0 {
@@ -181,8 +186,7 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		asked += it.Quantity
 		from, to := l.Refunded, l.Refunded+it.Quantity
 		share := func(m oms.Money) (oms.Money, error) { return span(m, from, to, lt.Quantity) }
-		lr := LineRefund{OrderLineID: l.ID, SKU: oms.SKU(l.SKU), Quantity: it.Quantity}
-		var err error
+		lr := LineRefund{OrderLineID: l.ID, SKU: l.SKU, Quantity: it.Quantity}
 		if lr.Subtotal, err = share(lt.Subtotal); err != nil {
 			return Breakdown{}, err
 		}
@@ -198,7 +202,7 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		lr.Value = plus(minus(minus(lr.Subtotal, lr.LineDiscount), lr.OrderDiscount), lr.Tax)
 		lr.RestockingFee, lr.ReturnShipping, lr.Capped = zero, zero, zero
 		if !in.Claim && !p.waived(it.Reason) {
-			f := p.fee(oms.SKU(l.SKU))
+			f := p.fee(l.SKU)
 			fee := lr.Value.MulRate(f.Percent).Round()
 			if f.PerUnit.Currency() == cur {
 				fee = plus(fee, f.PerUnit.Mul(it.Quantity))
@@ -281,6 +285,31 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		b.Total = plus(b.Total, lr.Amount)
 	}
 	return b, nil
+}
+
+// sameCurrency checks the refund counters and payment sums of o, which
+// ComputeTotals does not read.
+func sameCurrency(o *order.Order) error {
+	check := func(field string, m oms.Money) error {
+		if m.Currency() != o.Currency && !(m.Currency() == "" && m.IsZero()) {
+			return fmt.Errorf("%w: refund: order %s: %s is in %q, the order in %s", oms.ErrCurrencyMismatch, o.ID, field, m.Currency(), o.Currency)
+		}
+		return nil
+	}
+	for i, l := range o.Lines {
+		if err := check(fmt.Sprintf("lines[%d].refunded_amount", i), l.RefundedAmount); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		m    oms.Money
+	}{{"refunded_shipping", o.RefundedShipping}, {"payment.captured", o.Payment.Captured}, {"payment.refunded", o.Payment.Refunded}} {
+		if err := check(f.name, f.m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // shippingTotal returns the order's shipping charge plus its tax: the

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
@@ -504,5 +505,42 @@ func TestRefundMathProperty(t *testing.T) {
 		if !o.Payment.Refunded.Equal(want) {
 			t.Errorf("seed %d (%s, fees %v): refunded %s, want captured %s less fees %s", seed, cur, withFees, o.Payment.Refunded, captured, fees)
 		}
+	}
+}
+
+func TestRefundMathHostileOrders(t *testing.T) {
+	if _, err := returns.CalculateRefund(nil, nil, returns.CalcInput{}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("nil order: %v", err)
+	}
+	mk := func() *order.Order {
+		return pureOrder(t, oms.USD, []lineSpec{{"MUG", 3, "12.00", "", "2.88"}}, "", "", "")
+	}
+	in := returns.CalcInput{Items: []returns.RefundItem{item("L1", 1, "other")}}
+	for name, spoil := range map[string]func(o *order.Order){
+		"line amount in EUR":       func(o *order.Order) { o.Lines[0].Tax = money("1.00 EUR") },
+		"refunded amount in EUR":   func(o *order.Order) { o.Lines[0].RefundedAmount = money("1.00 EUR") },
+		"refunded shipping in EUR": func(o *order.Order) { o.RefundedShipping = money("1.00 EUR") },
+		"captured in EUR":          func(o *order.Order) { o.Payment.Captured = money("1.00 EUR") },
+		"refunded in EUR":          func(o *order.Order) { o.Payment.Refunded = money("1.00 EUR") },
+	} {
+		o := mk()
+		spoil(o)
+		if _, err := returns.CalculateRefund(o, nil, in); !errors.Is(err, oms.ErrCurrencyMismatch) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Counters out of their bounds do not panic and never refund beyond
+	// the line's total or what was captured.
+	o := mk()
+	o.Lines[0].Refunded = -5
+	o.Lines[0].Shipped = math.MaxInt64
+	o.Payment.Captured = money("1000000.00 USD")
+	b, err := returns.CalculateRefund(o, nil, returns.CalcInput{Items: []returns.RefundItem{item("L1", math.MaxInt64-10, "other")}})
+	if err == nil && b.Total.Amount().GreaterThan(o.Totals.GrandTotal.Amount()) {
+		t.Errorf("refunded %s of a %s order", b.Total, o.Totals.GrandTotal)
+	}
+	p := returns.Policy{}
+	if vs := p.Evaluate(nil, []returns.RequestLine{{OrderLineID: "x", Quantity: 1}}, time.Time{}, time.Time{}, nil); vs[0].Code != returns.CodeUnknownLine {
+		t.Errorf("nil order: %+v", vs)
 	}
 }

@@ -334,12 +334,16 @@ func (p *Policy) Evaluate(o *order.Order, lines []RequestLine, deliveredAt, now 
 	for i, rl := range lines {
 		v := &out[i]
 		v.OrderLineID = rl.OrderLineID
-		ol, ok := o.Line(rl.OrderLineID)
+		var ol order.Line
+		ok := false
+		if o != nil {
+			ol, ok = o.Line(rl.OrderLineID)
+		}
 		if !ok {
 			v.Code, v.Message = CodeUnknownLine, "This item is not part of the order."
 			continue
 		}
-		sku := oms.SKU(ol.SKU)
+		sku := ol.SKU
 		v.SKU = sku
 		done := max(taken[ol.ID], ol.Returned, ol.Refunded)
 		v.Returnable = max(0, ol.Delivered-done-asked[ol.ID])

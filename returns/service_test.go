@@ -393,3 +393,39 @@ func TestTransitionTable(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentResolveRefundsOnce(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.delivered("cart-conc-resolve")
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 2, Reason: returns.ReasonDoesntFit},
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange}}}))
+	ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	ok[*returns.Return](t)(s.svc.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: "s", Lines: []returns.ReceiveLine{{LineID: r.Lines[0].ID, Quantity: 2}, {LineID: r.Lines[1].ID, Quantity: 1}}}))
+	ok[*returns.Return](t)(s.svc.Inspect(s.ctx, r.ID, returns.InspectInput{Key: "i", Units: []returns.UnitInspection{
+		{LineID: r.Lines[0].ID, Quantity: 2, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "WH1"},
+		{LineID: r.Lines[1].ID, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "WH1"}}}))
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("resolve %d: %v", i, err)
+		}
+	}
+	got := s.ret(r.ID)
+	if got.Status != returns.StatusCompleted || !s.order(o.ID).Payment.Refunded.Equal(usd("21.63")) || !s.gw.Ledger(o.ID).Refunded.Equal(usd("21.63")) {
+		t.Errorf("status %s, refunded %s (gateway %s)", got.Status, s.order(o.ID).Payment.Refunded, s.gw.Ledger(o.ID).Refunded)
+	}
+	page, err := s.orderDB.ListByCustomer(s.ctx, "cus_1", order.PageRequest{})
+	if err != nil || len(page.Orders) != 2 {
+		t.Errorf("orders of the customer: %d (%v), want the original and one replacement", len(page.Orders), err)
+	}
+}
