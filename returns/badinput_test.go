@@ -279,7 +279,7 @@ func TestPolicyEvaluation(t *testing.T) {
 	if err := bad.Validate(); !errors.As(err, &ve) || len(ve.Problems) != 11 {
 		t.Errorf("bad policy: %v", err)
 	}
-	if _, err := returns.NewService(s.store, &returns.Options{Orders: s.orders, Policy: &bad}); !errors.Is(err, oms.ErrValidation) {
+	if _, err := returns.NewService(s.store, &returns.ServiceOptions{Orders: s.orders, Policy: &bad}); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("NewService with a bad policy: %v", err)
 	}
 	if _, err := returns.NewService(s.store, nil); !errors.Is(err, oms.ErrValidation) {

@@ -124,7 +124,7 @@ func newShop(t tb, policy *returns.Policy) *shop {
 		policy = &p
 	}
 	var err error
-	s.svc, err = returns.NewService(s.store, &returns.Options{Orders: s.orders, Inventory: s.inv, Carrier: s.carrier,
+	s.svc, err = returns.NewService(s.store, &returns.ServiceOptions{Orders: s.orders, Inventory: s.inv, Carrier: s.carrier,
 		ReturnAddress: warehouse, Tracking: s.tracking, Policy: policy, Clock: s.clock})
 	if err != nil {
 		t.Fatal(err)

@@ -75,7 +75,7 @@ func TestResolvePlansAgainWhenTheOrderMoved(t *testing.T) {
 func TestUnsupportedAndEdgeCommands(t *testing.T) {
 	s := newShop(t, nil)
 	o := s.delivered("cart-edge")
-	bare, err := returns.NewService(s.store, &returns.Options{Orders: s.orders, Clock: s.clock})
+	bare, err := returns.NewService(s.store, &returns.ServiceOptions{Orders: s.orders, Clock: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestUnsupportedAndEdgeCommands(t *testing.T) {
 		}
 	}
 	noExchange := returns.Policy{WindowDays: 30}
-	strict := ok[*returns.Service](t)(returns.NewService(s.store, &returns.Options{Orders: s.orders, Policy: &noExchange, Clock: s.clock}))
+	strict := ok[*returns.Service](t)(returns.NewService(s.store, &returns.ServiceOptions{Orders: s.orders, Policy: &noExchange, Clock: s.clock}))
 	for _, res := range []returns.Resolution{returns.ResolutionExchange, returns.ResolutionStoreCredit} {
 		if _, err := strict.Claim(s.ctx, returns.ClaimInput{Key: "k", OrderID: o.ID, Type: returns.ClaimMissingItem, Resolution: res,
 			Lines: []returns.ClaimLine{{OrderLineID: o.Lines[1].ID, Quantity: 1}}}); !errors.Is(err, oms.ErrValidation) {
@@ -197,7 +197,7 @@ func TestLabelFailuresAndTrackingEdges(t *testing.T) {
 	s := newShop(t, nil)
 	o := s.delivered("cart-label")
 	failing := shippingtest.NewFakeCarrier("dhl", &shippingtest.FakeCarrierOptions{LabelErr: errors.New("carrier down")})
-	svc := ok[*returns.Service](t)(returns.NewService(s.store, &returns.Options{Orders: s.orders, Inventory: s.inv, Carrier: failing,
+	svc := ok[*returns.Service](t)(returns.NewService(s.store, &returns.ServiceOptions{Orders: s.orders, Inventory: s.inv, Carrier: failing,
 		ReturnAddress: warehouse, Clock: s.clock}))
 	r := ok[*returns.Return](t)(svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
 		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))

@@ -36,8 +36,8 @@ type TrackingRegistration struct {
 	TrackingNumber string `json:"tracking_number"`
 }
 
-// Options configures a Service.
-type Options struct {
+// ServiceOptions configures a Service.
+type ServiceOptions struct {
 	// Orders is the order service: refunds, return counters and
 	// replacement orders go through it. Required.
 	Orders *order.Service
@@ -83,8 +83,8 @@ type Service struct {
 
 // NewService returns a Service over store. It refuses options without
 // Orders and an invalid policy (*oms.ValidationError).
-func NewService(store Store, opts *Options) (*Service, error) {
-	var o Options
+func NewService(store Store, opts *ServiceOptions) (*Service, error) {
+	var o ServiceOptions
 	if opts != nil {
 		o = *opts
 	}

@@ -166,7 +166,7 @@ func TestInspectionKeepsStockPendingUntilRetried(t *testing.T) {
 	before := s.level("MUG-BLUE", "WH1").OnHand
 	in := returns.InspectInput{Key: "i", Units: []returns.UnitInspection{{LineID: r.Lines[0].ID, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "WH1"}}}
 	crashing := &crashAfterApply{MemoryStore: s.store}
-	svc2, err := returns.NewService(crashing, &returns.Options{Orders: s.orders, Inventory: s.inv, Clock: s.clock})
+	svc2, err := returns.NewService(crashing, &returns.ServiceOptions{Orders: s.orders, Inventory: s.inv, Clock: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
