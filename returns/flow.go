@@ -216,6 +216,7 @@ func (s *Service) Receive(ctx context.Context, id oms.ID, in ReceiveInput) (*Ret
 	seen := map[oms.ID]int{}
 	for i, l := range in.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
+		checkKeyShape(v, f+".line_id", string(l.LineID), true)
 		if j, dup := seen[l.LineID]; dup {
 			v.Add(f+".line_id", "line %s is already given in lines[%d]", l.LineID, j)
 		}

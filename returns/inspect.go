@@ -69,6 +69,7 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 	locations := map[oms.ID]bool{}
 	for i, u := range in.Units {
 		f := fmt.Sprintf("units[%d]", i)
+		checkKeyShape(v, f+".line_id", string(u.LineID), true)
 		if u.Quantity < 0 || u.Quantity > oms.MaxQuantity {
 			v.Add(f+".quantity", "must be between 0 (one unit) and %d, got %d", oms.MaxQuantity, u.Quantity)
 		}

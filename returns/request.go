@@ -67,8 +67,8 @@ func checkLines(v *oms.ValidationError, lines []RequestLine) {
 	seen := map[oms.ID]int{}
 	for i, l := range lines {
 		f := fmt.Sprintf("lines[%d]", i)
-		if l.OrderLineID == "" {
-			v.Add(f+".order_line_id", "is required")
+		if l.OrderLineID == "" || oms.ValidateID(l.OrderLineID) != nil {
+			v.Add(f+".order_line_id", "is required: 1 to 128 bytes of printable ASCII without spaces")
 		} else if j, dup := seen[l.OrderLineID]; dup {
 			v.Add(f+".order_line_id", "order line %s is already given in lines[%d]", l.OrderLineID, j)
 		} else {
