@@ -2,6 +2,7 @@ package returns
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/omskit/oms"
@@ -338,13 +339,27 @@ func span(m oms.Money, from, to, n int64) (oms.Money, error) {
 }
 
 // firstShare returns the share of m that belongs to the first k of n
-// units.
+// units: the first part of m.Allocate([k, n-k]).
 func firstShare(m oms.Money, k, n int64) (oms.Money, error) {
 	switch {
 	case k <= 0 || m.IsZero() || n <= 0:
 		return oms.Zero(m.Currency()), nil
 	case k >= n:
 		return m, nil
+	}
+	// Allocate with two weights gives the first part floor(u*k/n) minor
+	// units, plus the one unit left over when its remainder is at least
+	// the other's (ties go to the first): when 2*(u*k mod n) >= n. Done in
+	// 128-bit integers when the amount fits, else by Allocate itself.
+	if u, err := m.MinorUnits(); err == nil && u > 0 && m.IsRounded() {
+		hi, lo := bits.Mul64(uint64(u), uint64(k))
+		if hi < uint64(n) {
+			q, r := bits.Div64(hi, lo, uint64(n))
+			if r != 0 && 2*r >= uint64(n) {
+				q++
+			}
+			return oms.FromMinor(int64(q), m.Currency())
+		}
 	}
 	parts, err := m.Allocate([]decimal.Decimal{decimal.NewFromInt(k), decimal.NewFromInt(n - k)})
 	if err != nil {

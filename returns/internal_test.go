@@ -3,10 +3,12 @@ package returns
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/omskit/oms"
+	"github.com/shopspring/decimal"
 )
 
 // TestGuards drives every guarded edge of the table both ways.
@@ -113,5 +115,36 @@ func TestSmallHelpers(t *testing.T) {
 	p := Policy{WaivedFor: []Reason{ReasonOther}, Rules: []Rule{{SKU: "A", RestockingFee: &Fee{Percent: oms.MustParseMoney("0.5 USD").Amount()}}}}
 	if !p.waived(ReasonOther) || p.waived(ReasonDamaged) || p.fee("A").Percent.String() != "0.5" {
 		t.Error("waived, fee")
+	}
+}
+
+// TestFirstShareMatchesAllocate checks the integer fast path against
+// oms.Money.Allocate.
+func TestFirstShareMatchesAllocate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	curs := []oms.Currency{oms.USD, oms.JPY, oms.KWD}
+	for i := 0; i < 20000; i++ {
+		cur := curs[i%3]
+		units := rng.Int64N(1 << uint(1+rng.IntN(62)))
+		m, _ := oms.FromMinor(units, cur)
+		n := 1 + rng.Int64N(1<<uint(1+rng.IntN(40)))
+		k := rng.Int64N(n + 1)
+		got, err := firstShare(m, k, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := m
+		if k == 0 {
+			want = oms.Zero(cur)
+		} else if k < n {
+			parts, err := m.Allocate([]decimal.Decimal{decimal.NewFromInt(k), decimal.NewFromInt(n - k)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = parts[0]
+		}
+		if !got.Equal(want) {
+			t.Fatalf("firstShare(%s, %d, %d) = %s, Allocate gives %s", m, k, n, got, want)
+		}
 	}
 }
