@@ -429,3 +429,38 @@ func TestConcurrentResolveRefundsOnce(t *testing.T) {
 		t.Errorf("orders of the customer: %d (%v), want the original and one replacement", len(page.Orders), err)
 	}
 }
+
+// TestReturningEverythingRefundsWhatWasCaptured goes through the services:
+// two returns that together take every unit back refund exactly what the
+// order captured, shipping included, to the cent.
+func TestReturningEverythingRefundsWhatWasCaptured(t *testing.T) {
+	s := newShop(t, nil) // DefaultPolicy: free return shipping, shipping refunded with a full return
+	o := s.deliveredN("cart-all", 7, 3)
+	run := func(key string, lines ...returns.RequestLine) *returns.Return {
+		r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: key, OrderID: o.ID, Lines: lines}))
+		ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+		var rec []returns.ReceiveLine
+		var units []returns.UnitInspection
+		for _, l := range r.Lines {
+			rec = append(rec, returns.ReceiveLine{LineID: l.ID, Quantity: l.Quantity})
+			units = append(units, returns.UnitInspection{LineID: l.ID, Quantity: l.Quantity, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "WH2"})
+		}
+		ok[*returns.Return](t)(s.svc.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: "s", Lines: rec}))
+		ok[*returns.Return](t)(s.svc.Inspect(s.ctx, r.ID, returns.InspectInput{Key: "i", Units: units}))
+		return ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	}
+	a := run("a", returns.RequestLine{OrderLineID: o.Lines[0].ID, Quantity: 3, Reason: returns.ReasonDoesntFit},
+		returns.RequestLine{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit})
+	b := run("b", returns.RequestLine{OrderLineID: o.Lines[0].ID, Quantity: 4, Reason: returns.ReasonDoesntFit},
+		returns.RequestLine{OrderLineID: o.Lines[1].ID, Quantity: 2, Reason: returns.ReasonDoesntFit})
+	paid := s.order(o.ID)
+	if !paid.Payment.Refunded.Equal(paid.Payment.Captured) || !s.gw.Ledger(o.ID).Refunded.Equal(paid.Payment.Captured) {
+		t.Errorf("refunded %s + %s = %s of %s captured", a.Refund.Breakdown.Total, b.Refund.Breakdown.Total, paid.Payment.Refunded, paid.Payment.Captured)
+	}
+	if !b.Refund.Breakdown.Shipping.Equal(usd("5.00")) || !a.Refund.Breakdown.Shipping.IsZero() {
+		t.Errorf("shipping refunded %s then %s", a.Refund.Breakdown.Shipping, b.Refund.Breakdown.Shipping)
+	}
+	if paid.ReturnStatus() != order.ReturnFull {
+		t.Errorf("order return status %s", paid.ReturnStatus())
+	}
+}
