@@ -77,6 +77,9 @@ func TestCreateFindsTheWinnerOfARace(t *testing.T) {
 }
 
 func TestSmallHelpers(t *testing.T) {
+	if !KindClaim.Valid() || Kind("x").Valid() || !MoveWriteOff.Valid() || MoveKind("x").Valid() {
+		t.Error("Kind.Valid, MoveKind.Valid")
+	}
 	if !(Fee{}).IsZero() || (Fee{PerUnit: oms.MustParseMoney("1 USD")}).IsZero() {
 		t.Error("Fee.IsZero")
 	}

@@ -194,5 +194,8 @@ func checkStored(r *Return) error {
 	if !r.Status.Valid() {
 		v.Add("status", "%q is not a return status", string(r.Status))
 	}
+	if !r.Kind.Valid() {
+		v.Add("kind", "%q is not return or claim", string(r.Kind))
+	}
 	return v.Err()
 }

@@ -76,7 +76,10 @@ func ExchangeKey(id oms.ID) string { return "return-" + string(id) + "-exchange"
 // with keys derived from the return (RefundKey, ExchangeKey), so a Resolve
 // that failed half way (a gateway error, a crash, even after the gateway
 // took the money) is finished by calling it again, and the customer is
-// refunded exactly once. A completed return is returned unchanged.
+// refunded exactly once. A completed return is returned unchanged. Money
+// goes back through the order service's Gateway: without one, a refund
+// fails with oms.ErrUnsupported (store credit and even exchanges need
+// none).
 func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Return, error) {
 	v := validation()
 	checkText(v, "payment_method", in.PaymentMethod, false)

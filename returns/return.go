@@ -94,6 +94,9 @@ const (
 	KindClaim Kind = "claim"
 )
 
+// Valid reports whether k is one of the kinds.
+func (k Kind) Valid() bool { return k == KindReturn || k == KindClaim }
+
 // Line is one order line of a return with its unit counters:
 //
 //	0 <= Inspected <= Received <= Quantity
@@ -192,6 +195,9 @@ const (
 	// MoveWriteOff takes units out of damaged stock (write_off).
 	MoveWriteOff MoveKind = "write_off"
 )
+
+// Valid reports whether k is one of the move kinds.
+func (k MoveKind) Valid() bool { return k == MoveRestock || k == MoveQuarantine || k == MoveWriteOff }
 
 // Label is a return label bought through the shipping package.
 type Label struct {
