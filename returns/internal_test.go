@@ -54,7 +54,7 @@ func TestCreateFindsTheWinnerOfARace(t *testing.T) {
 	store := NewMemoryStore(nil)
 	s := &Service{store: store}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	first := &Return{ID: "01JRACE0000000000000000000", OrderID: "01JORDER0000000000000000A1", Status: StatusRequested, Version: 1, CreatedAt: now}
+	first := &Return{ID: "01JRACE0000000000000000000", Kind: KindReturn, OrderID: "01JORDER0000000000000000A1", Status: StatusRequested, Version: 1, CreatedAt: now}
 	recordKey(first, "request:", "k", "d1")
 	if _, err := s.create(context.Background(), first.Clone(), "k", "d1"); err != nil {
 		t.Fatal(err)
