@@ -144,10 +144,13 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 			v.Add("advance_exchange", "no line asks for an exchange")
 		}
 	}
+	now := s.clock.Now().UTC()
+	if in.DeliveredAt.After(now) {
+		v.Add("delivered_at", "%s is in the future", in.DeliveredAt.UTC().Format(time.RFC3339))
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	now := s.clock.Now().UTC()
 	digest := digestOf("request", in.OrderID, in.Lines, in.DeliveredAt.UTC(), in.AdvanceExchange, in.Note)
 	id := oms.NewIDAt(now)
 	if in.Key != "" {
