@@ -104,7 +104,7 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 			return nil, transitionError(r, StatusCompleted, "inspect the returned units first")
 		}
 		if r.Refund == nil {
-			if r, err = s.plan(ctx, r); err != nil {
+			if r, err = s.plan(ctx, r, in.PaymentMethod); err != nil {
 				return nil, err
 			}
 		}
@@ -165,8 +165,10 @@ func outcomes(r *Return) []Resolution {
 }
 
 // plan computes the refund, store credit and exchange of r from its order
-// and saves them on r (return.refund_requested).
-func (s *Service) plan(ctx context.Context, r *Return) (*Return, error) {
+// and saves them on r (return.refund_requested). An exchange that leaves
+// something due without a payment method is refused before anything is
+// saved.
+func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, error) {
 	o, err := s.orders.Get(ctx, r.OrderID)
 	if err != nil {
 		return nil, err
@@ -226,6 +228,9 @@ func (s *Service) plan(ctx context.Context, r *Return) (*Return, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if ex != nil && ex.OrderID == "" && ex.Difference.Due.IsPositive() && method == "" {
+		return nil, oms.Validationf(entity, "payment_method", "the exchange costs %s more than the credit; a payment method is required", ex.Difference.Due)
 	}
 	if ex != nil && ex.Difference.Credited.IsPositive() {
 		// The credit beyond the replacement is refunded on the exchanged

@@ -245,6 +245,9 @@ func TestExchangeDifferenceDueAndCredited(t *testing.T) {
 		t.Fatalf("due without a payment method: %v", err)
 	}
 	list := ok[[]*returns.Return](t)(s.svc.ListByOrder(s.ctx, o.ID))
+	if list[0].Refund != nil || list[0].Exchange != nil {
+		t.Errorf("a refused resolve saved its plan: %+v", list[0].Exchange)
+	}
 	r := ok[*returns.Return](t)(s.svc.Resolve(s.ctx, list[0].ID, returns.ResolveInput{PaymentMethod: "tok_visa"}))
 	d := r.Exchange.Difference
 	if !d.Due.Equal(usd("8.97")) || !d.Credited.IsZero() || !d.Replacement.Equal(usd("27.00")) {
