@@ -124,7 +124,7 @@ func TestUnsupportedAndEdgeCommands(t *testing.T) {
 				Tax: usd("0.001"), Location: "x y"}}}},
 		"tax without price": {OrderID: o.ID, Lines: []returns.RequestLine{{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonOther,
 			Resolution: returns.ResolutionExchange, Replacement: &returns.Replacement{SKU: "MUG-BLUE", Tax: usd("1.00")}}}},
-		"too many lines":                 {OrderID: o.ID, Lines: make([]returns.RequestLine, returns.MaxLines+1)},
+		"too many lines": {OrderID: o.ID, Lines: make([]returns.RequestLine, returns.MaxLines+1)},
 		"delivered in year 9999": {OrderID: o.ID, DeliveredAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
 			Lines: []returns.RequestLine{{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonOther}}},
 		"advance without exchange lines": {OrderID: o.ID, AdvanceExchange: true, Lines: []returns.RequestLine{{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonOther}}},
