@@ -26,7 +26,8 @@ type RequestInput struct {
 	DeliveredAt time.Time `json:"delivered_at,omitzero"`
 	// AdvanceExchange asks to ship the exchange lines' replacements at
 	// approval (Policy.AdvanceExchanges; each replacement needs a
-	// Location to reserve its stock at).
+	// Location to reserve its stock at, and must not cost more than the
+	// credit: nothing is charged at approval).
 	AdvanceExchange bool `json:"advance_exchange,omitempty"`
 	// Note is the customer's remark.
 	Note string `json:"note,omitempty"`

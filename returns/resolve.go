@@ -393,63 +393,57 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 	return out, err
 }
 
-// advanceExchange reserves the replacement stock of an approved advance
-// exchange and places its replacement order, valuing the exchanged units
-// as authorized (they have not come back yet).
-func (s *Service) advanceExchange(ctx context.Context, r *Return) (*Return, error) {
-	if r.Exchange != nil && r.Exchange.OrderID != "" {
-		return r, nil
-	}
+// reserveAdvance plans the advance exchange of r (valuing the exchanged
+// units as authorized: they have not come back yet) and reserves the
+// replacements' stock under an ID derived from the return and its version,
+// so a retry of the same approval finds the same reservation.
+func (s *Service) reserveAdvance(ctx context.Context, o *order.Order, r *Return) (*ExchangeRecord, error) {
 	if s.inv == nil {
 		return nil, fmt.Errorf("%w: returns: an advance exchange reserves stock; no inventory service is configured", oms.ErrUnsupported)
 	}
-	o, err := s.orders.Get(ctx, r.OrderID)
+	var items []RefundItem
+	var lines []Line
+	for _, l := range r.Lines {
+		if l.Resolution == ResolutionExchange {
+			l.Accepted = l.Quantity
+			items = append(items, RefundItem{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Reason: l.Reason})
+			lines = append(lines, l)
+		}
+	}
+	eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true})
 	if err != nil {
 		return nil, err
 	}
-	if r.Exchange == nil {
-		var items []RefundItem
-		var lines []Line
-		for _, l := range r.Lines {
-			if l.Resolution == ResolutionExchange {
-				l.Accepted = l.Quantity
-				items = append(items, RefundItem{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Reason: l.Reason})
-				lines = append(lines, l)
-			}
-		}
-		eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true})
-		if err != nil {
-			return nil, err
-		}
-		ex, err := exchangePlan(o, lines, eb)
-		if err != nil {
-			return nil, err
-		}
-		ex.Advance = true
-		ex.ReservationID = oms.DeriveID(r.ID, "advance-exchange")
-		if r, _, err = s.update(ctx, r.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
-			if r.Exchange != nil {
-				return nil, nil
-			}
-			r.Exchange = ex
-			return []pendingEvent{{EventExchangeCreated, ExchangePayload{OrderID: r.OrderID, Advance: true, ReservationID: ex.ReservationID, Difference: ex.Difference}}}, nil
-		}); err != nil {
-			return nil, err
-		}
+	ex, err := exchangePlan(o, lines, eb)
+	if err != nil {
+		return nil, err
 	}
-	req := inventory.ReserveRequest{ID: r.Exchange.ReservationID, Reference: "return:" + string(r.ID)}
-	for _, l := range r.Lines {
-		if l.Resolution != ResolutionExchange || l.Replacement == nil {
-			continue
+	if ex.Difference.Due.IsPositive() {
+		return nil, oms.Validationf(entity, "advance_exchange", "the replacement costs %s more than the credit; an advance exchange must not leave anything due", ex.Difference.Due)
+	}
+	ex.Advance = true
+	ex.ReservationID = oms.DeriveID(r.ID, fmt.Sprintf("advance-exchange:%d", r.Version))
+	req := inventory.ReserveRequest{ID: ex.ReservationID, Reference: "return:" + string(r.ID)}
+	for _, l := range lines {
+		p := l.Replacement
+		if p == nil || p.Location == "" {
+			return nil, oms.Validationf(entity, "lines.replacement.location", "line %s: an advance exchange reserves the replacement at a location; none is named", l.ID)
 		}
-		qty := l.Replacement.Quantity
+		qty := p.Quantity
 		if qty == 0 {
 			qty = l.Quantity
 		}
-		req.Lines = append(req.Lines, inventory.Line{SKU: l.Replacement.SKU, Location: l.Replacement.Location, Quantity: qty, Ref: string(l.ID)})
+		req.Lines = append(req.Lines, inventory.Line{SKU: p.SKU, Location: p.Location, Quantity: qty, Ref: string(l.ID)})
 	}
 	if _, err := s.inv.Reserve(ctx, req); err != nil {
 		return nil, fmt.Errorf("returns: %s: reserve the advance exchange: %w", r.ID, err)
 	}
-	return s.placeReplacement(ctx, r, "")
+	return ex, nil
+}
+
+// releaseAdvance gives back the stock of an advance exchange whose
+// approval was refused after it was reserved. A failure leaves the
+// reservation to the host (it is named in no saved return).
+func (s *Service) releaseAdvance(ctx context.Context, id oms.ID) {
+	_, _ = s.inv.Release(ctx, inventory.ReleaseRequest{Key: "approval-refused", Reservation: id})
 }

@@ -263,6 +263,27 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 	if err != nil {
 		return nil, err
 	}
+	eligible := func(r *Return) error {
+		req := make([]RequestLine, len(r.Lines))
+		for i, l := range r.Lines {
+			req[i] = RequestLine{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Reason: l.Reason, Resolution: l.Resolution}
+		}
+		// The window is judged at the request: a late approval does not
+		// shut a customer out who asked in time.
+		return ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, taken(others, r.ID)))
+	}
+	// An advance exchange holds the replacement's stock before the
+	// approval is saved, so a shortage refuses the approval and changes
+	// nothing.
+	var ex *ExchangeRecord
+	if cur.Status == StatusRequested && cur.AdvanceExchange {
+		if err := eligible(cur); err != nil {
+			return nil, err
+		}
+		if ex, err = s.reserveAdvance(ctx, o, cur); err != nil {
+			return nil, err
+		}
+	}
 	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 		if r.Status == StatusApproved {
 			return nil, nil
@@ -270,13 +291,7 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		if r.Status != StatusRequested {
 			return nil, transitionError(r, StatusApproved, "")
 		}
-		req := make([]RequestLine, len(r.Lines))
-		for i, l := range r.Lines {
-			req[i] = RequestLine{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Reason: l.Reason, Resolution: l.Resolution}
-		}
-		// The window is judged at the request: a late approval does not
-		// shut a customer out who asked in time.
-		if err := ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, taken(others, r.ID))); err != nil {
+		if err := eligible(r); err != nil {
 			return nil, err
 		}
 		if err := transition(r, StatusApproved); err != nil {
@@ -286,13 +301,21 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		if s.policy.ExpireAfter > 0 {
 			r.ExpiresAt = now.Add(s.policy.ExpireAfter)
 		}
-		return []pendingEvent{{EventApproved, StatusPayload{OrderID: r.OrderID, From: StatusRequested, To: StatusApproved, Note: in.Note}}}, nil
+		events := []pendingEvent{{EventApproved, StatusPayload{OrderID: r.OrderID, From: StatusRequested, To: StatusApproved, Note: in.Note}}}
+		if ex != nil && r.Exchange == nil {
+			r.Exchange = ex
+			events = append(events, pendingEvent{EventExchangeCreated, ExchangePayload{OrderID: r.OrderID, Advance: true, ReservationID: ex.ReservationID, Difference: ex.Difference}})
+		}
+		return events, nil
 	})
 	if err != nil {
+		if ex != nil {
+			s.releaseAdvance(ctx, ex.ReservationID)
+		}
 		return nil, err
 	}
-	if r.AdvanceExchange && r.Status != StatusCancelled && !r.Status.Final() {
-		return s.advanceExchange(ctx, r)
+	if r.Status == StatusApproved && r.Exchange != nil && r.Exchange.Advance && r.Exchange.OrderID == "" {
+		return s.placeReplacement(ctx, r, "")
 	}
 	return r, nil
 }

@@ -467,3 +467,61 @@ func TestReturningEverythingRefundsWhatWasCaptured(t *testing.T) {
 		t.Errorf("order return status %s", paid.ReturnStatus())
 	}
 }
+
+func TestAdvanceExchangeShortageRefusesApproval(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.deliveredN("cart-advance-short", 3, 1)
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, AdvanceExchange: true, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+			Replacement: &returns.Replacement{SKU: "LAMP", Quantity: 11, UnitPrice: usd("0.50"), Location: "WH1"}}}}))
+	before := s.snapshot(o.ID)
+	lamp := s.level("LAMP", "WH1")
+	if _, err := s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}); !errors.Is(err, oms.ErrInsufficientStock) {
+		t.Fatalf("approval with 11 lamps wanted, 10 in stock: %v", err)
+	}
+	if d := cmp.Diff(before, s.snapshot(o.ID)); d != "" || s.level("LAMP", "WH1") != lamp {
+		t.Errorf("the refused approval changed something:\n%s", d)
+	}
+	// An advance replacement that costs more than the credit is refused too.
+	r2 := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, AdvanceExchange: true, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+			Replacement: &returns.Replacement{SKU: "LAMP", UnitPrice: usd("99.00"), Location: "WH1"}}}}))
+	if _, err := s.svc.Approve(s.ctx, r2.ID, returns.StatusInput{}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("advance exchange with something due: %v", err)
+	}
+	// Cancelled between the reservation and the approval: the stock is
+	// given back.
+	r3 := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, AdvanceExchange: true, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+			Replacement: &returns.Replacement{SKU: "LAMP", UnitPrice: usd("1.00"), Location: "WH1"}}}}))
+	racing, err := returns.NewService(&cancelOnUpdate{MemoryStore: s.store, svc: &s.svc}, &returns.ServiceOptions{Orders: s.orders, Inventory: s.inv, Clock: s.clock, Policy: ptr(s.svc.Policy())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := racing.Approve(s.ctx, r3.ID, returns.StatusInput{}); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Fatalf("approval of a return cancelled meanwhile: %v", err)
+	}
+	if got := s.level("LAMP", "WH1"); got.Reserved != lamp.Reserved {
+		t.Errorf("reserved %d, want %d after the refused approval", got.Reserved, lamp.Reserved)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// cancelOnUpdate cancels the return (through the real service) just
+// before the first update it sees.
+type cancelOnUpdate struct {
+	*returns.MemoryStore
+	svc  **returns.Service
+	done bool
+}
+
+func (c *cancelOnUpdate) Update(ctx context.Context, r *returns.Return, expected int64, evs []oms.Event) error {
+	if !c.done {
+		c.done = true
+		if _, err := (*c.svc).Cancel(ctx, r.ID, returns.StatusInput{Note: "meanwhile"}); err != nil {
+			return err
+		}
+	}
+	return c.MemoryStore.Update(ctx, r, expected, evs)
+}
