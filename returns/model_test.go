@@ -22,8 +22,11 @@ import (
 // refused command changed nothing.
 func TestModelRandomReturnCommands(t *testing.T) {
 	seeds, steps := 24, 120
+	if raceEnabled {
+		seeds = 8
+	}
 	if testing.Short() {
-		seeds = 6
+		seeds = 4
 	}
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { runModel(t, uint64(seed), steps) })
