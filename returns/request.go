@@ -160,6 +160,12 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 			return r, err
 		}
 	}
+	defer s.gate(in.OrderID)()
+	if in.Key != "" { // a concurrent request with the key may have won
+		if r, err := s.replay(ctx, id, "request:", in.Key, digest); r != nil || err != nil {
+			return r, err
+		}
+	}
 	o, err := s.orders.Get(ctx, in.OrderID)
 	if err != nil {
 		return nil, err
@@ -334,6 +340,10 @@ func (s *Service) Claim(ctx context.Context, in ClaimInput) (*Return, error) {
 }
 
 func (s *Service) openClaim(ctx context.Context, id oms.ID, in ClaimInput, lines []RequestLine, digest string) (*Return, error) {
+	defer s.gate(in.OrderID)()
+	if r, err := s.replay(ctx, id, "claim:", in.Key, digest); r != nil || err != nil {
+		return r, err // a concurrent claim with the key won
+	}
 	o, err := s.orders.Get(ctx, in.OrderID)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -79,6 +80,18 @@ type Service struct {
 	policy   Policy
 	clock    oms.Clock
 	retries  int
+	// gates serializes, per order, the commands that check what is still
+	// returnable and then take units (request, approve, claim), within
+	// this process.
+	gates sync.Map // oms.ID -> *sync.Mutex
+}
+
+// gate locks the order's gate and returns its unlock.
+func (s *Service) gate(orderID oms.ID) func() {
+	m, _ := s.gates.LoadOrStore(orderID, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 // NewService returns a Service over store. It refuses options without
@@ -255,6 +268,7 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 	if err != nil {
 		return nil, err
 	}
+	defer s.gate(cur.OrderID)()
 	o, err := s.orders.Get(ctx, cur.OrderID)
 	if err != nil {
 		return nil, err

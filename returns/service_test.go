@@ -525,3 +525,46 @@ func (c *cancelOnUpdate) Update(ctx context.Context, r *returns.Return, expected
 	}
 	return c.MemoryStore.Update(ctx, r, expected, evs)
 }
+
+// TestConcurrentReturnsNeverTakeMoreThanDelivered: goroutines request and
+// approve returns of the last units of a line at once; no more units are
+// ever requested or approved than were delivered.
+func TestConcurrentReturnsNeverTakeMoreThanDelivered(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.deliveredN("cart-race", 3, 1)
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := ""
+			if i%3 == 0 {
+				key = "same" // a third of them share a key
+			}
+			r, err := s.svc.Request(s.ctx, returns.RequestInput{Key: key, OrderID: o.ID, Lines: []returns.RequestLine{
+				{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}})
+			if err != nil {
+				if !errors.Is(err, oms.ErrValidation) {
+					t.Error(err)
+				}
+				return
+			}
+			if _, err := s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}); err != nil && !errors.Is(err, oms.ErrValidation) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var requested, approved int64
+	for _, r := range ok[[]*returns.Return](t)(s.svc.ListByOrder(s.ctx, o.ID)) {
+		if r.Open() {
+			requested += r.Lines[0].Quantity
+		}
+		if r.Status == returns.StatusApproved {
+			approved += r.Lines[0].Quantity
+		}
+	}
+	if requested != 3 || approved != 3 {
+		t.Errorf("%d units requested, %d approved, of 3 delivered", requested, approved)
+	}
+}
