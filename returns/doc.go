@@ -82,6 +82,12 @@
 // other services (order refunds and counters, inventory, the carrier, a
 // replacement order) are recorded on the return first and keyed, so
 // running a command again after an error or a crash finishes it without
-// doing anything twice. MemoryStore is safe for concurrent use; other
-// stores must pass returnstest.TestStore.
+// doing anything twice. Request, Approve and Claim check what is still
+// returnable and then take units; one Service runs them one at a time per
+// order, so concurrent commands never take more units than were delivered.
+// Several processes sharing a database serialize only through the store's
+// version checks: two of them may each take the last unit in different
+// returns, and the order's own bound (returned <= delivered, checked when
+// the units arrive) then refuses the second receipt. MemoryStore is safe
+// for concurrent use; other stores must pass returnstest.TestStore.
 package returns
