@@ -87,7 +87,8 @@
 // order, so concurrent commands never take more units than were delivered.
 // Several processes sharing a database serialize only through the store's
 // version checks: two of them may each take the last unit in different
-// returns, and the order's own bound (returned <= delivered, checked when
-// the units arrive) then refuses the second receipt. MemoryStore is safe
+// returns; the order's own bound (returned <= delivered, checked when the
+// units arrive) then refuses to count the second receipt, and Receive
+// returns that error. MemoryStore is safe
 // for concurrent use; other stores must pass returnstest.TestStore.
 package returns
