@@ -128,7 +128,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"inspecting more units than received", inspect(recv.ID, unit(2, returns.ConditionNew, returns.DispositionRestock, "WH1")), oms.ErrValidation, "only 1 received"},
 		{"inspecting over two verdicts", inspect(recv.ID, unit(1, returns.ConditionNew, returns.DispositionRestock, "WH1"),
 			unit(1, returns.ConditionUsed, returns.DispositionQuarantine, "WH1")), oms.ErrValidation, "not yet inspected"},
-		{"inspecting without disposition", inspect(recv.ID, unit(1, returns.ConditionNew, "", "WH1")), oms.ErrValidation, "disposition"},
+		{"inspecting into an unknown disposition", inspect(recv.ID, unit(1, returns.ConditionNew, "burn", "WH1")), oms.ErrValidation, "disposition"},
 		{"inspecting without location", inspect(recv.ID, unit(1, returns.ConditionNew, returns.DispositionRestock, "")), oms.ErrValidation, "location"},
 		{"inspecting into an unknown location", inspect(recv.ID, unit(1, returns.ConditionNew, returns.DispositionRestock, "MARS")), oms.ErrValidation, "unknown inventory location"},
 		{"a missing unit with a disposition", inspect(recv.ID, unit(1, returns.ConditionMissing, returns.DispositionRestock, "WH1")), oms.ErrValidation, "missing"},

@@ -18,8 +18,8 @@ type UnitInspection struct {
 	Quantity int64 `json:"quantity,omitempty"`
 	// Condition is what the units looked like.
 	Condition Condition `json:"condition"`
-	// Disposition is where they go; required unless the condition is
-	// missing (then empty).
+	// Disposition is where they go; empty means the policy's disposition
+	// for the condition (Policy.Disposition). A missing unit has none.
 	Disposition Disposition `json:"disposition,omitempty"`
 	// Location is the inventory location that takes them; required unless
 	// missing.
@@ -67,7 +67,15 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 	}
 	moves := false
 	locations := map[oms.ID]bool{}
+	units := make([]UnitInspection, len(in.Units))
 	for i, u := range in.Units {
+		if u.Quantity == 0 {
+			u.Quantity = 1
+		}
+		if u.Disposition == "" && u.Condition.Valid() {
+			u.Disposition = s.policy.Disposition(u.Condition)
+		}
+		units[i] = u
 		f := fmt.Sprintf("units[%d]", i)
 		checkKeyShape(v, f+".line_id", string(u.LineID), true)
 		if u.Quantity < 0 || u.Quantity > oms.MaxQuantity {
@@ -78,7 +86,7 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 		case !u.Condition.Valid():
 			v.Add(f+".condition", "%q is not new, opened, used, damaged or missing", u.Condition)
 		case u.Condition == ConditionMissing:
-			if u.Disposition != "" || u.Location != "" {
+			if in.Units[i].Disposition != "" || u.Location != "" {
 				v.Add(f+".disposition", "a missing unit has no disposition or location")
 			}
 		case !u.Disposition.Valid():
@@ -104,13 +112,6 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 			}
 			return nil, err
 		}
-	}
-	units := make([]UnitInspection, len(in.Units))
-	for i, u := range in.Units {
-		if u.Quantity == 0 {
-			u.Quantity = 1
-		}
-		units[i] = u
 	}
 	digest := digestOf("inspect", units, in.Final)
 	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {

@@ -300,3 +300,35 @@ func TestLateApprovalKeepsTheWindowOfTheRequest(t *testing.T) {
 		t.Errorf("status %s", r.Status)
 	}
 }
+
+func TestDefaultDispositionsByCondition(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.Dispositions = map[returns.Condition]returns.Disposition{returns.ConditionOpened: returns.DispositionQuarantine}
+	s := newShop(t, &p)
+	o := s.delivered("cart-disp")
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 3, Reason: returns.ReasonDoesntFit}}}))
+	ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	r = ok[*returns.Return](t)(s.svc.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: "s", Lines: []returns.ReceiveLine{{LineID: r.Lines[0].ID, Quantity: 3}}}))
+	l := r.Lines[0].ID
+	r = ok[*returns.Return](t)(s.svc.Inspect(s.ctx, r.ID, returns.InspectInput{Key: "i", Units: []returns.UnitInspection{
+		{LineID: l, Condition: returns.ConditionNew, Location: "WH1"},
+		{LineID: l, Condition: returns.ConditionOpened, Location: "WH1"},
+		{LineID: l, Condition: returns.ConditionUsed, Location: "WH1"},
+	}}))
+	var got []returns.Disposition
+	for _, in := range r.Inspections {
+		got = append(got, in.Disposition)
+	}
+	want := []returns.Disposition{returns.DispositionRestock, returns.DispositionQuarantine, returns.DispositionRefurbish}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || r.Lines[0].Restocked != 1 {
+		t.Errorf("dispositions %v, restocked %d", got, r.Lines[0].Restocked)
+	}
+	if d := p.Disposition(returns.ConditionDamaged); d != returns.DispositionQuarantine {
+		t.Errorf("damaged goes to %s", d)
+	}
+	bad := returns.Policy{Dispositions: map[returns.Condition]returns.Disposition{returns.ConditionMissing: returns.DispositionRestock}}
+	if err := bad.Validate(); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("a disposition for missing units: %v", err)
+	}
+}

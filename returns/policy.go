@@ -120,6 +120,11 @@ type Policy struct {
 	AdvanceExchanges bool `json:"advance_exchanges,omitempty"`
 	// StoreCredit allows the store credit resolution.
 	StoreCredit bool `json:"store_credit,omitempty"`
+	// Dispositions map an inspected unit's condition to where it goes when
+	// the inspector names no disposition. Unset conditions take the
+	// defaults: new and opened are restocked, used are refurbished,
+	// damaged are quarantined.
+	Dispositions map[Condition]Disposition `json:"dispositions,omitempty"`
 	// ExpireAfter is how long an approved return may take to be sent back
 	// before SweepExpired expires it; zero means never.
 	ExpireAfter time.Duration `json:"expire_after,omitempty"`
@@ -191,10 +196,32 @@ func (p *Policy) Validate() error {
 	if p.ShippingRefund != "" && !p.ShippingRefund.Valid() {
 		v.Add("shipping_refund", "%q is not never, full_return or prorated", p.ShippingRefund)
 	}
+	for c, d := range p.Dispositions {
+		if !c.Valid() || c == ConditionMissing || !d.Valid() {
+			v.Add("dispositions."+string(c), "%q -> %q: a condition other than missing and a disposition are required", c, d)
+		}
+	}
 	if p.ExpireAfter < 0 {
 		v.Add("expire_after", "must not be negative, got %s", p.ExpireAfter)
 	}
 	return v.Err()
+}
+
+// Disposition returns where a unit in condition c goes by default (empty
+// for a missing unit).
+func (p *Policy) Disposition(c Condition) Disposition {
+	if d, ok := p.Dispositions[c]; ok {
+		return d
+	}
+	switch c {
+	case ConditionNew, ConditionOpened:
+		return DispositionRestock
+	case ConditionUsed:
+		return DispositionRefurbish
+	case ConditionDamaged:
+		return DispositionQuarantine
+	}
+	return ""
 }
 
 func (p *Policy) payer() ReturnShippingPayer {
