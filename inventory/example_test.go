@@ -13,7 +13,7 @@ import (
 // setup returns a service with two warehouses holding a T-shirt.
 func setup(clock oms.Clock) *inventory.Service {
 	ctx := context.Background()
-	svc := inventory.NewService(inventory.NewMemoryStore(nil), &inventory.Options{Clock: clock})
+	svc := inventory.NewService(inventory.NewMemoryStore(nil), &inventory.ServiceOptions{Clock: clock})
 	for i, id := range []oms.ID{"berlin", "paris"} {
 		_ = svc.PutLocation(ctx, inventory.Location{ID: id, Name: string(id), Kind: inventory.KindWarehouse,
 			Active: true, Priority: i, Channels: []inventory.Channel{"web"}, Ships: true})

@@ -308,7 +308,7 @@ func TestPreorderLimitPerLocationCap(t *testing.T) {
 // and 5 expired holds, one sweep returns all 5 and leaves nothing reserved.
 func TestSweepExpiredOverSeveralBatches(t *testing.T) {
 	f := newFixture(t)
-	f.svc = inventory.NewService(f.store, &inventory.Options{Clock: f.clock, SweepBatch: 2})
+	f.svc = inventory.NewService(f.store, &inventory.ServiceOptions{Clock: f.clock, SweepBatch: 2})
 	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	for i := range 5 {
 		id := oms.ID("h" + string(rune('0'+i)))

@@ -11,8 +11,8 @@ import (
 	"github.com/omskit/oms"
 )
 
-// Options configures NewService. The zero value (or nil) means defaults.
-type Options struct {
+// ServiceOptions configures NewService. The zero value (or nil) means defaults.
+type ServiceOptions struct {
 	// Clock is where the service reads time. Nil means the system clock.
 	Clock oms.Clock
 	// SyncInterval is how often RunSync publishes channel availability:
@@ -44,8 +44,8 @@ type Service struct {
 }
 
 // NewService returns a Service over store; opts may be nil.
-func NewService(store Store, opts *Options) *Service {
-	var o Options
+func NewService(store Store, opts *ServiceOptions) *Service {
+	var o ServiceOptions
 	if opts != nil {
 		o = *opts
 	}

@@ -110,8 +110,12 @@ var brokenStores = []struct {
 	wrap     func(*inventory.MemoryStore) inventory.Store
 	caughtBy []string
 }{
+	// ConcurrentOneReservation catches this one too under -race, but
+	// without the race detector's scheduling the writes of one round
+	// rarely overlap (it missed 5 runs in 10 here); StaleApply catches it
+	// deterministically, every run.
 	{"LastWriteWinsApply", "issue 11 item 1", func(m *inventory.MemoryStore) inventory.Store { return &lastWriteWins{m} },
-		[]string{"StaleApply", "ConcurrentOneReservation"}},
+		[]string{"StaleApply"}},
 	{"ItemMapsNotCopied", "issue 11 item 2", func(m *inventory.MemoryStore) inventory.Store {
 		return &itemNotCopied{MemoryStore: m, items: map[oms.SKU]inventory.Item{}}
 	}, []string{"ItemCopies"}},

@@ -52,7 +52,7 @@ type Env struct {
 // Its store's events cannot be read: the suite uses NewHarnessEnv.
 func NewEnv(store inventory.Store) *Env {
 	clock := oms.NewManualClock(epoch)
-	return &Env{Store: store, Clock: clock, Service: inventory.NewService(store, &inventory.Options{Clock: clock})}
+	return &Env{Store: store, Clock: clock, Service: inventory.NewService(store, &inventory.ServiceOptions{Clock: clock})}
 }
 
 // NewHarnessEnv returns an Env over a new store of h.
