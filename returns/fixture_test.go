@@ -102,7 +102,7 @@ func newShop(t tb, policy *returns.Policy) *shop {
 		gw: &lossyGateway{FakeGateway: ordertest.NewFakeGateway()}, tracking: &registrar{}}
 	s.orderDB = order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: s.outbox})
 	s.orders = order.NewService(s.orderDB, &order.ServiceOptions{Clock: s.clock, Gateway: s.gw})
-	s.inv = inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: s.outbox}), &inventory.Options{Clock: s.clock})
+	s.inv = inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: s.outbox}), &inventory.ServiceOptions{Clock: s.clock})
 	for _, loc := range []oms.ID{"WH1", "WH2"} {
 		if err := s.inv.PutLocation(s.ctx, inventory.Location{ID: loc, Name: string(loc), Kind: inventory.KindWarehouse, Active: true, Ships: true}); err != nil {
 			t.Fatal(err)
