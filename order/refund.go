@@ -105,12 +105,13 @@ func RefundPaymentKey(id oms.ID, key string) string {
 // parts, an unknown or repeated line, more units than shipped and not yet
 // refunded, a line amount beyond the line's total not yet refunded, a
 // shipping part beyond the shipping not yet refunded, and an amount
-// beyond captured minus refunded. The refund is taken from one
-// authorization, the latest that has captured enough; an order whose
-// refundable money is spread over several authorizations so that none
-// covers the amount is refused too (split the refund). Without a Gateway
-// Refund returns an error matching oms.ErrUnsupported. Another payment
-// operation pending on the order is settled first.
+// beyond captured minus refunded. The refund is taken from the latest
+// authorization that captured enough; when none did (an order authorized
+// several times), it is sent in parts, one authorization at a time, each
+// keyed by the order's state, and a Refund repeated after a failure
+// between parts sends the rest. Without a Gateway Refund returns an error
+// matching oms.ErrUnsupported. Another payment operation pending on the
+// order is settled first.
 func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order, error) {
 	if s.gw == nil {
 		return nil, fmt.Errorf("%w: order: no payment gateway is configured", oms.ErrUnsupported)
@@ -168,11 +169,64 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 			return nil, fmt.Errorf("order: %s: refund: %w: %w", id, oms.ErrConflict, err)
 		case err != nil:
 			return o, err
-		case replay && o.Payment.Pending != nil && o.Payment.Pending.Key == payKey:
-			return s.settle(ctx, o)
+		case replay && o.Payment.Pending != nil:
+			if o, err = s.settle(ctx, o); err != nil {
+				return o, err
+			}
 		}
-		return o, nil
+		return s.refundRest(ctx, o)
 	}
+}
+
+// refundRest sends the parts of recorded refunds that no gateway refund
+// has carried yet (a refund larger than what any one authorization
+// captured is sent in parts, one authorization at a time), each keyed by
+// the order's state so that a repeat sends nothing twice.
+func (s *Service) refundRest(ctx context.Context, o *Order) (*Order, error) {
+	for attempt := 0; attempt <= s.retries && o.Payment.Pending == nil && planRefundRest(o) != nil; attempt++ {
+		next, err := s.update(ctx, o.ID, func(o *Order, now time.Time) ([]pendingEvent, error) {
+			op := planRefundRest(o)
+			if op == nil || o.Payment.Pending != nil {
+				return nil, nil
+			}
+			o.Payment.Pending = op
+			return []pendingEvent{{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}}, nil
+		})
+		if err != nil {
+			return next, err
+		}
+		o = next
+	}
+	return o, nil
+}
+
+// planRefundRest returns the next gateway refund of money that Refund
+// recorded (the lines' RefundedAmount and RefundedShipping) beyond what
+// the refunds that were not adjustments carried, from the latest
+// authorization with captured money left; nil when nothing is left or a
+// payment operation is pending.
+func planRefundRest(o *Order) *PaymentOp {
+	p := o.Payment
+	if p.Pending != nil || p.Authorization == "" {
+		return nil
+	}
+	cur := o.Currency
+	recorded := moneyOr(o.RefundedShipping, cur)
+	for _, l := range o.Lines {
+		recorded = add(recorded, moneyOr(l.RefundedAmount, cur))
+	}
+	sent := sub(moneyOr(p.Refunded, cur), moneyOr(p.Adjusted, cur))
+	rest := sub(recorded, sent)
+	if !rest.IsPositive() {
+		return nil
+	}
+	b := lastAuth(authBalances(o), func(b *authBalance) oms.Money { return sub(b.captured, b.refunded) })
+	if b == nil {
+		return nil
+	}
+	amt := minMoney(rest, sub(b.captured, b.refunded))
+	return &PaymentOp{Kind: TxRefund, Amount: amt, Reason: "refund", Authorization: b.ref,
+		Key: fmt.Sprintf("%s/refund/rest/%s", o.ID, add(sent, amt).StringAmount())}
 }
 
 // applyRefund checks in against o and records it with its pending gateway
@@ -241,14 +295,23 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 	if o.Payment.Pending != nil {
 		return nil, errPaymentBusy
 	}
-	auth := lastAuth(authBalances(o), func(b *authBalance) oms.Money {
-		if left := sub(b.captured, b.refunded); !gt(amount, left) {
-			return left
+	// The latest authorization that can take the whole amount, else the
+	// latest with money left: the rest goes in further parts
+	// (planRefundRest).
+	auths := authBalances(o)
+	left := func(b *authBalance) oms.Money { return sub(b.captured, b.refunded) }
+	auth := lastAuth(auths, func(b *authBalance) oms.Money {
+		if !gt(amount, left(b)) {
+			return left(b)
 		}
 		return oms.Zero(cur)
 	})
+	part := amount
 	if auth == nil {
-		return nil, oms.Validationf(entity, "amount", "%s exceeds what any one authorization of order %s captured and did not refund; split the refund", amount, o.ID)
+		if auth = lastAuth(auths, left); auth == nil {
+			return nil, oms.Validationf(entity, "amount", "%s: no authorization of order %s has captured money left to refund", amount, o.ID)
+		}
+		part = left(auth)
 	}
 	for k, rl := range in.Lines {
 		l := &o.Lines[idx[k]]
@@ -260,7 +323,7 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 	if reason == "" {
 		reason = "refund"
 	}
-	op := &PaymentOp{Kind: TxRefund, Amount: amount, Key: payKey, Reason: reason, Authorization: auth.ref}
+	op := &PaymentOp{Kind: TxRefund, Amount: part, Key: payKey, Reason: reason, Authorization: auth.ref}
 	o.Payment.Pending = op
 	recordKey(o, "refund:", in.Key, digest)
 	lines := make([]RefundLine, len(in.Lines))

@@ -385,3 +385,77 @@ func TestConcurrentRefundsOfOneOrder(t *testing.T) {
 		t.Errorf("refunded %s (gateway %s) in %d calls, want 33.85 in 3", o.Payment.Refunded, r.fake.Ledger(o.ID).Refunded, r.refundCalls())
 	}
 }
+
+// TestRefundAcrossAuthorizations: an order authorized twice (55.48, then
+// 8.00 after an edit) and captured on both; a refund of everything is
+// sent in two parts, each within its authorization.
+func TestRefundAcrossAuthorizations(t *testing.T) {
+	ctx := context.Background()
+	store := order.NewMemoryStore(nil)
+	gw := ordertest.NewFakeGateway()
+	flaky := &flakyGateway{FakeGateway: gw}
+	svc := order.NewService(store, &order.ServiceOptions{Gateway: flaky, Clock: oms.NewManualClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))})
+	o, err := svc.Place(ctx, order.PlaceInput{Currency: oms.USD, Customer: order.Customer{Email: "a@example.com"},
+		Lines:   []order.LineInput{{SKU: "A", Quantity: 2, UnitPrice: refundUSD("27.74"), NoShipping: true}},
+		Payment: order.PaymentInput{Method: "tok"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ = svc.Confirm(ctx, o.ID)
+	if o, err = svc.Edit(ctx, o.ID, order.EditInput{Add: []order.LineInput{{SKU: "B", Quantity: 1, UnitPrice: refundUSD("8.00"), NoShipping: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = svc.AuthorizePayment(ctx, o.ID, order.AuthorizeInput{Key: "more", Method: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}, {LineID: o.Lines[1].ID, Quantity: 1}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){svc.RecordAllocation, svc.RecordFulfillment, svc.RecordShipment} {
+		if o, err = step(ctx, o.ID, order.CounterInput{Key: "k", Lines: all}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !o.Payment.Captured.Equal(refundUSD("63.48")) {
+		t.Fatalf("captured %s", o.Payment.Captured)
+	}
+	in := order.RefundInput{Key: "everything", Amount: refundUSD("63.48"), Lines: []order.RefundLine{
+		{LineID: o.Lines[0].ID, Quantity: 2, Amount: refundUSD("55.48")}, {LineID: o.Lines[1].ID, Quantity: 1, Amount: refundUSD("8.00")}}}
+	// The first part goes through, the second fails: a retry sends it.
+	flaky.failRefund = 2
+	if _, err = svc.Refund(ctx, o.ID, in); err == nil {
+		t.Fatal("the second part did not fail")
+	}
+	if o, err = svc.Refund(ctx, o.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := svc.Refund(ctx, o.ID, in); err != nil || again.Version != o.Version {
+		t.Errorf("replay: %v, version %d (was %d)", err, again.Version, o.Version)
+	}
+	got := map[string]string{}
+	for _, c := range gw.Calls() {
+		if c.Kind == order.TxRefund && !c.Replay {
+			got[c.Authorization] = c.Amount.String()
+		}
+	}
+	if len(got) != 2 || !o.Payment.Refunded.Equal(refundUSD("63.48")) || !gw.Ledger(o.ID).Refunded.Equal(refundUSD("63.48")) || o.Payment.Pending != nil {
+		t.Errorf("refunds per authorization %v, order refunded %s, gateway %s, pending %v", got, o.Payment.Refunded, gw.Ledger(o.ID).Refunded, o.Payment.Pending)
+	}
+}
+
+// flakyGateway fails the failRefund-th refund call (counting from 1), once.
+type flakyGateway struct {
+	*ordertest.FakeGateway
+	mu         sync.Mutex
+	refunds    int
+	failRefund int
+}
+
+func (g *flakyGateway) Refund(ctx context.Context, req order.RefundRequest) (order.PaymentResult, error) {
+	g.mu.Lock()
+	g.refunds++
+	fail := g.refunds == g.failRefund
+	g.mu.Unlock()
+	if fail {
+		return order.PaymentResult{}, errors.New("processor hiccup")
+	}
+	return g.FakeGateway.Refund(ctx, req)
+}
