@@ -19,9 +19,14 @@ type Stores struct {
 	Orders *OrderStore
 	// Tracking is the tracking.Store.
 	Tracking *TrackingStore
+	// Fulfillment is the fulfillment.Store.
+	Fulfillment *FulfillmentStore
+	// Returns is the returns.Store.
+	Returns *ReturnStore
 }
 
 // Stores returns every store over db.
 func (db *DB) Stores() Stores {
-	return Stores{Outbox: db.Outbox(), Inventory: db.Inventory(), Orders: db.Orders(), Tracking: db.Tracking()}
+	return Stores{Outbox: db.Outbox(), Inventory: db.Inventory(), Orders: db.Orders(), Tracking: db.Tracking(),
+		Fulfillment: db.Fulfillment(), Returns: db.Returns()}
 }
