@@ -106,3 +106,41 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProcess runs the fulfillment flow on PostgreSQL (every store of
+// the adapter): each order placed, confirmed and processed
+// (fulfillment.Service.Process: allocate, reserve, pack, rate-shop and buy
+// a label from a zero-latency fake carrier), from 1, 2 and 4 client
+// processes of 4 goroutines each, and reports orders/s (process start-up
+// included; use -benchtime 500x or more).
+func BenchmarkProcess(b *testing.B) {
+	for _, procs := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("processes=%d", procs), func(b *testing.B) {
+			db := open(b)
+			svc := inventory.NewService(db.Inventory(), nil)
+			inventorytest.Stock(b, svc, []oms.ID{"east"}, []oms.SKU{"MUG", "TEE", "HAT"}, oms.MaxQuantity/2)
+			l, err := svc.Location(context.Background(), "east")
+			if err != nil {
+				b.Fatal(err)
+			}
+			l.Address = oms.Address{Name: "DC", Line1: "1 Dock Rd", City: "Newark", Region: "NJ", PostalCode: "07102", Country: "US"}
+			if err := svc.PutLocation(context.Background(), l); err != nil {
+				b.Fatal(err)
+			}
+			helper(b)
+			b.ResetTimer()
+			var ps []*proc
+			for i := 0; i < procs; i++ {
+				n := b.N / procs
+				if i < b.N%procs {
+					n++
+				}
+				ps = append(ps, start(b, db, "process", "-n", strconv.Itoa(n), "-workers", "4", "-prefix", fmt.Sprintf("p%d-", i), "-carrier", fmt.Sprintf("fake%d", i)))
+			}
+			for _, p := range ps {
+				p.wait(b)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+		})
+	}
+}

@@ -14,6 +14,14 @@
 // order.Service, numbered from the database's sequence, and prints
 // "placed N".
 //
+//	pgstoreproc -dsn DSN -schema S process -n 100 -workers 4 -prefix p1-
+//
+// places, confirms and processes (fulfillment.Service.Process: allocate,
+// reserve, pack, rate-shop, buy the label) n three-line orders of the SKUs
+// MUG, TEE and HAT stocked at location east, through every PostgreSQL
+// store, a fake gateway and a zero-latency fake carrier, and prints
+// "processed N".
+//
 //	pgstoreproc -dsn DSN -schema S relay -name N -lease 2s
 //
 // drains the outbox with an oms.Relay whose publisher records each
@@ -36,7 +44,12 @@ import (
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/examples/pgstore"
 	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/order/ordertest"
+	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/shippingtest"
+	"github.com/omskit/oms/tracking"
 )
 
 func main() {
@@ -60,6 +73,8 @@ func main() {
 		err = relay(ctx, db, flag.Args()[1:])
 	case "place":
 		err = place(ctx, db, flag.Args()[1:])
+	case "process":
+		err = process(ctx, db, flag.Args()[1:])
 	default:
 		err = fmt.Errorf("unknown mode %q", flag.Arg(0))
 	}
@@ -253,5 +268,76 @@ func place(ctx context.Context, db *pgstore.DB, args []string) error {
 		}
 	}
 	fmt.Println("placed", *n)
+	return nil
+}
+
+func process(ctx context.Context, db *pgstore.DB, args []string) error {
+	fs := flag.NewFlagSet("process", flag.ExitOnError)
+	n := fs.Int("n", 100, "orders to process")
+	workers := fs.Int("workers", 4, "goroutines")
+	prefix := fs.String("prefix", "", "idempotency key prefix")
+	carrier := fs.String("carrier", "fake", "the fake carrier's code (one per process: its tracking numbers are CODE000001, ...)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st := db.Stores()
+	orders := order.NewService(st.Orders, &order.ServiceOptions{Gateway: ordertest.NewFakeGateway(), Numbers: db.OrderNumbers("")})
+	inv := inventory.NewService(st.Inventory, nil)
+	track := tracking.NewService(st.Tracking, nil)
+	svc, err := fulfillment.NewService(st.Fulfillment, orders, inv, track, &fulfillment.Options{
+		Carriers: []shipping.Carrier{shippingtest.NewFakeCarrier(*carrier, nil)}})
+	if err != nil {
+		return err
+	}
+	usd := func(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
+	customer := oms.Address{Name: "Ada Lovelace", Line1: "350 5th Ave", City: "New York", Region: "NY", PostalCode: "10118", Country: "US"}
+	var (
+		mu   sync.Mutex
+		next int
+	)
+	errs := make(chan error, *workers)
+	for w := 0; w < *workers; w++ {
+		go func() {
+			for {
+				mu.Lock()
+				if next == *n {
+					mu.Unlock()
+					errs <- nil
+					return
+				}
+				next++
+				i := next
+				mu.Unlock()
+				in := order.PlaceInput{IdempotencyKey: *prefix + strconv.Itoa(i), Channel: "web", Currency: oms.USD,
+					Customer:        order.Customer{ID: "cus_1", Email: "ada@example.com"},
+					ShippingAddress: customer, Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard},
+					Payment: order.PaymentInput{Method: "tok_visa"}}
+				for _, l := range []struct {
+					sku oms.SKU
+					qty int64
+				}{{"MUG", 2}, {"TEE", 1}, {"HAT", 1}} {
+					in.Lines = append(in.Lines, order.LineInput{SKU: l.sku, Name: string(l.sku), Quantity: l.qty, UnitPrice: usd("10.00"),
+						UnitWeight: oms.Grams(400), UnitDimensions: oms.DimensionsMM(100, 80, 60)})
+				}
+				o, err := orders.Place(ctx, in)
+				if err == nil {
+					o, err = orders.Confirm(ctx, o.ID)
+				}
+				if err == nil {
+					_, err = svc.Process(ctx, o.ID)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("order %d: %w", i, err)
+					return
+				}
+			}
+		}()
+	}
+	for w := 0; w < *workers; w++ {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	fmt.Println("processed", *n)
 	return nil
 }
