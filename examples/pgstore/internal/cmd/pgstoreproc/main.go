@@ -43,8 +43,8 @@ import (
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/examples/pgstore"
-	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/fulfillment"
+	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/order/ordertest"
 	"github.com/omskit/oms/shipping"
