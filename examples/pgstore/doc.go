@@ -1,7 +1,8 @@
 // Package pgstore is the reference PostgreSQL adapter of oms: the outbox
 // and the stores of the domain packages over one database, with pgx. It
-// passes inventorytest, ordertest and trackingtest, and any number of
-// application processes may share one database.
+// passes inventorytest, ordertest, trackingtest, fulfillmenttest and
+// returnstest, and any number of application processes may share one
+// database.
 //
 // It lives in its own module so that pgx never enters the core module.
 // Open connects from a DSN and applies the embedded, versioned migrations
@@ -43,12 +44,20 @@
 // version = $2. ReserveBatcher applies the concurrent reservations of a
 // process in one transaction.
 //
-// Orders and trackers: Create and Update (Save) are one statement each: the
+// Orders, trackers and returns: Create and Update (Save) are one statement each: the
 // insert (ON CONFLICT DO NOTHING) or the optimistic UPDATE ... WHERE id =
 // $1 AND version = $2, and the outbox insert gated on it; zero rows is
 // oms.ErrConflict (or ErrDuplicate, ErrNotFound, ErrValidation after one
 // read that says which). Lists are keyset walks on an index; tracking's
-// notification claims are a unique insert.
+// notification claims are a unique insert. A return's label tracking
+// numbers go into return_tracking in the same statement.
+//
+// Fulfillment: Save is one transaction: each allocation, fulfillment order
+// and shipment inserted (version 1; a unique violation is ErrDuplicate) or
+// updated WHERE id = $1 AND version = $2, in ID order per table; the
+// shipments' tracking numbers claimed in shipment_tracking under their
+// normalized keys (one held by another shipment is ErrDuplicate); orphans
+// and events inserted.
 //
 // The outbox: any number of relays in any number of processes drain it
 // together; see Outbox for the per-aggregate leases that keep each
@@ -72,6 +81,11 @@
 //	page of a customer        Index Scan using orders_customer, Index Cond: ROW(created_at, created_ns, id) > ...
 //	page of a status          Index Scan using orders_status, same keyset condition
 //	open trackers after a key Bitmap Index Scan on trackers_open
+//	returns of an order       Bitmap Index Scan on returns_order
+//	expiring returns          Bitmap Index Scan on returns_expiring
+//	return by tracking number Index Scan using return_tracking_pkey, then returns_pkey
+//	an order's FOs/shipments  Bitmap Index Scan on fulfillment_orders_order / shipments_order
+//	shipment by tracking      Index Scan using shipment_tracking_pkey, then shipments_pkey
 //	outbox pending            Index Scan using outbox_pending, anti join on outbox_leases_pkey
 //
 // A hot level is updated HOT (heap-only): no index covers the columns a
