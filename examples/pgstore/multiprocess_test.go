@@ -136,6 +136,7 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 // variants kill one process with SIGKILL mid-run, and run every process
 // through the ReserveBatcher.
 func TestMultiProcessNoOversell(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		kill  bool
@@ -254,6 +255,7 @@ func TestMultiProcessNoOversell(t *testing.T) {
 // the duplicates are events the killed relay had published and not marked,
 // and each aggregate's first publications are in version order either way.
 func TestMultiProcessRelay(t *testing.T) {
+	t.Parallel()
 	for _, kill := range []bool{false, true} {
 		t.Run(map[bool]string{false: "all", true: "sigkill"}[kill], func(t *testing.T) {
 			db := open(t)
