@@ -13,3 +13,6 @@ func TransactionOnly(s *InventoryStore) inventory.Store {
 // ReserveSQL is the one-statement reservation, for the benchmark's pgbench
 // run of the same statement.
 const ReserveSQL = reserveSQL
+
+// ReserveOneSQL is the one-level reservation statement (the hot SKU's).
+const ReserveOneSQL = reserveOneSQL

@@ -25,7 +25,7 @@ func pgbench(b *testing.B, db *pgstore.DB, script string) float64 {
 	if err != nil {
 		b.Skip("pgbench is not installed")
 	}
-	cmd := exec.Command(bin, "-n", "-c", strconv.Itoa(hotClients), "-j", "2", "-T", "5", "-f", script, os.Getenv("OMS_TEST_POSTGRES"))
+	cmd := exec.Command(bin, "-M", "prepared", "-n", "-c", strconv.Itoa(hotClients), "-j", "2", "-T", "5", "-f", script, os.Getenv("OMS_TEST_POSTGRES"))
 	cmd.Env = append(os.Environ(), "PGOPTIONS=-c search_path="+db.Schema())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -65,11 +65,11 @@ func benchmarkPgbenchReserveStatement(b *testing.B) {
 	if err := stockHot(db); err != nil {
 		b.Fatal(err)
 	}
-	sql := pgstore.ReserveSQL
+	sql := pgstore.ReserveOneSQL
 	id := `('pgb-' || :client_id || '-' || :n)`
 	for _, r := range []struct{ p, v string }{
 		{"$17", "NULL"}, {"$16", "now()"}, {"$15", "1"}, {"$14", id}, {"$13", "'reservation'"}, {"$12", "'inventory.reserved'"},
-		{"$11", `('ev-' || :client_id || '-' || :n)`}, {"$10", "ARRAY[1]"}, {"$9", "ARRAY['wh']"}, {"$8", "ARRAY['HOT']"},
+		{"$11", `('ev-' || :client_id || '-' || :n)`}, {"$10", "1::bigint"}, {"$9", "'wh'::text"}, {"$8", "'HOT'::text"},
 		{"$7", `'{"lines":[{"sku":"HOT","location":"wh","quantity":1,"committed":0,"released":0}],"status":"active","version":1}'`},
 		{"$6", "0"}, {"$5", "NULL::timestamptz"}, {"$4", "1"}, {"$3", "'active'"}, {"$2", "''"}, {"$1", id},
 	} {

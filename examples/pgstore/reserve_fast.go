@@ -81,6 +81,65 @@ SELECT CASE
 		'mode', i.mode, 'limit', i.lim, 'location_limits', i.location_limits, 'active', c.active))
 		FROM lk JOIN inv_items i ON i.sku = lk.sku JOIN inv_locations c ON c.id = lk.location)::text) END`
 
+// reserveOneSQL is reserveSQL for a reservation whose lines all take
+// stock from one level (most carts' single line, and every hot SKU's):
+// with one row there is no lock order to keep, so the UPDATE itself takes
+// the lock, with no locking CTE and no joins whose re-check (PostgreSQL's
+// EvalPlanQual, run when the row changed while the statement waited for
+// it) would lengthen the time the hot row stays locked. The item's cap and
+// the location's activity are scalar subqueries, evaluated once. A refused
+// row aborts it through pgstore_refuse without detail (the UPDATE does
+// not return a refused row), and the transaction path names the short
+// lines.
+const reserveOneSQL = `WITH ins AS (
+	INSERT INTO inv_reservations (id, reference, status, version, expires_at, expires_ns, doc)
+	SELECT $1, $2, $3, $4, $5, $6, $7
+	WHERE (SELECT i.tracked FROM inv_items i WHERE i.sku = $8)
+	  AND (SELECT c.active FROM inv_locations c WHERE c.id = $9)
+	ON CONFLICT (id) DO NOTHING
+	RETURNING id
+), ev AS (
+	INSERT INTO outbox (id, type, aggregate_kind, aggregate_id, aggregate_version, at, payload)
+	SELECT $11, $12, $13, $14, $15, $16, $17::jsonb
+	WHERE $11::text IS NOT NULL AND EXISTS (SELECT 1 FROM ins)
+	RETURNING 1
+), lv AS (
+	UPDATE inv_levels l SET reserved = l.reserved + $10, seq = nextval('inv_change_seq')
+	WHERE l.sku = $8 AND l.location = $9 AND EXISTS (SELECT 1 FROM ins)
+	  AND greatest(l.reserved + $10 - l.on_hand, 0) <= coalesce((SELECT
+		CASE WHEN i.mode = 'allow' THEN NULL
+		     WHEN i.mode <> 'preorder' THEN 0
+		     WHEN i.location_limits IS NULL THEN i.lim
+		     ELSE least(coalesce((i.location_limits ->> $9::text)::bigint, 0), i.lim) END
+		FROM inv_items i WHERE i.sku = $8), 9223372036854775807)
+	RETURNING greatest(l.reserved - l.on_hand, 0) - greatest(l.reserved - $10 - l.on_hand, 0) AS rise
+), cnt AS (
+	UPDATE inv_items i SET backordered = i.backordered + s.rise
+	FROM lv s
+	WHERE i.sku = $8 AND s.rise <> 0 AND (i.mode <> 'preorder' OR s.rise < 0 OR i.backordered + s.rise <= i.lim)
+	RETURNING 1
+)
+SELECT CASE
+	WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 'replay'
+	WHEN (SELECT count(*) FROM ev) < 0 THEN 'unreachable'
+	WHEN (SELECT count(*) FROM lv) = 1
+	 AND (SELECT count(*) FROM cnt) = (SELECT count(*) FROM lv WHERE rise <> 0) THEN 'ok'
+	ELSE pgstore_refuse('reserve', NULL) END`
+
+// oneLevel reports whether every line of r takes stock from one level, and
+// the units they take together.
+func oneLevel(r inventory.Reservation) (levelKey, int64, bool) {
+	k := levelKey{r.Lines[0].SKU, r.Lines[0].Location}
+	var q int64
+	for _, ln := range r.Lines {
+		if (levelKey{ln.SKU, ln.Location}) != k {
+			return levelKey{}, 0, false
+		}
+		q += ln.Quantity
+	}
+	return k, q, true
+}
+
 // reserveFast tries r as one statement. done reports that it was saved
 // (err nil) or that its ID exists (err errReplay); false with a nil error
 // means the statement refused a row (stock short, a level row missing, an
@@ -103,9 +162,15 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 		}
 	}
 	var res string
-	err = s.db.pool.QueryRow(ctx, reserveSQL, string(r.ID), r.Reference, string(r.Status), r.Version,
-		nullTime(r.ExpiresAt), nsPart(r.ExpiresAt), d, skus, locs, qty,
-		evID, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time, payload).Scan(&res)
+	if k, q, ok := oneLevel(r); ok {
+		err = s.db.pool.QueryRow(ctx, reserveOneSQL, string(r.ID), r.Reference, string(r.Status), r.Version,
+			nullTime(r.ExpiresAt), nsPart(r.ExpiresAt), d, string(k.sku), string(k.loc), q,
+			evID, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time, payload).Scan(&res)
+	} else {
+		err = s.db.pool.QueryRow(ctx, reserveSQL, string(r.ID), r.Reference, string(r.Status), r.Version,
+			nullTime(r.ExpiresAt), nsPart(r.ExpiresAt), d, skus, locs, qty,
+			evID, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time, payload).Scan(&res)
+	}
 	switch {
 	case err == nil && res == "ok":
 		return r, true, nil
