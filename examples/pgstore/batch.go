@@ -23,10 +23,12 @@ import (
 // A batch locks the levels of all its reservations in the fixed order
 // (SKU, then location) and the SKU counters after them, like a single
 // reservation, checks each reservation in turn, then writes the levels,
-// counters, reservations and events in four statements and commits. When
+// counters, reservations and events in one pipeline and commits. When
 // something only a single reservation can sort out comes up (a level row
 // not created yet, an ID saved meanwhile by another process), the batch is
-// abandoned and its reservations are made one by one.
+// abandoned and its reservations are made one by one. Round trips: the
+// items and locations (one), the level locks (one), every write pipelined
+// (one), the commit.
 type ReserveBatcher struct {
 	*InventoryStore
 	opts  ReserveBatcherOptions
@@ -182,25 +184,16 @@ var errBatch = errors.New("pgstore: batch abandoned")
 func (b *ReserveBatcher) reserveBatch(ctx context.Context, reqs []*batchReq) ([]batchResult, error) {
 	results := make([]batchResult, len(reqs))
 	err := b.db.tx(ctx, func(tx pgx.Tx) error {
-		ids := make([]string, len(reqs))
 		var keys []levelKey
 		seenID := map[oms.ID]bool{}
-		for i, req := range reqs {
+		for _, req := range reqs {
 			if seenID[req.r.ID] {
 				return errBatch // the same ID twice: the second is a replay of the first
 			}
 			seenID[req.r.ID] = true
-			ids[i] = string(req.r.ID)
 			for _, ln := range req.r.Lines {
 				keys = append(keys, levelKey{ln.SKU, ln.Location})
 			}
-		}
-		var existing int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM inv_reservations WHERE id = ANY($1)`, ids).Scan(&existing); err != nil {
-			return err
-		}
-		if existing > 0 {
-			return errBatch // replays answer one by one
 		}
 		items, active, err := loadPairs(ctx, tx, keys)
 		if err != nil {
@@ -315,10 +308,9 @@ func (b *ReserveBatcher) reserveBatch(ctx context.Context, reqs []*batchReq) ([]
 				rises[sku] = d
 			}
 		}
+		var stmts []checkedStmt
 		if len(ws) > 0 {
-			if err := writeLevels(ctx, tx, ws, items, rises); err != nil {
-				return err
-			}
+			stmts = levelStmts(ws, items, rises)
 		}
 		n := len(accepted)
 		rids, refs, docs := make([]string, n), make([]string, n), make([]string, n)
@@ -340,18 +332,17 @@ func (b *ReserveBatcher) reserveBatch(ctx context.Context, reqs []*batchReq) ([]
 				evs = append(evs, reqs[i].ev)
 			}
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO inv_reservations (id, reference, status, version, expires_at, expires_ns, doc)
+		// An ID saved meanwhile (a replay, another process): answer one by one.
+		stmts = append(stmts, checkedStmt{what: "insert reservations", want: n, mismatch: errBatch, args: []any{rids, refs, exp, ns, docs},
+			sql: `INSERT INTO inv_reservations (id, reference, status, version, expires_at, expires_ns, doc)
 			SELECT id, ref, 'active', 1, exp, ns, d FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[], $5::jsonb[])
 				WITH ORDINALITY AS u(id, ref, exp, ns, d, n)
 			ORDER BY n
-			ON CONFLICT (id) DO NOTHING`, rids, refs, exp, ns, docs)
-		if err != nil {
-			return err
+			ON CONFLICT (id) DO NOTHING`})
+		if len(evs) > 0 {
+			stmts = append(stmts, checkedStmt{what: "outbox append", want: -1, sql: appendEventsSQL, args: eventArrays(evs)})
 		}
-		if int(tag.RowsAffected()) != n {
-			return errBatch // an ID was saved meanwhile: answer one by one
-		}
-		if err := appendEvents(ctx, tx, evs...); err != nil {
+		if err := runStmts(ctx, tx, stmts); err != nil {
 			return err
 		}
 		for _, i := range accepted {

@@ -36,6 +36,7 @@ func (db *DB) Inventory() *InventoryStore {
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // locationDoc is a location as stored (an empty Channels kept apart from
@@ -583,15 +584,20 @@ func (it *itemRec) skuRoom() int64 {
 func backorders(onHand, reserved int64) int64 { return max(reserved-onHand, 0) }
 
 // loadPairs reads the items and locations of keys (no locks): the
-// existence, tracking and activity checks.
+// existence, tracking and activity checks, in one round trip.
 func loadPairs(ctx context.Context, q querier, keys []levelKey) (map[oms.SKU]*itemRec, map[oms.ID]bool, error) {
 	var skus, locs []string
 	for _, k := range keys {
 		skus = append(skus, string(k.sku))
 		locs = append(locs, string(k.loc))
 	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT sku, backordered, doc FROM inv_items WHERE sku = ANY($1)`, skus)
+	b.Queue(`SELECT id, active FROM inv_locations WHERE id = ANY($1)`, locs)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
 	items := map[oms.SKU]*itemRec{}
-	rows, err := q.Query(ctx, `SELECT sku, backordered, doc FROM inv_items WHERE sku = ANY($1)`, skus)
+	rows, err := br.Query()
 	if err != nil {
 		return nil, nil, wrap("items", err)
 	}
@@ -616,7 +622,7 @@ func loadPairs(ctx context.Context, q querier, keys []levelKey) (map[oms.SKU]*it
 		return nil, nil, wrap("items", err)
 	}
 	active := map[oms.ID]bool{}
-	rows, err = q.Query(ctx, `SELECT id, active FROM inv_locations WHERE id = ANY($1)`, locs)
+	rows, err = br.Query()
 	if err != nil {
 		return nil, nil, wrap("locations", err)
 	}
@@ -632,7 +638,10 @@ func loadPairs(ctx context.Context, q querier, keys []levelKey) (map[oms.SKU]*it
 		active[oms.ID(id)] = a
 	}
 	rows.Close()
-	return items, active, wrap("locations", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, nil, wrap("locations", err)
+	}
+	return items, active, wrap("pairs", br.Close())
 }
 
 // errMissingLevels says a level row to lock does not exist yet: the write
@@ -714,11 +723,50 @@ type levelWrite struct {
 	capacity int64
 }
 
-// writeLevels applies the level changes (sorted by key) as one conditional
+// checkedStmt is one statement of a write and the rows it must touch.
+type checkedStmt struct {
+	what, sql string
+	args      []any
+	want      int   // rows it must touch; -1: any
+	mismatch  error // returned when it touches another number; nil: a broken-lock error
+}
+
+// runStmts sends stmts in one round trip (a pipeline) and checks each
+// one's row count in order.
+func runStmts(ctx context.Context, tx pgx.Tx, stmts []checkedStmt) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		b.Queue(st.sql, st.args...)
+	}
+	br := tx.SendBatch(ctx, b)
+	var first error
+	for _, st := range stmts {
+		tag, err := br.Exec()
+		switch {
+		case first != nil:
+		case err != nil:
+			first = wrap(st.what, err)
+		case st.want >= 0 && int(tag.RowsAffected()) != st.want:
+			first = st.mismatch
+			if first == nil {
+				first = fmt.Errorf("pgstore: %s: %d of %d rows changed under their locks", st.what, tag.RowsAffected(), st.want)
+			}
+		}
+	}
+	if err := br.Close(); err != nil && first == nil {
+		first = wrap("batch", err)
+	}
+	return first
+}
+
+// levelStmts returns the level changes (sorted by key) as one conditional
 // UPDATE, and the SKU counters' rises as another; any row the conditions
 // refuse fails the write (the caller checked them under the locks, so that
 // would mean a broken lock order).
-func writeLevels(ctx context.Context, tx pgx.Tx, ws []levelWrite, items map[oms.SKU]*itemRec, rises map[oms.SKU]int64) error {
+func levelStmts(ws []levelWrite, items map[oms.SKU]*itemRec, rises map[oms.SKU]int64) []checkedStmt {
 	n := len(ws)
 	skus, locs := make([]string, n), make([]string, n)
 	on, res, inc, dmg, caps := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
@@ -726,21 +774,15 @@ func writeLevels(ctx context.Context, tx pgx.Tx, ws []levelWrite, items map[oms.
 		skus[i], locs[i] = string(w.key.sku), string(w.key.loc)
 		on[i], res[i], inc[i], dmg[i], caps[i] = w.onHand, w.reserved, w.incoming, w.damaged, w.capacity
 	}
-	tag, err := tx.Exec(ctx, `UPDATE inv_levels l SET on_hand = l.on_hand + u.on_hand, reserved = l.reserved + u.reserved,
+	out := []checkedStmt{{what: "update levels", want: n, args: []any{skus, locs, on, res, inc, dmg, caps},
+		sql: `UPDATE inv_levels l SET on_hand = l.on_hand + u.on_hand, reserved = l.reserved + u.reserved,
 			incoming = l.incoming + u.incoming, damaged = l.damaged + u.damaged, seq = nextval('inv_change_seq')
 		FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
 			AS u(sku, location, on_hand, reserved, incoming, damaged, cap) ORDER BY sku, location) u
 		WHERE l.sku = u.sku AND l.location = u.location
 		  AND l.on_hand + u.on_hand >= 0 AND l.reserved + u.reserved >= 0
 		  AND l.incoming + u.incoming >= 0 AND l.damaged + u.damaged >= 0
-		  AND (u.cap < 0 OR greatest(l.reserved + u.reserved - l.on_hand - u.on_hand, 0) <= u.cap)`,
-		skus, locs, on, res, inc, dmg, caps)
-	if err != nil {
-		return wrap("update levels", err)
-	}
-	if int(tag.RowsAffected()) != n {
-		return fmt.Errorf("pgstore: update levels: %d of %d levels changed under their locks", tag.RowsAffected(), n)
-	}
+		  AND (u.cap < 0 OR greatest(l.reserved + u.reserved - l.on_hand - u.on_hand, 0) <= u.cap)`}}
 	var rs []string
 	var deltas, limits []int64
 	for sku, d := range rises {
@@ -753,19 +795,18 @@ func writeLevels(ctx context.Context, tx pgx.Tx, ws []levelWrite, items map[oms.
 		}
 		rs, deltas, limits = append(rs, string(sku)), append(deltas, d), append(limits, lim)
 	}
-	if len(rs) == 0 {
-		return nil
-	}
-	tag, err = tx.Exec(ctx, `UPDATE inv_items i SET backordered = i.backordered + u.d
+	if len(rs) > 0 {
+		out = append(out, checkedStmt{what: "update counters", want: len(rs), args: []any{rs, deltas, limits},
+			sql: `UPDATE inv_items i SET backordered = i.backordered + u.d
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(sku, d, lim)
-		WHERE i.sku = u.sku AND (u.lim < 0 OR i.backordered + u.d <= u.lim)`, rs, deltas, limits)
-	if err != nil {
-		return wrap("update counters", err)
+		WHERE i.sku = u.sku AND (u.lim < 0 OR i.backordered + u.d <= u.lim)`})
 	}
-	if int(tag.RowsAffected()) != len(rs) {
-		return fmt.Errorf("pgstore: update counters: %d of %d SKUs changed under their locks", tag.RowsAffected(), len(rs))
-	}
-	return nil
+	return out
+}
+
+// writeLevels applies levelStmts in one round trip.
+func writeLevels(ctx context.Context, tx pgx.Tx, ws []levelWrite, items map[oms.SKU]*itemRec, rises map[oms.SKU]int64) error {
+	return runStmts(ctx, tx, levelStmts(ws, items, rises))
 }
 
 // checkReserveShape refuses what the store cannot apply safely: no lines,
