@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,8 +65,6 @@ func (b *bb) level(t *testing.T, sku oms.SKU, loc oms.ID) inventory.Level {
 	}
 	return lv
 }
-
-func (b *bb) events() int { return len(b.store.Outbox().Events("")) + b.store.Outbox().PendingCount() }
 
 // A store whose Apply and Reserve take effect and then report a failure,
 // as a database whose commit went through before the connection dropped.
@@ -276,5 +276,147 @@ func TestComputeAvailabilityTotalsDoNotWrap(t *testing.T) {
 	}
 	if a.Available != full-1 {
 		t.Errorf("available = %d, want 2^62-1", a.Available)
+	}
+}
+
+// TestConcurrentReserveCommitReleaseNeverOversells runs many goroutines
+// reserving, committing, releasing (each commit and release replayed with
+// its key, some after a store that failed once the write took effect) and
+// sweeping holds over one SKU at two locations, while a watcher checks on
+// every level that reserved never exceeds on hand plus the preorder
+// allowance and the SKU-wide backorders never exceed the limit.
+func TestConcurrentReserveCommitReleaseNeverOversells(t *testing.T) {
+	b := newBB(t, nil)
+	cs := &crashAfterWrite{Store: b.store}
+	b.svc = inventory.NewService(cs, &inventory.ServiceOptions{Clock: b.clock, MaxRetries: 1000})
+	const limit = 7
+	b.put(t, []oms.ID{"a", "b"}, inventory.Item{SKU: "P", Tracked: true,
+		Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: limit, LocationLimits: map[oms.ID]int64{"a": 5, "b": 4}, ExpectedAt: bbT0.Add(240 * time.Hour)}})
+	b.receive(t, "P", "a", 20)
+	b.receive(t, "P", "b", 10)
+
+	stop := make(chan struct{})
+	var watchErr atomic.Value
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			snap, err := b.store.Snapshot(b.ctx)
+			if err != nil {
+				watchErr.Store(err.Error())
+				return
+			}
+			var back int64
+			for _, lv := range snap.Levels {
+				allow := map[oms.ID]int64{"a": 5, "b": 4}[lv.Location]
+				if lv.Reserved > lv.OnHand+allow || lv.OnHand < 0 || lv.Reserved < 0 {
+					watchErr.Store(fmt.Sprintf("level %+v beyond on hand + %d", lv, allow))
+				}
+				back += max(lv.Reserved-lv.OnHand, 0)
+			}
+			if back > limit {
+				watchErr.Store(fmt.Sprintf("SKU-wide backorders %d above the limit %d", back, limit))
+			}
+		}
+	}()
+	var committed atomic.Int64
+	const workers, rounds = 16, 40
+	var work sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		work.Add(1)
+		go func(w int) {
+			defer work.Done()
+			for i := 0; i < rounds; i++ {
+				id := oms.ID(fmt.Sprintf("r-%d-%d", w, i))
+				loc := oms.ID([]string{"a", "b"}[(w+i)%2])
+				req := inventory.ReserveRequest{ID: id, Lines: []inventory.Line{{SKU: "P", Location: loc, Quantity: int64(1 + (w+i)%3)}}}
+				if i%3 == 0 {
+					req.HoldFor = time.Minute
+				}
+				if (w+i)%5 == 0 {
+					cs.crash.Store(true)
+				}
+				r, err := b.svc.Reserve(b.ctx, req)
+				for errors.Is(err, errCrash) {
+					r, err = b.svc.Reserve(b.ctx, req)
+				}
+				if err != nil {
+					if !errors.Is(err, oms.ErrInsufficientStock) {
+						t.Errorf("reserve %s: %v", id, err)
+					}
+					continue
+				}
+				switch i % 3 {
+				case 1: // commit one unit, replayed
+					c := inventory.CommitRequest{Key: "ship-" + string(id), Reservation: id, Lines: []inventory.Line{{SKU: "P", Location: loc, Quantity: 1}}}
+					if w%4 == 0 {
+						cs.crash.Store(true)
+					}
+					_, err := b.svc.Commit(b.ctx, c)
+					for errors.Is(err, errCrash) {
+						_, err = b.svc.Commit(b.ctx, c)
+					}
+					if _, rerr := b.svc.Commit(b.ctx, c); !errors.Is(rerr, errCrash) && (err == nil) != (rerr == nil) {
+						t.Errorf("commit %s replayed: %v, first %v", id, rerr, err)
+					}
+					switch {
+					case err == nil:
+						committed.Add(1)
+					case errors.Is(err, oms.ErrInsufficientStock): // backordered unit not on hand
+					default:
+						t.Errorf("commit %s: %v", id, err)
+					}
+					fallthrough
+				case 2: // release the rest, replayed
+					rl := inventory.ReleaseRequest{Key: "drop-" + string(id), Reservation: id}
+					_, err := b.svc.Release(b.ctx, rl)
+					for errors.Is(err, errCrash) {
+						_, err = b.svc.Release(b.ctx, rl)
+					}
+					if err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+						t.Errorf("release %s: %v", id, err)
+					}
+					if _, err := b.svc.Release(b.ctx, rl); err != nil && !errors.Is(err, errCrash) && !errors.Is(err, oms.ErrInvalidTransition) {
+						t.Errorf("release replay %s: %v", id, err)
+					}
+				default:
+					_ = r
+					if w%2 == 0 {
+						if _, err := b.svc.SweepExpired(b.ctx, bbT0.Add(2*time.Minute)); err != nil && !errors.Is(err, errCrash) {
+							t.Errorf("sweep: %v", err)
+						}
+					}
+				}
+			}
+		}(w)
+	}
+	work.Wait()
+	close(stop)
+	wg.Wait()
+	if msg := watchErr.Load(); msg != nil {
+		t.Fatal(msg)
+	}
+	cs.crash.Store(false)
+	if _, err := b.svc.SweepExpired(b.ctx, bbT0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.svc.Reconcile(b.ctx)
+	if err != nil || !rep.Clean() {
+		t.Fatalf("reconcile: %+v %v", rep, err)
+	}
+	var onHand, reserved int64
+	for _, loc := range []oms.ID{"a", "b"} {
+		lv := b.level(t, "P", loc)
+		onHand += lv.OnHand
+		reserved += lv.Reserved
+	}
+	if onHand != 30-committed.Load() || reserved != 0 {
+		t.Errorf("on hand %d reserved %d after %d one-unit commits, want on hand %d and nothing reserved", onHand, reserved, committed.Load(), 30-committed.Load())
 	}
 }
