@@ -1,8 +1,11 @@
 package oms_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -101,6 +104,50 @@ func TestDateValid(t *testing.T) {
 	} {
 		if got := d.Valid(); got != want {
 			t.Errorf("%#v.Valid() = %v, want %v", d, got, want)
+		}
+	}
+}
+
+// TestMemoryOutboxHugeRetainForDoesNotPruneOnEveryPublish: RetainFor +
+// RetainFor/4 (the age at which MarkPublished prunes) wrapped negative for a
+// RetainFor above about 233 years (math.MaxInt64 included), so every
+// MarkPublished rebuilt the whole outbox: publishing 20,000 events one by
+// one took seconds instead of milliseconds. With the sum saturated, a huge
+// RetainFor costs what an hour's does (measured in allocations, not time).
+func TestMemoryOutboxHugeRetainForDoesNotPruneOnEveryPublish(t *testing.T) {
+	ctx := context.Background()
+	allocs := func(retainFor time.Duration) float64 {
+		clk := oms.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		o := oms.NewMemoryOutbox(&oms.MemoryOutboxOptions{RetainPublished: -1, RetainFor: retainFor, Clock: clk})
+		publish := func(i int) {
+			e := oms.Event{ID: oms.ID(fmt.Sprintf("e%06d", i)), Type: "x", AggregateKind: "k", AggregateID: "a", AggregateVersion: int64(i + 1), Time: clk.Now()}
+			o.Append(e)
+			if err := o.MarkPublished(ctx, e.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 4096; i++ {
+			publish(i)
+		}
+		i := 4096
+		ids := make([]oms.ID, 0, 200)
+		for j := 0; j < 200; j++ {
+			ids = append(ids, oms.ID(fmt.Sprintf("e%06d", i+j)))
+		}
+		n := 0
+		return testing.AllocsPerRun(100, func() {
+			e := oms.Event{ID: ids[n], Type: "x", AggregateKind: "k", AggregateID: "a", AggregateVersion: int64(i + n + 1), Time: clk.Now()}
+			n++
+			o.Append(e)
+			if err := o.MarkPublished(ctx, e.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	hour := allocs(time.Hour)
+	for _, d := range []time.Duration{math.MaxInt64, math.MaxInt64 / 4 * 3, 240 * 365 * 24 * time.Hour} {
+		if got := allocs(d); got > hour {
+			t.Errorf("RetainFor %v: %.1f allocations per publish, an hour's costs %.1f (the outbox is rebuilt on every MarkPublished)", d, got, hour)
 		}
 	}
 }
