@@ -151,3 +151,44 @@ func TestMemoryOutboxHugeRetainForDoesNotPruneOnEveryPublish(t *testing.T) {
 		}
 	}
 }
+
+// TestDateEndInZonesWhoseMidnightIsSkipped: where daylight saving time
+// starts at midnight (the clock jumps from 23:59:59 to 01:00, as in
+// Santiago, Havana, São Paulo and Asunción), time.Date resolves the
+// missing midnight to 23:00 of the day before, so End returned an instant
+// still on day d: a parcel promised for the 10th was "late" at 23:30 on
+// the 10th, and In(d+1) fell on day d. The day now starts at the first
+// instant that is on it and ends at the first that is not.
+func TestDateEndInZonesWhoseMidnightIsSkipped(t *testing.T) {
+	for _, c := range []struct {
+		tz string
+		d  oms.Date // the day before the skipped midnight
+	}{
+		{"America/Santiago", oms.NewDate(2022, 9, 10)},
+		{"America/Havana", oms.NewDate(2023, 3, 11)},
+		{"America/Sao_Paulo", oms.NewDate(2018, 11, 3)},
+		{"America/Asuncion", oms.NewDate(2023, 9, 30)},
+		{"Asia/Beirut", oms.NewDate(2023, 3, 25)},   // midnight exists
+		{"Europe/Berlin", oms.NewDate(2026, 3, 28)}, // transition at 02:00
+		{"UTC", oms.NewDate(9999, 12, 30)},
+	} {
+		loc, err := time.LoadLocation(c.tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := c.d.End(loc)
+		next := c.d.AddDays(1)
+		if got := oms.DateIn(end, loc); got != next {
+			t.Errorf("%s: %s.End = %s, which is on %s, not on the next day", c.tz, c.d, end, got)
+		}
+		if got := oms.DateIn(end.Add(-time.Second), loc); got != c.d {
+			t.Errorf("%s: a second before %s.End (%s) is on %s, want %s", c.tz, c.d, end, got, c.d)
+		}
+		if start := next.In(loc); !start.Equal(end) {
+			t.Errorf("%s: %s.In = %s, want the end of the day before, %s", c.tz, next, start, end)
+		}
+		if c.d.Passed(end.Add(-time.Second), loc) || !c.d.Passed(end, loc) {
+			t.Errorf("%s: Passed is not exactly from %s", c.tz, end)
+		}
+	}
+}
