@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/omskit/oms"
+	"github.com/shopspring/decimal"
 )
 
 // Black-box review of package oms: defects found through the public API.
@@ -190,5 +191,33 @@ func TestDateEndInZonesWhoseMidnightIsSkipped(t *testing.T) {
 		if c.d.Passed(end.Add(-time.Second), loc) || !c.d.Passed(end, loc) {
 			t.Errorf("%s: Passed is not exactly from %s", c.tz, end)
 		}
+	}
+}
+
+// TestMoneySplitIntoHugeCountIsRefusedNotOutOfMemory: Split(math.MaxInt32)
+// allocated billions of parts and killed the process (fatal error: out of
+// memory, which no recover catches). Splits and allocations are bounded
+// at 65,536 parts, beyond which they are validation errors.
+func TestMoneySplitIntoHugeCountIsRefusedNotOutOfMemory(t *testing.T) {
+	m := oms.MustParseMoney("0.01 USD")
+	for _, n := range []int{math.MaxInt32, math.MaxInt, 1<<16 + 1} {
+		if parts, err := m.Split(n); !errors.Is(err, oms.ErrValidation) || parts != nil {
+			t.Errorf("Split(%d): %d parts, %v; want a validation error", n, len(parts), err)
+		}
+	}
+	parts, err := m.Split(1 << 16)
+	if err != nil || len(parts) != 1<<16 {
+		t.Fatalf("Split(65536): %d parts, %v", len(parts), err)
+	}
+	sum, err := oms.Sum(oms.USD, parts...)
+	if err != nil || !sum.Equal(m) {
+		t.Errorf("parts sum to %v (%v), want %v", sum, err, m)
+	}
+	w := make([]decimal.Decimal, 1<<16+1)
+	for i := range w {
+		w[i] = decimal.NewFromInt(1)
+	}
+	if _, err := m.Allocate(w); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("Allocate over 65,537 weights: %v, want a validation error", err)
 	}
 }
