@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,5 +119,84 @@ func TestParcelContentsRefuseInvalidUTF8AndNUL(t *testing.T) {
 	p := shipping.Parcel{Dimensions: oms.DimensionsMM(100, 100, 100), Weight: oms.Grams(100), Contents: "Bücher – 2 Stück"}
 	if err := p.Validate(); err != nil {
 		t.Errorf("valid UTF-8 contents refused: %v", err)
+	}
+}
+
+// flaky is a carrier that fails every third call and panics every
+// seventh, to drive the shopper's breakers and cache from many goroutines.
+type flaky struct {
+	code string
+	n    atomic.Int64
+}
+
+func (f *flaky) Code() string { return f.code }
+
+func (f *flaky) Rates(ctx context.Context, req shipping.RateRequest) ([]shipping.Rate, error) {
+	switch n := f.n.Add(1); {
+	case n%7 == 0:
+		panic("carrier bug")
+	case n%3 == 0:
+		return nil, errors.New("carrier down")
+	}
+	return shippingtest.DefaultRates(f.code), nil
+}
+
+// TestRateShopperConcurrentShopsUnderRace shops from many goroutines at
+// once, with the cache on a ManualClock that moves meanwhile, breakers that
+// open and close, and a carrier that fails and panics: the race detector
+// finds nothing, every result is well formed (one report per carrier,
+// rates cheapest first, only valid rates), and Carrier finds each carrier
+// by its code throughout.
+func TestRateShopperConcurrentShopsUnderRace(t *testing.T) {
+	ctx := context.Background()
+	clk := oms.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	good := shippingtest.NewFakeCarrier("good", nil)
+	bad := &flaky{code: "flaky"}
+	shop, err := shipping.NewRateShopper([]shipping.Carrier{good, bad, flatForReview(t)}, &shipping.RateShopperOptions{
+		Clock: clk, CacheTTL: time.Minute, BreakerThreshold: 2, BreakerCoolDown: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				req := shippingtest.DefaultRequest()
+				req.Parcels[0].Weight = oms.Grams(int64(100 + (g+i)%5))
+				if g%4 == 0 {
+					clk.Advance(7 * time.Second)
+				}
+				res, err := shop.Shop(ctx, req)
+				if err != nil {
+					t.Errorf("shop: %v", err)
+					return
+				}
+				if len(res.Carriers) != 3 {
+					t.Errorf("%d carrier reports, want 3", len(res.Carriers))
+				}
+				for j, r := range res.Rates {
+					if err := r.Validate(); err != nil {
+						t.Errorf("invalid rate kept: %v", err)
+					}
+					if j > 0 && res.Rates[j-1].Price.Amount().GreaterThan(r.Price.Amount()) {
+						t.Errorf("rates not cheapest first: %v", res.Rates)
+					}
+				}
+				for _, code := range []string{"good", "flaky", "flat"} {
+					if c, ok := shop.Carrier(code); !ok || c.Code() != code {
+						t.Errorf("Carrier(%q) = %v, %v", code, c, ok)
+					}
+					if st, ok := shop.BreakerState(code); !ok || !st.Valid() {
+						t.Errorf("BreakerState(%q) = %q, %v", code, st, ok)
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if c, ok := shop.Carrier("nope"); ok || c != nil {
+		t.Errorf("Carrier(unknown) = %v, %v", c, ok)
 	}
 }
