@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,4 +221,57 @@ func TestMoneySplitIntoHugeCountIsRefusedNotOutOfMemory(t *testing.T) {
 	if _, err := m.Allocate(w); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("Allocate over 65,537 weights: %v, want a validation error", err)
 	}
+}
+
+// marksFail is an outbox whose MarkPublished always fails (a database that
+// reads but cannot write).
+type marksFail struct{ *oms.MemoryOutbox }
+
+func (marksFail) MarkPublished(context.Context, ...oms.ID) error {
+	return errors.New("outbox is read-only")
+}
+
+// TestRelayRunBacksOffWhenMarkingAFullBatchFails: when MarkPublished
+// failed after a full batch went out, Run counted the batch as published
+// and started the next pass at once, which read and published the same
+// events again: a hot loop republishing one batch, with no backoff, for as
+// long as the outbox could not be written. Run now backs off on the Clock
+// after such a pass, as after any outbox error.
+func TestRelayRunBacksOffWhenMarkingAFullBatchFails(t *testing.T) {
+	const batch = 5
+	o := marksFail{oms.NewMemoryOutbox(nil)}
+	for i := 0; i < 2*batch; i++ {
+		o.Append(oms.Event{ID: oms.ID(fmt.Sprintf("e%02d", i)), Type: "t", AggregateID: "a", AggregateVersion: int64(i + 1)})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var published atomic.Int64
+	pub := oms.PublisherFunc(func(context.Context, oms.Event) error {
+		if published.Add(1) > 100*batch {
+			cancel() // a hot loop: stop it
+		}
+		return nil
+	})
+	clk := oms.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := oms.NewRelay(o, pub, &oms.RelayOptions{BatchSize: batch, Clock: clk, MinBackoff: time.Second, MaxBackoff: time.Minute})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.Run(ctx)
+	}()
+	waiting := make(chan struct{})
+	go func() {
+		clk.BlockUntil(1)
+		close(waiting)
+	}()
+	select {
+	case <-waiting:
+		if n := published.Load(); n != batch {
+			t.Errorf("%d publications before Run waited, want one batch of %d", n, batch)
+		}
+	case <-done:
+		t.Fatalf("Run republished the same batch %d times without waiting on its clock", published.Load()/batch)
+	}
+	cancel()
+	<-done
 }
