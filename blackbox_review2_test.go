@@ -275,3 +275,35 @@ func TestRelayRunBacksOffWhenMarkingAFullBatchFails(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestRelayDrainReturnsWhenMarkingFails: Drain makes passes until one
+// publishes nothing, but a pass whose MarkPublished failed counted its
+// batch as published, so with an outbox that cannot be written Drain
+// published the same events for ever and never returned. It stops at the
+// outbox error now and returns it.
+func TestRelayDrainReturnsWhenMarkingFails(t *testing.T) {
+	o := marksFail{oms.NewMemoryOutbox(nil)}
+	for i := 0; i < 12; i++ {
+		o.Append(oms.Event{ID: oms.ID(fmt.Sprintf("e%02d", i)), Type: "t", AggregateID: oms.ID(fmt.Sprintf("a%d", i%3)), AggregateVersion: int64(i/3 + 1)})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var published atomic.Int64
+	pub := oms.PublisherFunc(func(context.Context, oms.Event) error {
+		if published.Add(1) > 1000 {
+			cancel() // Drain loops: stop it
+		}
+		return nil
+	})
+	r := oms.NewRelay(o, pub, &oms.RelayOptions{BatchSize: 5})
+	n, err := r.Drain(ctx)
+	if ctx.Err() != nil {
+		t.Fatalf("Drain republished %d times and had to be cancelled", published.Load())
+	}
+	if err == nil {
+		t.Errorf("Drain = %d, nil; want the outbox error", n)
+	}
+	if got := published.Load(); got > 12 {
+		t.Errorf("%d publications of 12 events", got)
+	}
+}

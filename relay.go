@@ -259,17 +259,18 @@ func (r *Relay) deadLetter(ctx context.Context, e Event, cause error) {
 	r.opts.OnDeadLetter(ctx, copyEvent(e), cause)
 }
 
-// Drain makes passes until one publishes nothing, and returns how many
-// events it published and the last pass's error (the failures that remain:
-// events that could not be published now). It never waits: tests,
-// examples and command-line tools call it where a long-running process
-// calls Run.
+// Drain makes passes until one publishes nothing, or until reading or
+// marking the outbox fails (events whose marking failed stay pending, and
+// another pass would publish them again), and returns how many events it
+// published and the last pass's error (the failures that remain: events
+// that could not be published now). It never waits: tests, examples and
+// command-line tools call it where a long-running process calls Run.
 func (r *Relay) Drain(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := r.RunOnce(ctx)
+		n, _, outboxFailed, err := r.pass(ctx, nil)
 		total += n
-		if n == 0 || ctx.Err() != nil {
+		if n == 0 || outboxFailed || ctx.Err() != nil {
 			return total, err
 		}
 	}
