@@ -200,3 +200,26 @@ func TestRateShopperConcurrentShopsUnderRace(t *testing.T) {
 		t.Errorf("Carrier(unknown) = %v, %v", c, ok)
 	}
 }
+
+// TestPolicyRefusesDeliverByThatIsNotADay: a deliver-by day of February 30
+// was accepted and compared field by field, so a rate arriving on March 1
+// (the day February 30 stands for) was "late" and a rate on February 29
+// was not. The policy refuses such a date.
+func TestPolicyRefusesDeliverByThatIsNotADay(t *testing.T) {
+	rates := []shipping.Rate{{Carrier: "c", ServiceCode: "s", Level: oms.LevelStandard, Price: usd("5.00"),
+		Delivery: shipping.Window{Earliest: oms.NewDate(2026, 3, 1), Latest: oms.NewDate(2026, 3, 1)}}}
+	for _, d := range []oms.Date{{Year: 2026, Month: 2, Day: 30}, {Year: 2026, Month: 14, Day: 1}, oms.NewDate(10000, 1, 1)} {
+		p := shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: d}
+		var ve *oms.ValidationError
+		if err := p.Validate(); !errors.As(err, &ve) || !ve.Has("deliver_by") {
+			t.Errorf("deliver by %#v: Validate = %v, want a validation error on deliver_by", d, err)
+		}
+		if r, err := p.Select(rates); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("deliver by %#v: Select = %v, %v; want a validation error", d, r.Key(), err)
+		}
+	}
+	p := shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: oms.NewDate(2026, 3, 1)}
+	if r, err := p.Select(rates); err != nil || r.Key() != "c/s" {
+		t.Errorf("deliver by March 1: %v, %v", r.Key(), err)
+	}
+}
