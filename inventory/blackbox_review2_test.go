@@ -420,3 +420,70 @@ func TestConcurrentReserveCommitReleaseNeverOversells(t *testing.T) {
 		t.Errorf("on hand %d reserved %d after %d one-unit commits, want on hand %d and nothing reserved", onHand, reserved, committed.Load(), 30-committed.Load())
 	}
 }
+
+// TestConcurrentReplaysOfOneCommitKeyMoveOnce: many goroutines send the
+// same keyed commit (and others the same keyed release) of one reservation
+// at once, on a barrier: the units move once, every caller that gets an
+// answer gets the same reservation, and any other key with other lines
+// is oms.ErrDuplicate.
+func TestConcurrentReplaysOfOneCommitKeyMoveOnce(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 100)
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	commit := inventory.CommitRequest{Key: "parcel-1", Reservation: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 3}}}
+	release := inventory.ReleaseRequest{Key: "cancel-1", Reservation: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	results := make([]inventory.Reservation, 48)
+	errs := make([]error, 48)
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			switch i % 3 {
+			case 0, 1:
+				results[i], errs[i] = b.svc.Commit(b.ctx, commit)
+			default:
+				results[i], errs[i] = b.svc.Release(b.ctx, release)
+			}
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	var firstCommit, firstRelease *inventory.Reservation
+	for i, err := range errs {
+		if errors.Is(err, oms.ErrConflict) {
+			continue // gave up after losing every race: allowed, nothing moved for it
+		}
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		first := &firstCommit
+		if i%3 == 2 {
+			first = &firstRelease
+		}
+		if *first == nil {
+			*first = &results[i]
+		} else if d := cmp.Diff(**first, results[i]); d != "" {
+			t.Errorf("call %d answered differently (-first +this):\n%s", i, d)
+		}
+	}
+	lv := b.level(t, "A", "wh")
+	if lv.OnHand != 97 || lv.Reserved != 5 {
+		t.Errorf("level %+v, want on hand 97 and reserved 5 (one commit of 3, one release of 2)", lv)
+	}
+	if _, err := b.svc.Commit(b.ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 4}}}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("same key, other lines: %v, want oms.ErrDuplicate", err)
+	}
+	if _, err := b.svc.Release(b.ctx, inventory.ReleaseRequest{Key: "parcel-1", Reservation: "r", Lines: commit.Lines}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("a commit's key used by a release: %v, want oms.ErrDuplicate", err)
+	}
+	ev := b.store.Outbox().Events("r")
+	if len(ev) != 3 {
+		t.Errorf("%d events for reserve, one commit and one release, want 3", len(ev))
+	}
+}
