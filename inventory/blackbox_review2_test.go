@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -485,5 +486,82 @@ func TestConcurrentReplaysOfOneCommitKeyMoveOnce(t *testing.T) {
 	ev := b.store.Outbox().Events("r")
 	if len(ev) != 3 {
 		t.Errorf("%d events for reserve, one commit and one release, want 3", len(ev))
+	}
+}
+
+// TestPreorderPromisesMatchWhatReserveAccepts builds random preorder states
+// (SKU-wide limit, per-location caps, stock, backorders already taken,
+// limits lowered afterwards) and checks at every location that what ATP
+// promises there is exactly what Reserve accepts there: that many units
+// reserve, one more is short. Channel availability over all locations is
+// the sum of what each location can take within the SKU-wide room.
+func TestPreorderPromisesMatchWhatReserveAccepts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 10))
+	locs := []oms.ID{"a", "b", "c"}
+	for round := 0; round < 60; round++ {
+		b := newBB(t, nil)
+		limit := rng.Int64N(12)
+		var caps map[oms.ID]int64
+		if rng.IntN(2) == 0 {
+			caps = map[oms.ID]int64{}
+			for _, l := range locs {
+				if rng.IntN(4) > 0 {
+					caps[l] = rng.Int64N(8)
+				}
+			}
+		}
+		it := inventory.Item{SKU: "P", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: limit, LocationLimits: caps, ExpectedAt: bbT0.Add(240 * time.Hour)}}
+		b.put(t, locs, it)
+		for _, l := range locs {
+			if q := rng.Int64N(4); q > 0 {
+				b.receive(t, "P", l, q)
+			}
+		}
+		for i := 0; i < 4; i++ { // take some stock and backorders
+			l := locs[rng.IntN(3)]
+			_, _ = b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: oms.ID(fmt.Sprintf("pre%d", i)), Lines: []inventory.Line{{SKU: "P", Location: l, Quantity: 1 + rng.Int64N(5)}}})
+		}
+		if rng.IntN(2) == 0 { // lower the limits below what was taken
+			it.Backorder.Limit = rng.Int64N(limit + 1)
+			for l := range caps {
+				caps[l] = rng.Int64N(caps[l] + 1)
+			}
+			if err := b.svc.PutItem(b.ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ca, err := b.svc.ChannelAvailability(b.ctx, "P", "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sumAt int64
+		for _, l := range locs {
+			atp, err := b.svc.ATP(b.ctx, "P", inventory.ATPQuery{Location: l})
+			if err != nil {
+				t.Fatal(err)
+			}
+			promise := max(atp.Now, 0)
+			if n := len(atp.Supplies); n > 0 {
+				promise = max(atp.Supplies[n-1].Cumulative, 0)
+			}
+			sumAt += promise
+			snap, ev := b.snapshot(t)
+			if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "over", Lines: []inventory.Line{{SKU: "P", Location: l, Quantity: promise + 1}}}); !errors.Is(err, oms.ErrInsufficientStock) {
+				t.Fatalf("round %d at %s: ATP promises %d but %d more reserves: %v (item %+v)", round, l, promise, promise+1, err, it.Backorder)
+			}
+			b.unchanged(t, "a short reserve", snap, ev)
+			if promise > 0 {
+				id := oms.ID("exact-" + string(l))
+				if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: id, Lines: []inventory.Line{{SKU: "P", Location: l, Quantity: promise}}}); err != nil {
+					t.Fatalf("round %d at %s: ATP promises %d but reserving them fails: %v", round, l, promise, err)
+				}
+				if _, err := b.svc.Release(b.ctx, inventory.ReleaseRequest{Key: "undo", Reservation: id}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if ca.Quantity > sumAt {
+			t.Errorf("round %d: channel sells %d, more than the locations can take (%d)", round, ca.Quantity, sumAt)
+		}
 	}
 }
