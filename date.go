@@ -14,7 +14,9 @@ import (
 //
 // A Date becomes instants only in a time zone: the day d runs from d.In(loc)
 // (midnight at its start) up to, but not including, d.End(loc) (midnight at
-// the start of the next day). A promise "delivered by d" is kept by any
+// the start of the next day; where daylight saving time skips midnight, the
+// first instant of the day is the jump to 01:00). Dates that JSON carries
+// are the valid ones (Valid: normalized, years 0 to 9999). A promise "delivered by d" is kept by any
 // delivery before d.End(loc) in the destination's zone, and broken only once
 // that instant has passed (Passed).
 type Date struct {
