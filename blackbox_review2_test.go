@@ -307,3 +307,33 @@ func TestRelayDrainReturnsWhenMarkingFails(t *testing.T) {
 		t.Errorf("%d publications of 12 events", got)
 	}
 }
+
+// FuzzDateJSON feeds outside JSON to Date: nothing panics, refusals match
+// oms.ErrValidation, and every date accepted is valid and marshals back to
+// what reads as the same date.
+func FuzzDateJSON(f *testing.F) {
+	for _, s := range []string{`"2026-11-23"`, `null`, `"2026-02-30"`, `"0000-01-01"`, `"9999-12-31"`, `"10000-01-01"`, `"-001-01-01"`, `20261123`, `"2026-11-23T00:00:00Z"`, `"\u0000"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d oms.Date
+		if err := json.Unmarshal(b, &d); err != nil {
+			var se *json.SyntaxError
+			if !errors.Is(err, oms.ErrValidation) && !errors.As(err, &se) {
+				t.Fatalf("Unmarshal(%q): error %v is neither a validation nor a syntax error", b, err)
+			}
+			return
+		}
+		if !d.IsZero() && !d.Valid() {
+			t.Fatalf("Unmarshal(%q) accepted %#v, which is not Valid", b, d)
+		}
+		out, err := json.Marshal(d)
+		if err != nil {
+			t.Fatalf("Marshal(%#v) of an accepted date: %v", d, err)
+		}
+		var back oms.Date
+		if err := json.Unmarshal(out, &back); err != nil || back != d {
+			t.Fatalf("round trip of %#v: %s -> %#v, %v", d, out, back, err)
+		}
+	})
+}
