@@ -337,3 +337,36 @@ func FuzzDateJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestRelayRunWithoutOutboxOrPublisherReturnsError: RunOnce and Drain
+// refuse a relay built without an outbox or a publisher, but Run treated
+// the refusal as a failed pass and backed off and retried for ever,
+// silently. It returns the validation error at once.
+func TestRelayRunWithoutOutboxOrPublisherReturnsError(t *testing.T) {
+	clk := oms.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for name, r := range map[string]*oms.Relay{
+		"no outbox":    oms.NewRelay(nil, oms.PublisherFunc(func(context.Context, oms.Event) error { return nil }), &oms.RelayOptions{Clock: clk}),
+		"no publisher": oms.NewRelay(oms.NewMemoryOutbox(nil), nil, &oms.RelayOptions{Clock: clk}),
+	} {
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		waiting := make(chan struct{})
+		go func() {
+			clk.BlockUntil(1)
+			close(waiting)
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("%s: Run = %v, want a validation error", name, err)
+			}
+		case <-waiting:
+			t.Errorf("%s: Run waits on its clock to retry a relay that can never run", name)
+			cancel()
+			<-done
+			return
+		}
+	}
+}

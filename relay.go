@@ -276,7 +276,8 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	}
 }
 
-// Run relays until ctx is done, then returns nil. It waits on the Clock's
+// Run relays until ctx is done, then returns nil. A relay built without an
+// outbox or a publisher returns an error matching ErrValidation at once. It waits on the Clock's
 // After, so a ManualClock drives it in tests (ManualClock.BlockUntil(1)
 // returns once Run is waiting).
 //
@@ -291,6 +292,9 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 // most once per backoff however heavy the traffic (and MaxAttempts counts
 // attempts spaced by the backoff, not passes).
 func (r *Relay) Run(ctx context.Context) error {
+	if r.outbox == nil || r.pub == nil {
+		return Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
+	}
 	backoff := r.opts.MinBackoff
 	var (
 		held      []ID      // failing aggregates not retried before heldUntil
