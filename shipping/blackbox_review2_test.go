@@ -223,3 +223,22 @@ func TestPolicyRefusesDeliverByThatIsNotADay(t *testing.T) {
 		t.Errorf("deliver by March 1: %v, %v", r.Key(), err)
 	}
 }
+
+// TestCheckoutPaddingPastYear9999PromisesNoDay: PadDays added to a valid
+// window ending late in year 9999 gave a promise in year 10000, which the
+// option's JSON cannot carry. Such a promise is unknown (zero) instead.
+func TestCheckoutPaddingPastYear9999PromisesNoDay(t *testing.T) {
+	last := oms.NewDate(9999, 12, 30)
+	rates := []shipping.Rate{{Carrier: "c", ServiceCode: "s", Level: oms.LevelStandard, Price: usd("5.00"),
+		Delivery: shipping.Window{Earliest: last, Latest: last}}}
+	opts, err := shipping.CheckoutOptions(rates, oms.Money{}, []shipping.CheckoutRule{{Code: "std", Name: "Standard", PadDays: 3}})
+	if err != nil || len(opts) != 1 {
+		t.Fatalf("CheckoutOptions: %v, %v", opts, err)
+	}
+	if !opts[0].Promise.IsZero() {
+		t.Errorf("promise %s, want none (it would end after year 9999)", opts[0].Promise)
+	}
+	if _, err := json.Marshal(opts); err != nil {
+		t.Errorf("options do not marshal: %v", err)
+	}
+}
