@@ -275,7 +275,8 @@ type Allocation struct {
 	// Reservation is the inventory reservation of the plan.
 	Reservation oms.ID `json:"reservation"`
 	Plan        Plan   `json:"plan"`
-	// Attempts counts plans made after shortages from races.
+	// Attempts counts the plans made after shortages from races, over
+	// every run (each run re-plans at most Options.MaxReplans times).
 	Attempts int              `json:"attempts"`
 	Status   AllocationStatus `json:"status"`
 	// Reship marks a re-allocation for a lost package.
