@@ -341,3 +341,29 @@ func TestAllocateAfterRefusalWhenStockArrives(t *testing.T) {
 		t.Fatalf("after the races: %v %+v", err, fos)
 	}
 }
+
+// TestOrderCancelledAfterInterruptedAllocation: the reservation of an
+// allocation interrupted before its fulfillment orders existed is
+// released when the order is cancelled.
+func TestOrderCancelledAfterInterruptedAllocation(t *testing.T) {
+	f := &faults{}
+	e := faultEnv(t, f)
+	o := e.place(nil, small("SMALL", 2))
+	f.on, f.k = true, 3 // plan saved (1), reserved (2), fulfillment orders not saved (3)
+	if _, err := e.svc.Allocate(e.ctx, o.ID); !errors.Is(err, errInjected) {
+		t.Fatalf("err = %v", err)
+	}
+	if lv := e.level("SMALL", "west"); lv.Reserved != 2 {
+		t.Fatalf("reserved %d", lv.Reserved)
+	}
+	if _, err := e.orders.Cancel(e.ctx, o.ID, order.CancelInput{Reason: "changed mind"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if lv := e.level("SMALL", "west"); lv.Reserved != 0 {
+		t.Errorf("reservation left after the order was cancelled: %+v", lv)
+	}
+	e.reconcile()
+}
