@@ -265,6 +265,9 @@ const (
 	AllocationDone AllocationStatus = "done"
 )
 
+// Valid reports whether s is a known allocation status.
+func (s AllocationStatus) Valid() bool { return s == AllocationPlanned || s == AllocationDone }
+
 // Allocation records an order's plan before its stock is reserved, so
 // that a flow interrupted between the reservation and the fulfillment
 // orders re-creates the same ones. Its ID derives from the order (or, for

@@ -127,3 +127,15 @@ func TestCommitWaitsWhenPromisedStockShippedElsewhere(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+func TestStringTypesValid(t *testing.T) {
+	if !fulfillment.BackorderNoStock.Valid() || fulfillment.BackorderReason("x").Valid() ||
+		!fulfillment.AllocationDone.Valid() || fulfillment.AllocationStatus("x").Valid() ||
+		!fulfillment.PickManual.Valid() || fulfillment.PickMode("x").Valid() {
+		t.Error("Valid")
+	}
+	e := twoSites(t, fulfillment.Options{})
+	if _, err := fulfillment.NewService(e.store, e.orders, e.inv, nil, &fulfillment.Options{Picking: "robots"}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("unknown pick mode: %v", err)
+	}
+}
