@@ -134,6 +134,9 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 		if err == nil && sh.done("finished") {
 			return "", false, nil
 		}
+		if fo.OnHold() {
+			return "on hold", false, nil // labels wait until the hold is released
+		}
 		_, err = s.Ship(ctx, fo.ID)
 		return "", false, err
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/shippingtest"
 )
 
 func TestShipRefusesWhatCannotShip(t *testing.T) {
@@ -137,5 +139,48 @@ func TestStringTypesValid(t *testing.T) {
 	e := twoSites(t, fulfillment.Options{})
 	if _, err := fulfillment.NewService(e.store, e.orders, e.inv, nil, &fulfillment.Options{Picking: "robots"}); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("unknown pick mode: %v", err)
+	}
+}
+
+// failOnce fails its first label purchase.
+type failOnce struct {
+	*shippingtest.FakeCarrier
+	failed bool
+}
+
+func (c *failOnce) BuyLabel(ctx context.Context, req shipping.LabelRequest) (shipping.Label, error) {
+	if !c.failed {
+		c.failed = true
+		return shipping.Label{}, errors.New("carrier timeout")
+	}
+	return c.FakeCarrier.BuyLabel(ctx, req)
+}
+
+// TestHoldAfterShipmentCreatedStopsLabels: a fulfillment order held after
+// its shipment was created (its first label purchase failed) buys no
+// label while held; Process reports it waiting and ships after release.
+func TestHoldAfterShipmentCreatedStopsLabels(t *testing.T) {
+	e := newEnv(t, &envConfig{carrier: func(c *shippingtest.FakeCarrier) shipping.Carrier { return &failOnce{FakeCarrier: c} }})
+	e.location("east", 1, nil)
+	e.item("MUG", "")
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 1))
+	if _, err := e.svc.Process(e.ctx, o.ID); err == nil || !strings.Contains(err.Error(), "carrier timeout") {
+		t.Fatalf("first run: %v", err)
+	}
+	fos, _ := e.svc.FulfillmentOrders(e.ctx, o.ID)
+	fo, err := e.svc.AddHold(e.ctx, fos[0].ID, fulfillment.HoldInput{Reason: fulfillment.HoldIncorrectAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil || len(res.Waiting) != 1 || res.Waiting[0].Reason != "on hold" || e.carrier.Purchases() != 0 {
+		t.Fatalf("held: %v %+v, %d labels", err, res.Waiting, e.carrier.Purchases())
+	}
+	if _, err := e.svc.ReleaseHold(e.ctx, fo.ID, fo.Holds[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = e.svc.Process(e.ctx, o.ID); err != nil || res.Shipments[0].Status != fulfillment.ShipmentShipped || e.carrier.Purchases() != 1 {
+		t.Fatalf("released: %v", err)
 	}
 }
