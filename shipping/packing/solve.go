@@ -550,6 +550,11 @@ func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
 		}
 		s.recycle([]*pkBin{b})
 	}
+	if len(ts) == 1 {
+		if b := s.glue(cs, ts[0]); b != nil {
+			return []*pkBin{b}
+		}
+	}
 	var units [pkOrders][]int32
 	strats := pkStrats
 	if s.quick {
