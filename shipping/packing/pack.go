@@ -223,6 +223,9 @@ type PackedBox struct {
 	// Utilisation is the share of the inner volume the items fill, from 0
 	// to 1.
 	Utilisation float64 `json:"utilisation"`
+	// Cost is the parcel's price by Options.Cost; the zero Money without
+	// a cost function.
+	Cost oms.Money `json:"cost,omitzero"`
 }
 
 // UnpackedReason says why units could not be packed.
@@ -275,6 +278,13 @@ type Result struct {
 	// and if the context ended before every unit was placed, those units
 	// are listed with UnpackedStopped.
 	Stopped bool `json:"stopped,omitempty"`
+	// MinBoxes is the fewest parcels the search found for the units it
+	// packed. Under ObjectiveBoxes it is len(Boxes); under ObjectiveCost
+	// the packing may use more when they cost less.
+	MinBoxes int `json:"min_boxes"`
+	// Cost is the total of the parcels' costs by Options.Cost; the zero
+	// Money without a cost function.
+	Cost oms.Money `json:"cost,omitzero"`
 }
 
 // Complete reports whether every unit was packed.
@@ -318,6 +328,11 @@ type Options struct {
 	// valid but possibly worse packing. Results are deterministic for a
 	// given Budget.
 	Budget int64
+	// Objective is what to minimise first; empty means ObjectiveBoxes.
+	Objective Objective
+	// Cost prices a parcel; ObjectiveCost needs it. With ObjectiveBoxes it
+	// is optional and only prices the result (PackedBox.Cost, Result.Cost).
+	Cost CostFunc
 }
 
 // DefaultBudget is the work budget used when Options.Budget is
@@ -419,19 +434,40 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Optio
 	if err := pkValidate(items, boxes); err != nil {
 		return Result{}, err
 	}
-	budget := int64(DefaultBudget)
-	if opts != nil && opts.Budget > 0 {
-		budget = opts.Budget
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if !o.Objective.Valid() {
+		return Result{}, oms.Validationf("packing", "objective", "unknown objective %q", o.Objective)
+	}
+	if o.Objective == ObjectiveCost && o.Cost == nil {
+		return Result{}, oms.Validationf("packing", "cost", "the cost objective needs a cost function")
+	}
+	if o.Budget <= 0 {
+		o.Budget = DefaultBudget
 	}
 	c := pkGroup(items)
-	if c == nil {
-		s := pkNewSolver(ctx, items, boxes, budget)
-		s.solve()
-		return s.result(), nil
+	solverItems := items
+	if c != nil {
+		solverItems = c.items
 	}
-	s := pkNewSolver(ctx, c.items, boxes, budget)
+	s := pkNewSolver(ctx, solverItems, boxes, o.Budget)
+	if o.Objective == ObjectiveCost {
+		s.cost = o.Cost
+	}
 	s.solve()
-	return c.expand(s.result()), nil
+	if s.costErr != nil {
+		return Result{}, s.costErr
+	}
+	r := s.result()
+	if c != nil {
+		r = c.expand(r)
+	}
+	if o.Cost == nil {
+		return r, nil
+	}
+	return pkPriceResult(r, boxes, o.Cost)
 }
 
 // pkValidate lists every problem of the input. Field names are built only

@@ -120,6 +120,11 @@ type pkSolver struct {
 	fills     int             // balance: boxes it has tried to pack
 	sig       []byte          // balance: scratch for unfit keys
 
+	cost     CostFunc             // the cost objective's function, or nil
+	costs    map[string]oms.Money // cost per box type and contents
+	costErr  error                // the cost function's first error
+	minBoxes int                  // parcels of the box-count packing
+
 	count    []int // units per kind to pack together
 	bins     []*pkBin
 	alone    []*pkBin
@@ -261,6 +266,11 @@ func (s *pkSolver) solve() {
 	}
 	s.packAlone()
 	s.bins = s.packGroup(s.count)
+	s.minBoxes = len(s.bins) + len(s.alone) + len(s.asIs)
+	if s.cost != nil {
+		s.costSearch()
+		return
+	}
 	s.balance()
 }
 
@@ -964,6 +974,10 @@ func (s *pkSolver) result() Result {
 		}
 	}
 	p.Stopped = s.stopped
+	p.MinBoxes = s.minBoxes
+	if s.cost == nil || s.minBoxes == 0 {
+		p.MinBoxes = len(p.Boxes)
+	}
 	return p
 }
 
