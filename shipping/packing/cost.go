@@ -61,7 +61,7 @@ func ParcelCost(f oms.DimFactor, rate RateFunc) CostFunc {
 	}
 }
 
-// pkCostTries bounds the moves the cost search tries per round.
+// pkCostRounds bounds the moves the cost search makes.
 const pkCostRounds = 16
 
 // costOf returns the cost of bin b (remembered per box type and contents).
@@ -155,8 +155,8 @@ func (s *pkSolver) swap(old, nu []*pkBin) bool {
 // costSearch lowers the total cost of s.bins by local moves, each kept only
 // if the boxes it changes cost less after it: repack a box into another
 // type; split a box's units into two boxes of any two types; merge two
-// boxes into one. It starts from the box-count packing, so it never ends
-// dearer than it. The search has a budget of its own.
+// boxes into one. It starts from the box-count packing (weights evened), so
+// it never ends dearer than it. The search has a budget of its own.
 func (s *pkSolver) costSearch() {
 	s.work = 0
 	s.quick = true

@@ -46,13 +46,12 @@
 //	   types by total volume; the first that takes every unit wins
 //	                   │
 //	                   ▼
-//	   shrink each box to the smallest type that holds it
-//	                   │
-//	         ┌─────────┴───────────┐
-//	  ObjectiveBoxes          ObjectiveCost
-//	  even the weights        retype, split, merge boxes
-//	         │                while it costs less
-//	         └─────────┬───────────┘
+//	   shrink each box to the smallest type that holds it,
+//	   even the weights ──────────────────┐ ObjectiveCost
+//	                   │ ObjectiveBoxes   ▼
+//	                   │      retype, split, merge boxes
+//	                   │      while it costs less
+//	                   ├──────────────────┘
 //	                   ▼
 //	   settle every unit onto a support, give lines their units ─▶ Result
 //

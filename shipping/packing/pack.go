@@ -410,13 +410,13 @@ func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 //     a local search that moves or swaps groups of units), the change that
 //     leaves the smallest difference first; a change is kept only if both
 //     boxes still pack, and each one kept lowers the variance.
-//  6. Under ObjectiveCost, step 5 keeps its repacking into smaller types
-//     but not the weight evening; instead a local search from the packing
-//     of step 4 prices boxes with Options.Cost and makes any move that
-//     lowers the total: repack a box into another type, split a box's
-//     units into two boxes, merge two boxes into one. It starts from the
-//     fewest boxes, so it never costs more than ObjectiveBoxes would;
-//     Result.MinBoxes is that count. The search has a budget of its own.
+//  6. Under ObjectiveCost, a local search from the packing of step 5 (the
+//     packing ObjectiveBoxes returns) prices boxes with Options.Cost and
+//     makes any move that lowers the total: repack a box into another
+//     type, split a box's units into two boxes, merge two boxes into one.
+//     It starts from the box-count packing and keeps only moves that cost
+//     less, so it never costs more than ObjectiveBoxes would; Result.MinBoxes
+//     is that packing's count. The search has a budget of its own.
 //     The parcels are priced again on the final result (PackedBox.Cost,
 //     Result.Cost); with ObjectiveBoxes a given Cost only prices them.
 //

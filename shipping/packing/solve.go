@@ -274,11 +274,10 @@ func (s *pkSolver) solve() {
 	s.packAlone()
 	s.bins = s.packGroup(s.count)
 	s.minBoxes = len(s.bins) + len(s.alone) + len(s.asIs)
+	s.balance()
 	if s.cost != nil {
 		s.costSearch()
-		return
 	}
-	s.balance()
 }
 
 // stopAll lists every unit that is not yet placed as stopped.
