@@ -58,11 +58,14 @@ func pkGuillotine(r *rand.Rand, box BoxType) []Item {
 
 // TestPackGuillotineOneBox packs 200 seeded guillotine cases cut from each
 // box size: every one must pack into one box, its optimum. (40 a size with
-// -short or the race detector.)
+// -short, 20 with the race detector.)
 func TestPackGuillotineOneBox(t *testing.T) {
 	boxes := pkGuillotineBoxes()
 	cases := 200
-	if testing.Short() || pkRace {
+	switch {
+	case pkRace:
+		cases = 20
+	case testing.Short():
 		cases = 40
 	}
 	for bi, box := range boxes {
