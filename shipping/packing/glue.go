@@ -53,13 +53,16 @@ type pkGlueNode struct {
 
 // pkGlue is the state of one gluing search.
 type pkGlue struct {
-	s      *pkSolver
-	box    [3]int64
-	nodes  []pkGlueNode
-	failed map[uint64]bool
-	tried  int
-	limit  int
-	faces  map[[2]int64]int
+	s       *pkSolver
+	box     [3]int64
+	nodes   []pkGlueNode
+	failed  map[uint64]bool
+	tried   int
+	limit   int
+	n       int  // units
+	checked int  // tried when over last looked at the budget
+	stop    bool // the budget is spent or the context ended
+	faces   map[[2]int64]int
 	// orphans' index of the blocks' faces (see prep)
 	who  map[[2]int64][]int
 	fs   []pkFaceSet
@@ -88,7 +91,7 @@ func (s *pkSolver) glue(cs []pkKC, t int) *pkBin {
 	if n < 2 || n > pkGlueMaxUnits || w > ty.payload || v < ty.v*(1-1e-9) || v > ty.v*(1+1e-9) {
 		return nil
 	}
-	g := &pkGlue{s: s, box: ty.in, failed: map[uint64]bool{}, faces: map[[2]int64]int{}, who: map[[2]int64][]int{}}
+	g := &pkGlue{s: s, box: ty.in, n: n, failed: map[uint64]bool{}, faces: map[[2]int64]int{}, who: map[[2]int64][]int{}}
 	var blocks []int32
 	for _, c := range cs {
 		kd := &s.kinds[c.k]
@@ -111,6 +114,9 @@ func (s *pkSolver) glue(cs []pkKC, t int) *pkBin {
 	leaves := len(g.nodes)
 	root := int32(-1)
 	for try := range pkGlueTries {
+		if g.stop {
+			break
+		}
 		g.nodes = g.nodes[:leaves]
 		g.limit = g.tried + pkGlueTryNodes
 		if try > 0 {
@@ -121,7 +127,7 @@ func (s *pkSolver) glue(cs []pkKC, t int) *pkBin {
 		}
 	}
 	for _, w := range pkBeamWidths {
-		if root >= 0 {
+		if root >= 0 || g.stop {
 			break
 		}
 		g.nodes = g.nodes[:leaves]
@@ -133,6 +139,19 @@ func (s *pkSolver) glue(cs []pkKC, t int) *pkBin {
 		return nil
 	}
 	return g.bin(root, t)
+}
+
+// over reports whether the search must stop: its own limit, or the
+// solver's work budget or context (glues count as work, n units each).
+func (g *pkGlue) over() bool {
+	if g.tried >= g.limit || g.stop {
+		return true
+	}
+	if g.tried-g.checked >= 256 {
+		g.checked = g.tried
+		g.stop = g.s.work+int64(g.tried)*int64(g.n) > g.s.budget || g.s.ctxDone()
+	}
+	return g.stop
 }
 
 // fitsBox reports whether the block d with the given freedom fits the box
@@ -210,7 +229,7 @@ func (g *pkGlue) search(blocks []int32) int32 {
 		}
 		return -1
 	}
-	if g.tried >= g.limit {
+	if g.over() {
 		return -1
 	}
 	keys := make([]pkBlockKey, len(blocks))
@@ -262,7 +281,7 @@ func (g *pkGlue) search(blocks []int32) int32 {
 	}
 	slices.SortStableFunc(moves, func(a, b pkGlueMove) int { return cmp.Compare(a.amb, b.amb) })
 	for _, m := range moves {
-		if g.tried >= g.limit {
+		if g.over() {
 			return -1
 		}
 		g.tried++
@@ -279,7 +298,7 @@ func (g *pkGlue) search(blocks []int32) int32 {
 		}
 	}
 	g.nodes = g.nodes[:mark]
-	if g.tried < g.limit {
+	if g.tried < g.limit && !g.stop {
 		g.failed[state] = true
 	}
 	return -1
@@ -570,7 +589,7 @@ func (g *pkGlue) beam(blocks []int32, width int) int32 {
 		vol   float64
 	}
 	for len(beam) > 0 {
-		if g.tried >= g.limit {
+		if g.over() {
 			return -1
 		}
 		var cands []cand
