@@ -844,7 +844,9 @@ func (s *pkSolver) greedy(count []int) ([]*pkBin, []int) {
 	defer copy(s.supply, sup)
 	var bins []*pkBin
 	total := pkTotal(rem)
-	strats := 3
+	// Two strategies a box (one past 500 units): a third found no fewer
+	// boxes on the BoxPacker corpus, for 8% more work.
+	strats := 2
 	if total > 500 {
 		strats = 1
 	}
