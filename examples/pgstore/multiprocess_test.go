@@ -279,10 +279,6 @@ func TestMultiProcessRelay(t *testing.T) {
 			if err := db.Outbox().Append(ctx, evs...); err != nil {
 				t.Fatal(err)
 			}
-			var relays []*proc
-			for i := 0; i < 3; i++ {
-				relays = append(relays, start(t, db, "relay", "-name", fmt.Sprint("r", i), "-lease", "2s", "-pause", "2ms", "-batch", "10"))
-			}
 			count := func(q string, args ...any) int {
 				var n int
 				if err := db.Pool().QueryRow(ctx, q, args...).Scan(&n); err != nil {
@@ -290,9 +286,22 @@ func TestMultiProcessRelay(t *testing.T) {
 				}
 				return n
 			}
+			relay := func(i int) *proc {
+				return start(t, db, "relay", "-name", fmt.Sprint("r", i), "-lease", "2s", "-pause", "2ms", "-batch", "10")
+			}
+			relays := make([]*proc, 3)
 			if kill {
-				waitFor(t, 60*time.Second, func() bool { return count(`SELECT count(*) FROM pub_log WHERE relay = 'r1'`) >= 25 })
+				// r1 starts alone and is killed while it publishes, after
+				// the others have started.
+				relays[1] = relay(1)
+				waitFor(t, 60*time.Second, func() bool { return count(`SELECT count(*) FROM pub_log WHERE relay = 'r1'`) >= 15 })
+				relays[0], relays[2] = relay(0), relay(2)
+				waitFor(t, 60*time.Second, func() bool { return count(`SELECT count(DISTINCT relay) FROM pub_log`) >= 2 })
 				relays[1].kill()
+			} else {
+				for i := range relays {
+					relays[i] = relay(i)
+				}
 			}
 			for i, r := range relays {
 				if kill && i == 1 {

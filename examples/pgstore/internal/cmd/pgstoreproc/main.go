@@ -284,7 +284,7 @@ func process(ctx context.Context, db *pgstore.DB, args []string) error {
 	orders := order.NewService(st.Orders, &order.ServiceOptions{Gateway: ordertest.NewFakeGateway(), Numbers: db.OrderNumbers("")})
 	inv := inventory.NewService(st.Inventory, nil)
 	track := tracking.NewService(st.Tracking, nil)
-	svc, err := fulfillment.NewService(st.Fulfillment, orders, inv, track, &fulfillment.Options{
+	svc, err := fulfillment.NewService(st.Fulfillment, orders, inv, track, &fulfillment.ServiceOptions{
 		Carriers: []shipping.Carrier{shippingtest.NewFakeCarrier(*carrier, nil)}})
 	if err != nil {
 		return err
