@@ -34,7 +34,10 @@
 // backorders stay within its cap, raise the SKU counters on the condition
 // that a preorder SKU stays within its limit; any refused row aborts the
 // statement through pgstore_refuse, which carries the levels it locked, so
-// the short lines are named without a second round trip). Otherwise (a
+// the short lines are named without a second round trip). A reservation
+// whose lines all take stock from one level (a hot SKU's) runs a leaner
+// statement: the UPDATE takes the row lock itself, with no locking CTE and
+// no joins for PostgreSQL to re-check while the row is held. Otherwise (a
 // level row not created yet, an untracked or unknown SKU, an inactive
 // location, a preorder SKU short of stock) it is one transaction: lock the
 // levels with SELECT ... ORDER BY sku, location FOR UPDATE, then the SKU
@@ -69,6 +72,8 @@
 // off and fails on a Seq Scan (go test -v -run TestHotQueriesUseIndexes
 // prints the plans). In short:
 //
+//	reserve at one level      Update on inv_levels: Index Scan using inv_levels_pkey; items and
+//	                          locations by their primary keys, once (InitPlans)
 //	reserve (one statement)   Index Scan using inv_levels_pkey (locked, then updated),
 //	                          inv_items_pkey, inv_locations_pkey; insert arbiter inv_reservations_pkey
 //	lock levels               LockRows -> Sort -> Index Scan using inv_levels_pkey
