@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -164,13 +165,27 @@ func (o *Outbox) Pending(ctx context.Context, limit int, skip ...oms.ID) ([]oms.
 	return out, nil
 }
 
+// storableReason makes a publisher's error text storable in a text column:
+// PostgreSQL refuses NUL bytes and invalid UTF-8, and a refused reason would
+// leave the relay unable to count attempts or dead-letter the event (the
+// aggregate blocked for good). Invalid bytes become U+FFFD, NUL is dropped,
+// and the text is cut at 8 KiB.
+func storableReason(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "")
+	if len(s) > 8<<10 {
+		s = strings.ToValidUTF8(s[:8<<10], "")
+	}
+	return s
+}
+
 // MarkFailed counts one failed publication of a pending event and returns
 // the attempts so far (0 for an unknown, published or dead event). It
 // implements oms.Outbox.
 func (o *Outbox) MarkFailed(ctx context.Context, id oms.ID, reason string) (int, error) {
 	var n int
 	err := o.db.pool.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2
-		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL RETURNING attempts`, string(id), reason).Scan(&n)
+		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL RETURNING attempts`, string(id), storableReason(reason)).Scan(&n)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}
@@ -184,7 +199,7 @@ func (o *Outbox) MarkFailed(ctx context.Context, id oms.ID, reason string) (int,
 // It implements oms.Outbox.
 func (o *Outbox) MarkDead(ctx context.Context, id oms.ID, reason string) error {
 	if _, err := o.db.pool.Exec(ctx, `UPDATE outbox SET dead_at = now(), last_error = $2
-		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL`, string(id), reason); err != nil {
+		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL`, string(id), storableReason(reason)); err != nil {
 		return fmt.Errorf("pgstore: outbox mark dead: %w", err)
 	}
 	return nil
