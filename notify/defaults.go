@@ -63,8 +63,8 @@ var defaultTemplates = map[string]map[Kind]Template{
 		},
 		KindPartiallyShipped: {
 			Subject: `Part of ` + enOrder + ` has shipped`,
-			Text:    `Part of ` + enOrder + ` is on the way.{{with .Lines}} Still to come: ` + enLines + `.{{end}} We will let you know when the rest ships.`,
-			HTML:    `<p>Part of ` + enOrder + ` is on the way.{{with .Lines}} Still to come: ` + enLines + `.{{end}} We will let you know when the rest ships.</p>`,
+			Text:    `Part of ` + enOrder + ` is on the way.{{if .Lines}} Still to come: ` + enLines + `.{{end}} We will let you know when the rest ships.`,
+			HTML:    `<p>Part of ` + enOrder + ` is on the way.{{if .Lines}} Still to come: ` + enLines + `.{{end}} We will let you know when the rest ships.</p>`,
 		},
 		KindShipped: {
 			Subject: `{{with .Order}}Order {{.}} has shipped{{else}}Your order has shipped{{end}}`,
@@ -138,8 +138,8 @@ var defaultTemplates = map[string]map[Kind]Template{
 		},
 		KindPartiallyShipped: {
 			Subject: `Ein Teil ` + deOrderGen + ` ist unterwegs`,
-			Text:    `Ein Teil ` + deOrderGen + ` ist unterwegs.{{with .Lines}} Noch ausstehend: ` + enLines + `.{{end}} Wir melden uns, sobald der Rest versandt wird.`,
-			HTML:    `<p>Ein Teil ` + deOrderGen + ` ist unterwegs.{{with .Lines}} Noch ausstehend: ` + enLines + `.{{end}} Wir melden uns, sobald der Rest versandt wird.</p>`,
+			Text:    `Ein Teil ` + deOrderGen + ` ist unterwegs.{{if .Lines}} Noch ausstehend: ` + enLines + `.{{end}} Wir melden uns, sobald der Rest versandt wird.`,
+			HTML:    `<p>Ein Teil ` + deOrderGen + ` ist unterwegs.{{if .Lines}} Noch ausstehend: ` + enLines + `.{{end}} Wir melden uns, sobald der Rest versandt wird.</p>`,
 		},
 		KindShipped: {
 			Subject: `{{with .Order}}Bestellung {{.}} wurde versandt{{else}}Ihre Bestellung wurde versandt{{end}}`,
