@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"time"
 )
 
@@ -18,18 +19,21 @@ type RelayOptions struct {
 	// to publish. Default one second.
 	PollInterval time.Duration
 	// MinBackoff and MaxBackoff bound the wait after a pass with publisher
-	// or outbox errors; it doubles on each failed pass in a row, up to
-	// MaxBackoff. Defaults 100ms and 30s; a MaxBackoff below MinBackoff is
-	// raised to MinBackoff.
+	// or outbox errors (and how long Run leaves a failing aggregate alone
+	// while others keep it busy); it doubles on each failed pass in a row,
+	// up to MaxBackoff. Defaults 100ms and 30s; a MaxBackoff below
+	// MinBackoff is raised to MinBackoff.
 	MinBackoff, MaxBackoff time.Duration
 	// MaxAttempts is how many times the relay tries to publish one event
 	// before it gives up on it: the event becomes a dead letter (kept by
 	// the outbox for inspection, see Outbox.MarkDead), OnDeadLetter is
 	// called, and the event's aggregate moves on to its next event. The
 	// count is the outbox's (Outbox.MarkFailed), so it survives restarts;
-	// the first publication is attempt 1. Zero (the default) retries for
-	// ever, which holds the aggregate's later events back as long as the
-	// event fails: a publisher outage then delays events but loses none.
+	// the first publication is attempt 1. Under Run, attempts are spaced by
+	// the backoff (see Run); RunOnce and Drain try every failing event once
+	// per pass. Zero (the default) retries for ever, which holds the
+	// aggregate's later events back as long as the event fails: a
+	// publisher outage then delays events but loses none.
 	MaxAttempts int
 	// OnDeadLetter, when set, is called once the outbox has kept an event
 	// as a dead letter after MaxAttempts failed attempts, with the last
@@ -117,19 +121,25 @@ func NewRelay(outbox Outbox, pub Publisher, opts *RelayOptions) *Relay {
 // outbox call failed, an error joining the failures (the failed events
 // stay pending, or become dead letters after MaxAttempts).
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
+	n, _, err := r.pass(ctx, nil)
+	return n, err
+}
+
+// pass is RunOnce leaving out the aggregates in held (not attempted at
+// all). It also returns the aggregates that failed and are held back.
+func (r *Relay) pass(ctx context.Context, held []ID) (published int, failed []ID, _ error) {
 	if r.outbox == nil || r.pub == nil {
-		return 0, Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
+		return 0, nil, Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
 	}
 	var (
-		published int
-		errs      []error
-		blocked   map[ID]bool
-		skip      []ID
+		errs    []error
+		blocked map[ID]bool
+		skip    = slices.Clone(held)
 	)
 	for {
 		if ctx.Err() != nil {
 			if published == 0 && len(errs) == 0 {
-				return 0, fmt.Errorf("oms: relay: %w", ctx.Err())
+				return 0, failed, fmt.Errorf("oms: relay: %w", ctx.Err())
 			}
 			break
 		}
@@ -162,6 +172,7 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 			}
 			blocked[e.AggregateID] = true
 			skip = append(skip, e.AggregateID)
+			failed = append(failed, e.AggregateID)
 			newlyBlocked = true
 		}
 		if len(done) > 0 {
@@ -181,7 +192,7 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	return published, errors.Join(errs...)
+	return published, failed, errors.Join(errs...)
 }
 
 // publish calls the publisher, turning a panic into an error that carries
@@ -261,47 +272,78 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	}
 }
 
-// Run relays until ctx is done, then returns nil. It starts the next pass
-// at once after a pass that published a full batch or more (even when some
-// aggregate failed in it: other events may be waiting); otherwise it waits
-// PollInterval, or after a pass with publisher or outbox errors a backoff
-// that doubles from MinBackoff to MaxBackoff and resets after a pass
-// without errors. It waits on the Clock's After, so a ManualClock drives
-// it in tests (ManualClock.BlockUntil(1) returns once Run is waiting).
+// Run relays until ctx is done, then returns nil. It waits on the Clock's
+// After, so a ManualClock drives it in tests (ManualClock.BlockUntil(1)
+// returns once Run is waiting).
+//
+// After a pass that published a full batch or more, Run starts the next
+// pass at once; otherwise it waits PollInterval. Failures back off: after a
+// pass with publisher or outbox errors, Run waits a backoff that doubles
+// from MinBackoff to MaxBackoff on each failing pass in a row and resets
+// after a pass without errors. While other aggregates keep Run busy with
+// full batches, the aggregates that failed are not retried before their
+// backoff has passed on the Clock either, so a failing event is tried at
+// most once per backoff however heavy the traffic (and MaxAttempts counts
+// attempts spaced by the backoff, not passes).
 func (r *Relay) Run(ctx context.Context) error {
 	backoff := r.opts.MinBackoff
+	var (
+		held      []ID      // failing aggregates not retried before heldUntil
+		heldUntil time.Time // on the Clock
+	)
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
-		n, err := r.RunOnce(ctx)
+		if len(held) > 0 && !r.opts.Clock.Now().Before(heldUntil) {
+			held = nil
+		}
+		n, failed, err := r.pass(ctx, held)
 		var wait time.Duration
 		switch {
 		case ctx.Err() != nil:
 			return nil
 		case n >= r.opts.BatchSize:
-			if err == nil {
+			// Others' events are waiting: go on at once, holding back the
+			// aggregates that failed until their backoff has passed.
+			if err == nil && len(held) == 0 {
 				backoff = r.opts.MinBackoff
+				continue
+			}
+			if len(failed) > 0 {
+				if len(held) == 0 {
+					heldUntil = r.opts.Clock.Now().Add(backoff)
+					backoff = r.nextBackoff(backoff)
+				}
+				held = append(held, failed...)
 			}
 			continue
 		case err != nil:
 			wait = backoff
-			// Double without overflowing: a MaxBackoff near the largest
-			// Duration made the doubled backoff negative, and Run then
-			// retried a failing publisher in a hot loop.
-			if backoff > r.opts.MaxBackoff/2 {
-				backoff = r.opts.MaxBackoff
-			} else {
-				backoff *= 2
-			}
+			backoff = r.nextBackoff(backoff)
+		case len(held) > 0:
+			// Nothing else to do: wait until the held aggregates are due
+			// (or the poll interval, if sooner).
+			wait = min(r.opts.PollInterval, max(heldUntil.Sub(r.opts.Clock.Now()), 0))
 		default:
 			backoff = r.opts.MinBackoff
 			wait = r.opts.PollInterval
 		}
+		held = nil // after a wait, every aggregate is tried again
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-After(r.opts.Clock, wait):
 		}
 	}
+}
+
+// nextBackoff doubles b up to MaxBackoff, without overflowing: a MaxBackoff
+// near the largest Duration made the doubled backoff negative, and Run then
+// retried a failing publisher in a hot loop.
+func (r *Relay) nextBackoff(b time.Duration) time.Duration {
+	if b > r.opts.MaxBackoff/2 {
+		return r.opts.MaxBackoff
+	}
+	return 2 * b
 }

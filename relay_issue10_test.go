@@ -576,3 +576,60 @@ func TestRelayWithoutOutboxOrPublisher(t *testing.T) {
 		t.Errorf("nil publisher: %v", err)
 	}
 }
+
+// TestRelayRunSpacesRetriesUnderLoad checks that heavy traffic does not
+// turn a failing event's retries into a hot loop: while other aggregates
+// keep Run busy with full batches, the failing aggregate waits for its
+// backoff on the Clock, so MaxAttempts counts attempts spaced by the
+// backoff. (Retried on every pass, an event that failed for a moment was
+// dead-lettered within a few milliseconds of traffic.)
+func TestRelayRunSpacesRetriesUnderLoad(t *testing.T) {
+	o := NewMemoryOutbox(nil)
+	o.Append(testEvent("stuck", 1))
+	var healthy []Event
+	for _, agg := range aggIDs(10) {
+		for v := int64(1); v <= 100; v++ {
+			healthy = append(healthy, testEvent(agg, v))
+		}
+	}
+	o.Append(healthy...)
+	var p fakePublisher
+	p.failAgg = map[ID]bool{"stuck": true}
+	c := NewManualClock(t0)
+	r := NewRelay(o, &p, &RelayOptions{BatchSize: 10, MaxAttempts: 3, MinBackoff: time.Second, MaxBackoff: time.Second, PollInterval: time.Minute, Clock: c})
+	stuckCalls := func() int {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.calls - len(p.published)
+	}
+	run := startRelay(t, r, c, time.Second)
+	run.drive(func(round int) bool {
+		switch round {
+		case 0:
+			// The clock has not moved: every healthy event went out and the
+			// failing one was tried once.
+			if got := o.PendingCount(); got != 1 {
+				t.Errorf("PendingCount = %d at the first wait, want the stuck event", got)
+			}
+			if got := stuckCalls(); got != 1 {
+				t.Errorf("stuck event tried %d times before the clock moved, want 1", got)
+			}
+			if dl := o.DeadLetters(); dl != nil {
+				t.Errorf("dead-lettered before the clock moved: %v", dl)
+			}
+		case 1:
+			if got := stuckCalls(); got != 2 {
+				t.Errorf("stuck event tried %d times after one backoff, want 2", got)
+			}
+		}
+		return o.PendingCount() == 0
+	})
+	run.stop()
+	if got := stuckCalls(); got != 3 {
+		t.Errorf("stuck event tried %d times, want MaxAttempts = 3", got)
+	}
+	if dl := o.DeadLetters(); len(dl) != 1 || dl[0].Attempts != 3 {
+		t.Errorf("dead letters = %v", dl)
+	}
+	checkDelivery(t, healthy, &p)
+}

@@ -41,19 +41,37 @@ func decodeJSON(source string, body []byte, v any) error {
 // or Unix seconds. It returns the zero time when s is empty or unreadable;
 // such an event is quarantined, not applied.
 func parseTime(s string) time.Time {
+	t, _ := parseStampOrDate(s)
+	return t.UTC()
+}
+
+// parseDate reads a carrier's estimated delivery day: a date, or a time
+// whose day is read in the offset it was written with ("2026-03-05T20:00:00-07:00"
+// is March 5), or Unix seconds (a UTC day). Unreadable or empty gives the
+// zero Date.
+func parseDate(s string) oms.Date {
+	t, ok := parseStampOrDate(s)
+	if !ok {
+		return oms.Date{}
+	}
+	return oms.DateOf(t)
+}
+
+// parseStampOrDate parses the shapes of parseTime keeping the offset.
+func parseStampOrDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}
+		return time.Time{}, false
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
+			return t, true
 		}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1e11 {
-		return time.Unix(n, 0).UTC()
+		return time.Unix(n, 0).UTC(), true
 	}
-	return time.Time{}
+	return time.Time{}, false
 }
 
 // EasyPostDecoder reads EasyPost Event webhooks ("object": "Event") whose
@@ -112,7 +130,7 @@ func (d EasyPostDecoder) Decode(body []byte) ([]Update, error) {
 		return nil, oms.Validationf("easypost webhook", "result", "is required")
 	}
 	r := ev.Result
-	u := Update{Carrier: r.Carrier, TrackingNumber: r.TrackingCode, EstimatedDelivery: parseTime(r.EstDeliveryDate)}
+	u := Update{Carrier: r.Carrier, TrackingNumber: r.TrackingCode, EstimatedDelivery: parseDate(r.EstDeliveryDate)}
 	for _, td := range r.TrackingDetails {
 		e := MapEvent(m, td.Status, td.StatusDetail, firstNonEmpty(td.Message, td.Description))
 		e.Time = parseTime(td.Datetime)
@@ -178,7 +196,7 @@ func (d ShippoDecoder) Decode(body []byte) ([]Update, error) {
 	if w.Data == nil {
 		return nil, oms.Validationf("shippo webhook", "data", "is required")
 	}
-	u := Update{Carrier: w.Data.Carrier, TrackingNumber: w.Data.TrackingNumber, EstimatedDelivery: parseTime(w.Data.ETA)}
+	u := Update{Carrier: w.Data.Carrier, TrackingNumber: w.Data.TrackingNumber, EstimatedDelivery: parseDate(w.Data.ETA)}
 	conv := func(s shippoStatusJSON) Event {
 		sub, text := "", s.StatusDetails
 		if s.Substatus != nil {
@@ -257,9 +275,9 @@ func (d AfterShipDecoder) Decode(body []byte) ([]Update, error) {
 		return nil, nil
 	}
 	msg := w.Msg
-	u := Update{Carrier: msg.Slug, TrackingNumber: msg.TrackingNumber, EstimatedDelivery: parseTime(msg.ExpectedDelivery)}
+	u := Update{Carrier: msg.Slug, TrackingNumber: msg.TrackingNumber, EstimatedDelivery: parseDate(msg.ExpectedDelivery)}
 	if c := msg.CourierEstimatedDeliveryDate; u.EstimatedDelivery.IsZero() && c != nil {
-		u.EstimatedDelivery = parseTime(c.EstimatedDeliveryDate)
+		u.EstimatedDelivery = parseDate(c.EstimatedDeliveryDate)
 	}
 	for _, cp := range msg.Checkpoints {
 		e := MapEvent(m, cp.Tag, cp.Subtag, firstNonEmpty(cp.Message, cp.SubtagMessage))

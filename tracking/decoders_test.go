@@ -41,7 +41,7 @@ func TestEasyPostDecoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(us) != 1 || us[0].Carrier != "USPS" || us[0].TrackingNumber != "9400100000000000000000" || !us[0].EstimatedDelivery.Equal(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)) {
+	if len(us) != 1 || us[0].Carrier != "USPS" || us[0].TrackingNumber != "9400100000000000000000" || us[0].EstimatedDelivery != oms.NewDate(2026, 3, 3) {
 		t.Fatalf("update %+v", us)
 	}
 	want := []evSummary{
@@ -68,7 +68,7 @@ func TestShippoDecoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(us) != 1 || us[0].Carrier != "usps" || us[0].TrackingNumber != "9205590164917312751089" || !us[0].EstimatedDelivery.Equal(time.Date(2026, 3, 4, 18, 0, 0, 0, time.UTC)) {
+	if len(us) != 1 || us[0].Carrier != "usps" || us[0].TrackingNumber != "9205590164917312751089" || us[0].EstimatedDelivery != oms.NewDate(2026, 3, 4) {
 		t.Fatalf("update %+v", us)
 	}
 	tr := tracking.NewTracker(us[0].Key(), t0)
@@ -102,7 +102,7 @@ func TestAfterShipDecoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(us) != 1 || us[0].Carrier != "ups" || us[0].TrackingNumber != "1Z999AA10123456784" || !us[0].EstimatedDelivery.Equal(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)) {
+	if len(us) != 1 || us[0].Carrier != "ups" || us[0].TrackingNumber != "1Z999AA10123456784" || us[0].EstimatedDelivery != oms.NewDate(2026, 3, 5) {
 		t.Fatalf("update %+v", us)
 	}
 	want := []evSummary{
@@ -115,7 +115,7 @@ func TestAfterShipDecoder(t *testing.T) {
 		t.Fatalf("events (-want +got):\n%s", diff)
 	}
 	us, err = tracking.AfterShipDecoder{}.Decode([]byte(`{"event":"tracking_update","msg":{"slug":"dhl","tracking_number":"7","courier_estimated_delivery_date":{"estimated_delivery_date":"2026-03-09"},"checkpoints":[{"checkpoint_time":"1772452800","tag":"Delivered"}]}}`))
-	if err != nil || !us[0].EstimatedDelivery.Equal(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)) || !us[0].Events[0].Time.Equal(time.Unix(1772452800, 0)) {
+	if err != nil || us[0].EstimatedDelivery != oms.NewDate(2026, 3, 9) || !us[0].Events[0].Time.Equal(time.Unix(1772452800, 0)) {
 		t.Fatalf("courier estimate / unix time: %+v %v", us, err)
 	}
 	if us, err := (tracking.AfterShipDecoder{}).Decode([]byte(`{"event":"ping"}`)); err != nil || len(us) != 0 {

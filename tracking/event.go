@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/omskit/oms"
 )
 
 // MaxTextLength caps every text field of an Event, in bytes. Longer carrier
@@ -56,8 +58,10 @@ type Update struct {
 	TrackingNumber string `json:"tracking_number"`
 	// Events are the scans reported; old ones may be repeated.
 	Events []Event `json:"events,omitempty"`
-	// EstimatedDelivery is the carrier's estimate; zero when not given.
-	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	// EstimatedDelivery is the day the carrier expects to deliver, as it
+	// named it (a date, or the date of its time in its own offset); zero
+	// when not given.
+	EstimatedDelivery oms.Date `json:"estimated_delivery,omitzero"`
 }
 
 // Key returns the update's tracker key.

@@ -45,9 +45,9 @@ type Snapshot struct {
 	// DestinationZone the IANA zone it ends in (empty: UTC).
 	PromisedBy      oms.Date `json:"promised_by,omitzero"`
 	DestinationZone string   `json:"destination_zone,omitempty"`
-	// EstimatedDelivery is the carrier's current estimate, in UTC; zero
-	// when the carrier gave none.
-	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	// EstimatedDelivery is the carrier's current estimated delivery day;
+	// zero when the carrier gave none.
+	EstimatedDelivery oms.Date `json:"estimated_delivery,omitzero"`
 }
 
 // Snapshot returns t's snapshot.
@@ -82,7 +82,7 @@ type StatusChangedPayload struct {
 type EstimateChangedPayload struct {
 	Snapshot
 	// Previous is the estimate before the change; zero when there was none.
-	Previous time.Time `json:"previous,omitzero"`
+	Previous oms.Date `json:"previous,omitzero"`
 }
 
 // ExceptionDetectedPayload is the payload of EventExceptionDetected.

@@ -28,8 +28,8 @@ func TestEventPayloadsDecodeIntoTheirTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	est1 := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
-	est2 := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	est1 := oms.NewDate(2026, 3, 3)
+	est2 := oms.NewDate(2026, 3, 5)
 	u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z9", EstimatedDelivery: est1, Events: []tracking.Event{{Time: t0, Status: tracking.StatusInTransit, RawCode: "IT", RawText: "Departed"}}}
 	if _, err := svc.Apply(ctx, u); err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestEventPayloadsDecodeIntoTheirTypes(t *testing.T) {
 			if p.CustomerID != "cust-9" || p.OrderRef != "ord-9" || p.EstimatedDelivery.IsZero() {
 				t.Errorf("estimate changed lacks references or estimate: %+v", p)
 			}
-			if p.EstimatedDelivery.Equal(est2) && !p.Previous.Equal(est1) {
+			if p.EstimatedDelivery == est2 && p.Previous != est1 {
 				t.Errorf("estimate changed to %s: previous %s, want %s", p.EstimatedDelivery, p.Previous, est1)
 			}
 		case tracking.EventExceptionDetected:

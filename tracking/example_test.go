@@ -153,3 +153,39 @@ func ExampleNewView() {
 	// current   Out for delivery
 	// upcoming  Delivered
 }
+
+// The "t=<unix>,v1=<hmac>" header format (Stripe's, and Shippo's as
+// described): the timestamp travels inside the signature header, the MAC
+// covers "t.body", and a request outside the replay window is refused even
+// when correctly signed.
+func ExampleWebhookHandlerOptions_Sign() {
+	clock := oms.NewManualClock(time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC))
+	svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.ServiceOptions{Clock: clock})
+	opts := &tracking.WebhookHandlerOptions{
+		Secret:          []byte("whsec_example"),
+		Format:          tracking.SignatureTimestamped,
+		SignatureHeader: "Shippo-Auth-Signature",
+		ReplayWindow:    5 * time.Minute,
+		Decoder:         tracking.ShippoDecoder{},
+	}
+	h, err := tracking.NewWebhookHandler(svc, opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body := []byte(`{"event":"track_updated","data":{"carrier":"usps","tracking_number":"9205590164917312751089","tracking_status":{"status":"TRANSIT","status_date":"2026-03-03T10:00:00Z"}}}`)
+	send := func(unix int64) {
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/shippo", strings.NewReader(string(body)))
+		req.Header.Set("Shippo-Auth-Signature", opts.Sign(body, fmt.Sprint(unix)))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Print(rec.Code, " ", rec.Body.String())
+	}
+	fmt.Println(opts.Sign(body, "1772539200")[:16] + "...")
+	send(clock.Now().Unix())                        // now: applied (an orphan: not registered yet)
+	send(clock.Now().Add(-10 * time.Minute).Unix()) // signed, but stale
+	// Output:
+	// t=1772539200,v1=...
+	// 200 {"applied":0,"duplicates":0,"orphaned":1,"quarantined":0}
+	// 401 {"applied":0,"duplicates":0,"orphaned":0,"quarantined":0,"error":"timestamp outside the replay window"}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/omskit/oms"
 )
@@ -204,8 +203,9 @@ type Notice struct {
 	// Status and Reason are the parcel's status and why (delays).
 	Status Status `json:"status,omitempty"`
 	Reason Reason `json:"reason,omitempty"`
-	// EstimatedDelivery is the carrier's estimate (UTC), zero when none.
-	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	// EstimatedDelivery is the carrier's estimated delivery day, zero when
+	// none.
+	EstimatedDelivery oms.Date `json:"estimated_delivery,omitzero"`
 	// Amount is a refund's amount, when it has one.
 	Amount *oms.Money `json:"amount,omitempty"`
 	// Extra holds host values for overridden templates.

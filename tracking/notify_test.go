@@ -42,7 +42,7 @@ func shippedNotice() tracking.Notice {
 	return tracking.Notice{
 		Kind: tracking.KindShipped, CustomerID: "cust-1", ShipmentRef: "shp-1", OrderRef: "ORD-1",
 		Carrier: "UPS", TrackingNumber: "1Z999", TrackingURL: "https://track.example.com/1Z999?a=1&b=<2>",
-		EstimatedDelivery: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC),
+		EstimatedDelivery: oms.NewDate(2026, 3, 5),
 	}
 }
 

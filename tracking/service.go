@@ -305,7 +305,7 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		if !withScans {
 			estAsOf = t.LastScanAt()
 		}
-		estChanged := t.setEstimate(u.EstimatedDelivery, estAsOf) && !prevEst.Equal(t.EstimatedDelivery)
+		estChanged := t.setEstimate(u.EstimatedDelivery, estAsOf) && prevEst != t.EstimatedDelivery
 		res.Applied, res.Duplicates, res.Status = added, len(good)-added, t.Status
 		if added == 0 && !estChanged {
 			return res, nil // a replay: nothing to write

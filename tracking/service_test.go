@@ -81,7 +81,7 @@ func TestApplyUpdate(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.register(t, "1Z1")
-	u := tracking.Update{Carrier: "UPS", TrackingNumber: "1z1", EstimatedDelivery: t0.Add(48 * time.Hour), Events: []tracking.Event{
+	u := tracking.Update{Carrier: "UPS", TrackingNumber: "1z1", EstimatedDelivery: oms.DateOf(t0.Add(48 * time.Hour)), Events: []tracking.Event{
 		ev(1, tracking.StatusInTransit, "OR"), ev(0, tracking.StatusPreTransit, "MP"),
 	}}
 	res, err := f.svc.Apply(ctx, u)
@@ -93,7 +93,7 @@ func TestApplyUpdate(t *testing.T) {
 		t.Fatalf("result (-want +got):\n%s", diff)
 	}
 	tr, _ := f.svc.Get(ctx, "ups", "1Z1")
-	if tr.Version != 2 || !tr.EstimatedDelivery.Equal(t0.Add(48*time.Hour)) || len(tr.Events) != 2 {
+	if tr.Version != 2 || tr.EstimatedDelivery != oms.DateOf(t0.Add(48*time.Hour)) || len(tr.Events) != 2 {
 		t.Fatalf("tracker %+v", tr)
 	}
 	if got := eventTypes(f.store.Outbox()); !cmp.Equal(got, []string{tracking.EventRegistered, tracking.EventStatusChanged, tracking.EventEstimateChanged}) {
@@ -117,19 +117,19 @@ func TestApplyUpdate(t *testing.T) {
 	}
 
 	// An older estimate (older information) does not replace a newer one.
-	old := tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: t0.Add(24 * time.Hour), Events: []tracking.Event{ev(0, tracking.StatusPreTransit, "MP")}}
+	old := tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: oms.DateOf(t0.Add(24 * time.Hour)), Events: []tracking.Event{ev(0, tracking.StatusPreTransit, "MP")}}
 	if _, err := f.svc.Apply(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); !tr.EstimatedDelivery.Equal(t0.Add(48 * time.Hour)) {
+	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); tr.EstimatedDelivery != oms.DateOf(t0.Add(48*time.Hour)) {
 		t.Fatalf("estimate regressed to %v", tr.EstimatedDelivery)
 	}
 	// A newer scan with a new estimate moves it.
-	newer := tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: t0.Add(72 * time.Hour), Events: []tracking.Event{ev(3, tracking.StatusInTransit, "AR")}}
+	newer := tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: oms.DateOf(t0.Add(72 * time.Hour)), Events: []tracking.Event{ev(3, tracking.StatusInTransit, "AR")}}
 	if res, err := f.svc.Apply(ctx, newer); err != nil || res.StatusChanged {
 		t.Fatalf("newer: %+v %v", res, err)
 	}
-	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); !tr.EstimatedDelivery.Equal(t0.Add(72 * time.Hour)) {
+	if tr, _ := f.svc.Get(ctx, "ups", "1Z1"); tr.EstimatedDelivery != oms.DateOf(t0.Add(72*time.Hour)) {
 		t.Fatalf("estimate %v", tr.EstimatedDelivery)
 	}
 
@@ -142,7 +142,7 @@ func TestApplyUpdate(t *testing.T) {
 func TestOrphansAndQuarantine(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	u := tracking.Update{Carrier: "ups", TrackingNumber: "LATE", EstimatedDelivery: t0.Add(96 * time.Hour), Events: []tracking.Event{
+	u := tracking.Update{Carrier: "ups", TrackingNumber: "LATE", EstimatedDelivery: oms.DateOf(t0.Add(96 * time.Hour)), Events: []tracking.Event{
 		ev(1, tracking.StatusInTransit, "OR"),
 		ev(2, tracking.StatusOutForDelivery, "OFD"),
 		{Time: t0.AddDate(5, 0, 0), Status: tracking.StatusDelivered, RawCode: "DL"}, // far future
@@ -169,7 +169,7 @@ func TestOrphansAndQuarantine(t *testing.T) {
 
 	// Registering adopts the unknown-tracker orphans, not the quarantined.
 	tr := f.register(t, "LATE")
-	if tr.Status != tracking.StatusOutForDelivery || len(tr.Events) != 2 || !tr.EstimatedDelivery.Equal(t0.Add(96*time.Hour)) {
+	if tr.Status != tracking.StatusOutForDelivery || len(tr.Events) != 2 || tr.EstimatedDelivery != oms.DateOf(t0.Add(96*time.Hour)) {
 		t.Fatalf("after adoption: %s, %d events, est %v", tr.Status, len(tr.Events), tr.EstimatedDelivery)
 	}
 	orphans, _ = f.store.Orphans(ctx, tracking.NewKey("ups", "LATE"))
@@ -322,31 +322,31 @@ func TestEstimateRevisions(t *testing.T) {
 	f.register(t, "EST")
 	f.clock.Set(t0.Add(10 * time.Hour)) // polls happen after the scans
 	history := []tracking.Event{ev(0, tracking.StatusPreTransit, "MP"), ev(2, tracking.StatusInTransit, "OR")}
-	apply := func(est time.Time, events ...tracking.Event) time.Time {
+	apply := func(est time.Time, events ...tracking.Event) oms.Date {
 		t.Helper()
-		if _, err := f.svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "EST", EstimatedDelivery: est, Events: events}); err != nil {
+		if _, err := f.svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "EST", EstimatedDelivery: oms.DateOf(est), Events: events}); err != nil {
 			t.Fatal(err)
 		}
 		tr, _ := f.svc.Get(ctx, "ups", "EST")
 		return tr.EstimatedDelivery
 	}
-	if got := apply(t0.Add(96*time.Hour), history...); !got.Equal(t0.Add(96 * time.Hour)) {
+	if got := apply(t0.Add(96*time.Hour), history...); got != oms.DateOf(t0.Add(96*time.Hour)) {
 		t.Fatalf("first estimate %v", got)
 	}
 	// The same history polled again, the carrier now expects it earlier.
-	if got := apply(t0.Add(48*time.Hour), history...); !got.Equal(t0.Add(48 * time.Hour)) {
+	if got := apply(t0.Add(48*time.Hour), history...); got != oms.DateOf(t0.Add(48*time.Hour)) {
 		t.Fatalf("revised estimate with the same history: %v, want %v", got, t0.Add(48*time.Hour))
 	}
 	// An estimate-only update (no scans) is recorded...
-	if got := apply(t0.Add(72 * time.Hour)); !got.Equal(t0.Add(72 * time.Hour)) {
+	if got := apply(t0.Add(72 * time.Hour)); got != oms.DateOf(t0.Add(72*time.Hour)) {
 		t.Fatalf("estimate-only update: %v", got)
 	}
 	// ...and does not block the estimate that comes with the next scan.
-	if got := apply(t0.Add(60*time.Hour), ev(5, tracking.StatusInTransit, "AR")); !got.Equal(t0.Add(60 * time.Hour)) {
+	if got := apply(t0.Add(60*time.Hour), ev(5, tracking.StatusInTransit, "AR")); got != oms.DateOf(t0.Add(60*time.Hour)) {
 		t.Fatalf("estimate with a newer scan after an estimate-only update: %v", got)
 	}
 	// Older information (an out-of-order webhook) still does not win.
-	if got := apply(t0.Add(24*time.Hour), history...); !got.Equal(t0.Add(60 * time.Hour)) {
+	if got := apply(t0.Add(24*time.Hour), history...); got != oms.DateOf(t0.Add(60*time.Hour)) {
 		t.Fatalf("older information replaced the estimate: %v", got)
 	}
 }

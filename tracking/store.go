@@ -101,7 +101,7 @@ type Orphan struct {
 	// Event is the normalized event.
 	Event Event `json:"event"`
 	// EstimatedDelivery is the estimate that came with it, if any.
-	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	EstimatedDelivery oms.Date `json:"estimated_delivery,omitzero"`
 	// Cause says why the event was not applied: OrphanUnknownTracker or
 	// OrphanFutureTime.
 	Cause string `json:"cause"`

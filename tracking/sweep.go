@@ -47,7 +47,8 @@ type Alert struct {
 	// Status is the tracker's status when the alert was raised.
 	Status Status `json:"status"`
 	// Since is what the rule measured from: the last scan, the end of the
-	// promised day in the destination zone, the estimate, the event.
+	// promised day or the start of the estimated day in the destination
+	// zone, the event.
 	Since time.Time `json:"since"`
 	// At is the sweep time.
 	At time.Time `json:"at"`
@@ -79,8 +80,8 @@ func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Ale
 			switch {
 			case t.PromisedBy.Passed(at, zone):
 				add("late:promised:"+t.PromisedBy.String(), AlertLate, ReasonPastPromisedDate, t.PromisedBy.End(zone))
-			case !t.EstimatedDelivery.IsZero() && estimateDay(t.EstimatedDelivery, zone).After(t.PromisedBy):
-				add("late:estimate:"+stamp(t.EstimatedDelivery), AlertLate, ReasonEstimateAfterPromise, t.EstimatedDelivery)
+			case t.EstimatedDelivery.After(t.PromisedBy):
+				add("late:estimate:"+t.EstimatedDelivery.String(), AlertLate, ReasonEstimateAfterPromise, t.EstimatedDelivery.In(zone))
 			}
 		}
 	}
@@ -107,18 +108,6 @@ func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Ale
 		}
 	}
 	return out
-}
-
-// estimateDay returns the calendar day a carrier's estimate names. Carriers
-// send a date ("2026-03-05") or a time of day with an offset; decoders keep
-// both in UTC, so a date arrives as midnight UTC and is that day, while a
-// time of day is read in the destination zone.
-func estimateDay(est time.Time, zone *time.Location) oms.Date {
-	est = est.UTC()
-	if est.Hour() == 0 && est.Minute() == 0 && est.Second() == 0 && est.Nanosecond() == 0 {
-		return oms.DateOf(est)
-	}
-	return oms.DateIn(est, zone)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -155,6 +144,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) ([]SweepResult, error
 			}
 			var raised []Alert
 			_, err := s.update(ctx, t.Key(), func(t *Tracker) (bool, []oms.Event, error) {
+				raised = nil // a retry after a lost race starts over
 				n := len(t.Alerts)
 				evs, err := s.raise(t, at, s.opts.Clock.Now())
 				if err != nil || len(evs) == 0 {

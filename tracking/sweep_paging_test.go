@@ -88,7 +88,7 @@ func TestParcelReturnedBetweenSweepsStillRaisesItsAlert(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.register(t, "RET")
-	apply(t, f, "RET", time.Time{}, tracking.Event{Time: t0.Add(time.Hour), Status: tracking.StatusReturned, RawCode: "RT"})
+	apply(t, f, "RET", oms.Date{}, tracking.Event{Time: t0.Add(time.Hour), Status: tracking.StatusReturned, RawCode: "RT"})
 	tr, _ := f.svc.Get(ctx, "ups", "RET")
 	if len(tr.Alerts) != 1 || tr.Alerts[0].Kind != tracking.AlertReturn {
 		t.Fatalf("alerts %+v, want one return_to_sender", tr.Alerts)
@@ -102,8 +102,59 @@ func TestParcelReturnedBetweenSweepsStillRaisesItsAlert(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d exception events, want 1", n)
 	}
-	apply(t, f, "RET", time.Time{}, tracking.Event{Time: t0.Add(2 * time.Hour), Status: tracking.StatusReturned, RawCode: "RT2"})
+	apply(t, f, "RET", oms.Date{}, tracking.Event{Time: t0.Add(2 * time.Hour), Status: tracking.StatusReturned, RawCode: "RT2"})
 	if tr, _ := f.svc.Get(ctx, "ups", "RET"); len(tr.Alerts) != 1 {
 		t.Fatalf("the return alert was raised twice: %+v", tr.Alerts)
+	}
+}
+
+// TestConcurrentSweepsRaiseEachAlertOnce: sweeps running at once (two
+// processes, or a sweep beside a retry) raise and report each alert once
+// in all: a sweep that lost the race to another reports nothing for that
+// tracker.
+func TestConcurrentSweepsRaiseEachAlertOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	const n = 40
+	for i := 0; i < n; i++ {
+		f.register(t, fmt.Sprintf("C%02d", i))
+	}
+	at := t0.Add(30 * 24 * time.Hour)
+	for round := 0; round < 5; round++ {
+		at = at.Add(24 * time.Hour)
+		f.clock.Set(at)
+		for i := 0; i < n; i++ { // a new scan: a new stall to raise
+			apply(t, f, fmt.Sprintf("C%02d", i), oms.Date{}, tracking.Event{Time: at.Add(-10 * 24 * time.Hour), Status: tracking.StatusInTransit, RawCode: fmt.Sprint("R", round)})
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		reported := 0
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				rs, err := f.svc.Sweep(ctx, at)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				reported += len(rs)
+				mu.Unlock()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if reported != n {
+			t.Fatalf("round %d: %d alerts reported by concurrent sweeps, want %d", round, reported, n)
+		}
+	}
+	for i := 0; i < n; i++ {
+		tr, _ := f.svc.Get(ctx, "ups", fmt.Sprintf("C%02d", i))
+		if len(tr.Alerts) != 5 {
+			t.Fatalf("%s has %d alerts, want 5", tr.Key(), len(tr.Alerts))
+		}
 	}
 }

@@ -20,7 +20,7 @@ func sweepKinds(rs []tracking.SweepResult) []string {
 	return out
 }
 
-func apply(t *testing.T, f *fixture, number string, est time.Time, events ...tracking.Event) {
+func apply(t *testing.T, f *fixture, number string, est oms.Date, events ...tracking.Event) {
 	t.Helper()
 	if _, err := f.svc.Apply(context.Background(), tracking.Update{Carrier: "ups", TrackingNumber: number, EstimatedDelivery: est, Events: events}); err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestSweepStalled(t *testing.T) {
 	f := newFixture(t)
 	f.svc = tracking.NewService(f.store, &tracking.ServiceOptions{Clock: f.clock, StallAfter: map[tracking.Status]time.Duration{tracking.StatusInTransit: 48 * time.Hour}})
 	f.register(t, "S1")
-	apply(t, f, "S1", time.Time{}, ev(0, tracking.StatusInTransit, "IT"))
+	apply(t, f, "S1", oms.Date{}, ev(0, tracking.StatusInTransit, "IT"))
 
 	f.clock.Advance(47 * time.Hour)
 	if got := sweep(t, f); len(got) != 0 {
@@ -56,7 +56,7 @@ func TestSweepStalled(t *testing.T) {
 		t.Fatalf("second sweep: %v", got)
 	}
 	// A new scan ends the stall; a new silence is a new stall.
-	apply(t, f, "S1", time.Time{}, tracking.Event{Time: f.clock.Now(), Status: tracking.StatusInTransit, RawCode: "AR"})
+	apply(t, f, "S1", oms.Date{}, tracking.Event{Time: f.clock.Now(), Status: tracking.StatusInTransit, RawCode: "AR"})
 	f.clock.Advance(48 * time.Hour)
 	if got := sweep(t, f); !cmp.Equal(got, []string{"S1:stalled:no_scan"}) {
 		t.Fatalf("after a new silence: %v", got)
@@ -103,15 +103,21 @@ func TestSweepLateOnlyAfterPromisedDayEndsInDestinationZone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// L1: the carrier's estimate (a date) moves past the promise.
-	apply(t, f, "L1", time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), ev(1, tracking.StatusInTransit, "IT"))
+	// L1: the carrier's estimate moves past the promise.
+	apply(t, f, "L1", oms.NewDate(2026, 3, 6), ev(1, tracking.StatusInTransit, "IT"))
 	// L2: an estimate of the promised day itself.
-	apply(t, f, "L2", time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), ev(1, tracking.StatusInTransit, "IT"))
+	apply(t, f, "L2", oms.NewDate(2026, 3, 5), ev(1, tracking.StatusInTransit, "IT"))
 	// L3: delivered before the promise.
-	apply(t, f, "L3", time.Time{}, ev(2, tracking.StatusDelivered, "DL"))
-	// L4: an estimate with a time of day, 23:00 in New York on the 5th
-	// (04:00 UTC on the 6th): still the promised day there.
-	apply(t, f, "L4", time.Date(2026, 3, 5, 23, 0, 0, 0, ny), ev(1, tracking.StatusInTransit, "IT"))
+	apply(t, f, "L3", oms.Date{}, ev(2, tracking.StatusDelivered, "DL"))
+	// L4: EasyPost's estimate with a time of day, 23:00 in New York on the
+	// 5th (04:00 UTC on the 6th): the day it names is the promised day.
+	u, err := tracking.EasyPostDecoder{}.Decode([]byte(`{"description":"tracker.updated","result":{"carrier":"ups","tracking_code":"L4","est_delivery_date":"2026-03-05T23:00:00-05:00","tracking_details":[{"status":"in_transit","datetime":"2026-03-02T09:00:00Z"}]}}`))
+	if err != nil || u[0].EstimatedDelivery != promised {
+		t.Fatalf("EasyPost estimate with an offset: %+v, %v", u, err)
+	}
+	if _, err := f.svc.Apply(ctx, u[0]); err != nil {
+		t.Fatal(err)
+	}
 
 	f.clock.Set(time.Date(2026, 3, 5, 0, 0, 1, 0, ny))
 	if got := sweep(t, f); !cmp.Equal(got, []string{"L1:late:estimate_after_promise"}) {
@@ -205,9 +211,9 @@ func TestSweepFailedAttemptsAndReturns(t *testing.T) {
 	f.register(t, "F1")
 	f.register(t, "R1")
 	f.register(t, "R2")
-	apply(t, f, "F1", time.Time{}, ev(1, tracking.StatusInTransit, "IT"), tracking.Event{Time: t0.Add(2 * time.Hour), Status: tracking.StatusDeliveryFailed, Reason: tracking.ReasonRecipientUnavailable, RawCode: "AF1"})
-	apply(t, f, "R1", time.Time{}, ev(1, tracking.StatusReturning, "RS"))
-	apply(t, f, "R2", time.Time{}, tracking.Event{Time: t0.Add(1 * time.Hour), Status: tracking.StatusReturned, RawCode: "RT"})
+	apply(t, f, "F1", oms.Date{}, ev(1, tracking.StatusInTransit, "IT"), tracking.Event{Time: t0.Add(2 * time.Hour), Status: tracking.StatusDeliveryFailed, Reason: tracking.ReasonRecipientUnavailable, RawCode: "AF1"})
+	apply(t, f, "R1", oms.Date{}, ev(1, tracking.StatusReturning, "RS"))
+	apply(t, f, "R2", oms.Date{}, tracking.Event{Time: t0.Add(1 * time.Hour), Status: tracking.StatusReturned, RawCode: "RT"})
 	f.clock.Advance(3 * time.Hour)
 	// R2 went straight to returned (closed): its alert was raised when the
 	// update was applied, and the sweep (open trackers only) does not see it.
@@ -219,12 +225,12 @@ func TestSweepFailedAttemptsAndReturns(t *testing.T) {
 		t.Fatalf("R2 alerts: %+v", r2.Alerts)
 	}
 	// A second failed attempt is a new alert; the first is not repeated.
-	apply(t, f, "F1", time.Time{}, ev(3, tracking.StatusDeliveryFailed, "AF2"))
+	apply(t, f, "F1", oms.Date{}, ev(3, tracking.StatusDeliveryFailed, "AF2"))
 	if got := sweep(t, f); !cmp.Equal(got, []string{"F1:failed_attempt:undeliverable"}) {
 		t.Fatalf("second attempt: %v", got)
 	}
 	// Delivered after the failures: nothing more.
-	apply(t, f, "F1", time.Time{}, ev(4, tracking.StatusDelivered, "DL"))
+	apply(t, f, "F1", oms.Date{}, ev(4, tracking.StatusDelivered, "DL"))
 	f.clock.Advance(30 * 24 * time.Hour)
 	if got := sweep(t, f); !cmp.Equal(got, []string{"R1:stalled:no_scan"}) {
 		t.Fatalf("after delivery: %v", got)

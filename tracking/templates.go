@@ -12,8 +12,8 @@ import (
 
 // Template is the source of one kind's message: a subject and a text body
 // (text/template) and an HTML body (html/template, which escapes every
-// value). The data is a TemplateData; the functions "date" (a time as
-// "Mon, 2 Jan 2006"), "status" and "reason" (human labels) are available.
+// value). The data is a TemplateData; the functions "date" (an oms.Date or
+// a time as "Mon, 2 Jan 2006", empty for zero), "status" and "reason" (human labels) are available.
 type Template struct {
 	// Subject is a text/template for the subject (e-mail, push).
 	Subject string `json:"subject"`
@@ -56,11 +56,18 @@ type Templates struct {
 }
 
 var templateFuncs = map[string]any{
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
+	"date": func(v any) string {
+		switch d := v.(type) {
+		case oms.Date:
+			if !d.IsZero() {
+				return d.In(time.UTC).Format("Mon, 2 Jan 2006")
+			}
+		case time.Time:
+			if !d.IsZero() {
+				return d.Format("Mon, 2 Jan 2006")
+			}
 		}
-		return t.Format("Mon, 2 Jan 2006")
+		return ""
 	},
 	"status": func(s Status) string { return StatusLabel(s) },
 	"reason": func(r Reason) string { return ReasonLabel(r) },

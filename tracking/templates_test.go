@@ -3,7 +3,6 @@ package tracking_test
 import (
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/tracking"
@@ -28,7 +27,7 @@ func TestTemplatesRenderNoHoles(t *testing.T) {
 		Customer: tracking.Customer{ID: "c1", Name: "Ada"},
 		Notice: tracking.Notice{ShipmentRef: "shp-1", OrderRef: "1001", Carrier: "UPS", TrackingNumber: "1Z999",
 			TrackingURL: "https://example.com/t", Reason: tracking.ReasonWeather,
-			EstimatedDelivery: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), Amount: &amount},
+			EstimatedDelivery: oms.NewDate(2026, 3, 5), Amount: &amount},
 	}
 	empty := tracking.TemplateData{Customer: tracking.Customer{ID: "c1"}, Notice: tracking.Notice{ShipmentRef: "shp-1"}}
 	for _, kind := range tracking.Kinds() {

@@ -145,7 +145,7 @@ type Tracker struct {
 	StatusEventID string    `json:"status_event_id,omitempty"`
 	// EstimatedDelivery is the carrier's latest estimate and EstimateAsOf
 	// the time of the information it came with.
-	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	EstimatedDelivery oms.Date  `json:"estimated_delivery,omitzero"`
 	EstimateAsOf      time.Time `json:"estimate_as_of,omitzero"`
 	// Alerts are the exceptions the sweep has flagged, each once.
 	Alerts []Alert `json:"alerts,omitempty"`
@@ -275,11 +275,11 @@ func Fold(events []Event) (Event, bool) {
 // the same asOf the estimate received last wins, so a carrier revising
 // its date, earlier or later, without a new scan is heard. It reports
 // whether it recorded the estimate.
-func (t *Tracker) setEstimate(est, asOf time.Time) bool {
+func (t *Tracker) setEstimate(est oms.Date, asOf time.Time) bool {
 	if est.IsZero() {
 		return false
 	}
-	est, asOf = est.UTC().Round(0), asOf.UTC().Round(0)
+	asOf = asOf.UTC().Round(0)
 	if asOf.Before(t.EstimateAsOf) {
 		return false
 	}

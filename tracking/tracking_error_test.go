@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omskit/oms"
 	"github.com/omskit/oms/tracking"
 	"github.com/omskit/oms/tracking/trackingtest"
 )
@@ -26,8 +27,8 @@ func TestEasyPostTrackingErrorIsUnknownAndTellsNobody(t *testing.T) {
 		e.Time = t0.Add(time.Duration(h) * time.Hour)
 		return e
 	}
-	apply(t, f, "ERR1", time.Time{}, errEvent(1))
-	apply(t, f, "ERR2", time.Time{}, ev(1, tracking.StatusInTransit, "IT"), errEvent(2))
+	apply(t, f, "ERR1", oms.Date{}, errEvent(1))
+	apply(t, f, "ERR2", oms.Date{}, ev(1, tracking.StatusInTransit, "IT"), errEvent(2))
 	f.clock.Advance(6 * 24 * time.Hour)
 	if _, err := f.svc.Sweep(ctx, f.clock.Now()); err != nil {
 		t.Fatal(err)

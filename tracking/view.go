@@ -110,8 +110,9 @@ type View struct {
 	ReasonLabel string `json:"reason_label,omitempty"`
 	// Attention says the parcel has a problem (Status.Problem).
 	Attention bool `json:"attention"`
-	// EstimatedDelivery is the carrier's estimate (UTC), zero when none.
-	EstimatedDelivery time.Time `json:"estimated_delivery,omitzero"`
+	// EstimatedDelivery is the carrier's estimated delivery day, zero when
+	// none.
+	EstimatedDelivery oms.Date `json:"estimated_delivery,omitzero"`
 	// PromisedBy is the promised delivery day, zero when none.
 	PromisedBy oms.Date `json:"promised_by,omitzero"`
 	// Milestones is the timeline, first step first.

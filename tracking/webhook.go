@@ -140,6 +140,7 @@ func (o *WebhookHandlerOptions) withDefaults() (WebhookHandlerOptions, error) {
 	if len(c.Secret) == 0 {
 		v.Add("secret", "is required")
 	}
+	c.Secret = append([]byte(nil), c.Secret...) // the caller may reuse its slice
 	if c.SecretNFKD {
 		c.Secret = norm.NFKD.Bytes(c.Secret)
 	}

@@ -272,7 +272,7 @@ func TestWebhookEasyPostPublishedFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Status != tracking.StatusInTransit || len(tr.Events) != 7 || !tr.EstimatedDelivery.Equal(time.Date(2024, 8, 5, 0, 0, 0, 0, time.UTC)) {
+	if tr.Status != tracking.StatusInTransit || len(tr.Events) != 7 || tr.EstimatedDelivery != oms.NewDate(2024, 8, 5) {
 		t.Fatalf("applied: status %s, %d events, estimate %s", tr.Status, len(tr.Events), tr.EstimatedDelivery)
 	}
 	// The decomposed secret (what EasyPost keys with) gives the same result.

@@ -109,7 +109,7 @@ func TestStore(t *testing.T, h Harness) {
 		tr := mk("ups", "1Z1")
 		tr.OrderRef, tr.CustomerID, tr.TrackingURL = "ord-1", "cust-1", "https://example.com/1Z1"
 		tr.PromisedBy, tr.DestinationZone = oms.NewDate(2026, 3, 4), "America/New_York"
-		tr.EstimatedDelivery, tr.EstimateAsOf = base.Add(48*time.Hour), base
+		tr.EstimatedDelivery, tr.EstimateAsOf = oms.NewDate(2026, 3, 3), base
 		tr.NextPollAt, tr.PollFailures = base.Add(time.Hour), 2
 		tr.Apply(tracking.Event{Time: base, Status: tracking.StatusInTransit, RawCode: "IT", RawText: "Departed", Location: "Köln, DE", Source: "poll"})
 		tr.Alerts = []tracking.Alert{{ID: "a", Kind: tracking.AlertStalled, Reason: tracking.ReasonNoScan, Status: tracking.StatusInTransit, Since: base, At: base}}
