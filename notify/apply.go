@@ -540,9 +540,4 @@ func satAdd(a, b int64) int64 {
 }
 
 // estimateOf returns the snapshot's estimated delivery day.
-func estimateOf(snap tracking.Snapshot) oms.Date {
-	if snap.EstimatedDelivery.IsZero() {
-		return oms.Date{}
-	}
-	return oms.DateOf(snap.EstimatedDelivery)
-}
+func estimateOf(snap tracking.Snapshot) oms.Date { return snap.EstimatedDelivery }
