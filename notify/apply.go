@@ -329,11 +329,18 @@ func shipped(p *Progress, d *decider, s *ShipmentView, at time.Time) {
 }
 
 // delivered decides delivered once fulfillment said the whole shipment
-// was delivered. Tracking's deliveries are per package: one parcel of
-// three arriving is not the shipment's delivery.
+// was delivered and every package notify knows of was seen delivered:
+// tracking's deliveries are per package (one parcel of three arriving is
+// not the shipment's delivery), and a redelivered or late event must not
+// let the shipment's delivery overtake a package's.
 func delivered(p *Progress, d *decider, s *ShipmentView, at time.Time) {
 	if !s.AllDelivered {
 		return
+	}
+	for _, pk := range s.Packages {
+		if !pk.Delivered {
+			return
+		}
 	}
 	s.Status = ShipmentDelivered
 	if s.DeliveredAt.IsZero() {
@@ -384,9 +391,6 @@ func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time,
 		delivered(p, d, s, at)
 	case evDelivered:
 		s.AllDelivered = true
-		for i := range s.Packages {
-			s.Packages[i].Delivered = true
-		}
 		delivered(p, d, s, at)
 	case evException:
 		exception(d, s, pl.Exception, nextFor(exceptionReason(pl.Exception), ""))

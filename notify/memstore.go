@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"sync"
 	"time"
@@ -11,11 +10,11 @@ import (
 )
 
 // MemoryStore is an in-memory Store. It copies values going in and coming
-// out (through their JSON, the form a database adapter stores), so a
-// caller can never change what it holds. It is safe for concurrent use.
+// out, so a caller can never change what it holds. It is safe for
+// concurrent use. The zero value is an empty store, ready to use.
 type MemoryStore struct {
 	mu       sync.Mutex
-	progress map[oms.ID][]byte
+	progress map[oms.ID]*Progress
 	versions map[oms.ID]int64
 	due      map[oms.ID]time.Time
 	prefs    map[oms.ID]Preferences
@@ -27,14 +26,14 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		progress: map[oms.ID][]byte{}, versions: map[oms.ID]int64{}, due: map[oms.ID]time.Time{},
+		progress: map[oms.ID]*Progress{}, versions: map[oms.ID]int64{}, due: map[oms.ID]time.Time{},
 		prefs: map[oms.ID]Preferences{}, claims: map[string]time.Time{},
 	}
 }
 
 func (s *MemoryStore) init() {
 	if s.progress == nil {
-		s.progress, s.versions, s.due = map[oms.ID][]byte{}, map[oms.ID]int64{}, map[oms.ID]time.Time{}
+		s.progress, s.versions, s.due = map[oms.ID]*Progress{}, map[oms.ID]int64{}, map[oms.ID]time.Time{}
 		s.prefs, s.claims = map[oms.ID]Preferences{}, map[string]time.Time{}
 	}
 }
@@ -54,16 +53,12 @@ func (s *MemoryStore) Progress(ctx context.Context, id oms.ID) (*Progress, error
 		return nil, err
 	}
 	s.mu.Lock()
-	b, ok := s.progress[id]
+	p, ok := s.progress[id]
 	s.mu.Unlock()
 	if !ok {
 		return nil, notFound("progress", id)
 	}
-	var p Progress
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return p.Clone(), nil
 }
 
 // SaveProgress implements Store.
@@ -80,10 +75,7 @@ func (s *MemoryStore) SaveProgress(ctx context.Context, p *Progress) error {
 	if p.Version < 1 {
 		return oms.Validationf("progress", "version", "must be at least 1, got %d", p.Version)
 	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return oms.Validationf("progress", "progress", "cannot be stored: %v", err)
-	}
+	c := p.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -96,7 +88,7 @@ func (s *MemoryStore) SaveProgress(ctx context.Context, p *Progress) error {
 	case p.Version > 1 && cur != p.Version-1:
 		return oms.ConflictError("progress", p.ID, p.Version-1, cur)
 	}
-	s.progress[p.ID] = b
+	s.progress[p.ID] = c
 	s.versions[p.ID] = p.Version
 	if p.DueAt.IsZero() {
 		delete(s.due, p.ID)

@@ -209,7 +209,7 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 		}
 	}
 	now := n.opts.Clock.Now()
-	if _, err := n.update(ctx, c.doc, func(p *Progress) bool {
+	p, err := n.update(ctx, c.doc, func(p *Progress) bool {
 		if e.ID != "" && p.applied(e.ID) {
 			return false
 		}
@@ -220,10 +220,11 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 		c.apply(p, d)
 		n.schedule(p, now)
 		return true
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	_, err = n.flush(ctx, c.doc)
+	_, err = n.flush(ctx, c.doc, p)
 	return err
 }
 
@@ -260,7 +261,7 @@ func (n *Notifier) Flush(ctx context.Context) (int, error) {
 			return total, errors.Join(append(errs, err)...)
 		}
 		for _, id := range ids {
-			k, err := n.flush(ctx, id)
+			k, err := n.flush(ctx, id, nil)
 			total += k
 			if err != nil {
 				errs = append(errs, err)
@@ -315,8 +316,13 @@ func MessageKey(doc oms.ID, kind Kind, scope, recipient string, ch Channel) stri
 
 // flush sends the due pending milestones of document id and removes the
 // ones that went out (or that another sender claimed). It returns how
-// many messages it sent.
-func (n *Notifier) flush(ctx context.Context, id oms.ID) (int, error) {
+// many messages it sent. saved, when not nil, is the document as just
+// saved: when it has nothing due, the store is not read again.
+func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, error) {
+	now := n.opts.Clock.Now()
+	if saved != nil && (len(saved.Pending) == 0 || saved.DueAt.IsZero() || saved.DueAt.After(now)) {
+		return 0, nil // nothing due in the document just saved
+	}
 	p, err := n.store.Progress(ctx, id)
 	if errors.Is(err, oms.ErrNotFound) {
 		return 0, nil
@@ -324,7 +330,6 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := n.opts.Clock.Now()
 	if len(p.Pending) == 0 || p.DueAt.IsZero() || p.DueAt.After(now) {
 		return 0, nil
 	}
@@ -353,20 +358,28 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID) (int, error) {
 	// Per channel, the milestones the customer wants there.
 	var sent int
 	var errs []error
-	failed := map[string]bool{} // milestone (kind|scope) not sent on some channel
+	failed := map[string]bool{}  // milestone (kind|scope) not sent on some channel
+	waiting := map[string]bool{} // milestone with a wanted channel that has no address yet
 	for _, ch := range Channels() {
-		to := ""
+		to := rc.address(p, ch)
 		var items []Milestone
 		for _, m := range pending {
 			if !slices.Contains(rc.prefs.channelsFor(m.Kind, n.opts.DefaultChannels), ch) {
 				continue
 			}
 			if to == "" {
-				to = rc.address(p, ch)
+				// No address on this channel: while no order event has
+				// named the customer's addresses (a tracking event may
+				// come first), wait for one; after that, the channel is
+				// skipped.
+				if p.Status == "" {
+					waiting[string(m.Kind)+"|"+m.Scope] = true
+				}
+				continue
 			}
 			items = append(items, m)
 		}
-		if to == "" || len(items) == 0 {
+		if len(items) == 0 {
 			continue
 		}
 		// Claim each milestone on this channel; the won ones go out.
@@ -407,11 +420,12 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID) (int, error) {
 		}
 		sent++
 	}
-	// Remove the milestones that went out everywhere (or were claimed by
-	// another sender); keep the failed ones pending for a retry.
+	// Remove the milestones that went out on every channel (or were
+	// claimed there by another sender); keep the failed ones pending for a
+	// retry, and the waiting ones for the order's addresses.
 	done := map[string]bool{}
 	for _, m := range pending {
-		if k := string(m.Kind) + "|" + m.Scope; !failed[k] {
+		if k := string(m.Kind) + "|" + m.Scope; !failed[k] && !waiting[k] {
 			done[k] = true
 		}
 	}
@@ -431,12 +445,16 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID) (int, error) {
 				changed = true
 			}
 		}
-		if !changed {
-			return false
+		if len(waiting) > 0 && len(failed) == 0 {
+			// Nothing to retry: wait for the next event of the order
+			// rather than being listed by Due again and again.
+			changed = changed || !q.DueAt.IsZero()
+			q.DueAt = time.Time{}
+		} else if changed {
+			q.DueAt = time.Time{}
+			n.schedule(q, now)
 		}
-		q.DueAt = time.Time{}
-		n.schedule(q, now)
-		return true
+		return changed
 	}); err != nil {
 		errs = append(errs, err)
 	}

@@ -402,3 +402,42 @@ func (s *ShipmentView) links() []TrackingLink {
 	}
 	return out
 }
+
+// Clone returns a deep copy of p (nil for nil).
+func (p *Progress) Clone() *Progress {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.Lines = slices.Clone(p.Lines)
+	c.Shipments = slices.Clone(p.Shipments)
+	for i := range c.Shipments {
+		c.Shipments[i].Packages = slices.Clone(c.Shipments[i].Packages)
+		for j := range c.Shipments[i].Packages {
+			c.Shipments[i].Packages[j].Timeline = slices.Clone(c.Shipments[i].Packages[j].Timeline)
+		}
+	}
+	c.Returns = slices.Clone(p.Returns)
+	for i := range c.Returns {
+		c.Returns[i].Lines = slices.Clone(c.Returns[i].Lines)
+		c.Returns[i].Tracking = slices.Clone(c.Returns[i].Tracking)
+	}
+	c.Refunds = slices.Clone(p.Refunds)
+	c.Counted = slices.Clone(p.Counted)
+	c.Scopes = slices.Clone(p.Scopes)
+	for i := range c.Scopes {
+		c.Scopes[i].Kinds = slices.Clone(c.Scopes[i].Kinds)
+	}
+	c.Pending = slices.Clone(p.Pending)
+	for i := range c.Pending {
+		c.Pending[i].Details = c.Pending[i].Details.clone()
+	}
+	c.Applied = slices.Clone(p.Applied)
+	return &c
+}
+
+func (d Details) clone() Details {
+	d.Tracking = slices.Clone(d.Tracking)
+	d.Lines = slices.Clone(d.Lines)
+	return d
+}
