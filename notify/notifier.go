@@ -353,8 +353,8 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 	if who == "" {
 		who = firstOf(p.Customer.Email, p.Customer.Phone)
 	}
+	// In the order decided: within a scope that is the order of rank.
 	pending := slices.Clone(p.Pending)
-	slices.SortStableFunc(pending, func(a, b Milestone) int { return Rank(a.Kind) - Rank(b.Kind) })
 	// Per channel, the milestones the customer wants there.
 	var sent int
 	var errs []error

@@ -67,7 +67,7 @@ func (n *Notifier) render(p *Progress, rc recipient, ch Channel, to string, ms [
 			return Message{}, err
 		}
 		body.Subject = head.Subject
-		var text, html []string
+		var text, html, subjects []string
 		for _, m := range ms {
 			r, err := t.Render(m.Kind, data(p, m, rc.locale, rc.name))
 			if err != nil {
@@ -75,9 +75,14 @@ func (n *Notifier) render(p *Progress, rc recipient, ch Channel, to string, ms [
 			}
 			text = append(text, r.Subject+"\n"+r.Text)
 			html = append(html, "<h2>"+htmltemplate.HTMLEscapeString(r.Subject)+"</h2>\n"+r.HTML)
+			subjects = append(subjects, "- "+r.Subject)
 		}
 		body.Text = strings.Join(text, "\n\n")
 		body.HTML = strings.Join(html, "\n")
+		if ch == ChannelSMS {
+			// A text message lists the milestones by their subjects.
+			body.Text = body.Subject + "\n" + strings.Join(subjects, "\n")
+		}
 	}
 	switch ch {
 	case ChannelEmail:
@@ -92,9 +97,6 @@ func (n *Notifier) render(p *Progress, rc recipient, ch Channel, to string, ms [
 		msg.Subject, msg.Text = body.Subject, body.Text
 	default: // SMS: one text
 		msg.Text = body.Text
-		if len(ms) > 1 {
-			msg.Text = body.Subject + "\n" + body.Text
-		}
 	}
 	return msg, nil
 }
