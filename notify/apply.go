@@ -269,12 +269,12 @@ func readTracking(e oms.Event) (change, bool, error) {
 			case tracking.StatusInTransit:
 				shipped(p, d, s, e.Time)
 			case tracking.StatusOutForDelivery:
-				if s.Status != ShipmentDelivered {
+				if !s.final() {
 					s.Status = ShipmentOutForDelivery
 				}
 				d.decide(KindOutForDelivery, scope, Details{})
 			case tracking.StatusAvailableForPickup:
-				if s.Status != ShipmentDelivered {
+				if !s.final() {
 					s.Status = ShipmentReadyForPickup
 				}
 				d.decide(KindReadyForPickup, scope, Details{})
@@ -342,7 +342,9 @@ func delivered(p *Progress, d *decider, s *ShipmentView, at time.Time) {
 			return
 		}
 	}
-	s.Status = ShipmentDelivered
+	if s.Status != ShipmentPickedUp {
+		s.Status = ShipmentDelivered
+	}
 	if s.DeliveredAt.IsZero() {
 		s.DeliveredAt = at
 	}
@@ -350,7 +352,7 @@ func delivered(p *Progress, d *decider, s *ShipmentView, at time.Time) {
 }
 
 func exception(d *decider, s *ShipmentView, reason, next string) {
-	if s.Status != ShipmentDelivered {
+	if !s.final() {
 		s.Status = ShipmentException
 		s.Exception = reason
 	}
@@ -372,7 +374,7 @@ func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time,
 			shipped(p, d, s, at)
 		}
 	case evReadyForPickup:
-		if s.Status != ShipmentDelivered {
+		if !s.final() {
 			s.Status = ShipmentReadyForPickup
 		}
 		d.decide(KindReadyForPickup, shipmentScope(s.ID), Details{ShipmentID: s.ID})

@@ -401,24 +401,45 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 		if len(won) == 0 {
 			continue
 		}
-		msg, err := n.render(p, rc, ch, to, won, keys)
-		if err == nil {
-			err = n.opts.Sender.Send(ctx, msg)
-		}
-		if err != nil {
-			if n.opts.Logger != nil {
-				n.opts.Logger.Warn("notify: message not sent", "order", p.ID, "channel", ch, "err", err)
+		// With a digest window the won milestones go out as one message;
+		// without, each as its own.
+		groups := [][]int{}
+		if n.opts.Digest > 0 {
+			all := make([]int, len(won))
+			for i := range won {
+				all[i] = i
 			}
-			errs = append(errs, fmt.Errorf("notify: send %s: %w", keys[0], err))
-			for i, k := range keys {
-				if rerr := n.store.Release(context.WithoutCancel(ctx), k); rerr != nil {
-					errs = append(errs, rerr)
+			groups = append(groups, all)
+		} else {
+			for i := range won {
+				groups = append(groups, []int{i})
+			}
+		}
+		for _, g := range groups {
+			gm := make([]Milestone, len(g))
+			gk := make([]string, len(g))
+			for j, i := range g {
+				gm[j], gk[j] = won[i], keys[i]
+			}
+			msg, err := n.render(p, rc, ch, to, gm, gk)
+			if err == nil {
+				err = n.opts.Sender.Send(ctx, msg)
+			}
+			if err != nil {
+				if n.opts.Logger != nil {
+					n.opts.Logger.Warn("notify: message not sent", "order", p.ID, "channel", ch, "err", err)
 				}
-				failed[string(won[i].Kind)+"|"+won[i].Scope] = true
+				errs = append(errs, fmt.Errorf("notify: send %s: %w", gk[0], err))
+				for j, k := range gk {
+					if rerr := n.store.Release(context.WithoutCancel(ctx), k); rerr != nil {
+						errs = append(errs, rerr)
+					}
+					failed[string(gm[j].Kind)+"|"+gm[j].Scope] = true
+				}
+				continue
 			}
-			continue
+			sent++
 		}
-		sent++
 	}
 	// Remove the milestones that went out on every channel (or were
 	// claimed there by another sender); keep the failed ones pending for a

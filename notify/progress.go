@@ -441,3 +441,9 @@ func (d Details) clone() Details {
 	d.Lines = slices.Clone(d.Lines)
 	return d
 }
+
+// final reports whether the shipment reached the customer (delivered or
+// picked up): later news never moves its status back.
+func (s *ShipmentView) final() bool {
+	return s.Status == ShipmentDelivered || s.Status == ShipmentPickedUp
+}

@@ -118,7 +118,7 @@ func orderStatus(p *Progress) string {
 	switch {
 	case active > 0 && delivered >= active:
 		return OrderDelivered
-	case active == 0 && allShipmentsDelivered:
+	case allShipmentsDelivered && shipped >= active:
 		return OrderDelivered
 	case delivered > 0 || anyDelivered:
 		return OrderPartiallyDelivered
