@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +75,7 @@ func formatDate(locale string, d oms.Date) string {
 	}
 	t := d.In(time.UTC)
 	if lang(locale) == "de" {
-		return germanDays[t.Weekday()] + ", " + itoa(int64(t.Day())) + ". " + germanMonths[t.Month()-1] + " " + itoa(int64(t.Year()))
+		return germanDays[t.Weekday()] + ", " + strconv.Itoa(t.Day()) + ". " + germanMonths[t.Month()-1] + " " + strconv.Itoa(t.Year())
 	}
 	return t.Format("Monday, 2 January 2006")
 }
@@ -98,29 +99,6 @@ func formatMoney(locale string, m oms.Money) string {
 		}, s)
 	}
 	return s
-}
-
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	u := uint64(n)
-	if neg {
-		u = uint64(-n)
-	}
-	for u > 0 {
-		i--
-		b[i] = byte('0' + u%10)
-		u /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 // germanReasons are the German phrases of the reasons, alert kinds and

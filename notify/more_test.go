@@ -441,3 +441,39 @@ func TestKindsChannelsAndRanks(t *testing.T) {
 		t.Error("channel HTML/valid")
 	}
 }
+
+func TestEstimatedDeliveryInMessages(t *testing.T) {
+	for locale, want := range map[string]string{"en": "Expected Thursday, 5 March 2026.", "de": "Voraussichtliche Zustellung: Donnerstag, 5. März 2026."} {
+		e := newEnv(t, nil)
+		if err := e.n.SetPreferences(e.ctx, anna.ID, notify.Preferences{Locale: locale}); err != nil {
+			t.Fatal(err)
+		}
+		s := notifytest.NewScript("ord-est", "9501", anna, t0)
+		tr := s.Tracking("sh", "T1", tracking.StatusInTransit, "")
+		var pl tracking.StatusChangedPayload
+		_ = tr.Decode(&pl)
+		pl.EstimatedDelivery = oms.NewDate(2026, 3, 5)
+		tr.Payload, _ = json.Marshal(pl)
+		e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 1}), tr)
+		msgs := e.rec.Messages()
+		if len(msgs) != 2 || !strings.Contains(msgs[1].Text, want) {
+			t.Errorf("%s: %v", locale, msgs)
+		}
+	}
+}
+
+// TestHugeCountersSaturate: counters of accepted events never wrap.
+func TestHugeCountersSaturate(t *testing.T) {
+	e := newEnv(t, nil)
+	s := notifytest.NewScript("ord-big", "9601", anna, t0)
+	const big = int64(1) << 62
+	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: big}),
+		s.OrderShipped("k1", lq("l1", big)), s.OrderShipped("k2", lq("l1", big)), s.OrderShipped("k3", lq("l1", big)))
+	v, err := e.n.View(e.ctx, "ord-big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Lines[0].Shipped != 1<<63-1 || v.Status != notify.OrderShipped {
+		t.Errorf("line %+v, status %s", v.Lines[0], v.Status)
+	}
+}
