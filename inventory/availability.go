@@ -11,9 +11,13 @@ import (
 // LocationAvailability is one location's stock of a SKU.
 type LocationAvailability struct {
 	Location oms.ID `json:"location"`
-	Active   bool   `json:"active"`
-	OnHand   int64  `json:"on_hand"`
-	Reserved int64  `json:"reserved"`
+	// Active copies the location's flag: inactive locations count towards no
+	// total.
+	Active bool `json:"active"`
+	// OnHand, Reserved, Incoming and Damaged are the level's quantities (see
+	// Level).
+	OnHand   int64 `json:"on_hand"`
+	Reserved int64 `json:"reserved"`
 	// Available is on hand minus reserved, negative when backordered.
 	Available int64 `json:"available"`
 	Incoming  int64 `json:"incoming"`
@@ -22,10 +26,13 @@ type LocationAvailability struct {
 
 // Availability is a SKU's stock per location and across the active ones.
 type Availability struct {
-	SKU     oms.SKU `json:"sku"`
-	Tracked bool    `json:"tracked"`
+	SKU oms.SKU `json:"sku"`
+	// Tracked copies the item's flag; an untracked SKU has no levels that
+	// matter.
+	Tracked bool `json:"tracked"`
 	// The totals cover active locations only.
-	OnHand   int64 `json:"on_hand"`
+	OnHand int64 `json:"on_hand"`
+	// Reserved, Incoming and Damaged sum the active locations' levels.
 	Reserved int64 `json:"reserved"`
 	// Available sums each active location's available units that are not
 	// negative: what can be promised now without backordering.
@@ -153,16 +160,20 @@ func (s *Service) skuState(ctx context.Context, sku oms.SKU) (Item, []Level, []L
 // ATPQuery narrows available to promise to one location or one channel;
 // the zero value covers every active location.
 type ATPQuery struct {
-	Location oms.ID  `json:"location,omitempty"`
-	Channel  Channel `json:"channel,omitempty"`
+	// Location, when set, narrows to that location (which must exist).
+	Location oms.ID `json:"location,omitempty"`
+	// Channel, when set, narrows to the active locations serving it and
+	// subtracts the safety stock and the channel's buffer.
+	Channel Channel `json:"channel,omitempty"`
 }
 
 // Supply is stock expected at a date.
 type Supply struct {
 	// At is when the units are expected; zero when the delivery has no
 	// date (such supplies come last).
-	At       time.Time `json:"at"`
-	Quantity int64     `json:"quantity"`
+	At time.Time `json:"at"`
+	// Quantity is the units the supply adds.
+	Quantity int64 `json:"quantity"`
 	// Cumulative is what can be promised once this supply arrives.
 	Cumulative int64 `json:"cumulative"`
 	// Source is the inbound delivery; empty for a preorder allowance.

@@ -26,7 +26,8 @@ type ShortageError struct {
 	// Op names the refused operation, such as "reserve" or "adjust".
 	Op string `json:"op"`
 	// ID is the reservation or movement reference, when there is one.
-	ID    oms.ID     `json:"id,omitempty"`
+	ID oms.ID `json:"id,omitempty"`
+	// Lines lists every short line or level, in request order.
 	Lines []Shortage `json:"lines"`
 }
 

@@ -13,7 +13,7 @@ import (
 // setup returns a service with two warehouses holding a T-shirt.
 func setup(clock oms.Clock) *inventory.Service {
 	ctx := context.Background()
-	svc := inventory.NewService(inventory.NewMemoryStore(nil), &inventory.Options{Clock: clock})
+	svc := inventory.NewService(inventory.NewMemoryStore(nil), &inventory.ServiceOptions{Clock: clock})
 	for i, id := range []oms.ID{"berlin", "paris"} {
 		_ = svc.PutLocation(ctx, inventory.Location{ID: id, Name: string(id), Kind: inventory.KindWarehouse,
 			Active: true, Priority: i, Channels: []inventory.Channel{"web"}, Ships: true})
@@ -55,12 +55,18 @@ func Example_reserveAndCommit() {
 	berlin, _ := svc.Level(ctx, "TEE-M", "berlin")
 	fmt.Println(r.Status, berlin.OnHand, berlin.Reserved, berlin.Available())
 
+	// After a crash the flow runs again: the same key ships nothing twice.
+	r, _ = svc.Commit(ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "order-1001"})
+	berlin, _ = svc.Level(ctx, "TEE-M", "berlin")
+	fmt.Println(r.Status, berlin.OnHand)
+
 	rep, _ := svc.Reconcile(ctx)
 	fmt.Println("reconciled:", rep.Clean())
 	// Output:
 	// active 6
 	// true true 1
 	// committed 1 0 1
+	// committed 1
 	// reconciled: true
 }
 
@@ -141,4 +147,31 @@ func Example_reorderSuggestion() {
 	// Output:
 	// demand 10.0/day, z 1.645, safety stock 9, reorder point 99
 	// order 156
+}
+
+// A preorder limit is one total for the SKU: 10 units promised before
+// stock arrives, wherever they are reserved.
+func Example_preorder() {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	svc := setup(oms.NewManualClock(now))
+	_ = svc.PutItem(ctx, inventory.Item{SKU: "HOODIE", Tracked: true, Backorder: inventory.BackorderPolicy{
+		Mode: inventory.BackorderPreorder, Limit: 10, ExpectedAt: now.AddDate(0, 1, 0)}})
+
+	web, _ := svc.ChannelAvailability(ctx, "HOODIE", "web")
+	fmt.Println("web may sell", web.Quantity)
+
+	_, err := svc.Reserve(ctx, inventory.ReserveRequest{ID: "pre-1", Lines: []inventory.Line{{SKU: "HOODIE", Location: "berlin", Quantity: 7}}})
+	fmt.Println(err)
+	_, err = svc.Reserve(ctx, inventory.ReserveRequest{ID: "pre-2", Lines: []inventory.Line{{SKU: "HOODIE", Location: "paris", Quantity: 7}}})
+	fmt.Println(errors.Is(err, oms.ErrInsufficientStock))
+
+	atp, _ := svc.ATP(ctx, "HOODIE", inventory.ATPQuery{})
+	date, ok := atp.PromiseDate(3)
+	fmt.Println(date.Format("2006-01-02"), ok)
+	// Output:
+	// web may sell 10
+	// <nil>
+	// true
+	// 2026-04-01 true
 }

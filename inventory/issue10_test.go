@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"errors"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -307,7 +308,7 @@ func TestPreorderLimitPerLocationCap(t *testing.T) {
 // and 5 expired holds, one sweep returns all 5 and leaves nothing reserved.
 func TestSweepExpiredOverSeveralBatches(t *testing.T) {
 	f := newFixture(t)
-	f.svc = inventory.NewService(f.store, &inventory.Options{Clock: f.clock, SweepBatch: 2})
+	f.svc = inventory.NewService(f.store, &inventory.ServiceOptions{Clock: f.clock, SweepBatch: 2})
 	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	for i := range 5 {
 		id := oms.ID("h" + string(rune('0'+i)))
@@ -419,5 +420,35 @@ func TestHoldExpiringExactlyNow(t *testing.T) {
 	due, _ := f.store.Expired(f.ctx, f.clock.Now(), 10)
 	if len(due) != 0 {
 		t.Errorf("Expired after the sweep: %v", due)
+	}
+}
+
+// TestLevelQuantitiesCannotWrap: reserving 2^50 units again and again
+// under BackorderAllow stops at 2^62 reserved with a validation error
+// instead of wrapping.
+func TestLevelQuantitiesCannotWrap(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, nil, 0)
+	if err := f.svc.PutItem(f.ctx, inventory.Item{SKU: "A", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := make([]inventory.Line, 1000)
+	for i := range lines {
+		lines[i] = inventory.Line{SKU: "A", Location: "wh", Quantity: oms.MaxQuantity, Ref: "l" + strconv.Itoa(i)}
+	}
+	var err error
+	for i := 0; i < 10 && err == nil; i++ {
+		_, err = f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: oms.ID("r" + strconv.Itoa(i)), Lines: lines})
+	}
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Fatalf("got %v, want a validation error before reserved wraps", err)
+	}
+	lv, _ := f.svc.Level(f.ctx, "A", "wh")
+	if lv.Reserved <= 0 || lv.Reserved > 1<<62 {
+		t.Errorf("reserved %d", lv.Reserved)
+	}
+	rep, _ := f.svc.Reconcile(f.ctx)
+	if !rep.Clean() {
+		t.Errorf("not clean: %+v", rep.Mismatches)
 	}
 }

@@ -71,7 +71,8 @@ type LedgerEntry struct {
 	Seq      int64   `json:"seq"`
 	SKU      oms.SKU `json:"sku"`
 	Location oms.ID  `json:"location"`
-	Reason   Reason  `json:"reason"`
+	// Reason says why the stock moved; it fixes the signs of the quantities.
+	Reason Reason `json:"reason"`
 	// OnHand, Incoming and Damaged are the changes of the level's quantities.
 	OnHand   int64 `json:"on_hand,omitempty"`
 	Incoming int64 `json:"incoming,omitempty"`
@@ -83,9 +84,11 @@ type LedgerEntry struct {
 	Reference string `json:"reference,omitempty"`
 	// Key is the idempotency key of the command that made the entry (the
 	// key of a Commit for its ship entries); empty otherwise.
-	Key  string    `json:"key,omitempty"`
-	Note string    `json:"note,omitempty"`
-	At   time.Time `json:"at"`
+	Key string `json:"key,omitempty"`
+	// Note is free text for people, at most 1024 bytes.
+	Note string `json:"note,omitempty"`
+	// At is when the movement was recorded, on the service's clock.
+	At time.Time `json:"at"`
 }
 
 // Delta changes the reserved quantity of one level (reservations move it),
@@ -93,13 +96,16 @@ type LedgerEntry struct {
 type Delta struct {
 	SKU      oms.SKU `json:"sku"`
 	Location oms.ID  `json:"location"`
-	Reserved int64   `json:"reserved"`
+	// Reserved is the change of the level's reserved units: positive holds
+	// more, negative holds less.
+	Reserved int64 `json:"reserved"`
 	// CheckSeq makes the change fail with an error matching
 	// oms.ErrConflict unless the level's Seq is still Seq (0 for a level
 	// that does not exist yet). Counts use it: the counted difference is
 	// only right against the on-hand quantity it was computed from.
-	CheckSeq bool  `json:"check_seq,omitempty"`
-	Seq      int64 `json:"seq,omitempty"`
+	CheckSeq bool `json:"check_seq,omitempty"`
+	// Seq is the level Seq that CheckSeq expects.
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // InboundKind says where expected stock comes from.
@@ -134,22 +140,32 @@ func (s InboundStatus) Valid() bool { return s == InboundOpen || s == InboundClo
 // transfer in transit. Its outstanding units count as the level's incoming.
 type Inbound struct {
 	// ID is the caller's key (a purchase order line, a transfer number).
-	ID   oms.ID      `json:"id"`
+	ID oms.ID `json:"id"`
+	// Kind is a purchase delivery or a transfer.
 	Kind InboundKind `json:"kind"`
 	SKU  oms.SKU     `json:"sku"`
 	// From is the source location of a transfer.
 	From oms.ID `json:"from,omitempty"`
 	// Location is where the units are expected.
-	Location   oms.ID        `json:"location"`
-	Quantity   int64         `json:"quantity"`
-	Received   int64         `json:"received"`
-	Cancelled  int64         `json:"cancelled"`
-	ExpectedAt time.Time     `json:"expected_at,omitzero"`
-	Reference  string        `json:"reference,omitempty"`
-	Status     InboundStatus `json:"status"`
-	Version    int64         `json:"version"`
-	CreatedAt  time.Time     `json:"created_at"`
-	UpdatedAt  time.Time     `json:"updated_at"`
+	Location oms.ID `json:"location"`
+	// Quantity is the units expected in all; Received and Cancelled count
+	// those that arrived and those that will not. Outstanding is the rest.
+	Quantity  int64 `json:"quantity"`
+	Received  int64 `json:"received"`
+	Cancelled int64 `json:"cancelled"`
+	// ExpectedAt is when the units are due; zero when unknown. ATP dates the
+	// supply by it.
+	ExpectedAt time.Time `json:"expected_at,omitzero"`
+	// Reference is the caller's text, such as a purchase order number.
+	Reference string `json:"reference,omitempty"`
+	// Status is open while units are outstanding, then closed.
+	Status InboundStatus `json:"status"`
+	// Version counts the saved changes, starting at 1 (optimistic concurrency).
+	Version int64 `json:"version"`
+	// CreatedAt and UpdatedAt are the service clock's times of the first and
+	// the last change.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Outstanding returns the units still expected.
@@ -159,10 +175,14 @@ func (in Inbound) Outstanding() int64 { return in.Quantity - in.Received - in.Ca
 // ledger, the open reservations and the open inbound deliveries, read at
 // one instant (in SQL: one REPEATABLE READ transaction).
 type Snapshot struct {
-	Levels       []Level       `json:"levels"`
-	Entries      []LedgerEntry `json:"entries"`
+	// Levels are every stored level, by SKU then location.
+	Levels []Level `json:"levels"`
+	// Entries are the whole ledger in Seq order.
+	Entries []LedgerEntry `json:"entries"`
+	// Reservations are the open reservations, by ID.
 	Reservations []Reservation `json:"reservations"`
-	Inbounds     []Inbound     `json:"inbounds"`
+	// Inbounds are the open inbound deliveries.
+	Inbounds []Inbound `json:"inbounds"`
 }
 
 // Mismatch is one quantity of one level that its history does not explain.
@@ -178,8 +198,11 @@ type Mismatch struct {
 
 // ReconcileReport is the result of Reconcile.
 type ReconcileReport struct {
-	Levels     int        `json:"levels"`
-	Entries    int        `json:"entries"`
+	// Levels and Entries count what was checked.
+	Levels  int `json:"levels"`
+	Entries int `json:"entries"`
+	// Mismatches lists every quantity its history does not explain; empty when
+	// clean.
 	Mismatches []Mismatch `json:"mismatches,omitempty"`
 }
 

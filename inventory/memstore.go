@@ -396,6 +396,16 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			continue
 		}
 		lvs = append(lvs, lv)
+		if lv.Reserved+earlier+ln.Quantity > maxLevelQuantity {
+			for _, o := range lvs {
+				if o != nil {
+					o.item.pending = 0
+				}
+			}
+			s.mu.Unlock()
+			sh.mu.Unlock()
+			return Reservation{}, false, levelTooLarge("reserve", ln.SKU, ln.Location)
+		}
 		if it := lv.item; !it.unlimited {
 			// Deny: no backorders. Preorder: the level's backorders within
 			// its cap, and their rise within the SKU-wide room.
@@ -484,6 +494,7 @@ func checkReserveShape(r *Reservation) error {
 		for j := 0; j < i; j++ {
 			if sameResLine(&r.Lines[j], &l) {
 				p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
+				break
 			}
 		}
 	}
@@ -703,8 +714,13 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		onHand, reserved := lv.OnHand+p.onHand, lv.Reserved+p.reserved
 		incoming, damaged := lv.Incoming+p.incoming, lv.Damaged+p.damaged
 		if reserved < 0 {
+			resetPending(ps)
 			return fmt.Errorf("%w: %s: sku %s at %s: reserved would go negative (%d)",
 				oms.ErrConflict, opName(c), p.key.sku, p.key.loc, reserved)
+		}
+		if max(onHand, reserved, incoming, damaged) > maxLevelQuantity {
+			resetPending(ps)
+			return levelTooLarge(opName(c), p.key.sku, p.key.loc)
 		}
 		var requested, avail int64
 		before, after := backorders(lv.OnHand, lv.Reserved), backorders(onHand, reserved)
@@ -792,6 +808,20 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		s.outbox.Append(c.Events...)
 	}
 	return nil
+}
+
+// maxLevelQuantity bounds every quantity of a level (2^62 units): beyond
+// it a store refuses the write instead of letting a sum wrap.
+const maxLevelQuantity = 1 << 62
+
+func levelTooLarge(op string, sku oms.SKU, loc oms.ID) error {
+	return oms.Validationf(op, "quantity", "sku %s at %s would hold more than 2^62 units", sku, loc)
+}
+
+func resetPending(ps []pending) {
+	for _, p := range ps {
+		p.lv.item.pending = 0
+	}
 }
 
 func opName(c *Change) string {

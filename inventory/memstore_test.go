@@ -3,10 +3,10 @@ package inventory_test
 import (
 	"testing"
 
-	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/inventory/inventorytest"
 )
 
+// TestMemoryStore runs the conformance suite on the in-memory store.
 func TestMemoryStore(t *testing.T) {
-	inventorytest.TestStore(t, func(t *testing.T) inventory.Store { return inventory.NewMemoryStore(nil) })
+	inventorytest.TestStore(t, inventorytest.NewMemoryHarness)
 }

@@ -117,7 +117,7 @@ func runModel(t *testing.T, seed int64, steps int, seen map[string]int) {
 	rng := rand.New(rand.NewSource(seed))
 	clock := oms.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	store := inventory.NewMemoryStore(nil)
-	svc := inventory.NewService(store, &inventory.Options{Clock: clock})
+	svc := inventory.NewService(store, &inventory.ServiceOptions{Clock: clock})
 	m := &model{levels: map[[2]string]*mLevel{}, res: map[oms.ID]*mRes{}, policy: map[oms.SKU]inventory.BackorderPolicy{
 		"DENY":  {Mode: inventory.BackorderDeny},
 		"PRE":   {Mode: inventory.BackorderPreorder, Limit: 3, ExpectedAt: clock.Now().AddDate(0, 1, 0)},

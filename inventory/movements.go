@@ -13,13 +13,17 @@ import (
 type Receipt struct {
 	SKU      oms.SKU `json:"sku"`
 	Location oms.ID  `json:"location"`
-	Quantity int64   `json:"quantity"`
+	// Quantity is the units received, 1 to oms.MaxQuantity.
+	Quantity int64 `json:"quantity"`
 	// InboundID, when set, receives against an expected delivery or a
 	// transfer: its incoming units become on hand. SKU and Location may
 	// then be left empty; when set they must match the delivery.
 	InboundID oms.ID `json:"inbound_id,omitempty"`
+	// Reference is the caller's text (a delivery note), at most 256 bytes;
+	// with an InboundID it defaults to the delivery's ID.
 	Reference string `json:"reference,omitempty"`
-	Note      string `json:"note,omitempty"`
+	// Note is free text for people, at most 1024 bytes.
+	Note string `json:"note,omitempty"`
 }
 
 // Adjustment corrects stock for a reason other than a count.
@@ -30,18 +34,24 @@ type Adjustment struct {
 	// ReasonFound.
 	Reason Reason `json:"reason"`
 	// Quantity is positive; the reason gives the direction.
-	Quantity  int64  `json:"quantity"`
+	Quantity int64 `json:"quantity"`
+	// Reference (at most 256 bytes) and Note (at most 1024) go to the ledger
+	// entry.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
 }
 
 // Count is a cycle count: the sellable units found at a location.
 type Count struct {
-	SKU       oms.SKU `json:"sku"`
-	Location  oms.ID  `json:"location"`
-	Counted   int64   `json:"counted"`
-	Reference string  `json:"reference,omitempty"`
-	Note      string  `json:"note,omitempty"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	// Counted is the sellable units found, 0 to oms.MaxQuantity: on hand
+	// becomes it.
+	Counted int64 `json:"counted"`
+	// Reference (at most 256 bytes, a count sheet) and Note (at most 1024) go
+	// to the ledger entry.
+	Reference string `json:"reference,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 // Expectation announces stock on its way to a location (a purchase order
@@ -50,36 +60,48 @@ type Count struct {
 type Expectation struct {
 	// ID is the caller's key; expecting again under it returns the
 	// existing delivery.
-	ID         oms.ID    `json:"id"`
-	SKU        oms.SKU   `json:"sku"`
-	Location   oms.ID    `json:"location"`
-	Quantity   int64     `json:"quantity"`
+	ID       oms.ID  `json:"id"`
+	SKU      oms.SKU `json:"sku"`
+	Location oms.ID  `json:"location"`
+	// Quantity is the units expected, 1 to oms.MaxQuantity.
+	Quantity int64 `json:"quantity"`
+	// ExpectedAt is when they are due; zero when unknown.
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
-	Reference  string    `json:"reference,omitempty"`
+	// Reference is the caller's text (a purchase order number), at most 256
+	// bytes.
+	Reference string `json:"reference,omitempty"`
 }
 
 // TransferRequest moves stock between locations.
 type TransferRequest struct {
 	// ID is the caller's key; it becomes the ID of the transfer's inbound
 	// delivery at the destination.
-	ID         oms.ID    `json:"id"`
-	SKU        oms.SKU   `json:"sku"`
-	From       oms.ID    `json:"from"`
-	To         oms.ID    `json:"to"`
-	Quantity   int64     `json:"quantity"`
+	ID  oms.ID  `json:"id"`
+	SKU oms.SKU `json:"sku"`
+	// From is the source location; To the destination (another location).
+	From oms.ID `json:"from"`
+	To   oms.ID `json:"to"`
+	// Quantity is the units moved, 1 to oms.MaxQuantity; the source must have
+	// them available.
+	Quantity int64 `json:"quantity"`
+	// ExpectedAt is when they are due at the destination; zero when unknown.
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
-	Reference  string    `json:"reference,omitempty"`
+	// Reference is the caller's text, at most 256 bytes.
+	Reference string `json:"reference,omitempty"`
 }
 
 // ReturnRestock puts units returned by a customer back into stock.
 type ReturnRestock struct {
 	SKU      oms.SKU `json:"sku"`
 	Location oms.ID  `json:"location"`
-	Quantity int64   `json:"quantity"`
+	// Quantity is the units returned, 1 to oms.MaxQuantity.
+	Quantity int64 `json:"quantity"`
 	// Quarantine puts the units into damaged stock instead of on hand.
-	Quarantine bool   `json:"quarantine,omitempty"`
-	Reference  string `json:"reference,omitempty"`
-	Note       string `json:"note,omitempty"`
+	Quarantine bool `json:"quarantine,omitempty"`
+	// Reference (at most 256 bytes, a return ID) and Note (at most 1024) go to
+	// the ledger entry.
+	Reference string `json:"reference,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 type movementCheck struct{ p problems }

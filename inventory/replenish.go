@@ -12,7 +12,10 @@ import (
 // Forecast is a daily demand forecast: Level units per day now, changing
 // by Trend units per day each day.
 type Forecast struct {
+	// Level is the forecast demand of today, in units per day.
 	Level float64 `json:"level"`
+	// Trend is the change of the daily demand per day (units per day per day);
+	// zero for a flat forecast.
 	Trend float64 `json:"trend"`
 }
 

@@ -96,22 +96,27 @@ func (l ReservationLine) Outstanding() int64 { return l.Quantity - l.Committed -
 // idempotency key: reserving again under the same ID returns the existing
 // reservation.
 type Reservation struct {
+	// ID is the caller's idempotency key (1 to 128 bytes of printable ASCII).
 	ID oms.ID `json:"id"`
 	// Reference names what the stock is held for, such as a cart or order ID.
-	Reference string            `json:"reference,omitempty"`
-	Lines     []ReservationLine `json:"lines"`
+	Reference string `json:"reference,omitempty"`
+	// Lines are the reserved lines in request order.
+	Lines []ReservationLine `json:"lines"`
 	// ExpiresAt, when set, makes the reservation a hold that SweepExpired
 	// returns to stock once it has passed. Committing any unit clears it.
-	ExpiresAt time.Time         `json:"expires_at,omitzero"`
-	Status    ReservationStatus `json:"status"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Status is where the reservation is in its life (see the package doc).
+	Status ReservationStatus `json:"status"`
 	// Version counts the saved changes, starting at 1.
 	Version int64 `json:"version"`
 	// Ops lists the commits, releases and expiries applied so far, oldest
 	// first, so that a replayed key returns what its first call returned.
 	// The store saves it with the reservation, as it is.
-	Ops       []Operation `json:"ops,omitempty"`
-	CreatedAt time.Time   `json:"created_at"`
-	UpdatedAt time.Time   `json:"updated_at"`
+	Ops []Operation `json:"ops,omitempty"`
+	// CreatedAt and UpdatedAt are the service clock's times of the reserve and
+	// of the last change.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Outstanding returns the units still held across all lines.
@@ -173,7 +178,8 @@ const (
 // the reservation as this operation left it, and moves nothing.
 type Operation struct {
 	// Key is the caller's idempotency key; empty for an expiry.
-	Key  string        `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Kind is commit, release or expire.
 	Kind OperationKind `json:"kind"`
 	// Requested are the lines as the caller asked; nil when the caller
 	// asked for every outstanding unit.
@@ -314,6 +320,10 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 	if len(lines) == 0 {
 		p.add("lines", "must not be empty (pass nil for every outstanding unit)")
 	}
+	if len(lines) > maxLines {
+		p.add("lines", "more than %d lines", maxLines)
+		return nil, p.err()
+	}
 	for i, l := range lines {
 		f := fieldIndex("lines", i)
 		idx := r.lineIndex(l.SKU, l.Location, l.Ref)
@@ -324,6 +334,7 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 		for j := 0; j < i; j++ {
 			if sameLine(lines[j], l) {
 				p.add(f, "duplicate line for sku %q at location %q with ref %q", l.SKU, l.Location, l.Ref)
+				break
 			}
 		}
 		switch out := r.Lines[idx].Outstanding(); {

@@ -11,8 +11,8 @@ import (
 	"github.com/omskit/oms"
 )
 
-// Options configures NewService. The zero value (or nil) means defaults.
-type Options struct {
+// ServiceOptions configures NewService. The zero value (or nil) means defaults.
+type ServiceOptions struct {
 	// Clock is where the service reads time. Nil means the system clock.
 	Clock oms.Clock
 	// SyncInterval is how often RunSync publishes channel availability:
@@ -44,8 +44,8 @@ type Service struct {
 }
 
 // NewService returns a Service over store; opts may be nil.
-func NewService(store Store, opts *Options) *Service {
-	var o Options
+func NewService(store Store, opts *ServiceOptions) *Service {
+	var o ServiceOptions
 	if opts != nil {
 		o = *opts
 	}
@@ -237,6 +237,9 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 			p.add("expires_at", "%s is after year 9999 or has an offset of a day or more", req.ExpiresAt.Format(time.RFC3339))
 		}
 	}
+	if len(req.Lines) > maxLines {
+		return p.err() // the lines are not looked at one by one
+	}
 	for i, l := range req.Lines {
 		f := fieldIndex("lines", i)
 		if err := validateSKU(l.SKU); err != nil {
@@ -256,6 +259,7 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 		for j := 0; j < i; j++ {
 			if sameLine(req.Lines[j], l) {
 				p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
+				break
 			}
 		}
 	}

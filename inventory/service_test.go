@@ -28,7 +28,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{ctx: context.Background(), store: inventory.NewMemoryStore(nil), clock: oms.NewManualClock(t0)}
-	f.svc = inventory.NewService(f.store, &inventory.Options{Clock: f.clock, SyncInterval: time.Minute})
+	f.svc = inventory.NewService(f.store, &inventory.ServiceOptions{Clock: f.clock, SyncInterval: time.Minute})
 	return f
 }
 

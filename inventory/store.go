@@ -95,7 +95,8 @@ type Store interface {
 	// of r for lines whose SKU is not tracked; those hold no stock. When a
 	// reservation with r.ID exists, Reserve changes nothing (and appends no
 	// event) and returns it with created false if it has the same reference
-	// and lines, and an error matching oms.ErrDuplicate otherwise. A line whose level cannot give the quantity under its
+	// and lines, and an error matching oms.ErrDuplicate otherwise. A line
+	// whose level cannot give the quantity under its
 	// SKU's backorder policy fails the whole call with a *ShortageError
 	// listing every short line; an unknown SKU or location fails it with an
 	// error matching oms.ErrNotFound, and a line at an inactive location
@@ -161,11 +162,17 @@ type Store interface {
 // An entry or delta naming an unknown SKU or location fails the change
 // with an error matching oms.ErrNotFound.
 type Change struct {
+	// Reservation is the reservation's next version, or nil.
 	Reservation *Reservation
-	Inbound     *Inbound
-	Deltas      []Delta
-	Entries     []LedgerEntry
-	Events      []oms.Event
+	// Inbound is the delivery's next (or first) version, or nil.
+	Inbound *Inbound
+	// Deltas change reserved units and may make the change conditional.
+	Deltas []Delta
+	// Entries are the ledger entries; they change on hand, incoming and
+	// damaged.
+	Entries []LedgerEntry
+	// Events go to the outbox in the same write.
+	Events []oms.Event
 	// Op names the operation for errors, such as "commit" or "adjust".
 	Op string
 }
@@ -201,9 +208,13 @@ type LedgerFilter struct {
 // SyncMark is what the last sync published for a SKU: its sellable
 // quantity on Channel, or, with an empty Channel, whether it was low.
 type SyncMark struct {
-	SKU       oms.SKU `json:"sku"`
-	Channel   Channel `json:"channel,omitempty"`
-	Quantity  int64   `json:"quantity"`
-	Unlimited bool    `json:"unlimited,omitempty"`
-	Low       bool    `json:"low,omitempty"`
+	SKU     oms.SKU `json:"sku"`
+	Channel Channel `json:"channel,omitempty"`
+	// Quantity is the sellable quantity last published for Channel, or the
+	// availability last compared with the reorder point for the empty channel.
+	Quantity int64 `json:"quantity"`
+	// Unlimited is the Unlimited flag last published.
+	Unlimited bool `json:"unlimited,omitempty"`
+	// Low says the SKU was last at or below its reorder point.
+	Low bool `json:"low,omitempty"`
 }

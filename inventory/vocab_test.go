@@ -386,3 +386,22 @@ func TestCommitSameKeyConcurrently(t *testing.T) {
 		t.Errorf("on hand %d, want 80", lv.OnHand)
 	}
 }
+
+// TestCommitTooManyLines: a commit naming more lines than a reservation
+// may have is refused at once, whatever they are.
+func TestCommitTooManyLines(t *testing.T) {
+	f := newFixture(t)
+	inventorytest.Stock(t, f.svc, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
+	if _, err := f.svc.Reserve(f.ctx, inventory.ReserveRequest{ID: "o", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := make([]inventory.Line, 100000)
+	_, err := f.svc.Commit(f.ctx, inventory.CommitRequest{Key: "k", Reservation: "o", Lines: lines})
+	var ve *oms.ValidationError
+	if !errors.As(err, &ve) || !ve.Has("lines") {
+		t.Fatalf("got %v, want a validation error on lines", err)
+	}
+	if r, _ := f.svc.Reservation(f.ctx, "o"); r.Version != 1 {
+		t.Errorf("refused commit changed the reservation: %+v", r)
+	}
+}

@@ -40,7 +40,7 @@ func run(ctx context.Context, w io.Writer) error {
 	clock := oms.NewManualClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	outbox := oms.NewMemoryOutbox(nil)
 	orders := order.NewService(order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: outbox}), &order.ServiceOptions{Clock: clock})
-	stock := inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: outbox}), &inventory.Options{Clock: clock})
+	stock := inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: outbox}), &inventory.ServiceOptions{Clock: clock})
 	tracker := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: outbox}), &tracking.ServiceOptions{Clock: clock})
 
 	// 1. Stock: one warehouse, two SKUs.

@@ -13,7 +13,7 @@ import (
 	"github.com/omskit/oms/inventory"
 )
 
-func testSync(t *testing.T, e *Env) {
+func testSync(t testing.TB, e *Env) {
 	Stock(t, e.Service, []oms.ID{"wh"}, []oms.SKU{"A"}, 10)
 	n, err := e.Service.Sync(ctx)
 	if err != nil {
@@ -54,11 +54,13 @@ func testSync(t *testing.T, e *Env) {
 }
 
 // testConcurrency hammers one store from 64 goroutines: random baskets over
-// a few hot SKUs across 3 locations until stock runs out, some committed,
-// some released, some left to expire while a sweeper moves the clock, a
-// few losses recorded. Afterwards nothing is oversold, Reconcile is clean
-// and every unit received is on hand, shipped or written off.
-func testConcurrency(t *testing.T, e *Env) {
+// a few hot SKUs across 3 locations (lines in random order, as carts list
+// them) until stock runs out, some committed, some released, some left to
+// expire while a sweeper moves the clock, a few losses recorded. While it
+// runs, a watcher checks that no level's reserved units exceed on hand;
+// afterwards nothing is oversold, Reconcile is clean and every unit
+// received is on hand, shipped or written off.
+func testConcurrency(t testing.TB, e *Env) {
 	locs := []oms.ID{"east", "west", "north"}
 	skus := []oms.SKU{"HOT-1", "HOT-2", "HOT-3", "HOT-4"}
 	const perLevel = 400
@@ -74,6 +76,8 @@ func testConcurrency(t *testing.T, e *Env) {
 		failure   atomic.Value
 	)
 	fail := func(err error) { failure.CompareAndSwap(nil, err) }
+	stopWatch := make(chan struct{})
+	oversold := watchLevels(e, stopWatch)
 	sweeperDone := make(chan struct{})
 	go func() {
 		defer close(sweeperDone)
@@ -160,6 +164,10 @@ func testConcurrency(t *testing.T, e *Env) {
 	wg.Wait()
 	done.Store(true)
 	<-sweeperDone
+	close(stopWatch)
+	if msg, ok := <-oversold; ok {
+		t.Error(msg)
+	}
 	if err, _ := failure.Load().(error); err != nil {
 		t.Fatal(err)
 	}
