@@ -195,7 +195,11 @@ func TestExceptionsSayWhatHappensNext(t *testing.T) {
 	}
 }
 
-func TestTrackingErrorsSendNothing(t *testing.T) {
+// TestEasyPostTrackingErrorTellsNobody is the notify half of issue 10 item
+// 21: a tracking-API error (reason tracking_error) is not a parcel problem,
+// and no customer hears of it, neither from the status change nor from the
+// sweep's alert.
+func TestEasyPostTrackingErrorTellsNobody(t *testing.T) {
 	e := newEnv(t, nil)
 	s := notifytest.NewScript("ord-t", "8001", anna, t0)
 	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 1}),
