@@ -423,7 +423,7 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 			}
 			msg, err := n.render(p, rc, ch, to, gm, gk)
 			if err == nil {
-				err = n.opts.Sender.Send(ctx, msg)
+				err = n.send(ctx, msg)
 			}
 			if err != nil {
 				if n.opts.Logger != nil {
@@ -431,7 +431,7 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 				}
 				errs = append(errs, fmt.Errorf("notify: send %s: %w", gk[0], err))
 				for j, k := range gk {
-					if rerr := n.store.Release(context.WithoutCancel(ctx), k); rerr != nil {
+					if rerr := n.release(ctx, k); rerr != nil {
 						errs = append(errs, rerr)
 					}
 					failed[string(gm[j].Kind)+"|"+gm[j].Scope] = true
@@ -480,4 +480,36 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 		errs = append(errs, err)
 	}
 	return sent, errors.Join(errs...)
+}
+
+// send calls the Sender, turning a panic into an error (so that the
+// message's claims are released and the send retried).
+func (n *Notifier) send(ctx context.Context, m Message) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("notify: sender panicked: %v", v)
+		}
+	}()
+	return n.opts.Sender.Send(ctx, m)
+}
+
+// releaseAttempts is how many times a claim of a failed send is released
+// before giving up on it.
+const releaseAttempts = 3
+
+// release forgets the claim of a failed send, trying a few times: a claim
+// that stays means the message is never sent (at most once wins over at
+// least once when the store keeps failing).
+func (n *Notifier) release(ctx context.Context, key string) error {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	for range releaseAttempts {
+		if err = n.store.Release(ctx, key); err == nil {
+			return nil
+		}
+	}
+	if n.opts.Logger != nil {
+		n.opts.Logger.Error("notify: claim of a failed send not released; the message will not be sent", "key", key, "err", err)
+	}
+	return fmt.Errorf("notify: release %s: %w", key, err)
 }
