@@ -170,3 +170,20 @@ func TestUnknownAndUnreadableEventsAreIgnored(t *testing.T) {
 		t.Errorf("an unreadable event changed progress: %v", err)
 	}
 }
+
+// TestTrackingNumbersMatchWhateverTheirCase: tracking reports "1Z 0A"
+// for the label's "1z0a"; both are the same parcel (found end to end:
+// tracking keys numbers upper-case, fulfillment keeps the label's).
+func TestTrackingNumbersMatchWhateverTheirCase(t *testing.T) {
+	e := newEnv(t, nil)
+	s := notifytest.NewScript("ord-case", "1101", anna, t0)
+	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 1}), s.ShipmentCreated("sh", "ups"),
+		s.LabelPurchased("sh", 0, "1z0a"), s.ShipmentShipped("sh"), s.Tracking("sh", "1Z 0A", tracking.StatusInTransit, ""))
+	v, err := e.n.View(e.ctx, "ord-case")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Shipments[0].Packages) != 1 || len(v.Shipments[0].Packages[0].Timeline) != 1 {
+		t.Fatalf("packages: %+v", v.Shipments[0].Packages)
+	}
+}

@@ -341,8 +341,11 @@ func (p *Progress) returnOf(id oms.ID) *ReturnView {
 // number takes the index fulfillment names later.
 func (s *ShipmentView) pkg(index int, number string) *PackageView {
 	if number != "" {
+		// Tracking keys numbers upper-case without spaces; a label may
+		// print them otherwise.
+		want := tracking.NewKey("", number).TrackingNumber
 		for i := range s.Packages {
-			if s.Packages[i].TrackingNumber == number {
+			if tracking.NewKey("", s.Packages[i].TrackingNumber).TrackingNumber == want {
 				if index >= 0 && s.Packages[i].Index < 0 {
 					s.Packages[i].Index = index
 				}
