@@ -45,11 +45,22 @@ func ParseDate(s string) (Date, error) {
 	return DateOf(t), nil
 }
 
+// Valid reports whether d names a real day from year 0 to 9999 with its
+// fields normalized (as NewDate, DateOf and ParseDate return them): the
+// dates JSON carries both ways. The zero Date (unknown) is not valid;
+// February 30 and year 10000 are not either.
+func (d Date) Valid() bool {
+	return !d.IsZero() && d.Year >= 0 && d.Year <= 9999 && NewDate(d.Year, d.Month, d.Day) == d
+}
+
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
 
-// In returns midnight at the start of d in loc.
+// In returns midnight at the start of d in loc. A nil loc means UTC.
 func (d Date) In(loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
 }
 
@@ -73,8 +84,14 @@ func (d Date) Passed(t time.Time, loc *time.Location) bool {
 	return !t.Before(d.End(loc))
 }
 
-// AddDays returns d plus n calendar days (n may be negative).
-func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
+// AddDays returns d plus n calendar days (n may be negative). The zero
+// Date (unknown) stays zero.
+func (d Date) AddDays(n int) Date {
+	if d.IsZero() {
+		return d
+	}
+	return DateOf(d.In(time.UTC).AddDate(0, 0, n))
+}
 
 // Weekday returns the day of the week of d.
 func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
@@ -86,9 +103,10 @@ func (d Date) Before(o Date) bool { return d.Compare(o) < 0 }
 func (d Date) After(o Date) bool { return d.Compare(o) > 0 }
 
 // DaysUntil returns the number of calendar days from d to o (negative when o
-// is earlier).
+// is earlier). It counts in Unix seconds, not in a time.Duration, which saturates
+// beyond 292 years.
 func (d Date) DaysUntil(o Date) int {
-	return int(o.In(time.UTC).Sub(d.In(time.UTC)).Hours() / 24)
+	return int((o.In(time.UTC).Unix() - d.In(time.UTC).Unix()) / 86400)
 }
 
 // Compare returns -1 when d is before o, 0 when equal and 1 when after.
@@ -110,10 +128,16 @@ func (d Date) String() string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
 }
 
-// MarshalJSON encodes d as "2006-01-02", and the zero Date as null.
+// MarshalJSON encodes d as "2006-01-02", and the zero Date as null. A date
+// that UnmarshalJSON could not read back (a year outside 0 to 9999, or
+// fields that are not normalized, such as February 30) is an error
+// matching ErrValidation, as time.Time refuses years past 9999.
 func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
+	}
+	if !d.Valid() {
+		return nil, Validationf("date", "date", "%04d-%02d-%02d is not a day from year 0 to 9999", d.Year, int(d.Month), d.Day)
 	}
 	return json.Marshal(d.String())
 }

@@ -83,11 +83,12 @@ func ComputeAvailability(it Item, levels []Level, locs []Location) Availability 
 		if !loc.Active {
 			continue
 		}
-		a.OnHand += l.OnHand
-		a.Reserved += l.Reserved
-		a.Incoming += l.Incoming
-		a.Damaged += l.Damaged
-		a.Available += max(l.Available(), 0)
+		// Levels hold up to 2^62 units each: the totals saturate.
+		a.OnHand = satAdd(a.OnHand, l.OnHand)
+		a.Reserved = satAdd(a.Reserved, l.Reserved)
+		a.Incoming = satAdd(a.Incoming, l.Incoming)
+		a.Damaged = satAdd(a.Damaged, l.Damaged)
+		a.Available = satAdd(a.Available, max(l.Available(), 0))
 	}
 	return a
 }

@@ -413,7 +413,10 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			before := backorders(lv.OnHand, reserved)
 			after := backorders(lv.OnHand, reserved+ln.Quantity)
 			capacity, room := it.capAt(ln.Location), it.skuRoom()
-			if after > capacity || after-before > room {
+			// A line that raises no backorder needs no room: a limit
+			// lowered below the backorders already taken still lets
+			// on-hand stock sell.
+			if after > capacity || (after > before && after-before > room) {
 				short = append(short, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
 					Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
 			} else if it.preorder {

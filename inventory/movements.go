@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 )
@@ -19,10 +21,10 @@ type Receipt struct {
 	// transfer: its incoming units become on hand. SKU and Location may
 	// then be left empty; when set they must match the delivery.
 	InboundID oms.ID `json:"inbound_id,omitempty"`
-	// Reference is the caller's text (a delivery note), at most 256 bytes;
+	// Reference is the caller's text (a delivery note), at most 256 bytes of UTF-8 without NUL;
 	// with an InboundID it defaults to the delivery's ID.
 	Reference string `json:"reference,omitempty"`
-	// Note is free text for people, at most 1024 bytes.
+	// Note is free text for people, at most 1024 bytes of UTF-8 without NUL.
 	Note string `json:"note,omitempty"`
 }
 
@@ -36,7 +38,7 @@ type Adjustment struct {
 	// Quantity is positive; the reason gives the direction.
 	Quantity int64 `json:"quantity"`
 	// Reference (at most 256 bytes) and Note (at most 1024) go to the ledger
-	// entry.
+	// entry; both are UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
 }
@@ -49,7 +51,7 @@ type Count struct {
 	// becomes it.
 	Counted int64 `json:"counted"`
 	// Reference (at most 256 bytes, a count sheet) and Note (at most 1024) go
-	// to the ledger entry.
+	// to the ledger entry; both are UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
 }
@@ -65,10 +67,10 @@ type Expectation struct {
 	Location oms.ID  `json:"location"`
 	// Quantity is the units expected, 1 to oms.MaxQuantity.
 	Quantity int64 `json:"quantity"`
-	// ExpectedAt is when they are due; zero when unknown.
+	// ExpectedAt is when they are due (up to year 9999); zero when unknown.
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
 	// Reference is the caller's text (a purchase order number), at most 256
-	// bytes.
+	// bytes of UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 }
 
@@ -84,9 +86,10 @@ type TransferRequest struct {
 	// Quantity is the units moved, 1 to oms.MaxQuantity; the source must have
 	// them available.
 	Quantity int64 `json:"quantity"`
-	// ExpectedAt is when they are due at the destination; zero when unknown.
+	// ExpectedAt is when they are due at the destination (up to year
+	// 9999); zero when unknown.
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
-	// Reference is the caller's text, at most 256 bytes.
+	// Reference is the caller's text, at most 256 bytes of UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 }
 
@@ -99,7 +102,7 @@ type ReturnRestock struct {
 	// Quarantine puts the units into damaged stock instead of on hand.
 	Quarantine bool `json:"quarantine,omitempty"`
 	// Reference (at most 256 bytes, a return ID) and Note (at most 1024) go to
-	// the ledger entry.
+	// the ledger entry; both are UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
 }
@@ -121,13 +124,39 @@ func (m *movementCheck) quantity(field string, q int64) {
 	}
 }
 
+// date refuses a time that JSON cannot carry (after year 9999, or an
+// offset of a day or more); the zero time means unknown.
+func (m *movementCheck) date(field string, t time.Time) {
+	if !t.IsZero() && !jsonTime(t) {
+		m.p.add(field, "%s is after year 9999 or has an offset of a day or more", t.Format(time.RFC3339))
+	}
+}
+
 func (m *movementCheck) text(ref, note string) {
 	if len(ref) > maxReference {
 		m.p.add("reference", "longer than %d bytes", maxReference)
+	} else if msg := textProblem(ref); msg != "" {
+		m.p.add("reference", "%s", msg)
 	}
 	if len(note) > 1024 {
 		m.p.add("note", "longer than 1024 bytes")
+	} else if msg := textProblem(note); msg != "" {
+		m.p.add("note", "%s", msg)
 	}
+}
+
+// textProblem describes why free text cannot be stored and sent as is:
+// bytes that are not UTF-8 (an event's JSON would carry U+FFFD instead)
+// or a NUL (which a PostgreSQL text column refuses). It returns "" when s
+// is fine.
+func textProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "must not contain a NUL byte"
+	}
+	return ""
 }
 
 // apply saves entries (and an inbound) with a stock_moved event.
@@ -237,6 +266,7 @@ func (s *Service) Expect(ctx context.Context, e Expectation) (Inbound, error) {
 	}
 	m.pair(e.SKU, e.Location, "location")
 	m.quantity("quantity", e.Quantity)
+	m.date("expected_at", e.ExpectedAt)
 	m.text(e.Reference, "")
 	if err := m.p.err(); err != nil {
 		return Inbound{}, err
@@ -267,6 +297,7 @@ func (s *Service) Transfer(ctx context.Context, t TransferRequest) (Inbound, err
 		m.p.add("to", "must differ from the source location %q", t.From)
 	}
 	m.quantity("quantity", t.Quantity)
+	m.date("expected_at", t.ExpectedAt)
 	m.text(t.Reference, "")
 	if err := m.p.err(); err != nil {
 		return Inbound{}, err

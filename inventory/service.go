@@ -144,7 +144,8 @@ func (s *Service) Reservation(ctx context.Context, id oms.ID) (Reservation, erro
 type ReserveRequest struct {
 	// ID is the caller's idempotency key; it becomes the reservation ID.
 	ID oms.ID `json:"id"`
-	// Reference names what the stock is held for (a cart or an order).
+	// Reference names what the stock is held for (a cart or an order): at
+	// most 256 bytes of UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	// Lines name a SKU, a location, a quantity and optionally a ref each;
 	// a (SKU, location, ref) triple may appear once. Lines of the same SKU
@@ -195,7 +196,7 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 
 // validateReserve checks a request without allocating when it is good.
 func validateReserve(req *ReserveRequest, now time.Time) error {
-	ok := validKey(string(req.ID)) && len(req.Reference) <= maxReference &&
+	ok := validKey(string(req.ID)) && len(req.Reference) <= maxReference && textProblem(req.Reference) == "" &&
 		len(req.Lines) > 0 && len(req.Lines) <= maxLines && req.HoldFor >= 0 &&
 		(req.ExpiresAt.IsZero() || (req.HoldFor == 0 && req.ExpiresAt.After(now) && jsonTime(req.ExpiresAt))) &&
 		(req.HoldFor == 0 || jsonTime(now.Add(req.HoldFor)))
@@ -216,6 +217,8 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 	}
 	if len(req.Reference) > maxReference {
 		p.add("reference", "longer than %d bytes", maxReference)
+	} else if msg := textProblem(req.Reference); msg != "" {
+		p.add("reference", "%s", msg)
 	}
 	switch {
 	case len(req.Lines) == 0:

@@ -24,8 +24,8 @@ import (
 //	UPDATE levels SET reserved = reserved + $qty, seq = nextval('level_seq')
 //	    WHERE sku = $sku AND location = $loc
 //	      AND greatest(reserved + $qty - on_hand, 0) <= $cap; -- per level
-//	UPDATE items SET backordered = backordered + $rise  -- preorder SKUs, by SKU
-//	    WHERE sku = $sku AND backordered + $rise <= $limit;
+//	UPDATE items SET backordered = backordered + $rise  -- preorder SKUs whose
+//	    WHERE sku = $sku AND backordered + $rise <= $limit; -- $rise > 0, by SKU
 //	-- any UPDATE touching 0 rows: ROLLBACK and report the short lines
 //	INSERT INTO outbox (id, type, aggregate_id, ...) VALUES ($event...);
 //	COMMIT;
@@ -37,7 +37,10 @@ import (
 // greatest(reserved - on_hand, 0); $rise is what the transaction adds to
 // it. Every write that moves a level's on hand or reserved (Reserve and
 // Apply alike) keeps the counter in step in the same transaction, and a
-// write that raises it must keep it at or below the SKU's preorder limit.
+// write that raises it must keep it at or below the SKU's preorder limit;
+// a write that does not raise it is not checked against the limit (which
+// PutItem may have lowered below the counter), so on-hand stock still
+// sells.
 //
 // Lock rows in one fixed order in every transaction: levels by SKU, then
 // location (whatever order the request lists its lines in), then the item

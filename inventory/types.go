@@ -172,7 +172,8 @@ type BackorderPolicy struct {
 	// takes none (say, one with no purchase order coming). Values are 0 to
 	// oms.MaxQuantity.
 	LocationLimits map[oms.ID]int64 `json:"location_limits,omitempty"`
-	// ExpectedAt is, for preorders, when the stock is expected.
+	// ExpectedAt is, for preorders, when the stock is expected (up to year
+	// 9999).
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
 }
 
@@ -284,6 +285,8 @@ func (it Item) Validate() error {
 	}
 	if it.Backorder.Mode == BackorderPreorder && it.Backorder.ExpectedAt.IsZero() {
 		v.Add("backorder.expected_at", "is required for preorders")
+	} else if at := it.Backorder.ExpectedAt; !at.IsZero() && !jsonTime(at) {
+		v.Add("backorder.expected_at", "%s is after year 9999 or has an offset of a day or more", at.Format(time.RFC3339))
 	}
 	if q := it.SafetyStock; q < 0 || q > oms.MaxQuantity {
 		v.Add("safety_stock", "%s", quantityProblem(q, 0))

@@ -49,23 +49,29 @@ func (p position) less(q position) bool {
 	return p.id < q.id
 }
 
-// String encodes the position as a cursor: Unix nanoseconds, a dot, the
-// ID.
+// String encodes the position as a cursor: Unix seconds, an underscore,
+// the nanoseconds, a dot, the ID. (Unix nanoseconds alone wrap outside
+// the years 1678 to 2262.)
 func (p position) String() string {
-	return strconv.FormatInt(p.created.UnixNano(), 10) + "." + string(p.id)
+	return strconv.FormatInt(p.created.Unix(), 10) + "_" + strconv.Itoa(p.created.Nanosecond()) + "." + string(p.id)
 }
 
 func parsePosition(cursor string) (position, error) {
 	bad := oms.Validationf("page", "cursor", "%q is not a cursor of this store", clip(cursor))
-	ns, id, ok := strings.Cut(cursor, ".")
+	at, id, ok := strings.Cut(cursor, ".")
 	if !ok {
 		return position{}, bad
 	}
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if err != nil || oms.ValidateID(oms.ID(id)) != nil {
+	secs, nanos, ok := strings.Cut(at, "_")
+	if !ok {
 		return position{}, bad
 	}
-	return position{created: time.Unix(0, n).UTC(), id: oms.ID(id)}, nil
+	sec, err1 := strconv.ParseInt(secs, 10, 64)
+	nsec, err2 := strconv.ParseInt(nanos, 10, 64)
+	if err1 != nil || err2 != nil || nsec < 0 || nsec > 999_999_999 || oms.ValidateID(oms.ID(id)) != nil {
+		return position{}, bad
+	}
+	return position{created: time.Unix(sec, nsec).UTC(), id: oms.ID(id)}, nil
 }
 
 func positionOf(o *Order) position { return position{created: o.CreatedAt, id: o.ID} }

@@ -110,7 +110,8 @@ type ShippingOption struct {
 	// PromisedFrom and PromisedBy bound the promised delivery window as
 	// calendar days in the destination's time zone: delivery is on time
 	// when it happens by the end of PromisedBy there (see oms.Date.Passed).
-	// Either may be zero; PromisedBy is never before PromisedFrom.
+	// Either may be zero; otherwise each is a calendar day of years 1 to
+	// 9999, and PromisedBy is never before PromisedFrom.
 	PromisedFrom oms.Date `json:"promised_from,omitzero"`
 	PromisedBy   oms.Date `json:"promised_by,omitzero"`
 }
@@ -373,6 +374,9 @@ func (o *Order) Clone() *Order {
 // the first broken bound in the order quantity, cancelled, allocated,
 // fulfilled, shipped, delivered, returned; or nil.
 func (o *Order) CheckCounters() error {
+	if o == nil {
+		return nil
+	}
 	v := validation()
 	for i, l := range o.Lines {
 		checkLineCounters(v, i, l)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/omskit/oms"
@@ -217,8 +218,13 @@ func newPayment(c oms.Currency, p CapturePolicy) Payment {
 // plans the rest.
 //
 // Orders without a gateway authorization (Payment.Authorization empty) are
-// settled by the host and get nil.
+// settled by the host and get nil. A payment sum in another currency than
+// the order's is an error matching oms.ErrCurrencyMismatch; a zero
+// oms.Money counts as zero.
 func PlanSettlement(o *Order) (*PaymentOp, error) {
+	if o == nil {
+		return nil, oms.Validationf(entity, "", "order is nil")
+	}
 	p := o.Payment
 	if p.Authorization == "" || p.Pending != nil {
 		return nil, nil
@@ -226,6 +232,16 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 	t, err := ComputeTotals(o)
 	if err != nil {
 		return nil, err
+	}
+	// The sums may come from the host's database: a zero Money (JSON
+	// null) counts as zero, another currency is refused.
+	for _, f := range []struct {
+		name string
+		m    *oms.Money
+	}{{"authorized", &p.Authorized}, {"captured", &p.Captured}, {"voided", &p.Voided}, {"refunded", &p.Refunded}, {"adjusted", &p.Adjusted}} {
+		if *f.m, err = inCurrency(*f.m, o.Currency, -1, "payment."+f.name); err != nil {
+			return nil, err
+		}
 	}
 	auths := authBalances(o)
 	collected := sub(p.Captured, p.Adjusted)
@@ -417,7 +433,12 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 		}
 		return err
 	}
-	for attempt := 0; attempt <= 4*s.retries; attempt++ {
+	// Four tries per step; a huge MaxRetries must not wrap the bound.
+	limit := math.MaxInt - 1
+	if s.retries < limit/4 {
+		limit = 4 * s.retries
+	}
+	for attempt := 0; attempt <= limit; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return o, err
 		}
@@ -479,7 +500,7 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 			return o, &PaymentError{OrderID: o.ID, Operation: string(op.Kind), Err: callErr}
 		}
 	}
-	return o, fmt.Errorf("order: %s: payment settlement did not finish after %d attempts: %w", o.ID, 4*s.retries+1, oms.ErrConflict)
+	return o, fmt.Errorf("order: %s: payment settlement did not finish after %d attempts: %w", o.ID, limit+1, oms.ErrConflict)
 }
 
 // SettlePayment runs whatever gateway steps the order's payment needs now:

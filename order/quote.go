@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/omskit/oms"
+	"github.com/shopspring/decimal"
 )
 
 // Quotation is what Place will compute for the same PlaceInput: each
@@ -66,7 +67,35 @@ func (s *Service) Quote(ctx context.Context, in PlaceInput) (*Quotation, error) 
 	if err := s.price(ctx, o, in); err != nil {
 		return nil, err
 	}
+	if err := checkRecordable(o.Totals); err != nil {
+		return nil, err
+	}
 	return quotationOf(o), nil
+}
+
+// checkRecordable refuses totals with an amount of 10^(40 - minor units)
+// or more (1e38 USD): oms.Money is written with at most 40 digits, so no
+// order or event could carry it. Quote and Place both call it after
+// pricing, so they refuse the same carts, before any gateway call.
+func checkRecordable(t Totals) error {
+	limit := decimal.New(1, int32(40-t.Currency.MinorUnits()))
+	v := &oms.ValidationError{Entity: entity}
+	check := func(field string, m oms.Money) {
+		if !m.Amount().Abs().LessThan(limit) {
+			v.Add(field, "%s %s is too large: every amount must be below 1e%d", clip(m.StringAmount()), t.Currency, 40-t.Currency.MinorUnits())
+		}
+	}
+	for i, lt := range t.Lines {
+		check(linesField(i, "subtotal"), lt.Subtotal)
+		check(linesField(i, "tax"), lt.Tax)
+		check(linesField(i, "total"), lt.Total)
+	}
+	check("totals.subtotal", t.Subtotal)
+	check("totals.discount", t.Discount)
+	check("totals.shipping", t.Shipping)
+	check("totals.tax", t.Tax)
+	check("totals.grand_total", t.GrandTotal)
+	return v.Err()
 }
 
 // Quote returns what a Service with TaxCalculator tax (nil: the explicit

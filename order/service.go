@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -35,12 +36,15 @@ func (f NumberFunc) Next(ctx context.Context, o *Order) (string, error) { return
 // the next integer. It is safe for concurrent use.
 type Sequence struct {
 	prefix string
+	start  int64
 	next   atomic.Int64
 }
 
-// NewSequence returns a Sequence whose first number is prefix+start.
+// NewSequence returns a Sequence whose first number is prefix+start. Its
+// last number is prefix+math.MaxInt64; after it, Next returns an error
+// rather than a wrapped number.
 func NewSequence(prefix string, start int64) *Sequence {
-	s := &Sequence{prefix: prefix}
+	s := &Sequence{prefix: prefix, start: start}
 	s.next.Store(start)
 	return s
 }
@@ -50,7 +54,11 @@ func (s *Sequence) Next(ctx context.Context, _ *Order) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	return s.prefix + strconv.FormatInt(s.next.Add(1)-1, 10), nil
+	n := s.next.Add(1) - 1
+	if n < s.start { // the counter passed math.MaxInt64 and wrapped
+		return "", fmt.Errorf("order: sequence %q is exhausted: its last number was %d", s.prefix, int64(math.MaxInt64))
+	}
+	return s.prefix + strconv.FormatInt(n, 10), nil
 }
 
 // ServiceOptions configures a Service. The zero value (or nil) gives the
@@ -244,7 +252,9 @@ type PaymentInput struct {
 // TaxCalculator when set), and saves a new pending order with its
 // order.placed event. An order whose payment is not authorized for the
 // grand total carries an awaiting_payment hold: a checkout that
-// authorizes Quote's GrandTotal gets none.
+// authorizes Quote's GrandTotal gets none. A cart with an amount of
+// 10^(40 - minor units) or more (1e38 USD), which no oms.Money can be
+// written with, is refused by Quote and Place alike.
 //
 // With an IdempotencyKey the sequence is safe to repeat after a crash or
 // a failed store write at any step:
@@ -282,6 +292,9 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 		}
 	}
 	if err := s.price(ctx, o, in); err != nil {
+		return nil, err
+	}
+	if err := checkRecordable(o.Totals); err != nil {
 		return nil, err
 	}
 	now := o.CreatedAt
@@ -435,7 +448,9 @@ func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 		c.add("shipping.service_level", "%q is not a service level (want one of %v)", clip(string(in.Shipping.ServiceLevel)), oms.ServiceLevels())
 	}
 	c.text("shipping.name", in.Shipping.Name, MaxTextLength, false)
-	if !in.Shipping.PromisedFrom.IsZero() && !in.Shipping.PromisedBy.IsZero() && in.Shipping.PromisedBy.Before(in.Shipping.PromisedFrom) {
+	okFrom := c.date("shipping.promised_from", in.Shipping.PromisedFrom)
+	okBy := c.date("shipping.promised_by", in.Shipping.PromisedBy)
+	if okFrom && okBy && !in.Shipping.PromisedFrom.IsZero() && !in.Shipping.PromisedBy.IsZero() && in.Shipping.PromisedBy.Before(in.Shipping.PromisedFrom) {
 		c.add("shipping.promised_by", "is before promised_from")
 	}
 	if in.CapturePolicy != "" && !in.CapturePolicy.Valid() {
@@ -666,7 +681,10 @@ func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Order, e
 			return nil, err
 		}
 		if len(events) == 0 {
-			return cur, nil
+			// A replay: the change was saved by an earlier run, whose
+			// payment step may not have run (the write reported a failure
+			// after it took effect), so settle as that run would have.
+			return s.settle(ctx, cur)
 		}
 		events = append(events, settleStatus(next, now)...)
 		if err := s.commit(ctx, cur, next, now, events); err != nil {
@@ -740,7 +758,8 @@ func (s *Service) Confirm(ctx context.Context, id oms.ID) (*Order, error) {
 // HoldInput describes a hold to add.
 type HoldInput struct {
 	// Key makes AddHold safe to repeat: the hold's ID derives from it and a
-	// replay adds nothing. Optional. Caller keys live in their own
+	// replay (same reason and note) adds nothing; the key with another
+	// reason or note matches oms.ErrDuplicate. Optional. Caller keys live in their own
 	// namespace: no key gives the ID of a hold the Service adds itself
 	// (awaiting_payment), and every hold ID is unique within its order.
 	Key    string     `json:"key,omitempty"`
@@ -771,8 +790,8 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Order,
 				if h.ID != hid {
 					continue
 				}
-				if h.Reason != in.Reason {
-					return nil, fmt.Errorf("%w: order %s: hold key %q was used for reason %s", oms.ErrDuplicate, o.ID, in.Key, h.Reason)
+				if h.Reason != in.Reason || h.Note != in.Note {
+					return nil, fmt.Errorf("%w: order %s: hold key %q was used for reason %s with another note", oms.ErrDuplicate, o.ID, in.Key, h.Reason)
 				}
 				return nil, nil
 			}

@@ -193,6 +193,9 @@ type Counts struct {
 // CountsOf sums the counters of o's lines.
 func CountsOf(o *Order) Counts {
 	var c Counts
+	if o == nil {
+		return c
+	}
 	for _, l := range o.Lines {
 		c.Quantity += l.Quantity
 		c.Active += l.Active()

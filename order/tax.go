@@ -83,7 +83,7 @@ type TaxRate struct {
 	// its country's row (it is the combined rate there).
 	Region string `json:"region,omitempty"`
 	// Rate is the standard rate as a fraction: 0.2 for 20 %. Between 0
-	// and 1.
+	// and 1, with at most 18 decimals (as every rate of Codes).
 	Rate decimal.Decimal `json:"rate"`
 	// Codes are the rates of product tax classes (TaxLine.TaxCode), such
 	// as {"reduced": 0.05, "zero": 0}; a code not listed is taxed at Rate.
@@ -123,12 +123,16 @@ func NewTaxTable(rates []TaxRate) (*TaxTable, error) {
 		if r.Region != strings.TrimSpace(r.Region) || len(r.Region) > 64 {
 			v.Add(f+".region", "%q is not a region code", clip(r.Region))
 		}
-		if r.Rate.IsNegative() || r.Rate.GreaterThan(one) {
+		if badRate(r.Rate) {
+			v.Add(f+".rate", "has %d decimals, at most %d allowed", -r.Rate.Exponent(), maxRateDecimals)
+		} else if r.Rate.IsNegative() || r.Rate.GreaterThan(one) {
 			v.Add(f+".rate", "%s is outside 0..1", r.Rate)
 		}
 		codes := make(map[string]decimal.Decimal, len(r.Codes))
 		for code, rate := range r.Codes {
-			if rate.IsNegative() || rate.GreaterThan(one) {
+			if badRate(rate) {
+				v.Add(f+".codes."+clip(code), "has %d decimals, at most %d allowed", -rate.Exponent(), maxRateDecimals)
+			} else if rate.IsNegative() || rate.GreaterThan(one) {
 				v.Add(f+".codes."+clip(code), "%s is outside 0..1", rate)
 			}
 			codes[code] = rate
@@ -144,6 +148,16 @@ func NewTaxTable(rates []TaxRate) (*TaxTable, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// maxRateDecimals bounds a tax rate's decimals (0.0825 has 4).
+const maxRateDecimals = 18
+
+// badRate reports a rate whose exponent is out of bounds, checked before
+// any comparison or print of it (both would scale it by 10^exponent).
+func badRate(r decimal.Decimal) bool {
+	e := r.Exponent()
+	return e < -maxRateDecimals || e > 1
 }
 
 func taxKey(country, region string) string {

@@ -84,6 +84,9 @@ type LineTotals struct {
 // otherwise the error matches oms.ErrCurrencyMismatch. Amounts of a placed
 // order are rounded to the minor unit, so every total is too.
 func ComputeTotals(o *Order) (Totals, error) {
+	if o == nil {
+		return Totals{}, oms.Validationf(entity, "", "order is nil")
+	}
 	cur := o.Currency
 	zero := oms.Zero(cur)
 	if !zero.Valid() {
@@ -251,6 +254,9 @@ func linesField(i int, name string) string { return fmt.Sprintf("lines[%d].%s", 
 // shipped. When every active unit has shipped it equals t.GrandTotal. The
 // capture-at-shipment policy captures this amount.
 func ShippedValue(o *Order, t Totals) (oms.Money, error) {
+	if o == nil {
+		return oms.Money{}, oms.Validationf(entity, "", "order is nil")
+	}
 	v := oms.Zero(t.Currency)
 	var shipped int64
 	for i, l := range o.Lines {

@@ -30,6 +30,10 @@ const (
 	MaxMetadataKey = 40
 )
 
+// maxAmountScale bounds the decimal exponent of an amount given to Place
+// or Edit, either way: oms.Money is written with at most 40 digits.
+const maxAmountScale = 40
+
 // checker collects every problem of an input. Amounts in the wrong
 // currency are recorded as problems too and make the final error match
 // oms.ErrCurrencyMismatch as well as oms.ErrValidation.
@@ -82,6 +86,12 @@ func (c *checker) moneyAt(f field, m oms.Money, optional, strict bool) oms.Money
 		} else if strict {
 			c.add(f.String(), "must be positive")
 		}
+		return oms.Zero(c.currency)
+	}
+	if d := m.Amount(); d.Exponent() < -maxAmountScale || d.Exponent() > maxAmountScale || d.Coefficient().BitLen() > 256 {
+		// Checked first: rounding or printing such a decimal computes a
+		// power of ten with up to billions of digits.
+		c.add(f.String(), "has more digits than an amount may have (exponent %d)", d.Exponent())
 		return oms.Zero(c.currency)
 	}
 	if m.Currency() != c.currency {
@@ -174,6 +184,16 @@ func (c *checker) key(field, k string, required bool) {
 	if err := oms.ValidateID(oms.ID(k)); err != nil {
 		c.add(field, "must be 1 to 128 bytes of printable ASCII without spaces")
 	}
+}
+
+// date checks that d is zero or a calendar day between years 1 and 9999
+// (what oms.ParseDate reads back), and reports whether it is.
+func (c *checker) date(field string, d oms.Date) bool {
+	if d.IsZero() || d.Year >= 1 && d.Year <= 9999 && oms.NewDate(d.Year, d.Month, d.Day) == d {
+		return true
+	}
+	c.add(field, "is not a calendar day between years 1 and 9999: year %d, month %d, day %d", d.Year, int(d.Month), d.Day)
+	return false
 }
 
 func (c *checker) email(field, s string) {

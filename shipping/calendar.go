@@ -42,7 +42,8 @@ type Calendar struct {
 // NewCalendar returns the business calendar of a location in the IANA time
 // zone tz (such as "Australia/Sydney"; the zone database is embedded). The
 // error matches oms.ErrValidation for an unknown zone, a bad weekday, a
-// weekend of all seven days, or a holiday without a date.
+// weekend of all seven days, or a holiday without a date or on a date
+// that is not a valid day (oms.Date.Valid).
 func NewCalendar(tz string, opts *CalendarOptions) (*Calendar, error) {
 	if opts == nil {
 		opts = &CalendarOptions{}
@@ -72,6 +73,11 @@ func NewCalendar(tz string, opts *CalendarOptions) (*Calendar, error) {
 	for i, h := range opts.Holidays {
 		if h.Date.IsZero() {
 			v.Add(indexField("holidays", i)+".date", "is required")
+			continue
+		}
+		if !h.Date.Valid() {
+			// Dates compare normalized: February 30 would never apply.
+			v.Add(indexField("holidays", i)+".date", "%04d-%02d-%02d is not a day from year 0 to 9999", h.Date.Year, int(h.Date.Month), h.Date.Day)
 			continue
 		}
 		c.holidays[h.Date] = h.Name
@@ -237,8 +243,8 @@ type Estimate struct {
 // calendar to (nil means d's calendar: a domestic shipment). A transit of 0
 // days delivers on the first business day on or after the start day.
 // transitMax below transitMin is taken as transitMin. The error matches
-// oms.ErrValidation for a bad Dispatch or transit days negative or over
-// MaxBusinessDays.
+// oms.ErrValidation for a bad Dispatch, transit days negative or over
+// MaxBusinessDays, or a ship or delivery day outside years 0 to 9999.
 func EstimateDelivery(now time.Time, d Dispatch, to *Calendar, transitMin, transitMax int) (Estimate, error) {
 	v := &oms.ValidationError{Entity: "delivery estimate"}
 	v.Merge("dispatch", d.Validate())
@@ -258,11 +264,15 @@ func EstimateDelivery(now time.Time, d Dispatch, to *Calendar, transitMin, trans
 	transitMax = max(transitMax, transitMin)
 	pickup := d.PickupAt(ship)
 	start := to.DateAt(pickup)
-	return Estimate{
+	est := Estimate{
 		ShipDate: ship,
 		PickupAt: pickup,
 		Delivery: Window{Earliest: to.AddBusinessDays(start, transitMin), Latest: to.AddBusinessDays(start, transitMax)},
-	}, nil
+	}
+	if !ship.Valid() || !est.Delivery.Earliest.Valid() || !est.Delivery.Latest.Valid() {
+		return Estimate{}, oms.Validationf("delivery estimate", "now", "an order at %s ships or arrives outside years 0 to 9999", now.Format(time.RFC3339))
+	}
+	return est, nil
 }
 
 // EstimateRates returns a copy of rates in which every rate without a known

@@ -34,6 +34,10 @@ func (w Window) validate(v *oms.ValidationError, field string) {
 		v.Add(field, "needs both earliest and latest, got %q..%q", w.Earliest, w.Latest)
 		return
 	}
+	if !w.Earliest.Valid() || !w.Latest.Valid() {
+		v.Add(field, "%s is not a range of days from year 0 to 9999", w)
+		return
+	}
 	if w.Latest.Before(w.Earliest) {
 		v.Add(field, "latest %s is before earliest %s", w.Latest, w.Earliest)
 	}

@@ -2,6 +2,7 @@ package shipping
 
 import (
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/omskit/oms"
@@ -22,7 +23,8 @@ type Parcel struct {
 	// DeclaredValue is the value declared for insurance and customs; the
 	// zero Money means none.
 	DeclaredValue oms.Money `json:"declared_value"`
-	// Contents describes what is inside, for customs and the label.
+	// Contents describes what is inside, for customs and the label: at
+	// most MaxContentsLength characters of UTF-8 without NUL.
 	Contents string `json:"contents,omitempty"`
 	// Preset names the ParcelPreset the parcel was made from, if any.
 	Preset string `json:"preset,omitempty"`
@@ -55,7 +57,12 @@ func (p Parcel) validate(v *oms.ValidationError, prefix string) {
 			v.Add(f("declared_value"), "must be rounded to the currency's minor unit, got %s", p.DeclaredValue)
 		}
 	}
-	if n := utf8.RuneCountInString(p.Contents); n > MaxContentsLength {
+	switch n := utf8.RuneCountInString(p.Contents); {
+	case !utf8.ValidString(p.Contents):
+		v.Add(f("contents"), "must be valid UTF-8")
+	case strings.IndexByte(p.Contents, 0) >= 0:
+		v.Add(f("contents"), "must not contain a NUL byte")
+	case n > MaxContentsLength:
 		v.Add(f("contents"), "must be at most %d characters, got %d", MaxContentsLength, n)
 	}
 }

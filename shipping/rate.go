@@ -41,8 +41,8 @@ type RateRequest struct {
 }
 
 // Validate returns a *oms.ValidationError listing every problem of r, or
-// nil: unknown countries, no parcels, a bad parcel, an unknown level or
-// currency.
+// nil: unknown countries, no parcels, a bad parcel, a ship date that is
+// not a valid day (oms.Date.Valid), an unknown level or currency.
 func (r RateRequest) Validate() error {
 	v := &oms.ValidationError{Entity: "rate request"}
 	if !oms.ValidCountry(r.Origin.Country) {
@@ -53,6 +53,9 @@ func (r RateRequest) Validate() error {
 	}
 	if len(r.Parcels) == 0 {
 		v.Add("parcels", "at least one parcel is required")
+	}
+	if !r.ShipDate.IsZero() && !r.ShipDate.Valid() {
+		v.Add("ship_date", "%04d-%02d-%02d is not a day from year 0 to 9999", r.ShipDate.Year, int(r.ShipDate.Month), r.ShipDate.Day)
 	}
 	for i, p := range r.Parcels {
 		p.validate(v, indexField("parcels", i))
@@ -141,7 +144,8 @@ func (r Rate) Key() string { return r.Carrier + "/" + r.ServiceCode }
 // nil: a missing carrier or service code, an unknown level, a price without
 // currency, negative or not rounded to the minor unit, a list price in
 // another currency, transit days negative or over MaxBusinessDays, an
-// inverted delivery window.
+// inverted delivery window or one whose dates are not valid days
+// (oms.Date.Valid: after year 9999, say).
 func (r Rate) Validate() error {
 	v := &oms.ValidationError{Entity: "rate"}
 	if r.Carrier == "" {

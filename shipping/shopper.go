@@ -125,7 +125,11 @@ func NewRateShopper(carriers []Carrier, opts *RateShopperOptions) (*RateShopper,
 			v.Add(f, "is nil")
 			continue
 		}
-		code := c.Code()
+		code, ok := carrierCode(c)
+		if !ok {
+			v.Add(f, "Code panicked (a nil pointer in a non-nil interface?)")
+			continue
+		}
 		if code == "" {
 			v.Add(f, "has an empty code")
 			continue
@@ -153,6 +157,17 @@ func NewRateShopper(carriers []Carrier, opts *RateShopperOptions) (*RateShopper,
 		return nil, err
 	}
 	return s, nil
+}
+
+// carrierCode returns c.Code(), and false when it panics (a typed nil
+// carrier, say).
+func carrierCode(c Carrier) (code string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			code, ok = "", false
+		}
+	}()
+	return c.Code(), true
 }
 
 // Carrier returns the shopper's carrier with the given code (codes are

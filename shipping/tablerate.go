@@ -471,7 +471,11 @@ func shipDateOrToday(d oms.Date, cal *Calendar, clock oms.Clock) oms.Date {
 }
 
 func transitWindow(cal *Calendar, ship oms.Date, minDays, maxDays int) Window {
-	return Window{Earliest: cal.AddBusinessDays(ship, minDays), Latest: cal.AddBusinessDays(ship, max(minDays, maxDays))}
+	w := Window{Earliest: cal.AddBusinessDays(ship, minDays), Latest: cal.AddBusinessDays(ship, max(minDays, maxDays))}
+	if !w.Latest.Valid() {
+		return Window{} // after year 9999: unknown
+	}
+	return w
 }
 
 // FlatRateService is one service of a FlatRateCarrier.

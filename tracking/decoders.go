@@ -47,11 +47,11 @@ func parseTime(s string) time.Time {
 
 // parseDate reads a carrier's estimated delivery day: a date, or a time
 // whose day is read in the offset it was written with ("2026-03-05T20:00:00-07:00"
-// is March 5), or Unix seconds (a UTC day). Unreadable or empty gives the
-// zero Date.
+// is March 5), or Unix seconds (a UTC day). Unreadable, empty or outside
+// years 1 to 9999 gives the zero Date.
 func parseDate(s string) oms.Date {
 	t, ok := parseStampOrDate(s)
-	if !ok {
+	if !ok || t.Year() < 1 || t.Year() > 9999 {
 		return oms.Date{}
 	}
 	return oms.DateOf(t)

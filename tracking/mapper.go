@@ -20,9 +20,13 @@ type Mapper interface {
 	Map(code, subcode string) Mapping
 }
 
-// MapEvent returns an Event with the mapping of m and the raw values kept.
+// MapEvent returns an Event with the mapping of m and the raw values kept;
+// a nil m maps every code to StatusUnknown.
 func MapEvent(m Mapper, code, subcode, text string) Event {
-	mp := m.Map(code, subcode)
+	mp := Mapping{Status: StatusUnknown}
+	if m != nil {
+		mp = m.Map(code, subcode)
+	}
 	return Event{Status: mp.Status, Reason: mp.Reason, RawCode: code, RawSubcode: subcode, RawText: text}
 }
 

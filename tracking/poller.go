@@ -104,6 +104,9 @@ func NewPoller(svc *Service, opts *PollerOptions) (*Poller, error) {
 func (p *Poller) Backoff(failures int) time.Duration {
 	d := p.opts.MinBackoff
 	for i := 1; i < failures && d < p.opts.MaxBackoff; i++ {
+		if d > p.opts.MaxBackoff/2 { // doubling would pass the cap (or wrap)
+			return p.opts.MaxBackoff
+		}
 		d *= 2
 	}
 	if d > p.opts.MaxBackoff {
@@ -161,6 +164,9 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			continue
 		}
 		u.Carrier, u.TrackingNumber = key.Carrier, key.TrackingNumber
+		if !calendarDay(u.EstimatedDelivery) {
+			u.EstimatedDelivery = oms.Date{} // as the webhook decoders do: Apply would refuse the update
+		}
 		res, err := p.svc.Apply(ctx, u)
 		if err != nil {
 			return rep, err

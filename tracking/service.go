@@ -127,10 +127,8 @@ func (r Registration) Validate() error {
 	if r.TrackingURL != "" {
 		checkField(v, "tracking_url", r.TrackingURL, 2048)
 	}
-	if !r.PromisedBy.IsZero() {
-		if d := r.PromisedBy; d.Year < 1 || d.Year > 9999 || oms.NewDate(d.Year, d.Month, d.Day) != d {
-			v.Add("promised_by", "is not a calendar date between years 1 and 9999: %d-%d-%d", d.Year, int(d.Month), d.Day)
-		}
+	if d := r.PromisedBy; !calendarDay(d) {
+		v.Add("promised_by", "is not a calendar date between years 1 and 9999: %d-%d-%d", d.Year, int(d.Month), d.Day)
 	}
 	if _, err := loadZone(r.DestinationZone); err != nil {
 		v.Add("destination_zone", "unknown time zone %q", r.DestinationZone)
@@ -138,10 +136,17 @@ func (r Registration) Validate() error {
 	return v.Err()
 }
 
+// calendarDay reports whether d is the zero Date or a real day of years 1
+// to 9999 (what oms.ParseDate reads back).
+func calendarDay(d oms.Date) bool {
+	return d.IsZero() || d.Year >= 1 && d.Year <= 9999 && oms.NewDate(d.Year, d.Month, d.Day) == d
+}
+
 // Register creates the tracker of a shipment, or returns it when it is
-// already registered for the same shipment (a replay). Registering a
-// tracking number already used by another shipment returns an error
-// matching oms.ErrDuplicate. Orphan events received earlier for the number
+// already registered with the same registration (a replay). Registering a
+// tracking number already used by another shipment, or by the same one
+// with another order, customer, URL, promise or zone, returns an error
+// matching oms.ErrDuplicate and changes nothing. Orphan events received earlier for the number
 // are applied.
 func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error) {
 	if err := r.Validate(); err != nil {
@@ -154,6 +159,10 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error
 		case err == nil:
 			if t.ShipmentRef != r.ShipmentRef {
 				return nil, fmt.Errorf("tracking: %s is registered for shipment %q: %w", key, t.ShipmentRef, oms.ErrDuplicate)
+			}
+			if t.OrderRef != r.OrderRef || t.CustomerID != r.CustomerID || t.TrackingURL != r.TrackingURL ||
+				t.PromisedBy != r.PromisedBy || t.DestinationZone != r.DestinationZone {
+				return nil, fmt.Errorf("tracking: %s is registered for shipment %q with another order, customer, URL or promise: %w", key, t.ShipmentRef, oms.ErrDuplicate)
 			}
 			if err := s.adopt(ctx, key); err != nil {
 				return nil, err
@@ -193,13 +202,17 @@ func (s *Service) adopt(ctx context.Context, key Key) error {
 	}
 	var u Update
 	var ids []string
+	var estAt time.Time // the time of the scan the chosen estimate came with
 	for _, o := range orphans {
 		if o.Cause != OrphanUnknownTracker {
 			continue
 		}
 		u.Events = append(u.Events, o.Event)
-		if o.EstimatedDelivery.After(u.EstimatedDelivery) {
-			u.EstimatedDelivery = o.EstimatedDelivery
+		// The estimate that came with the newest scan wins, as it would
+		// have had the tracker existed (see setEstimate): not the latest
+		// date. Orphans come oldest event first; ties go to the later one.
+		if !o.EstimatedDelivery.IsZero() && (u.EstimatedDelivery.IsZero() || !o.Event.Time.Before(estAt)) {
+			u.EstimatedDelivery, estAt = o.EstimatedDelivery, o.Event.Time
 		}
 		ids = append(ids, o.Event.ID)
 	}
@@ -241,13 +254,18 @@ type Result struct {
 // tracking number without a tracker are recorded as orphans (and adopted
 // at once when the tracker was registered meanwhile); events with a
 // missing time or a time more than MaxFutureSkew ahead of the clock are
-// quarantined. An update with an invalid key returns an error matching
-// oms.ErrValidation and changes nothing.
+// quarantined, as are events dated before year 1 (as good as no time).
+// An update with an invalid key returns an error matching
+// oms.ErrValidation and changes nothing, as does an EstimatedDelivery
+// that is not a calendar day of years 1 to 9999.
 func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 	key := u.Key()
 	res := Result{Key: key}
 	if err := key.Validate(); err != nil {
 		return res, err
+	}
+	if d := u.EstimatedDelivery; !calendarDay(d) {
+		return res, oms.Validationf("tracking update", "estimated_delivery", "is not a calendar date between years 1 and 9999: %d-%d-%d", d.Year, int(d.Month), d.Day)
 	}
 	now := s.opts.Clock.Now()
 	limit := now.Add(s.opts.MaxFutureSkew)
@@ -255,7 +273,7 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 	var quarantine []Orphan
 	for _, e := range u.Events {
 		e = e.Normalize()
-		if e.Time.IsZero() || e.Time.After(limit) {
+		if e.Time.IsZero() || e.Time.Year() < 1 || e.Time.After(limit) {
 			quarantine = append(quarantine, Orphan{Key: key, Event: e, Cause: OrphanFutureTime, ReceivedAt: now})
 			continue
 		}

@@ -46,9 +46,9 @@ type Alert struct {
 	Reason Reason `json:"reason"`
 	// Status is the tracker's status when the alert was raised.
 	Status Status `json:"status"`
-	// Since is what the rule measured from: the last scan, the end of the
-	// promised day or the start of the estimated day in the destination
-	// zone, the event.
+	// Since is what the rule measured from, in UTC: the last scan, the end
+	// of the promised day or the start of the estimated day in the
+	// destination zone, the event.
 	Since time.Time `json:"since"`
 	// At is the sweep time.
 	At time.Time `json:"at"`
@@ -60,6 +60,9 @@ type Alert struct {
 // It is a pure function.
 func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Alert {
 	var out []Alert
+	if t == nil {
+		return nil
+	}
 	add := func(id string, k AlertKind, r Reason, since time.Time) {
 		out = append(out, Alert{ID: id, Kind: k, Reason: r, Status: t.Status, Since: since, At: at})
 	}
@@ -79,9 +82,9 @@ func Detect(t *Tracker, at time.Time, stallAfter map[Status]time.Duration) []Ale
 			zone := t.Zone()
 			switch {
 			case t.PromisedBy.Passed(at, zone):
-				add("late:promised:"+t.PromisedBy.String(), AlertLate, ReasonPastPromisedDate, t.PromisedBy.End(zone))
+				add("late:promised:"+t.PromisedBy.String(), AlertLate, ReasonPastPromisedDate, t.PromisedBy.End(zone).UTC())
 			case t.EstimatedDelivery.After(t.PromisedBy):
-				add("late:estimate:"+t.EstimatedDelivery.String(), AlertLate, ReasonEstimateAfterPromise, t.EstimatedDelivery.In(zone))
+				add("late:estimate:"+t.EstimatedDelivery.String(), AlertLate, ReasonEstimateAfterPromise, t.EstimatedDelivery.In(zone).UTC())
 			}
 		}
 	}
@@ -125,8 +128,12 @@ type SweepResult struct {
 // ones get their last alerts when the update that closes them is
 // applied). An alert already raised is not raised again, so running the
 // sweep twice raises nothing new. It returns the new alerts, ordered by
-// tracker key.
+// tracker key. A time outside years 1 to 9999 (UTC), which no alert could
+// be written with, is refused with oms.ErrValidation.
 func (s *Service) Sweep(ctx context.Context, at time.Time) ([]SweepResult, error) {
+	if y := at.UTC().Year(); y < 1 || y > 9999 {
+		return nil, oms.Validationf("sweep", "at", "%s is outside years 1 to 9999", at.UTC())
+	}
 	var out []SweepResult
 	var after Key
 	for {

@@ -126,6 +126,9 @@ type View struct {
 // its way back shows returning and returned after shipped instead. Steps
 // the carrier skipped are done once a later step is reached.
 func NewView(t *Tracker) View {
+	if t == nil {
+		return View{Events: []ViewEvent{}}
+	}
 	v := View{
 		Carrier: t.Carrier, TrackingNumber: t.TrackingNumber, TrackingURL: t.TrackingURL,
 		Status: t.Status, StatusLabel: StatusLabel(t.Status), Reason: t.Reason,

@@ -316,6 +316,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		if d := u.EstimatedDelivery; !calendarDay(d) {
+			h.fail(w, http.StatusBadRequest, fmt.Sprintf("estimated_delivery %d-%d-%d is not a calendar date between years 1 and 9999", d.Year, int(d.Month), d.Day))
+			return
+		}
 	}
 	var resp WebhookResponse
 	for _, u := range updates {
