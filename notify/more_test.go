@@ -481,3 +481,36 @@ func TestHugeCountersSaturate(t *testing.T) {
 		t.Errorf("line %+v, status %s", v.Lines[0], v.Status)
 	}
 }
+
+// TestNilInputsNeverPanic: typed nils and nil values are refused or
+// answered, never a panic.
+func TestNilInputsNeverPanic(t *testing.T) {
+	var nilStore *notify.MemoryStore
+	var nilRec *notifytest.Recorder
+	var nilClock *oms.ManualClock
+	_, err := notify.New(nilStore, &notify.Options{Sender: nilRec, Clock: nilClock})
+	var ve *oms.ValidationError
+	if !errors.As(err, &ve) || !ve.Has("store") || !ve.Has("sender") || !ve.Has("clock") {
+		t.Errorf("typed nils: %v", err)
+	}
+	if v := notify.ViewOf(nil); v != nil {
+		t.Errorf("ViewOf(nil) = %+v", v)
+	}
+	var tpl *notify.Templates
+	if _, err := tpl.Render(notify.KindShipped, notify.TemplateData{}); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("nil templates Render: %v", err)
+	}
+	if err := tpl.Set(notify.KindShipped, "", notify.Template{Text: "x"}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("nil templates Set: %v", err)
+	}
+	if err := tpl.SetFrame("", notify.Frame{}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("nil templates SetFrame: %v", err)
+	}
+	if c := (*notify.Progress)(nil).Clone(); c != nil {
+		t.Errorf("nil Clone = %+v", c)
+	}
+	e := newEnv(t, nil)
+	if err := e.n.SetPreferences(e.ctx, "c1", notify.Preferences{Name: "Bad \xff name"}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("invalid UTF-8 name: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -111,11 +112,14 @@ func New(store Store, opts *Options) (*Notifier, error) {
 		o = *opts
 	}
 	v := newProblems("notify options")
-	if store == nil {
+	if isNil(store) {
 		v.Add("store", "is required")
 	}
-	if o.Sender == nil {
+	if isNil(o.Sender) {
 		v.Add("sender", "is required")
+	}
+	if o.Clock != nil && isNil(o.Clock) {
+		v.Add("clock", "is a nil %T", o.Clock)
 	}
 	for _, c := range o.DefaultChannels {
 		if !c.Valid() {
@@ -512,4 +516,17 @@ func (n *Notifier) release(ctx context.Context, key string) error {
 		n.opts.Logger.Error("notify: claim of a failed send not released; the message will not be sent", "key", key, "err", err)
 	}
 	return fmt.Errorf("notify: release %s: %w", key, err)
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer,
+// map, slice, channel or function (a typed nil would panic when called).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+		return r.IsNil()
+	}
+	return false
 }

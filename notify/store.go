@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 )
@@ -104,6 +105,9 @@ func (p Preferences) Validate() error {
 	for field, s := range map[string]string{"locale": p.Locale, "email": p.Email, "phone": p.Phone, "push_token": p.PushToken, "name": p.Name} {
 		if len(s) > maxField {
 			v.Add(field, "is longer than %d bytes", maxField)
+		}
+		if !utf8.ValidString(s) {
+			v.Add(field, "is not valid UTF-8")
 		}
 		for _, r := range s {
 			if r < 0x20 || r == 0x7f {

@@ -116,6 +116,9 @@ func (t *Templates) Set(kind Kind, locale string, tpl Template) error {
 			v.Add("html", "%v", err)
 		}
 	}
+	if t == nil {
+		v.Add("templates", "is nil")
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -141,6 +144,9 @@ func (t *Templates) SetFrame(locale string, f Frame) error {
 	if p.html, err = htmltemplate.New("frame/" + locale + "/html").Option("missingkey=zero").Parse(f.HTML); err != nil {
 		v.Add("html", "%v", err)
 	}
+	if t == nil {
+		v.Add("templates", "is nil")
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -160,6 +166,9 @@ func candidates(locale string) []string {
 }
 
 func (t *Templates) lookup(kind Kind, locale string) *parsedTemplate {
+	if t == nil {
+		return nil
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	for _, l := range candidates(locale) {
@@ -171,6 +180,9 @@ func (t *Templates) lookup(kind Kind, locale string) *parsedTemplate {
 }
 
 func (t *Templates) frame(locale string) *parsedFrame {
+	if t == nil {
+		return nil
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	for _, l := range candidates(locale) {

@@ -62,8 +62,11 @@ func (n *Notifier) View(ctx context.Context, id oms.ID) (*OrderView, error) {
 	return ViewOf(p), nil
 }
 
-// ViewOf builds the customer-facing view of a Progress.
+// ViewOf builds the customer-facing view of a Progress; nil for nil.
 func ViewOf(p *Progress) *OrderView {
+	if p == nil {
+		return nil
+	}
 	v := &OrderView{
 		OrderID: p.ID, Number: p.Number, Total: p.Total, ExchangeOf: p.ExchangeOf, UpdatedAt: p.UpdatedAt,
 		Lines: slices.Clone(p.Lines), Returns: slices.Clone(p.Returns), Refunds: slices.Clone(p.Refunds),
