@@ -28,11 +28,29 @@ type Money struct {
 	currency Currency
 }
 
+// MaxAmountExponent bounds the decimal exponent of an amount NewMoney
+// accepts (and MaxAmountBits its coefficient): an amount such as
+// decimal.New(1, -1e9) is a valid decimal, but rounding, comparing at a
+// scale or printing it would compute 10^1e9. Real amounts are nowhere near:
+// 40 digits on either side of the point.
+const (
+	MaxAmountExponent = 40
+	MaxAmountBits     = 256
+)
+
 // NewMoney returns amount in currency c. The error matches ErrValidation when
-// c is not an active ISO 4217 code.
+// c is not an active ISO 4217 code, or when amount's exponent is outside
+// ±MaxAmountExponent or its coefficient longer than MaxAmountBits bits.
 func NewMoney(amount decimal.Decimal, c Currency) (Money, error) {
+	v := &ValidationError{Entity: "money"}
 	if !c.Valid() {
-		return Money{}, Validationf("money", "currency", "%q is not an active ISO 4217 code", string(c))
+		v.Add("currency", "%q is not an active ISO 4217 code", string(c))
+	}
+	if e := amount.Exponent(); e < -MaxAmountExponent || e > MaxAmountExponent || amount.Coefficient().BitLen() > MaxAmountBits {
+		v.Add("amount", "has more digits than an amount may have (exponent %d, %d bits)", e, amount.Coefficient().BitLen())
+	}
+	if err := v.Err(); err != nil {
+		return Money{}, err
 	}
 	return Money{amount: amount, currency: c}, nil
 }
@@ -301,7 +319,24 @@ func (m Money) Round() Money {
 	if m.currency == "" {
 		return m
 	}
-	return Money{amount: m.amount.Round(int32(m.currency.MinorUnits())), currency: m.currency}
+	places := int32(m.currency.MinorUnits())
+	// d is how many decimals past the minor unit the amount carries.
+	// Rounding scales the coefficient by 10^d, so it is done only when d
+	// is within the coefficient's own digits: with more, the amount is
+	// under half a minor unit and rounds to zero. This keeps Round fast
+	// whatever exponent an amount reached (a rate multiplied in, say).
+	switch d := -int64(m.amount.Exponent()) - int64(places); {
+	case d <= 0:
+		if d == 0 {
+			return m
+		}
+		if d < -MaxAmountExponent {
+			return m // already whole at the minor unit; rescaling would be huge
+		}
+	case d > int64(len(m.amount.Coefficient().Text(10))):
+		return Money{amount: decimal.New(0, -places), currency: m.currency}
+	}
+	return Money{amount: m.amount.Round(places), currency: m.currency}
 }
 
 // IsRounded reports whether m has no more decimals than its currency's minor
@@ -310,7 +345,18 @@ func (m Money) IsRounded() bool {
 	if m.currency == "" {
 		return true
 	}
-	return m.amount.Equal(m.amount.Round(int32(m.currency.MinorUnits())))
+	d := -int64(m.amount.Exponent()) - int64(m.currency.MinorUnits())
+	if d <= 0 {
+		return true
+	}
+	c := new(big.Int).Abs(m.amount.Coefficient())
+	if c.Sign() == 0 {
+		return true
+	}
+	if d > int64(len(c.Text(10))) {
+		return false
+	}
+	return new(big.Int).Mod(c, new(big.Int).Exp(big.NewInt(10), big.NewInt(d), nil)).Sign() == 0
 }
 
 // MinorUnits returns m as a count of minor units (1234 for 12.34 USD). The

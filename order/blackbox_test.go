@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/order/ordertest"
 	"github.com/shopspring/decimal"
 )
 
@@ -299,7 +300,8 @@ func TestListPagesUnderAnyClockYear(t *testing.T) {
 func TestHostileDecimalExponentsAreRefusedAtOnce(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range []decimal.Decimal{decimal.New(1, -1_000_000_000), decimal.New(1, 1_000_000_000), decimal.New(-7, -2_000_000_000)} {
-		m, _ := oms.NewMoney(d, oms.USD)
+		// oms.NewMoney refuses such scales; arithmetic can still reach them.
+		m := oms.MustParseMoney("1 USD").MulRate(d)
 		for field, set := range map[string]func(in *order.PlaceInput){
 			"lines[0].unit_price":          func(in *order.PlaceInput) { in.Lines[0].UnitPrice = m },
 			"lines[1].tax":                 func(in *order.PlaceInput) { in.Lines[1].Tax = m },
@@ -419,5 +421,90 @@ func TestNilOrderNeverPanics(t *testing.T) {
 	}
 	if err := (*order.Order)(nil).CheckCounters(); err != nil {
 		t.Errorf("CheckCounters on nil: %v", err)
+	}
+}
+
+// Place refuses an included (VAT-style) tax larger than the line amount
+// that includes it, but Edit took one, in a changed line's Tax or a new
+// line: a 39.00 USD order then reported 1,000.00 USD of tax in it. Edit
+// checks the taxes it is given as Place does, and changes nothing when it
+// refuses.
+func TestEditRefusesIncludedTaxAboveTheLineAmount(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newShop()
+	in := sampleInput()
+	in.TaxIncluded = true
+	in.Payment.Authorized = usd("100.00")
+	o := must(t)(svc.Place(ctx, in))
+	_, events := bbSnapshot(t, store)
+	tax := usd("1000.00")
+	edits := map[string]order.EditInput{
+		"change": {Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 2, Tax: &tax}}},
+		"add":    {Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: usd("1.00"), Tax: usd("50.00")}}},
+		"remove and change": {Remove: []order.LineRef{{LineID: o.Lines[1].ID}},
+			Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 1, Tax: &tax}}},
+	}
+	for name, e := range edits {
+		if _, err := svc.Edit(ctx, o.ID, e); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s with an included tax above the line amount: err = %v, want ErrValidation", name, err)
+		}
+		got, _ := store.Get(ctx, o.ID)
+		if got.Version != o.Version {
+			t.Errorf("refused %s changed the order to version %d", name, got.Version)
+		}
+	}
+	if _, e := bbSnapshot(t, store); e != events {
+		t.Errorf("refused edits saved %d events", e-events)
+	}
+	fair := usd("4.00")
+	if _, err := svc.Edit(ctx, o.ID, order.EditInput{Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 2, Tax: &fair}}}); err != nil {
+		t.Errorf("edit with a fair included tax: %v", err)
+	}
+}
+
+// bbLateGateway captures, then reports a timeout: the money moved but the
+// order did not hear it.
+type bbLateGateway struct {
+	*ordertest.FakeGateway
+	fail atomic.Int32
+}
+
+func (g *bbLateGateway) Capture(ctx context.Context, req order.CaptureRequest) (order.PaymentResult, error) {
+	r, err := g.FakeGateway.Capture(ctx, req)
+	if err == nil && g.fail.Add(-1) >= 0 {
+		return order.PaymentResult{}, errors.New("gateway: timeout after capture")
+	}
+	return r, err
+}
+
+// A gateway that captured but timed out leaves the capture pending; the
+// retry of the same RecordShipment (same key) finishes it with the same
+// gateway key, so the money moves once and the order records it (this
+// relies on replays settling, see TestReplayAfterStoreFailureStillSettlesPayment).
+func TestReplayAfterGatewayTimeoutCapturesOnce(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnShipment)
+	gw := &bbLateGateway{FakeGateway: p.gw}
+	p.svc = order.NewService(p.store, &order.ServiceOptions{Clock: p.clock, Gateway: gw})
+	o := must(t)(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	o = must(t)(p.svc.Confirm(ctx, o.ID))
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 3}, {LineID: o.Lines[1].ID, Quantity: 1}}
+	o = must(t)(p.svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "alloc-1", Lines: all}))
+	o = must(t)(p.svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "pack-1", Lines: all}))
+	gw.fail.Store(1)
+	var pe *order.PaymentError
+	if _, err := p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Lines: all}); !errors.As(err, &pe) {
+		t.Fatalf("RecordShipment with the gateway timing out: err = %v, want a *order.PaymentError", err)
+	}
+	o = must(t)(p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Lines: all}))
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "0.00")
+	captures := 0
+	for _, c := range p.gw.Calls() {
+		if c.Kind == order.TxCapture && !c.Replay {
+			captures++
+		}
+	}
+	if captures != 1 {
+		t.Errorf("%d captures reached the gateway, want 1", captures)
 	}
 }

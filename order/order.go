@@ -69,6 +69,9 @@ type Order struct {
 	Notes []Note `json:"notes,omitempty"`
 	// Metadata holds the host's own key/value pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
+	// RefundedShipping is the shipping (with its tax) Service.Refund gave
+	// back, at most the shipping charge plus its tax.
+	RefundedShipping oms.Money `json:"refunded_shipping,omitzero"`
 	// CancelReason says why the order was cancelled, when it was.
 	CancelReason string `json:"cancel_reason,omitempty"`
 	// AppliedKeys records the caller keys of the counter moves and other
@@ -174,6 +177,12 @@ type Line struct {
 	Cancelled int64 `json:"cancelled"`
 	// Returned counts units the customer sent back and the shop received.
 	Returned int64 `json:"returned"`
+	// Refunded counts units refunded by Service.Refund (returned or
+	// claimed goods), at most Shipped.
+	Refunded int64 `json:"refunded,omitempty"`
+	// RefundedAmount is the money Service.Refund gave back against this
+	// line, at most the line's total.
+	RefundedAmount oms.Money `json:"refunded_amount,omitzero"`
 }
 
 // Active returns the units still wanted: Quantity - Cancelled.

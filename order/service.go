@@ -565,13 +565,8 @@ func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 		net := sub(t.Subtotal, t.LineDiscounts)
 		return nil, "", oms.Validationf(entity, "discounts", "total %s exceeds the lines' worth %s after line discounts", orderDisc, net)
 	}
-	if o.TaxIncluded {
-		// Included tax is part of what the line costs after discounts.
-		for i, lt := range t.Lines {
-			if gt(lt.Tax, sub(sub(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount)) {
-				return nil, "", oms.Validationf(entity, linesField(i, "tax"), "%s exceeds the line's amount after discounts %s that includes it", lt.Tax, lt.Total)
-			}
-		}
+	if err := checkIncludedTax(o, t, nil); err != nil {
+		return nil, "", err
 	}
 	o.Totals = t
 	if auth.IsPositive() {
@@ -583,6 +578,21 @@ func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 		return o, "", nil
 	}
 	return o, placeDigest(in, o), nil
+}
+
+// checkIncludedTax refuses, when o's taxes are included in its prices, a
+// line whose tax exceeds the line's amount after discounts that includes
+// it; only the lines in given are checked when it is not nil.
+func checkIncludedTax(o *Order, t Totals, given map[oms.ID]bool) error {
+	if !o.TaxIncluded {
+		return nil
+	}
+	for i, lt := range t.Lines {
+		if (given == nil || given[lt.LineID]) && gt(lt.Tax, sub(sub(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount)) {
+			return oms.Validationf(entity, linesField(i, "tax"), "%s exceeds the line's amount after discounts %s that includes it", lt.Tax, lt.Total)
+		}
+	}
+	return nil
 }
 
 // PlacementID returns the ID of the order that Place creates for an
@@ -1063,8 +1073,12 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 					Reason: fmt.Sprintf("%d units of %s are allocated; cancel them instead", l.Allocated, l.SKU)}
 			}
 		}
+		given := map[oms.ID]bool{} // lines whose tax this edit gives
 		for k, ch := range in.Change {
 			l := &o.Lines[changes[k]]
+			if ch.Tax != nil {
+				given[l.ID] = true
+			}
 			old := l.Quantity
 			if old == ch.Quantity && ch.Tax == nil {
 				continue
@@ -1100,6 +1114,13 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		}
 		t, err := ComputeTotals(o)
 		if err != nil {
+			return nil, err
+		}
+		// Taxes this edit gives are checked as Place checks them.
+		for _, l := range added {
+			given[l.ID] = true
+		}
+		if err := checkIncludedTax(o, t, given); err != nil {
 			return nil, err
 		}
 		p.GrandTotal = t.GrandTotal

@@ -1,0 +1,327 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/tracking"
+)
+
+// TrackingUpdate is tracking news for one package: a status change or an
+// alert of tracking's exception sweep.
+type TrackingUpdate struct {
+	Carrier        string          `json:"carrier"`
+	TrackingNumber string          `json:"tracking_number"`
+	Status         tracking.Status `json:"status"`
+	Reason         tracking.Reason `json:"reason,omitempty"`
+	// Alert, when set, is an exception the sweep raised (stalled, late).
+	Alert tracking.AlertKind `json:"alert,omitempty"`
+	At    time.Time          `json:"at"`
+	// EventID is the tracking event's ID, kept with orphans.
+	EventID string `json:"event_id,omitempty"`
+}
+
+// HandleEvent consumes tracking's outbox events (tracking.status_changed
+// and tracking.exception_detected; others are ignored), as a relay's
+// publisher or a bus subscriber. See ApplyTracking.
+func (s *Service) HandleEvent(ctx context.Context, e oms.Event) error {
+	var u TrackingUpdate
+	switch e.Type {
+	case tracking.EventStatusChanged:
+		var p tracking.StatusChangedPayload
+		if err := e.Decode(&p); err != nil {
+			return err
+		}
+		u = TrackingUpdate{Carrier: p.Carrier, TrackingNumber: p.TrackingNumber, Status: p.Status, Reason: p.Reason, At: p.At, EventID: string(e.ID)}
+	case tracking.EventExceptionDetected:
+		var p tracking.ExceptionDetectedPayload
+		if err := e.Decode(&p); err != nil {
+			return err
+		}
+		u = TrackingUpdate{Carrier: p.Carrier, TrackingNumber: p.TrackingNumber, Status: p.Status, Reason: p.Alert.Reason, Alert: p.Alert.Kind, At: p.Alert.At, EventID: string(e.ID)}
+	default:
+		return nil
+	}
+	_, err := s.ApplyTracking(ctx, u)
+	return err
+}
+
+// ApplyTracking moves a package, its shipment and the order's counters by
+// tracking news: delivered packages move the order's delivered counters
+// (once each) and a shipment is delivered when every package is; failed
+// attempts, stalls, lateness, losses and returns mark the package and the
+// shipment as an exception, with an event. An update for a tracking number
+// no shipment has is recorded as an orphan and returns (nil, nil).
+// Repeated news changes nothing.
+func (s *Service) ApplyTracking(ctx context.Context, u TrackingUpdate) (*Shipment, error) {
+	if u.Carrier == "" || u.TrackingNumber == "" || len(u.Carrier) > 128 || len(u.TrackingNumber) > 128 {
+		return nil, oms.Validationf("tracking update", "tracking_number", "carrier and tracking number are required (at most 128 bytes each)")
+	}
+	sh, err := s.store.ShipmentByTracking(ctx, u.Carrier, u.TrackingNumber)
+	if errors.Is(err, oms.ErrNotFound) {
+		at := u.At
+		if at.IsZero() {
+			at = s.now().UTC()
+		}
+		return nil, s.store.Save(ctx, &Change{Orphans: []Orphan{{Carrier: u.Carrier, TrackingNumber: u.TrackingNumber, Status: string(u.Status), EventID: u.EventID, At: at}}})
+	}
+	if err != nil {
+		return nil, err
+	}
+	idx := -1
+	want := tracking.NewKey(u.Carrier, u.TrackingNumber)
+	for _, p := range sh.Packages {
+		if tracking.NewKey(sh.Carrier, p.TrackingNumber) == want {
+			idx = p.Index
+		}
+	}
+	if idx < 0 {
+		return nil, fmt.Errorf("fulfillment: shipment %s has no package %s: %w", sh.ID, want, oms.ErrNotFound)
+	}
+	var next PackageStatus
+	exception := ""
+	switch {
+	case u.Alert != "":
+		next, exception = PackageException, string(u.Alert)
+	case u.Status == tracking.StatusDelivered:
+		next = PackageDelivered
+	case u.Reason == tracking.ReasonLost:
+		next, exception = PackageLost, "lost"
+	case u.Status == tracking.StatusReturned:
+		next, exception = PackageReturned, "returned_to_sender"
+	case u.Status == tracking.StatusDeliveryFailed || u.Status == tracking.StatusException || u.Status == tracking.StatusReturning:
+		next, exception = PackageException, string(u.Status)
+		if u.Reason != "" {
+			exception += ":" + string(u.Reason)
+		}
+	case u.Status == tracking.StatusInTransit || u.Status == tracking.StatusOutForDelivery || u.Status == tracking.StatusAvailableForPickup:
+		next = PackageInTransit
+	default:
+		return sh, nil
+	}
+	sh, err = s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
+		p := &x.Packages[idx]
+		if p.Status == next && p.Exception == exception || p.Status == PackageDelivered || x.Status == ShipmentPending {
+			return nil, nil
+		}
+		if (p.Status == PackageLost || p.Status == PackageReturned) && next != PackageDelivered {
+			return nil, nil
+		}
+		p.Status, p.Exception = next, exception
+		var evs []pendingEvent
+		switch next {
+		case PackageDelivered:
+			evs = append(evs, pendingEvent{EventPackageDelivered, shipmentPayload(x, idx, "")})
+			all := true
+			for _, q := range x.Packages {
+				all = all && q.Status == PackageDelivered
+			}
+			if all {
+				if err := x.transition(ShipmentDelivered); err != nil {
+					return nil, err
+				}
+				x.DeliveredAt = u.At
+				if x.DeliveredAt.IsZero() {
+					x.DeliveredAt = s.now().UTC()
+				}
+				evs = append(evs, pendingEvent{EventDelivered, shipmentPayload(x, -1, "")})
+			} else if x.Status == ShipmentException && !anyProblem(x) {
+				_ = x.transition(ShipmentShipped)
+			}
+		case PackageInTransit:
+			if x.Status == ShipmentException && !anyProblem(x) {
+				_ = x.transition(ShipmentShipped)
+				evs = append(evs, pendingEvent{EventShipped, shipmentPayload(x, idx, "")})
+			}
+			if len(evs) == 0 {
+				evs = append(evs, pendingEvent{})
+			}
+		default:
+			if err := x.transition(ShipmentException); err != nil {
+				return nil, err
+			}
+			x.Exception = exception
+			evs = append(evs, pendingEvent{EventException, shipmentPayload(x, idx, exception)})
+		}
+		return evs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if next == PackageDelivered {
+		return s.recordDelivered(ctx, sh.ID)
+	}
+	return sh, nil
+}
+
+func anyProblem(sh *Shipment) bool {
+	for _, p := range sh.Packages {
+		if p.Status == PackageException || p.Status == PackageLost || p.Status == PackageReturned {
+			return true
+		}
+	}
+	return false
+}
+
+// recordDelivered moves the order's delivered counters for every delivered
+// package not yet counted, then marks them.
+func (s *Service) recordDelivered(ctx context.Context, id oms.ID) (*Shipment, error) {
+	sh, err := s.store.Shipment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var done []int
+	for _, p := range sh.Packages {
+		if p.Status != PackageDelivered || p.Delivered {
+			continue
+		}
+		lq := addCounts(nil, p.Items)
+		if len(lq) > 0 {
+			key := string(oms.DeriveID(sh.ID, "delivered:"+itoa(int64(p.Index))))
+			if _, err := s.orders.RecordDelivery(ctx, sh.OrderID, order.CounterInput{Key: key, Lines: lq, Reference: p.TrackingNumber}); err != nil {
+				return sh, err
+			}
+		}
+		done = append(done, p.Index)
+	}
+	if len(done) == 0 {
+		return sh, nil
+	}
+	return s.updateShipment(ctx, id, func(x *Shipment) ([]pendingEvent, error) {
+		for _, i := range done {
+			x.Packages[i].Delivered = true
+		}
+		return []pendingEvent{{}}, nil
+	})
+}
+
+// PickedUp records that the customer collected a pickup order: the stock
+// is committed, the order's shipped and delivered counters move, payment
+// is settled, and the shipment and fulfillment order close. A replay
+// changes nothing.
+func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
+	sh, err := s.store.Shipment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !sh.Pickup {
+		return nil, &oms.TransitionError{Entity: "shipment", ID: id, From: string(sh.Status), To: string(ShipmentPickedUp), Reason: "not a pickup order"}
+	}
+	if sh.Status == ShipmentPickedUp {
+		return sh, nil
+	}
+	if sh.Status != ShipmentReadyForPickup {
+		return nil, &oms.TransitionError{Entity: "shipment", ID: id, From: string(sh.Status), To: string(ShipmentPickedUp)}
+	}
+	fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
+	if err != nil {
+		return nil, err
+	}
+	if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
+		return sh, err
+	}
+	lq := shipmentCounts(sh)
+	if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {
+		return sh, err
+	}
+	if _, err := s.orders.RecordDelivery(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {
+		return sh, err
+	}
+	if _, err := s.orders.SettlePayment(ctx, sh.OrderID); err != nil {
+		return sh, err
+	}
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		sh, err := s.store.Shipment(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if sh.Status == ShipmentPickedUp {
+			return sh, nil
+		}
+		fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now().UTC()
+		_ = sh.transition(ShipmentPickedUp)
+		sh.DeliveredAt, sh.ShippedAt = now, now
+		for i := range sh.Packages {
+			sh.Packages[i].Status, sh.Packages[i].Delivered = PackageDelivered, true
+		}
+		c := &Change{}
+		if err := s.addShipment(c, sh, []pendingEvent{{EventPickedUp, shipmentPayload(sh, -1, "")}}); err != nil {
+			return nil, err
+		}
+		from := fo.Status
+		for i := range fo.Lines {
+			fo.Lines[i].Shipped = fo.Lines[i].Picked
+		}
+		to := StatusClosed
+		for _, l := range fo.Lines {
+			if l.Short > 0 {
+				to = StatusIncomplete
+			}
+		}
+		if err := fo.transition(to, "picked up"); err != nil {
+			return nil, err
+		}
+		if err := s.addFO(c, fo, []pendingEvent{statusEvent(fo, from, "picked up")}); err != nil {
+			return nil, err
+		}
+		if err = s.store.Save(ctx, c); err == nil {
+			return sh, nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("fulfillment: shipment %s: gave up: %w", id, oms.ErrConflict)
+}
+
+// ReshipLost re-ships the units of a lost (or returned) package once: they
+// are re-allocated (a new reservation and fulfillment order, derived from
+// the shipment and package, so a repeat returns the same one) and Process
+// ships them again. The order's counters already count those units as
+// shipped; its delivered counters move when the new parcel arrives. A
+// package that is not lost or returned is an error matching
+// oms.ErrInvalidTransition.
+func (s *Service) ReshipLost(ctx context.Context, shipmentID oms.ID, pkg int) ([]*FulfillmentOrder, error) {
+	sh, err := s.store.Shipment(ctx, shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	if pkg < 0 || pkg >= len(sh.Packages) {
+		return nil, oms.Validationf("reship", "package", "shipment %s has %d packages, no package %d", shipmentID, len(sh.Packages), pkg)
+	}
+	p := sh.Packages[pkg]
+	if p.Status != PackageLost && p.Status != PackageReturned {
+		return nil, &oms.TransitionError{Entity: "package", ID: shipmentID, From: string(p.Status), To: "reshipped", Reason: "only lost or returned packages are re-shipped"}
+	}
+	o, err := s.orders.Get(ctx, sh.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	spec := allocSpec{id: oms.DeriveID(shipmentID, "reship:"+itoa(int64(pkg))), reship: true}
+	for _, it := range p.Items {
+		ol, _ := o.Line(it.LineID)
+		spec.lines = append(spec.lines, PlanLine{LineID: it.LineID, SKU: it.SKU, Quantity: it.Quantity, UnitWeight: ol.UnitWeight, UnitDimensions: ol.UnitDimensions})
+	}
+	fos, a, err := s.allocate(ctx, o, spec)
+	if err != nil {
+		return nil, err
+	}
+	if p.ReshippedAs == "" && len(fos) > 0 {
+		_, err = s.updateShipment(ctx, shipmentID, func(x *Shipment) ([]pendingEvent, error) {
+			if x.Packages[pkg].ReshippedAs != "" {
+				return nil, nil
+			}
+			x.Packages[pkg].ReshippedAs = a.ID
+			return []pendingEvent{{}}, nil
+		})
+	}
+	return fos, err
+}

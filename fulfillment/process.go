@@ -1,0 +1,286 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
+)
+
+// Waiting says why Process left a fulfillment order where it is.
+type Waiting struct {
+	FulfillmentOrder oms.ID `json:"fulfillment_order"`
+	Reason           string `json:"reason"`
+}
+
+// Result is what Process leaves behind.
+type Result struct {
+	Order             *order.Order        `json:"order"`
+	FulfillmentOrders []*FulfillmentOrder `json:"fulfillment_orders"`
+	Shipments         []*Shipment         `json:"shipments"`
+	// Waiting lists fulfillment orders waiting for something outside
+	// Process: a hold, stock, a picker, a pack scan or a provider.
+	Waiting []Waiting `json:"waiting,omitempty"`
+}
+
+// Process carries an order as far as it can go now: allocate, then for
+// each fulfillment order pick (PickAuto), pack, buy labels, ship, commit
+// stock, move the order's counters, capture per policy and register
+// tracking; third-party requests are submitted, backorders opened when
+// their stock is on hand, and steps an interruption left half done are
+// finished. It is idempotent and resumable: running it again after any
+// failure finishes the job without a second reservation, fulfillment
+// order, label, commit or capture. An order on hold stops it before any
+// label is bought (an error matching oms.ErrOnHold).
+func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) {
+	o, err := s.orders.Get(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status == order.StatusCancelled {
+		// The host cancelled the order: give back what its fulfillment
+		// orders still hold.
+		if err := s.cancelAll(ctx, orderID); err != nil {
+			return nil, err
+		}
+		return s.result(ctx, orderID, nil)
+	}
+	if o.Status == order.StatusCompleted {
+		return s.result(ctx, orderID, nil)
+	}
+	if o.OnHold() {
+		return nil, &order.HoldError{OrderID: o.ID, Command: "fulfillment", Holds: o.OpenHolds()}
+	}
+	if _, err := s.allocateOrder(ctx, o); err != nil {
+		return nil, err
+	}
+	var waiting []Waiting
+	for round := 0; round < 4; round++ {
+		fos, err := s.store.FulfillmentOrders(ctx, orderID)
+		if err != nil {
+			return nil, err
+		}
+		waiting = waiting[:0]
+		progressed := false
+		for _, fo := range fos {
+			w, moved, err := s.step(ctx, fo, o)
+			var short *inventory.ShortageError
+			if errors.As(err, &short) {
+				// Units promised beyond stock (a SKU that allows
+				// backorders) that another order shipped first: the
+				// commit waits for stock; a later run finishes it.
+				w, err = "waiting for stock: "+short.Error(), nil
+				s.warn("fulfillment: commit waits for stock", "fulfillment_order", fo.ID, "err", short)
+			}
+			if err != nil {
+				return nil, err
+			}
+			progressed = progressed || moved
+			if w != "" {
+				waiting = append(waiting, Waiting{FulfillmentOrder: fo.ID, Reason: w})
+			}
+		}
+		if !progressed {
+			break
+		}
+	}
+	return s.result(ctx, orderID, waiting)
+}
+
+func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting) (*Result, error) {
+	o, err := s.orders.Get(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	fos, err := s.store.FulfillmentOrders(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	shs, err := s.store.Shipments(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Order: o, FulfillmentOrders: fos, Shipments: shs, Waiting: waiting}, nil
+}
+
+// step advances one fulfillment order; it returns why it waits (empty
+// when it is done or moved on) and whether it created new work.
+// o is the order as Process loaded it (its lines' dimensions are read).
+func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
+	var err error
+	switch {
+	case fo.Status == StatusCancelled:
+		if !fo.done("cancel_order") {
+			_, err = s.finishCancel(ctx, fo, "")
+		}
+		return "", false, err
+	case fo.MovedTo != "" && fo.done("moved") && !fo.done("move_release"):
+		_, err = s.releaseAll(ctx, fo, "move_release", remaining(fo))
+		return "", false, err
+	}
+	if fo.done("picked") && shortPicked(fo) && !fo.done("short_reallocated") {
+		if fo, err = s.resolveShort(ctx, fo); err != nil {
+			return "", false, err
+		}
+		return "", true, s.advance(ctx, fo, o)
+	}
+	if fo.Shipment != "" {
+		sh, err := s.store.Shipment(ctx, fo.Shipment)
+		if err != nil && !errors.Is(err, oms.ErrNotFound) {
+			return "", false, err
+		}
+		if err == nil && sh.done("finished") {
+			return "", false, nil
+		}
+		_, err = s.Ship(ctx, fo.ID)
+		return "", false, err
+	}
+	if fo.Status.Final() {
+		return "", false, nil
+	}
+	if fo.OnHold() {
+		return "on hold", false, nil
+	}
+	if fo.Status == StatusScheduled {
+		ok, err := s.stockArrived(ctx, fo)
+		if err != nil || !ok {
+			return "waiting for stock", false, err
+		}
+		if fo, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+			if f.Status != StatusScheduled {
+				return nil, nil
+			}
+			_ = f.transition(StatusOpen, "stock arrived")
+			return []pendingEvent{statusEvent(f, StatusScheduled, "stock arrived")}, nil
+		}); err != nil {
+			return "", false, err
+		}
+	}
+	if fo.Request != RequestNone {
+		if (fo.Request == RequestUnsubmitted || fo.Request == RequestSubmitted) && s.opts.Provider != nil {
+			if fo, err = s.Submit(ctx, fo.ID); err != nil {
+				return "", false, err
+			}
+		}
+		return "with provider: " + string(fo.Request), false, nil
+	}
+	return s.work(ctx, fo, o)
+}
+
+// work picks, packs and ships an open or in-progress fulfillment order.
+func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
+	var err error
+	if fo.Status == StatusOpen && s.opts.Picking == PickAuto {
+		// Start and confirm the pick in one write.
+		if fo, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+			if f.Status != StatusOpen || f.OnHold() {
+				return nil, nil
+			}
+			_ = f.transition(StatusInProgress, "picking")
+			for i := range f.Lines {
+				f.Lines[i].Picked, f.Lines[i].Short = f.Lines[i].Quantity, 0
+			}
+			f.mark("picked")
+			return []pendingEvent{statusEvent(f, StatusOpen, "picking"), {EventPicked, PickedPayload{OrderID: f.OrderID, Lines: f.Lines}}}, nil
+		}); err != nil {
+			return "", false, err
+		}
+	}
+	if fo.Status == StatusOpen {
+		if _, err := s.StartWave(ctx, fo.Location, []oms.ID{fo.ID}); err != nil {
+			return "", false, err
+		}
+		if fo, err = s.store.FulfillmentOrder(ctx, fo.ID); err != nil {
+			return "", false, err
+		}
+	}
+	if !fo.done("picked") {
+		if s.opts.Picking == PickManual {
+			return "picking", false, nil
+		}
+		if fo, err = s.ConfirmPicks(ctx, fo.ID, nil); err != nil {
+			return "", false, err
+		}
+	}
+	return "", false, s.advance(ctx, fo, o)
+}
+
+// advance packs and ships a picked fulfillment order.
+func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order) error {
+	if fo.Status != StatusInProgress || fo.OnHold() {
+		return nil
+	}
+	var err error
+	if fo.Units() == 0 && fo.done("picked") {
+		// Every unit was picked short (and went elsewhere): nothing ships
+		// from here.
+		_, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+			if f.Status != StatusInProgress || f.Units() != 0 {
+				return nil, nil
+			}
+			_ = f.transition(StatusIncomplete, "every unit picked short")
+			return []pendingEvent{statusEvent(f, StatusInProgress, "every unit picked short")}, nil
+		})
+		return err
+	}
+	if !fo.Pickup && len(fo.Packages) == 0 {
+		if fo, err = s.packFO(ctx, fo.ID, o); err != nil {
+			return err
+		}
+	} else if err := s.recordPacked(ctx, fo); err != nil {
+		return err
+	}
+	if s.opts.VerifyPacking && !fo.Pickup {
+		for _, p := range fo.Packages {
+			if !p.Verified {
+				return nil
+			}
+		}
+	}
+	_, err = s.Ship(ctx, fo.ID)
+	return err
+}
+
+// stockArrived reports whether every line of a scheduled fulfillment
+// order has its units on hand (its level is no longer backordered).
+func (s *Service) stockArrived(ctx context.Context, fo *FulfillmentOrder) (bool, error) {
+	for _, l := range fo.Lines {
+		lv, err := s.inv.Level(ctx, l.SKU, fo.Location)
+		if err != nil {
+			return false, err
+		}
+		if lv.Available() < 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// cancelAll cancels every fulfillment order of a cancelled order that has
+// no shipment, releasing its stock.
+func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
+	fos, err := s.store.FulfillmentOrders(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	for _, fo := range fos {
+		if fo.Shipment != "" || fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
+			continue
+		}
+		if _, err := s.Cancel(ctx, fo.ID, "order cancelled"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func shortPicked(fo *FulfillmentOrder) bool {
+	for _, l := range fo.Lines {
+		if l.Short > 0 {
+			return true
+		}
+	}
+	return false
+}

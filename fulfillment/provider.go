@@ -1,0 +1,223 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+)
+
+// ProviderRequest is what the shop sends a third-party location.
+type ProviderRequest struct {
+	// Key is stable per fulfillment order and attempt: a provider that
+	// sees it again must answer as the first time.
+	Key              string            `json:"key"`
+	FulfillmentOrder *FulfillmentOrder `json:"fulfillment_order"`
+	Order            *order.Order      `json:"order"`
+}
+
+// ProviderDecision is a provider's answer.
+type ProviderDecision struct {
+	Accepted bool   `json:"accepted"`
+	Message  string `json:"message,omitempty"`
+}
+
+// Provider is a third-party logistics provider or dropship supplier the
+// host connects. Submit asks it to fulfil a fulfillment order; Cancel asks
+// it to cancel one it accepted. It reports shipments back through
+// Service.ThirdPartyShipped. Implementations must be safe for concurrent
+// use and idempotent per ProviderRequest.Key.
+type Provider interface {
+	Submit(ctx context.Context, req ProviderRequest) (ProviderDecision, error)
+	Cancel(ctx context.Context, req ProviderRequest) (ProviderDecision, error)
+}
+
+// Submit sends a third-party fulfillment order (unsubmitted or rejected)
+// to the Provider: the request becomes submitted (saved first), then
+// accepted or rejected by the answer. A submitted request whose answer was
+// lost is asked again under the same key. Work on the shop's own
+// locations is an error matching oms.ErrInvalidTransition.
+func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, error) {
+	if s.opts.Provider == nil {
+		return nil, fmt.Errorf("fulfillment: no Provider configured: %w", oms.ErrUnsupported)
+	}
+	fo, err := s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
+		if fo.Request == RequestSubmitted {
+			return nil, nil
+		}
+		if fo.OnHold() || fo.Status != StatusOpen {
+			return nil, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "submitted", Reason: "only open fulfillment orders are submitted"}
+		}
+		from := fo.Request
+		if err := fo.requestTransition(RequestSubmitted); err != nil {
+			return nil, err
+		}
+		fo.mark("submit:" + itoa(int64(submits(fo)+1)))
+		return []pendingEvent{{EventRequestChanged, RequestPayload{OrderID: fo.OrderID, From: from, To: fo.Request}}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.orders.Get(ctx, fo.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.opts.Provider.Submit(ctx, ProviderRequest{Key: string(oms.DeriveID(fo.ID, "submit:"+itoa(int64(submits(fo))))), FulfillmentOrder: fo, Order: o})
+	if err != nil {
+		return fo, err
+	}
+	to := RequestRejected
+	if d.Accepted {
+		to = RequestAccepted
+	}
+	return s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
+		if fo.Request != RequestSubmitted {
+			return nil, nil
+		}
+		from := fo.Request
+		if err := fo.requestTransition(to); err != nil {
+			return nil, err
+		}
+		return []pendingEvent{{EventRequestChanged, RequestPayload{OrderID: fo.OrderID, From: from, To: to, Message: d.Message}}}, nil
+	})
+}
+
+// requestCancel asks the provider to cancel; a refusal is an error.
+func (s *Service) requestCancel(ctx context.Context, fo *FulfillmentOrder) (*FulfillmentOrder, error) {
+	if s.opts.Provider == nil {
+		return nil, fmt.Errorf("fulfillment: no Provider configured: %w", oms.ErrUnsupported)
+	}
+	fo, err := s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.Request == RequestCancellationRequested {
+			return nil, nil
+		}
+		from := f.Request
+		if err := f.requestTransition(RequestCancellationRequested); err != nil {
+			return nil, err
+		}
+		return []pendingEvent{{EventRequestChanged, RequestPayload{OrderID: f.OrderID, From: from, To: f.Request}}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.orders.Get(ctx, fo.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.opts.Provider.Cancel(ctx, ProviderRequest{Key: string(oms.DeriveID(fo.ID, "cancel-request")), FulfillmentOrder: fo, Order: o})
+	if err != nil {
+		return nil, err
+	}
+	to := RequestCancellationRejected
+	if d.Accepted {
+		to = RequestCancellationAccepted
+	}
+	fo, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.Request != RequestCancellationRequested {
+			return nil, nil
+		}
+		from := f.Request
+		if err := f.requestTransition(to); err != nil {
+			return nil, err
+		}
+		return []pendingEvent{{EventRequestChanged, RequestPayload{OrderID: f.OrderID, From: from, To: to, Message: d.Message}}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !d.Accepted {
+		return nil, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: string(StatusCancelled), Reason: "the provider refused to cancel: " + d.Message}
+	}
+	return fo, nil
+}
+
+// ThirdPartyShipment is what a provider reports when it shipped.
+type ThirdPartyShipment struct {
+	Carrier     string `json:"carrier"`
+	ServiceCode string `json:"service_code,omitempty"`
+	// TrackingNumbers has one number per package; the first package
+	// carries every unit.
+	TrackingNumbers []string `json:"tracking_numbers"`
+}
+
+// ThirdPartyShipped records that a provider shipped an accepted
+// fulfillment order: a Shipment without bought labels is created, the
+// stock committed, the order's counters moved, payment captured per
+// policy, tracking registered and the request closed. A replay changes
+// nothing.
+func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPartyShipment) (*Shipment, error) {
+	v := &oms.ValidationError{Entity: "third-party shipment"}
+	if in.Carrier == "" || len(in.Carrier) > 64 {
+		v.Add("carrier", "must be 1 to 64 bytes")
+	}
+	if len(in.TrackingNumbers) == 0 || len(in.TrackingNumbers) > 100 {
+		v.Add("tracking_numbers", "must list 1 to 100 numbers")
+	}
+	for i, n := range in.TrackingNumbers {
+		if n == "" || len(n) > 64 {
+			v.Add("tracking_numbers["+itoa(int64(i))+"]", "must be 1 to 64 bytes")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	fo, err := s.store.FulfillmentOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if fo.Shipment == "" && fo.Request != RequestAccepted && fo.Request != RequestCancellationRejected {
+		return nil, &oms.TransitionError{Entity: "fulfillment request", ID: id, From: string(fo.Request), To: string(RequestClosed), Reason: "the provider has not accepted it"}
+	}
+	shID := oms.DeriveID(id, "shipment")
+	if prev, err := s.store.Shipment(ctx, shID); err == nil {
+		same := prev.Carrier == in.Carrier && len(prev.Packages) == len(in.TrackingNumbers)
+		for i := 0; same && i < len(prev.Packages); i++ {
+			same = prev.Packages[i].TrackingNumber == in.TrackingNumbers[i]
+		}
+		if !same {
+			return nil, fmt.Errorf("fulfillment: fulfillment order %s was reported shipped with other tracking numbers: %w", id, oms.ErrDuplicate)
+		}
+	} else if errors.Is(err, oms.ErrNotFound) {
+		sh := &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Carrier: in.Carrier,
+			ServiceCode: in.ServiceCode, ThirdParty: true, Status: ShipmentPending}
+		var items []PackageItem
+		for _, l := range fo.Lines {
+			if q := l.Quantity - l.Short; q > 0 {
+				items = append(items, PackageItem{LineID: l.LineID, SKU: l.SKU, Quantity: q})
+			}
+		}
+		for i, n := range in.TrackingNumbers {
+			p := Package{Index: i, TrackingNumber: n, Status: PackageLabelled}
+			if i == 0 {
+				p.Items = items
+			}
+			sh.Packages = append(sh.Packages, p)
+		}
+		if err := s.createShipment(ctx, fo, sh); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	if err := s.recordPacked(ctx, fo); err != nil {
+		return nil, err
+	}
+	return s.finishShipment(ctx, shID, nil)
+}
+
+// submits counts the submissions made.
+func submits(fo *FulfillmentOrder) int {
+	n := 0
+	for _, st := range fo.Steps {
+		if strings.HasPrefix(st, "submit:") {
+			n++
+		}
+	}
+	return n
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,304 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/packing"
+	"github.com/omskit/oms/tracking"
+)
+
+// PickMode says who confirms picks.
+type PickMode string
+
+// Pick modes.
+const (
+	// PickAuto: Process confirms every pick in full itself (a shop
+	// without a pick step, or a simulation).
+	PickAuto PickMode = "auto"
+	// PickManual: Process starts picking and waits for ConfirmPicks.
+	PickManual PickMode = "manual"
+)
+
+// Options configures NewService. The zero value (or nil) means defaults.
+type Options struct {
+	// Clock is where the service reads time. Nil means the system clock.
+	Clock oms.Clock
+	// Carriers are rate-shopped for every shipment; label buying needs
+	// carriers that implement shipping.LabelBuyer.
+	Carriers []shipping.Carrier
+	// Shopper tunes the rate shopper built over Carriers; nil means
+	// defaults.
+	Shopper *shipping.RateShopperOptions
+	// RatePolicy chooses among rates of the order's service level. The
+	// zero Policy means: the cheapest rate delivering by the promised date
+	// when the order has one, else the cheapest.
+	RatePolicy shipping.Policy
+	// Boxes are the box types packing uses. Nil means DefaultBoxes.
+	Boxes []packing.BoxType
+	// PackBudget bounds the packer's search (see packing.Options);
+	// zero means a small budget fit for interactive use (200,000).
+	PackBudget int64
+	// Bins locates SKUs in a location for pick lists; nil sorts by SKU.
+	Bins BinLocator
+	// Provider receives requests for third-party locations.
+	Provider Provider
+	// Strategy orders locations for allocation; nil means
+	// Then(ByPriority()).
+	Strategy Strategy
+	// Rules constrain every plan (split, held locations, backorders).
+	Rules Rules
+	// Cost, when set, returns a cost estimator for an order (for
+	// ByLowestCost).
+	Cost func(o *order.Order) CostEstimator
+	// Picking says who confirms picks; empty means PickAuto.
+	Picking PickMode
+	// VerifyPacking makes Process wait until every package is verified
+	// with VerifyPack before buying labels.
+	VerifyPacking bool
+	// MaxReplans bounds the re-plans after a reservation lost a race for
+	// stock; zero means 3.
+	MaxReplans int
+	// Retries bounds reload-and-retry after version conflicts; zero
+	// means 16.
+	Retries int
+	// Zone returns the IANA time zone of a delivery address, in which the
+	// promised date ends for tracking's lateness rule; nil means UTC.
+	Zone func(a oms.Address) string
+	// Logger receives warnings; nil means none.
+	Logger *slog.Logger
+}
+
+// DefaultBoxes returns three general boxes: small (20×15×10 cm), medium
+// (40×30×20 cm) and large (60×40×40 cm), up to 30 kg.
+func DefaultBoxes() []packing.BoxType {
+	return []packing.BoxType{
+		{Name: "small", Inner: oms.DimensionsMM(200, 150, 100), EmptyWeight: oms.Grams(100), MaxWeight: oms.Kilograms(30)},
+		{Name: "medium", Inner: oms.DimensionsMM(400, 300, 200), EmptyWeight: oms.Grams(300), MaxWeight: oms.Kilograms(30)},
+		{Name: "large", Inner: oms.DimensionsMM(600, 400, 400), EmptyWeight: oms.Grams(700), MaxWeight: oms.Kilograms(30)},
+	}
+}
+
+// Service allocates orders to locations and carries them through pick,
+// pack, ship and delivery, over its Store and the leaf services. Every
+// command is a step that can run again after a failure: it recognises
+// what already happened. It is safe for concurrent use.
+type Service struct {
+	store   Store
+	orders  *order.Service
+	inv     *inventory.Service
+	track   *tracking.Service
+	shopper *shipping.RateShopper
+	buyers  map[string]shipping.LabelBuyer
+	opts    Options
+}
+
+// NewService returns a Service. orders and inv are required; track may be
+// nil (no tracking registration); opts may be nil.
+func NewService(store Store, orders *order.Service, inv *inventory.Service, track *tracking.Service, opts *Options) (*Service, error) {
+	if store == nil || orders == nil || inv == nil {
+		return nil, oms.Validationf("fulfillment service", "", "store, orders and inventory are required")
+	}
+	s := &Service{store: store, orders: orders, inv: inv, track: track, buyers: map[string]shipping.LabelBuyer{}}
+	if opts != nil {
+		s.opts = *opts
+	}
+	o := &s.opts
+	if o.Clock == nil {
+		o.Clock = oms.SystemClock()
+	}
+	if o.Boxes == nil {
+		o.Boxes = DefaultBoxes()
+	}
+	if o.PackBudget <= 0 {
+		o.PackBudget = 200_000
+	}
+	if o.Picking == "" {
+		o.Picking = PickAuto
+	}
+	if o.MaxReplans <= 0 {
+		o.MaxReplans = 3
+	}
+	if o.Retries <= 0 {
+		o.Retries = 16
+	}
+	if len(o.Carriers) > 0 {
+		sh, err := shipping.NewRateShopper(o.Carriers, o.Shopper)
+		if err != nil {
+			return nil, err
+		}
+		s.shopper = sh
+		for _, c := range o.Carriers {
+			if b, ok := c.(shipping.LabelBuyer); ok {
+				s.buyers[c.Code()] = b
+			}
+		}
+	}
+	return s, nil
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// FulfillmentOrder returns a fulfillment order.
+func (s *Service) FulfillmentOrder(ctx context.Context, id oms.ID) (*FulfillmentOrder, error) {
+	return s.store.FulfillmentOrder(ctx, id)
+}
+
+// FulfillmentOrders returns an order's fulfillment orders.
+func (s *Service) FulfillmentOrders(ctx context.Context, orderID oms.ID) ([]*FulfillmentOrder, error) {
+	return s.store.FulfillmentOrders(ctx, orderID)
+}
+
+// Shipment returns a shipment.
+func (s *Service) Shipment(ctx context.Context, id oms.ID) (*Shipment, error) {
+	return s.store.Shipment(ctx, id)
+}
+
+// Shipments returns an order's shipments.
+func (s *Service) Shipments(ctx context.Context, orderID oms.ID) ([]*Shipment, error) {
+	return s.store.Shipments(ctx, orderID)
+}
+
+func (s *Service) warn(msg string, args ...any) {
+	if s.opts.Logger != nil {
+		s.opts.Logger.Warn(msg, args...)
+	}
+}
+
+// foChange is a pure change of one fulfillment order: it returns the
+// events, none for a replay that changes nothing (and then it must not
+// have changed fo).
+type foChange func(fo *FulfillmentOrder) ([]pendingEvent, error)
+
+// updateFO loads a fulfillment order, applies fn and saves, retrying after
+// version conflicts.
+func (s *Service) updateFO(ctx context.Context, id oms.ID, fn foChange) (*FulfillmentOrder, error) {
+	var err error
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		// The store hands out a copy: change it in place.
+		var next *FulfillmentOrder
+		if next, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+			return nil, err
+		}
+		evs, ferr := fn(next)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if len(evs) == 0 {
+			return next, nil
+		}
+		c := &Change{}
+		if err = s.addFO(c, next, evs); err != nil {
+			return nil, err
+		}
+		if err = s.store.Save(ctx, c); err == nil {
+			return next, nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("fulfillment: fulfillment order %s: gave up after %d attempts: %w", id, s.opts.Retries, err)
+}
+
+// addFO bumps fo's version and adds it and its events to c.
+func (s *Service) addFO(c *Change, fo *FulfillmentOrder, evs []pendingEvent) error {
+	now := s.opts.Clock.Now().UTC()
+	fo.Version++
+	if fo.Version == 1 {
+		fo.CreatedAt = now
+	}
+	fo.UpdatedAt = now
+	es, err := stampEvents(KindFulfillmentOrder, fo.ID, fo.Version, now, evs)
+	if err != nil {
+		return err
+	}
+	c.FulfillmentOrders = append(c.FulfillmentOrders, fo)
+	c.Events = append(c.Events, es...)
+	return nil
+}
+
+func (s *Service) addShipment(c *Change, sh *Shipment, evs []pendingEvent) error {
+	now := s.opts.Clock.Now().UTC()
+	sh.Version++
+	if sh.Version == 1 {
+		sh.CreatedAt = now
+	}
+	sh.UpdatedAt = now
+	es, err := stampEvents(KindShipment, sh.ID, sh.Version, now, evs)
+	if err != nil {
+		return err
+	}
+	c.Shipments = append(c.Shipments, sh)
+	c.Events = append(c.Events, es...)
+	return nil
+}
+
+func (s *Service) addAllocation(c *Change, a *Allocation, evs []pendingEvent) error {
+	now := s.opts.Clock.Now().UTC()
+	a.Version++
+	if a.Version == 1 {
+		a.CreatedAt = now
+	}
+	a.UpdatedAt = now
+	es, err := stampEvents(KindAllocation, a.ID, a.Version, now, evs)
+	if err != nil {
+		return err
+	}
+	c.Allocations = append(c.Allocations, a)
+	c.Events = append(c.Events, es...)
+	return nil
+}
+
+// shChange is a pure change of one shipment.
+type shChange func(sh *Shipment) ([]pendingEvent, error)
+
+func (s *Service) updateShipment(ctx context.Context, id oms.ID, fn shChange) (*Shipment, error) {
+	var err error
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		var next *Shipment
+		if next, err = s.store.Shipment(ctx, id); err != nil {
+			return nil, err
+		}
+		evs, ferr := fn(next)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if len(evs) == 0 {
+			return next, nil
+		}
+		c := &Change{}
+		if err = s.addShipment(c, next, evs); err != nil {
+			return nil, err
+		}
+		if err = s.store.Save(ctx, c); err == nil {
+			return next, nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("fulfillment: shipment %s: gave up after %d attempts: %w", id, s.opts.Retries, err)
+}
+
+// statusEvent returns the status-changed event of a move from from.
+func statusEvent(fo *FulfillmentOrder, from Status, reason string) pendingEvent {
+	return pendingEvent{EventStatusChanged, StatusPayload{OrderID: fo.OrderID, From: from, To: fo.Status, Reason: reason}}
+}
+
+// hasKey reports whether the order already applied a keyed command.
+func hasKey(o *order.Order, key string) bool {
+	for _, k := range o.AppliedKeys {
+		if k.Key == key {
+			return true
+		}
+	}
+	return false
+}

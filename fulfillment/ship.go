@@ -1,0 +1,506 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
+)
+
+// ShipmentID returns the ID of a fulfillment order's shipment.
+func ShipmentID(fulfillmentOrder oms.ID) oms.ID { return oms.DeriveID(fulfillmentOrder, "shipment") }
+
+// LabelKey returns the idempotency key of a package's label purchase.
+func LabelKey(fulfillmentOrder oms.ID, pkg int) string {
+	return string(oms.DeriveID(fulfillmentOrder, "label:"+itoa(int64(pkg))))
+}
+
+// CommitKey returns the key of a package's stock commit.
+func CommitKey(fulfillmentOrder oms.ID, pkg int) string {
+	return string(oms.DeriveID(fulfillmentOrder, "commit:"+itoa(int64(pkg))))
+}
+
+// Ship rate-shops a packed fulfillment order with the order's service
+// level and promised date, buys each package's label (keyed by the
+// fulfillment order and the package index, so a retry never buys twice),
+// creates the Shipment, commits the stock per package, moves the order's
+// shipped counters, settles payment per the capture policy and registers
+// every tracking number. A pickup order becomes ready for pickup instead,
+// without label. An order hold or a fulfillment order hold stops it
+// before each label is bought (oms.ErrOnHold); a cancelled fulfillment
+// order is an error matching oms.ErrInvalidTransition. Running it again
+// finishes what an interruption left.
+func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
+	fo, err := s.store.FulfillmentOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	shID := ShipmentID(id)
+	var fresh *order.Order // loaded just now: good for the first label's hold check
+	if fo.Shipment == "" {
+		if err := s.canShip(fo); err != nil {
+			return nil, err
+		}
+		if s.opts.VerifyPacking && !fo.Pickup {
+			for _, p := range fo.Packages {
+				if !p.Verified {
+					return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: "shipped", Reason: fmt.Sprintf("package %d is not verified", p.Index)}
+				}
+			}
+		}
+		o, err := s.orders.Get(ctx, fo.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkOrder(o, "shipped"); err != nil {
+			return nil, err
+		}
+		fresh = o
+		sh := &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Status: ShipmentPending,
+			Pickup: fo.Pickup, Packages: clonePackages(fo.Packages)}
+		if t, ok := orderPromised(o); ok {
+			sh.PromisedBy = t
+		}
+		if fo.Pickup {
+			sh.Packages = []Package{{Index: 0, Items: pickedItems(fo), Status: PackagePending}}
+		} else {
+			rate, err := s.chooseRate(ctx, o, fo)
+			if err != nil {
+				return nil, err
+			}
+			sh.Carrier, sh.ServiceCode, sh.ServiceName, sh.Level, sh.Cost = rate.Carrier, rate.ServiceCode, rate.ServiceName, rate.Level, rate.Price
+		}
+		if err := s.createShipment(ctx, fo, sh); err != nil {
+			return nil, err
+		}
+	}
+	sh, err := s.store.Shipment(ctx, shID)
+	if err != nil {
+		return nil, err
+	}
+	if !sh.Pickup && !sh.ThirdParty {
+		if sh, err = s.buyLabels(ctx, sh, fresh); err != nil {
+			return sh, err
+		}
+	}
+	return s.finishShipment(ctx, shID, fresh)
+}
+
+func pickedItems(fo *FulfillmentOrder) []PackageItem {
+	var out []PackageItem
+	for _, l := range fo.Lines {
+		if l.Picked == 0 {
+			continue
+		}
+		if k := slices.IndexFunc(out, func(it PackageItem) bool { return it.LineID == l.LineID }); k >= 0 {
+			out[k].Quantity += l.Picked
+		} else {
+			out = append(out, PackageItem{LineID: l.LineID, SKU: l.SKU, Quantity: l.Picked})
+		}
+	}
+	return out
+}
+
+// canShip refuses fulfillment orders that cannot ship now.
+func (s *Service) canShip(fo *FulfillmentOrder) error {
+	switch {
+	case fo.OnHold():
+		return fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
+	case fo.Status != StatusInProgress:
+		return &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "only in-progress fulfillment orders ship"}
+	case fo.Request != RequestNone:
+		return &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Request), To: "shipped", Reason: "a provider ships it (ThirdPartyShipped)"}
+	case !fo.Pickup && len(fo.Packages) == 0:
+		return &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "not packed"}
+	case fo.Pickup && !fo.done("picked"):
+		return &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "ready_for_pickup", Reason: "not picked"}
+	}
+	return nil
+}
+
+// chooseRate rate-shops the packages with the order's level and date.
+func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *FulfillmentOrder) (shipping.Rate, error) {
+	if s.shopper == nil {
+		return shipping.Rate{}, fmt.Errorf("fulfillment: no carriers configured: %w", oms.ErrUnsupported)
+	}
+	loc, err := s.inv.Location(ctx, fo.Location)
+	if err != nil {
+		return shipping.Rate{}, err
+	}
+	req := shipping.RateRequest{Origin: loc.Address, Destination: o.ShippingAddress, ShipDate: oms.DateOf(s.now().UTC()), Currency: o.Currency}
+	for _, p := range fo.Packages {
+		req.Parcels = append(req.Parcels, p.Parcel)
+	}
+	if l, ok := orderLevel(o); ok {
+		req.Levels = []oms.ServiceLevel{l}
+	}
+	res, err := s.shopper.Shop(ctx, req)
+	if err != nil {
+		return shipping.Rate{}, err
+	}
+	policy := s.opts.RatePolicy
+	if policy.Strategy == "" {
+		if d, ok := orderPromised(o); ok {
+			policy.Strategy, policy.DeliverBy = shipping.StrategyDeliverBy, d
+		}
+	}
+	rate, err := policy.Select(res.Rates)
+	if errors.Is(err, shipping.ErrNoRate) && policy.Strategy == shipping.StrategyDeliverBy {
+		// Nothing arrives by the promised date: ship the fastest.
+		rate, err = shipping.Fastest(policy.Filter.Apply(res.Rates))
+	}
+	if err != nil {
+		return shipping.Rate{}, fmt.Errorf("fulfillment: fulfillment order %s: %w (carriers: %v)", fo.ID, err, res.Err())
+	}
+	return rate, nil
+}
+
+// createShipment saves a new shipment and links it to its fulfillment
+// order, in one write; an existing one (a replay) is kept.
+func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) error {
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		c := &Change{}
+		f := fo.Clone()
+		f.Shipment = sh.ID
+		if err := s.addFO(c, f, []pendingEvent{{}}); err != nil {
+			return err
+		}
+		if err := s.addShipment(c, sh.Clone(), []pendingEvent{{EventShipmentCreated, shipmentPayload(sh, -1, "")}}); err != nil {
+			return err
+		}
+		err := s.store.Save(ctx, c)
+		if err == nil || errors.Is(err, oms.ErrDuplicate) {
+			return nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return err
+		}
+		cur, lerr := s.store.FulfillmentOrder(ctx, fo.ID)
+		if lerr != nil {
+			return lerr
+		}
+		if cur.Shipment == sh.ID {
+			return nil
+		}
+		if err := s.canShip(cur); err != nil && !(sh.ThirdParty && cur.Request != RequestNone) {
+			return err
+		}
+		fo = cur
+	}
+	return fmt.Errorf("fulfillment: shipment %s: gave up: %w", sh.ID, oms.ErrConflict)
+}
+
+func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
+	p := ShipmentPayload{OrderID: sh.OrderID, FulfillmentOrder: sh.FulfillmentOrder, Status: sh.Status, Carrier: sh.Carrier, Package: pkg, Exception: exception}
+	if pkg >= 0 && pkg < len(sh.Packages) {
+		p.TrackingNumber = sh.Packages[pkg].TrackingNumber
+	}
+	return p
+}
+
+// buyLabels buys the label of every package that has none, checking the
+// order's and the fulfillment order's holds before each purchase.
+//
+// fresh, when set, is the order loaded just before (no label bought
+// since): it serves the first purchase's hold check.
+func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order) (*Shipment, error) {
+	buyer, ok := s.buyers[sh.Carrier]
+	var bought []boughtLabel
+	var loc *inventory.Location
+	for _, p := range sh.Packages {
+		if p.LabelID != "" {
+			continue
+		}
+		if !ok {
+			return sh, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
+		}
+		o := fresh
+		fresh = nil
+		if o == nil {
+			var err error
+			if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+				return sh, err
+			}
+		}
+		if err := checkOrder(o, "shipped"); err != nil {
+			return sh, err
+		}
+		fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
+		if err != nil {
+			return sh, err
+		}
+		if fo.OnHold() {
+			return sh, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
+		}
+		if fo.Status == StatusCancelled {
+			return sh, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
+		}
+		if loc == nil {
+			l, err := s.inv.Location(ctx, sh.Location)
+			if err != nil {
+				return sh, err
+			}
+			loc = &l
+		}
+		label, err := buyer.BuyLabel(ctx, shipping.LabelRequest{
+			IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
+			Origin: loc.Address, Destination: o.ShippingAddress, Parcels: []shipping.Parcel{p.Parcel},
+			ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
+		})
+		if err != nil {
+			return sh, err
+		}
+		if len(label.TrackingNumbers) == 0 {
+			return sh, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
+		}
+		bought = append(bought, boughtLabel{p.Index, label})
+	}
+	if len(bought) == 0 {
+		return sh, nil
+	}
+	// One save for every label bought: a purchase whose save was lost is
+	// replayed under its key by the next run, which buys nothing.
+	return s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
+		var evs []pendingEvent
+		for _, b := range bought {
+			q := &x.Packages[b.pkg]
+			if q.LabelID != "" {
+				continue
+			}
+			q.LabelID, q.TrackingNumber, q.LabelURL, q.Cost, q.Status = b.label.ID, b.label.TrackingNumbers[0], b.label.URL, b.label.Price, PackageLabelled
+			evs = append(evs, pendingEvent{EventLabelPurchased, shipmentPayload(x, b.pkg, "")})
+		}
+		return evs, nil
+	})
+}
+
+type boughtLabel struct {
+	pkg   int
+	label shipping.Label
+}
+
+// finishShipment runs the steps after the labels: commit, order counters,
+// payment, tracking, statuses. Each recognises that it already happened.
+//
+// o, when set, is a recent copy of the order (its customer is read, and
+// a missing shipped key only costs a replayed counter move).
+func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order) (*Shipment, error) {
+	sh, err := s.store.Shipment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sh.done("finished") {
+		return sh, nil
+	}
+	fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
+	if err != nil {
+		return nil, err
+	}
+	if !sh.Pickup {
+		if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
+			return sh, err
+		}
+	}
+	if o == nil {
+		if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+			return sh, err
+		}
+	}
+	if !sh.Pickup {
+		if !fo.Reship && !hasKey(o, "shipped:"+string(sh.ID)) {
+			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: shipmentCounts(sh), Reference: firstTracking(sh)}); err != nil {
+				return sh, err
+			}
+		}
+		if _, err := s.orders.SettlePayment(ctx, sh.OrderID); err != nil {
+			return sh, err
+		}
+		for _, p := range sh.Packages {
+			if p.TrackingNumber != "" && !p.Registered {
+				if err := s.register(ctx, o, sh, p); err != nil {
+					return sh, err
+				}
+			}
+		}
+	}
+	return s.closeShipment(ctx, sh, fo)
+}
+
+// closeShipment marks the shipment shipped (or ready for pickup) and
+// closes its fulfillment order, in one write.
+//
+// sh and fo are the versions loaded last (the first attempt saves over
+// them; a conflict reloads both). closeShipment may change them.
+func (s *Service) closeShipment(ctx context.Context, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
+	id := sh.ID
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		if attempt > 0 {
+			var err error
+			if sh, err = s.store.Shipment(ctx, id); err != nil {
+				return nil, err
+			}
+			if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+				return nil, err
+			}
+		}
+		if sh.done("finished") {
+			return sh, nil
+		}
+		now := s.now().UTC()
+		var sevs []pendingEvent
+		if sh.Pickup {
+			if err := sh.transition(ShipmentReadyForPickup); err != nil {
+				return nil, err
+			}
+			sevs = append(sevs, pendingEvent{EventReadyForPickup, shipmentPayload(sh, -1, "")})
+		} else {
+			if err := sh.transition(ShipmentShipped); err != nil {
+				return nil, err
+			}
+			for i := range sh.Packages {
+				sh.Packages[i].Registered = sh.Packages[i].TrackingNumber != ""
+				sh.Packages[i].Status = PackageInTransit
+				sh.Packages[i].Committed = true
+			}
+			sh.ShippedAt = now
+			sevs = append(sevs, pendingEvent{EventShipped, shipmentPayload(sh, -1, "")})
+		}
+		sh.mark("finished")
+		c := &Change{}
+		if err := s.addShipment(c, sh, sevs); err != nil {
+			return nil, err
+		}
+		if !sh.Pickup {
+			from := fo.Status
+			to := StatusClosed
+			for _, l := range fo.Lines {
+				if l.Short > 0 {
+					to = StatusIncomplete
+				}
+			}
+			for i := range fo.Lines {
+				fo.Lines[i].Shipped = fo.Lines[i].Picked
+				if fo.Request != RequestNone {
+					fo.Lines[i].Shipped = fo.Lines[i].Quantity - fo.Lines[i].Short
+				}
+			}
+			var fevs []pendingEvent
+			if fo.Request != RequestNone && fo.Request != RequestClosed {
+				rf := fo.Request
+				if err := fo.requestTransition(RequestClosed); err != nil {
+					return nil, err
+				}
+				fevs = append(fevs, pendingEvent{EventRequestChanged, RequestPayload{OrderID: fo.OrderID, From: rf, To: RequestClosed}})
+			}
+			if fo.Status == StatusOpen {
+				_ = fo.transition(StatusInProgress, "shipped by provider")
+			}
+			if err := fo.transition(to, "shipped"); err != nil {
+				return nil, err
+			}
+			fevs = append(fevs, statusEvent(fo, from, "shipped"))
+			if err := s.addFO(c, fo, fevs); err != nil {
+				return nil, err
+			}
+		}
+		err := s.store.Save(ctx, c)
+		if err == nil {
+			return sh, nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("fulfillment: shipment %s: gave up: %w", id, oms.ErrConflict)
+}
+
+func firstTracking(sh *Shipment) string {
+	for _, p := range sh.Packages {
+		if p.TrackingNumber != "" {
+			return p.TrackingNumber
+		}
+	}
+	return ""
+}
+
+// shipmentCounts sums a shipment's units per order line.
+func shipmentCounts(sh *Shipment) []order.LineQuantity {
+	var out []order.LineQuantity
+	for _, p := range sh.Packages {
+		out = addCounts(out, p.Items)
+	}
+	return out
+}
+
+func addCounts(out []order.LineQuantity, items []PackageItem) []order.LineQuantity {
+	for _, it := range items {
+		if k := slices.IndexFunc(out, func(x order.LineQuantity) bool { return x.LineID == it.LineID }); k >= 0 {
+			out[k].Quantity += it.Quantity
+		} else {
+			out = append(out, order.LineQuantity{LineID: it.LineID, Quantity: it.Quantity})
+		}
+	}
+	return out
+}
+
+// commitPackages commits each package's stock under its key. The
+// packages are marked committed with the shipment's next save (a commit
+// replayed under its key moves nothing).
+func (s *Service) commitPackages(ctx context.Context, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
+	var todo []int
+	for _, p := range sh.Packages {
+		if !p.Committed {
+			todo = append(todo, p.Index)
+		}
+	}
+	if len(todo) == 0 {
+		return sh, nil
+	}
+	// Consume the fulfillment order's lines (and their reservations) in
+	// package order, so each package commits from known reservations.
+	avail := slices.Clone(fo.Lines)
+	for i := range avail {
+		avail[i].Quantity -= avail[i].Short
+		if fo.Request == RequestNone && !fo.Pickup {
+			avail[i].Quantity = avail[i].Picked
+		}
+	}
+	for _, p := range sh.Packages {
+		groups := map[oms.ID][]stockLine{}
+		var order []oms.ID
+		for _, it := range p.Items {
+			left := it.Quantity
+			for k := range avail {
+				if avail[k].LineID != it.LineID || left == 0 || avail[k].Quantity == 0 {
+					continue
+				}
+				q := min(left, avail[k].Quantity)
+				avail[k].Quantity -= q
+				left -= q
+				r := avail[k].Reservation
+				if _, ok := groups[r]; !ok {
+					order = append(order, r)
+				}
+				groups[r] = append(groups[r], stockLine{SKU: it.SKU, Location: fo.Location, LineID: it.LineID, Quantity: q})
+			}
+		}
+		if p.Committed {
+			continue
+		}
+		for _, r := range order {
+			key := CommitKey(fo.ID, p.Index)
+			if len(order) > 1 {
+				key = string(oms.DeriveID(oms.ID(key), string(r)))
+			}
+			if err := s.commitStock(ctx, key, r, groups[r]); err != nil {
+				return sh, err
+			}
+		}
+	}
+	return sh, nil
+}

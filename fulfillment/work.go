@@ -1,0 +1,521 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+)
+
+// HoldInput describes a hold to add.
+type HoldInput struct {
+	// Key makes the call safe to repeat: the hold's ID derives from it.
+	// Empty means a new hold every call.
+	Key    string     `json:"key,omitempty"`
+	Reason HoldReason `json:"reason"`
+	Note   string     `json:"note,omitempty"`
+}
+
+// AddHold stops work on a fulfillment order (open, scheduled, in progress
+// or already on hold) until every hold is released. A replay with the same
+// key changes nothing. Once a label is bought the shipment proceeds
+// regardless.
+func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*FulfillmentOrder, error) {
+	v := &oms.ValidationError{Entity: "hold"}
+	if !in.Reason.Valid() {
+		v.Add("reason", "unknown reason %q", in.Reason)
+	}
+	if len(in.Key) > 128 || len(in.Note) > 1024 {
+		v.Add("key", "key at most 128 bytes and note at most 1024")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hid := oms.NewIDAt(s.now())
+	if in.Key != "" {
+		hid = oms.DeriveID(id, "hold:"+in.Key)
+	}
+	return s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
+		for _, h := range fo.Holds {
+			if h.ID == hid {
+				return nil, nil
+			}
+		}
+		from := fo.Status
+		var evs []pendingEvent
+		if fo.Status != StatusOnHold {
+			if err := fo.transition(StatusOnHold, string(in.Reason)); err != nil {
+				return nil, err
+			}
+			fo.HeldFrom = from
+			evs = append(evs, statusEvent(fo, from, string(in.Reason)))
+		}
+		h := Hold{ID: hid, Reason: in.Reason, Note: in.Note, At: s.now().UTC()}
+		fo.Holds = append(fo.Holds, h)
+		return append(evs, pendingEvent{EventHoldAdded, HoldPayload{OrderID: fo.OrderID, Hold: h}}), nil
+	})
+}
+
+// ReleaseHold releases a hold; when none is left open the fulfillment
+// order returns to the status it was held in. Releasing a released hold
+// changes nothing; an unknown hold matches oms.ErrNotFound.
+func (s *Service) ReleaseHold(ctx context.Context, id, holdID oms.ID) (*FulfillmentOrder, error) {
+	return s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
+		i := slices.IndexFunc(fo.Holds, func(h Hold) bool { return h.ID == holdID })
+		if i < 0 {
+			return nil, oms.NotFoundError("hold", holdID)
+		}
+		if !fo.Holds[i].Open() {
+			return nil, nil
+		}
+		fo.Holds[i].ReleasedAt = s.now().UTC()
+		evs := []pendingEvent{{EventHoldReleased, HoldPayload{OrderID: fo.OrderID, Hold: fo.Holds[i]}}}
+		if !fo.OnHold() && fo.Status == StatusOnHold {
+			from := fo.Status
+			if err := fo.transition(fo.HeldFrom, "hold released"); err != nil {
+				return nil, err
+			}
+			fo.HeldFrom = ""
+			evs = append(evs, statusEvent(fo, from, "hold released"))
+		}
+		return evs, nil
+	})
+}
+
+// movable refuses fulfillment orders whose work has started.
+func movable(fo *FulfillmentOrder, what string) error {
+	if fo.Status != StatusOpen && fo.Status != StatusScheduled {
+		return &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: what,
+			Reason: "only open or scheduled fulfillment orders can be " + what}
+	}
+	if fo.Request != RequestNone && fo.Request != RequestUnsubmitted && fo.Request != RequestRejected && fo.Request != RequestCancellationAccepted {
+		return &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Request), To: what,
+			Reason: "the provider has the request; cancel it first"}
+	}
+	return nil
+}
+
+// remaining returns the units fo still has to fulfil, as stock lines.
+func remaining(fo *FulfillmentOrder) []stockLine {
+	var out []stockLine
+	for _, l := range fo.Lines {
+		if q := l.Quantity - l.Short - l.Shipped; q > 0 {
+			out = append(out, stockLine{SKU: l.SKU, Location: fo.Location, LineID: l.LineID, Quantity: q})
+		}
+	}
+	return out
+}
+
+// byReservation groups stock lines by the reservation of fo's lines.
+func byReservation(fo *FulfillmentOrder, ls []stockLine) map[oms.ID][]stockLine {
+	out := map[oms.ID][]stockLine{}
+	for _, sl := range ls {
+		left := sl.Quantity
+		for _, l := range fo.Lines {
+			if l.LineID != sl.LineID || left == 0 {
+				continue
+			}
+			q := min(left, l.Quantity-l.Short-l.Shipped)
+			if q <= 0 {
+				continue
+			}
+			part := sl
+			part.Quantity = q
+			out[l.Reservation] = append(out[l.Reservation], part)
+			left -= q
+		}
+	}
+	return out
+}
+
+// releaseAll releases fo's remaining units from their reservations, once
+// (step name).
+func (s *Service) releaseAll(ctx context.Context, fo *FulfillmentOrder, step string, lines []stockLine) (*FulfillmentOrder, error) {
+	if fo.done(step) {
+		return fo, nil
+	}
+	groups := byReservation(fo, lines)
+	res := make([]oms.ID, 0, len(groups))
+	for r := range groups {
+		res = append(res, r)
+	}
+	slices.Sort(res)
+	for _, r := range res {
+		if err := s.releaseStock(ctx, string(oms.DeriveID(fo.ID, step+":"+string(r))), r, groups[r]); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+			return fo, err
+		}
+	}
+	return s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.done(step) {
+			return nil, nil
+		}
+		f.mark(step)
+		return []pendingEvent{{}}, nil
+	})
+}
+
+// Move re-reserves a fulfillment order's units at another location and
+// closes it there: first the stock is reserved at the destination (a
+// shortage there is a *inventory.ShortageError and nothing changes), then
+// a new fulfillment order is created there and this one closed, in one
+// write, then its stock is released. Only open or scheduled fulfillment
+// orders move. A replay returns the new fulfillment order. A fulfillment
+// order changed while it was being moved is moved again from its new
+// state (the reservation made for the old state is released).
+func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, error) {
+	newID := oms.DeriveID(id, "moved:"+string(to))
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		fo, err := s.store.FulfillmentOrder(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if fo.MovedTo == newID {
+			if _, err := s.releaseAll(ctx, fo, "move_release", remaining(fo)); err != nil {
+				return nil, err
+			}
+			return s.store.FulfillmentOrder(ctx, newID)
+		}
+		if err := movable(fo, "moved"); err != nil {
+			return nil, err
+		}
+		if to == fo.Location {
+			return nil, oms.Validationf("move", "to", "fulfillment order %s is already at %s", id, to)
+		}
+		loc, err := s.inv.Location(ctx, to)
+		if err != nil {
+			return nil, err
+		}
+		if !loc.Active || !(loc.Ships || fo.Pickup && loc.Pickup) {
+			return nil, oms.Validationf("move", "to", "location %s is not active or does not ship", to)
+		}
+		lines := remaining(fo)
+		there := slices.Clone(lines)
+		for i := range there {
+			there[i].Location = to
+		}
+		// The reservation is for this version of the order: a replay
+		// after a crash finds it; a changed order gets a new one.
+		resID := oms.DeriveID(newID, "reservation:"+itoa(fo.Version))
+		if _, err := s.reserve(ctx, resID, string(fo.OrderID), there); err != nil {
+			return nil, err
+		}
+		nf := &FulfillmentOrder{ID: newID, OrderID: fo.OrderID, Location: to, Status: StatusOpen, Pickup: fo.Pickup, Reship: fo.Reship}
+		if fo.Status == StatusScheduled {
+			nf.Status = StatusScheduled
+			nf.Backorder, nf.FulfillAt = fo.Backorder, fo.FulfillAt
+		}
+		if thirdParty(loc.Kind) {
+			nf.Request = RequestUnsubmitted
+		}
+		for _, l := range lines {
+			nf.Lines = append(nf.Lines, Line{LineID: l.LineID, SKU: l.SKU, Quantity: l.Quantity, Reservation: resID})
+		}
+		err = s.link(ctx, []*FulfillmentOrder{fo.Clone()}, nf, EventMoved)
+		if errors.Is(err, oms.ErrConflict) {
+			cur, lerr := s.store.FulfillmentOrder(ctx, id)
+			if lerr != nil {
+				return nil, lerr
+			}
+			if cur.MovedTo != newID {
+				// Changed meanwhile: give the stock back and try again.
+				if err := s.releaseStock(ctx, "abandoned", resID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		old, err := s.store.FulfillmentOrder(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.releaseAll(ctx, old, "move_release", lines); err != nil {
+			return nil, err
+		}
+		return s.store.FulfillmentOrder(ctx, newID)
+	}
+	return nil, fmt.Errorf("fulfillment: move %s to %s: gave up: %w", id, to, oms.ErrConflict)
+}
+
+// link creates (or updates) dest and closes the sources into it, in one
+// write that checks the versions the sources were loaded at (an error
+// matching oms.ErrConflict when one changed). A dest that exists already
+// (a replay) is left alone.
+func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *FulfillmentOrder, typ string) error {
+	c := &Change{}
+	var from []oms.ID
+	for _, src := range srcs {
+		from = append(from, src.ID)
+	}
+	for _, src := range srcs {
+		if src.ID == dest.ID {
+			continue
+		}
+		prev := src.Status
+		if err := src.transition(StatusClosed, typ); err != nil {
+			return err
+		}
+		src.MovedTo = dest.ID
+		if typ == EventMoved {
+			src.mark("moved")
+		}
+		if err := s.addFO(c, src, []pendingEvent{statusEvent(src, prev, typ), {typ, LinkPayload{OrderID: src.OrderID, From: from, To: dest.ID, Location: dest.Location}}}); err != nil {
+			return err
+		}
+	}
+	d := dest.Clone()
+	if dest.Version == 0 {
+		if err := s.addFO(c, d, []pendingEvent{{EventCreated, OrderPayload{OrderID: d.OrderID, Location: d.Location, Status: d.Status, Lines: d.Lines}}}); err != nil {
+			return err
+		}
+	} else if err := s.addFO(c, d, []pendingEvent{{typ, LinkPayload{OrderID: d.OrderID, From: from, To: d.ID, Location: d.Location}}}); err != nil {
+		return err
+	}
+	err := s.store.Save(ctx, c)
+	if errors.Is(err, oms.ErrDuplicate) && dest.Version == 0 {
+		return nil // created, and the sources closed, by an earlier run
+	}
+	return err
+}
+
+// SplitLine names units of one order line to split off.
+type SplitLine struct {
+	LineID   oms.ID `json:"line_id"`
+	Quantity int64  `json:"quantity"`
+}
+
+// Split moves the given units of an open or scheduled fulfillment order
+// into a new one at the same location (their stock stays reserved). It
+// returns the new fulfillment order; a replay with the same lines returns
+// it again.
+func (s *Service) Split(ctx context.Context, id oms.ID, lines []SplitLine) (*FulfillmentOrder, error) {
+	v := &oms.ValidationError{Entity: "split"}
+	if len(lines) == 0 {
+		v.Add("lines", "must not be empty")
+	}
+	key := ""
+	for i, l := range lines {
+		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
+			v.Add("lines["+strconv.Itoa(i)+"].quantity", "must be within 1..2^50, got %d", l.Quantity)
+		}
+		key += string(l.LineID) + "=" + strconv.FormatInt(l.Quantity, 10) + ";"
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	newID := oms.DeriveID(id, "split:"+key)
+	if nf, err := s.store.FulfillmentOrder(ctx, newID); err == nil {
+		return nf, nil
+	}
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		fo, err := s.store.FulfillmentOrder(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := movable(fo, "split"); err != nil {
+			return nil, err
+		}
+		nf := &FulfillmentOrder{ID: newID, OrderID: fo.OrderID, Location: fo.Location, Status: fo.Status, Pickup: fo.Pickup,
+			Backorder: fo.Backorder, FulfillAt: fo.FulfillAt, Reship: fo.Reship, SplitFrom: fo.ID}
+		if fo.Request != RequestNone {
+			nf.Request = RequestUnsubmitted
+		}
+		for i, sl := range lines {
+			left := sl.Quantity
+			for k := range fo.Lines {
+				l := &fo.Lines[k]
+				if l.LineID != sl.LineID || left == 0 {
+					continue
+				}
+				q := min(left, l.Quantity)
+				l.Quantity -= q
+				left -= q
+				nf.Lines = append(nf.Lines, Line{LineID: l.LineID, SKU: l.SKU, Quantity: q, Reservation: l.Reservation})
+			}
+			if left > 0 {
+				v.Add("lines["+strconv.Itoa(i)+"].quantity", "line %s has fewer than %d units in fulfillment order %s", sl.LineID, sl.Quantity, id)
+			}
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		fo.Lines = slices.DeleteFunc(fo.Lines, func(l Line) bool { return l.Quantity == 0 })
+		c := &Change{}
+		if len(fo.Lines) == 0 {
+			return nil, oms.Validationf("split", "lines", "would leave fulfillment order %s empty", id)
+		}
+		if err := s.addFO(c, fo, []pendingEvent{{EventSplit, LinkPayload{OrderID: fo.OrderID, From: []oms.ID{id}, To: newID, Location: fo.Location}}}); err != nil {
+			return nil, err
+		}
+		if err := s.addFO(c, nf, []pendingEvent{{EventCreated, OrderPayload{OrderID: nf.OrderID, Location: nf.Location, Status: nf.Status, Lines: nf.Lines}}}); err != nil {
+			return nil, err
+		}
+		err = s.store.Save(ctx, c)
+		if errors.Is(err, oms.ErrDuplicate) {
+			return s.store.FulfillmentOrder(ctx, newID)
+		}
+		if err == nil {
+			return nf, nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("fulfillment: split %s: gave up: %w", id, oms.ErrConflict)
+}
+
+// Merge moves the units of the other fulfillment orders into the first and
+// closes the others, in one write. All must belong to one order and one
+// location (else an error matching oms.ErrValidation) and be open or
+// scheduled. Merging already merged orders changes nothing.
+func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, error) {
+	if len(ids) < 2 {
+		return nil, oms.Validationf("merge", "ids", "need at least two fulfillment orders, got %d", len(ids))
+	}
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return nil, oms.Validationf("merge", fmt.Sprintf("ids[%d]", i), "fulfillment order %s is listed twice", id)
+		}
+	}
+	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+		dest, err := s.store.FulfillmentOrder(ctx, ids[0])
+		if err != nil {
+			return nil, err
+		}
+		var srcs []*FulfillmentOrder
+		for _, id := range ids[1:] {
+			src, err := s.store.FulfillmentOrder(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if src.MovedTo == dest.ID {
+				continue
+			}
+			if src.OrderID != dest.OrderID || src.Location != dest.Location {
+				return nil, oms.Validationf("merge", "ids", "fulfillment order %s (order %s, location %s) differs from %s (order %s, location %s): only one order's fulfillment orders at one location merge",
+					src.ID, src.OrderID, src.Location, dest.ID, dest.OrderID, dest.Location)
+			}
+			if err := movable(src, "merged"); err != nil {
+				return nil, err
+			}
+			srcs = append(srcs, src)
+		}
+		if len(srcs) == 0 {
+			return dest, nil
+		}
+		if err := movable(dest, "merged"); err != nil {
+			return nil, err
+		}
+		from := []oms.ID{}
+		for _, src := range srcs {
+			from = append(from, src.ID)
+			for _, l := range src.Lines {
+				if i := slices.IndexFunc(dest.Lines, func(d Line) bool { return d.LineID == l.LineID && d.Reservation == l.Reservation }); i >= 0 {
+					dest.Lines[i].Quantity += l.Quantity
+				} else {
+					dest.Lines = append(dest.Lines, l)
+				}
+			}
+			if src.Status == StatusOpen && dest.Status == StatusScheduled {
+				dest.Status = StatusOpen
+			}
+		}
+		dest.MergedFrom = append(dest.MergedFrom, from...)
+		err = s.link(ctx, srcs, dest, EventMerged)
+		if err == nil {
+			return s.store.FulfillmentOrder(ctx, dest.ID)
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("fulfillment: merge: gave up: %w", oms.ErrConflict)
+}
+
+// Cancel cancels a fulfillment order before it ships: its stock is
+// released and its units are cancelled on the order (so the order's
+// counters stay consistent). A third-party order the provider has is
+// first asked to cancel; a refusal is an error matching
+// oms.ErrInvalidTransition. Cancelling a cancelled fulfillment order
+// finishes any step an interruption left and changes nothing else.
+func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*FulfillmentOrder, error) {
+	if len(reason) > 1024 {
+		return nil, oms.Validationf("cancel", "reason", "longer than 1024 bytes")
+	}
+	fo, err := s.store.FulfillmentOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if fo.Status != StatusCancelled {
+		if fo.Shipment != "" {
+			return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
+		}
+		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
+			if _, err = s.requestCancel(ctx, fo); err != nil {
+				return nil, err
+			}
+		}
+		fo, err = s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+			if f.Status == StatusCancelled {
+				return nil, nil
+			}
+			if f.Shipment != "" {
+				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(f.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
+			}
+			from := f.Status
+			if err := f.transition(StatusCancelled, reason); err != nil {
+				return nil, err
+			}
+			// A cancelled order carries no open hold.
+			for i := range f.Holds {
+				if f.Holds[i].Open() {
+					f.Holds[i].ReleasedAt = s.now().UTC()
+				}
+			}
+			f.HeldFrom = ""
+			return []pendingEvent{statusEvent(f, from, reason)}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s.finishCancel(ctx, fo, reason)
+}
+
+// finishCancel releases a cancelled fulfillment order's stock and cancels
+// its units on the order, each once.
+func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason string) (*FulfillmentOrder, error) {
+	lines := remaining(fo)
+	fo, err := s.releaseAll(ctx, fo, "cancel_release", lines)
+	if err != nil || fo.done("cancel_order") {
+		return fo, err
+	}
+	o, err := s.orders.Get(ctx, fo.OrderID)
+	if err != nil {
+		return fo, err
+	}
+	if !fo.Reship && o.Status != order.StatusCancelled {
+		var lq []order.LineQuantity
+		for _, l := range lines {
+			lq = append(lq, order.LineQuantity{LineID: l.LineID, Quantity: l.Quantity})
+		}
+		if len(lq) > 0 {
+			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: string(oms.DeriveID(fo.ID, "cancel")), Lines: lq, Reason: reason, By: "fulfillment"}); err != nil {
+				return fo, err
+			}
+		}
+	}
+	return s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.done("cancel_order") {
+			return nil, nil
+		}
+		f.mark("cancel_order")
+		return []pendingEvent{{}}, nil
+	})
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package returns_test
+
+const raceEnabled = false

@@ -1,0 +1,449 @@
+package returns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
+	"github.com/shopspring/decimal"
+)
+
+// Difference is the exact price difference of an exchange.
+type Difference struct {
+	// Replacement is what the replacement items cost (after their
+	// discounts, with tax).
+	Replacement oms.Money `json:"replacement"`
+	// Credit is what the exchanged units were worth (their exact share of
+	// the order, see CalculateRefund; no fees).
+	Credit oms.Money `json:"credit"`
+	// Due is what the customer pays: Replacement - Credit when positive.
+	Due oms.Money `json:"due"`
+	// Credited is what the customer gets back: Credit - Replacement when
+	// positive. It is refunded on the original order.
+	Credited oms.Money `json:"credited"`
+}
+
+// ExchangeDifference returns the exact difference between a replacement
+// costing replacement and a credit.
+func ExchangeDifference(replacement, credit oms.Money) Difference {
+	cur := replacement.Currency()
+	if cur == "" {
+		cur = credit.Currency()
+	}
+	z := oms.Zero(cur)
+	d := Difference{Replacement: orZero(replacement, cur), Credit: orZero(credit, cur), Due: z, Credited: z}
+	diff := minus(d.Replacement, d.Credit)
+	if diff.IsPositive() {
+		d.Due = diff
+	} else {
+		d.Credited = diff.Neg()
+	}
+	return d
+}
+
+// ResolveInput resolves an inspected return (or a claim).
+type ResolveInput struct {
+	// PaymentMethod pays what an exchange's replacement costs beyond the
+	// credit (the Gateway's method token); not needed when nothing is due.
+	PaymentMethod string `json:"payment_method,omitempty"`
+	// Reason is sent to the gateway with the refund; empty means "return".
+	Reason string `json:"reason,omitempty"`
+}
+
+// RefundKey returns the key of a return's refund at the order.
+func RefundKey(id oms.ID) string { return "return-" + string(id) }
+
+// ExchangeKey returns the idempotency key of a return's replacement order.
+func ExchangeKey(id oms.ID) string { return "return-" + string(id) + "-exchange" }
+
+// Resolve completes an inspected return (or an approved claim): the
+// accepted units of refund lines are refunded (CalculateRefund under the
+// policy, the return label's price as the return shipping cost), those of
+// store-credit lines become store credit (return.store_credit_issued),
+// and exchange lines get a replacement order through the order service,
+// linked to the return, with the exact price difference (ExchangeDifference):
+// the credit is applied to the replacement order as a discount (and, when
+// it exceeds the replacement's price, against its tax, which the customer
+// already paid on the original order), the rest of the credit is refunded,
+// and what is due is paid by the replacement order (PaymentMethod).
+//
+// Each step is recorded on the return before it reaches another service,
+// with keys derived from the return (RefundKey, ExchangeKey), so a Resolve
+// that failed half way (a gateway error, a crash, even after the gateway
+// took the money) is finished by calling it again, and the customer is
+// refunded exactly once. A completed return is returned unchanged. Money
+// goes back through the order service's Gateway: without one, a refund
+// fails with oms.ErrUnsupported (store credit and even exchanges need
+// none).
+func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Return, error) {
+	v := validation()
+	checkText(v, "payment_method", in.PaymentMethod, false)
+	checkText(v, "reason", in.Reason, false)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	reason := in.Reason
+	if reason == "" {
+		reason = "return"
+	}
+	for attempt := 0; attempt <= s.retries; attempt++ {
+		r, err := s.store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.Status == StatusCompleted {
+			return r, nil
+		}
+		ready := r.Status == StatusInspected || r.Kind == KindClaim && r.Status == StatusApproved
+		if !ready {
+			return nil, transitionError(r, StatusCompleted, "inspect the returned units first")
+		}
+		if r.Refund == nil {
+			if r, err = s.plan(ctx, r, in.PaymentMethod); err != nil {
+				return nil, err
+			}
+		}
+		if r.Exchange != nil && r.Exchange.OrderID == "" {
+			if r, err = s.placeReplacement(ctx, r, in.PaymentMethod); err != nil {
+				return nil, err
+			}
+		}
+		if !r.Refund.Done && r.Refund.Breakdown.Total.IsPositive() {
+			input := r.Refund.Breakdown.RefundInput(r.Refund.Key, reason, r.Refund.OrderVersion)
+			if _, err := s.orders.Refund(ctx, r.OrderID, input); err != nil {
+				if errors.Is(err, oms.ErrConflict) && !errors.As(err, new(*order.PaymentError)) {
+					// The order moved since the plan: plan again.
+					if _, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
+						if r.Refund == nil || r.Refund.Done {
+							return nil, nil
+						}
+						r.Refund = nil
+						return []pendingEvent{{EventRefundRequested, RefundPayload{OrderID: r.OrderID, Key: RefundKey(r.ID)}}}, nil
+					}); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				return nil, fmt.Errorf("returns: %s: refund: %w", id, err)
+			}
+		}
+		r, _, err = s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
+			if r.Status == StatusCompleted {
+				return nil, nil
+			}
+			from := r.Status
+			if err := transition(r, StatusCompleted); err != nil {
+				return nil, err
+			}
+			r.Refund.Done = true
+			r.ClosedAt = now
+			var events []pendingEvent
+			if r.Refund.Breakdown.Total.IsPositive() {
+				events = append(events, pendingEvent{EventRefunded, RefundPayload{OrderID: r.OrderID, Key: r.Refund.Key, Breakdown: r.Refund.Breakdown}})
+			}
+			r.Outcomes = outcomes(r)
+			return append(events, pendingEvent{EventCompleted, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCompleted, Outcomes: r.Outcomes}}), nil
+		})
+		return r, err
+	}
+	return nil, fmt.Errorf("returns: %s: resolve: the order kept changing: %w", id, oms.ErrConflict)
+}
+
+func outcomes(r *Return) []Resolution {
+	var out []Resolution
+	for _, l := range r.Lines {
+		if l.Accepted > 0 && !slices.Contains(out, l.Resolution) {
+			out = append(out, l.Resolution)
+		}
+	}
+	return out
+}
+
+// plan computes the refund, store credit and exchange of r from its order
+// and saves them on r (return.refund_requested). An exchange that leaves
+// something due without a payment method is refused before anything is
+// saved.
+func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, error) {
+	o, err := s.orders.Get(ctx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	var refundItems, exchangeItems []RefundItem
+	var exchangeLines []Line
+	for _, l := range r.Lines {
+		if l.Accepted == 0 {
+			continue
+		}
+		it := RefundItem{OrderLineID: l.OrderLineID, Quantity: l.Accepted, Reason: l.Reason}
+		if l.Resolution == ResolutionExchange {
+			exchangeItems = append(exchangeItems, it)
+			exchangeLines = append(exchangeLines, l)
+		} else {
+			refundItems = append(refundItems, it)
+		}
+	}
+	cur := o.Currency
+	b := Breakdown{Currency: cur, Shipping: oms.Zero(cur), Value: oms.Zero(cur), RestockingFee: oms.Zero(cur), ReturnShipping: oms.Zero(cur), Total: oms.Zero(cur)}
+	credit := oms.Zero(cur)
+	if len(refundItems) > 0 {
+		cost := oms.Money{}
+		if r.Label != nil {
+			cost = r.Label.Price
+		}
+		full, err := CalculateRefund(o, &s.policy, CalcInput{Items: refundItems, ReturnShippingCost: cost, Claim: r.Kind == KindClaim})
+		if err != nil {
+			return nil, err
+		}
+		// Store-credit lines leave the money refund; shipping stays with it.
+		b.Shipping, b.Total = full.Shipping, full.Shipping
+		for _, lr := range full.Lines {
+			l := r.Lines[lineOf(r, lr.OrderLineID)]
+			if l.Resolution == ResolutionStoreCredit {
+				credit = plus(credit, lr.Amount)
+				continue
+			}
+			b.Lines = append(b.Lines, lr)
+			b.Value = plus(b.Value, lr.Value)
+			b.RestockingFee = plus(b.RestockingFee, lr.RestockingFee)
+			b.ReturnShipping = plus(b.ReturnShipping, lr.ReturnShipping)
+			b.Total = plus(b.Total, lr.Amount)
+		}
+	}
+	var ex *ExchangeRecord
+	if r.Exchange != nil {
+		e := *r.Exchange
+		ex = &e
+	}
+	if len(exchangeItems) > 0 && ex == nil {
+		eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true})
+		if err != nil {
+			return nil, err
+		}
+		ex, err = exchangePlan(o, exchangeLines, eb)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if ex != nil && ex.OrderID == "" && ex.Difference.Due.IsPositive() && method == "" {
+		return nil, oms.Validationf(entity, "payment_method", "the exchange costs %s more than the credit; a payment method is required", ex.Difference.Due)
+	}
+	if ex != nil && ex.Difference.Credited.IsPositive() {
+		// The credit beyond the replacement is refunded on the exchanged
+		// lines, in proportion to their value; no unit is refunded.
+		weights := make([]decimal.Decimal, len(exchangeLines))
+		for i, l := range exchangeLines {
+			weights[i] = decimal.NewFromInt(l.Accepted)
+		}
+		if len(weights) > 0 {
+			parts, err := ex.Difference.Credited.Allocate(weights)
+			if err != nil {
+				return nil, err
+			}
+			for i, l := range exchangeLines {
+				if parts[i].IsZero() {
+					continue
+				}
+				b.Lines = append(b.Lines, LineRefund{OrderLineID: l.OrderLineID, SKU: l.SKU, Subtotal: oms.Zero(cur),
+					LineDiscount: oms.Zero(cur), OrderDiscount: oms.Zero(cur), Tax: oms.Zero(cur), Value: parts[i],
+					RestockingFee: oms.Zero(cur), ReturnShipping: oms.Zero(cur), Capped: oms.Zero(cur), Amount: parts[i]})
+				b.Value = plus(b.Value, parts[i])
+				b.Total = plus(b.Total, parts[i])
+			}
+		}
+	}
+	out, _, err := s.update(ctx, r.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		if r.Refund != nil {
+			return nil, nil
+		}
+		r.Refund = &RefundRecord{Key: RefundKey(r.ID), OrderVersion: o.Version, Breakdown: b}
+		events := []pendingEvent{{EventRefundRequested, RefundPayload{OrderID: r.OrderID, Key: r.Refund.Key, Breakdown: b}}}
+		if credit.IsPositive() && !r.StoreCredit.IsPositive() {
+			r.StoreCredit = credit
+			events = append(events, pendingEvent{EventStoreCreditIssued, CreditPayload{OrderID: r.OrderID, CustomerID: r.CustomerID, Amount: credit}})
+		}
+		if r.Exchange == nil && ex != nil {
+			r.Exchange = ex
+		}
+		return events, nil
+	})
+	return out, err
+}
+
+func lineOf(r *Return, orderLine oms.ID) int {
+	for i, l := range r.Lines {
+		if l.OrderLineID == orderLine {
+			return i
+		}
+	}
+	return -1
+}
+
+// exchangePlan builds the replacement order's lines and the difference
+// for the exchanged units valued in eb.
+func exchangePlan(o *order.Order, lines []Line, eb Breakdown) (*ExchangeRecord, error) {
+	cur := o.Currency
+	ex := &ExchangeRecord{}
+	replacement := oms.Zero(cur)
+	var pretax, tax oms.Money = oms.Zero(cur), oms.Zero(cur)
+	for i, l := range lines {
+		lr := eb.Lines[i]
+		ol, _ := o.Line(l.OrderLineID)
+		p := Replacement{SKU: l.SKU, Name: ol.Name}
+		if l.Replacement != nil {
+			p = *l.Replacement
+			if p.Name == "" {
+				p.Name = string(p.SKU)
+			}
+		}
+		qty := p.Quantity
+		if qty == 0 {
+			qty = l.Accepted
+		}
+		li := order.LineInput{SKU: p.SKU, Name: p.Name, Quantity: qty, UnitWeight: ol.UnitWeight, UnitDimensions: ol.UnitDimensions,
+			NoShipping: !ol.RequiresShipping}
+		if !p.UnitPrice.Valid() {
+			// At the returned price: the same unit price, the returned
+			// units' discounts and tax, so the replacement costs exactly
+			// the credit.
+			li.UnitPrice = ol.UnitPrice
+			li.Quantity = l.Accepted
+			if d := plus(lr.LineDiscount, lr.OrderDiscount); d.IsPositive() {
+				li.Discounts = []order.Discount{{Code: "EXCHANGE", Description: "price paid for the returned units", Amount: d}}
+			}
+			li.Tax = lr.Tax
+		} else {
+			li.UnitPrice = p.UnitPrice
+			li.Tax = orZero(p.Tax, cur)
+		}
+		net := minus(li.UnitPrice.Mul(li.Quantity), discountSum(li.Discounts, cur))
+		pretax = plus(pretax, net)
+		tax = plus(tax, orZero(li.Tax, cur))
+		replacement = plus(replacement, plus(net, orZero(li.Tax, cur)))
+		ex.Lines = append(ex.Lines, li)
+	}
+	ex.Difference = ExchangeDifference(replacement, eb.Value)
+	// The credit is applied as a discount up to the replacement's price,
+	// then against its tax; the rest is refunded (Difference.Credited).
+	ex.Credit = minMoney(eb.Value, pretax)
+	if over := minus(eb.Value, pretax); over.IsPositive() && tax.IsPositive() {
+		cut := minMoney(over, tax)
+		weights := make([]decimal.Decimal, len(ex.Lines))
+		for i, li := range ex.Lines {
+			weights[i] = orZero(li.Tax, cur).Amount()
+		}
+		parts, err := cut.Allocate(weights)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ex.Lines {
+			ex.Lines[i].Tax = minus(orZero(ex.Lines[i].Tax, cur), parts[i])
+		}
+	}
+	return ex, nil
+}
+
+func discountSum(ds []order.Discount, cur oms.Currency) oms.Money {
+	s := oms.Zero(cur)
+	for _, d := range ds {
+		s = plus(s, d.Amount)
+	}
+	return s
+}
+
+// placeReplacement places r's replacement order through the order
+// service (keyed by ExchangeKey) and links it (return.exchange_created).
+func (s *Service) placeReplacement(ctx context.Context, r *Return, method string) (*Return, error) {
+	o, err := s.orders.Get(ctx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	ex := r.Exchange
+	in := order.PlaceInput{
+		IdempotencyKey: ExchangeKey(r.ID), Channel: o.Channel, Currency: o.Currency, Customer: o.Customer,
+		ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress, Shipping: o.Shipping,
+		Lines: ex.Lines, Metadata: map[string]string{"return_id": string(r.ID), "original_order_id": string(o.ID)},
+		Note: "replacement for return " + string(r.ID),
+	}
+	if ex.Credit.IsPositive() {
+		in.Discounts = []order.Discount{{Code: "EXCHANGE-CREDIT", Description: "credit of return " + string(r.ID), Amount: ex.Credit}}
+	}
+	if ex.Difference.Due.IsPositive() {
+		if method == "" {
+			return nil, oms.Validationf(entity, "payment_method", "the exchange costs %s more than the credit; a payment method is required", ex.Difference.Due)
+		}
+		in.Payment = order.PaymentInput{Method: method}
+	}
+	placed, err := s.orders.Place(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("returns: %s: place the replacement order: %w", r.ID, err)
+	}
+	out, _, err := s.update(ctx, r.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		if r.Exchange == nil || r.Exchange.OrderID != "" {
+			return nil, nil
+		}
+		r.Exchange.OrderID = placed.ID
+		return []pendingEvent{{EventExchangeCreated, ExchangePayload{OrderID: r.OrderID, ReplacementOrderID: placed.ID,
+			Advance: r.Exchange.Advance, ReservationID: r.Exchange.ReservationID, Difference: r.Exchange.Difference}}}, nil
+	})
+	return out, err
+}
+
+// reserveAdvance plans the advance exchange of r (valuing the exchanged
+// units as authorized: they have not come back yet) and reserves the
+// replacements' stock under an ID derived from the return and its version,
+// so a retry of the same approval finds the same reservation.
+func (s *Service) reserveAdvance(ctx context.Context, o *order.Order, r *Return) (*ExchangeRecord, error) {
+	if s.inv == nil {
+		return nil, fmt.Errorf("%w: returns: an advance exchange reserves stock; no inventory service is configured", oms.ErrUnsupported)
+	}
+	var items []RefundItem
+	var lines []Line
+	for _, l := range r.Lines {
+		if l.Resolution == ResolutionExchange {
+			l.Accepted = l.Quantity
+			items = append(items, RefundItem{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Reason: l.Reason})
+			lines = append(lines, l)
+		}
+	}
+	eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true})
+	if err != nil {
+		return nil, err
+	}
+	ex, err := exchangePlan(o, lines, eb)
+	if err != nil {
+		return nil, err
+	}
+	if ex.Difference.Due.IsPositive() {
+		return nil, oms.Validationf(entity, "advance_exchange", "the replacement costs %s more than the credit; an advance exchange must not leave anything due", ex.Difference.Due)
+	}
+	ex.Advance = true
+	ex.ReservationID = oms.DeriveID(r.ID, fmt.Sprintf("advance-exchange:%d", r.Version))
+	req := inventory.ReserveRequest{ID: ex.ReservationID, Reference: "return:" + string(r.ID)}
+	for _, l := range lines {
+		p := l.Replacement
+		if p == nil || p.Location == "" {
+			return nil, oms.Validationf(entity, "lines.replacement.location", "line %s: an advance exchange reserves the replacement at a location; none is named", l.ID)
+		}
+		qty := p.Quantity
+		if qty == 0 {
+			qty = l.Quantity
+		}
+		req.Lines = append(req.Lines, inventory.Line{SKU: p.SKU, Location: p.Location, Quantity: qty, Ref: string(l.ID)})
+	}
+	if _, err := s.inv.Reserve(ctx, req); err != nil {
+		return nil, fmt.Errorf("returns: %s: reserve the advance exchange: %w", r.ID, err)
+	}
+	return ex, nil
+}
+
+// releaseAdvance gives back the stock of an advance exchange whose
+// approval was refused after it was reserved. A failure leaves the
+// reservation to the host (it is named in no saved return).
+func (s *Service) releaseAdvance(ctx context.Context, id oms.ID) {
+	_, _ = s.inv.Release(ctx, inventory.ReleaseRequest{Key: "approval-refused", Reservation: id})
+}

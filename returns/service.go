@@ -1,0 +1,456 @@
+package returns
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
+)
+
+// TrackingRegistrar registers a return label's tracking number with the
+// host's tracking (usually tracking.Service.Register), so that carrier
+// events for it reach Service.Track. The host implements it; returns does
+// not import the tracking package. Register must be idempotent: the same
+// registration twice registers once.
+type TrackingRegistrar interface {
+	Register(ctx context.Context, reg TrackingRegistration) error
+}
+
+// TrackingRegistration is a return parcel to follow.
+type TrackingRegistration struct {
+	ReturnID       oms.ID `json:"return_id"`
+	OrderID        oms.ID `json:"order_id"`
+	CustomerID     oms.ID `json:"customer_id,omitempty"`
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"tracking_number"`
+}
+
+// ServiceOptions configures a Service.
+type ServiceOptions struct {
+	// Orders is the order service: refunds, return counters and
+	// replacement orders go through it. Required.
+	Orders *order.Service
+	// Inventory moves inspected units (restock, quarantine, write-off) and
+	// reserves advance exchanges. Nil refuses inspections that move stock
+	// and advance exchanges (oms.ErrUnsupported).
+	Inventory *inventory.Service
+	// Carrier buys return labels; it must implement shipping.LabelBuyer.
+	// Nil refuses IssueLabel (oms.ErrUnsupported).
+	Carrier shipping.Carrier
+	// ReturnAddress is where return labels send the goods.
+	ReturnAddress oms.Address
+	// Tracking registers return labels' tracking numbers; optional.
+	Tracking TrackingRegistrar
+	// Policy is the return policy. Nil means DefaultPolicy().
+	Policy *Policy
+	// Clock is the only source of time. Default: oms.SystemClock().
+	Clock oms.Clock
+	// MaxRetries bounds the retries of a command that lost a race
+	// (oms.ErrConflict). Default 16.
+	MaxRetries int
+}
+
+// Service runs the return commands. Each loads a return, applies the
+// rules and saves it with its events in one write that checks the version
+// it loaded; a lost race is retried on the fresh return. Steps that reach
+// other services (the order's refund and counters, inventory, the
+// carrier) happen after the return recorded what it is about to do, with
+// keys derived from the return, so a command repeated after a crash or an
+// error finishes the work and never does it twice. Service is safe for
+// concurrent use.
+type Service struct {
+	store    Store
+	orders   *order.Service
+	inv      *inventory.Service
+	carrier  shipping.Carrier
+	address  oms.Address
+	tracking TrackingRegistrar
+	policy   Policy
+	clock    oms.Clock
+	retries  int
+	// gates serializes, per order, the commands that check what is still
+	// returnable and then take units (request, approve, claim), within
+	// this process.
+	gates sync.Map // oms.ID -> *sync.Mutex
+}
+
+// gate locks the order's gate and returns its unlock.
+func (s *Service) gate(orderID oms.ID) func() {
+	m, _ := s.gates.LoadOrStore(orderID, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+// NewService returns a Service over store. It refuses options without
+// Orders and an invalid policy (*oms.ValidationError).
+func NewService(store Store, opts *ServiceOptions) (*Service, error) {
+	var o ServiceOptions
+	if opts != nil {
+		o = *opts
+	}
+	if store == nil || o.Orders == nil {
+		return nil, oms.Validationf("return service", "orders", "a store and an order service are required")
+	}
+	s := &Service{store: store, orders: o.Orders, inv: o.Inventory, carrier: o.Carrier, address: o.ReturnAddress,
+		tracking: o.Tracking, clock: o.Clock, retries: o.MaxRetries}
+	if o.Policy != nil {
+		s.policy = *o.Policy
+	} else {
+		s.policy = DefaultPolicy()
+	}
+	if err := s.policy.Validate(); err != nil {
+		return nil, err
+	}
+	if s.clock == nil {
+		s.clock = oms.SystemClock()
+	}
+	if s.retries <= 0 {
+		s.retries = 16
+	}
+	return s, nil
+}
+
+// Policy returns a copy of the service's policy.
+func (s *Service) Policy() Policy { return s.policy }
+
+// Get returns the return with id; unknown IDs match oms.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id oms.ID) (*Return, error) { return s.store.Get(ctx, id) }
+
+// ListByOrder returns the returns and claims of an order, oldest first.
+func (s *Service) ListByOrder(ctx context.Context, orderID oms.ID) ([]*Return, error) {
+	return s.store.ListByOrder(ctx, orderID)
+}
+
+// mutation changes r (a private copy) and returns the events of the
+// change; no events and no error means nothing changed (a replay).
+type mutation func(r *Return, now time.Time) ([]pendingEvent, error)
+
+// update loads the return, applies fn and saves, retrying on
+// oms.ErrConflict. It reports whether anything was saved.
+func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Return, bool, error) {
+	var lastErr error
+	for attempt := 0; attempt <= s.retries; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		cur, err := s.store.Get(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		next := cur.Clone()
+		now := s.clock.Now().UTC()
+		events, err := fn(next, now)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(events) == 0 {
+			return cur, false, nil
+		}
+		next.Version = cur.Version + 1
+		next.UpdatedAt = now
+		evs, err := stamp(next, now, events)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := s.store.Update(ctx, next, cur.Version, evs); err != nil {
+			if errors.Is(err, oms.ErrConflict) {
+				lastErr = err
+				continue
+			}
+			return nil, false, err
+		}
+		return next, true, nil
+	}
+	return nil, false, fmt.Errorf("returns: %s: gave up after %d conflicts: %w", id, s.retries+1, lastErr)
+}
+
+// digestOf fingerprints a keyed command's content.
+func digestOf(parts ...any) string {
+	b, err := json.Marshal(parts)
+	if err != nil {
+		b = fmt.Appendf(nil, "%v", parts)
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:12])
+}
+
+// checkKey reports whether the keyed command already ran (a replay), or an
+// error matching oms.ErrDuplicate when the key ran with other content.
+func checkKey(r *Return, prefix, key, digest string) (bool, error) {
+	if key == "" {
+		return false, nil
+	}
+	k, ok := r.applied(prefix + key)
+	switch {
+	case !ok:
+		return false, nil
+	case k.Digest != digest:
+		return false, fmt.Errorf("%w: return %s: key %q was used for a different %s", oms.ErrDuplicate, r.ID, key, strings.TrimSuffix(prefix, ":"))
+	}
+	return true, nil
+}
+
+func recordKey(r *Return, prefix, key, digest string) {
+	if key != "" {
+		r.AppliedKeys = append(r.AppliedKeys, AppliedKey{Key: prefix + key, Digest: digest})
+	}
+}
+
+// MaxTextLength bounds comments, notes and reasons (in characters).
+const MaxTextLength = 1000
+
+// MaxLines bounds the lines of one return or claim.
+const MaxLines = 500
+
+func checkText(v *oms.ValidationError, field, s string, required bool) {
+	switch {
+	case !utf8.ValidString(s):
+		v.Add(field, "is not valid UTF-8")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		v.Add(field, "contains control characters")
+	case utf8.RuneCountInString(s) > MaxTextLength:
+		v.Add(field, "is longer than %d characters", MaxTextLength)
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "is required")
+	}
+}
+
+func checkKeyShape(v *oms.ValidationError, field, key string, required bool) {
+	if key == "" {
+		if required {
+			v.Add(field, "is required")
+		}
+		return
+	}
+	if err := oms.ValidateID(oms.ID(key)); err != nil {
+		v.Add(field, "must be 1 to 128 bytes of printable ASCII without spaces")
+	}
+}
+
+// StatusInput is a reason for a status change, with who made it.
+type StatusInput struct {
+	Note string `json:"note,omitempty"`
+	By   string `json:"by,omitempty"`
+}
+
+func (in StatusInput) check() error {
+	v := validation()
+	checkText(v, "note", in.Note, false)
+	checkText(v, "by", in.By, false)
+	return v.Err()
+}
+
+// Approve authorizes a requested return. It re-evaluates every line under
+// the policy as it stood when the customer asked (other returns may have
+// been approved for the same units since),
+// starts the expiry clock (Policy.ExpireAfter) and, for an advance
+// exchange, reserves the replacement's stock and places the replacement
+// order. Approving an approved return changes nothing (an unfinished
+// advance exchange is finished).
+func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Return, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	cur, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer s.gate(cur.OrderID)()
+	o, err := s.orders.Get(ctx, cur.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	others, err := s.store.ListByOrder(ctx, cur.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	eligible := func(r *Return) error {
+		req := make([]RequestLine, len(r.Lines))
+		for i, l := range r.Lines {
+			req[i] = RequestLine{OrderLineID: l.OrderLineID, Quantity: l.Quantity, Reason: l.Reason, Resolution: l.Resolution}
+		}
+		// The window is judged at the request: a late approval does not
+		// shut a customer out who asked in time.
+		return ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, taken(others, r.ID)))
+	}
+	// An advance exchange holds the replacement's stock before the
+	// approval is saved, so a shortage refuses the approval and changes
+	// nothing.
+	var ex *ExchangeRecord
+	if cur.Status == StatusRequested && cur.AdvanceExchange {
+		if err := eligible(cur); err != nil {
+			return nil, err
+		}
+		if ex, err = s.reserveAdvance(ctx, o, cur); err != nil {
+			return nil, err
+		}
+	}
+	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		if r.Status == StatusApproved {
+			return nil, nil
+		}
+		if r.Status != StatusRequested {
+			return nil, transitionError(r, StatusApproved, "")
+		}
+		if err := eligible(r); err != nil {
+			return nil, err
+		}
+		if err := transition(r, StatusApproved); err != nil {
+			return nil, err
+		}
+		r.ApprovedAt = now
+		if s.policy.ExpireAfter > 0 {
+			r.ExpiresAt = now.Add(s.policy.ExpireAfter)
+		}
+		events := []pendingEvent{{EventApproved, StatusPayload{OrderID: r.OrderID, From: StatusRequested, To: StatusApproved, Note: in.Note}}}
+		if ex != nil && r.Exchange == nil {
+			r.Exchange = ex
+			events = append(events, pendingEvent{EventExchangeCreated, ExchangePayload{OrderID: r.OrderID, Advance: true, ReservationID: ex.ReservationID, Difference: ex.Difference}})
+		}
+		return events, nil
+	})
+	if err != nil {
+		if ex != nil {
+			s.releaseAdvance(ctx, ex.ReservationID)
+		}
+		return nil, err
+	}
+	if r.Status == StatusApproved && r.Exchange != nil && r.Exchange.Advance && r.Exchange.OrderID == "" {
+		return s.placeReplacement(ctx, r, "")
+	}
+	return r, nil
+}
+
+// Reject refuses a requested return.
+func (s *Service) Reject(ctx context.Context, id oms.ID, in StatusInput) (*Return, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		if r.Status == StatusRejected {
+			return nil, nil
+		}
+		from := r.Status
+		if err := transition(r, StatusRejected); err != nil {
+			return nil, err
+		}
+		r.RejectReason, r.ClosedAt = in.Note, now
+		return []pendingEvent{{EventRejected, StatusPayload{OrderID: r.OrderID, From: from, To: StatusRejected, Note: in.Note}}}, nil
+	})
+	return r, err
+}
+
+// Cancel withdraws a return before anything arrived (requested, approved
+// or label_issued). A label bought for it is not voided: that is the
+// host's call (shipping.Voider). Cancelling a cancelled return changes
+// nothing.
+func (s *Service) Cancel(ctx context.Context, id oms.ID, in StatusInput) (*Return, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		if r.Status == StatusCancelled {
+			return nil, nil
+		}
+		from := r.Status
+		if err := transition(r, StatusCancelled); err != nil {
+			return nil, err
+		}
+		r.CancelReason, r.ClosedAt = in.Note, now
+		return []pendingEvent{{EventCancelled, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCancelled, Note: in.Note}}}, nil
+	})
+	return r, err
+}
+
+// SweepExpired expires the approved returns (with or without a label)
+// whose ExpiresAt has passed on the clock and that received nothing, up to
+// limit of them (all when limit <= 0). It returns the IDs expired. A
+// return that moved on meanwhile is skipped. Hosts run it periodically.
+func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error) {
+	now := s.clock.Now().UTC()
+	due, err := s.store.ListExpiring(ctx, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []oms.ID
+	for _, d := range due {
+		_, changed, err := s.update(ctx, d.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
+			if r.ExpiresAt.IsZero() || r.ExpiresAt.After(now) || (r.Status != StatusApproved && r.Status != StatusLabelIssued) {
+				return nil, nil
+			}
+			from := r.Status
+			if err := transition(r, StatusExpired); err != nil {
+				return nil, nil // received something meanwhile
+			}
+			r.ClosedAt = now
+			return []pendingEvent{{EventExpired, StatusPayload{OrderID: r.OrderID, From: from, To: StatusExpired, Note: "not sent back in time"}}}, nil
+		})
+		if err != nil {
+			return out, err
+		}
+		if changed {
+			out = append(out, d.ID)
+		}
+	}
+	return out, nil
+}
+
+// taken counts, per order line, the units in the open returns of others
+// other than the return self. With self set (an approval), returns still
+// requested do not count: the first approved wins the units.
+func taken(others []*Return, self oms.ID) map[oms.ID]int64 {
+	m := map[oms.ID]int64{}
+	for _, o := range others {
+		if o.ID == self || !o.Open() || self != "" && o.Status == StatusRequested {
+			continue
+		}
+		for _, l := range o.Lines {
+			m[l.OrderLineID] += l.Quantity
+		}
+	}
+	return m
+}
+
+// IneligibleError reports a request refused by the policy. It matches
+// oms.ErrValidation and carries every line's verdict, with a message for
+// the customer.
+type IneligibleError struct {
+	Verdicts []Verdict
+}
+
+// Error lists the refused lines.
+func (e *IneligibleError) Error() string {
+	var b strings.Builder
+	b.WriteString("returns: request refused:")
+	for i, v := range e.Verdicts {
+		if !v.Eligible {
+			fmt.Fprintf(&b, " lines[%d] (%s, %s): %s", i, v.OrderLineID, v.Code, v.Message)
+		}
+	}
+	return b.String()
+}
+
+// Is reports whether target is oms.ErrValidation.
+func (e *IneligibleError) Is(target error) bool { return target == oms.ErrValidation }
+
+func ineligible(vs []Verdict) error {
+	for _, v := range vs {
+		if !v.Eligible {
+			return &IneligibleError{Verdicts: vs}
+		}
+	}
+	return nil
+}
