@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/returns"
 	"github.com/omskit/oms/tracking"
 )
 
@@ -154,8 +156,8 @@ func read(e oms.Event) (change, bool, error) {
 				p.Status = "completed"
 			}
 		}}, true, nil
-	case evOrderRefunded:
-		var pl orderRefundedPayload
+	case order.EventRefunded:
+		var pl order.RefundedPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -173,8 +175,8 @@ func read(e oms.Event) (change, bool, error) {
 	case tracking.EventRegistered, tracking.EventStatusChanged, tracking.EventEstimateChanged, tracking.EventExceptionDetected:
 		return readTracking(e)
 
-	case evShipmentCreated, evLabelPurchased, evShipped, evReadyForPickup, evPickedUp, evPackageDelivered, evDelivered, evException:
-		var pl shipmentPayload
+	case fulfillment.EventShipmentCreated, fulfillment.EventLabelPurchased, fulfillment.EventShipped, fulfillment.EventReadyForPickup, fulfillment.EventPickedUp, fulfillment.EventPackageDelivered, fulfillment.EventDelivered, fulfillment.EventException:
+		var pl fulfillment.ShipmentPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -185,9 +187,9 @@ func read(e oms.Event) (change, bool, error) {
 			applyShipment(p, d, e.Type, e.AggregateID, e.Time, pl)
 		}}, true, nil
 
-	case evReturnRequested, evReturnClaimOpened, evReturnApproved, evReturnRejected, evReturnCancelled, evReturnExpired,
-		evReturnLabelIssued, evReturnInTransit, evReturnReceived, evReturnInspected, evReturnRefunded, evReturnCredit,
-		evReturnExchange, evReturnCompleted:
+	case returns.EventRequested, returns.EventClaimOpened, returns.EventApproved, returns.EventRejected, returns.EventCancelled, returns.EventExpired,
+		returns.EventLabelIssued, returns.EventInTransit, returns.EventReceived, returns.EventInspected, returns.EventRefunded, returns.EventStoreCreditIssued,
+		returns.EventExchangeCreated, returns.EventCompleted:
 		return readReturn(e)
 	}
 	return change{}, false, nil
@@ -359,7 +361,7 @@ func exception(d *decider, s *ShipmentView, reason, next string) {
 	d.decide(KindDeliveryException, shipmentScope(s.ID), Details{ShipmentID: s.ID, Reason: reason, Next: next})
 }
 
-func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time, pl shipmentPayload) {
+func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time, pl fulfillment.ShipmentPayload) {
 	s := p.shipment(id)
 	if pl.Carrier != "" {
 		s.Carrier = pl.Carrier
@@ -369,32 +371,32 @@ func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time,
 		pk = s.pkg(pl.Package, pl.TrackingNumber)
 	}
 	switch typ {
-	case evShipped:
+	case fulfillment.EventShipped:
 		if pl.Package < 0 {
 			shipped(p, d, s, at)
 		}
-	case evReadyForPickup:
+	case fulfillment.EventReadyForPickup:
 		if !s.final() {
 			s.Status = ShipmentReadyForPickup
 		}
 		d.decide(KindReadyForPickup, shipmentScope(s.ID), Details{ShipmentID: s.ID})
-	case evPickedUp:
+	case fulfillment.EventPickedUp:
 		s.Status = ShipmentPickedUp
 		s.AllDelivered = true
 		for i := range s.Packages {
 			s.Packages[i].Delivered = true
 		}
 		delivered(p, d, s, at)
-	case evPackageDelivered:
+	case fulfillment.EventPackageDelivered:
 		if pk != nil {
 			pk.Delivered = true
 			pk.Status = tracking.StatusDelivered
 		}
 		delivered(p, d, s, at)
-	case evDelivered:
+	case fulfillment.EventDelivered:
 		s.AllDelivered = true
 		delivered(p, d, s, at)
-	case evException:
+	case fulfillment.EventException:
 		exception(d, s, pl.Exception, nextFor(exceptionReason(pl.Exception), ""))
 	}
 	s.estimate()
@@ -418,8 +420,8 @@ func readReturn(e oms.Event) (change, bool, error) {
 	var apply func(p *Progress, d *decider)
 	var exchange oms.ID
 	switch e.Type {
-	case evReturnRequested, evReturnClaimOpened:
-		var pl returnRequestedPayload
+	case returns.EventRequested, returns.EventClaimOpened:
+		var pl returns.RequestedPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -436,8 +438,8 @@ func readReturn(e oms.Event) (change, bool, error) {
 				}
 			}
 		}
-	case evReturnLabelIssued:
-		var pl returnLabelPayload
+	case returns.EventLabelIssued:
+		var pl returns.LabelPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -456,8 +458,8 @@ func readReturn(e oms.Event) (change, bool, error) {
 				d.decide(KindReturnApproved, returnScope(id), det)
 			}
 		}
-	case evReturnReceived:
-		var pl returnReceivedPayload
+	case returns.EventReceived:
+		var pl returns.ReceivedPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -471,8 +473,8 @@ func readReturn(e oms.Event) (change, bool, error) {
 			}
 			d.decide(KindReturnReceived, returnScope(id), Details{ReturnID: id})
 		}
-	case evReturnRefunded:
-		var pl returnRefundPayload
+	case returns.EventRefunded:
+		var pl returns.RefundPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -480,15 +482,15 @@ func readReturn(e oms.Event) (change, bool, error) {
 		apply = func(p *Progress, d *decider) {
 			p.returnOf(id).Refunded = pl.Breakdown.Total
 		}
-	case evReturnCredit:
-		var pl returnCreditPayload
+	case returns.EventStoreCreditIssued:
+		var pl returns.CreditPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
 		orderID = pl.OrderID
 		apply = func(p *Progress, d *decider) {}
-	case evReturnExchange:
-		var pl returnExchangePayload
+	case returns.EventExchangeCreated:
+		var pl returns.ExchangePayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -497,7 +499,7 @@ func readReturn(e oms.Event) (change, bool, error) {
 			p.returnOf(id).ReplacementOrderID = pl.ReplacementOrderID
 		}
 	default:
-		var pl returnStatusPayload
+		var pl returns.StatusPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
@@ -506,9 +508,9 @@ func readReturn(e oms.Event) (change, bool, error) {
 		apply = func(p *Progress, d *decider) {
 			r := p.returnOf(id)
 			if pl.To != "" {
-				advanceReturn(r, pl.To)
+				advanceReturn(r, string(pl.To))
 			}
-			if typ == evReturnApproved {
+			if typ == returns.EventApproved {
 				d.decide(KindReturnApproved, returnScope(id), Details{ReturnID: id, Carrier: r.Carrier, Tracking: r.Tracking, LabelURL: r.LabelURL})
 			}
 		}

@@ -131,10 +131,8 @@ func TestExchangeReplacementShipsAsExchangeShipped(t *testing.T) {
 func TestPickupMilestones(t *testing.T) {
 	e := newEnv(t, nil)
 	s := notifytest.NewScript("ord-p", "6001", anna, t0)
-	pickedUp := oms.Event{ID: "ev-picked", Type: "shipment.picked_up", AggregateKind: "shipment", AggregateID: "sh-p", AggregateVersion: 9, Time: t0,
-		Payload: []byte(`{"order_id":"ord-p","status":"picked_up","package":-1}`)}
 	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 1}), s.ShipmentCreated("sh-p", "store"),
-		s.OrderShipped("sh-p", lq("l1", 1)), s.ReadyForPickup("sh-p"), pickedUp, s.ReadyForPickup("sh-p"))
+		s.OrderShipped("sh-p", lq("l1", 1)), s.ReadyForPickup("sh-p"), s.PickedUp("sh-p"), s.ReadyForPickup("sh-p"))
 	if diff := cmp.Diff([]string{"email:order_confirmed", "email:ready_for_pickup", "email:delivered"}, kinds(e.rec.Messages())); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/notify"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/returns"
 	"github.com/omskit/oms/tracking"
 )
 
@@ -123,61 +126,69 @@ func (s *Script) OrderDelivered(key string, units ...order.LineQuantity) oms.Eve
 // Refunded returns order.refunded of amount (in the script's currency)
 // under key.
 func (s *Script) Refunded(key, amount string) oms.Event {
-	return s.event("order.refunded", order.AggregateKind, s.Order, map[string]any{
-		"key": key, "amount": s.money(amount), "shipping": s.money("0"), "payment_key": string(s.Order) + "/refund/key/" + key,
+	return s.event(order.EventRefunded, order.AggregateKind, s.Order, order.RefundedPayload{
+		Key: key, Amount: s.money(amount), Shipping: s.money("0"), PaymentKey: order.RefundPaymentKey(s.Order, key),
 	})
 }
 
-// Shipment events, as fulfillment saves them: aggregate kind "shipment",
-// the shipment's ID as aggregate, a fulfillment.ShipmentPayload.
+// Shipment events, as fulfillment saves them: aggregate kind
+// fulfillment.KindShipment, the shipment's ID as aggregate, a
+// fulfillment.ShipmentPayload.
 func (s *Script) shipment(typ string, shipment oms.ID, pkg int, tn, exception string) oms.Event {
-	status := map[string]string{
-		"shipment.created": "pending", "shipment.label_purchased": "pending", "shipment.shipped": "shipped",
-		"shipment.package_delivered": "shipped", "shipment.delivered": "delivered", "shipment.exception": "exception",
-		"shipment.ready_for_pickup": "ready_for_pickup", "shipment.picked_up": "picked_up",
+	status := map[string]fulfillment.ShipmentStatus{
+		fulfillment.EventShipmentCreated: fulfillment.ShipmentPending, fulfillment.EventLabelPurchased: fulfillment.ShipmentPending,
+		fulfillment.EventShipped: fulfillment.ShipmentShipped, fulfillment.EventPackageDelivered: fulfillment.ShipmentShipped,
+		fulfillment.EventDelivered: fulfillment.ShipmentDelivered, fulfillment.EventException: fulfillment.ShipmentException,
+		fulfillment.EventReadyForPickup: fulfillment.ShipmentReadyForPickup, fulfillment.EventPickedUp: fulfillment.ShipmentPickedUp,
 	}[typ]
-	return s.event(typ, "shipment", shipment, map[string]any{
-		"order_id": s.Order, "fulfillment_order": oms.DeriveID(shipment, "fo"), "status": status,
-		"carrier": s.carriers[shipment], "package": pkg, "tracking_number": tn, "exception": exception,
+	return s.event(typ, fulfillment.KindShipment, shipment, fulfillment.ShipmentPayload{
+		OrderID: s.Order, FulfillmentOrder: oms.DeriveID(shipment, "fo"), Status: status,
+		Carrier: s.carriers[shipment], Package: pkg, TrackingNumber: tn, Exception: exception,
 	})
 }
 
 // ShipmentCreated returns shipment.created for a shipment with carrier.
 func (s *Script) ShipmentCreated(shipment oms.ID, carrier string) oms.Event {
 	s.carriers[shipment] = carrier
-	return s.shipment("shipment.created", shipment, -1, "", "")
+	return s.shipment(fulfillment.EventShipmentCreated, shipment, -1, "", "")
 }
 
 // LabelPurchased returns shipment.label_purchased for package index pkg
 // with its tracking number.
 func (s *Script) LabelPurchased(shipment oms.ID, pkg int, trackingNumber string) oms.Event {
-	return s.shipment("shipment.label_purchased", shipment, pkg, trackingNumber, "")
+	return s.shipment(fulfillment.EventLabelPurchased, shipment, pkg, trackingNumber, "")
 }
 
 // ShipmentShipped returns shipment.shipped for the whole shipment.
 func (s *Script) ShipmentShipped(shipment oms.ID) oms.Event {
-	return s.shipment("shipment.shipped", shipment, -1, "", "")
+	return s.shipment(fulfillment.EventShipped, shipment, -1, "", "")
 }
 
 // PackageDelivered returns shipment.package_delivered for package pkg.
 func (s *Script) PackageDelivered(shipment oms.ID, pkg int, trackingNumber string) oms.Event {
-	return s.shipment("shipment.package_delivered", shipment, pkg, trackingNumber, "")
+	return s.shipment(fulfillment.EventPackageDelivered, shipment, pkg, trackingNumber, "")
 }
 
 // ShipmentDelivered returns shipment.delivered: every package delivered.
 func (s *Script) ShipmentDelivered(shipment oms.ID) oms.Event {
-	return s.shipment("shipment.delivered", shipment, -1, "", "")
+	return s.shipment(fulfillment.EventDelivered, shipment, -1, "", "")
 }
 
 // ShipmentException returns shipment.exception for package pkg with the
 // fulfillment exception code ("delivery_failed:address_issue", "lost").
 func (s *Script) ShipmentException(shipment oms.ID, pkg int, trackingNumber, code string) oms.Event {
-	return s.shipment("shipment.exception", shipment, pkg, trackingNumber, code)
+	return s.shipment(fulfillment.EventException, shipment, pkg, trackingNumber, code)
 }
 
 // ReadyForPickup returns shipment.ready_for_pickup.
 func (s *Script) ReadyForPickup(shipment oms.ID) oms.Event {
-	return s.shipment("shipment.ready_for_pickup", shipment, -1, "", "")
+	return s.shipment(fulfillment.EventReadyForPickup, shipment, -1, "", "")
+}
+
+// PickedUp returns shipment.picked_up: the customer collected the
+// shipment.
+func (s *Script) PickedUp(shipment oms.ID) oms.Event {
+	return s.shipment(fulfillment.EventPickedUp, shipment, -1, "", "")
 }
 
 // Tracking returns tracking.status_changed for one parcel of shipment,
@@ -206,42 +217,36 @@ func (s *Script) Exception(shipment oms.ID, trackingNumber string, kind tracking
 	})
 }
 
-// Return events, as returns saves them: aggregate kind "return".
-func (s *Script) ret(typ string, id oms.ID, payload map[string]any) oms.Event {
-	payload["order_id"] = s.Order
-	return s.event(typ, "return", id, payload)
-}
-
 // ReturnRequested returns return.requested for units of the order.
 func (s *Script) ReturnRequested(id oms.ID, units ...order.LineQuantity) oms.Event {
-	var lines []map[string]any
+	p := returns.RequestedPayload{OrderID: s.Order, CustomerID: s.Customer.ID, Kind: returns.KindReturn}
 	for i, u := range units {
-		lines = append(lines, map[string]any{"line_id": oms.DeriveID(id, string(rune('a'+i))), "order_line_id": u.LineID, "quantity": u.Quantity})
+		p.Lines = append(p.Lines, returns.LineNote{LineID: oms.DeriveID(id, "line/"+strconv.Itoa(i)), OrderLineID: u.LineID, Quantity: u.Quantity})
 	}
-	return s.ret("return.requested", id, map[string]any{"customer_id": s.Customer.ID, "kind": "return", "lines": lines})
+	return s.event(returns.EventRequested, returns.AggregateKind, id, p)
 }
 
 // ReturnApproved returns return.approved.
 func (s *Script) ReturnApproved(id oms.ID) oms.Event {
-	return s.ret("return.approved", id, map[string]any{"from": "requested", "to": "approved"})
+	return s.event(returns.EventApproved, returns.AggregateKind, id, returns.StatusPayload{OrderID: s.Order, From: returns.StatusRequested, To: returns.StatusApproved})
 }
 
 // ReturnLabel returns return.label_issued with the label's address.
 func (s *Script) ReturnLabel(id oms.ID, url string, trackingNumbers ...string) oms.Event {
-	return s.ret("return.label_issued", id, map[string]any{"carrier": "dhl", "label_id": "L-" + string(id),
-		"tracking_numbers": trackingNumbers, "price": s.money("5.00"), "url": url})
+	return s.event(returns.EventLabelIssued, returns.AggregateKind, id, returns.LabelPayload{OrderID: s.Order, Carrier: "dhl",
+		LabelID: "L-" + string(id), TrackingNumbers: trackingNumbers, Price: s.money("5.00"), URL: url})
 }
 
 // ReturnReceived returns return.received.
 func (s *Script) ReturnReceived(id oms.ID, complete bool) oms.Event {
-	return s.ret("return.received", id, map[string]any{"key": "receipt-" + string(id), "lines": []any{}, "complete": complete})
+	return s.event(returns.EventReceived, returns.AggregateKind, id, returns.ReceivedPayload{OrderID: s.Order, Key: "receipt-" + string(id), Complete: complete})
 }
 
 // ExchangeCreated returns return.exchange_created naming the replacement
 // order.
 func (s *Script) ExchangeCreated(id, replacement oms.ID) oms.Event {
-	return s.ret("return.exchange_created", id, map[string]any{"replacement_order_id": replacement,
-		"difference": map[string]any{"replacement": s.money("0"), "credit": s.money("0"), "due": s.money("0"), "credited": s.money("0")}})
+	return s.event(returns.EventExchangeCreated, returns.AggregateKind, id, returns.ExchangePayload{OrderID: s.Order, ReplacementOrderID: replacement,
+		Difference: returns.Difference{Replacement: s.money("0"), Credit: s.money("0"), Due: s.money("0"), Credited: s.money("0")}})
 }
 
 // Recorder is a notify.Sender that records what it is sent; it can be
