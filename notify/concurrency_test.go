@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/notify"
@@ -20,6 +22,13 @@ import (
 // Every milestone goes out exactly once per channel: the claims hold
 // across the relays, and a failed send is retried, never lost.
 func TestThreeRelaysSendEachMessageOnce(t *testing.T) {
+	t.Run("each milestone", func(t *testing.T) { threeRelays(t, 0) })
+	t.Run("digest", func(t *testing.T) { threeRelays(t, time.Minute) })
+}
+
+// threeRelays runs the three relays; with a digest window a fourth
+// goroutine flushes while the clock moves.
+func threeRelays(t *testing.T, digest time.Duration) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(3, 3))
 	worlds := make([]world, 40)
@@ -36,7 +45,8 @@ func TestThreeRelaysSendEachMessageOnce(t *testing.T) {
 		}
 		return nil
 	}}
-	n, err := notify.New(notify.NewMemoryStore(), &notify.Options{Sender: rec, Clock: oms.NewManualClock(t0)})
+	clock := oms.NewManualClock(t0)
+	n, err := notify.New(notify.NewMemoryStore(), &notify.Options{Sender: rec, Clock: clock, Digest: digest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +77,28 @@ func TestThreeRelaysSendEachMessageOnce(t *testing.T) {
 			}
 		}()
 	}
+	done := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if digest > 0 {
+				clock.Advance(digest / 4)
+				_, _ = n.Flush(ctx)
+			}
+			runtime.Gosched()
+		}
+	}()
 	close(start)
 	wg.Wait()
+	close(done)
+	<-flushed
+	clock.Advance(2 * digest)
 	// Anything left pending after a failed send is sent by Flush.
 	if _, err := n.Flush(ctx); err != nil {
 		for range 100 {
