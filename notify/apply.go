@@ -24,6 +24,8 @@ type change struct {
 type decider struct {
 	p   *Progress
 	now time.Time
+	// byTracking is Options.DeliveredByTracking.
+	byTracking bool
 }
 
 // decide adds a milestone unless its scope already has it or a later one.
@@ -335,8 +337,11 @@ func shipped(p *Progress, d *decider, s *ShipmentView, at time.Time) {
 // tracking's deliveries are per package (one parcel of three arriving is
 // not the shipment's delivery), and a redelivered or late event must not
 // let the shipment's delivery overtake a package's.
+//
+// With Options.DeliveredByTracking (hosts without fulfillment), every
+// parcel tracking reported for the shipment being delivered is enough.
 func delivered(p *Progress, d *decider, s *ShipmentView, at time.Time) {
-	if !s.AllDelivered {
+	if !s.AllDelivered && (!d.byTracking || len(s.Packages) == 0) {
 		return
 	}
 	for _, pk := range s.Packages {

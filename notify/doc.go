@@ -25,7 +25,9 @@
 // or redelivered event) is dropped. A shipment's "delivered" waits until
 // fulfillment reported the whole shipment delivered and every package
 // notify knows of was seen delivered: one parcel of three arriving is not
-// the shipment's delivery.
+// the shipment's delivery. (A host without fulfillment, whose shipments
+// only tracking reports, sets Options.DeliveredByTracking: every parcel
+// registered for the shipment delivered is then the shipment's delivery.)
 //
 //	order:     order_confirmed ──► partially_shipped ──► order_cancelled
 //	shipment:  shipped ──► out_for_delivery ──┐

@@ -512,3 +512,43 @@ func TestNilInputsNeverPanic(t *testing.T) {
 		t.Errorf("invalid UTF-8 name: %v", err)
 	}
 }
+
+// TestDeliveredByTrackingForHostsWithoutFulfillment: with
+// DeliveredByTracking, a shipment of two registered parcels is delivered
+// with the second parcel, not the first.
+func TestDeliveredByTrackingForHostsWithoutFulfillment(t *testing.T) {
+	e := newEnv(t, &notify.Options{DeliveredByTracking: true})
+	mk := func(typ string, tn string, st tracking.Status, v int64) oms.Event {
+		snap := tracking.Snapshot{Carrier: "dhl", TrackingNumber: tn, ShipmentRef: "sh-t", OrderRef: "ord-t", CustomerID: anna.ID, Status: st}
+		var payload any = tracking.RegisteredPayload{Snapshot: snap}
+		if typ == tracking.EventStatusChanged {
+			payload = tracking.StatusChangedPayload{Snapshot: snap, At: t0.Add(time.Duration(v) * time.Hour)}
+		}
+		ev, err := oms.NewEvent(typ, tracking.AggregateKind, oms.ID("trk-"+tn), v, t0.Add(time.Duration(v)*time.Hour), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	s := notifytest.NewScript("ord-t", "9701", anna, t0)
+	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 2}),
+		mk(tracking.EventRegistered, "D1", tracking.StatusPreTransit, 1), mk(tracking.EventRegistered, "D2", tracking.StatusPreTransit, 1),
+		mk(tracking.EventStatusChanged, "D1", tracking.StatusInTransit, 2), mk(tracking.EventStatusChanged, "D2", tracking.StatusInTransit, 2),
+		mk(tracking.EventStatusChanged, "D1", tracking.StatusDelivered, 3))
+	if diff := cmp.Diff([]string{"email:order_confirmed", "email:shipped"}, kinds(e.rec.Messages())); diff != "" {
+		t.Fatalf("after the first parcel (-want +got):\n%s", diff)
+	}
+	e.publish(t, mk(tracking.EventStatusChanged, "D2", tracking.StatusDelivered, 3))
+	if diff := cmp.Diff([]string{"email:order_confirmed", "email:shipped", "email:delivered"}, kinds(e.rec.Messages())); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	// Without the option, tracking alone never says a shipment arrived.
+	e2 := newEnv(t, nil)
+	e2.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 2}),
+		mk(tracking.EventRegistered, "D1", tracking.StatusPreTransit, 1), mk(tracking.EventStatusChanged, "D1", tracking.StatusDelivered, 2))
+	for _, m := range e2.rec.Messages() {
+		if m.Kind == notify.KindDelivered {
+			t.Error("delivered from tracking alone without DeliveredByTracking")
+		}
+	}
+}

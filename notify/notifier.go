@@ -83,6 +83,14 @@ type Options struct {
 	// events or by Flush, which the host calls periodically. Zero sends
 	// each milestone at once.
 	Digest time.Duration
+	// DeliveredByTracking is for hosts that ship without package
+	// fulfillment, whose shipments only tracking reports: a shipment is
+	// then delivered once every parcel tracking registered for it (one
+	// tracker per parcel, each registered before its scans, all with the
+	// same ShipmentRef) is delivered. Register every parcel of a shipment
+	// before the first is delivered. Leave it off with fulfillment, whose
+	// shipment.delivered event says when the whole shipment arrived.
+	DeliveredByTracking bool
 	// Clock stamps decisions and claims and times the digest window;
 	// default the system clock.
 	Clock oms.Clock
@@ -220,7 +228,7 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 		if e.ID != "" {
 			p.Applied = append(p.Applied, e.ID)
 		}
-		d := &decider{p: p, now: now}
+		d := &decider{p: p, now: now, byTracking: n.opts.DeliveredByTracking}
 		c.apply(p, d)
 		n.schedule(p, now)
 		return true
