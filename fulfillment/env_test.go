@@ -86,7 +86,7 @@ func newEnv(t testing.TB, cfg *envConfig) *env {
 		}
 		e.track = tracking.NewService(ts, &tracking.ServiceOptions{Clock: e.clock})
 	}
-	e.store = fulfillment.NewMemoryStore(e.outbox)
+	e.store = fulfillment.NewMemoryStore(&fulfillment.MemoryStoreOptions{Outbox: e.outbox})
 	if cfg.wrap != nil {
 		e.store = cfg.wrap(e.store)
 	}

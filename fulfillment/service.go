@@ -26,6 +26,9 @@ const (
 	PickManual PickMode = "manual"
 )
 
+// Valid reports whether m is a known pick mode.
+func (m PickMode) Valid() bool { return m == PickAuto || m == PickManual }
+
 // Options configures NewService. The zero value (or nil) means defaults.
 type Options struct {
 	// Clock is where the service reads time. Nil means the system clock.
@@ -121,6 +124,9 @@ func NewService(store Store, orders *order.Service, inv *inventory.Service, trac
 	}
 	if o.Picking == "" {
 		o.Picking = PickAuto
+	}
+	if !o.Picking.Valid() {
+		return nil, oms.Validationf("fulfillment options", "picking", "unknown pick mode %q", o.Picking)
 	}
 	if o.MaxReplans <= 0 {
 		o.MaxReplans = 3
