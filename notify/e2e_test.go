@@ -46,7 +46,7 @@ func newShop(t *testing.T) *shop {
 	s.inv = inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: s.outbox}), &inventory.ServiceOptions{Clock: s.clock})
 	s.track = tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: s.outbox}), &tracking.ServiceOptions{Clock: s.clock})
 	carrier := shippingtest.NewFakeCarrier("fake", &shippingtest.FakeCarrierOptions{Clock: s.clock})
-	ful, err := fulfillment.NewService(fulfillment.NewMemoryStore(s.outbox), s.orders, s.inv, s.track,
+	ful, err := fulfillment.NewService(fulfillment.NewMemoryStore(&fulfillment.MemoryStoreOptions{Outbox: s.outbox}), s.orders, s.inv, s.track,
 		&fulfillment.Options{Clock: s.clock, Carriers: []shipping.Carrier{carrier}})
 	if err != nil {
 		t.Fatal(err)
