@@ -56,7 +56,10 @@
 // scope, recipient and channel (a unique insert), so events delivered
 // twice, or by several relays at once, send it once. A failed send
 // releases its claims and returns the error, so the relay delivers the
-// event again (or Flush retries), and the message goes out then.
+// event again (or Flush retries), and the message goes out then. At most
+// once wins over at least once: a process that dies between its claim and
+// its send, or a release that keeps failing, leaves that message unsent
+// rather than risk sending it twice.
 //
 // # Concurrency
 //
