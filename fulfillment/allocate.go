@@ -325,7 +325,7 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 			return Plan{}, fmt.Errorf("fulfillment: order %s: sku %s: %w", o.ID, sku, err)
 		}
 		req.Policies = append(req.Policies, SKUPolicy{SKU: sku, Tracked: it.Tracked, Backorder: it.Backorder})
-		levels, err := s.inv.Store().Levels(ctx, sku)
+		levels, err := s.inv.Levels(ctx, sku)
 		if err != nil {
 			return Plan{}, err
 		}

@@ -171,7 +171,7 @@ func TestStatusTables(t *testing.T) {
 }
 
 func TestPickupShortAndPickedUpErrors(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.location("shop", 3, func(l *inventory.Location) { l.Pickup = true; l.Ships = false })
 	e.stock("MUG", "shop", 5)
 	e.stock("MUG", "east", 5)
@@ -230,7 +230,7 @@ func TestPickupShortAndPickedUpErrors(t *testing.T) {
 }
 
 func TestDigitalLinesDeliveredWithAllocation(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	o := e.place(func(in *order.PlaceInput) {
 		in.Lines = append(in.Lines, order.LineInput{SKU: "EBOOK", Name: "ebook", Quantity: 1, UnitPrice: usd("5.00"), NoShipping: true})
@@ -253,7 +253,7 @@ func TestDigitalLinesDeliveredWithAllocation(t *testing.T) {
 }
 
 func TestOrderCancelledByHostReleasesStock(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 2)
 	e.stock("MUG", "west", 5)
 	o := e.place(nil, small("MUG", 4))

@@ -43,7 +43,7 @@ type env struct {
 }
 
 type envConfig struct {
-	opts     fulfillment.Options
+	opts     fulfillment.ServiceOptions
 	wrap     func(fulfillment.Store) fulfillment.Store
 	wrapInv  func(inventory.Store) inventory.Store
 	wrapOrd  func(order.Store) order.Store

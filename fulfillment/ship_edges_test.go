@@ -18,7 +18,7 @@ import (
 
 func TestShipRefusesWhatCannotShip(t *testing.T) {
 	p := &fakeProvider{accept: true}
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual, Provider: p})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual, Provider: p})
 	e.location("3pl", 3, func(l *inventory.Location) { l.Kind = inventory.KindThirdParty })
 	e.stock("MUG", "east", 5)
 	e.stock("TEE", "3pl", 5)
@@ -67,7 +67,7 @@ func TestShipRefusesWhatCannotShip(t *testing.T) {
 }
 
 func TestBackorderedPickupWaitsForStock(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.location("shop", 3, func(l *inventory.Location) { l.Pickup = true })
 	e.item("TOY", inventory.BackorderAllow)
 	o := e.place(func(in *order.PlaceInput) { in.Metadata = map[string]string{fulfillment.PickupMetadataKey: "shop"} }, small("TOY", 1))
@@ -98,7 +98,7 @@ func TestBackorderedPickupWaitsForStock(t *testing.T) {
 func TestCommitWaitsWhenPromisedStockShippedElsewhere(t *testing.T) {
 	var buf bytes.Buffer
 	var inv *racingInventory
-	e := newEnv(t, &envConfig{opts: fulfillment.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))},
+	e := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Logger: slog.New(slog.NewTextHandler(&buf, nil))},
 		wrapInv: func(s inventory.Store) inventory.Store { inv = &racingInventory{Store: s}; return inv }})
 	e.location("east", 1, nil)
 	e.item("TOY", inventory.BackorderAllow)
@@ -136,8 +136,8 @@ func TestStringTypesValid(t *testing.T) {
 		!fulfillment.PickManual.Valid() || fulfillment.PickMode("x").Valid() {
 		t.Error("Valid")
 	}
-	e := twoSites(t, fulfillment.Options{})
-	if _, err := fulfillment.NewService(e.store, e.orders, e.inv, nil, &fulfillment.Options{Picking: "robots"}); !errors.Is(err, oms.ErrValidation) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	if _, err := fulfillment.NewService(e.store, e.orders, e.inv, nil, &fulfillment.ServiceOptions{Picking: "robots"}); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("unknown pick mode: %v", err)
 	}
 }
