@@ -47,7 +47,7 @@ func newShop(t *testing.T) *shop {
 	s.track = tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: s.outbox}), &tracking.ServiceOptions{Clock: s.clock})
 	carrier := shippingtest.NewFakeCarrier("fake", &shippingtest.FakeCarrierOptions{Clock: s.clock})
 	ful, err := fulfillment.NewService(fulfillment.NewMemoryStore(&fulfillment.MemoryStoreOptions{Outbox: s.outbox}), s.orders, s.inv, s.track,
-		&fulfillment.Options{Clock: s.clock, Carriers: []shipping.Carrier{carrier}})
+		&fulfillment.ServiceOptions{Clock: s.clock, Carriers: []shipping.Carrier{carrier}})
 	if err != nil {
 		t.Fatal(err)
 	}
