@@ -122,7 +122,11 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	var best pkPlaced
 	var bm [4]int64
 	n := int64(len(b.items))
+	mx, my, mz := W-kd.mn[0], L-kd.mn[1], H-kd.mn[2]
 	for _, p := range b.eps {
+		if p.x > mx || p.y > my || p.z > mz {
+			continue // no orientation fits at p
+		}
 		for _, o := range kd.ors {
 			if force >= 0 && int(o.o) != force {
 				continue
