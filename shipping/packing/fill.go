@@ -208,82 +208,99 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	if kd.noStack {
 		b.nost = true
 	}
+	ty := &s.types[b.t]
+	x1, y1, z1 := c.x+c.dx, c.y+c.dy, c.z+c.dz
+	// The six projections, in one pass over the units: px1y projects
+	// (x1, c.y, c.z) along Y, and so on.
+	var px1y, px1z, py1x, py1z, pz1x, pz1y int64
+	for i := range b.items {
+		q := &b.items[i]
+		qx1, qy1, qz1 := q.x+q.dx, q.y+q.dy, q.z+q.dz
+		inX1, inCX := x1 >= q.x && x1 < qx1, c.x >= q.x && c.x < qx1
+		inY1, inCY := y1 >= q.y && y1 < qy1, c.y >= q.y && c.y < qy1
+		inZ1, inCZ := z1 >= q.z && z1 < qz1, c.z >= q.z && c.z < qz1
+		if inCZ {
+			if inX1 && qy1 <= c.y && qy1 > px1y {
+				px1y = qy1
+			}
+			if inY1 && qx1 <= c.x && qx1 > py1x {
+				py1x = qx1
+			}
+		}
+		if qz1 <= c.z && inCY {
+			if inX1 && qz1 > px1z {
+				px1z = qz1
+			}
+		}
+		if qz1 <= c.z && inCX && inY1 && qz1 > py1z {
+			py1z = qz1
+		}
+		if inZ1 {
+			if inCY && qx1 <= c.x && qx1 > pz1x {
+				pz1x = qx1
+			}
+			if inCX && qy1 <= c.y && qy1 > pz1y {
+				pz1y = qy1
+			}
+		}
+	}
+	// The new extreme points, in the order they are added: a point is
+	// added unless it lies outside the box, equals a point already listed
+	// or lies inside a unit.
+	ps := [9]pkPt{
+		{x1, c.y, c.z},
+		{x1, px1y, c.z},
+		{x1, c.y, px1z},
+		{c.x, y1, c.z},
+		{py1x, y1, c.z},
+		{c.x, y1, py1z},
+		{c.x, c.y, z1},
+		{pz1x, c.y, z1},
+		{c.x, pz1y, z1},
+	}
+	// Candidates still in the running, compacted after each test.
+	var cand [9]pkPt
+	n := 0
+	for i, p := range ps {
+		if p.x < ty.in[0] && p.y < ty.in[1] && p.z < ty.in[2] && !slices.Contains(ps[:i], p) {
+			cand[n] = p
+			n++
+		}
+	}
 	keep := b.eps[:0]
 	for _, e := range b.eps {
+		for i := 0; i < n; i++ {
+			if p := &cand[i]; e.x == p.x && e.y == p.y && e.z == p.z {
+				copy(cand[i:n], cand[i+1:n])
+				n--
+				break // the candidates differ from one another
+			}
+		}
 		if !pkInside(e, &c) {
 			keep = append(keep, e)
 		}
 	}
 	b.eps = keep
-	ty := &s.types[b.t]
-	x1, y1, z1 := c.x+c.dx, c.y+c.dy, c.z+c.dz
-	s.addEP(b, ty, pkPt{x1, c.y, c.z})
-	s.addEP(b, ty, pkPt{x1, s.projY(b, x1, c.y, c.z), c.z})
-	s.addEP(b, ty, pkPt{x1, c.y, s.projZ(b, x1, c.y, c.z)})
-	s.addEP(b, ty, pkPt{c.x, y1, c.z})
-	s.addEP(b, ty, pkPt{s.projX(b, c.x, y1, c.z), y1, c.z})
-	s.addEP(b, ty, pkPt{c.x, y1, s.projZ(b, c.x, y1, c.z)})
-	s.addEP(b, ty, pkPt{c.x, c.y, z1})
-	s.addEP(b, ty, pkPt{s.projX(b, c.x, c.y, z1), c.y, z1})
-	s.addEP(b, ty, pkPt{c.x, s.projY(b, c.x, c.y, z1), z1})
+	for i := range b.items {
+		if n == 0 {
+			break
+		}
+		q := &b.items[i]
+		for j := 0; j < n; {
+			if pkInside(cand[j], q) {
+				copy(cand[j:n], cand[j+1:n])
+				n--
+				continue
+			}
+			j++
+		}
+	}
+	b.eps = append(b.eps, cand[:n]...)
 	s.work += int64(len(b.items)) * 8
 }
 
 func pkInside(e pkPt, q *pkPlaced) bool {
 	return e.x >= q.x && e.x < q.x+q.dx && e.y >= q.y && e.y < q.y+q.dy && e.z >= q.z && e.z < q.z+q.dz
-}
-
-func (s *pkSolver) addEP(b *pkBin, ty *pkType, p pkPt) {
-	if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
-		return
-	}
-	for _, e := range b.eps {
-		if e == p {
-			return
-		}
-	}
-	for i := range b.items {
-		if pkInside(p, &b.items[i]) {
-			return
-		}
-	}
-	b.eps = append(b.eps, p)
-}
-
-// projX moves (x, y, z) towards x = 0 until it meets a unit.
-func (s *pkSolver) projX(b *pkBin, x, y, z int64) int64 {
-	r := int64(0)
-	for i := range b.items {
-		q := &b.items[i]
-		if e := q.x + q.dx; e <= x && e > r && y >= q.y && y < q.y+q.dy && z >= q.z && z < q.z+q.dz {
-			r = e
-		}
-	}
-	return r
-}
-
-// projY moves (x, y, z) towards y = 0 until it meets a unit.
-func (s *pkSolver) projY(b *pkBin, x, y, z int64) int64 {
-	r := int64(0)
-	for i := range b.items {
-		q := &b.items[i]
-		if e := q.y + q.dy; e <= y && e > r && x >= q.x && x < q.x+q.dx && z >= q.z && z < q.z+q.dz {
-			r = e
-		}
-	}
-	return r
-}
-
-// projZ moves (x, y, z) down until it meets a unit.
-func (s *pkSolver) projZ(b *pkBin, x, y, z int64) int64 {
-	r := int64(0)
-	for i := range b.items {
-		q := &b.items[i]
-		if e := q.z + q.dz; e <= z && e > r && x >= q.x && x < q.x+q.dx && y >= q.y && y < q.y+q.dy {
-			r = e
-		}
-	}
-	return r
 }
 
 // grid places up to n units of kind k in the empty bin b as layers of a
