@@ -161,6 +161,14 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		g = pkGCD(pkGCD(pkGCD(g, int64(b.Inner.Length)), int64(b.Inner.Width)), int64(b.Inner.Height))
 	}
 	s.scale = max(g, 1)
+	// One allocation per field rather than per item or box.
+	s.qty = make([]int, 0, len(items))
+	s.types = make([]pkType, 0, len(boxes))
+	s.byVol = make([]int, 0, len(boxes))
+	s.supply = make([]int, 0, len(boxes))
+	s.kinds = make([]pkKind, 0, len(items))
+	orBuf := make([]pkOrient, 0, len(pkOrientations)*len(items))
+	fitBuf := make([]bool, len(items)*len(boxes))
 	for _, it := range items {
 		s.qty = append(s.qty, int(it.Quantity))
 	}
@@ -190,6 +198,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		if k.maxPer > 0 {
 			s.anyMaxPer = true
 		}
+		k.ors = orBuf[len(orBuf) : len(orBuf) : len(orBuf)+len(pkOrientations)]
 		for oi, p := range pkOrientations {
 			if !it.Rotation.Allows(p.o, it.Dimensions) {
 				continue
@@ -214,7 +223,9 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			pkOrderHeight:    d[2],
 			pkOrderWeight:    k.w,
 		}
-		k.fits = make([]bool, len(boxes))
+		orBuf = orBuf[:len(orBuf)+len(k.ors)]
+		k.ors = k.ors[:len(k.ors):len(k.ors)]
+		k.fits, fitBuf = fitBuf[:len(boxes):len(boxes)], fitBuf[len(boxes):]
 		geo := false
 		for t := range s.types {
 			for _, o := range k.ors {
@@ -243,8 +254,10 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			s.count[i] = s.qty[i]
 		}
 	}
+	ordBuf := make([]int32, 2*pkOrders*len(items))
 	for o := range pkOrders {
-		ks := make([]int32, len(items))
+		ks, rk := ordBuf[:len(items):len(items)], ordBuf[len(items):2*len(items):2*len(items)]
+		ordBuf = ordBuf[2*len(items):]
 		for i := range ks {
 			ks[i] = int32(i)
 		}
@@ -253,7 +266,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			return cmp.Or(cmp.Compare(kb.keys[o], ka.keys[o]), cmp.Compare(kb.v, ka.v))
 		})
 		s.orders[o] = ks
-		s.rank[o] = make([]int32, len(ks))
+		s.rank[o] = rk
 		for i, k := range ks {
 			s.rank[o][k] = int32(i)
 		}
