@@ -6,6 +6,7 @@ package packing
 import (
 	"cmp"
 	"slices"
+	"sync"
 )
 
 // pkPt is an extreme point: a candidate corner for the next unit.
@@ -33,6 +34,8 @@ type pkBin struct {
 	// settled says every unit rests on the floor or on another unit (see
 	// settle); adding or removing a unit clears it.
 	settled bool
+	// pooled says the bin is in pkBinPool; newBin clears it.
+	pooled bool
 }
 
 // pkMaxEP is the most units a bin fills by extreme points; further units go
@@ -62,12 +65,55 @@ func (s *pkSolver) newBin(t int) *pkBin {
 		clear(b.cnt)
 		return b
 	}
-	b := &pkBin{t: t, eps: []pkPt{{}}}
+	if v := pkBinPool.Get(); v != nil {
+		// A bin another packing released: its slices are reused, its
+		// counts sized for this solver's kinds.
+		b := v.(*pkBin)
+		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), cnt: b.cnt[:0]}
+		if s.anyMaxPer {
+			b.cnt = slices.Grow(b.cnt, len(s.kinds))[:len(s.kinds)]
+			clear(b.cnt)
+		} else {
+			b.cnt = nil
+		}
+		return b
+	}
+	// Room for a few units and their extreme points, so that the first
+	// commits do not grow the slices one doubling at a time.
+	b := &pkBin{t: t, items: make([]pkPlaced, 0, pkBinCap), eps: make([]pkPt, 1, 2*pkBinCap)}
 	if s.anyMaxPer {
 		b.cnt = make([]int32, len(s.kinds))
 	}
 	return b
 }
+
+// pkBinPool holds bins that finished packings released (see release), for
+// newBin in later packings, whatever goroutine runs them.
+var pkBinPool sync.Pool
+
+// pkPoolMax is the most units a released bin may have room for: larger
+// bins are left to the garbage collector rather than kept.
+const pkPoolMax = 1024
+
+// releaseBins hands every bin of the solver to pkBinPool, once each, and
+// forgets them. The solver must not be used afterwards: call it when the
+// result has been built (result copies everything out of the bins).
+func (s *pkSolver) releaseBins() {
+	for _, list := range [][]*pkBin{s.pool, s.bins, s.alone} {
+		for _, b := range list {
+			if b == nil || b.pooled || cap(b.items) > pkPoolMax {
+				continue
+			}
+			b.pooled = true
+			pkBinPool.Put(b)
+		}
+	}
+	s.pool, s.bins, s.alone = nil, nil, nil
+}
+
+// pkBinCap is the number of units a new bin has room for before its
+// slices grow.
+const pkBinCap = 8
 
 // recycle keeps bins that are no longer used for newBin, and returns nil.
 // A nil bin is skipped.

@@ -488,6 +488,7 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Optio
 		return Result{}, s.costErr
 	}
 	r := s.result()
+	s.releaseBins()
 	if c != nil {
 		r = c.expand(r)
 	}
