@@ -173,7 +173,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		s.qty = append(s.qty, int(it.Quantity))
 	}
 	for i, b := range boxes {
-		t := pkType{outer: b.outer().Volume(), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
+		t := pkType{outer: pkVolume(b.outer()), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
 		t.in = [3]int64{int64(b.Inner.Length) / s.scale, int64(b.Inner.Width) / s.scale, int64(b.Inner.Height) / s.scale}
 		t.v = float64(t.in[0]) * float64(t.in[1]) * float64(t.in[2])
 		if b.MaxWeight > 0 {
@@ -1026,7 +1026,7 @@ func (s *pkSolver) result() Result {
 		p.Boxes = append(p.Boxes, PackedBox{
 			Type: -1, Name: it.ID, AsIs: true, Outer: it.Dimensions,
 			Items:         []PackedItem{{Item: k, ID: it.ID, SKU: it.SKU, Orientation: OrientationLWH, Placed: it.Dimensions, Weight: it.Weight}},
-			ContentWeight: it.Weight, GrossWeight: it.Weight, Volume: it.Dimensions.Volume(), Utilisation: 1,
+			ContentWeight: it.Weight, GrossWeight: it.Weight, Volume: pkVolume(it.Dimensions), Utilisation: 1,
 		})
 	}
 	for i, r := range s.unpacked {
