@@ -169,9 +169,22 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	var bm [4]int64
 	n := int64(len(b.items))
 	mx, my, mz := W-kd.mn[0], L-kd.mn[1], H-kd.mn[2]
+	// Under the merits that rank first by the unit's top (or base), a
+	// corner whose lowest possible top (or base) is above the best so far
+	// cannot win.
+	mz0 := int64(0)
+	switch merit {
+	case pkMeritLowTop, pkMeritFit:
+		mz0 = kd.mn[2]
+	case pkMeritFit3:
+		mz0 = -1 // no bound
+	}
 	for _, p := range b.eps {
 		if p.x > mx || p.y > my || p.z > mz {
 			continue // no orientation fits at p
+		}
+		if found && mz0 >= 0 && p.z+mz0 > bm[0] {
+			continue
 		}
 		for _, o := range kd.ors {
 			if force >= 0 && int(o.o) != force {
@@ -308,7 +321,17 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	var cand [9]pkPt
 	n := 0
 	for i, p := range ps {
-		if p.x < ty.in[0] && p.y < ty.in[1] && p.z < ty.in[2] && !slices.Contains(ps[:i], p) {
+		if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
+			continue
+		}
+		dup := false
+		for j := range i {
+			if q := &ps[j]; q.x == p.x && q.y == p.y && q.z == p.z {
+				dup = true
+				break
+			}
+		}
+		if !dup {
 			cand[n] = p
 			n++
 		}
