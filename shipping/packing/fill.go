@@ -6,6 +6,7 @@ package packing
 import (
 	"cmp"
 	"slices"
+	"sync"
 )
 
 // pkPt is an extreme point: a candidate corner for the next unit.
@@ -33,6 +34,8 @@ type pkBin struct {
 	// settled says every unit rests on the floor or on another unit (see
 	// settle); adding or removing a unit clears it.
 	settled bool
+	// pooled says the bin is in pkBinPool; newBin clears it.
+	pooled bool
 }
 
 // pkMaxEP is the most units a bin fills by extreme points; further units go
@@ -62,12 +65,55 @@ func (s *pkSolver) newBin(t int) *pkBin {
 		clear(b.cnt)
 		return b
 	}
-	b := &pkBin{t: t, eps: []pkPt{{}}}
+	if v := pkBinPool.Get(); v != nil {
+		// A bin another packing released: its slices are reused, its
+		// counts sized for this solver's kinds.
+		b := v.(*pkBin)
+		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), cnt: b.cnt[:0]}
+		if s.anyMaxPer {
+			b.cnt = slices.Grow(b.cnt, len(s.kinds))[:len(s.kinds)]
+			clear(b.cnt)
+		} else {
+			b.cnt = nil
+		}
+		return b
+	}
+	// Room for a few units and their extreme points, so that the first
+	// commits do not grow the slices one doubling at a time.
+	b := &pkBin{t: t, items: make([]pkPlaced, 0, pkBinCap), eps: make([]pkPt, 1, 2*pkBinCap)}
 	if s.anyMaxPer {
 		b.cnt = make([]int32, len(s.kinds))
 	}
 	return b
 }
+
+// pkBinPool holds bins that finished packings released (see release), for
+// newBin in later packings, whatever goroutine runs them.
+var pkBinPool sync.Pool
+
+// pkPoolMax is the most units a released bin may have room for: larger
+// bins are left to the garbage collector rather than kept.
+const pkPoolMax = 1024
+
+// releaseBins hands every bin of the solver to pkBinPool, once each, and
+// forgets them. The solver must not be used afterwards: call it when the
+// result has been built (result copies everything out of the bins).
+func (s *pkSolver) releaseBins() {
+	for _, list := range [][]*pkBin{s.pool, s.bins, s.alone} {
+		for _, b := range list {
+			if b == nil || b.pooled || cap(b.items) > pkPoolMax {
+				continue
+			}
+			b.pooled = true
+			pkBinPool.Put(b)
+		}
+	}
+	s.pool, s.bins, s.alone = nil, nil, nil
+}
+
+// pkBinCap is the number of units a new bin has room for before its
+// slices grow.
+const pkBinCap = 8
 
 // recycle keeps bins that are no longer used for newBin, and returns nil.
 // A nil bin is skipped.
@@ -122,7 +168,24 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	var best pkPlaced
 	var bm [4]int64
 	n := int64(len(b.items))
+	mx, my, mz := W-kd.mn[0], L-kd.mn[1], H-kd.mn[2]
+	// Under the merits that rank first by the unit's top (or base), a
+	// corner whose lowest possible top (or base) is above the best so far
+	// cannot win.
+	mz0 := int64(0)
+	switch merit {
+	case pkMeritLowTop, pkMeritFit:
+		mz0 = kd.mn[2]
+	case pkMeritFit3:
+		mz0 = -1 // no bound
+	}
 	for _, p := range b.eps {
+		if p.x > mx || p.y > my || p.z > mz {
+			continue // no orientation fits at p
+		}
+		if found && mz0 >= 0 && p.z+mz0 > bm[0] {
+			continue
+		}
 		for _, o := range kd.ors {
 			if force >= 0 && int(o.o) != force {
 				continue
@@ -204,82 +267,109 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	if kd.noStack {
 		b.nost = true
 	}
+	ty := &s.types[b.t]
+	x1, y1, z1 := c.x+c.dx, c.y+c.dy, c.z+c.dz
+	// The six projections, in one pass over the units: px1y projects
+	// (x1, c.y, c.z) along Y, and so on.
+	var px1y, px1z, py1x, py1z, pz1x, pz1y int64
+	for i := range b.items {
+		q := &b.items[i]
+		qx1, qy1, qz1 := q.x+q.dx, q.y+q.dy, q.z+q.dz
+		inX1, inCX := x1 >= q.x && x1 < qx1, c.x >= q.x && c.x < qx1
+		inY1, inCY := y1 >= q.y && y1 < qy1, c.y >= q.y && c.y < qy1
+		inZ1, inCZ := z1 >= q.z && z1 < qz1, c.z >= q.z && c.z < qz1
+		if inCZ {
+			if inX1 && qy1 <= c.y && qy1 > px1y {
+				px1y = qy1
+			}
+			if inY1 && qx1 <= c.x && qx1 > py1x {
+				py1x = qx1
+			}
+		}
+		if qz1 <= c.z && inCY {
+			if inX1 && qz1 > px1z {
+				px1z = qz1
+			}
+		}
+		if qz1 <= c.z && inCX && inY1 && qz1 > py1z {
+			py1z = qz1
+		}
+		if inZ1 {
+			if inCY && qx1 <= c.x && qx1 > pz1x {
+				pz1x = qx1
+			}
+			if inCX && qy1 <= c.y && qy1 > pz1y {
+				pz1y = qy1
+			}
+		}
+	}
+	// The new extreme points, in the order they are added: a point is
+	// added unless it lies outside the box, equals a point already listed
+	// or lies inside a unit.
+	ps := [9]pkPt{
+		{x1, c.y, c.z},
+		{x1, px1y, c.z},
+		{x1, c.y, px1z},
+		{c.x, y1, c.z},
+		{py1x, y1, c.z},
+		{c.x, y1, py1z},
+		{c.x, c.y, z1},
+		{pz1x, c.y, z1},
+		{c.x, pz1y, z1},
+	}
+	// Candidates still in the running, compacted after each test.
+	var cand [9]pkPt
+	n := 0
+	for i, p := range ps {
+		if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
+			continue
+		}
+		dup := false
+		for j := range i {
+			if q := &ps[j]; q.x == p.x && q.y == p.y && q.z == p.z {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			cand[n] = p
+			n++
+		}
+	}
 	keep := b.eps[:0]
 	for _, e := range b.eps {
+		for i := 0; i < n; i++ {
+			if p := &cand[i]; e.x == p.x && e.y == p.y && e.z == p.z {
+				copy(cand[i:n], cand[i+1:n])
+				n--
+				break // the candidates differ from one another
+			}
+		}
 		if !pkInside(e, &c) {
 			keep = append(keep, e)
 		}
 	}
 	b.eps = keep
-	ty := &s.types[b.t]
-	x1, y1, z1 := c.x+c.dx, c.y+c.dy, c.z+c.dz
-	s.addEP(b, ty, pkPt{x1, c.y, c.z})
-	s.addEP(b, ty, pkPt{x1, s.projY(b, x1, c.y, c.z), c.z})
-	s.addEP(b, ty, pkPt{x1, c.y, s.projZ(b, x1, c.y, c.z)})
-	s.addEP(b, ty, pkPt{c.x, y1, c.z})
-	s.addEP(b, ty, pkPt{s.projX(b, c.x, y1, c.z), y1, c.z})
-	s.addEP(b, ty, pkPt{c.x, y1, s.projZ(b, c.x, y1, c.z)})
-	s.addEP(b, ty, pkPt{c.x, c.y, z1})
-	s.addEP(b, ty, pkPt{s.projX(b, c.x, c.y, z1), c.y, z1})
-	s.addEP(b, ty, pkPt{c.x, s.projY(b, c.x, c.y, z1), z1})
+	for i := range b.items {
+		if n == 0 {
+			break
+		}
+		q := &b.items[i]
+		for j := 0; j < n; {
+			if pkInside(cand[j], q) {
+				copy(cand[j:n], cand[j+1:n])
+				n--
+				continue
+			}
+			j++
+		}
+	}
+	b.eps = append(b.eps, cand[:n]...)
 	s.work += int64(len(b.items)) * 8
 }
 
 func pkInside(e pkPt, q *pkPlaced) bool {
 	return e.x >= q.x && e.x < q.x+q.dx && e.y >= q.y && e.y < q.y+q.dy && e.z >= q.z && e.z < q.z+q.dz
-}
-
-func (s *pkSolver) addEP(b *pkBin, ty *pkType, p pkPt) {
-	if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
-		return
-	}
-	for _, e := range b.eps {
-		if e == p {
-			return
-		}
-	}
-	for i := range b.items {
-		if pkInside(p, &b.items[i]) {
-			return
-		}
-	}
-	b.eps = append(b.eps, p)
-}
-
-// projX moves (x, y, z) towards x = 0 until it meets a unit.
-func (s *pkSolver) projX(b *pkBin, x, y, z int64) int64 {
-	r := int64(0)
-	for i := range b.items {
-		q := &b.items[i]
-		if e := q.x + q.dx; e <= x && e > r && y >= q.y && y < q.y+q.dy && z >= q.z && z < q.z+q.dz {
-			r = e
-		}
-	}
-	return r
-}
-
-// projY moves (x, y, z) towards y = 0 until it meets a unit.
-func (s *pkSolver) projY(b *pkBin, x, y, z int64) int64 {
-	r := int64(0)
-	for i := range b.items {
-		q := &b.items[i]
-		if e := q.y + q.dy; e <= y && e > r && x >= q.x && x < q.x+q.dx && z >= q.z && z < q.z+q.dz {
-			r = e
-		}
-	}
-	return r
-}
-
-// projZ moves (x, y, z) down until it meets a unit.
-func (s *pkSolver) projZ(b *pkBin, x, y, z int64) int64 {
-	r := int64(0)
-	for i := range b.items {
-		q := &b.items[i]
-		if e := q.z + q.dz; e <= z && e > r && x >= q.x && x < q.x+q.dx && y >= q.y && y < q.y+q.dy {
-			r = e
-		}
-	}
-	return r
 }
 
 // grid places up to n units of kind k in the empty bin b as layers of a

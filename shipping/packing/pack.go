@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/omskit/oms"
 )
@@ -488,6 +489,7 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Optio
 		return Result{}, s.costErr
 	}
 	r := s.result()
+	s.releaseBins()
 	if c != nil {
 		r = c.expand(r)
 	}
@@ -535,6 +537,9 @@ func pkValidate(items []Item, boxes []BoxType) error {
 		v.Add("items", "at most %d units may be packed at once, got more", MaxUnits)
 	}
 	for i, b := range boxes {
+		if pkBoxOK(&b) {
+			continue
+		}
 		f := fmt.Sprintf("boxes[%d]", i)
 		pkCheckDims(v, f+".inner", b.Inner)
 		if !b.Outer.IsZero() {
@@ -563,6 +568,39 @@ func pkItemOK(it *Item) bool {
 	return okLen(d.Length) && okLen(d.Width) && okLen(d.Height) && it.Weight >= 0 && it.Weight <= pkMaxWeight &&
 		it.Quantity > 0 && it.Rotation.Valid() && it.MaxPerBox >= 0 && !(it.ShipsAlone && it.ShipsAsIs) &&
 		(it.SKU == "" || oms.ValidateSKU(it.SKU) == nil)
+}
+
+// pkBoxOK reports whether a box type has no problem (the quick test before
+// listing its problems: Pack validates the box types on every call).
+func pkBoxOK(b *BoxType) bool {
+	okLen := func(l oms.Length) bool { return l > 0 && l <= pkMaxLength }
+	okDims := func(d oms.Dimensions) bool { return okLen(d.Length) && okLen(d.Width) && okLen(d.Height) }
+	okWeight := func(w oms.Weight) bool { return w >= 0 && w <= pkMaxWeight }
+	in, out := b.Inner, b.Outer
+	return okDims(in) && (out.IsZero() || okDims(out) && out.Length >= in.Length && out.Width >= in.Width && out.Height >= in.Height) &&
+		okWeight(b.EmptyWeight) && okWeight(b.MaxWeight) && (b.MaxWeight <= 0 || b.MaxWeight >= b.EmptyWeight) && b.Supply >= 0
+}
+
+// pkVolume returns d.Volume() without the big integers it uses, when the
+// product of the sides (µm³) fits in an int64, as it does for boxes and
+// units up to about 2 m a side; else it calls d.Volume().
+func pkVolume(d oms.Dimensions) oms.Volume {
+	if d.Length < 0 || d.Width < 0 || d.Height < 0 {
+		return d.Volume()
+	}
+	hi, lw := bits.Mul64(uint64(d.Length), uint64(d.Width))
+	if hi != 0 {
+		return d.Volume()
+	}
+	hi, p := bits.Mul64(lw, uint64(d.Height))
+	if hi != 0 || p > math.MaxInt64 {
+		return d.Volume()
+	}
+	q, r := p/1e9, p%1e9
+	if r >= 5e8 {
+		q++
+	}
+	return oms.Volume(q)
 }
 
 func pkCheckWeight(v *oms.ValidationError, field string, w oms.Weight) {

@@ -16,6 +16,7 @@ import (
 // pkKind is an item line in scaled units.
 type pkKind struct {
 	ors     []pkOrient
+	mn      [3]int64 // least extent along X, Y, Z over ors
 	w       int64
 	v       float64
 	noStack bool
@@ -160,11 +161,19 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		g = pkGCD(pkGCD(pkGCD(g, int64(b.Inner.Length)), int64(b.Inner.Width)), int64(b.Inner.Height))
 	}
 	s.scale = max(g, 1)
+	// One allocation per field rather than per item or box.
+	s.qty = make([]int, 0, len(items))
+	s.types = make([]pkType, 0, len(boxes))
+	s.byVol = make([]int, 0, len(boxes))
+	s.supply = make([]int, 0, len(boxes))
+	s.kinds = make([]pkKind, 0, len(items))
+	orBuf := make([]pkOrient, 0, len(pkOrientations)*len(items))
+	fitBuf := make([]bool, len(items)*len(boxes))
 	for _, it := range items {
 		s.qty = append(s.qty, int(it.Quantity))
 	}
 	for i, b := range boxes {
-		t := pkType{outer: b.outer().Volume(), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
+		t := pkType{outer: pkVolume(b.outer()), payload: math.MaxInt64 / 4, empty: int64(b.EmptyWeight)}
 		t.in = [3]int64{int64(b.Inner.Length) / s.scale, int64(b.Inner.Width) / s.scale, int64(b.Inner.Height) / s.scale}
 		t.v = float64(t.in[0]) * float64(t.in[1]) * float64(t.in[2])
 		if b.MaxWeight > 0 {
@@ -189,6 +198,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		if k.maxPer > 0 {
 			s.anyMaxPer = true
 		}
+		k.ors = orBuf[len(orBuf) : len(orBuf) : len(orBuf)+len(pkOrientations)]
 		for oi, p := range pkOrientations {
 			if !it.Rotation.Allows(p.o, it.Dimensions) {
 				continue
@@ -196,6 +206,12 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			od := [3]int64{d[p.axes[0]], d[p.axes[1]], d[p.axes[2]]}
 			if !slices.ContainsFunc(k.ors, func(q pkOrient) bool { return q.d == od }) {
 				k.ors = append(k.ors, pkOrient{d: od, o: uint8(oi)})
+			}
+		}
+		for a := range 3 {
+			k.mn[a] = math.MaxInt64
+			for _, o := range k.ors {
+				k.mn[a] = min(k.mn[a], o.d[a])
 			}
 		}
 		sd := d
@@ -207,7 +223,9 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			pkOrderHeight:    d[2],
 			pkOrderWeight:    k.w,
 		}
-		k.fits = make([]bool, len(boxes))
+		orBuf = orBuf[:len(orBuf)+len(k.ors)]
+		k.ors = k.ors[:len(k.ors):len(k.ors)]
+		k.fits, fitBuf = fitBuf[:len(boxes):len(boxes)], fitBuf[len(boxes):]
 		geo := false
 		for t := range s.types {
 			for _, o := range k.ors {
@@ -236,8 +254,10 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			s.count[i] = s.qty[i]
 		}
 	}
+	ordBuf := make([]int32, 2*pkOrders*len(items))
 	for o := range pkOrders {
-		ks := make([]int32, len(items))
+		ks, rk := ordBuf[:len(items):len(items)], ordBuf[len(items):2*len(items):2*len(items)]
+		ordBuf = ordBuf[2*len(items):]
 		for i := range ks {
 			ks[i] = int32(i)
 		}
@@ -246,7 +266,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			return cmp.Or(cmp.Compare(kb.keys[o], ka.keys[o]), cmp.Compare(kb.v, ka.v))
 		})
 		s.orders[o] = ks
-		s.rank[o] = make([]int32, len(ks))
+		s.rank[o] = rk
 		for i, k := range ks {
 			s.rank[o][k] = int32(i)
 		}
@@ -1006,7 +1026,7 @@ func (s *pkSolver) result() Result {
 		p.Boxes = append(p.Boxes, PackedBox{
 			Type: -1, Name: it.ID, AsIs: true, Outer: it.Dimensions,
 			Items:         []PackedItem{{Item: k, ID: it.ID, SKU: it.SKU, Orientation: OrientationLWH, Placed: it.Dimensions, Weight: it.Weight}},
-			ContentWeight: it.Weight, GrossWeight: it.Weight, Volume: it.Dimensions.Volume(), Utilisation: 1,
+			ContentWeight: it.Weight, GrossWeight: it.Weight, Volume: pkVolume(it.Dimensions), Utilisation: 1,
 		})
 	}
 	for i, r := range s.unpacked {
