@@ -1,7 +1,11 @@
 // Command quickstart walks one order through oms from checkout to the
-// customer's door, all in memory: place the order, reserve its stock, pack it
-// into boxes, rate-shop two carriers, ship it, follow its tracking to
-// delivery, and relay every domain event to a publisher. It needs no setup:
+// customer's door and back, all in memory: quote and place the order, let
+// fulfillment allocate it across two warehouses, pick, pack, rate-shop and
+// ship it, follow its tracking to delivery, and take one item back for a
+// refund. Every store saves its events to one outbox, and a relay hands
+// them to the fulfillment service (which moves shipments on tracking
+// events) and to a publisher that prints what the customer is told. It
+// needs no setup:
 //
 //	go run ./examples/quickstart
 package main
@@ -11,15 +15,21 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/examples/internal/democarrier"
+	"github.com/omskit/oms/examples/internal/demopay"
+	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/returns"
 	"github.com/omskit/oms/shipping"
 	"github.com/omskit/oms/shipping/packing"
 	"github.com/omskit/oms/tracking"
+	"github.com/shopspring/decimal"
 )
 
 func main() {
@@ -31,232 +41,270 @@ func main() {
 
 func usd(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
 
-var warehouse = oms.Address{Company: "Example Goods", Line1: "1 Dock Rd", City: "Newark", Region: "NJ", PostalCode: "07102", Country: "US"}
+func dc(name, city, region, postal string) oms.Address {
+	return oms.Address{Company: "Example Goods", Name: name, Line1: "1 Dock Rd", City: city, Region: region, PostalCode: postal, Country: "US"}
+}
+
+// shop is every service of the tour, over memory stores that share one
+// outbox and one clock.
+type shop struct {
+	clock   *oms.ManualClock
+	outbox  *oms.MemoryOutbox
+	orders  *order.Service
+	stock   *inventory.Service
+	tracker *tracking.Service
+	ship    *fulfillment.Service
+	returns *returns.Service
+	carrier *democarrier.Carrier
+}
+
+func newShop() (*shop, error) {
+	s := &shop{clock: oms.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}
+	s.outbox = oms.NewMemoryOutbox(nil)
+	// New York charges sales tax on goods and shipping, added on top.
+	tax, err := order.NewTaxTable([]order.TaxRate{{Country: "US", Region: "NY", Rate: decimal.RequireFromString("0.08875"), Shipping: true}})
+	if err != nil {
+		return nil, err
+	}
+	s.orders = order.NewService(order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: s.outbox}),
+		&order.ServiceOptions{Clock: s.clock, Gateway: demopay.New(), CapturePolicy: order.CaptureOnShipment, Tax: tax})
+	s.stock = inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: s.outbox}), &inventory.ServiceOptions{Clock: s.clock})
+	s.tracker = tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: s.outbox}), &tracking.ServiceOptions{Clock: s.clock})
+	s.carrier = democarrier.New(&democarrier.Options{Clock: s.clock})
+	s.ship, err = fulfillment.NewService(fulfillment.NewMemoryStore(s.outbox),
+		s.orders, s.stock, s.tracker, &fulfillment.Options{
+			Clock:    s.clock,
+			Carriers: []shipping.Carrier{s.carrier},
+			// Fewest shipments first; between equals, the location's priority.
+			Strategy: fulfillment.Then(fulfillment.FewestShipments(), fulfillment.ByPriority()),
+			Boxes: []packing.BoxType{
+				{Name: "S", Inner: oms.DimensionsMM(260, 210, 110), Outer: oms.DimensionsMM(270, 220, 120), EmptyWeight: oms.Grams(150), MaxWeight: oms.Kilograms(10)},
+				{Name: "M", Inner: oms.DimensionsMM(310, 260, 210), Outer: oms.DimensionsMM(320, 270, 220), EmptyWeight: oms.Grams(250), MaxWeight: oms.Kilograms(20)},
+			},
+		})
+	if err != nil {
+		return nil, err
+	}
+	s.returns, err = returns.NewService(returns.NewMemoryStore(&returns.MemoryStoreOptions{Outbox: s.outbox}), &returns.ServiceOptions{
+		Orders: s.orders, Inventory: s.stock, Carrier: s.carrier, ReturnAddress: dc("Returns", "Newark", "NJ", "07102"), Clock: s.clock,
+	})
+	return s, err
+}
 
 // run is the whole tour; w receives what a shop's log would show.
 func run(ctx context.Context, w io.Writer) error {
-	// One clock and one outbox for the whole shop: every store saves its
-	// events into the outbox in the same write as its aggregate.
-	clock := oms.NewManualClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	outbox := oms.NewMemoryOutbox(nil)
-	orders := order.NewService(order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: outbox}), &order.ServiceOptions{Clock: clock})
-	stock := inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: outbox}), &inventory.ServiceOptions{Clock: clock})
-	tracker := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: outbox}), &tracking.ServiceOptions{Clock: clock})
-
-	// 1. Stock: one warehouse, two SKUs.
-	if err := stock.PutLocation(ctx, inventory.Location{ID: "newark", Name: "Newark DC", Kind: inventory.KindWarehouse,
-		Active: true, Ships: true, Address: warehouse, Channels: []inventory.Channel{"web"}}); err != nil {
+	s, err := newShop()
+	if err != nil {
 		return err
 	}
-	for sku, qty := range map[oms.SKU]int64{"MUG-BLUE": 40, "TEE-M": 12} {
-		if err := stock.PutItem(ctx, inventory.Item{SKU: sku, Tracked: true}); err != nil {
-			return err
-		}
-		if _, err := stock.Receive(ctx, inventory.Receipt{SKU: sku, Location: "newark", Quantity: qty}); err != nil {
+	say := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+
+	// 1. Stock: mugs in Newark, T-shirts in Reno.
+	say("== stock")
+	for _, l := range []inventory.Location{
+		{ID: "newark", Name: "Newark DC", Kind: inventory.KindWarehouse, Active: true, Ships: true, Priority: 1, Address: dc("Newark DC", "Newark", "NJ", "07102"), Channels: []inventory.Channel{"web"}},
+		{ID: "reno", Name: "Reno DC", Kind: inventory.KindWarehouse, Active: true, Ships: true, Priority: 2, Address: dc("Reno DC", "Reno", "NV", "89501"), Channels: []inventory.Channel{"web"}},
+	} {
+		if err := s.stock.PutLocation(ctx, l); err != nil {
 			return err
 		}
 	}
+	for _, r := range []struct {
+		sku oms.SKU
+		loc oms.ID
+		qty int64
+	}{{"MUG-BLUE", "newark", 40}, {"TEE-M", "reno", 12}} {
+		if err := s.stock.PutItem(ctx, inventory.Item{SKU: r.sku, Tracked: true}); err != nil {
+			return err
+		}
+		if _, err := s.stock.Receive(ctx, inventory.Receipt{SKU: r.sku, Location: r.loc, Quantity: r.qty}); err != nil {
+			return err
+		}
+		say("%s: %d on hand at %s", r.sku, r.qty, r.loc)
+	}
 
-	// 2. Checkout: place the order. The idempotency key makes a retried
-	// checkout return the same order.
+	// 2. Checkout: quote the cart (tax from the table), then place it. The
+	// gateway authorizes exactly the quoted total, and the idempotency key
+	// makes a retried checkout return the same order.
+	say("== checkout")
 	in := order.PlaceInput{
 		IdempotencyKey: "cart-7",
+		Channel:        "web",
 		Currency:       oms.USD,
 		Customer:       order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada Lovelace"},
 		ShippingAddress: oms.Address{Name: "Ada Lovelace", Line1: "350 5th Ave", City: "New York",
 			Region: "NY", PostalCode: "10118", Country: "US", Residential: true},
-		Shipping: order.ShippingOption{ServiceLevel: "standard", Name: "Standard"},
+		Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard, Name: "Standard"},
 		Lines: []order.LineInput{
-			{SKU: "MUG-BLUE", Name: "Blue mug", Quantity: 3, UnitPrice: usd("12.00"), Tax: usd("2.88"),
+			{SKU: "MUG-BLUE", Name: "Blue mug", Quantity: 3, UnitPrice: usd("12.00"),
 				UnitWeight: oms.Grams(350), UnitDimensions: oms.DimensionsMM(120, 90, 100)},
-			{SKU: "TEE-M", Name: "T-shirt M", Quantity: 2, UnitPrice: usd("20.00"), Tax: usd("3.20"),
+			{SKU: "TEE-M", Name: "T-shirt M", Quantity: 2, UnitPrice: usd("20.00"),
 				UnitWeight: oms.Grams(180), UnitDimensions: oms.DimensionsMM(250, 200, 20)},
 		},
 		Discounts:      []order.Discount{{Code: "WELCOME10", Amount: usd("10.00")}},
 		ShippingCharge: usd("5.00"),
-		Payment:        order.PaymentInput{Authorized: usd("77.08"), Reference: "auth_123"},
+		Payment:        order.PaymentInput{Method: "tok_visa"},
 	}
-	o, err := orders.Place(ctx, in)
+	q, err := s.orders.Quote(ctx, in)
 	if err != nil {
 		return err
 	}
-	if o, err = orders.Confirm(ctx, o.ID); err != nil {
+	say("quote: subtotal %s, discount %s, shipping %s, tax %s, total %s",
+		q.Totals.Subtotal, q.Totals.Discount, q.Totals.Shipping, q.Totals.Tax, q.Totals.GrandTotal)
+	o, err := s.orders.Place(ctx, in)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "order %s %s: subtotal %s, discount %s, shipping %s, tax %s, total %s\n",
-		o.Number, o.Status, o.Totals.Subtotal, o.Totals.Discount, o.Totals.Shipping, o.Totals.Tax, o.Totals.GrandTotal)
-
-	// 3. Allocate: reserve every line in one all-or-nothing operation, under
-	// an ID derived from the order, so running this step again finds the
-	// reservation instead of reserving twice.
-	resID := oms.DeriveID(o.ID, "reservation")
-	var resLines []inventory.Line
-	var all []order.LineQuantity
-	for _, l := range o.Lines {
-		resLines = append(resLines, inventory.Line{SKU: l.SKU, Location: "newark", Quantity: l.Quantity})
-		all = append(all, order.LineQuantity{LineID: l.ID, Quantity: l.Quantity})
+	if o, err = s.orders.Confirm(ctx, o.ID); err != nil {
+		return err
 	}
-	for range 2 { // the second pass is a replay: nothing new is reserved
-		if _, err := stock.Reserve(ctx, inventory.ReserveRequest{ID: resID, Reference: string(o.ID), Lines: resLines}); err != nil {
-			return err
+	say("order %s %s: total %s, authorized %s, on hold: %v", o.Number, o.Status, o.Totals.GrandTotal, o.Payment.Authorized, o.OnHold())
+
+	// 3. Fulfillment: one call allocates (one all-or-nothing reservation
+	// under an ID derived from the order), picks, packs, rate-shops, buys
+	// each label under a derived key, commits the stock and moves the
+	// order. Running it again finds all of that done and does nothing.
+	say("== fulfillment")
+	res, err := s.ship.Process(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.ship.Process(ctx, o.ID); err != nil {
+		return err
+	}
+	shipments := res.Shipments
+	slices.SortFunc(shipments, func(a, b *fulfillment.Shipment) int { return strings.Compare(string(a.Location), string(b.Location)) })
+	for _, sh := range shipments {
+		say("shipment from %s (the only location with %s): %s/%s %s (the cheapest rate at the level asked), cost %s",
+			sh.Location, skus(sh), sh.Carrier, sh.ServiceCode, sh.Level, sh.Cost)
+		for _, p := range sh.Packages {
+			say("  box %s, %s gross, tracking %s", p.Box, p.Parcel.Weight, p.TrackingNumber)
 		}
 	}
-	if o, err = orders.RecordAllocation(ctx, o.ID, order.CounterInput{Key: string(resID), Lines: all}); err != nil {
+	if o, err = s.orders.Get(ctx, o.ID); err != nil {
 		return err
 	}
-	mugs, err := stock.Level(ctx, "MUG-BLUE", "newark")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "reserved: order %s, mugs on hand %d, reserved %d, available %d\n", o.FulfillmentStatus(), mugs.OnHand, mugs.Reserved, mugs.Available())
+	say("order %s, captured %s (on shipment), labels bought: %d", o.FulfillmentStatus(), o.Payment.Captured, s.carrier.Labels())
 
-	// 4. Pack: choose boxes and place every unit.
-	var items []packing.Item
-	for _, l := range o.Lines {
-		items = append(items, packing.Item{ID: string(l.SKU), SKU: l.SKU, Dimensions: l.UnitDimensions, Weight: l.UnitWeight, Quantity: l.Quantity, Rotation: packing.RotationAny})
-	}
-	boxes := []packing.BoxType{
-		{Name: "S", Inner: oms.DimensionsMM(260, 210, 110), Outer: oms.DimensionsMM(270, 220, 120), EmptyWeight: oms.Grams(150), MaxWeight: oms.Kilograms(10)},
-		{Name: "M", Inner: oms.DimensionsMM(310, 260, 210), Outer: oms.DimensionsMM(320, 270, 220), EmptyWeight: oms.Grams(250), MaxWeight: oms.Kilograms(20)},
-		{Name: "L", Inner: oms.DimensionsMM(410, 310, 310), Outer: oms.DimensionsMM(420, 320, 320), EmptyWeight: oms.Grams(400), MaxWeight: oms.Kilograms(30)},
-	}
-	packed, err := packing.Pack(items, boxes, nil)
-	if err != nil {
+	// 4. Tracking: scans arrive (one twice, one out of order). The relay
+	// hands tracking's events to fulfillment, which marks each package and
+	// delivers the shipment when its last package arrives.
+	say("== tracking")
+	relay := oms.NewRelay(s.outbox, oms.PublisherFunc(func(ctx context.Context, e oms.Event) error {
+		if err := s.ship.HandleEvent(ctx, e); err != nil {
+			return err
+		}
+		tell(w, e)
+		return nil
+	}), &oms.RelayOptions{Clock: s.clock})
+	if _, err := relay.Drain(ctx); err != nil {
 		return err
 	}
-	if !packed.Complete() {
-		return fmt.Errorf("could not pack: %+v", packed.Unpacked)
-	}
-	var parcels []shipping.Parcel
-	for _, b := range packed.Boxes {
-		fmt.Fprintf(w, "packed box %s: %d units, %s gross, %.0f%% full\n", b.Name, len(b.Items), b.GrossWeight, 100*b.Utilisation)
-		parcels = append(parcels, shipping.Parcel{Dimensions: b.Outer, Weight: b.GrossWeight, Contents: "housewares"})
-	}
-
-	// 5. Rate-shop two carriers at once and take the cheapest rate.
-	shopper, err := newShopper(clock)
-	if err != nil {
-		return err
-	}
-	res, err := shopper.Shop(ctx, shipping.RateRequest{Origin: warehouse, Destination: o.ShippingAddress, Parcels: parcels, Currency: oms.USD})
-	if err != nil {
-		return err
-	}
-	for _, r := range res.Rates {
-		fmt.Fprintf(w, "rate %-22s %-9s %s\n", r.Key(), r.Level, r.Price)
-	}
-	best, err := shipping.Cheapest(res.Rates)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "chosen: %s\n", best.Key())
-
-	// 6. Ship: record packing and shipment on the order, take the units off
-	// the shelf, and start tracking the parcel.
-	const trackingNumber = "1Z999AA10123456784"
-	if o, err = orders.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "pack-1", Lines: all}); err != nil {
-		return err
-	}
-	if o, err = orders.RecordShipment(ctx, o.ID, order.CounterInput{Key: "ship-1", Reference: trackingNumber, Lines: all}); err != nil {
-		return err
-	}
-	if _, err := stock.Commit(ctx, inventory.CommitRequest{Key: "ship-1", Reservation: resID}); err != nil {
-		return err
-	}
-	if _, err := tracker.Register(ctx, tracking.Registration{Carrier: best.Carrier, TrackingNumber: trackingNumber,
-		ShipmentRef: "ship-1", OrderRef: o.ID, CustomerID: "cus_1"}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "shipped: order %s\n", o.FulfillmentStatus())
-
-	// 7. Track: carrier scans arrive out of order and twice; the tracker
-	// ends delivered all the same.
-	scan := func(hour int, status, text string) tracking.Event {
+	// The parcels travel for two days; scans reach us afterwards.
+	s.clock.Set(time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC))
+	scan := func(day, hour int, status, text string) tracking.Event {
 		e := tracking.MapEvent(tracking.EasyPostMapper{}, status, "", text)
-		e.Time = time.Date(2026, 11, 24, hour, 0, 0, 0, time.UTC)
+		e.Time = time.Date(2026, 11, day, hour, 0, 0, 0, time.UTC)
 		return e
 	}
-	delivered := scan(14, "delivered", "Delivered, front door")
-	for _, batch := range [][]tracking.Event{
-		{scan(8, "in_transit", "Arrived at facility"), delivered},
-		{scan(9, "out_for_delivery", "Out for delivery"), delivered},
-	} {
-		clock.Advance(time.Hour)
-		r, err := tracker.Apply(ctx, tracking.Update{Carrier: best.Carrier, TrackingNumber: trackingNumber, Events: batch})
-		if err != nil {
+	for _, sh := range shipments {
+		p := sh.Packages[0]
+		delivered := scan(25, 14, "delivered", "Delivered, front door")
+		for _, batch := range [][]tracking.Event{
+			{scan(24, 8, "in_transit", "Arrived at facility"), delivered},
+			{scan(25, 9, "out_for_delivery", "Out for delivery"), delivered},
+		} {
+			s.clock.Advance(time.Minute)
+			r, err := s.tracker.Apply(ctx, tracking.Update{Carrier: sh.Carrier, TrackingNumber: p.TrackingNumber, Events: batch})
+			if err != nil {
+				return err
+			}
+			say("%s: %d new, %d duplicate scans, status %s", p.TrackingNumber, r.Applied, r.Duplicates, r.Status)
+		}
+		if _, err := relay.Drain(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "tracking update: %d new, %d duplicate, status %s\n", r.Applied, r.Duplicates, r.Status)
 	}
-	if o, err = orders.RecordDelivery(ctx, o.ID, order.CounterInput{Key: "delivered-" + trackingNumber, Reference: trackingNumber, Lines: all}); err != nil {
+	if o, err = s.orders.Get(ctx, o.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "order %s, %s\n", o.Status, o.FulfillmentStatus())
+	say("order %s, %s", o.Status, o.FulfillmentStatus())
 
-	// 8. Relay: hand every saved event to the host's publisher, in order
-	// per aggregate.
-	counts := map[string]int{}
-	relay := oms.NewRelay(outbox, oms.PublisherFunc(func(_ context.Context, e oms.Event) error {
-		counts[e.AggregateKind]++
-		return nil
-	}), nil)
-	for outbox.PendingCount() > 0 {
-		if _, err := relay.RunOnce(ctx); err != nil {
-			return err
-		}
-	}
-	kinds := make([]string, 0, len(counts))
-	for k := range counts {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		fmt.Fprintf(w, "published %d %s events\n", counts[k], k)
-	}
-	rep, err := stock.Reconcile(ctx)
+	// 5. A return: one mug does not suit. The policy allows it, a label is
+	// bought, the parcel comes back, is inspected and restocked, and the
+	// refund is exactly the mug's share of price, discount and tax.
+	say("== return")
+	s.clock.Advance(48 * time.Hour)
+	mug := o.Lines[0]
+	ret, err := s.returns.Request(ctx, returns.RequestInput{Key: "rma-1", OrderID: o.ID,
+		Lines: []returns.RequestLine{{OrderLineID: mug.ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Comment: "too small"}}})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "stock ledger reconciles: %v\n", rep.Clean())
+	if ret, err = s.returns.Approve(ctx, ret.ID, returns.StatusInput{By: "support"}); err != nil {
+		return err
+	}
+	parcel := shipping.Parcel{Dimensions: oms.DimensionsMM(200, 150, 150), Weight: oms.Grams(500)}
+	if ret, err = s.returns.IssueLabel(ctx, ret.ID, returns.LabelInput{ServiceCode: "ground", Parcels: []shipping.Parcel{parcel}}); err != nil {
+		return err
+	}
+	say("return %s %s, label %s", ret.Status, ret.Lines[0].Reason, ret.Label.TrackingNumbers[0])
+	for i, st := range []returns.CarrierStatus{returns.CarrierInTransit, returns.CarrierDelivered} {
+		if ret, err = s.returns.Track(ctx, returns.TrackingUpdate{Key: fmt.Sprint("ret-scan-", i), TrackingNumber: ret.Label.TrackingNumbers[0], Status: st}); err != nil {
+			return err
+		}
+		say("return %s", ret.Status)
+	}
+	if ret, err = s.returns.Inspect(ctx, ret.ID, returns.InspectInput{Key: "insp-1", Units: []returns.UnitInspection{
+		{LineID: ret.Lines[0].ID, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "newark"}}}); err != nil {
+		return err
+	}
+	if ret, err = s.returns.Resolve(ctx, ret.ID, returns.ResolveInput{}); err != nil {
+		return err
+	}
+	b := ret.Refund.Breakdown
+	for _, l := range b.Lines {
+		say("refund %s: %s", l.SKU, l.Amount)
+	}
+	say("return %s: refunded %s (restocking fee %s, return shipping %s)", ret.Status, b.Total, b.RestockingFee, b.ReturnShipping)
+	if o, err = s.orders.Get(ctx, o.ID); err != nil {
+		return err
+	}
+	if _, err := relay.Drain(ctx); err != nil {
+		return err
+	}
+	mugs, err := s.stock.Level(ctx, "MUG-BLUE", "newark")
+	if err != nil {
+		return err
+	}
+	say("order paid %s, refunded %s; mugs on hand at newark: %d", o.Payment.Captured, o.Payment.Refunded, mugs.OnHand)
+
+	rep, err := s.stock.Reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	say("stock ledger reconciles: %v", rep.Clean())
 	return nil
 }
 
-// newShopper sets up two carriers the shop prices itself: a zone table for
-// ground and express, and a flat-rate local courier.
-func newShopper(clock oms.Clock) (*shipping.RateShopper, error) {
-	ground, err := shipping.NewTableRateCarrier(shipping.TableRateConfig{
-		Code:     "parcelco",
-		Name:     "ParcelCo",
-		Currency: oms.USD,
-		Zones: []shipping.ZoneRule{
-			{Zone: "domestic", Country: "US"},
-			{Zone: "east", Country: "US", Region: "NY"},
-		},
-		Services: []shipping.TableService{
-			{Code: "ground", Name: "Ground", Level: oms.LevelStandard},
-			{Code: "express", Name: "Express", Level: oms.LevelExpress},
-		},
-		Rows: []shipping.TableRow{
-			{Service: "ground", Zone: "east", TransitDays: 2, TransitDaysMax: 3, Brackets: []shipping.WeightBracket{
-				{UpTo: oms.Kilograms(1), Price: usd("5.00")}, {UpTo: oms.Kilograms(5), Price: usd("7.50")}}},
-			{Service: "ground", Zone: "domestic", TransitDays: 3, TransitDaysMax: 5, Base: usd("6.00"), PerKg: usd("1.10")},
-			{Service: "express", Zone: "domestic", TransitDays: 1, Base: usd("15.00"), PerKg: usd("2.00")},
-		},
-		Surcharges: []shipping.Surcharge{{Name: "residential", Amount: usd("2.50"), ResidentialOnly: true}},
-		Clock:      clock,
-	})
-	if err != nil {
-		return nil, err
+// skus lists the SKUs a shipment carries.
+func skus(sh *fulfillment.Shipment) string {
+	var out []string
+	for _, p := range sh.Packages {
+		for _, it := range p.Items {
+			s := fmt.Sprintf("%s x%d", it.SKU, it.Quantity)
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
 	}
-	courier, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{
-		Code: "citycourier",
-		Services: []shipping.FlatRateService{
-			{Code: "next_day", Name: "Next day", Level: oms.LevelOvernight, Price: usd("11.00"), TransitDays: 1, Countries: []string{"US"}},
-		},
-		Clock: clock,
-	})
-	if err != nil {
-		return nil, err
+	return strings.Join(out, ", ")
+}
+
+// tell prints the events a customer would hear about.
+func tell(w io.Writer, e oms.Event) {
+	switch e.Type {
+	case fulfillment.EventShipped, fulfillment.EventDelivered:
+		fmt.Fprintf(w, "  event %s\n", e.Type)
 	}
-	return shipping.NewRateShopper([]shipping.Carrier{ground, courier}, &shipping.RateShopperOptions{Clock: clock})
 }

@@ -20,19 +20,34 @@ func TestQuickstart(t *testing.T) {
 	}
 }
 
-const want = `order 1001 confirmed: subtotal 76.00 USD, discount 10.00 USD, shipping 5.00 USD, tax 6.08 USD, total 77.08 USD
-reserved: order allocated, mugs on hand 40, reserved 3, available 37
-packed box M: 5 units, 1660g gross, 31% full
-rate parcelco/ground        standard  10.00 USD
-rate citycourier/next_day   overnight 11.00 USD
-chosen: parcelco/ground
-shipped: order shipped
-tracking update: 2 new, 0 duplicate, status delivered
-tracking update: 1 new, 1 duplicate, status delivered
+const want = `== stock
+MUG-BLUE: 40 on hand at newark
+TEE-M: 12 on hand at reno
+== checkout
+quote: subtotal 76.00 USD, discount 10.00 USD, shipping 5.00 USD, tax 6.29 USD, total 77.29 USD
+order 1001 confirmed: total 77.29 USD, authorized 77.29 USD, on hold: false
+== fulfillment
+shipment from newark (the only location with MUG-BLUE x3): parcelco/ground standard (the cheapest rate at the level asked), cost 6.80 USD
+  box S, 1200g gross, tracking PARC0000000002
+shipment from reno (the only location with TEE-M x2): parcelco/ground standard (the cheapest rate at the level asked), cost 6.80 USD
+  box S, 510g gross, tracking PARC0000000001
+order shipped, captured 77.29 USD (on shipment), labels bought: 2
+== tracking
+  event shipment.shipped
+  event shipment.shipped
+PARC0000000002: 2 new, 0 duplicate scans, status delivered
+PARC0000000002: 1 new, 1 duplicate scans, status delivered
+  event shipment.delivered
+PARC0000000001: 2 new, 0 duplicate scans, status delivered
+PARC0000000001: 1 new, 1 duplicate scans, status delivered
+  event shipment.delivered
 order completed, delivered
-published 7 order events
-published 2 reservation events
-published 2 sku events
-published 2 tracker events
+== return
+return label_issued doesnt_fit, label PARC0000000003
+return in_transit
+return received
+refund MUG-BLUE: 11.34 USD
+return completed: refunded 11.34 USD (restocking fee 0.00 USD, return shipping 0.00 USD)
+order paid 77.29 USD, refunded 11.34 USD; mugs on hand at newark: 38
 stock ledger reconciles: true
 `
