@@ -14,7 +14,9 @@ import (
 //
 // A Date becomes instants only in a time zone: the day d runs from d.In(loc)
 // (midnight at its start) up to, but not including, d.End(loc) (midnight at
-// the start of the next day). A promise "delivered by d" is kept by any
+// the start of the next day; where daylight saving time skips midnight, the
+// first instant of the day is the jump to 01:00). Dates that JSON carries
+// are the valid ones (Valid: normalized, years 0 to 9999). A promise "delivered by d" is kept by any
 // delivery before d.End(loc) in the destination's zone, and broken only once
 // that instant has passed (Passed).
 type Date struct {
@@ -56,21 +58,35 @@ func (d Date) Valid() bool {
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
 
-// In returns midnight at the start of d in loc. A nil loc means UTC.
+// In returns the first instant of d in loc: midnight, or where daylight
+// saving time skips midnight (the clock jumps from 23:59:59 to 01:00),
+// the instant of that jump. A nil loc means UTC.
 func (d Date) In(loc *time.Location) time.Time {
-	if loc == nil {
-		loc = time.UTC
-	}
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+	return startOfDay(d.Year, d.Month, d.Day, loc)
 }
 
-// End returns midnight at the start of the day after d in loc: the first
-// instant that is no longer on day d. A nil loc means UTC.
-func (d Date) End(loc *time.Location) time.Time {
+// startOfDay returns the first instant of the day y-m-day in loc.
+// time.Date resolves a midnight that the zone skips to the hour before it,
+// which is still on the previous day; the day then starts where that
+// zone's offset ends.
+func startOfDay(y int, m time.Month, day int, loc *time.Location) time.Time {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return time.Date(d.Year, d.Month, d.Day+1, 0, 0, 0, 0, loc)
+	t := time.Date(y, m, day, 0, 0, 0, 0, loc)
+	if want := time.Date(y, m, day, 0, 0, 0, 0, time.UTC); t.Day() != want.Day() {
+		if _, end := t.ZoneBounds(); !end.IsZero() && end.After(t) {
+			return end
+		}
+	}
+	return t
+}
+
+// End returns the start of the day after d in loc (midnight, or the jump
+// where daylight saving time skips midnight): the first instant that is no
+// longer on day d. A nil loc means UTC.
+func (d Date) End(loc *time.Location) time.Time {
+	return startOfDay(d.Year, d.Month, d.Day+1, loc)
 }
 
 // Passed reports whether the whole of day d is over at instant t in loc:

@@ -385,10 +385,21 @@ func (o *MemoryOutbox) MarkPublished(ctx context.Context, ids ...ID) error {
 	switch r := o.retain(); {
 	case r >= 0 && o.published-r >= threshold:
 		o.prune(now)
-	case o.opts.RetainFor > 0 && o.published > 0 && now.Sub(time.Unix(o.oldestPublished, 0)) > o.opts.RetainFor+o.opts.RetainFor/4:
+	case o.opts.RetainFor > 0 && o.published > 0 && now.Sub(time.Unix(o.oldestPublished, 0)) > o.pruneAge():
 		o.prune(now)
 	}
 	return nil
+}
+
+// pruneAge is the age of the oldest published event at which
+// MarkPublished prunes by age: 1.25 × RetainFor, saturated (the plain sum
+// wraps negative above about 233 years, which pruned on every call).
+func (o *MemoryOutbox) pruneAge() time.Duration {
+	r := o.opts.RetainFor
+	if r > math.MaxInt64-r/4 {
+		return math.MaxInt64
+	}
+	return r + r/4
 }
 
 // MarkFailed implements Outbox.

@@ -464,12 +464,17 @@ func Sum(c Currency, amounts ...Money) (Money, error) {
 	return total, nil
 }
 
+// maxParts bounds Split and Allocate: a split into billions of parts ran
+// the process out of memory instead of returning an error.
+const maxParts = 1 << 16
+
 // Split divides m into n parts that differ by at most one smallest unit and
 // sum exactly to m; the earlier parts get the extra units. Split(10.00 USD, 3)
-// is 3.34, 3.33, 3.33.
+// is 3.34, 3.33, 3.33. n is 1 to 65,536; other counts are an error matching
+// ErrValidation.
 func (m Money) Split(n int) ([]Money, error) {
-	if n <= 0 {
-		return nil, Validationf("money", "parts", "must be at least 1, got %d", n)
+	if n <= 0 || n > maxParts {
+		return nil, Validationf("money", "parts", "must be from 1 to %d, got %d", maxParts, n)
 	}
 	w := make([]decimal.Decimal, n)
 	for i := range w {
@@ -482,9 +487,9 @@ func (m Money) Split(n int) ([]Money, error) {
 // to m. Each part is rounded toward zero to the currency's minor unit (or to
 // m's own precision when m has more decimals); the units left over go one
 // each to the parts with the largest remainders, ties to the earlier part.
-// The result is deterministic. Weights must be non-negative with a positive
-// sum; a part whose weight is zero gets zero. Errors match ErrValidation, or
-// ErrCurrencyMismatch for the zero Money.
+// The result is deterministic. Weights (1 to 65,536 of them) must be
+// non-negative with a positive sum; a part whose weight is zero gets zero.
+// Errors match ErrValidation, or ErrCurrencyMismatch for the zero Money.
 func (m Money) Allocate(weights []decimal.Decimal) ([]Money, error) {
 	if m.currency == "" {
 		return nil, fmt.Errorf("%w: allocate an amount with no currency", ErrCurrencyMismatch)
@@ -492,6 +497,10 @@ func (m Money) Allocate(weights []decimal.Decimal) ([]Money, error) {
 	v := &ValidationError{Entity: "allocation"}
 	if len(weights) == 0 {
 		v.Add("weights", "at least one weight is required")
+	}
+	if len(weights) > maxParts {
+		v.Add("weights", "at most %d weights, got %d", maxParts, len(weights))
+		return nil, v
 	}
 	total := decimal.Zero
 	places := int32(0)

@@ -121,15 +121,16 @@ func NewRelay(outbox Outbox, pub Publisher, opts *RelayOptions) *Relay {
 // outbox call failed, an error joining the failures (the failed events
 // stay pending, or become dead letters after MaxAttempts).
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
-	n, _, err := r.pass(ctx, nil)
+	n, _, _, err := r.pass(ctx, nil)
 	return n, err
 }
 
 // pass is RunOnce leaving out the aggregates in held (not attempted at
-// all). It also returns the aggregates that failed and are held back.
-func (r *Relay) pass(ctx context.Context, held []ID) (published int, failed []ID, _ error) {
+// all). It also returns the aggregates that failed and are held back, and
+// whether reading the outbox or marking events published failed.
+func (r *Relay) pass(ctx context.Context, held []ID) (published int, failed []ID, outboxFailed bool, _ error) {
 	if r.outbox == nil || r.pub == nil {
-		return 0, nil, Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
+		return 0, nil, false, Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
 	}
 	var (
 		errs    []error
@@ -139,13 +140,14 @@ func (r *Relay) pass(ctx context.Context, held []ID) (published int, failed []ID
 	for {
 		if ctx.Err() != nil {
 			if published == 0 && len(errs) == 0 {
-				return 0, failed, fmt.Errorf("oms: relay: %w", ctx.Err())
+				return 0, failed, false, fmt.Errorf("oms: relay: %w", ctx.Err())
 			}
 			break
 		}
 		events, err := r.outbox.Pending(ctx, r.opts.BatchSize, skip...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("oms: relay: read outbox: %w", err))
+			outboxFailed = true
 			break
 		}
 		var done []ID
@@ -181,6 +183,7 @@ func (r *Relay) pass(ctx context.Context, held []ID) (published int, failed []ID
 			if err := r.outbox.MarkPublished(context.WithoutCancel(ctx), done...); err != nil {
 				errs = append(errs, fmt.Errorf("oms: relay: mark published: %w", err))
 				published += len(done)
+				outboxFailed = true
 				break
 			}
 			published += len(done)
@@ -192,7 +195,7 @@ func (r *Relay) pass(ctx context.Context, held []ID) (published int, failed []ID
 			break
 		}
 	}
-	return published, failed, errors.Join(errs...)
+	return published, failed, outboxFailed, errors.Join(errs...)
 }
 
 // publish calls the publisher, turning a panic into an error that carries
@@ -256,28 +259,31 @@ func (r *Relay) deadLetter(ctx context.Context, e Event, cause error) {
 	r.opts.OnDeadLetter(ctx, copyEvent(e), cause)
 }
 
-// Drain makes passes until one publishes nothing, and returns how many
-// events it published and the last pass's error (the failures that remain:
-// events that could not be published now). It never waits: tests,
-// examples and command-line tools call it where a long-running process
-// calls Run.
+// Drain makes passes until one publishes nothing, or until reading or
+// marking the outbox fails (events whose marking failed stay pending, and
+// another pass would publish them again), and returns how many events it
+// published and the last pass's error (the failures that remain: events
+// that could not be published now). It never waits: tests, examples and
+// command-line tools call it where a long-running process calls Run.
 func (r *Relay) Drain(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := r.RunOnce(ctx)
+		n, _, outboxFailed, err := r.pass(ctx, nil)
 		total += n
-		if n == 0 || ctx.Err() != nil {
+		if n == 0 || outboxFailed || ctx.Err() != nil {
 			return total, err
 		}
 	}
 }
 
-// Run relays until ctx is done, then returns nil. It waits on the Clock's
+// Run relays until ctx is done, then returns nil. A relay built without an
+// outbox or a publisher returns an error matching ErrValidation at once. It waits on the Clock's
 // After, so a ManualClock drives it in tests (ManualClock.BlockUntil(1)
 // returns once Run is waiting).
 //
-// After a pass that published a full batch or more, Run starts the next
-// pass at once; otherwise it waits PollInterval. Failures back off: after a
+// After a pass that published a full batch or more (and could read and
+// mark the outbox), Run starts the next pass at once; otherwise it waits
+// PollInterval. Failures back off: after a
 // pass with publisher or outbox errors, Run waits a backoff that doubles
 // from MinBackoff to MaxBackoff on each failing pass in a row and resets
 // after a pass without errors. While other aggregates keep Run busy with
@@ -286,6 +292,9 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 // most once per backoff however heavy the traffic (and MaxAttempts counts
 // attempts spaced by the backoff, not passes).
 func (r *Relay) Run(ctx context.Context) error {
+	if r.outbox == nil || r.pub == nil {
+		return Validationf("relay", "outbox", "a relay needs an outbox and a publisher")
+	}
 	backoff := r.opts.MinBackoff
 	var (
 		held      []ID      // failing aggregates not retried before heldUntil
@@ -298,14 +307,17 @@ func (r *Relay) Run(ctx context.Context) error {
 		if len(held) > 0 && !r.opts.Clock.Now().Before(heldUntil) {
 			held = nil
 		}
-		n, failed, err := r.pass(ctx, held)
+		n, failed, outboxFailed, err := r.pass(ctx, held)
 		var wait time.Duration
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case n >= r.opts.BatchSize:
+		case n >= r.opts.BatchSize && !outboxFailed:
 			// Others' events are waiting: go on at once, holding back the
-			// aggregates that failed until their backoff has passed.
+			// aggregates that failed until their backoff has passed. (Not
+			// after an outbox error: a full batch whose marking failed is
+			// still pending, and going on at once would publish it again
+			// and again in a hot loop; it backs off below.)
 			if err == nil && len(held) == 0 {
 				backoff = r.opts.MinBackoff
 				continue

@@ -248,13 +248,13 @@ func planStockLines(p Plan) []stockLine {
 // reservePlan reserves the allocation's plan, re-planning on fresh
 // availability after a shortage (at most MaxReplans times).
 func (s *Service) reservePlan(ctx context.Context, o *order.Order, spec allocSpec, a *Allocation) (*Allocation, error) {
-	for {
+	for replans := 0; ; replans++ {
 		_, err := s.reserve(ctx, a.Reservation, string(o.ID), planStockLines(a.Plan))
 		if err == nil {
 			return a, nil
 		}
 		var short *inventory.ShortageError
-		if !errors.As(err, &short) || a.Attempts >= s.opts.MaxReplans {
+		if !errors.As(err, &short) || replans >= s.opts.MaxReplans {
 			if errors.As(err, &short) {
 				return a, &ShortageError{OrderID: o.ID, Lines: shortLines(a.Plan, short)}
 			}
@@ -325,7 +325,7 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 			return Plan{}, fmt.Errorf("fulfillment: order %s: sku %s: %w", o.ID, sku, err)
 		}
 		req.Policies = append(req.Policies, SKUPolicy{SKU: sku, Tracked: it.Tracked, Backorder: it.Backorder})
-		levels, err := s.inv.Store().Levels(ctx, sku)
+		levels, err := s.inv.Levels(ctx, sku)
 		if err != nil {
 			return Plan{}, err
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/omskit/oms/tracking"
 )
 
-func twoSites(t *testing.T, opts fulfillment.Options) *env {
+func twoSites(t *testing.T, opts fulfillment.ServiceOptions) *env {
 	e := newEnv(t, &envConfig{opts: opts})
 	e.location("east", 1, nil)
 	e.location("west", 2, nil)
@@ -43,7 +43,7 @@ func (e *env) nothingReserved(id oms.ID) {
 }
 
 func TestProcessRefusesOrderOnHold(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 1))
 	if _, err := e.orders.AddHold(e.ctx, o.ID, order.HoldInput{Reason: order.HoldFraudReview}); err != nil {
@@ -60,7 +60,7 @@ func TestProcessRefusesOrderOnHold(t *testing.T) {
 }
 
 func TestProcessRefusesUnconfirmedOrder(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	o, err := e.orders.Place(e.ctx, order.PlaceInput{Currency: oms.USD, Channel: "web", Customer: order.Customer{Email: "a@example.com"},
 		ShippingAddress: customer, Lines: []order.LineInput{{SKU: "MUG", Name: "mug", Quantity: 1, UnitPrice: usd("1.00")}},
@@ -78,7 +78,7 @@ func TestProcessRefusesUnconfirmedOrder(t *testing.T) {
 }
 
 func TestProcessNoStockAnywhereListsLinesReservesNothing(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 1)
 	e.stock("MUG", "west", 1)
 	o := e.place(nil, small("MUG", 5), small("TEE", 2))
@@ -100,7 +100,7 @@ func TestProcessNoStockAnywhereListsLinesReservesNothing(t *testing.T) {
 }
 
 func TestMoveToLocationWithoutStockChangesNothing(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 5)
 	e.location("dark", 3, func(l *inventory.Location) { l.Ships = false })
 	o := e.place(nil, small("MUG", 2))
@@ -130,7 +130,7 @@ func TestMoveToLocationWithoutStockChangesNothing(t *testing.T) {
 }
 
 func TestMergeAcrossLocationsRefused(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 1)
 	e.stock("MUG", "west", 5)
 	o := e.place(nil, small("MUG", 3))
@@ -154,7 +154,7 @@ func TestMergeAcrossLocationsRefused(t *testing.T) {
 }
 
 func TestPackScanMismatchNamesDifferences(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual, VerifyPacking: true})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual, VerifyPacking: true})
 	e.stock("MUG", "east", 5)
 	e.stock("TEE", "east", 5)
 	o := e.place(nil, small("MUG", 2), small("TEE", 1))
@@ -209,7 +209,7 @@ func TestPackScanMismatchNamesDifferences(t *testing.T) {
 }
 
 func TestShipCancelledFulfillmentOrderRefused(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 2))
 	fos, err := e.svc.Allocate(e.ctx, o.ID)
@@ -245,7 +245,7 @@ func TestShipCancelledFulfillmentOrderRefused(t *testing.T) {
 }
 
 func TestTrackingEventForUnknownPackageIsAnOrphan(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	sh, err := e.svc.ApplyTracking(e.ctx, fulfillment.TrackingUpdate{Carrier: "ups", TrackingNumber: "1Z404", Status: tracking.StatusDelivered, At: t0})
 	if err != nil || sh != nil {
 		t.Fatalf("unknown package: %v, %v", sh, err)
@@ -263,7 +263,7 @@ func TestTrackingEventForUnknownPackageIsAnOrphan(t *testing.T) {
 }
 
 func TestCommandsRefuseHostileInput(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 2))
 	fos, err := e.svc.Allocate(e.ctx, o.ID)
@@ -311,7 +311,7 @@ func TestCommandsRefuseHostileInput(t *testing.T) {
 // TestMergeWithItselfRefused: the model test found that merging a
 // fulfillment order with itself doubled its units.
 func TestMergeWithItselfRefused(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 2))
 	fos, err := e.svc.Allocate(e.ctx, o.ID)

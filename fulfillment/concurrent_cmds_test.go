@@ -16,7 +16,7 @@ import (
 // reconciles and nothing is oversold.
 func TestConcurrentCommandsOnOneOrder(t *testing.T) {
 	for round := 0; round < 20; round++ {
-		e := newEnv(t, &envConfig{opts: fulfillment.Options{Picking: fulfillment.PickManual}})
+		e := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual}})
 		locs := []oms.ID{"a", "b", "c"}
 		for i, l := range locs {
 			e.location(l, i, nil)

@@ -234,7 +234,7 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 	if _, err := s.orders.SettlePayment(ctx, sh.OrderID); err != nil {
 		return sh, err
 	}
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		sh, err := s.store.Shipment(ctx, id)
 		if err != nil {
 			return nil, err

@@ -16,7 +16,7 @@ import (
 // one package of a two-package shipment (not yet delivered), then the
 // other (shipment and order delivered), with exact counters and events.
 func TestEndToEndSplitShortPickTwoPackageDelivery(t *testing.T) {
-	e := newEnv(t, &envConfig{opts: fulfillment.Options{Picking: fulfillment.PickManual}})
+	e := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual}})
 	e.location("east", 1, nil)
 	e.location("west", 2, nil)
 	e.item("BIG", "")

@@ -43,7 +43,7 @@ type env struct {
 }
 
 type envConfig struct {
-	opts     fulfillment.Options
+	opts     fulfillment.ServiceOptions
 	wrap     func(fulfillment.Store) fulfillment.Store
 	wrapInv  func(inventory.Store) inventory.Store
 	wrapOrd  func(order.Store) order.Store
@@ -86,7 +86,7 @@ func newEnv(t testing.TB, cfg *envConfig) *env {
 		}
 		e.track = tracking.NewService(ts, &tracking.ServiceOptions{Clock: e.clock})
 	}
-	e.store = fulfillment.NewMemoryStore(e.outbox)
+	e.store = fulfillment.NewMemoryStore(&fulfillment.MemoryStoreOptions{Outbox: e.outbox})
 	if cfg.wrap != nil {
 		e.store = cfg.wrap(e.store)
 	}

@@ -17,7 +17,7 @@ type quiet struct{ testing.TB }
 
 func (quiet) Helper() {}
 
-func exampleShop(opts fulfillment.Options) *env {
+func exampleShop(opts fulfillment.ServiceOptions) *env {
 	e := newEnv(quiet{&testing.T{}}, &envConfig{opts: opts})
 	e.location("east", 1, nil)
 	e.location("west", 2, func(l *inventory.Location) { l.Pickup = true })
@@ -31,7 +31,7 @@ func exampleShop(opts fulfillment.Options) *env {
 // A split shipment: the east warehouse has the mugs, the west one the
 // T-shirts; Process ships from both.
 func ExampleService_Process() {
-	e := exampleShop(fulfillment.Options{})
+	e := exampleShop(fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	e.stock("TEE", "west", 5)
 	o := e.place(nil, small("MUG", 2), small("TEE", 1))
@@ -53,7 +53,7 @@ func ExampleService_Process() {
 
 // A move: the fulfillment order goes from east to west before work starts.
 func ExampleService_Move() {
-	e := exampleShop(fulfillment.Options{Picking: fulfillment.PickManual})
+	e := exampleShop(fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	ctx := context.Background()
 	e.stock("MUG", "east", 5)
 	e.stock("MUG", "west", 5)
@@ -76,7 +76,7 @@ func ExampleService_Move() {
 
 // A pickup order: no label; ready for pickup, then picked up.
 func ExampleService_PickedUp() {
-	e := exampleShop(fulfillment.Options{})
+	e := exampleShop(fulfillment.ServiceOptions{})
 	ctx := context.Background()
 	e.stock("MUG", "west", 5)
 	o := e.place(func(in *order.PlaceInput) { in.Metadata = map[string]string{fulfillment.PickupMetadataKey: "west"} }, small("MUG", 1))
@@ -107,7 +107,7 @@ func (provider) Cancel(ctx context.Context, r fulfillment.ProviderRequest) (fulf
 // A third-party request: Process submits it; the provider ships and
 // reports its tracking number.
 func ExampleService_ThirdPartyShipped() {
-	e := exampleShop(fulfillment.Options{Provider: provider{}})
+	e := exampleShop(fulfillment.ServiceOptions{Provider: provider{}})
 	ctx := context.Background()
 	e.stock("TEE", "3pl", 9)
 	o := e.place(nil, small("TEE", 3))

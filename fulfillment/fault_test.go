@@ -122,9 +122,9 @@ func (c faultyCarrier) BuyLabel(ctx context.Context, req shipping.LabelRequest) 
 	return l, err
 }
 
-func faultEnv(t testing.TB, f *faults) *env { return faultEnvWith(t, f, fulfillment.Options{}) }
+func faultEnv(t testing.TB, f *faults) *env { return faultEnvWith(t, f, fulfillment.ServiceOptions{}) }
 
-func faultEnvWith(t testing.TB, f *faults, opts fulfillment.Options) *env {
+func faultEnvWith(t testing.TB, f *faults, opts fulfillment.ServiceOptions) *env {
 	e := newEnv(t, &envConfig{
 		opts:    opts,
 		wrap:    func(s fulfillment.Store) fulfillment.Store { return faultyFulfillment{s, f} },

@@ -29,9 +29,21 @@ type MemoryStore struct {
 
 var _ Store = (*MemoryStore)(nil)
 
-// NewMemoryStore returns an empty store writing events to outbox; nil
-// means a new oms.MemoryOutbox.
-func NewMemoryStore(outbox *oms.MemoryOutbox) *MemoryStore {
+// MemoryStoreOptions configures NewMemoryStore. The zero value (or nil)
+// means defaults.
+type MemoryStoreOptions struct {
+	// Outbox receives each write's events inside the write. Nil means a
+	// new oms.MemoryOutbox. Share one outbox among the memory stores of
+	// several packages to relay all their events with one oms.Relay.
+	Outbox *oms.MemoryOutbox
+}
+
+// NewMemoryStore returns an empty store; opts may be nil.
+func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
+	var outbox *oms.MemoryOutbox
+	if opts != nil {
+		outbox = opts.Outbox
+	}
 	if outbox == nil {
 		outbox = oms.NewMemoryOutbox(nil)
 	}

@@ -265,6 +265,9 @@ const (
 	AllocationDone AllocationStatus = "done"
 )
 
+// Valid reports whether s is a known allocation status.
+func (s AllocationStatus) Valid() bool { return s == AllocationPlanned || s == AllocationDone }
+
 // Allocation records an order's plan before its stock is reserved, so
 // that a flow interrupted between the reservation and the fulfillment
 // orders re-creates the same ones. Its ID derives from the order (or, for
@@ -275,7 +278,8 @@ type Allocation struct {
 	// Reservation is the inventory reservation of the plan.
 	Reservation oms.ID `json:"reservation"`
 	Plan        Plan   `json:"plan"`
-	// Attempts counts plans made after shortages from races.
+	// Attempts counts the plans made after shortages from races, over
+	// every run (each run re-plans at most Options.MaxReplans times).
 	Attempts int              `json:"attempts"`
 	Status   AllocationStatus `json:"status"`
 	// Reship marks a re-allocation for a lost package.

@@ -36,7 +36,7 @@ func TestModelRandomCommands(t *testing.T) {
 
 func runModel(t *testing.T, seed uint64, steps int) {
 	rng := rand.New(rand.NewPCG(seed, 99))
-	e := newEnv(t, &envConfig{opts: fulfillment.Options{Picking: fulfillment.PickManual}})
+	e := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual}})
 	locs := []oms.ID{"a", "b", "c"}
 	for i, l := range locs {
 		e.location(l, i, nil)

@@ -61,7 +61,7 @@ func (s *Service) StartWave(ctx context.Context, location oms.ID, ids []oms.ID) 
 	if len(ids) == 0 {
 		return nil, oms.Validationf("wave", "fulfillment_orders", "must not be empty")
 	}
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		v := &oms.ValidationError{Entity: "wave"}
 		c := &Change{}
 		var fos []*FulfillmentOrder

@@ -117,6 +117,9 @@ const (
 	BackorderSplitLimit BackorderReason = "split_limit"
 )
 
+// Valid reports whether r is a known reason.
+func (r BackorderReason) Valid() bool { return r == BackorderNoStock || r == BackorderSplitLimit }
+
 // PlanBackorder is a quantity reserved beyond stock at a location, to ship
 // when stock arrives.
 type PlanBackorder struct {

@@ -134,6 +134,9 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 		if err == nil && sh.done("finished") {
 			return "", false, nil
 		}
+		if fo.OnHold() {
+			return "on hold", false, nil // labels wait until the hold is released
+		}
 		_, err = s.Ship(ctx, fo.ID)
 		return "", false, err
 	}
@@ -259,8 +262,20 @@ func (s *Service) stockArrived(ctx context.Context, fo *FulfillmentOrder) (bool,
 }
 
 // cancelAll cancels every fulfillment order of a cancelled order that has
-// no shipment, releasing its stock.
+// no shipment, releasing its stock, and releases a reservation whose
+// fulfillment orders were never created (an allocation interrupted before
+// the order was cancelled).
 func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
+	a, err := s.store.Allocation(ctx, AllocationID(orderID))
+	switch {
+	case err == nil && a.Status == AllocationPlanned:
+		err := s.releaseStock(ctx, "order_cancelled", a.Reservation, nil)
+		if err != nil && !errors.Is(err, oms.ErrNotFound) && !errors.Is(err, oms.ErrInvalidTransition) {
+			return err
+		}
+	case err != nil && !errors.Is(err, oms.ErrNotFound):
+		return err
+	}
 	fos, err := s.store.FulfillmentOrders(ctx, orderID)
 	if err != nil {
 		return err

@@ -266,7 +266,7 @@ func (e *env) scenarioOutcome(id oms.ID) scenarioOutcome {
 	return out
 }
 
-var manual = fulfillment.Options{Picking: fulfillment.PickManual}
+var manual = fulfillment.ServiceOptions{Picking: fulfillment.PickManual}
 
 // TestCommandsFaultInjection runs the scenario failing the k-th write
 // (before it, or after it took effect) and, separately, the k-th read,

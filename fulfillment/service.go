@@ -26,8 +26,11 @@ const (
 	PickManual PickMode = "manual"
 )
 
-// Options configures NewService. The zero value (or nil) means defaults.
-type Options struct {
+// Valid reports whether m is a known pick mode.
+func (m PickMode) Valid() bool { return m == PickAuto || m == PickManual }
+
+// ServiceOptions configures NewService. The zero value (or nil) means defaults.
+type ServiceOptions struct {
 	// Clock is where the service reads time. Nil means the system clock.
 	Clock oms.Clock
 	// Carriers are rate-shopped for every shipment; label buying needs
@@ -65,9 +68,11 @@ type Options struct {
 	// MaxReplans bounds the re-plans after a reservation lost a race for
 	// stock; zero means 3.
 	MaxReplans int
-	// Retries bounds reload-and-retry after version conflicts; zero
+	// MaxRetries bounds the retries (after the first attempt) of a
+	// command that lost an optimistic concurrency race (oms.ErrConflict),
+	// as in order and inventory; zero
 	// means 16.
-	Retries int
+	MaxRetries int
 	// Zone returns the IANA time zone of a delivery address, in which the
 	// promised date ends for tracking's lateness rule; nil means UTC.
 	Zone func(a oms.Address) string
@@ -96,12 +101,12 @@ type Service struct {
 	track   *tracking.Service
 	shopper *shipping.RateShopper
 	buyers  map[string]shipping.LabelBuyer
-	opts    Options
+	opts    ServiceOptions
 }
 
 // NewService returns a Service. orders and inv are required; track may be
 // nil (no tracking registration); opts may be nil.
-func NewService(store Store, orders *order.Service, inv *inventory.Service, track *tracking.Service, opts *Options) (*Service, error) {
+func NewService(store Store, orders *order.Service, inv *inventory.Service, track *tracking.Service, opts *ServiceOptions) (*Service, error) {
 	if store == nil || orders == nil || inv == nil {
 		return nil, oms.Validationf("fulfillment service", "", "store, orders and inventory are required")
 	}
@@ -122,11 +127,14 @@ func NewService(store Store, orders *order.Service, inv *inventory.Service, trac
 	if o.Picking == "" {
 		o.Picking = PickAuto
 	}
+	if !o.Picking.Valid() {
+		return nil, oms.Validationf("fulfillment options", "picking", "unknown pick mode %q", o.Picking)
+	}
 	if o.MaxReplans <= 0 {
 		o.MaxReplans = 3
 	}
-	if o.Retries <= 0 {
-		o.Retries = 16
+	if o.MaxRetries <= 0 {
+		o.MaxRetries = 16
 	}
 	if len(o.Carriers) > 0 {
 		sh, err := shipping.NewRateShopper(o.Carriers, o.Shopper)
@@ -181,7 +189,7 @@ type foChange func(fo *FulfillmentOrder) ([]pendingEvent, error)
 // version conflicts.
 func (s *Service) updateFO(ctx context.Context, id oms.ID, fn foChange) (*FulfillmentOrder, error) {
 	var err error
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		// The store hands out a copy: change it in place.
 		var next *FulfillmentOrder
 		if next, err = s.store.FulfillmentOrder(ctx, id); err != nil {
@@ -205,7 +213,7 @@ func (s *Service) updateFO(ctx context.Context, id oms.ID, fn foChange) (*Fulfil
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("fulfillment: fulfillment order %s: gave up after %d attempts: %w", id, s.opts.Retries, err)
+	return nil, fmt.Errorf("fulfillment: fulfillment order %s: gave up after %d attempts: %w", id, s.opts.MaxRetries+1, err)
 }
 
 // addFO bumps fo's version and adds it and its events to c.
@@ -262,7 +270,7 @@ type shChange func(sh *Shipment) ([]pendingEvent, error)
 
 func (s *Service) updateShipment(ctx context.Context, id oms.ID, fn shChange) (*Shipment, error) {
 	var err error
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		var next *Shipment
 		if next, err = s.store.Shipment(ctx, id); err != nil {
 			return nil, err
@@ -285,7 +293,7 @@ func (s *Service) updateShipment(ctx context.Context, id oms.ID, fn shChange) (*
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("fulfillment: shipment %s: gave up after %d attempts: %w", id, s.opts.Retries, err)
+	return nil, fmt.Errorf("fulfillment: shipment %s: gave up after %d attempts: %w", id, s.opts.MaxRetries+1, err)
 }
 
 // statusEvent returns the status-changed event of a move from from.

@@ -163,7 +163,7 @@ func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *Fulfillmen
 // createShipment saves a new shipment and links it to its fulfillment
 // order, in one write; an existing one (a replay) is kept.
 func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) error {
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		c := &Change{}
 		f := fo.Clone()
 		f.Shipment = sh.ID
@@ -338,7 +338,7 @@ func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order)
 // them; a conflict reloads both). closeShipment may change them.
 func (s *Service) closeShipment(ctx context.Context, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
 	id := sh.ID
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		if attempt > 0 {
 			var err error
 			if sh, err = s.store.Shipment(ctx, id); err != nil {

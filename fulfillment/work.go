@@ -168,7 +168,7 @@ func (s *Service) releaseAll(ctx context.Context, fo *FulfillmentOrder, step str
 // state (the reservation made for the old state is released).
 func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, error) {
 	newID := oms.DeriveID(id, "moved:"+string(to))
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		fo, err := s.store.FulfillmentOrder(ctx, id)
 		if err != nil {
 			return nil, err
@@ -313,7 +313,7 @@ func (s *Service) Split(ctx context.Context, id oms.ID, lines []SplitLine) (*Ful
 	if nf, err := s.store.FulfillmentOrder(ctx, newID); err == nil {
 		return nf, nil
 	}
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		fo, err := s.store.FulfillmentOrder(ctx, id)
 		if err != nil {
 			return nil, err
@@ -383,7 +383,7 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 			return nil, oms.Validationf("merge", fmt.Sprintf("ids[%d]", i), "fulfillment order %s is listed twice", id)
 		}
 	}
-	for attempt := 0; attempt < s.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		dest, err := s.store.FulfillmentOrder(ctx, ids[0])
 		if err != nil {
 			return nil, err

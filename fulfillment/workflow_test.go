@@ -16,7 +16,7 @@ import (
 )
 
 func TestHoldsStopWorkAndReleaseReturnsToStatus(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 2))
 	fos, err := e.svc.Allocate(e.ctx, o.ID)
@@ -49,7 +49,7 @@ func TestHoldsStopWorkAndReleaseReturnsToStatus(t *testing.T) {
 		t.Errorf("unknown hold: %v", err)
 	}
 	// An order hold added after packing stops Process before any label.
-	e2 := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e2 := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e2.stock("MUG", "east", 5)
 	o2 := e2.place(nil, small("MUG", 1))
 	if _, err := e2.svc.Process(e2.ctx, o2.ID); err != nil {
@@ -84,7 +84,7 @@ func TestHoldsStopWorkAndReleaseReturnsToStatus(t *testing.T) {
 }
 
 func TestSplitThenMergeBack(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 5)
 	e.stock("TEE", "east", 5)
 	o := e.place(nil, small("MUG", 3), small("TEE", 1))
@@ -142,7 +142,7 @@ func (b fakeBins) Locate(ctx context.Context, loc oms.ID, skus []oms.SKU) (map[o
 }
 
 func TestWaveGroupsSKUsInBinOrder(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual,
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual,
 		Bins: fakeBins{"MUG": {Code: "B-07", Sequence: 20}, "TEE": {Code: "A-01", Sequence: 10}}})
 	e.item("HAT", "")
 	for _, s := range []oms.SKU{"MUG", "TEE", "HAT"} {
@@ -180,7 +180,7 @@ func TestWaveGroupsSKUsInBinOrder(t *testing.T) {
 }
 
 func TestShortPickReallocatedElsewhere(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 3)
 	e.stock("MUG", "west", 3)
 	o := e.place(nil, small("MUG", 3))
@@ -225,7 +225,7 @@ func TestShortPickReallocatedElsewhere(t *testing.T) {
 }
 
 func TestBackorderWaitsThenShipsWhenStockArrives(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.item("PRE", inventory.BackorderAllow)
 	if _, err := e.inv.Expect(e.ctx, inventory.Expectation{ID: "po-1", SKU: "PRE", Location: "west", Quantity: 10, ExpectedAt: t0.AddDate(0, 0, 5)}); err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ func TestBackorderWaitsThenShipsWhenStockArrives(t *testing.T) {
 }
 
 func TestRateShopHonoursServiceLevelAndPromisedDate(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 10)
 	day := func(n int) oms.Date { return oms.DateOf(t0.AddDate(0, 0, n)) }
 	e.carrier.SetRates([]shipping.Rate{
@@ -285,7 +285,7 @@ func TestRateShopHonoursServiceLevelAndPromisedDate(t *testing.T) {
 }
 
 func TestExceptionsLostPackageReshippedOnce(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 2))
 	res, err := e.svc.Process(e.ctx, o.ID)
@@ -382,7 +382,7 @@ func (p *fakeProvider) Cancel(ctx context.Context, r fulfillment.ProviderRequest
 
 func TestThirdPartyRejectedMovedAndCancellation(t *testing.T) {
 	p := &fakeProvider{}
-	e := twoSites(t, fulfillment.Options{Provider: p})
+	e := twoSites(t, fulfillment.ServiceOptions{Provider: p})
 	e.location("3pl", 0, func(l *inventory.Location) { l.Kind = inventory.KindThirdParty })
 	e.stock("MUG", "3pl", 5)
 	e.stock("MUG", "east", 5)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,8 +66,6 @@ func (b *bb) level(t *testing.T, sku oms.SKU, loc oms.ID) inventory.Level {
 	}
 	return lv
 }
-
-func (b *bb) events() int { return len(b.store.Outbox().Events("")) + b.store.Outbox().PendingCount() }
 
 // A store whose Apply and Reserve take effect and then report a failure,
 // as a database whose commit went through before the connection dropped.
@@ -276,5 +277,291 @@ func TestComputeAvailabilityTotalsDoNotWrap(t *testing.T) {
 	}
 	if a.Available != full-1 {
 		t.Errorf("available = %d, want 2^62-1", a.Available)
+	}
+}
+
+// TestConcurrentReserveCommitReleaseNeverOversells runs many goroutines
+// reserving, committing, releasing (each commit and release replayed with
+// its key, some after a store that failed once the write took effect) and
+// sweeping holds over one SKU at two locations, while a watcher checks on
+// every level that reserved never exceeds on hand plus the preorder
+// allowance and the SKU-wide backorders never exceed the limit.
+func TestConcurrentReserveCommitReleaseNeverOversells(t *testing.T) {
+	b := newBB(t, nil)
+	cs := &crashAfterWrite{Store: b.store}
+	b.svc = inventory.NewService(cs, &inventory.ServiceOptions{Clock: b.clock, MaxRetries: 1000})
+	const limit = 7
+	b.put(t, []oms.ID{"a", "b"}, inventory.Item{SKU: "P", Tracked: true,
+		Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: limit, LocationLimits: map[oms.ID]int64{"a": 5, "b": 4}, ExpectedAt: bbT0.Add(240 * time.Hour)}})
+	b.receive(t, "P", "a", 20)
+	b.receive(t, "P", "b", 10)
+
+	stop := make(chan struct{})
+	var watchErr atomic.Value
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			snap, err := b.store.Snapshot(b.ctx)
+			if err != nil {
+				watchErr.Store(err.Error())
+				return
+			}
+			var back int64
+			for _, lv := range snap.Levels {
+				allow := map[oms.ID]int64{"a": 5, "b": 4}[lv.Location]
+				if lv.Reserved > lv.OnHand+allow || lv.OnHand < 0 || lv.Reserved < 0 {
+					watchErr.Store(fmt.Sprintf("level %+v beyond on hand + %d", lv, allow))
+				}
+				back += max(lv.Reserved-lv.OnHand, 0)
+			}
+			if back > limit {
+				watchErr.Store(fmt.Sprintf("SKU-wide backorders %d above the limit %d", back, limit))
+			}
+		}
+	}()
+	var committed atomic.Int64
+	const workers, rounds = 16, 40
+	var work sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		work.Add(1)
+		go func(w int) {
+			defer work.Done()
+			for i := 0; i < rounds; i++ {
+				id := oms.ID(fmt.Sprintf("r-%d-%d", w, i))
+				loc := oms.ID([]string{"a", "b"}[(w+i)%2])
+				req := inventory.ReserveRequest{ID: id, Lines: []inventory.Line{{SKU: "P", Location: loc, Quantity: int64(1 + (w+i)%3)}}}
+				if i%3 == 0 {
+					req.HoldFor = time.Minute
+				}
+				if (w+i)%5 == 0 {
+					cs.crash.Store(true)
+				}
+				r, err := b.svc.Reserve(b.ctx, req)
+				for errors.Is(err, errCrash) {
+					r, err = b.svc.Reserve(b.ctx, req)
+				}
+				if err != nil {
+					if !errors.Is(err, oms.ErrInsufficientStock) {
+						t.Errorf("reserve %s: %v", id, err)
+					}
+					continue
+				}
+				switch i % 3 {
+				case 1: // commit one unit, replayed
+					c := inventory.CommitRequest{Key: "ship-" + string(id), Reservation: id, Lines: []inventory.Line{{SKU: "P", Location: loc, Quantity: 1}}}
+					if w%4 == 0 {
+						cs.crash.Store(true)
+					}
+					_, err := b.svc.Commit(b.ctx, c)
+					for errors.Is(err, errCrash) {
+						_, err = b.svc.Commit(b.ctx, c)
+					}
+					if _, rerr := b.svc.Commit(b.ctx, c); !errors.Is(rerr, errCrash) && (err == nil) != (rerr == nil) {
+						t.Errorf("commit %s replayed: %v, first %v", id, rerr, err)
+					}
+					switch {
+					case err == nil:
+						committed.Add(1)
+					case errors.Is(err, oms.ErrInsufficientStock): // backordered unit not on hand
+					default:
+						t.Errorf("commit %s: %v", id, err)
+					}
+					fallthrough
+				case 2: // release the rest, replayed
+					rl := inventory.ReleaseRequest{Key: "drop-" + string(id), Reservation: id}
+					_, err := b.svc.Release(b.ctx, rl)
+					for errors.Is(err, errCrash) {
+						_, err = b.svc.Release(b.ctx, rl)
+					}
+					if err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+						t.Errorf("release %s: %v", id, err)
+					}
+					if _, err := b.svc.Release(b.ctx, rl); err != nil && !errors.Is(err, errCrash) && !errors.Is(err, oms.ErrInvalidTransition) {
+						t.Errorf("release replay %s: %v", id, err)
+					}
+				default:
+					_ = r
+					if w%2 == 0 {
+						if _, err := b.svc.SweepExpired(b.ctx, bbT0.Add(2*time.Minute)); err != nil && !errors.Is(err, errCrash) {
+							t.Errorf("sweep: %v", err)
+						}
+					}
+				}
+			}
+		}(w)
+	}
+	work.Wait()
+	close(stop)
+	wg.Wait()
+	if msg := watchErr.Load(); msg != nil {
+		t.Fatal(msg)
+	}
+	cs.crash.Store(false)
+	if _, err := b.svc.SweepExpired(b.ctx, bbT0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.svc.Reconcile(b.ctx)
+	if err != nil || !rep.Clean() {
+		t.Fatalf("reconcile: %+v %v", rep, err)
+	}
+	var onHand, reserved int64
+	for _, loc := range []oms.ID{"a", "b"} {
+		lv := b.level(t, "P", loc)
+		onHand += lv.OnHand
+		reserved += lv.Reserved
+	}
+	if onHand != 30-committed.Load() || reserved != 0 {
+		t.Errorf("on hand %d reserved %d after %d one-unit commits, want on hand %d and nothing reserved", onHand, reserved, committed.Load(), 30-committed.Load())
+	}
+}
+
+// TestConcurrentReplaysOfOneCommitKeyMoveOnce: many goroutines send the
+// same keyed commit (and others the same keyed release) of one reservation
+// at once, on a barrier: the units move once, every caller that gets an
+// answer gets the same reservation, and any other key with other lines
+// is oms.ErrDuplicate.
+func TestConcurrentReplaysOfOneCommitKeyMoveOnce(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 100)
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	commit := inventory.CommitRequest{Key: "parcel-1", Reservation: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 3}}}
+	release := inventory.ReleaseRequest{Key: "cancel-1", Reservation: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	results := make([]inventory.Reservation, 48)
+	errs := make([]error, 48)
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			switch i % 3 {
+			case 0, 1:
+				results[i], errs[i] = b.svc.Commit(b.ctx, commit)
+			default:
+				results[i], errs[i] = b.svc.Release(b.ctx, release)
+			}
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	var firstCommit, firstRelease *inventory.Reservation
+	for i, err := range errs {
+		if errors.Is(err, oms.ErrConflict) {
+			continue // gave up after losing every race: allowed, nothing moved for it
+		}
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		first := &firstCommit
+		if i%3 == 2 {
+			first = &firstRelease
+		}
+		if *first == nil {
+			*first = &results[i]
+		} else if d := cmp.Diff(**first, results[i]); d != "" {
+			t.Errorf("call %d answered differently (-first +this):\n%s", i, d)
+		}
+	}
+	lv := b.level(t, "A", "wh")
+	if lv.OnHand != 97 || lv.Reserved != 5 {
+		t.Errorf("level %+v, want on hand 97 and reserved 5 (one commit of 3, one release of 2)", lv)
+	}
+	if _, err := b.svc.Commit(b.ctx, inventory.CommitRequest{Key: "parcel-1", Reservation: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 4}}}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("same key, other lines: %v, want oms.ErrDuplicate", err)
+	}
+	if _, err := b.svc.Release(b.ctx, inventory.ReleaseRequest{Key: "parcel-1", Reservation: "r", Lines: commit.Lines}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("a commit's key used by a release: %v, want oms.ErrDuplicate", err)
+	}
+	ev := b.store.Outbox().Events("r")
+	if len(ev) != 3 {
+		t.Errorf("%d events for reserve, one commit and one release, want 3", len(ev))
+	}
+}
+
+// TestPreorderPromisesMatchWhatReserveAccepts builds random preorder states
+// (SKU-wide limit, per-location caps, stock, backorders already taken,
+// limits lowered afterwards) and checks at every location that what ATP
+// promises there is exactly what Reserve accepts there: that many units
+// reserve, one more is short. Channel availability over all locations is
+// the sum of what each location can take within the SKU-wide room.
+func TestPreorderPromisesMatchWhatReserveAccepts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 10))
+	locs := []oms.ID{"a", "b", "c"}
+	for round := 0; round < 60; round++ {
+		b := newBB(t, nil)
+		limit := rng.Int64N(12)
+		var caps map[oms.ID]int64
+		if rng.IntN(2) == 0 {
+			caps = map[oms.ID]int64{}
+			for _, l := range locs {
+				if rng.IntN(4) > 0 {
+					caps[l] = rng.Int64N(8)
+				}
+			}
+		}
+		it := inventory.Item{SKU: "P", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: limit, LocationLimits: caps, ExpectedAt: bbT0.Add(240 * time.Hour)}}
+		b.put(t, locs, it)
+		for _, l := range locs {
+			if q := rng.Int64N(4); q > 0 {
+				b.receive(t, "P", l, q)
+			}
+		}
+		for i := 0; i < 4; i++ { // take some stock and backorders
+			l := locs[rng.IntN(3)]
+			_, _ = b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: oms.ID(fmt.Sprintf("pre%d", i)), Lines: []inventory.Line{{SKU: "P", Location: l, Quantity: 1 + rng.Int64N(5)}}})
+		}
+		if rng.IntN(2) == 0 { // lower the limits below what was taken
+			it.Backorder.Limit = rng.Int64N(limit + 1)
+			for l := range caps {
+				caps[l] = rng.Int64N(caps[l] + 1)
+			}
+			if err := b.svc.PutItem(b.ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ca, err := b.svc.ChannelAvailability(b.ctx, "P", "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sumAt int64
+		for _, l := range locs {
+			atp, err := b.svc.ATP(b.ctx, "P", inventory.ATPQuery{Location: l})
+			if err != nil {
+				t.Fatal(err)
+			}
+			promise := max(atp.Now, 0)
+			if n := len(atp.Supplies); n > 0 {
+				promise = max(atp.Supplies[n-1].Cumulative, 0)
+			}
+			sumAt += promise
+			snap, ev := b.snapshot(t)
+			if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "over", Lines: []inventory.Line{{SKU: "P", Location: l, Quantity: promise + 1}}}); !errors.Is(err, oms.ErrInsufficientStock) {
+				t.Fatalf("round %d at %s: ATP promises %d but %d more reserves: %v (item %+v)", round, l, promise, promise+1, err, it.Backorder)
+			}
+			b.unchanged(t, "a short reserve", snap, ev)
+			if promise > 0 {
+				id := oms.ID("exact-" + string(l))
+				if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: id, Lines: []inventory.Line{{SKU: "P", Location: l, Quantity: promise}}}); err != nil {
+					t.Fatalf("round %d at %s: ATP promises %d but reserving them fails: %v", round, l, promise, err)
+				}
+				if _, err := b.svc.Release(b.ctx, inventory.ReleaseRequest{Key: "undo", Reservation: id}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if ca.Quantity > sumAt {
+			t.Errorf("round %d: channel sells %d, more than the locations can take (%d)", round, ca.Quantity, sumAt)
+		}
 	}
 }

@@ -135,6 +135,15 @@ func (s *Service) Level(ctx context.Context, sku oms.SKU, loc oms.ID) (Level, er
 	return s.store.Level(ctx, sku, loc)
 }
 
+// Levels returns every stock level of sku, one per location that has held
+// it, as the store keeps them (a location with no row has nothing).
+func (s *Service) Levels(ctx context.Context, sku oms.SKU) ([]Level, error) {
+	if err := oms.ValidateSKU(sku); err != nil {
+		return nil, oms.Validationf("level", "sku", "%v", err)
+	}
+	return s.store.Levels(ctx, sku)
+}
+
 // Reservation returns a reservation.
 func (s *Service) Reservation(ctx context.Context, id oms.ID) (Reservation, error) {
 	return s.store.Reservation(ctx, id)

@@ -656,3 +656,35 @@ func TestMemoryStoreOptions(t *testing.T) {
 		t.Errorf("Store() returned another store")
 	}
 }
+
+func TestServiceLevelsListsEveryLocation(t *testing.T) {
+	ctx := context.Background()
+	svc := inventory.NewService(inventory.NewMemoryStore(nil), nil)
+	for _, loc := range []oms.ID{"east", "west"} {
+		if err := svc.PutLocation(ctx, inventory.Location{ID: loc, Name: string(loc), Kind: inventory.KindWarehouse, Active: true, Ships: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.PutItem(ctx, inventory.Item{SKU: "MUG", Tracked: true}); err != nil {
+		t.Fatal(err)
+	}
+	for loc, n := range map[oms.ID]int64{"east": 3, "west": 5} {
+		if _, err := svc.Receive(ctx, inventory.Receipt{SKU: "MUG", Location: loc, Quantity: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	levels, err := svc.Levels(ctx, "MUG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[oms.ID]int64{}
+	for _, l := range levels {
+		got[l.Location] = l.OnHand
+	}
+	if diff := cmp.Diff(map[oms.ID]int64{"east": 3, "west": 5}, got); diff != "" {
+		t.Errorf("levels (-want +got):\n%s", diff)
+	}
+	if _, err := svc.Levels(ctx, "has space"); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("Levels with a bad SKU = %v, want ErrValidation", err)
+	}
+}

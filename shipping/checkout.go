@@ -38,7 +38,8 @@ type CheckoutOption struct {
 	// Price is what the customer pays, rounded to the minor unit.
 	Price oms.Money `json:"price"`
 	// Promise is the delivery window promised to the customer; zero when
-	// the backing rate has no known delivery window.
+	// the backing rate has no known delivery window (or padding would push
+	// it past year 9999).
 	Promise Window `json:"promise"`
 	// Rate is the rate behind the choice; Rate.Price is what the shop pays.
 	Rate Rate `json:"rate"`
@@ -97,6 +98,9 @@ func CheckoutOptions(rates []Rate, orderValue oms.Money, rules []CheckoutRule) (
 		promise := rate.Delivery
 		if !promise.IsZero() {
 			promise.Latest = promise.Latest.AddDays(rule.PadDays)
+			if !promise.Latest.Valid() {
+				promise = Window{} // padded past year 9999: no day to promise
+			}
 		}
 		out = append(out, CheckoutOption{Code: rule.Code, Name: rule.Name, Price: price, Promise: promise, Rate: rate})
 	}

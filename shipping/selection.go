@@ -137,6 +137,10 @@ func (p Policy) validate(v *oms.ValidationError, prefix string) {
 	}
 	if p.Strategy == StrategyDeliverBy && p.DeliverBy.IsZero() {
 		v.Add(prefix+"deliver_by", "is required for deliver_by")
+	} else if !p.DeliverBy.IsZero() && !p.DeliverBy.Valid() {
+		// Dates compare field by field: February 30 would sort before
+		// March 1, the day it stands for.
+		v.Add(prefix+"deliver_by", "%04d-%02d-%02d is not a day from year 0 to 9999", p.DeliverBy.Year, int(p.DeliverBy.Month), p.DeliverBy.Day)
 	}
 }
 

@@ -71,8 +71,8 @@ func newShop() (*shop, error) {
 	s.stock = inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: s.outbox}), &inventory.ServiceOptions{Clock: s.clock})
 	s.tracker = tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: s.outbox}), &tracking.ServiceOptions{Clock: s.clock})
 	s.carrier = democarrier.New(&democarrier.Options{Clock: s.clock})
-	s.ship, err = fulfillment.NewService(fulfillment.NewMemoryStore(s.outbox),
-		s.orders, s.stock, s.tracker, &fulfillment.Options{
+	s.ship, err = fulfillment.NewService(fulfillment.NewMemoryStore(&fulfillment.MemoryStoreOptions{Outbox: s.outbox}),
+		s.orders, s.stock, s.tracker, &fulfillment.ServiceOptions{
 			Clock:    s.clock,
 			Carriers: []shipping.Carrier{s.carrier},
 			// Fewest shipments first; between equals, the location's priority.

@@ -171,7 +171,7 @@ func TestStatusTables(t *testing.T) {
 }
 
 func TestPickupShortAndPickedUpErrors(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.location("shop", 3, func(l *inventory.Location) { l.Pickup = true; l.Ships = false })
 	e.stock("MUG", "shop", 5)
 	e.stock("MUG", "east", 5)
@@ -230,7 +230,7 @@ func TestPickupShortAndPickedUpErrors(t *testing.T) {
 }
 
 func TestDigitalLinesDeliveredWithAllocation(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	o := e.place(func(in *order.PlaceInput) {
 		in.Lines = append(in.Lines, order.LineInput{SKU: "EBOOK", Name: "ebook", Quantity: 1, UnitPrice: usd("5.00"), NoShipping: true})
@@ -253,7 +253,7 @@ func TestDigitalLinesDeliveredWithAllocation(t *testing.T) {
 }
 
 func TestOrderCancelledByHostReleasesStock(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 2)
 	e.stock("MUG", "west", 5)
 	o := e.place(nil, small("MUG", 4))
@@ -301,4 +301,69 @@ func TestAllocateExtremeQuantities(t *testing.T) {
 	if _, err := fulfillment.Allocate(many); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("%d lines: %v", len(many.Lines), err)
 	}
+}
+
+// TestAllocateAfterRefusalWhenStockArrives: an order refused after its
+// re-plans ran out is allocated by a later run once stock is there (the
+// re-plan budget is per run: a saved count of earlier re-plans stopped
+// every later run from re-planning).
+func TestAllocateAfterRefusalWhenStockArrives(t *testing.T) {
+	var inv *racingInventory
+	n := 0
+	e := newEnv(t, &envConfig{wrapInv: func(s inventory.Store) inventory.Store {
+		inv = &racingInventory{Store: s, races: 100}
+		return inv
+	}})
+	e.location("east", 1, nil)
+	e.item("MUG", "")
+	e.stock("MUG", "east", 1)
+	inv.steal = func(ctx context.Context, st inventory.Store) {
+		n++
+		_, _, _ = st.Reserve(ctx, inventory.Reservation{ID: oms.ID(fmt.Sprintf("thief-%d", n)), Status: inventory.StatusActive, Version: 1,
+			Lines: []inventory.ReservationLine{{SKU: "MUG", Location: "east", Quantity: 1}}}, oms.Event{})
+	}
+	inv.giveBack = func(ctx context.Context) {
+		_, _ = e.inv.Release(ctx, inventory.ReleaseRequest{Key: "give-back", Reservation: oms.ID(fmt.Sprintf("thief-%d", n))})
+	}
+	o := e.place(nil, small("MUG", 1))
+	if _, err := e.svc.Allocate(e.ctx, o.ID); !errors.Is(err, oms.ErrInsufficientStock) {
+		t.Fatalf("racing: %v", err)
+	}
+	inv.races = 0
+	// The stock the saved plan counted on is gone; another location has some.
+	if _, err := e.inv.Adjust(e.ctx, inventory.Adjustment{SKU: "MUG", Location: "east", Reason: inventory.ReasonLoss, Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	e.location("west", 2, nil)
+	e.stock("MUG", "west", 5)
+	fos, err := e.svc.Allocate(e.ctx, o.ID)
+	if err != nil || len(fos) != 1 || fos[0].Location != "west" {
+		t.Fatalf("after the races: %v %+v", err, fos)
+	}
+}
+
+// TestOrderCancelledAfterInterruptedAllocation: the reservation of an
+// allocation interrupted before its fulfillment orders existed is
+// released when the order is cancelled.
+func TestOrderCancelledAfterInterruptedAllocation(t *testing.T) {
+	f := &faults{}
+	e := faultEnv(t, f)
+	o := e.place(nil, small("SMALL", 2))
+	f.on, f.k = true, 3 // plan saved (1), reserved (2), fulfillment orders not saved (3)
+	if _, err := e.svc.Allocate(e.ctx, o.ID); !errors.Is(err, errInjected) {
+		t.Fatalf("err = %v", err)
+	}
+	if lv := e.level("SMALL", "west"); lv.Reserved != 2 {
+		t.Fatalf("reserved %d", lv.Reserved)
+	}
+	if _, err := e.orders.Cancel(e.ctx, o.ID, order.CancelInput{Reason: "changed mind"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if lv := e.level("SMALL", "west"); lv.Reserved != 0 {
+		t.Errorf("reservation left after the order was cancelled: %+v", lv)
+	}
+	e.reconcile()
 }

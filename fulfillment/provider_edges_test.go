@@ -34,7 +34,7 @@ func (p *flakyProvider) Cancel(ctx context.Context, r fulfillment.ProviderReques
 
 func TestSubmitRetriesUnderTheSameKey(t *testing.T) {
 	p := &flakyProvider{fail: 1}
-	e := twoSites(t, fulfillment.Options{Provider: p})
+	e := twoSites(t, fulfillment.ServiceOptions{Provider: p})
 	e.location("3pl", 0, func(l *inventory.Location) { l.Kind = inventory.KindDropship })
 	e.stock("MUG", "3pl", 5)
 	o := e.place(nil, small("MUG", 1))
@@ -58,7 +58,7 @@ func TestSubmitRetriesUnderTheSameKey(t *testing.T) {
 	if _, err := e.svc.ThirdPartyShipped(e.ctx, fos[0].ID, fulfillment.ThirdPartyShipment{Carrier: "fake", TrackingNumbers: []string{"", "x"}}); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("empty tracking number: %v", err)
 	}
-	e2 := twoSites(t, fulfillment.Options{})
+	e2 := twoSites(t, fulfillment.ServiceOptions{})
 	e2.stock("MUG", "east", 1)
 	o2 := e2.place(nil, small("MUG", 1))
 	f2, _ := e2.svc.Allocate(e2.ctx, o2.ID)
@@ -116,7 +116,7 @@ func TestShipWithoutLabelBuyerOrCarriers(t *testing.T) {
 	if e.svc.Store() == nil {
 		t.Error("Store")
 	}
-	e2 := newEnv(t, &envConfig{opts: fulfillment.Options{Carriers: []shipping.Carrier{}}})
+	e2 := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Carriers: []shipping.Carrier{}}})
 	e2.location("east", 1, nil)
 	e2.item("MUG", "")
 	e2.stock("MUG", "east", 5)
@@ -127,7 +127,7 @@ func TestShipWithoutLabelBuyerOrCarriers(t *testing.T) {
 }
 
 func TestReturnedPackageReshipped(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{})
+	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 1))
 	res, err := e.svc.Process(e.ctx, o.ID)
@@ -163,7 +163,7 @@ func TestReturnedPackageReshipped(t *testing.T) {
 }
 
 func TestEveryUnitPickedShortClosesIncomplete(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Picking: fulfillment.PickManual})
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
 	e.stock("MUG", "east", 2)
 	e.stock("MUG", "west", 5)
 	o := e.place(nil, small("MUG", 2))
@@ -191,7 +191,7 @@ func TestEveryUnitPickedShortClosesIncomplete(t *testing.T) {
 
 func TestThirdPartyShippedReplay(t *testing.T) {
 	p := &fakeProvider{accept: true}
-	e := twoSites(t, fulfillment.Options{Provider: p})
+	e := twoSites(t, fulfillment.ServiceOptions{Provider: p})
 	e.location("3pl", 0, func(l *inventory.Location) { l.Kind = inventory.KindThirdParty })
 	e.stock("MUG", "3pl", 5)
 	o := e.place(nil, small("MUG", 2))

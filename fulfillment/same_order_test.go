@@ -68,7 +68,7 @@ func TestConcurrentProcessSameOrder(t *testing.T) {
 }
 
 func TestHandleEventExceptionDetected(t *testing.T) {
-	e := twoSites(t, fulfillment.Options{Zone: func(oms.Address) string { return "America/New_York" }})
+	e := twoSites(t, fulfillment.ServiceOptions{Zone: func(oms.Address) string { return "America/New_York" }})
 	e.stock("MUG", "east", 5)
 	o := e.place(nil, small("MUG", 1))
 	res, err := e.svc.Process(e.ctx, o.ID)
