@@ -62,8 +62,8 @@ func newShop(ctx context.Context) (*shop, error) {
 	track := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: outbox}), &tracking.ServiceOptions{Clock: s.clock})
 	carrier := democarrier.New(&democarrier.Options{Clock: s.clock})
 	var err error
-	if s.ful, err = fulfillment.NewService(fulfillment.NewMemoryStore(outbox), s.orders, s.stock, track,
-		&fulfillment.Options{Clock: s.clock, Carriers: []shipping.Carrier{carrier}}); err != nil {
+	if s.ful, err = fulfillment.NewService(fulfillment.NewMemoryStore(&fulfillment.MemoryStoreOptions{Outbox: outbox}), s.orders, s.stock, track,
+		&fulfillment.ServiceOptions{Clock: s.clock, Carriers: []shipping.Carrier{carrier}}); err != nil {
 		return nil, err
 	}
 	// The policy: 30 days, a 10% restocking fee and the return label paid

@@ -128,7 +128,7 @@ func service(ctx context.Context, w io.Writer) error {
 	inv := inventory.NewService(inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: outbox}), &inventory.ServiceOptions{Clock: clock})
 	track := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: outbox}), &tracking.ServiceOptions{Clock: clock})
 	carrier := democarrier.New(&democarrier.Options{Clock: clock})
-	ful, err := fulfillment.NewService(fulfillment.NewMemoryStore(outbox), orders, inv, track, &fulfillment.Options{
+	ful, err := fulfillment.NewService(fulfillment.NewMemoryStore(&fulfillment.MemoryStoreOptions{Outbox: outbox}), orders, inv, track, &fulfillment.ServiceOptions{
 		Clock:    clock,
 		Carriers: []shipping.Carrier{carrier},
 		Strategy: fulfillment.Then(fulfillment.FewestShipments(), fulfillment.ByPriority()),
