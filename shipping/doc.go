@@ -103,6 +103,9 @@
 // and places each unit in 3D. PackedParcel and PackedParcels turn its packed
 // boxes into Parcels (outer size, gross weight, the box type's name as
 // Preset) for a RateRequest; the caller adds contents and declared value.
+// PackingCost goes the other way: it prices a packed box with a carrier's
+// rate for one service (table rates computed locally), so that packing's
+// cost objective can choose the boxes that cost least to ship.
 //
 // # Concurrency and time
 //

@@ -12,7 +12,7 @@ import (
 
 // pkBalanceTries is how many boxes balance repacks, trying changes to a
 // pair of boxes, before it gives up on the pair.
-const pkBalanceTries = 24
+const pkBalanceTries = 8
 
 // pkBalanceAllPairs is the most boxes for which balance looks at every pair;
 // above it, only the pairs among the four heaviest and the four lightest.

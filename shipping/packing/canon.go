@@ -62,9 +62,36 @@ func pkSameUnit(a, b *Item) bool {
 		a.MaxPerBox == 0 && b.MaxPerBox == 0
 }
 
+// pkGroupSmall is the most lines pkGroup compares pairwise before building
+// an index of keys.
+const pkGroupSmall = 24
+
+// pkAnyAlike reports whether two lines might hold identical units: the
+// same weight, sides and rules, whatever the order of the sides (a cheap
+// test that the keys then settle).
+func pkAnyAlike(lines []Item) bool {
+	for i := range lines {
+		a := &lines[i]
+		for j := range i {
+			b := &lines[j]
+			if a.Weight != b.Weight || a.NoStack != b.NoStack || a.ShipsAlone != b.ShipsAlone || a.ShipsAsIs != b.ShipsAsIs ||
+				a.MaxPerBox != 0 || b.MaxPerBox != 0 {
+				continue
+			}
+			if a.Dimensions.Sorted() == b.Dimensions.Sorted() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // pkGroup groups validated lines into kinds, in order of first appearance.
 // It returns nil when every kind has one line, which needs no mapping.
 func pkGroup(lines []Item) *pkCanon {
+	if len(lines) <= pkGroupSmall && !pkAnyAlike(lines) {
+		return nil
+	}
 	c := &pkCanon{lines: lines, kind: make([]int, len(lines))}
 	index := map[pkKindKey]int{}
 	grouped := false

@@ -1,8 +1,10 @@
 package packing
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,7 +52,7 @@ func pkPerUnit(it Item) []Item {
 // they went.
 func TestPackSameAnswerHoweverUnitsAreListed(t *testing.T) {
 	seeds := 20
-	if testing.Short() {
+	if testing.Short() || pkRace {
 		seeds = 5
 	}
 	for seed := range uint64(seeds) {
@@ -152,4 +154,23 @@ func TestPackGroupsIdenticalUnits(t *testing.T) {
 			t.Errorf("as-is parcels %+v", p.Boxes)
 		}
 	})
+}
+
+// TestPackRefusesBadSKU: a SKU that oms.ValidateSKU refuses is a
+// validation error naming the line; a line without a SKU is fine.
+func TestPackRefusesBadSKU(t *testing.T) {
+	boxes := []BoxType{pkBoxMM("S", 300, 200, 150, 150, 10000)}
+	good := pkItemMM("a", 100, 100, 100, 100, 1)
+	bad := good
+	bad.SKU = "MUG BLUE"
+	_, err := Pack([]Item{good, bad}, boxes, nil)
+	var ve *oms.ValidationError
+	if !errors.As(err, &ve) || !errors.Is(err, oms.ErrValidation) || !strings.Contains(err.Error(), "items[1].sku") {
+		t.Fatalf("err = %v, want a validation error on items[1].sku", err)
+	}
+	good.SKU = "MUG-BLUE"
+	p := pkMustPack(t, []Item{good}, boxes, nil)
+	if p.Boxes[0].Items[0].SKU != "MUG-BLUE" {
+		t.Errorf("packed unit SKU %q", p.Boxes[0].Items[0].SKU)
+	}
 }

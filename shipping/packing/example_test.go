@@ -41,3 +41,34 @@ func ExamplePack() {
 	//   vase at (0mm, 0mm, 0mm) as 150mmx150mmx280mm
 	// unpacked: 0
 }
+
+// Choose boxes by what they cost to ship: with dimensional weight at 5000
+// cm³/kg, two drums ship cheaper in two small boxes than in the one large
+// box that holds both.
+func ExampleParcelCost() {
+	items := []packing.Item{{ID: "drum", Dimensions: oms.DimensionsMM(290, 190, 190), Weight: oms.Kilograms(1), Quantity: 2}}
+	boxes := []packing.BoxType{
+		{Name: "small", Inner: oms.DimensionsMM(300, 200, 200), Outer: oms.DimensionsMM(310, 210, 210), EmptyWeight: oms.Grams(200)},
+		{Name: "large", Inner: oms.DimensionsMM(600, 400, 400), Outer: oms.DimensionsMM(610, 410, 410), EmptyWeight: oms.Grams(800)},
+	}
+	// 5.00 EUR a parcel plus 0.50 EUR a started half kilogram.
+	rate := func(w oms.Weight) (oms.Money, error) {
+		return oms.MustParseMoney("5.00 EUR").Add(oms.MustParseMoney("0.50 EUR").Mul(int64((w + 499*oms.Gram) / (500 * oms.Gram))))
+	}
+	cost := packing.ParcelCost(oms.DimFactorMetric5000, rate)
+	for _, o := range []packing.Objective{packing.ObjectiveBoxes, packing.ObjectiveCost} {
+		p, err := packing.Pack(items, boxes, &packing.Options{Objective: o, Cost: cost})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s: %d boxes (fewest %d), %s:", o, len(p.Boxes), p.MinBoxes, p.Cost)
+		for _, b := range p.Boxes {
+			fmt.Printf(" %s %s", b.Name, b.Cost)
+		}
+		fmt.Println()
+	}
+	// Output:
+	// boxes: 1 boxes (fewest 1), 26.00 EUR: large 26.00 EUR
+	// cost: 2 boxes (fewest 1), 16.00 EUR: small 8.00 EUR small 8.00 EUR
+}

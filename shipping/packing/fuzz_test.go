@@ -60,7 +60,8 @@ func pkFuzzInput(data []byte) ([]Item, []BoxType) {
 }
 
 // FuzzPack packs random items into random boxes: Pack never panics, and
-// every packing it returns passes the geometric checker.
+// every packing it returns passes the geometric checker, under either
+// objective (and the cost objective never costs more).
 func FuzzPack(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{1, 30, 30, 30, 0, 0, 1, 5, 2, 10, 10, 10, 0, 40, 3, 0, 0})
@@ -78,6 +79,24 @@ func FuzzPack(f *testing.F) {
 		}
 		if err := Check(items, boxes, p); err != nil {
 			t.Fatalf("invalid packing: %v\nitems %+v\nboxes %+v", err, items, boxes)
+		}
+		// The cost objective: valid too, and never dearer.
+		cost := ParcelCost(oms.DimFactorMetric5000, pkHalfKgRate("3.00 EUR", "0.40 EUR"))
+		byBoxes, err := Pack(items, boxes, &Options{Budget: 200_000, Cost: cost})
+		if err != nil {
+			t.Fatalf("pricing refused: %v", err)
+		}
+		c, err := Pack(items, boxes, &Options{Budget: 200_000, Objective: ObjectiveCost, Cost: cost})
+		if err != nil {
+			t.Fatalf("cost objective refused: %v", err)
+		}
+		if err := Check(items, boxes, c); err != nil {
+			t.Fatalf("invalid packing under the cost objective: %v\nitems %+v\nboxes %+v", err, items, boxes)
+		}
+		if len(c.Boxes) > 0 && len(byBoxes.Boxes) > 0 && c.Complete() == byBoxes.Complete() {
+			if d, err := c.Cost.Cmp(byBoxes.Cost); err != nil || d > 0 {
+				t.Fatalf("cost objective %s dearer than box count %s (%v)", c.Cost, byBoxes.Cost, err)
+			}
 		}
 	})
 }

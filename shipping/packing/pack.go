@@ -223,6 +223,9 @@ type PackedBox struct {
 	// Utilisation is the share of the inner volume the items fill, from 0
 	// to 1.
 	Utilisation float64 `json:"utilisation"`
+	// Cost is the parcel's price by Options.Cost; the zero Money without
+	// a cost function.
+	Cost oms.Money `json:"cost,omitzero"`
 }
 
 // UnpackedReason says why units could not be packed.
@@ -275,6 +278,13 @@ type Result struct {
 	// and if the context ended before every unit was placed, those units
 	// are listed with UnpackedStopped.
 	Stopped bool `json:"stopped,omitempty"`
+	// MinBoxes is the fewest parcels the search found for the units it
+	// packed. Under ObjectiveBoxes it is len(Boxes); under ObjectiveCost
+	// the packing may use more when they cost less.
+	MinBoxes int `json:"min_boxes"`
+	// Cost is the total of the parcels' costs by Options.Cost; the zero
+	// Money without a cost function.
+	Cost oms.Money `json:"cost,omitzero"`
 }
 
 // Complete reports whether every unit was packed.
@@ -318,6 +328,11 @@ type Options struct {
 	// valid but possibly worse packing. Results are deterministic for a
 	// given Budget.
 	Budget int64
+	// Objective is what to minimise first; empty means ObjectiveBoxes.
+	Objective Objective
+	// Cost prices a parcel; ObjectiveCost needs it. With ObjectiveBoxes it
+	// is optional and only prices the result (PackedBox.Cost, Result.Cost).
+	Cost CostFunc
 }
 
 // DefaultBudget is the work budget used when Options.Budget is
@@ -345,12 +360,21 @@ func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 // boxes of which types to use and where each unit sits in its box. Every
 // unit is either placed or listed in Result.Unpacked with a reason.
 //
-// The objective, in order: fewest parcels; then the smallest total outer
-// box volume (which keeps dimensional weight down); then the most even gross
-// weights across the boxes.
+// The objective (ObjectiveBoxes, the default), in order: fewest parcels;
+// then the smallest total outer box volume (which keeps dimensional weight
+// down); then the most even gross weights across the boxes. Under
+// ObjectiveCost it is the lowest total of Options.Cost (see step 6).
 //
 // The heuristic:
 //
+//  0. Identical units are grouped, whatever the lines they come on: lines
+//     whose units have the same extents in every orientation their rules
+//     allow (a unit listed turned is the same unit), the same weight and
+//     the same rules are one kind to the search, so listing 10,000 units
+//     as one line or as 10,000 lines gives the same boxes. Lines with a
+//     MaxPerBox stay apart (the limit is per line). The result gives each
+//     line its own units back, in line order, each turned as its line
+//     describes it.
 //  1. Units that fit no box type in any allowed orientation, or fit only
 //     overweight, are set aside with UnpackedTooLarge or UnpackedTooHeavy.
 //     Units that ship as is become parcels of their own; units that ship
@@ -369,6 +393,13 @@ func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 //     supply, skipping those too small by volume or weight); the first
 //     combination that takes every unit wins. At the final count, the
 //     combinations smaller than the packing found are tried too.
+//     When the units fill a box type's inner space exactly, as the pieces
+//     of a box cut from side to side (guillotine cuts) do, extreme points
+//     rarely find the one packing there is: the box is rebuilt by gluing
+//     instead, two blocks that share a whole face into one, until one
+//     block fills the box (a depth-first search ordered by the blocks it
+//     would leave with no face to glue on, seeded restarts, then beam
+//     searches).
 //  5. Each box is repacked into the smallest box type that holds its
 //     contents. Then the gross weights are evened without changing any box's
 //     type, so neither the count nor the volume changes: for the pairs of
@@ -379,6 +410,15 @@ func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 //     a local search that moves or swaps groups of units), the change that
 //     leaves the smallest difference first; a change is kept only if both
 //     boxes still pack, and each one kept lowers the variance.
+//  6. Under ObjectiveCost, a local search from the packing of step 5 (the
+//     packing ObjectiveBoxes returns) prices boxes with Options.Cost and
+//     makes any move that lowers the total: repack a box into another
+//     type, split a box's units into two boxes, merge two boxes into one.
+//     It starts from the box-count packing and keeps only moves that cost
+//     less, so it never costs more than ObjectiveBoxes would; Result.MinBoxes
+//     is that packing's count. The search has a budget of its own.
+//     The parcels are priced again on the final result (PackedBox.Cost,
+//     Result.Cost); with ObjectiveBoxes a given Cost only prices them.
 //
 // Filling boxes uses extreme points: the corners that placed units create,
 // projected back onto the walls and the units behind and below. Each unit
@@ -389,7 +429,9 @@ func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 // lowest corner. The strategies combine these rules with five unit orders
 // (largest volume, longest side, largest footprint, tallest, heaviest),
 // filling box by box or first fit across the boxes, and then force each
-// orientation on the first unit; the last resort shares the units among
+// orientation on the first unit (a strategy that would list the units in
+// the same order as one tried is skipped; for several boxes at once, only
+// the first eight are tried); the last resort shares the units among
 // the boxes by weight and volume and packs each box on its own. Units of a
 // single item are laid out as a grid in the orientation that holds the
 // most. Coordinates are exact integers (micrometres divided by the common
@@ -419,19 +461,40 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Optio
 	if err := pkValidate(items, boxes); err != nil {
 		return Result{}, err
 	}
-	budget := int64(DefaultBudget)
-	if opts != nil && opts.Budget > 0 {
-		budget = opts.Budget
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if !o.Objective.Valid() {
+		return Result{}, oms.Validationf("packing", "objective", "unknown objective %q", o.Objective)
+	}
+	if o.Objective == ObjectiveCost && o.Cost == nil {
+		return Result{}, oms.Validationf("packing", "cost", "the cost objective needs a cost function")
+	}
+	if o.Budget <= 0 {
+		o.Budget = DefaultBudget
 	}
 	c := pkGroup(items)
-	if c == nil {
-		s := pkNewSolver(ctx, items, boxes, budget)
-		s.solve()
-		return s.result(), nil
+	solverItems := items
+	if c != nil {
+		solverItems = c.items
 	}
-	s := pkNewSolver(ctx, c.items, boxes, budget)
+	s := pkNewSolver(ctx, solverItems, boxes, o.Budget)
+	if o.Objective == ObjectiveCost {
+		s.cost = o.Cost
+	}
 	s.solve()
-	return c.expand(s.result()), nil
+	if s.costErr != nil {
+		return Result{}, s.costErr
+	}
+	r := s.result()
+	if c != nil {
+		r = c.expand(r)
+	}
+	if o.Cost == nil {
+		return r, nil
+	}
+	return pkPriceResult(r, boxes, o.Cost)
 }
 
 // pkValidate lists every problem of the input. Field names are built only

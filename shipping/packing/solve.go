@@ -81,6 +81,13 @@ var pkStrats = func() []pkStrat {
 // balanced: an even weight is the last aim, not worth a long search.
 const pkQuickStrats = 10
 
+// pkMultiStrats is how many strategies fillAll tries to fill several boxes
+// at once. Most combinations of box types it is asked to fill are too
+// small, and every strategy fails on them: on the BoxPacker corpus, trying
+// 6 instead of all 34 finds the same box counts (3D and 2D) with a third
+// less work.
+const pkMultiStrats = 6
+
 // pkMaxMisses is how many item lines in a row may fail to fit before the
 // greedy pass deems a box full.
 const pkMaxMisses = 256
@@ -119,6 +126,11 @@ type pkSolver struct {
 	unfit     map[string]bool // balance: box type and contents that did not pack
 	fills     int             // balance: boxes it has tried to pack
 	sig       []byte          // balance: scratch for unfit keys
+
+	cost     CostFunc             // the cost objective's function, or nil
+	costs    map[string]oms.Money // cost per box type and contents
+	costErr  error                // the cost function's first error
+	minBoxes int                  // parcels of the box-count packing
 
 	count    []int // units per kind to pack together
 	bins     []*pkBin
@@ -261,7 +273,11 @@ func (s *pkSolver) solve() {
 	}
 	s.packAlone()
 	s.bins = s.packGroup(s.count)
+	s.minBoxes = len(s.bins) + len(s.alone) + len(s.asIs)
 	s.balance()
+	if s.cost != nil {
+		s.costSearch()
+	}
 }
 
 // stopAll lists every unit that is not yet placed as stopped.
@@ -550,10 +566,25 @@ func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
 		}
 		s.recycle([]*pkBin{b})
 	}
+	if len(ts) == 1 {
+		if b := s.glue(cs, ts[0]); b != nil {
+			return []*pkBin{b}
+		}
+	}
 	var units [pkOrders][]int32
+	// canon[o] is the first order that lists the units as order o does:
+	// a strategy that differs from one tried only by such an order would
+	// fill the boxes the same way, and is skipped.
+	var canon [pkOrders]int
+	var tried [pkOrders * pkMerits * 4 * 7]bool
 	strats := pkStrats
 	if s.quick {
 		strats = strats[:pkQuickStrats]
+	}
+	if len(ts) > 1 {
+		// Several boxes: the first strategies (and the partitions
+		// below) find what the rest would, on the BoxPacker corpus.
+		strats = strats[:min(len(strats), pkMultiStrats)]
 	}
 	for _, st := range strats {
 		if len(ts) == 1 && (st.firstFit || st.rev) {
@@ -561,7 +592,26 @@ func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
 		}
 		if units[st.order] == nil {
 			units[st.order] = s.units(cs, st.order)
+			canon[st.order] = st.order
+			for o := range pkOrders {
+				if o != st.order && units[o] != nil && canon[o] == o && slices.Equal(units[o], units[st.order]) {
+					canon[st.order] = o
+					break
+				}
+			}
 		}
+		mode := 0
+		if st.firstFit {
+			mode = 1
+		}
+		if st.rev {
+			mode += 2
+		}
+		key := ((canon[st.order]*pkMerits+st.merit)*4+mode)*7 + st.first + 1
+		if tried[key] {
+			continue
+		}
+		tried[key] = true
 		if st.first >= 0 && !slices.ContainsFunc(s.kinds[units[st.order][0]].ors, func(o pkOrient) bool { return int(o.o) == st.first }) {
 			continue
 		}
@@ -626,7 +676,13 @@ func (s *pkSolver) fillPartition(cs []pkKC, ts []int, order int) []*pkBin {
 		if part == nil {
 			return nil
 		}
+		// The last resort for several boxes: each box gets the quick
+		// strategies only (on the BoxPacker corpus, the same boxes for
+		// 5% less work).
+		q := s.quick
+		s.quick = true
 		b := s.fillAll(part, []int{t})
+		s.quick = q
 		if b == nil {
 			return nil
 		}
@@ -794,7 +850,9 @@ func (s *pkSolver) greedy(count []int) ([]*pkBin, []int) {
 	defer copy(s.supply, sup)
 	var bins []*pkBin
 	total := pkTotal(rem)
-	strats := 3
+	// Two strategies a box (one past 500 units): a third found no fewer
+	// boxes on the BoxPacker corpus, for 8% more work.
+	strats := 2
 	if total > 500 {
 		strats = 1
 	}
@@ -959,6 +1017,10 @@ func (s *pkSolver) result() Result {
 		}
 	}
 	p.Stopped = s.stopped
+	p.MinBoxes = s.minBoxes
+	if s.cost == nil || s.minBoxes == 0 {
+		p.MinBoxes = len(p.Boxes)
+	}
 	return p
 }
 
