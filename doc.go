@@ -13,38 +13,48 @@
 // every Store runs and the fakes other tests need.
 //
 //	oms (this package)  Money, Currency, Address, Weight, Length, Dimensions,
-//	                    ID, Clock, Event, Outbox, Relay, error kinds
+//	                    ID, SKU, ServiceLevel, Date, Clock, Event, Outbox,
+//	                    Relay, error kinds
 //	inventory           locations, stock levels, reservations that never
 //	                    oversell, ledger, channel availability, replenishment
-//	order               the order aggregate, totals, lifecycle, holds,
-//	                    cancellations, edits, payment rules
+//	order               the order aggregate, quotes, taxes, totals,
+//	                    lifecycle, holds, cancellations, edits, payments
 //	shipping            parcels, carriers, concurrent rate shopping, labels,
-//	                    delivery dates, 3D box packing
+//	                    delivery dates (imports shipping/packing)
+//	shipping/packing    3D box packing: the solver and its checker
 //	tracking            normalized tracking statuses, signed webhooks,
-//	                    exception sweeps, customer notifications
-//	fulfillment         allocation of orders to locations, pick, pack, ship
+//	                    polling, exception detection
+//	fulfillment         allocation of orders to locations, fulfillment
+//	                    orders, pick, pack, ship, deliver
 //	                    (imports order, inventory, shipping, tracking)
-//	returns             return policy, RMAs, inspection, refunds, exchanges
-//	                    (imports order, inventory, shipping)
+//	returns             return policy, RMAs, inspection, refunds, exchanges,
+//	                    claims (imports order, inventory, shipping)
+//	notify              customer messages for every milestone and the
+//	                    customer's status view (imports order, tracking,
+//	                    fulfillment, returns; nothing imports it)
 //
 // Imports point one way: the leaves (inventory, order, shipping, tracking)
 // import only this package, never each other; the composers (fulfillment,
-// returns) import leaves. A leaf that needs another leaf's data takes a
+// returns) import leaves, and notify sits on top. A leaf that needs another leaf's data takes a
 // value or a small interface instead.
 //
 // # End to end
 //
-// A shop places an order (order.Service.Place) with an idempotency key, so
-// a retried checkout creates one order. Allocation reserves stock for the
-// order's lines across locations in one atomic, all-or-nothing store
-// operation under a reservation ID derived from the order (DeriveID), so a
-// crash between steps is healed by running the flow again. The fulfillment
-// side packs the lines into boxes (shipping.Pack), asks every carrier for
-// rates at once within a deadline, buys the chosen label and records the
-// shipment on the order. Tracking events arrive by signed webhook or by
-// polling, are normalized to one status list, and drive customer
-// notifications, each milestone at most once. A return is opened against
-// the shipped lines, inspected, restocked and refunded exactly to the cent.
+// A checkout quotes the cart (order.Quote, with the host's TaxCalculator),
+// authorizes the quoted total and places the order (order.Service.Place)
+// with an idempotency key, so a retried checkout creates one order.
+// fulfillment.Service.Process then allocates the order across locations in
+// one atomic, all-or-nothing inventory reservation under an ID derived from
+// the order (DeriveID), creates fulfillment orders with derived IDs, picks,
+// packs the units into boxes (shipping/packing), asks every carrier for
+// rates at once within a deadline, buys each label under a derived key,
+// commits the stock and moves the order; a crash between steps is healed by
+// running it again. Tracking events arrive by signed webhook or by polling,
+// are normalized to one status list, and reach fulfillment (a shipment is
+// delivered when its last package is) and notify (each milestone told to the
+// customer at most once) through the Relay. A return is requested against
+// delivered lines, judged by the returns Policy, inspected, restocked and
+// refunded exactly to the cent through the order's payment gateway.
 //
 // # How the pieces fit
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -458,4 +459,20 @@ func (g *flakyGateway) Refund(ctx context.Context, req order.RefundRequest) (ord
 		return order.PaymentResult{}, errors.New("processor hiccup")
 	}
 	return g.FakeGateway.Refund(ctx, req)
+}
+
+func TestTimelineTellsRefunds(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	o := &order.Order{ID: "ord1", Lines: []order.Line{{ID: "l1", SKU: "MUG", Name: "Blue mug"}}}
+	e, err := oms.NewEvent(order.EventRefunded, order.AggregateKind, "ord1", 9, at, order.RefundedPayload{
+		Key: "r1", Amount: oms.MustParseMoney("11.34 USD"), Reason: "doesn't fit",
+		Lines: []order.RefundLine{{LineID: "l1", Quantity: 1, Amount: oms.MustParseMoney("11.34 USD")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := order.Timeline(o, []oms.Event{e})
+	if len(got) != 1 || !strings.HasPrefix(got[0].Text, "Refund of 11.34 USD issued: doesn't fit for ") || strings.Contains(got[0].Text, order.EventRefunded) {
+		t.Errorf("timeline = %+v", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -700,6 +701,7 @@ func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Order, e
 		if err := s.commit(ctx, cur, next, now, events); err != nil {
 			if errors.Is(err, oms.ErrConflict) {
 				lastErr = err
+				runtime.Gosched() // let the writer that won finish first
 				continue
 			}
 			return nil, err

@@ -253,7 +253,13 @@ func TestGatewayFailureLeavesStepPending(t *testing.T) {
 }
 
 func TestConcurrentCommands(t *testing.T) {
-	svc, store := newShop()
+	// 80 writers on one order: with the default 16 retries a writer can
+	// lose every race on a loaded machine (it failed 1 run in 12 under
+	// -race with other work running). This test is about replays, not
+	// the retry bound, so it allows enough retries to always finish.
+	store := order.NewMemoryStore(nil)
+	svc := order.NewService(store, &order.ServiceOptions{
+		Clock: oms.NewManualClock(time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)), MaxRetries: 10_000})
 	ctx := context.Background()
 	in := sampleInput()
 	in.Lines[0].Quantity = 40

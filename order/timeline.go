@@ -162,6 +162,18 @@ func Timeline(o *Order, events []oms.Event) []TimelineEntry {
 					EventPaymentVoided: "Authorization voided", EventPaymentRefunded: "Refunded"}[e.Type]
 				text = fmt.Sprintf("%s: %s%s", verb, p.Amount, suffix(" ref ", p.Reference))
 			}
+		case EventRefunded:
+			var p RefundedPayload
+			if err = e.Decode(&p); err == nil {
+				text = fmt.Sprintf("Refund of %s issued%s", p.Amount, suffix(": ", p.Reason))
+				if len(p.Lines) > 0 {
+					var ls []LineQuantity
+					for _, l := range p.Lines {
+						ls = append(ls, LineQuantity{LineID: l.LineID, Quantity: l.Quantity})
+					}
+					text += " for " + lines(ls)
+				}
+			}
 		case EventPaymentFailed:
 			var p PaymentFailedPayload
 			if err = e.Decode(&p); err == nil {

@@ -89,6 +89,10 @@
 // version checks: two of them may each take the last unit in different
 // returns; the order's own bound (returned <= delivered, checked when the
 // units arrive) then refuses to count the second receipt, and Receive
-// returns that error. MemoryStore is safe
+// returns that error. Likewise one Service makes a return's stock moves
+// one caller at a time (each is looked up in the ledger by its reference
+// first); two processes retrying the same inspection at the same instant
+// could both make a move, which inventory's Reconcile does not hide: the
+// ledger shows two entries with one reference. MemoryStore is safe
 // for concurrent use; other stores must pass returnstest.TestStore.
 package returns

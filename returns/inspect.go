@@ -194,8 +194,15 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 
 // applyMoves makes the return's pending stock moves in inventory, each
 // once (a move whose reference is already in the ledger is not made
-// again), and marks them done.
+// again), and marks them done. Within one Service the moves of a return
+// are made one caller at a time, so concurrent retries of an inspection
+// cannot both find a move missing from the ledger.
 func (s *Service) applyMoves(ctx context.Context, r *Return) (*Return, error) {
+	defer s.gate(r.ID)()
+	r, err := s.store.Get(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
 	var done []string
 	for _, m := range r.Moves {
 		if m.Done {

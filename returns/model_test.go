@@ -78,10 +78,17 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	}
 	reasons := returns.Reasons()
 	n := 0
+	var made []oms.ID
 	okCount := map[string]int{}
 	defer func() { t.Logf("commands accepted: %v", okCount) }()
 	for step := range steps {
-		rs := ok[[]*returns.Return](t)(s.store.ListByOrder(s.ctx, o.ID))
+		// The returns in the order they were made (their IDs derive from
+		// the order's random ID, so the store's order would make runs
+		// differ).
+		var rs []*returns.Return
+		for _, id := range made {
+			rs = append(rs, s.ret(id))
+		}
 		r := pick(rs)
 		before := s.snapshot(o.ID)
 		var err error
@@ -113,7 +120,10 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				}
 			}
 			n++
-			_, err = s.svc.Request(s.ctx, returns.RequestInput{Key: fmt.Sprintf("q%d", n), OrderID: o.ID, Lines: lines})
+			var nr *returns.Return
+			if nr, err = s.svc.Request(s.ctx, returns.RequestInput{Key: fmt.Sprintf("q%d", n), OrderID: o.ID, Lines: lines}); err == nil {
+				made = append(made, nr.ID)
+			}
 		case k == 1:
 			what = "approve"
 			_, err = s.svc.Approve(s.ctx, r.ID, returns.StatusInput{})
@@ -158,8 +168,11 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			what = "claim"
 			l := o.Lines[rng.IntN(len(o.Lines))]
 			n++
-			_, err = s.svc.Claim(s.ctx, returns.ClaimInput{Key: fmt.Sprintf("c%d", n), OrderID: o.ID, Type: returns.ClaimMissingItem,
-				Lines: []returns.ClaimLine{{OrderLineID: l.ID, Quantity: rng.Int64N(2) + 1}}})
+			var nr *returns.Return
+			if nr, err = s.svc.Claim(s.ctx, returns.ClaimInput{Key: fmt.Sprintf("c%d", n), OrderID: o.ID, Type: returns.ClaimMissingItem,
+				Lines: []returns.ClaimLine{{OrderLineID: l.ID, Quantity: rng.Int64N(2) + 1}}}); err == nil {
+				made = append(made, nr.ID)
+			}
 		case k < 10:
 			what = "resolve again"
 			_, err = s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{})

@@ -173,6 +173,12 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 	if err != nil {
 		return nil, err
 	}
+	// A plan is saved before its refund reaches the order, so reading the
+	// return after the order finds any plan the order already reflects
+	// (a concurrent Resolve's).
+	if cur, err := s.store.Get(ctx, r.ID); err != nil || cur.Refund != nil {
+		return cur, err
+	}
 	var refundItems, exchangeItems []RefundItem
 	var exchangeLines []Line
 	for _, l := range r.Lines {
@@ -244,15 +250,27 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 			if err != nil {
 				return nil, err
 			}
+			// Within the line's total not yet refunded and what was
+			// captured and not yet refunded, as every refund.
+			capLeft := maxMoney(minus(minus(orZero(o.Payment.Captured, cur), orZero(o.Payment.Refunded, cur)), b.Total), oms.Zero(cur))
 			for i, l := range exchangeLines {
-				if parts[i].IsZero() {
+				ol, _ := o.Line(l.OrderLineID)
+				lt := oms.Zero(cur)
+				for k := range o.Lines {
+					if o.Lines[k].ID == ol.ID && k < len(o.Totals.Lines) {
+						lt = o.Totals.Lines[k].Total
+					}
+				}
+				amt := minMoney(minMoney(parts[i], maxMoney(minus(lt, orZero(ol.RefundedAmount, cur)), oms.Zero(cur))), capLeft)
+				capLeft = minus(capLeft, amt)
+				if !amt.IsPositive() {
 					continue
 				}
 				b.Lines = append(b.Lines, LineRefund{OrderLineID: l.OrderLineID, SKU: l.SKU, Subtotal: oms.Zero(cur),
 					LineDiscount: oms.Zero(cur), OrderDiscount: oms.Zero(cur), Tax: oms.Zero(cur), Value: parts[i],
-					RestockingFee: oms.Zero(cur), ReturnShipping: oms.Zero(cur), Capped: oms.Zero(cur), Amount: parts[i]})
+					RestockingFee: oms.Zero(cur), ReturnShipping: oms.Zero(cur), Capped: minus(parts[i], amt), Amount: amt})
 				b.Value = plus(b.Value, parts[i])
-				b.Total = plus(b.Total, parts[i])
+				b.Total = plus(b.Total, amt)
 			}
 		}
 	}

@@ -568,3 +568,33 @@ func TestConcurrentReturnsNeverTakeMoreThanDelivered(t *testing.T) {
 		t.Errorf("%d units requested, %d approved, of 3 delivered", requested, approved)
 	}
 }
+
+// TestConcurrentInspectionRetriesMoveStockOnce: the same inspection sent
+// by several goroutines at once restocks its units once.
+func TestConcurrentInspectionRetriesMoveStockOnce(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.delivered("cart-conc-insp")
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 3, Reason: returns.ReasonDoesntFit}}}))
+	ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	ok[*returns.Return](t)(s.svc.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: "s", Lines: []returns.ReceiveLine{{LineID: r.Lines[0].ID, Quantity: 3}}}))
+	before := s.level("MUG-BLUE", "WH1").OnHand
+	in := returns.InspectInput{Key: "i", Units: []returns.UnitInspection{{LineID: r.Lines[0].ID, Quantity: 3, Condition: returns.ConditionNew, Location: "WH1"}}}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.svc.Inspect(s.ctx, r.ID, in); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := s.level("MUG-BLUE", "WH1").OnHand; got != before+3 {
+		t.Errorf("on hand %d, want %d", got, before+3)
+	}
+	if rep := ok[inventory.ReconcileReport](t)(s.inv.Reconcile(s.ctx)); !rep.Clean() {
+		t.Errorf("ledger: %+v", rep.Mismatches)
+	}
+}
