@@ -80,7 +80,7 @@
 // Duplicates get 200; bad signatures and timestamps 401 and bad payloads
 // 400, with nothing written. A Poller asks Sources for due tracking numbers and backs off on errors.
 //
-// # Exceptions and notifications
+// # Exceptions
 //
 // Service.Sweep runs the exception rules at a given time (Detect) over the
 // open trackers, listed a page at a time by key: stalled parcels (no scan
@@ -92,15 +92,10 @@
 // parcel that closes as returned gets its alert when that update is
 // applied.
 //
-// Notifications sends the customer's milestone messages (order confirmed,
-// shipped, out for delivery, delivered, delayed, ready for pickup, return
-// received, refund issued) through the host's Notifiers on the channels
-// the customer prefers, rendered from text/template and html/template
-// templates overridable per kind and locale. Each message is claimed in the
-// Store under a unique key before it is sent, so a customer gets each
-// milestone at most once per shipment and channel, even when events
-// repeat or arrive concurrently. Notifications implements oms.Publisher, so
-// an oms.Relay over the store's outbox drives it.
+// Customer messages (shipped, out for delivery, delivered, delivery
+// exceptions, ...) are package notify's: it reads tracking's events
+// alongside those of order, fulfillment and returns, and keeps the
+// templates, channel preferences and at-most-once claims.
 //
 // NewView builds the customer-facing tracking page: the current status,
 // the milestones timeline and the scans.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/omskit/oms"
 )
@@ -17,7 +16,6 @@ type MemoryStore struct {
 	mu       sync.Mutex
 	trackers map[Key]*Tracker
 	orphans  map[Key][]Orphan
-	claims   map[string]time.Time
 	outbox   *oms.MemoryOutbox
 }
 
@@ -34,7 +32,6 @@ func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 	s := &MemoryStore{
 		trackers: map[Key]*Tracker{},
 		orphans:  map[Key][]Orphan{},
-		claims:   map[string]time.Time{},
 	}
 	if opts != nil {
 		s.outbox = opts.Outbox
@@ -184,33 +181,5 @@ func (s *MemoryStore) DeleteOrphans(ctx context.Context, key Key, eventIDs ...st
 	} else {
 		s.orphans[key] = kept
 	}
-	return nil
-}
-
-// ClaimNotification implements Store.
-func (s *MemoryStore) ClaimNotification(ctx context.Context, key string, at time.Time) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	if key == "" {
-		return false, oms.Validationf("notification", "key", "is required")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.claims[key]; ok {
-		return false, nil
-	}
-	s.claims[key] = at
-	return true, nil
-}
-
-// ReleaseNotification implements Store.
-func (s *MemoryStore) ReleaseNotification(ctx context.Context, key string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.claims, key)
 	return nil
 }

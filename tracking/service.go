@@ -103,8 +103,8 @@ type Registration struct {
 	ShipmentRef oms.ID `json:"shipment_ref"`
 	// OrderRef is the order the shipment serves, for messages; optional.
 	OrderRef oms.ID `json:"order_ref,omitempty"`
-	// CustomerID is whom milestone messages go to; without it no message
-	// is sent for this parcel.
+	// CustomerID is the customer the parcel's events name, for consumers
+	// such as package notify (which otherwise takes the order's); optional.
 	CustomerID oms.ID `json:"customer_id,omitempty"`
 	// TrackingURL is the carrier's public tracking page, for messages.
 	TrackingURL string `json:"tracking_url,omitempty"`

@@ -7,7 +7,7 @@ import (
 	"github.com/omskit/oms"
 )
 
-// Store persists trackers, orphan events and sent-notification records.
+// Store persists trackers and orphan events.
 // The host implements it over its database; MemoryStore is the in-memory
 // implementation, and trackingtest.TestStore is the conformance suite every
 // implementation runs (through a trackingtest.Harness that hands back the
@@ -18,12 +18,11 @@ import (
 // below 1 in Save: oms.ErrValidation; a create (version 1) of an existing
 // tracker, or an update whose previous version is not the stored one:
 // oms.ErrConflict; an update of a missing tracker: oms.ErrNotFound; a
-// missing tracker in Get: oms.ErrNotFound; an empty notification key:
-// oms.ErrValidation; a cancelled context: its error. A refused call
-// changes nothing and saves no event. Each Save writes one tracker row
-// and its events in one transaction, so there is no lock order to keep
-// between trackers; ClaimNotification relies on a unique key, never on a
-// read followed by an insert.
+// missing tracker in Get: oms.ErrNotFound; a cancelled context: its
+// error. A refused call changes nothing and saves no event. Each Save
+// writes one tracker row and its events in one transaction, so there is
+// no lock order to keep between trackers. (Customer messages and their
+// at-most-once claims live in package notify and its Store.)
 type Store interface {
 	// Get returns a copy of the tracker with key, or an error matching
 	// oms.ErrNotFound.
@@ -55,15 +54,6 @@ type Store interface {
 	// DeleteOrphans removes the orphans of key with these event IDs
 	// (unknown IDs are ignored).
 	DeleteOrphans(ctx context.Context, key Key, eventIDs ...string) error
-
-	// ClaimNotification records that the notification with this unique key
-	// is being sent, atomically: it returns true for the first caller and
-	// false for every later one, across processes (in SQL: an insert into
-	// a table with a unique key).
-	ClaimNotification(ctx context.Context, key string, at time.Time) (bool, error)
-	// ReleaseNotification forgets a claim whose send failed, so that a
-	// later attempt may send it. Releasing an unknown key does nothing.
-	ReleaseNotification(ctx context.Context, key string) error
 }
 
 // Filter selects trackers in Store.List.

@@ -122,7 +122,8 @@ type Tracker struct {
 	TrackingNumber string `json:"tracking_number"`
 	// ShipmentRef is the host's shipment (or fulfillment) ID.
 	ShipmentRef oms.ID `json:"shipment_ref,omitempty"`
-	// OrderRef and CustomerID say whom to notify (empty CustomerID: nobody).
+	// OrderRef and CustomerID name the order and the customer, for the
+	// consumers of the tracker's events (package notify); both optional.
 	OrderRef   oms.ID `json:"order_ref,omitempty"`
 	CustomerID oms.ID `json:"customer_id,omitempty"`
 	// TrackingURL is the carrier's public tracking page, for messages.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/omskit/oms"
@@ -11,33 +14,61 @@ import (
 
 // Outbox is the outbox table as an oms.Outbox: what a Relay drains. The
 // stores append to the same table inside their own transactions.
-type Outbox struct{ db *DB }
+//
+// Any number of relays, in any number of processes, may drain one outbox
+// at once, each through an Outbox value of its own: Pending leases the
+// aggregates of the events it returns to that value (a row per aggregate
+// in outbox_leases, for LeaseFor), and leaves out the aggregates another
+// value holds. So each aggregate's events go out through one relay at a
+// time and in order, none is published twice while no relay crashes, and
+// when a relay dies mid-batch its aggregates pass to another once its
+// leases lapse: the events it had not marked go out again (duplicates
+// only for that batch). A relay that stops calls ReleaseLeases.
+type Outbox struct {
+	db    *DB
+	owner string
+	lease time.Duration
+}
 
 var _ oms.Outbox = (*Outbox)(nil)
 
-// Outbox returns the database's outbox.
-func (db *DB) Outbox() *Outbox { return &Outbox{db: db} }
+// DefaultLeaseFor is how long an Outbox holds the aggregates of the events
+// Pending returned: longer than a relay takes to publish a batch.
+const DefaultLeaseFor = 30 * time.Second
 
-// appendEvents inserts events in the caller's transaction, in order.
+// Outbox returns a new view of the database's outbox, with leases of its
+// own (one per relay).
+func (db *DB) Outbox() *Outbox {
+	return &Outbox{db: db, owner: string(oms.NewID()), lease: DefaultLeaseFor}
+}
+
+// LeaseFor sets how long Pending leases the aggregates it returns (at
+// least a second) and returns o.
+func (o *Outbox) LeaseFor(d time.Duration) *Outbox {
+	o.lease = max(d, time.Second)
+	return o
+}
+
+// ReleaseLeases drops the leases of o, so other relays take its aggregates
+// at once: a relay that stops calls it.
+func (o *Outbox) ReleaseLeases(ctx context.Context) error {
+	_, err := o.db.pool.Exec(ctx, `DELETE FROM outbox_leases WHERE owner = $1`, o.owner)
+	return wrap("release leases", err)
+}
+
+// appendEvents inserts events in the caller's transaction, in order, in
+// one statement.
 func appendEvents(ctx context.Context, tx pgx.Tx, events ...oms.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
-	for _, e := range events {
-		var payload any
-		if len(e.Payload) > 0 {
-			payload = string(e.Payload)
-		}
-		b.Queue(`INSERT INTO outbox (id, type, aggregate_kind, aggregate_id, aggregate_version, at, payload)
-			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
-			string(e.ID), e.Type, e.AggregateKind, string(e.AggregateID), e.AggregateVersion, e.Time, payload)
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if _, err := tx.Exec(ctx, appendEventsSQL, eventArrays(events)...); err != nil {
 		return fmt.Errorf("pgstore: outbox append: %w", err)
 	}
 	return nil
 }
+
+var appendEventsSQL = insertEventsSQL(1, "(SELECT 1) AS always")
 
 // Append saves events in a transaction of their own (stores append inside
 // theirs); for hosts that raise events outside any store.
@@ -70,7 +101,8 @@ func scanEvents(rows pgx.Rows) ([]oms.Event, error) {
 
 // Pending returns up to limit events that are neither published nor dead
 // letters, in the order they were saved, leaving out the aggregates in
-// skip. It implements oms.Outbox.
+// skip and those another Outbox value holds a lease on; it leases the
+// aggregates of the events it returns. It implements oms.Outbox.
 func (o *Outbox) Pending(ctx context.Context, limit int, skip ...oms.ID) ([]oms.Event, error) {
 	if limit <= 0 {
 		return nil, oms.Validationf("outbox", "limit", "must be positive, got %d", limit)
@@ -79,17 +111,72 @@ func (o *Outbox) Pending(ctx context.Context, limit int, skip ...oms.ID) ([]oms.
 	for i, id := range skip {
 		sk[i] = string(id)
 	}
-	rows, err := o.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM outbox
-		WHERE published_at IS NULL AND dead_at IS NULL AND aggregate_id <> ALL($2)
-		ORDER BY seq LIMIT $1`, limit, sk)
+	var out []oms.Event
+	err := o.db.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM outbox e
+			WHERE published_at IS NULL AND dead_at IS NULL AND aggregate_id <> ALL($2)
+			  AND NOT EXISTS (SELECT 1 FROM outbox_leases l
+				WHERE l.aggregate_id = e.aggregate_id AND l.owner <> $3 AND l.until > now())
+			ORDER BY seq LIMIT $1`, limit, sk, o.owner)
+		if err != nil {
+			return err
+		}
+		evs, err := scanEvents(rows)
+		if err != nil || len(evs) == 0 {
+			out = nil
+			return err
+		}
+		seen := map[oms.ID]bool{}
+		var aggs []string
+		for _, e := range evs {
+			if !seen[e.AggregateID] {
+				seen[e.AggregateID] = true
+				aggs = append(aggs, string(e.AggregateID))
+			}
+		}
+		sort.Strings(aggs) // one lock order for every relay
+		rows, err = tx.Query(ctx, `INSERT INTO outbox_leases AS l (aggregate_id, owner, until)
+			SELECT a, $2, now() + $3 * interval '1 microsecond' FROM unnest($1::text[]) AS a ORDER BY a
+			ON CONFLICT (aggregate_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+				WHERE l.owner = excluded.owner OR l.until <= now()
+			RETURNING aggregate_id`, aggs, o.owner, o.lease.Microseconds())
+		if err != nil {
+			return err
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		held := map[oms.ID]bool{}
+		for _, a := range got {
+			held[oms.ID(a)] = true
+		}
+		out = out[:0]
+		for _, e := range evs {
+			if held[e.AggregateID] {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: outbox pending: %w", err)
 	}
-	evs, err := scanEvents(rows)
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: outbox pending: %w", err)
+	return out, nil
+}
+
+// storableReason makes a publisher's error text storable in a text column:
+// PostgreSQL refuses NUL bytes and invalid UTF-8, and a refused reason would
+// leave the relay unable to count attempts or dead-letter the event (the
+// aggregate blocked for good). Invalid bytes become U+FFFD, NUL is dropped,
+// and the text is cut at 8 KiB.
+func storableReason(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "")
+	if len(s) > 8<<10 {
+		s = strings.ToValidUTF8(s[:8<<10], "")
 	}
-	return evs, nil
+	return s
 }
 
 // MarkFailed counts one failed publication of a pending event and returns
@@ -98,7 +185,7 @@ func (o *Outbox) Pending(ctx context.Context, limit int, skip ...oms.ID) ([]oms.
 func (o *Outbox) MarkFailed(ctx context.Context, id oms.ID, reason string) (int, error) {
 	var n int
 	err := o.db.pool.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2
-		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL RETURNING attempts`, string(id), reason).Scan(&n)
+		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL RETURNING attempts`, string(id), storableReason(reason)).Scan(&n)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}
@@ -112,7 +199,7 @@ func (o *Outbox) MarkFailed(ctx context.Context, id oms.ID, reason string) (int,
 // It implements oms.Outbox.
 func (o *Outbox) MarkDead(ctx context.Context, id oms.ID, reason string) error {
 	if _, err := o.db.pool.Exec(ctx, `UPDATE outbox SET dead_at = now(), last_error = $2
-		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL`, string(id), reason); err != nil {
+		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL`, string(id), storableReason(reason)); err != nil {
 		return fmt.Errorf("pgstore: outbox mark dead: %w", err)
 	}
 	return nil
@@ -139,6 +226,16 @@ func (o *Outbox) MarkPublished(ctx context.Context, ids ...oms.ID) error {
 // order they were saved.
 func (o *Outbox) Events(ctx context.Context, aggregateID oms.ID) ([]oms.Event, error) {
 	rows, err := o.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM outbox WHERE aggregate_id = $1 ORDER BY seq`, string(aggregateID))
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: outbox events: %w", err)
+	}
+	return scanEvents(rows)
+}
+
+// All returns every event in the outbox, published or not, in the order
+// they were saved.
+func (o *Outbox) All(ctx context.Context) ([]oms.Event, error) {
+	rows, err := o.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM outbox ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: outbox events: %w", err)
 	}

@@ -1,14 +1,3 @@
-// Package pgstore is the reference PostgreSQL adapter of oms: the outbox
-// and the stores of the domain packages over one database, with pgx.
-//
-// It lives in its own module so that pgx never enters the core module.
-// Open connects from a DSN and applies the embedded, versioned migrations
-// (migrations/NNNN_name.sql) in one transaction each, under a session
-// advisory lock, so any number of processes may start at once: the first
-// applies what is missing and the others find it done.
-//
-// Every table lives in one schema (Options.Schema, "public" by default), so
-// tests run each in a schema of its own and drop it afterwards.
 package pgstore
 
 import (
@@ -41,6 +30,11 @@ type Options struct {
 	// MaxConns caps the pool; 0 keeps pgx's default (the larger of 4 and
 	// the number of CPUs).
 	MaxConns int32
+	// ReserveInTransaction makes the inventory store reserve through the
+	// locking transaction every time, never the one-statement write: for a
+	// PostgreSQL-compatible database that does not run the statement (see
+	// the package doc).
+	ReserveInTransaction bool
 }
 
 // DB is the adapter: one pgx pool and the stores built on it. It is safe
@@ -49,6 +43,7 @@ type Options struct {
 type DB struct {
 	pool   *pgxpool.Pool
 	schema string
+	opts   Options
 }
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -78,7 +73,7 @@ func Open(ctx context.Context, dsn string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: connect: %w", err)
 	}
-	db := &DB{pool: pool, schema: o.Schema}
+	db := &DB{pool: pool, schema: o.Schema, opts: o}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -41,12 +41,19 @@ func dsn(t testing.TB) string {
 }
 
 // open returns an adapter over a schema of the test's own, dropped when the
-// test ends.
+// test ends. Tests commit without waiting for the WAL flush
+// (synchronous_commit=off, a session setting pgx takes from the DSN): a
+// crash of the server would lose the last commits, which no test does,
+// and everything else behaves the same. Benchmarks keep the server's
+// setting.
 func open(t testing.TB) *pgstore.DB {
 	t.Helper()
 	d := dsn(t)
+	if _, ok := t.(*testing.T); ok {
+		d = withParam(d, "synchronous_commit", "off")
+	}
 	schema := "t_" + strings.ToLower(string(oms.NewID()))
-	db, err := pgstore.Open(context.Background(), d, &pgstore.Options{Schema: schema})
+	db, err := pgstore.Open(context.Background(), d, &pgstore.Options{Schema: schema, MaxConns: 16})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -201,4 +208,16 @@ func TestOutboxDeadLetterLetsAggregateMoveOn(t *testing.T) {
 	if _, err := ob.Pending(ctx, 0); !errors.Is(err, oms.ErrValidation) {
 		t.Errorf("Pending(0) = %v, want ErrValidation", err)
 	}
+}
+
+// withParam adds a session setting to a URL or key=value DSN.
+func withParam(dsn, key, value string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + key + "=" + value
+	}
+	return dsn + " " + key + "=" + value
 }

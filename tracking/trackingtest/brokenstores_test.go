@@ -4,12 +4,10 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/tracking"
@@ -22,41 +20,6 @@ import (
 
 // passThrough breaks nothing: the suite must pass it.
 type passThrough struct{ *tracking.MemoryStore }
-
-// checkThenInsert claims a notification with a SELECT and then an INSERT
-// (two round trips, no unique key): two concurrent first claims both win.
-type checkThenInsert struct {
-	*tracking.MemoryStore
-	mu     sync.Mutex
-	claims map[string]bool
-}
-
-func (s *checkThenInsert) ClaimNotification(ctx context.Context, key string, at time.Time) (bool, error) {
-	if key == "" {
-		return false, oms.Validationf("notification", "key", "is required")
-	}
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	s.mu.Lock()
-	taken := s.claims[key]
-	s.mu.Unlock()
-	if taken {
-		return false, nil
-	}
-	runtime.Gosched() // the round trip between the SELECT and the INSERT
-	s.mu.Lock()
-	s.claims[key] = true
-	s.mu.Unlock()
-	return true, nil
-}
-
-func (s *checkThenInsert) ReleaseNotification(ctx context.Context, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.claims, key)
-	return nil
-}
 
 // droppedEvents saves trackers but not their outbox events.
 type droppedEvents struct{ *tracking.MemoryStore }
@@ -172,11 +135,6 @@ func (s listIgnoresAfter) List(ctx context.Context, f tracking.Filter) ([]*track
 	return s.MemoryStore.List(ctx, f)
 }
 
-// releaseKeeps never forgets a claim: a failed send is never retried.
-type releaseKeeps struct{ *tracking.MemoryStore }
-
-func (releaseKeeps) ReleaseNotification(context.Context, string) error { return nil }
-
 // orphansUnsorted returns orphans in insertion order.
 type orphansUnsorted struct {
 	*tracking.MemoryStore
@@ -194,18 +152,16 @@ var brokenStores = map[string]struct {
 	store func() tracking.Store
 	want  string // in the suite's failure
 }{
-	"check-then-insert claim": {func() tracking.Store { return &checkThenInsert{MemoryStore: mem(), claims: map[string]bool{}} }, "exactly one winner"},
 	"dropped events":          {func() tracking.Store { return droppedEvents{mem()} }, "saved events after the create"},
 	"events of refused saves": {func() tracking.Store { return eventsBeforeCheck{mem()} }, "saved events after a refused second create"},
 	"last write wins":         {func() tracking.Store { return lastWriteWins{mem()} }, "stale save: err = <nil>, want ErrConflict"},
 	"shared memory": {func() tracking.Store {
 		return &sharedMemory{MemoryStore: mem(), cache: map[tracking.Key]*tracking.Tracker{}}
 	}, "store shares memory with callers"},
-	"list ignores open":       {func() tracking.Store { return listIgnoresOpen{mem()} }, "List open"},
-	"list ignores after":      {func() tracking.Store { return listIgnoresAfter{mem()} }, "List after"},
-	"offset cursor":           {func() tracking.Store { return &offsetCursor{MemoryStore: mem(), offset: map[tracking.Key]int{}} }, "pages (-want +got)"},
-	"release keeps the claim": {func() tracking.Store { return releaseKeeps{mem()} }, "claim after release"},
-	"orphans unsorted":        {func() tracking.Store { return orphansUnsorted{mem()} }, "want e2 then e1"},
+	"list ignores open":  {func() tracking.Store { return listIgnoresOpen{mem()} }, "List open"},
+	"list ignores after": {func() tracking.Store { return listIgnoresAfter{mem()} }, "List after"},
+	"offset cursor":      {func() tracking.Store { return &offsetCursor{MemoryStore: mem(), offset: map[tracking.Key]int{}} }, "pages (-want +got)"},
+	"orphans unsorted":   {func() tracking.Store { return orphansUnsorted{mem()} }, "want e2 then e1"},
 }
 
 const brokenEnv = "TRACKINGTEST_BROKEN_STORE"

@@ -55,16 +55,6 @@ func (h OutboxHarness) Events(t *testing.T, s tracking.Store) []oms.Event {
 	return ob.Outbox().Events("")
 }
 
-// ClaimRounds and ClaimKeys size the concurrent claim check: ClaimRounds
-// times, goroutines started together on a barrier claim the same
-// ClaimKeys new keys in the same order. That is enough that a store
-// checking for a claim and inserting it in two steps, even with no delay
-// between them, is caught on every run.
-const (
-	ClaimRounds = 20
-	ClaimKeys   = 50
-)
-
 // TestStore runs the conformance suite against the stores h makes, one
 // fresh store per subtest. It checks, after every kind of write, the
 // events the store saved: exactly those of each successful Save, in order,
@@ -217,16 +207,10 @@ func TestStore(t *testing.T, h Harness) {
 		if _, err := s.AddOrphans(ctx, tracking.Orphan{Key: tracking.NewKey("dhl", "O"), Event: tracking.Event{Time: base, RawCode: "X"}.Normalize(), Cause: tracking.OrphanUnknownTracker, ReceivedAt: base}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ClaimNotification(ctx, "k", base); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.ReleaseNotification(ctx, "k"); err != nil {
-			t.Fatal(err)
-		}
 		if err := s.DeleteOrphans(ctx, tracking.NewKey("dhl", "O")); err != nil {
 			t.Fatal(err)
 		}
-		saved(t, s, "after orphan and claim writes", want)
+		saved(t, s, "after orphan writes", want)
 	})
 
 	t.Run("List", func(t *testing.T) {
@@ -363,73 +347,6 @@ func TestStore(t *testing.T, h Harness) {
 		saved(t, s, "after orphan writes", nil)
 	})
 
-	t.Run("ClaimNotification", func(t *testing.T) {
-		s := h.MakeStore(t)
-		ok, err := s.ClaimNotification(ctx, "k1", base)
-		if err != nil || !ok {
-			t.Fatalf("first claim = %v, %v", ok, err)
-		}
-		ok, err = s.ClaimNotification(ctx, "k1", base)
-		if err != nil || ok {
-			t.Fatalf("second claim = %v, %v; want false", ok, err)
-		}
-		if err := s.ReleaseNotification(ctx, "k1"); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.ReleaseNotification(ctx, "never-claimed"); err != nil {
-			t.Fatal(err)
-		}
-		ok, err = s.ClaimNotification(ctx, "k1", base)
-		if err != nil || !ok {
-			t.Fatalf("claim after release = %v, %v", ok, err)
-		}
-		if _, err := s.ClaimNotification(ctx, "", base); !errors.Is(err, oms.ErrValidation) {
-			t.Fatalf("empty key: err = %v, want ErrValidation", err)
-		}
-		saved(t, s, "after claims", nil)
-	})
-
-	t.Run("ConcurrentClaims", func(t *testing.T) {
-		// Each round starts its goroutines together on a barrier; they all
-		// claim the same keys in the same order, so every key is claimed by
-		// all of them at nearly the same moment: exactly one wins each.
-		s := h.MakeStore(t)
-		const racers = 8
-		var bad []string
-		for r := 0; r < ClaimRounds; r++ {
-			start := make(chan struct{})
-			var wins [ClaimKeys]atomic.Int64
-			var wg sync.WaitGroup
-			for i := 0; i < racers; i++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					for k := range wins {
-						ok, err := s.ClaimNotification(ctx, fmt.Sprintf("round-%d-key-%d", r, k), base)
-						if err != nil {
-							t.Error(err)
-							return
-						}
-						if ok {
-							wins[k].Add(1)
-						}
-					}
-				}()
-			}
-			close(start)
-			wg.Wait()
-			for k := range wins {
-				if n := wins[k].Load(); n != 1 {
-					bad = append(bad, fmt.Sprintf("round-%d-key-%d: %d winners", r, k, n))
-				}
-			}
-		}
-		if len(bad) > 0 {
-			t.Fatalf("concurrent claims of one key must have exactly one winner; %d of %d keys did not: %v", len(bad), ClaimRounds*ClaimKeys, bad[:min(len(bad), 5)])
-		}
-	})
-
 	t.Run("ConcurrentSaves", func(t *testing.T) {
 		s := h.MakeStore(t)
 		tr := mk("ups", "RACE")
@@ -498,9 +415,6 @@ func TestStore(t *testing.T, h Harness) {
 		tr := mk("ups", "1")
 		if err := s.Save(cctx, tr, []oms.Event{event(tr, tracking.EventRegistered)}); err == nil {
 			t.Error("Save with a cancelled context succeeded")
-		}
-		if _, err := s.ClaimNotification(cctx, "k", base); err == nil {
-			t.Error("ClaimNotification with a cancelled context succeeded")
 		}
 		if _, err := s.List(cctx, tracking.Filter{}); err == nil {
 			t.Error("List with a cancelled context succeeded")

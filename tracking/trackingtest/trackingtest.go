@@ -1,7 +1,8 @@
 // Package trackingtest holds the conformance suite every tracking.Store
 // implementation runs (TestStore, driven through a Harness) and fakes for
-// tests of code that uses package tracking: a scripted Source, a
-// recording Notifier and a map of customers.
+// tests of code that uses package tracking: a scripted Source. (Customer
+// messages moved to package notify, whose notifytest has a recording
+// Sender.)
 package trackingtest
 
 import (
@@ -66,51 +67,4 @@ func (s *Source) Track(ctx context.Context, carrier, number string) (tracking.Up
 	}
 	u.Events = append([]tracking.Event(nil), u.Events...)
 	return u, nil
-}
-
-// Notifier records the messages it is asked to send; it can be told to
-// fail. It is safe for concurrent use.
-type Notifier struct {
-	mu   sync.Mutex
-	sent []tracking.Message
-	fail error
-}
-
-var _ tracking.Notifier = (*Notifier)(nil)
-
-// Send implements tracking.Notifier.
-func (n *Notifier) Send(ctx context.Context, m tracking.Message) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.fail != nil {
-		return n.fail
-	}
-	n.sent = append(n.sent, m)
-	return nil
-}
-
-// FailWith makes Send return err (nil to succeed again).
-func (n *Notifier) FailWith(err error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.fail = err
-}
-
-// Sent returns the messages sent so far, in order.
-func (n *Notifier) Sent() []tracking.Message {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]tracking.Message(nil), n.sent...)
-}
-
-// Customers is a tracking.CustomerSource over a fixed set.
-type Customers map[oms.ID]tracking.Customer
-
-// Customer implements tracking.CustomerSource.
-func (c Customers) Customer(ctx context.Context, id oms.ID) (tracking.Customer, error) {
-	cu, ok := c[id]
-	if !ok {
-		return tracking.Customer{}, oms.NotFoundError("customer", string(id))
-	}
-	return cu, nil
 }

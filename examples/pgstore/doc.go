@@ -1,0 +1,150 @@
+// Package pgstore is the reference PostgreSQL adapter of oms: the outbox
+// and the stores of the domain packages over one database, with pgx. It
+// passes inventorytest, ordertest, trackingtest, fulfillmenttest and
+// returnstest, and any number of application processes may share one
+// database.
+//
+// It lives in its own module so that pgx never enters the core module.
+// Open connects from a DSN and applies the embedded, versioned migrations
+// (migrations/NNNN_name.sql) in one transaction each, under a session
+// advisory lock, so any number of processes may start at once: the first
+// applies what is missing and the others find it done. Every table lives in
+// one schema (Options.Schema, "public" by default); the tests run each in a
+// schema of their own and drop it afterwards. DB.Stores returns every
+// store.
+//
+// # Schema
+//
+// Aggregates (an order, a tracker, a reservation, an inbound delivery) are
+// stored as a JSONB document beside the columns their lookups, lists and
+// conditions need: IDs as text (collation "C", so lists sort byte-wise as
+// Go does), money as NUMERIC plus the currency code, times as timestamptz
+// plus the nanoseconds below the microsecond where the store compares or
+// orders by them, quantities as bigint. Stock levels and the SKU counters
+// are plain rows, since every reservation updates them.
+//
+// # Writes
+//
+// Every write saves its outbox events in the same transaction, and a
+// refused write saves none.
+//
+// Inventory: Reserve is one statement when it can be (a data-modifying
+// CTE: insert the reservation unless its ID exists, insert its event, lock
+// the levels in order, raise reserved on the condition that each level's
+// backorders stay within its cap, raise the SKU counters on the condition
+// that a preorder SKU stays within its limit; any refused row aborts the
+// statement through pgstore_refuse, which carries the levels it locked, so
+// the short lines are named without a second round trip). A reservation
+// whose lines all take stock from one level (a hot SKU's) runs a leaner
+// statement: the UPDATE takes the row lock itself, with no locking CTE and
+// no joins for PostgreSQL to re-check while the row is held. Otherwise (a
+// level row not created yet, an untracked or unknown SKU, an inactive
+// location, a preorder SKU short of stock) it is one transaction: lock the
+// levels with SELECT ... ORDER BY sku, location FOR UPDATE, then the SKU
+// counters by SKU, check every line as the memory store does, and apply
+// conditional UPDATEs. Apply is the same transaction shape, after checking
+// the reservation's or inbound's version with UPDATE ... WHERE id = $1 AND
+// version = $2. ReserveBatcher applies the concurrent reservations of a
+// process in one transaction.
+//
+// Orders, trackers and returns: Create and Update (Save) are one statement each: the
+// insert (ON CONFLICT DO NOTHING) or the optimistic UPDATE ... WHERE id =
+// $1 AND version = $2, and the outbox insert gated on it; zero rows is
+// oms.ErrConflict (or ErrDuplicate, ErrNotFound, ErrValidation after one
+// read that says which). Lists are keyset walks on an index; tracking's
+// notification claims are a unique insert. A return's label tracking
+// numbers go into return_tracking in the same statement.
+//
+// Fulfillment: Save is one transaction: each allocation, fulfillment order
+// and shipment inserted (version 1; a unique violation is ErrDuplicate) or
+// updated WHERE id = $1 AND version = $2, in ID order per table; the
+// shipments' tracking numbers claimed in shipment_tracking under their
+// normalized keys (one held by another shipment is ErrDuplicate); orphans
+// and events inserted.
+//
+// The outbox: any number of relays in any number of processes drain it
+// together; see Outbox for the per-aggregate leases that keep each
+// aggregate's events in order and published once while no relay crashes.
+//
+// # Hot queries
+//
+// TestHotQueriesUseIndexes explains each hot query with sequential scans
+// off and fails on a Seq Scan (go test -v -run TestHotQueriesUseIndexes
+// prints the plans). In short:
+//
+//	reserve at one level      Update on inv_levels: Index Scan using inv_levels_pkey; items and
+//	                          locations by their primary keys, once (InitPlans)
+//	reserve (one statement)   Index Scan using inv_levels_pkey (locked, then updated),
+//	                          inv_items_pkey, inv_locations_pkey; insert arbiter inv_reservations_pkey
+//	lock levels               LockRows -> Sort -> Index Scan using inv_levels_pkey
+//	expired holds             Index Only Scan using inv_reservations_expiring
+//	reservations by reference Bitmap Index Scan on inv_reservations_reference
+//	ledger of a SKU           Index Scan using inv_ledger_sku
+//	inbounds of a SKU         Bitmap Index Scan on inv_inbounds_sku
+//	order by number / key     Index Scan using orders_number_key / orders_idempotency_key_key
+//	order update              Index Scan using orders_pkey, Filter: version
+//	page of a customer        Index Scan using orders_customer, Index Cond: ROW(created_at, created_ns, id) > ...
+//	page of a status          Index Scan using orders_status, same keyset condition
+//	open trackers after a key Bitmap Index Scan on trackers_open
+//	returns of an order       Bitmap Index Scan on returns_order
+//	expiring returns          Bitmap Index Scan on returns_expiring
+//	return by tracking number Index Scan using return_tracking_pkey, then returns_pkey
+//	an order's FOs/shipments  Bitmap Index Scan on fulfillment_orders_order / shipments_order
+//	shipment by tracking      Index Scan using shipment_tracking_pkey, then shipments_pkey
+//	outbox pending            Index Scan using outbox_pending, anti join on outbox_leases_pkey
+//
+// A hot level is updated HOT (heap-only): no index covers the columns a
+// reservation changes (reserved, seq), and the table keeps free space on
+// its pages (fillfactor 50), so a level updated thousands of times a
+// second leaves no dead index entries for its primary-key lookups to wade
+// through. That is why ChangedSKUs scans the levels rather than using an
+// index on seq.
+//
+// # Throughput of a hot SKU
+//
+// A reservation holds its level's row lock until it commits, so one hot
+// SKU is bound by the commit latency: whatever else the machine has, the
+// reservations of one level are serial. BenchmarkReserveHotSKU measures
+// the adapter beside the database's own limit for the same row
+// (bench/hot_update.sql through pgbench, one conditional UPDATE per
+// transaction, the same client count). ReserveBatcher lifts the bound for
+// reservations made in one process: one transaction, one lock and one
+// commit for a whole batch.
+//
+// # PostgreSQL-compatible distributed databases
+//
+// The adapter keeps to what CockroachDB, YugabyteDB and similar systems
+// speak, with these cares:
+//
+//   - They run transactions SERIALIZABLE (or abort conflicting ones
+//     optimistically) and report conflicts as serialization failures
+//     (SQLSTATE 40001) where PostgreSQL would make a transaction wait.
+//     Every write here runs through one retry loop that runs the whole
+//     transaction again on 40001 and on a detected deadlock (40P01), and
+//     reports oms.ErrConflict after a few attempts; the services already
+//     treat ErrConflict as "reload and try again". The one-statement writes
+//     are single implicit transactions, retried the same way.
+//   - SELECT ... FOR UPDATE in a fixed order is what prevents deadlocks on
+//     PostgreSQL; on a distributed database it still orders the locks but
+//     a contended row turns into retries rather than waits, so a hot SKU
+//     degrades sooner: batch its reservations (ReserveBatcher).
+//   - Data-modifying CTEs that read each other's RETURNING are supported
+//     by both, but a CTE that both locks (FOR UPDATE) and is joined by an
+//     UPDATE in the same statement may not be: the transaction path is the
+//     portable one (Options.ReserveInTransaction).
+//   - Sequences (outbox.seq, inv_ledger.seq, inv_change_seq) are not
+//     gap-free or commit-ordered on any of them, nor on PostgreSQL under
+//     concurrency: a reader that pages by seq may see a later number commit
+//     before an earlier one. The relay does not depend on it (it reads what
+//     is pending, not "after seq N"); a ledger reader paging with AfterSeq
+//     should stay a little behind the newest entries. On a distributed
+//     database prefer unordered keys (UUIDs) for primary keys that take
+//     heavy inserts, and keep the seq column for ordering only.
+//   - Advisory locks (the migration lock) and PL/pgSQL (pgstore_refuse)
+//     are not available everywhere: run the migrations from one process,
+//     and replace pgstore_refuse with a CHECK that fails (for example a
+//     division by zero) where functions are missing.
+//   - fillfactor and HOT updates are PostgreSQL's; a distributed database
+//     spreads a hot row's versions differently, and the batcher is the
+//     lever there.
+package pgstore

@@ -1,0 +1,99 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/omskit/oms"
+)
+
+// maxRetries bounds how often a transaction that PostgreSQL aborted for a
+// serialization failure or a deadlock is run again before the store
+// reports oms.ErrConflict.
+const maxRetries = 8
+
+// retryable reports whether err is a transient abort that running the
+// whole transaction again resolves: a serialization failure (40001, what a
+// PostgreSQL-compatible distributed database reports for most conflicts)
+// or a detected deadlock (40P01).
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}
+
+// tx runs fn in a transaction, again from the start when PostgreSQL aborts
+// it as retryable; after maxRetries it reports an error matching
+// oms.ErrConflict. fn must be safe to run more than once: it must not keep
+// what it computed in an aborted run.
+func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := pgx.BeginFunc(ctx, db.pool, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if attempt+1 >= maxRetries || ctx.Err() != nil {
+			return fmt.Errorf("%w: %v", oms.ErrConflict, err)
+		}
+	}
+}
+
+// readTx runs fn in a read-only REPEATABLE READ transaction: one snapshot.
+func (db *DB) readTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+		if err == nil || !retryable(err) || attempt+1 >= maxRetries {
+			return err
+		}
+	}
+}
+
+// nsPart returns the nanoseconds of t below the microsecond, which
+// timestamptz does not keep: stored beside it, the pair orders and
+// compares exactly.
+func nsPart(t time.Time) int16 { return int16(t.Nanosecond() % 1000) }
+
+// nullTime returns nil for the zero time (SQL NULL), else t.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// doc encodes v as a JSONB parameter.
+func doc(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("%w: pgstore: encode: %v", oms.ErrValidation, err)
+	}
+	return string(b), nil
+}
+
+// decode reads a JSONB document into v.
+func decode(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("pgstore: decode: %w", err)
+	}
+	return nil
+}
+
+// wrap names the operation on a database error; domain errors (error
+// kinds of oms, shortages, validation) pass through unchanged.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) || errors.Is(err, pgx.ErrTxClosed) {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	return err
+}

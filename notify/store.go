@@ -1,0 +1,135 @@
+package notify
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+
+	"github.com/omskit/oms"
+)
+
+// Store persists notify's state: one Progress document per order, the
+// customers' Preferences and the at-most-once claims of sent messages.
+// The host implements it over its database; MemoryStore is the in-memory
+// implementation, and notifytest.TestStore is the conformance suite every
+// implementation runs. Implementations must be safe for concurrent use
+// (several relays, several processes).
+//
+// Refusals and their errors: an empty or invalid ID, a nil Progress, a
+// version below 1 or an empty claim key: oms.ErrValidation; a create
+// (version 1) of an existing Progress, or an update whose previous version
+// is not the stored one: oms.ErrConflict; an update of a missing Progress,
+// a missing Progress or Preferences: oms.ErrNotFound; a cancelled context:
+// its error. A refused call changes nothing.
+type Store interface {
+	// Progress returns a copy of the order's Progress, or an error
+	// matching oms.ErrNotFound.
+	Progress(ctx context.Context, id oms.ID) (*Progress, error)
+	// SaveProgress writes p in one atomic write. p.Version is the version
+	// being written: 1 creates the document (oms.ErrConflict when it
+	// exists), n > 1 replaces version n-1 (oms.ErrConflict when the stored
+	// version is another, oms.ErrNotFound when there is none). In SQL:
+	// UPDATE progress SET doc = $doc, version = $n, due_at = $due WHERE
+	// id = $id AND version = $n-1, zero rows being a conflict.
+	SaveProgress(ctx context.Context, p *Progress) error
+	// Due returns the IDs of the documents whose DueAt is not zero and not
+	// after by, ordered by ID (byte-wise), only IDs after the cursor after
+	// (empty: from the start), at most limit of them (limit must be
+	// positive). In SQL: WHERE due_at IS NOT NULL AND due_at <= $by AND
+	// id > $after ORDER BY id LIMIT $limit.
+	Due(ctx context.Context, by time.Time, after oms.ID, limit int) ([]oms.ID, error)
+
+	// Preferences returns the customer's preferences, or an error matching
+	// oms.ErrNotFound when none were set.
+	Preferences(ctx context.Context, customer oms.ID) (Preferences, error)
+	// SetPreferences replaces the customer's preferences.
+	SetPreferences(ctx context.Context, customer oms.ID, p Preferences) error
+
+	// Claim records that the message with this unique key is being sent,
+	// atomically: it returns true for the first caller and false for every
+	// later one, across processes (in SQL: INSERT ... ON CONFLICT DO
+	// NOTHING on a unique key, never a read followed by an insert).
+	Claim(ctx context.Context, key string, at time.Time) (bool, error)
+	// Release forgets a claim whose send failed, so that a later attempt
+	// may send it. Releasing an unknown key does nothing.
+	Release(ctx context.Context, key string) error
+}
+
+// Preferences are a customer's channel preferences and addresses. The
+// addresses override those the order's events carry.
+type Preferences struct {
+	// Locale picks the templates ("de-CH" falls back to "de", then to the
+	// default); empty means the Notifier's DefaultLocale.
+	Locale string `json:"locale,omitempty"`
+	// Channels are the customer's channels for every kind; nil means the
+	// Notifier's DefaultChannels.
+	Channels []Channel `json:"channels,omitempty"`
+	// PerKind overrides Channels for a kind; an empty (non-nil) list mutes
+	// the kind.
+	PerKind map[Kind][]Channel `json:"per_kind,omitempty"`
+	// Email, Phone and PushToken are the addresses of the e-mail, SMS and
+	// push channels; empty ones fall back to the order's contact.
+	Email     string `json:"email,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	PushToken string `json:"push_token,omitempty"`
+	// Name is how messages greet the customer; empty falls back to the
+	// order's contact.
+	Name string `json:"name,omitempty"`
+}
+
+// maxField bounds the preferences' text fields.
+const maxField = 512
+
+// Validate lists every problem of p; the error matches oms.ErrValidation.
+func (p Preferences) Validate() error {
+	v := newProblems("preferences")
+	check := func(field string, list []Channel) {
+		seen := map[Channel]bool{}
+		for _, c := range list {
+			if !c.Valid() {
+				v.Add(field, "unknown channel %q", c)
+			}
+			if seen[c] {
+				v.Add(field, "channel %q listed twice", c)
+			}
+			seen[c] = true
+		}
+	}
+	check("channels", p.Channels)
+	for k, list := range p.PerKind {
+		if !k.Valid() || k == KindDigest {
+			v.Add("per_kind", "unknown kind %q", k)
+		}
+		check("per_kind."+string(k), list)
+	}
+	for field, s := range map[string]string{"locale": p.Locale, "email": p.Email, "phone": p.Phone, "push_token": p.PushToken, "name": p.Name} {
+		if len(s) > maxField {
+			v.Add(field, "is longer than %d bytes", maxField)
+		}
+		if !utf8.ValidString(s) {
+			v.Add(field, "is not valid UTF-8")
+		}
+		for _, r := range s {
+			if r < 0x20 || r == 0x7f {
+				v.Add(field, "contains a control character")
+				break
+			}
+		}
+	}
+	if len(p.Locale) > 35 {
+		v.Add("locale", "is not a locale tag")
+	}
+	return v.Err()
+}
+
+// channelsFor returns the channels the customer wants for kind.
+func (p Preferences) channelsFor(kind Kind, defaults []Channel) []Channel {
+	chs := p.Channels
+	if chs == nil {
+		chs = defaults
+	}
+	if pk, ok := p.PerKind[kind]; ok {
+		chs = pk
+	}
+	return chs
+}
