@@ -4,7 +4,8 @@
 // ship it, follow its tracking to delivery, and take one item back for a
 // refund. Every store saves its events to one outbox, and a relay hands
 // them to the fulfillment service (which moves shipments on tracking
-// events) and to a publisher that prints what the customer is told. It
+// events) and to notify, which tells the customer of each milestone once
+// (printed here). It
 // needs no setup:
 //
 //	go run ./examples/quickstart
@@ -24,6 +25,7 @@ import (
 	"github.com/omskit/oms/examples/internal/demopay"
 	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/notify"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/returns"
 	"github.com/omskit/oms/shipping"
@@ -55,10 +57,11 @@ type shop struct {
 	tracker *tracking.Service
 	ship    *fulfillment.Service
 	returns *returns.Service
+	notify  *notify.Notifier
 	carrier *democarrier.Carrier
 }
 
-func newShop() (*shop, error) {
+func newShop(w io.Writer) (*shop, error) {
 	s := &shop{clock: oms.NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}
 	s.outbox = oms.NewMemoryOutbox(nil)
 	// New York charges sales tax on goods and shipping, added on top.
@@ -88,16 +91,39 @@ func newShop() (*shop, error) {
 	s.returns, err = returns.NewService(returns.NewMemoryStore(&returns.MemoryStoreOptions{Outbox: s.outbox}), &returns.ServiceOptions{
 		Orders: s.orders, Inventory: s.stock, Carrier: s.carrier, ReturnAddress: dc("Returns", "Newark", "NJ", "07102"), Clock: s.clock,
 	})
+	if err != nil {
+		return nil, err
+	}
+	// The customer hears of each milestone once; here the "e-mail" is
+	// printed.
+	s.notify, err = notify.New(notify.NewMemoryStore(), &notify.Options{Clock: s.clock,
+		Sender: notify.SenderFunc(func(_ context.Context, m notify.Message) error {
+			fmt.Fprintf(w, "  %s to %s: %s\n    %s\n", m.Channel, m.To, m.Subject, body(m.Text))
+			return nil
+		})})
 	return s, err
+}
+
+// Publish hands one saved event to the shop's consumers, as a message bus
+// would: fulfillment follows tracking's events, notify tells the customer.
+// The relay calls it for every event, at least once and in order per
+// aggregate; both consumers ignore what they have already seen.
+func (s *shop) Publish(ctx context.Context, e oms.Event) error {
+	if err := s.ship.HandleEvent(ctx, e); err != nil {
+		return err
+	}
+	return s.notify.Publish(ctx, e)
 }
 
 // run is the whole tour; w receives what a shop's log would show.
 func run(ctx context.Context, w io.Writer) error {
-	s, err := newShop()
+	s, err := newShop(w)
 	if err != nil {
 		return err
 	}
 	say := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	relay := oms.NewRelay(s.outbox, s, &oms.RelayOptions{Clock: s.clock})
+	drain := func() error { _, err := relay.Drain(ctx); return err }
 
 	// 1. Stock: mugs in Newark, T-shirts in Reno.
 	say("== stock")
@@ -159,6 +185,9 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	say("order %s %s: total %s, authorized %s, on hold: %v", o.Number, o.Status, o.Totals.GrandTotal, o.Payment.Authorized, o.OnHold())
+	if err := drain(); err != nil {
+		return err
+	}
 
 	// 3. Fulfillment: one call allocates (one all-or-nothing reservation
 	// under an ID derived from the order), picks, packs, rate-shops, buys
@@ -185,21 +214,14 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	say("order %s, captured %s (on shipment), labels bought: %d", o.FulfillmentStatus(), o.Payment.Captured, s.carrier.Labels())
+	if err := drain(); err != nil {
+		return err
+	}
 
 	// 4. Tracking: scans arrive (one twice, one out of order). The relay
 	// hands tracking's events to fulfillment, which marks each package and
-	// delivers the shipment when its last package arrives.
+	// delivers the shipment when its last package arrives, and to notify.
 	say("== tracking")
-	relay := oms.NewRelay(s.outbox, oms.PublisherFunc(func(ctx context.Context, e oms.Event) error {
-		if err := s.ship.HandleEvent(ctx, e); err != nil {
-			return err
-		}
-		tell(w, e)
-		return nil
-	}), &oms.RelayOptions{Clock: s.clock})
-	if _, err := relay.Drain(ctx); err != nil {
-		return err
-	}
 	// The parcels travel for two days; scans reach us afterwards.
 	s.clock.Set(time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC))
 	scan := func(day, hour int, status, text string) tracking.Event {
@@ -221,7 +243,7 @@ func run(ctx context.Context, w io.Writer) error {
 			}
 			say("%s: %d new, %d duplicate scans, status %s", p.TrackingNumber, r.Applied, r.Duplicates, r.Status)
 		}
-		if _, err := relay.Drain(ctx); err != nil {
+		if err := drain(); err != nil {
 			return err
 		}
 	}
@@ -270,7 +292,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if o, err = s.orders.Get(ctx, o.ID); err != nil {
 		return err
 	}
-	if _, err := relay.Drain(ctx); err != nil {
+	if err := drain(); err != nil {
 		return err
 	}
 	mugs, err := s.stock.Level(ctx, "MUG-BLUE", "newark")
@@ -301,10 +323,11 @@ func skus(sh *fulfillment.Shipment) string {
 	return strings.Join(out, ", ")
 }
 
-// tell prints the events a customer would hear about.
-func tell(w io.Writer, e oms.Event) {
-	switch e.Type {
-	case fulfillment.EventShipped, fulfillment.EventDelivered:
-		fmt.Fprintf(w, "  event %s\n", e.Type)
+// body returns the first paragraph of a message after its greeting.
+func body(text string) string {
+	paras := strings.Split(strings.TrimSpace(text), "\n\n")
+	if len(paras) > 1 {
+		return strings.ReplaceAll(paras[1], "\n", " ")
 	}
+	return paras[0]
 }
