@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +37,12 @@ func main() {
 	svg := flag.String("svg", "", "write the four charts as one SVG image to this file")
 	quiet := flag.Bool("quiet", false, "no progress bar")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		// The memory stores keep every order of the run; a larger heap
+		// target spends less CPU collecting it (40% less wall time for 30
+		// days on a busy 2-core machine, about 650 MB instead of 350 MB).
+		debug.SetGCPercent(400)
+	}
 	if !*quiet {
 		cfg.progress = progressBar(os.Stderr)
 	}
