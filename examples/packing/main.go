@@ -3,7 +3,8 @@
 // nothing on top, a vase in a box of its own, a rolled rug shipped in its own
 // wrapping and a surfboard no box can take. It prints where each unit sits,
 // proves the packing with the checker, and turns the boxes into parcels with
-// their billable weights.
+// their billable weights. Then it packs six mugs for the fewest boxes and for
+// the lowest shipping bill (the cost objective), which are not the same.
 //
 //	go run ./examples/packing
 package main
@@ -15,6 +16,8 @@ import (
 	"math"
 	"os"
 	"strings"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/shipping"
@@ -103,6 +106,40 @@ func run(ctx context.Context, w io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(w, "  %-4s %-15s actual %-7s dimensional %-7s billed %s\n", p.Preset, mm(p.Dimensions), p.Weight, dim, bill)
+	}
+	return byCost(ctx, w)
+}
+
+// byCost packs six mugs twice: for the fewest boxes, and for the lowest
+// bill, where a parcel costs its box plus the carrier's price for its
+// billable weight. Big boxes are billed for the air in them, so the cheapest
+// packing can use more, smaller boxes.
+func byCost(ctx context.Context, w io.Writer) error {
+	// The carrier charges 0.50 a parcel and 2.40 a billed kilogram (billed
+	// in half kilograms, the larger of actual and dimensional weight).
+	rate := func(billable oms.Weight) (oms.Money, error) {
+		kg := decimal.New(int64(billable/oms.Gram), -3)
+		return usd("0.50").Add(usd("2.40").MulRate(kg).Round())
+	}
+	cost := packing.ParcelCost(ground, rate)
+	mugs := []packing.Item{{ID: "mug", SKU: "MUG-BLUE", Quantity: 6, Dimensions: oms.DimensionsMM(120, 90, 100), Weight: oms.Grams(350)}}
+	fmt.Fprintln(w, "\nsix mugs, each parcel priced at its box + 0.50 + 2.40 per billed kg:")
+	for _, o := range []struct {
+		name      string
+		objective packing.Objective
+	}{{"fewest boxes", packing.ObjectiveBoxes}, {"lowest cost", packing.ObjectiveCost}} {
+		res, err := packing.PackContext(ctx, mugs, boxes, &packing.Options{Objective: o.objective, Cost: cost})
+		if err != nil {
+			return err
+		}
+		if err := packing.Check(mugs, boxes, res); err != nil {
+			return err
+		}
+		var parts []string
+		for _, b := range res.Boxes {
+			parts = append(parts, fmt.Sprintf("box %s with %s, %s gross: %s", b.Name, contents(b), b.GrossWeight, b.Cost))
+		}
+		fmt.Fprintf(w, "  %-13s %d parcels, %s: %s\n", o.name+":", len(res.Boxes), res.Cost, strings.Join(parts, "; "))
 	}
 	return nil
 }

@@ -11,7 +11,9 @@ import (
 // TestPacking runs the example and checks the lines that tell its story:
 // the boxes chosen, the rules kept (the lamp upright, the books flat, the
 // vase alone, the rug as is), the surfboard refused as too large, the
-// checker's verdict and the parcels' billable weights.
+// checker's verdict, the parcels' billable weights, and the cost objective
+// choosing two small boxes over one medium box because the medium box is
+// billed for its air.
 func TestPacking(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), &out); err != nil {
@@ -28,5 +30,8 @@ func TestPacking(t *testing.T) {
 		"checker: the packing is sound",
 		"L    420×320×320 mm  actual 5400g   dimensional 9000g   billed 9000g",
 		"rug  1200×150×150 mm actual 4000g   dimensional 5500g   billed 5500g",
+		"six mugs, each parcel priced at its box + 0.50 + 2.40 per billed kg:",
+		"fewest boxes: 1 parcels, 11.00 USD: box M with 6 MUG-BLUE, 2350g gross: 11.00 USD",
+		"lowest cost:  2 parcels, 10.60 USD: box S with 4 MUG-BLUE, 1550g gross: 5.90 USD; box S with 2 MUG-BLUE, 850g gross: 4.70 USD",
 	)
 }
