@@ -281,7 +281,13 @@ func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
 		return err
 	}
 	for _, fo := range fos {
-		if fo.Shipment != "" || fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
+		if fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
+			continue
+		}
+		if started, err := s.shipmentStarted(ctx, fo); err != nil || started {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		if _, err := s.Cancel(ctx, fo.ID, "order cancelled"); err != nil {

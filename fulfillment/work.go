@@ -442,8 +442,11 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 // released and its units are cancelled on the order (so the order's
 // counters stay consistent). A third-party order the provider has is
 // first asked to cancel; a refusal is an error matching
-// oms.ErrInvalidTransition. Cancelling a cancelled fulfillment order
-// finishes any step an interruption left and changes nothing else.
+// oms.ErrInvalidTransition. A fulfillment order whose shipment exists is
+// refused the same way, unless the order is cancelled and no label was
+// bought yet (a purchase failed or was stopped). Cancelling a cancelled
+// fulfillment order finishes any step an interruption left and changes
+// nothing else.
 func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*FulfillmentOrder, error) {
 	if len(reason) > 1024 {
 		return nil, oms.Validationf("cancel", "reason", "longer than 1024 bytes")
@@ -454,7 +457,20 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	}
 	if fo.Status != StatusCancelled {
 		if fo.Shipment != "" {
-			return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
+			// Only the order's cancellation stops a shipment, and only
+			// before its first label: no label is bought for a cancelled
+			// order.
+			o, err := s.orders.Get(ctx, fo.OrderID)
+			if err != nil {
+				return nil, err
+			}
+			started, err := s.shipmentStarted(ctx, fo)
+			if err != nil {
+				return nil, err
+			}
+			if o.Status != order.StatusCancelled || started {
+				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
+			}
 		}
 		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
 			if _, err = s.requestCancel(ctx, fo); err != nil {
@@ -465,7 +481,7 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 			if f.Status == StatusCancelled {
 				return nil, nil
 			}
-			if f.Shipment != "" {
+			if f.Shipment != fo.Shipment {
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(f.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 			}
 			from := f.Status
@@ -486,6 +502,33 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 		}
 	}
 	return s.finishCancel(ctx, fo, reason)
+}
+
+// shipmentStarted reports whether fo's shipment has gone past the point
+// of no return: a label bought, a provider's shipment, or a status past
+// pending. A pending shipment without any label (its purchase failed or
+// was stopped) of a cancelled order can still be cancelled: every
+// purchase first checks that the order is not cancelled.
+func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bool, error) {
+	if fo.Shipment == "" {
+		return false, nil
+	}
+	sh, err := s.store.Shipment(ctx, fo.Shipment)
+	if errors.Is(err, oms.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if sh.ThirdParty || sh.Status != ShipmentPending {
+		return true, nil
+	}
+	for _, p := range sh.Packages {
+		if p.LabelID != "" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // finishCancel releases a cancelled fulfillment order's stock and cancels

@@ -1,0 +1,88 @@
+package fulfillment_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/fulfillment"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/shippingtest"
+)
+
+// failingLabels fails label purchases while fail is set (before the
+// carrier sees them).
+type failingLabels struct {
+	*shippingtest.FakeCarrier
+	mu   sync.Mutex
+	fail bool
+}
+
+func (c *failingLabels) set(v bool) { c.mu.Lock(); c.fail = v; c.mu.Unlock() }
+
+func (c *failingLabels) BuyLabel(ctx context.Context, req shipping.LabelRequest) (shipping.Label, error) {
+	c.mu.Lock()
+	f := c.fail
+	c.mu.Unlock()
+	if f {
+		return shipping.Label{}, errInjected
+	}
+	return c.FakeCarrier.BuyLabel(ctx, req)
+}
+
+// TestProcessExtremeQuantityReturns: a line of oms.MaxQuantity units with
+// the stock to match ends quickly, in an error or a plan, and never hangs
+// or panics.
+func TestProcessExtremeQuantityReturns(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.stock("MUG", "east", oms.MaxQuantity)
+	o := e.place(nil, small("MUG", 1_000_000))
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.svc.Process(e.ctx, o.ID)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Logf("process: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Process of a million units did not return within 5 s")
+	}
+	e.reconcile()
+}
+
+// TestCancelledOrderReleasesStockOfUnlabelledShipment: the host cancels
+// an order whose shipment was created but whose label purchase failed;
+// Process gives the stock back.
+func TestCancelledOrderReleasesStockOfUnlabelledShipment(t *testing.T) {
+	var fl *failingLabels
+	e := newEnv(t, &envConfig{carrier: func(c *shippingtest.FakeCarrier) shipping.Carrier {
+		fl = &failingLabels{FakeCarrier: c, fail: true}
+		return fl
+	}})
+	e.location("east", 1, nil)
+	e.item("MUG", "")
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 2))
+	if _, err := e.svc.Process(e.ctx, o.ID); !errors.Is(err, errInjected) {
+		t.Fatalf("process with a failing carrier: %v", err)
+	}
+	if _, err := e.orders.Cancel(e.ctx, o.ID, order.CancelInput{Reason: "customer changed mind"}); err != nil {
+		t.Fatal(err)
+	}
+	fl.set(false)
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if lv := e.level("MUG", "east"); lv.Reserved != 0 || lv.OnHand != 5 {
+		t.Errorf("east after the cancelled order: on hand %d reserved %d, want 5 and 0", lv.OnHand, lv.Reserved)
+	}
+	if n := e.carrier.Purchases(); n != 0 {
+		t.Errorf("%d labels bought for a cancelled order", n)
+	}
+	e.reconcile()
+}
