@@ -12,6 +12,7 @@ import (
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
 	"github.com/omskit/oms/shipping/shippingtest"
+	"github.com/omskit/oms/tracking"
 )
 
 // failingLabels fails label purchases while fail is set (before the
@@ -85,4 +86,41 @@ func TestCancelledOrderReleasesStockOfUnlabelledShipment(t *testing.T) {
 		t.Errorf("%d labels bought for a cancelled order", n)
 	}
 	e.reconcile()
+}
+
+// TestLostPackageDeliveredAfterReship: a package declared lost and
+// re-shipped turns up delivered after all, and then the re-shipped one is
+// delivered too: the order's delivered counters count the units once and
+// every update is accepted.
+func TestLostPackageDeliveredAfterReship(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 2))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := res.Shipments[0]
+	num := sh.Packages[0].TrackingNumber
+	e.trackingStatus(num, tracking.StatusException, tracking.ReasonLost)
+	if _, err := e.svc.ReshipLost(e.ctx, sh.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = e.svc.Process(e.ctx, o.ID); err != nil || len(res.Shipments) != 2 {
+		t.Fatalf("%v, %d shipments", err, len(res.Shipments))
+	}
+	var reship *fulfillment.Shipment
+	for _, s := range res.Shipments {
+		if s.ID != sh.ID {
+			reship = s
+		}
+	}
+	for _, n := range []string{num, reship.Packages[0].TrackingNumber} {
+		if _, err := e.svc.ApplyTracking(e.ctx, fulfillment.TrackingUpdate{Carrier: "fake", TrackingNumber: n, Status: tracking.StatusDelivered, At: e.clock.Now()}); err != nil {
+			t.Errorf("delivered %s: %v", n, err)
+		}
+	}
+	if got := e.order(o.ID); got.Lines[0].Delivered != 2 {
+		t.Errorf("delivered %d, want 2", got.Lines[0].Delivered)
+	}
 }
