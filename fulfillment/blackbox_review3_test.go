@@ -124,3 +124,34 @@ func TestLostPackageDeliveredAfterReship(t *testing.T) {
 		t.Errorf("delivered %d, want 2", got.Lines[0].Delivered)
 	}
 }
+
+// TestVerifyPackScanTotalsDoNotWrap: scans whose counts sum beyond int64
+// are refused, not wrapped around into a match.
+func TestVerifyPackScanTotalsDoNotWrap(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{VerifyPacking: true})
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 2))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fo := res.FulfillmentOrders[0]
+	if len(fo.Packages) != 1 || fo.Packages[0].Verified {
+		t.Fatalf("packages: %+v", fo.Packages)
+	}
+	// 2 + 2^14 × 2^50 = 2 + 2^64 wraps to 2 in int64.
+	scans := []fulfillment.Scan{{SKU: "MUG", Quantity: 2}}
+	for i := 0; i < 1<<14; i++ {
+		scans = append(scans, fulfillment.Scan{SKU: "MUG", Quantity: oms.MaxQuantity})
+	}
+	if _, err := e.svc.VerifyPack(e.ctx, fo.ID, 0, scans); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("a scan of 2+2^64 units: %v, want a validation error", err)
+	}
+	got, err := e.svc.FulfillmentOrder(e.ctx, fo.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Packages[0].Verified {
+		t.Error("the package was verified by a wrapped scan total")
+	}
+}
