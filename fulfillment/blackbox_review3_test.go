@@ -155,3 +155,42 @@ func TestVerifyPackScanTotalsDoNotWrap(t *testing.T) {
 		t.Error("the package was verified by a wrapped scan total")
 	}
 }
+
+// TestLostPackageDeliveredBeforeReshipShips: a lost package turns up
+// delivered after its re-shipment was allocated but before it shipped:
+// the order is complete, and the re-shipment's stock goes back (no label
+// is bought for it).
+func TestLostPackageDeliveredBeforeReshipShips(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 2))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := res.Shipments[0]
+	num := sh.Packages[0].TrackingNumber
+	e.trackingStatus(num, tracking.StatusException, tracking.ReasonLost)
+	if _, err := e.svc.ReshipLost(e.ctx, sh.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if lv := e.level("MUG", "east"); lv.Reserved != 2 {
+		t.Fatalf("reserved for the re-shipment: %d", lv.Reserved)
+	}
+	if _, err := e.svc.ApplyTracking(e.ctx, fulfillment.TrackingUpdate{Carrier: "fake", TrackingNumber: num, Status: tracking.StatusDelivered, At: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.order(o.ID); got.Status != order.StatusCompleted {
+		t.Fatalf("order %s", got.Status)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if lv := e.level("MUG", "east"); lv.Reserved != 0 || lv.OnHand != 3 {
+		t.Errorf("east: on hand %d reserved %d, want 3 and 0", lv.OnHand, lv.Reserved)
+	}
+	if n := e.carrier.Purchases(); n != 1 {
+		t.Errorf("%d labels, want 1", n)
+	}
+	e.reconcile()
+}

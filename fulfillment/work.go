@@ -443,8 +443,8 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 // counters stay consistent). A third-party order the provider has is
 // first asked to cancel; a refusal is an error matching
 // oms.ErrInvalidTransition. A fulfillment order whose shipment exists is
-// refused the same way, unless the order is cancelled and no label was
-// bought yet (a purchase failed or was stopped). Cancelling a cancelled
+// refused the same way, unless the order is cancelled (or completed) and
+// no label was bought yet (a purchase failed or was stopped). Cancelling a cancelled
 // fulfillment order finishes any step an interruption left and changes
 // nothing else.
 func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*FulfillmentOrder, error) {
@@ -457,9 +457,9 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	}
 	if fo.Status != StatusCancelled {
 		if fo.Shipment != "" {
-			// Only the order's cancellation stops a shipment, and only
-			// before its first label: no label is bought for a cancelled
-			// order.
+			// Only the order's end (cancelled, or completed) stops a
+			// shipment, and only before its first label: no label is
+			// bought for such an order.
 			o, err := s.orders.Get(ctx, fo.OrderID)
 			if err != nil {
 				return nil, err
@@ -468,7 +468,7 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 			if err != nil {
 				return nil, err
 			}
-			if o.Status != order.StatusCancelled || started {
+			if o.Status != order.StatusCancelled && o.Status != order.StatusCompleted || started {
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 			}
 		}
@@ -543,7 +543,7 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 	if err != nil {
 		return fo, err
 	}
-	if !fo.Reship && o.Status != order.StatusCancelled {
+	if !fo.Reship && o.Status != order.StatusCancelled && o.Status != order.StatusCompleted {
 		var lq []order.LineQuantity
 		for _, l := range lines {
 			lq = append(lq, order.LineQuantity{LineID: l.LineID, Quantity: l.Quantity})
