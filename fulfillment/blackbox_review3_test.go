@@ -194,3 +194,70 @@ func TestLostPackageDeliveredBeforeReshipShips(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+// hookLabels runs after each label purchase that succeeded.
+type hookLabels struct {
+	*shippingtest.FakeCarrier
+	after func(n int)
+	mu    sync.Mutex
+	n     int
+}
+
+func (c *hookLabels) BuyLabel(ctx context.Context, req shipping.LabelRequest) (shipping.Label, error) {
+	l, err := c.FakeCarrier.BuyLabel(ctx, req)
+	if err == nil {
+		c.mu.Lock()
+		c.n++
+		n := c.n
+		c.mu.Unlock()
+		c.after(n)
+	}
+	return l, err
+}
+
+// TestLabelsBoughtBeforeACancelAreRecorded: the order is cancelled while
+// a two-package shipment buys its labels; the label bought before the
+// cancel is recorded on its package (the host can void it), not lost.
+func TestLabelsBoughtBeforeACancelAreRecorded(t *testing.T) {
+	var e *env
+	var oid oms.ID
+	e = newEnv(t, &envConfig{carrier: func(c *shippingtest.FakeCarrier) shipping.Carrier {
+		return &hookLabels{FakeCarrier: c, after: func(n int) {
+			if n == 1 {
+				if _, err := e.orders.Cancel(e.ctx, oid, order.CancelInput{Reason: "changed mind"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}}
+	}})
+	e.location("east", 1, nil)
+	e.item("MUG", "")
+	e.item("TEE", "")
+	e.stock("MUG", "east", 5)
+	e.stock("TEE", "east", 5)
+	o := e.place(nil, big("TEE", 1), small("MUG", 2))
+	oid = o.ID
+	if _, err := e.svc.Process(e.ctx, o.ID); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Fatalf("process while the order is cancelled: %v", err)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.carrier.Purchases(); n != 1 {
+		t.Fatalf("%d labels bought, want 1", n)
+	}
+	shs, err := e.svc.Shipments(e.ctx, o.ID)
+	if err != nil || len(shs) != 1 || len(shs[0].Packages) != 2 {
+		t.Fatalf("%v %+v", err, shs)
+	}
+	labelled := 0
+	for _, p := range shs[0].Packages {
+		if p.LabelID != "" {
+			labelled++
+		}
+	}
+	if labelled != 1 {
+		t.Errorf("%d packages record a label, want the 1 bought", labelled)
+	}
+	e.reconcile()
+}
