@@ -261,3 +261,55 @@ func TestLabelsBoughtBeforeACancelAreRecorded(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+// TestCancelledOrderVoidsLabelsAndReleasesStock: an order cancelled after
+// a label was bought but before its stock was committed: Process voids
+// the label and gives the stock back; the cancelled fulfillment order
+// buys nothing more.
+func TestCancelledOrderVoidsLabelsAndReleasesStock(t *testing.T) {
+	var e *env
+	var oid oms.ID
+	e = newEnv(t, &envConfig{carrier: func(c *shippingtest.FakeCarrier) shipping.Carrier {
+		return &hookLabels{FakeCarrier: c, after: func(n int) {
+			if n == 1 {
+				if _, err := e.orders.Cancel(e.ctx, oid, order.CancelInput{Reason: "changed mind"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}}
+	}})
+	e.location("east", 1, nil)
+	e.item("MUG", "")
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 2))
+	oid = o.ID
+	if _, err := e.svc.Process(e.ctx, o.ID); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Fatalf("process while the order is cancelled: %v", err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lv := e.level("MUG", "east"); lv.Reserved != 0 || lv.OnHand != 5 {
+		t.Errorf("east: on hand %d reserved %d, want 5 and 0", lv.OnHand, lv.Reserved)
+	}
+	shs, err := e.svc.Shipments(e.ctx, o.ID)
+	if err != nil || len(shs) != 1 || shs[0].Packages[0].LabelID == "" {
+		t.Fatalf("%v %+v", err, shs)
+	}
+	if !e.carrier.Voided(shs[0].Packages[0].LabelID) {
+		t.Error("the label of the cancelled order was not voided")
+	}
+	fos, _ := e.svc.FulfillmentOrders(e.ctx, o.ID)
+	if len(fos) != 1 || fos[0].Status != fulfillment.StatusCancelled {
+		t.Errorf("fulfillment orders: %+v", fos)
+	}
+	if _, err := e.svc.Ship(e.ctx, fos[0].ID); err == nil {
+		t.Error("a cancelled fulfillment order shipped")
+	}
+	if n := e.carrier.Purchases(); n != 1 {
+		t.Errorf("%d labels bought, want 1", n)
+	}
+	e.reconcile()
+}

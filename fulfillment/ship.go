@@ -315,6 +315,15 @@ func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order)
 		return nil, err
 	}
 	if !sh.Pickup {
+		// The order may have been cancelled while the labels were bought:
+		// no stock leaves for a cancelled order (Process voids the labels
+		// and releases the stock).
+		if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+			return sh, err
+		}
+		if o.Status == order.StatusCancelled {
+			return sh, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "the order is cancelled"}
+		}
 		if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
 			return sh, err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
 )
 
 // HoldInput describes a hold to add.
@@ -444,9 +445,9 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 // first asked to cancel; a refusal is an error matching
 // oms.ErrInvalidTransition. A fulfillment order whose shipment exists is
 // refused the same way, unless the order is cancelled (or completed) and
-// no label was bought yet (a purchase failed or was stopped). Cancelling a cancelled
-// fulfillment order finishes any step an interruption left and changes
-// nothing else.
+// the shipment's stock was not committed yet: then the labels it bought
+// are voided. Cancelling a cancelled fulfillment order finishes any step
+// an interruption left and changes nothing else.
 func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*FulfillmentOrder, error) {
 	if len(reason) > 1024 {
 		return nil, oms.Validationf("cancel", "reason", "longer than 1024 bytes")
@@ -458,8 +459,7 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	if fo.Status != StatusCancelled {
 		if fo.Shipment != "" {
 			// Only the order's end (cancelled, or completed) stops a
-			// shipment, and only before its first label: no label is
-			// bought for such an order.
+			// shipment, and only before its stock is committed.
 			o, err := s.orders.Get(ctx, fo.OrderID)
 			if err != nil {
 				return nil, err
@@ -470,6 +470,9 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 			}
 			if o.Status != order.StatusCancelled && o.Status != order.StatusCompleted || started {
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
+			}
+			if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+				return nil, err
 			}
 		}
 		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
@@ -505,10 +508,11 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 }
 
 // shipmentStarted reports whether fo's shipment has gone past the point
-// of no return: a label bought, a provider's shipment, or a status past
-// pending. A pending shipment without any label (its purchase failed or
-// was stopped) of a cancelled order can still be cancelled: every
-// purchase first checks that the order is not cancelled.
+// of no return: a provider's shipment, or a status past pending (its stock
+// committed). A pending shipment (its labels not all bought, or its stock
+// not yet committed) of a cancelled order can still be cancelled: every
+// purchase and the commit first check that the order is not cancelled,
+// and the labels already bought are voided.
 func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bool, error) {
 	if fo.Shipment == "" {
 		return false, nil
@@ -520,15 +524,32 @@ func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bo
 	if err != nil {
 		return false, err
 	}
-	if sh.ThirdParty || sh.Status != ShipmentPending {
-		return true, nil
+	return sh.ThirdParty || sh.Status != ShipmentPending, nil
+}
+
+// voidLabels voids the labels a pending shipment bought, when its carrier
+// can void them (else they stay recorded on the packages for the host).
+func (s *Service) voidLabels(ctx context.Context, id oms.ID) error {
+	sh, err := s.store.Shipment(ctx, id)
+	if err != nil {
+		if errors.Is(err, oms.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	v, ok := s.buyers[sh.Carrier].(shipping.Voider)
+	if !ok {
+		return nil
 	}
 	for _, p := range sh.Packages {
-		if p.LabelID != "" {
-			return true, nil
+		if p.LabelID == "" {
+			continue
+		}
+		if err := v.VoidLabel(ctx, p.LabelID); err != nil && !errors.Is(err, oms.ErrNotFound) {
+			return err
 		}
 	}
-	return false, nil
+	return nil
 }
 
 // finishCancel releases a cancelled fulfillment order's stock and cancels
