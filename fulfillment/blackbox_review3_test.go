@@ -313,3 +313,62 @@ func TestCancelledOrderVoidsLabelsAndReleasesStock(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+// TestConcurrentProcessAndOrderCancel races Process from several workers
+// with the host cancelling the order: either the order shipped (the
+// cancel was refused) or its fulfillment orders are cancelled, nothing is
+// reserved for it, every label bought in the race is voided, and a later
+// Process succeeds. (A commit racing the cancel may still take stock out:
+// see the review report.)
+func TestConcurrentProcessAndOrderCancel(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		e := twoSites(t, fulfillment.ServiceOptions{})
+		e.stock("MUG", "east", 1)
+		e.stock("MUG", "west", 5)
+		o := e.place(nil, small("MUG", 3), big("TEE", 0+1))
+		e.stock("TEE", "west", 1)
+		var wg sync.WaitGroup
+		var cancelErr error
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = e.svc.Process(e.ctx, o.ID)
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, cancelErr = e.orders.Cancel(e.ctx, o.ID, order.CancelInput{Reason: "race"})
+		}()
+		wg.Wait()
+		if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+			t.Fatalf("round %d: process after the race (cancel: %v): %v", round, cancelErr, err)
+		}
+		got := e.order(o.ID)
+		if got.Status == order.StatusCancelled {
+			for _, loc := range []oms.ID{"east", "west"} {
+				for _, sku := range []oms.SKU{"MUG", "TEE"} {
+					if lv := e.level(sku, loc); lv.Reserved != 0 {
+						t.Errorf("round %d: cancelled order still reserves %d %s at %s", round, lv.Reserved, sku, loc)
+					}
+				}
+			}
+			shs, _ := e.svc.Shipments(e.ctx, o.ID)
+			for _, sh := range shs {
+				for _, p := range sh.Packages {
+					if p.LabelID != "" && !e.carrier.Voided(p.LabelID) {
+						t.Errorf("round %d: label %s of the cancelled order not voided", round, p.LabelID)
+					}
+				}
+			}
+			fos, _ := e.svc.FulfillmentOrders(e.ctx, o.ID)
+			for _, fo := range fos {
+				if fo.Status != fulfillment.StatusCancelled {
+					t.Errorf("round %d: fulfillment order %s is %s", round, fo.ID, fo.Status)
+				}
+			}
+		}
+		e.reconcile()
+	}
+}

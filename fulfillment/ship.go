@@ -232,6 +232,17 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 	if err != nil {
 		return sh, err
 	}
+	// A cancel saved meanwhile voided the labels it saw; these it could
+	// not see.
+	if fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil || fo.Status == StatusCancelled {
+		if err == nil {
+			err = s.voidLabels(ctx, sh.ID)
+		}
+		if err == nil {
+			err = &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
+		}
+		return next, err
+	}
 	return next, ferr
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
 )
@@ -146,7 +147,15 @@ func (s *Service) releaseAll(ctx context.Context, fo *FulfillmentOrder, step str
 	}
 	slices.Sort(res)
 	for _, r := range res {
-		if err := s.releaseStock(ctx, string(oms.DeriveID(fo.ID, step+":"+string(r))), r, groups[r]); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+		key := string(oms.DeriveID(fo.ID, step+":"+string(r)))
+		lines, err := s.stillHeld(ctx, key, r, groups[r])
+		if err != nil {
+			return fo, err
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if err := s.releaseStock(ctx, key, r, lines); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
 			return fo, err
 		}
 	}
@@ -157,6 +166,45 @@ func (s *Service) releaseAll(ctx context.Context, fo *FulfillmentOrder, step str
 		f.mark(step)
 		return []pendingEvent{{}}, nil
 	})
+}
+
+// stillHeld caps lines at what reservation r still holds for them, unless
+// key was already applied (a replay must repeat its lines): an order
+// cancelled while it was being allocated has its whole reservation
+// released, and the fulfillment orders a racing run created then hold
+// nothing to give back.
+func (s *Service) stillHeld(ctx context.Context, key string, r oms.ID, lines []stockLine) ([]stockLine, error) {
+	res, err := s.inv.Reservation(ctx, r)
+	if errors.Is(err, oms.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(res.Ops, func(op inventory.Operation) bool { return op.Key == key }) {
+		return lines, nil
+	}
+	held := slices.Clone(res.Lines)
+	var out []stockLine
+	for _, l := range lines {
+		left := l.Quantity
+		for i := range held {
+			h := &held[i]
+			if h.SKU != l.SKU || h.Location != l.Location || h.Ref != string(l.LineID) || left == 0 {
+				continue
+			}
+			q := min(left, h.Outstanding())
+			if q <= 0 {
+				continue
+			}
+			h.Released += q
+			left -= q
+			part := l
+			part.Quantity = q
+			out = append(out, part)
+		}
+	}
+	return out, nil
 }
 
 // Move re-reserves a fulfillment order's units at another location and
@@ -471,9 +519,6 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 			if o.Status != order.StatusCancelled && o.Status != order.StatusCompleted || started {
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 			}
-			if err := s.voidLabels(ctx, fo.Shipment); err != nil {
-				return nil, err
-			}
 		}
 		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
 			if _, err = s.requestCancel(ctx, fo); err != nil {
@@ -530,6 +575,9 @@ func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bo
 // voidLabels voids the labels a pending shipment bought, when its carrier
 // can void them (else they stay recorded on the packages for the host).
 func (s *Service) voidLabels(ctx context.Context, id oms.ID) error {
+	if id == "" {
+		return nil
+	}
 	sh, err := s.store.Shipment(ctx, id)
 	if err != nil {
 		if errors.Is(err, oms.ErrNotFound) {
@@ -555,6 +603,14 @@ func (s *Service) voidLabels(ctx context.Context, id oms.ID) error {
 // finishCancel releases a cancelled fulfillment order's stock and cancels
 // its units on the order, each once.
 func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason string) (*FulfillmentOrder, error) {
+	if fo.done("cancel_order") {
+		return fo, nil
+	}
+	// After the cancelled status is saved: a purchase that saved its label
+	// before is voided here, one that saves it later voids it itself.
+	if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+		return fo, err
+	}
 	lines := remaining(fo)
 	fo, err := s.releaseAll(ctx, fo, "cancel_release", lines)
 	if err != nil || fo.done("cancel_order") {
