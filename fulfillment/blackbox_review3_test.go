@@ -9,6 +9,7 @@ import (
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/fulfillment"
+	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
 	"github.com/omskit/oms/shipping/shippingtest"
@@ -371,4 +372,45 @@ func TestConcurrentProcessAndOrderCancel(t *testing.T) {
 		}
 		e.reconcile()
 	}
+}
+
+// TestMergeOpenWithScheduledWaitsForStock: merging a backordered
+// (scheduled) fulfillment order into an open one at the same location
+// makes one that waits for the stock: no label is bought for units that
+// are not on hand.
+func TestMergeOpenWithScheduledWaitsForStock(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.item("PRE", inventory.BackorderAllow)
+	e.stock("PRE", "east", 1)
+	o := e.place(nil, small("PRE", 3))
+	fos, err := e.svc.Allocate(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open, sched oms.ID
+	for _, fo := range fos {
+		switch fo.Status {
+		case fulfillment.StatusOpen:
+			open = fo.ID
+		case fulfillment.StatusScheduled:
+			sched = fo.ID
+		}
+	}
+	if open == "" || sched == "" {
+		t.Skipf("plan has no open and scheduled pair at one location: %+v", fos)
+	}
+	m, err := e.svc.Merge(e.ctx, []oms.ID{open, sched})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != fulfillment.StatusScheduled {
+		t.Errorf("merged fulfillment order is %s, want scheduled (2 of its 3 units are not on hand)", m.Status)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.carrier.Purchases(); n != 0 {
+		t.Errorf("%d labels bought for units not on hand", n)
+	}
+	e.reconcile()
 }

@@ -422,7 +422,8 @@ func (s *Service) Split(ctx context.Context, id oms.ID, lines []SplitLine) (*Ful
 // Merge moves the units of the other fulfillment orders into the first and
 // closes the others, in one write. All must belong to one order and one
 // location (else an error matching oms.ErrValidation) and be open or
-// scheduled. Merging already merged orders changes nothing.
+// scheduled; the result is scheduled (it waits for stock) when any of them
+// is. Merging already merged orders changes nothing.
 func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, error) {
 	if len(ids) < 2 {
 		return nil, oms.Validationf("merge", "ids", "need at least two fulfillment orders, got %d", len(ids))
@@ -471,8 +472,14 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 					dest.Lines = append(dest.Lines, l)
 				}
 			}
-			if src.Status == StatusOpen && dest.Status == StatusScheduled {
-				dest.Status = StatusOpen
+			// Units waiting for stock keep the merged order waiting
+			// (Process opens it when every line's stock is on hand).
+			if src.Status == StatusScheduled && dest.Status == StatusOpen {
+				dest.Status = StatusScheduled
+			}
+			dest.Backorder = dest.Backorder || src.Backorder
+			if src.FulfillAt.After(dest.FulfillAt) {
+				dest.FulfillAt = src.FulfillAt
 			}
 		}
 		dest.MergedFrom = append(dest.MergedFrom, from...)
