@@ -414,3 +414,37 @@ func TestMergeOpenWithScheduledWaitsForStock(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+// TestThirdPartyShippedRefusesHostileInput: a provider's report with one
+// tracking number twice, or an oversized service code, is a validation
+// error and changes nothing.
+func TestThirdPartyShippedRefusesHostileInput(t *testing.T) {
+	p := &fakeProvider{accept: true}
+	e := twoSites(t, fulfillment.ServiceOptions{Provider: p})
+	e.location("3pl", 0, func(l *inventory.Location) { l.Kind = inventory.KindThirdParty })
+	e.stock("MUG", "3pl", 5)
+	o := e.place(nil, small("MUG", 2))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.FulfillmentOrders[0].ID
+	huge := make([]byte, 1<<20)
+	for i := range huge {
+		huge[i] = 'x'
+	}
+	for name, in := range map[string]fulfillment.ThirdPartyShipment{
+		"same number twice": {Carrier: "fake", TrackingNumbers: []string{"T1", "T1"}},
+		"1 MB service code": {Carrier: "fake", ServiceCode: string(huge), TrackingNumbers: []string{"T1"}},
+	} {
+		if _, err := e.svc.ThirdPartyShipped(e.ctx, id, in); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s: %v, want a validation error", name, err)
+		}
+	}
+	if shs, _ := e.svc.Shipments(e.ctx, o.ID); len(shs) != 0 {
+		t.Errorf("%d shipments after refused reports", len(shs))
+	}
+	if lv := e.level("MUG", "3pl"); lv.OnHand != 5 || lv.Reserved != 2 {
+		t.Errorf("3pl stock: %+v", lv)
+	}
+}
