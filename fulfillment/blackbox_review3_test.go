@@ -448,3 +448,83 @@ func TestThirdPartyShippedRefusesHostileInput(t *testing.T) {
 		t.Errorf("3pl stock: %+v", lv)
 	}
 }
+
+// TestPickupAtUnknownOrShippingOnlyLocation: a pickup order naming a
+// location that does not exist or offers no pickup is refused, nothing
+// reserved.
+func TestPickupAtUnknownOrShippingOnlyLocation(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.stock("MUG", "east", 5)
+	long := make([]byte, 500)
+	for i := range long {
+		long[i] = 'L'
+	}
+	for _, at := range []string{"nowhere", "east", string(long)} {
+		o := e.place(func(in *order.PlaceInput) {
+			in.Metadata = map[string]string{fulfillment.PickupMetadataKey: at}
+		}, small("MUG", 1))
+		if _, err := e.svc.Process(e.ctx, o.ID); err == nil {
+			t.Errorf("pickup at %.10q: accepted", at)
+		}
+		e.nothingReserved(o.ID)
+	}
+	if lv := e.level("MUG", "east"); lv.Reserved != 0 {
+		t.Errorf("reserved %d", lv.Reserved)
+	}
+}
+
+// TestCancelPathFaultInjection: the host cancels an order that is being
+// picked; Process gives its stock back while the k-th write of any store
+// fails (before or after it took effect), for every k; a re-run ends with
+// nothing reserved, every fulfillment order cancelled and inventory
+// reconciled.
+func TestCancelPathFaultInjection(t *testing.T) {
+	setup := func(f *faults) (*env, oms.ID) {
+		e := faultEnvWith(t, f, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
+		o := e.place(nil, big("BIG", 3), small("SMALL", 2))
+		if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.orders.Cancel(e.ctx, o.ID, order.CancelInput{Reason: "changed mind"}); err != nil {
+			t.Fatal(err)
+		}
+		return e, o.ID
+	}
+	ref := &faults{}
+	e, id := setup(ref)
+	ref.on = true
+	if _, err := e.svc.Process(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	writes := ref.n
+	if writes < 4 {
+		t.Fatalf("the cancel path made %d writes", writes)
+	}
+	for _, after := range []bool{false, true} {
+		for k := 1; k <= writes; k++ {
+			f := &faults{k: k, after: after}
+			e, id := setup(f)
+			f.on = true
+			_, _ = e.svc.Process(e.ctx, id)
+			for i := 0; i < 2; i++ {
+				if _, err := e.svc.Process(e.ctx, id); err != nil {
+					t.Fatalf("k=%d after=%v: re-run: %v", k, after, err)
+				}
+			}
+			for _, loc := range []oms.ID{"east", "west"} {
+				for _, sku := range []oms.SKU{"BIG", "SMALL"} {
+					if lv := e.level(sku, loc); lv.Reserved != 0 {
+						t.Errorf("k=%d after=%v: %d %s still reserved at %s", k, after, lv.Reserved, sku, loc)
+					}
+				}
+			}
+			fos, _ := e.svc.FulfillmentOrders(e.ctx, id)
+			for _, fo := range fos {
+				if fo.Status != fulfillment.StatusCancelled {
+					t.Errorf("k=%d after=%v: fulfillment order %s is %s", k, after, fo.ID, fo.Status)
+				}
+			}
+			e.reconcile()
+		}
+	}
+}
