@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/fulfillment"
@@ -36,23 +35,17 @@ func (c *failingLabels) BuyLabel(ctx context.Context, req shipping.LabelRequest)
 	return c.FakeCarrier.BuyLabel(ctx, req)
 }
 
-// TestProcessExtremeQuantityReturns: a line of oms.MaxQuantity units with
-// the stock to match ends quickly, in an error or a plan, and never hangs
-// or panics.
+// TestProcessExtremeQuantityReturns: a line of the most units an order
+// takes (a million) with the stock to match ends in a clear error, and
+// never hangs or panics.
 func TestProcessExtremeQuantityReturns(t *testing.T) {
 	e := twoSites(t, fulfillment.ServiceOptions{})
 	e.stock("MUG", "east", oms.MaxQuantity)
 	o := e.place(nil, small("MUG", 1_000_000))
-	done := make(chan error, 1)
-	go func() {
-		_, err := e.svc.Process(e.ctx, o.ID)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Logf("process: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Process of a million units did not return within 5 s")
+	// A million units are more than the packer takes at once: a clear
+	// error, not a hang or a panic.
+	if _, err := e.svc.Process(e.ctx, o.ID); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("process of a million units: %v", err)
 	}
 	e.reconcile()
 }
@@ -525,6 +518,52 @@ func TestCancelPathFaultInjection(t *testing.T) {
 				}
 			}
 			e.reconcile()
+		}
+	}
+}
+
+// TestAllocateLargestRequests: the largest plan requests (1,000 lines, 40
+// locations, each with a share of the SKUs) plan every unit with every
+// strategy, with and without a shipment cap (in about 2 s under -race).
+func TestAllocateLargestRequests(t *testing.T) {
+	r := fulfillment.PlanRequest{ShipTo: customer, Channel: "web"}
+	for i := 0; i < 40; i++ {
+		r.Locations = append(r.Locations, loc(oms.ID("L"+itoa(i)), i, 30+float64(i)/4, -100+float64(i)))
+	}
+	for i := 0; i < fulfillment.MaxPlanLines; i++ {
+		sku := oms.SKU("S" + itoa(i))
+		r.Lines = append(r.Lines, pl(oms.ID("l"+itoa(i)), sku, 3))
+		for j := 0; j < 40; j++ {
+			if (i+j)%7 == 0 {
+				r.Stock = append(r.Stock, sup(sku, oms.ID("L"+itoa(j)), 2))
+			}
+		}
+		r.Policies = append(r.Policies, fulfillment.SKUPolicy{SKU: sku, Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}})
+	}
+	for name, st := range map[string]fulfillment.Strategy{
+		"priority": fulfillment.ByPriority(), "stock": fulfillment.ByHighestStock(), "nearest": fulfillment.ByNearest(),
+		"fewest": fulfillment.FewestShipments(),
+	} {
+		for _, max := range []int{0, 3} {
+			req := r
+			req.Strategy, req.Rules.MaxShipments = st, max
+			p, err := fulfillment.Allocate(req)
+			if err != nil {
+				t.Errorf("%s max %d: %v", name, max, err)
+				continue
+			}
+			var units int64
+			for _, sh := range p.Shipments {
+				for _, l := range sh.Lines {
+					units += l.Quantity
+				}
+			}
+			for _, b := range p.Backorders {
+				units += b.Quantity
+			}
+			if units != 3*fulfillment.MaxPlanLines {
+				t.Errorf("%s max %d: %d units planned, want %d", name, max, units, 3*fulfillment.MaxPlanLines)
+			}
 		}
 	}
 }
