@@ -567,3 +567,48 @@ func TestAllocateLargestRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeRefusesReshipWithFirstShipment: a re-shipment (its units
+// already counted shipped on the order) does not merge with a fulfillment
+// order whose units are not: the merged one would count them shipped twice
+// or never.
+func TestMergeRefusesReshipWithFirstShipment(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.item("PRE", inventory.BackorderAllow)
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 1), small("PRE", 1))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Shipments) != 1 {
+		t.Fatalf("%d shipments", len(res.Shipments))
+	}
+	var sched *fulfillment.FulfillmentOrder
+	for _, fo := range res.FulfillmentOrders {
+		if fo.Status == fulfillment.StatusScheduled {
+			sched = fo
+		}
+	}
+	if sched == nil || sched.Location != "east" {
+		t.Skipf("no backorder at east: %+v", res.FulfillmentOrders)
+	}
+	sh := res.Shipments[0]
+	e.trackingStatus(sh.Packages[0].TrackingNumber, tracking.StatusException, tracking.ReasonLost)
+	fos, err := e.svc.ReshipLost(e.ctx, sh.ID, 0)
+	if err != nil || len(fos) != 1 || fos[0].Location != "east" {
+		t.Fatalf("reship: %v %+v", err, fos)
+	}
+	for _, ids := range [][]oms.ID{{sched.ID, fos[0].ID}, {fos[0].ID, sched.ID}} {
+		if _, err := e.svc.Merge(e.ctx, ids); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("merge %v: %v, want a validation error", ids, err)
+		}
+	}
+	e.stock("PRE", "east", 1)
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := counters(e.order(o.ID)); d["MUG"][4] != 1 || d["PRE"][4] != 1 {
+		t.Errorf("shipped counters: %v", d)
+	}
+}

@@ -421,7 +421,8 @@ func (s *Service) Split(ctx context.Context, id oms.ID, lines []SplitLine) (*Ful
 
 // Merge moves the units of the other fulfillment orders into the first and
 // closes the others, in one write. All must belong to one order and one
-// location (else an error matching oms.ErrValidation) and be open or
+// location, and be all re-shipments or none and all pickups or none (else
+// an error matching oms.ErrValidation), and be open or
 // scheduled; the result is scheduled (it waits for stock) when any of them
 // is. Merging already merged orders changes nothing.
 func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, error) {
@@ -450,6 +451,12 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 			if src.OrderID != dest.OrderID || src.Location != dest.Location {
 				return nil, oms.Validationf("merge", "ids", "fulfillment order %s (order %s, location %s) differs from %s (order %s, location %s): only one order's fulfillment orders at one location merge",
 					src.ID, src.OrderID, src.Location, dest.ID, dest.OrderID, dest.Location)
+			}
+			if src.Reship != dest.Reship || src.Pickup != dest.Pickup {
+				// A re-shipment's units are counted shipped already; a
+				// pickup order's are collected, not shipped.
+				return nil, oms.Validationf("merge", "ids", "fulfillment order %s (reship %t, pickup %t) differs from %s (reship %t, pickup %t): re-shipments and pickups merge only with their own kind",
+					src.ID, src.Reship, src.Pickup, dest.ID, dest.Reship, dest.Pickup)
 			}
 			if err := movable(src, "merged"); err != nil {
 				return nil, err
