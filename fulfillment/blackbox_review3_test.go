@@ -612,3 +612,78 @@ func TestMergeRefusesReshipWithFirstShipment(t *testing.T) {
 		t.Errorf("shipped counters: %v", d)
 	}
 }
+
+// TestCancelAfterInterruptedShortPickReleasesEverything: a short pick
+// whose release was interrupted, then the fulfillment order cancelled:
+// the short units are given back too.
+func TestCancelAfterInterruptedShortPickReleasesEverything(t *testing.T) {
+	f := &faults{}
+	e := faultEnvWith(t, f, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
+	o := e.place(nil, big("BIG", 2))
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil || len(res.FulfillmentOrders) != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	fo := res.FulfillmentOrders[0]
+	f.on, f.k = true, 2 // 1: the picks' save, 2: the short units' release
+	if _, err := e.svc.ConfirmPicks(e.ctx, fo.ID, []fulfillment.Picked{{LineID: fo.Lines[0].LineID, Quantity: 1}}); !errors.Is(err, errInjected) {
+		t.Fatalf("interrupted short pick: %v (writes %v)", err, f.counts)
+	}
+	f.on = false
+	if _, err := e.svc.Cancel(e.ctx, fo.ID, "customer called"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if lv := e.level("BIG", fo.Location); lv.Reserved != 0 {
+		t.Errorf("%d BIG still reserved at %s", lv.Reserved, fo.Location)
+	}
+	if c := counters(e.order(o.ID)); c["BIG"][1] != 2 {
+		t.Errorf("order counters q/c/a/f/s/d: %v, want both units cancelled", c["BIG"])
+	}
+	e.reconcile()
+}
+
+// TestCancelMergedFulfillmentOrderWithTwoReservations: two halves of a
+// line moved to another location (each with its own reservation) and
+// merged there, then cancelled: the order line is cancelled once, in
+// full, and both reservations give their units back.
+func TestCancelMergedFulfillmentOrderWithTwoReservations(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{Picking: fulfillment.PickManual})
+	e.stock("MUG", "east", 4)
+	e.stock("MUG", "west", 4)
+	o := e.place(nil, small("MUG", 4))
+	fos, err := e.svc.Allocate(e.ctx, o.ID)
+	if err != nil || len(fos) != 1 || fos[0].Location != "east" {
+		t.Fatalf("%v %+v", err, fos)
+	}
+	half, err := e.svc.Split(e.ctx, fos[0].ID, []fulfillment.SplitLine{{LineID: fos[0].Lines[0].LineID, Quantity: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.svc.Move(e.ctx, fos[0].ID, "west")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.svc.Move(e.ctx, half.ID, "west")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.svc.Merge(e.ctx, []oms.ID{a.ID, b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Cancel(e.ctx, m.ID, "customer called"); err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []oms.ID{"east", "west"} {
+		if lv := e.level("MUG", loc); lv.Reserved != 0 {
+			t.Errorf("%d MUG still reserved at %s", lv.Reserved, loc)
+		}
+	}
+	if c := counters(e.order(o.ID)); c["MUG"][1] != 4 {
+		t.Errorf("order counters q/c/a/f/s/d: %v, want 4 cancelled", c["MUG"])
+	}
+	e.reconcile()
+}

@@ -115,16 +115,18 @@ func remaining(fo *FulfillmentOrder) []stockLine {
 // byReservation groups stock lines by the reservation of fo's lines.
 func byReservation(fo *FulfillmentOrder, ls []stockLine) map[oms.ID][]stockLine {
 	out := map[oms.ID][]stockLine{}
+	used := make([]int64, len(fo.Lines)) // units of each line given out
 	for _, sl := range ls {
 		left := sl.Quantity
-		for _, l := range fo.Lines {
+		for k, l := range fo.Lines {
 			if l.LineID != sl.LineID || left == 0 {
 				continue
 			}
-			q := min(left, l.Quantity-l.Short-l.Shipped)
+			q := min(left, l.Quantity-l.Short-l.Shipped-used[k])
 			if q <= 0 {
 				continue
 			}
+			used[k] += q
 			part := sl
 			part.Quantity = q
 			out[l.Reservation] = append(out[l.Reservation], part)
@@ -566,6 +568,50 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	return s.finishCancel(ctx, fo, reason)
 }
 
+// unresolvedShort gives back the units of a short pick that an
+// interruption left unresolved (not re-allocated) when its fulfillment
+// order is cancelled: they are released, recorded lost, and returned to be
+// cancelled on the order with the rest.
+func (s *Service) unresolvedShort(ctx context.Context, fo *FulfillmentOrder) ([]stockLine, error) {
+	if !fo.done("picked") || fo.done("short_reallocated") || !shortPicked(fo) {
+		return nil, nil
+	}
+	if _, err := s.store.Allocation(ctx, oms.DeriveID(fo.ID, "reallocation")); err == nil {
+		return nil, nil // re-allocated elsewhere: those units live on there
+	} else if !errors.Is(err, oms.ErrNotFound) {
+		return nil, err
+	}
+	groups := map[oms.ID][]stockLine{}
+	var short []stockLine
+	for _, l := range fo.Lines {
+		if l.Short > 0 {
+			sl := stockLine{SKU: l.SKU, Location: fo.Location, LineID: l.LineID, Quantity: l.Short}
+			groups[l.Reservation] = append(groups[l.Reservation], sl)
+			short = append(short, sl)
+		}
+	}
+	for r, ls := range groups {
+		key := string(oms.DeriveID(fo.ID, "cancel_short:"+string(r)))
+		held, err := s.stillHeld(ctx, key, r, ls)
+		if err != nil {
+			return nil, err
+		}
+		if len(held) > 0 {
+			if err := s.releaseStock(ctx, key, r, held); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+				return nil, err
+			}
+		}
+	}
+	if !fo.done("short_loss") {
+		for _, l := range short {
+			if err := s.recordLoss(ctx, string(oms.DeriveID(fo.ID, "short_loss:"+string(l.LineID))), l.SKU, fo.Location, l.Quantity); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return short, nil
+}
+
 // shipmentStarted reports whether fo's shipment has gone past the point
 // of no return: a provider's shipment, or a status past pending (its stock
 // committed). A pending shipment (its labels not all bought, or its stock
@@ -626,18 +672,23 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 		return fo, err
 	}
 	lines := remaining(fo)
-	fo, err := s.releaseAll(ctx, fo, "cancel_release", lines)
+	short, err := s.unresolvedShort(ctx, fo)
+	if err != nil {
+		return fo, err
+	}
+	fo, err = s.releaseAll(ctx, fo, "cancel_release", lines)
 	if err != nil || fo.done("cancel_order") {
 		return fo, err
 	}
+	lines = append(lines, short...)
 	o, err := s.orders.Get(ctx, fo.OrderID)
 	if err != nil {
 		return fo, err
 	}
 	if !fo.Reship && o.Status != order.StatusCancelled && o.Status != order.StatusCompleted {
 		var lq []order.LineQuantity
-		for _, l := range lines {
-			lq = append(lq, order.LineQuantity{LineID: l.LineID, Quantity: l.Quantity})
+		for _, l := range lines { // one entry per order line (merged orders hold several)
+			lq = addCounts(lq, []PackageItem{{LineID: l.LineID, Quantity: l.Quantity}})
 		}
 		if len(lq) > 0 {
 			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: string(oms.DeriveID(fo.ID, "cancel")), Lines: lq, Reason: reason, By: "fulfillment"}); err != nil {
