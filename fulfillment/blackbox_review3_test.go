@@ -687,3 +687,80 @@ func TestCancelMergedFulfillmentOrderWithTwoReservations(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+// TestSameSKUOnTwoLinesSharesStock: two order lines of one SKU draw on the
+// same stock: three units do not serve two lines of two (a shortage,
+// nothing reserved), four across two locations do.
+func TestSameSKUOnTwoLinesSharesStock(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.stock("MUG", "east", 2)
+	e.stock("MUG", "west", 1)
+	o := e.place(nil, small("MUG", 2), small("MUG", 2))
+	var se *fulfillment.ShortageError
+	if _, err := e.svc.Process(e.ctx, o.ID); !errors.As(err, &se) {
+		t.Fatalf("3 units for 4: %v", err)
+	}
+	e.nothingReserved(o.ID)
+	e.stock("MUG", "west", 1)
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Shipments) != 2 {
+		t.Errorf("%d shipments, want 2", len(res.Shipments))
+	}
+	for _, loc := range []oms.ID{"east", "west"} {
+		if lv := e.level("MUG", loc); lv.OnHand != 0 || lv.Reserved != 0 {
+			t.Errorf("%s: %+v", loc, lv)
+		}
+	}
+	for _, l := range e.order(o.ID).Lines {
+		if l.Shipped != 2 {
+			t.Errorf("line %s shipped %d", l.ID, l.Shipped)
+		}
+	}
+	e.reconcile()
+}
+
+// TestConcurrentProcessWithOrderHold races Process from several workers
+// with an order hold; after the hold is released one more run ships:
+// one reservation, one label and one commit per package, exact counters.
+func TestConcurrentProcessWithOrderHold(t *testing.T) {
+	for round := 0; round < 10; round++ {
+		ref := &faults{}
+		e := faultEnv(t, ref)
+		o := e.place(nil, big("BIG", 2), small("SMALL", 2))
+		var wg sync.WaitGroup
+		var held *order.Order
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = e.svc.Process(e.ctx, o.ID)
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			held, _ = e.orders.AddHold(e.ctx, o.ID, order.HoldInput{Key: "fraud", Reason: order.HoldFraudReview})
+		}()
+		wg.Wait()
+		if held == nil {
+			t.Fatal("hold not added")
+		}
+		if _, err := e.orders.ReleaseHold(e.ctx, o.ID, held.OpenHolds()[0].ID, order.ReleaseInput{By: "ops"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		got := e.outcome(o.ID)
+		if got.Reservations != 1 || got.Packages != 3 || got.Labels != 3 || got.Commits != 3 {
+			t.Fatalf("round %d: %+v", round, got)
+		}
+		if c := counters(e.order(o.ID)); c["BIG"] != [6]int64{2, 0, 2, 2, 2, 0} || c["SMALL"] != [6]int64{2, 0, 2, 2, 2, 0} {
+			t.Fatalf("round %d counters: %v", round, c)
+		}
+		e.reconcile()
+	}
+}
