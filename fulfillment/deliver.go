@@ -175,14 +175,23 @@ func (s *Service) recordDelivered(ctx context.Context, id oms.ID) (*Shipment, er
 		return nil, err
 	}
 	var done []int
+	var o *order.Order
 	for _, p := range sh.Packages {
 		if p.Status != PackageDelivered || p.Delivered {
 			continue
 		}
-		lq := addCounts(nil, p.Items)
+		key := string(oms.DeriveID(sh.ID, "delivered:"+itoa(int64(p.Index))))
+		if o == nil {
+			if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+				return sh, err
+			}
+		}
+		var lq []order.LineQuantity
+		if !hasKey(o, "delivered:"+key) {
+			lq = undelivered(o, addCounts(nil, p.Items))
+		}
 		if len(lq) > 0 {
-			key := string(oms.DeriveID(sh.ID, "delivered:"+itoa(int64(p.Index))))
-			if _, err := s.orders.RecordDelivery(ctx, sh.OrderID, order.CounterInput{Key: key, Lines: lq, Reference: p.TrackingNumber}); err != nil {
+			if o, err = s.orders.RecordDelivery(ctx, sh.OrderID, order.CounterInput{Key: key, Lines: lq, Reference: p.TrackingNumber}); err != nil {
 				return sh, err
 			}
 		}
@@ -197,6 +206,23 @@ func (s *Service) recordDelivered(ctx context.Context, id oms.ID) (*Shipment, er
 		}
 		return []pendingEvent{{}}, nil
 	})
+}
+
+// undelivered caps each line's units at what the order has shipped and not
+// yet counted delivered: a package declared lost and re-shipped may both
+// arrive, and the units are delivered once.
+func undelivered(o *order.Order, lq []order.LineQuantity) []order.LineQuantity {
+	out := lq[:0]
+	for _, q := range lq {
+		l, ok := o.Line(q.LineID)
+		if !ok {
+			continue
+		}
+		if n := min(q.Quantity, l.Shipped-l.Delivered); n > 0 {
+			out = append(out, order.LineQuantity{LineID: q.LineID, Quantity: n})
+		}
+	}
+	return out
 }
 
 // PickedUp records that the customer collected a pickup order: the stock

@@ -183,7 +183,10 @@ func (s *Service) VerifyPack(ctx context.Context, id oms.ID, pkg int, scans []Sc
 			if sc.Quantity <= 0 || sc.Quantity > oms.MaxQuantity {
 				return nil, oms.Validationf("pack verification", fmt.Sprintf("scans[%d].quantity", i), "must be within 1..2^50, got %d", sc.Quantity)
 			}
-			got[sc.SKU] += sc.Quantity
+			// Each total stays within 2^50, so it never wraps.
+			if got[sc.SKU] += sc.Quantity; got[sc.SKU] > oms.MaxQuantity {
+				return nil, oms.Validationf("pack verification", fmt.Sprintf("scans[%d].quantity", i), "scans of sku %s total more than 2^50", sc.SKU)
+			}
 		}
 		e := &PackMismatchError{FulfillmentOrder: id, Package: pkg}
 		var skus []oms.SKU

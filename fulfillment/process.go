@@ -48,6 +48,11 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		return s.result(ctx, orderID, nil)
 	}
 	if o.Status == order.StatusCompleted {
+		// Every unit arrived: work still open (the re-shipment of a lost
+		// package that turned up after all) gives its stock back.
+		if err := s.cancelAll(ctx, orderID); err != nil {
+			return nil, err
+		}
 		return s.result(ctx, orderID, nil)
 	}
 	if o.OnHold() {
@@ -261,10 +266,10 @@ func (s *Service) stockArrived(ctx context.Context, fo *FulfillmentOrder) (bool,
 	return true, nil
 }
 
-// cancelAll cancels every fulfillment order of a cancelled order that has
-// no shipment, releasing its stock, and releases a reservation whose
-// fulfillment orders were never created (an allocation interrupted before
-// the order was cancelled).
+// cancelAll cancels every fulfillment order of a cancelled (or completed)
+// order whose shipment has not started, releasing its stock, and releases
+// a reservation whose fulfillment orders were never created (an
+// allocation interrupted before the order was cancelled).
 func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
 	a, err := s.store.Allocation(ctx, AllocationID(orderID))
 	switch {
@@ -281,7 +286,13 @@ func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
 		return err
 	}
 	for _, fo := range fos {
-		if fo.Shipment != "" || fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
+		if fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
+			continue
+		}
+		if started, err := s.shipmentStarted(ctx, fo); err != nil || started {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		if _, err := s.Cancel(ctx, fo.ID, "order cancelled"); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -157,9 +158,15 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 	if len(in.TrackingNumbers) == 0 || len(in.TrackingNumbers) > 100 {
 		v.Add("tracking_numbers", "must list 1 to 100 numbers")
 	}
+	if len(in.ServiceCode) > 64 {
+		v.Add("service_code", "at most 64 bytes")
+	}
 	for i, n := range in.TrackingNumbers {
 		if n == "" || len(n) > 64 {
 			v.Add("tracking_numbers["+itoa(int64(i))+"]", "must be 1 to 64 bytes")
+		}
+		if slices.Contains(in.TrackingNumbers[:i], n) {
+			v.Add("tracking_numbers["+itoa(int64(i))+"]", "%q is listed twice", n)
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -209,63 +209,15 @@ func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
 // fresh, when set, is the order loaded just before (no label bought
 // since): it serves the first purchase's hold check.
 func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order) (*Shipment, error) {
-	buyer, ok := s.buyers[sh.Carrier]
-	var bought []boughtLabel
-	var loc *inventory.Location
-	for _, p := range sh.Packages {
-		if p.LabelID != "" {
-			continue
-		}
-		if !ok {
-			return sh, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
-		}
-		o := fresh
-		fresh = nil
-		if o == nil {
-			var err error
-			if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
-				return sh, err
-			}
-		}
-		if err := checkOrder(o, "shipped"); err != nil {
-			return sh, err
-		}
-		fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
-		if err != nil {
-			return sh, err
-		}
-		if fo.OnHold() {
-			return sh, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
-		}
-		if fo.Status == StatusCancelled {
-			return sh, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
-		}
-		if loc == nil {
-			l, err := s.inv.Location(ctx, sh.Location)
-			if err != nil {
-				return sh, err
-			}
-			loc = &l
-		}
-		label, err := buyer.BuyLabel(ctx, shipping.LabelRequest{
-			IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
-			Origin: loc.Address, Destination: o.ShippingAddress, Parcels: []shipping.Parcel{p.Parcel},
-			ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
-		})
-		if err != nil {
-			return sh, err
-		}
-		if len(label.TrackingNumbers) == 0 {
-			return sh, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
-		}
-		bought = append(bought, boughtLabel{p.Index, label})
-	}
+	bought, ferr := s.purchaseLabels(ctx, sh, fresh)
 	if len(bought) == 0 {
-		return sh, nil
+		return sh, ferr
 	}
-	// One save for every label bought: a purchase whose save was lost is
-	// replayed under its key by the next run, which buys nothing.
-	return s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
+	// One save for every label bought, also when a later purchase was
+	// stopped (a hold, a cancel, a carrier error): a label bought is never
+	// forgotten. A purchase whose save was lost is replayed under its key
+	// by the next run, which buys nothing.
+	next, err := s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
 		var evs []pendingEvent
 		for _, b := range bought {
 			q := &x.Packages[b.pkg]
@@ -277,6 +229,78 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 		}
 		return evs, nil
 	})
+	if err != nil {
+		return sh, err
+	}
+	// A cancel saved meanwhile voided the labels it saw; these it could
+	// not see.
+	if fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil || fo.Status == StatusCancelled {
+		if err == nil {
+			err = s.voidLabels(ctx, sh.ID)
+		}
+		if err == nil {
+			err = &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
+		}
+		return next, err
+	}
+	return next, ferr
+}
+
+// purchaseLabels buys the missing labels in package order and returns
+// those bought, with the error that stopped it.
+func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order.Order) ([]boughtLabel, error) {
+	buyer, ok := s.buyers[sh.Carrier]
+	var bought []boughtLabel
+	var loc *inventory.Location
+	for _, p := range sh.Packages {
+		if p.LabelID != "" {
+			continue
+		}
+		if !ok {
+			return bought, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
+		}
+		o := fresh
+		fresh = nil
+		if o == nil {
+			var err error
+			if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+				return bought, err
+			}
+		}
+		if err := checkOrder(o, "shipped"); err != nil {
+			return bought, err
+		}
+		fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
+		if err != nil {
+			return bought, err
+		}
+		if fo.OnHold() {
+			return bought, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
+		}
+		if fo.Status == StatusCancelled {
+			return bought, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
+		}
+		if loc == nil {
+			l, err := s.inv.Location(ctx, sh.Location)
+			if err != nil {
+				return bought, err
+			}
+			loc = &l
+		}
+		label, err := buyer.BuyLabel(ctx, shipping.LabelRequest{
+			IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
+			Origin: loc.Address, Destination: o.ShippingAddress, Parcels: []shipping.Parcel{p.Parcel},
+			ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
+		})
+		if err != nil {
+			return bought, err
+		}
+		if len(label.TrackingNumbers) == 0 {
+			return bought, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
+		}
+		bought = append(bought, boughtLabel{p.Index, label})
+	}
+	return bought, nil
 }
 
 type boughtLabel struct {
@@ -302,6 +326,15 @@ func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order)
 		return nil, err
 	}
 	if !sh.Pickup {
+		// The order may have been cancelled while the labels were bought:
+		// no stock leaves for a cancelled order (Process voids the labels
+		// and releases the stock).
+		if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+			return sh, err
+		}
+		if o.Status == order.StatusCancelled {
+			return sh, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "the order is cancelled"}
+		}
 		if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
 			return sh, err
 		}

@@ -8,7 +8,9 @@ import (
 	"strconv"
 
 	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
 )
 
 // HoldInput describes a hold to add.
@@ -113,16 +115,18 @@ func remaining(fo *FulfillmentOrder) []stockLine {
 // byReservation groups stock lines by the reservation of fo's lines.
 func byReservation(fo *FulfillmentOrder, ls []stockLine) map[oms.ID][]stockLine {
 	out := map[oms.ID][]stockLine{}
+	used := make([]int64, len(fo.Lines)) // units of each line given out
 	for _, sl := range ls {
 		left := sl.Quantity
-		for _, l := range fo.Lines {
+		for k, l := range fo.Lines {
 			if l.LineID != sl.LineID || left == 0 {
 				continue
 			}
-			q := min(left, l.Quantity-l.Short-l.Shipped)
+			q := min(left, l.Quantity-l.Short-l.Shipped-used[k])
 			if q <= 0 {
 				continue
 			}
+			used[k] += q
 			part := sl
 			part.Quantity = q
 			out[l.Reservation] = append(out[l.Reservation], part)
@@ -145,7 +149,15 @@ func (s *Service) releaseAll(ctx context.Context, fo *FulfillmentOrder, step str
 	}
 	slices.Sort(res)
 	for _, r := range res {
-		if err := s.releaseStock(ctx, string(oms.DeriveID(fo.ID, step+":"+string(r))), r, groups[r]); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+		key := string(oms.DeriveID(fo.ID, step+":"+string(r)))
+		lines, err := s.stillHeld(ctx, key, r, groups[r])
+		if err != nil {
+			return fo, err
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if err := s.releaseStock(ctx, key, r, lines); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
 			return fo, err
 		}
 	}
@@ -156,6 +168,45 @@ func (s *Service) releaseAll(ctx context.Context, fo *FulfillmentOrder, step str
 		f.mark(step)
 		return []pendingEvent{{}}, nil
 	})
+}
+
+// stillHeld caps lines at what reservation r still holds for them, unless
+// key was already applied (a replay must repeat its lines): an order
+// cancelled while it was being allocated has its whole reservation
+// released, and the fulfillment orders a racing run created then hold
+// nothing to give back.
+func (s *Service) stillHeld(ctx context.Context, key string, r oms.ID, lines []stockLine) ([]stockLine, error) {
+	res, err := s.inv.Reservation(ctx, r)
+	if errors.Is(err, oms.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(res.Ops, func(op inventory.Operation) bool { return op.Key == key }) {
+		return lines, nil
+	}
+	held := slices.Clone(res.Lines)
+	var out []stockLine
+	for _, l := range lines {
+		left := l.Quantity
+		for i := range held {
+			h := &held[i]
+			if h.SKU != l.SKU || h.Location != l.Location || h.Ref != string(l.LineID) || left == 0 {
+				continue
+			}
+			q := min(left, h.Outstanding())
+			if q <= 0 {
+				continue
+			}
+			h.Released += q
+			left -= q
+			part := l
+			part.Quantity = q
+			out = append(out, part)
+		}
+	}
+	return out, nil
 }
 
 // Move re-reserves a fulfillment order's units at another location and
@@ -372,8 +423,10 @@ func (s *Service) Split(ctx context.Context, id oms.ID, lines []SplitLine) (*Ful
 
 // Merge moves the units of the other fulfillment orders into the first and
 // closes the others, in one write. All must belong to one order and one
-// location (else an error matching oms.ErrValidation) and be open or
-// scheduled. Merging already merged orders changes nothing.
+// location, and be all re-shipments or none and all pickups or none (else
+// an error matching oms.ErrValidation), and be open or
+// scheduled; the result is scheduled (it waits for stock) when any of them
+// is. Merging already merged orders changes nothing.
 func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, error) {
 	if len(ids) < 2 {
 		return nil, oms.Validationf("merge", "ids", "need at least two fulfillment orders, got %d", len(ids))
@@ -401,6 +454,12 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 				return nil, oms.Validationf("merge", "ids", "fulfillment order %s (order %s, location %s) differs from %s (order %s, location %s): only one order's fulfillment orders at one location merge",
 					src.ID, src.OrderID, src.Location, dest.ID, dest.OrderID, dest.Location)
 			}
+			if src.Reship != dest.Reship || src.Pickup != dest.Pickup {
+				// A re-shipment's units are counted shipped already; a
+				// pickup order's are collected, not shipped.
+				return nil, oms.Validationf("merge", "ids", "fulfillment order %s (reship %t, pickup %t) differs from %s (reship %t, pickup %t): re-shipments and pickups merge only with their own kind",
+					src.ID, src.Reship, src.Pickup, dest.ID, dest.Reship, dest.Pickup)
+			}
 			if err := movable(src, "merged"); err != nil {
 				return nil, err
 			}
@@ -422,8 +481,14 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 					dest.Lines = append(dest.Lines, l)
 				}
 			}
-			if src.Status == StatusOpen && dest.Status == StatusScheduled {
-				dest.Status = StatusOpen
+			// Units waiting for stock keep the merged order waiting
+			// (Process opens it when every line's stock is on hand).
+			if src.Status == StatusScheduled && dest.Status == StatusOpen {
+				dest.Status = StatusScheduled
+			}
+			dest.Backorder = dest.Backorder || src.Backorder
+			if src.FulfillAt.After(dest.FulfillAt) {
+				dest.FulfillAt = src.FulfillAt
 			}
 		}
 		dest.MergedFrom = append(dest.MergedFrom, from...)
@@ -442,8 +507,11 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 // released and its units are cancelled on the order (so the order's
 // counters stay consistent). A third-party order the provider has is
 // first asked to cancel; a refusal is an error matching
-// oms.ErrInvalidTransition. Cancelling a cancelled fulfillment order
-// finishes any step an interruption left and changes nothing else.
+// oms.ErrInvalidTransition. A fulfillment order whose shipment exists is
+// refused the same way, unless the order is cancelled (or completed) and
+// the shipment's stock was not committed yet: then the labels it bought
+// are voided. Cancelling a cancelled fulfillment order finishes any step
+// an interruption left and changes nothing else.
 func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*FulfillmentOrder, error) {
 	if len(reason) > 1024 {
 		return nil, oms.Validationf("cancel", "reason", "longer than 1024 bytes")
@@ -454,7 +522,19 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	}
 	if fo.Status != StatusCancelled {
 		if fo.Shipment != "" {
-			return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
+			// Only the order's end (cancelled, or completed) stops a
+			// shipment, and only before its stock is committed.
+			o, err := s.orders.Get(ctx, fo.OrderID)
+			if err != nil {
+				return nil, err
+			}
+			started, err := s.shipmentStarted(ctx, fo)
+			if err != nil {
+				return nil, err
+			}
+			if o.Status != order.StatusCancelled && o.Status != order.StatusCompleted || started {
+				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
+			}
 		}
 		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
 			if _, err = s.requestCancel(ctx, fo); err != nil {
@@ -465,7 +545,7 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 			if f.Status == StatusCancelled {
 				return nil, nil
 			}
-			if f.Shipment != "" {
+			if f.Shipment != fo.Shipment {
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(f.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 			}
 			from := f.Status
@@ -488,22 +568,127 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	return s.finishCancel(ctx, fo, reason)
 }
 
+// unresolvedShort gives back the units of a short pick that an
+// interruption left unresolved (not re-allocated) when its fulfillment
+// order is cancelled: they are released, recorded lost, and returned to be
+// cancelled on the order with the rest.
+func (s *Service) unresolvedShort(ctx context.Context, fo *FulfillmentOrder) ([]stockLine, error) {
+	if !fo.done("picked") || fo.done("short_reallocated") || !shortPicked(fo) {
+		return nil, nil
+	}
+	if _, err := s.store.Allocation(ctx, oms.DeriveID(fo.ID, "reallocation")); err == nil {
+		return nil, nil // re-allocated elsewhere: those units live on there
+	} else if !errors.Is(err, oms.ErrNotFound) {
+		return nil, err
+	}
+	groups := map[oms.ID][]stockLine{}
+	var short []stockLine
+	for _, l := range fo.Lines {
+		if l.Short > 0 {
+			sl := stockLine{SKU: l.SKU, Location: fo.Location, LineID: l.LineID, Quantity: l.Short}
+			groups[l.Reservation] = append(groups[l.Reservation], sl)
+			short = append(short, sl)
+		}
+	}
+	for r, ls := range groups {
+		key := string(oms.DeriveID(fo.ID, "cancel_short:"+string(r)))
+		held, err := s.stillHeld(ctx, key, r, ls)
+		if err != nil {
+			return nil, err
+		}
+		if len(held) > 0 {
+			if err := s.releaseStock(ctx, key, r, held); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+				return nil, err
+			}
+		}
+	}
+	if !fo.done("short_loss") {
+		for _, l := range short {
+			if err := s.recordLoss(ctx, string(oms.DeriveID(fo.ID, "short_loss:"+string(l.LineID))), l.SKU, fo.Location, l.Quantity); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return short, nil
+}
+
+// shipmentStarted reports whether fo's shipment has gone past the point
+// of no return: a provider's shipment, or a status past pending (its stock
+// committed). A pending shipment (its labels not all bought, or its stock
+// not yet committed) of a cancelled order can still be cancelled: every
+// purchase and the commit first check that the order is not cancelled,
+// and the labels already bought are voided.
+func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bool, error) {
+	if fo.Shipment == "" {
+		return false, nil
+	}
+	sh, err := s.store.Shipment(ctx, fo.Shipment)
+	if errors.Is(err, oms.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return sh.ThirdParty || sh.Status != ShipmentPending, nil
+}
+
+// voidLabels voids the labels a pending shipment bought, when its carrier
+// can void them (else they stay recorded on the packages for the host).
+func (s *Service) voidLabels(ctx context.Context, id oms.ID) error {
+	if id == "" {
+		return nil
+	}
+	sh, err := s.store.Shipment(ctx, id)
+	if err != nil {
+		if errors.Is(err, oms.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	v, ok := s.buyers[sh.Carrier].(shipping.Voider)
+	if !ok {
+		return nil
+	}
+	for _, p := range sh.Packages {
+		if p.LabelID == "" {
+			continue
+		}
+		if err := v.VoidLabel(ctx, p.LabelID); err != nil && !errors.Is(err, oms.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
 // finishCancel releases a cancelled fulfillment order's stock and cancels
 // its units on the order, each once.
 func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason string) (*FulfillmentOrder, error) {
+	if fo.done("cancel_order") {
+		return fo, nil
+	}
+	// After the cancelled status is saved: a purchase that saved its label
+	// before is voided here, one that saves it later voids it itself.
+	if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+		return fo, err
+	}
 	lines := remaining(fo)
-	fo, err := s.releaseAll(ctx, fo, "cancel_release", lines)
+	short, err := s.unresolvedShort(ctx, fo)
+	if err != nil {
+		return fo, err
+	}
+	fo, err = s.releaseAll(ctx, fo, "cancel_release", lines)
 	if err != nil || fo.done("cancel_order") {
 		return fo, err
 	}
+	lines = append(lines, short...)
 	o, err := s.orders.Get(ctx, fo.OrderID)
 	if err != nil {
 		return fo, err
 	}
-	if !fo.Reship && o.Status != order.StatusCancelled {
+	if !fo.Reship && o.Status != order.StatusCancelled && o.Status != order.StatusCompleted {
 		var lq []order.LineQuantity
-		for _, l := range lines {
-			lq = append(lq, order.LineQuantity{LineID: l.LineID, Quantity: l.Quantity})
+		for _, l := range lines { // one entry per order line (merged orders hold several)
+			lq = addCounts(lq, []PackageItem{{LineID: l.LineID, Quantity: l.Quantity}})
 		}
 		if len(lq) > 0 {
 			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: string(oms.DeriveID(fo.ID, "cancel")), Lines: lq, Reason: reason, By: "fulfillment"}); err != nil {
