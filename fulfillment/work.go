@@ -44,7 +44,11 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Fulfil
 	return s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
 		for _, h := range fo.Holds {
 			if h.ID == hid {
-				return nil, nil
+				if h.Reason != in.Reason || h.Note != in.Note {
+					return nil, fmt.Errorf("fulfillment: hold key %q was used for a %s hold (note %q), not %s (note %q): %w",
+						in.Key, h.Reason, h.Note, in.Reason, in.Note, oms.ErrDuplicate)
+				}
+				return nil, nil // a replay
 			}
 		}
 		from := fo.Status

@@ -425,3 +425,34 @@ func TestThirdPartyRejectedMovedAndCancellation(t *testing.T) {
 		t.Error("request table")
 	}
 }
+
+// TestAddHoldKeyReusedWithOtherReasonIsDuplicate: a hold key replayed with
+// the same reason and note is a replay; with another reason or note it is
+// an error matching oms.ErrDuplicate and changes nothing (it used to
+// return the order as if the second hold had been added).
+func TestAddHoldKeyReusedWithOtherReasonIsDuplicate(t *testing.T) {
+	e := twoSites(t, fulfillment.ServiceOptions{})
+	e.stock("MUG", "east", 5)
+	o := e.place(nil, small("MUG", 2))
+	fos, err := e.svc.Allocate(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fos[0].ID
+	fo, err := e.svc.AddHold(e.ctx, id, fulfillment.HoldInput{Key: "k", Reason: fulfillment.HoldIncorrectAddress, Note: "flat 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []fulfillment.HoldInput{
+		{Key: "k", Reason: fulfillment.HoldHighRisk, Note: "flat 2"},
+		{Key: "k", Reason: fulfillment.HoldIncorrectAddress, Note: "flat 3"},
+	} {
+		if _, err := e.svc.AddHold(e.ctx, id, in); !errors.Is(err, oms.ErrDuplicate) {
+			t.Errorf("AddHold(%+v) = %v, want ErrDuplicate", in, err)
+		}
+	}
+	after, err := e.svc.FulfillmentOrder(e.ctx, id)
+	if err != nil || after.Version != fo.Version || len(after.Holds) != 1 {
+		t.Errorf("refused holds changed the fulfillment order: version %d → %d, %d holds, %v", fo.Version, after.Version, len(after.Holds), err)
+	}
+}
