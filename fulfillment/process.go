@@ -176,8 +176,8 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
 	var err error
 	if fo.Status == StatusOpen && s.opts.Picking == PickAuto {
-		// Start and confirm the pick in one write.
-		if fo, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		// Start and confirm the pick in one write (fo is Process's copy).
+		if fo, err = s.updateLoadedFO(ctx, fo.ID, fo, func(f *FulfillmentOrder) ([]pendingEvent, error) {
 			if f.Status != StatusOpen || f.OnHold() {
 				return nil, nil
 			}
@@ -228,10 +228,16 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 		})
 		return err
 	}
+	// packFO hands back the fulfillment order as it saved it and the
+	// order as moving its fulfilled counters left it: Ship reads neither
+	// again.
+	var handed *FulfillmentOrder
+	var fresh *order.Order
 	if !fo.Pickup && len(fo.Packages) == 0 {
-		if fo, err = s.packFO(ctx, fo.ID, o); err != nil {
+		if fo, fresh, err = s.packFO(ctx, fo.ID, fo, o); err != nil {
 			return err
 		}
+		handed = fo
 	} else if err := s.recordPacked(ctx, fo); err != nil {
 		return err
 	}
@@ -242,7 +248,7 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 			}
 		}
 	}
-	_, err = s.Ship(ctx, fo.ID)
+	_, err = s.ship(ctx, fo.ID, handed, fresh)
 	return err
 }
 

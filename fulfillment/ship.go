@@ -36,13 +36,29 @@ func CommitKey(fulfillmentOrder oms.ID, pkg int) string {
 // order is an error matching oms.ErrInvalidTransition. Running it again
 // finishes what an interruption left.
 func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
-	fo, err := s.store.FulfillmentOrder(ctx, id)
-	if err != nil {
-		return nil, err
+	return s.ship(ctx, id, nil, nil)
+}
+
+// ship is Ship. fo, when set, is the fulfillment order as the caller's
+// last read or save left it, handed over; nil loads it. fresh, when set,
+// is the order as the order service's last read or write left it, with
+// no label bought since (it serves as the order loaded before the first
+// label); nil loads it when needed.
+func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fresh *order.Order) (*Shipment, error) {
+	var err error
+	if fo == nil || fo.ID != id {
+		if fo, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if fresh != nil && fresh.ID != fo.OrderID {
+		fresh = nil
 	}
 	shID := ShipmentID(id)
-	var fresh *order.Order // loaded just now: good for the first label's hold check
-	if fo.Shipment == "" {
+	var sh *Shipment // as created just now, when it was
+	if fo.Shipment != "" {
+		fresh = nil // the labels may have been bought by an earlier run
+	} else {
 		if err := s.canShip(fo); err != nil {
 			return nil, err
 		}
@@ -53,15 +69,17 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 				}
 			}
 		}
-		o, err := s.orders.Get(ctx, fo.OrderID)
-		if err != nil {
-			return nil, err
+		o := fresh
+		if o == nil {
+			if o, err = s.orders.Get(ctx, fo.OrderID); err != nil {
+				return nil, err
+			}
 		}
 		if err := checkOrder(o, "shipped"); err != nil {
 			return nil, err
 		}
 		fresh = o
-		sh := &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Status: ShipmentPending,
+		sh = &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Status: ShipmentPending,
 			Pickup: fo.Pickup, Packages: clonePackages(fo.Packages)}
 		if t, ok := orderPromised(o); ok {
 			sh.PromisedBy = t
@@ -75,20 +93,22 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 			}
 			sh.Carrier, sh.ServiceCode, sh.ServiceName, sh.Level, sh.Cost = rate.Carrier, rate.ServiceCode, rate.ServiceName, rate.Level, rate.Price
 		}
-		if err := s.createShipment(ctx, fo, sh); err != nil {
+		if sh, err = s.createShipment(ctx, fo, sh); err != nil {
 			return nil, err
 		}
 	}
-	sh, err := s.store.Shipment(ctx, shID)
-	if err != nil {
-		return nil, err
+	if sh == nil {
+		if sh, err = s.store.Shipment(ctx, shID); err != nil {
+			return nil, err
+		}
 	}
+	var cur *FulfillmentOrder
 	if !sh.Pickup && !sh.ThirdParty {
-		if sh, err = s.buyLabels(ctx, sh, fresh); err != nil {
+		if sh, cur, err = s.buyLabels(ctx, sh, fresh); err != nil {
 			return sh, err
 		}
 	}
-	return s.finishShipment(ctx, shID, fresh)
+	return s.finishLoaded(ctx, shID, fresh, sh, cur)
 }
 
 func pickedItems(fo *FulfillmentOrder) []PackageItem {
@@ -162,37 +182,44 @@ func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *Fulfillmen
 
 // createShipment saves a new shipment and links it to its fulfillment
 // order, in one write; an existing one (a replay) is kept.
-func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) error {
+//
+// It returns the shipment as saved, or nil when an earlier or a
+// concurrent run created it (the caller loads it).
+func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) (*Shipment, error) {
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		c := &Change{}
 		f := fo.Clone()
 		f.Shipment = sh.ID
 		if err := s.addFO(c, f, []pendingEvent{{}}); err != nil {
-			return err
+			return nil, err
 		}
-		if err := s.addShipment(c, sh.Clone(), []pendingEvent{{EventShipmentCreated, shipmentPayload(sh, -1, "")}}); err != nil {
-			return err
+		saved := sh.Clone()
+		if err := s.addShipment(c, saved, []pendingEvent{{EventShipmentCreated, shipmentPayload(sh, -1, "")}}); err != nil {
+			return nil, err
 		}
 		err := s.store.Save(ctx, c)
-		if err == nil || errors.Is(err, oms.ErrDuplicate) {
-			return nil
+		if err == nil {
+			return saved, nil
+		}
+		if errors.Is(err, oms.ErrDuplicate) {
+			return nil, nil
 		}
 		if !errors.Is(err, oms.ErrConflict) {
-			return err
+			return nil, err
 		}
 		cur, lerr := s.store.FulfillmentOrder(ctx, fo.ID)
 		if lerr != nil {
-			return lerr
+			return nil, lerr
 		}
 		if cur.Shipment == sh.ID {
-			return nil
+			return nil, nil
 		}
 		if err := s.canShip(cur); err != nil && !(sh.ThirdParty && cur.Request != RequestNone) {
-			return err
+			return nil, err
 		}
 		fo = cur
 	}
-	return fmt.Errorf("fulfillment: shipment %s: gave up: %w", sh.ID, oms.ErrConflict)
+	return nil, fmt.Errorf("fulfillment: shipment %s: gave up: %w", sh.ID, oms.ErrConflict)
 }
 
 func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
@@ -208,42 +235,46 @@ func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
 //
 // fresh, when set, is the order loaded just before (no label bought
 // since): it serves the first purchase's hold check.
-func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order) (*Shipment, error) {
+//
+// sh is handed over (it is changed). It also returns the fulfillment
+// order as loaded for the last hold check, when it was (nil otherwise).
+func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order) (*Shipment, *FulfillmentOrder, error) {
 	buyer, ok := s.buyers[sh.Carrier]
 	var bought []boughtLabel
 	var loc *inventory.Location
+	var fo *FulfillmentOrder
 	for _, p := range sh.Packages {
 		if p.LabelID != "" {
 			continue
 		}
 		if !ok {
-			return sh, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
+			return sh, nil, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
 		}
 		o := fresh
 		fresh = nil
 		if o == nil {
 			var err error
 			if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
-				return sh, err
+				return sh, nil, err
 			}
 		}
 		if err := checkOrder(o, "shipped"); err != nil {
-			return sh, err
+			return sh, nil, err
 		}
-		fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
-		if err != nil {
-			return sh, err
+		var err error
+		if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+			return sh, nil, err
 		}
 		if fo.OnHold() {
-			return sh, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
+			return sh, nil, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
 		}
 		if fo.Status == StatusCancelled {
-			return sh, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
+			return sh, nil, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
 		}
 		if loc == nil {
 			l, err := s.inv.Location(ctx, sh.Location)
 			if err != nil {
-				return sh, err
+				return sh, nil, err
 			}
 			loc = &l
 		}
@@ -253,19 +284,19 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 			ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
 		})
 		if err != nil {
-			return sh, err
+			return sh, nil, err
 		}
 		if len(label.TrackingNumbers) == 0 {
-			return sh, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
+			return sh, nil, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
 		}
 		bought = append(bought, boughtLabel{p.Index, label})
 	}
 	if len(bought) == 0 {
-		return sh, nil
+		return sh, fo, nil
 	}
 	// One save for every label bought: a purchase whose save was lost is
 	// replayed under its key by the next run, which buys nothing.
-	return s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
+	sh, err := s.updateLoadedShipment(ctx, sh.ID, sh, func(x *Shipment) ([]pendingEvent, error) {
 		var evs []pendingEvent
 		for _, b := range bought {
 			q := &x.Packages[b.pkg]
@@ -277,6 +308,7 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 		}
 		return evs, nil
 	})
+	return sh, fo, err
 }
 
 type boughtLabel struct {
@@ -290,16 +322,25 @@ type boughtLabel struct {
 // o, when set, is a recent copy of the order (its customer is read, and
 // a missing shipped key only costs a replayed counter move).
 func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order) (*Shipment, error) {
-	sh, err := s.store.Shipment(ctx, id)
-	if err != nil {
-		return nil, err
+	return s.finishLoaded(ctx, id, o, nil, nil)
+}
+
+// finishLoaded is finishShipment from sh and fo as the caller's last
+// read or save left them, handed over (they are changed); nil loads them.
+func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
+	var err error
+	if sh == nil || sh.ID != id {
+		if sh, err = s.store.Shipment(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	if sh.done("finished") {
 		return sh, nil
 	}
-	fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
-	if err != nil {
-		return nil, err
+	if fo == nil || fo.ID != sh.FulfillmentOrder {
+		if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+			return nil, err
+		}
 	}
 	if !sh.Pickup {
 		if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
