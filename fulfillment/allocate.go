@@ -26,6 +26,12 @@ type allocSpec struct {
 	reship  bool
 	// record moves the order's allocated counters.
 	record bool
+	// absent says the caller has just found no allocation spec.id (the
+	// allocation is not read again before it is planned).
+	absent bool
+	// created, when set, is told whether this run created the
+	// fulfillment orders (then the ones returned are all the order has).
+	created *bool
 }
 
 // AllocationID returns the ID of an order's allocation; its reservation
@@ -57,18 +63,22 @@ func (s *Service) Allocate(ctx context.Context, orderID oms.ID) ([]*FulfillmentO
 	if err != nil {
 		return nil, err
 	}
-	return s.allocateOrder(ctx, o)
+	return s.allocateOrder(ctx, o, nil)
 }
 
-// allocateOrder is Allocate for a loaded order.
-func (s *Service) allocateOrder(ctx context.Context, o *order.Order) ([]*FulfillmentOrder, error) {
+// allocateOrder is Allocate for a loaded order. created, when set, is told
+// whether this run created the fulfillment orders (then the ones returned
+// are all the order has, as saved).
+func (s *Service) allocateOrder(ctx context.Context, o *order.Order, created *bool) ([]*FulfillmentOrder, error) {
 	orderID := o.ID
-	spec := allocSpec{id: AllocationID(orderID), record: true, pickup: oms.ID(o.Metadata[PickupMetadataKey])}
+	spec := allocSpec{id: AllocationID(orderID), record: true, pickup: oms.ID(o.Metadata[PickupMetadataKey]), created: created}
 	if a, err := s.store.Allocation(ctx, spec.id); err == nil {
 		if a.Status == AllocationDone && hasKey(o, "allocated:"+string(a.ID)) {
 			return s.allocationFOs(ctx, a)
 		}
-	} else if !errors.Is(err, oms.ErrNotFound) {
+	} else if errors.Is(err, oms.ErrNotFound) {
+		spec.absent = true
+	} else {
 		return nil, err
 	}
 	if err := checkOrder(o, "allocated"); err != nil {
@@ -155,7 +165,11 @@ func planFOIDs(a *Allocation) []oms.ID {
 func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) ([]*FulfillmentOrder, *Allocation, error) {
 	resID := oms.DeriveID(spec.id, "reservation")
 	var fos []*FulfillmentOrder
-	a, err := s.store.Allocation(ctx, spec.id)
+	var a *Allocation
+	err := oms.ErrNotFound
+	if !spec.absent {
+		a, err = s.store.Allocation(ctx, spec.id)
+	}
 	switch {
 	case errors.Is(err, oms.ErrNotFound):
 		if len(spec.lines) == 0 {
@@ -195,6 +209,9 @@ func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) 
 			}
 		} else {
 			a, fos = done, created
+			if spec.created != nil {
+				*spec.created = true
+			}
 		}
 	}
 	if spec.record && !hasKey(o, "allocated:"+string(a.ID)) {

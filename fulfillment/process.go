@@ -53,14 +53,19 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	if o.OnHold() {
 		return nil, &order.HoldError{OrderID: o.ID, Command: "fulfillment", Holds: o.OpenHolds()}
 	}
-	if _, err := s.allocateOrder(ctx, o); err != nil {
+	var created bool
+	fos, err := s.allocateOrder(ctx, o, &created)
+	if err != nil {
 		return nil, err
 	}
 	var waiting []Waiting
 	for round := 0; round < 4; round++ {
-		fos, err := s.store.FulfillmentOrders(ctx, orderID)
-		if err != nil {
-			return nil, err
+		// Fulfillment orders this run has just created are all the order
+		// has: the first round starts from them as saved.
+		if round > 0 || !created {
+			if fos, err = s.store.FulfillmentOrders(ctx, orderID); err != nil {
+				return nil, err
+			}
 		}
 		waiting = waiting[:0]
 		progressed := false
