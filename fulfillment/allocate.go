@@ -32,6 +32,12 @@ type allocSpec struct {
 	// created, when set, is told whether this run created the
 	// fulfillment orders (then the ones returned are all the order has).
 	created *bool
+	// skipOwn says no reservation of the allocation can exist yet (it was
+	// absent when planning started): planning does not look for one.
+	skipOwn bool
+	// locs, when set, keeps the locations planning read, for creating the
+	// fulfillment orders of the same run.
+	locs *[]inventory.Location
 }
 
 // AllocationID returns the ID of an order's allocation; its reservation
@@ -164,6 +170,7 @@ func planFOIDs(a *Allocation) []oms.ID {
 // already happened.
 func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) ([]*FulfillmentOrder, *Allocation, error) {
 	resID := oms.DeriveID(spec.id, "reservation")
+	spec.locs = new([]inventory.Location)
 	var fos []*FulfillmentOrder
 	var a *Allocation
 	err := oms.ErrNotFound
@@ -175,7 +182,9 @@ func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) 
 		if len(spec.lines) == 0 {
 			return nil, nil, nil
 		}
-		plan, err := s.planFor(ctx, o, spec, resID)
+		first := spec
+		first.skipOwn = spec.absent
+		plan, err := s.planFor(ctx, o, first, resID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -320,6 +329,9 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 	if err != nil {
 		return Plan{}, err
 	}
+	if spec.locs != nil {
+		*spec.locs = locs
+	}
 	req := PlanRequest{Lines: spec.lines, ShipTo: o.ShippingAddress, Channel: orderChannel(o), PickupAt: spec.pickup,
 		Locations: locs, Strategy: s.opts.Strategy, Rules: s.opts.Rules}
 	req.Rules.HeldLocations = append(slices.Clone(req.Rules.HeldLocations), spec.exclude...)
@@ -327,7 +339,10 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 		req.Cost = s.opts.Cost(o)
 	}
 	var own inventory.Reservation
-	if r, err := s.inv.Reservation(ctx, resID); err == nil && r.Open() {
+	if spec.skipOwn {
+		// The allocation did not exist: its reservation, made after it
+		// is saved, does not either.
+	} else if r, err := s.inv.Reservation(ctx, resID); err == nil && r.Open() {
 		own = r
 	}
 	var skus []oms.SKU
@@ -390,9 +405,15 @@ func thirdParty(k inventory.LocationKind) bool {
 // in one write, and returns them; (nil, nil, nil) when an earlier or a
 // concurrent run did it.
 func (s *Service) createFOs(ctx context.Context, o *order.Order, spec allocSpec, a *Allocation) (*Allocation, []*FulfillmentOrder, error) {
-	locs, err := s.inv.Locations(ctx)
-	if err != nil {
-		return nil, nil, err
+	var locs []inventory.Location
+	if spec.locs != nil {
+		locs = *spec.locs // read by this run's planning
+	}
+	var err error
+	if locs == nil {
+		if locs, err = s.inv.Locations(ctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	kind := map[oms.ID]inventory.LocationKind{}
 	for _, l := range locs {

@@ -55,7 +55,8 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 		fresh = nil
 	}
 	shID := ShipmentID(id)
-	var sh *Shipment // as created just now, when it was
+	var sh *Shipment           // as created just now, when it was
+	var loc *inventory.Location // as read for the rates, when it was
 	if fo.Shipment != "" {
 		fresh = nil // the labels may have been bought by an earlier run
 	} else {
@@ -87,7 +88,12 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 		if fo.Pickup {
 			sh.Packages = []Package{{Index: 0, Items: pickedItems(fo), Status: PackagePending}}
 		} else {
-			rate, err := s.chooseRate(ctx, o, fo)
+			l, err := s.inv.Location(ctx, fo.Location)
+			if err != nil {
+				return nil, err
+			}
+			loc = &l
+			rate, err := s.chooseRate(ctx, o, fo, l)
 			if err != nil {
 				return nil, err
 			}
@@ -104,7 +110,7 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 	}
 	var cur *FulfillmentOrder
 	if !sh.Pickup && !sh.ThirdParty {
-		if sh, cur, err = s.buyLabels(ctx, sh, fresh); err != nil {
+		if sh, cur, err = s.buyLabels(ctx, sh, fresh, loc); err != nil {
 			return sh, err
 		}
 	}
@@ -144,13 +150,10 @@ func (s *Service) canShip(fo *FulfillmentOrder) error {
 }
 
 // chooseRate rate-shops the packages with the order's level and date.
-func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *FulfillmentOrder) (shipping.Rate, error) {
+// loc is fo's location.
+func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *FulfillmentOrder, loc inventory.Location) (shipping.Rate, error) {
 	if s.shopper == nil {
 		return shipping.Rate{}, fmt.Errorf("fulfillment: no carriers configured: %w", oms.ErrUnsupported)
-	}
-	loc, err := s.inv.Location(ctx, fo.Location)
-	if err != nil {
-		return shipping.Rate{}, err
 	}
 	req := shipping.RateRequest{Origin: loc.Address, Destination: o.ShippingAddress, ShipDate: oms.DateOf(s.now().UTC()), Currency: o.Currency}
 	for _, p := range fo.Packages {
@@ -238,10 +241,11 @@ func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
 //
 // sh is handed over (it is changed). It also returns the fulfillment
 // order as loaded for the last hold check, when it was (nil otherwise).
-func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order) (*Shipment, *FulfillmentOrder, error) {
+//
+// loc, when set, is the shipment's location as read for the rates.
+func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order, loc *inventory.Location) (*Shipment, *FulfillmentOrder, error) {
 	buyer, ok := s.buyers[sh.Carrier]
 	var bought []boughtLabel
-	var loc *inventory.Location
 	var fo *FulfillmentOrder
 	for _, p := range sh.Packages {
 		if p.LabelID != "" {
