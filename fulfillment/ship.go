@@ -55,7 +55,7 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 		fresh = nil
 	}
 	shID := ShipmentID(id)
-	var sh *Shipment           // as created just now, when it was
+	var sh *Shipment            // as created just now, when it was
 	var loc *inventory.Location // as read for the rates, when it was
 	if fo.Shipment != "" {
 		fresh = nil // the labels may have been bought by an earlier run
