@@ -45,10 +45,10 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		if err := s.cancelAll(ctx, orderID); err != nil {
 			return nil, err
 		}
-		return s.result(ctx, orderID, nil)
+		return s.result(ctx, orderID, nil, nil)
 	}
 	if o.Status == order.StatusCompleted {
-		return s.result(ctx, orderID, nil)
+		return s.result(ctx, orderID, nil, o)
 	}
 	if o.OnHold() {
 		return nil, &order.HoldError{OrderID: o.ID, Command: "fulfillment", Holds: o.OpenHolds()}
@@ -59,6 +59,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		return nil, err
 	}
 	var waiting []Waiting
+	var last *order.Order // the order as the last step's last order write left it
 	for round := 0; round < 4; round++ {
 		// Fulfillment orders this run has just created are all the order
 		// has: the first round starts from them as saved.
@@ -70,7 +71,9 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		waiting = waiting[:0]
 		progressed := false
 		for _, fo := range fos {
-			w, moved, err := s.step(ctx, fo, o)
+			r := &run{}
+			w, moved, err := s.step(ctx, fo, o, r)
+			last = r.order
 			var short *inventory.ShortageError
 			if errors.As(err, &short) {
 				// Units promised beyond stock (a SKU that allows
@@ -91,13 +94,25 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 			break
 		}
 	}
-	return s.result(ctx, orderID, waiting)
+	return s.result(ctx, orderID, waiting, last)
 }
 
-func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting) (*Result, error) {
-	o, err := s.orders.Get(ctx, orderID)
-	if err != nil {
-		return nil, err
+// run collects what one step of Process learnt on its way.
+type run struct {
+	// order is the order as the step's last call into the order service
+	// left it, when that call ended the step's changes to the order (nil
+	// otherwise).
+	order *order.Order
+}
+
+// result loads what Process leaves; o, when set, is the order as the
+// last change to it left it (it is not read again).
+func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting, o *order.Order) (*Result, error) {
+	var err error
+	if o == nil || o.ID != orderID {
+		if o, err = s.orders.Get(ctx, orderID); err != nil {
+			return nil, err
+		}
 	}
 	fos, err := s.store.FulfillmentOrders(ctx, orderID)
 	if err != nil {
@@ -113,7 +128,7 @@ func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting)
 // step advances one fulfillment order; it returns why it waits (empty
 // when it is done or moved on) and whether it created new work.
 // o is the order as Process loaded it (its lines' dimensions are read).
-func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
+func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) (string, bool, error) {
 	var err error
 	switch {
 	case fo.Status == StatusCancelled:
@@ -129,7 +144,7 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 		if fo, err = s.resolveShort(ctx, fo); err != nil {
 			return "", false, err
 		}
-		return "", true, s.advance(ctx, fo, o)
+		return "", true, s.advance(ctx, fo, o, r)
 	}
 	if fo.Shipment != "" {
 		sh, err := s.store.Shipment(ctx, fo.Shipment)
@@ -174,11 +189,11 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 		}
 		return "with provider: " + string(fo.Request), false, nil
 	}
-	return s.work(ctx, fo, o)
+	return s.work(ctx, fo, o, r)
 }
 
 // work picks, packs and ships an open or in-progress fulfillment order.
-func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
+func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) (string, bool, error) {
 	var err error
 	if fo.Status == StatusOpen && s.opts.Picking == PickAuto {
 		// Start and confirm the pick in one write (fo is Process's copy).
@@ -212,11 +227,11 @@ func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 			return "", false, err
 		}
 	}
-	return "", false, s.advance(ctx, fo, o)
+	return "", false, s.advance(ctx, fo, o, r)
 }
 
 // advance packs and ships a picked fulfillment order.
-func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order) error {
+func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) error {
 	if fo.Status != StatusInProgress || fo.OnHold() {
 		return nil
 	}
@@ -253,7 +268,7 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 			}
 		}
 	}
-	_, err = s.ship(ctx, fo.ID, handed, fresh)
+	_, err = s.ship(ctx, fo.ID, handed, fresh, r)
 	return err
 }
 

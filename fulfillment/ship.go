@@ -36,7 +36,7 @@ func CommitKey(fulfillmentOrder oms.ID, pkg int) string {
 // order is an error matching oms.ErrInvalidTransition. Running it again
 // finishes what an interruption left.
 func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
-	return s.ship(ctx, id, nil, nil)
+	return s.ship(ctx, id, nil, nil, nil)
 }
 
 // ship is Ship. fo, when set, is the fulfillment order as the caller's
@@ -44,7 +44,9 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 // is the order as the order service's last read or write left it, with
 // no label bought since (it serves as the order loaded before the first
 // label); nil loads it when needed.
-func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fresh *order.Order) (*Shipment, error) {
+//
+// r, when set, learns the order as settling payment left it.
+func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fresh *order.Order, r *run) (*Shipment, error) {
 	var err error
 	if fo == nil || fo.ID != id {
 		if fo, err = s.store.FulfillmentOrder(ctx, id); err != nil {
@@ -114,7 +116,7 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 			return sh, err
 		}
 	}
-	return s.finishLoaded(ctx, shID, fresh, sh, cur)
+	return s.finishLoaded(ctx, shID, fresh, sh, cur, r)
 }
 
 func pickedItems(fo *FulfillmentOrder) []PackageItem {
@@ -326,12 +328,13 @@ type boughtLabel struct {
 // o, when set, is a recent copy of the order (its customer is read, and
 // a missing shipped key only costs a replayed counter move).
 func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order) (*Shipment, error) {
-	return s.finishLoaded(ctx, id, o, nil, nil)
+	return s.finishLoaded(ctx, id, o, nil, nil, nil)
 }
 
 // finishLoaded is finishShipment from sh and fo as the caller's last
 // read or save left them, handed over (they are changed); nil loads them.
-func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
+// r, when set, learns the order as settling payment left it.
+func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, sh *Shipment, fo *FulfillmentOrder, r *run) (*Shipment, error) {
 	var err error
 	if sh == nil || sh.ID != id {
 		if sh, err = s.store.Shipment(ctx, id); err != nil {
@@ -362,8 +365,12 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 				return sh, err
 			}
 		}
-		if _, err := s.orders.SettlePayment(ctx, sh.OrderID); err != nil {
+		settled, err := s.orders.SettlePayment(ctx, sh.OrderID)
+		if err != nil {
 			return sh, err
+		}
+		if r != nil {
+			r.order = settled
 		}
 		for _, p := range sh.Packages {
 			if p.TrackingNumber != "" && !p.Registered {
