@@ -101,7 +101,7 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 			}
 			sh.Carrier, sh.ServiceCode, sh.ServiceName, sh.Level, sh.Cost = rate.Carrier, rate.ServiceCode, rate.ServiceName, rate.Level, rate.Price
 		}
-		if sh, err = s.createShipment(ctx, fo, sh); err != nil {
+		if sh, err = s.createShipment(ctx, fo, sh, true); err != nil {
 			return nil, err
 		}
 	}
@@ -189,17 +189,23 @@ func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *Fulfillmen
 // order, in one write; an existing one (a replay) is kept.
 //
 // It returns the shipment as saved, or nil when an earlier or a
-// concurrent run created it (the caller loads it).
-func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) (*Shipment, error) {
+// concurrent run created it (the caller loads it). With handed, fo and sh
+// are the caller's to give: the first attempt saves them as they are
+// instead of copies (fo and sh must not be used afterwards).
+func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment, handed bool) (*Shipment, error) {
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		c := &Change{}
-		f := fo.Clone()
+		f, saved := fo, sh
+		if !handed || attempt > 0 {
+			f, saved = fo.Clone(), sh.Clone()
+			saved.Version = 0
+		}
+		payload := shipmentPayload(saved, -1, "")
 		f.Shipment = sh.ID
 		if err := s.addFO(c, f, []pendingEvent{{}}); err != nil {
 			return nil, err
 		}
-		saved := sh.Clone()
-		if err := s.addShipment(c, saved, []pendingEvent{{EventShipmentCreated, shipmentPayload(sh, -1, "")}}); err != nil {
+		if err := s.addShipment(c, saved, []pendingEvent{{EventShipmentCreated, payload}}); err != nil {
 			return nil, err
 		}
 		err := s.store.Save(ctx, c)
