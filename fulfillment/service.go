@@ -241,12 +241,12 @@ func (s *Service) addFO(c *Change, fo *FulfillmentOrder, evs []pendingEvent) err
 		fo.CreatedAt = now
 	}
 	fo.UpdatedAt = now
-	es, err := stampEvents(KindFulfillmentOrder, fo.ID, fo.Version, now, evs)
+	es, err := stampEvents(c.Events, KindFulfillmentOrder, fo.ID, fo.Version, now, evs)
 	if err != nil {
 		return err
 	}
 	c.FulfillmentOrders = append(c.FulfillmentOrders, fo)
-	c.Events = append(c.Events, es...)
+	c.Events = es
 	return nil
 }
 
@@ -257,12 +257,12 @@ func (s *Service) addShipment(c *Change, sh *Shipment, evs []pendingEvent) error
 		sh.CreatedAt = now
 	}
 	sh.UpdatedAt = now
-	es, err := stampEvents(KindShipment, sh.ID, sh.Version, now, evs)
+	es, err := stampEvents(c.Events, KindShipment, sh.ID, sh.Version, now, evs)
 	if err != nil {
 		return err
 	}
 	c.Shipments = append(c.Shipments, sh)
-	c.Events = append(c.Events, es...)
+	c.Events = es
 	return nil
 }
 
@@ -273,12 +273,12 @@ func (s *Service) addAllocation(c *Change, a *Allocation, evs []pendingEvent) er
 		a.CreatedAt = now
 	}
 	a.UpdatedAt = now
-	es, err := stampEvents(KindAllocation, a.ID, a.Version, now, evs)
+	es, err := stampEvents(c.Events, KindAllocation, a.ID, a.Version, now, evs)
 	if err != nil {
 		return err
 	}
 	c.Allocations = append(c.Allocations, a)
-	c.Events = append(c.Events, es...)
+	c.Events = es
 	return nil
 }
 
