@@ -460,7 +460,7 @@ func (s *Service) createFOs(ctx context.Context, o *order.Order, spec allocSpec,
 			return nil, nil, err
 		}
 	}
-	next := a.Clone()
+	next := a // allocate's own copy: it reads the allocation again unless this save succeeds
 	next.Status = AllocationDone
 	if err := s.addAllocation(c, next, []pendingEvent{{EventAllocated, AllocatedPayload{OrderID: o.ID, Reservation: a.Reservation, Plan: a.Plan, FulfillmentOrders: ids}}}); err != nil {
 		return nil, nil, err
