@@ -26,6 +26,18 @@ type allocSpec struct {
 	reship  bool
 	// record moves the order's allocated counters.
 	record bool
+	// absent says the caller has just found no allocation spec.id (the
+	// allocation is not read again before it is planned).
+	absent bool
+	// created, when set, is told whether this run created the
+	// fulfillment orders (then the ones returned are all the order has).
+	created *bool
+	// skipOwn says no reservation of the allocation can exist yet (it was
+	// absent when planning started): planning does not look for one.
+	skipOwn bool
+	// locs, when set, keeps the locations planning read, for creating the
+	// fulfillment orders of the same run.
+	locs *[]inventory.Location
 }
 
 // AllocationID returns the ID of an order's allocation; its reservation
@@ -57,18 +69,22 @@ func (s *Service) Allocate(ctx context.Context, orderID oms.ID) ([]*FulfillmentO
 	if err != nil {
 		return nil, err
 	}
-	return s.allocateOrder(ctx, o)
+	return s.allocateOrder(ctx, o, nil)
 }
 
-// allocateOrder is Allocate for a loaded order.
-func (s *Service) allocateOrder(ctx context.Context, o *order.Order) ([]*FulfillmentOrder, error) {
+// allocateOrder is Allocate for a loaded order. created, when set, is told
+// whether this run created the fulfillment orders (then the ones returned
+// are all the order has, as saved).
+func (s *Service) allocateOrder(ctx context.Context, o *order.Order, created *bool) ([]*FulfillmentOrder, error) {
 	orderID := o.ID
-	spec := allocSpec{id: AllocationID(orderID), record: true, pickup: oms.ID(o.Metadata[PickupMetadataKey])}
+	spec := allocSpec{id: AllocationID(orderID), record: true, pickup: oms.ID(o.Metadata[PickupMetadataKey]), created: created}
 	if a, err := s.store.Allocation(ctx, spec.id); err == nil {
 		if a.Status == AllocationDone && hasKey(o, "allocated:"+string(a.ID)) {
 			return s.allocationFOs(ctx, a)
 		}
-	} else if !errors.Is(err, oms.ErrNotFound) {
+	} else if errors.Is(err, oms.ErrNotFound) {
+		spec.absent = true
+	} else {
 		return nil, err
 	}
 	if err := checkOrder(o, "allocated"); err != nil {
@@ -154,14 +170,21 @@ func planFOIDs(a *Allocation) []oms.ID {
 // already happened.
 func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) ([]*FulfillmentOrder, *Allocation, error) {
 	resID := oms.DeriveID(spec.id, "reservation")
+	spec.locs = new([]inventory.Location)
 	var fos []*FulfillmentOrder
-	a, err := s.store.Allocation(ctx, spec.id)
+	var a *Allocation
+	err := oms.ErrNotFound
+	if !spec.absent {
+		a, err = s.store.Allocation(ctx, spec.id)
+	}
 	switch {
 	case errors.Is(err, oms.ErrNotFound):
 		if len(spec.lines) == 0 {
 			return nil, nil, nil
 		}
-		plan, err := s.planFor(ctx, o, spec, resID)
+		first := spec
+		first.skipOwn = spec.absent
+		plan, err := s.planFor(ctx, o, first, resID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -195,6 +218,9 @@ func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) 
 			}
 		} else {
 			a, fos = done, created
+			if spec.created != nil {
+				*spec.created = true
+			}
 		}
 	}
 	if spec.record && !hasKey(o, "allocated:"+string(a.ID)) {
@@ -303,6 +329,9 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 	if err != nil {
 		return Plan{}, err
 	}
+	if spec.locs != nil {
+		*spec.locs = locs
+	}
 	req := PlanRequest{Lines: spec.lines, ShipTo: o.ShippingAddress, Channel: orderChannel(o), PickupAt: spec.pickup,
 		Locations: locs, Strategy: s.opts.Strategy, Rules: s.opts.Rules}
 	req.Rules.HeldLocations = append(slices.Clone(req.Rules.HeldLocations), spec.exclude...)
@@ -310,7 +339,10 @@ func (s *Service) planFor(ctx context.Context, o *order.Order, spec allocSpec, r
 		req.Cost = s.opts.Cost(o)
 	}
 	var own inventory.Reservation
-	if r, err := s.inv.Reservation(ctx, resID); err == nil && r.Open() {
+	if spec.skipOwn {
+		// The allocation did not exist: its reservation, made after it
+		// is saved, does not either.
+	} else if r, err := s.inv.Reservation(ctx, resID); err == nil && r.Open() {
 		own = r
 	}
 	var skus []oms.SKU
@@ -373,9 +405,15 @@ func thirdParty(k inventory.LocationKind) bool {
 // in one write, and returns them; (nil, nil, nil) when an earlier or a
 // concurrent run did it.
 func (s *Service) createFOs(ctx context.Context, o *order.Order, spec allocSpec, a *Allocation) (*Allocation, []*FulfillmentOrder, error) {
-	locs, err := s.inv.Locations(ctx)
-	if err != nil {
-		return nil, nil, err
+	var locs []inventory.Location
+	if spec.locs != nil {
+		locs = *spec.locs // read by this run's planning
+	}
+	var err error
+	if locs == nil {
+		if locs, err = s.inv.Locations(ctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	kind := map[oms.ID]inventory.LocationKind{}
 	for _, l := range locs {
@@ -422,7 +460,7 @@ func (s *Service) createFOs(ctx context.Context, o *order.Order, spec allocSpec,
 			return nil, nil, err
 		}
 	}
-	next := a.Clone()
+	next := a // allocate's own copy: it reads the allocation again unless this save succeeds
 	next.Status = AllocationDone
 	if err := s.addAllocation(c, next, []pendingEvent{{EventAllocated, AllocatedPayload{OrderID: o.ID, Reservation: a.Reservation, Plan: a.Plan, FulfillmentOrders: ids}}}); err != nil {
 		return nil, nil, err

@@ -130,8 +130,9 @@ type pendingEvent struct {
 	payload any
 }
 
-func stampEvents(kind string, id oms.ID, version int64, at time.Time, evs []pendingEvent) ([]oms.Event, error) {
-	out := make([]oms.Event, 0, len(evs))
+// stampEvents makes the events of one aggregate version, appended to out
+// (a change's events).
+func stampEvents(out []oms.Event, kind string, id oms.ID, version int64, at time.Time, evs []pendingEvent) ([]oms.Event, error) {
 	for _, pe := range evs {
 		if pe.typ == "" {
 			continue // a change saved without an event (a step marker)

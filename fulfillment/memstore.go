@@ -85,13 +85,31 @@ func (s *MemoryStore) Save(ctx context.Context, c *Change) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seen := map[string]bool{}
+	// A change usually holds a handful of aggregates: a linear search
+	// finds repeats without building a set, until there are many.
+	type seenID struct {
+		kind string
+		id   oms.ID
+	}
+	var seenBuf [8]seenID
+	seen := seenBuf[:0]
+	var seenSet map[seenID]bool
 	dup := func(kind string, id oms.ID) error {
-		k := kind + "/" + string(id)
-		if seen[k] {
+		k := seenID{kind, id}
+		if seenSet == nil && len(seen) >= 32 {
+			seenSet = make(map[seenID]bool, 2*len(seen))
+			for _, x := range seen {
+				seenSet[x] = true
+			}
+		}
+		if seenSet != nil && seenSet[k] || seenSet == nil && slices.Contains(seen, k) {
 			return oms.Validationf("change", kind, "%s %s appears twice", kind, id)
 		}
-		seen[k] = true
+		if seenSet != nil {
+			seenSet[k] = true
+		} else {
+			seen = append(seen, k)
+		}
 		return nil
 	}
 	for _, a := range c.Allocations {

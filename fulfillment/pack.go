@@ -15,23 +15,30 @@ import (
 // order's fulfilled counters. Units need a weight and dimensions on their
 // order line. A replay returns the packages made.
 func (s *Service) Pack(ctx context.Context, id oms.ID) (*FulfillmentOrder, error) {
-	return s.packFO(ctx, id, nil)
+	fo, _, err := s.packFO(ctx, id, nil, nil)
+	return fo, err
 }
 
 // packFO packs with the order's lines from o, or from the store when o
-// is nil.
-func (s *Service) packFO(ctx context.Context, id oms.ID, o *order.Order) (*FulfillmentOrder, error) {
-	fo, err := s.store.FulfillmentOrder(ctx, id)
-	if err != nil {
-		return nil, err
+// is nil. fo, when set, is the fulfillment order as the caller's last
+// read or save left it, handed over (it is changed); nil loads it.
+//
+// It also returns the order as the order service left it when it moved
+// the fulfilled counters (nil when it did not).
+func (s *Service) packFO(ctx context.Context, id oms.ID, fo *FulfillmentOrder, o *order.Order) (*FulfillmentOrder, *order.Order, error) {
+	var err error
+	if fo == nil || fo.ID != id {
+		if fo, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+			return nil, nil, err
+		}
 	}
 	if len(fo.Packages) == 0 {
 		if fo.Status != StatusInProgress || fo.OnHold() || !fo.done("picked") {
-			return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: "packed", Reason: "only picked, in-progress fulfillment orders are packed"}
+			return nil, nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: "packed", Reason: "only picked, in-progress fulfillment orders are packed"}
 		}
 		if o == nil || o.ID != fo.OrderID {
 			if o, err = s.orders.Get(ctx, fo.OrderID); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		v := &oms.ValidationError{Entity: "packing"}
@@ -51,13 +58,13 @@ func (s *Service) packFO(ctx context.Context, id oms.ID, o *order.Order) (*Fulfi
 			items = append(items, packItem{LineID: l.LineID, SKU: l.SKU, Quantity: l.Picked, Weight: ol.UnitWeight, Dims: ol.UnitDimensions})
 		}
 		if err := v.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var packages []Package
 		if len(items) > 0 {
 			boxes, err := s.pack(items)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			for i, b := range boxes {
 				packages = append(packages, Package{Index: i, Box: b.Box, Parcel: b.Parcel, Items: b.Items, Status: PackagePending})
@@ -67,10 +74,11 @@ func (s *Service) packFO(ctx context.Context, id oms.ID, o *order.Order) (*Fulfi
 		// fulfillment order); the packages and the step are then saved
 		// together. A run interrupted between the two packs again (the
 		// packer is deterministic) and replays the counters.
-		if err := s.recordFulfilled(ctx, fo); err != nil {
-			return nil, err
+		after, err := s.recordFulfilled(ctx, fo)
+		if err != nil {
+			return nil, nil, err
 		}
-		return s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		fo, err = s.updateLoadedFO(ctx, id, fo, func(f *FulfillmentOrder) ([]pendingEvent, error) {
 			if len(f.Packages) > 0 {
 				return nil, nil
 			}
@@ -81,11 +89,16 @@ func (s *Service) packFO(ctx context.Context, id oms.ID, o *order.Order) (*Fulfi
 			f.mark("order_fulfilled")
 			return []pendingEvent{{EventPacked, PackedPayload{OrderID: f.OrderID, Packages: packages}}}, nil
 		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return fo, after, nil
 	}
 	if err := s.recordPacked(ctx, fo); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.store.FulfillmentOrder(ctx, id)
+	fo, err = s.store.FulfillmentOrder(ctx, id)
+	return fo, nil, err
 }
 
 // recordPacked moves the order's fulfilled counters for fo once and
@@ -94,7 +107,7 @@ func (s *Service) recordPacked(ctx context.Context, fo *FulfillmentOrder) error 
 	if fo.Reship || fo.done("order_fulfilled") {
 		return nil
 	}
-	if err := s.recordFulfilled(ctx, fo); err != nil {
+	if _, err := s.recordFulfilled(ctx, fo); err != nil {
 		return err
 	}
 	_, err := s.markStep(ctx, fo.ID, "order_fulfilled")
@@ -103,9 +116,12 @@ func (s *Service) recordPacked(ctx context.Context, fo *FulfillmentOrder) error 
 
 // recordFulfilled moves the order's fulfilled counters for fo, keyed by
 // the fulfillment order (a replay moves nothing).
-func (s *Service) recordFulfilled(ctx context.Context, fo *FulfillmentOrder) error {
+//
+// It returns the order as the order service left it (nil when it was not
+// called).
+func (s *Service) recordFulfilled(ctx context.Context, fo *FulfillmentOrder) (*order.Order, error) {
 	if fo.Reship {
-		return nil
+		return nil, nil
 	}
 	var lq []order.LineQuantity
 	for _, l := range fo.Lines {
@@ -123,10 +139,9 @@ func (s *Service) recordFulfilled(ctx context.Context, fo *FulfillmentOrder) err
 		}
 	}
 	if len(lq) == 0 {
-		return nil
+		return nil, nil
 	}
-	_, err := s.orders.RecordFulfillment(ctx, fo.OrderID, order.CounterInput{Key: string(fo.ID), Lines: lq})
-	return err
+	return s.orders.RecordFulfillment(ctx, fo.OrderID, order.CounterInput{Key: string(fo.ID), Lines: lq})
 }
 
 // Scan is what a packer scanned into a package: a SKU and a count.

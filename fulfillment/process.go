@@ -45,7 +45,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		if err := s.cancelAll(ctx, orderID); err != nil {
 			return nil, err
 		}
-		return s.result(ctx, orderID, nil)
+		return s.result(ctx, orderID, nil, nil)
 	}
 	if o.Status == order.StatusCompleted {
 		// Every unit arrived: work still open (the re-shipment of a lost
@@ -53,24 +53,32 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		if err := s.cancelAll(ctx, orderID); err != nil {
 			return nil, err
 		}
-		return s.result(ctx, orderID, nil)
+		return s.result(ctx, orderID, nil, nil)
 	}
 	if o.OnHold() {
 		return nil, &order.HoldError{OrderID: o.ID, Command: "fulfillment", Holds: o.OpenHolds()}
 	}
-	if _, err := s.allocateOrder(ctx, o); err != nil {
+	var created bool
+	fos, err := s.allocateOrder(ctx, o, &created)
+	if err != nil {
 		return nil, err
 	}
 	var waiting []Waiting
+	var last *order.Order // the order as the last step's last order write left it
 	for round := 0; round < 4; round++ {
-		fos, err := s.store.FulfillmentOrders(ctx, orderID)
-		if err != nil {
-			return nil, err
+		// Fulfillment orders this run has just created are all the order
+		// has: the first round starts from them as saved.
+		if round > 0 || !created {
+			if fos, err = s.store.FulfillmentOrders(ctx, orderID); err != nil {
+				return nil, err
+			}
 		}
 		waiting = waiting[:0]
 		progressed := false
 		for _, fo := range fos {
-			w, moved, err := s.step(ctx, fo, o)
+			r := &run{}
+			w, moved, err := s.step(ctx, fo, o, r)
+			last = r.order
 			var short *inventory.ShortageError
 			if errors.As(err, &short) {
 				// Units promised beyond stock (a SKU that allows
@@ -91,13 +99,25 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 			break
 		}
 	}
-	return s.result(ctx, orderID, waiting)
+	return s.result(ctx, orderID, waiting, last)
 }
 
-func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting) (*Result, error) {
-	o, err := s.orders.Get(ctx, orderID)
-	if err != nil {
-		return nil, err
+// run collects what one step of Process learnt on its way.
+type run struct {
+	// order is the order as the step's last call into the order service
+	// left it, when that call ended the step's changes to the order (nil
+	// otherwise).
+	order *order.Order
+}
+
+// result loads what Process leaves; o, when set, is the order as the
+// last change to it left it (it is not read again).
+func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting, o *order.Order) (*Result, error) {
+	var err error
+	if o == nil || o.ID != orderID {
+		if o, err = s.orders.Get(ctx, orderID); err != nil {
+			return nil, err
+		}
 	}
 	fos, err := s.store.FulfillmentOrders(ctx, orderID)
 	if err != nil {
@@ -113,7 +133,7 @@ func (s *Service) result(ctx context.Context, orderID oms.ID, waiting []Waiting)
 // step advances one fulfillment order; it returns why it waits (empty
 // when it is done or moved on) and whether it created new work.
 // o is the order as Process loaded it (its lines' dimensions are read).
-func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
+func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) (string, bool, error) {
 	var err error
 	switch {
 	case fo.Status == StatusCancelled:
@@ -129,7 +149,7 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 		if fo, err = s.resolveShort(ctx, fo); err != nil {
 			return "", false, err
 		}
-		return "", true, s.advance(ctx, fo, o)
+		return "", true, s.advance(ctx, fo, o, r)
 	}
 	if fo.Shipment != "" {
 		sh, err := s.store.Shipment(ctx, fo.Shipment)
@@ -174,15 +194,15 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 		}
 		return "with provider: " + string(fo.Request), false, nil
 	}
-	return s.work(ctx, fo, o)
+	return s.work(ctx, fo, o, r)
 }
 
 // work picks, packs and ships an open or in-progress fulfillment order.
-func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order) (string, bool, error) {
+func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) (string, bool, error) {
 	var err error
 	if fo.Status == StatusOpen && s.opts.Picking == PickAuto {
-		// Start and confirm the pick in one write.
-		if fo, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		// Start and confirm the pick in one write (fo is Process's copy).
+		if fo, err = s.updateLoadedFO(ctx, fo.ID, fo, func(f *FulfillmentOrder) ([]pendingEvent, error) {
 			if f.Status != StatusOpen || f.OnHold() {
 				return nil, nil
 			}
@@ -212,11 +232,11 @@ func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 			return "", false, err
 		}
 	}
-	return "", false, s.advance(ctx, fo, o)
+	return "", false, s.advance(ctx, fo, o, r)
 }
 
 // advance packs and ships a picked fulfillment order.
-func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order) error {
+func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) error {
 	if fo.Status != StatusInProgress || fo.OnHold() {
 		return nil
 	}
@@ -233,10 +253,16 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 		})
 		return err
 	}
+	// packFO hands back the fulfillment order as it saved it and the
+	// order as moving its fulfilled counters left it: Ship reads neither
+	// again.
+	var handed *FulfillmentOrder
+	var fresh *order.Order
 	if !fo.Pickup && len(fo.Packages) == 0 {
-		if fo, err = s.packFO(ctx, fo.ID, o); err != nil {
+		if fo, fresh, err = s.packFO(ctx, fo.ID, fo, o); err != nil {
 			return err
 		}
+		handed = fo
 	} else if err := s.recordPacked(ctx, fo); err != nil {
 		return err
 	}
@@ -247,7 +273,7 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 			}
 		}
 	}
-	_, err = s.Ship(ctx, fo.ID)
+	_, err = s.ship(ctx, fo.ID, handed, fresh, r)
 	return err
 }
 

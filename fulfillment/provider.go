@@ -204,7 +204,7 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 			}
 			sh.Packages = append(sh.Packages, p)
 		}
-		if err := s.createShipment(ctx, fo, sh); err != nil {
+		if _, err := s.createShipment(ctx, fo, sh, false); err != nil {
 			return nil, err
 		}
 	} else if err != nil {

@@ -188,14 +188,31 @@ type foChange func(fo *FulfillmentOrder) ([]pendingEvent, error)
 // updateFO loads a fulfillment order, applies fn and saves, retrying after
 // version conflicts.
 func (s *Service) updateFO(ctx context.Context, id oms.ID, fn foChange) (*FulfillmentOrder, error) {
+	return s.updateLoadedFO(ctx, id, nil, fn)
+}
+
+// updateLoadedFO is updateFO starting from cur, a copy of the fulfillment
+// order the caller loaded (or saved) and hands over: the first attempt
+// changes it in place without reading it again; the version check of the
+// save catches a change made since (a conflict reloads and retries). A nil
+// cur loads it.
+func (s *Service) updateLoadedFO(ctx context.Context, id oms.ID, cur *FulfillmentOrder, fn foChange) (*FulfillmentOrder, error) {
 	var err error
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		// The store hands out a copy: change it in place.
-		var next *FulfillmentOrder
-		if next, err = s.store.FulfillmentOrder(ctx, id); err != nil {
-			return nil, err
+		next, handed := cur, cur != nil && cur.ID == id
+		cur = nil
+		if !handed {
+			if next, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+				return nil, err
+			}
 		}
 		evs, ferr := fn(next)
+		if handed && (ferr != nil || len(evs) == 0) {
+			// Refusals and replays are decided on the stored version.
+			attempt--
+			continue
+		}
 		if ferr != nil {
 			return nil, ferr
 		}
@@ -224,12 +241,12 @@ func (s *Service) addFO(c *Change, fo *FulfillmentOrder, evs []pendingEvent) err
 		fo.CreatedAt = now
 	}
 	fo.UpdatedAt = now
-	es, err := stampEvents(KindFulfillmentOrder, fo.ID, fo.Version, now, evs)
+	es, err := stampEvents(c.Events, KindFulfillmentOrder, fo.ID, fo.Version, now, evs)
 	if err != nil {
 		return err
 	}
 	c.FulfillmentOrders = append(c.FulfillmentOrders, fo)
-	c.Events = append(c.Events, es...)
+	c.Events = es
 	return nil
 }
 
@@ -240,12 +257,12 @@ func (s *Service) addShipment(c *Change, sh *Shipment, evs []pendingEvent) error
 		sh.CreatedAt = now
 	}
 	sh.UpdatedAt = now
-	es, err := stampEvents(KindShipment, sh.ID, sh.Version, now, evs)
+	es, err := stampEvents(c.Events, KindShipment, sh.ID, sh.Version, now, evs)
 	if err != nil {
 		return err
 	}
 	c.Shipments = append(c.Shipments, sh)
-	c.Events = append(c.Events, es...)
+	c.Events = es
 	return nil
 }
 
@@ -256,12 +273,12 @@ func (s *Service) addAllocation(c *Change, a *Allocation, evs []pendingEvent) er
 		a.CreatedAt = now
 	}
 	a.UpdatedAt = now
-	es, err := stampEvents(KindAllocation, a.ID, a.Version, now, evs)
+	es, err := stampEvents(c.Events, KindAllocation, a.ID, a.Version, now, evs)
 	if err != nil {
 		return err
 	}
 	c.Allocations = append(c.Allocations, a)
-	c.Events = append(c.Events, es...)
+	c.Events = es
 	return nil
 }
 
@@ -269,13 +286,26 @@ func (s *Service) addAllocation(c *Change, a *Allocation, evs []pendingEvent) er
 type shChange func(sh *Shipment) ([]pendingEvent, error)
 
 func (s *Service) updateShipment(ctx context.Context, id oms.ID, fn shChange) (*Shipment, error) {
+	return s.updateLoadedShipment(ctx, id, nil, fn)
+}
+
+// updateLoadedShipment is updateShipment starting from cur, a copy the
+// caller hands over (see updateLoadedFO).
+func (s *Service) updateLoadedShipment(ctx context.Context, id oms.ID, cur *Shipment, fn shChange) (*Shipment, error) {
 	var err error
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
-		var next *Shipment
-		if next, err = s.store.Shipment(ctx, id); err != nil {
-			return nil, err
+		next, handed := cur, cur != nil && cur.ID == id
+		cur = nil
+		if !handed {
+			if next, err = s.store.Shipment(ctx, id); err != nil {
+				return nil, err
+			}
 		}
 		evs, ferr := fn(next)
+		if handed && (ferr != nil || len(evs) == 0) {
+			attempt-- // refusals and replays are decided on the stored version
+			continue
+		}
 		if ferr != nil {
 			return nil, ferr
 		}

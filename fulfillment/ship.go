@@ -36,13 +36,32 @@ func CommitKey(fulfillmentOrder oms.ID, pkg int) string {
 // order is an error matching oms.ErrInvalidTransition. Running it again
 // finishes what an interruption left.
 func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
-	fo, err := s.store.FulfillmentOrder(ctx, id)
-	if err != nil {
-		return nil, err
+	return s.ship(ctx, id, nil, nil, nil)
+}
+
+// ship is Ship. fo, when set, is the fulfillment order as the caller's
+// last read or save left it, handed over; nil loads it. fresh, when set,
+// is the order as the order service's last read or write left it, with
+// no label bought since (it serves as the order loaded before the first
+// label); nil loads it when needed.
+//
+// r, when set, learns the order as settling payment left it.
+func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fresh *order.Order, r *run) (*Shipment, error) {
+	var err error
+	if fo == nil || fo.ID != id {
+		if fo, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if fresh != nil && fresh.ID != fo.OrderID {
+		fresh = nil
 	}
 	shID := ShipmentID(id)
-	var fresh *order.Order // loaded just now: good for the first label's hold check
-	if fo.Shipment == "" {
+	var sh *Shipment            // as created just now, when it was
+	var loc *inventory.Location // as read for the rates, when it was
+	if fo.Shipment != "" {
+		fresh = nil // the labels may have been bought by an earlier run
+	} else {
 		if err := s.canShip(fo); err != nil {
 			return nil, err
 		}
@@ -53,15 +72,17 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 				}
 			}
 		}
-		o, err := s.orders.Get(ctx, fo.OrderID)
-		if err != nil {
-			return nil, err
+		o := fresh
+		if o == nil {
+			if o, err = s.orders.Get(ctx, fo.OrderID); err != nil {
+				return nil, err
+			}
 		}
 		if err := checkOrder(o, "shipped"); err != nil {
 			return nil, err
 		}
 		fresh = o
-		sh := &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Status: ShipmentPending,
+		sh = &Shipment{ID: shID, OrderID: fo.OrderID, FulfillmentOrder: id, Location: fo.Location, Status: ShipmentPending,
 			Pickup: fo.Pickup, Packages: clonePackages(fo.Packages)}
 		if t, ok := orderPromised(o); ok {
 			sh.PromisedBy = t
@@ -69,26 +90,33 @@ func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 		if fo.Pickup {
 			sh.Packages = []Package{{Index: 0, Items: pickedItems(fo), Status: PackagePending}}
 		} else {
-			rate, err := s.chooseRate(ctx, o, fo)
+			l, err := s.inv.Location(ctx, fo.Location)
+			if err != nil {
+				return nil, err
+			}
+			loc = &l
+			rate, err := s.chooseRate(ctx, o, fo, l)
 			if err != nil {
 				return nil, err
 			}
 			sh.Carrier, sh.ServiceCode, sh.ServiceName, sh.Level, sh.Cost = rate.Carrier, rate.ServiceCode, rate.ServiceName, rate.Level, rate.Price
 		}
-		if err := s.createShipment(ctx, fo, sh); err != nil {
+		if sh, err = s.createShipment(ctx, fo, sh, true); err != nil {
 			return nil, err
 		}
 	}
-	sh, err := s.store.Shipment(ctx, shID)
-	if err != nil {
-		return nil, err
+	if sh == nil {
+		if sh, err = s.store.Shipment(ctx, shID); err != nil {
+			return nil, err
+		}
 	}
+	var cur *FulfillmentOrder
 	if !sh.Pickup && !sh.ThirdParty {
-		if sh, err = s.buyLabels(ctx, sh, fresh); err != nil {
+		if sh, cur, err = s.buyLabels(ctx, sh, fresh, loc); err != nil {
 			return sh, err
 		}
 	}
-	return s.finishShipment(ctx, shID, fresh)
+	return s.finishLoaded(ctx, shID, fresh, sh, cur, r)
 }
 
 func pickedItems(fo *FulfillmentOrder) []PackageItem {
@@ -124,13 +152,10 @@ func (s *Service) canShip(fo *FulfillmentOrder) error {
 }
 
 // chooseRate rate-shops the packages with the order's level and date.
-func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *FulfillmentOrder) (shipping.Rate, error) {
+// loc is fo's location.
+func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *FulfillmentOrder, loc inventory.Location) (shipping.Rate, error) {
 	if s.shopper == nil {
 		return shipping.Rate{}, fmt.Errorf("fulfillment: no carriers configured: %w", oms.ErrUnsupported)
-	}
-	loc, err := s.inv.Location(ctx, fo.Location)
-	if err != nil {
-		return shipping.Rate{}, err
 	}
 	req := shipping.RateRequest{Origin: loc.Address, Destination: o.ShippingAddress, ShipDate: oms.DateOf(s.now().UTC()), Currency: o.Currency}
 	for _, p := range fo.Packages {
@@ -162,37 +187,50 @@ func (s *Service) chooseRate(ctx context.Context, o *order.Order, fo *Fulfillmen
 
 // createShipment saves a new shipment and links it to its fulfillment
 // order, in one write; an existing one (a replay) is kept.
-func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) error {
+//
+// It returns the shipment as saved, or nil when an earlier or a
+// concurrent run created it (the caller loads it). With handed, fo and sh
+// are the caller's to give: the first attempt saves them as they are
+// instead of copies (fo and sh must not be used afterwards).
+func (s *Service) createShipment(ctx context.Context, fo *FulfillmentOrder, sh *Shipment, handed bool) (*Shipment, error) {
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		c := &Change{}
-		f := fo.Clone()
+		f, saved := fo, sh
+		if !handed || attempt > 0 {
+			f, saved = fo.Clone(), sh.Clone()
+			saved.Version = 0
+		}
+		payload := shipmentPayload(saved, -1, "")
 		f.Shipment = sh.ID
 		if err := s.addFO(c, f, []pendingEvent{{}}); err != nil {
-			return err
+			return nil, err
 		}
-		if err := s.addShipment(c, sh.Clone(), []pendingEvent{{EventShipmentCreated, shipmentPayload(sh, -1, "")}}); err != nil {
-			return err
+		if err := s.addShipment(c, saved, []pendingEvent{{EventShipmentCreated, payload}}); err != nil {
+			return nil, err
 		}
 		err := s.store.Save(ctx, c)
-		if err == nil || errors.Is(err, oms.ErrDuplicate) {
-			return nil
+		if err == nil {
+			return saved, nil
+		}
+		if errors.Is(err, oms.ErrDuplicate) {
+			return nil, nil
 		}
 		if !errors.Is(err, oms.ErrConflict) {
-			return err
+			return nil, err
 		}
 		cur, lerr := s.store.FulfillmentOrder(ctx, fo.ID)
 		if lerr != nil {
-			return lerr
+			return nil, lerr
 		}
 		if cur.Shipment == sh.ID {
-			return nil
+			return nil, nil
 		}
 		if err := s.canShip(cur); err != nil && !(sh.ThirdParty && cur.Request != RequestNone) {
-			return err
+			return nil, err
 		}
 		fo = cur
 	}
-	return fmt.Errorf("fulfillment: shipment %s: gave up: %w", sh.ID, oms.ErrConflict)
+	return nil, fmt.Errorf("fulfillment: shipment %s: gave up: %w", sh.ID, oms.ErrConflict)
 }
 
 func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
@@ -208,16 +246,21 @@ func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
 //
 // fresh, when set, is the order loaded just before (no label bought
 // since): it serves the first purchase's hold check.
-func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order) (*Shipment, error) {
-	bought, ferr := s.purchaseLabels(ctx, sh, fresh)
+//
+// sh is handed over (it is changed). It also returns the fulfillment
+// order as loaded for the last hold check, when it was (nil otherwise).
+//
+// loc, when set, is the shipment's location as read for the rates.
+func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order, loc *inventory.Location) (*Shipment, *FulfillmentOrder, error) {
+	bought, fo, ferr := s.purchaseLabels(ctx, sh, fresh, loc)
 	if len(bought) == 0 {
-		return sh, ferr
+		return sh, fo, ferr
 	}
 	// One save for every label bought, also when a later purchase was
 	// stopped (a hold, a cancel, a carrier error): a label bought is never
 	// forgotten. A purchase whose save was lost is replayed under its key
 	// by the next run, which buys nothing.
-	next, err := s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
+	next, err := s.updateLoadedShipment(ctx, sh.ID, sh, func(x *Shipment) ([]pendingEvent, error) {
 		var evs []pendingEvent
 		for _, b := range bought {
 			q := &x.Packages[b.pkg]
@@ -230,60 +273,62 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 		return evs, nil
 	})
 	if err != nil {
-		return sh, err
+		return next, fo, err
 	}
 	// A cancel saved meanwhile voided the labels it saw; these it could
 	// not see.
-	if fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil || fo.Status == StatusCancelled {
-		if err == nil {
-			err = s.voidLabels(ctx, sh.ID)
-		}
-		if err == nil {
-			err = &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
-		}
-		return next, err
+	after, err := s.store.FulfillmentOrder(ctx, next.FulfillmentOrder)
+	if err != nil {
+		return next, fo, err
 	}
-	return next, ferr
+	if after.Status == StatusCancelled {
+		if err := s.voidLabels(ctx, next.ID); err != nil {
+			return next, after, err
+		}
+		return next, after, &oms.TransitionError{Entity: "fulfillment order", ID: after.ID, From: string(after.Status), To: "shipped", Reason: "cancelled"}
+	}
+	return next, after, ferr
 }
 
 // purchaseLabels buys the missing labels in package order and returns
 // those bought, with the error that stopped it.
-func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order.Order) ([]boughtLabel, error) {
+// It also returns the fulfillment order as loaded for the last hold check.
+func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order.Order, loc *inventory.Location) ([]boughtLabel, *FulfillmentOrder, error) {
 	buyer, ok := s.buyers[sh.Carrier]
 	var bought []boughtLabel
-	var loc *inventory.Location
+	var fo *FulfillmentOrder
 	for _, p := range sh.Packages {
 		if p.LabelID != "" {
 			continue
 		}
 		if !ok {
-			return bought, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
+			return bought, fo, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
 		}
 		o := fresh
 		fresh = nil
 		if o == nil {
 			var err error
 			if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
-				return bought, err
+				return bought, fo, err
 			}
 		}
 		if err := checkOrder(o, "shipped"); err != nil {
-			return bought, err
+			return bought, fo, err
 		}
-		fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
-		if err != nil {
-			return bought, err
+		var err error
+		if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+			return bought, fo, err
 		}
 		if fo.OnHold() {
-			return bought, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
+			return bought, fo, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
 		}
 		if fo.Status == StatusCancelled {
-			return bought, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
+			return bought, fo, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
 		}
 		if loc == nil {
 			l, err := s.inv.Location(ctx, sh.Location)
 			if err != nil {
-				return bought, err
+				return bought, fo, err
 			}
 			loc = &l
 		}
@@ -293,14 +338,14 @@ func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order
 			ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
 		})
 		if err != nil {
-			return bought, err
+			return bought, fo, err
 		}
 		if len(label.TrackingNumbers) == 0 {
-			return bought, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
+			return bought, fo, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
 		}
 		bought = append(bought, boughtLabel{p.Index, label})
 	}
-	return bought, nil
+	return bought, fo, nil
 }
 
 type boughtLabel struct {
@@ -314,16 +359,26 @@ type boughtLabel struct {
 // o, when set, is a recent copy of the order (its customer is read, and
 // a missing shipped key only costs a replayed counter move).
 func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order) (*Shipment, error) {
-	sh, err := s.store.Shipment(ctx, id)
-	if err != nil {
-		return nil, err
+	return s.finishLoaded(ctx, id, o, nil, nil, nil)
+}
+
+// finishLoaded is finishShipment from sh and fo as the caller's last
+// read or save left them, handed over (they are changed); nil loads them.
+// r, when set, learns the order as settling payment left it.
+func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, sh *Shipment, fo *FulfillmentOrder, r *run) (*Shipment, error) {
+	var err error
+	if sh == nil || sh.ID != id {
+		if sh, err = s.store.Shipment(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	if sh.done("finished") {
 		return sh, nil
 	}
-	fo, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
-	if err != nil {
-		return nil, err
+	if fo == nil || fo.ID != sh.FulfillmentOrder {
+		if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+			return nil, err
+		}
 	}
 	if !sh.Pickup {
 		// The order may have been cancelled while the labels were bought:
@@ -350,8 +405,12 @@ func (s *Service) finishShipment(ctx context.Context, id oms.ID, o *order.Order)
 				return sh, err
 			}
 		}
-		if _, err := s.orders.SettlePayment(ctx, sh.OrderID); err != nil {
+		settled, err := s.orders.SettlePayment(ctx, sh.OrderID)
+		if err != nil {
 			return sh, err
+		}
+		if r != nil {
+			r.order = settled
 		}
 		for _, p := range sh.Packages {
 			if p.TrackingNumber != "" && !p.Registered {
