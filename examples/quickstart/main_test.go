@@ -30,23 +30,23 @@ order 1001 confirmed: total 77.29 USD, authorized 77.29 USD, on hold: false
     Thank you for your order 1001. Total: 77.29 USD. We will let you know when it ships.
 == fulfillment
 shipment from newark (the only location with MUG-BLUE x3): parcelco/ground standard (the cheapest rate at the level asked), cost 6.80 USD
-  box S, 1200g gross, tracking PARC0000000002
+  box S, 1200g gross, tracking PARC0000000001
 shipment from reno (the only location with TEE-M x2): parcelco/ground standard (the cheapest rate at the level asked), cost 6.80 USD
-  box S, 510g gross, tracking PARC0000000001
+  box S, 510g gross, tracking PARC0000000002
 order shipped, captured 77.29 USD (on shipment), labels bought: 2
   email to ada@example.com: Part of your order 1001 has shipped
-    Part of your order 1001 is on the way. Still to come: 3 × Blue mug. We will let you know when the rest ships.
+    Part of your order 1001 is on the way. Still to come: 2 × T-shirt M. We will let you know when the rest ships.
   email to ada@example.com: Order 1001 has shipped
     Your parcel is on the way with parcelco. Tracking number PARC0000000001.
   email to ada@example.com: Order 1001 has shipped
     Your parcel is on the way with parcelco. Tracking number PARC0000000002.
 == tracking
-PARC0000000002: 2 new, 0 duplicate scans, status delivered
-PARC0000000002: 1 new, 1 duplicate scans, status delivered
-  email to ada@example.com: Order 1001 delivered
-    Your parcel of your order 1001 has been delivered. We hope you enjoy it.
 PARC0000000001: 2 new, 0 duplicate scans, status delivered
 PARC0000000001: 1 new, 1 duplicate scans, status delivered
+  email to ada@example.com: Order 1001 delivered
+    Your parcel of your order 1001 has been delivered. We hope you enjoy it.
+PARC0000000002: 2 new, 0 duplicate scans, status delivered
+PARC0000000002: 1 new, 1 duplicate scans, status delivered
   email to ada@example.com: Order 1001 delivered
     Your parcel of your order 1001 has been delivered. We hope you enjoy it.
 order completed, delivered
