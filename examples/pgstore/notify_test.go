@@ -3,7 +3,9 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,4 +131,27 @@ func TestNotifyPreferencesKeepNoChannelsApartFromDefaults(t *testing.T) {
 	if err != nil || def.Channels != nil || def.PerKind != nil {
 		t.Errorf("missing channel list read back as %#v, %#v, %v; want nil", def.Channels, def.PerKind, err)
 	}
+}
+
+// BenchmarkNotifyClaim measures send claims from parallel clients, each
+// a new key (one unique insert): claims/s.
+func BenchmarkNotifyClaim(b *testing.B) {
+	s := open(b).Notify()
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := "order/o1/shipped/" + strconv.FormatInt(next.Add(1), 10)
+			if ok, err := s.Claim(ctx, key, at); err != nil || !ok {
+				b.Errorf("claim %s: %v, %v", key, ok, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "claims/s")
 }
