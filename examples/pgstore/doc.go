@@ -1,7 +1,7 @@
 // Package pgstore is the reference PostgreSQL adapter of oms: the outbox
 // and the stores of the domain packages over one database, with pgx. It
-// passes inventorytest, ordertest, trackingtest, fulfillmenttest and
-// returnstest, and any number of application processes may share one
+// passes inventorytest, ordertest, trackingtest, fulfillmenttest,
+// returnstest and notifytest, and any number of application processes may share one
 // database.
 //
 // It lives in its own module so that pgx never enters the core module.
@@ -51,9 +51,16 @@
 // insert (ON CONFLICT DO NOTHING) or the optimistic UPDATE ... WHERE id =
 // $1 AND version = $2, and the outbox insert gated on it; zero rows is
 // oms.ErrConflict (or ErrDuplicate, ErrNotFound, ErrValidation after one
-// read that says which). Lists are keyset walks on an index; tracking's
-// notification claims are a unique insert. A return's label tracking
-// numbers go into return_tracking in the same statement.
+// read that says which). Lists are keyset walks on an index. A return's
+// label tracking numbers go into return_tracking in the same statement.
+//
+// Notify: a progress document is saved the same way (INSERT ... ON
+// CONFLICT DO NOTHING for version 1, UPDATE ... WHERE id = $1 AND version
+// = $n-1 after it), with its due time beside it for Due; preferences are
+// an upsert; a send claim is a unique insert (ON CONFLICT DO NOTHING) of
+// the key's SHA-256, so exactly one caller across processes wins a key of
+// any bytes and length, and a release deletes the row. Notify keeps its
+// own state and saves no outbox events.
 //
 // Fulfillment: Save is one transaction: each allocation, fulfillment order
 // and shipment inserted (version 1; a unique violation is ErrDuplicate) or
@@ -91,6 +98,9 @@
 //	return by tracking number Index Scan using return_tracking_pkey, then returns_pkey
 //	an order's FOs/shipments  Bitmap Index Scan on fulfillment_orders_order / shipments_order
 //	shipment by tracking      Index Scan using shipment_tracking_pkey, then shipments_pkey
+//	notify progress update    Index Scan using notify_progress_pkey, Filter: version
+//	notify due after an ID    Bitmap Index Scan on notify_progress_due (partial: due_at IS NOT NULL)
+//	notify claim              Insert on notify_claims, Conflict Resolution: NOTHING (notify_claims_pkey)
 //	outbox pending            Index Scan using outbox_pending, anti join on outbox_leases_pkey
 //
 // A hot level is updated HOT (heap-only): no index covers the columns a

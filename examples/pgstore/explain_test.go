@@ -76,7 +76,6 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			ORDER BY created_at, created_ns, id LIMIT $2`, []any{"confirmed", 51, now, int16(0), "o1"}},
 		{"tracking: open trackers after a key", `SELECT doc FROM trackers WHERE open AND (carrier, tracking_number) > ($1, $2)
 			ORDER BY carrier, tracking_number LIMIT $3`, []any{"ups", "1Z", 100}},
-		{"tracking: claim a notification", `INSERT INTO notification_claims (key, claimed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, []any{"k", now}},
 		{"returns: of an order", `SELECT doc FROM returns WHERE order_id = $1 ORDER BY id`, []any{"o1"}},
 		{"returns: expiring", `SELECT doc FROM returns
 			WHERE status IN ('approved', 'label_issued') AND expires_at IS NOT NULL AND (expires_at, expires_ns) <= ($1, $2)
@@ -85,6 +84,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"fulfillment: orders of an order", `SELECT doc FROM fulfillment_orders WHERE order_id = $1 ORDER BY created_at, created_ns, id`, []any{"o1"}},
 		{"fulfillment: shipments of an order", `SELECT doc FROM shipments WHERE order_id = $1 ORDER BY created_at, created_ns, id`, []any{"o1"}},
 		{"fulfillment: shipment by tracking number", `SELECT s.doc FROM shipment_tracking t JOIN shipments s ON s.id = t.shipment_id WHERE t.key = $1`, []any{"ups/1Z"}},
+		{"notify: claim", claimSQL, []any{claimKey("k"), now}},
+		{"notify: progress update (optimistic)", updateProgressSQL, []any{"o1", int64(2), now, int16(0), `{}`}},
+		{"notify: due", dueSQL, []any{now, int16(0), "o1", 100}},
 		{"outbox: pending", `SELECT ` + eventColumns + ` FROM outbox e
 			WHERE published_at IS NULL AND dead_at IS NULL AND aggregate_id <> ALL($2)
 			  AND NOT EXISTS (SELECT 1 FROM outbox_leases l

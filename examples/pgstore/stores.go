@@ -8,6 +8,7 @@ package pgstore
 //	inv := inventory.NewService(st.Inventory, nil)
 //	orders := order.NewService(st.Orders, &order.ServiceOptions{Gateway: gateway, Numbers: db.OrderNumbers("")})
 //	tracker := tracking.NewService(st.Tracking, nil)
+//	// st.Notify is the notify.Store of the customer notifications.
 //	relay := oms.NewRelay(st.Outbox, publisher, nil)
 type Stores struct {
 	// Outbox is what a relay drains; every store appends its events to it
@@ -23,10 +24,13 @@ type Stores struct {
 	Fulfillment *FulfillmentStore
 	// Returns is the returns.Store.
 	Returns *ReturnStore
+	// Notify is the notify.Store: progress documents, preferences and
+	// send claims of the customer notifications.
+	Notify *NotifyStore
 }
 
 // Stores returns every store over db.
 func (db *DB) Stores() Stores {
 	return Stores{Outbox: db.Outbox(), Inventory: db.Inventory(), Orders: db.Orders(), Tracking: db.Tracking(),
-		Fulfillment: db.Fulfillment(), Returns: db.Returns()}
+		Fulfillment: db.Fulfillment(), Returns: db.Returns(), Notify: db.Notify()}
 }

@@ -12,8 +12,7 @@ import (
 )
 
 // TrackingStore is tracking.Store over PostgreSQL. Save is one statement
-// (the tracker's insert or optimistic update and its outbox events);
-// ClaimNotification is a unique insert.
+// (the tracker's insert or optimistic update and its outbox events).
 type TrackingStore struct{ db *DB }
 
 var _ tracking.Store = (*TrackingStore)(nil)
@@ -214,29 +213,4 @@ func (s *TrackingStore) DeleteOrphans(ctx context.Context, key tracking.Key, eve
 	_, err := s.db.pool.Exec(ctx, `DELETE FROM tracking_orphans WHERE carrier = $1 AND tracking_number = $2 AND event_id = ANY($3)`,
 		key.Carrier, key.TrackingNumber, eventIDs)
 	return wrap("delete orphans", err)
-}
-
-// ClaimNotification implements tracking.Store: an insert into a table
-// whose key is unique; the caller whose row went in owns the send.
-func (s *TrackingStore) ClaimNotification(ctx context.Context, key string, at time.Time) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	if key == "" {
-		return false, oms.Validationf("notification", "key", "is required")
-	}
-	tag, err := s.db.pool.Exec(ctx, `INSERT INTO notification_claims (key, claimed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, key, at)
-	if err != nil {
-		return false, wrap("claim notification", err)
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
-// ReleaseNotification implements tracking.Store.
-func (s *TrackingStore) ReleaseNotification(ctx context.Context, key string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	_, err := s.db.pool.Exec(ctx, `DELETE FROM notification_claims WHERE key = $1`, key)
-	return wrap("release notification", err)
 }
