@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 )
 
 // small is a run that takes a second or two: a few days of a small shop.
-var small = config{days: 8, ordersPerDay: 15, workers: 8, seed: 7, returnRate: 0.5}
+var small = Config{Days: 8, OrdersPerDay: 15, Workers: 8, Seed: 7, ReturnRate: 0.5}
 
 // TestSimulate runs a small simulation and checks its summary: orders went
 // through the whole flow (shipped, delivered, returned and refunded), nothing
@@ -22,7 +22,7 @@ var small = config{days: 8, ordersPerDay: 15, workers: 8, seed: 7, returnRate: 0
 func TestSimulate(t *testing.T) {
 	var out bytes.Buffer
 	report := filepath.Join(t.TempDir(), "out.html")
-	if err := run(context.Background(), small, &out, report); err != nil {
+	if err := Run(context.Background(), small, &out, report); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	text := out.String()
@@ -77,7 +77,7 @@ func checkReport(t *testing.T, page string) {
 func TestSimulateSameSeedSameDemand(t *testing.T) {
 	orders := func() string {
 		var out bytes.Buffer
-		if err := run(context.Background(), config{days: 1, ordersPerDay: 15, workers: 4, seed: 3}, &out, ""); err != nil {
+		if err := Run(context.Background(), Config{Days: 1, OrdersPerDay: 15, Workers: 4, Seed: 3}, &out, ""); err != nil {
 			t.Fatal(err)
 		}
 		return regexp.MustCompile(`: (\d+) orders in`).FindStringSubmatch(out.String())[1]
@@ -108,7 +108,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Skip("no chromium on PATH (set CHROMIUM to run this test)")
 	}
 	report := filepath.Join(t.TempDir(), "out.html")
-	if err := run(context.Background(), config{days: 3, ordersPerDay: 10, workers: 4, seed: 1}, &bytes.Buffer{}, report); err != nil {
+	if err := Run(context.Background(), Config{Days: 3, OrdersPerDay: 10, Workers: 4, Seed: 1}, &bytes.Buffer{}, report); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
