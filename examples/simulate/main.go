@@ -16,22 +16,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/debug"
 
 	"github.com/omskit/oms/examples/simulate/sim"
 )
 
 func main() {
-	cfg := sim.Config{}
-	flag.IntVar(&cfg.Days, "days", 30, "simulated days")
-	flag.IntVar(&cfg.OrdersPerDay, "orders", 250, "mean orders per weekday (weekends 30% more)")
-	flag.IntVar(&cfg.Workers, "workers", max(16, 4*runtime.NumCPU()), "concurrent workers (the carriers' latency leaves the CPU idle)")
-	flag.Int64Var(&cfg.Seed, "seed", 1, "random seed")
-	flag.Float64Var(&cfg.ReturnRate, "returns", 0.08, "share of delivered orders with a return")
-	report := flag.String("report", "", "write an HTML report with charts to this file")
-	svg := flag.String("svg", "", "write the four charts as one SVG image to this file")
-	quiet := flag.Bool("quiet", false, "no progress bar")
+	f := sim.RegisterFlags(flag.CommandLine)
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
 		// The memory stores keep every order of the run; a larger heap
@@ -39,11 +30,11 @@ func main() {
 		// days on a busy 2-core machine, about 650 MB instead of 350 MB).
 		debug.SetGCPercent(400)
 	}
-	if !*quiet {
+	cfg := f.Config
+	if !f.Quiet {
 		cfg.Progress = sim.ProgressBar(os.Stderr)
 	}
-	cfg.SVG = *svg
-	if err := sim.Run(context.Background(), cfg, os.Stdout, *report); err != nil {
+	if err := sim.Run(context.Background(), cfg, os.Stdout, f.Report); err != nil {
 		fmt.Fprintln(os.Stderr, "simulate:", err)
 		os.Exit(1)
 	}
