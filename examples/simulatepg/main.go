@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/examples/pgstore"
@@ -33,7 +35,11 @@ func main() {
 	if !f.Quiet {
 		cfg.Progress = sim.ProgressBar(os.Stderr)
 	}
-	if err := run(context.Background(), *dsn, *keep, cfg, os.Stdout, f.Report); err != nil {
+	// Ctrl-C stops the run; the schema is still dropped.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, *dsn, *keep, cfg, os.Stdout, f.Report)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "simulatepg:", err)
 		os.Exit(1)
 	}

@@ -497,8 +497,9 @@ func (s *sim) order(ctx context.Context, d int, in order.PlaceInput) error {
 		return fmt.Errorf("place %s: %w", in.IdempotencyKey, err)
 	}
 	t = time.Now()
-	if o, err = s.shop.Orders.Confirm(ctx, o.ID); err != nil {
-		return fmt.Errorf("confirm %s: %w", o.ID, err)
+	placed := o.ID
+	if o, err = s.shop.Orders.Confirm(ctx, placed); err != nil {
+		return fmt.Errorf("confirm %s: %w", placed, err)
 	}
 	s.time("confirm", time.Since(t))
 	promise := 5
