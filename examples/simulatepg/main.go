@@ -27,22 +27,33 @@ import (
 )
 
 func main() {
-	f := sim.RegisterFlags(flag.CommandLine)
-	dsn := flag.String("postgres", os.Getenv("OMS_TEST_POSTGRES"), "PostgreSQL DSN (default $OMS_TEST_POSTGRES)")
-	keep := flag.Bool("keep", false, "keep the run's schema instead of dropping it")
-	flag.Parse()
-	cfg := f.Config
-	if !f.Quiet {
-		cfg.Progress = sim.ProgressBar(os.Stderr)
-	}
 	// Ctrl-C stops the run; the schema is still dropped.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, *dsn, *keep, cfg, os.Stdout, f.Report)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "simulatepg:", err)
-		os.Exit(1)
+	os.Exit(code)
+}
+
+// cli runs the command with args, the summary to stdout and the progress
+// bar and errors to stderr, and returns the exit code.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("simulatepg", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := sim.RegisterFlags(fs)
+	dsn := fs.String("postgres", os.Getenv("OMS_TEST_POSTGRES"), "PostgreSQL DSN (default $OMS_TEST_POSTGRES)")
+	keep := fs.Bool("keep", false, "keep the run's schema instead of dropping it")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	cfg := f.Config
+	if !f.Quiet {
+		cfg.Progress = sim.ProgressBar(stderr)
+	}
+	if err := run(ctx, *dsn, *keep, cfg, stdout, f.Report); err != nil {
+		fmt.Fprintln(stderr, "simulatepg:", err)
+		return 1
+	}
+	return 0
 }
 
 // run opens the adapter on a fresh schema, simulates on its stores, prints
