@@ -20,13 +20,22 @@ import (
 // A nil Notify runs notify on its memory store; a nil OrderNumbers numbers
 // orders with order's default sequence.
 type Stores struct {
-	Outbox       oms.Outbox
-	Orders       order.Store
-	Inventory    inventory.Store
-	Tracking     tracking.Store
-	Fulfillment  fulfillment.Store
-	Returns      returns.Store
-	Notify       notify.Store
+	// Outbox holds every store's events until the relay publishes them.
+	Outbox oms.Outbox
+	// Orders is the order.Store.
+	Orders order.Store
+	// Inventory is the inventory.Store; it must be empty.
+	Inventory inventory.Store
+	// Tracking is the tracking.Store.
+	Tracking tracking.Store
+	// Fulfillment is the fulfillment.Store.
+	Fulfillment fulfillment.Store
+	// Returns is the returns.Store.
+	Returns returns.Store
+	// Notify is notify's store; nil is a memory store.
+	Notify notify.Store
+	// OrderNumbers numbers the orders (a database sequence, so that many
+	// processes share one series); nil is order's default sequence.
 	OrderNumbers order.NumberGenerator
 }
 
