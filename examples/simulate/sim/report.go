@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"fmt"
@@ -192,7 +192,7 @@ func writeReport(w io.Writer, s *sim, sum summary) error {
 	var table strings.Builder
 	sum.print(&table)
 	return reportPage.Execute(w, map[string]any{
-		"Sum":    map[string]string{"Cfg": fmt.Sprintf("%d days, about %d orders a weekday, seed %d, %d workers", sum.cfg.days, sum.cfg.ordersPerDay, sum.cfg.seed, sum.cfg.workers)},
+		"Sum":    map[string]string{"Cfg": fmt.Sprintf("%d days, about %d orders a weekday, seed %d, %d workers", sum.cfg.Days, sum.cfg.OrdersPerDay, sum.cfg.Seed, sum.cfg.Workers)},
 		"Charts": s.charts(),
 		"Table":  table.String(),
 	})

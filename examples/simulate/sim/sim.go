@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/examples/internal/democarrier"
-	"github.com/omskit/oms/examples/internal/demoshop"
 	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/notify"
@@ -24,17 +23,29 @@ import (
 	"github.com/omskit/oms/tracking"
 )
 
-// config is what a run simulates.
-type config struct {
-	days         int     // simulated days
-	ordersPerDay int     // mean orders on a weekday
-	workers      int     // goroutines running orders through the flow
-	seed         int64   // fixes demand, customers, delays, returns
-	returnRate   float64 // share of delivered orders that send something back
-	// svg, when set, names a file for the charts as one SVG image.
-	svg string
-	// progress, when set, gets a progress bar.
-	progress func(day, days int)
+// Config is what a run simulates.
+type Config struct {
+	// Days is the number of simulated days.
+	Days int
+	// OrdersPerDay is the mean number of orders on a weekday; weekends
+	// take 30% more.
+	OrdersPerDay int
+	// Workers is the number of goroutines running orders through the flow.
+	Workers int
+	// Seed fixes demand, customers, delays and returns.
+	Seed int64
+	// ReturnRate is the share of delivered orders that send something
+	// back, within 0 to 1.
+	ReturnRate float64
+	// SVG, when set, names a file for the charts as one SVG image.
+	SVG string
+	// Progress, when set, is called after each simulated day.
+	Progress func(day, days int)
+	// Stores, when set, holds the stores the shop runs on (a database
+	// adapter's, for instance); nil runs it on the memory stores. The
+	// stores must be empty: the simulation creates its locations, items
+	// and orders.
+	Stores *Stores
 }
 
 // product is a SKU of the shop's catalog.
@@ -86,10 +97,10 @@ type dayStats struct {
 
 // sim is one run: the shop, its world, and what was measured.
 type sim struct {
-	cfg      config
+	cfg      Config
 	start    time.Time
 	clock    *oms.ManualClock
-	shop     *demoshop.Shop
+	shop     *shop
 	carriers []*democarrier.Carrier
 	catalog  []product
 	top      []oms.SKU // the most demanded SKUs, for the stock chart
@@ -122,11 +133,11 @@ var stages = []string{"place", "confirm", "process", "track", "return", "relay"}
 func usd(s string) oms.Money { return oms.MustParseMoney(s + " USD") }
 
 // newSim builds the shop and its catalog, warehouses and opening stock.
-func newSim(ctx context.Context, cfg config) (*sim, error) {
+func newSim(ctx context.Context, cfg Config) (*sim, error) {
 	s := &sim{
 		cfg:       cfg,
 		start:     time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC), // a Monday
-		rng:       rand.New(rand.NewSource(cfg.seed)),
+		rng:       rand.New(rand.NewSource(cfg.Seed)),
 		inbound:   map[int][]oms.ID{},
 		orders:    map[oms.ID]*orderInfo{},
 		parcels:   map[int][]parcel{},
@@ -142,12 +153,12 @@ func newSim(ctx context.Context, cfg config) (*sim, error) {
 	// return an error; running it again finishes the order.
 	seeded := func(salt string, p float64) func() bool {
 		var mu sync.Mutex
-		r := rand.New(rand.NewSource(cfg.seed ^ int64(hash(salt))))
+		r := rand.New(rand.NewSource(cfg.Seed ^ int64(hash(salt))))
 		return func() bool { mu.Lock(); defer mu.Unlock(); return r.Float64() < p }
 	}
 	latency := func(salt string, base, spread time.Duration) func() time.Duration {
 		var mu sync.Mutex
-		r := rand.New(rand.NewSource(cfg.seed ^ int64(hash(salt+"latency"))))
+		r := rand.New(rand.NewSource(cfg.Seed ^ int64(hash(salt+"latency"))))
 		return func() time.Duration {
 			mu.Lock()
 			defer mu.Unlock()
@@ -167,15 +178,19 @@ func newSim(ctx context.Context, cfg config) (*sim, error) {
 		carriers = append(carriers, c)
 	}
 	var err error
-	s.shop, err = demoshop.New(demoshop.Options{Clock: s.clock, Carriers: carriers,
-		Shopper: &shipping.RateShopperOptions{Clock: s.clock, CarrierTimeout: time.Second, BreakerThreshold: -1},
-		Sender: notify.SenderFunc(func(context.Context, notify.Message) error {
+	st := cfg.Stores
+	if st == nil {
+		st = MemoryStores()
+	}
+	s.shop, err = newShop(st, shopOptions{clock: s.clock, carriers: carriers,
+		shopper: &shipping.RateShopperOptions{Clock: s.clock, CarrierTimeout: time.Second, BreakerThreshold: -1},
+		sender: notify.SenderFunc(func(context.Context, notify.Message) error {
 			s.mu.Lock()
 			s.messages++
 			s.mu.Unlock()
 			return nil
 		}),
-		ReturnAddress: oms.Address{Company: "Example Goods Returns", Line1: "1 Dock Rd", City: "Newark", Region: "NJ", PostalCode: "07102", Country: "US"},
+		returnAddress: oms.Address{Company: "Example Goods Returns", Line1: "1 Dock Rd", City: "Newark", Region: "NJ", PostalCode: "07102", Country: "US"},
 	})
 	if err != nil {
 		return nil, err
@@ -276,7 +291,7 @@ func (s *sim) expected(i int) int64 {
 		norm += math.Pow(float64(k)+2, -1.15)
 	}
 	share := math.Pow(float64(i)+2, -1.15) / norm
-	return int64(math.Ceil(share * float64(s.cfg.ordersPerDay) * 2.5)) // ~2.5 units per order
+	return int64(math.Ceil(share * float64(s.cfg.OrdersPerDay) * 2.5)) // ~2.5 units per order
 }
 
 // hash is a stable 64-bit hash for decisions that must not depend on
@@ -292,7 +307,7 @@ func hash(parts ...string) uint64 {
 
 // chance returns a stable number in [0, 1) for a decision about key.
 func (s *sim) chance(key ...string) float64 {
-	return float64(hash(append(key, fmt.Sprint(s.cfg.seed))...)>>11) / (1 << 53)
+	return float64(hash(append(key, fmt.Sprint(s.cfg.Seed))...)>>11) / (1 << 53)
 }
 
 func (s *sim) time(stage string, d time.Duration) {
@@ -304,7 +319,7 @@ func (s *sim) time(stage string, d time.Duration) {
 // run simulates the days.
 func (s *sim) run(ctx context.Context) error {
 	began := time.Now()
-	for d := range s.cfg.days {
+	for d := range s.cfg.Days {
 		day := s.start.AddDate(0, 0, d)
 		s.days = append(s.days, dayStats{})
 		s.clock.Set(day.Add(6 * time.Hour))
@@ -330,8 +345,8 @@ func (s *sim) run(ctx context.Context) error {
 		if err := s.endOfDay(ctx, d); err != nil {
 			return err
 		}
-		if s.cfg.progress != nil {
-			s.cfg.progress(d+1, s.cfg.days)
+		if s.cfg.Progress != nil {
+			s.cfg.Progress(d+1, s.cfg.Days)
 		}
 	}
 	s.elapsed = time.Since(began)
@@ -348,9 +363,9 @@ func (s *sim) parallel(n int, f func(i int) error) error {
 	var (
 		wg   sync.WaitGroup
 		next = make(chan int)
-		errs = make([]error, s.cfg.workers)
+		errs = make([]error, s.cfg.Workers)
 	)
-	for w := range s.cfg.workers {
+	for w := range s.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -432,7 +447,7 @@ var cities = []oms.Address{
 
 // takeOrders places the day's orders and runs each through the flow.
 func (s *sim) takeOrders(ctx context.Context, d int) error {
-	n := s.cfg.ordersPerDay
+	n := s.cfg.OrdersPerDay
 	if wd := s.start.AddDate(0, 0, d).Weekday(); wd == time.Saturday || wd == time.Sunday {
 		n = n * 13 / 10
 	}
@@ -482,8 +497,9 @@ func (s *sim) order(ctx context.Context, d int, in order.PlaceInput) error {
 		return fmt.Errorf("place %s: %w", in.IdempotencyKey, err)
 	}
 	t = time.Now()
-	if o, err = s.shop.Orders.Confirm(ctx, o.ID); err != nil {
-		return fmt.Errorf("confirm %s: %w", o.ID, err)
+	placed := o.ID
+	if o, err = s.shop.Orders.Confirm(ctx, placed); err != nil {
+		return fmt.Errorf("confirm %s: %w", placed, err)
 	}
 	s.time("confirm", time.Since(t))
 	promise := 5
@@ -686,7 +702,7 @@ func (s *sim) track(ctx context.Context, d int) error {
 			s.days[d].onTime++
 		}
 		// Some customers send something back, two to eight days later.
-		if s.chance("return", o.key) < s.cfg.returnRate {
+		if s.chance("return", o.key) < s.cfg.ReturnRate {
 			back := d + 2 + int(s.chance("return-day", o.key)*7)
 			s.returnDue[back] = append(s.returnDue[back], o.id)
 		}
