@@ -88,6 +88,7 @@ func run(ctx context.Context, dsn string, keep bool, cfg sim.Config, w io.Writer
 		Tracking:     st.Tracking,
 		Fulfillment:  st.Fulfillment,
 		Returns:      st.Returns,
+		Notify:       st.Notify,
 		OrderNumbers: db.OrderNumbers(""),
 	}
 	fmt.Fprintf(w, "PostgreSQL schema %s\n", schema)
