@@ -1,6 +1,8 @@
 package fulfillment
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -235,49 +237,45 @@ func (s *Service) updateLoadedFO(ctx context.Context, id oms.ID, cur *Fulfillmen
 
 // addFO bumps fo's version and adds it and its events to c.
 func (s *Service) addFO(c *Change, fo *FulfillmentOrder, evs []pendingEvent) error {
-	now := s.opts.Clock.Now().UTC()
-	fo.Version++
-	if fo.Version == 1 {
-		fo.CreatedAt = now
-	}
-	fo.UpdatedAt = now
-	es, err := stampEvents(c.Events, KindFulfillmentOrder, fo.ID, fo.Version, now, evs)
-	if err != nil {
+	if err := s.bump(c, KindFulfillmentOrder, fo.ID, &fo.Version, &fo.CreatedAt, &fo.UpdatedAt, evs); err != nil {
 		return err
 	}
 	c.FulfillmentOrders = append(c.FulfillmentOrders, fo)
-	c.Events = es
 	return nil
 }
 
+// addShipment bumps sh's version and adds it and its events to c.
 func (s *Service) addShipment(c *Change, sh *Shipment, evs []pendingEvent) error {
-	now := s.opts.Clock.Now().UTC()
-	sh.Version++
-	if sh.Version == 1 {
-		sh.CreatedAt = now
-	}
-	sh.UpdatedAt = now
-	es, err := stampEvents(c.Events, KindShipment, sh.ID, sh.Version, now, evs)
-	if err != nil {
+	if err := s.bump(c, KindShipment, sh.ID, &sh.Version, &sh.CreatedAt, &sh.UpdatedAt, evs); err != nil {
 		return err
 	}
 	c.Shipments = append(c.Shipments, sh)
-	c.Events = es
 	return nil
 }
 
+// addAllocation bumps a's version and adds it and its events to c.
 func (s *Service) addAllocation(c *Change, a *Allocation, evs []pendingEvent) error {
-	now := s.opts.Clock.Now().UTC()
-	a.Version++
-	if a.Version == 1 {
-		a.CreatedAt = now
-	}
-	a.UpdatedAt = now
-	es, err := stampEvents(c.Events, KindAllocation, a.ID, a.Version, now, evs)
-	if err != nil {
+	if err := s.bump(c, KindAllocation, a.ID, &a.Version, &a.CreatedAt, &a.UpdatedAt, evs); err != nil {
 		return err
 	}
 	c.Allocations = append(c.Allocations, a)
+	return nil
+}
+
+// bump moves an aggregate to its next version, stamps its times (the
+// creation time on version 1) and appends its events, stamped with that
+// version, to c.
+func (s *Service) bump(c *Change, kind string, id oms.ID, version *int64, created, updated *time.Time, evs []pendingEvent) error {
+	now := s.opts.Clock.Now().UTC()
+	*version++
+	if *version == 1 {
+		*created = now
+	}
+	*updated = now
+	es, err := stampEvents(c.Events, kind, id, *version, now, evs)
+	if err != nil {
+		return err
+	}
 	c.Events = es
 	return nil
 }
