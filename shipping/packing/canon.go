@@ -156,6 +156,7 @@ func (c *pkCanon) expand(r Result) Result {
 		b := &r.Boxes[bi]
 		for ui := range b.Items {
 			u := &b.Items[ui]
+			kind := &c.items[u.Item]
 			li := c.next(cur, u.Item)
 			line := &c.lines[li]
 			u.Item, u.ID, u.SKU = li, line.ID, line.SKU
@@ -163,6 +164,9 @@ func (c *pkCanon) expand(r Result) Result {
 				u.Placed = line.Dimensions
 				b.Name, b.Outer = line.ID, line.Dimensions
 				continue
+			}
+			if line.Dimensions == kind.Dimensions && line.Rotation == kind.Rotation {
+				continue // the line is its kind's copy: the kind's turn is its own
 			}
 			if o := u.Orientation; o.Apply(line.Dimensions) == u.Placed && line.Rotation.Allows(o, line.Dimensions) {
 				continue
