@@ -643,7 +643,7 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkChangeShape(c); err != nil {
+	if err := ValidateChange(c); err != nil {
 		return err
 	}
 	var sh *resShard
@@ -834,8 +834,13 @@ func opName(c *Change) string {
 	return c.Op
 }
 
-// checkChangeShape refuses changes no store should apply.
-func checkChangeShape(c *Change) error {
+// ValidateChange refuses a Change no Store should apply: a nil change, a
+// reservation update below version 2 or with an unknown status, an inbound
+// with inconsistent quantities, unknown ledger reasons, and quantities
+// beyond oms.MaxQuantity. The error is a *oms.ValidationError. Stores call
+// it first in Apply (MemoryStore does), so that an adapter refuses the same
+// shapes as the memory store.
+func ValidateChange(c *Change) error {
 	p := problems{entity: "change"}
 	if c == nil {
 		p.add("", "must not be nil")

@@ -1089,7 +1089,7 @@ func (s *InventoryStore) Apply(ctx context.Context, c *inventory.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkChangeShape(c); err != nil {
+	if err := inventory.ValidateChange(c); err != nil {
 		return err
 	}
 	var ps []pendingLevel
@@ -1353,57 +1353,4 @@ func indexOf(ps []pendingLevel, k levelKey) int {
 		}
 	}
 	return -1
-}
-
-// checkChangeShape refuses changes no store should apply.
-func checkChangeShape(c *inventory.Change) error {
-	v := &oms.ValidationError{Entity: "change"}
-	if c == nil {
-		v.Add("", "must not be nil")
-		return v.Err()
-	}
-	if r := c.Reservation; r != nil {
-		if r.Version < 2 {
-			v.Add("reservation.version", "must be at least 2 (an update), got %d", r.Version)
-		}
-		if !r.Status.Valid() {
-			v.Add("reservation.status", "unknown status %q", r.Status)
-		}
-	}
-	if in := c.Inbound; in != nil {
-		if in.Version < 1 {
-			v.Add("inbound.version", "must be positive, got %d", in.Version)
-		}
-		if !in.Kind.Valid() {
-			v.Add("inbound.kind", "unknown kind %q", in.Kind)
-		}
-		if !in.Status.Valid() {
-			v.Add("inbound.status", "unknown status %q", in.Status)
-		}
-		if in.Quantity <= 0 || in.Received < 0 || in.Cancelled < 0 || in.Outstanding() < 0 {
-			v.Add("inbound.quantity", "inconsistent quantities: %d expected, %d received, %d cancelled", in.Quantity, in.Received, in.Cancelled)
-		}
-	}
-	for i, e := range c.Entries {
-		f := fmt.Sprintf("entries[%d]", i)
-		if !e.Reason.Valid() {
-			v.Add(f+".reason", "unknown reason %q", e.Reason)
-		}
-		if abs(e.OnHand) > oms.MaxQuantity || abs(e.Incoming) > oms.MaxQuantity || abs(e.Damaged) > oms.MaxQuantity {
-			v.Add(f, "quantity out of range")
-		}
-	}
-	for i, d := range c.Deltas {
-		if abs(d.Reserved) > oms.MaxQuantity {
-			v.Add(fmt.Sprintf("deltas[%d].reserved", i), "out of range: %d", d.Reserved)
-		}
-	}
-	return v.Err()
-}
-
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
 }
