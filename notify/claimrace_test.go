@@ -21,12 +21,12 @@ type heldHookStore struct {
 	onHeld func()
 }
 
-func (s *heldHookStore) Claim(ctx context.Context, key string, at time.Time) (bool, error) {
-	ok, err := s.MemoryStore.Claim(ctx, key, at)
-	if err == nil && !ok && s.onHeld != nil {
+func (s *heldHookStore) Claim(ctx context.Context, key, token string, at time.Time) (notify.Claim, error) {
+	c, err := s.MemoryStore.Claim(ctx, key, token, at)
+	if err == nil && c.Token != token && c.State == notify.ClaimHeld && s.onHeld != nil {
 		s.onHeld()
 	}
-	return ok, err
+	return c, err
 }
 
 // TestFailedSendRacingAnotherSendersClaimIsNotLost is the lost message of
@@ -99,3 +99,86 @@ func TestFailedSendRacingAnotherSendersClaimIsNotLost(t *testing.T) {
 	}
 }
 
+// TestClaimOfAStoppedSenderHoldsUntilTheClaimTimeout: a sender that
+// claimed a message and stopped (crashed before reporting) leaves it held.
+// Other senders keep the milestone pending rather than dropping it (its
+// holder may still report), and once the claim timeout has passed take
+// it as sent: never sent twice, and no longer listed as due.
+func TestClaimOfAStoppedSenderHoldsUntilTheClaimTimeout(t *testing.T) {
+	e := newEnv(t, &notify.Options{ClaimTimeout: 10 * time.Minute})
+	s := notifytest.NewScript("ord-stop", "9302", anna, t0)
+	key := notify.MessageKey("ord-stop", notify.KindOrderConfirmed, "order", string(anna.ID), notify.ChannelEmail)
+	if _, err := e.store.Claim(e.ctx, key, "crashed-sender", t0); err != nil {
+		t.Fatal(err)
+	}
+	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 1}))
+	due := func() []oms.ID {
+		t.Helper()
+		ids, err := e.store.Due(e.ctx, e.clock.Now(), "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if got := due(); len(got) != 1 {
+		t.Fatalf("due while held: %v, want the order", got)
+	}
+	e.clock.Advance(9 * time.Minute)
+	if n, err := e.n.Flush(e.ctx); n != 0 || err != nil {
+		t.Fatalf("Flush while held: %d, %v", n, err)
+	}
+	if got := due(); len(got) != 1 {
+		t.Fatalf("due while held: %v, want the order still pending", got)
+	}
+	e.clock.Advance(time.Minute)
+	if n, err := e.n.Flush(e.ctx); n != 0 || err != nil {
+		t.Fatalf("Flush after the timeout: %d, %v", n, err)
+	}
+	if got := due(); len(got) != 0 {
+		t.Fatalf("due after the timeout: %v, want none", got)
+	}
+	if got := e.rec.Messages(); len(got) != 0 {
+		t.Fatalf("sent %v, want nothing (at most once)", kinds(got))
+	}
+	// The holder reports after all: nothing changes.
+	if err := e.store.MarkSent(e.ctx, key, "crashed-sender"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.n.Flush(e.ctx); n != 0 || err != nil {
+		t.Fatalf("Flush: %d, %v", n, err)
+	}
+}
+
+// markSentFails fails every MarkSent before writing.
+type markSentFails struct{ *notify.MemoryStore }
+
+func (markSentFails) MarkSent(context.Context, string, string) error { return errInjected }
+
+// TestSentMessageNotMarkedSentIsNotSentAgain: the Sender took the message
+// but the store could not record it; the error reaches the relay, which
+// delivers the event again, and the message is not sent a second time,
+// neither then nor by Flush after the claim timeout.
+func TestSentMessageNotMarkedSentIsNotSentAgain(t *testing.T) {
+	ctx := context.Background()
+	clock := oms.NewManualClock(t0)
+	rec := &notifytest.Recorder{}
+	n, err := notify.New(markSentFails{notify.NewMemoryStore()}, &notify.Options{Sender: rec, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := notifytest.NewScript("ord-mark", "9303", anna, t0)
+	ev := s.Confirmed(notifytest.Line{ID: "l1", SKU: "A", Quantity: 1})
+	if err := n.Publish(ctx, ev); !errors.Is(err, errInjected) {
+		t.Fatalf("Publish: %v, want the store's error", err)
+	}
+	if err := n.Publish(ctx, ev); err != nil {
+		t.Fatalf("Publish again: %v", err)
+	}
+	clock.Advance(notify.DefaultClaimTimeout + time.Second)
+	if _, err := n.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"email:order_confirmed"}, kinds(rec.Messages())); diff != "" {
+		t.Fatalf("messages (-want +got):\n%s", diff)
+	}
+}

@@ -54,12 +54,23 @@
 //
 // Each message is claimed in the Store before it is sent, per milestone,
 // scope, recipient and channel (a unique insert), so events delivered
-// twice, or by several relays at once, send it once. A failed send
-// releases its claims and returns the error, so the relay delivers the
-// event again (or Flush retries), and the message goes out then. At most
-// once wins over at least once: a process that dies between its claim and
-// its send, or a release that keeps failing, leaves that message unsent
-// rather than risk sending it twice.
+// twice, or by several relays at once, send it once. A claim records its
+// holder (a token per attempt) and its state:
+//
+//	(none) ──Claim──► held ──MarkSent──► sent
+//	   ▲                │
+//	   └────Release─────┘   (the send failed)
+//
+// The holder alone settles a claim: it marks it sent once the Sender took
+// the message, or releases it when the send failed, keeps the milestone
+// pending and returns the error, so the relay delivers the event again
+// (or Flush retries) and the message goes out then. Another sender that
+// finds the claim held leaves the milestone pending for the holder to
+// settle; finding it sent, it drops the milestone. At most once wins over
+// at least once: a claim held for longer than Options.ClaimTimeout (its
+// holder died between claim and report, or its store kept failing) is
+// taken as sent, and that message may stay unsent rather than risk
+// sending it twice.
 //
 // # Concurrency
 //

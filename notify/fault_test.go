@@ -52,21 +52,31 @@ func (s *flakyStore) SaveProgress(ctx context.Context, p *notify.Progress) error
 	return s.Store.SaveProgress(ctx, p)
 }
 
-func (s *flakyStore) Claim(ctx context.Context, key string, at time.Time) (bool, error) {
+func (s *flakyStore) Claim(ctx context.Context, key, token string, at time.Time) (notify.Claim, error) {
 	if s.fail() {
 		if s.after {
-			_, _ = s.Store.Claim(ctx, key, at)
+			_, _ = s.Store.Claim(ctx, key, token, at)
 		}
-		return false, errInjected
+		return notify.Claim{}, errInjected
 	}
-	return s.Store.Claim(ctx, key, at)
+	return s.Store.Claim(ctx, key, token, at)
 }
 
-func (s *flakyStore) Release(ctx context.Context, key string) error {
+func (s *flakyStore) MarkSent(ctx context.Context, key, token string) error {
+	if s.fail() {
+		if s.after {
+			_ = s.Store.MarkSent(ctx, key, token)
+		}
+		return errInjected
+	}
+	return s.Store.MarkSent(ctx, key, token)
+}
+
+func (s *flakyStore) Release(ctx context.Context, key, token string) error {
 	if s.releases && s.fail() {
 		return errInjected
 	}
-	return s.Store.Release(ctx, key)
+	return s.Store.Release(ctx, key, token)
 }
 
 // TestFailuresBetweenStepsNeverSendTwice feeds 40 generated orders (several seeds) through

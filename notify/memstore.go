@@ -18,7 +18,7 @@ type MemoryStore struct {
 	versions map[oms.ID]int64
 	due      map[oms.ID]time.Time
 	prefs    map[oms.ID]Preferences
-	claims   map[string]time.Time
+	claims   map[string]Claim
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -27,14 +27,14 @@ var _ Store = (*MemoryStore)(nil)
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		progress: map[oms.ID]*Progress{}, versions: map[oms.ID]int64{}, due: map[oms.ID]time.Time{},
-		prefs: map[oms.ID]Preferences{}, claims: map[string]time.Time{},
+		prefs: map[oms.ID]Preferences{}, claims: map[string]Claim{},
 	}
 }
 
 func (s *MemoryStore) init() {
 	if s.progress == nil {
 		s.progress, s.versions, s.due = map[oms.ID]*Progress{}, map[oms.ID]int64{}, map[oms.ID]time.Time{}
-		s.prefs, s.claims = map[oms.ID]Preferences{}, map[string]time.Time{}
+		s.prefs, s.claims = map[oms.ID]Preferences{}, map[string]Claim{}
 	}
 }
 
@@ -169,30 +169,55 @@ func (s *MemoryStore) SetPreferences(ctx context.Context, customer oms.ID, p Pre
 }
 
 // Claim implements Store.
-func (s *MemoryStore) Claim(ctx context.Context, key string, at time.Time) (bool, error) {
+func (s *MemoryStore) Claim(ctx context.Context, key, token string, at time.Time) (Claim, error) {
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return Claim{}, err
 	}
-	if key == "" {
-		return false, oms.Validationf("claim", "key", "is required")
+	if err := ValidateClaim(key, token); err != nil {
+		return Claim{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	if _, ok := s.claims[key]; ok {
-		return false, nil
+	if c, ok := s.claims[key]; ok {
+		return c, nil
 	}
-	s.claims[key] = at
-	return true, nil
+	c := Claim{Token: token, State: ClaimHeld, At: at}
+	s.claims[key] = c
+	return c, nil
 }
 
-// Release implements Store.
-func (s *MemoryStore) Release(ctx context.Context, key string) error {
+// MarkSent implements Store.
+func (s *MemoryStore) MarkSent(ctx context.Context, key, token string) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := ValidateClaim(key, token); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.claims, key)
+	c, ok := s.claims[key]
+	if !ok || c.Token != token {
+		return claimNotHeld(key, token)
+	}
+	c.State = ClaimSent
+	s.claims[key] = c
+	return nil
+}
+
+// Release implements Store.
+func (s *MemoryStore) Release(ctx context.Context, key, token string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := ValidateClaim(key, token); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.claims[key]; ok && c.Token == token && c.State == ClaimHeld {
+		delete(s.claims, key)
+	}
 	return nil
 }

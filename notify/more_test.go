@@ -17,12 +17,12 @@ import (
 )
 
 func TestNewRefusesBadOptions(t *testing.T) {
-	_, err := notify.New(nil, &notify.Options{DefaultChannels: []notify.Channel{"fax"}, Digest: -time.Second})
+	_, err := notify.New(nil, &notify.Options{DefaultChannels: []notify.Channel{"fax"}, Digest: -time.Second, ClaimTimeout: -time.Second})
 	var ve *oms.ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want a ValidationError", err)
 	}
-	for _, f := range []string{"store", "sender", "default_channels", "digest"} {
+	for _, f := range []string{"store", "sender", "default_channels", "digest", "claim_timeout"} {
 		if !ve.Has(f) {
 			t.Errorf("the error does not name %s: %v", f, err)
 		}

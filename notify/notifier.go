@@ -91,6 +91,16 @@ type Options struct {
 	// before the first is delivered. Leave it off with fulfillment, whose
 	// shipment.delivered event says when the whole shipment arrived.
 	DeliveredByTracking bool
+	// ClaimTimeout is how long a message's claim may stay held (claimed,
+	// its send not yet reported) before other senders take the message as
+	// sent: its holder stopped between claiming and reporting (a crash, a
+	// store that failed to record the outcome), and whether it sent the
+	// message cannot be told. Messages go out at most once, so such a
+	// message is not sent again (Message.Key lets a Sender drop
+	// duplicates if a host prefers at least once). Until then, other
+	// senders leave the message pending for its holder to settle. It must
+	// be far longer than any send; default 15 minutes.
+	ClaimTimeout time.Duration
 	// Clock stamps decisions and claims and times the digest window;
 	// default the system clock.
 	Clock oms.Clock
@@ -137,6 +147,9 @@ func New(store Store, opts *Options) (*Notifier, error) {
 	if o.Digest < 0 {
 		v.Add("digest", "must not be negative, got %v", o.Digest)
 	}
+	if o.ClaimTimeout < 0 {
+		v.Add("claim_timeout", "must not be negative, got %v", o.ClaimTimeout)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -150,8 +163,14 @@ func New(store Store, opts *Options) (*Notifier, error) {
 	if o.Clock == nil {
 		o.Clock = oms.SystemClock()
 	}
+	if o.ClaimTimeout == 0 {
+		o.ClaimTimeout = DefaultClaimTimeout
+	}
 	return &Notifier{store: store, opts: o}, nil
 }
+
+// DefaultClaimTimeout is Options.ClaimTimeout's default.
+const DefaultClaimTimeout = 15 * time.Minute
 
 // maxRetries bounds the version-conflict retries of one update.
 const maxRetries = 100
@@ -372,6 +391,8 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 	var errs []error
 	failed := map[string]bool{}  // milestone (kind|scope) not sent on some channel
 	waiting := map[string]bool{} // milestone with a wanted channel that has no address yet
+	held := map[string]bool{}    // milestone another attempt is sending on some channel
+	token := string(oms.NewID()) // this flush's claims
 	for _, ch := range Channels() {
 		to := rc.address(p, ch)
 		var items []Milestone
@@ -399,15 +420,33 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 		var keys []string
 		for _, m := range items {
 			key := MessageKey(p.ID, m.Kind, m.Scope, who, ch)
-			ok, err := n.store.Claim(ctx, key, now)
-			if err != nil {
+			mk := string(m.Kind) + "|" + m.Scope
+			c, err := n.store.Claim(ctx, key, token, now)
+			switch {
+			case err != nil:
+				// The claim may have been taken all the same (the
+				// store failed after writing it): give it back.
 				errs = append(errs, err)
-				failed[string(m.Kind)+"|"+m.Scope] = true
-				continue
-			}
-			if ok {
+				failed[mk] = true
+				if rerr := n.release(ctx, key, token); rerr != nil {
+					errs = append(errs, rerr)
+				}
+			case c.Token == token:
 				won = append(won, m)
 				keys = append(keys, key)
+			case c.State == ClaimSent:
+				// Sent by another attempt: done on this channel.
+			case now.Sub(c.At) >= n.opts.ClaimTimeout:
+				// Held for longer than any send takes: its holder
+				// stopped between claiming and reporting. At most once:
+				// taken as sent.
+				if n.opts.Logger != nil {
+					n.opts.Logger.Warn("notify: claim held past the claim timeout taken as sent", "key", key, "since", c.At)
+				}
+			default:
+				// Another attempt is sending it: it stays pending until
+				// that attempt reports, and the holder settles it.
+				held[mk] = true
 			}
 		}
 		if len(won) == 0 {
@@ -443,7 +482,7 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 				}
 				errs = append(errs, fmt.Errorf("notify: send %s: %w", gk[0], err))
 				for j, k := range gk {
-					if rerr := n.release(ctx, k); rerr != nil {
+					if rerr := n.release(ctx, k, token); rerr != nil {
 						errs = append(errs, rerr)
 					}
 					failed[string(gm[j].Kind)+"|"+gm[j].Scope] = true
@@ -451,14 +490,26 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 				continue
 			}
 			sent++
+			for _, k := range gk {
+				// The message went out, so its milestones are done
+				// whatever the store says; a claim left held is taken as
+				// sent once the claim timeout has passed.
+				if merr := n.store.MarkSent(context.WithoutCancel(ctx), k, token); merr != nil {
+					if n.opts.Logger != nil {
+						n.opts.Logger.Warn("notify: sent message not marked sent", "key", k, "err", merr)
+					}
+					errs = append(errs, fmt.Errorf("notify: mark %s sent: %w", k, merr))
+				}
+			}
 		}
 	}
-	// Remove the milestones that went out on every channel (or were
-	// claimed there by another sender); keep the failed ones pending for a
-	// retry, and the waiting ones for the order's addresses.
+	// Remove the milestones that went out on every channel (here or by
+	// another attempt); keep the failed ones pending for a retry, the ones
+	// another attempt is sending for that attempt to settle, and the
+	// waiting ones for the order's addresses.
 	done := map[string]bool{}
 	for _, m := range pending {
-		if k := string(m.Kind) + "|" + m.Scope; !failed[k] && !waiting[k] {
+		if k := string(m.Kind) + "|" + m.Scope; !failed[k] && !waiting[k] && !held[k] {
 			done[k] = true
 		}
 	}
@@ -478,7 +529,7 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 				changed = true
 			}
 		}
-		if len(waiting) > 0 && len(failed) == 0 {
+		if len(waiting) > 0 && len(failed) == 0 && len(held) == 0 {
 			// Nothing to retry: wait for the next event of the order
 			// rather than being listed by Due again and again.
 			changed = changed || !q.DueAt.IsZero()
@@ -510,13 +561,14 @@ func (n *Notifier) send(ctx context.Context, m Message) (err error) {
 const releaseAttempts = 3
 
 // release forgets the claim of a failed send, trying a few times: a claim
-// that stays means the message is never sent (at most once wins over at
-// least once when the store keeps failing).
-func (n *Notifier) release(ctx context.Context, key string) error {
+// that stays held keeps the message pending until the claim timeout, and
+// then it is taken as sent (at most once wins over at least once when the
+// store keeps failing).
+func (n *Notifier) release(ctx context.Context, key, token string) error {
 	ctx = context.WithoutCancel(ctx)
 	var err error
 	for range releaseAttempts {
-		if err = n.store.Release(ctx, key); err == nil {
+		if err = n.store.Release(ctx, key, token); err == nil {
 			return nil
 		}
 	}

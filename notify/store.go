@@ -45,14 +45,84 @@ type Store interface {
 	// SetPreferences replaces the customer's preferences.
 	SetPreferences(ctx context.Context, customer oms.ID, p Preferences) error
 
-	// Claim records that the message with this unique key is being sent,
-	// atomically: it returns true for the first caller and false for every
-	// later one, across processes (in SQL: INSERT ... ON CONFLICT DO
-	// NOTHING on a unique key, never a read followed by an insert).
-	Claim(ctx context.Context, key string, at time.Time) (bool, error)
-	// Release forgets a claim whose send failed, so that a later attempt
-	// may send it. Releasing an unknown key does nothing.
-	Release(ctx context.Context, key string) error
+	// Claim takes the claim on the message key for the attempt token,
+	// held since at, unless the key is claimed already, atomically across
+	// processes (in SQL: INSERT ... ON CONFLICT DO NOTHING on a unique key,
+	// then reading the row that is there; never a read followed by an
+	// insert). It returns the claim as stored: the caller holds it when
+	// its Token is token (and its State ClaimHeld); otherwise another
+	// attempt holds it or has sent the message.
+	Claim(ctx context.Context, key, token string, at time.Time) (Claim, error)
+	// MarkSent records that the message of the claim token holds went
+	// out. Marking again a claim token marked sent does nothing. When
+	// token does not hold the key (never claimed, released, another
+	// attempt's) it returns an error matching oms.ErrConflict and changes
+	// nothing.
+	MarkSent(ctx context.Context, key, token string) error
+	// Release forgets the claim token holds on key, whose send failed, so
+	// that a later attempt may send it. It does nothing when token does
+	// not hold the key or the claim is marked sent: a late or repeated
+	// release never frees another attempt's claim, nor a sent message.
+	Release(ctx context.Context, key, token string) error
+}
+
+// ClaimState says where the claim on a message stands.
+type ClaimState string
+
+const (
+	// ClaimHeld: an attempt took the claim and has not yet reported its
+	// send.
+	ClaimHeld ClaimState = "held"
+	// ClaimSent: the message went out.
+	ClaimSent ClaimState = "sent"
+)
+
+// Valid reports whether s is a known state.
+func (s ClaimState) Valid() bool { return s == ClaimHeld || s == ClaimSent }
+
+// Claim is the claim on one message key, as stored: who holds it, whether
+// the message went out, and since when. It is how several senders (relays,
+// processes) send each message once: the first to claim a key sends the
+// message and marks it sent, or releases the claim when the send failed;
+// the others leave the message to it, and send it themselves only once the
+// claim is released.
+type Claim struct {
+	// Token names the attempt that holds the claim; the Notifier draws a
+	// new one for every flush.
+	Token string `json:"token"`
+	// State is ClaimHeld until the holder marks the message sent.
+	State ClaimState `json:"state"`
+	// At is when the claim was taken.
+	At time.Time `json:"at"`
+}
+
+// MaxClaimToken bounds a claim token's length, in bytes.
+const MaxClaimToken = 64
+
+// ValidateClaim checks the key and token of a Claim, MarkSent or Release
+// call as every Store must: a non-empty key, and a token of 1 to
+// MaxClaimToken printable ASCII bytes without spaces. The error matches
+// oms.ErrValidation. Adapters call it so that they refuse what the memory
+// store refuses.
+func ValidateClaim(key, token string) error {
+	v := newProblems("claim")
+	if key == "" {
+		v.Add("key", "is required")
+	}
+	switch {
+	case token == "":
+		v.Add("token", "is required")
+	case len(token) > MaxClaimToken:
+		v.Add("token", "is longer than %d bytes", MaxClaimToken)
+	default:
+		for i := 0; i < len(token); i++ {
+			if c := token[i]; c <= 0x20 || c >= 0x7f {
+				v.Add("token", "must be printable ASCII without spaces")
+				break
+			}
+		}
+	}
+	return v.Err()
 }
 
 // Preferences are a customer's channel preferences and addresses. The

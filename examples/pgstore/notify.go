@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 // $n-1, one statement each, zero rows being oms.ErrConflict (or
 // oms.ErrNotFound, after one read that says which). A claim is a unique
 // insert (ON CONFLICT DO NOTHING), so exactly one caller across processes
-// wins a key. The store saves no outbox events: notify's state is its own.
+// wins a key; the row keeps its holder's token and whether the message was
+// sent, and MarkSent and Release touch only the row their token holds. The store saves no outbox events: notify's state is its own.
 type NotifyStore struct{ db *DB }
 
 var _ notify.Store = (*NotifyStore)(nil)
@@ -247,33 +249,82 @@ func claimKey(key string) []byte {
 	return h[:]
 }
 
-// claimSQL is the claim: the caller whose row went in owns the send.
-const claimSQL = `INSERT INTO notify_claims (key_hash, claimed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+// claimSQL takes the claim unless the key is claimed, and returns the
+// claim as stored either way, in one round trip. When a concurrent claim
+// of the key committed after the statement's snapshot was taken, the
+// insert does nothing and the read does not see that row: no row comes
+// back, and Claim runs the statement again (its new snapshot sees it).
+const claimSQL = `WITH ins AS (
+	INSERT INTO notify_claims (key_hash, claimed_at, token, sent) VALUES ($1, $2, $3, false)
+	ON CONFLICT DO NOTHING
+	RETURNING token, sent, claimed_at
+)
+SELECT token, sent, claimed_at FROM ins
+UNION ALL
+SELECT token, sent, claimed_at FROM notify_claims WHERE key_hash = $1 AND NOT EXISTS (SELECT 1 FROM ins)`
+
+// claimAttempts bounds Claim's runs of claimSQL: each run that returns no
+// row saw a concurrent claim commit or a release delete the row.
+const claimAttempts = 20
 
 // Claim implements notify.Store: an insert into a table whose key is
-// unique, never a read followed by an insert.
-func (s *NotifyStore) Claim(ctx context.Context, key string, at time.Time) (bool, error) {
+// unique (never a read followed by an insert), then the row that is there.
+func (s *NotifyStore) Claim(ctx context.Context, key, token string, at time.Time) (notify.Claim, error) {
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return notify.Claim{}, err
 	}
-	if key == "" {
-		return false, oms.Validationf("claim", "key", "is required")
+	if err := notify.ValidateClaim(key, token); err != nil {
+		return notify.Claim{}, err
 	}
 	if at.Year() < 1 || at.Year() > maxTimestampYear {
-		return false, oms.Validationf("claim", "at", "year %d is outside 1 to %d", at.Year(), maxTimestampYear)
+		return notify.Claim{}, oms.Validationf("claim", "at", "year %d is outside 1 to %d", at.Year(), maxTimestampYear)
 	}
-	tag, err := s.db.pool.Exec(ctx, claimSQL, claimKey(key), at)
-	if err != nil {
-		return false, wrap("claim", err)
+	for range claimAttempts {
+		var c notify.Claim
+		var sent bool
+		err := s.db.pool.QueryRow(ctx, claimSQL, claimKey(key), at, token).Scan(&c.Token, &sent, &c.At)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return notify.Claim{}, wrap("claim", err)
+		}
+		c.State = notify.ClaimHeld
+		if sent {
+			c.State = notify.ClaimSent
+		}
+		return c, nil
 	}
-	return tag.RowsAffected() == 1, nil
+	return notify.Claim{}, wrap("claim", fmt.Errorf("key claimed and released %d times in a row: %w", claimAttempts, oms.ErrConflict))
 }
 
-// Release implements notify.Store.
-func (s *NotifyStore) Release(ctx context.Context, key string) error {
+// MarkSent implements notify.Store: an update of the row the token holds.
+func (s *NotifyStore) MarkSent(ctx context.Context, key, token string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err := s.db.pool.Exec(ctx, `DELETE FROM notify_claims WHERE key_hash = $1`, claimKey(key))
+	if err := notify.ValidateClaim(key, token); err != nil {
+		return err
+	}
+	tag, err := s.db.pool.Exec(ctx, `UPDATE notify_claims SET sent = true WHERE key_hash = $1 AND token = $2`, claimKey(key), token)
+	if err != nil {
+		return wrap("mark claim sent", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("pgstore: claim is not held by %q: %w", token, oms.ErrConflict)
+	}
+	return nil
+}
+
+// Release implements notify.Store: a delete of the row the token holds,
+// unless it is marked sent.
+func (s *NotifyStore) Release(ctx context.Context, key, token string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := notify.ValidateClaim(key, token); err != nil {
+		return err
+	}
+	_, err := s.db.pool.Exec(ctx, `DELETE FROM notify_claims WHERE key_hash = $1 AND token = $2 AND NOT sent`, claimKey(key), token)
 	return wrap("release claim", err)
 }

@@ -30,21 +30,21 @@ func TestNotifyStoreHostileInput(t *testing.T) {
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 	for _, key := range []string{"a\x00b", "\xff\xfe", strings.Repeat("k", 100_000), "a\x00b\x00"} {
-		if ok, err := s.Claim(ctx, key, at); err != nil || !ok {
-			t.Errorf("first claim of %.20q: %v, %v; want true", key, ok, err)
+		if c, err := s.Claim(ctx, key, "t1", at); err != nil || c.Token != "t1" {
+			t.Errorf("first claim of %.20q: %+v, %v; want t1's", key, c, err)
 		}
-		if ok, err := s.Claim(ctx, key, at); err != nil || ok {
-			t.Errorf("second claim of %.20q: %v, %v; want false", key, ok, err)
+		if c, err := s.Claim(ctx, key, "t2", at); err != nil || c.Token != "t1" {
+			t.Errorf("second claim of %.20q: %+v, %v; want t1's", key, c, err)
 		}
 	}
-	if err := s.Release(ctx, "a\x00b"); err != nil {
+	if err := s.Release(ctx, "a\x00b", "t1"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.Claim(ctx, "a\x00b", at); err != nil || !ok {
-		t.Errorf("claim after release: %v, %v; want true", ok, err)
+	if c, err := s.Claim(ctx, "a\x00b", "t3", at); err != nil || c.Token != "t3" {
+		t.Errorf("claim after release: %+v, %v; want t3's", c, err)
 	}
-	if ok, err := s.Claim(ctx, "a\x00b\x00", at); err != nil || ok {
-		t.Errorf("release of a\\x00b released a\\x00b\\x00 too: %v, %v", ok, err)
+	if c, err := s.Claim(ctx, "a\x00b\x00", "t3", at); err != nil || c.Token != "t1" {
+		t.Errorf("release of a\\x00b released a\\x00b\\x00 too: %+v, %v", c, err)
 	}
 
 	// A document with a NUL in its text: refused, nothing stored.
@@ -147,8 +147,8 @@ func BenchmarkNotifyClaim(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			key := "order/o1/shipped/" + strconv.FormatInt(next.Add(1), 10)
-			if ok, err := s.Claim(ctx, key, at); err != nil || !ok {
-				b.Errorf("claim %s: %v, %v", key, ok, err)
+			if c, err := s.Claim(ctx, key, "bench", at); err != nil || c.Token != "bench" {
+				b.Errorf("claim %s: %+v, %v", key, c, err)
 				return
 			}
 		}

@@ -21,45 +21,96 @@ import (
 // passThrough breaks nothing: the suite must pass it.
 type passThrough struct{ *notify.MemoryStore }
 
-// checkThenInsert claims with a SELECT and then an INSERT (no unique key):
-// two concurrent first claims both win.
-type checkThenInsert struct {
+// claims is a claim table with switches for the mistakes of a naive
+// adapter.
+type claims struct {
 	*notify.MemoryStore
-	mu     sync.Mutex
-	claims map[string]bool
+	mu sync.Mutex
+	m  map[string]notify.Claim
+
+	checkThenInsert bool // SELECT, then INSERT: two first claims both win
+	keepOnRelease   bool // Release forgets nothing: a failed send never retried
+	releaseAnyToken bool // DELETE ... WHERE key = $1 (no token): frees another's claim
+	releaseSent     bool // Release also deletes a sent claim: sent again
+	markAnyToken    bool // UPDATE ... WHERE key = $1 (no token)
+	lostHolder      bool // a taken key answers with the caller's token (ON CONFLICT DO NOTHING read as a win)
 }
 
-func (s *checkThenInsert) Claim(ctx context.Context, key string, at time.Time) (bool, error) {
-	if key == "" {
-		return false, oms.Validationf("claim", "key", "is required")
+func newClaims(set func(*claims)) *claims {
+	c := &claims{MemoryStore: mem(), m: map[string]notify.Claim{}}
+	set(c)
+	return c
+}
+
+func (s *claims) Claim(ctx context.Context, key, token string, at time.Time) (notify.Claim, error) {
+	if err := notify.ValidateClaim(key, token); err != nil {
+		return notify.Claim{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return notify.Claim{}, err
 	}
 	s.mu.Lock()
-	taken := s.claims[key]
+	c, taken := s.m[key]
 	s.mu.Unlock()
 	if taken {
-		return false, nil
+		if s.lostHolder {
+			c.Token = token
+		}
+		return c, nil
 	}
-	runtime.Gosched() // the round trip between the SELECT and the INSERT
-	s.mu.Lock()
-	s.claims[key] = true
-	s.mu.Unlock()
-	return true, nil
-}
-
-func (s *checkThenInsert) Release(ctx context.Context, key string) error {
+	c = notify.Claim{Token: token, State: notify.ClaimHeld, At: at}
+	if s.checkThenInsert {
+		runtime.Gosched() // the round trip between the SELECT and the INSERT
+		s.mu.Lock()
+		s.m[key] = c
+		s.mu.Unlock()
+		return c, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.claims, key)
+	if old, ok := s.m[key]; ok {
+		return old, nil
+	}
+	s.m[key] = c
+	return c, nil
+}
+
+func (s *claims) MarkSent(ctx context.Context, key, token string) error {
+	if err := notify.ValidateClaim(key, token); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.m[key]
+	if !ok || (c.Token != token && !s.markAnyToken) {
+		return oms.ErrConflict
+	}
+	c.State = notify.ClaimSent
+	s.m[key] = c
 	return nil
 }
 
-// releaseKeeps never forgets a claim: a failed send is never retried.
-type releaseKeeps struct{ *notify.MemoryStore }
-
-func (releaseKeeps) Release(context.Context, string) error { return nil }
+func (s *claims) Release(ctx context.Context, key, token string) error {
+	if err := notify.ValidateClaim(key, token); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.m[key]
+	if !ok || s.keepOnRelease {
+		return nil
+	}
+	if (c.Token == token || s.releaseAnyToken) && (c.State == notify.ClaimHeld || s.releaseSent) {
+		delete(s.m, key)
+	}
+	return nil
+}
 
 // lastWriteWins ignores the version it replaces (UPDATE ... WHERE id = $1
 // without AND version = $2).
@@ -151,9 +202,17 @@ var brokenStores = map[string]struct {
 	store func() notify.Store
 	want  string // in the suite's failure
 }{
-	"check-then-insert claim": {func() notify.Store { return &checkThenInsert{MemoryStore: mem(), claims: map[string]bool{}} }, "exactly one winner"},
-	"release keeps the claim": {func() notify.Store { return releaseKeeps{mem()} }, "claim after release"},
-	"last write wins":         {func() notify.Store { return &lastWriteWins{MemoryStore: mem()} }, "stale save: err = <nil>, want ErrConflict"},
+	"check-then-insert claim": {func() notify.Store { return newClaims(func(c *claims) { c.checkThenInsert = true }) }, "exactly one winner"},
+	"release keeps the claim": {func() notify.Store { return newClaims(func(c *claims) { c.keepOnRelease = true }) }, "claim after release"},
+	"release ignores the token": {func() notify.Store { return newClaims(func(c *claims) { c.releaseAnyToken = true }) },
+		"claim after a release by a token that does not hold it"},
+	"release frees a sent claim": {func() notify.Store { return newClaims(func(c *claims) { c.releaseSent = true }) },
+		"claim after a release of a sent claim"},
+	"claim forgets its holder": {func() notify.Store { return newClaims(func(c *claims) { c.lostHolder = true }) },
+		"second claim, another token"},
+	"mark sent ignores the token": {func() notify.Store { return newClaims(func(c *claims) { c.markAnyToken = true }) },
+		"MarkSent by a token that does not hold the claim"},
+	"last write wins": {func() notify.Store { return &lastWriteWins{MemoryStore: mem()} }, "stale save: err = <nil>, want ErrConflict"},
 	"shared memory": {func() notify.Store {
 		return &sharedMemory{MemoryStore: mem(), cache: map[oms.ID]*notify.Progress{}}
 	}, "store shares memory with callers"},

@@ -15,7 +15,8 @@
 //
 // The suite catches the usual mistakes of an adapter (its own tests show
 // each broken store failing it): a claim made by a read then an insert, a
-// release that keeps the claim, a save that ignores the version it
+// claim that forgets its holder, a release that keeps the claim or frees
+// another holder's or a sent one, a MarkSent that ignores the holder, a save that ignores the version it
 // replaces, values shared with the caller, Due ignoring its cursor, limit
 // or order.
 package notifytest
@@ -24,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -267,26 +269,84 @@ func TestStore(t *testing.T, newStore func(t *testing.T) notify.Store) {
 
 	t.Run("Claims", func(t *testing.T) {
 		s := newStore(t)
-		ok, err := s.Claim(ctx, "k1", base)
-		if err != nil || !ok {
-			t.Fatalf("first claim: %v, %v; want true", ok, err)
+		claim := func(key, token string) notify.Claim {
+			t.Helper()
+			c, err := s.Claim(ctx, key, token, base)
+			if err != nil {
+				t.Fatalf("Claim(%q, %q): %v", key, token, err)
+			}
+			return c
 		}
-		ok, err = s.Claim(ctx, "k1", base)
-		if err != nil || ok {
-			t.Fatalf("second claim: %v, %v; want false", ok, err)
+		held := func(token string) notify.Claim {
+			return notify.Claim{Token: token, State: notify.ClaimHeld, At: base}
 		}
-		if err := s.Release(ctx, "k1"); err != nil {
+		sent := func(token string) notify.Claim {
+			return notify.Claim{Token: token, State: notify.ClaimSent, At: base}
+		}
+		check := func(what string, want, got notify.Claim) {
+			t.Helper()
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", what, diff)
+			}
+		}
+		check("first claim", held("t1"), claim("k1", "t1"))
+		check("second claim, another token", held("t1"), claim("k1", "t2"))
+		check("second claim, the same token", held("t1"), claim("k1", "t1"))
+		if err := s.Release(ctx, "k1", "t2"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Release(ctx, "never-claimed"); err != nil {
+		check("claim after a release by a token that does not hold it", held("t1"), claim("k1", "t3"))
+		if err := s.MarkSent(ctx, "k1", "t2"); !errors.Is(err, oms.ErrConflict) {
+			t.Errorf("MarkSent by a token that does not hold the claim: err = %v, want ErrConflict", err)
+		}
+		check("claim after a refused MarkSent", held("t1"), claim("k1", "t3"))
+		if err := s.Release(ctx, "k1", "t1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, "k1", "t1"); err != nil {
+			t.Errorf("second release: %v", err)
+		}
+		if err := s.Release(ctx, "never-claimed", "t1"); err != nil {
 			t.Errorf("release of an unknown key: %v", err)
 		}
-		ok, err = s.Claim(ctx, "k1", base)
-		if err != nil || !ok {
-			t.Fatalf("claim after release: %v, %v; want true", ok, err)
+		if err := s.MarkSent(ctx, "never-claimed", "t1"); !errors.Is(err, oms.ErrConflict) {
+			t.Errorf("MarkSent of an unknown key: err = %v, want ErrConflict", err)
 		}
-		if _, err := s.Claim(ctx, "", base); !errors.Is(err, oms.ErrValidation) {
-			t.Errorf("empty key: err = %v, want ErrValidation", err)
+		if err := s.MarkSent(ctx, "k1", "t1"); !errors.Is(err, oms.ErrConflict) {
+			t.Errorf("MarkSent of a released claim: err = %v, want ErrConflict", err)
+		}
+		check("claim after release", held("t4"), claim("k1", "t4"))
+		if err := s.MarkSent(ctx, "k1", "t4"); err != nil {
+			t.Fatalf("MarkSent: %v", err)
+		}
+		if err := s.MarkSent(ctx, "k1", "t4"); err != nil {
+			t.Errorf("MarkSent again: %v", err)
+		}
+		if err := s.Release(ctx, "k1", "t4"); err != nil {
+			t.Fatal(err)
+		}
+		check("claim after a release of a sent claim", sent("t4"), claim("k1", "t5"))
+		check("another key", held("t5"), claim("k2", "t5"))
+		later, err := s.Claim(ctx, "k3", "t6", base.Add(90*time.Minute+time.Microsecond))
+		if err != nil || !later.At.Equal(base.Add(90*time.Minute+time.Microsecond)) || later.Token != "t6" {
+			t.Errorf("claim at a later time: %+v, %v", later, err)
+		}
+		for _, bad := range []struct{ key, token string }{
+			{"", "t1"}, {"k1", ""}, {"k1", "has space"}, {"k1", "ctl\x00"}, {"k1", strings.Repeat("t", notify.MaxClaimToken+1)},
+		} {
+			if _, err := s.Claim(ctx, bad.key, bad.token, base); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("Claim(%q, %q): err = %v, want ErrValidation", bad.key, bad.token, err)
+			}
+			if err := s.MarkSent(ctx, bad.key, bad.token); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("MarkSent(%q, %q): err = %v, want ErrValidation", bad.key, bad.token, err)
+			}
+			if err := s.Release(ctx, bad.key, bad.token); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("Release(%q, %q): err = %v, want ErrValidation", bad.key, bad.token, err)
+			}
+		}
+		check("after refused calls", sent("t4"), claim("k1", "t7"))
+		if _, err := s.Claim(ctx, "k-long-token", strings.Repeat("t", notify.MaxClaimToken), base); err != nil {
+			t.Errorf("a token of MaxClaimToken bytes: %v", err)
 		}
 	})
 
@@ -295,35 +355,69 @@ func TestStore(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		var bad []string
 		for r := range ClaimRounds {
 			var wins [ClaimKeys]atomic.Int64
+			var holders [ClaimKeys]sync.Map
 			var wg sync.WaitGroup
 			start := make(chan struct{})
-			for range 8 {
+			for g := range 8 {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					<-start
+					token := fmt.Sprintf("g%d", g)
 					for k := range ClaimKeys {
-						ok, err := s.Claim(ctx, fmt.Sprintf("round-%d-key-%d", r, k), base)
+						c, err := s.Claim(ctx, fmt.Sprintf("round-%d-key-%d", r, k), token, base)
 						if err != nil {
 							t.Errorf("claim: %v", err)
 							return
 						}
-						if ok {
+						if c.Token == token {
 							wins[k].Add(1)
 						}
+						holders[k].Store(c.Token, true)
 					}
 				}()
 			}
 			close(start)
 			wg.Wait()
 			for k := range wins {
-				if w := wins[k].Load(); w != 1 {
-					bad = append(bad, fmt.Sprintf("round-%d-key-%d: %d winners", r, k, w))
+				n := 0
+				holders[k].Range(func(any, any) bool { n++; return true })
+				if w := wins[k].Load(); w != 1 || n != 1 {
+					bad = append(bad, fmt.Sprintf("round-%d-key-%d: %d winners, %d holders seen", r, k, w, n))
 				}
 			}
 		}
 		if len(bad) > 0 {
 			t.Fatalf("concurrent claims of one key must have exactly one winner; %d of %d keys did not: %v", len(bad), ClaimRounds*ClaimKeys, bad[:min(len(bad), 5)])
+		}
+	})
+
+	t.Run("ConcurrentReleaseAndClaim", func(t *testing.T) {
+		// A holder marks its message sent while late releases of the
+		// same key (a retried release, another attempt's) race it: the
+		// claim ends sent, by its holder, whatever the order.
+		s := newStore(t)
+		for r := range ClaimRounds {
+			key := fmt.Sprintf("race-%d", r)
+			if _, err := s.Claim(ctx, key, "holder", base); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_ = s.Release(ctx, key, fmt.Sprintf("other-%d", g))
+				}()
+			}
+			if err := s.MarkSent(ctx, key, "holder"); err != nil {
+				t.Fatalf("MarkSent while others release: %v", err)
+			}
+			wg.Wait()
+			c, err := s.Claim(ctx, key, "late", base)
+			if err != nil || c.Token != "holder" || c.State != notify.ClaimSent {
+				t.Fatalf("after the race: %+v, %v; want sent by holder", c, err)
+			}
 		}
 	})
 
@@ -337,11 +431,20 @@ func TestStore(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		if _, err := s.Progress(ctx, "c"); !errors.Is(err, oms.ErrNotFound) {
 			t.Errorf("a save with a cancelled context stored the document: %v", err)
 		}
-		if _, err := s.Claim(cctx, "k", base); err == nil {
+		if _, err := s.Claim(cctx, "k", "t1", base); err == nil {
 			t.Error("Claim with a cancelled context succeeded")
 		}
-		if ok, _ := s.Claim(ctx, "k", base); !ok {
+		if c, _ := s.Claim(ctx, "k", "t2", base); c.Token != "t2" {
 			t.Error("a claim with a cancelled context took the key")
+		}
+		if err := s.MarkSent(cctx, "k", "t2"); err == nil {
+			t.Error("MarkSent with a cancelled context succeeded")
+		}
+		if err := s.Release(cctx, "k", "t2"); err == nil {
+			t.Error("Release with a cancelled context succeeded")
+		}
+		if c, _ := s.Claim(ctx, "k", "t3", base); c.Token != "t2" || c.State != notify.ClaimHeld {
+			t.Errorf("MarkSent or Release with a cancelled context changed the claim: %+v", c)
 		}
 		if _, err := s.Progress(cctx, "c"); err == nil {
 			t.Error("Progress with a cancelled context succeeded")
