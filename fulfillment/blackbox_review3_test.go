@@ -321,6 +321,7 @@ func TestConcurrentProcessAndOrderCancel(t *testing.T) {
 		e.stock("MUG", "west", 5)
 		o := e.place(nil, small("MUG", 3), big("TEE", 0+1))
 		e.stock("TEE", "west", 1)
+		initial := map[oms.SKU]int64{"MUG@east": 1, "MUG@west": 5, "TEE@west": 1}
 		var wg sync.WaitGroup
 		var cancelErr error
 		for g := 0; g < 4; g++ {
@@ -345,6 +346,9 @@ func TestConcurrentProcessAndOrderCancel(t *testing.T) {
 				for _, sku := range []oms.SKU{"MUG", "TEE"} {
 					if lv := e.level(sku, loc); lv.Reserved != 0 {
 						t.Errorf("round %d: cancelled order still reserves %d %s at %s", round, lv.Reserved, sku, loc)
+					}
+					if lv, want := e.level(sku, loc), initial[sku+"@"+oms.SKU(loc)]; lv.OnHand != want {
+						t.Errorf("round %d: cancelled order took stock: %s at %s on hand %d, want %d", round, sku, loc, lv.OnHand, want)
 					}
 				}
 			}

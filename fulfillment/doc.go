@@ -88,9 +88,11 @@
 // *PackMismatchError names every SKU that differs). Ship rate-shops with
 // the order's service level and promised date, buys each package's label
 // under LabelKey (fulfillment order and package index), creates the
-// Shipment, commits the stock per package under CommitKey, moves the
-// order's counters, settles payment per the capture policy and registers
-// each tracking number. A pickup order's shipment is ready_for_pickup and
+// Shipment, records the shipment on the order (whose update refuses it
+// once the order is cancelled, and refuses a cancel of the units once it
+// is recorded), then commits the stock per package under CommitKey,
+// settles payment per the capture policy and registers each tracking
+// number: no stock leaves for a cancelled order. A pickup order's shipment is ready_for_pickup and
 // then picked_up (PickedUp), without label.
 //
 //	pending --> shipped --> delivered      pending --> ready_for_pickup --> picked_up

@@ -388,7 +388,21 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 			return sh, err
 		}
 		if o.Status == order.StatusCancelled {
-			return sh, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "the order is cancelled"}
+			return sh, cancelledOrder(sh)
+		}
+		// The shipment is recorded on the order before any stock leaves:
+		// the order's own update refuses it when a cancel came first, and
+		// refuses a cancel of the units once it is recorded, so the order
+		// and the stock never disagree (a cancel between a check and the
+		// commit used to win, and the stock was committed all the same).
+		// A re-run finds the shipment's key recorded and commits.
+		if !fo.Reship && !hasKey(o, "shipped:"+string(sh.ID)) {
+			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: shipmentCounts(sh), Reference: firstTracking(sh)}); err != nil {
+				if now, gerr := s.orders.Get(ctx, sh.OrderID); gerr == nil && now.Status == order.StatusCancelled {
+					return sh, cancelledOrder(sh)
+				}
+				return sh, err
+			}
 		}
 		if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
 			return sh, err
@@ -400,11 +414,6 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 		}
 	}
 	if !sh.Pickup {
-		if !fo.Reship && !hasKey(o, "shipped:"+string(sh.ID)) {
-			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: shipmentCounts(sh), Reference: firstTracking(sh)}); err != nil {
-				return sh, err
-			}
-		}
 		settled, err := s.orders.SettlePayment(ctx, sh.OrderID)
 		if err != nil {
 			return sh, err
@@ -595,4 +604,9 @@ func (s *Service) commitPackages(ctx context.Context, sh *Shipment, fo *Fulfillm
 		}
 	}
 	return sh, nil
+}
+
+// cancelledOrder refuses to ship sh because its order is cancelled.
+func cancelledOrder(sh *Shipment) error {
+	return &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "the order is cancelled"}
 }
