@@ -83,6 +83,19 @@
 // ledger so that every unit received is accounted for: on hand, damaged,
 // in transit, shipped or written off.
 //
+// # Keyed stock movements
+//
+// Receive, Adjust, Count and Restock take an optional Key. A movement
+// made under a key is made once: repeating it (a retry after a timeout, a
+// flow re-run after a crash, the same step run by two processes at once)
+// with the same content returns the first entry and moves nothing; the
+// key used for another movement is an error matching oms.ErrDuplicate.
+// The store enforces it in the same atomic write (Change.MovementKey: in
+// SQL, a unique key), so concurrent repeats cannot both pass the
+// service's lookup; the entry carries the key (LedgerFilter.Key finds
+// it). Movement keys and commit or release keys are apart: the same text
+// may name one of each.
+//
 // # Availability and channels
 //
 // Availability sums a SKU over active locations; SellableOnChannel counts

@@ -36,6 +36,7 @@ type MemoryStore struct {
 	levels     map[levelKey]*levelRec
 	inbounds   map[oms.ID]Inbound
 	ledger     []LedgerEntry
+	movements  map[string]int64 // movement key -> Seq of its first entry
 	syncCursor int64
 	marks      map[syncKey]SyncMark
 
@@ -161,6 +162,7 @@ func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
 		items:     map[oms.SKU]*itemRec{},
 		levels:    map[levelKey]*levelRec{},
 		inbounds:  map[oms.ID]Inbound{},
+		movements: map[string]int64{},
 		marks:     map[syncKey]SyncMark{},
 	}
 	s.seed = maphash.MakeSeed()
@@ -672,6 +674,11 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 			return oms.ConflictError("inbound", in.ID, in.Version-1, old.Version)
 		}
 	}
+	if c.MovementKey != "" {
+		if _, ok := s.movements[c.MovementKey]; ok {
+			return movementKeyUsed(opName(c), c.MovementKey)
+		}
+	}
 
 	var buf [8]pending
 	ps := buf[:0]
@@ -792,6 +799,9 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		lv.Damaged += p.damaged
 		lv.Seq = s.seq
 	}
+	if c.MovementKey != "" {
+		s.movements[c.MovementKey] = int64(len(s.ledger)) + 1
+	}
 	for i := range c.Entries {
 		c.Entries[i].Seq = int64(len(s.ledger)) + 1
 		s.ledger = append(s.ledger, c.Entries[i])
@@ -868,6 +878,19 @@ func ValidateChange(c *Change) error {
 			p.add("inbound.quantity", "inconsistent quantities: %d expected, %d received, %d cancelled", in.Quantity, in.Received, in.Cancelled)
 		}
 	}
+	if c.MovementKey != "" {
+		if err := validateKey(c.MovementKey); err != nil {
+			p.add("movement_key", "%s", err)
+		}
+		if len(c.Entries) == 0 {
+			p.add("movement_key", "a keyed movement needs ledger entries")
+		}
+		for i, e := range c.Entries {
+			if e.Key != c.MovementKey {
+				p.add(fieldIndex("entries", i)+".key", "must be the movement key %q, got %q", c.MovementKey, e.Key)
+			}
+		}
+	}
 	for i, e := range c.Entries {
 		if !e.Reason.Valid() {
 			p.add(fieldIndex("entries", i)+".reason", "unknown reason %q", e.Reason)
@@ -904,7 +927,7 @@ func (s *MemoryStore) Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry
 		start = int(min(f.AfterSeq, int64(len(s.ledger))))
 	}
 	for _, e := range s.ledger[start:] {
-		if (f.SKU == "" || e.SKU == f.SKU) && (f.Location == "" || e.Location == f.Location) {
+		if (f.SKU == "" || e.SKU == f.SKU) && (f.Location == "" || e.Location == f.Location) && (f.Key == "" || e.Key == f.Key) {
 			out = append(out, e)
 			if f.Limit > 0 && len(out) == f.Limit {
 				break
@@ -1030,4 +1053,9 @@ func (s *MemoryStore) SaveSync(ctx context.Context, cursor, next int64, marks []
 		s.outbox.Append(events...)
 	}
 	return nil
+}
+
+// movementKeyUsed is Apply's refusal of a movement key used before.
+func movementKeyUsed(op, key string) error {
+	return fmt.Errorf("%w: %s: movement key %q was used before", oms.ErrDuplicate, op, key)
 }

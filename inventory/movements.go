@@ -26,6 +26,8 @@ type Receipt struct {
 	Reference string `json:"reference,omitempty"`
 	// Note is free text for people, at most 1024 bytes of UTF-8 without NUL.
 	Note string `json:"note,omitempty"`
+	// Key, when set, makes the receipt safe to repeat (see "Keyed stock movements" in the package documentation).
+	Key string `json:"key,omitempty"`
 }
 
 // Adjustment corrects stock for a reason other than a count.
@@ -41,6 +43,9 @@ type Adjustment struct {
 	// entry; both are UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
+	// Key, when set, makes the adjustment safe to repeat (see "Keyed
+	// stock movements" in the package documentation).
+	Key string `json:"key,omitempty"`
 }
 
 // Count is a cycle count: the sellable units found at a location.
@@ -54,6 +59,9 @@ type Count struct {
 	// to the ledger entry; both are UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
+	// Key, when set, makes the count safe to repeat (see "Keyed stock movements" in the package documentation):
+	// a repeat returns the first count's entry rather than counting again.
+	Key string `json:"key,omitempty"`
 }
 
 // Expectation announces stock on its way to a location (a purchase order
@@ -105,6 +113,9 @@ type ReturnRestock struct {
 	// the ledger entry; both are UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
+	// Key, when set, makes the restock safe to repeat (see "Keyed
+	// stock movements" in the package documentation).
+	Key string `json:"key,omitempty"`
 }
 
 type movementCheck struct{ p problems }
@@ -159,14 +170,83 @@ func textProblem(s string) string {
 	return ""
 }
 
-// apply saves entries (and an inbound) with a stock_moved event.
-func (s *Service) applyMovement(ctx context.Context, op string, entries []LedgerEntry, in *Inbound, deltas []Delta) ([]LedgerEntry, error) {
+// movementReasons are the reasons of the entries a keyed movement makes
+// (a commit's entries, reason ship, share the Key field but not its keys'
+// namespace).
+var movementReasons = map[Reason]bool{
+	ReasonReceipt: true, ReasonTransferIn: true, ReasonDamage: true, ReasonRestore: true,
+	ReasonWriteOff: true, ReasonLoss: true, ReasonFound: true, ReasonCount: true,
+	ReasonReturnRestock: true, ReasonReturnQuarantine: true,
+}
+
+// keyedMovement makes the movement apply under key at most once: when the ledger
+// holds the key's entry (before, or because a concurrent caller's change
+// won the store's key check), it returns that entry if same says it is
+// this movement, else an error matching oms.ErrDuplicate, and moves
+// nothing. Without a key it calls apply.
+func (s *Service) keyedMovement(ctx context.Context, op, key string, same func(LedgerEntry) bool, apply func() (LedgerEntry, error)) (LedgerEntry, error) {
+	if key == "" {
+		return apply()
+	}
+	made := func() (LedgerEntry, bool, error) {
+		es, err := s.store.Ledger(ctx, LedgerFilter{Key: key})
+		if err != nil {
+			return LedgerEntry{}, false, err
+		}
+		for _, e := range es {
+			if !movementReasons[e.Reason] {
+				continue
+			}
+			if !same(e) {
+				return LedgerEntry{}, true, fmt.Errorf("%w: inventory: %s: key %q was used for another movement (ledger entry %d: %s of %s at %s)",
+					oms.ErrDuplicate, op, key, e.Seq, e.Reason, e.SKU, e.Location)
+			}
+			return e, true, nil
+		}
+		return LedgerEntry{}, false, nil
+	}
+	if e, ok, err := made(); ok || err != nil {
+		return e, err
+	}
+	e, err := apply()
+	if errors.Is(err, oms.ErrDuplicate) {
+		if e2, ok, err2 := made(); ok || err2 != nil {
+			return e2, err2
+		}
+	}
+	return e, err
+}
+
+// sameEntry reports whether e records the movement want describes: the
+// same SKU, location, reason, quantities, reference and note.
+func sameEntry(e, want LedgerEntry) bool {
+	return e.SKU == want.SKU && e.Location == want.Location && e.Reason == want.Reason &&
+		e.OnHand == want.OnHand && e.Incoming == want.Incoming && e.Damaged == want.Damaged &&
+		e.Reference == want.Reference && e.Note == want.Note
+}
+
+// checkMovementKey adds the problem of a movement's key, if any.
+func (m *movementCheck) key(k string) {
+	if k == "" {
+		return
+	}
+	if err := validateKey(k); err != nil {
+		m.p.add("key", "%s", err)
+	}
+}
+
+// applyMovement saves entries (and an inbound) with a stock_moved event,
+// under the movement key when one is given.
+func (s *Service) applyMovement(ctx context.Context, op, key string, entries []LedgerEntry, in *Inbound, deltas []Delta) ([]LedgerEntry, error) {
+	for i := range entries {
+		entries[i].Key = key
+	}
 	now := entries[0].At
 	ev, err := oms.NewEvent(EventStockMoved, aggregateSKU, oms.ID(entries[0].SKU), 0, now, StockMovedPayload{Entries: entries})
 	if err != nil {
 		return nil, err
 	}
-	c := &Change{Op: op, Entries: entries, Inbound: in, Deltas: deltas, Events: []oms.Event{ev}}
+	c := &Change{Op: op, Entries: entries, Inbound: in, Deltas: deltas, Events: []oms.Event{ev}, MovementKey: key}
 	if err := s.store.Apply(ctx, c); err != nil {
 		return nil, err
 	}
@@ -188,19 +268,35 @@ func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) 
 	}
 	m.quantity("quantity", rc.Quantity)
 	m.text(rc.Reference, rc.Note)
+	m.key(rc.Key)
 	if err := m.p.err(); err != nil {
 		return LedgerEntry{}, err
 	}
 	if rc.InboundID == "" {
-		out, err := s.applyMovement(ctx, "receive", []LedgerEntry{{
-			SKU: rc.SKU, Location: rc.Location, Reason: ReasonReceipt, OnHand: rc.Quantity,
-			Reference: rc.Reference, Note: rc.Note, At: s.clock.Now(),
-		}}, nil, nil)
-		if err != nil {
-			return LedgerEntry{}, err
-		}
-		return out[0], nil
+		want := LedgerEntry{SKU: rc.SKU, Location: rc.Location, Reason: ReasonReceipt, OnHand: rc.Quantity, Reference: rc.Reference, Note: rc.Note}
+		return s.keyedMovement(ctx, "receive", rc.Key, func(e LedgerEntry) bool { return sameEntry(e, want) }, func() (LedgerEntry, error) {
+			e := want
+			e.At = s.clock.Now()
+			out, err := s.applyMovement(ctx, "receive", rc.Key, []LedgerEntry{e}, nil, nil)
+			if err != nil {
+				return LedgerEntry{}, err
+			}
+			return out[0], nil
+		})
 	}
+	same := func(e LedgerEntry) bool {
+		ref := rc.Reference
+		if ref == "" {
+			ref = string(rc.InboundID)
+		}
+		return (e.Reason == ReasonReceipt || e.Reason == ReasonTransferIn) && e.OnHand == rc.Quantity && e.Incoming == -rc.Quantity &&
+			(rc.SKU == "" || e.SKU == rc.SKU) && (rc.Location == "" || e.Location == rc.Location) && e.Reference == ref && e.Note == rc.Note
+	}
+	return s.keyedMovement(ctx, "receive", rc.Key, same, func() (LedgerEntry, error) { return s.receiveInbound(ctx, rc) })
+}
+
+// receiveInbound receives against a delivery, retrying a lost race.
+func (s *Service) receiveInbound(ctx context.Context, rc Receipt) (LedgerEntry, error) {
 	var err error
 	for attempt := 0; attempt <= s.retries; attempt++ {
 		var in Inbound
@@ -231,7 +327,7 @@ func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) 
 		}
 		next := advanceInbound(in, rc.Quantity, 0, now)
 		var out []LedgerEntry
-		out, err = s.applyMovement(ctx, "receive", []LedgerEntry{{
+		out, err = s.applyMovement(ctx, "receive", rc.Key, []LedgerEntry{{
 			SKU: in.SKU, Location: in.Location, Reason: reason, OnHand: rc.Quantity, Incoming: -rc.Quantity,
 			Reference: ref, Note: rc.Note, At: now,
 		}}, &next, nil)
@@ -332,7 +428,7 @@ func (s *Service) createInbound(ctx context.Context, op string, in Inbound, entr
 	} else if !errors.Is(err, oms.ErrNotFound) {
 		return Inbound{}, err
 	}
-	if _, err := s.applyMovement(ctx, op, entries, &in, nil); err != nil {
+	if _, err := s.applyMovement(ctx, op, "", entries, &in, nil); err != nil {
 		if errors.Is(err, oms.ErrDuplicate) {
 			return replay()
 		}
@@ -363,7 +459,7 @@ func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error)
 			reason = ReasonTransferLost
 		}
 		next := advanceInbound(in, 0, out, now)
-		_, err = s.applyMovement(ctx, "cancel inbound", []LedgerEntry{{
+		_, err = s.applyMovement(ctx, "cancel inbound", "", []LedgerEntry{{
 			SKU: in.SKU, Location: in.Location, Reason: reason, Incoming: -out, Reference: string(id), At: now,
 		}}, &next, nil)
 		if err == nil {
@@ -385,6 +481,7 @@ func (s *Service) Adjust(ctx context.Context, a Adjustment) (LedgerEntry, error)
 	m.pair(a.SKU, a.Location, "location")
 	m.quantity("quantity", a.Quantity)
 	m.text(a.Reference, a.Note)
+	m.key(a.Key)
 	e := LedgerEntry{SKU: a.SKU, Location: a.Location, Reason: a.Reason, Reference: a.Reference, Note: a.Note}
 	switch q := a.Quantity; a.Reason {
 	case ReasonDamage:
@@ -403,12 +500,14 @@ func (s *Service) Adjust(ctx context.Context, a Adjustment) (LedgerEntry, error)
 	if err := m.p.err(); err != nil {
 		return LedgerEntry{}, err
 	}
-	e.At = s.clock.Now()
-	out, err := s.applyMovement(ctx, "adjust", []LedgerEntry{e}, nil, nil)
-	if err != nil {
-		return LedgerEntry{}, err
-	}
-	return out[0], nil
+	return s.keyedMovement(ctx, "adjust", a.Key, func(x LedgerEntry) bool { return sameEntry(x, e) }, func() (LedgerEntry, error) {
+		e.At = s.clock.Now()
+		out, err := s.applyMovement(ctx, "adjust", a.Key, []LedgerEntry{e}, nil, nil)
+		if err != nil {
+			return LedgerEntry{}, err
+		}
+		return out[0], nil
+	})
 }
 
 // Count sets on hand to a cycle count. The entry records the counted
@@ -423,9 +522,19 @@ func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
 		m.p.add("counted", "%s", quantityProblem(c.Counted, 0))
 	}
 	m.text(c.Reference, c.Note)
+	m.key(c.Key)
 	if err := m.p.err(); err != nil {
 		return LedgerEntry{}, err
 	}
+	same := func(e LedgerEntry) bool {
+		return e.SKU == c.SKU && e.Location == c.Location && e.Reason == ReasonCount && e.Counted == c.Counted &&
+			e.Reference == c.Reference && e.Note == c.Note
+	}
+	return s.keyedMovement(ctx, "count", c.Key, same, func() (LedgerEntry, error) { return s.count(ctx, c) })
+}
+
+// count sets on hand to c.Counted, retrying a lost race.
+func (s *Service) count(ctx context.Context, c Count) (LedgerEntry, error) {
 	var err error
 	for attempt := 0; attempt <= s.retries; attempt++ {
 		var lv Level
@@ -433,7 +542,7 @@ func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
 			return LedgerEntry{}, err
 		}
 		var out []LedgerEntry
-		out, err = s.applyMovement(ctx, "count", []LedgerEntry{{
+		out, err = s.applyMovement(ctx, "count", c.Key, []LedgerEntry{{
 			SKU: c.SKU, Location: c.Location, Reason: ReasonCount, OnHand: c.Counted - lv.OnHand, Counted: c.Counted,
 			Reference: c.Reference, Note: c.Note, At: s.clock.Now(),
 		}}, nil, []Delta{{SKU: c.SKU, Location: c.Location, CheckSeq: true, Seq: lv.Seq}})
@@ -453,19 +562,23 @@ func (s *Service) Restock(ctx context.Context, r ReturnRestock) (LedgerEntry, er
 	m.pair(r.SKU, r.Location, "location")
 	m.quantity("quantity", r.Quantity)
 	m.text(r.Reference, r.Note)
+	m.key(r.Key)
 	if err := m.p.err(); err != nil {
 		return LedgerEntry{}, err
 	}
 	e := LedgerEntry{SKU: r.SKU, Location: r.Location, Reason: ReasonReturnRestock, OnHand: r.Quantity,
-		Reference: r.Reference, Note: r.Note, At: s.clock.Now()}
+		Reference: r.Reference, Note: r.Note}
 	if r.Quarantine {
 		e.Reason, e.OnHand, e.Damaged = ReasonReturnQuarantine, 0, r.Quantity
 	}
-	out, err := s.applyMovement(ctx, "restock", []LedgerEntry{e}, nil, nil)
-	if err != nil {
-		return LedgerEntry{}, err
-	}
-	return out[0], nil
+	return s.keyedMovement(ctx, "restock", r.Key, func(x LedgerEntry) bool { return sameEntry(x, e) }, func() (LedgerEntry, error) {
+		e.At = s.clock.Now()
+		out, err := s.applyMovement(ctx, "restock", r.Key, []LedgerEntry{e}, nil, nil)
+		if err != nil {
+			return LedgerEntry{}, err
+		}
+		return out[0], nil
+	})
 }
 
 // Ledger returns the ledger entries that match f.

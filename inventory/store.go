@@ -178,6 +178,15 @@ type Change struct {
 	Events []oms.Event
 	// Op names the operation for errors, such as "commit" or "adjust".
 	Op string
+	// MovementKey, when set, makes the change a keyed stock movement
+	// (receipt, adjustment, count, restock): the store applies it only if
+	// no change was applied under the same MovementKey before, else it
+	// fails with an error matching oms.ErrDuplicate and changes nothing.
+	// The check is part of the atomic write (in SQL: an insert into a
+	// table whose key is unique, in the same transaction), so concurrent
+	// processes repeating one movement make it once. Every entry carries
+	// it as its Key, which LedgerFilter.Key finds.
+	MovementKey string
 }
 
 // ReservationFilter selects reservations.
@@ -206,6 +215,9 @@ type LedgerFilter struct {
 	AfterSeq int64
 	// Limit caps the number of entries; zero means no cap.
 	Limit int
+	// Key, when set, selects the entries made under that idempotency key
+	// (a keyed movement's, a commit's or a release's).
+	Key string
 }
 
 // SyncMark is what the last sync published for a SKU: its sellable

@@ -129,6 +129,8 @@ var brokenStores = []struct {
 		[]string{"ExpiredLimitAndOrder"}},
 	{"ExpiredUnordered", "issue 11 item 4", func(m *inventory.MemoryStore) inventory.Store { return &expiredUnordered{m} },
 		[]string{"ExpiredLimitAndOrder"}},
+	{"IgnoresMovementKey", "keyed stock movements", func(m *inventory.MemoryStore) inventory.Store { return &ignoresMovementKey{m} },
+		[]string{"KeyedMovements"}},
 	{"CheckThenActReserve", "issue 11 item 6", func(m *inventory.MemoryStore) inventory.Store {
 		return &checkThenAct{MemoryStore: m, items: map[oms.SKU]inventory.Item{}}
 	}, []string{"ConcurrentReserveBarrier", "Concurrency"}},
@@ -521,4 +523,20 @@ func (s *sparseUpFront) Snapshot(ctx context.Context) (inventory.Snapshot, error
 	}
 	snap.Levels = s.withRows(snap.Levels, "")
 	return snap, nil
+}
+
+// ignoresMovementKey applies a keyed movement without the store's key
+// check (no unique key on the movement table): repeats race past the
+// service's ledger lookup and move stock twice.
+type ignoresMovementKey struct{ *inventory.MemoryStore }
+
+func (s *ignoresMovementKey) Apply(ctx context.Context, c *inventory.Change) error {
+	if c != nil && c.MovementKey != "" {
+		d := *c
+		d.MovementKey = ""
+		err := s.MemoryStore.Apply(ctx, &d)
+		copy(c.Entries, d.Entries)
+		return err
+	}
+	return s.MemoryStore.Apply(ctx, c)
 }

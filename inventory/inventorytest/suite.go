@@ -157,6 +157,7 @@ func suiteTests() []suiteTest {
 		{"Untracked", testUntracked},
 		{"Movements", testMovements},
 		{"MovementBadInput", testMovementBadInput},
+		{"KeyedMovements", testKeyedMovements},
 		{"Transfers", testTransfers},
 		{"ApplyConditions", testApplyConditions},
 		{"StaleApply", testStaleApply},
