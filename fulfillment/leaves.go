@@ -75,18 +75,12 @@ func (s *Service) releaseStock(ctx context.Context, key string, res oms.ID, line
 	return err
 }
 
-// recordLoss records units missing at a location, once per reference.
+// recordLoss records units missing at a location, once per reference,
+// SKU and location: the adjustment is keyed, so a re-run after a crash or
+// another process recording the same short pick moves nothing.
 func (s *Service) recordLoss(ctx context.Context, ref string, sku oms.SKU, loc oms.ID, qty int64) error {
-	entries, err := s.inv.Ledger(ctx, inventory.LedgerFilter{SKU: sku, Location: loc})
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.Reference == ref && e.Reason == inventory.ReasonLoss {
-			return nil
-		}
-	}
-	_, err = s.inv.Adjust(ctx, inventory.Adjustment{SKU: sku, Location: loc, Reason: inventory.ReasonLoss, Quantity: qty, Reference: ref, Note: "short pick"})
+	key := string(oms.DeriveID(oms.ID(ref), "short-pick-loss:"+string(sku)+"@"+string(loc)))
+	_, err := s.inv.Adjust(ctx, inventory.Adjustment{SKU: sku, Location: loc, Reason: inventory.ReasonLoss, Quantity: qty, Reference: ref, Note: "short pick", Key: key})
 	return err
 }
 

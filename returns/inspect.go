@@ -193,10 +193,10 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 }
 
 // applyMoves makes the return's pending stock moves in inventory, each
-// once (a move whose reference is already in the ledger is not made
-// again), and marks them done. Within one Service the moves of a return
-// are made one caller at a time, so concurrent retries of an inspection
-// cannot both find a move missing from the ledger.
+// once, and marks them done. Each move is keyed in inventory (MoveKey), so
+// a move repeated by a retried inspection, a re-run after a crash or
+// another process moves nothing. Within one Service the moves of a return
+// are made one caller at a time, which only saves lookups.
 func (s *Service) applyMoves(ctx context.Context, r *Return) (*Return, error) {
 	defer s.gate(r.ID)()
 	r, err := s.store.Get(ctx, r.ID)
@@ -211,22 +211,17 @@ func (s *Service) applyMoves(ctx context.Context, r *Return) (*Return, error) {
 		if s.inv == nil {
 			return r, fmt.Errorf("%w: returns: no inventory service is configured to take inspected units", oms.ErrUnsupported)
 		}
-		made, err := s.inLedger(ctx, m)
-		if err != nil {
-			return r, err
+		key := MoveKey(r.ID, m)
+		switch m.Kind {
+		case MoveRestock, MoveQuarantine:
+			_, err = s.inv.Restock(ctx, inventory.ReturnRestock{SKU: m.SKU, Location: m.Location, Quantity: m.Quantity,
+				Quarantine: m.Kind == MoveQuarantine, Reference: m.Reference, Note: "return " + string(r.ID), Key: key})
+		default:
+			_, err = s.inv.Adjust(ctx, inventory.Adjustment{SKU: m.SKU, Location: m.Location, Reason: inventory.ReasonWriteOff,
+				Quantity: m.Quantity, Reference: m.Reference, Note: "return " + string(r.ID), Key: key})
 		}
-		if !made {
-			switch m.Kind {
-			case MoveRestock, MoveQuarantine:
-				_, err = s.inv.Restock(ctx, inventory.ReturnRestock{SKU: m.SKU, Location: m.Location, Quantity: m.Quantity,
-					Quarantine: m.Kind == MoveQuarantine, Reference: m.Reference, Note: "return " + string(r.ID)})
-			default:
-				_, err = s.inv.Adjust(ctx, inventory.Adjustment{SKU: m.SKU, Location: m.Location, Reason: inventory.ReasonWriteOff,
-					Quantity: m.Quantity, Reference: m.Reference, Note: "return " + string(r.ID)})
-			}
-			if err != nil {
-				return r, fmt.Errorf("returns: %s: stock move %s: %w", r.ID, m.Reference, err)
-			}
+		if err != nil {
+			return r, fmt.Errorf("returns: %s: stock move %s: %w", r.ID, m.Reference, err)
 		}
 		done = append(done, m.Reference)
 	}
@@ -252,16 +247,9 @@ func (s *Service) applyMoves(ctx context.Context, r *Return) (*Return, error) {
 	return out, err
 }
 
-// inLedger reports whether the inventory ledger already holds the move.
-func (s *Service) inLedger(ctx context.Context, m StockMove) (bool, error) {
-	entries, err := s.inv.Ledger(ctx, inventory.LedgerFilter{SKU: m.SKU, Location: m.Location})
-	if err != nil {
-		return false, err
-	}
-	for _, e := range entries {
-		if e.Reference == m.Reference {
-			return true, nil
-		}
-	}
-	return false, nil
+// MoveKey returns the inventory movement key of a return's stock move:
+// derived from the return and the move's reference, the same on every
+// attempt and in every process.
+func MoveKey(returnID oms.ID, m StockMove) string {
+	return string(oms.DeriveID(returnID, "stock-move:"+m.Reference))
 }
