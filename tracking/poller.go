@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -126,7 +127,10 @@ type PollReport struct {
 
 // PollDue polls every open tracker whose NextPollAt has come (up to
 // BatchSize) once. A source error is not returned: it backs the tracker
-// off. Store errors are returned.
+// off, and so does an update the Service refuses as invalid. A tracker
+// of a carrier without a source is skipped and looked at again after
+// Interval, so such trackers never fill every batch. Store errors are
+// returned.
 func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 	var rep PollReport
 	now := p.svc.opts.Clock.Now()
@@ -144,7 +148,16 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			src, ok = p.opts.Sources[""]
 		}
 		if !ok {
+			// No source for this carrier: look again after Interval, so
+			// that such trackers never fill every batch and starve the
+			// others.
 			rep.Skipped++
+			if _, err := p.svc.update(ctx, key, func(t *Tracker) (bool, []oms.Event, error) {
+				t.NextPollAt = now.Add(p.opts.Interval)
+				return true, nil, nil
+			}); err != nil {
+				return rep, err
+			}
 			continue
 		}
 		rep.Polled++
@@ -154,11 +167,7 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			if p.opts.Logger != nil {
 				p.opts.Logger.Warn("tracking: poll failed", "key", key.String(), "err", err)
 			}
-			if _, err := p.svc.update(ctx, key, func(t *Tracker) (bool, []oms.Event, error) {
-				t.PollFailures++
-				t.NextPollAt = now.Add(p.Backoff(t.PollFailures))
-				return true, nil, nil
-			}); err != nil {
+			if err := p.backOff(ctx, key, now); err != nil {
 				return rep, err
 			}
 			continue
@@ -168,6 +177,19 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			u.EstimatedDelivery = oms.Date{} // as the webhook decoders do: Apply would refuse the update
 		}
 		res, err := p.svc.Apply(ctx, u)
+		if errors.Is(err, oms.ErrValidation) {
+			// The source answered something Apply refuses: like a failed
+			// poll, it backs the tracker off rather than stopping every
+			// pass at the same tracker.
+			rep.Failed++
+			if p.opts.Logger != nil {
+				p.opts.Logger.Warn("tracking: polled update refused", "key", key.String(), "err", err)
+			}
+			if err := p.backOff(ctx, key, now); err != nil {
+				return rep, err
+			}
+			continue
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -181,6 +203,17 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// backOff counts a failed poll of key and schedules the next one after
+// the backoff.
+func (p *Poller) backOff(ctx context.Context, key Key, now time.Time) error {
+	_, err := p.svc.update(ctx, key, func(t *Tracker) (bool, []oms.Event, error) {
+		t.PollFailures++
+		t.NextPollAt = now.Add(p.Backoff(t.PollFailures))
+		return true, nil, nil
+	})
+	return err
 }
 
 // Run polls due trackers every Tick until ctx ends, waiting on the

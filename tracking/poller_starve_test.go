@@ -3,9 +3,11 @@ package tracking_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/omskit/oms"
 	"github.com/omskit/oms/tracking"
 	"github.com/omskit/oms/tracking/trackingtest"
 )
@@ -51,5 +53,55 @@ func TestPollerTrackersWithoutASourceDoNotStarveOthers(t *testing.T) {
 	f.clock.Advance(time.Hour)
 	if rep, _ := p.PollDue(ctx); rep.Skipped != 2 {
 		t.Errorf("after the interval: %+v, want the skipped trackers looked at again", rep)
+	}
+}
+
+// refusingStore refuses a tracker with a scan coded REFUSE, as a host's
+// store refuses what its columns cannot hold.
+type refusingStore struct{ tracking.Store }
+
+func (s refusingStore) Save(ctx context.Context, t *tracking.Tracker, events []oms.Event) error {
+	for _, e := range t.Events {
+		if strings.EqualFold(e.RawCode, "REFUSE") {
+			return oms.Validationf("tracker", "events", "scan code REFUSE cannot be stored")
+		}
+	}
+	return s.Store.Save(ctx, t, events)
+}
+
+// TestPollerRefusedUpdateBacksOffInsteadOfBlocking: a source answers an
+// update the store refuses as invalid. That tracker backs
+// off like a failed poll; the rest of the batch is polled, and the pass
+// is not stopped at the same tracker every time.
+func TestPollerRefusedUpdateBacksOffInsteadOfBlocking(t *testing.T) {
+	ctx := context.Background()
+	clock := oms.NewManualClock(t0)
+	svc := tracking.NewService(refusingStore{tracking.NewMemoryStore(nil)}, &tracking.ServiceOptions{Clock: clock})
+	for _, n := range []string{"A1", "B1"} {
+		if _, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: n, ShipmentRef: "s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := trackingtest.NewSource()
+	bad := ev(1, tracking.StatusInTransit, "REFUSE")
+	src.Set(tracking.Update{Carrier: "ups", TrackingNumber: "A1", Events: []tracking.Event{bad}})
+	src.Set(tracking.Update{Carrier: "ups", TrackingNumber: "B1", Events: []tracking.Event{ev(1, tracking.StatusInTransit, "IT")}})
+	p, err := tracking.NewPoller(svc, &tracking.PollerOptions{Sources: map[string]tracking.Source{"ups": src}, MinBackoff: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := p.PollDue(ctx)
+	if err != nil {
+		t.Fatalf("PollDue: %v", err)
+	}
+	if rep.Polled != 2 || rep.Failed != 1 || rep.Applied != 1 {
+		t.Errorf("report %+v, want 2 polled, 1 failed, 1 applied", rep)
+	}
+	a, _ := svc.Get(ctx, "ups", "A1")
+	if a.PollFailures != 1 || !a.NextPollAt.Equal(t0.Add(time.Minute)) || len(a.Events) != 0 {
+		t.Errorf("A1: failures %d, next %v, %d events; want backed off, nothing applied", a.PollFailures, a.NextPollAt, len(a.Events))
+	}
+	if b, _ := svc.Get(ctx, "ups", "B1"); b.Status != tracking.StatusInTransit {
+		t.Errorf("B1 is %s, want in transit", b.Status)
 	}
 }
