@@ -87,6 +87,8 @@
 //	expired holds             Index Only Scan using inv_reservations_expiring
 //	reservations by reference Bitmap Index Scan on inv_reservations_reference
 //	ledger of a SKU           Index Scan using inv_ledger_sku
+//	ledger entries of a key   Bitmap Index Scan on inv_ledger_key (expression doc->>'key')
+//	movement key              Insert on inv_movement_keys, Conflict Resolution: NOTHING
 //	inbounds of a SKU         Bitmap Index Scan on inv_inbounds_sku
 //	order by number / key     Index Scan using orders_number_key / orders_idempotency_key_key
 //	order update              Index Scan using orders_pkey, Filter: version
@@ -100,7 +102,8 @@
 //	shipment by tracking      Index Scan using shipment_tracking_pkey, then shipments_pkey
 //	notify progress update    Index Scan using notify_progress_pkey, Filter: version
 //	notify due after an ID    Bitmap Index Scan on notify_progress_due (partial: due_at IS NOT NULL)
-//	notify claim              Insert on notify_claims, Conflict Resolution: NOTHING (notify_claims_pkey)
+//	notify claim              Insert on notify_claims, Conflict Resolution: NOTHING, then
+//	                          (when it did nothing) Index Scan using notify_claims_pkey
 //	outbox pending            Index Scan using outbox_pending, anti join on outbox_leases_pkey
 //
 // A hot level is updated HOT (heap-only): no index covers the columns a

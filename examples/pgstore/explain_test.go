@@ -66,6 +66,8 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			ORDER BY expires_at, expires_ns, id LIMIT $3`, []any{now, int16(0), 100}},
 		{"inventory: reservations by reference", `SELECT doc FROM inv_reservations WHERE reference = $1 ORDER BY id`, []any{"cart-1"}},
 		{"inventory: ledger of a SKU", `SELECT seq, doc FROM inv_ledger WHERE sku = $1 AND seq > $2 ORDER BY seq LIMIT 100`, []any{"HOT", int64(0)}},
+		{"inventory: ledger entries of a key", `SELECT seq, doc FROM inv_ledger WHERE doc->>'key' = $1 ORDER BY seq`, []any{"rcv-1"}},
+		{"inventory: movement key", `INSERT INTO inv_movement_keys (key) VALUES ($1) ON CONFLICT DO NOTHING`, []any{"rcv-1"}},
 		{"inventory: inbounds of a SKU", `SELECT doc FROM inv_inbounds WHERE sku = $1 ORDER BY expected_at, expected_ns, id`, []any{"HOT"}},
 		{"order: by number", `SELECT doc FROM orders WHERE number = $1`, []any{"1001"}},
 		{"order: by idempotency key", `SELECT doc FROM orders WHERE idempotency_key = $1`, []any{"k"}},
@@ -84,7 +86,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"fulfillment: orders of an order", `SELECT doc FROM fulfillment_orders WHERE order_id = $1 ORDER BY created_at, created_ns, id`, []any{"o1"}},
 		{"fulfillment: shipments of an order", `SELECT doc FROM shipments WHERE order_id = $1 ORDER BY created_at, created_ns, id`, []any{"o1"}},
 		{"fulfillment: shipment by tracking number", `SELECT s.doc FROM shipment_tracking t JOIN shipments s ON s.id = t.shipment_id WHERE t.key = $1`, []any{"ups/1Z"}},
-		{"notify: claim", claimSQL, []any{claimKey("k"), now}},
+		{"notify: claim", claimSQL, []any{claimKey("k"), now, "token-1"}},
 		{"notify: progress update (optimistic)", updateProgressSQL, []any{"o1", int64(2), now, int16(0), `{}`}},
 		{"notify: due", dueSQL, []any{now, int16(0), "o1", 100}},
 		{"outbox: pending", `SELECT ` + eventColumns + ` FROM outbox e

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -358,9 +359,18 @@ func (s *InventoryStore) Ledger(ctx context.Context, f inventory.LedgerFilter) (
 	if f.Limit > 0 {
 		limit = f.Limit
 	}
-	rows, err := s.db.pool.Query(ctx, `SELECT seq, doc FROM inv_ledger
-		WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2) AND seq > $3
-		ORDER BY seq LIMIT $4`, string(f.SKU), string(f.Location), f.AfterSeq, limit)
+	var rows pgx.Rows
+	var err error
+	if f.Key != "" {
+		// By key (inv_ledger_key): the few entries of one command.
+		rows, err = s.db.pool.Query(ctx, `SELECT seq, doc FROM inv_ledger
+			WHERE doc->>'key' = $5 AND ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2) AND seq > $3
+			ORDER BY seq LIMIT $4`, string(f.SKU), string(f.Location), f.AfterSeq, limit, f.Key)
+	} else {
+		rows, err = s.db.pool.Query(ctx, `SELECT seq, doc FROM inv_ledger
+			WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2) AND seq > $3
+			ORDER BY seq LIMIT $4`, string(f.SKU), string(f.Location), f.AfterSeq, limit)
+	}
 	if err != nil {
 		return nil, wrap("ledger", err)
 	}
@@ -1153,6 +1163,18 @@ func (s *InventoryStore) Apply(ctx context.Context, c *inventory.Change) error {
 }
 
 func (s *InventoryStore) applyTx(ctx context.Context, tx pgx.Tx, c *inventory.Change, ps []pendingLevel, keys []levelKey, resDoc, inDoc string) ([]int64, error) {
+	if c.MovementKey != "" {
+		// A keyed movement is made once: the key's row goes in with the
+		// change, or the key was used (a concurrent insert of it waits
+		// for the other transaction, and finds it when that commits).
+		tag, err := tx.Exec(ctx, `INSERT INTO inv_movement_keys (key) VALUES ($1) ON CONFLICT DO NOTHING`, c.MovementKey)
+		if err != nil {
+			return nil, wrap("apply", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil, fmt.Errorf("%w: %s: movement key %q was used before", oms.ErrDuplicate, cmp.Or(c.Op, "apply"), c.MovementKey)
+		}
+	}
 	if r := c.Reservation; r != nil {
 		tag, err := tx.Exec(ctx, `UPDATE inv_reservations SET reference = $3, status = $4, version = $5,
 				expires_at = $6, expires_ns = $7, doc = $8
