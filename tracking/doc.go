@@ -64,7 +64,10 @@
 // time, are quarantined as orphans (OrphanFutureTime) rather than applied,
 // so that one bad date cannot pin the status. Events for unknown tracking
 // numbers are recorded as orphans (OrphanUnknownTracker) and applied when
-// the number is registered. Text is cleaned to valid UTF-8 and capped.
+// the number is registered; Sweep removes orphans older than
+// ServiceOptions.OrphanRetention (30 days by default), so events for
+// numbers nobody registers do not pile up. Text is cleaned to valid UTF-8
+// and capped.
 //
 // # Ingestion
 //

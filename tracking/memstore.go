@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/omskit/oms"
 )
@@ -182,4 +183,62 @@ func (s *MemoryStore) DeleteOrphans(ctx context.Context, key Key, eventIDs ...st
 		s.orphans[key] = kept
 	}
 	return nil
+}
+
+// PruneOrphans implements Store.
+func (s *MemoryStore) PruneOrphans(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if limit <= 0 {
+		return 0, oms.Validationf("prune orphans", "limit", "must be positive, got %d", limit)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type old struct {
+		key Key
+		at  time.Time
+		id  string
+	}
+	var olds []old
+	for k, os := range s.orphans {
+		for _, o := range os {
+			if o.ReceivedAt.Before(before) {
+				olds = append(olds, old{k, o.ReceivedAt, o.Event.ID})
+			}
+		}
+	}
+	sort.Slice(olds, func(i, j int) bool {
+		if !olds[i].at.Equal(olds[j].at) {
+			return olds[i].at.Before(olds[j].at)
+		}
+		if olds[i].key != olds[j].key {
+			return KeyLess(olds[i].key, olds[j].key)
+		}
+		return olds[i].id < olds[j].id
+	})
+	if len(olds) > limit {
+		olds = olds[:limit]
+	}
+	drop := map[Key]map[string]bool{}
+	for _, o := range olds {
+		if drop[o.key] == nil {
+			drop[o.key] = map[string]bool{}
+		}
+		drop[o.key][o.id] = true
+	}
+	for k, ids := range drop {
+		kept := s.orphans[k][:0:0]
+		for _, o := range s.orphans[k] {
+			if !ids[o.Event.ID] {
+				kept = append(kept, o)
+			}
+		}
+		if len(kept) == 0 {
+			delete(s.orphans, k)
+		} else {
+			s.orphans[k] = kept
+		}
+	}
+	return len(olds), nil
 }

@@ -28,8 +28,14 @@ type ServiceOptions struct {
 	// and a zero duration turns the stall rule off for that status.
 	StallAfter map[Status]time.Duration
 	// SweepPageSize is how many open trackers Sweep loads per Store.List
-	// call. Default 100.
+	// call, and how many orphans it prunes per Store.PruneOrphans call.
+	// Default 100.
 	SweepPageSize int
+	// OrphanRetention is how long an orphan (an event for a tracking
+	// number without a tracker) is kept for its tracker to be registered:
+	// Sweep removes those received longer ago. Default 30 days; a negative
+	// value keeps orphans for ever.
+	OrphanRetention time.Duration
 	// Logger receives warnings; default no logging.
 	Logger *slog.Logger
 }
@@ -77,6 +83,9 @@ func NewService(store Store, opts *ServiceOptions) *Service {
 	}
 	if o.SweepPageSize <= 0 {
 		o.SweepPageSize = 100
+	}
+	if o.OrphanRetention == 0 {
+		o.OrphanRetention = DefaultOrphanRetention
 	}
 	stall := DefaultStallAfter()
 	for k, v := range o.StallAfter {

@@ -54,6 +54,12 @@ type Store interface {
 	// DeleteOrphans removes the orphans of key with these event IDs
 	// (unknown IDs are ignored).
 	DeleteOrphans(ctx context.Context, key Key, eventIDs ...string) error
+	// PruneOrphans removes up to limit orphans received before before
+	// (ReceivedAt earlier than it), the earliest received first, and
+	// returns how many it removed. limit must be positive, else an error
+	// matching oms.ErrValidation. In SQL: DELETE ... WHERE received_at <
+	// $1, over an index on received_at, LIMIT $2 through a subquery.
+	PruneOrphans(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Filter selects trackers in Store.List.

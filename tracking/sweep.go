@@ -128,12 +128,44 @@ type SweepResult struct {
 // ones get their last alerts when the update that closes them is
 // applied). An alert already raised is not raised again, so running the
 // sweep twice raises nothing new. It returns the new alerts, ordered by
-// tracker key. A time outside years 1 to 9999 (UTC), which no alert could
-// be written with, is refused with oms.ErrValidation.
+// tracker key. It then removes the orphans received longer ago than
+// ServiceOptions.OrphanRetention before at (see PruneOrphans). A time
+// outside years 1 to 9999 (UTC), which no alert could be written with, is
+// refused with oms.ErrValidation.
 func (s *Service) Sweep(ctx context.Context, at time.Time) ([]SweepResult, error) {
 	if y := at.UTC().Year(); y < 1 || y > 9999 {
 		return nil, oms.Validationf("sweep", "at", "%s is outside years 1 to 9999", at.UTC())
 	}
+	out, err := s.sweepTrackers(ctx, at)
+	if err != nil || s.opts.OrphanRetention < 0 {
+		return out, err
+	}
+	_, err = s.PruneOrphans(ctx, at.Add(-s.opts.OrphanRetention))
+	return out, err
+}
+
+// DefaultOrphanRetention is ServiceOptions.OrphanRetention's default.
+const DefaultOrphanRetention = 30 * 24 * time.Hour
+
+// PruneOrphans removes every orphan received before before, a page of
+// ServiceOptions.SweepPageSize at a time, and returns how many it
+// removed. Events for tracking numbers that were never registered (a
+// carrier account shared with another shop, a label voided before use)
+// would otherwise pile up for ever; Sweep calls it with at minus
+// ServiceOptions.OrphanRetention.
+func (s *Service) PruneOrphans(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := s.store.PruneOrphans(ctx, before, s.opts.SweepPageSize)
+		total += n
+		if err != nil || n < s.opts.SweepPageSize {
+			return total, err
+		}
+	}
+}
+
+// sweepTrackers raises the alerts of the open trackers at time at.
+func (s *Service) sweepTrackers(ctx context.Context, at time.Time) ([]SweepResult, error) {
 	var out []SweepResult
 	var after Key
 	for {

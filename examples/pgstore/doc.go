@@ -95,6 +95,7 @@
 //	page of a customer        Index Scan using orders_customer, Index Cond: ROW(created_at, created_ns, id) > ...
 //	page of a status          Index Scan using orders_status, same keyset condition
 //	open trackers after a key Bitmap Index Scan on trackers_open
+//	orphans to prune          Bitmap Index Scan on tracking_orphans_received
 //	returns of an order       Bitmap Index Scan on returns_order
 //	expiring returns          Bitmap Index Scan on returns_expiring
 //	return by tracking number Index Scan using return_tracking_pkey, then returns_pkey

@@ -76,6 +76,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			ORDER BY created_at, created_ns, id LIMIT $2`, []any{"c1", 51, now, int16(0), "o1"}},
 		{"order: page of a status", `SELECT doc FROM orders WHERE status = $1 AND (created_at, created_ns, id) > ($3, $4, $5)
 			ORDER BY created_at, created_ns, id LIMIT $2`, []any{"confirmed", 51, now, int16(0), "o1"}},
+		{"tracking: orphans to prune", `SELECT carrier, tracking_number, event_id FROM tracking_orphans
+			WHERE (received_at, received_ns) < ($1, $2)
+			ORDER BY received_at, received_ns, carrier, tracking_number, event_id LIMIT $3`, []any{now, int16(0), 100}},
 		{"tracking: open trackers after a key", `SELECT doc FROM trackers WHERE open AND (carrier, tracking_number) > ($1, $2)
 			ORDER BY carrier, tracking_number LIMIT $3`, []any{"ups", "1Z", 100}},
 		{"returns: of an order", `SELECT doc FROM returns WHERE order_id = $1 ORDER BY id`, []any{"o1"}},

@@ -168,6 +168,7 @@ func (s *TrackingStore) AddOrphans(ctx context.Context, orphans ...tracking.Orph
 	n := len(orphans)
 	carriers, numbers, ids, docs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ats, nss, ranks := make([]time.Time, n), make([]int16, n), make([]int32, n)
+	recvs, recvNs := make([]time.Time, n), make([]int16, n)
 	for i, o := range orphans {
 		d, err := doc(o)
 		if err != nil {
@@ -175,12 +176,17 @@ func (s *TrackingStore) AddOrphans(ctx context.Context, orphans ...tracking.Orph
 		}
 		carriers[i], numbers[i], ids[i], docs[i] = o.Key.Carrier, o.Key.TrackingNumber, o.Event.ID, d
 		ats[i], nss[i], ranks[i] = o.Event.Time, nsPart(o.Event.Time), int32(statusRank[o.Event.Status])
+		if y := o.ReceivedAt.Year(); y < 1 || y > maxTimestampYear {
+			return 0, oms.Validationf("orphan", "received_at", "year %d is outside 1 to %d", y, maxTimestampYear)
+		}
+		recvs[i], recvNs[i] = o.ReceivedAt, nsPart(o.ReceivedAt)
 	}
-	tag, err := s.db.pool.Exec(ctx, `INSERT INTO tracking_orphans (carrier, tracking_number, event_id, event_at, event_ns, status_rank, doc)
-		SELECT c, n, id, at, ns, r, d FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::smallint[], $6::integer[], $7::jsonb[])
-			WITH ORDINALITY AS u(c, n, id, at, ns, r, d, i)
+	tag, err := s.db.pool.Exec(ctx, `INSERT INTO tracking_orphans (carrier, tracking_number, event_id, event_at, event_ns, status_rank, doc, received_at, received_ns)
+		SELECT c, n, id, at, ns, r, d, ra, rn FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::smallint[], $6::integer[], $7::jsonb[],
+			$8::timestamptz[], $9::smallint[])
+			WITH ORDINALITY AS u(c, n, id, at, ns, r, d, ra, rn, i)
 		ORDER BY i
-		ON CONFLICT DO NOTHING`, carriers, numbers, ids, ats, nss, ranks, docs)
+		ON CONFLICT DO NOTHING`, carriers, numbers, ids, ats, nss, ranks, docs, recvs, recvNs)
 	if err != nil {
 		return 0, wrap("add orphans", err)
 	}
@@ -213,4 +219,30 @@ func (s *TrackingStore) DeleteOrphans(ctx context.Context, key tracking.Key, eve
 	_, err := s.db.pool.Exec(ctx, `DELETE FROM tracking_orphans WHERE carrier = $1 AND tracking_number = $2 AND event_id = ANY($3)`,
 		key.Carrier, key.TrackingNumber, eventIDs)
 	return wrap("delete orphans", err)
+}
+
+// PruneOrphans implements tracking.Store: one DELETE of the oldest
+// orphans over tracking_orphans_received.
+func (s *TrackingStore) PruneOrphans(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if limit <= 0 {
+		return 0, oms.Validationf("prune orphans", "limit", "must be positive, got %d", limit)
+	}
+	switch y := before.Year(); {
+	case y < 1:
+		return 0, nil // no orphan is stored before year 1
+	case y > maxTimestampYear:
+		before = time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	}
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM tracking_orphans WHERE (carrier, tracking_number, event_id) IN (
+		SELECT carrier, tracking_number, event_id FROM tracking_orphans
+		WHERE (received_at, received_ns) < ($1, $2)
+		ORDER BY received_at, received_ns, carrier, tracking_number, event_id
+		LIMIT $3)`, before, nsPart(before), limit)
+	if err != nil {
+		return 0, wrap("prune orphans", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

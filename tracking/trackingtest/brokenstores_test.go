@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/tracking"
@@ -146,6 +147,25 @@ func (s orphansUnsorted) Orphans(ctx context.Context, key tracking.Key) ([]track
 	return out, err
 }
 
+// pruneIgnoresLimit deletes every old orphan at once (DELETE ... WHERE
+// received_at < $1, no LIMIT).
+type pruneIgnoresLimit struct{ *tracking.MemoryStore }
+
+func (s pruneIgnoresLimit) PruneOrphans(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return s.MemoryStore.PruneOrphans(ctx, before, limit)
+	}
+	return s.MemoryStore.PruneOrphans(ctx, before, 1<<30)
+}
+
+// pruneInclusive deletes orphans received at the cut-off too (<= instead
+// of <).
+type pruneInclusive struct{ *tracking.MemoryStore }
+
+func (s pruneInclusive) PruneOrphans(ctx context.Context, before time.Time, limit int) (int, error) {
+	return s.MemoryStore.PruneOrphans(ctx, before.Add(time.Nanosecond), limit)
+}
+
 func mem() *tracking.MemoryStore { return tracking.NewMemoryStore(nil) }
 
 var brokenStores = map[string]struct {
@@ -158,10 +178,12 @@ var brokenStores = map[string]struct {
 	"shared memory": {func() tracking.Store {
 		return &sharedMemory{MemoryStore: mem(), cache: map[tracking.Key]*tracking.Tracker{}}
 	}, "store shares memory with callers"},
-	"list ignores open":  {func() tracking.Store { return listIgnoresOpen{mem()} }, "List open"},
-	"list ignores after": {func() tracking.Store { return listIgnoresAfter{mem()} }, "List after"},
-	"offset cursor":      {func() tracking.Store { return &offsetCursor{MemoryStore: mem(), offset: map[tracking.Key]int{}} }, "pages (-want +got)"},
-	"orphans unsorted":   {func() tracking.Store { return orphansUnsorted{mem()} }, "want e2 then e1"},
+	"list ignores open":    {func() tracking.Store { return listIgnoresOpen{mem()} }, "List open"},
+	"list ignores after":   {func() tracking.Store { return listIgnoresAfter{mem()} }, "List after"},
+	"offset cursor":        {func() tracking.Store { return &offsetCursor{MemoryStore: mem(), offset: map[tracking.Key]int{}} }, "pages (-want +got)"},
+	"orphans unsorted":     {func() tracking.Store { return orphansUnsorted{mem()} }, "want e2 then e1"},
+	"prune ignores limit":  {func() tracking.Store { return pruneIgnoresLimit{mem()} }, "PruneOrphans(before 3h, limit 2) = 3"},
+	"prune at the cut-off": {func() tracking.Store { return pruneInclusive{mem()} }, "PruneOrphans(before 3h) = 2"},
 }
 
 const brokenEnv = "TRACKINGTEST_BROKEN_STORE"

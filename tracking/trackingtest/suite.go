@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -345,6 +346,56 @@ func TestStore(t *testing.T, h Harness) {
 			t.Fatalf("after deleting all: %d orphans", len(got))
 		}
 		saved(t, s, "after orphan writes", nil)
+	})
+
+	t.Run("PruneOrphans", func(t *testing.T) {
+		s := h.MakeStore(t)
+		ev := func(code string) tracking.Event {
+			return tracking.Event{Time: base, Status: tracking.StatusInTransit, RawCode: code}.Normalize()
+		}
+		// Five orphans received an hour apart, on three keys.
+		keys := []tracking.Key{tracking.NewKey("ups", "P1"), tracking.NewKey("dhl", "P2"), tracking.NewKey("ups", "P1"), tracking.NewKey("fedex", "P3"), tracking.NewKey("dhl", "P2")}
+		for i, k := range keys {
+			o := tracking.Orphan{Key: k, Event: ev(fmt.Sprintf("C%d", i)), Cause: tracking.OrphanUnknownTracker, ReceivedAt: base.Add(time.Duration(i) * time.Hour)}
+			if _, err := s.AddOrphans(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		left := func() []string {
+			t.Helper()
+			all, err := s.Orphans(ctx, tracking.Key{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for _, o := range all {
+				codes = append(codes, o.Event.RawCode)
+			}
+			sort.Strings(codes)
+			return codes
+		}
+		if _, err := s.PruneOrphans(ctx, base.Add(10*time.Hour), 0); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("PruneOrphans with limit 0: err = %v, want ErrValidation", err)
+		}
+		// Before 3h: C0, C1 and C2 are older; a limit of 2 takes the two
+		// received first.
+		if n, err := s.PruneOrphans(ctx, base.Add(3*time.Hour), 2); err != nil || n != 2 {
+			t.Fatalf("PruneOrphans(before 3h, limit 2) = %d, %v; want 2", n, err)
+		}
+		if diff := cmp.Diff([]string{"C2", "C3", "C4"}, left()); diff != "" {
+			t.Errorf("after pruning the two received first (-want +got):\n%s", diff)
+		}
+		// ReceivedAt equal to before is kept.
+		if n, err := s.PruneOrphans(ctx, base.Add(3*time.Hour), 10); err != nil || n != 1 {
+			t.Fatalf("PruneOrphans(before 3h) = %d, %v; want 1 (C2: one received at the cut-off is kept)", n, err)
+		}
+		if diff := cmp.Diff([]string{"C3", "C4"}, left()); diff != "" {
+			t.Errorf("an orphan received at the cut-off was pruned, or an older one kept (-want +got):\n%s", diff)
+		}
+		if n, err := s.PruneOrphans(ctx, base, 10); err != nil || n != 0 {
+			t.Errorf("PruneOrphans before every orphan = %d, %v; want 0", n, err)
+		}
+		saved(t, s, "after pruning orphans", nil)
 	})
 
 	t.Run("ConcurrentSaves", func(t *testing.T) {
