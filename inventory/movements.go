@@ -181,7 +181,8 @@ var movementReasons = map[Reason]bool{
 
 // keyedMovement makes the movement apply under key at most once: when the ledger
 // holds the key's entry (before, or because a concurrent caller's change
-// won the store's key check), it returns that entry if same says it is
+// won the store's key check or a race the refused attempt then retried),
+// it returns that entry if same says it is
 // this movement, else an error matching oms.ErrDuplicate, and moves
 // nothing. Without a key it calls apply.
 func (s *Service) keyedMovement(ctx context.Context, op, key string, same func(LedgerEntry) bool, apply func() (LedgerEntry, error)) (LedgerEntry, error) {
@@ -209,8 +210,13 @@ func (s *Service) keyedMovement(ctx context.Context, op, key string, same func(L
 		return e, err
 	}
 	e, err := apply()
-	if errors.Is(err, oms.ErrDuplicate) {
-		if e2, ok, err2 := made(); ok || err2 != nil {
+	if err != nil && ctx.Err() == nil {
+		// Refused: a concurrent caller may have made the movement under
+		// the key meanwhile, and the refusal may come from that (the
+		// store's key check, or a retry that found a delivery the other
+		// caller closed). The key's entry, when there is one, is the
+		// answer.
+		if e2, ok, err2 := made(); ok {
 			return e2, err2
 		}
 	}
