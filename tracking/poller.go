@@ -153,7 +153,7 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			// others.
 			rep.Skipped++
 			if _, err := p.svc.update(ctx, key, func(t *Tracker) (bool, []oms.Event, error) {
-				t.NextPollAt = now.Add(p.opts.Interval)
+				t.NextPollAt = pollAt(now, p.opts.Interval)
 				return true, nil, nil
 			}); err != nil {
 				return rep, err
@@ -196,7 +196,7 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 		rep.Applied += res.Applied
 		if _, err := p.svc.update(ctx, key, func(t *Tracker) (bool, []oms.Event, error) {
 			t.PollFailures = 0
-			t.NextPollAt = now.Add(p.opts.Interval)
+			t.NextPollAt = pollAt(now, p.opts.Interval)
 			return true, nil, nil
 		}); err != nil {
 			return rep, err
@@ -205,12 +205,24 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 	return rep, nil
 }
 
+// lastPollAt is the latest next-poll time a tracker gets: the end of year
+// 9999, the last a store that writes times as RFC 3339 can hold.
+var lastPollAt = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// pollAt returns now+d, at most lastPollAt.
+func pollAt(now time.Time, d time.Duration) time.Time {
+	if t := now.Add(d); t.Before(lastPollAt) {
+		return t
+	}
+	return lastPollAt
+}
+
 // backOff counts a failed poll of key and schedules the next one after
 // the backoff.
 func (p *Poller) backOff(ctx context.Context, key Key, now time.Time) error {
 	_, err := p.svc.update(ctx, key, func(t *Tracker) (bool, []oms.Event, error) {
 		t.PollFailures++
-		t.NextPollAt = now.Add(p.Backoff(t.PollFailures))
+		t.NextPollAt = pollAt(now, p.Backoff(t.PollFailures))
 		return true, nil, nil
 	})
 	return err

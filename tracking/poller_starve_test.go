@@ -105,3 +105,37 @@ func TestPollerRefusedUpdateBacksOffInsteadOfBlocking(t *testing.T) {
 		t.Errorf("B1 is %s, want in transit", b.Status)
 	}
 }
+
+// TestPollerNextPollNeverPassesYear9999: polled near the end of year 9999
+// with an hour's interval, a tracker's next poll stays within the year
+// (a store writing RFC 3339 times refuses later ones).
+func TestPollerNextPollNeverPassesYear9999(t *testing.T) {
+	ctx := context.Background()
+	end := time.Date(9999, 12, 31, 23, 30, 0, 0, time.UTC)
+	clock := oms.NewManualClock(end)
+	svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.ServiceOptions{Clock: clock})
+	for _, c := range []string{"ups", "dhl", "fedex"} {
+		if _, err := svc.Register(ctx, tracking.Registration{Carrier: c, TrackingNumber: "Z1", ShipmentRef: "z"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := trackingtest.NewSource()
+	src.Set(tracking.Update{Carrier: "ups", TrackingNumber: "Z1"})
+	src.Fail("Z1", oms.ErrUnavailable)
+	ok := trackingtest.NewSource()
+	ok.Set(tracking.Update{Carrier: "fedex", TrackingNumber: "Z1"})
+	p, err := tracking.NewPoller(svc, &tracking.PollerOptions{Sources: map[string]tracking.Source{"ups": src, "fedex": ok},
+		Interval: time.Hour, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.PollDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"ups", "dhl", "fedex"} {
+		tr, _ := svc.Get(ctx, c, "Z1")
+		if tr.NextPollAt.Year() != 9999 || tr.NextPollAt.Before(end) {
+			t.Errorf("%s: next poll %v, want within year 9999 and after now", c, tr.NextPollAt)
+		}
+	}
+}
