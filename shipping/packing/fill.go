@@ -179,6 +179,15 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	case pkMeritFit3:
 		mz0 = -1 // no bound
 	}
+	ors := kd.ors
+	if force >= 0 {
+		// Only the forced orientation (if the kind has it) is tried.
+		i := slices.IndexFunc(ors, func(o pkOrient) bool { return int(o.o) == force })
+		if i < 0 {
+			return false
+		}
+		ors = ors[i : i+1]
+	}
 	for _, p := range b.eps {
 		if p.x > mx || p.y > my || p.z > mz {
 			continue // no orientation fits at p
@@ -186,23 +195,32 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 		if found && mz0 >= 0 && p.z+mz0 > bm[0] {
 			continue
 		}
-		for _, o := range kd.ors {
-			if force >= 0 && int(o.o) != force {
-				continue
-			}
+		for _, o := range ors {
 			dx, dy, dz := o.d[0], o.d[1], o.d[2]
 			if p.x+dx > W || p.y+dy > L || p.z+dz > H {
 				continue
 			}
+			// The merit is ranked first by its first value, which is
+			// cheap: a corner that loses on it is dropped before the
+			// rest (two divisions for pkMeritFit) is worked out.
 			var m [4]int64
 			switch merit {
 			case pkMeritLowTop:
+				if found && p.z+dz > bm[0] {
+					continue
+				}
 				m = [4]int64{p.z + dz, p.y + dy, p.x + dx, p.z}
 			case pkMeritFit:
+				if found && p.z+dz > bm[0] {
+					continue
+				}
 				m = [4]int64{p.z + dz, (W-p.x)%dx + (L-p.y)%dy, p.y, p.x}
 			case pkMeritFit3:
 				m = [4]int64{(W-p.x)%dx + (L-p.y)%dy + (H-p.z)%dz, p.z, p.y, p.x}
 			default:
+				if found && p.z > bm[0] {
+					continue
+				}
 				m = [4]int64{p.z, p.y, p.x, dz}
 			}
 			if found && !pkLess(m, bm) {
@@ -338,11 +356,15 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	}
 	keep := b.eps[:0]
 	for _, e := range b.eps {
-		for i := 0; i < n; i++ {
-			if p := &cand[i]; e.x == p.x && e.y == p.y && e.z == p.z {
-				copy(cand[i:n], cand[i+1:n])
-				n--
-				break // the candidates differ from one another
+		// Every candidate lies on a face of c: x at x1, y at y1 or z at
+		// z1. A point on none of them equals none.
+		if n > 0 && (e.x == x1 || e.y == y1 || e.z == z1) {
+			for i := 0; i < n; i++ {
+				if p := &cand[i]; e.x == p.x && e.y == p.y && e.z == p.z {
+					copy(cand[i:n], cand[i+1:n])
+					n--
+					break // the candidates differ from one another
+				}
 			}
 		}
 		if !pkInside(e, &c) {
