@@ -188,8 +188,11 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 		}
 		ors = ors[i : i+1]
 	}
+	// Tests of the form a <= b && c <= d are written (b-a)|(d-c) >= 0,
+	// one branch instead of several that the processor cannot predict:
+	// every side is at most pkMaxLength, so no difference wraps.
 	for _, p := range b.eps {
-		if p.x > mx || p.y > my || p.z > mz {
+		if (mx-p.x)|(my-p.y)|(mz-p.z) < 0 {
 			continue // no orientation fits at p
 		}
 		if found && mz0 >= 0 && p.z+mz0 > bm[0] {
@@ -197,8 +200,8 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 		}
 		for _, o := range ors {
 			dx, dy, dz := o.d[0], o.d[1], o.d[2]
-			if p.x+dx > W || p.y+dy > L || p.z+dz > H {
-				continue
+			if (W-dx-p.x)|(L-dy-p.y)|(H-dz-p.z) < 0 {
+				continue // out of the box
 			}
 			// The merit is ranked first by its first value, which is
 			// cheap: a corner that loses on it is dropped before the
@@ -256,7 +259,9 @@ func (s *pkSolver) free(b *pkBin, c *pkPlaced, noStack bool) bool {
 	top := c.z + c.dz
 	for i := range b.items {
 		q := &b.items[i]
-		if c.x >= q.x+q.dx || q.x >= c.x+c.dx || c.y >= q.y+q.dy || q.y >= c.y+c.dy {
+		// The footprints overlap if c.x < q.x+q.dx && q.x < c.x+c.dx,
+		// and likewise along Y (see place).
+		if (q.x+q.dx-1-c.x)|(c.x+c.dx-1-q.x)|(q.y+q.dy-1-c.y)|(c.y+c.dy-1-q.y) < 0 {
 			continue // footprints apart
 		}
 		if c.z < q.z+q.dz && q.z < top {
@@ -391,7 +396,8 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 }
 
 func pkInside(e pkPt, q *pkPlaced) bool {
-	return e.x >= q.x && e.x < q.x+q.dx && e.y >= q.y && e.y < q.y+q.dy && e.z >= q.z && e.z < q.z+q.dz
+	// q.x <= e.x < q.x+q.dx, and likewise along Y and Z (see place).
+	return (e.x-q.x)|(q.x+q.dx-1-e.x)|(e.y-q.y)|(q.y+q.dy-1-e.y)|(e.z-q.z)|(q.z+q.dz-1-e.z) >= 0
 }
 
 // grid places up to n units of kind k in the empty bin b as layers of a
