@@ -117,6 +117,8 @@ type pkSolver struct {
 	orders    [pkOrders][]int32
 	rank      [pkOrders][]int32 // position of each kind in orders
 	local     []int32           // scratch: index of a kind in the counts being filled
+	mins      []pkMins          // scratch of noRoom
+	chain     []int32           // scratch of noRoom
 	anyMaxPer bool
 	work      int64
 	budget    int64
@@ -576,9 +578,94 @@ func (s *pkSolver) tryK(cs []pkKC, k int, limit oms.Volume) []*pkBin {
 	return nil
 }
 
+// pkMins is a kind's least extent along each axis over its orientations
+// that fit a box type, and its number of units.
+type pkMins struct {
+	m [3]int64
+	n int
+}
+
+// noRoom reports whether the units of cs provably do not fit together in
+// one box of type t, by a chain bound: two units can lie side by side
+// along an axis only if their least extents along it (over the
+// orientations that fit the box) add up to at most the box's side. Take an
+// axis c and a set of units no two of which can lie side by side along
+// either other axis: in any packing, each pair is apart along c (two boxes
+// that do not overlap are apart along some axis), so the units form a
+// chain along c and their extents along c add up to at most the box's
+// side. noRoom builds such a set greedily, largest extent along c first,
+// for each axis, and reports whether the extents exceed the side. Units of
+// a kind that cannot lie side by side with one another all join the set.
+//
+// Most single boxes that fillAll fails to fill on the BoxPacker corpus are
+// caught here (about four in five, half or less full by volume): without
+// the bound, every strategy fails on them in turn.
+func (s *pkSolver) noRoom(cs []pkKC, t int) bool {
+	in := &s.types[t].in
+	ms := s.mins[:0]
+	for _, c := range cs {
+		kd := &s.kinds[c.k]
+		if !kd.fits[t] {
+			return true
+		}
+		m := pkMins{m: [3]int64{math.MaxInt64, math.MaxInt64, math.MaxInt64}, n: c.n}
+		for _, o := range kd.ors {
+			if o.d[0] <= in[0] && o.d[1] <= in[1] && o.d[2] <= in[2] {
+				for a := range 3 {
+					m.m[a] = min(m.m[a], o.d[a])
+				}
+			}
+		}
+		ms = append(ms, m)
+	}
+	s.mins = ms
+	s.work += int64(len(cs))
+	for c := range 3 {
+		a, b := (c+1)%3, (c+2)%3
+		// apart reports whether units of kinds p and q may lie side by
+		// side along a or b. (Every least extent is at most the box's
+		// side: the sums do not wrap.)
+		apart := func(p, q *pkMins) bool {
+			return p.m[a]+q.m[a] <= in[a] || p.m[b]+q.m[b] <= in[b]
+		}
+		idx := s.chain[:0]
+		for i := range ms {
+			idx = append(idx, int32(i))
+		}
+		s.chain = idx
+		slices.SortFunc(idx, func(x, y int32) int { return cmp.Compare(ms[y].m[c], ms[x].m[c]) })
+		// The set is kept in idx[:n], which the loop has passed.
+		n := 0
+		sum := int64(0)
+	next:
+		for _, i := range idx {
+			p := &ms[i]
+			for _, j := range idx[:n] {
+				if apart(p, &ms[j]) {
+					continue next
+				}
+			}
+			idx[n] = i
+			n++
+			if apart(p, p) {
+				sum += p.m[c]
+			} else {
+				sum += int64(p.n) * p.m[c]
+			}
+			if sum > in[c] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // fillAll tries each strategy to pack every unit of count into boxes of
 // types ts, and returns the bins of the first that succeeds.
 func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
+	if len(ts) == 1 && s.noRoom(cs, ts[0]) {
+		return nil // every strategy would fail
+	}
 	if len(ts) == 1 && len(cs) == 1 && cs[0].n > 32 {
 		b := s.newBin(ts[0])
 		if s.grid(b, cs[0].k, cs[0].n) == cs[0].n {
