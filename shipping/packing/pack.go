@@ -490,6 +490,7 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Optio
 	}
 	r := s.result()
 	s.releaseBins()
+	s.recycleSolver()
 	if c != nil {
 		r = c.expand(r)
 	}

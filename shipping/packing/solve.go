@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/omskit/oms"
 )
@@ -118,6 +119,9 @@ type pkSolver struct {
 	rank      [pkOrders][]int32 // position of each kind in orders
 	local     []int32           // scratch: index of a kind in the counts being filled
 	mins      []pkMins          // scratch of noRoom
+	orBuf     []pkOrient        // the kinds' orientations
+	fitBuf    []bool            // the kinds' fits
+	ordBuf    []int32           // orders and rank
 	chain     []int32           // scratch of noRoom
 	anyMaxPer bool
 	work      int64
@@ -153,8 +157,40 @@ func pkGCD(a, b int64) int64 {
 	return a
 }
 
+// pkSolverPool holds solvers that finished packings released (see
+// release), so that a later packing reuses their slices.
+var pkSolverPool sync.Pool
+
+// pkSolverMax is the most item lines a released solver may have room for:
+// larger solvers are left to the garbage collector rather than kept.
+const pkSolverMax = 1024
+
+// pkBuf returns b emptied when it has room for n elements, else a new
+// slice with room for n.
+func pkBuf[T any](b []T, n int) []T {
+	if cap(b) >= n {
+		return b[:0]
+	}
+	return make([]T, 0, n)
+}
+
+// pkZeros returns n zero elements, in b when it has room.
+func pkZeros[T any](b []T, n int) []T {
+	b = pkBuf(b, n)[:n]
+	clear(b)
+	return b
+}
+
 func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int64) *pkSolver {
-	s := &pkSolver{ctx: ctx, items: items, boxes: boxes, budget: budget}
+	s, _ := pkSolverPool.Get().(*pkSolver)
+	if s == nil {
+		s = new(pkSolver)
+	}
+	// The slices of a released solver are reused; everything else starts
+	// afresh.
+	old := *s
+	*s = pkSolver{ctx: ctx, items: items, boxes: boxes, budget: budget, settler: old.settler,
+		sig: old.sig[:0], mins: old.mins[:0], chain: old.chain[:0], asIs: old.asIs[:0]}
 	g := int64(0)
 	for _, it := range items {
 		g = pkGCD(pkGCD(pkGCD(g, int64(it.Dimensions.Length)), int64(it.Dimensions.Width)), int64(it.Dimensions.Height))
@@ -164,13 +200,14 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 	}
 	s.scale = max(g, 1)
 	// One allocation per field rather than per item or box.
-	s.qty = make([]int, 0, len(items))
-	s.types = make([]pkType, 0, len(boxes))
-	s.byVol = make([]int, 0, len(boxes))
-	s.supply = make([]int, 0, len(boxes))
-	s.kinds = make([]pkKind, 0, len(items))
-	orBuf := make([]pkOrient, 0, len(pkOrientations)*len(items))
-	fitBuf := make([]bool, len(items)*len(boxes))
+	s.qty = pkBuf(old.qty, len(items))
+	s.types = pkBuf(old.types, len(boxes))
+	s.byVol = pkBuf(old.byVol, len(boxes))
+	s.supply = pkBuf(old.supply, len(boxes))
+	s.kinds = pkBuf(old.kinds, len(items))
+	s.orBuf = pkBuf(old.orBuf, len(pkOrientations)*len(items))
+	s.fitBuf = pkZeros(old.fitBuf, len(items)*len(boxes))
+	orBuf, fitBuf := s.orBuf, s.fitBuf
 	for _, it := range items {
 		s.qty = append(s.qty, int(it.Quantity))
 	}
@@ -192,7 +229,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 	slices.SortStableFunc(s.byVol, func(a, b int) int {
 		return cmp.Or(cmp.Compare(s.types[a].outer, s.types[b].outer), cmp.Compare(s.types[a].v, s.types[b].v))
 	})
-	s.unpacked = make([][4]int, len(items))
+	s.unpacked = pkZeros(old.unpacked, len(items))
 	for i, it := range items {
 		d := [3]int64{int64(it.Dimensions.Length) / s.scale, int64(it.Dimensions.Width) / s.scale, int64(it.Dimensions.Height) / s.scale}
 		k := pkKind{w: int64(it.Weight), noStack: it.NoStack, maxPer: int(min(it.MaxPerBox, MaxUnits+1))}
@@ -250,13 +287,14 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			s.unpacked[i][1] += s.qty[i]
 		}
 	}
-	s.count = make([]int, len(items))
+	s.count = pkZeros(old.count, len(items))
 	for i, it := range items {
 		if !it.ShipsAsIs && !it.ShipsAlone && slices.Contains(s.kinds[i].fits, true) {
 			s.count[i] = s.qty[i]
 		}
 	}
-	ordBuf := make([]int32, 2*pkOrders*len(items))
+	s.ordBuf = pkBuf(old.ordBuf, 2*pkOrders*len(items))[:2*pkOrders*len(items)]
+	ordBuf := s.ordBuf
 	for o := range pkOrders {
 		ks, rk := ordBuf[:len(items):len(items)], ordBuf[len(items):2*len(items):2*len(items)]
 		ordBuf = ordBuf[2*len(items):]
@@ -273,8 +311,26 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			s.rank[o][k] = int32(i)
 		}
 	}
-	s.local = make([]int32, len(items))
+	s.local = pkZeros(old.local, len(items))
 	return s
+}
+
+// recycleSolver hands the solver to pkSolverPool for a later packing to reuse
+// its slices, after releaseBins. The solver must not be used afterwards:
+// call it when the result has been built (result copies everything out of
+// the solver).
+func (s *pkSolver) recycleSolver() {
+	if len(s.items) > pkSolverMax || cap(s.asIs) > pkPoolMax || cap(s.settler.nodes) > 8*pkPoolMax {
+		return
+	}
+	// Keep the slices; drop what refers to the caller's data or to maps.
+	*s = pkSolver{
+		qty: s.qty, types: s.types, byVol: s.byVol, supply: s.supply, kinds: s.kinds,
+		orBuf: s.orBuf, fitBuf: s.fitBuf, ordBuf: s.ordBuf, unpacked: s.unpacked, count: s.count,
+		local: s.local, sig: s.sig, mins: s.mins, chain: s.chain, asIs: s.asIs, settler: s.settler,
+	}
+	clear(s.kinds[:cap(s.kinds)]) // no pointers into the old buffers survive
+	pkSolverPool.Put(s)
 }
 
 // ctxDone reports whether the context has ended.
