@@ -34,6 +34,10 @@ type pkBin struct {
 	// settled says every unit rests on the floor or on another unit (see
 	// settle); adding or removing a unit clears it.
 	settled bool
+	// dropped says commit left out extreme points at which no unit of
+	// any kind fits (see commit): eps may be empty while units still fit
+	// somewhere else. Where eps is cleared, so is dropped.
+	dropped bool
 	// pooled says the bin is in pkBinPool; newBin clears it.
 	pooled bool
 }
@@ -343,8 +347,16 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	// Candidates still in the running, compacted after each test.
 	var cand [9]pkPt
 	n := 0
+	// A point where no kind fits, even at its least extents, is left out:
+	// place would pass over it for every unit (it could not win, and so
+	// the packing does not change for it), and commit would keep it.
+	lx, ly, lz := ty.in[0]-s.mnAll[0], ty.in[1]-s.mnAll[1], ty.in[2]-s.mnAll[2]
 	for i, p := range ps {
 		if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
+			continue
+		}
+		if (lx-p.x)|(ly-p.y)|(lz-p.z) < 0 {
+			b.dropped = true
 			continue
 		}
 		dup := false
@@ -450,7 +462,7 @@ func (s *pkSolver) grid(b *pkBin, k int32, n int) int {
 	if kd.noStack {
 		b.nost = true
 	}
-	b.eps = nil // a grid bin takes nothing more
+	b.eps, b.dropped = nil, false // a grid bin takes nothing more
 	// Full layers from the floor up, each unit above one of the same
 	// footprint: settled, unless the bin held units before.
 	b.settled = len(b.items) == bestN
@@ -470,7 +482,7 @@ func (s *pkSolver) startShelf(b *pkBin) {
 		b.sh.z = max(b.sh.z, b.items[i].z+b.items[i].dz)
 	}
 	b.shelf = true
-	b.eps = nil // extreme points no longer describe the free space
+	b.eps, b.dropped = nil, false // extreme points no longer describe the free space
 }
 
 // shelfPlace puts one unit of kind k in the next free spot of rows and

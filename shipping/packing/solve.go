@@ -124,6 +124,7 @@ type pkSolver struct {
 	ordBuf    []int32           // orders and rank
 	chain     []int32           // scratch of noRoom
 	anyMaxPer bool
+	mnAll     [3]int64 // least extent along X, Y, Z over every kind
 	work      int64
 	budget    int64
 	stopped   bool
@@ -276,6 +277,11 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			}
 		}
 		s.kinds = append(s.kinds, k)
+		for a := range 3 {
+			if i == 0 || k.mn[a] < s.mnAll[a] {
+				s.mnAll[a] = k.mn[a]
+			}
+		}
 		switch {
 		case it.ShipsAsIs:
 			for range s.qty[i] {
@@ -1152,7 +1158,7 @@ func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
 		c.cnt[p.k]--
 	}
 	c.nost = slices.ContainsFunc(c.items, func(q pkPlaced) bool { return s.kinds[q.k].noStack })
-	c.eps = nil
+	c.eps, c.dropped = nil, false
 	c.settled = false // units may have rested on the one removed
 	return c
 }
