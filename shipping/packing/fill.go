@@ -34,10 +34,10 @@ type pkBin struct {
 	// settled says every unit rests on the floor or on another unit (see
 	// settle); adding or removing a unit clears it.
 	settled bool
-	// dropped says commit left out extreme points at which no unit of
-	// any kind fits (see commit): eps may be empty while units still fit
-	// somewhere else. Where eps is cleared, so is dropped.
-	dropped bool
+	// dead lists the extreme points commit left out because no unit of
+	// any kind fits at them (see commit), so that open can tell whether
+	// eps would be empty without them. Where eps is cleared, so is dead.
+	dead []pkPt
 	// pooled says the bin is in pkBinPool; newBin clears it.
 	pooled bool
 }
@@ -65,7 +65,7 @@ func (s *pkSolver) newBin(t int) *pkBin {
 	if n := len(s.pool); n > 0 {
 		b := s.pool[n-1]
 		s.pool = s.pool[:n-1]
-		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), cnt: b.cnt}
+		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), dead: b.dead[:0], cnt: b.cnt}
 		clear(b.cnt)
 		return b
 	}
@@ -73,7 +73,7 @@ func (s *pkSolver) newBin(t int) *pkBin {
 		// A bin another packing released: its slices are reused, its
 		// counts sized for this solver's kinds.
 		b := v.(*pkBin)
-		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), cnt: b.cnt[:0]}
+		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), dead: b.dead[:0], cnt: b.cnt[:0]}
 		if s.anyMaxPer {
 			b.cnt = slices.Grow(b.cnt, len(s.kinds))[:len(s.kinds)]
 			clear(b.cnt)
@@ -135,6 +135,9 @@ func (b *pkBin) clone() *pkBin {
 	c := *b
 	c.items = append([]pkPlaced(nil), b.items...)
 	c.eps = append([]pkPt(nil), b.eps...)
+	if b.dead != nil {
+		c.dead = append([]pkPt(nil), b.dead...)
+	}
 	if b.cnt != nil {
 		c.cnt = append([]int32(nil), b.cnt...)
 	}
@@ -248,6 +251,22 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	return true
 }
 
+// open reports whether b's list of extreme points would be non-empty had
+// commit kept the points where no kind fits: a point left out would still
+// be listed unless a unit placed since covers it (a point is listed only
+// where no unit is, and only a unit placed over it unlists it).
+func (b *pkBin) open() bool {
+	if len(b.eps) > 0 {
+		return true
+	}
+	for _, p := range b.dead {
+		if !slices.ContainsFunc(b.items, func(q pkPlaced) bool { return pkInside(p, &q) }) {
+			return true
+		}
+	}
+	return false
+}
+
 func pkLess(a, b [4]int64) bool {
 	for i := range a {
 		if a[i] != b[i] {
@@ -356,7 +375,7 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 			continue
 		}
 		if (lx-p.x)|(ly-p.y)|(lz-p.z) < 0 {
-			b.dropped = true
+			b.dead = append(b.dead, p)
 			continue
 		}
 		dup := false
@@ -462,7 +481,7 @@ func (s *pkSolver) grid(b *pkBin, k int32, n int) int {
 	if kd.noStack {
 		b.nost = true
 	}
-	b.eps, b.dropped = nil, false // a grid bin takes nothing more
+	b.eps, b.dead = nil, nil // a grid bin takes nothing more
 	// Full layers from the floor up, each unit above one of the same
 	// footprint: settled, unless the bin held units before.
 	b.settled = len(b.items) == bestN
@@ -482,7 +501,7 @@ func (s *pkSolver) startShelf(b *pkBin) {
 		b.sh.z = max(b.sh.z, b.items[i].z+b.items[i].dz)
 	}
 	b.shelf = true
-	b.eps, b.dropped = nil, false // extreme points no longer describe the free space
+	b.eps, b.dead = nil, nil // extreme points no longer describe the free space
 }
 
 // shelfPlace puts one unit of kind k in the next free spot of rows and

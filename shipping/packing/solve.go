@@ -1158,7 +1158,7 @@ func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
 		c.cnt[p.k]--
 	}
 	c.nost = slices.ContainsFunc(c.items, func(q pkPlaced) bool { return s.kinds[q.k].noStack })
-	c.eps, c.dropped = nil, false
+	c.eps, c.dead = nil, nil
 	c.settled = false // units may have rested on the one removed
 	return c
 }
