@@ -175,18 +175,22 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	var best pkPlaced
 	var bm [4]int64
 	n := int64(len(b.items))
-	mx, my, mz := W-kd.mn[0], L-kd.mn[1], H-kd.mn[2]
+	// Only the orientations that fit the box are tried (admits saw that
+	// there is one), in the kind's order.
+	kt := int(k)*len(s.types) + b.t
+	ors := s.tors[s.torsAt[kt]:s.torsAt[kt+1]]
+	mn := &s.tmn[kt]
+	mx, my, mz := W-mn[0], L-mn[1], H-mn[2]
 	// Under the merits that rank first by the unit's top (or base), a
 	// corner whose lowest possible top (or base) is above the best so far
 	// cannot win.
 	mz0 := int64(0)
 	switch merit {
 	case pkMeritLowTop, pkMeritFit:
-		mz0 = kd.mn[2]
+		mz0 = mn[2]
 	case pkMeritFit3:
 		mz0 = -1 // no bound
 	}
-	ors := kd.ors
 	if force >= 0 {
 		// Only the forced orientation (if the kind has it) is tried.
 		i := slices.IndexFunc(ors, func(o pkOrient) bool { return int(o.o) == force })
@@ -369,7 +373,8 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	// A point where no kind fits, even at its least extents, is left out:
 	// place would pass over it for every unit (it could not win, and so
 	// the packing does not change for it), and commit would keep it.
-	lx, ly, lz := ty.in[0]-s.mnAll[0], ty.in[1]-s.mnAll[1], ty.in[2]-s.mnAll[2]
+	tm := &s.typeMn[b.t]
+	lx, ly, lz := ty.in[0]-tm[0], ty.in[1]-tm[1], ty.in[2]-tm[2]
 	for i, p := range ps {
 		if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
 			continue

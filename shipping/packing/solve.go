@@ -124,16 +124,23 @@ type pkSolver struct {
 	ordBuf    []int32           // orders and rank
 	chain     []int32           // scratch of noRoom
 	anyMaxPer bool
-	mnAll     [3]int64 // least extent along X, Y, Z over every kind
-	work      int64
-	budget    int64
-	stopped   bool
-	pool      []*pkBin // bins of failed attempts, for reuse
-	quick     bool     // fillAll tries only the first pkQuickStrats strategies
-	settler   pkSettler
-	unfit     map[string]bool // balance: box type and contents that did not pack
-	fills     int             // balance: boxes it has tried to pack
-	sig       []byte          // balance: scratch for unfit keys
+	// Per kind and box type (at k*len(types)+t): the kind's orientations
+	// that fit the box, in the kind's order (tors[torsAt[i]:torsAt[i+1]]),
+	// and their least extents along X, Y, Z (tmn; the largest int64 when
+	// none fits). Per box type, the least extents over every kind (typeMn).
+	tors    []pkOrient
+	torsAt  []int32
+	tmn     [][3]int64
+	typeMn  [][3]int64
+	work    int64
+	budget  int64
+	stopped bool
+	pool    []*pkBin // bins of failed attempts, for reuse
+	quick   bool     // fillAll tries only the first pkQuickStrats strategies
+	settler pkSettler
+	unfit   map[string]bool // balance: box type and contents that did not pack
+	fills   int             // balance: boxes it has tried to pack
+	sig     []byte          // balance: scratch for unfit keys
 
 	cost     CostFunc             // the cost objective's function, or nil
 	costs    map[string]oms.Money // cost per box type and contents
@@ -277,11 +284,6 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			}
 		}
 		s.kinds = append(s.kinds, k)
-		for a := range 3 {
-			if i == 0 || k.mn[a] < s.mnAll[a] {
-				s.mnAll[a] = k.mn[a]
-			}
-		}
 		switch {
 		case it.ShipsAsIs:
 			for range s.qty[i] {
@@ -291,6 +293,31 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			s.unpacked[i][0] += s.qty[i]
 		case !slices.Contains(k.fits, true):
 			s.unpacked[i][1] += s.qty[i]
+		}
+	}
+	nt := len(s.types)
+	s.tors = pkBuf(old.tors, len(orBuf)*nt)
+	s.torsAt = append(pkBuf(old.torsAt, len(items)*nt+1), 0)
+	s.tmn = pkBuf(old.tmn, len(items)*nt)
+	s.typeMn = pkBuf(old.typeMn, nt)
+	for range nt {
+		s.typeMn = append(s.typeMn, [3]int64{math.MaxInt64, math.MaxInt64, math.MaxInt64})
+	}
+	for k := range s.kinds {
+		for t := range s.types {
+			in := &s.types[t].in
+			mn := [3]int64{math.MaxInt64, math.MaxInt64, math.MaxInt64}
+			for _, o := range s.kinds[k].ors {
+				if o.d[0] <= in[0] && o.d[1] <= in[1] && o.d[2] <= in[2] {
+					s.tors = append(s.tors, o)
+					for a := range 3 {
+						mn[a] = min(mn[a], o.d[a])
+						s.typeMn[t][a] = min(s.typeMn[t][a], o.d[a])
+					}
+				}
+			}
+			s.torsAt = append(s.torsAt, int32(len(s.tors)))
+			s.tmn = append(s.tmn, mn)
 		}
 	}
 	s.count = pkZeros(old.count, len(items))
@@ -332,6 +359,7 @@ func (s *pkSolver) recycleSolver() {
 	// Keep the slices; drop what refers to the caller's data or to maps.
 	*s = pkSolver{
 		qty: s.qty, types: s.types, byVol: s.byVol, supply: s.supply, kinds: s.kinds,
+		tors: s.tors, torsAt: s.torsAt, tmn: s.tmn, typeMn: s.typeMn,
 		orBuf: s.orBuf, fitBuf: s.fitBuf, ordBuf: s.ordBuf, unpacked: s.unpacked, count: s.count,
 		local: s.local, sig: s.sig, mins: s.mins, chain: s.chain, asIs: s.asIs, settler: s.settler,
 	}
