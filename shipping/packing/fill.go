@@ -84,7 +84,7 @@ func (s *pkSolver) newBin(t int) *pkBin {
 	}
 	// Room for a few units and their extreme points, so that the first
 	// commits do not grow the slices one doubling at a time.
-	b := &pkBin{t: t, items: make([]pkPlaced, 0, pkBinCap), eps: make([]pkPt, 1, 2*pkBinCap)}
+	b := &pkBin{t: t, items: make([]pkPlaced, 0, pkBinCap), eps: make([]pkPt, 1, 4*pkBinCap), dead: make([]pkPt, 0, 2*pkBinCap)}
 	if s.anyMaxPer {
 		b.cnt = make([]int32, len(s.kinds))
 	}
@@ -320,14 +320,21 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	ty := &s.types[b.t]
 	x1, y1, z1 := c.x+c.dx, c.y+c.dy, c.z+c.dz
 	// The six projections, in one pass over the units: px1y projects
-	// (x1, c.y, c.z) along Y, and so on.
+	// (x1, c.y, c.z) along Y, and so on. (c itself, listed last, projects
+	// nothing: none of its far faces lies inside it.) The pass also lists
+	// the units that straddle one of c's far faces (x1, y1 or z1), the
+	// only ones a new point, which lies on one of those faces, can be in.
 	var px1y, px1z, py1x, py1z, pz1x, pz1y int64
-	for i := range b.items {
+	near := s.near[:0]
+	for i := range b.items[:len(b.items)-1] {
 		q := &b.items[i]
 		qx1, qy1, qz1 := q.x+q.dx, q.y+q.dy, q.z+q.dz
 		inX1, inCX := x1 >= q.x && x1 < qx1, c.x >= q.x && c.x < qx1
 		inY1, inCY := y1 >= q.y && y1 < qy1, c.y >= q.y && c.y < qy1
 		inZ1, inCZ := z1 >= q.z && z1 < qz1, c.z >= q.z && c.z < qz1
+		if inX1 || inY1 || inZ1 {
+			near = append(near, int32(i))
+		}
 		if inCZ {
 			if inX1 && qy1 <= c.y && qy1 > px1y {
 				px1y = qy1
@@ -413,7 +420,8 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 		}
 	}
 	b.eps = keep
-	for i := range b.items {
+	s.near = near
+	for _, i := range near {
 		if n == 0 {
 			break
 		}

@@ -123,6 +123,7 @@ type pkSolver struct {
 	fitBuf    []bool            // the kinds' fits
 	ordBuf    []int32           // orders and rank
 	chain     []int32           // scratch of noRoom
+	near      []int32           // scratch of commit
 	anyMaxPer bool
 	// Per kind and box type (at k*len(types)+t): the kind's orientations
 	// that fit the box, in the kind's order (tors[torsAt[i]:torsAt[i+1]]),
@@ -198,7 +199,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 	// afresh.
 	old := *s
 	*s = pkSolver{ctx: ctx, items: items, boxes: boxes, budget: budget, settler: old.settler,
-		sig: old.sig[:0], mins: old.mins[:0], chain: old.chain[:0], asIs: old.asIs[:0]}
+		sig: old.sig[:0], mins: old.mins[:0], chain: old.chain[:0], near: old.near[:0], asIs: old.asIs[:0]}
 	g := int64(0)
 	for _, it := range items {
 		g = pkGCD(pkGCD(pkGCD(g, int64(it.Dimensions.Length)), int64(it.Dimensions.Width)), int64(it.Dimensions.Height))
@@ -361,7 +362,7 @@ func (s *pkSolver) recycleSolver() {
 		qty: s.qty, types: s.types, byVol: s.byVol, supply: s.supply, kinds: s.kinds,
 		tors: s.tors, torsAt: s.torsAt, tmn: s.tmn, typeMn: s.typeMn,
 		orBuf: s.orBuf, fitBuf: s.fitBuf, ordBuf: s.ordBuf, unpacked: s.unpacked, count: s.count,
-		local: s.local, sig: s.sig, mins: s.mins, chain: s.chain, asIs: s.asIs, settler: s.settler,
+		local: s.local, sig: s.sig, mins: s.mins, chain: s.chain, near: s.near, asIs: s.asIs, settler: s.settler,
 	}
 	clear(s.kinds[:cap(s.kinds)]) // no pointers into the old buffers survive
 	pkSolverPool.Put(s)
