@@ -226,7 +226,7 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 		case pkOpMove:
 			k := h.items[c.j].k
 			nl = l.clone()
-			if !nl.open() || !s.place(nl, k, pkMeritFit, -1) {
+			if !s.open(nl) || !s.place(nl, k, pkMeritFit, -1) {
 				nl = s.fillOne1(pkCountWith(l.items, -1, k), l.t)
 			}
 			if nl != nil {

@@ -34,10 +34,10 @@ type pkBin struct {
 	// settled says every unit rests on the floor or on another unit (see
 	// settle); adding or removing a unit clears it.
 	settled bool
-	// dead lists the extreme points commit left out because no unit of
-	// any kind fits at them (see commit), so that open can tell whether
-	// eps would be empty without them. Where eps is cleared, so is dead.
-	dead []pkPt
+	// pruned says commit left out extreme points because no unit of any
+	// kind fits at them (see commit and open). Where eps is cleared, so
+	// is pruned.
+	pruned bool
 	// pooled says the bin is in pkBinPool; newBin clears it.
 	pooled bool
 }
@@ -65,7 +65,7 @@ func (s *pkSolver) newBin(t int) *pkBin {
 	if n := len(s.pool); n > 0 {
 		b := s.pool[n-1]
 		s.pool = s.pool[:n-1]
-		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), dead: b.dead[:0], cnt: b.cnt}
+		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), cnt: b.cnt}
 		clear(b.cnt)
 		return b
 	}
@@ -73,7 +73,7 @@ func (s *pkSolver) newBin(t int) *pkBin {
 		// A bin another packing released: its slices are reused, its
 		// counts sized for this solver's kinds.
 		b := v.(*pkBin)
-		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), dead: b.dead[:0], cnt: b.cnt[:0]}
+		*b = pkBin{t: t, items: b.items[:0], eps: append(b.eps[:0], pkPt{}), cnt: b.cnt[:0]}
 		if s.anyMaxPer {
 			b.cnt = slices.Grow(b.cnt, len(s.kinds))[:len(s.kinds)]
 			clear(b.cnt)
@@ -84,7 +84,7 @@ func (s *pkSolver) newBin(t int) *pkBin {
 	}
 	// Room for a few units and their extreme points, so that the first
 	// commits do not grow the slices one doubling at a time.
-	b := &pkBin{t: t, items: make([]pkPlaced, 0, pkBinCap), eps: make([]pkPt, 1, 4*pkBinCap), dead: make([]pkPt, 0, 2*pkBinCap)}
+	b := &pkBin{t: t, items: make([]pkPlaced, 0, pkBinCap), eps: make([]pkPt, 1, 4*pkBinCap)}
 	if s.anyMaxPer {
 		b.cnt = make([]int32, len(s.kinds))
 	}
@@ -135,9 +135,6 @@ func (b *pkBin) clone() *pkBin {
 	c := *b
 	c.items = append([]pkPlaced(nil), b.items...)
 	c.eps = append([]pkPt(nil), b.eps...)
-	if b.dead != nil {
-		c.dead = append([]pkPt(nil), b.dead...)
-	}
 	if b.cnt != nil {
 		c.cnt = append([]int32(nil), b.cnt...)
 	}
@@ -255,20 +252,35 @@ func (s *pkSolver) place(b *pkBin, k int32, merit, force int) bool {
 	return true
 }
 
-// open reports whether b's list of extreme points would be non-empty had
-// commit kept the points where no kind fits: a point left out would still
-// be listed unless a unit placed since covers it (a point is listed only
-// where no unit is, and only a unit placed over it unlists it).
-func (b *pkBin) open() bool {
+// open reports whether place may put a unit into b as it would have
+// before commit left out points (which balance asks before it tries): when
+// b's list of extreme points would be non-empty had commit kept every
+// point. A point left out cannot win a unit, so place finds the same
+// corners without it; only when the list is empty and place would turn to
+// shelves (pkMaxEP units, or the work long spent) does the full list tell
+// what to do, and open builds it again by committing b's units afresh in
+// order, keeping every point. (b's units are in the order they were
+// committed: balance asks before the positions are settled.)
+func (s *pkSolver) open(b *pkBin) bool {
 	if len(b.eps) > 0 {
 		return true
 	}
-	for _, p := range b.dead {
-		if !slices.ContainsFunc(b.items, func(q pkPlaced) bool { return pkInside(p, &q) }) {
-			return true
-		}
+	if !b.pruned || len(b.items) < pkMaxEP && s.work <= pkShelfAfter*s.budget {
+		// The full list is empty too, or place would find nothing in it
+		// and return false: the same as not trying.
+		return false
 	}
-	return false
+	work := s.work
+	r := s.newBin(b.t)
+	s.keepAll = true
+	for _, c := range b.items {
+		s.commit(r, c)
+	}
+	s.keepAll = false
+	s.work = work
+	ok := len(r.eps) > 0
+	s.recycle([]*pkBin{r})
+	return ok
 }
 
 func pkLess(a, b [4]int64) bool {
@@ -386,8 +398,8 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 		if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
 			continue
 		}
-		if (lx-p.x)|(ly-p.y)|(lz-p.z) < 0 {
-			b.dead = append(b.dead, p)
+		if (lx-p.x)|(ly-p.y)|(lz-p.z) < 0 && !s.keepAll {
+			b.pruned = true
 			continue
 		}
 		dup := false
@@ -494,7 +506,7 @@ func (s *pkSolver) grid(b *pkBin, k int32, n int) int {
 	if kd.noStack {
 		b.nost = true
 	}
-	b.eps, b.dead = nil, nil // a grid bin takes nothing more
+	b.eps, b.pruned = nil, false // a grid bin takes nothing more
 	// Full layers from the floor up, each unit above one of the same
 	// footprint: settled, unless the bin held units before.
 	b.settled = len(b.items) == bestN
@@ -514,7 +526,7 @@ func (s *pkSolver) startShelf(b *pkBin) {
 		b.sh.z = max(b.sh.z, b.items[i].z+b.items[i].dz)
 	}
 	b.shelf = true
-	b.eps, b.dead = nil, nil // extreme points no longer describe the free space
+	b.eps, b.pruned = nil, false // extreme points no longer describe the free space
 }
 
 // shelfPlace puts one unit of kind k in the next free spot of rows and

@@ -124,6 +124,7 @@ type pkSolver struct {
 	ordBuf    []int32           // orders and rank
 	chain     []int32           // scratch of noRoom
 	near      []int32           // scratch of commit
+	keepAll   bool              // commit keeps every point (see open)
 	anyMaxPer bool
 	// Per kind and box type (at k*len(types)+t): the kind's orientations
 	// that fit the box, in the kind's order (tors[torsAt[i]:torsAt[i+1]]),
@@ -1187,7 +1188,7 @@ func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
 		c.cnt[p.k]--
 	}
 	c.nost = slices.ContainsFunc(c.items, func(q pkPlaced) bool { return s.kinds[q.k].noStack })
-	c.eps, c.dead = nil, nil
+	c.eps, c.pruned = nil, false
 	c.settled = false // units may have rested on the one removed
 	return c
 }
