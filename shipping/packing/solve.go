@@ -249,7 +249,7 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		}
 		k.ors = orBuf[len(orBuf) : len(orBuf) : len(orBuf)+len(pkOrientations)]
 		for oi, p := range pkOrientations {
-			if !it.Rotation.Allows(p.o, it.Dimensions) {
+			if !pkAllows(it.Rotation, oi, it.Dimensions) {
 				continue
 			}
 			od := [3]int64{d[p.axes[0]], d[p.axes[1]], d[p.axes[2]]}
@@ -336,10 +336,24 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 		for i := range ks {
 			ks[i] = int32(i)
 		}
-		slices.SortStableFunc(ks, func(a, b int32) int {
-			ka, kb := &s.kinds[a], &s.kinds[b]
-			return cmp.Or(cmp.Compare(kb.keys[o], ka.keys[o]), cmp.Compare(kb.v, ka.v))
-		})
+		// Largest key first, then largest volume; stable. (An insertion
+		// sort for the few lines of most calls.)
+		if len(ks) <= 16 {
+			for i := 1; i < len(ks); i++ {
+				for j := i; j > 0; j-- {
+					ka, kb := &s.kinds[ks[j]], &s.kinds[ks[j-1]]
+					if ka.keys[o] < kb.keys[o] || ka.keys[o] == kb.keys[o] && ka.v <= kb.v {
+						break
+					}
+					ks[j], ks[j-1] = ks[j-1], ks[j]
+				}
+			}
+		} else {
+			slices.SortStableFunc(ks, func(a, b int32) int {
+				ka, kb := &s.kinds[a], &s.kinds[b]
+				return cmp.Or(cmp.Compare(kb.keys[o], ka.keys[o]), cmp.Compare(kb.v, ka.v))
+			})
+		}
 		s.orders[o] = ks
 		s.rank[o] = rk
 		for i, k := range ks {
