@@ -508,10 +508,15 @@ func pkKindCount(ks []int32) []pkKC {
 
 // units lists the units of cs in the given kind order.
 func (s *pkSolver) units(cs []pkKC, order int) []int32 {
-	sorted := slices.Clone(cs)
+	var buf [16]pkKC
+	sorted := append(buf[:0], cs...)
 	r := s.rank[order]
 	slices.SortFunc(sorted, func(a, b pkKC) int { return cmp.Compare(r[a.k], r[b.k]) })
-	var u []int32
+	n := 0
+	for _, c := range cs {
+		n += c.n
+	}
+	u := make([]int32, 0, n)
 	for _, c := range sorted {
 		for range c.n {
 			u = append(u, c.k)
@@ -623,6 +628,7 @@ func (s *pkSolver) tryK(cs []pkKC, k int, limit oms.Volume) []*pkBin {
 		vol oms.Volume
 	}
 	var combos []combo
+	var flat []int // the combos' box types, k each
 	cur := make([]int, 0, k)
 	var maxV, maxW float64
 	for _, ty := range s.types {
@@ -649,7 +655,8 @@ func (s *pkSolver) tryK(cs []pkKC, k int, limit oms.Volume) []*pkBin {
 					return
 				}
 			}
-			combos = append(combos, combo{append([]int(nil), cur...), vol})
+			flat = append(flat, cur...)
+			combos = append(combos, combo{vol: vol})
 			return
 		}
 		for i := from; i < len(s.byVol); i++ {
@@ -669,6 +676,9 @@ func (s *pkSolver) tryK(cs []pkKC, k int, limit oms.Volume) []*pkBin {
 		}
 	}
 	rec(0, 0, 0, 0)
+	for i := range combos {
+		combos[i].ts = flat[i*k : (i+1)*k : (i+1)*k]
+	}
 	s.work += int64(nodes)
 	slices.SortStableFunc(combos, func(a, b combo) int { return cmp.Compare(a.vol, b.vol) })
 	for _, c := range combos {
@@ -918,7 +928,10 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 		s.local[c.k] = int32(i)
 	}
 	nk := len(cs)
-	failed := make([]bool, len(ts)*nk)
+	// Flags on the stack for most calls.
+	var fbuf [64]bool
+	var dbuf [128]bool
+	failed := pkFlags(fbuf[:], len(ts)*nk)
 	s.work += int64(len(units) + len(failed)) // the setup and scans cost too
 	force := st.first
 	if st.firstFit {
@@ -941,7 +954,7 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 		}
 		return s.dropEmpty(bins)
 	}
-	done := make([]bool, len(units))
+	done := pkFlags(dbuf[:], len(units))
 	left := len(units)
 	for i, b := range bins {
 		if left == 0 {
@@ -987,6 +1000,14 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 		return s.recycle(bins)
 	}
 	return bins
+}
+
+// pkFlags returns n false flags, in buf when it has room.
+func pkFlags(buf []bool, n int) []bool {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]bool, n)
 }
 
 // dropEmpty returns bins without the empty ones (which it recycles): when
