@@ -386,15 +386,19 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 		{pz1x, c.y, z1},
 		{c.x, pz1y, z1},
 	}
-	// Candidates still in the running, compacted after each test.
-	var cand [9]pkPt
-	n := 0
+	// The points are in three groups: ps[0:3] lie on the plane x = x1,
+	// ps[3:6] on y = y1, ps[6:9] on z = z1, and each on no other of these
+	// planes (its other coordinates are below c's far faces). So two
+	// points can be equal only within a group. live has bit i set while
+	// ps[i] is still to be added.
+	var live uint16
 	// A point where no kind fits, even at its least extents, is left out:
 	// place would pass over it for every unit (it could not win, and so
 	// the packing does not change for it), and commit would keep it.
 	tm := &s.typeMn[b.t]
 	lx, ly, lz := ty.in[0]-tm[0], ty.in[1]-tm[1], ty.in[2]-tm[2]
-	for i, p := range ps {
+	for i := range ps {
+		p := &ps[i]
 		if p.x >= ty.in[0] || p.y >= ty.in[1] || p.z >= ty.in[2] {
 			continue
 		}
@@ -403,27 +407,36 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 			continue
 		}
 		dup := false
-		for j := range i {
-			if q := &ps[j]; q.x == p.x && q.y == p.y && q.z == p.z {
+		for j := i - i%3; j < i; j++ {
+			if ps[j] == *p {
 				dup = true
 				break
 			}
 		}
 		if !dup {
-			cand[n] = p
-			n++
+			live |= 1 << i
 		}
 	}
 	keep := b.eps[:0]
 	for _, e := range b.eps {
-		// Every candidate lies on a face of c: x at x1, y at y1 or z at
-		// z1. A point on none of them equals none.
-		if n > 0 && (e.x == x1 || e.y == y1 || e.z == z1) {
-			for i := 0; i < n; i++ {
-				if p := &cand[i]; e.x == p.x && e.y == p.y && e.z == p.z {
-					copy(cand[i:n], cand[i+1:n])
-					n--
-					break // the candidates differ from one another
+		// A listed point equal to a new one lies on the new one's plane;
+		// the new point is then not added again.
+		if live != 0 {
+			g := -1
+			switch {
+			case e.x == x1:
+				g = 0
+			case e.y == y1:
+				g = 3
+			case e.z == z1:
+				g = 6
+			}
+			if g >= 0 {
+				for j := g; j < g+3; j++ {
+					if live&(1<<j) != 0 && ps[j] == e {
+						live &^= 1 << j
+						break // the new points differ from one another
+					}
 				}
 			}
 		}
@@ -434,20 +447,21 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	b.eps = keep
 	s.near = near
 	for _, i := range near {
-		if n == 0 {
+		if live == 0 {
 			break
 		}
 		q := &b.items[i]
-		for j := 0; j < n; {
-			if pkInside(cand[j], q) {
-				copy(cand[j:n], cand[j+1:n])
-				n--
-				continue
+		for j := range ps {
+			if live&(1<<j) != 0 && pkInside(ps[j], q) {
+				live &^= 1 << j
 			}
-			j++
 		}
 	}
-	b.eps = append(b.eps, cand[:n]...)
+	for j := range ps {
+		if live&(1<<j) != 0 {
+			b.eps = append(b.eps, ps[j])
+		}
+	}
 	s.work += int64(len(b.items)) * 8
 }
 
