@@ -126,9 +126,6 @@ func pkGroup(lines []Item) *pkCanon {
 			} else {
 				index[key] = k
 			}
-			if c.items == nil {
-				c.items = make([]Item, 0, len(lines))
-			}
 			c.items = append(c.items, *it)
 		} else {
 			c.items[k].Quantity += it.Quantity
