@@ -426,6 +426,12 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	}
 	keep := b.eps[:0]
 	for _, e := range b.eps {
+		if (x1-e.x)|(y1-e.y)|(z1-e.z) < 0 {
+			// Beyond c's far corner along some axis: neither inside c
+			// nor equal to a new point (none lies beyond it).
+			keep = append(keep, e)
+			continue
+		}
 		// A listed point equal to a new one lies on the new one's plane;
 		// the new point is then not added again.
 		if live != 0 {
