@@ -424,40 +424,34 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 			live |= 1 << i
 		}
 	}
-	keep := b.eps[:0]
-	for _, e := range b.eps {
-		if (x1-e.x)|(y1-e.y)|(z1-e.z) < 0 {
-			// Beyond c's far corner along some axis: neither inside c
-			// nor equal to a new point (none lies beyond it).
-			keep = append(keep, e)
-			continue
-		}
+	eps := b.eps
+	kept := 0
+	for _, e := range eps {
 		// A listed point equal to a new one lies on the new one's plane;
 		// the new point is then not added again.
-		if live != 0 {
-			g := -1
+		if live != 0 && (e.x == x1 || e.y == y1 || e.z == z1) {
+			g := 6
 			switch {
 			case e.x == x1:
 				g = 0
 			case e.y == y1:
 				g = 3
-			case e.z == z1:
-				g = 6
 			}
-			if g >= 0 {
-				for j := g; j < g+3; j++ {
-					if live&(1<<j) != 0 && ps[j] == e {
-						live &^= 1 << j
-						break // the new points differ from one another
-					}
+			for j := g; j < g+3; j++ {
+				if live&(1<<j) != 0 && ps[j] == e {
+					live &^= 1 << j
+					break // the new points differ from one another
 				}
 			}
 		}
-		if !pkInside(e, &c) {
-			keep = append(keep, e)
-		}
+		// The point stays unless it lies inside c (c.x <= e.x < x1, and
+		// likewise along Y and Z; see place): written in place, counted
+		// without a branch.
+		in := (e.x - c.x) | (x1 - 1 - e.x) | (e.y - c.y) | (y1 - 1 - e.y) | (e.z - c.z) | (z1 - 1 - e.z)
+		eps[kept] = e
+		kept += int(uint64(in) >> 63)
 	}
-	b.eps = keep
+	b.eps = eps[:kept]
 	s.near = near
 	for _, i := range near {
 		if live == 0 {
