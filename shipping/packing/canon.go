@@ -95,7 +95,8 @@ func pkGroup(lines []Item) *pkCanon {
 	}
 	c := &pkCanon{lines: lines, kind: make([]int, len(lines))}
 	// Few lines: the kinds' keys are searched in turn; many: indexed.
-	var keys []pkKindKey
+	var kbuf [8]pkKindKey
+	keys := kbuf[:0]
 	var index map[pkKindKey]int
 	if !small {
 		index = map[pkKindKey]int{}
@@ -125,6 +126,9 @@ func pkGroup(lines []Item) *pkCanon {
 				keys = append(keys, key)
 			} else {
 				index[key] = k
+			}
+			if c.items == nil {
+				c.items = make([]Item, 0, min(len(lines), 16))
 			}
 			c.items = append(c.items, *it)
 		} else {

@@ -1231,9 +1231,14 @@ func (s *pkSolver) remove(b *pkBin, j int) *pkBin {
 // result converts the solver's state into a Result.
 func (s *pkSolver) result() Result {
 	var p Result
-	for _, b := range append(s.bins, s.alone...) {
-		s.settle(b)
-		p.Boxes = append(p.Boxes, s.packedBox(b))
+	if n := len(s.bins) + len(s.alone) + len(s.asIs); n > 0 {
+		p.Boxes = make([]PackedBox, 0, n) // nil when there are none, as before
+	}
+	for _, list := range [2][]*pkBin{s.bins, s.alone} {
+		for _, b := range list {
+			s.settle(b)
+			p.Boxes = append(p.Boxes, s.packedBox(b))
+		}
 	}
 	for _, k := range s.asIs {
 		it := s.items[k]
