@@ -161,6 +161,9 @@ const pkReasons = 4
 var pkReasonList = [pkReasons]UnpackedReason{UnpackedTooLarge, UnpackedTooHeavy, UnpackedNoBox, UnpackedStopped}
 
 func pkGCD(a, b int64) int64 {
+	if a != 0 && b%a == 0 {
+		return a // the common case once a has settled: one division
+	}
 	for b != 0 {
 		a, b = b, a%b
 	}
@@ -168,7 +171,7 @@ func pkGCD(a, b int64) int64 {
 }
 
 // pkSolverPool holds solvers that finished packings released (see
-// release), so that a later packing reuses their slices.
+// recycleSolver), so that a later packing reuses their slices.
 var pkSolverPool sync.Pool
 
 // pkSolverMax is the most item lines a released solver may have room for:
