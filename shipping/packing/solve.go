@@ -106,25 +106,28 @@ var pkGreedyStrats = []pkStrat{
 }
 
 type pkSolver struct {
-	ctx       context.Context
-	items     []Item
-	qty       []int // Quantity per item (validated: at most MaxUnits)
-	boxes     []BoxType
-	scale     int64
-	kinds     []pkKind
-	types     []pkType
-	byVol     []int // box types by outer volume, smallest first
-	supply    []int // remaining boxes per type; -1 is unlimited
-	orders    [pkOrders][]int32
-	rank      [pkOrders][]int32 // position of each kind in orders
-	local     []int32           // scratch: index of a kind in the counts being filled
-	mins      []pkMins          // scratch of noRoom
-	orBuf     []pkOrient        // the kinds' orientations
-	fitBuf    []bool            // the kinds' fits
-	ordBuf    []int32           // orders and rank
-	chain     []int32           // scratch of noRoom
-	near      []int32           // scratch of commit
-	keepAll   bool              // commit keeps every point (see open)
+	ctx     context.Context
+	items   []Item
+	qty     []int // Quantity per item (validated: at most MaxUnits)
+	boxes   []BoxType
+	scale   int64
+	kinds   []pkKind
+	types   []pkType
+	byVol   []int // box types by outer volume, smallest first
+	supply  []int // remaining boxes per type; -1 is unlimited
+	orders  [pkOrders][]int32
+	rank    [pkOrders][]int32 // position of each kind in orders
+	local   []int32           // scratch: index of a kind in the counts being filled
+	mins    []pkMins          // scratch of noRoom
+	orBuf   []pkOrient        // the kinds' orientations
+	fitBuf  []bool            // the kinds' fits
+	ordBuf  []int32           // orders and rank
+	chain   []int32           // scratch of noRoom
+	near    []int32           // scratch of commit
+	keepAll bool              // commit keeps every point (see open)
+	// firstO is the orientation of the first unit fillStrat placed by
+	// place in its last run, box by box, or -1 (see fillAll).
+	firstO    int
 	anyMaxPer bool
 	// Per kind and box type (at k*len(types)+t): the kind's orientations
 	// that fit the box, in the kind's order (tors[torsAt[i]:torsAt[i+1]]),
@@ -803,6 +806,13 @@ func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
 	// fill the boxes the same way, and is skipped.
 	var canon [pkOrders]int
 	var tried [pkOrders * pkMerits * 4 * 7]bool
+	// One box: firstO[canon order*pkMerits+merit] records how the
+	// strategy of that order and merit without a forced orientation
+	// started (see fillStrat's s.firstO), plus 2; 0 is not run. A run
+	// forcing the orientation the first unit took anyway (or any, when
+	// the run started with a grid or could not place its first unit)
+	// would fill the box the same way, and fail the same way.
+	var firstO [pkOrders * pkMerits]int8
 	strats := pkStrats
 	if s.quick {
 		strats = strats[:pkQuickStrats]
@@ -841,8 +851,15 @@ func (s *pkSolver) fillAll(cs []pkKC, ts []int) []*pkBin {
 		if st.first >= 0 && !slices.ContainsFunc(s.kinds[units[st.order][0]].ors, func(o pkOrient) bool { return int(o.o) == st.first }) {
 			continue
 		}
+		fo := &firstO[canon[st.order]*pkMerits+st.merit]
+		if len(ts) == 1 && mode == 0 && st.first >= 0 && (*fo == 1 || int(*fo) == st.first+2) {
+			continue
+		}
 		if bins := s.fillStrat(cs, units[st.order], ts, st); bins != nil {
 			return bins
+		}
+		if len(ts) == 1 && mode == 0 && st.first < 0 {
+			*fo = int8(s.firstO + 2)
 		}
 		if s.spent() {
 			return nil
@@ -924,6 +941,7 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 	for i, t := range ts {
 		bins[i] = s.newBin(t)
 	}
+	s.firstO = -1
 	if st.rev {
 		slices.Reverse(bins)
 	}
@@ -988,6 +1006,9 @@ func (s *pkSolver) fillStrat(cs []pkKC, units []int32, ts []int, st pkStrat) []*
 				return s.recycle(bins)
 			}
 			if s.place(b, k, st.merit, force) {
+				if s.firstO < 0 {
+					s.firstO = int(b.items[len(b.items)-1].o)
+				}
 				force = -1
 				done[j] = true
 				left--
