@@ -399,9 +399,9 @@ func (s *pkSolver) commit(b *pkBin, c pkPlaced) {
 	// points can be equal only within a group. live has bit i set while
 	// ps[i] is still to be added.
 	var live uint16
-	// A point where no kind fits, even at its least extents, is left out:
-	// place would pass over it for every unit (it could not win, and so
-	// the packing does not change for it), and commit would keep it.
+	// A point where no kind fits in this box type, even at its least
+	// extents, is left out: place would pass over it for every unit, so
+	// the packing does not change for it; only the list gets shorter.
 	tm := &s.typeMn[b.t]
 	lx, ly, lz := ty.in[0]-tm[0], ty.in[1]-tm[1], ty.in[2]-tm[2]
 	for i := range ps {

@@ -17,7 +17,6 @@ import (
 // pkKind is an item line in scaled units.
 type pkKind struct {
 	ors     []pkOrient
-	mn      [3]int64 // least extent along X, Y, Z over ors
 	w       int64
 	v       float64
 	noStack bool
@@ -261,12 +260,6 @@ func pkNewSolver(ctx context.Context, items []Item, boxes []BoxType, budget int6
 			od := [3]int64{d[p.axes[0]], d[p.axes[1]], d[p.axes[2]]}
 			if !slices.ContainsFunc(k.ors, func(q pkOrient) bool { return q.d == od }) {
 				k.ors = append(k.ors, pkOrient{d: od, o: uint8(oi)})
-			}
-		}
-		for a := range 3 {
-			k.mn[a] = math.MaxInt64
-			for _, o := range k.ors {
-				k.mn[a] = min(k.mn[a], o.d[a])
 			}
 		}
 		sd := d
