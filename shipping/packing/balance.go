@@ -131,7 +131,8 @@ type pkKindAt struct {
 	k     int32
 	first int
 	n     int
-	some  []int // the indexes of its first few units
+	some  [pkSlotUnits]int32 // the indexes of its first few units
+	ns    int                // how many some holds
 }
 
 // pkSlotUnits is how many units of a kind balance looks at when it seeks
@@ -140,7 +141,7 @@ const pkSlotUnits = 8
 
 // kindsIn lists the kinds in b with the index of their first unit.
 func pkKindsIn(b *pkBin) []pkKindAt {
-	var ks []pkKindAt
+	ks := make([]pkKindAt, 0, 4)
 	i := -1
 	for j, p := range b.items {
 		if i < 0 || ks[i].k != p.k {
@@ -148,11 +149,12 @@ func pkKindsIn(b *pkBin) []pkKindAt {
 		}
 		if i < 0 {
 			i = len(ks)
-			ks = append(ks, pkKindAt{p.k, j, 1, []int{j}})
+			ks = append(ks, pkKindAt{k: p.k, first: j, n: 1, some: [pkSlotUnits]int32{int32(j)}, ns: 1})
 		} else {
 			ks[i].n++
-			if len(ks[i].some) < pkSlotUnits {
-				ks[i].some = append(ks[i].some, j)
+			if ks[i].ns < pkSlotUnits {
+				ks[i].some[ks[i].ns] = int32(j)
+				ks[i].ns++
 			}
 		}
 	}
@@ -226,7 +228,7 @@ func (s *pkSolver) evenPair(bins []*pkBin, hi, lo int) bool {
 		case pkOpMove:
 			k := h.items[c.j].k
 			nl = l.clone()
-			if len(nl.eps) == 0 || !s.place(nl, k, pkMeritFit, -1) {
+			if !s.open(nl) || !s.place(nl, k, pkMeritFit, -1) {
 				nl = s.fillOne1(pkCountWith(l.items, -1, k), l.t)
 			}
 			if nl != nil {
@@ -349,14 +351,14 @@ func (s *pkSolver) slotPair(h, l *pkBin, a, b pkKindAt) (int, int) {
 	if ka.noStack != kb.noStack {
 		return -1, -1
 	}
-	s.work += int64(len(a.some) * len(b.some))
-	for _, j := range a.some {
+	s.work += int64(a.ns * b.ns)
+	for _, j := range a.some[:a.ns] {
 		if s.slotOrient(b.k, &h.items[j]) < 0 {
 			continue
 		}
-		for _, m := range b.some {
+		for _, m := range b.some[:b.ns] {
 			if s.slotOrient(a.k, &l.items[m]) >= 0 {
-				return j, m
+				return int(j), int(m)
 			}
 		}
 	}

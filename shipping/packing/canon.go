@@ -39,12 +39,12 @@ func pkKeyOf(it Item, i int) pkKindKey {
 	if it.MaxPerBox > 0 {
 		k.line = i
 	}
-	for _, p := range pkOrientations {
-		if !it.Rotation.Allows(p.o, it.Dimensions) {
+	sides := [3]oms.Length{it.Dimensions.Length, it.Dimensions.Width, it.Dimensions.Height}
+	for oi, p := range pkOrientations {
+		if !pkAllows(it.Rotation, oi, it.Dimensions) {
 			continue
 		}
-		d := p.o.Apply(it.Dimensions)
-		e := [3]oms.Length{d.Length, d.Width, d.Height}
+		e := [3]oms.Length{sides[p.axes[0]], sides[p.axes[1]], sides[p.axes[2]]}
 		if !slices.Contains(k.ors[:k.n], e) {
 			k.ors[k.n] = e
 			k.n++
@@ -89,11 +89,18 @@ func pkAnyAlike(lines []Item) bool {
 // pkGroup groups validated lines into kinds, in order of first appearance.
 // It returns nil when every kind has one line, which needs no mapping.
 func pkGroup(lines []Item) *pkCanon {
-	if len(lines) <= pkGroupSmall && !pkAnyAlike(lines) {
+	small := len(lines) <= pkGroupSmall
+	if small && !pkAnyAlike(lines) {
 		return nil
 	}
 	c := &pkCanon{lines: lines, kind: make([]int, len(lines))}
-	index := map[pkKindKey]int{}
+	// Few lines: the kinds' keys are searched in turn; many: indexed.
+	var kbuf [8]pkKindKey
+	keys := kbuf[:0]
+	var index map[pkKindKey]int
+	if !small {
+		index = map[pkKindKey]int{}
+	}
 	grouped := false
 	for i := range lines {
 		it := &lines[i]
@@ -101,26 +108,53 @@ func pkGroup(lines []Item) *pkCanon {
 			k := c.kind[i-1]
 			c.kind[i] = k
 			c.items[k].Quantity += it.Quantity
-			c.of[k] = append(c.of[k], i)
 			grouped = true
 			continue
 		}
 		key := pkKeyOf(*it, i)
-		k, ok := index[key]
+		k, ok := -1, false
+		if small {
+			if k = slices.Index(keys, key); k >= 0 {
+				ok = true
+			}
+		} else {
+			k, ok = index[key]
+		}
 		if !ok {
 			k = len(c.items)
-			index[key] = k
+			if small {
+				keys = append(keys, key)
+			} else {
+				index[key] = k
+			}
+			if c.items == nil {
+				c.items = make([]Item, 0, min(len(lines), 16))
+			}
 			c.items = append(c.items, *it)
-			c.of = append(c.of, nil)
 		} else {
 			c.items[k].Quantity += it.Quantity
 			grouped = true
 		}
 		c.kind[i] = k
-		c.of[k] = append(c.of[k], i)
 	}
 	if !grouped {
 		return nil
+	}
+	// Each kind's lines in order, carved from one slice.
+	at := make([]int, len(c.items)+1)
+	for _, k := range c.kind {
+		at[k+1]++
+	}
+	for k := range c.items {
+		at[k+1] += at[k]
+	}
+	flat := make([]int, len(lines))
+	c.of = make([][]int, len(c.items))
+	for k := range c.of {
+		c.of[k] = flat[at[k]:at[k]:at[k+1]]
+	}
+	for i, k := range c.kind {
+		c.of[k] = append(c.of[k], i)
 	}
 	return c
 }

@@ -548,7 +548,7 @@ func (g *pkGlue) bin(root int32, t int) *pkBin {
 		s.recycle([]*pkBin{b})
 		return nil
 	}
-	b.eps = nil // the box is full
+	b.eps, b.pruned = nil, false // the box is full
 	return b
 }
 

@@ -71,10 +71,9 @@ var pkOrientations = [6]struct {
 
 // Valid reports whether o is one of the six orientations.
 func (o Orientation) Valid() bool {
-	for _, p := range pkOrientations {
-		if p.o == o {
-			return true
-		}
+	switch o {
+	case OrientationLWH, OrientationWLH, OrientationLHW, OrientationHLW, OrientationWHL, OrientationHWL:
+		return true
 	}
 	return false
 }
@@ -107,6 +106,23 @@ func (r Rotation) Allows(o Orientation, d oms.Dimensions) bool {
 	case RotationFlat:
 		s := d.Sorted()
 		return o.Apply(d).Height == s.Height
+	}
+	return false
+}
+
+// pkAllows is r.Allows(pkOrientations[oi].o, d) for a valid r, without
+// looking the orientation up.
+func pkAllows(r Rotation, oi int, d oms.Dimensions) bool {
+	switch r {
+	case "", RotationAny:
+		return true
+	case RotationUpright:
+		return oi < 2 // OrientationLWH, OrientationWLH
+	case RotationNone:
+		return oi == 0 // OrientationLWH
+	case RotationFlat:
+		s := [3]oms.Length{d.Length, d.Width, d.Height}
+		return s[pkOrientations[oi].axes[2]] == d.Sorted().Height
 	}
 	return false
 }
@@ -490,6 +506,7 @@ func PackContext(ctx context.Context, items []Item, boxes []BoxType, opts *Optio
 	}
 	r := s.result()
 	s.releaseBins()
+	s.recycleSolver()
 	if c != nil {
 		r = c.expand(r)
 	}

@@ -70,3 +70,21 @@ func TestPkBoxOKAgreesWithValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestPkAllowsAgreesWithAllows holds the solver's quick rotation test to
+// Rotation.Allows for every rule and orientation, on sides with and
+// without ties.
+func TestPkAllowsAgreesWithAllows(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 2))
+	for range 2000 {
+		side := func() oms.Length { return oms.Length(1 + r.Int64N(4)) }
+		d := oms.Dimensions{Length: side(), Width: side(), Height: side()}
+		for _, rule := range []Rotation{"", RotationAny, RotationUpright, RotationFlat, RotationNone} {
+			for oi, p := range pkOrientations {
+				if got, want := pkAllows(rule, oi, d), rule.Allows(p.o, d); got != want {
+					t.Fatalf("%v %q %s: pkAllows %v, Allows %v", d, rule, p.o, got, want)
+				}
+			}
+		}
+	}
+}
