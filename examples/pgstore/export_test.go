@@ -14,5 +14,6 @@ func TransactionOnly(s *InventoryStore) inventory.Store {
 // run of the same statement.
 const ReserveSQL = reserveSQL
 
-// ReserveOneSQL is the one-level reservation statement (the hot SKU's).
+// ReserveOneSQL is the one-level reservation (the hot SKU's): a call of
+// pgstore_reserve_one.
 const ReserveOneSQL = reserveOneSQL
