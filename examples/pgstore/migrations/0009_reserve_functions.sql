@@ -100,7 +100,11 @@ CREATE FUNCTION pgstore_reserve_batch(
     r_id text[], r_ref text[], r_exp timestamptz[], r_ns smallint[], r_doc jsonb[],
     l_res int[], l_sku text[], l_loc text[], l_qty bigint[],
     e_id text[], e_type text[], e_kind text[], e_agg text[], e_ver bigint[], e_at timestamptz[], e_payload jsonb[])
-RETURNS TABLE (result text, detail jsonb) LANGUAGE plpgsql AS $$
+RETURNS TABLE (result text, detail jsonb) LANGUAGE plpgsql
+-- Generic plans: its statements take arrays, which would otherwise have
+-- them planned anew on every call (about 30% of its CPU for a batch of 8).
+-- Each one looks rows up by primary key whatever the arrays hold.
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     nr      int := coalesce(cardinality(r_id), 0);
     nl      int := coalesce(cardinality(l_res), 0);
