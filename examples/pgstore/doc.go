@@ -142,17 +142,23 @@
 // which are time-ordered; keep them.
 //
 // Measured on a 2-core machine shared with other CPU- and disk-heavy jobs
-// (load 5 to 9; pg_test_fsync put fdatasync at 2 ms at one point, and the
-// database's own limit moved between 350 and 2,500 transactions/s from
-// one run to the next): five interleaved runs of
+// (load 3 to 4; the bare UPDATE's rate moved between 1,700 and 2,600/s
+// from one run to the next, and between 350 and 2,500/s under load 5 to
+// 9), five alternating runs each, before and after migration 0009, of
 // BenchmarkReserveHotSKU's pgbench-update, statement and batcher (8
-// clients) gave median ratios to the bare UPDATE of the same run of 0.67
-// (statement) and 2.1 (batcher) before migration 0009, 0.74 and 2.1
-// after, with the batcher's median going from 1,140 to 1,790
-// reservations/s. pgbench alone, bare UPDATE and reservation alternated
-// every 3 seconds: 0.53 for the CTE, 0.69 for pgstore_reserve_one
-// (medians of 8). The figures are noise-bound on such a machine; run
-// the benchmark on a quiet one before relying on them.
+// clients), medians:
+//
+//	                     before         after       ratio to the bare UPDATE of the run
+//	statement (Go)       1,099/s        1,244/s     0.56 → 0.56
+//	batcher (Go)         2,388/s        4,500/s     1.16 → 2.00 (every run above 1.8)
+//
+// pgbench alone (no Go client), the bare UPDATE and a reservation
+// alternated every 3 seconds, six rounds at load 4.5, medians of the ratio
+// to the bare UPDATE: 0.57 for the CTE, 0.66 for pgstore_reserve_one, and
+// 2.2 for the reservation's two inserts without the level update (what
+// bounds a hot SKU is the lock hold, not the writes). The figures are
+// noise-bound on such a machine; run the benchmark on a quiet one before
+// relying on them.
 //
 // # PostgreSQL-compatible distributed databases
 //
