@@ -2,11 +2,13 @@ package pgstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
 )
@@ -20,15 +22,17 @@ import (
 // result (a *ShortageError, a replay, a not-found error) as if it had been
 // reserved alone. Every other method is the InventoryStore's.
 //
-// A batch locks the levels of all its reservations in the fixed order
-// (SKU, then location) and the SKU counters after them, like a single
-// reservation, checks each reservation in turn, then writes the levels,
-// counters, reservations and events in one pipeline and commits. When
-// something only a single reservation can sort out comes up (a level row
-// not created yet, an ID saved meanwhile by another process), the batch is
-// abandoned and its reservations are made one by one. Round trips: the
-// items and locations (one), the level locks (one), every write pipelined
-// (one), the commit.
+// A batch is one call of pgstore_reserve_batch (migration 0009): one round
+// trip and one commit. It saves the reservations and their events before
+// taking any lock, then locks the batch's levels in the fixed order (SKU,
+// then location) and the preorder SKUs' counters after them, checks each
+// reservation in turn, writes each level and counter once and deletes the
+// rows of the reservations it refused. What only a reservation alone can
+// sort out (an unknown or untracked SKU, an unknown or inactive location, a
+// level row not created yet, an ID twice in one batch) is reserved alone
+// after the batch, as if it had arrived after the others; a batch that
+// fails (a lost connection, a serialization failure) is reserved one
+// reservation at a time.
 type ReserveBatcher struct {
 	*InventoryStore
 	opts  ReserveBatcherOptions
@@ -133,6 +137,11 @@ func (b *ReserveBatcher) run() {
 			}
 		}
 		batch := []*batchReq{first}
+		// Let the callers the last batch answered queue again before
+		// taking what is queued: without it, with N callers, every other
+		// batch holds about half of them (measured: 4.0 reservations a
+		// batch with 8 clients; 7.3 with it).
+		runtime.Gosched()
 	fill:
 		for len(batch) < b.opts.MaxBatch {
 			select {
@@ -159,199 +168,149 @@ func (b *ReserveBatcher) apply(batch []*batchReq) {
 	if len(live) == 0 {
 		return
 	}
+	alone := live
 	if len(live) > 1 {
-		ctx, cancel := context.WithTimeout(context.Background(), b.opts.Timeout)
-		results, err := b.reserveBatch(ctx, live)
-		cancel()
-		if err == nil {
-			for i, req := range live {
-				req.reply <- results[i]
+		// An ID twice: the later one goes alone, after the batch (a replay
+		// of the first, or a reservation of its own if the first failed).
+		seen := map[oms.ID]bool{}
+		var in []*batchReq
+		alone = nil
+		for _, req := range live {
+			if seen[req.r.ID] {
+				alone = append(alone, req)
+				continue
 			}
-			return
+			seen[req.r.ID] = true
+			in = append(in, req)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), b.opts.Timeout)
+		results, err := b.reserveBatch(ctx, in)
+		cancel()
+		if err != nil {
+			alone = live // nothing was saved: one by one
+		} else {
+			for i, req := range in {
+				switch res := results[i]; {
+				case res.err == errAlone:
+					alone = append(alone, req)
+				case res.err == errReplay:
+					r, created, err := b.replayRead(req.ctx, req.r)
+					req.reply <- batchResult{r, created, err}
+				default:
+					req.reply <- res
+				}
+			}
 		}
 	}
-	for _, req := range live { // one by one
+	for _, req := range alone {
 		r, created, err := b.InventoryStore.Reserve(req.ctx, req.r, req.ev)
 		req.reply <- batchResult{r, created, err}
 	}
 }
 
-// errBatch says the batch must be made one reservation at a time.
-var errBatch = errors.New("pgstore: batch abandoned")
+// errAlone says a reservation of the batch must be made alone.
+var errAlone = errors.New("pgstore: reserve alone")
 
-// reserveBatch reserves the requests in one transaction; an error means
-// nothing was saved and the caller reserves them one by one.
+const reserveBatchSQL = `SELECT result, detail FROM pgstore_reserve_batch($1, $2, $3, $4, $5, $6, $7, $8, $9,
+	$10, $11, $12, $13, $14, $15, $16)`
+
+// reserveBatch reserves the requests (distinct IDs) in one call of
+// pgstore_reserve_batch. A result's err is errAlone or errReplay for the
+// caller to sort out, a *ShortageError, or nil with the saved
+// reservation. An error means nothing was saved.
 func (b *ReserveBatcher) reserveBatch(ctx context.Context, reqs []*batchReq) ([]batchResult, error) {
-	results := make([]batchResult, len(reqs))
-	err := b.db.tx(ctx, func(tx pgx.Tx) error {
-		var keys []levelKey
-		seenID := map[oms.ID]bool{}
-		for _, req := range reqs {
-			if seenID[req.r.ID] {
-				return errBatch // the same ID twice: the second is a replay of the first
-			}
-			seenID[req.r.ID] = true
-			for _, ln := range req.r.Lines {
-				keys = append(keys, levelKey{ln.SKU, ln.Location})
-			}
+	n := len(reqs)
+	outs := make([]inventory.Reservation, n)
+	ids, refs, docs := make([]string, n), make([]string, n), make([]string, n)
+	exp := make([]*time.Time, n)
+	ns := make([]int16, n)
+	var lres []int32
+	var lsku, lloc []string
+	var lqty []int64
+	eid := make([]*string, n)
+	etype, ekind, eagg := make([]string, n), make([]string, n), make([]string, n)
+	ever := make([]int64, n)
+	eat := make([]time.Time, n)
+	epay := make([]*string, n)
+	for i, req := range reqs {
+		r := req.r.Clone()
+		r.Status, r.Version = inventory.StatusActive, 1
+		for j := range r.Lines {
+			ln := &r.Lines[j]
+			ln.Committed, ln.Released, ln.Untracked = 0, 0, false
+			lres, lsku, lloc, lqty = append(lres, int32(i+1)), append(lsku, string(ln.SKU)), append(lloc, string(ln.Location)), append(lqty, ln.Quantity)
 		}
-		items, active, err := loadPairs(ctx, tx, keys)
+		d, err := doc(r)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		// Each reservation's pair checks, as Reserve makes them.
-		outs := make([]inventory.Reservation, len(reqs))
-		ok := make([]bool, len(reqs))
-		tracked := map[levelKey]bool{}
-		for i, req := range reqs {
-			r := req.r.Clone()
-			r.Status, r.Version = inventory.StatusActive, 1
-			results[i].err = nil
-			for j := range r.Lines {
-				ln := &r.Lines[j]
-				ln.Committed, ln.Released, ln.Untracked = 0, 0, false
-				if results[i].err != nil {
-					continue
-				}
-				it := items[ln.SKU]
-				act, found := active[ln.Location]
-				switch {
-				case it == nil:
-					results[i].err = oms.NotFoundError("sku", ln.SKU)
-				case !found:
-					results[i].err = oms.NotFoundError("location", ln.Location)
-				case !act:
-					results[i].err = inactiveLocation(ln.Location)
-				default:
-					ln.Untracked = !it.item.Tracked
-				}
-			}
-			outs[i], ok[i] = r, results[i].err == nil
-			if ok[i] {
-				for _, k := range trackedKeys(r) {
-					tracked[k] = true
-				}
+		outs[i] = r
+		ids[i], refs[i], docs[i], ns[i] = string(r.ID), r.Reference, d, nsPart(r.ExpiresAt)
+		if !r.ExpiresAt.IsZero() {
+			t := r.ExpiresAt
+			exp[i] = &t
+		}
+		if ev := req.ev; ev.ID != "" {
+			id := string(ev.ID)
+			eid[i], etype[i], ekind[i], eagg[i], ever[i], eat[i] = &id, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time
+			if len(ev.Payload) > 0 {
+				p := string(ev.Payload)
+				epay[i] = &p
 			}
 		}
-		tk := make([]levelKey, 0, len(tracked))
-		for k := range tracked {
-			tk = append(tk, k)
-		}
-		sortKeys(tk)
-		var lvs map[levelKey]*inventory.Level
-		if len(tk) > 0 {
-			if lvs, err = lockLevels(ctx, tx, tk); err != nil {
-				if errors.Is(err, errMissingLevels) {
-					return errBatch
-				}
-				return err
-			}
-			var pre []string
-			for _, k := range tk {
-				if items[k.sku].preorder() && (len(pre) == 0 || pre[len(pre)-1] != string(k.sku)) {
-					pre = append(pre, string(k.sku))
-				}
-			}
-			if err := lockCounters(ctx, tx, items, pre); err != nil {
-				return err
-			}
-		}
-		// Decide each reservation in arrival order against what the
-		// earlier ones left.
-		before := map[levelKey]inventory.Level{}
-		for k, lv := range lvs {
-			before[k] = *lv
-		}
-		startCounters := map[oms.SKU]int64{}
-		for sku, it := range items {
-			startCounters[sku] = it.backordered
-		}
-		var accepted []int
-		for i := range reqs {
-			if !ok[i] {
-				continue
-			}
-			short, added := checkLines(outs[i], lvs, items)
-			if len(short) > 0 {
-				results[i].err = &inventory.ShortageError{Op: "reserve", ID: outs[i].ID, Lines: short}
-				continue
-			}
-			for k, q := range added {
-				lv := lvs[k]
-				rise := backorders(lv.OnHand, lv.Reserved+q) - backorders(lv.OnHand, lv.Reserved)
-				lv.Reserved += q
-				items[k.sku].backordered += rise
-			}
-			accepted = append(accepted, i)
-		}
-		if len(accepted) == 0 {
-			return nil
-		}
-		// Write the levels and counters: the sum of what was accepted.
-		var ws []levelWrite
-		rises := map[oms.SKU]int64{}
-		for _, k := range tk {
-			lv, was := lvs[k], before[k]
-			q := lv.Reserved - was.Reserved
-			if q == 0 {
-				continue
-			}
-			w := levelWrite{key: k, reserved: q, capacity: -1}
-			if it := items[k.sku]; !it.unlimited() {
-				w.capacity = it.capAt(k.loc)
-			}
-			ws = append(ws, w)
-		}
-		for sku, it := range items {
-			if d := it.backordered - startCounters[sku]; d != 0 {
-				it.backordered = startCounters[sku] // writeLevels checks the rise against the locked value
-				rises[sku] = d
-			}
-		}
-		var stmts []checkedStmt
-		if len(ws) > 0 {
-			stmts = levelStmts(ws, items, rises)
-		}
-		n := len(accepted)
-		rids, refs, docs := make([]string, n), make([]string, n), make([]string, n)
-		exp := make([]*time.Time, n)
-		ns := make([]int16, n)
-		var evs []oms.Event
-		for j, i := range accepted {
-			r := outs[i]
-			d, err := doc(r)
-			if err != nil {
-				return err
-			}
-			rids[j], refs[j], docs[j], ns[j] = string(r.ID), r.Reference, d, nsPart(r.ExpiresAt)
-			if !r.ExpiresAt.IsZero() {
-				t := r.ExpiresAt
-				exp[j] = &t
-			}
-			if reqs[i].ev.ID != "" {
-				evs = append(evs, reqs[i].ev)
-			}
-		}
-		// An ID saved meanwhile (a replay, another process): answer one by one.
-		stmts = append(stmts, checkedStmt{what: "insert reservations", want: n, mismatch: errBatch, args: []any{rids, refs, exp, ns, docs},
-			sql: `INSERT INTO inv_reservations (id, reference, status, version, expires_at, expires_ns, doc)
-			SELECT id, ref, 'active', 1, exp, ns, d FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[], $5::jsonb[])
-				WITH ORDINALITY AS u(id, ref, exp, ns, d, n)
-			ORDER BY n
-			ON CONFLICT (id) DO NOTHING`})
-		if len(evs) > 0 {
-			stmts = append(stmts, checkedStmt{what: "outbox append", want: -1, sql: appendEventsSQL, args: eventArrays(evs)})
-		}
-		if err := runStmts(ctx, tx, stmts); err != nil {
-			return err
-		}
-		for _, i := range accepted {
-			results[i] = batchResult{r: outs[i], created: true}
-		}
-		return nil
-	})
+	}
+	rows, err := b.db.pool.Query(ctx, reserveBatchSQL, ids, refs, exp, ns, docs, lres, lsku, lloc, lqty,
+		eid, etype, ekind, eagg, ever, eat, epay)
 	if err != nil {
-		return nil, err
+		return nil, wrap("reserve batch", err)
+	}
+	defer rows.Close()
+	results := make([]batchResult, 0, n)
+	for rows.Next() {
+		var (
+			res    string
+			detail []byte
+		)
+		if err := rows.Scan(&res, &detail); err != nil {
+			return nil, wrap("reserve batch", err)
+		}
+		i := len(results)
+		if i >= n {
+			return nil, fmt.Errorf("pgstore: reserve batch: more than %d results", n)
+		}
+		switch res {
+		case "ok":
+			results = append(results, batchResult{r: outs[i], created: true})
+		case "replay":
+			results = append(results, batchResult{err: errReplay})
+		case "alone":
+			results = append(results, batchResult{err: errAlone})
+		case "short":
+			var short []struct {
+				Line      int   `json:"line"`
+				Available int64 `json:"available"`
+			}
+			if err := json.Unmarshal(detail, &short); err != nil || len(short) == 0 {
+				return nil, fmt.Errorf("pgstore: reserve batch: shortage detail %q: %v", detail, err)
+			}
+			se := &inventory.ShortageError{Op: "reserve", ID: outs[i].ID}
+			for _, s := range short {
+				if s.Line < 0 || s.Line >= len(outs[i].Lines) {
+					return nil, fmt.Errorf("pgstore: reserve batch: shortage of line %d", s.Line)
+				}
+				ln := outs[i].Lines[s.Line]
+				se.Lines = append(se.Lines, inventory.Shortage{Line: s.Line, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity, Available: s.Available})
+			}
+			results = append(results, batchResult{err: se})
+		default:
+			return nil, fmt.Errorf("pgstore: reserve batch: result %q", res)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("reserve batch", err)
+	}
+	if len(results) != n {
+		return nil, fmt.Errorf("pgstore: reserve batch: %d results for %d reservations", len(results), n)
 	}
 	return results, nil
 }

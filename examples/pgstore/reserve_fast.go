@@ -81,50 +81,20 @@ SELECT CASE
 		'mode', i.mode, 'limit', i.lim, 'location_limits', i.location_limits, 'active', c.active))
 		FROM lk JOIN inv_items i ON i.sku = lk.sku JOIN inv_locations c ON c.id = lk.location)::text) END`
 
-// reserveOneSQL is reserveSQL for a reservation whose lines all take
-// stock from one level (most carts' single line, and every hot SKU's):
-// with one row there is no lock order to keep, so the UPDATE itself takes
-// the lock, with no locking CTE and no joins whose re-check (PostgreSQL's
-// EvalPlanQual, run when the row changed while the statement waited for
-// it) would lengthen the time the hot row stays locked. The item's cap and
-// the location's activity are scalar subqueries, evaluated once. A refused
-// row aborts it through pgstore_refuse without detail (the UPDATE does
-// not return a refused row), and the transaction path names the short
-// lines.
-const reserveOneSQL = `WITH ins AS (
-	INSERT INTO inv_reservations (id, reference, status, version, expires_at, expires_ns, doc)
-	SELECT $1, $2, $3, $4, $5, $6, $7
-	WHERE (SELECT i.tracked FROM inv_items i WHERE i.sku = $8)
-	  AND (SELECT c.active FROM inv_locations c WHERE c.id = $9)
-	ON CONFLICT (id) DO NOTHING
-	RETURNING id
-), ev AS (
-	INSERT INTO outbox (id, type, aggregate_kind, aggregate_id, aggregate_version, at, payload)
-	SELECT $11, $12, $13, $14, $15, $16, $17::jsonb
-	WHERE $11::text IS NOT NULL AND EXISTS (SELECT 1 FROM ins)
-	RETURNING 1
-), lv AS (
-	UPDATE inv_levels l SET reserved = l.reserved + $10, seq = nextval('inv_change_seq')
-	WHERE l.sku = $8 AND l.location = $9 AND EXISTS (SELECT 1 FROM ins)
-	  AND greatest(l.reserved + $10 - l.on_hand, 0) <= coalesce((SELECT
-		CASE WHEN i.mode = 'allow' THEN NULL
-		     WHEN i.mode <> 'preorder' THEN 0
-		     WHEN i.location_limits IS NULL THEN i.lim
-		     ELSE least(coalesce((i.location_limits ->> $9::text)::bigint, 0), i.lim) END
-		FROM inv_items i WHERE i.sku = $8), 9223372036854775807)
-	RETURNING greatest(l.reserved - l.on_hand, 0) - greatest(l.reserved - $10 - l.on_hand, 0) AS rise
-), cnt AS (
-	UPDATE inv_items i SET backordered = i.backordered + s.rise
-	FROM lv s
-	WHERE i.sku = $8 AND s.rise <> 0 AND (i.mode <> 'preorder' OR s.rise < 0 OR i.backordered + s.rise <= i.lim)
-	RETURNING 1
-)
-SELECT CASE
-	WHEN NOT EXISTS (SELECT 1 FROM ins) THEN 'replay'
-	WHEN (SELECT count(*) FROM ev) < 0 THEN 'unreachable'
-	WHEN (SELECT count(*) FROM lv) = 1
-	 AND (SELECT count(*) FROM cnt) = (SELECT count(*) FROM lv WHERE rise <> 0) THEN 'ok'
-	ELSE pgstore_refuse('reserve', NULL) END`
+// reserveOneSQL is the reservation of one level (most carts' single line,
+// and every hot SKU's): pgstore_reserve_one (migration 0009), one round
+// trip whose statements run in a fixed order: the reservation and its
+// event are written before the level's conditional UPDATE takes the lock,
+// so the hot row stays locked for that UPDATE, the SKU counter's when the
+// backorders moved, and the commit. As a function the UPDATE is a small
+// statement of its own: when it waited for the lock, PostgreSQL's re-check
+// of the changed row (EvalPlanQual) initialises that one statement again,
+// where in a data-modifying CTE it initialises every part of the statement,
+// the inserts included, while holding the lock. It returns 'ok', 'replay'
+// (the ID exists) or 'slow' (an unknown or untracked SKU, an unknown or
+// inactive location: the transaction path decides); a refused level
+// aborts it through pgstore_refuse with the level as it locked it.
+const reserveOneSQL = `SELECT pgstore_reserve_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
 
 // oneLevel reports whether every line of r takes stock from one level, and
 // the units they take together.
@@ -176,6 +146,8 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 		return r, true, nil
 	case err == nil && res == "replay":
 		return inventory.Reservation{}, true, errReplay
+	case err == nil && res == "slow":
+		return inventory.Reservation{}, false, nil
 	case refused(err):
 		if short := diagnose(r, err); short != nil {
 			return inventory.Reservation{}, false, short
