@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/omskit/oms"
@@ -358,6 +360,11 @@ func (s *InventoryStore) Ledger(ctx context.Context, f inventory.LedgerFilter) (
 	limit := any(nil)
 	if f.Limit > 0 {
 		limit = f.Limit
+	}
+	for _, t := range []string{string(f.SKU), string(f.Location), f.Key} {
+		if !utf8.ValidString(t) || strings.IndexByte(t, 0) >= 0 {
+			return nil, nil // text PostgreSQL cannot hold matches no stored entry
+		}
 	}
 	var rows pgx.Rows
 	var err error

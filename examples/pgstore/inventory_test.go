@@ -79,3 +79,19 @@ func TestInventoryStoreBatcher(t *testing.T) {
 		}}, nil
 	})
 }
+
+// TestLedgerFilterWithTextPostgreSQLCannotHold: a ledger filter whose SKU,
+// location or key holds a NUL byte or invalid UTF-8 matches nothing, as in
+// the memory store, rather than failing with the database's encoding
+// error.
+func TestLedgerFilterWithTextPostgreSQLCannotHold(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t).Inventory()
+	for _, f := range []inventory.LedgerFilter{{Key: "k\x00"}, {SKU: "A\x00"}, {Location: "\xff"}, {Key: "\xfe\xff"}} {
+		es, err := s.Ledger(ctx, f)
+		if err != nil || len(es) != 0 {
+			t.Errorf("Ledger(%+v) = %d entries, %v; want none, no error", f, len(es), err)
+		}
+	}
+}
