@@ -168,12 +168,17 @@ func (s *MemoryStore) SetPreferences(ctx context.Context, customer oms.ID, p Pre
 	return nil
 }
 
+// claimArgs checks a claim call's context and arguments.
+func claimArgs(ctx context.Context, key, token string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return ValidateClaim(key, token)
+}
+
 // Claim implements Store.
 func (s *MemoryStore) Claim(ctx context.Context, key, token string, at time.Time) (Claim, error) {
-	if err := ctx.Err(); err != nil {
-		return Claim{}, err
-	}
-	if err := ValidateClaim(key, token); err != nil {
+	if err := claimArgs(ctx, key, token); err != nil {
 		return Claim{}, err
 	}
 	s.mu.Lock()
@@ -189,10 +194,7 @@ func (s *MemoryStore) Claim(ctx context.Context, key, token string, at time.Time
 
 // MarkSent implements Store.
 func (s *MemoryStore) MarkSent(ctx context.Context, key, token string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := ValidateClaim(key, token); err != nil {
+	if err := claimArgs(ctx, key, token); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -208,10 +210,7 @@ func (s *MemoryStore) MarkSent(ctx context.Context, key, token string) error {
 
 // Release implements Store.
 func (s *MemoryStore) Release(ctx context.Context, key, token string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := ValidateClaim(key, token); err != nil {
+	if err := claimArgs(ctx, key, token); err != nil {
 		return err
 	}
 	s.mu.Lock()
