@@ -164,10 +164,7 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 		u, err := src.Track(ctx, key.Carrier, key.TrackingNumber)
 		if err != nil {
 			rep.Failed++
-			if p.opts.Logger != nil {
-				p.opts.Logger.Warn("tracking: poll failed", "key", key.String(), "err", err)
-			}
-			if err := p.backOff(ctx, key, now); err != nil {
+			if err := p.backOff(ctx, key, now, "tracking: poll failed", err); err != nil {
 				return rep, err
 			}
 			continue
@@ -182,10 +179,7 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			// poll, it backs the tracker off rather than stopping every
 			// pass at the same tracker.
 			rep.Failed++
-			if p.opts.Logger != nil {
-				p.opts.Logger.Warn("tracking: polled update refused", "key", key.String(), "err", err)
-			}
-			if err := p.backOff(ctx, key, now); err != nil {
+			if err := p.backOff(ctx, key, now, "tracking: polled update refused", err); err != nil {
 				return rep, err
 			}
 			continue
@@ -217,9 +211,12 @@ func pollAt(now time.Time, d time.Duration) time.Time {
 	return lastPollAt
 }
 
-// backOff counts a failed poll of key and schedules the next one after
-// the backoff.
-func (p *Poller) backOff(ctx context.Context, key Key, now time.Time) error {
+// backOff logs why the poll of key failed, counts the failure on the
+// tracker and schedules the next poll after the backoff.
+func (p *Poller) backOff(ctx context.Context, key Key, now time.Time, msg string, cause error) error {
+	if p.opts.Logger != nil {
+		p.opts.Logger.Warn(msg, "key", key.String(), "err", cause)
+	}
 	_, err := p.svc.update(ctx, key, func(t *Tracker) (bool, []oms.Event, error) {
 		t.PollFailures++
 		t.NextPollAt = pollAt(now, p.Backoff(t.PollFailures))
