@@ -26,7 +26,8 @@ type Receipt struct {
 	Reference string `json:"reference,omitempty"`
 	// Note is free text for people, at most 1024 bytes of UTF-8 without NUL.
 	Note string `json:"note,omitempty"`
-	// Key, when set, makes the receipt safe to repeat (see "Keyed stock movements" in the package documentation).
+	// Key, when set, makes the receipt safe to repeat (see "Keyed stock
+	// movements" in the package documentation).
 	Key string `json:"key,omitempty"`
 }
 
@@ -59,8 +60,9 @@ type Count struct {
 	// to the ledger entry; both are UTF-8 without NUL.
 	Reference string `json:"reference,omitempty"`
 	Note      string `json:"note,omitempty"`
-	// Key, when set, makes the count safe to repeat (see "Keyed stock movements" in the package documentation):
-	// a repeat returns the first count's entry rather than counting again.
+	// Key, when set, makes the count safe to repeat (see "Keyed stock
+	// movements" in the package documentation): a repeat returns the
+	// first count's entry rather than counting again.
 	Key string `json:"key,omitempty"`
 }
 
@@ -179,12 +181,12 @@ var movementReasons = map[Reason]bool{
 	ReasonReturnRestock: true, ReasonReturnQuarantine: true,
 }
 
-// keyedMovement makes the movement apply under key at most once: when the ledger
-// holds the key's entry (before, or because a concurrent caller's change
-// won the store's key check or a race the refused attempt then retried),
-// it returns that entry if same says it is
-// this movement, else an error matching oms.ErrDuplicate, and moves
-// nothing. Without a key it calls apply.
+// keyedMovement makes the movement apply under key at most once: when the
+// ledger holds the key's entry (before, or because a concurrent caller's
+// change won the store's key check or a race the refused attempt then
+// retried), it returns that entry if same says it is this movement, else
+// an error matching oms.ErrDuplicate, and moves nothing. Without a key it
+// calls apply.
 func (s *Service) keyedMovement(ctx context.Context, op, key string, same func(LedgerEntry) bool, apply func() (LedgerEntry, error)) (LedgerEntry, error) {
 	if key == "" {
 		return apply()
@@ -231,7 +233,7 @@ func sameEntry(e, want LedgerEntry) bool {
 		e.Reference == want.Reference && e.Note == want.Note
 }
 
-// checkMovementKey adds the problem of a movement's key, if any.
+// key adds the problem of a movement's key, if any.
 func (m *movementCheck) key(k string) {
 	if k == "" {
 		return
@@ -239,6 +241,16 @@ func (m *movementCheck) key(k string) {
 	if err := validateKey(k); err != nil {
 		m.p.add("key", "%s", err)
 	}
+}
+
+// applyOne saves the single entry e, stamped now, under key.
+func (s *Service) applyOne(ctx context.Context, op, key string, e LedgerEntry) (LedgerEntry, error) {
+	e.At = s.clock.Now()
+	out, err := s.applyMovement(ctx, op, key, []LedgerEntry{e}, nil, nil)
+	if err != nil {
+		return LedgerEntry{}, err
+	}
+	return out[0], nil
 }
 
 // applyMovement saves entries (and an inbound) with a stock_moved event,
@@ -281,13 +293,7 @@ func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) 
 	if rc.InboundID == "" {
 		want := LedgerEntry{SKU: rc.SKU, Location: rc.Location, Reason: ReasonReceipt, OnHand: rc.Quantity, Reference: rc.Reference, Note: rc.Note}
 		return s.keyedMovement(ctx, "receive", rc.Key, func(e LedgerEntry) bool { return sameEntry(e, want) }, func() (LedgerEntry, error) {
-			e := want
-			e.At = s.clock.Now()
-			out, err := s.applyMovement(ctx, "receive", rc.Key, []LedgerEntry{e}, nil, nil)
-			if err != nil {
-				return LedgerEntry{}, err
-			}
-			return out[0], nil
+			return s.applyOne(ctx, "receive", rc.Key, want)
 		})
 	}
 	same := func(e LedgerEntry) bool {
@@ -507,12 +513,7 @@ func (s *Service) Adjust(ctx context.Context, a Adjustment) (LedgerEntry, error)
 		return LedgerEntry{}, err
 	}
 	return s.keyedMovement(ctx, "adjust", a.Key, func(x LedgerEntry) bool { return sameEntry(x, e) }, func() (LedgerEntry, error) {
-		e.At = s.clock.Now()
-		out, err := s.applyMovement(ctx, "adjust", a.Key, []LedgerEntry{e}, nil, nil)
-		if err != nil {
-			return LedgerEntry{}, err
-		}
-		return out[0], nil
+		return s.applyOne(ctx, "adjust", a.Key, e)
 	})
 }
 
@@ -578,12 +579,7 @@ func (s *Service) Restock(ctx context.Context, r ReturnRestock) (LedgerEntry, er
 		e.Reason, e.OnHand, e.Damaged = ReasonReturnQuarantine, 0, r.Quantity
 	}
 	return s.keyedMovement(ctx, "restock", r.Key, func(x LedgerEntry) bool { return sameEntry(x, e) }, func() (LedgerEntry, error) {
-		e.At = s.clock.Now()
-		out, err := s.applyMovement(ctx, "restock", r.Key, []LedgerEntry{e}, nil, nil)
-		if err != nil {
-			return LedgerEntry{}, err
-		}
-		return out[0], nil
+		return s.applyOne(ctx, "restock", r.Key, e)
 	})
 }
 
