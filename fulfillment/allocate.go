@@ -224,7 +224,7 @@ func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) 
 		}
 	}
 	if spec.record && !hasKey(o, "allocated:"+string(a.ID)) {
-		if _, err := s.orders.RecordAllocation(ctx, o.ID, order.CounterInput{Key: string(a.ID), Lines: planCounts(a.Plan)}); err != nil {
+		if err := s.recordAllocation(ctx, o.ID, a); err != nil {
 			return nil, a, err
 		}
 	}
@@ -233,6 +233,45 @@ func (s *Service) allocate(ctx context.Context, o *order.Order, spec allocSpec) 
 	}
 	fos, err = s.allocationFOs(ctx, a)
 	return fos, a, err
+}
+
+// recordAllocation moves the order's allocated counters by a's plan, keyed
+// by the allocation. When the order refuses them because units were
+// cancelled on it after the plan was made, it records what the order can
+// still take (each line's active units not yet allocated), or nothing when
+// that is none: the fulfillment orders then hold more than the order
+// expects, and Process takes the excess off (shrinkToOrder).
+func (s *Service) recordAllocation(ctx context.Context, orderID oms.ID, a *Allocation) error {
+	lines := planCounts(a.Plan)
+	_, err := s.orders.RecordAllocation(ctx, orderID, order.CounterInput{Key: string(a.ID), Lines: lines})
+	for attempt := 0; err != nil && attempt < 3; attempt++ {
+		if !errors.Is(err, oms.ErrValidation) && !errors.Is(err, oms.ErrDuplicate) {
+			return err
+		}
+		o, gerr := s.orders.Get(ctx, orderID)
+		if gerr != nil {
+			return gerr
+		}
+		if hasKey(o, "allocated:"+string(a.ID)) {
+			return nil // recorded by a concurrent run
+		}
+		var capped []order.LineQuantity
+		for _, lq := range lines {
+			l, ok := o.Line(lq.LineID)
+			if q := min(lq.Quantity, l.Active()-l.Allocated); ok && q > 0 {
+				capped = append(capped, order.LineQuantity{LineID: lq.LineID, Quantity: q})
+			}
+		}
+		switch {
+		case !errors.Is(err, oms.ErrValidation) || slices.Equal(capped, lines):
+			return err // refused for another reason
+		case len(capped) == 0:
+			return nil // every planned unit was cancelled on the order
+		}
+		lines = capped
+		_, err = s.orders.RecordAllocation(ctx, orderID, order.CounterInput{Key: string(a.ID), Lines: lines})
+	}
+	return err
 }
 
 // planCounts sums a plan's units per order line, in line order.

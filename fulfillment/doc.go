@@ -65,6 +65,18 @@
 // Cancel releases the stock and cancels the units on the order, so the
 // order's counters stay consistent.
 //
+// Units the host cancels on the order itself (order.Service.CancelLines)
+// after they were allocated leave their fulfillment orders at the next
+// Process: the least advanced fulfillment order gives them up first, its
+// lines shrink (EventLinesCancelled), their stock is released once (under
+// a key, across crashes), packages made before are made again for what is
+// left, and a fulfillment order left without units is cancelled. A cancel
+// landing while Process runs is caught when the order refuses a count,
+// and just before the shipment is created. Once the shipment exists, the
+// order refuses to record it for the cancelled units and Process reports
+// that refusal: cancel units before their shipment starts (or cancel the
+// order), not while labels are bought.
+//
 // Third-party locations (3PL, dropship) get a request status, moved by
 // Submit and the host's Provider, and a shipment the provider reports with
 // ThirdPartyShipped:

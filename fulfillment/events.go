@@ -37,6 +37,10 @@ const (
 	// EventRequestChanged: the third-party request moved
 	// (RequestPayload).
 	EventRequestChanged = "fulfillment_order.request_changed"
+	// EventLinesCancelled: units the host cancelled on the order
+	// (order.Service.CancelLines) left the fulfillment order before they
+	// were packed, and their stock is released (LinesCancelledPayload).
+	EventLinesCancelled = "fulfillment_order.lines_cancelled"
 
 	// Shipment events carry a ShipmentPayload.
 	EventShipmentCreated  = "shipment.created"
@@ -63,6 +67,14 @@ type OrderPayload struct {
 	Location oms.ID `json:"location"`
 	Status   Status `json:"status"`
 	Lines    []Line `json:"lines"`
+}
+
+// LinesCancelledPayload is the payload of EventLinesCancelled: the units
+// taken off, per line of the fulfillment order (its order line, SKU and
+// reservation).
+type LinesCancelledPayload struct {
+	OrderID oms.ID `json:"order_id"`
+	Lines   []Line `json:"lines"`
 }
 
 // StatusPayload is the payload of EventStatusChanged.

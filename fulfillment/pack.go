@@ -74,9 +74,13 @@ func (s *Service) packFO(ctx context.Context, id oms.ID, fo *FulfillmentOrder, o
 		// fulfillment order); the packages and the step are then saved
 		// together. A run interrupted between the two packs again (the
 		// packer is deterministic) and replays the counters.
-		after, err := s.recordFulfilled(ctx, fo)
-		if err != nil {
-			return nil, nil, err
+		// A fulfillment order packed again after units left it (see
+		// shrinkToOrder) has its packing recorded already.
+		var after *order.Order
+		if !fo.done("order_fulfilled") {
+			if after, err = s.recordFulfilled(ctx, fo); err != nil {
+				return nil, nil, err
+			}
 		}
 		fo, err = s.updateLoadedFO(ctx, id, fo, func(f *FulfillmentOrder) ([]pendingEvent, error) {
 			if len(f.Packages) > 0 {

@@ -63,6 +63,20 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Units the host cancelled on the order leave the fulfillment orders
+	// before anything is packed. They are compared with the order's
+	// allocated units as the allocation left them: an allocation recorded
+	// by this run (or by another one meanwhile) is read again.
+	if !hasKey(o, "allocated:"+string(AllocationID(orderID))) {
+		if o, err = s.orders.Get(ctx, orderID); err != nil {
+			return nil, err
+		}
+	}
+	if shrunk, err := s.shrinkToOrder(ctx, o, fos); err != nil {
+		return nil, err
+	} else if shrunk {
+		created = false // read them again
+	}
 	var waiting []Waiting
 	var last *order.Order // the order as the last step's last order write left it
 	for round := 0; round < 4; round++ {
@@ -87,6 +101,18 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 				w, err = "waiting for stock: "+short.Error(), nil
 				s.warn("fulfillment: commit waits for stock", "fulfillment_order", fo.ID, "err", short)
 			}
+			if errors.Is(err, errUnitsCancelled) {
+				moved, err = true, nil // it lost units and is packed again
+			}
+			if err != nil && errors.Is(err, oms.ErrValidation) {
+				// The order refused a counter: its units may have been
+				// cancelled on it meanwhile. Take them off and go on.
+				if shrunk, serr := s.shrinkAfterRefusal(ctx, orderID, &o); serr != nil {
+					return nil, serr
+				} else if shrunk {
+					moved, err = true, nil
+				}
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -100,6 +126,21 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		}
 	}
 	return s.result(ctx, orderID, waiting, last)
+}
+
+// shrinkAfterRefusal reads the order and its fulfillment orders again and
+// takes off the units cancelled on the order; *o becomes the order read.
+func (s *Service) shrinkAfterRefusal(ctx context.Context, orderID oms.ID, o **order.Order) (bool, error) {
+	fresh, err := s.orders.Get(ctx, orderID)
+	if err != nil {
+		return false, err
+	}
+	fos, err := s.store.FulfillmentOrders(ctx, orderID)
+	if err != nil {
+		return false, err
+	}
+	*o = fresh
+	return s.shrinkToOrder(ctx, fresh, fos)
 }
 
 // run collects what one step of Process learnt on its way.
@@ -312,6 +353,13 @@ func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
 		return err
 	}
 	for _, fo := range fos {
+		if pendingShrinks(fo) {
+			// Units cancelled on the order before it ended, whose stock
+			// is not released yet.
+			if err := s.releaseShrinks(ctx, fo); err != nil {
+				return err
+			}
+		}
 		if fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
 			continue
 		}

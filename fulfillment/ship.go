@@ -101,6 +101,22 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 			}
 			sh.Carrier, sh.ServiceCode, sh.ServiceName, sh.Level, sh.Cost = rate.Carrier, rate.ServiceCode, rate.ServiceName, rate.Level, rate.Price
 		}
+		// Units cancelled on the order since it was read (while the
+		// packages were rated, say) leave before the shipment exists.
+		if !fo.Reship {
+			cur, err := s.orders.Get(ctx, fo.OrderID)
+			if err != nil {
+				return nil, err
+			}
+			if !fits(fo, cur) {
+				if _, err := s.shrinkAfterRefusal(ctx, fo.OrderID, &cur); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("%w: %w", errUnitsCancelled, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: "shipped",
+					Reason: "units were cancelled on the order: they left the fulfillment order, which is packed again"})
+			}
+			fresh = cur
+		}
 		if sh, err = s.createShipment(ctx, fo, sh, true); err != nil {
 			return nil, err
 		}

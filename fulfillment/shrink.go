@@ -1,0 +1,323 @@
+package fulfillment
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+)
+
+// Units the host cancels on the order itself (order.Service.CancelLines)
+// after they were allocated leave the order's counters at once; the
+// fulfillment orders holding them learn of it in Process, which takes them
+// off (shrinkToOrder) before any shipment exists for them, so that no more
+// units are packed and shipped than the order still wants.
+//
+// A shrink is saved before its stock is released: the fulfillment order's
+// lines lose the units and a step "order_cancel:N:QTY:RESERVATION:LINE"
+// records the release due, which a step "order_cancel_released:N" marks
+// done. A run interrupted between the two releases them the next time,
+// under a key derived from the fulfillment order and N, so the units are
+// given back once.
+const (
+	shrinkStep    = "order_cancel:"
+	shrunkPrefix  = "order_cancel_released:"
+	shrinkReason  = "units cancelled on the order"
+	shrinkFOWhole = "every unit cancelled on the order"
+)
+
+// live reports whether fo holds units of o that are neither shipped nor
+// moved elsewhere: a fulfillment order of the order, not a re-shipment
+// (whose units the order counted before), not final, not moved.
+func live(fo *FulfillmentOrder, o *order.Order) bool {
+	return fo.OrderID == o.ID && !fo.Reship && !fo.Status.Final() && fo.MovedTo == ""
+}
+
+// recorded reports whether fo's packing is recorded on the order (its
+// units are among the order's fulfilled ones).
+func recorded(fo *FulfillmentOrder, o *order.Order) bool {
+	return hasKey(o, string(order.CounterFulfilled)+":"+string(fo.ID))
+}
+
+// shrinkable reports whether units can still be taken off a live
+// fulfillment order: it is the shop's own and no shipment exists for it
+// (packages not yet recorded on the order are made again after).
+func shrinkable(fo *FulfillmentOrder, o *order.Order) bool {
+	return live(fo, o) && fo.Request == RequestNone && fo.Shipment == "" &&
+		(recorded(fo, o) || len(fo.Packages) == 0)
+}
+
+// stage orders fulfillment orders for a shrink: the least advanced first.
+func stage(fo *FulfillmentOrder) int {
+	st := fo.Status
+	if st == StatusOnHold {
+		st = fo.HeldFrom
+	}
+	switch {
+	case st == StatusScheduled:
+		return 0
+	case st == StatusOpen:
+		return 1
+	case len(fo.Packages) == 0:
+		return 2
+	}
+	return 3
+}
+
+// shrinkToOrder takes off fos (the order's fulfillment orders) the units
+// of each order line beyond what the order still expects from them, and
+// cancels a fulfillment order left without units. The order expects its
+// allocated units less its fulfilled ones from the fulfillment orders
+// whose packing it has not recorded, and its fulfilled units less its
+// shipped ones from those whose packing it recorded and whose shipment it
+// has not (order.Service.CancelLines lowers the allocated counter first,
+// and the fulfilled one when it has to). The least advanced fulfillment
+// order gives units first and, among equals, the newest. Then it releases
+// the stock of every shrink saved and not yet released. It reports
+// whether it changed anything.
+func (s *Service) shrinkToOrder(ctx context.Context, o *order.Order, fos []*FulfillmentOrder) (bool, error) {
+	if o.Status == order.StatusCancelled || o.Status == order.StatusCompleted {
+		return false, nil
+	}
+	take := map[oms.ID]map[oms.ID]int64{} // fulfillment order -> order line -> units
+	for _, ol := range o.Lines {
+		var held [2]int64 // not recorded, recorded and not shipped
+		var cands [2][]*FulfillmentOrder
+		for _, fo := range fos {
+			n := lineUnits(fo, ol.ID)
+			if n == 0 || !live(fo, o) {
+				continue
+			}
+			k := 0
+			if recorded(fo, o) {
+				if hasKey(o, string(order.CounterShipped)+":"+string(ShipmentID(fo.ID))) {
+					continue
+				}
+				k = 1
+			}
+			held[k] += n
+			if shrinkable(fo, o) {
+				cands[k] = append(cands[k], fo)
+			}
+		}
+		expected := [2]int64{max(ol.Allocated-ol.Fulfilled, 0), max(ol.Fulfilled-ol.Shipped, 0)}
+		for k := range held {
+			excess := held[k] - expected[k]
+			if excess <= 0 {
+				continue
+			}
+			slices.SortStableFunc(cands[k], func(a, b *FulfillmentOrder) int {
+				if c := cmp.Compare(stage(a), stage(b)); c != 0 {
+					return c
+				}
+				if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+					return c
+				}
+				return cmp.Compare(b.ID, a.ID)
+			})
+			for _, fo := range cands[k] {
+				if excess == 0 {
+					break
+				}
+				t := min(excess, lineUnits(fo, ol.ID))
+				if take[fo.ID] == nil {
+					take[fo.ID] = map[oms.ID]int64{}
+				}
+				take[fo.ID][ol.ID] = t
+				excess -= t
+			}
+		}
+	}
+	changed := false
+	for _, fo := range fos {
+		want := take[fo.ID]
+		if len(want) > 0 {
+			saved, err := s.shrinkFO(ctx, fo.ID, o, want)
+			if err != nil {
+				return changed, err
+			}
+			changed, fo = true, saved
+		}
+		if pendingShrinks(fo) {
+			if err := s.releaseShrinks(ctx, fo); err != nil {
+				return changed, err
+			}
+			changed = true
+		}
+	}
+	return changed, nil
+}
+
+// errUnitsCancelled marks Ship's refusal of a fulfillment order that lost
+// units to a cancel on the order just before its shipment was created.
+var errUnitsCancelled = errors.New("fulfillment: units cancelled on the order")
+
+// fits reports whether the order still expects every unit of a live
+// fulfillment order (see shrinkToOrder), counting fo alone.
+func fits(fo *FulfillmentOrder, o *order.Order) bool {
+	if !live(fo, o) {
+		return true
+	}
+	rec := recorded(fo, o)
+	for _, l := range fo.Lines {
+		ol, ok := o.Line(l.LineID)
+		if !ok {
+			continue
+		}
+		expected := ol.Allocated - ol.Fulfilled
+		if rec {
+			expected = ol.Fulfilled - ol.Shipped
+		}
+		if lineUnits(fo, l.LineID) > max(expected, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// lineUnits returns the units fo must still fulfil for an order line.
+func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
+	var n int64
+	for _, l := range fo.Lines {
+		if l.LineID == line {
+			n += l.Quantity - l.Short
+		}
+	}
+	return n
+}
+
+// shrinkFO takes want (units per order line) off a fulfillment order, as
+// decided on o, and records the releases due. It re-checks on the stored
+// version: when that one is no longer shrinkable, or holds fewer units, it
+// takes what it still can.
+func (s *Service) shrinkFO(ctx context.Context, id oms.ID, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
+	return s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if !shrinkable(f, o) {
+			return nil, nil
+		}
+		want := maps.Clone(want) // a retry starts again from the stored version
+		n := 0
+		for _, st := range f.Steps {
+			if strings.HasPrefix(st, shrinkStep) {
+				n++
+			}
+		}
+		var off []Line
+		// The newest lines (the last split or re-allocation) first.
+		for i := len(f.Lines) - 1; i >= 0; i-- {
+			l := &f.Lines[i]
+			t := min(want[l.LineID], l.Quantity-l.Short)
+			if t <= 0 {
+				continue
+			}
+			want[l.LineID] -= t
+			l.Quantity -= t
+			l.Picked = min(l.Picked, l.Quantity-l.Short)
+			n++
+			f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
+			off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
+		}
+		if len(off) == 0 {
+			return nil, nil
+		}
+		if recorded(f, o) {
+			// Packed and recorded on the order, which has since lowered its
+			// fulfilled units: the packages are made again for what is
+			// left, and the order's count is not moved twice.
+			f.Packages = nil
+			f.mark("order_fulfilled")
+		}
+		evs := []pendingEvent{{EventLinesCancelled, LinesCancelledPayload{OrderID: f.OrderID, Lines: off}}}
+		if f.Units() == 0 {
+			from := f.Status
+			if err := f.transition(StatusCancelled, shrinkFOWhole); err != nil {
+				return nil, err
+			}
+			for i := range f.Holds {
+				if f.Holds[i].Open() {
+					f.Holds[i].ReleasedAt = s.now().UTC()
+				}
+			}
+			f.HeldFrom = ""
+			// The order cancelled the units itself: nothing is left to
+			// release or to cancel on it.
+			f.mark("cancel_release")
+			f.mark("cancel_order")
+			evs = append(evs, statusEvent(f, from, shrinkFOWhole))
+		}
+		return evs, nil
+	})
+}
+
+// shrinkRelease is a release due after a shrink.
+type shrinkRelease struct {
+	n           string
+	qty         int64
+	reservation oms.ID
+	line        oms.ID
+}
+
+// shrinks returns the releases recorded on fo and not yet done.
+func shrinks(fo *FulfillmentOrder) []shrinkRelease {
+	var out []shrinkRelease
+	for _, st := range fo.Steps {
+		rest, ok := strings.CutPrefix(st, shrinkStep)
+		if !ok {
+			continue
+		}
+		p := strings.SplitN(rest, ":", 4)
+		if len(p) != 4 || fo.done(shrunkPrefix+p[0]) {
+			continue
+		}
+		q, err := strconv.ParseInt(p[1], 10, 64)
+		if err != nil || q <= 0 {
+			continue
+		}
+		out = append(out, shrinkRelease{n: p[0], qty: q, reservation: oms.ID(p[2]), line: oms.ID(p[3])})
+	}
+	return out
+}
+
+func pendingShrinks(fo *FulfillmentOrder) bool { return len(shrinks(fo)) > 0 }
+
+// releaseShrinks releases the stock of fo's shrinks not yet released, each
+// under its own key, and marks them done.
+func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) error {
+	for _, r := range shrinks(fo) {
+		sku := oms.SKU("")
+		for _, l := range fo.Lines {
+			if l.LineID == r.line && l.Reservation == r.reservation {
+				sku = l.SKU
+				break
+			}
+		}
+		key := string(oms.DeriveID(fo.ID, shrinkStep+r.n))
+		if sku != "" && r.reservation != "" {
+			lines, err := s.stillHeld(ctx, key, r.reservation, []stockLine{{SKU: sku, Location: fo.Location, LineID: r.line, Quantity: r.qty}})
+			if err != nil {
+				return err
+			}
+			if len(lines) > 0 {
+				if err := s.releaseStock(ctx, key, r.reservation, lines); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+					return err
+				}
+			}
+		}
+		if _, err := s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+			if f.done(shrunkPrefix + r.n) {
+				return nil, nil
+			}
+			f.mark(shrunkPrefix + r.n)
+			return []pendingEvent{{}}, nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
