@@ -142,7 +142,9 @@ type TrackingUpdate struct {
 // event of a registered return label (from a tracking.Service event
 // handler). In transit (or out for delivery) moves an approved or
 // label_issued return to in_transit; delivered receives every unit not
-// yet received (as Receive would, keyed by the event). Other statuses,
+// yet received (as Receive would, keyed by the event); the same event
+// again repeats that receipt, which changes nothing on the return and
+// finishes the order's returned counters if they failed. Other statuses,
 // and events for returns already past them, change nothing. An unknown
 // tracking number matches oms.ErrNotFound.
 func (s *Service) Track(ctx context.Context, in TrackingUpdate) (*Return, error) {
@@ -170,6 +172,12 @@ func (s *Service) Track(ctx context.Context, in TrackingUpdate) (*Return, error)
 		})
 		return r, err
 	case CarrierDelivered:
+		key := string(oms.DeriveID(r.ID, "tracking:"+in.Key))
+		if k, ok := r.applied("receive:" + key); ok && len(k.Received) > 0 {
+			// A repeat of this event: its receipt is on the return;
+			// repeating it finishes the order's counters if they failed.
+			return s.Receive(ctx, r.ID, ReceiveInput{Key: key, Lines: k.Received})
+		}
 		var lines []ReceiveLine
 		for _, l := range r.Lines {
 			if n := l.Quantity - l.Received; n > 0 {
@@ -179,7 +187,7 @@ func (s *Service) Track(ctx context.Context, in TrackingUpdate) (*Return, error)
 		if len(lines) == 0 || r.Status.Final() || r.Status == StatusInspected {
 			return r, nil
 		}
-		return s.Receive(ctx, r.ID, ReceiveInput{Key: string(oms.DeriveID(r.ID, "tracking:"+in.Key)), Lines: lines})
+		return s.Receive(ctx, r.ID, ReceiveInput{Key: key, Lines: lines})
 	}
 	return r, nil
 }
@@ -274,6 +282,7 @@ func (s *Service) Receive(ctx context.Context, id oms.ID, in ReceiveInput) (*Ret
 		r.ReceivedAt = now
 		p.Complete = rec == q
 		recordKey(r, "receive:", in.Key, digest)
+		r.AppliedKeys[len(r.AppliedKeys)-1].Received = slices.Clone(in.Lines)
 		return []pendingEvent{{EventReceived, p}}, nil
 	})
 	if err != nil {
