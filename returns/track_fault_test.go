@@ -81,3 +81,52 @@ func TestTrackedDeliveryRetriedAfterAFailedCounterMovesTheOrderOnce(t *testing.T
 		}
 	}
 }
+
+// TestConcurrentDeliveredEventsReceiveOnce: a carrier reports a return
+// parcel delivered several times at once (a webhook and a poll, events
+// with different IDs). Every call succeeds and the units are received
+// once. The events that lost the race used to fail with a transition or
+// quantity error for units another event had just received, where the
+// same event a moment later changes nothing.
+func TestConcurrentDeliveredEventsReceiveOnce(t *testing.T) {
+	for round := range 100 {
+		s := newShop(t, nil)
+		o := s.delivered("cart-track-race")
+		r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+			{OrderLineID: o.Lines[0].ID, Quantity: 2, Reason: returns.ReasonDoesntFit},
+			{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+		ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+		r = ok[*returns.Return](t)(s.svc.IssueLabel(s.ctx, r.ID, returns.LabelInput{ServiceCode: "ground", Parcels: []shipping.Parcel{parcel}}))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				ev := returns.TrackingUpdate{Key: "evt-" + string(rune('a'+g)), TrackingNumber: r.Label.TrackingNumbers[0], Status: returns.CarrierDelivered}
+				if _, err := s.svc.Track(s.ctx, ev); err != nil {
+					t.Errorf("round %d: event %s: %v", round, ev.Key, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		r = s.ret(r.ID)
+		if r.Status != returns.StatusReceived || r.Lines[0].Received != 2 || r.Lines[1].Received != 1 {
+			t.Fatalf("round %d: return %s, received %d and %d", round, r.Status, r.Lines[0].Received, r.Lines[1].Received)
+		}
+		if got := s.order(o.ID); got.Lines[0].Returned != 2 || got.Lines[1].Returned != 1 {
+			t.Errorf("round %d: the order counts %d and %d returned units, want 2 and 1", round, got.Lines[0].Returned, got.Lines[1].Returned)
+		}
+		n := 0
+		for _, typ := range s.eventTypes(r.ID) {
+			if typ == returns.EventReceived {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("round %d: %d %s events, want 1", round, n, returns.EventReceived)
+		}
+	}
+}
