@@ -113,6 +113,9 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 				return nil, err
 			}
 		}
+		if r.Refund == nil {
+			continue // a concurrent Resolve dropped the plan: plan again
+		}
 		if !r.Refund.Done && r.Refund.Breakdown.Total.IsPositive() {
 			input := r.Refund.Breakdown.RefundInput(r.Refund.Key, reason, r.Refund.OrderVersion)
 			if _, err := s.orders.Refund(ctx, r.OrderID, input); err != nil {
