@@ -2,6 +2,7 @@ package returns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -142,7 +143,9 @@ type TrackingUpdate struct {
 // event of a registered return label (from a tracking.Service event
 // handler). In transit (or out for delivery) moves an approved or
 // label_issued return to in_transit; delivered receives every unit not
-// yet received (as Receive would, keyed by the event). Other statuses,
+// yet received (as Receive would, keyed by the event); the same event
+// again repeats that receipt, which changes nothing on the return and
+// finishes the order's returned counters if they failed. Other statuses,
 // and events for returns already past them, change nothing. An unknown
 // tracking number matches oms.ErrNotFound.
 func (s *Service) Track(ctx context.Context, in TrackingUpdate) (*Return, error) {
@@ -170,6 +173,22 @@ func (s *Service) Track(ctx context.Context, in TrackingUpdate) (*Return, error)
 		})
 		return r, err
 	case CarrierDelivered:
+		return s.trackDelivered(ctx, r, string(oms.DeriveID(r.ID, "tracking:"+in.Key)))
+	}
+	return r, nil
+}
+
+// trackDelivered receives every unit of r not yet received under the
+// receipt key. A receipt that another one (a concurrent event, a scan)
+// overtook is refused by Receive on the changed return: it looks again at
+// what is left, as if it had come second.
+func (s *Service) trackDelivered(ctx context.Context, r *Return, key string) (*Return, error) {
+	for attempt := 0; ; attempt++ {
+		if k, ok := r.applied("receive:" + key); ok && len(k.Received) > 0 {
+			// A repeat of this event: its receipt is on the return;
+			// repeating it finishes the order's counters if they failed.
+			return s.Receive(ctx, r.ID, ReceiveInput{Key: key, Lines: k.Received})
+		}
 		var lines []ReceiveLine
 		for _, l := range r.Lines {
 			if n := l.Quantity - l.Received; n > 0 {
@@ -179,9 +198,19 @@ func (s *Service) Track(ctx context.Context, in TrackingUpdate) (*Return, error)
 		if len(lines) == 0 || r.Status.Final() || r.Status == StatusInspected {
 			return r, nil
 		}
-		return s.Receive(ctx, r.ID, ReceiveInput{Key: string(oms.DeriveID(r.ID, "tracking:"+in.Key)), Lines: lines})
+		out, err := s.Receive(ctx, r.ID, ReceiveInput{Key: key, Lines: lines})
+		if err == nil || attempt >= s.retries || !errors.Is(err, oms.ErrInvalidTransition) && !errors.Is(err, oms.ErrValidation) {
+			return out, err
+		}
+		cur, gerr := s.store.Get(ctx, r.ID)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if _, mine := cur.applied("receive:" + key); mine || cur.Version == r.Version {
+			return out, err // the receipt was saved, or refused on the return as it was
+		}
+		r = cur
 	}
-	return r, nil
 }
 
 // ReceiveLine is a quantity of a return line that arrived.
@@ -274,6 +303,7 @@ func (s *Service) Receive(ctx context.Context, id oms.ID, in ReceiveInput) (*Ret
 		r.ReceivedAt = now
 		p.Complete = rec == q
 		recordKey(r, "receive:", in.Key, digest)
+		r.AppliedKeys[len(r.AppliedKeys)-1].Received = slices.Clone(in.Lines)
 		return []pendingEvent{{EventReceived, p}}, nil
 	})
 	if err != nil {

@@ -113,13 +113,25 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 				return nil, err
 			}
 		}
+		if r.Refund == nil {
+			continue // a concurrent Resolve dropped the plan: plan again
+		}
 		if !r.Refund.Done && r.Refund.Breakdown.Total.IsPositive() {
 			input := r.Refund.Breakdown.RefundInput(r.Refund.Key, reason, r.Refund.OrderVersion)
 			if _, err := s.orders.Refund(ctx, r.OrderID, input); err != nil {
-				if errors.Is(err, oms.ErrConflict) && !errors.As(err, new(*order.PaymentError)) {
-					// The order moved since the plan: plan again.
+				// The order moved since the plan (plan again), or a
+				// concurrent Resolve planned again and its refund took
+				// the key (a duplicate): unless the plan on the return
+				// changed meanwhile (then use it), the error stands.
+				moved := errors.Is(err, oms.ErrConflict) && !errors.As(err, new(*order.PaymentError))
+				if moved || errors.Is(err, oms.ErrDuplicate) {
+					tried, replanned := r.Refund.OrderVersion, false
 					if _, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
-						if r.Refund == nil || r.Refund.Done {
+						if r.Refund == nil || r.Refund.Done || r.Refund.OrderVersion != tried {
+							replanned = true
+							return nil, nil
+						}
+						if !moved {
 							return nil, nil
 						}
 						r.Refund = nil
@@ -127,13 +139,20 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 					}); err != nil {
 						return nil, err
 					}
-					continue
+					if moved || replanned {
+						continue
+					}
 				}
 				return nil, fmt.Errorf("returns: %s: refund: %w", id, err)
 			}
 		}
+		replan := false
 		r, _, err = s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 			if r.Status == StatusCompleted {
+				return nil, nil
+			}
+			if r.Refund == nil {
+				replan = true // a concurrent Resolve dropped the plan
 				return nil, nil
 			}
 			from := r.Status
@@ -149,6 +168,9 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 			r.Outcomes = outcomes(r)
 			return append(events, pendingEvent{EventCompleted, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCompleted, Outcomes: r.Outcomes}}), nil
 		})
+		if err == nil && replan {
+			continue
+		}
 		return r, err
 	}
 	return nil, fmt.Errorf("returns: %s: resolve: the order kept changing: %w", id, oms.ErrConflict)

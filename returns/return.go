@@ -252,6 +252,9 @@ type ExchangeRecord struct {
 type AppliedKey struct {
 	Key    string `json:"key"`
 	Digest string `json:"digest"`
+	// Received are the units a receipt took (receipts only), so that a
+	// repeated tracking event can finish its receipt's order counters.
+	Received []ReceiveLine `json:"received,omitempty"`
 }
 
 // Clone returns a deep copy of r: no slice, map or pointer is shared.
@@ -289,6 +292,9 @@ func (r *Return) Clone() *Return {
 	}
 	c.Outcomes = slices.Clone(r.Outcomes)
 	c.AppliedKeys = slices.Clone(r.AppliedKeys)
+	for i := range c.AppliedKeys {
+		c.AppliedKeys[i].Received = slices.Clone(c.AppliedKeys[i].Received)
+	}
 	return &c
 }
 

@@ -298,14 +298,17 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 			return nil, err
 		}
 	}
+	refused := false
 	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 		if r.Status == StatusApproved {
 			return nil, nil
 		}
 		if r.Status != StatusRequested {
+			refused = true
 			return nil, transitionError(r, StatusApproved, "")
 		}
 		if err := eligible(r); err != nil {
+			refused = true
 			return nil, err
 		}
 		if err := transition(r, StatusApproved); err != nil {
@@ -323,7 +326,12 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		return events, nil
 	})
 	if err != nil {
-		if ex != nil {
+		// A refused approval, or one that kept losing races (the return
+		// moved on, so a retry derives another reservation), gives the
+		// stock back. Any other error may come after the write went
+		// through, and a retry before it derives this reservation's ID
+		// again: the hold stays for the retry, as after a crash.
+		if ex != nil && (refused || errors.Is(err, oms.ErrConflict)) {
 			s.releaseAdvance(ctx, ex.ReservationID)
 		}
 		return nil, err
