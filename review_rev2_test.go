@@ -4,10 +4,14 @@ package oms_test
 // test here failed before the fix named in its comment.
 
 import (
+	"errors"
 	"math"
+	"math/big"
 	"testing"
+	"time"
 
 	"github.com/omskit/oms"
+	"github.com/shopspring/decimal"
 )
 
 // TestDateAddDaysOfAHugeCountNeverGoesBackwards: AddDays added n to the
@@ -35,5 +39,48 @@ func TestDateAddDaysOfAHugeCountNeverGoesBackwards(t *testing.T) {
 	}
 	if got := oms.NewDate(2026, 3, 1).AddDays(30); got != oms.NewDate(2026, 3, 31) {
 		t.Errorf("2026-03-01 + 30 days = %v", got)
+	}
+}
+
+// TestMoneyAllocateRefusesDecimalsTooLongToCompute: Allocate scales the
+// weights (and the amount) to integers, computing 10 to the power of
+// their exponents: a weight of decimal.New(1, -1e9) or 1e9, or an amount
+// that a rate of 1e9 multiplied in, made it compute a number of a billion
+// digits (a weight of 1e-10000000 alone took five seconds). Weights and
+// amounts beyond the bounds NewMoney puts on an amount (exponent within
+// ±MaxAmountExponent, coefficient within MaxAmountBits bits) are refused
+// now with an error matching ErrValidation.
+func TestMoneyAllocateRefusesDecimalsTooLongToCompute(t *testing.T) {
+	usd := oms.MustParseMoney("10.00 USD")
+	one := decimal.New(1, 0)
+	huge := new(big.Int).Lsh(big.NewInt(1), oms.MaxAmountBits+1)
+	for name, c := range map[string]struct {
+		m oms.Money
+		w []decimal.Decimal
+	}{
+		"tiny weight":        {usd, []decimal.Decimal{one, decimal.New(1, -1_000_000_000)}},
+		"huge weight":        {usd, []decimal.Decimal{decimal.New(1, 1_000_000_000), one}},
+		"long weight":        {usd, []decimal.Decimal{decimal.NewFromBigInt(huge, 0), one}},
+		"huge amount":        {usd.MulRate(decimal.New(1, 1_000_000_000)), []decimal.Decimal{one, one}},
+		"amount tiny weight": {usd.MulRate(decimal.New(1, -1_000_000_000)), []decimal.Decimal{one, decimal.New(1, -1_000_000_000)}},
+	} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.m.Allocate(c.w)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("%s: Allocate: err = %v, want ErrValidation", name, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Allocate still computing after 10s", name)
+		}
+	}
+	// Weights at the bounds still work.
+	parts, err := usd.Allocate([]decimal.Decimal{decimal.New(1, -oms.MaxAmountExponent), decimal.New(1, -oms.MaxAmountExponent)})
+	if err != nil || len(parts) != 2 || !parts[0].Equal(oms.MustParseMoney("5.00 USD")) {
+		t.Errorf("Allocate with weights of 1e-40: %v %v", parts, err)
 	}
 }
