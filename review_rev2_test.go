@@ -84,3 +84,39 @@ func TestMoneyAllocateRefusesDecimalsTooLongToCompute(t *testing.T) {
 		t.Errorf("Allocate with weights of 1e-40: %v %v", parts, err)
 	}
 }
+
+// TestAddressRequiredFieldOfInvisibleCharactersIsRequired: a required
+// address field was taken as given when it held only zero-width or other
+// invisible format characters (U+200B, U+FEFF, U+2060, U+200E): their
+// strings.TrimSpace is not empty, so an address whose line1, city or
+// name was "\u200b" passed Validate and went onto a label blank. Such a
+// field counts as empty now; visible text that merely contains them
+// (a ZWJ emoji, a ZWNJ in Persian) is still accepted.
+func TestAddressRequiredFieldOfInvisibleCharactersIsRequired(t *testing.T) {
+	good := oms.Address{Name: "Ada Lovelace", Line1: "12 St James's Sq", City: "Springfield", Region: "IL", PostalCode: "62701", Country: "US"}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, blank := range []string{"\u200b", "\u200b \u200b", "\ufeff", "\u2060", " \u200e\u200f "} {
+		for field, set := range map[string]func(a *oms.Address){
+			"name":   func(a *oms.Address) { a.Name = blank },
+			"line1":  func(a *oms.Address) { a.Line1 = blank },
+			"city":   func(a *oms.Address) { a.City = blank },
+			"region": func(a *oms.Address) { a.Region = blank },
+		} {
+			a := good
+			set(&a)
+			for _, in := range []oms.Address{a, a.Normalize()} {
+				var ve *oms.ValidationError
+				if err := in.Validate(); !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Field != field {
+					t.Errorf("%s %+q: Validate = %v, want one problem with %s", field, blank, err, field)
+				}
+			}
+		}
+	}
+	a := good
+	a.Name, a.Line2 = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001F469\u200d\U0001F4BB lab"
+	if err := a.Validate(); err != nil {
+		t.Errorf("visible text with joiners: %v", err)
+	}
+}
