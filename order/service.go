@@ -1008,6 +1008,22 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 	if len(in.Add)+len(in.Remove)+len(in.Change) == 0 {
 		pre.add("", "an edit needs at least one addition, removal or change")
 	}
+	// The digest below prints the amounts: refuse those too long to print.
+	for k, li := range in.Add {
+		p := field{base: "add", i: k}
+		pre.size(p.at("unit_price"), li.UnitPrice)
+		pre.size(p.at("tax"), li.Tax)
+		for j, d := range li.Discounts {
+			df := p
+			df.sub, df.j = "discounts", j
+			pre.size(df.at("amount"), d.Amount)
+		}
+	}
+	for k, ch := range in.Change {
+		if ch.Tax != nil {
+			pre.size(plain(fmt.Sprintf("change[%d].tax", k)), *ch.Tax)
+		}
+	}
 	if err := pre.err(); err != nil {
 		return nil, err
 	}

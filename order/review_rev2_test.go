@@ -1,0 +1,96 @@
+package order_test
+
+// Hostile-input review (rev2) of package order through its public API:
+// every test here failed before the fix named in its comment.
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+	"github.com/shopspring/decimal"
+)
+
+// TestEditAndRefundRefuseAmountsTooLongToPrintBeforeFingerprinting: Place
+// and the money checks refuse an amount with a huge exponent (one that a
+// rate such as decimal.New(1, -1e9) multiplied in) before printing it,
+// since printing it writes a billion digits. But Edit and Refund
+// fingerprinted their input for the idempotency key first, printing every
+// amount, so such an amount in an added line, a changed tax, a refund or
+// its breakdown ran the process out of time and memory instead of being
+// refused. They are refused now with a validation error naming the
+// field, and change nothing. (One such refused refund took 6 s and
+// allocated 4.7 GB.)
+func TestEditAndRefundRefuseAmountsTooLongToPrintBeforeFingerprinting(t *testing.T) {
+	ctx := context.Background()
+	long := refundUSD("1.00").MulRate(decimal.New(1, -1_000_000_000))
+	r := newRefundShop(t, nil)
+	o := r.o
+	shop, shopStore := newShop()
+	pending := must(t)(shop.Place(ctx, sampleInput()))
+	type snap struct{ orders, events int }
+	take := func() [2]snap {
+		var s [2]snap
+		s[0].orders, s[0].events = bbSnapshot(t, r.store)
+		s[1].orders, s[1].events = bbSnapshot(t, shopStore)
+		return s
+	}
+	before := take()
+	cases := map[string]struct {
+		field string
+		run   func() error
+	}{
+		"edit add price": {"add[0].unit_price", func() error {
+			_, err := shop.Edit(ctx, pending.ID, order.EditInput{Key: "e1", Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: long}}})
+			return err
+		}},
+		"edit add discount": {"add[0].discounts[0].amount", func() error {
+			_, err := shop.Edit(ctx, pending.ID, order.EditInput{Key: "e1", Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: refundUSD("5.00"),
+				Discounts: []order.Discount{{Amount: long}}}}})
+			return err
+		}},
+		"edit change tax": {"change[0].tax", func() error {
+			_, err := shop.Edit(ctx, pending.ID, order.EditInput{Key: "e1", Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: pending.Lines[0].ID}, Quantity: 2, Tax: &long}}})
+			return err
+		}},
+		"refund amount": {"amount", func() error {
+			_, err := r.svc.Refund(ctx, o.ID, order.RefundInput{Key: "r1", Amount: long})
+			return err
+		}},
+		"refund shipping": {"shipping", func() error {
+			_, err := r.svc.Refund(ctx, o.ID, order.RefundInput{Key: "r1", Amount: refundUSD("1.00"), Shipping: long})
+			return err
+		}},
+		"refund line": {"lines[0].amount", func() error {
+			_, err := r.svc.Refund(ctx, o.ID, order.RefundInput{Key: "r1", Amount: refundUSD("1.00"),
+				Lines: []order.RefundLine{{LineID: o.Lines[0].ID, Amount: long}}})
+			return err
+		}},
+	}
+	for name, c := range cases {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		alloc := ms.TotalAlloc
+		err := c.run()
+		runtime.ReadMemStats(&ms)
+		if mb := (ms.TotalAlloc - alloc) >> 20; mb > 64 {
+			t.Errorf("%s: a refused command allocated %d MiB", name, mb)
+		}
+		var ve *oms.ValidationError
+		if !errors.As(err, &ve) || ve.Problems[0].Field != c.field {
+			t.Errorf("%s: err = %v, want a validation error naming %s", name, err, c.field)
+		}
+		if after := take(); after != before {
+			t.Errorf("%s: refused command saved something: %v, was %v", name, after, before)
+		}
+		if got := r.reload(t); got.Version != o.Version {
+			t.Errorf("%s: refused command moved the order to version %d", name, got.Version)
+		}
+		if got, _ := shopStore.Get(ctx, pending.ID); got.Version != pending.Version {
+			t.Errorf("%s: refused command moved the order to version %d", name, got.Version)
+		}
+	}
+}
