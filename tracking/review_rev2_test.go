@@ -48,3 +48,27 @@ func TestTrackingKeyWithInvalidUTF8IsRefused(t *testing.T) {
 		t.Errorf("NewKey of valid text = %q (%v)", k, k.Validate())
 	}
 }
+
+// TestAfterShipSubtagIsMatchedIgnoringCaseAndSpaces: the AfterShip mapper
+// matched the tag ignoring case and surrounding spaces but the subtag
+// exactly, so "exception"/"exception_011" (a completed return) mapped to
+// a plain exception while "Exception"/"Exception_011" mapped to returned,
+// and a padded subtag without a tag (" Exception_011 ") mapped to unknown.
+// The subtag is matched as the tag is now, like the EasyPost and Shippo
+// mappers match their sub-codes.
+func TestAfterShipSubtagIsMatchedIgnoringCaseAndSpaces(t *testing.T) {
+	m := tracking.AfterShipMapper{}
+	want := m.Map("Exception", "Exception_011")
+	if want.Status != tracking.StatusReturned {
+		t.Fatalf("Exception_011 = %+v", want)
+	}
+	for _, c := range [][2]string{{"exception", "exception_011"}, {"EXCEPTION", " EXCEPTION_011 "}, {"", " Exception_011 "}, {"", "exception_011"}, {" Exception ", "Exception_011\t"}} {
+		if got := m.Map(c[0], c[1]); got != want {
+			t.Errorf("Map(%q, %q) = %+v, want %+v", c[0], c[1], got, want)
+		}
+	}
+	// A subtag of another tag still does not refine the tag.
+	if got, tag := m.Map("InTransit", "exception_011"), m.Map("InTransit", ""); got != tag {
+		t.Errorf("InTransit with another tag's subtag = %+v, want the tag's %+v", got, tag)
+	}
+}
