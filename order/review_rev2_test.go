@@ -94,3 +94,41 @@ func TestEditAndRefundRefuseAmountsTooLongToPrintBeforeFingerprinting(t *testing
 		}
 	}
 }
+
+// TestEditRefusesTotalsTooLargeToRecord: Quote and Place refuse a cart
+// with an amount of 1e38 USD or more, which no oms.Money can be written
+// with, but Edit did not: adding a line or raising a quantity took a
+// 9e37 USD order to 1.8e38 and 2.7e38 USD. Depending on the cents, such
+// an order's totals and its events then cannot be marshalled (its
+// confirmation could never be saved). Edit refuses such totals as Place
+// does, and changes nothing.
+func TestEditRefusesTotalsTooLargeToRecord(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newShop()
+	in := sampleInput()
+	in.Payment = order.PaymentInput{}
+	in.Lines[0].UnitPrice, in.Lines[0].Quantity, in.Lines[0].Tax = usd("90000000000000000000000000000000000000.00"), 1, oms.Money{}
+	o := must(t)(svc.Place(ctx, in))
+	_, events := bbSnapshot(t, store)
+	edits := map[string]order.EditInput{
+		"add":    {Add: []order.LineInput{{SKU: "B", Quantity: 1, UnitPrice: usd("90000000000000000000000000000000000000.01")}}},
+		"change": {Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[0].ID}, Quantity: 2}}},
+	}
+	for name, e := range edits {
+		_, err := svc.Edit(ctx, o.ID, e)
+		var ve *oms.ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s above 1e38 USD: err = %v, want a validation error", name, err)
+		}
+		if got, _ := store.Get(ctx, o.ID); got.Version != o.Version || !got.Totals.GrandTotal.Equal(o.Totals.GrandTotal) {
+			t.Errorf("refused %s changed the order: version %d, total %s", name, got.Version, got.Totals.GrandTotal)
+		}
+		if _, e := bbSnapshot(t, store); e != events {
+			t.Errorf("refused %s saved %d events", name, e-events)
+		}
+	}
+	// An edit that stays below the bound goes through.
+	if _, err := svc.Edit(ctx, o.ID, order.EditInput{Add: []order.LineInput{{SKU: "C", Quantity: 1, UnitPrice: usd("1.00")}}}); err != nil {
+		t.Errorf("edit below the bound: %v", err)
+	}
+}

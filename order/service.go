@@ -1000,7 +1000,8 @@ type EditInput struct {
 // shipped line on an order placed without a shipping address), are listed
 // in a *oms.ValidationError. Totals are recomputed; when the authorization
 // no longer covers the grand total the order gets an awaiting_payment
-// hold, and money collected beyond it is refunded.
+// hold, and money collected beyond it is refunded. Like Place, Edit
+// refuses totals with an amount of 10^(40 - minor units) or more.
 func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, error) {
 	pre := newChecker("")
 	pre.key("key", in.Key, false)
@@ -1132,6 +1133,11 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		}
 		t, err := ComputeTotals(o)
 		if err != nil {
+			return nil, err
+		}
+		// Totals no oms.Money can be written with are refused as Place
+		// refuses them.
+		if err := checkRecordable(t); err != nil {
 			return nil, err
 		}
 		// Taxes this edit gives are checked as Place checks them.
