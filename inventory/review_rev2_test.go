@@ -76,3 +76,36 @@ func TestLocationAndChannelTextRefusesInvalidUTF8NULAndHugeText(t *testing.T) {
 		t.Errorf("location with non-ASCII text: %v", err)
 	}
 }
+
+// TestAvailabilityCountsADuplicatedLocationOnce: ComputeATP counts each
+// location once however often locs lists it, but ComputeAvailability and
+// SellableOnChannel added a listed-twice location's stock twice (and
+// SellableOnChannel its preorder room twice): 10 units on hand were
+// reported as 20 available and sellable, and the channel quantity no
+// longer agreed with ATP's last cumulative. Each location counts once
+// now, in all three.
+func TestAvailabilityCountsADuplicatedLocationOnce(t *testing.T) {
+	wh := inventory.Location{ID: "wh", Name: "wh", Kind: inventory.KindWarehouse, Active: true, Channels: []inventory.Channel{"web"}}
+	levels := []inventory.Level{{SKU: "A", Location: "wh", OnHand: 10, Reserved: 2}}
+	for _, it := range []inventory.Item{
+		{SKU: "A", Tracked: true},
+		{SKU: "A", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 5, ExpectedAt: bbT0.AddDate(0, 1, 0)}},
+	} {
+		once, twice := []inventory.Location{wh}, []inventory.Location{wh, wh}
+		if a, b := inventory.ComputeAvailability(it, levels, once), inventory.ComputeAvailability(it, levels, twice); a.Available != b.Available || a.OnHand != b.OnHand || len(b.Locations) != 1 {
+			t.Errorf("%s: availability with the location twice = %+v, once %+v", it.Backorder.Mode, b, a)
+		}
+		a, b := inventory.SellableOnChannel(it, levels, once, "web"), inventory.SellableOnChannel(it, levels, twice, "web")
+		if a.Quantity != b.Quantity || len(b.Locations) != 1 {
+			t.Errorf("%s: sellable with the location twice = %+v, once %+v", it.Backorder.Mode, b, a)
+		}
+		atp := inventory.ComputeATP(it, levels, twice, nil, inventory.ATPQuery{Channel: "web"}, bbT0)
+		last := atp.Now
+		if n := len(atp.Supplies); n > 0 {
+			last = atp.Supplies[n-1].Cumulative
+		}
+		if last != b.Quantity {
+			t.Errorf("%s: ATP's last cumulative %d, sellable %d", it.Backorder.Mode, last, b.Quantity)
+		}
+	}
+}
