@@ -109,3 +109,15 @@ func TestAvailabilityCountsADuplicatedLocationOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestLocationTakesEveryOrderChannel: the channel bound must let a
+// location serve every channel an order may name (64 characters, up to
+// 256 bytes of UTF-8), or fulfillment would find no location for it.
+func TestLocationTakesEveryOrderChannel(t *testing.T) {
+	b := newBB(t, nil)
+	ch := inventory.Channel(strings.Repeat("店", 64)) // 192 bytes
+	l := inventory.Location{ID: "wh", Name: "Main", Kind: inventory.KindWarehouse, Active: true, Channels: []inventory.Channel{ch}}
+	if err := b.svc.PutLocation(b.ctx, l); err != nil {
+		t.Errorf("location with a 64-character channel: %v", err)
+	}
+}

@@ -9,7 +9,7 @@ import (
 )
 
 // Channel names a sales channel, such as "web", "pos" or "amazon": 1 to
-// 128 bytes of UTF-8 without NUL.
+// 256 bytes of UTF-8 without NUL (every order channel fits).
 type Channel string
 
 // LocationKind says what a location is.
@@ -73,8 +73,9 @@ type Location struct {
 	CalendarID string `json:"calendar_id,omitempty"`
 }
 
-// maxChannel bounds a channel's name in bytes.
-const maxChannel = 128
+// maxChannel bounds a channel's name in bytes: an order's channel (64
+// characters of up to 4 bytes) always fits.
+const maxChannel = 256
 
 // channelProblem describes why c cannot name a channel (empty, longer
 // than maxChannel bytes, or text that events and stores cannot carry as
