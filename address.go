@@ -131,11 +131,19 @@ func squash(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// blank reports whether s shows nothing: only white space and invisible
+// format characters (zero-width space, byte order mark, direction marks),
+// which a required field cannot consist of.
+func blank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }) == ""
+}
+
 // Validate checks a as it is (call Normalize first to accept loose input)
 // and returns a *ValidationError listing every problem, with field paths
 // such as "postal_code", or nil. Required: a name or company, line1, city,
 // country; a postal code where the country's format is checked; a region
-// in US, CA, AU, BR, IN and MX.
+// in US, CA, AU, BR, IN and MX. A field of only white space and invisible
+// format characters (such as U+200B) counts as missing.
 func (a Address) Validate() error {
 	v := &ValidationError{Entity: "address"}
 	text := func(field, s string, max int, required bool) bool {
@@ -146,7 +154,7 @@ func (a Address) Validate() error {
 			v.Add(field, "contains control characters")
 		case utf8.RuneCountInString(s) > max:
 			v.Add(field, "is longer than %d characters", max)
-		case required && strings.TrimSpace(s) == "":
+		case required && blank(s):
 			v.Add(field, "is required")
 		default:
 			return true
@@ -155,7 +163,7 @@ func (a Address) Validate() error {
 	}
 	text("name", a.Name, MaxNameLength, false)
 	text("company", a.Company, MaxNameLength, false)
-	if strings.TrimSpace(a.Name) == "" && strings.TrimSpace(a.Company) == "" {
+	if blank(a.Name) && blank(a.Company) {
 		v.Add("name", "a name or a company is required")
 	}
 	text("line1", a.Line1, MaxAddressLine, true)

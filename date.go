@@ -100,13 +100,20 @@ func (d Date) Passed(t time.Time, loc *time.Location) bool {
 	return !t.Before(d.End(loc))
 }
 
+// maxAddDays bounds the count AddDays adds (2^30 days, 2.9 million
+// years): time.AddDate adds it to the day of the month, where a larger
+// count wraps.
+const maxAddDays = 1 << 30
+
 // AddDays returns d plus n calendar days (n may be negative). The zero
-// Date (unknown) stays zero.
+// Date (unknown) stays zero. A count beyond ±2^30 days, which leads past
+// every valid date, counts as ±2^30, so that more days never give an
+// earlier day.
 func (d Date) AddDays(n int) Date {
 	if d.IsZero() {
 		return d
 	}
-	return DateOf(d.In(time.UTC).AddDate(0, 0, n))
+	return DateOf(d.In(time.UTC).AddDate(0, 0, min(max(n, -maxAddDays), maxAddDays)))
 }
 
 // Weekday returns the day of the week of d.

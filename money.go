@@ -46,13 +46,20 @@ func NewMoney(amount decimal.Decimal, c Currency) (Money, error) {
 	if !c.Valid() {
 		v.Add("currency", "%q is not an active ISO 4217 code", string(c))
 	}
-	if e := amount.Exponent(); e < -MaxAmountExponent || e > MaxAmountExponent || amount.Coefficient().BitLen() > MaxAmountBits {
-		v.Add("amount", "has more digits than an amount may have (exponent %d, %d bits)", e, amount.Coefficient().BitLen())
+	if tooLong(amount) {
+		v.Add("amount", "has more digits than an amount may have (exponent %d, %d bits)", amount.Exponent(), amount.Coefficient().BitLen())
 	}
 	if err := v.Err(); err != nil {
 		return Money{}, err
 	}
 	return Money{amount: amount, currency: c}, nil
+}
+
+// tooLong reports whether d is outside the bounds of an amount: exponent
+// within ±MaxAmountExponent, coefficient within MaxAmountBits bits.
+func tooLong(d decimal.Decimal) bool {
+	e := d.Exponent()
+	return e < -MaxAmountExponent || e > MaxAmountExponent || d.Coefficient().BitLen() > MaxAmountBits
 }
 
 // Zero returns zero in currency c, or the zero Money (no currency) when c is
@@ -489,6 +496,8 @@ func (m Money) Split(n int) ([]Money, error) {
 // each to the parts with the largest remainders, ties to the earlier part.
 // The result is deterministic. Weights (1 to 65,536 of them) must be
 // non-negative with a positive sum; a part whose weight is zero gets zero.
+// Weights, and m, must be within the bounds NewMoney puts on an amount
+// (scaling them to integers computes 10 to the power of their exponents).
 // Errors match ErrValidation, or ErrCurrencyMismatch for the zero Money.
 func (m Money) Allocate(weights []decimal.Decimal) ([]Money, error) {
 	if m.currency == "" {
@@ -502,9 +511,16 @@ func (m Money) Allocate(weights []decimal.Decimal) ([]Money, error) {
 		v.Add("weights", "at most %d weights, got %d", maxParts, len(weights))
 		return nil, v
 	}
+	if tooLong(m.amount) {
+		v.Add("amount", "has more digits than an amount may have (exponent %d, %d bits)", m.amount.Exponent(), m.amount.Coefficient().BitLen())
+	}
 	total := decimal.Zero
 	places := int32(0)
 	for i, w := range weights {
+		if tooLong(w) {
+			v.Add(fmt.Sprintf("weights[%d]", i), "has more digits than a weight may have (exponent %d, %d bits)", w.Exponent(), w.Coefficient().BitLen())
+			continue
+		}
 		if w.Sign() < 0 {
 			v.Add(fmt.Sprintf("weights[%d]", i), "must not be negative, got %s", w)
 		}

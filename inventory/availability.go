@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -63,7 +64,8 @@ type ChannelAvailability struct {
 }
 
 // ComputeAvailability sums levels per location; locs gives the active flag
-// and the order. It is a pure function.
+// and the order (a location listed twice counts once). It is a pure
+// function.
 func ComputeAvailability(it Item, levels []Level, locs []Location) Availability {
 	a := Availability{SKU: it.SKU, Tracked: it.Tracked, Locations: []LocationAvailability{}}
 	byLoc := map[oms.ID]Level{}
@@ -77,6 +79,7 @@ func ComputeAvailability(it Item, levels []Level, locs []Location) Availability 
 		if !ok {
 			continue
 		}
+		delete(byLoc, loc.ID) // counted: a second listing adds nothing
 		la := LocationAvailability{Location: loc.ID, Active: loc.Active, OnHand: l.OnHand, Reserved: l.Reserved,
 			Available: l.Available(), Incoming: l.Incoming, Damaged: l.Damaged}
 		a.Locations = append(a.Locations, la)
@@ -93,8 +96,8 @@ func ComputeAvailability(it Item, levels []Level, locs []Location) Availability 
 	return a
 }
 
-// SellableOnChannel computes a channel's sellable quantity of a SKU. It is
-// a pure function.
+// SellableOnChannel computes a channel's sellable quantity of a SKU (a
+// location listed twice in locs counts once). It is a pure function.
 func SellableOnChannel(it Item, levels []Level, locs []Location, ch Channel) ChannelAvailability {
 	out := ChannelAvailability{SKU: it.SKU, Channel: ch, Locations: []oms.ID{}}
 	byLoc := map[oms.ID]Level{}
@@ -106,7 +109,7 @@ func SellableOnChannel(it Item, levels []Level, locs []Location, ch Channel) Cha
 	_, limited := it.Backorder.Allowance("")
 	var sum int64
 	for _, loc := range locs {
-		if !loc.Active || !loc.Serves(ch) {
+		if !loc.Active || !loc.Serves(ch) || slices.Contains(out.Locations, loc.ID) {
 			continue
 		}
 		out.Locations = append(out.Locations, loc.ID)

@@ -8,7 +8,8 @@ import (
 	"github.com/omskit/oms"
 )
 
-// Channel names a sales channel, such as "web", "pos" or "amazon".
+// Channel names a sales channel, such as "web", "pos" or "amazon": 1 to
+// 256 bytes of UTF-8 without NUL (every order channel fits).
 type Channel string
 
 // LocationKind says what a location is.
@@ -46,7 +47,7 @@ type Coordinates struct {
 type Location struct {
 	// ID identifies the location.
 	ID oms.ID `json:"id"`
-	// Name is shown to people.
+	// Name is shown to people: 1 to 256 bytes of UTF-8 without NUL.
 	Name string `json:"name"`
 	// Kind says what the location is.
 	Kind LocationKind `json:"kind"`
@@ -67,8 +68,26 @@ type Location struct {
 	Pickup bool `json:"pickup"`
 	// CalendarID names the host's business calendar for the location
 	// (opening hours, cut-off times). The package stores it for hosts and
-	// for the fulfillment package; it does not interpret it.
+	// for the fulfillment package; it does not interpret it. At most 256
+	// bytes of UTF-8 without NUL.
 	CalendarID string `json:"calendar_id,omitempty"`
+}
+
+// maxChannel bounds a channel's name in bytes: an order's channel (64
+// characters of up to 4 bytes) always fits.
+const maxChannel = 256
+
+// channelProblem describes why c cannot name a channel (empty, longer
+// than maxChannel bytes, or text that events and stores cannot carry as
+// is; see textProblem), or returns "".
+func channelProblem(c Channel) string {
+	switch {
+	case c == "":
+		return "must not be empty"
+	case len(c) > maxChannel:
+		return "longer than " + strconv.Itoa(maxChannel) + " bytes"
+	}
+	return textProblem(string(c))
 }
 
 // Serves reports whether l sells to channel c.
@@ -89,6 +108,10 @@ func (l Location) Validate() error {
 	}
 	if l.Name == "" {
 		v.Add("name", "must not be empty")
+	} else if len(l.Name) > maxReference {
+		v.Add("name", "longer than %d bytes", maxReference)
+	} else if msg := textProblem(l.Name); msg != "" {
+		v.Add("name", "%s", msg)
 	}
 	if !l.Kind.Valid() {
 		v.Add("kind", "unknown kind %q", l.Kind)
@@ -104,9 +127,14 @@ func (l Location) Validate() error {
 			v.Add("coordinates.longitude", "must be within [-180, 180], got %v", c.Longitude)
 		}
 	}
+	if len(l.CalendarID) > maxReference {
+		v.Add("calendar_id", "longer than %d bytes", maxReference)
+	} else if msg := textProblem(l.CalendarID); msg != "" {
+		v.Add("calendar_id", "%s", msg)
+	}
 	for i, c := range l.Channels {
-		if c == "" {
-			v.Add(fieldIndex("channels", i), "must not be empty")
+		if msg := channelProblem(c); msg != "" {
+			v.Add(fieldIndex("channels", i), "%s", msg)
 		}
 		for j := 0; j < i; j++ {
 			if l.Channels[j] == c {
@@ -295,8 +323,9 @@ func (it Item) Validate() error {
 		v.Add("reorder_point", "%s", quantityProblem(q, 0))
 	}
 	for c, n := range it.ChannelBuffers {
-		if c == "" {
-			v.Add("channel_buffers", "channel must not be empty")
+		if msg := channelProblem(c); msg != "" {
+			v.Add("channel_buffers", "channel %.64q: %s", c, msg)
+			continue // its name is no field path
 		}
 		if n < 0 || n > oms.MaxQuantity {
 			v.Add("channel_buffers."+string(c), "%s", quantityProblem(n, 0))

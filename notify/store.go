@@ -2,7 +2,10 @@ package notify
 
 import (
 	"context"
+	"net/mail"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/omskit/oms"
@@ -138,7 +141,8 @@ type Preferences struct {
 	// the kind.
 	PerKind map[Kind][]Channel `json:"per_kind,omitempty"`
 	// Email, Phone and PushToken are the addresses of the e-mail, SMS and
-	// push channels; empty ones fall back to the order's contact.
+	// push channels; empty ones fall back to the order's contact. Email is
+	// one bare address ("ada@example.com", no display name).
 	Email     string `json:"email,omitempty"`
 	Phone     string `json:"phone,omitempty"`
 	PushToken string `json:"push_token,omitempty"`
@@ -179,11 +183,14 @@ func (p Preferences) Validate() error {
 		if !utf8.ValidString(s) {
 			v.Add(field, "is not valid UTF-8")
 		}
-		for _, r := range s {
-			if r < 0x20 || r == 0x7f {
-				v.Add(field, "contains a control character")
-				break
-			}
+		if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+			v.Add(field, "contains a control character")
+		}
+	}
+	if e := p.Email; e != "" && len(e) <= maxField && utf8.ValidString(e) && strings.IndexFunc(e, unicode.IsControl) < 0 {
+		// One bare address, as the order package takes a customer's.
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
+			v.Add("email", "%q is not an e-mail address", e)
 		}
 	}
 	if len(p.Locale) > 35 {

@@ -76,7 +76,8 @@ func (s *Service) Quote(ctx context.Context, in PlaceInput) (*Quotation, error) 
 // checkRecordable refuses totals with an amount of 10^(40 - minor units)
 // or more (1e38 USD): oms.Money is written with at most 40 digits, so no
 // order or event could carry it. Quote and Place both call it after
-// pricing, so they refuse the same carts, before any gateway call.
+// pricing, so they refuse the same carts, before any gateway call; Edit
+// calls it on the edited totals.
 func checkRecordable(t Totals) error {
 	limit := decimal.New(1, int32(40-t.Currency.MinorUnits()))
 	v := &oms.ValidationError{Entity: entity}

@@ -139,7 +139,10 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 		if l.Quantity < 0 || l.Quantity > MaxLineQty {
 			c.add(f+".quantity", "must be between 0 and %d, got %d", MaxLineQty, l.Quantity)
 		}
+		c.size(plain(f+".amount"), l.Amount) // the digest below prints it
 	}
+	c.size(plain("amount"), in.Amount)
+	c.size(plain("shipping"), in.Shipping)
 	if err := c.err(); err != nil {
 		return nil, err
 	}

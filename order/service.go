@@ -1000,13 +1000,30 @@ type EditInput struct {
 // shipped line on an order placed without a shipping address), are listed
 // in a *oms.ValidationError. Totals are recomputed; when the authorization
 // no longer covers the grand total the order gets an awaiting_payment
-// hold, and money collected beyond it is refunded.
+// hold, and money collected beyond it is refunded. Like Place, Edit
+// refuses totals with an amount of 10^(40 - minor units) or more.
 func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, error) {
 	pre := newChecker("")
 	pre.key("key", in.Key, false)
 	pre.text("by", in.By, MaxTextLength, false)
 	if len(in.Add)+len(in.Remove)+len(in.Change) == 0 {
 		pre.add("", "an edit needs at least one addition, removal or change")
+	}
+	// The digest below prints the amounts: refuse those too long to print.
+	for k, li := range in.Add {
+		p := field{base: "add", i: k}
+		pre.size(p.at("unit_price"), li.UnitPrice)
+		pre.size(p.at("tax"), li.Tax)
+		for j, d := range li.Discounts {
+			df := p
+			df.sub, df.j = "discounts", j
+			pre.size(df.at("amount"), d.Amount)
+		}
+	}
+	for k, ch := range in.Change {
+		if ch.Tax != nil {
+			pre.size(plain(fmt.Sprintf("change[%d].tax", k)), *ch.Tax)
+		}
 	}
 	if err := pre.err(); err != nil {
 		return nil, err
@@ -1116,6 +1133,11 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		}
 		t, err := ComputeTotals(o)
 		if err != nil {
+			return nil, err
+		}
+		// Totals no oms.Money can be written with are refused as Place
+		// refuses them.
+		if err := checkRecordable(t); err != nil {
 			return nil, err
 		}
 		// Taxes this edit gives are checked as Place checks them.

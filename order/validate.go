@@ -88,10 +88,9 @@ func (c *checker) moneyAt(f field, m oms.Money, optional, strict bool) oms.Money
 		}
 		return oms.Zero(c.currency)
 	}
-	if d := m.Amount(); d.Exponent() < -maxAmountScale || d.Exponent() > maxAmountScale || d.Coefficient().BitLen() > 256 {
+	if !c.size(f, m) {
 		// Checked first: rounding or printing such a decimal computes a
 		// power of ten with up to billions of digits.
-		c.add(f.String(), "has more digits than an amount may have (exponent %d)", d.Exponent())
 		return oms.Zero(c.currency)
 	}
 	if m.Currency() != c.currency {
@@ -110,6 +109,19 @@ func (c *checker) moneyAt(f field, m oms.Money, optional, strict bool) oms.Money
 		c.add(f.String(), "%s has more decimals than %s allows", m.Amount(), c.currency)
 	}
 	return m
+}
+
+// size checks that m can be printed and rounded: an exponent within
+// ±maxAmountScale and a coefficient of at most 256 bits. Commands check
+// it before they print their input (to fingerprint it), since printing an
+// amount with an exponent of a billion writes a billion digits. It
+// reports whether m is fine.
+func (c *checker) size(f field, m oms.Money) bool {
+	if d := m.Amount(); d.Exponent() < -maxAmountScale || d.Exponent() > maxAmountScale || d.Coefficient().BitLen() > 256 {
+		c.add(f.String(), "has more digits than an amount may have (exponent %d)", d.Exponent())
+		return false
+	}
+	return true
 }
 
 func (c *checker) text(name, s string, max int, required bool) {

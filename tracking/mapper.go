@@ -162,7 +162,8 @@ func (ShippoMapper) Map(code, subcode string) Mapping {
 // AfterShipMapper maps AfterShip delivery status tags and subtags. Subtags
 // are an open set: a known subtag refines the tag (Exception_010 is a
 // return to sender, Exception_011 a completed return), an unknown one
-// keeps the tag's mapping. The zero value is ready to use.
+// keeps the tag's mapping. Tags and subtags are matched ignoring case and
+// surrounding spaces. The zero value is ready to use.
 type AfterShipMapper struct{}
 
 var afterShipTag = map[string]Mapping{
@@ -194,23 +195,29 @@ var afterShipSubtag = map[string]Mapping{
 	"Exception_013":   {StatusException, ReasonLost},
 }
 
-// afterShipTagKey finds the tag ignoring case.
-var afterShipTagKey = func() map[string]string {
-	m := map[string]string{}
-	for k := range afterShipTag {
-		m[strings.ToLower(k)] = k
-	}
-	return m
-}()
+// afterShipTagKey and afterShipSubtagKey find a tag and a subtag ignoring
+// case.
+var afterShipTagKey, afterShipSubtagKey = foldKeys(afterShipTag), foldKeys(afterShipSubtag)
 
-// Map implements Mapper. code is the AfterShip tag, subcode the subtag.
+// foldKeys maps the lower case of each key of m to the key.
+func foldKeys(m map[string]Mapping) map[string]string {
+	out := make(map[string]string, len(m))
+	for k := range m {
+		out[strings.ToLower(k)] = k
+	}
+	return out
+}
+
+// Map implements Mapper. code is the AfterShip tag, subcode the subtag;
+// both are matched ignoring case and surrounding spaces.
 func (AfterShipMapper) Map(code, subcode string) Mapping {
+	sub := strings.TrimSpace(subcode)
 	tag, ok := afterShipTagKey[strings.ToLower(strings.TrimSpace(code))]
 	if !ok {
 		// A subtag names its tag ("Exception_011"), so use it when the tag
 		// itself is missing or unknown.
-		if i := strings.IndexByte(subcode, '_'); i > 0 {
-			if t, ok := afterShipTagKey[strings.ToLower(subcode[:i])]; ok {
+		if i := strings.IndexByte(sub, '_'); i > 0 {
+			if t, ok := afterShipTagKey[strings.ToLower(sub[:i])]; ok {
 				tag = t
 			}
 		}
@@ -219,9 +226,8 @@ func (AfterShipMapper) Map(code, subcode string) Mapping {
 		}
 	}
 	m := afterShipTag[tag]
-	sub := strings.TrimSpace(subcode)
-	if s, ok := afterShipSubtag[sub]; ok && strings.HasPrefix(sub, tag+"_") {
-		m = s
+	if k, ok := afterShipSubtagKey[strings.ToLower(sub)]; ok && strings.HasPrefix(k, tag+"_") {
+		m = afterShipSubtag[k]
 	}
 	return m
 }

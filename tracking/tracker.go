@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // IANA zones embedded, so destination zones load on any host
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 )
@@ -19,10 +20,20 @@ type Key struct {
 }
 
 // NewKey returns the key of carrier and number, trimmed, with the carrier
-// in lower case and the number in upper case without inner spaces.
+// in lower case and the number in upper case without inner spaces. Text
+// that is not valid UTF-8 is kept as it is, for Validate to refuse
+// (changing its case would replace the bad bytes by U+FFFD, and two
+// different numbers would name one tracker).
 func NewKey(carrier, number string) Key {
-	number = strings.ToUpper(strings.Join(strings.Fields(number), ""))
-	return Key{Carrier: strings.ToLower(strings.TrimSpace(carrier)), TrackingNumber: number}
+	number = strings.Join(strings.Fields(number), "")
+	if utf8.ValidString(number) {
+		number = strings.ToUpper(number)
+	}
+	carrier = strings.TrimSpace(carrier)
+	if utf8.ValidString(carrier) {
+		carrier = strings.ToLower(carrier)
+	}
+	return Key{Carrier: carrier, TrackingNumber: number}
 }
 
 // KeyLess reports whether a sorts before b: by carrier, then by tracking
