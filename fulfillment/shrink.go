@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -81,9 +82,35 @@ func stage(fo *FulfillmentOrder) int {
 // order gives units first and, among equals, the newest. Then it releases
 // the stock of every shrink saved and not yet released. It reports
 // whether it changed anything.
+//
+// A fulfillment order changed since fos were read (by a concurrent run,
+// which may have taken the same units off) gives nothing: the order and
+// its fulfillment orders are read again and the excess decided anew.
 func (s *Service) shrinkToOrder(ctx context.Context, o *order.Order, fos []*FulfillmentOrder) (bool, error) {
+	changed := false
+	for attempt := 0; ; attempt++ {
+		ch, stale, err := s.shrinkOnce(ctx, o, fos)
+		changed = changed || ch
+		if err != nil || !stale {
+			return changed, err
+		}
+		if attempt >= s.opts.MaxRetries {
+			return changed, fmt.Errorf("fulfillment: order %s: units cancelled on the order: gave up after %d attempts: %w", o.ID, attempt+1, oms.ErrConflict)
+		}
+		if o, err = s.orders.Get(ctx, o.ID); err != nil {
+			return changed, err
+		}
+		if fos, err = s.store.FulfillmentOrders(ctx, o.ID); err != nil {
+			return changed, err
+		}
+	}
+}
+
+// shrinkOnce is one attempt of shrinkToOrder on o and fos as read; stale
+// reports a fulfillment order that changed since.
+func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*FulfillmentOrder) (changed, stale bool, err error) {
 	if o.Status == order.StatusCancelled || o.Status == order.StatusCompleted {
-		return false, nil
+		return false, false, nil
 	}
 	take := map[oms.ID]map[oms.ID]int64{} // fulfillment order -> order line -> units
 	for _, ol := range o.Lines {
@@ -134,25 +161,32 @@ func (s *Service) shrinkToOrder(ctx context.Context, o *order.Order, fos []*Fulf
 			}
 		}
 	}
-	changed := false
 	for _, fo := range fos {
 		want := take[fo.ID]
 		if len(want) > 0 {
-			saved, err := s.shrinkFO(ctx, fo.ID, o, want)
+			saved, err := s.shrinkFO(ctx, fo, o, want)
+			if errors.Is(err, errStaleShrink) {
+				stale = true
+				continue
+			}
 			if err != nil {
-				return changed, err
+				return changed, false, err
 			}
 			changed, fo = true, saved
 		}
 		if pendingShrinks(fo) {
 			if err := s.releaseShrinks(ctx, fo); err != nil {
-				return changed, err
+				return changed, false, err
 			}
 			changed = true
 		}
 	}
-	return changed, nil
+	return changed, stale, nil
 }
+
+// errStaleShrink is shrinkFO's refusal of a fulfillment order changed
+// since the shrink was decided.
+var errStaleShrink = errors.New("fulfillment: fulfillment order changed since the shrink was decided")
 
 // errUnitsCancelled marks Ship's refusal of a fulfillment order that lost
 // units to a cancel on the order just before its shipment was created.
@@ -193,11 +227,15 @@ func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
 }
 
 // shrinkFO takes want (units per order line) off a fulfillment order, as
-// decided on o, and records the releases due. It re-checks on the stored
-// version: when that one is no longer shrinkable, or holds fewer units, it
-// takes what it still can.
-func (s *Service) shrinkFO(ctx context.Context, id oms.ID, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
-	return s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+// decided on o and seen (the fulfillment order as read when deciding), and
+// records the releases due. The stored version must be the one seen:
+// another one (a concurrent run may have taken the units off already) is
+// errStaleShrink, and nothing is taken.
+func (s *Service) shrinkFO(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
+	return s.updateFO(ctx, seen.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.Version != seen.Version {
+			return nil, errStaleShrink
+		}
 		if !shrinkable(f, o) {
 			return nil, nil
 		}

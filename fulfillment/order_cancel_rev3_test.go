@@ -1,0 +1,83 @@
+package fulfillment_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/fulfillment"
+	"github.com/omskit/oms/inventory"
+	"github.com/omskit/oms/order"
+)
+
+// beforeShrinkFul runs hook once, before the first write that takes units
+// off a fulfillment order (a change carrying EventLinesCancelled).
+type beforeShrinkFul struct {
+	fulfillment.Store
+	once sync.Once
+	hook func()
+}
+
+func (s *beforeShrinkFul) Save(ctx context.Context, c *fulfillment.Change) error {
+	for _, ev := range c.Events {
+		if ev.Type == fulfillment.EventLinesCancelled {
+			s.once.Do(s.hook)
+			break
+		}
+	}
+	return s.Store.Save(ctx, c)
+}
+
+// TestUnitsCancelledOnTheOrderLeaveOnceWhenTwoProcessesShrink: two
+// services over the same stores (two processes) both see the units
+// cancelled on the order; the second shrinks the fulfillment order while
+// the first is about to. The units leave once: the fulfillment order
+// keeps what the order still wants and only the cancelled units' stock is
+// released.
+func TestUnitsCancelledOnTheOrderLeaveOnceWhenTwoProcessesShrink(t *testing.T) {
+	var other *fulfillment.Service
+	var e *env
+	var o *order.Order
+	wrapped := &beforeShrinkFul{}
+	e = newEnv(t, &envConfig{
+		opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual},
+		wrap: func(s fulfillment.Store) fulfillment.Store { wrapped.Store = s; return wrapped },
+	})
+	var err error
+	if other, err = fulfillment.NewService(wrapped.Store, e.orders, e.inv, e.track, &fulfillment.ServiceOptions{Clock: e.clock, Picking: fulfillment.PickManual, Carriers: nil}); err != nil {
+		t.Fatal(err)
+	}
+	wrapped.hook = func() {
+		if _, err := other.Process(e.ctx, o.ID); err != nil {
+			t.Errorf("the other process: %v", err)
+		}
+	}
+	e.location("east", 1, nil)
+	e.item("MUG", inventory.BackorderDeny)
+	e.stock("MUG", "east", 10)
+	o = e.place(nil, small("MUG", 5))
+	fos, err := e.svc.Allocate(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cancelOnOrder(o, 2)
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatalf("Process: %v", err)
+	}
+	f, err := e.svc.FulfillmentOrder(e.ctx, fos[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Units() != 3 {
+		t.Errorf("fulfillment order holds %d units, want 3 (5 less the 2 cancelled): %+v", f.Units(), f.Lines)
+	}
+	if lv := e.level("MUG", "east"); lv.Reserved != 3 {
+		t.Errorf("reserved %d, want 3", lv.Reserved)
+	}
+	if diff := cmp.Diff(map[oms.ID]int64{fos[0].ID: 2}, e.linesCancelled()); diff != "" {
+		t.Errorf("lines cancelled events -want +got:\n%s", diff)
+	}
+	e.reconcile()
+}
