@@ -81,3 +81,51 @@ func TestUnitsCancelledOnTheOrderLeaveOnceWhenTwoProcessesShrink(t *testing.T) {
 	}
 	e.reconcile()
 }
+
+// TestUnitsCancelledOnTheOrderLeaveASplitOffFulfillmentOrder: a
+// fulfillment order split off the allocation's (it is not among the
+// allocation's own) and not started gives the cancelled units back at
+// the next Process, before the one being picked does; the stock of the
+// cancelled units is released at once.
+func TestUnitsCancelledOnTheOrderLeaveASplitOffFulfillmentOrder(t *testing.T) {
+	for _, cancel := range []int64{2, 4} {
+		e := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual}})
+		e.location("east", 1, nil)
+		e.item("MUG", inventory.BackorderDeny)
+		e.stock("MUG", "east", 10)
+		o := e.place(nil, small("MUG", 5))
+		fos, err := e.svc.Allocate(e.ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := fos[0]
+		b, err := e.svc.Split(e.ctx, a.ID, []fulfillment.SplitLine{{LineID: a.Lines[0].LineID, Quantity: 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.StartWave(e.ctx, "east", []oms.ID{a.ID}); err != nil {
+			t.Fatal(err)
+		}
+		e.cancelOnOrder(o, cancel)
+		if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+			t.Fatalf("cancel %d: Process: %v", cancel, err)
+		}
+		got := map[string]int64{}
+		for _, id := range []oms.ID{a.ID, b.ID} {
+			f, err := e.svc.FulfillmentOrder(e.ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[string(f.Status)+" "+string(id)] = f.Units()
+		}
+		// b (open) gives up to its 2 units first, a (being picked) the rest.
+		want := map[string]int64{"in_progress " + string(a.ID): 3 - max(cancel-2, 0), "cancelled " + string(b.ID): 0}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cancel %d: units per fulfillment order -want +got:\n%s", cancel, diff)
+		}
+		if lv := e.level("MUG", "east"); lv.Reserved != 5-cancel {
+			t.Errorf("cancel %d: reserved %d, want %d", cancel, lv.Reserved, 5-cancel)
+		}
+		e.reconcile()
+	}
+}
