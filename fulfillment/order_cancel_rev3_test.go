@@ -2,7 +2,10 @@ package fulfillment_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,6 +83,79 @@ func TestUnitsCancelledOnTheOrderLeaveOnceWhenTwoProcessesShrink(t *testing.T) {
 		t.Errorf("lines cancelled events -want +got:\n%s", diff)
 	}
 	e.reconcile()
+}
+
+// TestUnitsCancelledOnTheOrderAfterAShortPickReleaseTheShortUnits: a pick
+// confirmed short whose short units were not released yet (the release
+// crashed), then units cancelled on the order (up to every MUG; the TEE
+// keeps the order alive): Process takes the cancelled units off, still
+// releases the short ones and re-allocates what the order wants, so the
+// order ships its active units once and nothing stays reserved.
+func TestUnitsCancelledOnTheOrderAfterAShortPickReleaseTheShortUnits(t *testing.T) {
+	for _, cancel := range []int64{2, 3, 5} {
+		var n, k atomic.Int64
+		k.Store(1 << 40)
+		e := newEnv(t, &envConfig{
+			opts:    fulfillment.ServiceOptions{Picking: fulfillment.PickManual},
+			wrapInv: func(s inventory.Store) inventory.Store { return &crashInv{Store: s, n: &n, k: &k} },
+		})
+		e.location("east", 1, nil)
+		e.location("west", 2, nil)
+		e.location("north", 3, nil)
+		e.item("MUG", inventory.BackorderDeny)
+		e.item("TEE", inventory.BackorderDeny)
+		e.stock("MUG", "east", 5)
+		e.stock("MUG", "west", 5)
+		e.stock("TEE", "north", 1)
+		o := e.place(nil, small("MUG", 5), small("TEE", 1))
+		fos, err := e.svc.Allocate(e.ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fos) != 2 || fos[0].Location != "east" {
+			t.Fatalf("fulfillment orders %+v, want east's and north's", fos)
+		}
+		if _, err := e.svc.StartWave(e.ctx, "east", []oms.ID{fos[0].ID}); err != nil {
+			t.Fatal(err)
+		}
+		n.Store(0)
+		k.Store(1) // the release of the short units
+		if _, err := e.svc.ConfirmPicks(e.ctx, fos[0].ID, []fulfillment.Picked{{LineID: o.Lines[0].ID, Quantity: 2}}); !errors.Is(err, errCrash) {
+			t.Fatalf("cancel %d: ConfirmPicks: %v, want the crash", cancel, err)
+		}
+		k.Store(1 << 40)
+		e.cancelOnOrder(o, cancel)
+		for round := 0; round < 3; round++ {
+			r, err := e.svc.Process(e.ctx, o.ID)
+			if err != nil {
+				t.Fatalf("cancel %d: Process: %v", cancel, err)
+			}
+			for _, f := range r.FulfillmentOrders {
+				if f.Status == fulfillment.StatusInProgress && !slices.Contains(f.Steps, "picked") {
+					if _, err := e.svc.ConfirmPicks(e.ctx, f.ID, nil); err != nil {
+						t.Fatalf("cancel %d: ConfirmPicks at %s: %v", cancel, f.Location, err)
+					}
+				}
+			}
+		}
+		r, err := e.svc.Process(e.ctx, o.ID)
+		if err != nil {
+			t.Fatalf("cancel %d: Process: %v", cancel, err)
+		}
+		var reserved int64
+		for _, loc := range []oms.ID{"east", "west"} {
+			reserved += e.level("MUG", loc).Reserved
+		}
+		reserved += e.level("TEE", "north").Reserved
+		c := counters(e.order(o.ID))["MUG"]
+		if active := 5 - cancel; reserved != 0 || c[2] != active || c[4] != active {
+			t.Errorf("cancel %d: MUG reserved %d, order counters q/c/a/f/s/d %v; fulfillment orders:", cancel, reserved, c)
+			for _, f := range r.FulfillmentOrders {
+				t.Logf("  %s %s %+v steps %v", f.Location, f.Status, f.Lines, f.Steps)
+			}
+		}
+		e.reconcile()
+	}
 }
 
 // TestUnitsCancelledOnTheOrderLeaveASplitOffFulfillmentOrder: a

@@ -31,6 +31,7 @@ const (
 	shrunkPrefix  = "order_cancel_released:"
 	shrinkReason  = "units cancelled on the order"
 	shrinkFOWhole = "every unit cancelled on the order"
+	shrunkWhole   = "order_cancel_emptied"
 )
 
 // live reports whether fo holds units of o that are neither shipped nor
@@ -284,9 +285,11 @@ func (s *Service) shrinkFO(ctx context.Context, seen *FulfillmentOrder, o *order
 			}
 			f.HeldFrom = ""
 			// The order cancelled the units itself: nothing is left to
-			// release or to cancel on it.
+			// release or to cancel on it, but units picked short and not
+			// yet released (see shortDue).
 			f.mark("cancel_release")
 			f.mark("cancel_order")
+			f.mark(shrunkWhole)
 			evs = append(evs, statusEvent(f, from, shrinkFOWhole))
 		}
 		return evs, nil
@@ -322,11 +325,75 @@ func shrinks(fo *FulfillmentOrder) []shrinkRelease {
 	return out
 }
 
-func pendingShrinks(fo *FulfillmentOrder) bool { return len(shrinks(fo)) > 0 }
+func pendingShrinks(fo *FulfillmentOrder) bool { return len(shrinks(fo)) > 0 || shortDue(fo) }
+
+// shortDue reports whether fo lost every unit it still had to a shrink
+// while units it picked short were neither released nor re-allocated (a
+// ConfirmPicks interrupted before it did so): the fulfillment order is
+// cancelled, so resolving the short pick is left to the shrink, which
+// releases them and records their loss (the order wants none of them:
+// it expects no more than its other fulfillment orders hold).
+func shortDue(fo *FulfillmentOrder) bool {
+	return fo.done(shrunkWhole) && fo.done("picked") && shortPicked(fo) && !fo.done("short_reallocated") &&
+		!(fo.done("short_release") && fo.done("short_loss"))
+}
+
+// releaseShortDue releases the units fo picked short and records their
+// loss, under the keys ConfirmPicks uses (a release it made is not made
+// again), and marks both steps.
+func (s *Service) releaseShortDue(ctx context.Context, fo *FulfillmentOrder) error {
+	if !fo.done("short_release") {
+		groups := map[oms.ID][]stockLine{}
+		var res []oms.ID
+		for _, l := range fo.Lines {
+			if l.Short > 0 {
+				if _, ok := groups[l.Reservation]; !ok {
+					res = append(res, l.Reservation)
+				}
+				groups[l.Reservation] = append(groups[l.Reservation], stockLine{SKU: l.SKU, Location: fo.Location, LineID: l.LineID, Quantity: l.Short})
+			}
+		}
+		for _, r := range res {
+			key := string(oms.DeriveID(fo.ID, "short_release:"+string(r)))
+			lines, err := s.stillHeld(ctx, key, r, groups[r])
+			if err != nil {
+				return err
+			}
+			if len(lines) > 0 {
+				if err := s.releaseStock(ctx, key, r, lines); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+					return err
+				}
+			}
+		}
+	}
+	if !fo.done("short_loss") {
+		for _, l := range fo.Lines {
+			if l.Short > 0 {
+				if err := s.recordLoss(ctx, string(oms.DeriveID(fo.ID, "short_loss:"+string(l.LineID))), l.SKU, fo.Location, l.Short); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_, err := s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.done("short_release") && f.done("short_loss") {
+			return nil, nil
+		}
+		f.mark("short_release")
+		f.mark("short_loss")
+		return []pendingEvent{{}}, nil
+	})
+	return err
+}
 
 // releaseShrinks releases the stock of fo's shrinks not yet released, each
 // under its own key, and marks them done.
 func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) error {
+	if shortDue(fo) {
+		if err := s.releaseShortDue(ctx, fo); err != nil {
+			return err
+		}
+	}
 	for _, r := range shrinks(fo) {
 		sku := oms.SKU("")
 		for _, l := range fo.Lines {
