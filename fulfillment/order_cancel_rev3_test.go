@@ -13,6 +13,7 @@ import (
 	"github.com/omskit/oms/fulfillment"
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/shipping"
 )
 
 // beforeShrinkFul runs hook once, before the first write that takes units
@@ -204,4 +205,99 @@ func TestUnitsCancelledOnTheOrderLeaveASplitOffFulfillmentOrder(t *testing.T) {
 		}
 		e.reconcile()
 	}
+}
+
+// afterShipmentFul runs hook once, after the first write that creates a
+// shipment.
+type afterShipmentFul struct {
+	fulfillment.Store
+	once sync.Once
+	hook func()
+}
+
+func (s *afterShipmentFul) Save(ctx context.Context, c *fulfillment.Change) error {
+	if err := s.Store.Save(ctx, c); err != nil {
+		return err
+	}
+	for _, sh := range c.Shipments {
+		if sh.Version == 1 {
+			s.once.Do(s.hook)
+			break
+		}
+	}
+	return nil
+}
+
+// TestUnitsCancelledOnTheOrderBeforeTwoPackedFulfillmentOrdersShipShipOnce:
+// two packed fulfillment orders of one line (3 units each) and 3 units
+// cancelled on the order before either shipment exists; each, counted
+// alone, still fits the order's 3 packed units, so both shipments used to
+// be created (the second while the first was buying its label) and the
+// order then refused one of them for ever. Now Ship counts every
+// fulfillment order of the order: one gives its units up, the other ships.
+func TestUnitsCancelledOnTheOrderBeforeTwoPackedFulfillmentOrdersShipShipOnce(t *testing.T) {
+	var other *fulfillment.Service
+	var west oms.ID
+	wrapped := &afterShipmentFul{}
+	e := newEnv(t, &envConfig{
+		opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual},
+		wrap: func(s fulfillment.Store) fulfillment.Store { wrapped.Store = s; return wrapped },
+	})
+	var err error
+	if other, err = fulfillment.NewService(wrapped.Store, e.orders, e.inv, e.track, &fulfillment.ServiceOptions{Clock: e.clock, Picking: fulfillment.PickManual, Carriers: []shipping.Carrier{e.carrier}}); err != nil {
+		t.Fatal(err)
+	}
+	wrapped.hook = func() {
+		// The other process ships the other fulfillment order meanwhile.
+		_, err := other.Ship(e.ctx, west)
+		t.Logf("the other process's Ship: %v", err)
+	}
+	e.location("east", 1, nil)
+	e.location("west", 2, nil)
+	e.item("MUG", inventory.BackorderDeny)
+	e.stock("MUG", "east", 3)
+	e.stock("MUG", "west", 3)
+	o := e.place(nil, small("MUG", 6))
+	fos, err := e.svc.Allocate(e.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fos) != 2 {
+		t.Fatalf("%d fulfillment orders, want 2", len(fos))
+	}
+	for _, fo := range fos {
+		if _, err := e.svc.StartWave(e.ctx, fo.Location, []oms.ID{fo.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ConfirmPicks(e.ctx, fo.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Pack(e.ctx, fo.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	west = fos[1].ID
+	e.cancelOnOrder(o, 3)
+	_, err = e.svc.Ship(e.ctx, fos[0].ID)
+	t.Logf("Ship: %v", err)
+	for i := 0; i < 3; i++ {
+		if _, err = e.svc.Process(e.ctx, o.ID); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("Process: %v", err)
+	}
+	if diff := cmp.Diff(map[oms.SKU][6]int64{"MUG": {6, 3, 3, 3, 3, 0}}, counters(e.order(o.ID))); diff != "" {
+		t.Errorf("order counters (q/c/a/f/s/d) -want +got:\n%s", diff)
+	}
+	var reserved, onHand int64
+	for _, loc := range []oms.ID{"east", "west"} {
+		lv := e.level("MUG", loc)
+		reserved, onHand = reserved+lv.Reserved, onHand+lv.OnHand
+	}
+	if reserved != 0 || onHand != 3 {
+		t.Errorf("reserved %d, on hand %d; want 0 and 3", reserved, onHand)
+	}
+	e.reconcile()
 }

@@ -194,8 +194,12 @@ var errStaleShrink = errors.New("fulfillment: fulfillment order changed since th
 var errUnitsCancelled = errors.New("fulfillment: units cancelled on the order")
 
 // fits reports whether the order still expects every unit of a live
-// fulfillment order (see shrinkToOrder), counting fo alone.
-func fits(fo *FulfillmentOrder, o *order.Order) bool {
+// fulfillment order (see shrinkToOrder): fo's units of each line and
+// those of the order's other live fulfillment orders at the same point
+// (packing recorded or not on the order, shipment not recorded), fos,
+// stay within what the order expects of them. Counting fo alone would let
+// two packed fulfillment orders each fit units the order expects of one.
+func fits(fo *FulfillmentOrder, o *order.Order, fos []*FulfillmentOrder) bool {
 	if !live(fo, o) {
 		return true
 	}
@@ -209,7 +213,15 @@ func fits(fo *FulfillmentOrder, o *order.Order) bool {
 		if rec {
 			expected = ol.Fulfilled - ol.Shipped
 		}
-		if lineUnits(fo, l.LineID) > max(expected, 0) {
+		held := lineUnits(fo, l.LineID)
+		for _, f := range fos {
+			if f.ID == fo.ID || !live(f, o) || recorded(f, o) != rec ||
+				rec && hasKey(o, string(order.CounterShipped)+":"+string(ShipmentID(f.ID))) {
+				continue
+			}
+			held += lineUnits(f, l.LineID)
+		}
+		if held > max(expected, 0) {
 			return false
 		}
 	}
