@@ -72,16 +72,25 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 			return nil, err
 		}
 	}
+	// Every fulfillment order of the order counts, not only the
+	// allocation's own: those split off, moved or re-allocated too.
+	if !created {
+		if fos, err = s.store.FulfillmentOrders(ctx, orderID); err != nil {
+			return nil, err
+		}
+	}
 	if shrunk, err := s.shrinkToOrder(ctx, o, fos); err != nil {
 		return nil, err
 	} else if shrunk {
 		created = false // read them again
+	} else {
+		created = true // fos are all the order has, as saved
 	}
 	var waiting []Waiting
 	var last *order.Order // the order as the last step's last order write left it
 	for round := 0; round < 4; round++ {
-		// Fulfillment orders this run has just created are all the order
-		// has: the first round starts from them as saved.
+		// Fulfillment orders this run has just created or read are all
+		// the order has: the first round starts from them as saved.
 		if round > 0 || !created {
 			if fos, err = s.store.FulfillmentOrders(ctx, orderID); err != nil {
 				return nil, err

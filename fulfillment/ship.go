@@ -108,7 +108,11 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 			if err != nil {
 				return nil, err
 			}
-			if !fits(fo, cur) {
+			all, err := s.store.FulfillmentOrders(ctx, fo.OrderID)
+			if err != nil {
+				return nil, err
+			}
+			if !fits(fo, cur, all) {
 				if _, err := s.shrinkAfterRefusal(ctx, fo.OrderID, &cur); err != nil {
 					return nil, err
 				}

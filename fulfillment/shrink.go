@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -30,6 +31,7 @@ const (
 	shrunkPrefix  = "order_cancel_released:"
 	shrinkReason  = "units cancelled on the order"
 	shrinkFOWhole = "every unit cancelled on the order"
+	shrunkWhole   = "order_cancel_emptied"
 )
 
 // live reports whether fo holds units of o that are neither shipped nor
@@ -81,9 +83,35 @@ func stage(fo *FulfillmentOrder) int {
 // order gives units first and, among equals, the newest. Then it releases
 // the stock of every shrink saved and not yet released. It reports
 // whether it changed anything.
+//
+// A fulfillment order changed since fos were read (by a concurrent run,
+// which may have taken the same units off) gives nothing: the order and
+// its fulfillment orders are read again and the excess decided anew.
 func (s *Service) shrinkToOrder(ctx context.Context, o *order.Order, fos []*FulfillmentOrder) (bool, error) {
+	changed := false
+	for attempt := 0; ; attempt++ {
+		ch, stale, err := s.shrinkOnce(ctx, o, fos)
+		changed = changed || ch
+		if err != nil || !stale {
+			return changed, err
+		}
+		if attempt >= s.opts.MaxRetries {
+			return changed, fmt.Errorf("fulfillment: order %s: units cancelled on the order: gave up after %d attempts: %w", o.ID, attempt+1, oms.ErrConflict)
+		}
+		if o, err = s.orders.Get(ctx, o.ID); err != nil {
+			return changed, err
+		}
+		if fos, err = s.store.FulfillmentOrders(ctx, o.ID); err != nil {
+			return changed, err
+		}
+	}
+}
+
+// shrinkOnce is one attempt of shrinkToOrder on o and fos as read; stale
+// reports a fulfillment order that changed since.
+func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*FulfillmentOrder) (changed, stale bool, err error) {
 	if o.Status == order.StatusCancelled || o.Status == order.StatusCompleted {
-		return false, nil
+		return false, false, nil
 	}
 	take := map[oms.ID]map[oms.ID]int64{} // fulfillment order -> order line -> units
 	for _, ol := range o.Lines {
@@ -134,33 +162,44 @@ func (s *Service) shrinkToOrder(ctx context.Context, o *order.Order, fos []*Fulf
 			}
 		}
 	}
-	changed := false
 	for _, fo := range fos {
 		want := take[fo.ID]
 		if len(want) > 0 {
-			saved, err := s.shrinkFO(ctx, fo.ID, o, want)
+			saved, err := s.shrinkFO(ctx, fo, o, want)
+			if errors.Is(err, errStaleShrink) {
+				stale = true
+				continue
+			}
 			if err != nil {
-				return changed, err
+				return changed, false, err
 			}
 			changed, fo = true, saved
 		}
 		if pendingShrinks(fo) {
 			if err := s.releaseShrinks(ctx, fo); err != nil {
-				return changed, err
+				return changed, false, err
 			}
 			changed = true
 		}
 	}
-	return changed, nil
+	return changed, stale, nil
 }
+
+// errStaleShrink is shrinkFO's refusal of a fulfillment order changed
+// since the shrink was decided.
+var errStaleShrink = errors.New("fulfillment: fulfillment order changed since the shrink was decided")
 
 // errUnitsCancelled marks Ship's refusal of a fulfillment order that lost
 // units to a cancel on the order just before its shipment was created.
 var errUnitsCancelled = errors.New("fulfillment: units cancelled on the order")
 
 // fits reports whether the order still expects every unit of a live
-// fulfillment order (see shrinkToOrder), counting fo alone.
-func fits(fo *FulfillmentOrder, o *order.Order) bool {
+// fulfillment order (see shrinkToOrder): fo's units of each line and
+// those of the order's other live fulfillment orders at the same point
+// (packing recorded or not on the order, shipment not recorded), fos,
+// stay within what the order expects of them. Counting fo alone would let
+// two packed fulfillment orders each fit units the order expects of one.
+func fits(fo *FulfillmentOrder, o *order.Order, fos []*FulfillmentOrder) bool {
 	if !live(fo, o) {
 		return true
 	}
@@ -174,7 +213,15 @@ func fits(fo *FulfillmentOrder, o *order.Order) bool {
 		if rec {
 			expected = ol.Fulfilled - ol.Shipped
 		}
-		if lineUnits(fo, l.LineID) > max(expected, 0) {
+		held := lineUnits(fo, l.LineID)
+		for _, f := range fos {
+			if f.ID == fo.ID || !live(f, o) || recorded(f, o) != rec ||
+				rec && hasKey(o, string(order.CounterShipped)+":"+string(ShipmentID(f.ID))) {
+				continue
+			}
+			held += lineUnits(f, l.LineID)
+		}
+		if held > max(expected, 0) {
 			return false
 		}
 	}
@@ -193,11 +240,15 @@ func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
 }
 
 // shrinkFO takes want (units per order line) off a fulfillment order, as
-// decided on o, and records the releases due. It re-checks on the stored
-// version: when that one is no longer shrinkable, or holds fewer units, it
-// takes what it still can.
-func (s *Service) shrinkFO(ctx context.Context, id oms.ID, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
-	return s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+// decided on o and seen (the fulfillment order as read when deciding), and
+// records the releases due. The stored version must be the one seen:
+// another one (a concurrent run may have taken the units off already) is
+// errStaleShrink, and nothing is taken.
+func (s *Service) shrinkFO(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
+	return s.updateFO(ctx, seen.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.Version != seen.Version {
+			return nil, errStaleShrink
+		}
 		if !shrinkable(f, o) {
 			return nil, nil
 		}
@@ -246,9 +297,11 @@ func (s *Service) shrinkFO(ctx context.Context, id oms.ID, o *order.Order, want 
 			}
 			f.HeldFrom = ""
 			// The order cancelled the units itself: nothing is left to
-			// release or to cancel on it.
+			// release or to cancel on it, but units picked short and not
+			// yet released (see shortDue).
 			f.mark("cancel_release")
 			f.mark("cancel_order")
+			f.mark(shrunkWhole)
 			evs = append(evs, statusEvent(f, from, shrinkFOWhole))
 		}
 		return evs, nil
@@ -284,11 +337,75 @@ func shrinks(fo *FulfillmentOrder) []shrinkRelease {
 	return out
 }
 
-func pendingShrinks(fo *FulfillmentOrder) bool { return len(shrinks(fo)) > 0 }
+func pendingShrinks(fo *FulfillmentOrder) bool { return len(shrinks(fo)) > 0 || shortDue(fo) }
+
+// shortDue reports whether fo lost every unit it still had to a shrink
+// while units it picked short were neither released nor re-allocated (a
+// ConfirmPicks interrupted before it did so): the fulfillment order is
+// cancelled, so resolving the short pick is left to the shrink, which
+// releases them and records their loss (the order wants none of them:
+// it expects no more than its other fulfillment orders hold).
+func shortDue(fo *FulfillmentOrder) bool {
+	return fo.done(shrunkWhole) && fo.done("picked") && shortPicked(fo) && !fo.done("short_reallocated") &&
+		!(fo.done("short_release") && fo.done("short_loss"))
+}
+
+// releaseShortDue releases the units fo picked short and records their
+// loss, under the keys ConfirmPicks uses (a release it made is not made
+// again), and marks both steps.
+func (s *Service) releaseShortDue(ctx context.Context, fo *FulfillmentOrder) error {
+	if !fo.done("short_release") {
+		groups := map[oms.ID][]stockLine{}
+		var res []oms.ID
+		for _, l := range fo.Lines {
+			if l.Short > 0 {
+				if _, ok := groups[l.Reservation]; !ok {
+					res = append(res, l.Reservation)
+				}
+				groups[l.Reservation] = append(groups[l.Reservation], stockLine{SKU: l.SKU, Location: fo.Location, LineID: l.LineID, Quantity: l.Short})
+			}
+		}
+		for _, r := range res {
+			key := string(oms.DeriveID(fo.ID, "short_release:"+string(r)))
+			lines, err := s.stillHeld(ctx, key, r, groups[r])
+			if err != nil {
+				return err
+			}
+			if len(lines) > 0 {
+				if err := s.releaseStock(ctx, key, r, lines); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+					return err
+				}
+			}
+		}
+	}
+	if !fo.done("short_loss") {
+		for _, l := range fo.Lines {
+			if l.Short > 0 {
+				if err := s.recordLoss(ctx, string(oms.DeriveID(fo.ID, "short_loss:"+string(l.LineID))), l.SKU, fo.Location, l.Short); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_, err := s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.done("short_release") && f.done("short_loss") {
+			return nil, nil
+		}
+		f.mark("short_release")
+		f.mark("short_loss")
+		return []pendingEvent{{}}, nil
+	})
+	return err
+}
 
 // releaseShrinks releases the stock of fo's shrinks not yet released, each
 // under its own key, and marks them done.
 func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) error {
+	if shortDue(fo) {
+		if err := s.releaseShortDue(ctx, fo); err != nil {
+			return err
+		}
+	}
 	for _, r := range shrinks(fo) {
 		sku := oms.SKU("")
 		for _, l := range fo.Lines {
