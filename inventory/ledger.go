@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"math/big"
 	"sort"
 	"time"
 
@@ -306,42 +307,53 @@ type Flow struct {
 	InTransit int64 `json:"in_transit"`
 }
 
-// Balanced reports whether every unit that came in is accounted for.
+// Balanced reports whether every unit that came in is accounted for. It
+// compares the two sides exactly, so their totals cannot wrap; a Flow
+// whose sums saturated (see Flows) compares its saturated sums.
 func (f Flow) Balanced() bool {
-	return f.Received+f.Found+f.Returned == f.OnHand+f.Damaged+f.InTransit+f.Shipped+f.WrittenOff
+	sum := func(xs ...int64) *big.Int {
+		s := new(big.Int)
+		for _, x := range xs {
+			s.Add(s, big.NewInt(x))
+		}
+		return s
+	}
+	return sum(f.Received, f.Found, f.Returned).Cmp(sum(f.OnHand, f.Damaged, f.InTransit, f.Shipped, f.WrittenOff)) == 0
 }
 
-// Flows sums entries into a Flow.
+// Flows sums entries into a Flow. Each sum saturates at the int64 range
+// rather than wrap: a ledger of more than 2^63 units (levels of up to
+// 2^62 units each) reports math.MaxInt64.
 func Flows(entries []LedgerEntry) Flow {
 	var f Flow
 	for _, e := range entries {
-		f.OnHand += e.OnHand
-		f.Damaged += e.Damaged
+		f.OnHand = satAdd(f.OnHand, e.OnHand)
+		f.Damaged = satAdd(f.Damaged, e.Damaged)
 		switch e.Reason {
 		case ReasonReceipt:
-			f.Received += e.OnHand
+			f.Received = satAdd(f.Received, e.OnHand)
 		case ReasonFound:
-			f.Found += e.OnHand
+			f.Found = satAdd(f.Found, e.OnHand)
 		case ReasonCount:
 			if e.OnHand > 0 {
-				f.Found += e.OnHand
+				f.Found = satAdd(f.Found, e.OnHand)
 			} else {
-				f.WrittenOff -= e.OnHand
+				f.WrittenOff = satSub(f.WrittenOff, e.OnHand)
 			}
 		case ReasonLoss:
-			f.WrittenOff -= e.OnHand
+			f.WrittenOff = satSub(f.WrittenOff, e.OnHand)
 		case ReasonWriteOff:
-			f.WrittenOff -= e.Damaged
+			f.WrittenOff = satSub(f.WrittenOff, e.Damaged)
 		case ReasonShip:
-			f.Shipped -= e.OnHand
+			f.Shipped = satSub(f.Shipped, e.OnHand)
 		case ReasonReturnRestock:
-			f.Returned += e.OnHand
+			f.Returned = satAdd(f.Returned, e.OnHand)
 		case ReasonReturnQuarantine:
-			f.Returned += e.Damaged
+			f.Returned = satAdd(f.Returned, e.Damaged)
 		case ReasonInTransit, ReasonTransferIn, ReasonTransferLost:
-			f.InTransit += e.Incoming
+			f.InTransit = satAdd(f.InTransit, e.Incoming)
 			if e.Reason == ReasonTransferLost {
-				f.WrittenOff -= e.Incoming
+				f.WrittenOff = satSub(f.WrittenOff, e.Incoming)
 			}
 		}
 	}

@@ -1,0 +1,68 @@
+package inventory_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+)
+
+// TestFlowsOfALedgerBeyondInt64DoNotWrap receives oms.MaxQuantity 4096
+// times at each of two locations (each level then holds 2^62 units, the
+// most a level may hold): the ledger received 2^63 units in all, one more
+// than an int64 holds. Flows must saturate its sums, not wrap them to
+// negative numbers, and still call the ledger balanced.
+func TestFlowsOfALedgerBeyondInt64DoNotWrap(t *testing.T) {
+	ctx := context.Background()
+	st := inventory.NewMemoryStore(nil)
+	svc := inventory.NewService(st, &inventory.ServiceOptions{Clock: oms.NewManualClock(t0)})
+	for _, loc := range []oms.ID{"a", "b"} {
+		if err := svc.PutLocation(ctx, inventory.Location{ID: loc, Name: string(loc), Kind: inventory.KindWarehouse, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.PutItem(ctx, inventory.Item{SKU: "A", Tracked: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []oms.ID{"a", "b"} {
+		for i := int64(0); i < 1<<62/oms.MaxQuantity; i++ {
+			if _, err := svc.Receive(ctx, inventory.Receipt{SKU: "A", Location: loc, Quantity: oms.MaxQuantity}); err != nil {
+				t.Fatalf("receipt %d at %s: %v", i, loc, err)
+			}
+		}
+	}
+	entries, err := svc.Ledger(ctx, inventory.LedgerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := inventory.Flows(entries)
+	if f.Received != math.MaxInt64 || f.OnHand != math.MaxInt64 {
+		t.Errorf("flows received %d, on hand %d; want both saturated at %d", f.Received, f.OnHand, int64(math.MaxInt64))
+	}
+	if !f.Balanced() {
+		t.Errorf("flows %+v not balanced", f)
+	}
+	if rep, err := svc.Reconcile(ctx); err != nil || !rep.Clean() {
+		t.Errorf("reconcile: %+v, %v", rep, err)
+	}
+}
+
+// TestFlowBalancedDoesNotWrap checks Balanced on sums whose totals pass
+// the int64 range: they are compared exactly.
+func TestFlowBalancedDoesNotWrap(t *testing.T) {
+	for _, c := range []struct {
+		f    inventory.Flow
+		want bool
+	}{
+		{inventory.Flow{Received: math.MaxInt64, Found: math.MaxInt64, OnHand: math.MaxInt64, Shipped: math.MaxInt64}, true},
+		// Both sides wrap to the same int64 unless compared exactly.
+		{inventory.Flow{Received: math.MaxInt64, Found: math.MaxInt64, Returned: 2, OnHand: 0}, false},
+		{inventory.Flow{Received: 5, OnHand: 2, Shipped: 3}, true},
+	} {
+		if got := c.f.Balanced(); got != c.want {
+			t.Errorf("%+v.Balanced() = %v, want %v", c.f, got, c.want)
+		}
+	}
+}
