@@ -214,7 +214,8 @@ func (r ReconcileReport) Clean() bool { return len(r.Mismatches) == 0 }
 // and damaged equal the sums of the level's ledger entries, reserved equals
 // the outstanding units of the open reservations' tracked lines, and
 // incoming equals the outstanding units of the open inbound deliveries.
-// It is a pure function of a snapshot.
+// It is a pure function of a snapshot. The sums saturate at the int64
+// range, so a history that wraps around it never passes for the level.
 func Reconcile(s Snapshot) ReconcileReport {
 	type sums struct{ onHand, incoming, damaged, reserved, inbound int64 }
 	got := map[levelKey]*sums{}
@@ -227,9 +228,9 @@ func Reconcile(s Snapshot) ReconcileReport {
 	}
 	for _, e := range s.Entries {
 		x := at(e.SKU, e.Location)
-		x.onHand += e.OnHand
-		x.incoming += e.Incoming
-		x.damaged += e.Damaged
+		x.onHand = satAdd(x.onHand, e.OnHand)
+		x.incoming = satAdd(x.incoming, e.Incoming)
+		x.damaged = satAdd(x.damaged, e.Damaged)
 	}
 	for _, r := range s.Reservations {
 		if !r.Open() {
@@ -237,13 +238,15 @@ func Reconcile(s Snapshot) ReconcileReport {
 		}
 		for _, l := range r.Lines {
 			if !l.Untracked {
-				at(l.SKU, l.Location).reserved += l.Outstanding()
+				x := at(l.SKU, l.Location)
+				x.reserved = satAdd(x.reserved, l.Outstanding())
 			}
 		}
 	}
 	for _, in := range s.Inbounds {
 		if in.Status == InboundOpen {
-			at(in.SKU, in.Location).inbound += in.Outstanding()
+			x := at(in.SKU, in.Location)
+			x.inbound = satAdd(x.inbound, in.Outstanding())
 		}
 	}
 	rep := ReconcileReport{Levels: len(s.Levels), Entries: len(s.Entries)}

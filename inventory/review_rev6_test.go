@@ -2,6 +2,7 @@ package inventory_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 
@@ -64,5 +65,19 @@ func TestFlowBalancedDoesNotWrap(t *testing.T) {
 		if got := c.f.Balanced(); got != c.want {
 			t.Errorf("%+v.Balanced() = %v, want %v", c.f, got, c.want)
 		}
+	}
+}
+
+// TestReconcileFindsAHistoryThatWrapsToTheLevel gives Reconcile a level
+// of 0 units whose four entries add 2^64 units: summed in int64 they wrap
+// to 0, and the level looked explained.
+func TestReconcileFindsAHistoryThatWrapsToTheLevel(t *testing.T) {
+	snap := inventory.Snapshot{Levels: []inventory.Level{{SKU: "A", Location: "a"}}}
+	for i := 0; i < 4; i++ {
+		snap.Entries = append(snap.Entries, inventory.LedgerEntry{Seq: int64(i + 1), SKU: "A", Location: "a",
+			Reason: inventory.ReasonReceipt, OnHand: 1 << 62, Reference: fmt.Sprint(i)})
+	}
+	if rep := inventory.Reconcile(snap); rep.Clean() {
+		t.Errorf("a level of 0 units with 2^64 units received reconciles clean: %+v", rep)
 	}
 }
