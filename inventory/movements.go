@@ -521,7 +521,10 @@ func (s *Service) Adjust(ctx context.Context, a Adjustment) (LedgerEntry, error)
 // quantity and the difference. A count below the reserved units of a level
 // whose SKU denies backorders is refused with a *ShortageError (release
 // or reallocate those reservations first); a count equal to the books
-// still records an entry, as proof the count happened.
+// still records an entry, as proof the count happened. A count that
+// differs from the books by more than oms.MaxQuantity (a level may hold
+// up to 2^62 units) is refused with a *oms.ValidationError on counted:
+// one movement moves at most oms.MaxQuantity units.
 func (s *Service) Count(ctx context.Context, c Count) (LedgerEntry, error) {
 	m := movementCheck{p: problems{entity: "count"}}
 	m.pair(c.SKU, c.Location, "location")
@@ -547,6 +550,11 @@ func (s *Service) count(ctx context.Context, c Count) (LedgerEntry, error) {
 		var lv Level
 		if lv, err = s.store.Level(ctx, c.SKU, c.Location); err != nil {
 			return LedgerEntry{}, err
+		}
+		// Both are within 2^62: the difference cannot wrap.
+		if d := c.Counted - lv.OnHand; d > oms.MaxQuantity || d < -oms.MaxQuantity {
+			return LedgerEntry{}, oms.Validationf("count", "counted", "%d units at %s differ from the %d on hand by more than 2^50, the most one movement may move",
+				c.Counted, c.Location, lv.OnHand)
 		}
 		var out []LedgerEntry
 		out, err = s.applyMovement(ctx, "count", c.Key, []LedgerEntry{{

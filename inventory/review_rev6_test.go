@@ -2,8 +2,10 @@ package inventory_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/omskit/oms"
@@ -79,5 +81,43 @@ func TestReconcileFindsAHistoryThatWrapsToTheLevel(t *testing.T) {
 	}
 	if rep := inventory.Reconcile(snap); rep.Clean() {
 		t.Errorf("a level of 0 units with 2^64 units received reconciles clean: %+v", rep)
+	}
+}
+
+// TestCountFarBelowOnHandIsRefusedNamingTheCount counts 0 units at a
+// level holding 2^51 (two receipts of oms.MaxQuantity): the count's entry
+// would move more than a movement may, which the store refused as an
+// "invalid change" of "entries[0]". The refusal names the count's field
+// and the reason, and changes nothing.
+func TestCountFarBelowOnHandIsRefusedNamingTheCount(t *testing.T) {
+	ctx := context.Background()
+	st := inventory.NewMemoryStore(nil)
+	svc := inventory.NewService(st, &inventory.ServiceOptions{Clock: oms.NewManualClock(t0)})
+	if err := svc.PutLocation(ctx, inventory.Location{ID: "a", Name: "a", Kind: inventory.KindWarehouse, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.PutItem(ctx, inventory.Item{SKU: "A", Tracked: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := svc.Receive(ctx, inventory.Receipt{SKU: "A", Location: "a", Quantity: oms.MaxQuantity}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, _ := st.Snapshot(ctx)
+	_, err := svc.Count(ctx, inventory.Count{SKU: "A", Location: "a", Counted: 0, Key: "sheet-1"})
+	var v *oms.ValidationError
+	if !errors.As(err, &v) || !v.Has("counted") {
+		t.Fatalf("count of 0 against 2^51 on hand: %v, want a validation error naming counted", err)
+	}
+	if after, _ := st.Snapshot(ctx); !reflect.DeepEqual(before, after) {
+		t.Errorf("the refused count changed the store")
+	}
+	// Within a movement's range the count goes through.
+	if _, err := svc.Count(ctx, inventory.Count{SKU: "A", Location: "a", Counted: oms.MaxQuantity, Key: "sheet-1"}); err != nil {
+		t.Fatalf("count of 2^50: %v", err)
+	}
+	if lv, _ := svc.Level(ctx, "A", "a"); lv.OnHand != oms.MaxQuantity {
+		t.Errorf("on hand %d, want %d", lv.OnHand, int64(oms.MaxQuantity))
 	}
 }
