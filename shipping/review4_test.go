@@ -67,3 +67,46 @@ func TestRatesAnsweredAfterTheCallersDeadlineAreATimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestGuaranteedServicesShippingInYear9999QuoteValidRates(t *testing.T) {
+	// The delivery window of a parcel handed over on 9999-12-31 falls
+	// after year 9999 and is unknown; the carriers still marked the rate
+	// guaranteed, which Rate.Validate refuses, so the shopper dropped the
+	// carrier's only rate as malformed.
+	req := review4Request()
+	req.Destination = oms.Address{Country: "US", Region: "CA", PostalCode: "90028"}
+	req.ShipDate = oms.NewDate(9999, 12, 31)
+	flat, err := shipping.NewFlatRateCarrier(shipping.FlatRateConfig{Code: "flat", Services: []shipping.FlatRateService{
+		{Code: "priority", Level: oms.LevelExpress, Price: usd("9.00"), TransitDays: 3, Guaranteed: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carriers := []shipping.Carrier{flat, tableCarrier(t)}
+	for _, c := range carriers {
+		rates, err := c.Rates(context.Background(), req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Code(), err)
+		}
+		for _, r := range rates {
+			if err := r.Validate(); err != nil {
+				t.Errorf("%s: rate %s: %v", c.Code(), r.Key(), err)
+			}
+			if r.Guaranteed && r.Delivery.IsZero() {
+				t.Errorf("%s: rate %s guarantees an unknown delivery day", c.Code(), r.Key())
+			}
+		}
+	}
+	s, err := shipping.NewRateShopper(carriers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Shop(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rep := range res.Carriers {
+		if rep.Status != shipping.StatusOK {
+			t.Errorf("%s: status %s (%v), want ok", rep.Carrier, rep.Status, rep.Err)
+		}
+	}
+}
