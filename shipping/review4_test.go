@@ -110,3 +110,32 @@ func TestGuaranteedServicesShippingInYear9999QuoteValidRates(t *testing.T) {
 		}
 	}
 }
+
+func TestPickupAtOfAnUnvalidatedDispatchNeitherPanicsNorLeavesTheDay(t *testing.T) {
+	day := oms.NewDate(2026, 11, 24)
+	for _, d := range []shipping.Dispatch{
+		{}, // no calendar: Calendar.Location dereferenced a nil *Calendar
+		{Calendar: newYork(t), Pickup: -time.Hour},                             // 23:00 the day before
+		{Calendar: newYork(t), CutOff: -30 * time.Minute},                      // 23:30 the day before
+		{Calendar: newYork(t), Pickup: -time.Hour, CutOff: 14 * time.Hour},     // the cut-off
+		{Calendar: newYork(t), Pickup: 16 * time.Hour, CutOff: -2 * time.Hour}, // the pickup
+	} {
+		var at time.Time
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("%+v: PickupAt panicked: %v", d, p)
+				}
+			}()
+			at = d.PickupAt(day)
+		}()
+		loc := d.Calendar.Location()
+		if got := oms.DateIn(at, loc); got != day {
+			t.Errorf("%+v: PickupAt(%s) = %s, on %s", d, day, at, got)
+		}
+	}
+	d := shipping.Dispatch{Calendar: newYork(t), Pickup: -time.Hour, CutOff: 14 * time.Hour}
+	if got := d.PickupAt(day); got.Hour() != 14 {
+		t.Errorf("an invalid pickup with a 14:00 cut-off: %s, want 14:00", got)
+	}
+}
