@@ -139,3 +139,20 @@ func TestPickupAtOfAnUnvalidatedDispatchNeitherPanicsNorLeavesTheDay(t *testing.
 		t.Errorf("an invalid pickup with a 14:00 cut-off: %s, want 14:00", got)
 	}
 }
+
+func TestCheapestByRefusesADayThatIsNotADay(t *testing.T) {
+	// Delivered on March 1, so in time for "February 30" (March 2), but
+	// dates compare field by field and 2026-03-01 sorts after 2026-02-30:
+	// CheapestBy answered that no rate delivers in time.
+	rate := shipping.Rate{Carrier: "ups", ServiceCode: "ground", Level: oms.LevelStandard, Price: usd("5.00"),
+		TransitDays: 2, Delivery: shipping.Window{Earliest: oms.NewDate(2026, 3, 1), Latest: oms.NewDate(2026, 3, 1)}}
+	for _, by := range []oms.Date{{Year: 2026, Month: 2, Day: 30}, {}, {Year: 10000, Month: 1, Day: 1}} {
+		_, err := shipping.CheapestBy([]shipping.Rate{rate}, by)
+		if !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("CheapestBy(%q) = %v, want a validation error", by, err)
+		}
+	}
+	if got, err := shipping.CheapestBy([]shipping.Rate{rate}, oms.NewDate(2026, 3, 1)); err != nil || got.Key() != "ups/ground" {
+		t.Errorf("CheapestBy(2026-03-01) = %s, %v", got.Key(), err)
+	}
+}
