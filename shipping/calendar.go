@@ -98,9 +98,10 @@ func MustCalendar(tz string, opts *CalendarOptions) *Calendar {
 	return c
 }
 
-// Location returns the calendar's time zone.
+// Location returns the calendar's time zone (UTC for the zero Calendar and
+// a nil *Calendar).
 func (c *Calendar) Location() *time.Location {
-	if c.loc == nil {
+	if c == nil || c.loc == nil {
 		return time.UTC
 	}
 	return c.loc
@@ -210,13 +211,16 @@ func (d Dispatch) ShipDate(now time.Time) (oms.Date, error) {
 	return cal.AddBusinessDays(day, d.HandlingDays), nil
 }
 
-// PickupAt returns the instant the carrier collects on ship date day.
+// PickupAt returns the instant the carrier collects on ship date day. A
+// Pickup or CutOff that Validate refuses (negative, 24h or more) counts as
+// unset, and a Dispatch without a Calendar counts in UTC, so that the
+// instant always falls on day.
 func (d Dispatch) PickupAt(day oms.Date) time.Time {
 	p := d.Pickup
-	if p == 0 {
+	if p <= 0 || p >= 24*time.Hour {
 		p = d.CutOff
 	}
-	if p == 0 || p >= 24*time.Hour {
+	if p <= 0 || p >= 24*time.Hour {
 		p = 17 * time.Hour
 	}
 	return time.Date(day.Year, day.Month, day.Day, int(p/time.Hour), int(p%time.Hour/time.Minute), int(p%time.Minute/time.Second), 0, d.Calendar.Location())

@@ -258,8 +258,14 @@ func BestValue(rates []Rate, costPerDay oms.Money) (Rate, error) {
 // CheapestBy returns the cheapest rate whose latest delivery day is on or
 // before by. Rates without a known delivery window cannot promise a day
 // and are left out (fill them with EstimateRates first). The error matches
-// ErrNoRate when no rate arrives in time.
+// ErrNoRate when no rate arrives in time, and oms.ErrValidation when by is
+// not a valid day (oms.Date.Valid: the zero Date, February 30).
 func CheapestBy(rates []Rate, by oms.Date) (Rate, error) {
+	if !by.Valid() {
+		// Dates compare field by field: February 30 would sort before
+		// March 1, the day it stands for.
+		return Rate{}, oms.Validationf("rate policy", "deliver_by", "%04d-%02d-%02d is not a day from year 0 to 9999", by.Year, int(by.Month), by.Day)
+	}
 	var inTime []Rate
 	for _, r := range rates {
 		if !r.Delivery.IsZero() && !r.Delivery.Latest.After(by) {

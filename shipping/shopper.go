@@ -448,21 +448,28 @@ func (s *RateShopper) ask(ctx context.Context, c Carrier, req RateRequest) answe
 	type reply struct {
 		rates []Rate
 		err   error
+		late  bool // the carrier returned once its context was done
 	}
 	done := make(chan reply, 1) // buffered: an abandoned carrier can still send and exit
 	go func() {
 		rates, err := callRates(cctx, c, req.clone())
-		done <- reply{rates, err}
+		done <- reply{rates, err, cctx.Err() != nil}
 	}()
 	var r reply
 	select {
 	case r = <-done:
 	case <-cctx.Done():
 		select {
-		case r = <-done: // it answered at the last moment
+		case r = <-done: // it answered at the last moment (in time unless late)
 		default:
 			return s.timedOut(cctx)
 		}
+	}
+	if r.late {
+		// It answered after its timeout or the deadline: whether its
+		// answer was read in time must not depend on which goroutine
+		// woke first.
+		return s.timedOut(cctx)
 	}
 	a := answer{asked: true}
 	switch {

@@ -91,7 +91,8 @@ type TableService struct {
 	Name string `json:"name"`
 	// Level is the speed class the service's rates carry.
 	Level oms.ServiceLevel `json:"level"`
-	// Guaranteed marks the delivery windows of its rates as guaranteed.
+	// Guaranteed marks the delivery windows of its rates as guaranteed
+	// (a rate whose window is unknown, after year 9999, is not).
 	Guaranteed bool `json:"guaranteed,omitempty"`
 }
 
@@ -386,7 +387,7 @@ func (c *TableRateCarrier) Rates(ctx context.Context, req RateRequest) ([]Rate, 
 			BillableWeight: total,
 			TransitDays:    row.TransitDays,
 			Delivery:       delivery,
-			Guaranteed:     s.Guaranteed,
+			Guaranteed:     s.Guaranteed && !delivery.IsZero(), // no day to guarantee after year 9999
 		})
 	}
 	if len(rates) == 0 {
@@ -496,7 +497,8 @@ type FlatRateService struct {
 	// TransitDaysMax below TransitDays means TransitDays.
 	TransitDays    int `json:"transit_days"`
 	TransitDaysMax int `json:"transit_days_max,omitempty"`
-	// Guaranteed marks the delivery windows of its rates as guaranteed.
+	// Guaranteed marks the delivery windows of its rates as guaranteed
+	// (a rate whose window is unknown, after year 9999, is not).
 	Guaranteed bool `json:"guaranteed,omitempty"`
 }
 
@@ -608,6 +610,7 @@ func (c *FlatRateCarrier) Rates(ctx context.Context, req RateRequest) ([]Rate, e
 		if s.PerParcel {
 			price = price.Mul(int64(len(req.Parcels)))
 		}
+		delivery := transitWindow(c.cfg.Calendar, ship, s.TransitDays, s.TransitDaysMax)
 		rates = append(rates, Rate{
 			Carrier:        c.cfg.Code,
 			ServiceCode:    s.Code,
@@ -616,8 +619,8 @@ func (c *FlatRateCarrier) Rates(ctx context.Context, req RateRequest) ([]Rate, e
 			Price:          price,
 			BillableWeight: req.TotalWeight(),
 			TransitDays:    s.TransitDays,
-			Delivery:       transitWindow(c.cfg.Calendar, ship, s.TransitDays, s.TransitDaysMax),
-			Guaranteed:     s.Guaranteed,
+			Delivery:       delivery,
+			Guaranteed:     s.Guaranteed && !delivery.IsZero(), // no day to guarantee after year 9999
 		})
 	}
 	if len(rates) == 0 {

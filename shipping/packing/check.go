@@ -2,6 +2,7 @@ package packing
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/omskit/oms"
 )
@@ -20,7 +21,14 @@ import (
 // is alone, each box's gross weight (empty weight included) is within its
 // limit and matches the units, limited supplies hold, every unit is placed
 // exactly once or listed as unpacked with a reason that is true of it.
+// Input that Pack refuses (a negative weight, a side over 100 m, ...) is
+// refused with Pack's *oms.ValidationError.
 func Check(items []Item, boxes []BoxType, p Result) error {
+	if err := pkValidate(items, boxes); err != nil {
+		// Pack refuses such input; the checks below rely on its bounds
+		// (sides of at most 100 m, so no sum of them wraps).
+		return err
+	}
 	placed := make([]int64, len(items))
 	used := make([]int64, len(boxes))
 	for bi, b := range p.Boxes {
@@ -76,8 +84,10 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 				return fmt.Errorf("%s: placed size %s, want %s turned %s", at, u.Placed, it.Dimensions, u.Orientation)
 			}
 			q := u.Position
-			if q.X < 0 || q.Y < 0 || q.Z < 0 || q.X+u.Placed.Length > bt.Inner.Length ||
-				q.Y+u.Placed.Width > bt.Inner.Width || q.Z+u.Placed.Height > bt.Inner.Height {
+			// Subtract rather than add: a position near the largest Length
+			// would wrap past the box's far wall.
+			if q.X < 0 || q.Y < 0 || q.Z < 0 || q.X > bt.Inner.Length-u.Placed.Length ||
+				q.Y > bt.Inner.Width-u.Placed.Width || q.Z > bt.Inner.Height-u.Placed.Height {
 				return fmt.Errorf("%s: %s at %+v sticks out of inner %s", at, u.Placed, q, bt.Inner)
 			}
 			for vi := range ui {
@@ -117,7 +127,7 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 			return fmt.Errorf("%s: gross weight %s over the limit %s", where, b.GrossWeight, bt.MaxWeight)
 		}
 		inner := float64(bt.Inner.Length) * float64(bt.Inner.Width) * float64(bt.Inner.Height)
-		if d := b.Utilisation - vol/inner; d > 1e-9 || d < -1e-9 {
+		if d := b.Utilisation - vol/inner; !(math.Abs(d) <= 1e-9) { // NaN fails too
 			return fmt.Errorf("%s: utilisation %v, want %v", where, b.Utilisation, vol/inner)
 		}
 	}
@@ -131,8 +141,13 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 		if u.Item < 0 || u.Item >= len(items) || u.Quantity <= 0 || !u.Reason.Valid() || u.ID != items[u.Item].ID {
 			return fmt.Errorf("bad unpacked entry %+v", u)
 		}
-		placed[u.Item] += u.Quantity
 		it := items[u.Item]
+		if u.Quantity > it.Quantity-placed[u.Item] {
+			// Compared before adding: quantities near the largest int64
+			// would wrap the count back to the line's quantity.
+			return fmt.Errorf("unpacked entry %+v: more units of item %d than its quantity %d", u, u.Item, it.Quantity)
+		}
+		placed[u.Item] += u.Quantity
 		geo, light := false, false
 		for _, bt := range boxes {
 			for _, o := range []Orientation{OrientationLWH, OrientationWLH, OrientationLHW, OrientationHLW, OrientationWHL, OrientationHWL} {

@@ -37,7 +37,8 @@ type FakeCarrierOptions struct {
 	// the caller's goroutine (a barrier in a test, for instance).
 	OnRates func(ctx context.Context, req shipping.RateRequest)
 	// TrackingNumbers are handed out to bought labels in order; after
-	// they run out, numbers are generated ("CODE000001", ...).
+	// they run out, numbers are generated ("CODE000001", ...), skipping
+	// any already handed out.
 	TrackingNumbers []string
 	// LabelErr, when set, is returned by BuyLabel.
 	LabelErr error
@@ -61,6 +62,7 @@ type FakeCarrier struct {
 	events    map[string][]shipping.TrackingEvent
 	manifests int
 	nextTrack int
+	issued    map[string]bool // tracking numbers handed out
 }
 
 type fakeLabel struct {
@@ -85,6 +87,7 @@ func NewFakeCarrier(code string, opts *FakeCarrierOptions) *FakeCarrier {
 		labels: make(map[string]fakeLabel),
 		byID:   make(map[string]string),
 		events: make(map[string][]shipping.TrackingEvent),
+		issued: make(map[string]bool),
 	}
 	if opts != nil {
 		f.opts = *opts
@@ -283,13 +286,22 @@ func (f *FakeCarrier) BuyLabel(ctx context.Context, req shipping.LabelRequest) (
 	return l, nil
 }
 
+// trackingNumber returns the next scripted number, or else a generated one
+// that no label got before (a scripted "CODE000002" is not generated again).
 func (f *FakeCarrier) trackingNumber() string {
 	if f.nextTrack < len(f.opts.TrackingNumbers) {
 		f.nextTrack++
-		return f.opts.TrackingNumbers[f.nextTrack-1]
+		n := f.opts.TrackingNumbers[f.nextTrack-1]
+		f.issued[n] = true
+		return n
 	}
-	f.nextTrack++
-	return fmt.Sprintf("%s%06d", f.code, f.nextTrack)
+	for {
+		f.nextTrack++
+		if n := fmt.Sprintf("%s%06d", f.code, f.nextTrack); !f.issued[n] {
+			f.issued[n] = true
+			return n
+		}
+	}
 }
 
 // VoidLabel implements shipping.Voider.
