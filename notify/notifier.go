@@ -275,6 +275,11 @@ func (n *Notifier) schedule(p *Progress, now time.Time) {
 		}
 	}
 	p.DueAt = first.Add(n.opts.Digest)
+	if p.DueAt.IsZero() {
+		// Due at the zero time (a clock reading it), which DueAt cannot
+		// say: a nanosecond earlier is due at the same reads.
+		p.DueAt = p.DueAt.Add(-1)
+	}
 }
 
 // Flush sends the pending messages of every order whose digest window
