@@ -275,6 +275,11 @@ func (n *Notifier) schedule(p *Progress, now time.Time) {
 		}
 	}
 	p.DueAt = first.Add(n.opts.Digest)
+	if p.DueAt.IsZero() {
+		// Due at the zero time (a clock reading it), which DueAt cannot
+		// say: a nanosecond earlier is due at the same reads.
+		p.DueAt = p.DueAt.Add(-1)
+	}
 }
 
 // Flush sends the pending messages of every order whose digest window
@@ -529,9 +534,12 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 				changed = true
 			}
 		}
-		if len(waiting) > 0 && len(failed) == 0 && len(held) == 0 {
+		onlyWaiting := !slices.ContainsFunc(q.Pending, func(m Milestone) bool { return !waiting[string(m.Kind)+"|"+m.Scope] })
+		if len(waiting) > 0 && len(failed) == 0 && len(held) == 0 && onlyWaiting {
 			// Nothing to retry: wait for the next event of the order
-			// rather than being listed by Due again and again.
+			// rather than being listed by Due again and again. (A
+			// milestone decided meanwhile, by another sender, keeps the
+			// order due.)
 			changed = changed || !q.DueAt.IsZero()
 			q.DueAt = time.Time{}
 		} else if changed {
