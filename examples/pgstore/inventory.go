@@ -76,7 +76,10 @@ func (s *InventoryStore) PutLocation(ctx context.Context, l inventory.Location) 
 // Location implements inventory.Store.
 func (s *InventoryStore) Location(ctx context.Context, id oms.ID) (inventory.Location, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_locations WHERE id = $1`, string(id)).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(string(id)) {
+		err = s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_locations WHERE id = $1`, string(id)).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return inventory.Location{}, oms.NotFoundError("location", id)
 	}
@@ -192,7 +195,10 @@ func (s *InventoryStore) PutItem(ctx context.Context, it inventory.Item) error {
 // Item implements inventory.Store.
 func (s *InventoryStore) Item(ctx context.Context, sku oms.SKU) (inventory.Item, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_items WHERE sku = $1`, string(sku)).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(string(sku)) {
+		err = s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_items WHERE sku = $1`, string(sku)).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return inventory.Item{}, oms.NotFoundError("sku", sku)
 	}
@@ -229,6 +235,15 @@ func collectLevels(rows pgx.Rows) ([]inventory.Level, error) {
 
 // Level implements inventory.Store.
 func (s *InventoryStore) Level(ctx context.Context, sku oms.SKU, loc oms.ID) (inventory.Level, error) {
+	switch {
+	case !holdable(string(sku)):
+		return inventory.Level{}, oms.NotFoundError("sku", sku)
+	case !holdable(string(loc)):
+		if _, err := s.Item(ctx, sku); err != nil {
+			return inventory.Level{}, err
+		}
+		return inventory.Level{}, oms.NotFoundError("location", loc)
+	}
 	l, err := scanLevel(s.db.pool.QueryRow(ctx, `SELECT `+levelColumns+` FROM inv_levels
 		WHERE sku = $1 AND location = $2`, string(sku), string(loc)))
 	if err == nil {
@@ -257,9 +272,12 @@ func (s *InventoryStore) Levels(ctx context.Context, sku oms.SKU) ([]inventory.L
 		rows pgx.Rows
 		err  error
 	)
-	if sku == "" {
+	switch {
+	case !holdable(string(sku)):
+		return nil, nil
+	case sku == "":
 		rows, err = s.db.pool.Query(ctx, `SELECT `+levelColumns+` FROM inv_levels WHERE seq > 0 ORDER BY sku, location`)
-	} else {
+	default:
 		rows, err = s.db.pool.Query(ctx, `SELECT `+levelColumns+` FROM inv_levels WHERE sku = $1 AND seq > 0 ORDER BY location`, string(sku))
 	}
 	if err != nil {
@@ -281,6 +299,9 @@ func (s *InventoryStore) Reservation(ctx context.Context, id oms.ID) (inventory.
 }
 
 func loadReservation(ctx context.Context, q querier, id oms.ID) (inventory.Reservation, bool, error) {
+	if !holdable(string(id)) {
+		return inventory.Reservation{}, false, nil
+	}
 	var b []byte
 	err := q.QueryRow(ctx, `SELECT doc FROM inv_reservations WHERE id = $1`, string(id)).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -295,6 +316,9 @@ func loadReservation(ctx context.Context, q querier, id oms.ID) (inventory.Reser
 
 // Reservations implements inventory.Store.
 func (s *InventoryStore) Reservations(ctx context.Context, f inventory.ReservationFilter) ([]inventory.Reservation, error) {
+	if !holdable(f.Reference) {
+		return nil, nil
+	}
 	q := `SELECT doc FROM inv_reservations WHERE ($1 = '' OR reference = $1)`
 	if f.OpenOnly {
 		q += ` AND status IN ('active', 'partially_committed')`
@@ -331,7 +355,10 @@ func (s *InventoryStore) Expired(ctx context.Context, now time.Time, limit int) 
 // Inbound implements inventory.Store.
 func (s *InventoryStore) Inbound(ctx context.Context, id oms.ID) (inventory.Inbound, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_inbounds WHERE id = $1`, string(id)).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(string(id)) {
+		err = s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_inbounds WHERE id = $1`, string(id)).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return inventory.Inbound{}, oms.NotFoundError("inbound", id)
 	}
@@ -344,6 +371,9 @@ func (s *InventoryStore) Inbound(ctx context.Context, id oms.ID) (inventory.Inbo
 
 // Inbounds implements inventory.Store.
 func (s *InventoryStore) Inbounds(ctx context.Context, f inventory.InboundFilter) ([]inventory.Inbound, error) {
+	if !holdable(string(f.SKU), string(f.Location)) {
+		return nil, nil
+	}
 	q := `SELECT doc FROM inv_inbounds WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2)`
 	if f.OpenOnly {
 		q += ` AND open`
@@ -517,9 +547,11 @@ func (s *InventoryStore) SyncState(ctx context.Context, skus []oms.SKU) (int64, 
 }
 
 func skuStrings(skus []oms.SKU) []string {
-	out := make([]string, len(skus))
-	for i, s := range skus {
-		out[i] = string(s)
+	out := make([]string, 0, len(skus))
+	for _, s := range skus {
+		if holdable(string(s)) { // no stored SKU is text PostgreSQL cannot hold
+			out = append(out, string(s))
+		}
 	}
 	return out
 }

@@ -175,6 +175,9 @@ func (s *OrderStore) Update(ctx context.Context, o *order.Order, expected int64,
 }
 
 func (s *OrderStore) getBy(ctx context.Context, where string, arg any, notFound func() error) (*order.Order, error) {
+	if s, ok := arg.(string); ok && !holdable(s) {
+		return nil, notFound()
+	}
 	var b []byte
 	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM orders WHERE `+where+` = $1`, arg).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -239,7 +242,7 @@ func parseCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err == nil {
 		at, id, ok := strings.Cut(string(b), "~")
-		if ok && id != "" {
+		if ok && id != "" && holdable(id) {
 			t, err := time.Parse(time.RFC3339Nano, at)
 			if err == nil {
 				return cursor{at: t, id: id}, nil
@@ -260,6 +263,14 @@ func (s *OrderStore) list(ctx context.Context, col, val string, page order.PageR
 	limit, err := page.EffectiveLimit()
 	if err != nil {
 		return order.Page{}, err
+	}
+	if !holdable(val) {
+		if page.Cursor != "" {
+			if _, err := parseCursor(page.Cursor); err != nil {
+				return order.Page{}, err
+			}
+		}
+		return order.Page{Orders: []*order.Order{}}, nil
 	}
 	q := `SELECT doc FROM orders WHERE ` + col + ` = $1`
 	args := []any{val, limit + 1}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,6 +61,31 @@ func (db *DB) readTx(ctx context.Context, fn func(pgx.Tx) error) error {
 // timestamptz does not keep: stored beside it, the pair orders and
 // compares exactly.
 func nsPart(t time.Time) int16 { return int16(t.Nanosecond() % 1000) }
+
+// holdable reports whether PostgreSQL's text holds every s: valid UTF-8
+// without a NUL byte. Text it cannot hold was never stored, so a lookup by
+// it matches nothing, as in the memory stores, instead of failing with an
+// encoding error.
+func holdable(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// holdableIDs returns the IDs of ids that PostgreSQL's text holds (see
+// holdable).
+func holdableIDs(ids []oms.ID) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if holdable(string(id)) {
+			out = append(out, string(id))
+		}
+	}
+	return out
+}
 
 // nullTime returns nil for the zero time (SQL NULL), else t.
 func nullTime(t time.Time) any {
