@@ -63,6 +63,9 @@ func appendEvents(ctx context.Context, tx pgx.Tx, events ...oms.Event) error {
 		return nil
 	}
 	if _, err := tx.Exec(ctx, appendEventsSQL, eventArrays(events)...); err != nil {
+		if v := cannotHold(err); v != nil {
+			err = v
+		}
 		return fmt.Errorf("pgstore: outbox append: %w", err)
 	}
 	return nil

@@ -38,6 +38,9 @@ func retryable(err error) bool {
 func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := pgx.BeginFunc(ctx, db.pool, fn)
+		if v := cannotHold(err); v != nil {
+			return v
+		}
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -112,11 +115,28 @@ func decode(b []byte, v any) error {
 	return nil
 }
 
+// cannotHold returns a *oms.ValidationError when err is PostgreSQL's
+// refusal of text it cannot store (a NUL byte or bytes that are not UTF-8
+// in a text column, 22021; a NUL escape in a JSONB string, 22P05), which
+// the memory stores keep: the same write is refused however often it is
+// retried, and the statement or transaction wrote nothing. Else nil.
+func cannotHold(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05") {
+		return oms.Validationf("", "", "holds text PostgreSQL cannot store (a NUL character or bytes that are not UTF-8): %s", pe.Message)
+	}
+	return nil
+}
+
 // wrap names the operation on a database error; domain errors (error
-// kinds of oms, shortages, validation) pass through unchanged.
+// kinds of oms, shortages, validation) pass through unchanged, and text
+// PostgreSQL cannot store is a validation error (see cannotHold).
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if v := cannotHold(err); v != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, v)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) || errors.Is(err, pgx.ErrTxClosed) {
