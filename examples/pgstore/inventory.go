@@ -335,9 +335,10 @@ func (s *InventoryStore) Expired(ctx context.Context, now time.Time, limit int) 
 	if limit <= 0 {
 		return nil, oms.Validationf("expired", "limit", "must be positive, got %d", limit)
 	}
+	by := timeBound(now)
 	rows, err := s.db.pool.Query(ctx, `SELECT id FROM inv_reservations
 		WHERE status = 'active' AND expires_at IS NOT NULL AND (expires_at, expires_ns) <= ($1, $2)
-		ORDER BY expires_at, expires_ns, id LIMIT $3`, now, nsPart(now), limit)
+		ORDER BY expires_at, expires_ns, id LIMIT $3`, by, nsPart(by), limit)
 	if err != nil {
 		return nil, wrap("expired", err)
 	}

@@ -210,9 +210,10 @@ func (s *ReturnStore) ListExpiring(ctx context.Context, before time.Time, limit 
 	if limit > 0 {
 		lim = limit
 	}
+	by := timeBound(before)
 	rows, err := s.db.pool.Query(ctx, `SELECT doc FROM returns
 		WHERE status IN ('approved', 'label_issued') AND expires_at IS NOT NULL AND (expires_at, expires_ns) <= ($1, $2)
-		ORDER BY expires_at, expires_ns, id LIMIT $3`, before, nsPart(before), lim)
+		ORDER BY expires_at, expires_ns, id LIMIT $3`, by, nsPart(by), lim)
 	if err != nil {
 		return nil, wrap("list expiring returns", err)
 	}

@@ -118,8 +118,8 @@ func (s *TrackingStore) List(ctx context.Context, f tracking.Filter) ([]*trackin
 	if f.Open {
 		q += ` AND open`
 	}
-	if !f.PollDueBy.IsZero() {
-		q += ` AND (next_poll_at IS NULL OR (next_poll_at, next_poll_ns) <= (` + arg(f.PollDueBy) + `, ` + arg(nsPart(f.PollDueBy)) + `))`
+	if by := timeBound(f.PollDueBy); !f.PollDueBy.IsZero() {
+		q += ` AND (next_poll_at IS NULL OR (next_poll_at, next_poll_ns) <= (` + arg(by) + `, ` + arg(nsPart(by)) + `))`
 	}
 	// A position PostgreSQL cannot hold (NUL, invalid UTF-8) is no stored
 	// key, yet keys sort around it: it is compared in Go, after the query.

@@ -90,6 +90,23 @@ func holdableIDs(ids []oms.ID) []string {
 	return out
 }
 
+// timeBound returns a bound that a query compares stored times against,
+// moved into the range timestamptz holds (4713 BC to 294276 AD): pgx
+// sends a time as microseconds, which wrap for years far beyond it, and
+// PostgreSQL refuses one outside it. Every stored time lies in years 0 to
+// 9999 (a JSON document holds no other), so a bound after the range is
+// moved to its last instant and one before year 0 to a year before every
+// stored time: either compares with the stored times as t does.
+func timeBound(t time.Time) time.Time {
+	switch y := t.Year(); {
+	case y > maxTimestampYear:
+		return time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	case y < 0:
+		return time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return t
+}
+
 // nullTime returns nil for the zero time (SQL NULL), else t.
 func nullTime(t time.Time) any {
 	if t.IsZero() {
