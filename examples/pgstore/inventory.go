@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
 )
@@ -904,6 +905,24 @@ func inactiveLocation(id oms.ID) error {
 	return fmt.Errorf("%w: location %s is inactive and sells nothing", oms.ErrUnavailable, id)
 }
 
+// maxLevelQuantity bounds every quantity of a level (2^62 units), as in
+// the memory store: beyond it a write is refused instead of letting a sum
+// over levels wrap. Constraint inv_levels_bound (migration 0013) holds it
+// for the one-statement writes.
+const maxLevelQuantity = 1 << 62
+
+// levelTooLarge is the memory store's refusal of a level beyond
+// maxLevelQuantity.
+func levelTooLarge(op string, sku oms.SKU, loc oms.ID) error {
+	return oms.Validationf(op, "quantity", "sku %s at %s would hold more than 2^62 units", sku, loc)
+}
+
+// overBound reports whether err is constraint inv_levels_bound's refusal.
+func overBound(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23514" && pe.ConstraintName == "inv_levels_bound"
+}
+
 // errReplay says the reservation's ID was taken while the write ran.
 var errReplay = errors.New("pgstore: reservation exists")
 
@@ -1057,6 +1076,14 @@ func (s *InventoryStore) reserveTx(ctx context.Context, r inventory.Reservation,
 			}
 			if err := lockCounters(ctx, tx, items, pre); err != nil {
 				return err
+			}
+		}
+		sums := map[levelKey]int64{}
+		for _, ln := range out.Lines {
+			if k := (levelKey{ln.SKU, ln.Location}); !ln.Untracked {
+				if sums[k] += ln.Quantity; lvs[k].Reserved+sums[k] > maxLevelQuantity {
+					return levelTooLarge("reserve", ln.SKU, ln.Location)
+				}
 			}
 		}
 		short, added := checkLines(out, lvs, items)
@@ -1320,6 +1347,9 @@ func (s *InventoryStore) applyTx(ctx context.Context, tx pgx.Tx, c *inventory.Ch
 		if reserved < 0 {
 			return nil, fmt.Errorf("%w: %s: sku %s at %s: reserved would go negative (%d)",
 				oms.ErrConflict, op, p.key.sku, p.key.loc, reserved)
+		}
+		if max(onHand, reserved, incoming, damaged) > maxLevelQuantity {
+			return nil, levelTooLarge(op, p.key.sku, p.key.loc)
 		}
 		var requested, avail int64
 		before, after := backorders(lv.OnHand, lv.Reserved), backorders(onHand, reserved)

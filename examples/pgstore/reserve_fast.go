@@ -148,6 +148,8 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 		return inventory.Reservation{}, true, errReplay
 	case err == nil && res == "slow":
 		return inventory.Reservation{}, false, nil
+	case overBound(err):
+		return inventory.Reservation{}, false, nil // the transaction path names the level
 	case refused(err):
 		if short := diagnose(r, err); short != nil {
 			return inventory.Reservation{}, false, short
