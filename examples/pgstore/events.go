@@ -29,6 +29,8 @@ func eventArrays(events []oms.Event) []any {
 // insertEventsSQL is an INSERT of the outbox rows given as the seven
 // arrays of eventArrays, from parameter $first on, in their order, when
 // the CTE named gate returned a row (the write they belong to happened).
+// An event whose ID the outbox holds is skipped, as the memory outbox
+// does, so a replayed write adds nothing.
 func insertEventsSQL(first int, gate string) string {
 	p := func(i int) int { return first + i }
 	return fmt.Sprintf(`INSERT INTO outbox (id, type, aggregate_kind, aggregate_id, aggregate_version, at, payload)
@@ -36,5 +38,6 @@ func insertEventsSQL(first int, gate string) string {
 	FROM unnest($%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::bigint[], $%d::timestamptz[], $%d::text[])
 		WITH ORDINALITY AS e(id, type, kind, agg, ver, at, payload, n)
 	WHERE EXISTS (SELECT 1 FROM %s)
-	ORDER BY e.n`, p(0), p(1), p(2), p(3), p(4), p(5), p(6), gate)
+	ORDER BY e.n
+	ON CONFLICT (id) DO NOTHING`, p(0), p(1), p(2), p(3), p(4), p(5), p(6), gate)
 }

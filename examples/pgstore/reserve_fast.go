@@ -148,8 +148,10 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 		return inventory.Reservation{}, true, errReplay
 	case err == nil && res == "slow":
 		return inventory.Reservation{}, false, nil
-	case overBound(err):
-		return inventory.Reservation{}, false, nil // the transaction path names the level
+	case overBound(err), eventTaken(err):
+		// The transaction path names the level, or skips the event whose
+		// ID the outbox holds.
+		return inventory.Reservation{}, false, nil
 	case refused(err):
 		if short := diagnose(r, err); short != nil {
 			return inventory.Reservation{}, false, short
@@ -161,6 +163,14 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 		return inventory.Reservation{}, false, wrap("reserve", err)
 	}
 	return inventory.Reservation{}, false, nil
+}
+
+// eventTaken reports whether err is the outbox's refusal of an event ID it
+// holds (the one-statement reservations insert their event without ON
+// CONFLICT).
+func eventTaken(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "outbox_id_key"
 }
 
 // refused reports whether err is pgstore_refuse's abort.
