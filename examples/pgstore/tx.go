@@ -133,14 +133,22 @@ func decode(b []byte, v any) error {
 }
 
 // cannotHold returns a *oms.ValidationError when err is PostgreSQL's
-// refusal of text it cannot store (a NUL byte or bytes that are not UTF-8
-// in a text column, 22021; a NUL escape in a JSONB string, 22P05), which
-// the memory stores keep: the same write is refused however often it is
-// retried, and the statement or transaction wrote nothing. Else nil.
+// refusal of a value it cannot store, which the memory stores keep: text
+// with a NUL byte or bytes that are not UTF-8 in a text column (22021), a
+// NUL escape in a JSONB string (22P05), or a key too long for its unique
+// or lookup index (54000: an index entry holds about 2.7 kB). The same
+// write is refused however often it is retried, and the statement or
+// transaction wrote nothing. Else nil.
 func cannotHold(err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05") {
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	switch pe.Code {
+	case "22021", "22P05":
 		return oms.Validationf("", "", "holds text PostgreSQL cannot store (a NUL character or bytes that are not UTF-8): %s", pe.Message)
+	case "54000":
+		return oms.Validationf("", "", "holds a key too long for PostgreSQL to index: %s", pe.Message)
 	}
 	return nil
 }
