@@ -93,16 +93,17 @@ func holdableIDs(ids []oms.ID) []string {
 // timeBound returns a bound that a query compares stored times against,
 // moved into the range timestamptz holds (4713 BC to 294276 AD): pgx
 // sends a time as microseconds, which wrap for years far beyond it, and
-// PostgreSQL refuses one outside it. Every stored time lies in years 0 to
-// 9999 (a JSON document holds no other), so a bound after the range is
-// moved to its last instant and one before year 0 to a year before every
-// stored time: either compares with the stored times as t does.
+// PostgreSQL refuses one outside it. Every stored time lies in years -1
+// to 10000 in UTC (a JSON document holds years 0 to 9999 in the time's
+// own zone), so a bound after the range is moved to its last instant and
+// one before year -1 to the start of year -2: either compares with the
+// stored times as t does.
 func timeBound(t time.Time) time.Time {
 	switch y := t.Year(); {
 	case y > maxTimestampYear:
 		return time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
-	case y < 0:
-		return time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+	case y < -1:
+		return time.Date(-2, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return t
 }
