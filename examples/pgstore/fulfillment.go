@@ -189,7 +189,7 @@ func saveAgg(ctx context.Context, tx pgx.Tx, r aggRow) error {
 		q, args = `INSERT INTO fulfillment_allocations (id, version, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
 			[]any{string(r.id), r.version, r.doc}
 	case r.table == "fulfillment_allocations":
-		q, args = `UPDATE fulfillment_allocations SET version = $2, doc = $3 WHERE id = $1 AND version = $2 - 1`,
+		q, args = `UPDATE fulfillment_allocations SET version = $2, doc = $3 WHERE id = $1 AND version = $2::bigint - 1`,
 			[]any{string(r.id), r.version, r.doc}
 	case r.version == 1:
 		q = `INSERT INTO ` + r.table + ` (id, order_id, version, created_at, created_ns, doc) VALUES ($1, $2, $3, $4, $5, $6)
@@ -197,7 +197,7 @@ func saveAgg(ctx context.Context, tx pgx.Tx, r aggRow) error {
 		args = []any{string(r.id), string(r.orderID), r.version, r.createdAt, nsPart(r.createdAt), r.doc}
 	default:
 		q = `UPDATE ` + r.table + ` SET order_id = $2, version = $3, created_at = $4, created_ns = $5, doc = $6
-			WHERE id = $1 AND version = $3 - 1`
+			WHERE id = $1 AND version = $3::bigint - 1`
 		args = []any{string(r.id), string(r.orderID), r.version, r.createdAt, nsPart(r.createdAt), r.doc}
 	}
 	tag, err := tx.Exec(ctx, q, args...)
