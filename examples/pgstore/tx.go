@@ -136,8 +136,10 @@ func decode(b []byte, v any) error {
 // cannotHold returns a *oms.ValidationError when err is PostgreSQL's
 // refusal of a value it cannot store, which the memory stores keep: text
 // with a NUL byte or bytes that are not UTF-8 in a text column (22021), a
-// NUL escape in a JSONB string (22P05), or a key too long for its unique
-// or lookup index (54000: an index entry holds about 2.7 kB). The same
+// NUL escape in a JSONB string (22P05), an event payload that is not JSON
+// (22P02: every other value the adapter sends it writes itself), or a
+// key too long for its unique or lookup index (54000: an index entry
+// holds about 2.7 kB). The same
 // write is refused however often it is retried, and the statement or
 // transaction wrote nothing. Else nil.
 func cannotHold(err error) error {
@@ -148,6 +150,8 @@ func cannotHold(err error) error {
 	switch pe.Code {
 	case "22021", "22P05":
 		return oms.Validationf("", "", "holds text PostgreSQL cannot store (a NUL character or bytes that are not UTF-8): %s", pe.Message)
+	case "22P02":
+		return oms.Validationf("", "", "holds a value PostgreSQL cannot read (an event payload that is not JSON): %s", pe.Message)
 	case "54000":
 		return oms.Validationf("", "", "holds a key too long for PostgreSQL to index: %s", pe.Message)
 	}
