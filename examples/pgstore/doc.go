@@ -20,7 +20,7 @@
 // conditions need: IDs as text (collation "C", so lists sort byte-wise as
 // Go does), money as NUMERIC plus the currency code, times as timestamptz
 // plus the nanoseconds below the microsecond where the store compares or
-// orders by them, quantities as bigint. Stock levels and the SKU counters
+// orders by them or hands them back (an event's time), quantities as bigint. Stock levels and the SKU counters
 // are plain rows, since every reservation updates them.
 //
 // # Writes

@@ -79,7 +79,7 @@ func (o *Outbox) Append(ctx context.Context, events ...oms.Event) error {
 	return pgx.BeginFunc(ctx, o.db.pool, func(tx pgx.Tx) error { return appendEvents(ctx, tx, events...) })
 }
 
-const eventColumns = `id, type, aggregate_kind, aggregate_id, aggregate_version, at, payload`
+const eventColumns = `id, type, aggregate_kind, aggregate_id, aggregate_version, at, at_ns, payload`
 
 func scanEvents(rows pgx.Rows) ([]oms.Event, error) {
 	defer rows.Close()
@@ -89,10 +89,12 @@ func scanEvents(rows pgx.Rows) ([]oms.Event, error) {
 			e       oms.Event
 			id, agg string
 			payload []byte
+			ns      int16
 		)
-		if err := rows.Scan(&id, &e.Type, &e.AggregateKind, &agg, &e.AggregateVersion, &e.Time, &payload); err != nil {
+		if err := rows.Scan(&id, &e.Type, &e.AggregateKind, &agg, &e.AggregateVersion, &e.Time, &ns, &payload); err != nil {
 			return nil, err
 		}
+		e.Time = e.Time.Add(time.Duration(ns))
 		e.ID, e.AggregateID = oms.ID(id), oms.ID(agg)
 		if len(payload) > 0 {
 			e.Payload = payload

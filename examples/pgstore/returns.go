@@ -79,7 +79,7 @@ var (
 SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM tn), (SELECT count(*) FROM ev)`, insertEventsSQL(9, "w"))
 	updateReturn = fmt.Sprintf(`WITH w AS (
 	UPDATE returns SET status = $3, version = $4, expires_at = $5, expires_ns = $6, doc = $7
-	WHERE id = $1 AND order_id = $2 AND version = $16
+	WHERE id = $1 AND order_id = $2 AND version = $17
 	RETURNING 1
 )`+returnTrackingSQL+`, ev AS (%s
 	RETURNING 1
