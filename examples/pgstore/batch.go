@@ -107,6 +107,9 @@ func (b *ReserveBatcher) Reserve(ctx context.Context, r inventory.Reservation, e
 	if err := checkReserveShape(&r); err != nil {
 		return inventory.Reservation{}, false, err
 	}
+	if err := checkEvents(ev); ev.ID != "" && err != nil {
+		return inventory.Reservation{}, false, err
+	}
 	req := &batchReq{ctx: ctx, r: r, ev: ev, reply: make(chan batchResult, 1)}
 	select {
 	case b.queue <- req:

@@ -7,6 +7,27 @@ import (
 	"github.com/omskit/oms"
 )
 
+// minEventTime and maxEventTime bound the times timestamptz holds (4713
+// BC to 294276 AD).
+var (
+	minEventTime = time.Date(-4712, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxEventTime = time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// checkEvents refuses events whose Time timestamptz cannot hold, which
+// the memory outbox keeps: sent as they are, PostgreSQL would refuse them
+// ("timestamp out of range") or, far enough out that pgx's microseconds
+// wrap, save another time (time.Unix(1<<62, 0) as 1970).
+func checkEvents(events ...oms.Event) error {
+	for i, e := range events {
+		if e.Time.Before(minEventTime) || e.Time.After(maxEventTime) {
+			return oms.Validationf("event", fmt.Sprintf("events[%d].time", i), "%s is outside the years 4713 BC to %d AD that PostgreSQL holds",
+				e.Time.Format(time.RFC3339Nano), maxTimestampYear)
+		}
+	}
+	return nil
+}
+
 // eventArrays returns events as the eight array parameters of
 // insertEventsSQL.
 func eventArrays(events []oms.Event) []any {

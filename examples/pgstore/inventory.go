@@ -944,6 +944,9 @@ func (s *InventoryStore) Reserve(ctx context.Context, r inventory.Reservation, e
 	if err := checkReserveShape(&r); err != nil {
 		return inventory.Reservation{}, false, err
 	}
+	if err := checkEvents(ev); ev.ID != "" && err != nil {
+		return inventory.Reservation{}, false, err
+	}
 	r = r.Clone()
 	r.Status, r.Version = inventory.StatusActive, 1
 	for i := range r.Lines {

@@ -92,6 +92,9 @@ func (s *OrderStore) Create(ctx context.Context, o *order.Order, events []oms.Ev
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	args = append(args, eventArrays(events)...)
 	var n, evs int
 	if err := s.db.pool.QueryRow(ctx, createOrder, args...).Scan(&n, &evs); err != nil {
@@ -146,6 +149,9 @@ func (s *OrderStore) Update(ctx context.Context, o *order.Order, expected int64,
 	}
 	args, err := orderArgs(o)
 	if err != nil {
+		return err
+	}
+	if err := checkEvents(events...); err != nil {
 		return err
 	}
 	args = append(args, expected, o.UpdatedAt)

@@ -62,6 +62,9 @@ func appendEvents(ctx context.Context, tx pgx.Tx, events ...oms.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, appendEventsSQL, eventArrays(events)...); err != nil {
 		if v := cannotHold(err); v != nil {
 			err = v

@@ -102,6 +102,9 @@ func (s *ReturnStore) Create(ctx context.Context, r *returns.Return, events []om
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	var n, tn, ev int
 	if err := s.db.pool.QueryRow(ctx, createReturn, append(args, eventArrays(events)...)...).Scan(&n, &tn, &ev); err != nil {
 		return wrap("create return", err)
@@ -127,6 +130,9 @@ func (s *ReturnStore) Update(ctx context.Context, r *returns.Return, expected in
 	}
 	args, err := returnArgs(r)
 	if err != nil {
+		return err
+	}
+	if err := checkEvents(events...); err != nil {
 		return err
 	}
 	args = append(append(args, eventArrays(events)...), expected)

@@ -79,6 +79,9 @@ func (s *TrackingStore) Save(ctx context.Context, t *tracking.Tracker, events []
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	args := append([]any{key.Carrier, key.TrackingNumber, !t.Status.Terminal(), nullTime(t.NextPollAt), nsPart(t.NextPollAt), t.Version, d},
 		eventArrays(events)...)
 	q := updateTracker
