@@ -610,7 +610,7 @@ func sortKeys(ks []levelKey) {
 // itemRec is an item with its counter, as a write locked it.
 type itemRec struct {
 	item        inventory.Item
-	backordered int64
+	backordered int64 // the counter, read as at most 2^62 (migration 0016)
 	pending     int64 // the rise of backordered the write causes so far
 }
 
@@ -643,7 +643,7 @@ func loadPairs(ctx context.Context, q querier, keys []levelKey) (map[oms.SKU]*it
 		locs = append(locs, string(k.loc))
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT sku, backordered, doc FROM inv_items WHERE sku = ANY($1)`, skus)
+	b.Queue(`SELECT sku, least(backordered, 4611686018427387904)::bigint, doc FROM inv_items WHERE sku = ANY($1)`, skus)
 	b.Queue(`SELECT id, active FROM inv_locations WHERE id = ANY($1)`, locs)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
@@ -748,7 +748,7 @@ func lockCounters(ctx context.Context, tx pgx.Tx, items map[oms.SKU]*itemRec, sk
 	if len(skus) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT sku, backordered FROM inv_items WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`, skus)
+	rows, err := tx.Query(ctx, `SELECT sku, least(backordered, 4611686018427387904)::bigint FROM inv_items WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`, skus)
 	if err != nil {
 		return wrap("lock items", err)
 	}

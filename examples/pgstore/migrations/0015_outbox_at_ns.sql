@@ -3,7 +3,8 @@
 -- to the microsecond, so an event reads back with the Time it was saved
 -- with, as from the memory outbox. The reservation functions of 0009 are
 -- made again with the event's at_ns as a parameter (e_ns) and the ones
--- without it dropped; their bodies are 0009's otherwise.
+-- without it dropped; their bodies are 0009's otherwise, but that the
+-- batch reads a SKU's backorder counter as at most 2^62 (see 0016).
 ALTER TABLE outbox ADD COLUMN at_ns smallint NOT NULL DEFAULT 0;
 
 DROP FUNCTION pgstore_reserve_one(text, text, text, bigint, timestamptz, smallint, jsonb, text, text, bigint,
@@ -197,7 +198,7 @@ BEGIN
     i_bo := array_fill(0::bigint, ARRAY[cardinality(i_sku)]);
     zero := i_bo;
     pend := zero;
-    FOR s, bo IN SELECT it.sku, it.backordered FROM inv_items it WHERE it.sku = ANY (pre) ORDER BY it.sku FOR UPDATE LOOP
+    FOR s, bo IN SELECT it.sku, least(it.backordered, 4611686018427387904)::bigint FROM inv_items it WHERE it.sku = ANY (pre) ORDER BY it.sku FOR UPDATE LOOP
         i_bo[array_position(i_sku, s)] := bo;
     END LOOP;
 
