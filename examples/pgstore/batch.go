@@ -22,7 +22,7 @@ import (
 // result (a *ShortageError, a replay, a not-found error) as if it had been
 // reserved alone. Every other method is the InventoryStore's.
 //
-// A batch is one call of pgstore_reserve_batch (migration 0009): one round
+// A batch is one call of pgstore_reserve_batch (migrations 0009, 0015): one round
 // trip and one commit. It saves the reservations and their events before
 // taking any lock, then locks the batch's levels in the fixed order (SKU,
 // then location) and the preorder SKUs' counters after them, checks each
@@ -105,6 +105,9 @@ func (b *ReserveBatcher) Reserve(ctx context.Context, r inventory.Reservation, e
 		return inventory.Reservation{}, false, err
 	}
 	if err := checkReserveShape(&r); err != nil {
+		return inventory.Reservation{}, false, err
+	}
+	if err := checkEvents(ev); ev.ID != "" && err != nil {
 		return inventory.Reservation{}, false, err
 	}
 	req := &batchReq{ctx: ctx, r: r, ev: ev, reply: make(chan batchResult, 1)}
@@ -212,7 +215,7 @@ func (b *ReserveBatcher) apply(batch []*batchReq) {
 var errAlone = errors.New("pgstore: reserve alone")
 
 const reserveBatchSQL = `SELECT result, detail FROM pgstore_reserve_batch($1, $2, $3, $4, $5, $6, $7, $8, $9,
-	$10, $11, $12, $13, $14, $15, $16)`
+	$10, $11, $12, $13, $14, $15, $17, $16)`
 
 // reserveBatch reserves the requests (distinct IDs) in one call of
 // pgstore_reserve_batch. A result's err is errAlone or errReplay for the
@@ -231,6 +234,7 @@ func (b *ReserveBatcher) reserveBatch(ctx context.Context, reqs []*batchReq) ([]
 	etype, ekind, eagg := make([]string, n), make([]string, n), make([]string, n)
 	ever := make([]int64, n)
 	eat := make([]time.Time, n)
+	ens := make([]int16, n)
 	epay := make([]*string, n)
 	for i, req := range reqs {
 		r := req.r.Clone()
@@ -253,6 +257,7 @@ func (b *ReserveBatcher) reserveBatch(ctx context.Context, reqs []*batchReq) ([]
 		if ev := req.ev; ev.ID != "" {
 			id := string(ev.ID)
 			eid[i], etype[i], ekind[i], eagg[i], ever[i], eat[i] = &id, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time
+			ens[i] = nsPart(ev.Time)
 			if len(ev.Payload) > 0 {
 				p := string(ev.Payload)
 				epay[i] = &p
@@ -260,7 +265,7 @@ func (b *ReserveBatcher) reserveBatch(ctx context.Context, reqs []*batchReq) ([]
 		}
 	}
 	rows, err := b.db.pool.Query(ctx, reserveBatchSQL, ids, refs, exp, ns, docs, lres, lsku, lloc, lqty,
-		eid, etype, ekind, eagg, ever, eat, epay)
+		eid, etype, ekind, eagg, ever, eat, epay, ens)
 	if err != nil {
 		return nil, wrap("reserve batch", err)
 	}

@@ -20,7 +20,7 @@
 // conditions need: IDs as text (collation "C", so lists sort byte-wise as
 // Go does), money as NUMERIC plus the currency code, times as timestamptz
 // plus the nanoseconds below the microsecond where the store compares or
-// orders by them, quantities as bigint. Stock levels and the SKU counters
+// orders by them or hands them back (an event's time), quantities as bigint. Stock levels and the SKU counters
 // are plain rows, since every reservation updates them.
 //
 // # Writes
@@ -45,7 +45,10 @@
 // conditional UPDATEs. Apply is the same transaction shape, after checking
 // the reservation's or inbound's version with UPDATE ... WHERE id = $1 AND
 // version = $2. ReserveBatcher applies the concurrent reservations of a
-// process in one transaction.
+// process in one transaction. As in the memory store, no quantity of a
+// level goes past 2^62 units (constraint inv_levels_bound, migration 0013:
+// a one-statement write it stops goes the transaction path, which names
+// the level in a validation error).
 //
 // Orders, trackers and returns: Create and Update (Save) are one statement each: the
 // insert (ON CONFLICT DO NOTHING) or the optimistic UPDATE ... WHERE id =

@@ -55,9 +55,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		args []any
 	}{
 		{"inventory: reserve (one statement)", reserveSQL, []any{"r1", "", "active", int64(1), nil, int16(0), rd,
-			[]string{"HOT"}, []string{"wh"}, []int64{1}, "e1", "inventory.reserved", "reservation", "r1", int64(1), now, nil}},
+			[]string{"HOT"}, []string{"wh"}, []int64{1}, "e1", "inventory.reserved", "reservation", "r1", int64(1), now, nil, int16(0)}},
 		{"inventory: reserve at one level (one statement)", reserveOneSQL, []any{"r1", "", "active", int64(1), nil, int16(0), rd,
-			"HOT", "wh", int64(1), "e1", "inventory.reserved", "reservation", "r1", int64(1), now, nil}},
+			"HOT", "wh", int64(1), "e1", "inventory.reserved", "reservation", "r1", int64(1), now, nil, int16(0)}},
 		{"inventory: lock levels", `SELECT ` + levelColumns + ` FROM inv_levels
 			WHERE (sku, location) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 			ORDER BY sku, location FOR UPDATE`, []any{[]string{"A", "B"}, []string{"wh", "wh"}}},

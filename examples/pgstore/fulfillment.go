@@ -189,7 +189,7 @@ func saveAgg(ctx context.Context, tx pgx.Tx, r aggRow) error {
 		q, args = `INSERT INTO fulfillment_allocations (id, version, doc) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
 			[]any{string(r.id), r.version, r.doc}
 	case r.table == "fulfillment_allocations":
-		q, args = `UPDATE fulfillment_allocations SET version = $2, doc = $3 WHERE id = $1 AND version = $2 - 1`,
+		q, args = `UPDATE fulfillment_allocations SET version = $2, doc = $3 WHERE id = $1 AND version = $2::bigint - 1`,
 			[]any{string(r.id), r.version, r.doc}
 	case r.version == 1:
 		q = `INSERT INTO ` + r.table + ` (id, order_id, version, created_at, created_ns, doc) VALUES ($1, $2, $3, $4, $5, $6)
@@ -197,7 +197,7 @@ func saveAgg(ctx context.Context, tx pgx.Tx, r aggRow) error {
 		args = []any{string(r.id), string(r.orderID), r.version, r.createdAt, nsPart(r.createdAt), r.doc}
 	default:
 		q = `UPDATE ` + r.table + ` SET order_id = $2, version = $3, created_at = $4, created_ns = $5, doc = $6
-			WHERE id = $1 AND version = $3 - 1`
+			WHERE id = $1 AND version = $3::bigint - 1`
 		args = []any{string(r.id), string(r.orderID), r.version, r.createdAt, nsPart(r.createdAt), r.doc}
 	}
 	tag, err := tx.Exec(ctx, q, args...)
@@ -223,7 +223,10 @@ func saveAgg(ctx context.Context, tx pgx.Tx, r aggRow) error {
 
 func getDoc[T any](ctx context.Context, db *DB, table string, id oms.ID, kind string) (*T, error) {
 	var b []byte
-	err := db.pool.QueryRow(ctx, `SELECT doc FROM `+table+` WHERE id = $1`, string(id)).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(string(id)) {
+		err = db.pool.QueryRow(ctx, `SELECT doc FROM `+table+` WHERE id = $1`, string(id)).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, oms.NotFoundError(kind, id)
 	}
@@ -255,6 +258,9 @@ func (s *FulfillmentStore) Shipment(ctx context.Context, id oms.ID) (*fulfillmen
 // FulfillmentOrders implements fulfillment.Store (index
 // fulfillment_orders_order).
 func (s *FulfillmentStore) FulfillmentOrders(ctx context.Context, orderID oms.ID) ([]*fulfillment.FulfillmentOrder, error) {
+	if !holdable(string(orderID)) {
+		return []*fulfillment.FulfillmentOrder{}, nil
+	}
 	rows, err := s.db.pool.Query(ctx, `SELECT doc FROM fulfillment_orders WHERE order_id = $1 ORDER BY created_at, created_ns, id`, string(orderID))
 	if err != nil {
 		return nil, wrap("fulfillment orders", err)
@@ -268,6 +274,9 @@ func (s *FulfillmentStore) FulfillmentOrders(ctx context.Context, orderID oms.ID
 
 // Shipments implements fulfillment.Store (index shipments_order).
 func (s *FulfillmentStore) Shipments(ctx context.Context, orderID oms.ID) ([]*fulfillment.Shipment, error) {
+	if !holdable(string(orderID)) {
+		return []*fulfillment.Shipment{}, nil
+	}
 	rows, err := s.db.pool.Query(ctx, `SELECT doc FROM shipments WHERE order_id = $1 ORDER BY created_at, created_ns, id`, string(orderID))
 	if err != nil {
 		return nil, wrap("shipments", err)
@@ -282,8 +291,11 @@ func (s *FulfillmentStore) Shipments(ctx context.Context, orderID oms.ID) ([]*fu
 // ShipmentByTracking implements fulfillment.Store.
 func (s *FulfillmentStore) ShipmentByTracking(ctx context.Context, carrier, number string) (*fulfillment.Shipment, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT s.doc FROM shipment_tracking t JOIN shipments s ON s.id = t.shipment_id WHERE t.key = $1`,
-		tracking.NewKey(carrier, number).String()).Scan(&b)
+	err := pgx.ErrNoRows
+	if key := tracking.NewKey(carrier, number).String(); holdable(key) {
+		err = s.db.pool.QueryRow(ctx, `SELECT s.doc FROM shipment_tracking t JOIN shipments s ON s.id = t.shipment_id WHERE t.key = $1`,
+			key).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, oms.NotFoundError("shipment with tracking number", carrier+" "+number)
 	}

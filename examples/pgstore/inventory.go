@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
 )
@@ -76,7 +77,10 @@ func (s *InventoryStore) PutLocation(ctx context.Context, l inventory.Location) 
 // Location implements inventory.Store.
 func (s *InventoryStore) Location(ctx context.Context, id oms.ID) (inventory.Location, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_locations WHERE id = $1`, string(id)).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(string(id)) {
+		err = s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_locations WHERE id = $1`, string(id)).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return inventory.Location{}, oms.NotFoundError("location", id)
 	}
@@ -192,7 +196,10 @@ func (s *InventoryStore) PutItem(ctx context.Context, it inventory.Item) error {
 // Item implements inventory.Store.
 func (s *InventoryStore) Item(ctx context.Context, sku oms.SKU) (inventory.Item, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_items WHERE sku = $1`, string(sku)).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(string(sku)) {
+		err = s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_items WHERE sku = $1`, string(sku)).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return inventory.Item{}, oms.NotFoundError("sku", sku)
 	}
@@ -229,6 +236,15 @@ func collectLevels(rows pgx.Rows) ([]inventory.Level, error) {
 
 // Level implements inventory.Store.
 func (s *InventoryStore) Level(ctx context.Context, sku oms.SKU, loc oms.ID) (inventory.Level, error) {
+	switch {
+	case !holdable(string(sku)):
+		return inventory.Level{}, oms.NotFoundError("sku", sku)
+	case !holdable(string(loc)):
+		if _, err := s.Item(ctx, sku); err != nil {
+			return inventory.Level{}, err
+		}
+		return inventory.Level{}, oms.NotFoundError("location", loc)
+	}
 	l, err := scanLevel(s.db.pool.QueryRow(ctx, `SELECT `+levelColumns+` FROM inv_levels
 		WHERE sku = $1 AND location = $2`, string(sku), string(loc)))
 	if err == nil {
@@ -257,9 +273,12 @@ func (s *InventoryStore) Levels(ctx context.Context, sku oms.SKU) ([]inventory.L
 		rows pgx.Rows
 		err  error
 	)
-	if sku == "" {
+	switch {
+	case !holdable(string(sku)):
+		return nil, nil
+	case sku == "":
 		rows, err = s.db.pool.Query(ctx, `SELECT `+levelColumns+` FROM inv_levels WHERE seq > 0 ORDER BY sku, location`)
-	} else {
+	default:
 		rows, err = s.db.pool.Query(ctx, `SELECT `+levelColumns+` FROM inv_levels WHERE sku = $1 AND seq > 0 ORDER BY location`, string(sku))
 	}
 	if err != nil {
@@ -281,6 +300,9 @@ func (s *InventoryStore) Reservation(ctx context.Context, id oms.ID) (inventory.
 }
 
 func loadReservation(ctx context.Context, q querier, id oms.ID) (inventory.Reservation, bool, error) {
+	if !holdable(string(id)) {
+		return inventory.Reservation{}, false, nil
+	}
 	var b []byte
 	err := q.QueryRow(ctx, `SELECT doc FROM inv_reservations WHERE id = $1`, string(id)).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -295,6 +317,9 @@ func loadReservation(ctx context.Context, q querier, id oms.ID) (inventory.Reser
 
 // Reservations implements inventory.Store.
 func (s *InventoryStore) Reservations(ctx context.Context, f inventory.ReservationFilter) ([]inventory.Reservation, error) {
+	if !holdable(f.Reference) {
+		return nil, nil
+	}
 	q := `SELECT doc FROM inv_reservations WHERE ($1 = '' OR reference = $1)`
 	if f.OpenOnly {
 		q += ` AND status IN ('active', 'partially_committed')`
@@ -311,9 +336,10 @@ func (s *InventoryStore) Expired(ctx context.Context, now time.Time, limit int) 
 	if limit <= 0 {
 		return nil, oms.Validationf("expired", "limit", "must be positive, got %d", limit)
 	}
+	by := timeBound(now)
 	rows, err := s.db.pool.Query(ctx, `SELECT id FROM inv_reservations
 		WHERE status = 'active' AND expires_at IS NOT NULL AND (expires_at, expires_ns) <= ($1, $2)
-		ORDER BY expires_at, expires_ns, id LIMIT $3`, now, nsPart(now), limit)
+		ORDER BY expires_at, expires_ns, id LIMIT $3`, by, nsPart(by), limit)
 	if err != nil {
 		return nil, wrap("expired", err)
 	}
@@ -331,7 +357,10 @@ func (s *InventoryStore) Expired(ctx context.Context, now time.Time, limit int) 
 // Inbound implements inventory.Store.
 func (s *InventoryStore) Inbound(ctx context.Context, id oms.ID) (inventory.Inbound, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_inbounds WHERE id = $1`, string(id)).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(string(id)) {
+		err = s.db.pool.QueryRow(ctx, `SELECT doc FROM inv_inbounds WHERE id = $1`, string(id)).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return inventory.Inbound{}, oms.NotFoundError("inbound", id)
 	}
@@ -344,6 +373,9 @@ func (s *InventoryStore) Inbound(ctx context.Context, id oms.ID) (inventory.Inbo
 
 // Inbounds implements inventory.Store.
 func (s *InventoryStore) Inbounds(ctx context.Context, f inventory.InboundFilter) ([]inventory.Inbound, error) {
+	if !holdable(string(f.SKU), string(f.Location)) {
+		return nil, nil
+	}
 	q := `SELECT doc FROM inv_inbounds WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2)`
 	if f.OpenOnly {
 		q += ` AND open`
@@ -517,9 +549,11 @@ func (s *InventoryStore) SyncState(ctx context.Context, skus []oms.SKU) (int64, 
 }
 
 func skuStrings(skus []oms.SKU) []string {
-	out := make([]string, len(skus))
-	for i, s := range skus {
-		out[i] = string(s)
+	out := make([]string, 0, len(skus))
+	for _, s := range skus {
+		if holdable(string(s)) { // no stored SKU is text PostgreSQL cannot hold
+			out = append(out, string(s))
+		}
 	}
 	return out
 }
@@ -576,7 +610,7 @@ func sortKeys(ks []levelKey) {
 // itemRec is an item with its counter, as a write locked it.
 type itemRec struct {
 	item        inventory.Item
-	backordered int64
+	backordered int64 // the counter, read as at most 2^62 (migration 0016)
 	pending     int64 // the rise of backordered the write causes so far
 }
 
@@ -609,7 +643,7 @@ func loadPairs(ctx context.Context, q querier, keys []levelKey) (map[oms.SKU]*it
 		locs = append(locs, string(k.loc))
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT sku, backordered, doc FROM inv_items WHERE sku = ANY($1)`, skus)
+	b.Queue(`SELECT sku, least(backordered, 4611686018427387904)::bigint, doc FROM inv_items WHERE sku = ANY($1)`, skus)
 	b.Queue(`SELECT id, active FROM inv_locations WHERE id = ANY($1)`, locs)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
@@ -714,7 +748,7 @@ func lockCounters(ctx context.Context, tx pgx.Tx, items map[oms.SKU]*itemRec, sk
 	if len(skus) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT sku, backordered FROM inv_items WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`, skus)
+	rows, err := tx.Query(ctx, `SELECT sku, least(backordered, 4611686018427387904)::bigint FROM inv_items WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`, skus)
 	if err != nil {
 		return wrap("lock items", err)
 	}
@@ -871,6 +905,24 @@ func inactiveLocation(id oms.ID) error {
 	return fmt.Errorf("%w: location %s is inactive and sells nothing", oms.ErrUnavailable, id)
 }
 
+// maxLevelQuantity bounds every quantity of a level (2^62 units), as in
+// the memory store: beyond it a write is refused instead of letting a sum
+// over levels wrap. Constraint inv_levels_bound (migration 0013) holds it
+// for the one-statement writes.
+const maxLevelQuantity = 1 << 62
+
+// levelTooLarge is the memory store's refusal of a level beyond
+// maxLevelQuantity.
+func levelTooLarge(op string, sku oms.SKU, loc oms.ID) error {
+	return oms.Validationf(op, "quantity", "sku %s at %s would hold more than 2^62 units", sku, loc)
+}
+
+// overBound reports whether err is constraint inv_levels_bound's refusal.
+func overBound(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23514" && pe.ConstraintName == "inv_levels_bound"
+}
+
 // errReplay says the reservation's ID was taken while the write ran.
 var errReplay = errors.New("pgstore: reservation exists")
 
@@ -890,6 +942,9 @@ func (s *InventoryStore) Reserve(ctx context.Context, r inventory.Reservation, e
 		return inventory.Reservation{}, false, err
 	}
 	if err := checkReserveShape(&r); err != nil {
+		return inventory.Reservation{}, false, err
+	}
+	if err := checkEvents(ev); ev.ID != "" && err != nil {
 		return inventory.Reservation{}, false, err
 	}
 	r = r.Clone()
@@ -1024,6 +1079,14 @@ func (s *InventoryStore) reserveTx(ctx context.Context, r inventory.Reservation,
 			}
 			if err := lockCounters(ctx, tx, items, pre); err != nil {
 				return err
+			}
+		}
+		sums := map[levelKey]int64{}
+		for _, ln := range out.Lines {
+			if k := (levelKey{ln.SKU, ln.Location}); !ln.Untracked {
+				if sums[k] += ln.Quantity; lvs[k].Reserved+sums[k] > maxLevelQuantity {
+					return levelTooLarge("reserve", ln.SKU, ln.Location)
+				}
 			}
 		}
 		short, added := checkLines(out, lvs, items)
@@ -1287,6 +1350,9 @@ func (s *InventoryStore) applyTx(ctx context.Context, tx pgx.Tx, c *inventory.Ch
 		if reserved < 0 {
 			return nil, fmt.Errorf("%w: %s: sku %s at %s: reserved would go negative (%d)",
 				oms.ErrConflict, op, p.key.sku, p.key.loc, reserved)
+		}
+		if max(onHand, reserved, incoming, damaged) > maxLevelQuantity {
+			return nil, levelTooLarge(op, p.key.sku, p.key.loc)
 		}
 		var requested, avail int64
 		before, after := backorders(lv.OnHand, lv.Reserved), backorders(onHand, reserved)

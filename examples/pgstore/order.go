@@ -92,6 +92,9 @@ func (s *OrderStore) Create(ctx context.Context, o *order.Order, events []oms.Ev
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	args = append(args, eventArrays(events)...)
 	var n, evs int
 	if err := s.db.pool.QueryRow(ctx, createOrder, args...).Scan(&n, &evs); err != nil {
@@ -148,6 +151,9 @@ func (s *OrderStore) Update(ctx context.Context, o *order.Order, expected int64,
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	args = append(args, expected, o.UpdatedAt)
 	args = append(args, eventArrays(events)...)
 	var n, evs int
@@ -175,6 +181,9 @@ func (s *OrderStore) Update(ctx context.Context, o *order.Order, expected int64,
 }
 
 func (s *OrderStore) getBy(ctx context.Context, where string, arg any, notFound func() error) (*order.Order, error) {
+	if s, ok := arg.(string); ok && !holdable(s) {
+		return nil, notFound()
+	}
 	var b []byte
 	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM orders WHERE `+where+` = $1`, arg).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -225,28 +234,46 @@ func (s *OrderStore) ListByStatus(ctx context.Context, status order.Status, page
 }
 
 // cursor is a keyset position: the last listed order's creation time and
-// ID, base64url("<RFC 3339 nano time>~<id>").
+// ID, base64url("<Unix seconds>_<nanoseconds>~<id>"). (In UTC, a time
+// stored in another zone may fall in a year RFC 3339 cannot spell, such
+// as 10000 for 9999-12-31T23:00:00-05:00; cursors of the earlier form
+// "<RFC 3339 nano time>~<id>" are still read.)
 type cursor struct {
 	at time.Time
 	id string
 }
 
 func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(c.at.UTC().Format(time.RFC3339Nano) + "~" + c.id))
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.at.Unix(), 10) + "_" +
+		strconv.Itoa(c.at.Nanosecond()) + "~" + c.id))
 }
 
 func parseCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err == nil {
 		at, id, ok := strings.Cut(string(b), "~")
-		if ok && id != "" {
-			t, err := time.Parse(time.RFC3339Nano, at)
-			if err == nil {
+		if ok && id != "" && holdable(id) {
+			if t, ok := parseCursorTime(at); ok {
 				return cursor{at: t, id: id}, nil
 			}
 		}
 	}
 	return cursor{}, oms.Validationf("page", "cursor", "malformed cursor %q", truncate(s, 64))
+}
+
+// parseCursorTime reads a cursor's time: "<Unix seconds>_<nanoseconds>",
+// or RFC 3339 as earlier cursors spelled it.
+func parseCursorTime(s string) (time.Time, bool) {
+	if sec, ns, ok := strings.Cut(s, "_"); ok {
+		u, err1 := strconv.ParseInt(sec, 10, 64)
+		n, err2 := strconv.ParseInt(ns, 10, 64)
+		if err1 != nil || err2 != nil || n < 0 || n > 999_999_999 {
+			return time.Time{}, false
+		}
+		return time.Unix(u, n).UTC(), true
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
 }
 
 func truncate(s string, n int) string {
@@ -261,6 +288,14 @@ func (s *OrderStore) list(ctx context.Context, col, val string, page order.PageR
 	if err != nil {
 		return order.Page{}, err
 	}
+	if !holdable(val) {
+		if page.Cursor != "" {
+			if _, err := parseCursor(page.Cursor); err != nil {
+				return order.Page{}, err
+			}
+		}
+		return order.Page{Orders: []*order.Order{}}, nil
+	}
 	q := `SELECT doc FROM orders WHERE ` + col + ` = $1`
 	args := []any{val, limit + 1}
 	if page.Cursor != "" {
@@ -269,7 +304,8 @@ func (s *OrderStore) list(ctx context.Context, col, val string, page order.PageR
 			return order.Page{}, err
 		}
 		q += ` AND (created_at, created_ns, id) > ($3, $4, $5)`
-		args = append(args, c.at, nsPart(c.at), c.id)
+		at := timeBound(c.at)
+		args = append(args, at, nsPart(at), c.id)
 	}
 	rows, err := s.db.pool.Query(ctx, q+` ORDER BY created_at, created_ns, id LIMIT $2`, args...)
 	if err != nil {

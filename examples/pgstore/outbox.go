@@ -62,7 +62,13 @@ func appendEvents(ctx context.Context, tx pgx.Tx, events ...oms.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, appendEventsSQL, eventArrays(events)...); err != nil {
+		if v := cannotHold(err); v != nil {
+			err = v
+		}
 		return fmt.Errorf("pgstore: outbox append: %w", err)
 	}
 	return nil
@@ -76,7 +82,7 @@ func (o *Outbox) Append(ctx context.Context, events ...oms.Event) error {
 	return pgx.BeginFunc(ctx, o.db.pool, func(tx pgx.Tx) error { return appendEvents(ctx, tx, events...) })
 }
 
-const eventColumns = `id, type, aggregate_kind, aggregate_id, aggregate_version, at, payload`
+const eventColumns = `id, type, aggregate_kind, aggregate_id, aggregate_version, at, at_ns, payload`
 
 func scanEvents(rows pgx.Rows) ([]oms.Event, error) {
 	defer rows.Close()
@@ -86,10 +92,12 @@ func scanEvents(rows pgx.Rows) ([]oms.Event, error) {
 			e       oms.Event
 			id, agg string
 			payload []byte
+			ns      int16
 		)
-		if err := rows.Scan(&id, &e.Type, &e.AggregateKind, &agg, &e.AggregateVersion, &e.Time, &payload); err != nil {
+		if err := rows.Scan(&id, &e.Type, &e.AggregateKind, &agg, &e.AggregateVersion, &e.Time, &ns, &payload); err != nil {
 			return nil, err
 		}
+		e.Time = e.Time.Add(time.Duration(ns))
 		e.ID, e.AggregateID = oms.ID(id), oms.ID(agg)
 		if len(payload) > 0 {
 			e.Payload = payload
@@ -107,10 +115,7 @@ func (o *Outbox) Pending(ctx context.Context, limit int, skip ...oms.ID) ([]oms.
 	if limit <= 0 {
 		return nil, oms.Validationf("outbox", "limit", "must be positive, got %d", limit)
 	}
-	sk := make([]string, len(skip))
-	for i, id := range skip {
-		sk[i] = string(id)
-	}
+	sk := holdableIDs(skip) // no stored aggregate has an ID PostgreSQL cannot hold
 	var out []oms.Event
 	err := o.db.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM outbox e
@@ -183,6 +188,9 @@ func storableReason(s string) string {
 // the attempts so far (0 for an unknown, published or dead event). It
 // implements oms.Outbox.
 func (o *Outbox) MarkFailed(ctx context.Context, id oms.ID, reason string) (int, error) {
+	if !holdable(string(id)) {
+		return 0, nil // no stored event has such an ID
+	}
 	var n int
 	err := o.db.pool.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2
 		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL RETURNING attempts`, string(id), storableReason(reason)).Scan(&n)
@@ -198,6 +206,9 @@ func (o *Outbox) MarkFailed(ctx context.Context, id oms.ID, reason string) (int,
 // MarkDead turns a pending event into a dead letter kept with its reason.
 // It implements oms.Outbox.
 func (o *Outbox) MarkDead(ctx context.Context, id oms.ID, reason string) error {
+	if !holdable(string(id)) {
+		return nil // no stored event has such an ID
+	}
 	if _, err := o.db.pool.Exec(ctx, `UPDATE outbox SET dead_at = now(), last_error = $2
 		WHERE id = $1 AND published_at IS NULL AND dead_at IS NULL`, string(id), storableReason(reason)); err != nil {
 		return fmt.Errorf("pgstore: outbox mark dead: %w", err)
@@ -208,12 +219,9 @@ func (o *Outbox) MarkDead(ctx context.Context, id oms.ID, reason string) error {
 // MarkPublished records that the events were published; unknown or already
 // published IDs are ignored. It implements oms.Outbox.
 func (o *Outbox) MarkPublished(ctx context.Context, ids ...oms.ID) error {
-	if len(ids) == 0 {
+	s := holdableIDs(ids) // no stored event has an ID PostgreSQL cannot hold
+	if len(s) == 0 {
 		return nil
-	}
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = string(id)
 	}
 	if _, err := o.db.pool.Exec(ctx, `UPDATE outbox SET published_at = now()
 		WHERE id = ANY($1) AND published_at IS NULL`, s); err != nil {
@@ -225,6 +233,9 @@ func (o *Outbox) MarkPublished(ctx context.Context, ids ...oms.ID) error {
 // Events returns every event of one aggregate, published or not, in the
 // order they were saved.
 func (o *Outbox) Events(ctx context.Context, aggregateID oms.ID) ([]oms.Event, error) {
+	if !holdable(string(aggregateID)) {
+		return nil, nil // no stored aggregate has such an ID
+	}
 	rows, err := o.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM outbox WHERE aggregate_id = $1 ORDER BY seq`, string(aggregateID))
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: outbox events: %w", err)

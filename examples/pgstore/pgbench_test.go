@@ -73,7 +73,7 @@ func benchmarkPgbenchReserveStatement(b *testing.B) {
 	stamp := `to_char(clock_timestamp(), 'YYYYMMDDHH24MISSUS') || '-' || :client_id || '-' || :n`
 	id := `('pgb-' || ` + stamp + `)`
 	for _, r := range []struct{ p, v string }{
-		{"$17", "NULL"}, {"$16", "now()"}, {"$15", "1"}, {"$14", id}, {"$13", "'reservation'"}, {"$12", "'inventory.reserved'"},
+		{"$18", "0::smallint"}, {"$17", "NULL"}, {"$16", "now()"}, {"$15", "1"}, {"$14", id}, {"$13", "'reservation'"}, {"$12", "'inventory.reserved'"},
 		{"$11", `('ev-' || ` + stamp + `)`}, {"$10", "1::bigint"}, {"$9", "'wh'"}, {"$8", "'HOT'"},
 		{"$7", `'{"lines":[{"sku":"HOT","location":"wh","quantity":1,"committed":0,"released":0}],"status":"active","version":1}'`},
 		{"$6", "0::smallint"}, {"$5", "NULL"}, {"$4", "1"}, {"$3", "'active'"}, {"$2", "''"}, {"$1", id},

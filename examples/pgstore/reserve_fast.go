@@ -66,8 +66,8 @@ const reserveSQL = `WITH req AS (
 	WHERE i.sku = s.sku AND (i.mode <> 'preorder' OR s.rise < 0 OR i.backordered + s.rise <= i.lim)
 	RETURNING 1
 ), ev AS (
-	INSERT INTO outbox (id, type, aggregate_kind, aggregate_id, aggregate_version, at, payload)
-	SELECT $11, $12, $13, $14, $15, $16, $17::jsonb
+	INSERT INTO outbox (id, type, aggregate_kind, aggregate_id, aggregate_version, at, at_ns, payload)
+	SELECT $11, $12, $13, $14, $15, $16, $18, $17::jsonb
 	WHERE $11::text IS NOT NULL AND EXISTS (SELECT 1 FROM ins)
 	RETURNING 1
 )
@@ -82,7 +82,7 @@ SELECT CASE
 		FROM lk JOIN inv_items i ON i.sku = lk.sku JOIN inv_locations c ON c.id = lk.location)::text) END`
 
 // reserveOneSQL is the reservation of one level (most carts' single line,
-// and every hot SKU's): pgstore_reserve_one (migration 0009), one round
+// and every hot SKU's): pgstore_reserve_one (migrations 0009, 0015), one round
 // trip whose statements run in a fixed order: the reservation and its
 // event are written before the level's conditional UPDATE takes the lock,
 // so the hot row stays locked for that UPDATE, the SKU counter's when the
@@ -94,7 +94,7 @@ SELECT CASE
 // (the ID exists) or 'slow' (an unknown or untracked SKU, an unknown or
 // inactive location: the transaction path decides); a refused level
 // aborts it through pgstore_refuse with the level as it locked it.
-const reserveOneSQL = `SELECT pgstore_reserve_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
+const reserveOneSQL = `SELECT pgstore_reserve_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, $17)`
 
 // oneLevel reports whether every line of r takes stock from one level, and
 // the units they take together.
@@ -135,11 +135,11 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 	if k, q, ok := oneLevel(r); ok {
 		err = s.db.pool.QueryRow(ctx, reserveOneSQL, string(r.ID), r.Reference, string(r.Status), r.Version,
 			nullTime(r.ExpiresAt), nsPart(r.ExpiresAt), d, string(k.sku), string(k.loc), q,
-			evID, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time, payload).Scan(&res)
+			evID, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time, payload, nsPart(ev.Time)).Scan(&res)
 	} else {
 		err = s.db.pool.QueryRow(ctx, reserveSQL, string(r.ID), r.Reference, string(r.Status), r.Version,
 			nullTime(r.ExpiresAt), nsPart(r.ExpiresAt), d, skus, locs, qty,
-			evID, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time, payload).Scan(&res)
+			evID, ev.Type, ev.AggregateKind, string(ev.AggregateID), ev.AggregateVersion, ev.Time, payload, nsPart(ev.Time)).Scan(&res)
 	}
 	switch {
 	case err == nil && res == "ok":
@@ -147,6 +147,10 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 	case err == nil && res == "replay":
 		return inventory.Reservation{}, true, errReplay
 	case err == nil && res == "slow":
+		return inventory.Reservation{}, false, nil
+	case overBound(err), eventTaken(err):
+		// The transaction path names the level, or skips the event whose
+		// ID the outbox holds.
 		return inventory.Reservation{}, false, nil
 	case refused(err):
 		if short := diagnose(r, err); short != nil {
@@ -159,6 +163,14 @@ func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservatio
 		return inventory.Reservation{}, false, wrap("reserve", err)
 	}
 	return inventory.Reservation{}, false, nil
+}
+
+// eventTaken reports whether err is the outbox's refusal of an event ID it
+// holds (the one-statement reservations insert their event without ON
+// CONFLICT).
+func eventTaken(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "outbox_id_key"
 }
 
 // refused reports whether err is pgstore_refuse's abort.

@@ -79,7 +79,7 @@ var (
 SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM tn), (SELECT count(*) FROM ev)`, insertEventsSQL(9, "w"))
 	updateReturn = fmt.Sprintf(`WITH w AS (
 	UPDATE returns SET status = $3, version = $4, expires_at = $5, expires_ns = $6, doc = $7
-	WHERE id = $1 AND order_id = $2 AND version = $16
+	WHERE id = $1 AND order_id = $2 AND version = $17
 	RETURNING 1
 )`+returnTrackingSQL+`, ev AS (%s
 	RETURNING 1
@@ -100,6 +100,9 @@ func (s *ReturnStore) Create(ctx context.Context, r *returns.Return, events []om
 	}
 	args, err := returnArgs(r)
 	if err != nil {
+		return err
+	}
+	if err := checkEvents(events...); err != nil {
 		return err
 	}
 	var n, tn, ev int
@@ -129,6 +132,9 @@ func (s *ReturnStore) Update(ctx context.Context, r *returns.Return, expected in
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	args = append(append(args, eventArrays(events)...), expected)
 	var n, tn, ev int
 	if err := s.db.pool.QueryRow(ctx, updateReturn, args...).Scan(&n, &tn, &ev); err != nil {
@@ -155,9 +161,12 @@ func (s *ReturnStore) Update(ctx context.Context, r *returns.Return, expected in
 	return oms.ConflictError("return", r.ID, expected, version)
 }
 
-func (s *ReturnStore) one(ctx context.Context, q string, arg any, notFound func() error) (*returns.Return, error) {
+func (s *ReturnStore) one(ctx context.Context, q string, arg string, notFound func() error) (*returns.Return, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, q, arg).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(arg) {
+		err = s.db.pool.QueryRow(ctx, q, arg).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound()
 	}
@@ -187,6 +196,9 @@ func (s *ReturnStore) GetByTracking(ctx context.Context, trackingNumber string) 
 
 // ListByOrder implements returns.Store (index returns_order).
 func (s *ReturnStore) ListByOrder(ctx context.Context, orderID oms.ID) ([]*returns.Return, error) {
+	if !holdable(string(orderID)) {
+		return []*returns.Return{}, nil
+	}
 	rows, err := s.db.pool.Query(ctx, `SELECT doc FROM returns WHERE order_id = $1 ORDER BY id`, string(orderID))
 	if err != nil {
 		return nil, wrap("list returns", err)
@@ -204,9 +216,10 @@ func (s *ReturnStore) ListExpiring(ctx context.Context, before time.Time, limit 
 	if limit > 0 {
 		lim = limit
 	}
+	by := timeBound(before)
 	rows, err := s.db.pool.Query(ctx, `SELECT doc FROM returns
 		WHERE status IN ('approved', 'label_issued') AND expires_at IS NOT NULL AND (expires_at, expires_ns) <= ($1, $2)
-		ORDER BY expires_at, expires_ns, id LIMIT $3`, before, nsPart(before), lim)
+		ORDER BY expires_at, expires_ns, id LIMIT $3`, by, nsPart(by), lim)
 	if err != nil {
 		return nil, wrap("list expiring returns", err)
 	}

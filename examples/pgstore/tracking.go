@@ -23,8 +23,11 @@ func (db *DB) Tracking() *TrackingStore { return &TrackingStore{db: db} }
 // Get implements tracking.Store.
 func (s *TrackingStore) Get(ctx context.Context, key tracking.Key) (*tracking.Tracker, error) {
 	var b []byte
-	err := s.db.pool.QueryRow(ctx, `SELECT doc FROM trackers WHERE carrier = $1 AND tracking_number = $2`,
-		key.Carrier, key.TrackingNumber).Scan(&b)
+	err := pgx.ErrNoRows
+	if holdable(key.Carrier, key.TrackingNumber) {
+		err = s.db.pool.QueryRow(ctx, `SELECT doc FROM trackers WHERE carrier = $1 AND tracking_number = $2`,
+			key.Carrier, key.TrackingNumber).Scan(&b)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, oms.NotFoundError("tracker", key.String())
 	}
@@ -76,6 +79,9 @@ func (s *TrackingStore) Save(ctx context.Context, t *tracking.Tracker, events []
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(events...); err != nil {
+		return err
+	}
 	args := append([]any{key.Carrier, key.TrackingNumber, !t.Status.Terminal(), nullTime(t.NextPollAt), nsPart(t.NextPollAt), t.Version, d},
 		eventArrays(events)...)
 	q := updateTracker
@@ -115,14 +121,17 @@ func (s *TrackingStore) List(ctx context.Context, f tracking.Filter) ([]*trackin
 	if f.Open {
 		q += ` AND open`
 	}
-	if !f.PollDueBy.IsZero() {
-		q += ` AND (next_poll_at IS NULL OR (next_poll_at, next_poll_ns) <= (` + arg(f.PollDueBy) + `, ` + arg(nsPart(f.PollDueBy)) + `))`
+	if by := timeBound(f.PollDueBy); !f.PollDueBy.IsZero() {
+		q += ` AND (next_poll_at IS NULL OR (next_poll_at, next_poll_ns) <= (` + arg(by) + `, ` + arg(nsPart(by)) + `))`
 	}
-	if f.After != (tracking.Key{}) {
+	// A position PostgreSQL cannot hold (NUL, invalid UTF-8) is no stored
+	// key, yet keys sort around it: it is compared in Go, after the query.
+	inGo := !holdable(f.After.Carrier, f.After.TrackingNumber)
+	if f.After != (tracking.Key{}) && !inGo {
 		q += ` AND (carrier, tracking_number) > (` + arg(f.After.Carrier) + `, ` + arg(f.After.TrackingNumber) + `)`
 	}
 	q += ` ORDER BY carrier, tracking_number`
-	if f.Limit > 0 {
+	if f.Limit > 0 && !inGo {
 		q += ` LIMIT ` + arg(f.Limit)
 	}
 	rows, err := s.db.pool.Query(ctx, q, args...)
@@ -132,6 +141,15 @@ func (s *TrackingStore) List(ctx context.Context, f tracking.Filter) ([]*trackin
 	out, err := collectDocs[*tracking.Tracker](rows)
 	if err != nil {
 		return nil, err
+	}
+	if inGo {
+		kept := out[:0]
+		for _, t := range out {
+			if tracking.KeyLess(f.After, t.Key()) && (f.Limit <= 0 || len(kept) < f.Limit) {
+				kept = append(kept, t)
+			}
+		}
+		out = kept
 	}
 	if out == nil {
 		out = []*tracking.Tracker{}
@@ -198,6 +216,9 @@ func (s *TrackingStore) Orphans(ctx context.Context, key tracking.Key) ([]tracki
 	q := `SELECT doc FROM tracking_orphans`
 	var args []any
 	if key != (tracking.Key{}) {
+		if !holdable(key.Carrier, key.TrackingNumber) {
+			return nil, nil
+		}
 		q += ` WHERE carrier = $1 AND tracking_number = $2`
 		args = []any{key.Carrier, key.TrackingNumber}
 	}
@@ -213,11 +234,17 @@ func (s *TrackingStore) DeleteOrphans(ctx context.Context, key tracking.Key, eve
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if len(eventIDs) == 0 {
+	ids := make([]string, 0, len(eventIDs))
+	for _, id := range eventIDs {
+		if holdable(id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || !holdable(key.Carrier, key.TrackingNumber) {
 		return nil
 	}
 	_, err := s.db.pool.Exec(ctx, `DELETE FROM tracking_orphans WHERE carrier = $1 AND tracking_number = $2 AND event_id = ANY($3)`,
-		key.Carrier, key.TrackingNumber, eventIDs)
+		key.Carrier, key.TrackingNumber, ids)
 	return wrap("delete orphans", err)
 }
 
