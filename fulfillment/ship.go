@@ -108,11 +108,15 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 			if err != nil {
 				return nil, err
 			}
-			all, err := s.store.FulfillmentOrders(ctx, fo.OrderID)
-			if err != nil {
-				return nil, err
+			// Counters only fall by a cancel: lines with nothing cancelled
+			// hold no excess, and the other fulfillment orders are not read.
+			var all []*FulfillmentOrder
+			if cancelledAny(fo, cur) {
+				if all, err = s.store.FulfillmentOrders(ctx, fo.OrderID); err != nil {
+					return nil, err
+				}
 			}
-			if !fits(fo, cur, all) {
+			if all != nil && !fits(fo, cur, all) {
 				if _, err := s.shrinkAfterRefusal(ctx, fo.OrderID, &cur); err != nil {
 					return nil, err
 				}

@@ -228,6 +228,16 @@ func fits(fo *FulfillmentOrder, o *order.Order, fos []*FulfillmentOrder) bool {
 	return true
 }
 
+// cancelledAny reports whether o has cancelled units on a line fo serves.
+func cancelledAny(fo *FulfillmentOrder, o *order.Order) bool {
+	for _, l := range fo.Lines {
+		if ol, ok := o.Line(l.LineID); ok && ol.Cancelled > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // lineUnits returns the units fo must still fulfil for an order line.
 func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
 	var n int64
