@@ -21,15 +21,7 @@ type crashFul struct {
 }
 
 func (s *crashFul) Save(ctx context.Context, c *fulfillment.Change) error {
-	if s.n.Add(1) == s.k.Load() {
-		if s.after {
-			if err := s.Store.Save(ctx, c); err != nil {
-				return err
-			}
-		}
-		return errCrash
-	}
-	return s.Store.Save(ctx, c)
+	return crashWrite(s.n, s.k, s.after, func() error { return s.Store.Save(ctx, c) })
 }
 
 // cancelOnOrder cancels qty units of o's first line with

@@ -22,28 +22,36 @@ type crashInv struct {
 	after bool
 }
 
-func (s *crashInv) Apply(ctx context.Context, c *inventory.Change) error {
-	if s.n.Add(1) == s.k.Load() {
-		if s.after {
-			if err := s.Store.Apply(ctx, c); err != nil {
-				return err
-			}
-		}
-		return errCrash
+// crashWrite runs the write w as the next of the writes n counts: the k-th
+// fails, before w or, with after, once w succeeded.
+func crashWrite(n, k *atomic.Int64, after bool, w func() error) error {
+	if n.Add(1) != k.Load() {
+		return w()
 	}
-	return s.Store.Apply(ctx, c)
+	if after {
+		if err := w(); err != nil {
+			return err
+		}
+	}
+	return errCrash
+}
+
+func (s *crashInv) Apply(ctx context.Context, c *inventory.Change) error {
+	return crashWrite(s.n, s.k, s.after, func() error { return s.Store.Apply(ctx, c) })
 }
 
 func (s *crashInv) Reserve(ctx context.Context, r inventory.Reservation, ev oms.Event) (inventory.Reservation, bool, error) {
-	if s.n.Add(1) == s.k.Load() {
-		if s.after {
-			if _, _, err := s.Store.Reserve(ctx, r, ev); err != nil {
-				return inventory.Reservation{}, false, err
-			}
-		}
-		return inventory.Reservation{}, false, errCrash
+	var out inventory.Reservation
+	var created bool
+	err := crashWrite(s.n, s.k, s.after, func() error {
+		var err error
+		out, created, err = s.Store.Reserve(ctx, r, ev)
+		return err
+	})
+	if err != nil {
+		return inventory.Reservation{}, false, err
 	}
-	return s.Store.Reserve(ctx, r, ev)
+	return out, created, nil
 }
 
 type crashOrd struct {
@@ -53,15 +61,7 @@ type crashOrd struct {
 }
 
 func (s *crashOrd) Update(ctx context.Context, o *order.Order, expected int64, events []oms.Event) error {
-	if s.n.Add(1) == s.k.Load() {
-		if s.after {
-			if err := s.Store.Update(ctx, o, expected, events); err != nil {
-				return err
-			}
-		}
-		return errCrash
-	}
-	return s.Store.Update(ctx, o, expected, events)
+	return crashWrite(s.n, s.k, s.after, func() error { return s.Store.Update(ctx, o, expected, events) })
 }
 
 // TestProcessRerunAfterAFailedWriteShipsOnce: every write of the order

@@ -11,11 +11,10 @@ import (
 	"github.com/omskit/oms/returns"
 )
 
-// flakyStore is a returns.Store whose next Update fails once: before the
-// write (nothing saved) or after it (saved, but the caller sees an error,
-// as when a connection drops after the commit).
-type flakyStore struct {
-	returns.Store
+// failOnce fails the next write it is armed for, once: before the write
+// (nothing saved) or after it (saved, but the caller sees an error, as
+// when a connection drops after the commit).
+type failOnce struct {
 	mu          sync.Mutex
 	failUpdates int
 	afterWrite  bool
@@ -23,27 +22,38 @@ type flakyStore struct {
 
 var errStoreDown = errors.New("store: connection lost")
 
-func (s *flakyStore) failNextUpdate(afterWrite bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failUpdates, s.afterWrite = 1, afterWrite
+func (f *failOnce) failNextUpdate(afterWrite bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failUpdates, f.afterWrite = 1, afterWrite
 }
 
-func (s *flakyStore) Update(ctx context.Context, r *returns.Return, expected int64, events []oms.Event) error {
-	s.mu.Lock()
-	fail, after := s.failUpdates > 0, s.afterWrite
+// write runs w, failing it when armed.
+func (f *failOnce) write(w func() error) error {
+	f.mu.Lock()
+	fail, after := f.failUpdates > 0, f.afterWrite
 	if fail {
-		s.failUpdates--
+		f.failUpdates--
 	}
-	s.mu.Unlock()
+	f.mu.Unlock()
 	if fail && !after {
 		return errStoreDown
 	}
-	err := s.Store.Update(ctx, r, expected, events)
+	err := w()
 	if fail && err == nil {
 		return errStoreDown
 	}
 	return err
+}
+
+// flakyStore is a returns.Store whose next Update fails once (failOnce).
+type flakyStore struct {
+	returns.Store
+	failOnce
+}
+
+func (s *flakyStore) Update(ctx context.Context, r *returns.Return, expected int64, events []oms.Event) error {
+	return s.write(func() error { return s.Store.Update(ctx, r, expected, events) })
 }
 
 // TestAdvanceExchangeHoldSurvivesAFailedApprovalSave: the approval of an

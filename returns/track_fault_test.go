@@ -12,36 +12,14 @@ import (
 	"github.com/omskit/oms/shipping"
 )
 
-// flakyOrders is an order.Store whose next Update fails once, before or
-// after the write.
+// flakyOrders is an order.Store whose next Update fails once (failOnce).
 type flakyOrders struct {
 	order.Store
-	mu          sync.Mutex
-	failUpdates int
-	afterWrite  bool
-}
-
-func (s *flakyOrders) failNextUpdate(afterWrite bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failUpdates, s.afterWrite = 1, afterWrite
+	failOnce
 }
 
 func (s *flakyOrders) Update(ctx context.Context, o *order.Order, expected int64, events []oms.Event) error {
-	s.mu.Lock()
-	fail, after := s.failUpdates > 0, s.afterWrite
-	if fail {
-		s.failUpdates--
-	}
-	s.mu.Unlock()
-	if fail && !after {
-		return errStoreDown
-	}
-	err := s.Store.Update(ctx, o, expected, events)
-	if fail && err == nil {
-		return errStoreDown
-	}
-	return err
+	return s.write(func() error { return s.Store.Update(ctx, o, expected, events) })
 }
 
 // TestTrackedDeliveryRetriedAfterAFailedCounterMovesTheOrderOnce: a
