@@ -252,19 +252,7 @@ func TestUnitsCancelledOnTheOrderBeforeTwoPackedFulfillmentOrdersShipShipOnce(t 
 		_, err := other.Ship(e.ctx, west)
 		t.Logf("the other process's Ship: %v", err)
 	}
-	e.location("east", 1, nil)
-	e.location("west", 2, nil)
-	e.item("MUG", inventory.BackorderDeny)
-	e.stock("MUG", "east", 3)
-	e.stock("MUG", "west", 3)
-	o := e.place(nil, small("MUG", 6))
-	fos, err := e.svc.Allocate(e.ctx, o.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(fos) != 2 {
-		t.Fatalf("%d fulfillment orders, want 2", len(fos))
-	}
+	o, fos := e.splitAcrossTwo(6)
 	for _, fo := range fos {
 		if _, err := e.svc.StartWave(e.ctx, fo.Location, []oms.ID{fo.ID}); err != nil {
 			t.Fatal(err)

@@ -143,24 +143,32 @@ func TestEveryUnitCancelledOnTheOrderCancelsTheFulfillmentOrder(t *testing.T) {
 	e.reconcile()
 }
 
-// TestUnitsCancelledOnTheOrderLeaveTheLeastAdvancedFulfillmentOrder: of
-// two fulfillment orders, the one not started gives the units back first;
-// the one being picked keeps its units.
-func TestUnitsCancelledOnTheOrderLeaveTheLeastAdvancedFulfillmentOrder(t *testing.T) {
-	e := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual}})
+// splitAcrossTwo stocks 3 MUG at each of east and west, places an order
+// of qty MUG and allocates it into two fulfillment orders.
+func (e *env) splitAcrossTwo(qty int64) (*order.Order, []*fulfillment.FulfillmentOrder) {
+	e.t.Helper()
 	e.location("east", 1, nil)
 	e.location("west", 2, nil)
 	e.item("MUG", inventory.BackorderDeny)
 	e.stock("MUG", "east", 3)
 	e.stock("MUG", "west", 3)
-	o := e.place(nil, small("MUG", 5))
+	o := e.place(nil, small("MUG", qty))
 	fos, err := e.svc.Allocate(e.ctx, o.ID)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	if len(fos) != 2 {
-		t.Fatalf("%d fulfillment orders, want 2", len(fos))
+		e.t.Fatalf("%d fulfillment orders, want 2", len(fos))
 	}
+	return o, fos
+}
+
+// TestUnitsCancelledOnTheOrderLeaveTheLeastAdvancedFulfillmentOrder: of
+// two fulfillment orders, the one not started gives the units back first;
+// the one being picked keeps its units.
+func TestUnitsCancelledOnTheOrderLeaveTheLeastAdvancedFulfillmentOrder(t *testing.T) {
+	e := newEnv(t, &envConfig{opts: fulfillment.ServiceOptions{Picking: fulfillment.PickManual}})
+	o, fos := e.splitAcrossTwo(5)
 	started := fos[0]
 	if _, err := e.svc.StartWave(e.ctx, started.Location, []oms.ID{started.ID}); err != nil {
 		t.Fatal(err)
