@@ -105,7 +105,8 @@ func RefundPaymentKey(id oms.ID, key string) string {
 // parts, an unknown or repeated line, more units than shipped and not yet
 // refunded, a line amount beyond the line's total not yet refunded, a
 // shipping part beyond the shipping not yet refunded, and an amount
-// beyond captured minus refunded. The refund is taken from the latest
+// beyond captured minus refunded (minus the parts of earlier refunds not
+// yet sent). The refund is taken from the latest
 // authorization that captured enough; when none did (an order authorized
 // several times), it is sent in parts, one authorization at a time, each
 // keyed by the order's state, and a Refund repeated after a failure
@@ -213,13 +214,7 @@ func planRefundRest(o *Order) *PaymentOp {
 	if p.Pending != nil || p.Authorization == "" {
 		return nil
 	}
-	cur := o.Currency
-	recorded := moneyOr(o.RefundedShipping, cur)
-	for _, l := range o.Lines {
-		recorded = add(recorded, moneyOr(l.RefundedAmount, cur))
-	}
-	sent := sub(moneyOr(p.Refunded, cur), moneyOr(p.Adjusted, cur))
-	rest := sub(recorded, sent)
+	sent, rest := unsentRefund(o)
 	if !rest.IsPositive() {
 		return nil
 	}
@@ -230,6 +225,20 @@ func planRefundRest(o *Order) *PaymentOp {
 	amt := minMoney(rest, sub(b.captured, b.refunded))
 	return &PaymentOp{Kind: TxRefund, Amount: amt, Reason: "refund", Authorization: b.ref,
 		Key: fmt.Sprintf("%s/refund/rest/%s", o.ID, add(sent, amt).StringAmount())}
+}
+
+// unsentRefund returns what the refunds that were not adjustments sent to
+// the gateway, and the part of the money Refund recorded (the lines'
+// RefundedAmount and RefundedShipping) that no gateway refund has carried
+// yet (zero or negative when none).
+func unsentRefund(o *Order) (sent, rest oms.Money) {
+	cur := o.Currency
+	recorded := moneyOr(o.RefundedShipping, cur)
+	for _, l := range o.Lines {
+		recorded = add(recorded, moneyOr(l.RefundedAmount, cur))
+	}
+	sent = sub(moneyOr(o.Payment.Refunded, cur), moneyOr(o.Payment.Adjusted, cur))
+	return sent, sub(recorded, sent)
 }
 
 // applyRefund checks in against o and records it with its pending gateway
@@ -288,7 +297,14 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 		if !amount.Equal(sum) {
 			c.add("amount", "%s is not the sum %s of the lines' amounts and shipping", amount, sum)
 		}
-		if left := sub(o.Payment.Captured, o.Payment.Refunded); gt(amount, left) {
+		// A refund recorded but not yet sent in full (its parts after a
+		// failure) has promised the rest of its money already.
+		left := sub(o.Payment.Captured, o.Payment.Refunded)
+		if _, rest := unsentRefund(o); rest.IsPositive() {
+			if left = sub(left, rest); gt(amount, left) {
+				c.add("amount", "%s exceeds what was captured and not yet refunded (%s captured, %s refunded, %s of earlier refunds not yet sent)", amount, o.Payment.Captured, o.Payment.Refunded, rest)
+			}
+		} else if gt(amount, left) {
 			c.add("amount", "%s exceeds what was captured and not yet refunded (%s captured, %s refunded)", amount, o.Payment.Captured, o.Payment.Refunded)
 		}
 	}
