@@ -111,3 +111,37 @@ func TestRefundRestUnsentAfterCrashIsNotRefundedTwice(t *testing.T) {
 		t.Errorf("refunded: order %s, recorded on lines %s, gateway %s; want 70.00 each", o.Payment.Refunded, recorded, gw.Ledger(o.ID).Refunded)
 	}
 }
+
+// TestCaptureAtPlacementLostAnswerCapturesOnce: under CaptureOnPlacement
+// a gateway that captured at placement but lost its answer leaves the
+// capture to be repeated with its own key, so the order records the money
+// the gateway took, once, and the order can then be cancelled and
+// refunded in full.
+func TestCaptureAtPlacementLostAnswerCapturesOnce(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnPlacement)
+	gw := &bbLateGateway{FakeGateway: p.gw}
+	gw.fail.Store(1)
+	p.svc = order.NewService(p.store, &order.ServiceOptions{Clock: p.clock, Gateway: gw, CapturePolicy: order.CaptureOnPlacement})
+	o, err := p.svc.Place(ctx, gatewayInput("tok_visa"))
+	if err != nil {
+		// A *PaymentError is fine; then SettlePayment finishes the step.
+		var pe *order.PaymentError
+		if !errors.As(err, &pe) || o == nil {
+			t.Fatalf("Place: %v", err)
+		}
+	}
+	o = must(t)(p.svc.SettlePayment(ctx, o.ID))
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "0.00")
+	o = must(t)(p.svc.Cancel(ctx, o.ID, order.CancelInput{Reason: "customer asked"}))
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "55.48")
+	captures := 0
+	for _, c := range p.gw.Calls() {
+		if c.Kind == order.TxCapture && !c.Replay {
+			captures++
+		}
+	}
+	if captures != 1 {
+		t.Errorf("%d captures reached the gateway, want 1", captures)
+	}
+}

@@ -607,7 +607,8 @@ func PlacementID(key string) oms.ID { return oms.DeriveID("order", "place:"+key)
 // the grand total before the order is first saved; nobody else can see the
 // order yet, so no pending step is needed. The keys derive from the
 // placement's idempotency key, so a Place repeated after a crash reuses
-// them. A failure leaves a note for the awaiting_payment hold.
+// them. A failed authorization leaves a note for the awaiting_payment
+// hold; a failed capture is saved pending with its key, to be repeated.
 func (s *Service) authorizeAtPlacement(ctx context.Context, o *Order, method, base string, now time.Time) []pendingEvent {
 	total := o.Totals.GrandTotal
 	if !total.IsPositive() {
@@ -624,8 +625,12 @@ func (s *Service) authorizeAtPlacement(ctx context.Context, o *Order, method, ba
 	if o.Payment.Policy == CaptureOnPlacement {
 		op = PaymentOp{Kind: TxCapture, Amount: total, Key: base + "/capture", Authorization: res.Reference}
 		if res, err = call(ctx, s.gw, o, op); err != nil {
+			// The gateway may have taken the money and lost only its
+			// answer: the capture stays pending under its key, so the
+			// settlement after the order is saved repeats this very call.
 			s.warn("capture at placement failed", o.ID, err)
-			return events
+			o.Payment.Pending = &op
+			return append(events, pendingEvent{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}})
 		}
 		events = append(events, applyPayment(o, op, res.Reference, now))
 	}
