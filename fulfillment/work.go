@@ -234,6 +234,9 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 			}
 			return s.store.FulfillmentOrder(ctx, newID)
 		}
+		if err := s.releaseStaleMoves(ctx, fo, newID); err != nil {
+			return nil, err
+		}
 		if err := movable(fo, "moved"); err != nil {
 			return nil, err
 		}
@@ -296,6 +299,36 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 		return s.store.FulfillmentOrder(ctx, newID)
 	}
 	return nil, fmt.Errorf("fulfillment: move %s to %s: gave up: %w", id, to, oms.ErrConflict)
+}
+
+// releaseStaleMoves releases the reservations an interrupted Move of fo
+// to newID made for an earlier version of fo: such a Move can no longer
+// link (its version check fails), so a retry, or a refusal, of the move
+// must give that stock back.
+func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, newID oms.ID) error {
+	if fo.Version <= 1 {
+		return nil
+	}
+	rs, err := s.inv.Reservations(ctx, inventory.ReservationFilter{Reference: string(fo.OrderID), OpenOnly: true})
+	if err != nil {
+		return err
+	}
+	var stale map[oms.ID]bool
+	for _, r := range rs {
+		if stale == nil {
+			stale = make(map[oms.ID]bool, fo.Version-1)
+			for v := int64(1); v < fo.Version; v++ {
+				stale[oms.DeriveID(newID, "reservation:"+itoa(v))] = true
+			}
+		}
+		if !stale[r.ID] {
+			continue
+		}
+		if err := s.releaseStock(ctx, "abandoned", r.ID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+			return err
+		}
+	}
+	return nil
 }
 
 // link creates (or updates) dest and closes the sources into it, in one
