@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
@@ -25,7 +26,9 @@ type HoldInput struct {
 // AddHold stops work on a fulfillment order (open, scheduled, in progress
 // or already on hold) until every hold is released. A replay with the same
 // key changes nothing. Once a label is bought the shipment proceeds
-// regardless.
+// regardless: a shipment that leaves while held (its labels bought, a
+// provider's shipment, a pickup collected) releases the holds as it
+// closes the fulfillment order.
 func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*FulfillmentOrder, error) {
 	v := &oms.ValidationError{Entity: "hold"}
 	if !in.Reason.Valid() {
@@ -90,6 +93,25 @@ func (s *Service) ReleaseHold(ctx context.Context, id, holdID oms.ID) (*Fulfillm
 		}
 		return evs, nil
 	})
+}
+
+// unhold releases the open holds of a held fulfillment order whose units
+// left anyway and returns it to the status it was held in, so it can
+// close.
+func (fo *FulfillmentOrder) unhold(at time.Time) {
+	if fo.Status != StatusOnHold {
+		return
+	}
+	for i := range fo.Holds {
+		if fo.Holds[i].Open() {
+			fo.Holds[i].ReleasedAt = at
+		}
+	}
+	fo.Status = fo.HeldFrom
+	if fo.Status == "" {
+		fo.Status = StatusInProgress
+	}
+	fo.HeldFrom = ""
 }
 
 // movable refuses fulfillment orders whose work has started.
