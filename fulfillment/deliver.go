@@ -283,6 +283,7 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 			return nil, err
 		}
 		from := fo.Status
+		fo.unhold(now)
 		for i := range fo.Lines {
 			fo.Lines[i].Shipped = fo.Lines[i].Picked
 		}

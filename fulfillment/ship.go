@@ -502,6 +502,7 @@ func (s *Service) closeShipment(ctx context.Context, sh *Shipment, fo *Fulfillme
 		}
 		if !sh.Pickup {
 			from := fo.Status
+			fo.unhold(now)
 			to := StatusClosed
 			for _, l := range fo.Lines {
 				if l.Short > 0 {

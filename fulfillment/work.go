@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
@@ -25,7 +26,9 @@ type HoldInput struct {
 // AddHold stops work on a fulfillment order (open, scheduled, in progress
 // or already on hold) until every hold is released. A replay with the same
 // key changes nothing. Once a label is bought the shipment proceeds
-// regardless.
+// regardless: a shipment that leaves while held (its labels bought, a
+// provider's shipment, a pickup collected) releases the holds as it
+// closes the fulfillment order.
 func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*FulfillmentOrder, error) {
 	v := &oms.ValidationError{Entity: "hold"}
 	if !in.Reason.Valid() {
@@ -90,6 +93,25 @@ func (s *Service) ReleaseHold(ctx context.Context, id, holdID oms.ID) (*Fulfillm
 		}
 		return evs, nil
 	})
+}
+
+// unhold releases the open holds of a held fulfillment order whose units
+// left anyway and returns it to the status it was held in, so it can
+// close.
+func (fo *FulfillmentOrder) unhold(at time.Time) {
+	if fo.Status != StatusOnHold {
+		return
+	}
+	for i := range fo.Holds {
+		if fo.Holds[i].Open() {
+			fo.Holds[i].ReleasedAt = at
+		}
+	}
+	fo.Status = fo.HeldFrom
+	if fo.Status == "" {
+		fo.Status = StatusInProgress
+	}
+	fo.HeldFrom = ""
 }
 
 // movable refuses fulfillment orders whose work has started.
@@ -234,6 +256,9 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 			}
 			return s.store.FulfillmentOrder(ctx, newID)
 		}
+		if err := s.releaseStaleMoves(ctx, fo, newID); err != nil {
+			return nil, err
+		}
 		if err := movable(fo, "moved"); err != nil {
 			return nil, err
 		}
@@ -296,6 +321,36 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 		return s.store.FulfillmentOrder(ctx, newID)
 	}
 	return nil, fmt.Errorf("fulfillment: move %s to %s: gave up: %w", id, to, oms.ErrConflict)
+}
+
+// releaseStaleMoves releases the reservations an interrupted Move of fo
+// to newID made for an earlier version of fo: such a Move can no longer
+// link (its version check fails), so a retry, or a refusal, of the move
+// must give that stock back.
+func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, newID oms.ID) error {
+	if fo.Version <= 1 {
+		return nil
+	}
+	rs, err := s.inv.Reservations(ctx, inventory.ReservationFilter{Reference: string(fo.OrderID), OpenOnly: true})
+	if err != nil {
+		return err
+	}
+	var stale map[oms.ID]bool
+	for _, r := range rs {
+		if stale == nil {
+			stale = make(map[oms.ID]bool, fo.Version-1)
+			for v := int64(1); v < fo.Version; v++ {
+				stale[oms.DeriveID(newID, "reservation:"+itoa(v))] = true
+			}
+		}
+		if !stale[r.ID] {
+			continue
+		}
+		if err := s.releaseStock(ctx, "abandoned", r.ID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
+			return err
+		}
+	}
+	return nil
 }
 
 // link creates (or updates) dest and closes the sources into it, in one
