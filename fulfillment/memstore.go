@@ -179,7 +179,14 @@ func (s *MemoryStore) Save(ctx context.Context, c *Change) error {
 			}
 		}
 	}
-	s.orphans = append(s.orphans, c.Orphans...)
+	for _, o := range c.Orphans {
+		if o.EventID != "" && slices.ContainsFunc(s.orphans, func(x Orphan) bool {
+			return x.EventID == o.EventID && x.Carrier == o.Carrier && x.TrackingNumber == o.TrackingNumber
+		}) {
+			continue // the same news delivered again
+		}
+		s.orphans = append(s.orphans, o)
+	}
 	s.outbox.Append(c.Events...) // takes ownership of the payloads
 	return nil
 }

@@ -338,3 +338,24 @@ func TestUnitsCancelledOnTheOrderDuringProcessAreNotShipped(t *testing.T) {
 		t.Fatalf("the cancel landed before %d writes only", landings)
 	}
 }
+
+// TestTrackingNewsForAnUnknownNumberDeliveredAgainIsRecordedOnce: the
+// relay delivers events at least once; ApplyTracking of the same event
+// for a number no shipment has recorded one orphan per delivery, where
+// repeated news should change nothing.
+func TestTrackingNewsForAnUnknownNumberDeliveredAgainIsRecordedOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	u := fulfillment.TrackingUpdate{Carrier: "ups", TrackingNumber: "1ZUNKNOWN", Status: "in_transit", EventID: "ev-1", At: t0}
+	for i := 0; i < 3; i++ {
+		if sh, err := e.svc.ApplyTracking(e.ctx, u); sh != nil || err != nil {
+			t.Fatalf("ApplyTracking: %v, %v", sh, err)
+		}
+	}
+	os, err := e.store.Orphans(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(os) != 1 || os[0].EventID != "ev-1" {
+		t.Fatalf("orphans: %+v, want the one news", os)
+	}
+}

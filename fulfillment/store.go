@@ -62,8 +62,10 @@ type Store interface {
 //     oms.ErrConflict, no stored one with oms.ErrNotFound;
 //   - a shipment's packages' tracking numbers become findable by
 //     ShipmentByTracking;
-//   - Orphans are recorded and Events appended to the outbox (the store
-//     may keep the events' payloads: callers must not change them
+//   - Orphans are recorded, but for one whose Carrier, TrackingNumber and
+//     non-empty EventID equal those of a recorded orphan (the same news
+//     delivered again), and Events appended to the outbox (the store may
+//     keep the events' payloads: callers must not change them
 //     afterwards).
 //
 // A Version below 1 or an empty ID fails the change with an error matching

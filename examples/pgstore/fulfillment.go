@@ -142,8 +142,11 @@ func (s *FulfillmentStore) Save(ctx context.Context, c *fulfillment.Change) erro
 			}
 		}
 		if len(orphans) > 0 {
+			// The same news delivered again (migration 0017) adds nothing.
 			if _, err := tx.Exec(ctx, `INSERT INTO fulfillment_orphans (doc)
-				SELECT d FROM unnest($1::jsonb[]) WITH ORDINALITY AS u(d, n) ORDER BY n`, orphans); err != nil {
+				SELECT d FROM unnest($1::jsonb[]) WITH ORDINALITY AS u(d, n) ORDER BY n
+				ON CONFLICT ((doc->>'carrier'), (doc->>'tracking_number'), (doc->>'event_id'))
+					WHERE (doc->>'event_id') <> '' DO NOTHING`, orphans); err != nil {
 				return wrap("save orphans", err)
 			}
 		}

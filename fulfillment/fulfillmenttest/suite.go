@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -214,6 +215,33 @@ func TestStore(t *testing.T, h Harness) {
 		}
 		if a, err := s.Allocation(ctx, "a1"); err != nil || a.OrderID != "o1" {
 			t.Errorf("allocation: %+v %v", a, err)
+		}
+	})
+	t.Run("OrphansDeliveredAgainAreRecordedOnce", func(t *testing.T) {
+		s := h.MakeStore(t)
+		o := func(number, event string) fulfillment.Orphan {
+			return fulfillment.Orphan{Carrier: "ups", TrackingNumber: number, Status: "delivered", EventID: event, At: t0}
+		}
+		for _, c := range [][]fulfillment.Orphan{
+			{o("N1", "ev1"), o("N1", "ev1")}, // the same news twice in one change
+			{o("N1", "ev1")},                 // and again later
+			{o("N1", "ev2"), o("N2", "ev1")}, // other news of the number, the same event ID for another number
+			{o("N1", ""), o("N1", "")},       // news without an event ID is kept as it comes
+		} {
+			if err := s.Save(ctx, &fulfillment.Change{Orphans: c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Orphans(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, x := range got {
+			keys = append(keys, x.TrackingNumber+"/"+x.EventID)
+		}
+		if want := []string{"N1/ev1", "N1/ev2", "N2/ev1", "N1/", "N1/"}; !slices.Equal(keys, want) {
+			t.Errorf("orphans = %v, want %v", keys, want)
 		}
 	})
 	t.Run("EveryWriteSavesItsEvents", func(t *testing.T) {
