@@ -51,3 +51,64 @@ func TestCarrierWithSlashIsRefused(t *testing.T) {
 		t.Errorf("Register ups + 1/2: %v", err)
 	}
 }
+
+// failNthAddOrphans fails its n-th AddOrphans call (counting from 1),
+// once, before writing anything.
+type failNthAddOrphans struct {
+	tracking.Store
+	n, calls int
+}
+
+func (s *failNthAddOrphans) AddOrphans(ctx context.Context, o ...tracking.Orphan) (int, error) {
+	s.calls++
+	if s.calls == s.n {
+		return 0, errors.New("store down")
+	}
+	return s.Store.AddOrphans(ctx, o...)
+}
+
+// TestEventQuarantinedEarlyIsAppliedWhenItComesAgainInTime: a scan sent
+// before the clock reached it (further ahead than MaxFutureSkew) is
+// quarantined. When the carrier sent it again in time, for a number not
+// registered yet, the store skipped it as an orphan already held (same
+// key and event ID, but quarantined), Apply counted it a duplicate, and
+// Register adopted only unknown-tracker orphans: the delivery was lost for
+// good. The event is now moved from quarantine to the number's orphans
+// and applied on Register, also when the store fails once in between and
+// the update is retried.
+func TestEventQuarantinedEarlyIsAppliedWhenItComesAgainInTime(t *testing.T) {
+	for _, failAt := range []int{0, 3, 4} { // 0: no failure; 3: the first orphan write in time; 4: the write after the move's delete
+		ctx := context.Background()
+		clock := oms.NewManualClock(t0)
+		mem := tracking.NewMemoryStore(nil)
+		store := &failNthAddOrphans{Store: mem, n: failAt}
+		svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+		u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", Events: []tracking.Event{
+			{Time: t0.Add(72 * time.Hour), Status: tracking.StatusDelivered, RawCode: "D"}}}
+		res, err := svc.Apply(ctx, u)
+		if err != nil || res.Quarantined != 1 {
+			t.Fatalf("early scan: %+v, %v; want it quarantined", res, err)
+		}
+		clock.Advance(73 * time.Hour)
+		res, err = svc.Apply(ctx, u)
+		if failAt != 0 {
+			if err == nil {
+				t.Fatalf("fail at %d: the store's failure was not returned", failAt)
+			}
+			res, err = svc.Apply(ctx, u) // the provider retries
+		}
+		if err != nil || res.Orphaned != 1 || res.Duplicates != 0 {
+			t.Errorf("fail at %d: scan in time for an unregistered number: %+v, %v; want 1 orphaned", failAt, res, err)
+		}
+		tr, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z1", ShipmentRef: "shp-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Status != tracking.StatusDelivered || len(tr.Events) != 1 {
+			t.Errorf("fail at %d: after Register: status %s with %d events, want delivered with 1", failAt, tr.Status, len(tr.Events))
+		}
+		if left, _ := mem.Orphans(ctx, tracking.Key{}); len(left) != 0 {
+			t.Errorf("fail at %d: %d orphans left after Register, want 0: %+v", failAt, len(left), left)
+		}
+	}
+}

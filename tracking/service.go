@@ -312,6 +312,13 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 			if err != nil {
 				return res, err
 			}
+			if n < len(orphans) {
+				m, err := s.unquarantine(ctx, key, orphans)
+				if err != nil {
+					return res, err
+				}
+				n += m
+			}
 			res.Orphaned, res.Duplicates = n, len(good)-n
 			// A Register that ran between the Get and AddOrphans found no
 			// orphans to adopt: adopt them here, or nobody would.
@@ -377,6 +384,39 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		}
 		return res, nil
 	}
+}
+
+// unquarantine records as orphans of an unknown tracker those of orphans
+// that the store skipped because it holds them quarantined
+// (OrphanFutureTime): an event that came too early once and is now in
+// time would otherwise stay quarantined, and Register would never apply
+// it. It returns how many it moved.
+func (s *Service) unquarantine(ctx context.Context, key Key, orphans []Orphan) (int, error) {
+	held, err := s.store.Orphans(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	future := map[string]bool{}
+	for _, o := range held {
+		if o.Cause == OrphanFutureTime {
+			future[o.Event.ID] = true
+		}
+	}
+	var ids []string
+	var moved []Orphan
+	for _, o := range orphans {
+		if future[o.Event.ID] {
+			ids = append(ids, o.Event.ID)
+			moved = append(moved, o)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if err := s.store.DeleteOrphans(ctx, key, ids...); err != nil {
+		return 0, err
+	}
+	return s.store.AddOrphans(ctx, moved...)
 }
 
 // decidingEvent returns the event with StatusEventID.
