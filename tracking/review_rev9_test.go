@@ -112,3 +112,49 @@ func TestEventQuarantinedEarlyIsAppliedWhenItComesAgainInTime(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptionKeepsAnOrphanItCannotApplyYet: two services over one store,
+// one allowing scans a week ahead of its clock (MaxFutureSkew), the other
+// the default 48 hours. A scan 72 hours ahead, for a number not yet
+// registered, was recorded as an orphan by the first; Register on the
+// second applied the orphans, which quarantined that scan (too far ahead
+// for it), the store skipped the quarantine as an orphan already held,
+// and adoption then deleted every orphan it had read: the delivery was
+// gone. Adoption now deletes only the orphans the tracker holds; the scan
+// stays an orphan and a later Register (a replay) applies it once it is
+// in time, once.
+func TestAdoptionKeepsAnOrphanItCannotApplyYet(t *testing.T) {
+	ctx := context.Background()
+	clock := oms.NewManualClock(t0)
+	store := tracking.NewMemoryStore(nil)
+	wide := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock, MaxFutureSkew: 7 * 24 * time.Hour})
+	narrow := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+	u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", Events: []tracking.Event{
+		{Time: t0.Add(-time.Hour), Status: tracking.StatusInTransit, RawCode: "IT"},
+		{Time: t0.Add(72 * time.Hour), Status: tracking.StatusDelivered, RawCode: "D"}}}
+	if res, err := wide.Apply(ctx, u); err != nil || res.Orphaned != 2 {
+		t.Fatalf("Apply on the wide service: %+v, %v; want 2 orphaned", res, err)
+	}
+	reg := tracking.Registration{Carrier: "ups", TrackingNumber: "1Z1", ShipmentRef: "shp-1"}
+	tr, err := narrow.Register(ctx, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Status != tracking.StatusInTransit || len(tr.Events) != 1 {
+		t.Errorf("after Register: status %s with %d events, want in_transit with 1", tr.Status, len(tr.Events))
+	}
+	left, _ := store.Orphans(ctx, tracking.Key{})
+	if len(left) != 1 || left[0].Event.Status != tracking.StatusDelivered || left[0].Cause != tracking.OrphanUnknownTracker {
+		t.Fatalf("orphans after Register = %+v, want the delivered scan kept as an unknown-tracker orphan", left)
+	}
+	clock.Advance(72 * time.Hour)
+	if tr, err = narrow.Register(ctx, reg); err != nil {
+		t.Fatal(err)
+	}
+	if tr.Status != tracking.StatusDelivered || len(tr.Events) != 2 {
+		t.Errorf("after the replayed Register: status %s with %d events, want delivered with 2", tr.Status, len(tr.Events))
+	}
+	if left, _ := store.Orphans(ctx, tracking.Key{}); len(left) != 0 {
+		t.Errorf("orphans after the replayed Register = %+v, want none", left)
+	}
+}

@@ -156,7 +156,9 @@ func calendarDay(d oms.Date) bool {
 // tracking number already used by another shipment, or by the same one
 // with another order, customer, URL, promise or zone, returns an error
 // matching oms.ErrDuplicate and changes nothing. Orphan events received earlier for the number
-// are applied.
+// are applied; one still further ahead of the clock than MaxFutureSkew
+// (recorded by a service allowing more) stays an orphan until a later
+// Register, once it is in time.
 func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
@@ -232,7 +234,24 @@ func (s *Service) adopt(ctx context.Context, key Key) error {
 	if _, err := s.Apply(ctx, u); err != nil {
 		return err
 	}
-	return s.store.DeleteOrphans(ctx, key, ids...)
+	// Delete only what the tracker now holds: an orphan this service
+	// quarantines (recorded by a service with a longer MaxFutureSkew, or
+	// before its clock was set back) stays, to be adopted when it is in
+	// time, rather than being lost.
+	t, err := s.store.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	held := ids[:0]
+	for _, id := range ids {
+		if t.Has(id) {
+			held = append(held, id)
+		}
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	return s.store.DeleteOrphans(ctx, key, held...)
 }
 
 // Get returns the tracker of carrier and number.
