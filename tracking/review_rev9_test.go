@@ -158,3 +158,41 @@ func TestAdoptionKeepsAnOrphanItCannotApplyYet(t *testing.T) {
 		t.Errorf("orphans after the replayed Register = %+v, want none", left)
 	}
 }
+
+// TestPollerBacksOffAtAClockReadingTheZeroTime: PollDue listed the
+// trackers due by the clock's time, and a zero Filter.PollDueBy means no
+// filter: at a clock reading the zero time every tracker was polled on
+// every pass, its back-off ignored. The poller now honours NextPollAt at
+// the zero time too.
+func TestPollerBacksOffAtAClockReadingTheZeroTime(t *testing.T) {
+	ctx := context.Background()
+	clock := oms.NewManualClock(time.Time{})
+	svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.ServiceOptions{Clock: clock})
+	if _, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z1", ShipmentRef: "shp-1"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	p, err := tracking.NewPoller(svc, &tracking.PollerOptions{MinBackoff: time.Minute, Sources: map[string]tracking.Source{
+		"": tracking.SourceFunc(func(ctx context.Context, c, n string) (tracking.Update, error) {
+			calls++
+			return tracking.Update{}, errors.New("carrier down")
+		})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := p.PollDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("three passes at the zero time asked the source %d times, want 1 (then backed off a minute)", calls)
+	}
+	clock.Advance(time.Minute)
+	if _, err := p.PollDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 {
+		t.Errorf("after the back-off the source was asked %d times in all, want 2", calls)
+	}
+}
