@@ -196,3 +196,41 @@ func TestPollerBacksOffAtAClockReadingTheZeroTime(t *testing.T) {
 		t.Errorf("after the back-off the source was asked %d times in all, want 2", calls)
 	}
 }
+
+// TestApplyQuarantinesEventsAfterYear9999: with the clock in the last
+// two days of year 9999, a scan dated in year 10000 is within
+// MaxFutureSkew. Apply took it, then failed to encode the status change's
+// outbox payload (JSON times end with year 9999) and returned an error
+// that is not a validation error: the webhook answered 500 for ever and
+// PollDue stopped at the tracker on every pass. Such a scan is now
+// quarantined like one dated before year 1, and the tracker is unchanged.
+func TestApplyQuarantinesEventsAfterYear9999(t *testing.T) {
+	ctx := context.Background()
+	clock := oms.NewManualClock(time.Date(9999, 12, 31, 12, 0, 0, 0, time.UTC))
+	store := tracking.NewMemoryStore(nil)
+	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+	if _, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z1", ShipmentRef: "shp-1"}); err != nil {
+		t.Fatal(err)
+	}
+	before := state(t, store)
+	res, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", Events: []tracking.Event{
+		{Time: time.Date(10000, 1, 1, 1, 0, 0, 0, time.UTC), Status: tracking.StatusDelivered, RawCode: "D"}}})
+	if err != nil || res.Quarantined != 1 || res.Applied != 0 {
+		t.Fatalf("Apply of a scan in year 10000: %+v, %v; want it quarantined", res, err)
+	}
+	tr, err := svc.Get(ctx, "ups", "1Z1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Status != tracking.StatusPreTransit || len(tr.Events) != 0 {
+		t.Errorf("tracker after the quarantine: status %s with %d events, want pre_transit with none", tr.Status, len(tr.Events))
+	}
+	if got := len(store.Outbox().Events("")); got != 1 {
+		t.Errorf("outbox holds %d events, want only the registration (state before: %s)", got, before)
+	}
+	res, err = svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", Events: []tracking.Event{
+		{Time: time.Date(9999, 12, 31, 11, 0, 0, 0, time.UTC), Status: tracking.StatusDelivered, RawCode: "D"}}})
+	if err != nil || res.Applied != 1 || res.Status != tracking.StatusDelivered {
+		t.Errorf("Apply of a scan at the end of year 9999: %+v, %v; want it applied", res, err)
+	}
+}

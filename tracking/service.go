@@ -282,7 +282,8 @@ type Result struct {
 // tracking number without a tracker are recorded as orphans (and adopted
 // at once when the tracker was registered meanwhile); events with a
 // missing time or a time more than MaxFutureSkew ahead of the clock are
-// quarantined, as are events dated before year 1 (as good as no time).
+// quarantined, as are events dated before year 1 (as good as no time) or
+// after year 9999 (which no outbox payload can carry as JSON).
 // An update with an invalid key returns an error matching
 // oms.ErrValidation and changes nothing, as does an EstimatedDelivery
 // that is not a calendar day of years 1 to 9999.
@@ -301,7 +302,7 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 	var quarantine []Orphan
 	for _, e := range u.Events {
 		e = e.Normalize()
-		if e.Time.IsZero() || e.Time.Year() < 1 || e.Time.After(limit) {
+		if e.Time.IsZero() || e.Time.Year() < 1 || e.Time.Year() > 9999 || e.Time.After(limit) {
 			quarantine = append(quarantine, Orphan{Key: key, Event: e, Cause: OrphanFutureTime, ReceivedAt: now})
 			continue
 		}
