@@ -134,13 +134,22 @@ type PollReport struct {
 func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 	var rep PollReport
 	now := p.svc.opts.Clock.Now()
-	due, err := p.svc.store.List(ctx, Filter{Open: true, PollDueBy: now, Limit: p.opts.BatchSize})
+	dueBy := now
+	if dueBy.IsZero() {
+		// A zero PollDueBy means no filter, which at a clock reading the
+		// zero time would poll every tracker, backed off or not.
+		dueBy = now.Add(time.Nanosecond)
+	}
+	due, err := p.svc.store.List(ctx, Filter{Open: true, PollDueBy: dueBy, Limit: p.opts.BatchSize})
 	if err != nil {
 		return rep, err
 	}
 	for _, t := range due {
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if t.NextPollAt.After(now) {
+			continue // listed by the nanosecond added to a zero clock
 		}
 		key := t.Key()
 		src, ok := p.opts.Sources[key.Carrier]

@@ -156,7 +156,9 @@ func calendarDay(d oms.Date) bool {
 // tracking number already used by another shipment, or by the same one
 // with another order, customer, URL, promise or zone, returns an error
 // matching oms.ErrDuplicate and changes nothing. Orphan events received earlier for the number
-// are applied.
+// are applied; one still further ahead of the clock than MaxFutureSkew
+// (recorded by a service allowing more) stays an orphan until a later
+// Register, once it is in time.
 func (s *Service) Register(ctx context.Context, r Registration) (*Tracker, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
@@ -232,7 +234,24 @@ func (s *Service) adopt(ctx context.Context, key Key) error {
 	if _, err := s.Apply(ctx, u); err != nil {
 		return err
 	}
-	return s.store.DeleteOrphans(ctx, key, ids...)
+	// Delete only what the tracker now holds: an orphan this service
+	// quarantines (recorded by a service with a longer MaxFutureSkew, or
+	// before its clock was set back) stays, to be adopted when it is in
+	// time, rather than being lost.
+	t, err := s.store.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	held := ids[:0]
+	for _, id := range ids {
+		if t.Has(id) {
+			held = append(held, id)
+		}
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	return s.store.DeleteOrphans(ctx, key, held...)
 }
 
 // Get returns the tracker of carrier and number.
@@ -263,7 +282,8 @@ type Result struct {
 // tracking number without a tracker are recorded as orphans (and adopted
 // at once when the tracker was registered meanwhile); events with a
 // missing time or a time more than MaxFutureSkew ahead of the clock are
-// quarantined, as are events dated before year 1 (as good as no time).
+// quarantined, as are events dated before year 1 (as good as no time) or
+// after year 9999 (which no outbox payload can carry as JSON).
 // An update with an invalid key returns an error matching
 // oms.ErrValidation and changes nothing, as does an EstimatedDelivery
 // that is not a calendar day of years 1 to 9999.
@@ -282,7 +302,7 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 	var quarantine []Orphan
 	for _, e := range u.Events {
 		e = e.Normalize()
-		if e.Time.IsZero() || e.Time.Year() < 1 || e.Time.After(limit) {
+		if e.Time.IsZero() || e.Time.Year() < 1 || e.Time.Year() > 9999 || e.Time.After(limit) {
 			quarantine = append(quarantine, Orphan{Key: key, Event: e, Cause: OrphanFutureTime, ReceivedAt: now})
 			continue
 		}
@@ -311,6 +331,13 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 			n, err := s.store.AddOrphans(ctx, orphans...)
 			if err != nil {
 				return res, err
+			}
+			if n < len(orphans) {
+				m, err := s.unquarantine(ctx, key, orphans)
+				if err != nil {
+					return res, err
+				}
+				n += m
 			}
 			res.Orphaned, res.Duplicates = n, len(good)-n
 			// A Register that ran between the Get and AddOrphans found no
@@ -377,6 +404,39 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		}
 		return res, nil
 	}
+}
+
+// unquarantine records as orphans of an unknown tracker those of orphans
+// that the store skipped because it holds them quarantined
+// (OrphanFutureTime): an event that came too early once and is now in
+// time would otherwise stay quarantined, and Register would never apply
+// it. It returns how many it moved.
+func (s *Service) unquarantine(ctx context.Context, key Key, orphans []Orphan) (int, error) {
+	held, err := s.store.Orphans(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	future := map[string]bool{}
+	for _, o := range held {
+		if o.Cause == OrphanFutureTime {
+			future[o.Event.ID] = true
+		}
+	}
+	var ids []string
+	var moved []Orphan
+	for _, o := range orphans {
+		if future[o.Event.ID] {
+			ids = append(ids, o.Event.ID)
+			moved = append(moved, o)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if err := s.store.DeleteOrphans(ctx, key, ids...); err != nil {
+		return 0, err
+	}
+	return s.store.AddOrphans(ctx, moved...)
 }
 
 // decidingEvent returns the event with StatusEventID.

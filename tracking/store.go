@@ -110,7 +110,7 @@ const (
 	// OrphanUnknownTracker: no tracker has the event's key yet.
 	OrphanUnknownTracker = "unknown_tracker"
 	// OrphanFutureTime: the event's time is further ahead of the clock than
-	// ServiceOptions.MaxFutureSkew allows, missing, or before year 1; it is kept for inspection
+	// ServiceOptions.MaxFutureSkew allows, missing, or outside years 1 to 9999; it is kept for inspection
 	// and never applied automatically.
 	OrphanFutureTime = "future_time"
 )

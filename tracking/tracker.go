@@ -52,11 +52,16 @@ func (k Key) String() string { return k.Carrier + "/" + k.TrackingNumber }
 // gives the same ID everywhere.
 func (k Key) ID() oms.ID { return oms.DeriveID("tracking", k.String()) }
 
-// Validate reports an empty, oversized or non-printable carrier or number.
+// Validate reports an empty, oversized or non-printable carrier or number,
+// and a carrier with a "/" (String and ID join carrier and number with
+// one, so "a/1" with "2" and "a" with "1/2" would name one aggregate).
 // The error matches oms.ErrValidation.
 func (k Key) Validate() error {
 	v := &oms.ValidationError{Entity: "tracker"}
 	checkField(v, "carrier", k.Carrier, 64)
+	if strings.Contains(k.Carrier, "/") {
+		v.Add("carrier", "must not contain \"/\", which separates it from the tracking number")
+	}
 	checkField(v, "tracking_number", k.TrackingNumber, 128)
 	return v.Err()
 }
