@@ -64,6 +64,7 @@ func returnArgs(r *returns.Return) ([]any, error) {
 const returnTrackingSQL = `, tn AS (
 	INSERT INTO return_tracking (tracking_number, return_id)
 	SELECT DISTINCT t, $1 FROM unnest($8::text[]) AS t WHERE EXISTS (SELECT 1 FROM w)
+	ORDER BY t -- one lock order for every writer: no deadlock between labels sharing numbers
 	ON CONFLICT (tracking_number) DO UPDATE SET return_id = excluded.return_id
 	RETURNING 1
 )`
