@@ -282,8 +282,8 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 		if err := s.addShipment(c, sh, []pendingEvent{{EventPickedUp, shipmentPayload(sh, -1, "")}}); err != nil {
 			return nil, err
 		}
+		fevs := fo.unhold(now, "picked up")
 		from := fo.Status
-		fo.unhold(now)
 		for i := range fo.Lines {
 			fo.Lines[i].Shipped = fo.Lines[i].Picked
 		}
@@ -296,7 +296,7 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 		if err := fo.transition(to, "picked up"); err != nil {
 			return nil, err
 		}
-		if err := s.addFO(c, fo, []pendingEvent{statusEvent(fo, from, "picked up")}); err != nil {
+		if err := s.addFO(c, fo, append(fevs, statusEvent(fo, from, "picked up"))); err != nil {
 			return nil, err
 		}
 		if err = s.store.Save(ctx, c); err == nil {

@@ -501,8 +501,8 @@ func (s *Service) closeShipment(ctx context.Context, sh *Shipment, fo *Fulfillme
 			return nil, err
 		}
 		if !sh.Pickup {
+			fevs := fo.unhold(now, "shipped")
 			from := fo.Status
-			fo.unhold(now)
 			to := StatusClosed
 			for _, l := range fo.Lines {
 				if l.Short > 0 {
@@ -515,7 +515,6 @@ func (s *Service) closeShipment(ctx context.Context, sh *Shipment, fo *Fulfillme
 					fo.Lines[i].Shipped = fo.Lines[i].Quantity - fo.Lines[i].Short
 				}
 			}
-			var fevs []pendingEvent
 			if fo.Request != RequestNone && fo.Request != RequestClosed {
 				rf := fo.Request
 				if err := fo.requestTransition(RequestClosed); err != nil {

@@ -97,21 +97,27 @@ func (s *Service) ReleaseHold(ctx context.Context, id, holdID oms.ID) (*Fulfillm
 
 // unhold releases the open holds of a held fulfillment order whose units
 // left anyway and returns it to the status it was held in, so it can
-// close.
-func (fo *FulfillmentOrder) unhold(at time.Time) {
+// close. It returns the events of that: one hold release per hold it
+// released and the move back from on hold, so subscribers replaying the
+// status table never see a move the table forbids.
+func (fo *FulfillmentOrder) unhold(at time.Time, why string) []pendingEvent {
 	if fo.Status != StatusOnHold {
-		return
+		return nil
 	}
+	var evs []pendingEvent
 	for i := range fo.Holds {
 		if fo.Holds[i].Open() {
 			fo.Holds[i].ReleasedAt = at
+			evs = append(evs, pendingEvent{EventHoldReleased, HoldPayload{OrderID: fo.OrderID, Hold: fo.Holds[i]}})
 		}
 	}
+	from := fo.Status
 	fo.Status = fo.HeldFrom
 	if fo.Status == "" {
 		fo.Status = StatusInProgress
 	}
 	fo.HeldFrom = ""
+	return append(evs, statusEvent(fo, from, why))
 }
 
 // movable refuses fulfillment orders whose work has started.
