@@ -175,7 +175,9 @@ var statusRank = map[tracking.Status]int{
 }
 
 // AddOrphans implements tracking.Store: one insert, ON CONFLICT DO
-// NOTHING on (key, event ID).
+// NOTHING on (key, event ID). Rows go in in key order, so two calls
+// adding the same news in different orders wait for each other instead of
+// deadlocking.
 func (s *TrackingStore) AddOrphans(ctx context.Context, orphans ...tracking.Orphan) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -203,7 +205,7 @@ func (s *TrackingStore) AddOrphans(ctx context.Context, orphans ...tracking.Orph
 		SELECT c, n, id, at, ns, r, d, ra, rn FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::smallint[], $6::integer[], $7::jsonb[],
 			$8::timestamptz[], $9::smallint[])
 			WITH ORDINALITY AS u(c, n, id, at, ns, r, d, ra, rn, i)
-		ORDER BY i
+		ORDER BY c COLLATE "C", n COLLATE "C", id COLLATE "C", i
 		ON CONFLICT DO NOTHING`, carriers, numbers, ids, ats, nss, ranks, docs, recvs, recvNs)
 	if err != nil {
 		return 0, wrap("add orphans", err)
