@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,7 +36,16 @@ type Options struct {
 	// PostgreSQL-compatible database that does not run the statement (see
 	// the package doc).
 	ReserveInTransaction bool
+	// InFlightWait caps how long ChangedSKUs and Ledger wait for the
+	// transactions in flight in the database to end, so that no change
+	// number below the ones they return can still commit (see the package
+	// doc, "Numbers that commit out of order"). Past it they answer with
+	// what is settled. Zero means DefaultInFlightWait.
+	InFlightWait time.Duration
 }
+
+// DefaultInFlightWait is Options.InFlightWait's default.
+const DefaultInFlightWait = 5 * time.Second
 
 // DB is the adapter: one pgx pool and the stores built on it. It is safe
 // for concurrent use by many goroutines, and many processes may share one
