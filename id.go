@@ -70,9 +70,17 @@ func (id ID) Time() (time.Time, bool) {
 // stamped by different clocks, a wall clock that steps back).
 var idGen = struct {
 	sync.Mutex
-	last  map[uint64]ulid.ULID // last ID made for a millisecond
-	sysMs uint64               // the latest millisecond NewID used
-}{last: map[uint64]ulid.ULID{}}
+	last  map[uint64]idMilli // last ID made for a millisecond
+	sysMs uint64             // the latest millisecond NewID used
+	tick  uint64             // counts IDs made, for idMilli.used
+}{last: map[uint64]idMilli{}}
+
+// idMilli is what idGen remembers of a millisecond: the last ID made for
+// it and when (idGen.tick) it was made.
+type idMilli struct {
+	id   ulid.ULID
+	used uint64
+}
 
 // maxIDMillis bounds how many milliseconds idGen remembers.
 const maxIDMillis = 1024
@@ -102,9 +110,9 @@ func NewID() ID {
 
 // NewIDAt returns a new ULID for time t (use it with a Clock); times before
 // 1970 count as the Unix epoch. IDs made for the same millisecond are
-// strictly increasing (the generator remembers the last 1024 milliseconds
-// used, so this holds unless more than that many other milliseconds are
-// used in between). It is safe for concurrent use.
+// strictly increasing (the generator remembers the 1024 milliseconds
+// used most recently, so this holds unless more than that many other
+// milliseconds are used in between). It is safe for concurrent use.
 func NewIDAt(t time.Time) ID {
 	idGen.Lock()
 	defer idGen.Unlock()
@@ -121,7 +129,7 @@ func nextULID(ms uint64) (ulid.ULID, bool) {
 	prev, seen := idGen.last[ms]
 	ok := true
 	if seen {
-		copy(u[6:], prev[6:])
+		copy(u[6:], prev.id[6:])
 		var inc [4]byte
 		randomBytes(inc[:])
 		ok = addEntropy(u[6:], uint64(binary.BigEndian.Uint32(inc[:]))+1)
@@ -130,24 +138,27 @@ func nextULID(ms uint64) (ulid.ULID, bool) {
 		randomBytes(u[6:])
 	}
 	if !seen && len(idGen.last) >= maxIDMillis {
-		forgetOldestMillis()
+		forgetLeastUsedMillis()
 	}
-	idGen.last[ms] = u
+	idGen.tick++
+	idGen.last[ms] = idMilli{id: u, used: idGen.tick}
 	return u, ok
 }
 
-// forgetOldestMillis drops the earliest remembered millisecond other than
-// the one NewID uses.
-func forgetOldestMillis() {
+// forgetLeastUsedMillis drops the remembered millisecond used least
+// recently, other than the one NewID uses. (Dropping the earliest time
+// instead forgot a manual clock standing still while the wall clock
+// ticked on, however often it was used.)
+func forgetLeastUsedMillis() {
 	first := true
-	var oldest uint64
-	for ms := range idGen.last {
-		if ms != idGen.sysMs && (first || ms < oldest) {
-			oldest, first = ms, false
+	var lru, used uint64
+	for ms, m := range idGen.last {
+		if ms != idGen.sysMs && (first || m.used < used) {
+			lru, used, first = ms, m.used, false
 		}
 	}
 	if !first {
-		delete(idGen.last, oldest)
+		delete(idGen.last, lru)
 	}
 }
 

@@ -115,10 +115,10 @@ func TestNewIDAtTimes(t *testing.T) {
 func TestIDGeneratorLimits(t *testing.T) {
 	idGen.Lock()
 	saved := struct {
-		last  map[uint64]ulid.ULID
+		last  map[uint64]idMilli
 		sysMs uint64
 	}{idGen.last, idGen.sysMs}
-	idGen.last = map[uint64]ulid.ULID{}
+	idGen.last = map[uint64]idMilli{}
 	idGen.Unlock()
 	defer func() {
 		idGen.Lock()
@@ -136,7 +136,7 @@ func TestIDGeneratorLimits(t *testing.T) {
 	ms := ulid.Timestamp(at)
 	_ = full.SetTime(ms)
 	idGen.Lock()
-	idGen.last[ms] = full
+	idGen.last[ms] = idMilli{id: full}
 	idGen.Unlock()
 	if got, ok := NewIDAt(at).Time(); !ok || !got.Equal(at) {
 		t.Errorf("NewIDAt after overflow: Time() = %v, %v", got, ok)
@@ -147,7 +147,7 @@ func TestIDGeneratorLimits(t *testing.T) {
 	_ = full.SetTime(fms)
 	idGen.Lock()
 	idGen.sysMs = fms
-	idGen.last[fms] = full
+	idGen.last[fms] = idMilli{id: full}
 	idGen.Unlock()
 	id := NewID()
 	if got, _ := id.Time(); !got.Equal(future.Add(time.Millisecond)) {
@@ -157,7 +157,8 @@ func TestIDGeneratorLimits(t *testing.T) {
 		t.Errorf("NewID %s after %s is not increasing", next, id)
 	}
 
-	// The generator forgets the oldest milliseconds, never NewID's.
+	// The generator forgets the milliseconds used least recently, never
+	// NewID's.
 	base := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 2*maxIDMillis; i++ {
 		NewIDAt(base.Add(time.Duration(i) * time.Millisecond))

@@ -406,9 +406,19 @@ func (s *InventoryStore) Ledger(ctx context.Context, f inventory.LedgerFilter) (
 			WHERE doc->>'key' = $5 AND ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2) AND seq > $3
 			ORDER BY seq LIMIT $4`, string(f.SKU), string(f.Location), f.AfterSeq, limit, f.Key)
 	} else {
+		// Only settled entries: a page never ends past a number that may
+		// still commit, so paging on from its last entry skips nothing.
+		last, ok, serr := s.db.settled(ctx, "inv_ledger_seq_seq", "inv_ledger")
+		if serr != nil {
+			return nil, wrap("ledger", serr)
+		}
+		if !ok {
+			return nil, fmt.Errorf("pgstore: ledger: a transaction writing ledger entries is still open after %v; entries up to %d may still commit: %w",
+				s.db.inFlightWait(), last, oms.ErrConflict)
+		}
 		rows, err = s.db.pool.Query(ctx, `SELECT seq, doc FROM inv_ledger
-			WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2) AND seq > $3
-			ORDER BY seq LIMIT $4`, string(f.SKU), string(f.Location), f.AfterSeq, limit)
+			WHERE ($1 = '' OR sku = $1) AND ($2 = '' OR location = $2) AND seq > $3 AND seq <= $5
+			ORDER BY seq LIMIT $4`, string(f.SKU), string(f.Location), f.AfterSeq, limit, last)
 	}
 	if err != nil {
 		return nil, wrap("ledger", err)
@@ -477,9 +487,21 @@ func (s *InventoryStore) Snapshot(ctx context.Context) (inventory.Snapshot, erro
 	return snap, nil
 }
 
-// ChangedSKUs implements inventory.Store. next is the largest change
-// number it saw (after itself when nothing changed).
+// ChangedSKUs implements inventory.Store. next is the last change number
+// handed out once every transaction that may still commit one up to it
+// has ended (see settled); it stays at after while a writer of the levels,
+// items or locations is still in flight past Options.InFlightWait, so a
+// change that commits late is reported by a later call, never skipped.
+// SKUs changed beyond next may be reported again by the next call.
 func (s *InventoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SKU, int64, error) {
+	last, ok, err := s.db.settled(ctx, "inv_change_seq", "inv_levels", "inv_items", "inv_locations")
+	if err != nil {
+		return nil, 0, wrap("changed skus", err)
+	}
+	next := after
+	if ok {
+		next = max(after, last)
+	}
 	rows, err := s.db.pool.Query(ctx, `
 		SELECT sku, seq FROM inv_items WHERE seq > $1
 		UNION ALL
@@ -491,7 +513,6 @@ func (s *InventoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SK
 		return nil, 0, wrap("changed skus", err)
 	}
 	defer rows.Close()
-	next := after
 	set := map[oms.SKU]bool{}
 	for rows.Next() {
 		var (
@@ -502,17 +523,10 @@ func (s *InventoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SK
 			return nil, 0, wrap("changed skus", err)
 		}
 		set[oms.SKU(sku)] = true
-		next = max(next, seq)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, wrap("changed skus", err)
 	}
-	// A location change with no levels still moves the cursor.
-	var locSeq int64
-	if err := s.db.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM inv_locations WHERE seq > $1`, after).Scan(&locSeq); err != nil {
-		return nil, 0, wrap("changed skus", err)
-	}
-	next = max(next, locSeq)
 	out := make([]oms.SKU, 0, len(set))
 	for sku := range set {
 		out = append(out, sku)
