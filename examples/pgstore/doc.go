@@ -76,6 +76,29 @@
 // together; see Outbox for the per-aggregate leases that keep each
 // aggregate's events in order and published once while no relay crashes.
 //
+// # Numbers that commit out of order
+//
+// Change numbers (inv_change_seq, which stamps levels, items and
+// locations) and ledger numbers (inv_ledger.seq) come from sequences,
+// which hand them out in call order, not commit order: one transaction
+// may take 10, another 11 and commit first. A reader that moved its
+// cursor to 11 would never see 10, so channel sync (ChangedSKUs) and a
+// ledger reader paging with AfterSeq would skip that change for good.
+// Before it answers, each of them reads the last number handed out, then
+// waits for every transaction that holds a write lock on the tables those
+// numbers go to (a statement takes it before drawing a number and keeps it
+// to the end of its transaction); once they have ended, every number up
+// to the last is committed or never will be. ChangedSKUs then moves the
+// cursor to that number and Ledger returns entries up to it. Readers and
+// writers of other tables are not waited for, and writers are never
+// blocked: the reader polls pg_locks (from 100 µs to every 10 ms).
+// Options.InFlightWait (default 5 s) caps the wait: past it ChangedSKUs
+// leaves the cursor where it was (it reports again next time) and Ledger
+// answers oms.ErrConflict (try again); lookups by Key do not wait.
+// TestChangedSKUsReportsAChangeThatCommittedAfterALaterOne and
+// TestLedgerPagingDoesNotSkipAnEntryThatCommittedLate hold a transaction
+// open across a later one's commit.
+//
 // # Hot queries
 //
 // TestHotQueriesUseIndexes explains each hot query with sequential scans
@@ -233,8 +256,10 @@
 //     gap-free or commit-ordered on any of them, nor on PostgreSQL under
 //     concurrency: a reader that pages by seq may see a later number commit
 //     before an earlier one. The relay does not depend on it (it reads what
-//     is pending, not "after seq N"); a ledger reader paging with AfterSeq
-//     should stay a little behind the newest entries. On a distributed
+//     is pending, not "after seq N"); channel sync and ledger paging wait
+//     for the writers in flight (see "Numbers that commit out of order"),
+//     which relies on pg_locks: on a database without it, keep them a
+//     little behind the newest numbers instead. On a distributed
 //     database prefer unordered keys (UUIDs) for primary keys that take
 //     heavy inserts, and keep the seq column for ordering only.
 //   - Advisory locks (the migration lock) and PL/pgSQL (pgstore_refuse,
