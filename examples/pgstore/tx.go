@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -122,7 +123,31 @@ func doc(v any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: pgstore: encode: %v", oms.ErrValidation, err)
 	}
+	if replacedBytes(b) {
+		return "", fmt.Errorf("%w: pgstore: encode: text with bytes that are not UTF-8", oms.ErrValidation)
+	}
 	return string(b), nil
+}
+
+// replacedBytes reports whether encoding/json replaced bytes that are not
+// UTF-8 in the document b: it writes each as the escape \ufffd, and
+// writes U+FFFD itself unescaped, so an escape \ufffd (one not preceded by
+// an escaped backslash) means the value held such bytes.
+func replacedBytes(b []byte) bool {
+	for {
+		i := bytes.Index(b, []byte(`\ufffd`))
+		if i < 0 {
+			return false
+		}
+		n := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return true
+		}
+		b = b[i+1:]
+	}
 }
 
 // decode reads a JSONB document into v.
