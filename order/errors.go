@@ -1,6 +1,7 @@
 package order
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -32,6 +33,17 @@ func (e *HoldError) Error() string {
 
 // Is reports whether target is oms.ErrOnHold.
 func (e *HoldError) Is(target error) bool { return target == oms.ErrOnHold }
+
+// ErrOutcomeUnknown is what a PaymentGateway's Authorize returns (wrapped)
+// when it cannot tell whether the authorization went through: a timeout,
+// a connection lost after the request was sent, a 5xx from the processor.
+// The order keeps such an authorization pending under its idempotency key
+// and SettlePayment repeats that very request (the gateway returns the
+// first result and holds nothing twice), as it does for every failed
+// capture, void and refund. Any other Authorize error is a decline: the
+// authorization is recorded as failed and the next AuthorizePayment makes
+// a new one.
+var ErrOutcomeUnknown = errors.New("order: payment outcome unknown")
 
 // PaymentError reports a payment gateway call that failed after the order
 // change itself was saved: the command took effect, and the payment step
