@@ -20,7 +20,11 @@ import (
 // must be safe for concurrent use. Errors are returned to the caller
 // wrapped in a *PaymentError; a declined authorization is an error too.
 type PaymentGateway interface {
-	// Authorize reserves req.Amount on the customer's payment method.
+	// Authorize reserves req.Amount on the customer's payment method. An
+	// error is a decline (nothing held; the next AuthorizePayment tries
+	// anew under a new key) unless it matches ErrOutcomeUnknown: then the
+	// gateway may hold the money, and the order repeats this request under
+	// the same key until the gateway answers it.
 	Authorize(ctx context.Context, req AuthorizeRequest) (PaymentResult, error)
 	// Capture collects req.Amount of an authorization; it may be called
 	// several times for one authorization (partial captures), never for
@@ -463,7 +467,11 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 		}
 		op := *o.Payment.Pending
 		res, callErr := call(ctx, s.gw, o, op)
-		if callErr != nil && op.Kind != TxAuthorize {
+		// A failed capture, void or refund, and an authorization whose
+		// outcome the gateway could not tell, stay pending: the next run
+		// repeats the same request under the same key. Only a declined
+		// authorization is recorded as failed.
+		if callErr != nil && (op.Kind != TxAuthorize || errors.Is(callErr, ErrOutcomeUnknown)) {
 			s.warn("payment "+string(op.Kind)+" failed", o.ID, callErr)
 			return o, &PaymentError{OrderID: o.ID, Operation: string(op.Kind), Err: callErr}
 		}

@@ -618,6 +618,14 @@ func (s *Service) authorizeAtPlacement(ctx context.Context, o *Order, method, ba
 	res, err := call(ctx, s.gw, o, op)
 	if err != nil {
 		s.warn("authorize at placement failed", o.ID, err)
+		if errors.Is(err, ErrOutcomeUnknown) {
+			// The gateway may hold the money: the authorization stays
+			// pending under its key, and the settlement after the order
+			// is saved repeats this very request.
+			o.Notes = append(o.Notes, Note{By: "payment", At: now, Text: "authorization outcome unknown: " + clip(err.Error())})
+			o.Payment.Pending = &op
+			return []pendingEvent{{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}}
+		}
 		o.Notes = append(o.Notes, Note{By: "payment", At: now, Text: "authorization failed: " + clip(err.Error())})
 		return nil
 	}
