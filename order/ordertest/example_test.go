@@ -48,6 +48,39 @@ func ExampleFakeGateway() {
 	// authorize o2/auth 9.00 USD replay: false
 }
 
+// LoseAnswers tests what a shop does when the processor acted but its
+// answer never arrived: the order keeps the authorization pending and
+// SettlePayment repeats it under the same key, so the card is held once.
+func ExampleFakeGateway_LoseAnswers() {
+	ctx := context.Background()
+	g := ordertest.NewFakeGateway()
+	g.LoseAnswers(order.TxAuthorize, 1)
+	svc := order.NewService(order.NewMemoryStore(nil), &order.ServiceOptions{Gateway: g})
+	o, err := svc.Place(ctx, order.PlaceInput{
+		Currency: oms.USD,
+		Customer: order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada Lovelace"},
+		ShippingAddress: oms.Address{Name: "Ada Lovelace", Line1: "12 St James's Sq", City: "Springfield",
+			Region: "IL", PostalCode: "62701", Country: "US"},
+		Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard, Name: "Standard"},
+		Lines:    []order.LineInput{{SKU: "MUG", Name: "Mug", Quantity: 2, UnitPrice: oms.MustParseMoney("12.00 USD")}},
+		Payment:  order.PaymentInput{Method: "tok_visa"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("authorized on the order:", o.Payment.Authorized, "pending:", o.Payment.Pending != nil)
+	fmt.Println("held at the gateway:", g.Ledger(o.ID).Authorized)
+	for _, c := range g.Calls() {
+		fmt.Println(c.Kind, "replay:", c.Replay)
+	}
+	// Output:
+	// authorized on the order: 24.00 USD pending: false
+	// held at the gateway: 24.00 USD
+	// authorize replay: false
+	// authorize replay: true
+}
+
 // NewOrder gives a store test a fully populated order; Diff compares
 // what the store hands back with what went in.
 func ExampleDiff() {

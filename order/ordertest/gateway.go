@@ -53,6 +53,7 @@ type FakeGateway struct {
 	auths   map[string]*Ledger // by authorization reference
 	calls   []Call
 	failing map[order.TransactionKind]error
+	losing  map[order.TransactionKind]int
 	n       int
 }
 
@@ -67,7 +68,26 @@ var _ order.PaymentGateway = (*FakeGateway)(nil)
 
 // NewFakeGateway returns a gateway with empty ledgers.
 func NewFakeGateway() *FakeGateway {
-	return &FakeGateway{seen: map[string]fakeResult{}, ledgers: map[oms.ID]*Ledger{}, auths: map[string]*Ledger{}, failing: map[order.TransactionKind]error{}}
+	return &FakeGateway{seen: map[string]fakeResult{}, ledgers: map[oms.ID]*Ledger{}, auths: map[string]*Ledger{},
+		failing: map[order.TransactionKind]error{}, losing: map[order.TransactionKind]int{}}
+}
+
+// ErrAnswerLost is the error of a call whose answer LoseAnswers lost; it
+// matches order.ErrOutcomeUnknown.
+var ErrAnswerLost = fmt.Errorf("ordertest: answer lost after the request took effect: %w", order.ErrOutcomeUnknown)
+
+// LoseAnswers makes the next n calls of kind take effect (money moves, the
+// key is recorded) and then return ErrAnswerLost instead of their result,
+// as a processor does when the connection drops after it acted. A repeat
+// under the same key returns the first result. n <= 0 stops losing.
+func (g *FakeGateway) LoseAnswers(kind order.TransactionKind, n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n <= 0 {
+		delete(g.losing, kind)
+		return
+	}
+	g.losing[kind] = n
 }
 
 // Fail makes every later call of kind return err (nil restores success).
@@ -182,5 +202,11 @@ func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key st
 		l.Refunded, a.Refunded = sum(l.Refunded, amt), sum(a.Refunded, amt)
 	}
 	g.seen[key] = r
+	if g.losing[kind] > 0 {
+		if g.losing[kind]--; g.losing[kind] == 0 {
+			delete(g.losing, kind)
+		}
+		return order.PaymentResult{}, ErrAnswerLost
+	}
 	return r.res, r.err
 }
