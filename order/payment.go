@@ -410,8 +410,16 @@ func minMoney(a, b oms.Money) oms.Money {
 // authorizedEnough reports whether the open authorization covers the grand
 // total.
 func authorizedEnough(o *Order, t Totals) bool {
-	open := sub(o.Payment.Authorized, o.Payment.Voided)
-	return !gt(t.GrandTotal, open)
+	return !gt(t.GrandTotal, payable(o))
+}
+
+// payable returns what the order's authorizations can still collect in
+// all: authorized minus voided minus what was refunded because the order
+// shrank (that money was captured and given back; no capture takes it
+// again).
+func payable(o *Order) oms.Money {
+	cur := o.Currency
+	return sub(sub(moneyOr(o.Payment.Authorized, cur), moneyOr(o.Payment.Voided, cur)), moneyOr(o.Payment.Adjusted, cur))
 }
 
 // settle runs the gateway steps the order's payment needs, starting from
@@ -551,7 +559,7 @@ func (s *Service) AuthorizePayment(ctx context.Context, id oms.ID, in AuthorizeI
 		if o.Payment.Pending != nil {
 			return nil, fmt.Errorf("%w: order %s: a payment %s is pending; settle it first", oms.ErrConflict, o.ID, o.Payment.Pending.Kind)
 		}
-		need := sub(o.Totals.GrandTotal, sub(o.Payment.Authorized, o.Payment.Voided))
+		need := sub(o.Totals.GrandTotal, payable(o))
 		if !need.IsPositive() {
 			return nil, nil
 		}
