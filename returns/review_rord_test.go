@@ -1,0 +1,106 @@
+package returns_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/returns"
+)
+
+// deliveredVAT places and delivers an order whose prices include their
+// tax (order.PlaceInput.TaxIncluded): three bottles of wine at 12.10
+// with 2.10 VAT in each (6.30 for the line) and 5.00 shipping with 0.83
+// VAT in it: 41.30 in all, every cent captured.
+func (s *shop) deliveredVAT(key string) *order.Order {
+	s.t.Helper()
+	o, err := s.orders.Place(s.ctx, order.PlaceInput{
+		IdempotencyKey: key, Currency: oms.USD, Channel: "web", TaxIncluded: true,
+		Customer:        order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada Lovelace"},
+		ShippingAddress: customerAddress,
+		Lines:           []order.LineInput{{SKU: "LAMP", Name: "Lamp", Quantity: 3, UnitPrice: usd("12.10"), Tax: usd("6.30")}},
+		ShippingCharge:  usd("5.00"), ShippingTax: usd("0.83"),
+		Payment: order.PaymentInput{Method: "tok_visa"},
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if o, err = s.orders.Confirm(s.ctx, o.ID); err != nil {
+		s.t.Fatal(err)
+	}
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 3}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		if o, err = step(s.ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	if !o.Payment.Captured.Equal(usd("41.30")) || !o.Totals.GrandTotal.Equal(usd("41.30")) {
+		s.t.Fatalf("captured %s, grand total %s", o.Payment.Captured, o.Totals.GrandTotal)
+	}
+	return o
+}
+
+// returnUnits requests, approves, receives and inspects (restocked) q
+// units of the order's first line.
+func (s *shop) returnUnits(t *testing.T, key string, o *order.Order, q int64, res returns.Resolution, p *returns.Replacement) *returns.Return {
+	t.Helper()
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: key, OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: q, Reason: returns.ReasonNoLongerNeeded, Resolution: res, Replacement: p}}}))
+	r = ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	r = ok[*returns.Return](t)(s.svc.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: key + "-scan", Lines: []returns.ReceiveLine{{LineID: r.Lines[0].ID, Quantity: q}}}))
+	return ok[*returns.Return](t)(s.svc.Inspect(s.ctx, r.ID, returns.InspectInput{Key: key + "-insp", Units: []returns.UnitInspection{
+		{LineID: r.Lines[0].ID, Quantity: q, Condition: returns.ConditionNew, Location: "WH1"}}}))
+}
+
+// TestReturnOfTaxIncludedUnitsRefundsWhatWasPaid: on an order whose prices
+// include their tax, a returned unit was valued at its price plus its tax
+// share (the tax counted twice: 12.10 + 2.10 = 14.20 for a bottle sold at
+// 12.10) and the shipping share at the charge plus its tax (5.00 + 0.83),
+// so a partial return refunded more than the customer paid for what came
+// back, and an exchange credited the tax twice.
+func TestReturnOfTaxIncludedUnitsRefundsWhatWasPaid(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.ShippingRefund = returns.ShippingRefundProrated
+	s := newShop(t, &p)
+	o := s.deliveredVAT("cart-vat")
+
+	// One bottle of three: 12.10, and a third of the 5.00 shipping (1.67).
+	r := s.returnUnits(t, "rma-vat-1", o, 1, returns.ResolutionRefund, nil)
+	r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	b := r.Refund.Breakdown
+	if !b.Lines[0].Value.Equal(usd("12.10")) || !b.Shipping.Equal(usd("1.67")) || !b.Total.Equal(usd("13.77")) {
+		t.Errorf("one bottle refunds value %s, shipping %s, total %s; want 12.10, 1.67, 13.77", b.Lines[0].Value, b.Shipping, b.Total)
+	}
+	if got := s.gw.Ledger(o.ID).Refunded; !got.Equal(usd("13.77")) {
+		t.Errorf("gateway refunded %s, want 13.77 USD", got)
+	}
+
+	// A second bottle exchanged for a 5.00 item (0.83 VAT in it): the
+	// credit is the 12.10 paid, so 7.10 comes back, and the replacement
+	// order costs nothing.
+	r = s.returnUnits(t, "rma-vat-2", o, 1, returns.ResolutionExchange,
+		&returns.Replacement{SKU: "TEE-L", Name: "T-shirt L", UnitPrice: usd("5.00"), Tax: usd("0.83")})
+	r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	d := r.Exchange.Difference
+	if !d.Credit.Equal(usd("12.10")) || !d.Replacement.Equal(usd("5.00")) || !d.Credited.Equal(usd("7.10")) || d.Due.IsPositive() {
+		t.Errorf("exchange difference %+v; want credit 12.10, replacement 5.00, credited 7.10", d)
+	}
+	repl := s.order(r.Exchange.OrderID)
+	if repl.Totals.GrandTotal.IsPositive() {
+		t.Errorf("replacement order costs %s, want nothing", repl.Totals.GrandTotal)
+	}
+
+	// The last bottle: 12.10 and its share of the shipping (1.66; the
+	// exchanged bottle's share stays with its replacement).
+	r = s.returnUnits(t, "rma-vat-3", o, 1, returns.ResolutionRefund, nil)
+	r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	if b := r.Refund.Breakdown; !b.Total.Equal(usd("13.76")) {
+		t.Errorf("last bottle refunds %s, want 13.76 USD", b.Total)
+	}
+	if got := s.gw.Ledger(o.ID).Refunded; !got.Equal(usd("34.63")) {
+		t.Errorf("gateway refunded %s in all, want 34.63 USD (13.77 + 7.10 + 13.76)", got)
+	}
+}
