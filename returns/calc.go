@@ -48,7 +48,8 @@ type LineRefund struct {
 	OrderDiscount oms.Money `json:"order_discount"`
 	// Tax is the units' exact share of the line's tax.
 	Tax oms.Money `json:"tax"`
-	// Value is Subtotal - LineDiscount - OrderDiscount + Tax: what the
+	// Value is Subtotal - LineDiscount - OrderDiscount + Tax (without
+	// "+ Tax" when the order's prices include their tax): what the
 	// customer paid for the units.
 	Value oms.Money `json:"value"`
 	// RestockingFee and ReturnShipping are deducted from Value.
@@ -200,7 +201,10 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		if lr.Tax, err = share(lt.Tax); err != nil {
 			return Breakdown{}, err
 		}
-		lr.Value = plus(minus(minus(lr.Subtotal, lr.LineDiscount), lr.OrderDiscount), lr.Tax)
+		lr.Value = minus(minus(lr.Subtotal, lr.LineDiscount), lr.OrderDiscount)
+		if !t.TaxIncluded {
+			lr.Value = plus(lr.Value, lr.Tax) // else the price holds the tax
+		}
 		lr.RestockingFee, lr.ReturnShipping, lr.Capped = zero, zero, zero
 		if !in.Claim && !p.waived(it.Reason) {
 			f := p.fee(l.SKU)
@@ -313,9 +317,13 @@ func sameCurrency(o *order.Order) error {
 	return nil
 }
 
-// shippingTotal returns the order's shipping charge plus its tax: the
-// totals' tax less the lines' tax.
+// shippingTotal returns the order's shipping charge plus its tax (the
+// totals' tax less the lines' tax), or the charge alone when it includes
+// its tax.
 func shippingTotal(t order.Totals) oms.Money {
+	if t.TaxIncluded {
+		return orZero(t.Shipping, t.Currency)
+	}
 	lineTax := oms.Zero(t.Currency)
 	for _, lt := range t.Lines {
 		lineTax = plus(lineTax, lt.Tax)

@@ -363,13 +363,23 @@ func exchangePlan(o *order.Order, lines []Line, eb Breakdown) (*ExchangeRecord, 
 		net := minus(li.UnitPrice.Mul(li.Quantity), discountSum(li.Discounts, cur))
 		pretax = plus(pretax, net)
 		tax = plus(tax, orZero(li.Tax, cur))
-		replacement = plus(replacement, plus(net, orZero(li.Tax, cur)))
+		if o.TaxIncluded {
+			replacement = plus(replacement, net) // the price holds the tax
+		} else {
+			replacement = plus(replacement, plus(net, orZero(li.Tax, cur)))
+		}
 		ex.Lines = append(ex.Lines, li)
 	}
 	ex.Difference = ExchangeDifference(replacement, eb.Value)
 	// The credit is applied as a discount up to the replacement's price,
 	// then against its tax; the rest is refunded (Difference.Credited).
 	ex.Credit = minMoney(eb.Value, pretax)
+	if o.TaxIncluded {
+		// The prices hold the tax: a line's tax is at most what is left
+		// of its price once the credit is applied (nothing, in an even
+		// exchange), as the order refuses more.
+		return ex, includedTaxAfterCredit(ex, cur)
+	}
 	if over := minus(eb.Value, pretax); over.IsPositive() && tax.IsPositive() {
 		cut := minMoney(over, tax)
 		weights := make([]decimal.Decimal, len(ex.Lines))
@@ -385,6 +395,28 @@ func exchangePlan(o *order.Order, lines []Line, eb Breakdown) (*ExchangeRecord, 
 		}
 	}
 	return ex, nil
+}
+
+// includedTaxAfterCredit caps each replacement line's tax, included in
+// its price, at the line's amount after its discounts and its share of the
+// credit, prorated as the replacement order will prorate it.
+func includedTaxAfterCredit(ex *ExchangeRecord, cur oms.Currency) error {
+	draft := &order.Order{Currency: cur, TaxIncluded: true}
+	for i, li := range ex.Lines {
+		draft.Lines = append(draft.Lines, order.Line{ID: oms.ID(fmt.Sprintf("line-%d", i)), SKU: li.SKU, Quantity: li.Quantity,
+			UnitPrice: li.UnitPrice, Discounts: li.Discounts, Tax: orZero(li.Tax, cur)})
+	}
+	if ex.Credit.IsPositive() {
+		draft.Discounts = []order.Discount{{Amount: ex.Credit}}
+	}
+	t, err := order.ComputeTotals(draft)
+	if err != nil {
+		return err
+	}
+	for i, lt := range t.Lines {
+		ex.Lines[i].Tax = minMoney(orZero(ex.Lines[i].Tax, cur), minus(minus(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount))
+	}
+	return nil
 }
 
 func discountSum(ds []order.Discount, cur oms.Currency) oms.Money {
@@ -404,7 +436,7 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 	}
 	ex := r.Exchange
 	in := order.PlaceInput{
-		IdempotencyKey: ExchangeKey(r.ID), Channel: o.Channel, Currency: o.Currency, Customer: o.Customer,
+		IdempotencyKey: ExchangeKey(r.ID), Channel: o.Channel, Currency: o.Currency, Customer: o.Customer, TaxIncluded: o.TaxIncluded,
 		ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress, Shipping: o.Shipping,
 		Lines: ex.Lines, Metadata: map[string]string{"return_id": string(r.ID), "original_order_id": string(o.ID)},
 		Note: "replacement for return " + string(r.ID),
