@@ -2,9 +2,12 @@ package order_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/order/ordertest"
 )
 
 // TestEditAfterAnAdjustmentRefundHoldsForTheUnpaidPart: an order captured
@@ -39,4 +42,39 @@ func TestEditAfterAnAdjustmentRefundHoldsForTheUnpaidPart(t *testing.T) {
 	if !collected.Equal(o.Totals.GrandTotal) {
 		t.Errorf("collected %s, grand total %s", collected, o.Totals.GrandTotal)
 	}
+}
+
+// TestRefundOfShippingThatIncludesItsTaxIsBoundByTheCharge: on an order
+// whose prices include their tax, Refund bounded the shipping part by the
+// charge plus its tax (5.00 + 0.83), though the 5.00 charge holds the
+// 0.83: more shipping was refunded than the customer paid for it.
+func TestRefundOfShippingThatIncludesItsTaxIsBoundByTheCharge(t *testing.T) {
+	p := newPayShop(order.CaptureOnShipment)
+	ctx := context.Background()
+	ok := must(t)
+	in := gatewayInput("tok_visa")
+	in.IdempotencyKey = "cart-vat"
+	in.TaxIncluded = true
+	in.Lines = []order.LineInput{{SKU: "LAMP", Name: "Lamp", Quantity: 3, UnitPrice: usd("12.10"), Tax: usd("6.30")}}
+	in.Discounts = nil
+	in.ShippingCharge, in.ShippingTax = usd("5.00"), usd("0.83")
+	o := ok(p.svc.Place(ctx, in))
+	o = ok(p.svc.Confirm(ctx, o.ID))
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 3}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		p.svc.RecordAllocation, p.svc.RecordFulfillment, p.svc.RecordShipment, p.svc.RecordDelivery,
+	} {
+		o = ok(step(ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	checkPayment(t, p, o, "41.30", "41.30", "0.00", "0.00")
+	before := ok(p.svc.Get(ctx, o.ID))
+	_, err := p.svc.Refund(ctx, o.ID, order.RefundInput{Key: "ship-all", Amount: usd("5.83"), Shipping: usd("5.83")})
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("refunding 5.83 of a 5.00 shipping charge that holds its 0.83 tax: %v, want a validation error", err)
+	}
+	if d := ordertest.Diff(before, ok(p.svc.Get(ctx, o.ID))); d != "" {
+		t.Errorf("the refused refund changed the order:\n%s", d)
+	}
+	o = ok(p.svc.Refund(ctx, o.ID, order.RefundInput{Key: "ship", Amount: usd("5.00"), Shipping: usd("5.00")}))
+	checkPayment(t, p, o, "41.30", "41.30", "0.00", "5.00")
 }
