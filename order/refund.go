@@ -48,7 +48,8 @@ type RefundInput struct {
 	// Lines are the per-line parts; a line may appear once.
 	Lines []RefundLine `json:"lines,omitempty"`
 	// Shipping is the part for shipping (with its tax); over all refunds
-	// at most the shipping charge plus its tax.
+	// at most the shipping charge plus its tax (the charge alone when it
+	// includes its tax, Order.TaxIncluded).
 	Shipping oms.Money `json:"shipping"`
 	// Reason is sent to the gateway with the refund and kept in the event.
 	Reason string `json:"reason,omitempty"`
@@ -288,7 +289,10 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 		}
 	}
 	if shipping.Currency() == cur {
-		shipTotal := add(t.Shipping, sub(t.Tax, lineTax))
+		shipTotal := t.Shipping // the charge holds its tax when prices include it
+		if !t.TaxIncluded {
+			shipTotal = add(t.Shipping, sub(t.Tax, lineTax))
+		}
 		if left := sub(shipTotal, moneyOr(o.RefundedShipping, cur)); gt(shipping, left) {
 			c.add("shipping", "%s exceeds the %s of shipping %s not yet refunded", shipping, left, shipTotal)
 		}
