@@ -2,11 +2,15 @@ package returns_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/returns"
+	"github.com/shopspring/decimal"
 )
 
 // deliveredVAT places and delivers an order whose prices include their
@@ -102,5 +106,44 @@ func TestReturnOfTaxIncludedUnitsRefundsWhatWasPaid(t *testing.T) {
 	}
 	if got := s.gw.Ledger(o.ID).Refunded; !got.Equal(usd("34.63")) {
 		t.Errorf("gateway refunded %s in all, want 34.63 USD (13.77 + 7.10 + 13.76)", got)
+	}
+}
+
+// TestRequestRefusesAReplacementTheOrderCannotPlace: Request took an
+// exchange's replacement that the order service refuses to place (a name
+// of 501 characters, where order lines take 500; a unit price of 1e38
+// USD, beyond what an order can record), so the return was approved,
+// received and inspected, and then every Resolve failed placing the
+// replacement, leaving the customer's goods back and the return
+// unresolved for good.
+func TestRequestRefusesAReplacementTheOrderCannotPlace(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.delivered("cart-repl")
+	huge, err := oms.NewMoney(decimal.New(1, 38), oms.USD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		p    returns.Replacement
+	}{
+		{"a name of 501 characters", returns.Replacement{SKU: "TEE-L", Name: strings.Repeat("é", 501)}},
+		{"a unit price of 1e38 USD", returns.Replacement{SKU: "TEE-L", UnitPrice: huge}},
+		{"a price of 1e32 USD for a million units", returns.Replacement{SKU: "TEE-L", Quantity: order.MaxLineQty, UnitPrice: usd("100000000000000000000000000000000.00")}},
+	}
+	for i, c := range cases {
+		before := s.snapshot(o.ID)
+		key := fmt.Sprintf("rma-repl-%d", i)
+		_, err := s.svc.Request(s.ctx, returns.RequestInput{Key: key, OrderID: o.ID, Lines: []returns.RequestLine{
+			{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange, Replacement: &c.p}}})
+		if !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s: Request returned %v, want a validation error", c.name, err)
+		}
+		if after := s.snapshot(o.ID); after != before {
+			t.Errorf("%s: the refused request changed something", c.name)
+		}
+		if err == nil { // give the tee back to the next case
+			ok[*returns.Return](t)(s.svc.Cancel(s.ctx, oms.DeriveID(o.ID, "return:"+key), returns.StatusInput{}))
+		}
 	}
 }
