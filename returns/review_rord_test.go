@@ -147,3 +147,59 @@ func TestRequestRefusesAReplacementTheOrderCannotPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestExchangeAtAShopThatComputesTaxesPlacesTheReplacement: with an order
+// service that computes taxes (order.ServiceOptions.Tax), Resolve placed
+// an exchange's replacement with the taxes the return worked out (a
+// replacement priced with its tax, or prices holding their tax), which
+// Place refuses from a caller when a TaxCalculator decides them: the
+// return, its goods received, could never be resolved.
+func TestExchangeAtAShopThatComputesTaxesPlacesTheReplacement(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		rate order.TaxRate
+		p    returns.Replacement
+	}{
+		{"sales tax, a dearer replacement priced with its tax", order.TaxRate{Country: "US", Region: "IL", Rate: decimal.RequireFromString("0.0625")},
+			returns.Replacement{SKU: "TEE-L", UnitPrice: usd("20.00"), Tax: usd("1.25")}},
+		{"VAT in the prices, an even exchange", order.TaxRate{Country: "US", Region: "IL", Rate: decimal.RequireFromString("0.21"), Included: true},
+			returns.Replacement{SKU: "TEE-L"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newShop(t, nil)
+			table, err := order.NewTaxTable([]order.TaxRate{c.rate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.orders = order.NewService(s.orderDB, &order.ServiceOptions{Clock: s.clock, Gateway: s.gw, Tax: table})
+			p := returns.DefaultPolicy()
+			if s.svc, err = returns.NewService(s.store, &returns.ServiceOptions{Orders: s.orders, Inventory: s.inv, Carrier: s.carrier,
+				ReturnAddress: warehouse, Policy: &p, Clock: s.clock}); err != nil {
+				t.Fatal(err)
+			}
+			o := ok[*order.Order](t)(s.orders.Place(s.ctx, order.PlaceInput{IdempotencyKey: "cart-tax", Currency: oms.USD,
+				Customer: order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada"}, ShippingAddress: customerAddress,
+				Lines:   []order.LineInput{{SKU: "LAMP", Name: "Lamp", Quantity: 2, UnitPrice: usd("10.00")}},
+				Payment: order.PaymentInput{Method: "tok_visa"}}))
+			o = ok[*order.Order](t)(s.orders.Confirm(s.ctx, o.ID))
+			all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}}
+			for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+				s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+			} {
+				o = ok[*order.Order](t)(step(s.ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}))
+			}
+			r := s.returnUnits(t, "rma-tax", o, 1, returns.ResolutionExchange, &c.p)
+			r, err = s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{PaymentMethod: "tok_visa"})
+			if err != nil {
+				t.Fatalf("Resolve: %v", err)
+			}
+			if r.Status != returns.StatusCompleted || r.Exchange == nil || r.Exchange.OrderID == "" {
+				t.Fatalf("resolved: %s, exchange %+v", r.Status, r.Exchange)
+			}
+			repl := s.order(r.Exchange.OrderID)
+			if repl.OnHold() {
+				t.Errorf("replacement order on hold: %+v (total %s)", repl.OpenHolds(), repl.Totals.GrandTotal)
+			}
+		})
+	}
+}
