@@ -441,6 +441,14 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 		Lines: ex.Lines, Metadata: map[string]string{"return_id": string(r.ID), "original_order_id": string(o.ID)},
 		Note: "replacement for return " + string(r.ID),
 	}
+	if s.orders.ComputesTaxes() {
+		// Its TaxCalculator taxes the replacement, after the credit.
+		in.TaxIncluded = false
+		in.Lines = slices.Clone(ex.Lines)
+		for i := range in.Lines {
+			in.Lines[i].Tax = oms.Money{}
+		}
+	}
 	if ex.Credit.IsPositive() {
 		in.Discounts = []order.Discount{{Code: "EXCHANGE-CREDIT", Description: "credit of return " + string(r.ID), Amount: ex.Credit}}
 	}
