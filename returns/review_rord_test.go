@@ -2,10 +2,12 @@ package returns_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
@@ -201,5 +203,30 @@ func TestExchangeAtAShopThatComputesTaxesPlacesTheReplacement(t *testing.T) {
 				t.Errorf("replacement order on hold: %+v (total %s)", repl.OpenHolds(), repl.Totals.GrandTotal)
 			}
 		})
+	}
+}
+
+// TestApprovalNearTheEndOfYear9999KeepsAReturnThatMarshals: approved with
+// the clock in the last days of year 9999, a return was given an expiry
+// in year 10000 (approval plus Policy.ExpireAfter), which no JSON time
+// holds: the return could no longer be written as JSON by a host or a
+// store, though nothing else about it was wrong.
+func TestApprovalNearTheEndOfYear9999KeepsAReturnThatMarshals(t *testing.T) {
+	s := newShop(t, nil)
+	s.clock.Set(time.Date(9999, 12, 20, 12, 0, 0, 0, time.UTC))
+	o := s.delivered("cart-9999")
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "rma-9999", OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+	r = ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	if _, err := json.Marshal(r); err != nil {
+		t.Errorf("the approved return does not marshal: %v (expires at %s)", err, r.ExpiresAt)
+	}
+	if !r.ExpiresAt.After(r.ApprovedAt) {
+		t.Errorf("expires at %s, approved at %s", r.ExpiresAt, r.ApprovedAt)
+	}
+	// It still expires, at the end of the year.
+	s.clock.Set(time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC))
+	if ids, err := s.svc.SweepExpired(s.ctx, 0); err != nil || len(ids) != 1 {
+		t.Errorf("sweep at the end of year 9999: %v, %v", ids, err)
 	}
 }
