@@ -126,7 +126,8 @@ type Policy struct {
 	// damaged are quarantined.
 	Dispositions map[Condition]Disposition `json:"dispositions,omitempty"`
 	// ExpireAfter is how long an approved return may take to be sent back
-	// before SweepExpired expires it; zero means never.
+	// before SweepExpired expires it (at the latest at the end of year
+	// 9999); zero means never.
 	ExpireAfter time.Duration `json:"expire_after,omitempty"`
 	// Location is the time zone of the window's calendar days; nil means
 	// UTC.
