@@ -230,3 +230,50 @@ func TestApprovalNearTheEndOfYear9999KeepsAReturnThatMarshals(t *testing.T) {
 		t.Errorf("sweep at the end of year 9999: %v, %v", ids, err)
 	}
 }
+
+// TestHostileDecimalExponentsAreRefusedAtOnce: amounts whose decimal
+// exponent is a billion either way (oms.NewMoney refuses them, arithmetic
+// such as MulRate reaches them) were taken by Request as a replacement's
+// price or tax, by Policy.Validate as a restocking fee or return shipping
+// fee, and by CalculateRefund as the return shipping cost, and then
+// printed or compared at their scale: 10^1e9 computed, the call hung for
+// minutes and took gigabytes. Now each is refused with a validation error
+// before anything prints or compares it.
+func TestHostileDecimalExponentsAreRefusedAtOnce(t *testing.T) {
+	for _, d := range []decimal.Decimal{decimal.New(1, -1_000_000_000), decimal.New(1, 1_000_000_000)} {
+		m := oms.MustParseMoney("1 USD").MulRate(d)
+		s := newShop(t, nil)
+		o := s.delivered("cart-exp")
+		for _, p := range []returns.Replacement{{SKU: "TEE-L", UnitPrice: m}, {SKU: "TEE-L", UnitPrice: usd("1.00"), Tax: m}} {
+			before := s.snapshot(o.ID)
+			_, err := s.svc.Request(s.ctx, returns.RequestInput{Key: "rma-exp", OrderID: o.ID, Lines: []returns.RequestLine{
+				{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange, Replacement: &p}}})
+			if !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("Request with a replacement amount of 1e%d: %v, want a validation error", d.Exponent(), err)
+			}
+			if s.snapshot(o.ID) != before {
+				t.Errorf("the refused request changed something")
+			}
+		}
+		for name, set := range map[string]func(p *returns.Policy){
+			"restocking_fee.percent":  func(p *returns.Policy) { p.RestockingFee.Percent = d },
+			"restocking_fee.per_unit": func(p *returns.Policy) { p.RestockingFee.PerUnit = m },
+			"rules[0].restocking_fee": func(p *returns.Policy) {
+				p.Rules = []returns.Rule{{SKU: "MUG-BLUE", RestockingFee: &returns.Fee{Percent: d}}}
+			},
+			"return_shipping_fee": func(p *returns.Policy) { p.ReturnShippingFee = m },
+		} {
+			p := returns.DefaultPolicy()
+			set(&p)
+			if err := p.Validate(); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("Policy.Validate with %s of 1e%d: %v, want a validation error", name, d.Exponent(), err)
+			}
+		}
+		p := returns.DefaultPolicy()
+		p.ReturnShipping = returns.ReturnShippingDeducted
+		if _, err := returns.CalculateRefund(o, &p, returns.CalcInput{Items: []returns.RefundItem{{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}},
+			ReturnShippingCost: m}); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("CalculateRefund with a return shipping cost of 1e%d: %v, want a validation error", d.Exponent(), err)
+		}
+	}
+}
