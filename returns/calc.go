@@ -146,6 +146,9 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		return Breakdown{}, err
 	}
 	v := &oms.ValidationError{Entity: "refund"}
+	if tooLong(in.ReturnShippingCost) {
+		v.Add("return_shipping_cost", "has more digits than an amount may have (exponent %d)", in.ReturnShippingCost.Amount().Exponent())
+	}
 	if len(in.Items) == 0 {
 		v.Add("items", "at least one item is required")
 	}

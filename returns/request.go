@@ -102,12 +102,8 @@ func checkReplacement(v *oms.ValidationError, f string, p Replacement) {
 	if p.Quantity < 0 || p.Quantity > order.MaxLineQty {
 		v.Add(f+".quantity", "must be between 0 and %d, got %d", order.MaxLineQty, p.Quantity)
 	}
-	if p.UnitPrice.IsNegative() || p.UnitPrice.Valid() && !p.UnitPrice.IsRounded() {
-		v.Add(f+".unit_price", "must be a non-negative amount in minor units, got %s", p.UnitPrice)
-	}
-	if p.Tax.IsNegative() || p.Tax.Valid() && !p.Tax.IsRounded() {
-		v.Add(f+".tax", "must be a non-negative amount in minor units, got %s", p.Tax)
-	}
+	checkAmount(v, f+".unit_price", p.UnitPrice)
+	checkAmount(v, f+".tax", p.Tax)
 	if p.Tax.Valid() && !p.UnitPrice.Valid() {
 		v.Add(f+".tax", "needs a unit_price (a replacement at the returned price takes its tax too)")
 	}
