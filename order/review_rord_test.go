@@ -3,6 +3,7 @@ package order_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/omskit/oms"
@@ -77,4 +78,45 @@ func TestRefundOfShippingThatIncludesItsTaxIsBoundByTheCharge(t *testing.T) {
 	}
 	o = ok(p.svc.Refund(ctx, o.ID, order.RefundInput{Key: "ship", Amount: usd("5.00"), Shipping: usd("5.00")}))
 	checkPayment(t, p, o, "41.30", "41.30", "0.00", "5.00")
+}
+
+// lateCreate saves a new order, then reports a failure once: the
+// connection dropped after the commit.
+type lateCreate struct {
+	*order.MemoryStore
+	fail atomic.Int32
+}
+
+func (s *lateCreate) Create(ctx context.Context, o *order.Order, events []oms.Event) error {
+	err := s.MemoryStore.Create(ctx, o, events)
+	if err == nil && s.fail.Add(-1) >= 0 {
+		return errors.New("store: connection lost after commit")
+	}
+	return err
+}
+
+// TestPlaceReplayedAfterItsCreateLostTheAnswerSettlesPayment: under
+// CaptureOnPlacement a capture whose answer the gateway lost is saved
+// pending with the new order, and settled right after the create; when
+// the create took effect but reported a failure, the Place repeated with
+// the key returned the saved order as it was, its capture still pending
+// (the money taken at the gateway, not on the order) until some later
+// command happened to settle it.
+func TestPlaceReplayedAfterItsCreateLostTheAnswerSettlesPayment(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnPlacement)
+	gw := &bbLateGateway{FakeGateway: p.gw}
+	gw.fail.Store(1)
+	store := &lateCreate{MemoryStore: p.store}
+	store.fail.Store(1)
+	p.svc = order.NewService(store, &order.ServiceOptions{Clock: p.clock, Gateway: gw, CapturePolicy: order.CaptureOnPlacement})
+	if _, err := p.svc.Place(ctx, gatewayInput("tok_visa")); err == nil {
+		t.Fatal("Place with the create failing after the commit: no error")
+	}
+	o, err := p.svc.Place(ctx, gatewayInput("tok_visa"))
+	if err != nil {
+		t.Fatalf("Place repeated: %v", err)
+	}
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "0.00")
+	checkPayment(t, p, must(t)(p.svc.Get(ctx, o.ID)), "55.48", "55.48", "0.00", "0.00")
 }
