@@ -286,7 +286,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if in.IdempotencyKey != "" {
 		first, err := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey)
 		if err == nil {
-			return replayPlace(first, in.IdempotencyKey, digest)
+			return s.replayPlace(ctx, first, in.IdempotencyKey, digest)
 		}
 		if !errors.Is(err, oms.ErrNotFound) {
 			return nil, err
@@ -331,7 +331,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if err := s.store.Create(ctx, o, evs); err != nil {
 		if errors.Is(err, oms.ErrDuplicate) && in.IdempotencyKey != "" {
 			if first, gerr := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey); gerr == nil {
-				return replayPlace(first, in.IdempotencyKey, digest)
+				return s.replayPlace(ctx, first, in.IdempotencyKey, digest)
 			}
 		}
 		return nil, err
@@ -341,11 +341,14 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 
 // replayPlace returns first, the order saved under key, when it was placed
 // with the same content (digest), and an oms.ErrDuplicate error otherwise.
-func replayPlace(first *Order, key, digest string) (*Order, error) {
+// It settles the payment as the first Place would have after its create
+// (which may have taken effect and reported a failure): a capture at
+// placement left pending is repeated with its key.
+func (s *Service) replayPlace(ctx context.Context, first *Order, key, digest string) (*Order, error) {
 	if k, ok := first.appliedKey("place:" + key); ok && k.Digest != digest {
 		return nil, fmt.Errorf("%w: order: idempotency key %q was used for order %s with another cart, customer or address", oms.ErrDuplicate, key, first.ID)
 	}
-	return first, nil
+	return s.settle(ctx, first)
 }
 
 // placeDigest fingerprints what a Place replay must repeat: currency,
