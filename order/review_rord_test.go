@@ -120,3 +120,35 @@ func TestPlaceReplayedAfterItsCreateLostTheAnswerSettlesPayment(t *testing.T) {
 	checkPayment(t, p, o, "55.48", "55.48", "0.00", "0.00")
 	checkPayment(t, p, must(t)(p.svc.Get(ctx, o.ID)), "55.48", "55.48", "0.00", "0.00")
 }
+
+// TestCancellingAfterAReturnRefundDoesNotRefundTheSameMoneyAgain: the
+// mugs shipped and were refunded at their price (32.45, with their share
+// of the 10.00 coupon); cancelling the unshipped tee then moved the whole
+// coupon onto the mugs (28.88) and the settlement refunded the 3.57 the
+// mugs lost as money collected beyond the grand total, though the mugs'
+// refund had already given it back: 36.02 refunded of the 37.45 paid for
+// mugs that all came back and 5.00 shipping that stays paid.
+func TestCancellingAfterAReturnRefundDoesNotRefundTheSameMoneyAgain(t *testing.T) {
+	p := newPayShop(order.CaptureOnShipment)
+	ctx := context.Background()
+	ok := must(t)
+	o := ok(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	o = ok(p.svc.Confirm(ctx, o.ID))
+	mug, tee := o.Lines[0].ID, o.Lines[1].ID
+	all := []order.LineQuantity{{LineID: mug, Quantity: 3}, {LineID: tee, Quantity: 1}}
+	mugs := []order.LineQuantity{{LineID: mug, Quantity: 3}}
+	o = ok(p.svc.RecordAllocation(ctx, o.ID, order.CounterInput{Key: "a1", Lines: all}))
+	o = ok(p.svc.RecordFulfillment(ctx, o.ID, order.CounterInput{Key: "f1", Lines: all}))
+	o = ok(p.svc.RecordShipment(ctx, o.ID, order.CounterInput{Key: "s1", Lines: mugs}))
+	o = ok(p.svc.RecordDelivery(ctx, o.ID, order.CounterInput{Key: "d1", Lines: mugs}))
+	checkPayment(t, p, o, "55.48", "37.45", "0.00", "0.00")
+	o = ok(p.svc.Refund(ctx, o.ID, order.RefundInput{Key: "ret-mugs", Amount: usd("32.45"),
+		Lines: []order.RefundLine{{LineID: mug, Quantity: 3, Amount: usd("32.45")}}}))
+	checkPayment(t, p, o, "55.48", "37.45", "0.00", "32.45")
+	o = ok(p.svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Key: "c1", Lines: []order.LineQuantity{{LineID: tee, Quantity: 1}}}))
+	if o.Status != order.StatusCompleted {
+		t.Errorf("status %s, want completed", o.Status)
+	}
+	// Nothing more to refund; the rest of the authorization is voided.
+	checkPayment(t, p, o, "55.48", "37.45", "18.03", "32.45")
+}
