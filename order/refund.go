@@ -242,6 +242,20 @@ func unsentRefund(o *Order) (sent, rest oms.Money) {
 	return sent, sub(recorded, sent)
 }
 
+// shippingTotal returns the shipping charge with its tax: the charge
+// plus the totals' tax less the lines' tax, or the charge alone when it
+// includes its tax.
+func shippingTotal(t Totals) oms.Money {
+	if t.TaxIncluded {
+		return moneyOr(t.Shipping, t.Currency)
+	}
+	lineTax := oms.Zero(t.Currency)
+	for _, lt := range t.Lines {
+		lineTax = add(lineTax, lt.Tax)
+	}
+	return add(moneyOr(t.Shipping, t.Currency), sub(moneyOr(t.Tax, t.Currency), lineTax))
+}
+
 // applyRefund checks in against o and records it with its pending gateway
 // refund; it returns the events.
 func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEvent, error) {
@@ -255,10 +269,6 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 		if t, err = ComputeTotals(o); err != nil {
 			return nil, err
 		}
-	}
-	lineTax := oms.Zero(cur)
-	for _, lt := range t.Lines {
-		lineTax = add(lineTax, lt.Tax)
 	}
 	sum := shipping
 	amounts := make([]oms.Money, len(in.Lines))
@@ -289,10 +299,7 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 		}
 	}
 	if shipping.Currency() == cur {
-		shipTotal := t.Shipping // the charge holds its tax when prices include it
-		if !t.TaxIncluded {
-			shipTotal = add(t.Shipping, sub(t.Tax, lineTax))
-		}
+		shipTotal := shippingTotal(t)
 		if left := sub(shipTotal, moneyOr(o.RefundedShipping, cur)); gt(shipping, left) {
 			c.add("shipping", "%s exceeds the %s of shipping %s not yet refunded", shipping, left, shipTotal)
 		}
