@@ -277,3 +277,46 @@ func TestHostileDecimalExponentsAreRefusedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitsGivenAsStoreCreditOrExchangedAreNotValuedAgain: a line of two
+// units worth 10.01 in all (5.00 each and 0.01 tax, which goes to the
+// first unit). The units of a line are valued in the order they are
+// refunded, but units resolved as store credit or exchanged were not
+// counted, so the next return valued its unit as the first again: 5.01
+// of store credit (or exchange credit) and then 5.01 refunded, 10.02 for
+// a line of 10.01.
+func TestUnitsGivenAsStoreCreditOrExchangedAreNotValuedAgain(t *testing.T) {
+	for _, res := range []returns.Resolution{returns.ResolutionStoreCredit, returns.ResolutionExchange} {
+		t.Run(string(res), func(t *testing.T) {
+			s := newShop(t, nil)
+			o := ok[*order.Order](t)(s.orders.Place(s.ctx, order.PlaceInput{IdempotencyKey: "cart-odd", Currency: oms.USD,
+				Customer: order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada"}, ShippingAddress: customerAddress,
+				Lines:   []order.LineInput{{SKU: "LAMP", Name: "Lamp", Quantity: 2, UnitPrice: usd("5.00"), Tax: usd("0.01")}},
+				Payment: order.PaymentInput{Method: "tok_visa"}}))
+			o = ok[*order.Order](t)(s.orders.Confirm(s.ctx, o.ID))
+			all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 2}}
+			for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+				s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+			} {
+				o = ok[*order.Order](t)(step(s.ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}))
+			}
+			var p *returns.Replacement
+			if res == returns.ResolutionExchange {
+				p = &returns.Replacement{SKU: "TEE-L"}
+			}
+			first := s.returnUnits(t, "rma-odd-1", o, 1, res, p)
+			first = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, first.ID, returns.ResolveInput{}))
+			credit := first.StoreCredit
+			if res == returns.ResolutionExchange {
+				credit = first.Exchange.Difference.Credit
+			}
+			second := s.returnUnits(t, "rma-odd-2", o, 1, returns.ResolutionRefund, nil)
+			second = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, second.ID, returns.ResolveInput{}))
+			refund := second.Refund.Breakdown.Lines[0].Value
+			sum, err := credit.Add(refund)
+			if err != nil || !sum.Equal(usd("10.01")) {
+				t.Errorf("%s %s then a refund of %s: %s for a line of 10.01 USD (%v)", res, credit, refund, sum, err)
+			}
+		})
+	}
+}
