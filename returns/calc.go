@@ -125,6 +125,14 @@ func (b Breakdown) RefundInput(key, reason string, orderVersion int64) order.Ref
 // the units shipped and not yet refunded) are refused with a
 // *oms.ValidationError naming each.
 func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error) {
+	return calculateRefund(o, p, in, nil)
+}
+
+// calculateRefund is CalculateRefund with the units of each line valued
+// already without a refund of their own (valued, per order line: store
+// credit and exchanges of other returns): the units refunded now are
+// numbered after them as well as after the line's Refunded units.
+func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]int64) (Breakdown, error) {
 	if o == nil {
 		return Breakdown{}, oms.Validationf("refund", "order", "is nil")
 	}
@@ -189,7 +197,11 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		l := o.Lines[idx[i]]
 		lt := t.Lines[idx[i]]
 		asked += it.Quantity
-		from, to := l.Refunded, l.Refunded+it.Quantity
+		from := l.Refunded
+		if n := valued[l.ID]; n > 0 {
+			from = max(l.Refunded, min(l.Refunded+n, lt.Quantity-it.Quantity))
+		}
+		to := from + it.Quantity
 		share := func(m oms.Money) (oms.Money, error) { return span(m, from, to, lt.Quantity) }
 		lr := LineRefund{OrderLineID: l.ID, SKU: l.SKU, Quantity: it.Quantity}
 		if lr.Subtotal, err = share(lt.Subtotal); err != nil {

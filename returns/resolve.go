@@ -201,6 +201,10 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 	if cur, err := s.store.Get(ctx, r.ID); err != nil || cur.Refund != nil {
 		return cur, err
 	}
+	valued, err := s.valuedUnits(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	var refundItems, exchangeItems []RefundItem
 	var exchangeLines []Line
 	for _, l := range r.Lines {
@@ -223,7 +227,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		if r.Label != nil {
 			cost = r.Label.Price
 		}
-		full, err := CalculateRefund(o, &s.policy, CalcInput{Items: refundItems, ReturnShippingCost: cost, Claim: r.Kind == KindClaim})
+		full, err := calculateRefund(o, &s.policy, CalcInput{Items: refundItems, ReturnShippingCost: cost, Claim: r.Kind == KindClaim}, valued)
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +252,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		ex = &e
 	}
 	if len(exchangeItems) > 0 && ex == nil {
-		eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true})
+		eb, err := calculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true}, valued)
 		if err != nil {
 			return nil, err
 		}
@@ -473,6 +477,43 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 	return out, err
 }
 
+// valuedUnits returns, per order line, the units the order's other
+// returns valued without a refund of their own (store credit, exchanges;
+// see creditedUnits): CalculateRefund values r's units after them, so a
+// line's shares over all its returns sum to its total.
+func (s *Service) valuedUnits(ctx context.Context, r *Return) (map[oms.ID]int64, error) {
+	others, err := s.store.ListByOrder(ctx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	valued := map[oms.ID]int64{}
+	for _, x := range others {
+		if x.ID != r.ID {
+			for id, n := range creditedUnits(x) {
+				valued[id] += n
+			}
+		}
+	}
+	return valued, nil
+}
+
+// creditedUnits returns, per order line, the units of x valued without a
+// refund of their own: store-credit and exchange lines once x planned its
+// resolution (their accepted units), and the exchange lines of an advance
+// exchange from its approval (their units).
+func creditedUnits(x *Return) map[oms.ID]int64 {
+	out := map[oms.ID]int64{}
+	for _, l := range x.Lines {
+		switch {
+		case x.Refund != nil && (l.Resolution == ResolutionStoreCredit || l.Resolution == ResolutionExchange):
+			out[l.OrderLineID] += l.Accepted
+		case x.Refund == nil && x.Exchange != nil && x.Exchange.Advance && l.Resolution == ResolutionExchange && x.Open():
+			out[l.OrderLineID] += l.Quantity
+		}
+	}
+	return out
+}
+
 // reserveAdvance plans the advance exchange of r (valuing the exchanged
 // units as authorized: they have not come back yet) and reserves the
 // replacements' stock under an ID derived from the return and its version,
@@ -490,7 +531,11 @@ func (s *Service) reserveAdvance(ctx context.Context, o *order.Order, r *Return)
 			lines = append(lines, l)
 		}
 	}
-	eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true})
+	valued, err := s.valuedUnits(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	eb, err := calculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true}, valued)
 	if err != nil {
 		return nil, err
 	}
