@@ -320,3 +320,28 @@ func TestUnitsGivenAsStoreCreditOrExchangedAreNotValuedAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveRefusesAReasonOrMethodTheOrderRefusesAndChangesNothing: a
+// Resolve whose refund reason or payment method the order service
+// refuses (longer than the 500 characters an order takes; returns take
+// 1000) saved the return's refund plan (return.refund_requested, store
+// credit issued) before the order refused it: a refused command changed
+// the return.
+func TestResolveRefusesAReasonOrMethodTheOrderRefusesAndChangesNothing(t *testing.T) {
+	for _, in := range []returns.ResolveInput{{Reason: strings.Repeat("r", 501)}, {PaymentMethod: strings.Repeat("m", 501)}} {
+		s := newShop(t, nil)
+		o := s.delivered("cart-long")
+		res, p := returns.ResolutionRefund, (*returns.Replacement)(nil)
+		if in.PaymentMethod != "" { // an exchange that leaves 40.00 - 10.82 due
+			res, p = returns.ResolutionExchange, &returns.Replacement{SKU: "TEE-L", UnitPrice: usd("40.00")}
+		}
+		r := s.returnUnits(t, "rma-long", o, 1, res, p)
+		before := s.snapshot(o.ID)
+		if _, err := s.svc.Resolve(s.ctx, r.ID, in); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("Resolve with a reason of %d and a method of %d characters: %v, want a validation error", len(in.Reason), len(in.PaymentMethod), err)
+		}
+		if s.snapshot(o.ID) != before {
+			t.Errorf("the refused Resolve (reason %d, method %d characters) changed something", len(in.Reason), len(in.PaymentMethod))
+		}
+	}
+}
