@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
@@ -84,6 +85,13 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 	v := validation()
 	checkText(v, "payment_method", in.PaymentMethod, false)
 	checkText(v, "reason", in.Reason, false)
+	// The order service takes them (the replacement's payment, the
+	// refund's reason) up to its own bound, shorter than ours.
+	for _, f := range []struct{ name, s string }{{"payment_method", in.PaymentMethod}, {"reason", in.Reason}} {
+		if n := utf8.RuneCountInString(f.s); n > order.MaxTextLength && n <= MaxTextLength {
+			v.Add(f.name, "is longer than %d characters", order.MaxTextLength)
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
