@@ -345,3 +345,15 @@ func TestResolveRefusesAReasonOrMethodTheOrderRefusesAndChangesNothing(t *testin
 		}
 	}
 }
+
+// TestExchangeDifferenceOfTwoCurrenciesDoesNotPanic: ExchangeDifference
+// of a replacement and a credit in two currencies panicked ("internal
+// currency mix"); amounts in two currencies cannot be compared, so
+// neither is due nor credited.
+func TestExchangeDifferenceOfTwoCurrenciesDoesNotPanic(t *testing.T) {
+	eur := oms.MustParseMoney("5.00 EUR")
+	d := returns.ExchangeDifference(usd("10.00"), eur)
+	if !d.Replacement.Equal(usd("10.00")) || !d.Credit.Equal(eur) || d.Due.Valid() || d.Credited.Valid() {
+		t.Errorf("difference of 10.00 USD and 5.00 EUR: %+v; want both amounts kept, nothing due or credited", d)
+	}
+}
