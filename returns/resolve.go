@@ -30,11 +30,15 @@ type Difference struct {
 }
 
 // ExchangeDifference returns the exact difference between a replacement
-// costing replacement and a credit.
+// costing replacement and a credit. Amounts in two currencies cannot be
+// compared: then Due and Credited are the zero Money.
 func ExchangeDifference(replacement, credit oms.Money) Difference {
 	cur := replacement.Currency()
 	if cur == "" {
 		cur = credit.Currency()
+	}
+	if c := credit.Currency(); c != "" && c != cur {
+		return Difference{Replacement: replacement, Credit: credit}
 	}
 	z := oms.Zero(cur)
 	d := Difference{Replacement: orZero(replacement, cur), Credit: orZero(credit, cur), Due: z, Credited: z}
