@@ -152,3 +152,30 @@ func TestCancellingAfterAReturnRefundDoesNotRefundTheSameMoneyAgain(t *testing.T
 	// Nothing more to refund; the rest of the authorization is voided.
 	checkPayment(t, p, o, "55.48", "37.45", "18.03", "32.45")
 }
+
+// TestShippedValueOfTotalsInAnotherCurrencyIsAnError: ShippedValue of
+// hand-built totals whose line total, shipping or tax is in another
+// currency than the totals' panicked with an internal currency mix; it
+// now returns an error matching oms.ErrCurrencyMismatch.
+func TestShippedValueOfTotalsInAnotherCurrencyIsAnError(t *testing.T) {
+	eur := oms.MustParseMoney("5.00 EUR")
+	o := &order.Order{ID: "01JORDER0000000000000000A1", Currency: oms.USD,
+		Lines: []order.Line{{ID: "L1", SKU: "A", Quantity: 2, Allocated: 1, Fulfilled: 1, Shipped: 1, UnitPrice: usd("1.00")}}}
+	for name, tot := range map[string]order.Totals{
+		"line total": {Currency: oms.USD, Lines: []order.LineTotals{{Total: eur}}},
+		"shipping":   {Currency: oms.USD, Lines: []order.LineTotals{{Total: usd("2.00")}}, Shipping: eur},
+		"tax":        {Currency: oms.USD, Lines: []order.LineTotals{{Total: usd("2.00"), Tax: usd("0.10")}}, Tax: eur},
+		"line tax":   {Currency: oms.USD, Lines: []order.LineTotals{{Total: usd("2.00"), Tax: eur}}, Tax: usd("0.10")},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("ShippedValue with the %s in EUR panicked: %v", name, r)
+				}
+			}()
+			if _, err := order.ShippedValue(o, tot); !errors.Is(err, oms.ErrCurrencyMismatch) {
+				t.Errorf("ShippedValue with the %s in EUR: %v, want oms.ErrCurrencyMismatch", name, err)
+			}
+		}()
+	}
+}
