@@ -179,3 +179,33 @@ func TestShippedValueOfTotalsInAnotherCurrencyIsAnError(t *testing.T) {
 		}()
 	}
 }
+
+// TestAwaitingPaymentHoldGoesWhenAnEditLowersTheTotalBack: an edit that
+// raised the total beyond the authorization added an awaiting_payment
+// hold; an edit that lowered it back within the authorization left the
+// hold open, so the fully authorized order could not be confirmed
+// ("payment is not authorized"), and AuthorizePayment, finding nothing to
+// authorize, did not release it either.
+func TestAwaitingPaymentHoldGoesWhenAnEditLowersTheTotalBack(t *testing.T) {
+	for _, viaAuthorize := range []bool{false, true} {
+		p := newPayShop(order.CaptureOnShipment)
+		ctx := context.Background()
+		ok := must(t)
+		o := ok(p.svc.Place(ctx, gatewayInput("tok_visa")))
+		o = ok(p.svc.Edit(ctx, o.ID, order.EditInput{Key: "add-cap", Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: usd("10.00")}}}))
+		if !o.HasOpenHold(order.HoldAwaitingPayment) {
+			t.Fatalf("no awaiting_payment hold after raising the total to %s", o.Totals.GrandTotal)
+		}
+		o = ok(p.svc.Edit(ctx, o.ID, order.EditInput{Key: "drop-cap", Remove: []order.LineRef{{SKU: "CAP"}}}))
+		if viaAuthorize {
+			o = ok(p.svc.AuthorizePayment(ctx, o.ID, order.AuthorizeInput{Key: "auth-2", Method: "tok_visa"}))
+		}
+		if o.HasOpenHold(order.HoldAwaitingPayment) {
+			t.Errorf("awaiting_payment hold still open with %s authorized for a total of %s (AuthorizePayment called: %v)", o.Payment.Authorized, o.Totals.GrandTotal, viaAuthorize)
+		}
+		if _, err := p.svc.Confirm(ctx, o.ID); err != nil {
+			t.Errorf("Confirm of the fully authorized order: %v", err)
+		}
+		checkPayment(t, p, ok(p.svc.Get(ctx, o.ID)), "55.48", "0.00", "0.00", "0.00")
+	}
+}
