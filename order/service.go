@@ -1008,7 +1008,8 @@ type EditInput struct {
 // shipped line on an order placed without a shipping address), are listed
 // in a *oms.ValidationError. Totals are recomputed; when the authorization
 // no longer covers the grand total the order gets an awaiting_payment
-// hold, and money collected beyond it is refunded. Like Place, Edit
+// hold (released by the edit that makes it cover the total again), and
+// money collected beyond it is refunded. Like Place, Edit
 // refuses totals with an amount of 10^(40 - minor units) or more.
 func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, error) {
 	pre := newChecker("")
@@ -1164,6 +1165,17 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 				return nil, err
 			}
 			events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
+		}
+		if authorizedEnough(o, t) {
+			// The authorization covers the edited total again: the
+			// awaiting_payment holds the Service added go.
+			for i := range o.Holds {
+				h := &o.Holds[i]
+				if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
+					h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, "system", "the authorization covers the edited total"
+					events = append(events, pendingEvent{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.ReleasedBy, Note: h.ReleaseNote}})
+				}
+			}
 		}
 		recordKey(o, "edit:", in.Key, digest)
 		return events, nil
