@@ -209,3 +209,25 @@ func TestAwaitingPaymentHoldGoesWhenAnEditLowersTheTotalBack(t *testing.T) {
 		checkPayment(t, p, ok(p.svc.Get(ctx, o.ID)), "55.48", "0.00", "0.00", "0.00")
 	}
 }
+
+// TestAwaitingPaymentHoldGoesWhenACancellationLowersTheTotalBack: as an
+// edit lowering the total back, cancelling the units that took the total
+// beyond the authorization left the awaiting_payment hold open on an
+// order its authorization covers again.
+func TestAwaitingPaymentHoldGoesWhenACancellationLowersTheTotalBack(t *testing.T) {
+	p := newPayShop(order.CaptureOnShipment)
+	ctx := context.Background()
+	ok := must(t)
+	o := ok(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	o = ok(p.svc.Edit(ctx, o.ID, order.EditInput{Key: "add-cap", Add: []order.LineInput{{SKU: "CAP", Quantity: 1, UnitPrice: usd("10.00")}}}))
+	if !o.HasOpenHold(order.HoldAwaitingPayment) {
+		t.Fatalf("no awaiting_payment hold after raising the total to %s", o.Totals.GrandTotal)
+	}
+	o = ok(p.svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Key: "c1", Lines: []order.LineQuantity{{LineID: o.Lines[2].ID, Quantity: 1}}}))
+	if o.HasOpenHold(order.HoldAwaitingPayment) {
+		t.Errorf("awaiting_payment hold still open with %s authorized for a total of %s", o.Payment.Authorized, o.Totals.GrandTotal)
+	}
+	if _, err := p.svc.Confirm(ctx, o.ID); err != nil {
+		t.Errorf("Confirm of the fully authorized order: %v", err)
+	}
+}
