@@ -964,9 +964,31 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		if in.Reason != "" && CountsOf(o).Active == 0 {
 			o.CancelReason = in.Reason
 		}
+		events := []pendingEvent{{EventLinesCancelled, p}}
+		if t, err := ComputeTotals(o); err == nil {
+			events = append(events, releaseCoveredHolds(o, t, now)...)
+		}
 		recordKey(o, "cancel_lines:", in.Key, digest)
-		return []pendingEvent{{EventLinesCancelled, p}}, nil
+		return events, nil
 	})
+}
+
+// releaseCoveredHolds releases, when o's authorizations cover the total
+// of t (after an edit or a cancellation lowered it), the awaiting_payment
+// holds the Service added, and returns their events.
+func releaseCoveredHolds(o *Order, t Totals, now time.Time) []pendingEvent {
+	if o.Status.Final() || !authorizedEnough(o, t) {
+		return nil
+	}
+	var events []pendingEvent
+	for i := range o.Holds {
+		h := &o.Holds[i]
+		if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
+			h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, "system", "the authorization covers the total"
+			events = append(events, pendingEvent{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.ReleasedBy, Note: h.ReleaseNote}})
+		}
+	}
+	return events
 }
 
 // LineRef names a line of an order by its ID or, when the order has one
@@ -1166,17 +1188,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 			}
 			events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
 		}
-		if authorizedEnough(o, t) {
-			// The authorization covers the edited total again: the
-			// awaiting_payment holds the Service added go.
-			for i := range o.Holds {
-				h := &o.Holds[i]
-				if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
-					h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, "system", "the authorization covers the edited total"
-					events = append(events, pendingEvent{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.ReleasedBy, Note: h.ReleaseNote}})
-				}
-			}
-		}
+		events = append(events, releaseCoveredHolds(o, t, now)...)
 		recordKey(o, "edit:", in.Key, digest)
 		return events, nil
 	})
