@@ -231,3 +231,28 @@ func TestAwaitingPaymentHoldGoesWhenACancellationLowersTheTotalBack(t *testing.T
 		t.Errorf("Confirm of the fully authorized order: %v", err)
 	}
 }
+
+// TestEditDoesNotRemoveARefundedLine: Edit removed a line that Refund had
+// given money back for (10.00 on the unshipped tee), and its refund went
+// with it: the settlement then refunded the tee's whole total as the
+// order shrank, the 10.00 a second time (31.60 refunded, 23.88 paid for
+// mugs worth 33.88). A line with refunds stays; removing it is refused and
+// changes nothing (cancelling its units still shrinks the order).
+func TestEditDoesNotRemoveARefundedLine(t *testing.T) {
+	p := newPayShop(order.CaptureOnPlacement)
+	ctx := context.Background()
+	ok := must(t)
+	o := ok(p.svc.Place(ctx, gatewayInput("tok_visa")))
+	tee := o.Lines[1].ID
+	o = ok(p.svc.Refund(ctx, o.ID, order.RefundInput{Key: "goodwill", Amount: usd("10.00"), Lines: []order.RefundLine{{LineID: tee, Amount: usd("10.00")}}}))
+	before := ok(p.svc.Get(ctx, o.ID))
+	if _, err := p.svc.Edit(ctx, o.ID, order.EditInput{Key: "drop-tee", Remove: []order.LineRef{{LineID: tee}}}); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Errorf("removing the refunded tee: %v, want oms.ErrInvalidTransition", err)
+	}
+	if d := ordertest.Diff(before, ok(p.svc.Get(ctx, o.ID))); d != "" {
+		t.Errorf("the refused edit changed the order:\n%s", d)
+	}
+	// Cancelling the tee instead: 55.48 paid, 33.88 owed, 21.60 back in all.
+	o = ok(p.svc.CancelLines(ctx, o.ID, order.CancelLinesInput{Key: "c1", Lines: []order.LineQuantity{{LineID: tee, Quantity: 1}}}))
+	checkPayment(t, p, o, "55.48", "55.48", "0.00", "21.60")
+}
