@@ -1025,7 +1025,8 @@ type EditInput struct {
 
 // Edit adds lines, removes lines and changes line quantities of an order
 // that is not cancelled or completed. Only lines with nothing allocated
-// may be removed or changed (otherwise *oms.TransitionError); references
+// may be removed or changed, and only lines nothing was refunded for may
+// be removed (otherwise *oms.TransitionError); references
 // to lines or SKUs the order does not have, and bad new lines (including a
 // shipped line on an order placed without a shipping address), are listed
 // in a *oms.ValidationError. Totals are recomputed; when the authorization
@@ -1121,6 +1122,14 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 			if l := o.Lines[i]; l.Allocated > 0 {
 				return nil, &oms.TransitionError{Entity: "order line", ID: l.ID, From: "allocated", To: "edited",
 					Reason: fmt.Sprintf("%d units of %s are allocated; cancel them instead", l.Allocated, l.SKU)}
+			}
+		}
+		// A refunded line keeps its refunds on the order (they bound what
+		// the order still owes): it is cancelled, never removed.
+		for _, i := range removes {
+			if l := o.Lines[i]; l.Refunded > 0 || l.RefundedAmount.IsPositive() {
+				return nil, &oms.TransitionError{Entity: "order line", ID: l.ID, From: "refunded", To: "removed",
+					Reason: fmt.Sprintf("%s of %s was refunded; cancel its units instead", l.RefundedAmount, l.SKU)}
 			}
 		}
 		given := map[oms.ID]bool{} // lines whose tax this edit gives
