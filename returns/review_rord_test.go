@@ -357,3 +357,31 @@ func TestExchangeDifferenceOfTwoCurrenciesDoesNotPanic(t *testing.T) {
 		t.Errorf("difference of 10.00 USD and 5.00 EUR: %+v; want both amounts kept, nothing due or credited", d)
 	}
 }
+
+// TestVerdictsNearTheEndOfYear9999Marshal: goods delivered in the last
+// days of year 9999 got a return deadline in year 10000 (delivery plus
+// the window), which oms.Date refuses to write: the verdicts of Evaluate
+// and of a refused Request (the customer's answer) could not be written
+// as JSON. The window now ends at the end of year 9999 at the latest.
+func TestVerdictsNearTheEndOfYear9999Marshal(t *testing.T) {
+	s := newShop(t, nil)
+	s.clock.Set(time.Date(9999, 12, 20, 12, 0, 0, 0, time.UTC))
+	o := s.delivered("cart-9999")
+	lines := []returns.RequestLine{{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}
+	vs := ok[[]returns.Verdict](t)(s.svc.Evaluate(s.ctx, o.ID, lines, time.Time{}))
+	if !vs[0].Eligible || vs[0].Deadline != oms.NewDate(9999, time.December, 31) {
+		t.Errorf("verdict %+v; want eligible until 9999-12-31", vs[0])
+	}
+	if _, err := json.Marshal(vs); err != nil {
+		t.Errorf("verdicts do not marshal: %v", err)
+	}
+	lines[0].Quantity = 5
+	_, err := s.svc.Request(s.ctx, returns.RequestInput{Key: "rma-9999", OrderID: o.ID, Lines: lines})
+	var ie *returns.IneligibleError
+	if !errors.As(err, &ie) {
+		t.Fatalf("Request of 5 mugs of 3: %v, want an *IneligibleError", err)
+	}
+	if _, err := json.Marshal(ie.Verdicts); err != nil {
+		t.Errorf("the refused request's verdicts do not marshal: %v", err)
+	}
+}
