@@ -313,10 +313,17 @@ func (p *Policy) windowDays(sku oms.SKU, channel string) int {
 	return p.WindowDays
 }
 
+// lastDeadline is the last day an oms.Date writes (end of year 9999).
+var lastDeadline = oms.NewDate(9999, time.December, 31)
+
 // Deadline returns the last day on which sku, delivered at deliveredAt
-// on channel, may be returned.
+// on channel, may be returned: at the latest the last day of year 9999.
 func (p *Policy) Deadline(sku oms.SKU, channel string, deliveredAt time.Time) oms.Date {
-	return oms.DateIn(deliveredAt, p.loc()).AddDays(p.windowDays(sku, channel))
+	d := oms.DateIn(deliveredAt, p.loc()).AddDays(p.windowDays(sku, channel))
+	if lastDeadline.Before(d) {
+		return lastDeadline
+	}
+	return d
 }
 
 // Request line and verdict codes, stable for hosts that translate the
