@@ -385,3 +385,57 @@ func TestVerdictsNearTheEndOfYear9999Marshal(t *testing.T) {
 		t.Errorf("the refused request's verdicts do not marshal: %v", err)
 	}
 }
+
+// TestReturnOfGoodsWhoseCaptureIsPendingIsNotLostToTheCap: the capture
+// at shipment failed (gateway down) and stayed pending on the order; the
+// goods came back before it was settled, and Resolve capped the refund
+// at what the order had captured so far (nothing): the return completed
+// refunding 0.00, and once the gateway was back the pending capture took
+// the customer's money for goods the shop had back, never refunded.
+func TestReturnOfGoodsWhoseCaptureIsPendingIsNotLostToTheCap(t *testing.T) {
+	s := newShop(t, nil)
+	o := ok[*order.Order](t)(s.orders.Place(s.ctx, order.PlaceInput{IdempotencyKey: "cart-pending", Currency: oms.USD, Channel: "web",
+		Customer: order.Customer{ID: "cus_1", Email: "ada@example.com", Name: "Ada"}, ShippingAddress: customerAddress,
+		Lines:   []order.LineInput{{SKU: "LAMP", Name: "Lamp", Quantity: 1, UnitPrice: usd("40.00")}},
+		Payment: order.PaymentInput{Method: "tok_visa"}}))
+	o = ok[*order.Order](t)(s.orders.Confirm(s.ctx, o.ID))
+	all := []order.LineQuantity{{LineID: o.Lines[0].ID, Quantity: 1}}
+	o = ok[*order.Order](t)(s.orders.RecordAllocation(s.ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}))
+	o = ok[*order.Order](t)(s.orders.RecordFulfillment(s.ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}))
+	down := errors.New("gateway down")
+	s.gw.Fail(order.TxCapture, down)
+	if _, err := s.orders.RecordShipment(s.ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}); !errors.Is(err, down) {
+		t.Fatalf("shipment with the gateway down: %v", err)
+	}
+	// Every later order command tries the capture again and reports the
+	// failure; its own change is saved.
+	if _, err := s.orders.RecordDelivery(s.ctx, o.ID, order.CounterInput{Key: "k1", Lines: all}); !errors.Is(err, down) {
+		t.Fatalf("delivery with the gateway down: %v", err)
+	}
+	o = s.order(o.ID)
+	if o.Payment.Pending == nil || !o.Payment.Captured.IsZero() || o.Status != order.StatusCompleted {
+		t.Fatalf("capture should be pending on the completed order: %s %+v", o.Status, o.Payment)
+	}
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "rma-pending", OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonNoLongerNeeded}}}))
+	r = ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	if _, err := s.svc.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: "scan", Lines: []returns.ReceiveLine{{LineID: r.Lines[0].ID, Quantity: 1}}}); !errors.Is(err, down) {
+		t.Fatalf("receipt with the gateway down: %v", err)
+	}
+	r = ok[*returns.Return](t)(s.svc.Inspect(s.ctx, r.ID, returns.InspectInput{Key: "insp", Units: []returns.UnitInspection{
+		{LineID: r.Lines[0].ID, Condition: returns.ConditionNew, Location: "WH1"}}}))
+	// While the gateway is down nothing can be refunded: Resolve fails,
+	// and completes once it is back.
+	if r, err := s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}); err == nil && r.Status == returns.StatusCompleted {
+		t.Errorf("Resolve completed with the capture pending, refunding %s", r.Refund.Breakdown.Total)
+	}
+	s.gw.Fail(order.TxCapture, nil)
+	if _, err := s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}); err != nil {
+		t.Fatalf("Resolve with the gateway back: %v", err)
+	}
+	ok[*order.Order](t)(s.orders.SettlePayment(s.ctx, o.ID))
+	l := s.gw.Ledger(o.ID)
+	if !l.Captured.Equal(usd("40.00")) || !l.Refunded.Equal(usd("40.00")) {
+		t.Errorf("gateway captured %s and refunded %s; want 40.00 both (the lamp came back)", l.Captured, l.Refunded)
+	}
+}
