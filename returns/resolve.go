@@ -203,9 +203,12 @@ func outcomes(r *Return) []Resolution {
 // something due without a payment method is refused before anything is
 // saved.
 func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, error) {
-	o, err := s.orders.Get(ctx, r.OrderID)
+	// The order's payment is settled first: a refund is capped at what
+	// was captured, so a capture still pending (a gateway failure at
+	// shipment) would cap away the refund of goods it charges for.
+	o, err := s.orders.SettlePayment(ctx, r.OrderID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("returns: %s: settle the order's payment before the refund: %w", r.ID, err)
 	}
 	// A plan is saved before its refund reaches the order, so reading the
 	// return after the order finds any plan the order already reflects
