@@ -70,7 +70,8 @@ type Order struct {
 	// Metadata holds the host's own key/value pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// RefundedShipping is the shipping (with its tax) Service.Refund gave
-	// back, at most the shipping charge plus its tax.
+	// back, at most the shipping charge plus its tax (the charge alone
+	// when it includes its tax).
 	RefundedShipping oms.Money `json:"refunded_shipping,omitzero"`
 	// CancelReason says why the order was cancelled, when it was.
 	CancelReason string `json:"cancel_reason,omitempty"`

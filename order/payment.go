@@ -208,7 +208,9 @@ func newPayment(c oms.Currency, p CapturePolicy) Payment {
 // rules, in order:
 //
 //   - Refund what was collected beyond the grand total (the order shrank
-//     after capture).
+//     after capture), less what Refund already gave back beyond a line's
+//     or the shipping's current total (a line refunded at its value
+//     before the order discounts moved onto it).
 //   - Unless the order is cancelled, capture up to the target, within what
 //     is authorized: the grand total under CaptureOnPlacement, the shipped
 //     value (see ShippedValue) under CaptureOnShipment.
@@ -249,7 +251,14 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 	}
 	auths := authBalances(o)
 	collected := sub(p.Captured, p.Adjusted)
-	due := t.GrandTotal
+	// Refund gave back goods at their value then; what a line (or the
+	// shipping) refunded beyond its total now was given back already, so
+	// a shrunken total does not refund it again.
+	beyond, err := refundedBeyondTotals(o, t)
+	if err != nil {
+		return nil, err
+	}
+	due := add(t.GrandTotal, beyond)
 	if gt(collected, due) {
 		amt := minMoney(sub(collected, due), sub(p.Captured, p.Refunded))
 		if b := lastAuth(auths, func(b *authBalance) oms.Money { return sub(b.captured, b.refunded) }); amt.IsPositive() && b != nil {
@@ -278,6 +287,32 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 			Key: fmt.Sprintf("%s/void/%s", o.ID, add(p.Voided, amt).StringAmount())}, nil
 	}
 	return nil, nil
+}
+
+// refundedBeyondTotals returns what Service.Refund gave back beyond the
+// current totals: per line, its RefundedAmount above its total, and the
+// RefundedShipping above the shipping with its tax. An amount in another
+// currency than the order's is an error matching oms.ErrCurrencyMismatch.
+func refundedBeyondTotals(o *Order, t Totals) (oms.Money, error) {
+	cur := o.Currency
+	over := oms.Zero(cur)
+	for i, l := range o.Lines {
+		m, err := inCurrency(l.RefundedAmount, cur, i, "refunded_amount")
+		if err != nil {
+			return oms.Money{}, err
+		}
+		if d := sub(m, t.Lines[i].Total); d.IsPositive() {
+			over = add(over, d)
+		}
+	}
+	m, err := inCurrency(o.RefundedShipping, cur, -1, "refunded_shipping")
+	if err != nil {
+		return oms.Money{}, err
+	}
+	if d := sub(m, shippingTotal(t)); d.IsPositive() {
+		over = add(over, d)
+	}
+	return over, nil
 }
 
 // authBalance is what one authorization of an order has authorized,
@@ -414,8 +449,16 @@ func minMoney(a, b oms.Money) oms.Money {
 // authorizedEnough reports whether the open authorization covers the grand
 // total.
 func authorizedEnough(o *Order, t Totals) bool {
-	open := sub(o.Payment.Authorized, o.Payment.Voided)
-	return !gt(t.GrandTotal, open)
+	return !gt(t.GrandTotal, payable(o))
+}
+
+// payable returns what the order's authorizations can still collect in
+// all: authorized minus voided minus what was refunded because the order
+// shrank (that money was captured and given back; no capture takes it
+// again).
+func payable(o *Order) oms.Money {
+	cur := o.Currency
+	return sub(sub(moneyOr(o.Payment.Authorized, cur), moneyOr(o.Payment.Voided, cur)), moneyOr(o.Payment.Adjusted, cur))
 }
 
 // settle runs the gateway steps the order's payment needs, starting from
@@ -559,7 +602,7 @@ func (s *Service) AuthorizePayment(ctx context.Context, id oms.ID, in AuthorizeI
 		if o.Payment.Pending != nil {
 			return nil, fmt.Errorf("%w: order %s: a payment %s is pending; settle it first", oms.ErrConflict, o.ID, o.Payment.Pending.Kind)
 		}
-		need := sub(o.Totals.GrandTotal, sub(o.Payment.Authorized, o.Payment.Voided))
+		need := sub(o.Totals.GrandTotal, payable(o))
 		if !need.IsPositive() {
 			return nil, nil
 		}

@@ -99,6 +99,11 @@ func checkRecordable(t Totals) error {
 	return v.Err()
 }
 
+// ComputesTaxes reports whether the Service computes the taxes of Quote
+// and Place with a TaxCalculator (ServiceOptions.Tax): a PlaceInput then
+// gives no taxes and leaves TaxIncluded false.
+func (s *Service) ComputesTaxes() bool { return s.tax != nil }
+
 // Quote returns what a Service with TaxCalculator tax (nil: the explicit
 // taxes of in) would quote and place for in; see Service.Quote. With a nil
 // or pure tax it is a pure function: ctx only reaches tax.

@@ -48,7 +48,8 @@ type RefundInput struct {
 	// Lines are the per-line parts; a line may appear once.
 	Lines []RefundLine `json:"lines,omitempty"`
 	// Shipping is the part for shipping (with its tax); over all refunds
-	// at most the shipping charge plus its tax.
+	// at most the shipping charge plus its tax (the charge alone when it
+	// includes its tax, Order.TaxIncluded).
 	Shipping oms.Money `json:"shipping"`
 	// Reason is sent to the gateway with the refund and kept in the event.
 	Reason string `json:"reason,omitempty"`
@@ -241,6 +242,20 @@ func unsentRefund(o *Order) (sent, rest oms.Money) {
 	return sent, sub(recorded, sent)
 }
 
+// shippingTotal returns the shipping charge with its tax: the charge
+// plus the totals' tax less the lines' tax, or the charge alone when it
+// includes its tax.
+func shippingTotal(t Totals) oms.Money {
+	if t.TaxIncluded {
+		return moneyOr(t.Shipping, t.Currency)
+	}
+	lineTax := oms.Zero(t.Currency)
+	for _, lt := range t.Lines {
+		lineTax = add(lineTax, lt.Tax)
+	}
+	return add(moneyOr(t.Shipping, t.Currency), sub(moneyOr(t.Tax, t.Currency), lineTax))
+}
+
 // applyRefund checks in against o and records it with its pending gateway
 // refund; it returns the events.
 func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEvent, error) {
@@ -254,10 +269,6 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 		if t, err = ComputeTotals(o); err != nil {
 			return nil, err
 		}
-	}
-	lineTax := oms.Zero(cur)
-	for _, lt := range t.Lines {
-		lineTax = add(lineTax, lt.Tax)
 	}
 	sum := shipping
 	amounts := make([]oms.Money, len(in.Lines))
@@ -288,7 +299,7 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 		}
 	}
 	if shipping.Currency() == cur {
-		shipTotal := add(t.Shipping, sub(t.Tax, lineTax))
+		shipTotal := shippingTotal(t)
 		if left := sub(shipTotal, moneyOr(o.RefundedShipping, cur)); gt(shipping, left) {
 			c.add("shipping", "%s exceeds the %s of shipping %s not yet refunded", shipping, left, shipTotal)
 		}

@@ -286,7 +286,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if in.IdempotencyKey != "" {
 		first, err := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey)
 		if err == nil {
-			return replayPlace(first, in.IdempotencyKey, digest)
+			return s.replayPlace(ctx, first, in.IdempotencyKey, digest)
 		}
 		if !errors.Is(err, oms.ErrNotFound) {
 			return nil, err
@@ -331,7 +331,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if err := s.store.Create(ctx, o, evs); err != nil {
 		if errors.Is(err, oms.ErrDuplicate) && in.IdempotencyKey != "" {
 			if first, gerr := s.store.GetByIdempotencyKey(ctx, in.IdempotencyKey); gerr == nil {
-				return replayPlace(first, in.IdempotencyKey, digest)
+				return s.replayPlace(ctx, first, in.IdempotencyKey, digest)
 			}
 		}
 		return nil, err
@@ -341,11 +341,14 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 
 // replayPlace returns first, the order saved under key, when it was placed
 // with the same content (digest), and an oms.ErrDuplicate error otherwise.
-func replayPlace(first *Order, key, digest string) (*Order, error) {
+// It settles the payment as the first Place would have after its create
+// (which may have taken effect and reported a failure): a capture at
+// placement left pending is repeated with its key.
+func (s *Service) replayPlace(ctx context.Context, first *Order, key, digest string) (*Order, error) {
 	if k, ok := first.appliedKey("place:" + key); ok && k.Digest != digest {
 		return nil, fmt.Errorf("%w: order: idempotency key %q was used for order %s with another cart, customer or address", oms.ErrDuplicate, key, first.ID)
 	}
-	return first, nil
+	return s.settle(ctx, first)
 }
 
 // placeDigest fingerprints what a Place replay must repeat: currency,
@@ -969,9 +972,31 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		if in.Reason != "" && CountsOf(o).Active == 0 {
 			o.CancelReason = in.Reason
 		}
+		events := []pendingEvent{{EventLinesCancelled, p}}
+		if t, err := ComputeTotals(o); err == nil {
+			events = append(events, releaseCoveredHolds(o, t, now)...)
+		}
 		recordKey(o, "cancel_lines:", in.Key, digest)
-		return []pendingEvent{{EventLinesCancelled, p}}, nil
+		return events, nil
 	})
+}
+
+// releaseCoveredHolds releases, when o's authorizations cover the total
+// of t (after an edit or a cancellation lowered it), the awaiting_payment
+// holds the Service added, and returns their events.
+func releaseCoveredHolds(o *Order, t Totals, now time.Time) []pendingEvent {
+	if o.Status.Final() || !authorizedEnough(o, t) {
+		return nil
+	}
+	var events []pendingEvent
+	for i := range o.Holds {
+		h := &o.Holds[i]
+		if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
+			h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, "system", "the authorization covers the total"
+			events = append(events, pendingEvent{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.ReleasedBy, Note: h.ReleaseNote}})
+		}
+	}
+	return events
 }
 
 // LineRef names a line of an order by its ID or, when the order has one
@@ -1008,12 +1033,14 @@ type EditInput struct {
 
 // Edit adds lines, removes lines and changes line quantities of an order
 // that is not cancelled or completed. Only lines with nothing allocated
-// may be removed or changed (otherwise *oms.TransitionError); references
+// may be removed or changed, and only lines nothing was refunded for may
+// be removed (otherwise *oms.TransitionError); references
 // to lines or SKUs the order does not have, and bad new lines (including a
 // shipped line on an order placed without a shipping address), are listed
 // in a *oms.ValidationError. Totals are recomputed; when the authorization
 // no longer covers the grand total the order gets an awaiting_payment
-// hold, and money collected beyond it is refunded. Like Place, Edit
+// hold (released by the edit that makes it cover the total again), and
+// money collected beyond it is refunded. Like Place, Edit
 // refuses totals with an amount of 10^(40 - minor units) or more.
 func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, error) {
 	pre := newChecker("")
@@ -1105,6 +1132,14 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 					Reason: fmt.Sprintf("%d units of %s are allocated; cancel them instead", l.Allocated, l.SKU)}
 			}
 		}
+		// A refunded line keeps its refunds on the order (they bound what
+		// the order still owes): it is cancelled, never removed.
+		for _, i := range removes {
+			if l := o.Lines[i]; l.Refunded > 0 || l.RefundedAmount.IsPositive() {
+				return nil, &oms.TransitionError{Entity: "order line", ID: l.ID, From: "refunded", To: "removed",
+					Reason: fmt.Sprintf("%s of %s was refunded; cancel its units instead", l.RefundedAmount, l.SKU)}
+			}
+		}
 		given := map[oms.ID]bool{} // lines whose tax this edit gives
 		for k, ch := range in.Change {
 			l := &o.Lines[changes[k]]
@@ -1170,6 +1205,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 			}
 			events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
 		}
+		events = append(events, releaseCoveredHolds(o, t, now)...)
 		recordKey(o, "edit:", in.Key, digest)
 		return events, nil
 	})

@@ -257,27 +257,49 @@ func ShippedValue(o *Order, t Totals) (oms.Money, error) {
 	if o == nil {
 		return oms.Money{}, oms.Validationf(entity, "", "order is nil")
 	}
-	v := oms.Zero(t.Currency)
+	// The totals may be built by hand: every amount must be in their
+	// currency (a zero oms.Money counts as zero).
+	cur := t.Currency
+	if cur == "" {
+		cur = o.Currency
+	}
+	v := oms.Zero(cur)
 	var shipped int64
 	for i, l := range o.Lines {
 		if i >= len(t.Lines) {
 			return oms.Money{}, oms.Validationf(entity, "totals.lines", "has %d lines, the order %d", len(t.Lines), len(o.Lines))
 		}
 		shipped += l.Shipped
-		part, err := activePart(t.Lines[i].Total, l.Shipped, l.Active())
+		total, err := inCurrency(t.Lines[i].Total, cur, i, "total")
+		if err != nil {
+			return oms.Money{}, err
+		}
+		part, err := activePart(total, l.Shipped, l.Active())
 		if err != nil {
 			return oms.Money{}, err
 		}
 		v = add(v, part)
 	}
 	if shipped > 0 {
-		v = add(v, t.Shipping)
+		ship, err := inCurrency(t.Shipping, cur, -1, "totals.shipping")
+		if err != nil {
+			return oms.Money{}, err
+		}
+		v = add(v, ship)
 		if !t.TaxIncluded {
-			lineTax := oms.Zero(t.Currency)
-			for _, lt := range t.Lines {
-				lineTax = add(lineTax, lt.Tax)
+			tax, err := inCurrency(t.Tax, cur, -1, "totals.tax")
+			if err != nil {
+				return oms.Money{}, err
 			}
-			v = add(v, sub(t.Tax, lineTax))
+			lineTax := oms.Zero(cur)
+			for i, lt := range t.Lines {
+				m, err := inCurrency(lt.Tax, cur, i, "tax")
+				if err != nil {
+					return oms.Money{}, err
+				}
+				lineTax = add(lineTax, m)
+			}
+			v = add(v, sub(tax, lineTax))
 		}
 	}
 	return v, nil

@@ -48,7 +48,8 @@ type LineRefund struct {
 	OrderDiscount oms.Money `json:"order_discount"`
 	// Tax is the units' exact share of the line's tax.
 	Tax oms.Money `json:"tax"`
-	// Value is Subtotal - LineDiscount - OrderDiscount + Tax: what the
+	// Value is Subtotal - LineDiscount - OrderDiscount + Tax (without
+	// "+ Tax" when the order's prices include their tax): what the
 	// customer paid for the units.
 	Value oms.Money `json:"value"`
 	// RestockingFee and ReturnShipping are deducted from Value.
@@ -124,6 +125,14 @@ func (b Breakdown) RefundInput(key, reason string, orderVersion int64) order.Ref
 // the units shipped and not yet refunded) are refused with a
 // *oms.ValidationError naming each.
 func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error) {
+	return calculateRefund(o, p, in, nil)
+}
+
+// calculateRefund is CalculateRefund with the units of each line valued
+// already without a refund of their own (valued, per order line: store
+// credit and exchanges of other returns): the units refunded now are
+// numbered after them as well as after the line's Refunded units.
+func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]int64) (Breakdown, error) {
 	if o == nil {
 		return Breakdown{}, oms.Validationf("refund", "order", "is nil")
 	}
@@ -145,6 +154,9 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		return Breakdown{}, err
 	}
 	v := &oms.ValidationError{Entity: "refund"}
+	if tooLong(in.ReturnShippingCost) {
+		v.Add("return_shipping_cost", "has more digits than an amount may have (exponent %d)", in.ReturnShippingCost.Amount().Exponent())
+	}
 	if len(in.Items) == 0 {
 		v.Add("items", "at least one item is required")
 	}
@@ -185,7 +197,11 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		l := o.Lines[idx[i]]
 		lt := t.Lines[idx[i]]
 		asked += it.Quantity
-		from, to := l.Refunded, l.Refunded+it.Quantity
+		from := l.Refunded
+		if n := valued[l.ID]; n > 0 {
+			from = max(l.Refunded, min(l.Refunded+n, lt.Quantity-it.Quantity))
+		}
+		to := from + it.Quantity
 		share := func(m oms.Money) (oms.Money, error) { return span(m, from, to, lt.Quantity) }
 		lr := LineRefund{OrderLineID: l.ID, SKU: l.SKU, Quantity: it.Quantity}
 		if lr.Subtotal, err = share(lt.Subtotal); err != nil {
@@ -200,7 +216,10 @@ func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error)
 		if lr.Tax, err = share(lt.Tax); err != nil {
 			return Breakdown{}, err
 		}
-		lr.Value = plus(minus(minus(lr.Subtotal, lr.LineDiscount), lr.OrderDiscount), lr.Tax)
+		lr.Value = minus(minus(lr.Subtotal, lr.LineDiscount), lr.OrderDiscount)
+		if !t.TaxIncluded {
+			lr.Value = plus(lr.Value, lr.Tax) // else the price holds the tax
+		}
 		lr.RestockingFee, lr.ReturnShipping, lr.Capped = zero, zero, zero
 		if !in.Claim && !p.waived(it.Reason) {
 			f := p.fee(l.SKU)
@@ -313,9 +332,13 @@ func sameCurrency(o *order.Order) error {
 	return nil
 }
 
-// shippingTotal returns the order's shipping charge plus its tax: the
-// totals' tax less the lines' tax.
+// shippingTotal returns the order's shipping charge plus its tax (the
+// totals' tax less the lines' tax), or the charge alone when it includes
+// its tax.
 func shippingTotal(t order.Totals) oms.Money {
+	if t.TaxIncluded {
+		return orZero(t.Shipping, t.Currency)
+	}
 	lineTax := oms.Zero(t.Currency)
 	for _, lt := range t.Lines {
 		lineTax = plus(lineTax, lt.Tax)

@@ -126,7 +126,8 @@ type Policy struct {
 	// damaged are quarantined.
 	Dispositions map[Condition]Disposition `json:"dispositions,omitempty"`
 	// ExpireAfter is how long an approved return may take to be sent back
-	// before SweepExpired expires it; zero means never.
+	// before SweepExpired expires it (at the latest at the end of year
+	// 9999); zero means never.
 	ExpireAfter time.Duration `json:"expire_after,omitempty"`
 	// Location is the time zone of the window's calendar days; nil means
 	// UTC.
@@ -140,6 +141,29 @@ type Policy struct {
 func DefaultPolicy() Policy {
 	return Policy{WindowDays: 30, ReturnShipping: ReturnShippingFree, ShippingRefund: ShippingRefundFullReturn,
 		Exchanges: true, StoreCredit: true, ExpireAfter: 30 * 24 * time.Hour}
+}
+
+// maxPercentDecimals bounds the decimals of a restocking fee's percent.
+const maxPercentDecimals = 18
+
+// tooLong reports an amount whose exponent or coefficient is beyond what
+// oms.NewMoney takes; printing, rounding or comparing it would scale it
+// by 10^exponent.
+func tooLong(m oms.Money) bool {
+	d := m.Amount()
+	e := d.Exponent()
+	return e < -oms.MaxAmountExponent || e > oms.MaxAmountExponent || d.Coefficient().BitLen() > oms.MaxAmountBits
+}
+
+// checkAmount records a problem under field unless m is the zero Money or
+// a non-negative amount in minor units of a size an amount may have.
+func checkAmount(v *oms.ValidationError, field string, m oms.Money) {
+	switch {
+	case tooLong(m):
+		v.Add(field, "has more digits than an amount may have (exponent %d)", m.Amount().Exponent())
+	case m.IsNegative() || m.Valid() && !m.IsRounded():
+		v.Add(field, "must be a non-negative amount in minor units, got %s", m)
+	}
 }
 
 // MaxWindowDays bounds the return windows a Policy accepts (ten years).
@@ -159,12 +183,14 @@ func (p *Policy) Validate() error {
 		window("channel_window_days."+ch, d)
 	}
 	fee := func(f string, fe Fee) {
-		if fe.Percent.IsNegative() || fe.Percent.GreaterThan(decimal.NewFromInt(1)) {
+		// The exponent first: comparing or printing a decimal scales it
+		// by 10^exponent.
+		if e := fe.Percent.Exponent(); e < -maxPercentDecimals || e > 1 || fe.Percent.Coefficient().BitLen() > oms.MaxAmountBits {
+			v.Add(f+".percent", "has more digits than a percent may have (exponent %d, at most %d decimals)", e, maxPercentDecimals)
+		} else if fe.Percent.IsNegative() || fe.Percent.GreaterThan(decimal.NewFromInt(1)) {
 			v.Add(f+".percent", "must be between 0 and 1, got %s", fe.Percent)
 		}
-		if fe.PerUnit.IsNegative() || fe.PerUnit.Valid() && !fe.PerUnit.IsRounded() {
-			v.Add(f+".per_unit", "must be a non-negative amount in minor units, got %s", fe.PerUnit)
-		}
+		checkAmount(v, f+".per_unit", fe.PerUnit)
 	}
 	fee("restocking_fee", p.RestockingFee)
 	for i, r := range p.Rules {
@@ -190,9 +216,7 @@ func (p *Policy) Validate() error {
 	if p.ReturnShipping != "" && !p.ReturnShipping.Valid() {
 		v.Add("return_shipping", "%q is not free, deducted or customer", p.ReturnShipping)
 	}
-	if p.ReturnShippingFee.IsNegative() || p.ReturnShippingFee.Valid() && !p.ReturnShippingFee.IsRounded() {
-		v.Add("return_shipping_fee", "must be a non-negative amount in minor units, got %s", p.ReturnShippingFee)
-	}
+	checkAmount(v, "return_shipping_fee", p.ReturnShippingFee)
 	if p.ShippingRefund != "" && !p.ShippingRefund.Valid() {
 		v.Add("shipping_refund", "%q is not never, full_return or prorated", p.ShippingRefund)
 	}
@@ -289,10 +313,17 @@ func (p *Policy) windowDays(sku oms.SKU, channel string) int {
 	return p.WindowDays
 }
 
+// lastDeadline is the last day an oms.Date writes (end of year 9999).
+var lastDeadline = oms.NewDate(9999, time.December, 31)
+
 // Deadline returns the last day on which sku, delivered at deliveredAt
-// on channel, may be returned.
+// on channel, may be returned: at the latest the last day of year 9999.
 func (p *Policy) Deadline(sku oms.SKU, channel string, deliveredAt time.Time) oms.Date {
-	return oms.DateIn(deliveredAt, p.loc()).AddDays(p.windowDays(sku, channel))
+	d := oms.DateIn(deliveredAt, p.loc()).AddDays(p.windowDays(sku, channel))
+	if lastDeadline.Before(d) {
+		return lastDeadline
+	}
+	return d
 }
 
 // Request line and verdict codes, stable for hosts that translate the

@@ -102,12 +102,8 @@ func checkReplacement(v *oms.ValidationError, f string, p Replacement) {
 	if p.Quantity < 0 || p.Quantity > order.MaxLineQty {
 		v.Add(f+".quantity", "must be between 0 and %d, got %d", order.MaxLineQty, p.Quantity)
 	}
-	if p.UnitPrice.IsNegative() || p.UnitPrice.Valid() && !p.UnitPrice.IsRounded() {
-		v.Add(f+".unit_price", "must be a non-negative amount in minor units, got %s", p.UnitPrice)
-	}
-	if p.Tax.IsNegative() || p.Tax.Valid() && !p.Tax.IsRounded() {
-		v.Add(f+".tax", "must be a non-negative amount in minor units, got %s", p.Tax)
-	}
+	checkAmount(v, f+".unit_price", p.UnitPrice)
+	checkAmount(v, f+".tax", p.Tax)
 	if p.Tax.Valid() && !p.UnitPrice.Valid() {
 		v.Add(f+".tax", "needs a unit_price (a replacement at the returned price takes its tax too)")
 	}
@@ -178,6 +174,10 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	checkPlaceable(ctx, v, o, in.Lines)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	others, err := s.store.ListByOrder(ctx, in.OrderID)
 	if err != nil {
 		return nil, err
@@ -207,6 +207,31 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 	}
 	recordKey(r, "request:", in.Key, digest)
 	return s.create(ctx, r, in.Key, digest, pendingEvent{EventRequested, requestedPayload(r)})
+}
+
+// checkPlaceable records a problem for each exchange line whose
+// replacement the order service would refuse to place (a name or an
+// amount beyond what an order line takes), as Resolve will place it.
+func checkPlaceable(ctx context.Context, v *oms.ValidationError, o *order.Order, lines []RequestLine) {
+	for i, l := range lines {
+		p := l.Replacement
+		ol, ok := o.Line(l.OrderLineID)
+		if p == nil || l.Resolution != ResolutionExchange || !ok {
+			continue
+		}
+		li := order.LineInput{SKU: p.SKU, Name: p.Name, Quantity: l.Quantity, UnitPrice: ol.UnitPrice, NoShipping: !ol.RequiresShipping}
+		if p.UnitPrice.Valid() {
+			li.UnitPrice, li.Tax = p.UnitPrice, p.Tax
+			if p.Quantity > 0 {
+				li.Quantity = p.Quantity
+			}
+		}
+		in := order.PlaceInput{Currency: o.Currency, Customer: o.Customer, ShippingAddress: o.ShippingAddress,
+			TaxIncluded: o.TaxIncluded, Lines: []order.LineInput{li}}
+		if _, err := order.Quote(ctx, in, nil); err != nil {
+			v.Add(fmt.Sprintf("lines[%d].replacement", i), "the replacement order would be refused: %v", err)
+		}
+	}
 }
 
 // replay returns the return with id when it exists and was created by a

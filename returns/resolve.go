@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
@@ -29,11 +30,15 @@ type Difference struct {
 }
 
 // ExchangeDifference returns the exact difference between a replacement
-// costing replacement and a credit.
+// costing replacement and a credit. Amounts in two currencies cannot be
+// compared: then Due and Credited are the zero Money.
 func ExchangeDifference(replacement, credit oms.Money) Difference {
 	cur := replacement.Currency()
 	if cur == "" {
 		cur = credit.Currency()
+	}
+	if c := credit.Currency(); c != "" && c != cur {
+		return Difference{Replacement: replacement, Credit: credit}
 	}
 	z := oms.Zero(cur)
 	d := Difference{Replacement: orZero(replacement, cur), Credit: orZero(credit, cur), Due: z, Credited: z}
@@ -84,6 +89,13 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 	v := validation()
 	checkText(v, "payment_method", in.PaymentMethod, false)
 	checkText(v, "reason", in.Reason, false)
+	// The order service takes them (the replacement's payment, the
+	// refund's reason) up to its own bound, shorter than ours.
+	for _, f := range []struct{ name, s string }{{"payment_method", in.PaymentMethod}, {"reason", in.Reason}} {
+		if n := utf8.RuneCountInString(f.s); n > order.MaxTextLength && n <= MaxTextLength {
+			v.Add(f.name, "is longer than %d characters", order.MaxTextLength)
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -191,15 +203,22 @@ func outcomes(r *Return) []Resolution {
 // something due without a payment method is refused before anything is
 // saved.
 func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, error) {
-	o, err := s.orders.Get(ctx, r.OrderID)
+	// The order's payment is settled first: a refund is capped at what
+	// was captured, so a capture still pending (a gateway failure at
+	// shipment) would cap away the refund of goods it charges for.
+	o, err := s.orders.SettlePayment(ctx, r.OrderID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("returns: %s: settle the order's payment before the refund: %w", r.ID, err)
 	}
 	// A plan is saved before its refund reaches the order, so reading the
 	// return after the order finds any plan the order already reflects
 	// (a concurrent Resolve's).
 	if cur, err := s.store.Get(ctx, r.ID); err != nil || cur.Refund != nil {
 		return cur, err
+	}
+	valued, err := s.valuedUnits(ctx, r)
+	if err != nil {
+		return nil, err
 	}
 	var refundItems, exchangeItems []RefundItem
 	var exchangeLines []Line
@@ -223,7 +242,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		if r.Label != nil {
 			cost = r.Label.Price
 		}
-		full, err := CalculateRefund(o, &s.policy, CalcInput{Items: refundItems, ReturnShippingCost: cost, Claim: r.Kind == KindClaim})
+		full, err := calculateRefund(o, &s.policy, CalcInput{Items: refundItems, ReturnShippingCost: cost, Claim: r.Kind == KindClaim}, valued)
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +267,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		ex = &e
 	}
 	if len(exchangeItems) > 0 && ex == nil {
-		eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true})
+		eb, err := calculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true}, valued)
 		if err != nil {
 			return nil, err
 		}
@@ -363,13 +382,23 @@ func exchangePlan(o *order.Order, lines []Line, eb Breakdown) (*ExchangeRecord, 
 		net := minus(li.UnitPrice.Mul(li.Quantity), discountSum(li.Discounts, cur))
 		pretax = plus(pretax, net)
 		tax = plus(tax, orZero(li.Tax, cur))
-		replacement = plus(replacement, plus(net, orZero(li.Tax, cur)))
+		if o.TaxIncluded {
+			replacement = plus(replacement, net) // the price holds the tax
+		} else {
+			replacement = plus(replacement, plus(net, orZero(li.Tax, cur)))
+		}
 		ex.Lines = append(ex.Lines, li)
 	}
 	ex.Difference = ExchangeDifference(replacement, eb.Value)
 	// The credit is applied as a discount up to the replacement's price,
 	// then against its tax; the rest is refunded (Difference.Credited).
 	ex.Credit = minMoney(eb.Value, pretax)
+	if o.TaxIncluded {
+		// The prices hold the tax: a line's tax is at most what is left
+		// of its price once the credit is applied (nothing, in an even
+		// exchange), as the order refuses more.
+		return ex, includedTaxAfterCredit(ex, cur)
+	}
 	if over := minus(eb.Value, pretax); over.IsPositive() && tax.IsPositive() {
 		cut := minMoney(over, tax)
 		weights := make([]decimal.Decimal, len(ex.Lines))
@@ -385,6 +414,28 @@ func exchangePlan(o *order.Order, lines []Line, eb Breakdown) (*ExchangeRecord, 
 		}
 	}
 	return ex, nil
+}
+
+// includedTaxAfterCredit caps each replacement line's tax, included in
+// its price, at the line's amount after its discounts and its share of the
+// credit, prorated as the replacement order will prorate it.
+func includedTaxAfterCredit(ex *ExchangeRecord, cur oms.Currency) error {
+	draft := &order.Order{Currency: cur, TaxIncluded: true}
+	for i, li := range ex.Lines {
+		draft.Lines = append(draft.Lines, order.Line{ID: oms.ID(fmt.Sprintf("line-%d", i)), SKU: li.SKU, Quantity: li.Quantity,
+			UnitPrice: li.UnitPrice, Discounts: li.Discounts, Tax: orZero(li.Tax, cur)})
+	}
+	if ex.Credit.IsPositive() {
+		draft.Discounts = []order.Discount{{Amount: ex.Credit}}
+	}
+	t, err := order.ComputeTotals(draft)
+	if err != nil {
+		return err
+	}
+	for i, lt := range t.Lines {
+		ex.Lines[i].Tax = minMoney(orZero(ex.Lines[i].Tax, cur), minus(minus(lt.Subtotal, lt.LineDiscount), lt.OrderDiscount))
+	}
+	return nil
 }
 
 func discountSum(ds []order.Discount, cur oms.Currency) oms.Money {
@@ -404,10 +455,18 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 	}
 	ex := r.Exchange
 	in := order.PlaceInput{
-		IdempotencyKey: ExchangeKey(r.ID), Channel: o.Channel, Currency: o.Currency, Customer: o.Customer,
+		IdempotencyKey: ExchangeKey(r.ID), Channel: o.Channel, Currency: o.Currency, Customer: o.Customer, TaxIncluded: o.TaxIncluded,
 		ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress, Shipping: o.Shipping,
 		Lines: ex.Lines, Metadata: map[string]string{"return_id": string(r.ID), "original_order_id": string(o.ID)},
 		Note: "replacement for return " + string(r.ID),
+	}
+	if s.orders.ComputesTaxes() {
+		// Its TaxCalculator taxes the replacement, after the credit.
+		in.TaxIncluded = false
+		in.Lines = slices.Clone(ex.Lines)
+		for i := range in.Lines {
+			in.Lines[i].Tax = oms.Money{}
+		}
 	}
 	if ex.Credit.IsPositive() {
 		in.Discounts = []order.Discount{{Code: "EXCHANGE-CREDIT", Description: "credit of return " + string(r.ID), Amount: ex.Credit}}
@@ -433,6 +492,43 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 	return out, err
 }
 
+// valuedUnits returns, per order line, the units the order's other
+// returns valued without a refund of their own (store credit, exchanges;
+// see creditedUnits): CalculateRefund values r's units after them, so a
+// line's shares over all its returns sum to its total.
+func (s *Service) valuedUnits(ctx context.Context, r *Return) (map[oms.ID]int64, error) {
+	others, err := s.store.ListByOrder(ctx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	valued := map[oms.ID]int64{}
+	for _, x := range others {
+		if x.ID != r.ID {
+			for id, n := range creditedUnits(x) {
+				valued[id] += n
+			}
+		}
+	}
+	return valued, nil
+}
+
+// creditedUnits returns, per order line, the units of x valued without a
+// refund of their own: store-credit and exchange lines once x planned its
+// resolution (their accepted units), and the exchange lines of an advance
+// exchange from its approval (their units).
+func creditedUnits(x *Return) map[oms.ID]int64 {
+	out := map[oms.ID]int64{}
+	for _, l := range x.Lines {
+		switch {
+		case x.Refund != nil && (l.Resolution == ResolutionStoreCredit || l.Resolution == ResolutionExchange):
+			out[l.OrderLineID] += l.Accepted
+		case x.Refund == nil && x.Exchange != nil && x.Exchange.Advance && l.Resolution == ResolutionExchange && x.Open():
+			out[l.OrderLineID] += l.Quantity
+		}
+	}
+	return out
+}
+
 // reserveAdvance plans the advance exchange of r (valuing the exchanged
 // units as authorized: they have not come back yet) and reserves the
 // replacements' stock under an ID derived from the return and its version,
@@ -450,7 +546,11 @@ func (s *Service) reserveAdvance(ctx context.Context, o *order.Order, r *Return)
 			lines = append(lines, l)
 		}
 	}
-	eb, err := CalculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true})
+	valued, err := s.valuedUnits(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	eb, err := calculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true}, valued)
 	if err != nil {
 		return nil, err
 	}

@@ -316,7 +316,7 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		}
 		r.ApprovedAt = now
 		if s.policy.ExpireAfter > 0 {
-			r.ExpiresAt = now.Add(s.policy.ExpireAfter)
+			r.ExpiresAt = expiry(now, s.policy.ExpireAfter)
 		}
 		events := []pendingEvent{{EventApproved, StatusPayload{OrderID: r.OrderID, From: StatusRequested, To: StatusApproved, Note: in.Note}}}
 		if ex != nil && r.Exchange == nil {
@@ -340,6 +340,19 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		return s.placeReplacement(ctx, r, "")
 	}
 	return r, nil
+}
+
+// lastExpiry is the end of year 9999, the last time a JSON time holds.
+var lastExpiry = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// expiry returns when a return approved at now expires: after, or at the
+// end of year 9999 when that is later (or the sum wraps).
+func expiry(now time.Time, after time.Duration) time.Time {
+	at := now.Add(after)
+	if at.After(lastExpiry) || at.Before(now) {
+		return lastExpiry
+	}
+	return at
 }
 
 // Reject refuses a requested return.
