@@ -895,23 +895,22 @@ func ValidateChange(c *Change) error {
 		if !e.Reason.Valid() {
 			p.add(fieldIndex("entries", i)+".reason", "unknown reason %q", e.Reason)
 		}
-		if abs(e.OnHand) > oms.MaxQuantity || abs(e.Incoming) > oms.MaxQuantity || abs(e.Damaged) > oms.MaxQuantity {
+		if outOfRange(e.OnHand) || outOfRange(e.Incoming) || outOfRange(e.Damaged) {
 			p.add(fieldIndex("entries", i), "quantity out of range")
 		}
 	}
 	for i, d := range c.Deltas {
-		if abs(d.Reserved) > oms.MaxQuantity {
+		if outOfRange(d.Reserved) {
 			p.add(fieldIndex("deltas", i)+".reserved", "out of range: %d", d.Reserved)
 		}
 	}
 	return p.err()
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
+// outOfRange says n is beyond ±oms.MaxQuantity. (Comparing an absolute
+// value instead lets math.MinInt64 through: its negation wraps to itself.)
+func outOfRange(n int64) bool {
+	return n < -oms.MaxQuantity || n > oms.MaxQuantity
 }
 
 // Ledger implements Store.

@@ -27,6 +27,7 @@ package inventorytest
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -945,6 +946,12 @@ func testApplyConditions(t testing.TB, e *Env) {
 	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{{SKU: "A", Location: "wh", Reason: "magic", OnHand: 1}}}), oms.ErrValidation)
 	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Deltas: []inventory.Delta{{SKU: "A", Location: "wh", CheckSeq: true, Seq: -1}}}), oms.ErrConflict)
 	wantErr(t, e.Store.Apply(ctx, nil), oms.ErrValidation)
+	// math.MinInt64 is out of range too (its absolute value wraps), also
+	// twice on one level, where the sum wraps to 0.
+	minInt := inventory.LedgerEntry{SKU: "A", Location: "wh", Reason: inventory.ReasonLoss, OnHand: math.MinInt64}
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{minInt, minInt}}), oms.ErrValidation)
+	minRes := inventory.Delta{SKU: "A", Location: "wh", Reserved: math.MinInt64}
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Deltas: []inventory.Delta{minRes, minRes}}), oms.ErrValidation)
 	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 1, Incoming: 3})
 	wantClean(t, e)
 }
