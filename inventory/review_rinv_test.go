@@ -49,3 +49,46 @@ func TestChangeOfMinInt64QuantitiesIsRefused(t *testing.T) {
 		b.unchanged(t, name, snap, events)
 	}
 }
+
+// TestChangeOfMoreThan2To62UnitsOnOneLevelDoesNotWrap: one change of
+// 8,193 receipts of oms.MaxQuantity on one level (2^63 + 2^50 units)
+// wrapped the memory store's per-level sum around int64 to a small
+// negative number, so the change was refused as a shortage of stock
+// (or, with receipts and losses mixed, applied with a ledger whose
+// entries do not add up). A change moving that much is refused as a
+// validation error naming the quantity, and changes nothing.
+func TestChangeOfMoreThan2To62UnitsOnOneLevelDoesNotWrap(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 5)
+	snap, events := b.snapshot(t)
+	receipts := func(n int) []inventory.LedgerEntry {
+		es := make([]inventory.LedgerEntry, n)
+		for i := range es {
+			es[i] = inventory.LedgerEntry{SKU: "A", Location: "wh", Reason: inventory.ReasonReceipt, OnHand: oms.MaxQuantity}
+		}
+		return es
+	}
+	for name, c := range map[string]*inventory.Change{
+		"8193 receipts": {Entries: receipts(8193)},
+		// 2^64 units in: the sum wraps to exactly 0, then one more unit.
+		"16384 receipts and one": {Entries: append(receipts(16384),
+			inventory.LedgerEntry{SKU: "A", Location: "wh", Reason: inventory.ReasonFound, OnHand: 1})},
+		"reserved": {Deltas: func() []inventory.Delta {
+			ds := make([]inventory.Delta, 16384)
+			for i := range ds {
+				ds[i] = inventory.Delta{SKU: "A", Location: "wh", Reserved: oms.MaxQuantity}
+			}
+			return ds
+		}()},
+	} {
+		err := b.store.Apply(b.ctx, c)
+		if !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s: Apply = %v, want a validation error", name, err)
+		}
+		b.unchanged(t, name, snap, events)
+	}
+	if lv := b.level(t, "A", "wh"); lv.OnHand != 5 || lv.Reserved != 0 {
+		t.Errorf("level %+v, want 5 on hand, none reserved", lv)
+	}
+}
