@@ -846,8 +846,10 @@ func opName(c *Change) string {
 
 // ValidateChange refuses a Change no Store should apply: a nil change, a
 // reservation update below version 2 or with an unknown status, an inbound
-// with inconsistent quantities, unknown ledger reasons, and quantities
-// beyond oms.MaxQuantity. The error is a *oms.ValidationError. Stores call
+// with inconsistent quantities, unknown ledger reasons, quantities
+// beyond oms.MaxQuantity, and changes moving 2^62 units or more of one
+// quantity (on hand, incoming, damaged or reserved) in all, whose sum on a
+// level could wrap int64. The error is a *oms.ValidationError. Stores call
 // it first in Apply (MemoryStore does), so that an adapter refuses the same
 // shapes as the memory store.
 func ValidateChange(c *Change) error {
@@ -891,6 +893,14 @@ func ValidateChange(c *Change) error {
 			}
 		}
 	}
+	// moved sums each quantity's units over the change (saturating at
+	// maxLevelQuantity): below 2^62 units each, no level's sum can wrap.
+	var moved [4]int64
+	move := func(i int, n int64) {
+		if !outOfRange(n) {
+			moved[i] = min(moved[i]+max(n, -n), maxLevelQuantity)
+		}
+	}
 	for i, e := range c.Entries {
 		if !e.Reason.Valid() {
 			p.add(fieldIndex("entries", i)+".reason", "unknown reason %q", e.Reason)
@@ -898,10 +908,19 @@ func ValidateChange(c *Change) error {
 		if outOfRange(e.OnHand) || outOfRange(e.Incoming) || outOfRange(e.Damaged) {
 			p.add(fieldIndex("entries", i), "quantity out of range")
 		}
+		move(0, e.OnHand)
+		move(1, e.Incoming)
+		move(2, e.Damaged)
 	}
 	for i, d := range c.Deltas {
 		if outOfRange(d.Reserved) {
 			p.add(fieldIndex("deltas", i)+".reserved", "out of range: %d", d.Reserved)
+		}
+		move(3, d.Reserved)
+	}
+	for i, f := range [...]string{"entries.on_hand", "entries.incoming", "entries.damaged", "deltas.reserved"} {
+		if moved[i] >= maxLevelQuantity {
+			p.add(f, "one change moves at most 2^62-1 units of each quantity")
 		}
 	}
 	return p.err()

@@ -952,6 +952,13 @@ func testApplyConditions(t testing.TB, e *Env) {
 	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{minInt, minInt}}), oms.ErrValidation)
 	minRes := inventory.Delta{SKU: "A", Location: "wh", Reserved: math.MinInt64}
 	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Deltas: []inventory.Delta{minRes, minRes}}), oms.ErrValidation)
+	// 8,193 receipts of oms.MaxQuantity on one level: their sum passes
+	// int64 and wraps unless the change is refused.
+	many := &inventory.Change{Op: "receive"}
+	for range 8193 {
+		many.Entries = append(many.Entries, inventory.LedgerEntry{SKU: "A", Location: "wh", Reason: inventory.ReasonReceipt, OnHand: oms.MaxQuantity})
+	}
+	wantErr(t, e.Store.Apply(ctx, many), oms.ErrValidation)
 	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 1, Incoming: 3})
 	wantClean(t, e)
 }
