@@ -3,6 +3,8 @@ package inventory_test
 import (
 	"errors"
 	"math"
+
+	"github.com/google/go-cmp/cmp"
 	"testing"
 
 	"github.com/omskit/oms"
@@ -90,5 +92,37 @@ func TestChangeOfMoreThan2To62UnitsOnOneLevelDoesNotWrap(t *testing.T) {
 	}
 	if lv := b.level(t, "A", "wh"); lv.OnHand != 5 || lv.Reserved != 0 {
 		t.Errorf("level %+v, want 5 on hand, none reserved", lv)
+	}
+}
+
+// TestATPCountsADuplicatedLevelAndInboundOnce: ComputeAvailability and
+// SellableOnChannel take a level listed twice in levels once (by its
+// location), but ComputeATP added it twice, and an inbound delivery
+// listed twice twice: 8 units available and 5 expected were promised as
+// 16 now and 26 with the supplies. The preorder room counted a listed-twice
+// level's backorders twice (in SellableOnChannel too), so the three
+// disagreed. A level counts once per location and a delivery once per ID.
+func TestATPCountsADuplicatedLevelAndInboundOnce(t *testing.T) {
+	wh := inventory.Location{ID: "wh", Name: "wh", Kind: inventory.KindWarehouse, Active: true, Channels: []inventory.Channel{"web"}}
+	locs := []inventory.Location{wh}
+	lv := inventory.Level{SKU: "A", Location: "wh", OnHand: 10, Reserved: 2}
+	in := inventory.Inbound{ID: "po", Kind: inventory.InboundPurchase, SKU: "A", Location: "wh", Quantity: 5,
+		Status: inventory.InboundOpen, ExpectedAt: bbT0.AddDate(0, 0, 7), Version: 1}
+	for _, it := range []inventory.Item{
+		{SKU: "A", Tracked: true},
+		{SKU: "A", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 5, ExpectedAt: bbT0.AddDate(0, 1, 0)}},
+	} {
+		for name, l := range map[string]inventory.Level{"stock": lv, "backorders": {SKU: "A", Location: "wh", OnHand: 1, Reserved: 3}} {
+			once := inventory.ComputeATP(it, []inventory.Level{l}, locs, []inventory.Inbound{in}, inventory.ATPQuery{}, bbT0)
+			twice := inventory.ComputeATP(it, []inventory.Level{l, l}, locs, []inventory.Inbound{in, in}, inventory.ATPQuery{}, bbT0)
+			if diff := cmp.Diff(once, twice); diff != "" {
+				t.Errorf("%s, %s: ATP with the level and delivery twice (-once +twice):\n%s", it.Backorder.Mode, name, diff)
+			}
+			a := inventory.SellableOnChannel(it, []inventory.Level{l}, locs, "web")
+			b := inventory.SellableOnChannel(it, []inventory.Level{l, l}, locs, "web")
+			if a.Quantity != b.Quantity {
+				t.Errorf("%s, %s: sellable with the level twice %d, once %d", it.Backorder.Mode, name, b.Quantity, a.Quantity)
+			}
+		}
 	}
 }
