@@ -231,14 +231,16 @@ func preorderExtra(p BackorderPolicy, levels []Level, sku oms.SKU, sel []oms.ID)
 	if p.Mode != BackorderPreorder {
 		return 0
 	}
-	var backordered int64
+	// A level listed twice counts once: its last listing.
 	at := map[oms.ID]int64{}
 	for _, l := range levels {
 		if l.SKU == sku {
-			b := max(l.Reserved-l.OnHand, 0)
-			backordered = satAdd(backordered, b)
-			at[l.Location] = b
+			at[l.Location] = max(l.Reserved-l.OnHand, 0)
 		}
+	}
+	var backordered int64
+	for _, b := range at {
+		backordered = satAdd(backordered, b)
 	}
 	var room int64
 	for _, id := range sel {
