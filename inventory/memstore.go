@@ -848,8 +848,8 @@ func opName(c *Change) string {
 // reservation update below version 2 or with an unknown status, an inbound
 // with inconsistent quantities, unknown ledger reasons, quantities
 // beyond oms.MaxQuantity, and changes moving 2^62 units or more of one
-// quantity (on hand, incoming, damaged or reserved) in all, whose sum on a
-// level could wrap int64. The error is a *oms.ValidationError. Stores call
+// quantity (on hand, incoming, damaged or reserved) on one level, whose
+// sum there could wrap int64. The error is a *oms.ValidationError. Stores call
 // it first in Apply (MemoryStore does), so that an adapter refuses the same
 // shapes as the memory store.
 func ValidateChange(c *Change) error {
@@ -895,10 +895,11 @@ func ValidateChange(c *Change) error {
 	}
 	// moved sums each quantity's units over the change (saturating at
 	// maxLevelQuantity): below 2^62 units each, no level's sum can wrap.
+	// Only a change moving more looks at its levels one by one.
 	var moved [4]int64
-	move := func(i int, n int64) {
+	move := func(m *[4]int64, i int, n int64) {
 		if !outOfRange(n) {
-			moved[i] = min(moved[i]+max(n, -n), maxLevelQuantity)
+			m[i] = min(m[i]+max(n, -n), maxLevelQuantity)
 		}
 	}
 	for i, e := range c.Entries {
@@ -908,19 +909,45 @@ func ValidateChange(c *Change) error {
 		if outOfRange(e.OnHand) || outOfRange(e.Incoming) || outOfRange(e.Damaged) {
 			p.add(fieldIndex("entries", i), "quantity out of range")
 		}
-		move(0, e.OnHand)
-		move(1, e.Incoming)
-		move(2, e.Damaged)
+		move(&moved, 0, e.OnHand)
+		move(&moved, 1, e.Incoming)
+		move(&moved, 2, e.Damaged)
 	}
 	for i, d := range c.Deltas {
 		if outOfRange(d.Reserved) {
 			p.add(fieldIndex("deltas", i)+".reserved", "out of range: %d", d.Reserved)
 		}
-		move(3, d.Reserved)
+		move(&moved, 3, d.Reserved)
 	}
-	for i, f := range [...]string{"entries.on_hand", "entries.incoming", "entries.damaged", "deltas.reserved"} {
-		if moved[i] >= maxLevelQuantity {
-			p.add(f, "one change moves at most 2^62-1 units of each quantity")
+	if max(moved[0], moved[1], moved[2], moved[3]) >= maxLevelQuantity {
+		byLevel := map[levelKey]*[4]int64{}
+		at := func(sku oms.SKU, loc oms.ID) *[4]int64 {
+			m := byLevel[levelKey{sku, loc}]
+			if m == nil {
+				m = new([4]int64)
+				byLevel[levelKey{sku, loc}] = m
+			}
+			return m
+		}
+		for _, e := range c.Entries {
+			m := at(e.SKU, e.Location)
+			move(m, 0, e.OnHand)
+			move(m, 1, e.Incoming)
+			move(m, 2, e.Damaged)
+		}
+		for _, d := range c.Deltas {
+			move(at(d.SKU, d.Location), 3, d.Reserved)
+		}
+		var over [4]bool
+		for _, m := range byLevel {
+			for i := range m {
+				over[i] = over[i] || m[i] >= maxLevelQuantity
+			}
+		}
+		for i, f := range [...]string{"entries.on_hand", "entries.incoming", "entries.damaged", "deltas.reserved"} {
+			if over[i] {
+				p.add(f, "one change moves at most 2^62-1 units of each quantity on one level")
+			}
 		}
 	}
 	return p.err()

@@ -93,6 +93,20 @@ func TestChangeOfMoreThan2To62UnitsOnOneLevelDoesNotWrap(t *testing.T) {
 	if lv := b.level(t, "A", "wh"); lv.OnHand != 5 || lv.Reserved != 0 {
 		t.Errorf("level %+v, want 5 on hand, none reserved", lv)
 	}
+	// More than 2^62 units in all, but less on each level, is a change
+	// like any other.
+	b.put(t, []oms.ID{"wh2"}, inventory.Item{SKU: "A", Tracked: true})
+	spread := &inventory.Change{Entries: receipts(4095)}
+	for _, e := range receipts(4095) {
+		e.Location = "wh2"
+		spread.Entries = append(spread.Entries, e)
+	}
+	if err := b.store.Apply(b.ctx, spread); err != nil {
+		t.Fatalf("receipts of 4095*2^50 units at each of two levels: %v", err)
+	}
+	if lv := b.level(t, "A", "wh2"); lv.OnHand != 4095*oms.MaxQuantity {
+		t.Errorf("level %+v, want %d on hand", lv, 4095*oms.MaxQuantity)
+	}
 }
 
 // TestATPCountsADuplicatedLevelAndInboundOnce: ComputeAvailability and
