@@ -1,8 +1,10 @@
 package inventory_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"testing"
@@ -138,5 +140,44 @@ func TestATPCountsADuplicatedLevelAndInboundOnce(t *testing.T) {
 				t.Errorf("%s, %s: sellable with the level twice %d, once %d", it.Backorder.Mode, name, b.Quantity, a.Quantity)
 			}
 		}
+	}
+}
+
+// TestSweepExpiredRefusesANowAfterYear9999: SweepExpired takes the time
+// to sweep at from its caller, and at a now in year 10000 it expired the
+// holds and saved them with their operation and update times, and their
+// events, in year 10000, which encoding/json cannot write: the
+// reservation and the outbox event no longer marshalled (a store keeping
+// reservations as JSON fails the write with an encoding error, and a
+// relay publishing JSON stops at the event). Such a now is refused as a
+// validation error that changes nothing.
+func TestSweepExpiredRefusesANowAfterYear9999(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 5)
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}, HoldFor: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	snap, events := b.snapshot(t)
+	for _, now := range []time.Time{
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(1<<62, 0),
+	} {
+		ids, err := b.svc.SweepExpired(b.ctx, now)
+		if !errors.Is(err, oms.ErrValidation) || len(ids) != 0 {
+			t.Errorf("sweep at %v = %v, %v; want a validation error", now, ids, err)
+		}
+		b.unchanged(t, "sweep at "+now.String(), snap, events)
+	}
+	r, err := b.svc.Reservation(b.ctx, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Errorf("reservation does not marshal: %v", err)
+	}
+	// A sweep at the end of year 9999 expires the hold.
+	if ids, err := b.svc.SweepExpired(b.ctx, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)); err != nil || len(ids) != 1 {
+		t.Errorf("sweep at the end of year 9999 = %v, %v", ids, err)
 	}
 }
