@@ -181,3 +181,31 @@ func TestSweepExpiredRefusesANowAfterYear9999(t *testing.T) {
 		t.Errorf("sweep at the end of year 9999 = %v, %v", ids, err)
 	}
 }
+
+// TestReconcileFindsAHistoryThatSaturatesBackToTheLevel: Reconcile's sums
+// saturate at the int64 range instead of wrapping, but a saturated sum is
+// no longer the history's: three receipts of 2^62 units then a loss of
+// 2^62 (2^63 units in truth) summed to 2^63-1 after the second receipt
+// and 2^62-1 after the loss, exactly a level of 2^62-1 units, which then
+// reconciled clean. The sums are exact now, so only a history that adds
+// up to the level passes.
+func TestReconcileFindsAHistoryThatSaturatesBackToTheLevel(t *testing.T) {
+	entry := func(seq int, reason inventory.Reason, n int64) inventory.LedgerEntry {
+		return inventory.LedgerEntry{Seq: int64(seq), SKU: "A", Location: "a", Reason: reason, OnHand: n}
+	}
+	snap := inventory.Snapshot{
+		Levels: []inventory.Level{{SKU: "A", Location: "a", OnHand: 1<<62 - 1}},
+		Entries: []inventory.LedgerEntry{entry(1, inventory.ReasonReceipt, 1<<62), entry(2, inventory.ReasonReceipt, 1<<62),
+			entry(3, inventory.ReasonReceipt, 1<<62), entry(4, inventory.ReasonLoss, -1<<62)},
+	}
+	if rep := inventory.Reconcile(snap); rep.Clean() {
+		t.Errorf("a level of 2^62-1 units with 2^63 units in its history reconciles clean: %+v", rep)
+	}
+	// The same history summing to the level in truth is clean: 2^62 in,
+	// out and in again, then a unit lost.
+	snap.Entries = []inventory.LedgerEntry{entry(1, inventory.ReasonReceipt, 1<<62), entry(2, inventory.ReasonLoss, -1<<62),
+		entry(3, inventory.ReasonReceipt, 1<<62), entry(4, inventory.ReasonLoss, -1)}
+	if rep := inventory.Reconcile(snap); !rep.Clean() {
+		t.Errorf("a history adding up to the level: %+v", rep)
+	}
+}
