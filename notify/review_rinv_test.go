@@ -65,3 +65,46 @@ func TestDigestDueAfterYear9999IsStillSaved(t *testing.T) {
 		})
 	}
 }
+
+// TestEventTimesOutsideYears0To9999DoNotBlockTheOrder: a shipment or
+// refund event whose time lies after year 9999 (or before year 0), which
+// the memory outbox carries, was recorded as the shipment's shipped time
+// and the refund's time: the order's document no longer encoded as JSON,
+// so with a store saving JSON every Publish of the event failed (the
+// relay delivered it again for ever, the order's later events waited
+// behind it and the customer heard nothing), and with the memory store
+// the status view no longer marshalled. The milestones are decided and
+// sent, and the times kept within years 0 to 9999.
+func TestEventTimesOutsideYears0To9999DoNotBlockTheOrder(t *testing.T) {
+	for name, at := range map[string]time.Time{
+		"year 10000":      time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		"year -1":         time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),
+		"time.Unix(2^62)": time.Unix(1<<62, 0),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			var err error
+			e.n, err = notify.New(jsonStore{e.store}, &notify.Options{Sender: e.rec, Clock: e.clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := notifytest.NewScript("ord-t", "1001", anna, t0)
+			e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "TEE", Name: "T-shirt", Quantity: 1, Total: "19.90"}),
+				s.ShipmentCreated("sh1", "ups"))
+			shipped, refunded := s.ShipmentShipped("sh1"), s.Refunded("rf1", "5.00")
+			shipped.Time, refunded.Time = at, at
+			e.publish(t, shipped, refunded)
+			want := []string{"email:order_confirmed", "email:shipped", "email:refund_issued"}
+			if diff := cmp.Diff(want, kinds(e.rec.Messages())); diff != "" {
+				t.Errorf("messages (-want +got):\n%s", diff)
+			}
+			v, err := e.n.View(e.ctx, "ord-t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := json.Marshal(v); err != nil {
+				t.Errorf("view does not marshal: %v", err)
+			}
+		})
+	}
+}
