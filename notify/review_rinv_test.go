@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/omskit/oms"
 	"github.com/omskit/oms/notify"
 	"github.com/omskit/oms/notify/notifytest"
+	"github.com/omskit/oms/order"
 )
 
 // jsonStore saves each Progress as JSON first, as a store keeping
@@ -106,5 +110,44 @@ func TestEventTimesOutsideYears0To9999DoNotBlockTheOrder(t *testing.T) {
 				t.Errorf("view does not marshal: %v", err)
 			}
 		})
+	}
+}
+
+// TestEventsWithUnitsOutOfRangeAreSkipped: notify took the units of order
+// and return events as they came, so an order.lines_cancelled of -2 units
+// raised a 3-unit line to 5 active units with -2 cancelled and told the
+// customer "We cancelled -2 × T-shirt", and an order.shipped of
+// math.MinInt64 units left the line's shipped counter at -2^63, whose
+// difference with the line's quantity wrapped, so the order's partial
+// shipment was never told. Such events cannot be read, as one whose
+// payload does not decode: they are skipped and change nothing.
+func TestEventsWithUnitsOutOfRangeAreSkipped(t *testing.T) {
+	e := newEnv(t, nil)
+	s := notifytest.NewScript("ord-u", "1001", anna, t0)
+	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "TEE", Name: "T-shirt", Quantity: 3, Total: "19.90"},
+		notifytest.Line{ID: "l2", SKU: "CAP", Name: "Cap", Quantity: 2, Total: "9.90"}))
+	before, err := e.n.View(e.ctx, "ord-u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []int64{-2, 0, math.MinInt64, math.MaxInt64, oms.MaxQuantity + 1} {
+		e.publish(t,
+			s.LinesCancelled(order.LineQuantity{LineID: "l1", Quantity: q}),
+			s.OrderShipped(fmt.Sprint("sh-", q), order.LineQuantity{LineID: "l2", Quantity: q}),
+			s.OrderDelivered(fmt.Sprint("sh-", q), order.LineQuantity{LineID: "l2", Quantity: q}),
+			s.ReturnRequested(oms.ID(fmt.Sprint("ret-", q)), order.LineQuantity{LineID: "l1", Quantity: q}))
+	}
+	after, err := e.n.View(e.ctx, "ord-u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, after, cmpopts.IgnoreFields(notify.OrderView{}, "UpdatedAt")); diff != "" {
+		t.Errorf("view after events of units out of range (-before +after):\n%s", diff)
+	}
+	// A shipment of one unit is a partial shipment of the order.
+	e.publish(t, s.OrderShipped("sh1", order.LineQuantity{LineID: "l1", Quantity: 1}))
+	want := []string{"email:order_confirmed", "email:partially_shipped"}
+	if diff := cmp.Diff(want, kinds(e.rec.Messages())); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
 	}
 }
