@@ -151,3 +151,26 @@ func TestEventsWithUnitsOutOfRangeAreSkipped(t *testing.T) {
 		t.Errorf("messages (-want +got):\n%s", diff)
 	}
 }
+
+// TestRefundOfANegativeAmountIsSkipped: an order.refunded of -5.00 EUR
+// (which the order package never makes) was recorded as a refund and
+// told to the customer as "We issued a refund of -5.00 EUR". Such an
+// event cannot be read: it is skipped and changes nothing, and a real
+// refund after it is told as usual.
+func TestRefundOfANegativeAmountIsSkipped(t *testing.T) {
+	e := newEnv(t, nil)
+	s := notifytest.NewScript("ord-r", "1001", anna, t0)
+	e.publish(t, s.Confirmed(notifytest.Line{ID: "l1", SKU: "TEE", Name: "T-shirt", Quantity: 3, Total: "19.90"}))
+	e.publish(t, s.Refunded("rf1", "-5.00"), s.Refunded("rf2", "2.50"))
+	want := []string{"email:order_confirmed", "email:refund_issued"}
+	if diff := cmp.Diff(want, kinds(e.rec.Messages())); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+	v, err := e.n.View(e.ctx, "ord-r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Refunds) != 1 || v.Refunds[0].Key != "rf2" {
+		t.Errorf("refunds %+v, want rf2 alone", v.Refunds)
+	}
+}
