@@ -217,6 +217,9 @@ func read(e oms.Event) (change, bool, error) {
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
+		if pl.Amount.IsNegative() {
+			return change{}, false, oms.Validationf("order event", "amount", "a refund of %s is negative", pl.Amount)
+		}
 		at := eventTime(e)
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
 			for _, r := range p.Refunds {
