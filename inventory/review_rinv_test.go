@@ -209,3 +209,31 @@ func TestReconcileFindsAHistoryThatSaturatesBackToTheLevel(t *testing.T) {
 		t.Errorf("a history adding up to the level: %+v", rep)
 	}
 }
+
+// TestRefusedReserveLeavesNoPreorderRoomTaken: the memory store counts
+// the preorders a reserve's lines would add as it checks them, and a
+// reserve refused at a later line for an inactive or unknown location
+// (oms.ErrUnavailable, oms.ErrNotFound) returned without forgetting what
+// its earlier lines had counted: the next reserve of the SKU found that
+// much less of the preorder limit left and was refused as short, though
+// nothing was reserved. A refused reserve takes no room.
+func TestRefusedReserveLeavesNoPreorderRoomTaken(t *testing.T) {
+	for name, bad := range map[string]oms.ID{"inactive location": "closed", "unknown location": "nowhere"} {
+		t.Run(name, func(t *testing.T) {
+			b := newBB(t, nil)
+			b.put(t, []oms.ID{"wh", "closed"}, inventory.Item{SKU: "A", Tracked: true,
+				Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 5, ExpectedAt: bbT0.AddDate(0, 1, 0)}})
+			if err := b.svc.PutLocation(b.ctx, inventory.Location{ID: "closed", Name: "closed", Kind: inventory.KindWarehouse}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r1", Lines: []inventory.Line{
+				{SKU: "A", Location: "wh", Quantity: 4}, {SKU: "A", Location: bad, Quantity: 1}}})
+			if !errors.Is(err, oms.ErrUnavailable) && !errors.Is(err, oms.ErrNotFound) {
+				t.Fatalf("reserve at %s: %v", bad, err)
+			}
+			if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r2", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 5}}}); err != nil {
+				t.Errorf("preorder of the whole limit after a refused reserve: %v", err)
+			}
+		})
+	}
+}
