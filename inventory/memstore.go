@@ -381,6 +381,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		if lv == nil {
 			var err error
 			if lv, err = s.pairLocked(ln.SKU, ln.Location); err != nil {
+				forgetPending(lvs)
 				s.mu.Unlock()
 				sh.mu.Unlock()
 				return Reservation{}, false, err
@@ -388,6 +389,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			fresh = true
 		}
 		if !lv.loc.loc.Active {
+			forgetPending(lvs)
 			s.mu.Unlock()
 			sh.mu.Unlock()
 			return Reservation{}, false, inactiveLocation(ln.Location)
@@ -399,11 +401,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		}
 		lvs = append(lvs, lv)
 		if lv.Reserved+earlier+ln.Quantity > maxLevelQuantity {
-			for _, o := range lvs {
-				if o != nil {
-					o.item.pending = 0
-				}
-			}
+			forgetPending(lvs)
 			s.mu.Unlock()
 			sh.mu.Unlock()
 			return Reservation{}, false, levelTooLarge("reserve", ln.SKU, ln.Location)
@@ -426,11 +424,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			}
 		}
 	}
-	for _, lv := range lvs {
-		if lv != nil {
-			lv.item.pending = 0
-		}
-	}
+	forgetPending(lvs)
 	if len(short) > 0 {
 		s.mu.Unlock()
 		sh.mu.Unlock()
@@ -465,6 +459,17 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	}
 	sh.mu.Unlock()
 	return r, true, nil
+}
+
+// forgetPending clears the scratch preorder counts of the items of lvs
+// (nil entries skipped): every exit of a reserve calls it, refused or not,
+// or the next write of those SKUs would find their room taken.
+func forgetPending(lvs []*levelRec) {
+	for _, lv := range lvs {
+		if lv != nil {
+			lv.item.pending = 0
+		}
+	}
 }
 
 // checkReserveShape refuses what the store cannot apply safely: no lines,

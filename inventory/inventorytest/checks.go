@@ -114,6 +114,20 @@ func testPreorderLimitSKUWide(t testing.TB, e *Env) {
 	wantLevel(t, e, "P", "b", qty{Reserved: 2})
 	wantLevel(t, e, "P", "c", qty{Reserved: 2})
 
+	// A reserve refused at a later line, for an unknown or an inactive
+	// location, takes none of the limit: the whole of it still sells.
+	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "R", Tracked: true, Backorder: pre}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.PutLocation(ctx, inventory.Location{ID: "off", Name: "off", Kind: inventory.KindWarehouse}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r-nowhere", Lines: []inventory.Line{ln("R", "a", 4), ln("R", "nowhere", 1)}})
+	wantErr(t, err, oms.ErrNotFound)
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r-off", Lines: []inventory.Line{ln("R", "a", 4), ln("R", "off", 1)}})
+	wantErr(t, err, oms.ErrUnavailable)
+	reserve(t, e, "r-all", ln("R", "b", 5))
+
 	// Concurrent preorders on a barrier over the three locations: never
 	// more than the limit in total.
 	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "Q", Tracked: true, Backorder: pre}); err != nil {
