@@ -3,7 +3,10 @@ package inventory_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -236,4 +239,50 @@ func TestRefusedReserveLeavesNoPreorderRoomTaken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMemoryStoreReserveLeavesTheCallersLinesAlone: MemoryStore.Reserve
+// worked on the lines of the reservation it was given, in the caller's
+// array: it reset their committed and released units and set their
+// Untracked flags there, and it returned the reservation over that same
+// array. So the caller's value changed under it, and callers reserving
+// with one slice of lines from several goroutines (a basket reserved
+// under several IDs) raced on it (go test -race). The store works on
+// its own copy now, as the PostgreSQL adapter does.
+func TestMemoryStoreReserveLeavesTheCallersLinesAlone(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	if err := b.svc.PutItem(b.ctx, inventory.Item{SKU: "U"}); err != nil {
+		t.Fatal(err)
+	}
+	b.receive(t, "A", "wh", 100)
+	lines := []inventory.ReservationLine{{SKU: "A", Location: "wh", Quantity: 1, Committed: 3}, {SKU: "U", Location: "wh", Quantity: 2}}
+	given := slices.Clone(lines)
+	r, created, err := b.store.Reserve(b.ctx, inventory.Reservation{ID: "r", Lines: lines}, oms.Event{})
+	if err != nil || !created {
+		t.Fatalf("reserve: %v, %v", created, err)
+	}
+	if diff := cmp.Diff(given, lines); diff != "" {
+		t.Errorf("the caller's lines changed (-given +after):\n%s", diff)
+	}
+	if r.Lines[0].Committed != 0 || !r.Lines[1].Untracked {
+		t.Errorf("reserved lines %+v, want none committed and U untracked", r.Lines)
+	}
+	r.Lines[0].Quantity = 99
+	if lines[0].Quantity != 1 {
+		t.Errorf("the returned reservation shares the caller's lines")
+	}
+
+	lines = slices.Clone(given)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := b.store.Reserve(b.ctx, inventory.Reservation{ID: oms.ID(fmt.Sprint("g", g)), Lines: lines}, oms.Event{}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }
