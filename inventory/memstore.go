@@ -350,6 +350,10 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	if len(r.Lines) > len(buf) {
 		lvs = make([]*levelRec, 0, len(r.Lines))
 	}
+	// Lines of our own: the loop below resets and flags them, and the
+	// caller's array is the caller's (other goroutines may reserve with
+	// it too).
+	r.Lines = append([]ReservationLine(nil), r.Lines...)
 	r.Status, r.Version = StatusActive, 1
 	rec := newResRec(&r) // allocated before the locks, filled under them
 
