@@ -286,3 +286,42 @@ func TestMemoryStoreReserveLeavesTheCallersLinesAlone(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestTimesWithAnOffsetOfSecondsAreRefused: RFC 3339 writes a zone offset
+// in whole minutes, so encoding/json writes a time whose offset has
+// seconds (time.FixedZone("", 30), or a zone's local mean time) as
+// another instant. A hold expiring at 10:00:00Z given in such a zone was
+// kept as given while its reserved event said it expires at 10:00:30Z,
+// and the reservation (or a delivery, or an item's preorder date) no
+// longer came back from JSON as stored. Such times are refused as
+// validation errors, as times after year 9999 are, and change nothing.
+func TestTimesWithAnOffsetOfSecondsAreRefused(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 5)
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "held", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}, HoldFor: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	snap, events := b.snapshot(t)
+	odd := time.FixedZone("", 30)
+	at := bbT0.Add(2 * time.Hour).In(odd)
+	_, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1}}, ExpiresAt: at})
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("reserve expiring at %v: %v, want a validation error", at, err)
+	}
+	if _, err := b.svc.Extend(b.ctx, "held", at); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("extend to %v: %v, want a validation error", at, err)
+	}
+	if _, err := b.svc.Expect(b.ctx, inventory.Expectation{ID: "po", SKU: "A", Location: "wh", Quantity: 1, ExpectedAt: at}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("expect at %v: %v, want a validation error", at, err)
+	}
+	err = b.svc.PutItem(b.ctx, inventory.Item{SKU: "A", Tracked: true,
+		Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 1, ExpectedAt: at}})
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("preorder expected at %v: %v, want a validation error", at, err)
+	}
+	b.unchanged(t, "times with an offset of seconds", snap, events)
+	if it, err := b.svc.Item(b.ctx, "A"); err != nil || it.Backorder.Mode != "" {
+		t.Errorf("item %+v, %v", it, err)
+	}
+}
