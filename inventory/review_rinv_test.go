@@ -321,7 +321,7 @@ func TestTimesWithAnOffsetOfSecondsAreRefused(t *testing.T) {
 		t.Errorf("preorder expected at %v: %v, want a validation error", at, err)
 	}
 	b.unchanged(t, "times with an offset of seconds", snap, events)
-	if it, err := b.svc.Item(b.ctx, "A"); err != nil || it.Backorder.Mode != "" {
+	if it, err := b.svc.Item(b.ctx, "A"); err != nil || it.Backorder.Mode == inventory.BackorderPreorder {
 		t.Errorf("item %+v, %v", it, err)
 	}
 }

@@ -299,6 +299,11 @@ func testLocationsAndItems(t testing.TB, e *Env) {
 	wantErr(t, err, oms.ErrNotFound)
 	err = e.Service.PutItem(ctx, inventory.Item{SKU: "X", SafetyStock: -1, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: -2}})
 	wantErr(t, err, oms.ErrValidation)
+	// A preorder date JSON cannot carry as the same instant (an offset
+	// with seconds) is refused by the store too.
+	err = e.Store.PutItem(ctx, inventory.Item{SKU: "X", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 1,
+		ExpectedAt: epoch.Add(time.Hour).In(time.FixedZone("", 30))}})
+	wantErr(t, err, oms.ErrValidation)
 	if _, err := e.Store.Item(ctx, "X"); !errors.Is(err, oms.ErrNotFound) {
 		t.Errorf("refused item was stored: %v", err)
 	}
