@@ -325,3 +325,81 @@ func TestTimesWithAnOffsetOfSecondsAreRefused(t *testing.T) {
 		t.Errorf("item %+v, %v", it, err)
 	}
 }
+
+// TestCancelInboundRetriedAfterItsWriteIsAReplay: a CancelInbound whose
+// write went through but whose answer was lost (the connection dropped
+// after the commit), run again as a caller does after an error, was
+// refused with oms.ErrInvalidTransition ("nothing is outstanding"), and
+// so was the loser of two processes cancelling one delivery at once:
+// the caller could not tell a cancelled delivery from one received in
+// full. A cancel of a cancelled delivery is its replay now: it answers
+// the delivery and moves nothing, as Expect and Transfer answer theirs.
+// A delivery received in full is still refused.
+func TestCancelInboundRetriedAfterItsWriteIsAReplay(t *testing.T) {
+	crash := &crashAfterWrite{Store: inventory.NewMemoryStore(nil)}
+	b := newBB(t, crash)
+	b.put(t, []oms.ID{"wh", "wh2"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 10)
+	if _, err := b.svc.Expect(b.ctx, inventory.Expectation{ID: "po", SKU: "A", Location: "wh", Quantity: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Receive(b.ctx, inventory.Receipt{InboundID: "po", Quantity: 2}); err != nil {
+		t.Fatal(err)
+	}
+	crash.crash.Store(true)
+	if _, err := b.svc.CancelInbound(b.ctx, "po"); !errors.Is(err, errCrash) {
+		t.Fatalf("first cancel: %v, want the lost answer", err)
+	}
+	in, err := b.svc.CancelInbound(b.ctx, "po")
+	if err != nil || in.Status != inventory.InboundClosed || in.Cancelled != 3 || in.Received != 2 {
+		t.Errorf("cancel retried: %+v, %v; want the delivery closed with 3 cancelled", in, err)
+	}
+
+	// Two processes cancel one transfer at once: both answer it.
+	if _, err := b.svc.Transfer(b.ctx, inventory.TransferRequest{ID: "tr", SKU: "A", From: "wh", To: "wh2", Quantity: 4}); err != nil {
+		t.Fatal(err)
+	}
+	other := inventory.NewService(crash, &inventory.ServiceOptions{Clock: b.clock})
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, svc := range []*inventory.Service{b.svc, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.CancelInbound(b.ctx, "tr")
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("cancel %d of the transfer: %v", i, err)
+		}
+	}
+	es, err := b.svc.Ledger(b.ctx, inventory.LedgerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancels := 0
+	for _, e := range es {
+		if e.Reason == inventory.ReasonInboundCancelled || e.Reason == inventory.ReasonTransferLost {
+			cancels++
+		}
+	}
+	if cancels != 2 {
+		t.Errorf("%d cancel entries, want one per delivery", cancels)
+	}
+	if rep, err := b.svc.Reconcile(b.ctx); err != nil || !rep.Clean() {
+		t.Errorf("reconcile: %+v, %v", rep, err)
+	}
+
+	// A delivery received in full was not cancelled: refused.
+	if _, err := b.svc.Expect(b.ctx, inventory.Expectation{ID: "po2", SKU: "A", Location: "wh", Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Receive(b.ctx, inventory.Receipt{InboundID: "po2", Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.CancelInbound(b.ctx, "po2"); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Errorf("cancel of a delivery received in full: %v, want oms.ErrInvalidTransition", err)
+	}
+}
