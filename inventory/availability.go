@@ -233,9 +233,17 @@ func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q 
 		selected[loc.ID] = true
 		sel = append(sel, loc.ID)
 	}
-	var backordered int64 // at the selected locations
+	// A level listed twice counts once (the last listing, as in
+	// ComputeAvailability).
+	byLoc := map[oms.ID]Level{}
 	for _, l := range levels {
 		if l.SKU == it.SKU && selected[l.Location] {
+			byLoc[l.Location] = l
+		}
+	}
+	var backordered int64 // at the selected locations
+	for _, id := range sel {
+		if l, ok := byLoc[id]; ok {
 			a.Now = satAdd(a.Now, l.Available())
 			backordered = satAdd(backordered, max(l.Reserved-l.OnHand, 0))
 		}
@@ -243,12 +251,25 @@ func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q 
 	if q.Channel != "" {
 		a.Now = satSub(a.Now, satAdd(max(it.SafetyStock, 0), max(it.ChannelBuffers[q.Channel], 0)))
 	}
+	// A delivery listed twice counts once: its last listing.
 	var sup []Supply
+	seen := map[oms.ID]int{}
 	for _, in := range inbounds {
-		if in.SKU == it.SKU && in.Status == InboundOpen && selected[in.Location] && in.Outstanding() > 0 {
-			sup = append(sup, Supply{At: in.ExpectedAt, Quantity: in.Outstanding(), Source: in.ID})
+		if in.SKU != it.SKU {
+			continue
+		}
+		i, dup := seen[in.ID]
+		if !dup {
+			i = len(sup)
+			seen[in.ID] = i
+			sup = append(sup, Supply{Source: in.ID})
+		}
+		sup[i].At, sup[i].Quantity = in.ExpectedAt, 0
+		if in.Status == InboundOpen && selected[in.Location] && in.Outstanding() > 0 {
+			sup[i].Quantity = in.Outstanding()
 		}
 	}
+	sup = slices.DeleteFunc(sup, func(s Supply) bool { return s.Quantity <= 0 })
 	// The preorder supply is what the selected locations may still take
 	// plus their backorders, which Now has already subtracted: so the
 	// last cumulative agrees with SellableOnChannel.

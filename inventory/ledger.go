@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"math"
 	"math/big"
+	"math/bits"
 	"sort"
 	"time"
 
@@ -214,10 +216,11 @@ func (r ReconcileReport) Clean() bool { return len(r.Mismatches) == 0 }
 // and damaged equal the sums of the level's ledger entries, reserved equals
 // the outstanding units of the open reservations' tracked lines, and
 // incoming equals the outstanding units of the open inbound deliveries.
-// It is a pure function of a snapshot. The sums saturate at the int64
-// range, so a history that wraps around it never passes for the level.
+// It is a pure function of a snapshot. The sums are exact (128 bits), so a
+// history that passes the int64 range never passes for the level;
+// Mismatch.Expected reports such a sum saturated.
 func Reconcile(s Snapshot) ReconcileReport {
-	type sums struct{ onHand, incoming, damaged, reserved, inbound int64 }
+	type sums struct{ onHand, incoming, damaged, reserved, inbound exactSum }
 	got := map[levelKey]*sums{}
 	at := func(sku oms.SKU, loc oms.ID) *sums {
 		k := levelKey{sku, loc}
@@ -228,9 +231,9 @@ func Reconcile(s Snapshot) ReconcileReport {
 	}
 	for _, e := range s.Entries {
 		x := at(e.SKU, e.Location)
-		x.onHand = satAdd(x.onHand, e.OnHand)
-		x.incoming = satAdd(x.incoming, e.Incoming)
-		x.damaged = satAdd(x.damaged, e.Damaged)
+		x.onHand.add(e.OnHand)
+		x.incoming.add(e.Incoming)
+		x.damaged.add(e.Damaged)
 	}
 	for _, r := range s.Reservations {
 		if !r.Open() {
@@ -239,21 +242,21 @@ func Reconcile(s Snapshot) ReconcileReport {
 		for _, l := range r.Lines {
 			if !l.Untracked {
 				x := at(l.SKU, l.Location)
-				x.reserved = satAdd(x.reserved, l.Outstanding())
+				x.reserved.add(l.Outstanding())
 			}
 		}
 	}
 	for _, in := range s.Inbounds {
 		if in.Status == InboundOpen {
 			x := at(in.SKU, in.Location)
-			x.inbound = satAdd(x.inbound, in.Outstanding())
+			x.inbound.add(in.Outstanding())
 		}
 	}
 	rep := ReconcileReport{Levels: len(s.Levels), Entries: len(s.Entries)}
 	seen := map[levelKey]bool{}
-	check := func(sku oms.SKU, loc oms.ID, field string, level, expected int64) {
-		if level != expected {
-			rep.Mismatches = append(rep.Mismatches, Mismatch{SKU: sku, Location: loc, Field: field, Level: level, Expected: expected})
+	check := func(sku oms.SKU, loc oms.ID, field string, level int64, expected exactSum) {
+		if !expected.is(level) {
+			rep.Mismatches = append(rep.Mismatches, Mismatch{SKU: sku, Location: loc, Field: field, Level: level, Expected: expected.saturated()})
 		}
 	}
 	for _, l := range s.Levels {
@@ -287,6 +290,33 @@ func Reconcile(s Snapshot) ReconcileReport {
 		check(k.sku, k.loc, "reserved", 0, x.reserved)
 	}
 	return rep
+}
+
+// exactSum is a 128-bit sum of int64s (hi:lo in two's complement): no
+// count of int64 terms below 2^63 wraps it.
+type exactSum struct {
+	hi int64
+	lo uint64
+}
+
+func (s *exactSum) add(x int64) {
+	var c uint64
+	s.lo, c = bits.Add64(s.lo, uint64(x), 0)
+	s.hi += int64(c) + x>>63 // x>>63 is x's sign extension: 0 or -1
+}
+
+// is reports whether the sum is x.
+func (s exactSum) is(x int64) bool { return s.lo == uint64(x) && s.hi == x>>63 }
+
+// saturated returns the sum, or the end of the int64 range it passed.
+func (s exactSum) saturated() int64 {
+	switch x := int64(s.lo); {
+	case s.hi == x>>63:
+		return x
+	case s.hi < 0:
+		return math.MinInt64
+	}
+	return math.MaxInt64
 }
 
 // Flow sums the ledger by where units came from and went to. For a closed

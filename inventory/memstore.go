@@ -350,6 +350,10 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	if len(r.Lines) > len(buf) {
 		lvs = make([]*levelRec, 0, len(r.Lines))
 	}
+	// Lines of our own: the loop below resets and flags them, and the
+	// caller's array is the caller's (other goroutines may reserve with
+	// it too).
+	r.Lines = append([]ReservationLine(nil), r.Lines...)
 	r.Status, r.Version = StatusActive, 1
 	rec := newResRec(&r) // allocated before the locks, filled under them
 
@@ -381,6 +385,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		if lv == nil {
 			var err error
 			if lv, err = s.pairLocked(ln.SKU, ln.Location); err != nil {
+				forgetPending(lvs)
 				s.mu.Unlock()
 				sh.mu.Unlock()
 				return Reservation{}, false, err
@@ -388,6 +393,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			fresh = true
 		}
 		if !lv.loc.loc.Active {
+			forgetPending(lvs)
 			s.mu.Unlock()
 			sh.mu.Unlock()
 			return Reservation{}, false, inactiveLocation(ln.Location)
@@ -399,11 +405,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		}
 		lvs = append(lvs, lv)
 		if lv.Reserved+earlier+ln.Quantity > maxLevelQuantity {
-			for _, o := range lvs {
-				if o != nil {
-					o.item.pending = 0
-				}
-			}
+			forgetPending(lvs)
 			s.mu.Unlock()
 			sh.mu.Unlock()
 			return Reservation{}, false, levelTooLarge("reserve", ln.SKU, ln.Location)
@@ -426,11 +428,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			}
 		}
 	}
-	for _, lv := range lvs {
-		if lv != nil {
-			lv.item.pending = 0
-		}
-	}
+	forgetPending(lvs)
 	if len(short) > 0 {
 		s.mu.Unlock()
 		sh.mu.Unlock()
@@ -465,6 +463,17 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	}
 	sh.mu.Unlock()
 	return r, true, nil
+}
+
+// forgetPending clears the scratch preorder counts of the items of lvs
+// (nil entries skipped): every exit of a reserve calls it, refused or not,
+// or the next write of those SKUs would find their room taken.
+func forgetPending(lvs []*levelRec) {
+	for _, lv := range lvs {
+		if lv != nil {
+			lv.item.pending = 0
+		}
+	}
 }
 
 // checkReserveShape refuses what the store cannot apply safely: no lines,
@@ -846,8 +855,10 @@ func opName(c *Change) string {
 
 // ValidateChange refuses a Change no Store should apply: a nil change, a
 // reservation update below version 2 or with an unknown status, an inbound
-// with inconsistent quantities, unknown ledger reasons, and quantities
-// beyond oms.MaxQuantity. The error is a *oms.ValidationError. Stores call
+// with inconsistent quantities, unknown ledger reasons, quantities
+// beyond oms.MaxQuantity, and changes moving 2^62 units or more of one
+// quantity (on hand, incoming, damaged or reserved) on one level, whose
+// sum there could wrap int64. The error is a *oms.ValidationError. Stores call
 // it first in Apply (MemoryStore does), so that an adapter refuses the same
 // shapes as the memory store.
 func ValidateChange(c *Change) error {
@@ -891,27 +902,70 @@ func ValidateChange(c *Change) error {
 			}
 		}
 	}
+	// moved sums each quantity's units over the change (saturating at
+	// maxLevelQuantity): below 2^62 units each, no level's sum can wrap.
+	// Only a change moving more looks at its levels one by one.
+	var moved [4]int64
+	move := func(m *[4]int64, i int, n int64) {
+		if !outOfRange(n) {
+			m[i] = min(m[i]+max(n, -n), maxLevelQuantity)
+		}
+	}
 	for i, e := range c.Entries {
 		if !e.Reason.Valid() {
 			p.add(fieldIndex("entries", i)+".reason", "unknown reason %q", e.Reason)
 		}
-		if abs(e.OnHand) > oms.MaxQuantity || abs(e.Incoming) > oms.MaxQuantity || abs(e.Damaged) > oms.MaxQuantity {
+		if outOfRange(e.OnHand) || outOfRange(e.Incoming) || outOfRange(e.Damaged) {
 			p.add(fieldIndex("entries", i), "quantity out of range")
 		}
+		move(&moved, 0, e.OnHand)
+		move(&moved, 1, e.Incoming)
+		move(&moved, 2, e.Damaged)
 	}
 	for i, d := range c.Deltas {
-		if abs(d.Reserved) > oms.MaxQuantity {
+		if outOfRange(d.Reserved) {
 			p.add(fieldIndex("deltas", i)+".reserved", "out of range: %d", d.Reserved)
+		}
+		move(&moved, 3, d.Reserved)
+	}
+	if max(moved[0], moved[1], moved[2], moved[3]) >= maxLevelQuantity {
+		byLevel := map[levelKey]*[4]int64{}
+		at := func(sku oms.SKU, loc oms.ID) *[4]int64 {
+			m := byLevel[levelKey{sku, loc}]
+			if m == nil {
+				m = new([4]int64)
+				byLevel[levelKey{sku, loc}] = m
+			}
+			return m
+		}
+		for _, e := range c.Entries {
+			m := at(e.SKU, e.Location)
+			move(m, 0, e.OnHand)
+			move(m, 1, e.Incoming)
+			move(m, 2, e.Damaged)
+		}
+		for _, d := range c.Deltas {
+			move(at(d.SKU, d.Location), 3, d.Reserved)
+		}
+		var over [4]bool
+		for _, m := range byLevel {
+			for i := range m {
+				over[i] = over[i] || m[i] >= maxLevelQuantity
+			}
+		}
+		for i, f := range [...]string{"entries.on_hand", "entries.incoming", "entries.damaged", "deltas.reserved"} {
+			if over[i] {
+				p.add(f, "one change moves at most 2^62-1 units of each quantity on one level")
+			}
 		}
 	}
 	return p.err()
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
-	}
-	return n
+// outOfRange says n is beyond ±oms.MaxQuantity. (Comparing an absolute
+// value instead lets math.MinInt64 through: its negation wraps to itself.)
+func outOfRange(n int64) bool {
+	return n < -oms.MaxQuantity || n > oms.MaxQuantity
 }
 
 // Ledger implements Store.

@@ -138,10 +138,10 @@ func (m *movementCheck) quantity(field string, q int64) {
 }
 
 // date refuses a time that JSON cannot carry (after year 9999, or an
-// offset of a day or more); the zero time means unknown.
+// offset of a day or more or with seconds); the zero time means unknown.
 func (m *movementCheck) date(field string, t time.Time) {
 	if !t.IsZero() && !jsonTime(t) {
-		m.p.add(field, "%s is after year 9999 or has an offset of a day or more", t.Format(time.RFC3339))
+		m.p.add(field, "%s is after year 9999 or has an offset of a day or more or with seconds", t.Format(time.RFC3339))
 	}
 }
 

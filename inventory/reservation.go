@@ -452,7 +452,7 @@ func extendReservation(r Reservation, until, now time.Time) (reservationChange, 
 		return reservationChange{}, oms.Validationf("reservation extend", "until", "must be after now (%s), got %s", now.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
 	if !jsonTime(until) {
-		return reservationChange{}, oms.Validationf("reservation extend", "until", "%s is after year 9999 or has an offset of a day or more", until.Format(time.RFC3339))
+		return reservationChange{}, oms.Validationf("reservation extend", "until", "%s is after year 9999 or has an offset of a day or more or with seconds", until.Format(time.RFC3339))
 	}
 	next := r.Clone()
 	next.ExpiresAt = until

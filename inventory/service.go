@@ -246,7 +246,7 @@ func validateReserve(req *ReserveRequest, now time.Time) error {
 		} else if !req.ExpiresAt.After(now) {
 			p.add("expires_at", "must be after now (%s), got %s", now.Format(time.RFC3339), req.ExpiresAt.Format(time.RFC3339))
 		} else if !jsonTime(req.ExpiresAt) {
-			p.add("expires_at", "%s is after year 9999 or has an offset of a day or more", req.ExpiresAt.Format(time.RFC3339))
+			p.add("expires_at", "%s is after year 9999 or has an offset of a day or more or with seconds", req.ExpiresAt.Format(time.RFC3339))
 		}
 	}
 	if len(req.Lines) > maxLines {
@@ -364,8 +364,13 @@ func (s *Service) Extend(ctx context.Context, id oms.ID, until time.Time) (Reser
 
 // SweepExpired expires every active hold whose expiry is at or before now
 // and returns its units to stock. It returns the expired reservations' IDs.
-// Holds extended or committed meanwhile are skipped.
+// Holds extended or committed meanwhile are skipped. A now that
+// encoding/json cannot write (after year 9999) is refused with a
+// validation error: the expired holds would carry it.
 func (s *Service) SweepExpired(ctx context.Context, now time.Time) ([]oms.ID, error) {
+	if !jsonTime(now) {
+		return nil, oms.Validationf("reservation expire", "now", "%s is after year 9999, before year 0 or has an offset of a day or more or with seconds", now.Format(time.RFC3339))
+	}
 	var done []oms.ID
 	for {
 		ids, err := s.store.Expired(ctx, now, s.sweepBatch)

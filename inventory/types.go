@@ -231,14 +231,16 @@ func preorderExtra(p BackorderPolicy, levels []Level, sku oms.SKU, sel []oms.ID)
 	if p.Mode != BackorderPreorder {
 		return 0
 	}
-	var backordered int64
+	// A level listed twice counts once: its last listing.
 	at := map[oms.ID]int64{}
 	for _, l := range levels {
 		if l.SKU == sku {
-			b := max(l.Reserved-l.OnHand, 0)
-			backordered = satAdd(backordered, b)
-			at[l.Location] = b
+			at[l.Location] = max(l.Reserved-l.OnHand, 0)
 		}
+	}
+	var backordered int64
+	for _, b := range at {
+		backordered = satAdd(backordered, b)
 	}
 	var room int64
 	for _, id := range sel {
@@ -314,7 +316,7 @@ func (it Item) Validate() error {
 	if it.Backorder.Mode == BackorderPreorder && it.Backorder.ExpectedAt.IsZero() {
 		v.Add("backorder.expected_at", "is required for preorders")
 	} else if at := it.Backorder.ExpectedAt; !at.IsZero() && !jsonTime(at) {
-		v.Add("backorder.expected_at", "%s is after year 9999 or has an offset of a day or more", at.Format(time.RFC3339))
+		v.Add("backorder.expected_at", "%s is after year 9999 or has an offset of a day or more or with seconds", at.Format(time.RFC3339))
 	}
 	if q := it.SafetyStock; q < 0 || q > oms.MaxQuantity {
 		v.Add("safety_stock", "%s", quantityProblem(q, 0))
@@ -432,10 +434,12 @@ func fieldIndex(name string, i int) string {
 	return name + "[" + strconv.Itoa(i) + "]"
 }
 
-// jsonTime reports whether encoding/json can write t (as RFC 3339): a
-// year from 0 to 9999 and a zone offset under a day.
+// jsonTime reports whether encoding/json can write t (as RFC 3339) and
+// read it back as the same instant: a year from 0 to 9999 and a zone
+// offset under a day in whole minutes (RFC 3339 has no seconds there, so
+// an offset of 30 seconds would be written as another instant).
 func jsonTime(t time.Time) bool {
 	_, off := t.Zone()
 	y := t.Year()
-	return y >= 0 && y <= 9999 && off > -24*3600 && off < 24*3600
+	return y >= 0 && y <= 9999 && off > -24*3600 && off < 24*3600 && off%60 == 0
 }

@@ -45,6 +45,40 @@ func (d *decider) decide(kind Kind, scope string, det Details) {
 	d.p.Pending = append(d.p.Pending, Milestone{Kind: kind, Scope: scope, At: d.now, Details: det})
 }
 
+// firstEventTime and lastEventTime bound the event times a Progress
+// records: what encoding/json (RFC 3339) writes, years 0 to 9999.
+var (
+	firstEventTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastEventTime  = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// eventTime returns e's time as a Progress records it: within years 0 to
+// 9999 (an event's time beyond, which an outbox may carry, is the nearest
+// end of that range), so that the document always encodes as JSON.
+func eventTime(e oms.Event) time.Time {
+	t := e.Time
+	if _, off := t.Zone(); off <= -24*3600 || off >= 24*3600 || t.Year() < 0 || t.Year() > 9999 {
+		t = t.UTC()
+	}
+	switch {
+	case t.Before(firstEventTime):
+		return firstEventTime
+	case t.After(lastEventTime):
+		return lastEventTime
+	}
+	return t
+}
+
+// units refuses a line's units below least: no package makes such an
+// event, and taken as they come they would make counters negative, and
+// differences of counters wrap. (Counters saturate at the top.)
+func units(entity, field string, i int, q, least int64) error {
+	if q < least {
+		return oms.Validationf(entity, field+"["+strconv.Itoa(i)+"].quantity", "%d units is below %d", q, least)
+	}
+	return nil
+}
+
 func shipmentScope(id oms.ID) string { return "shipment:" + string(id) }
 func returnScope(id oms.ID) string   { return "return:" + string(id) }
 
@@ -56,6 +90,11 @@ func read(e oms.Event) (change, bool, error) {
 		var pl order.PlacedPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 0); err != nil {
+				return change{}, false, err
+			}
 		}
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
 			if p.Number == "" {
@@ -83,6 +122,11 @@ func read(e oms.Event) (change, bool, error) {
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 0); err != nil {
+				return change{}, false, err
+			}
+		}
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
 			p.Number = pl.Number
 			p.Customer = Contact{ID: pl.Customer.ID, Name: pl.Customer.Name, Email: pl.Customer.Email, Phone: pl.Customer.Phone}
@@ -103,6 +147,11 @@ func read(e oms.Event) (change, bool, error) {
 		var pl order.CancelPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 1); err != nil {
+				return change{}, false, err
+			}
 		}
 		whole := e.Type == order.EventCancelled
 		version := e.AggregateVersion
@@ -127,6 +176,11 @@ func read(e oms.Event) (change, bool, error) {
 		var pl order.CounterPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("order event", "lines", i, l.Quantity, 1); err != nil {
+				return change{}, false, err
+			}
 		}
 		typ := e.Type
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
@@ -163,7 +217,10 @@ func read(e oms.Event) (change, bool, error) {
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
 		}
-		at := e.Time
+		if pl.Amount.IsNegative() {
+			return change{}, false, oms.Validationf("order event", "amount", "a refund of %s is negative", pl.Amount)
+		}
+		at := eventTime(e)
 		return change{doc: e.AggregateID, apply: func(p *Progress, d *decider) {
 			for _, r := range p.Refunds {
 				if r.Key == pl.Key {
@@ -186,7 +243,7 @@ func read(e oms.Event) (change, bool, error) {
 			return change{}, false, oms.Validationf("shipment event", "order_id", "is required")
 		}
 		return change{doc: pl.OrderID, apply: func(p *Progress, d *decider) {
-			applyShipment(p, d, e.Type, e.AggregateID, e.Time, pl)
+			applyShipment(p, d, e.Type, e.AggregateID, eventTime(e), pl)
 		}}, true, nil
 
 	case returns.EventRequested, returns.EventClaimOpened, returns.EventApproved, returns.EventRejected, returns.EventCancelled, returns.EventExpired,
@@ -271,7 +328,7 @@ func readTracking(e oms.Event) (change, bool, error) {
 			pk.Timeline = append(pk.Timeline, TimelineEntry{At: sc.At, Status: sc.Status, Reason: sc.Reason, Text: sc.RawText})
 			switch sc.Status {
 			case tracking.StatusInTransit:
-				shipped(p, d, s, e.Time)
+				shipped(p, d, s, eventTime(e))
 			case tracking.StatusOutForDelivery:
 				if !s.final() {
 					s.Status = ShipmentOutForDelivery
@@ -284,7 +341,7 @@ func readTracking(e oms.Event) (change, bool, error) {
 				d.decide(KindReadyForPickup, scope, Details{})
 			case tracking.StatusDelivered:
 				pk.Delivered = true
-				delivered(p, d, s, e.Time)
+				delivered(p, d, s, eventTime(e))
 			case tracking.StatusDeliveryFailed, tracking.StatusException, tracking.StatusReturning, tracking.StatusReturned, tracking.StatusExpired:
 				if sc.Reason == tracking.ReasonTrackingError {
 					break // the tracking API failed, not the parcel
@@ -420,7 +477,7 @@ func exceptionReason(code string) string {
 
 func readReturn(e oms.Event) (change, bool, error) {
 	id := e.AggregateID
-	at := e.Time
+	at := eventTime(e)
 	var orderID oms.ID
 	var apply func(p *Progress, d *decider)
 	var exchange oms.ID
@@ -429,6 +486,11 @@ func readReturn(e oms.Event) (change, bool, error) {
 		var pl returns.RequestedPayload
 		if err := e.Decode(&pl); err != nil {
 			return change{}, false, err
+		}
+		for i, l := range pl.Lines {
+			if err := units("return event", "lines", i, l.Quantity, 1); err != nil {
+				return change{}, false, err
+			}
 		}
 		orderID = pl.OrderID
 		apply = func(p *Progress, d *decider) {

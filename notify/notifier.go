@@ -259,6 +259,10 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 	return err
 }
 
+// lastDueAt is the latest DueAt: the end of year 9999, the last time
+// encoding/json (RFC 3339) writes.
+var lastDueAt = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+
 // schedule sets p.DueAt: when its pending milestones may be sent.
 func (n *Notifier) schedule(p *Progress, now time.Time) {
 	if len(p.Pending) == 0 || !p.Customer.known() {
@@ -275,6 +279,11 @@ func (n *Notifier) schedule(p *Progress, now time.Time) {
 		}
 	}
 	p.DueAt = first.Add(n.opts.Digest)
+	if p.DueAt.After(lastDueAt) {
+		// Past year 9999, which a store writing RFC 3339 (JSON) cannot
+		// hold: due at the last instant it can.
+		p.DueAt = lastDueAt
+	}
 	if p.DueAt.IsZero() {
 		// Due at the zero time (a clock reading it), which DueAt cannot
 		// say: a nanosecond earlier is due at the same reads.

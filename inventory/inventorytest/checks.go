@@ -48,6 +48,26 @@ func testItemCopies(t testing.TB, e *Env) {
 	if diff := cmp.Diff(want, again); diff != "" {
 		t.Errorf("returned item shares its maps with the store (-want +got):\n%s", diff)
 	}
+
+	// Reserve leaves the caller's lines as given (it resets committed
+	// units and flags untracked lines in its own copy) and returns lines
+	// of its own.
+	if err := e.Store.PutItem(ctx, inventory.Item{SKU: "U"}); err != nil {
+		t.Fatal(err)
+	}
+	lines := []inventory.ReservationLine{{SKU: "A", Location: "wh", Quantity: 1, Committed: 3}, {SKU: "U", Location: "wh", Quantity: 2}}
+	given := append([]inventory.ReservationLine(nil), lines...)
+	r, _, err := e.Store.Reserve(ctx, inventory.Reservation{ID: "copies", Lines: lines}, oms.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(given, lines); diff != "" {
+		t.Errorf("Reserve changed the caller's lines (-given +after):\n%s", diff)
+	}
+	r.Lines[0].Quantity = 99
+	if lines[0].Quantity != 1 {
+		t.Errorf("the reservation Reserve returned shares the caller's lines")
+	}
 }
 
 // testExpiredLimitAndOrder: Expired returns at most limit IDs, the
@@ -113,6 +133,20 @@ func testPreorderLimitSKUWide(t testing.TB, e *Env) {
 	wantLevel(t, e, "P", "a", qty{Reserved: 1})
 	wantLevel(t, e, "P", "b", qty{Reserved: 2})
 	wantLevel(t, e, "P", "c", qty{Reserved: 2})
+
+	// A reserve refused at a later line, for an unknown or an inactive
+	// location, takes none of the limit: the whole of it still sells.
+	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "R", Tracked: true, Backorder: pre}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.PutLocation(ctx, inventory.Location{ID: "off", Name: "off", Kind: inventory.KindWarehouse}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r-nowhere", Lines: []inventory.Line{ln("R", "a", 4), ln("R", "nowhere", 1)}})
+	wantErr(t, err, oms.ErrNotFound)
+	_, err = e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "r-off", Lines: []inventory.Line{ln("R", "a", 4), ln("R", "off", 1)}})
+	wantErr(t, err, oms.ErrUnavailable)
+	reserve(t, e, "r-all", ln("R", "b", 5))
 
 	// Concurrent preorders on a barrier over the three locations: never
 	// more than the limit in total.

@@ -27,6 +27,7 @@ package inventorytest
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -297,6 +298,11 @@ func testLocationsAndItems(t testing.TB, e *Env) {
 	_, err = e.Store.Item(ctx, "NOPE")
 	wantErr(t, err, oms.ErrNotFound)
 	err = e.Service.PutItem(ctx, inventory.Item{SKU: "X", SafetyStock: -1, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: -2}})
+	wantErr(t, err, oms.ErrValidation)
+	// A preorder date JSON cannot carry as the same instant (an offset
+	// with seconds) is refused by the store too.
+	err = e.Store.PutItem(ctx, inventory.Item{SKU: "X", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 1,
+		ExpectedAt: epoch.Add(time.Hour).In(time.FixedZone("", 30))}})
 	wantErr(t, err, oms.ErrValidation)
 	if _, err := e.Store.Item(ctx, "X"); !errors.Is(err, oms.ErrNotFound) {
 		t.Errorf("refused item was stored: %v", err)
@@ -945,6 +951,19 @@ func testApplyConditions(t testing.TB, e *Env) {
 	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{{SKU: "A", Location: "wh", Reason: "magic", OnHand: 1}}}), oms.ErrValidation)
 	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Deltas: []inventory.Delta{{SKU: "A", Location: "wh", CheckSeq: true, Seq: -1}}}), oms.ErrConflict)
 	wantErr(t, e.Store.Apply(ctx, nil), oms.ErrValidation)
+	// math.MinInt64 is out of range too (its absolute value wraps), also
+	// twice on one level, where the sum wraps to 0.
+	minInt := inventory.LedgerEntry{SKU: "A", Location: "wh", Reason: inventory.ReasonLoss, OnHand: math.MinInt64}
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Entries: []inventory.LedgerEntry{minInt, minInt}}), oms.ErrValidation)
+	minRes := inventory.Delta{SKU: "A", Location: "wh", Reserved: math.MinInt64}
+	wantErr(t, e.Store.Apply(ctx, &inventory.Change{Deltas: []inventory.Delta{minRes, minRes}}), oms.ErrValidation)
+	// 8,193 receipts of oms.MaxQuantity on one level: their sum passes
+	// int64 and wraps unless the change is refused.
+	many := &inventory.Change{Op: "receive"}
+	for range 8193 {
+		many.Entries = append(many.Entries, inventory.LedgerEntry{SKU: "A", Location: "wh", Reason: inventory.ReasonReceipt, OnHand: oms.MaxQuantity})
+	}
+	wantErr(t, e.Store.Apply(ctx, many), oms.ErrValidation)
 	wantLevel(t, e, "A", "wh", qty{OnHand: 10, Reserved: 1, Incoming: 3})
 	wantClean(t, e)
 }
