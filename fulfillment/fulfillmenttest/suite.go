@@ -127,6 +127,21 @@ func TestStore(t *testing.T, h Harness) {
 			t.Errorf("a refused write saved events: %v", eventTypes(es))
 		}
 	})
+	t.Run("NilChangeIsRefused", func(t *testing.T) {
+		// A nil change is bad input: refused with a validation error,
+		// never a panic.
+		s := h.MakeStore(t)
+		var err error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			err = s.Save(ctx, nil)
+		}()
+		wantErr(t, "saving a nil change", err, oms.ErrValidation)
+	})
 	t.Run("VersionChecks", func(t *testing.T) {
 		s := h.MakeStore(t)
 		if err := s.Save(ctx, &fulfillment.Change{FulfillmentOrders: []*fulfillment.FulfillmentOrder{fo("fo1", "o1", 1)}}); err != nil {
