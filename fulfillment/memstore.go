@@ -83,6 +83,9 @@ func (s *MemoryStore) Save(ctx context.Context, c *Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if c == nil {
+		return oms.Validationf("change", "", "must not be nil")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// A change usually holds a handful of aggregates: a linear search
