@@ -13,7 +13,10 @@ import (
 // EventLowStock (or EventStockReplenished) when the SKU's availability
 // crossed its reorder point. A burst of orders between two syncs yields
 // one update per SKU per channel. The events, the marks and the cursor are
-// saved in one atomic store write. It returns how many events it appended.
+// saved in one atomic store write; the events carry the new cursor as
+// their version, so a SKU's sync events have growing versions (while the
+// store reports changes without moving the cursor, Sync publishes nothing).
+// It returns how many events it appended.
 func (s *Service) Sync(ctx context.Context) (int, error) {
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
@@ -30,6 +33,13 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 			return 0, nil
 		}
 		return 0, s.store.SaveSync(ctx, cursor, next, nil, nil)
+	}
+	if next <= cursor {
+		// The store reports changes but cannot move the cursor over them
+		// yet (a writer still in flight, say): their events would carry
+		// the version of the last sync's. They are published, with a
+		// larger version, once the cursor moves on.
+		return 0, nil
 	}
 	_, old, err := s.store.SyncState(ctx, skus)
 	if err != nil {

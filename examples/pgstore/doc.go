@@ -93,7 +93,8 @@
 // writers of other tables are not waited for, and writers are never
 // blocked: the reader polls pg_locks (from 100 µs to every 10 ms).
 // Options.InFlightWait (default 5 s) caps the wait: past it ChangedSKUs
-// leaves the cursor where it was (it reports again next time) and Ledger
+// leaves the cursor where it was (it reports again next time, and
+// inventory.Sync publishes nothing until the cursor moves) and Ledger
 // answers oms.ErrConflict (try again); lookups by Key do not wait.
 // TestChangedSKUsReportsAChangeThatCommittedAfterALaterOne and
 // TestLedgerPagingDoesNotSkipAnEntryThatCommittedLate hold a transaction
