@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
@@ -581,6 +584,11 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	if len(reason) > 1024 {
 		return nil, oms.Validationf("cancel", "reason", "longer than 1024 bytes")
 	}
+	// The reason goes to the order with the units it cancels: one the
+	// order refuses would fail that step after the stock was released.
+	if problem := textProblem(reason, order.MaxTextLength); problem != "" {
+		return nil, oms.Validationf("cancel", "reason", "%s", problem)
+	}
 	fo, err := s.store.FulfillmentOrder(ctx, id)
 	if err != nil {
 		return nil, err
@@ -631,6 +639,21 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 		}
 	}
 	return s.finishCancel(ctx, fo, reason)
+}
+
+// textProblem says what is wrong with a text a person reads (a reason, a
+// note): not UTF-8, a control character (NUL included), or more than max
+// characters, as the order package refuses them; "" when nothing is.
+func textProblem(s string, max int) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "contains control characters"
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("is longer than %d characters", max)
+	}
+	return ""
 }
 
 // unresolvedShort gives back the units of a short pick that an
