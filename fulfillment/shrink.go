@@ -424,6 +424,20 @@ func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) erro
 				break
 			}
 		}
+		if sku == "" && r.reservation != "" {
+			// The line left fo since (a split took its other units):
+			// the reservation still names the SKU it holds for the line.
+			res, err := s.inv.Reservation(ctx, r.reservation)
+			if err != nil && !errors.Is(err, oms.ErrNotFound) {
+				return err
+			}
+			for _, l := range res.Lines {
+				if l.Ref == string(r.line) && l.Location == fo.Location {
+					sku = l.SKU
+					break
+				}
+			}
+		}
 		key := string(oms.DeriveID(fo.ID, shrinkStep+r.n))
 		if sku != "" && r.reservation != "" {
 			lines, err := s.stillHeld(ctx, key, r.reservation, []stockLine{{SKU: sku, Location: fo.Location, LineID: r.line, Quantity: r.qty}})
