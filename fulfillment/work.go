@@ -40,6 +40,13 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Fulfil
 	if len(in.Key) > 128 || len(in.Note) > 1024 {
 		v.Add("key", "key at most 128 bytes and note at most 1024")
 	}
+	// The note travels in the hold's event as JSON, which has no other
+	// bytes than UTF-8, and is stored as text, which holds no NUL.
+	if !utf8.ValidString(in.Note) {
+		v.Add("note", "is not valid UTF-8")
+	} else if strings.ContainsRune(in.Note, 0) {
+		v.Add("note", "must not contain a NUL byte")
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
