@@ -61,6 +61,13 @@ func (s *Service) ApplyTracking(ctx context.Context, u TrackingUpdate) (*Shipmen
 	if u.Carrier == "" || u.TrackingNumber == "" || len(u.Carrier) > 128 || len(u.TrackingNumber) > 128 {
 		return nil, oms.Validationf("tracking update", "tracking_number", "carrier and tracking number are required (at most 128 bytes each)")
 	}
+	// As tracking quarantines such scans: a time outside years 1 to 9999
+	// would become the shipment's delivery time, which JSON cannot write.
+	if !u.At.IsZero() {
+		if y, l := u.At.UTC().Year(), u.At.Year(); y < 1 || y > 9999 || l < 1 || l > 9999 {
+			return nil, oms.Validationf("tracking update", "at", "%v is outside years 1 to 9999", u.At)
+		}
+	}
 	sh, err := s.store.ShipmentByTracking(ctx, u.Carrier, u.TrackingNumber)
 	if errors.Is(err, oms.ErrNotFound) {
 		at := u.At
