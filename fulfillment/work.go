@@ -780,13 +780,23 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 	if err != nil {
 		return fo, err
 	}
-	if !fo.Reship && o.Status != order.StatusCancelled && o.Status != order.StatusCompleted {
+	key := string(oms.DeriveID(fo.ID, "cancel"))
+	if !fo.Reship && o.Status != order.StatusCancelled && o.Status != order.StatusCompleted && !hasKey(o, "cancel_lines:"+key) {
 		var lq []order.LineQuantity
 		for _, l := range lines { // one entry per order line (merged orders hold several)
 			lq = addCounts(lq, []PackageItem{{LineID: l.LineID, Quantity: l.Quantity}})
 		}
+		if cancelledAny(fo, o) {
+			// Units the host cancelled on the order before a Process took
+			// them off: the order no longer expects them of anyone.
+			fos, err := s.store.FulfillmentOrders(ctx, fo.OrderID)
+			if err != nil {
+				return fo, err
+			}
+			lq = expectedOf(fo, o, fos, lq)
+		}
 		if len(lq) > 0 {
-			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: string(oms.DeriveID(fo.ID, "cancel")), Lines: lq, Reason: reason, By: "fulfillment"}); err != nil {
+			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: key, Lines: lq, Reason: reason, By: "fulfillment"}); err != nil {
 				return fo, err
 			}
 		}
