@@ -796,7 +796,11 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 			lq = expectedOf(fo, o, fos, lq)
 		}
 		if len(lq) > 0 {
-			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: key, Lines: lq, Reason: reason, By: "fulfillment"}); err != nil {
+			// Packed units whose packing the order counted leave its
+			// fulfilled units too: other units of the line, not packed
+			// yet, keep room to be counted when they are.
+			packed := recorded(fo, o) && len(short) == 0
+			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: key, Lines: lq, Reason: reason, By: "fulfillment", Packed: packed}); err != nil {
 				return fo, err
 			}
 		}
