@@ -310,7 +310,7 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 		for _, l := range lines {
 			nf.Lines = append(nf.Lines, Line{LineID: l.LineID, SKU: l.SKU, Quantity: l.Quantity, Reservation: resID})
 		}
-		err = s.link(ctx, []*FulfillmentOrder{fo.Clone()}, nf, EventMoved)
+		err = s.link(ctx, []*FulfillmentOrder{fo.Clone()}, nf, EventMoved, "")
 		if errors.Is(err, oms.ErrConflict) {
 			cur, lerr := s.store.FulfillmentOrder(ctx, id)
 			if lerr != nil {
@@ -372,8 +372,10 @@ func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, n
 // link creates (or updates) dest and closes the sources into it, in one
 // write that checks the versions the sources were loaded at (an error
 // matching oms.ErrConflict when one changed). A dest that exists already
-// (a replay) is left alone.
-func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *FulfillmentOrder, typ string) error {
+// (a replay) is left alone. destFrom, when set, is the status an existing
+// dest had when loaded: a move from it (a merge that makes it wait for
+// stock) is published.
+func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *FulfillmentOrder, typ string, destFrom Status) error {
 	c := &Change{}
 	var from []oms.ID
 	for _, src := range srcs {
@@ -400,8 +402,14 @@ func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *Fulf
 		if err := s.addFO(c, d, []pendingEvent{{EventCreated, OrderPayload{OrderID: d.OrderID, Location: d.Location, Status: d.Status, Lines: d.Lines}}}); err != nil {
 			return err
 		}
-	} else if err := s.addFO(c, d, []pendingEvent{{typ, LinkPayload{OrderID: d.OrderID, From: from, To: d.ID, Location: d.Location}}}); err != nil {
-		return err
+	} else {
+		var evs []pendingEvent
+		if destFrom != "" && destFrom != d.Status {
+			evs = append(evs, statusEvent(d, destFrom, typ))
+		}
+		if err := s.addFO(c, d, append(evs, pendingEvent{typ, LinkPayload{OrderID: d.OrderID, From: from, To: d.ID, Location: d.Location}})); err != nil {
+			return err
+		}
 	}
 	err := s.store.Save(ctx, c)
 	if errors.Is(err, oms.ErrDuplicate) && dest.Version == 0 {
@@ -546,6 +554,7 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 		if err := movable(dest, "merged"); err != nil {
 			return nil, err
 		}
+		destFrom := dest.Status
 		from := []oms.ID{}
 		for _, src := range srcs {
 			from = append(from, src.ID)
@@ -567,7 +576,7 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 			}
 		}
 		dest.MergedFrom = append(dest.MergedFrom, from...)
-		err = s.link(ctx, srcs, dest, EventMerged)
+		err = s.link(ctx, srcs, dest, EventMerged, destFrom)
 		if err == nil {
 			return s.store.FulfillmentOrder(ctx, dest.ID)
 		}
