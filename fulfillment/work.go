@@ -625,7 +625,10 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 			}
 		}
-		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
+		// A request whose cancellation answer was lost (still requested)
+		// is asked again, under the same key.
+		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected ||
+			fo.Request == RequestCancellationRequested {
 			if _, err = s.requestCancel(ctx, fo); err != nil {
 				return nil, err
 			}
