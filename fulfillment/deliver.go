@@ -254,11 +254,17 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
-		return sh, err
+	if fo.Status == StatusCancelled {
+		return nil, &oms.TransitionError{Entity: "shipment", ID: id, From: string(sh.Status), To: string(ShipmentPickedUp), Reason: "its fulfillment order is cancelled"}
 	}
+	// The units are counted shipped on the order before their stock
+	// leaves: the order refuses it once cancelled (and refuses a cancel
+	// once it is counted), so a cancelled order's stock never leaves.
 	lq := shipmentCounts(sh)
 	if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {
+		return sh, err
+	}
+	if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
 		return sh, err
 	}
 	if _, err := s.orders.RecordDelivery(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {

@@ -736,7 +736,9 @@ func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bo
 	if err != nil {
 		return false, err
 	}
-	return sh.ThirdParty || sh.Status != ShipmentPending, nil
+	// A pickup waiting at the store has its stock reserved, not
+	// committed (PickedUp commits it once the order counted it shipped).
+	return sh.ThirdParty || sh.Status != ShipmentPending && sh.Status != ShipmentReadyForPickup, nil
 }
 
 // voidLabels voids the labels a pending shipment bought, when its carrier
