@@ -61,6 +61,24 @@ func (s *Service) ApplyTracking(ctx context.Context, u TrackingUpdate) (*Shipmen
 	if u.Carrier == "" || u.TrackingNumber == "" || len(u.Carrier) > 128 || len(u.TrackingNumber) > 128 {
 		return nil, oms.Validationf("tracking update", "tracking_number", "carrier and tracking number are required (at most 128 bytes each)")
 	}
+	// Tracking's own values only: an unknown alert would put the shipment
+	// in exception with its text, an unknown status be kept on an orphan.
+	v := &oms.ValidationError{Entity: "tracking update"}
+	if u.Status != "" && !u.Status.Valid() {
+		v.Add("status", "unknown status %.64q", u.Status)
+	}
+	if !u.Reason.Valid() {
+		v.Add("reason", "%.64q is not a reason (lower-case snake_case, at most 64 bytes)", u.Reason)
+	}
+	if u.Alert != "" && !u.Alert.Valid() {
+		v.Add("alert", "unknown alert %.64q", u.Alert)
+	}
+	if len(u.EventID) > 256 {
+		v.Add("event_id", "at most 256 bytes")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	// As tracking quarantines such scans: a time outside years 1 to 9999
 	// would become the shipment's delivery time, which JSON cannot write.
 	if !u.At.IsZero() {
