@@ -267,12 +267,17 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 			return nil, err
 		}
 		if fo.MovedTo == newID {
+			// Moved there, maybe by another Move: a reservation an
+			// attempt made for a version the move did not use goes back.
+			if err := s.releaseStaleMoves(ctx, fo, newID, true); err != nil {
+				return nil, err
+			}
 			if _, err := s.releaseAll(ctx, fo, "move_release", remaining(fo)); err != nil {
 				return nil, err
 			}
 			return s.store.FulfillmentOrder(ctx, newID)
 		}
-		if err := s.releaseStaleMoves(ctx, fo, newID); err != nil {
+		if err := s.releaseStaleMoves(ctx, fo, newID, false); err != nil {
 			return nil, err
 		}
 		if err := movable(fo, "moved"); err != nil {
@@ -316,8 +321,18 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 			if lerr != nil {
 				return nil, lerr
 			}
-			if cur.MovedTo != newID {
-				// Changed meanwhile: give the stock back and try again.
+			// Changed meanwhile: give the stock back and try again. Moved
+			// there by another Move (from a later version), the stock
+			// goes back too, unless that Move used this reservation.
+			used := false
+			if cur.MovedTo == newID {
+				refs, err := s.reservationsInUse(ctx, cur.OrderID)
+				if err != nil {
+					return nil, err
+				}
+				used = refs[resID]
+			}
+			if !used {
 				if err := s.releaseStock(ctx, "abandoned", resID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
 					return nil, err
 				}
@@ -339,11 +354,29 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 	return nil, fmt.Errorf("fulfillment: move %s to %s: gave up: %w", id, to, oms.ErrConflict)
 }
 
+// reservationsInUse returns the reservations the lines of an order's
+// fulfillment orders hold their units in.
+func (s *Service) reservationsInUse(ctx context.Context, orderID oms.ID) (map[oms.ID]bool, error) {
+	fos, err := s.store.FulfillmentOrders(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[oms.ID]bool{}
+	for _, f := range fos {
+		for _, l := range f.Lines {
+			out[l.Reservation] = true
+		}
+	}
+	return out, nil
+}
+
 // releaseStaleMoves releases the reservations an interrupted Move of fo
 // to newID made for an earlier version of fo: such a Move can no longer
 // link (its version check fails), so a retry, or a refusal, of the move
-// must give that stock back.
-func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, newID oms.ID) error {
+// must give that stock back. With moved (fo was moved to newID), the
+// reservation the move used, which a fulfillment order's lines name, is
+// kept.
+func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, newID oms.ID, moved bool) error {
 	if fo.Version <= 1 {
 		return nil
 	}
@@ -351,7 +384,7 @@ func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, n
 	if err != nil {
 		return err
 	}
-	var stale map[oms.ID]bool
+	var stale, inUse map[oms.ID]bool
 	for _, r := range rs {
 		if stale == nil {
 			stale = make(map[oms.ID]bool, fo.Version-1)
@@ -361,6 +394,16 @@ func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, n
 		}
 		if !stale[r.ID] {
 			continue
+		}
+		if moved {
+			if inUse == nil {
+				if inUse, err = s.reservationsInUse(ctx, fo.OrderID); err != nil {
+					return err
+				}
+			}
+			if inUse[r.ID] {
+				continue
+			}
 		}
 		if err := s.releaseStock(ctx, "abandoned", r.ID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
 			return err
