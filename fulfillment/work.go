@@ -668,9 +668,6 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 			}
 		}
-		if err := s.countPackingBeforeCancel(ctx, fo); err != nil {
-			return nil, err
-		}
 		// A request whose cancellation answer was lost (still requested)
 		// is asked again, under the same key.
 		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected ||
@@ -719,36 +716,6 @@ func textProblem(s string, max int) string {
 		return fmt.Sprintf("is longer than %d characters", max)
 	}
 	return ""
-}
-
-// countPackingBeforeCancel counts the packing of a picked fulfillment
-// order on the order, as Pack does (same key and content), before it is
-// cancelled: a Pack that checked it and has not counted yet would count
-// its units fulfilled after the cancel, units nobody then holds. Counted
-// first here, Pack's count is a replay and the cancel takes the units off
-// as packed. Where the order refuses the count (on hold, no room) a Pack
-// would be refused too, and the cancel goes on.
-func (s *Service) countPackingBeforeCancel(ctx context.Context, fo *FulfillmentOrder) error {
-	st := fo.Status
-	if st == StatusOnHold {
-		st = fo.HeldFrom
-	}
-	if st != StatusInProgress || fo.Reship || fo.Request != RequestNone || !fo.done("picked") || fo.done("order_fulfilled") ||
-		shortPicked(fo) && !fo.done("short_reallocated") {
-		return nil
-	}
-	o, err := s.orders.Get(ctx, fo.OrderID)
-	if err != nil {
-		return err
-	}
-	if o.Status != order.StatusProcessing || recorded(fo, o) {
-		return nil
-	}
-	if _, err := s.recordFulfilled(ctx, fo); err != nil && !errors.Is(err, oms.ErrOnHold) && !errors.Is(err, oms.ErrValidation) &&
-		!errors.Is(err, oms.ErrDuplicate) && !errors.Is(err, oms.ErrInvalidTransition) {
-		return err
-	}
-	return nil
 }
 
 // unresolvedShort gives back the units of a short pick that an
