@@ -726,8 +726,27 @@ func (s *Service) unresolvedShort(ctx context.Context, fo *FulfillmentOrder) ([]
 	if !fo.done("picked") || fo.done("short_reallocated") || !shortPicked(fo) {
 		return nil, nil
 	}
-	if _, err := s.store.Allocation(ctx, oms.DeriveID(fo.ID, "reallocation")); err == nil {
-		return nil, nil // re-allocated elsewhere: those units live on there
+	if a, err := s.store.Allocation(ctx, oms.DeriveID(fo.ID, "reallocation")); err == nil {
+		if a.Status == AllocationDone {
+			return nil, nil // re-allocated elsewhere: those units live on there
+		}
+		// The re-allocation was interrupted after its plan was saved:
+		// finish it, as ConfirmPicks would have, unless the order ended
+		// (then its stock goes back and the units end with the order).
+		o, err := s.orders.Get(ctx, fo.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if o.Status != order.StatusCancelled && o.Status != order.StatusCompleted {
+			if _, err := s.resolveShort(ctx, fo); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		}
+		if err := s.releaseStock(ctx, "order_cancelled", a.Reservation, nil); err != nil &&
+			!errors.Is(err, oms.ErrNotFound) && !errors.Is(err, oms.ErrInvalidTransition) {
+			return nil, err
+		}
 	} else if !errors.Is(err, oms.ErrNotFound) {
 		return nil, err
 	}
