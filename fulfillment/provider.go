@@ -168,6 +168,9 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 	if p := textProblem(in.Carrier, order.MaxTextLength); p != "" {
 		v.Add("carrier", "%s", p)
 	}
+	if p := textProblem(in.ServiceCode, order.MaxTextLength); p != "" {
+		v.Add("service_code", "%s", p)
+	}
 	keys := make([]tracking.Key, 0, len(in.TrackingNumbers))
 	for i, n := range in.TrackingNumbers {
 		field := "tracking_numbers[" + itoa(int64(i)) + "]"
