@@ -61,6 +61,31 @@ func (s *Service) ApplyTracking(ctx context.Context, u TrackingUpdate) (*Shipmen
 	if u.Carrier == "" || u.TrackingNumber == "" || len(u.Carrier) > 128 || len(u.TrackingNumber) > 128 {
 		return nil, oms.Validationf("tracking update", "tracking_number", "carrier and tracking number are required (at most 128 bytes each)")
 	}
+	// Tracking's own values only: an unknown alert would put the shipment
+	// in exception with its text, an unknown status be kept on an orphan.
+	v := &oms.ValidationError{Entity: "tracking update"}
+	if u.Status != "" && !u.Status.Valid() {
+		v.Add("status", "unknown status %.64q", u.Status)
+	}
+	if !u.Reason.Valid() {
+		v.Add("reason", "%.64q is not a reason (lower-case snake_case, at most 64 bytes)", u.Reason)
+	}
+	if u.Alert != "" && !u.Alert.Valid() {
+		v.Add("alert", "unknown alert %.64q", u.Alert)
+	}
+	if len(u.EventID) > 256 {
+		v.Add("event_id", "at most 256 bytes")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	// As tracking quarantines such scans: a time outside years 1 to 9999
+	// would become the shipment's delivery time, which JSON cannot write.
+	if !u.At.IsZero() {
+		if y, l := u.At.UTC().Year(), u.At.Year(); y < 1 || y > 9999 || l < 1 || l > 9999 {
+			return nil, oms.Validationf("tracking update", "at", "%v is outside years 1 to 9999", u.At)
+		}
+	}
 	sh, err := s.store.ShipmentByTracking(ctx, u.Carrier, u.TrackingNumber)
 	if errors.Is(err, oms.ErrNotFound) {
 		at := u.At
@@ -247,11 +272,17 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
-		return sh, err
+	if fo.Status == StatusCancelled {
+		return nil, &oms.TransitionError{Entity: "shipment", ID: id, From: string(sh.Status), To: string(ShipmentPickedUp), Reason: "its fulfillment order is cancelled"}
 	}
+	// The units are counted shipped on the order before their stock
+	// leaves: the order refuses it once cancelled (and refuses a cancel
+	// once it is counted), so a cancelled order's stock never leaves.
 	lq := shipmentCounts(sh)
 	if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {
+		return sh, err
+	}
+	if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
 		return sh, err
 	}
 	if _, err := s.orders.RecordDelivery(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {

@@ -78,13 +78,37 @@ func versioned(kind string, id oms.ID, version int64, stored int64, exists bool)
 	return nil
 }
 
+// checkChange refuses a nil change, or one holding a nil aggregate.
+func checkChange(c *Change) error {
+	if c == nil {
+		return oms.Validationf("change", "", "must not be nil")
+	}
+	v := &oms.ValidationError{Entity: "change"}
+	for i, a := range c.Allocations {
+		if a == nil {
+			v.Add(fmt.Sprintf("allocations[%d]", i), "must not be nil")
+		}
+	}
+	for i, fo := range c.FulfillmentOrders {
+		if fo == nil {
+			v.Add(fmt.Sprintf("fulfillment_orders[%d]", i), "must not be nil")
+		}
+	}
+	for i, sh := range c.Shipments {
+		if sh == nil {
+			v.Add(fmt.Sprintf("shipments[%d]", i), "must not be nil")
+		}
+	}
+	return v.Err()
+}
+
 // Save implements Store.
 func (s *MemoryStore) Save(ctx context.Context, c *Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if c == nil {
-		return oms.Validationf("change", "", "must not be nil")
+	if err := checkChange(c); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/tracking"
 )
 
 // ProviderRequest is what the shop sends a third-party location.
@@ -161,13 +162,32 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 	if len(in.ServiceCode) > 64 {
 		v.Add("service_code", "at most 64 bytes")
 	}
+	// Tracking registers each number and the order records the first as
+	// the shipment's reference once the stock is committed: what they
+	// refuse is refused here, before anything changes.
+	if p := textProblem(in.Carrier, order.MaxTextLength); p != "" {
+		v.Add("carrier", "%s", p)
+	}
+	if p := textProblem(in.ServiceCode, order.MaxTextLength); p != "" {
+		v.Add("service_code", "%s", p)
+	}
+	keys := make([]tracking.Key, 0, len(in.TrackingNumbers))
 	for i, n := range in.TrackingNumbers {
+		field := "tracking_numbers[" + itoa(int64(i)) + "]"
 		if n == "" || len(n) > 64 {
-			v.Add("tracking_numbers["+itoa(int64(i))+"]", "must be 1 to 64 bytes")
+			v.Add(field, "must be 1 to 64 bytes")
 		}
-		if slices.Contains(in.TrackingNumbers[:i], n) {
-			v.Add("tracking_numbers["+itoa(int64(i))+"]", "%q is listed twice", n)
+		if p := textProblem(n, order.MaxTextLength); p != "" {
+			v.Add(field, "%s", p)
 		}
+		k := tracking.NewKey(in.Carrier, n)
+		if err := k.Validate(); err != nil {
+			v.Add(field, "is not a tracking number: %v", err)
+		}
+		if slices.Contains(keys, k) {
+			v.Add(field, "%q is listed twice", n)
+		}
+		keys = append(keys, k)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -228,6 +228,37 @@ func fits(fo *FulfillmentOrder, o *order.Order, fos []*FulfillmentOrder) bool {
 	return true
 }
 
+// expectedOf caps lq, the units of each order line a cancelled
+// fulfillment order fo gives up, at those the order still expects of it:
+// what it expects of the fulfillment orders at fo's point (see fits) less
+// what the others there, fos, still hold. Units cancelled on the order
+// before fo gave them up are not cancelled again.
+func expectedOf(fo *FulfillmentOrder, o *order.Order, fos []*FulfillmentOrder, lq []order.LineQuantity) []order.LineQuantity {
+	rec := recorded(fo, o)
+	out := lq[:0]
+	for _, q := range lq {
+		ol, ok := o.Line(q.LineID)
+		if !ok {
+			continue
+		}
+		expected := ol.Allocated - ol.Fulfilled
+		if rec {
+			expected = ol.Fulfilled - ol.Shipped
+		}
+		for _, f := range fos {
+			if f.ID == fo.ID || !live(f, o) || recorded(f, o) != rec ||
+				rec && hasKey(o, string(order.CounterShipped)+":"+string(ShipmentID(f.ID))) {
+				continue
+			}
+			expected -= lineUnits(f, q.LineID)
+		}
+		if n := min(q.Quantity, expected); n > 0 {
+			out = append(out, order.LineQuantity{LineID: q.LineID, Quantity: n})
+		}
+	}
+	return out
+}
+
 // cancelledAny reports whether o has cancelled units on a line fo serves.
 func cancelledAny(fo *FulfillmentOrder, o *order.Order) bool {
 	for _, l := range fo.Lines {
@@ -422,6 +453,20 @@ func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) erro
 			if l.LineID == r.line && l.Reservation == r.reservation {
 				sku = l.SKU
 				break
+			}
+		}
+		if sku == "" && r.reservation != "" {
+			// The line left fo since (a split took its other units):
+			// the reservation still names the SKU it holds for the line.
+			res, err := s.inv.Reservation(ctx, r.reservation)
+			if err != nil && !errors.Is(err, oms.ErrNotFound) {
+				return err
+			}
+			for _, l := range res.Lines {
+				if l.Ref == string(r.line) && l.Location == fo.Location {
+					sku = l.SKU
+					break
+				}
 			}
 		}
 		key := string(oms.DeriveID(fo.ID, shrinkStep+r.n))

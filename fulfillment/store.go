@@ -68,8 +68,9 @@ type Store interface {
 //     keep the events' payloads: callers must not change them
 //     afterwards).
 //
-// A Version below 1 or an empty ID fails the change with an error matching
-// oms.ErrValidation. Nothing of a failed change is kept.
+// A Version below 1, an empty ID, a nil aggregate or a nil change fails
+// the change with an error matching oms.ErrValidation. Nothing of a failed
+// change is kept.
 type Change struct {
 	Allocations       []*Allocation
 	FulfillmentOrders []*FulfillmentOrder

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
@@ -36,6 +39,13 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Fulfil
 	}
 	if len(in.Key) > 128 || len(in.Note) > 1024 {
 		v.Add("key", "key at most 128 bytes and note at most 1024")
+	}
+	// The note travels in the hold's event as JSON, which has no other
+	// bytes than UTF-8, and is stored as text, which holds no NUL.
+	if !utf8.ValidString(in.Note) {
+		v.Add("note", "is not valid UTF-8")
+	} else if strings.ContainsRune(in.Note, 0) {
+		v.Add("note", "must not contain a NUL byte")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -257,12 +267,17 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 			return nil, err
 		}
 		if fo.MovedTo == newID {
+			// Moved there, maybe by another Move: a reservation an
+			// attempt made for a version the move did not use goes back.
+			if err := s.releaseStaleMoves(ctx, fo, newID, true); err != nil {
+				return nil, err
+			}
 			if _, err := s.releaseAll(ctx, fo, "move_release", remaining(fo)); err != nil {
 				return nil, err
 			}
 			return s.store.FulfillmentOrder(ctx, newID)
 		}
-		if err := s.releaseStaleMoves(ctx, fo, newID); err != nil {
+		if err := s.releaseStaleMoves(ctx, fo, newID, false); err != nil {
 			return nil, err
 		}
 		if err := movable(fo, "moved"); err != nil {
@@ -300,14 +315,24 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 		for _, l := range lines {
 			nf.Lines = append(nf.Lines, Line{LineID: l.LineID, SKU: l.SKU, Quantity: l.Quantity, Reservation: resID})
 		}
-		err = s.link(ctx, []*FulfillmentOrder{fo.Clone()}, nf, EventMoved)
+		err = s.link(ctx, []*FulfillmentOrder{fo.Clone()}, nf, EventMoved, "")
 		if errors.Is(err, oms.ErrConflict) {
 			cur, lerr := s.store.FulfillmentOrder(ctx, id)
 			if lerr != nil {
 				return nil, lerr
 			}
-			if cur.MovedTo != newID {
-				// Changed meanwhile: give the stock back and try again.
+			// Changed meanwhile: give the stock back and try again. Moved
+			// there by another Move (from a later version), the stock
+			// goes back too, unless that Move used this reservation.
+			used := false
+			if cur.MovedTo == newID {
+				refs, err := s.reservationsInUse(ctx, cur.OrderID)
+				if err != nil {
+					return nil, err
+				}
+				used = refs[resID]
+			}
+			if !used {
 				if err := s.releaseStock(ctx, "abandoned", resID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
 					return nil, err
 				}
@@ -329,11 +354,29 @@ func (s *Service) Move(ctx context.Context, id, to oms.ID) (*FulfillmentOrder, e
 	return nil, fmt.Errorf("fulfillment: move %s to %s: gave up: %w", id, to, oms.ErrConflict)
 }
 
+// reservationsInUse returns the reservations the lines of an order's
+// fulfillment orders hold their units in.
+func (s *Service) reservationsInUse(ctx context.Context, orderID oms.ID) (map[oms.ID]bool, error) {
+	fos, err := s.store.FulfillmentOrders(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[oms.ID]bool{}
+	for _, f := range fos {
+		for _, l := range f.Lines {
+			out[l.Reservation] = true
+		}
+	}
+	return out, nil
+}
+
 // releaseStaleMoves releases the reservations an interrupted Move of fo
 // to newID made for an earlier version of fo: such a Move can no longer
 // link (its version check fails), so a retry, or a refusal, of the move
-// must give that stock back.
-func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, newID oms.ID) error {
+// must give that stock back. With moved (fo was moved to newID), the
+// reservation the move used, which a fulfillment order's lines name, is
+// kept.
+func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, newID oms.ID, moved bool) error {
 	if fo.Version <= 1 {
 		return nil
 	}
@@ -341,7 +384,7 @@ func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, n
 	if err != nil {
 		return err
 	}
-	var stale map[oms.ID]bool
+	var stale, inUse map[oms.ID]bool
 	for _, r := range rs {
 		if stale == nil {
 			stale = make(map[oms.ID]bool, fo.Version-1)
@@ -351,6 +394,16 @@ func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, n
 		}
 		if !stale[r.ID] {
 			continue
+		}
+		if moved {
+			if inUse == nil {
+				if inUse, err = s.reservationsInUse(ctx, fo.OrderID); err != nil {
+					return err
+				}
+			}
+			if inUse[r.ID] {
+				continue
+			}
 		}
 		if err := s.releaseStock(ctx, "abandoned", r.ID, nil); err != nil && !errors.Is(err, oms.ErrInvalidTransition) {
 			return err
@@ -362,8 +415,10 @@ func (s *Service) releaseStaleMoves(ctx context.Context, fo *FulfillmentOrder, n
 // link creates (or updates) dest and closes the sources into it, in one
 // write that checks the versions the sources were loaded at (an error
 // matching oms.ErrConflict when one changed). A dest that exists already
-// (a replay) is left alone.
-func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *FulfillmentOrder, typ string) error {
+// (a replay) is left alone. destFrom, when set, is the status an existing
+// dest had when loaded: a move from it (a merge that makes it wait for
+// stock) is published.
+func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *FulfillmentOrder, typ string, destFrom Status) error {
 	c := &Change{}
 	var from []oms.ID
 	for _, src := range srcs {
@@ -390,8 +445,14 @@ func (s *Service) link(ctx context.Context, srcs []*FulfillmentOrder, dest *Fulf
 		if err := s.addFO(c, d, []pendingEvent{{EventCreated, OrderPayload{OrderID: d.OrderID, Location: d.Location, Status: d.Status, Lines: d.Lines}}}); err != nil {
 			return err
 		}
-	} else if err := s.addFO(c, d, []pendingEvent{{typ, LinkPayload{OrderID: d.OrderID, From: from, To: d.ID, Location: d.Location}}}); err != nil {
-		return err
+	} else {
+		var evs []pendingEvent
+		if destFrom != "" && destFrom != d.Status {
+			evs = append(evs, statusEvent(d, destFrom, typ))
+		}
+		if err := s.addFO(c, d, append(evs, pendingEvent{typ, LinkPayload{OrderID: d.OrderID, From: from, To: d.ID, Location: d.Location}})); err != nil {
+			return err
+		}
 	}
 	err := s.store.Save(ctx, c)
 	if errors.Is(err, oms.ErrDuplicate) && dest.Version == 0 {
@@ -536,6 +597,7 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 		if err := movable(dest, "merged"); err != nil {
 			return nil, err
 		}
+		destFrom := dest.Status
 		from := []oms.ID{}
 		for _, src := range srcs {
 			from = append(from, src.ID)
@@ -557,7 +619,7 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 			}
 		}
 		dest.MergedFrom = append(dest.MergedFrom, from...)
-		err = s.link(ctx, srcs, dest, EventMerged)
+		err = s.link(ctx, srcs, dest, EventMerged, destFrom)
 		if err == nil {
 			return s.store.FulfillmentOrder(ctx, dest.ID)
 		}
@@ -581,6 +643,11 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	if len(reason) > 1024 {
 		return nil, oms.Validationf("cancel", "reason", "longer than 1024 bytes")
 	}
+	// The reason goes to the order with the units it cancels: one the
+	// order refuses would fail that step after the stock was released.
+	if problem := textProblem(reason, order.MaxTextLength); problem != "" {
+		return nil, oms.Validationf("cancel", "reason", "%s", problem)
+	}
 	fo, err := s.store.FulfillmentOrder(ctx, id)
 	if err != nil {
 		return nil, err
@@ -601,7 +668,10 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 				return nil, &oms.TransitionError{Entity: "fulfillment order", ID: id, From: string(fo.Status), To: string(StatusCancelled), Reason: "its shipment exists"}
 			}
 		}
-		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected {
+		// A request whose cancellation answer was lost (still requested)
+		// is asked again, under the same key.
+		if fo.Request == RequestSubmitted || fo.Request == RequestAccepted || fo.Request == RequestCancellationRejected ||
+			fo.Request == RequestCancellationRequested {
 			if _, err = s.requestCancel(ctx, fo); err != nil {
 				return nil, err
 			}
@@ -633,6 +703,21 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*Fulfil
 	return s.finishCancel(ctx, fo, reason)
 }
 
+// textProblem says what is wrong with a text a person reads (a reason, a
+// note): not UTF-8, a control character (NUL included), or more than max
+// characters, as the order package refuses them; "" when nothing is.
+func textProblem(s string, max int) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "contains control characters"
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("is longer than %d characters", max)
+	}
+	return ""
+}
+
 // unresolvedShort gives back the units of a short pick that an
 // interruption left unresolved (not re-allocated) when its fulfillment
 // order is cancelled: they are released, recorded lost, and returned to be
@@ -641,8 +726,27 @@ func (s *Service) unresolvedShort(ctx context.Context, fo *FulfillmentOrder) ([]
 	if !fo.done("picked") || fo.done("short_reallocated") || !shortPicked(fo) {
 		return nil, nil
 	}
-	if _, err := s.store.Allocation(ctx, oms.DeriveID(fo.ID, "reallocation")); err == nil {
-		return nil, nil // re-allocated elsewhere: those units live on there
+	if a, err := s.store.Allocation(ctx, oms.DeriveID(fo.ID, "reallocation")); err == nil {
+		if a.Status == AllocationDone {
+			return nil, nil // re-allocated elsewhere: those units live on there
+		}
+		// The re-allocation was interrupted after its plan was saved:
+		// finish it, as ConfirmPicks would have, unless the order ended
+		// (then its stock goes back and the units end with the order).
+		o, err := s.orders.Get(ctx, fo.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if o.Status != order.StatusCancelled && o.Status != order.StatusCompleted {
+			if _, err := s.resolveShort(ctx, fo); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		}
+		if err := s.releaseStock(ctx, "order_cancelled", a.Reservation, nil); err != nil &&
+			!errors.Is(err, oms.ErrNotFound) && !errors.Is(err, oms.ErrInvalidTransition) {
+			return nil, err
+		}
 	} else if !errors.Is(err, oms.ErrNotFound) {
 		return nil, err
 	}
@@ -694,7 +798,9 @@ func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bo
 	if err != nil {
 		return false, err
 	}
-	return sh.ThirdParty || sh.Status != ShipmentPending, nil
+	// A pickup waiting at the store has its stock reserved, not
+	// committed (PickedUp commits it once the order counted it shipped).
+	return sh.ThirdParty || sh.Status != ShipmentPending && sh.Status != ShipmentReadyForPickup, nil
 }
 
 // voidLabels voids the labels a pending shipment bought, when its carrier
@@ -750,13 +856,27 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 	if err != nil {
 		return fo, err
 	}
-	if !fo.Reship && o.Status != order.StatusCancelled && o.Status != order.StatusCompleted {
+	key := string(oms.DeriveID(fo.ID, "cancel"))
+	if !fo.Reship && o.Status != order.StatusCancelled && o.Status != order.StatusCompleted && !hasKey(o, "cancel_lines:"+key) {
 		var lq []order.LineQuantity
 		for _, l := range lines { // one entry per order line (merged orders hold several)
 			lq = addCounts(lq, []PackageItem{{LineID: l.LineID, Quantity: l.Quantity}})
 		}
+		if cancelledAny(fo, o) {
+			// Units the host cancelled on the order before a Process took
+			// them off: the order no longer expects them of anyone.
+			fos, err := s.store.FulfillmentOrders(ctx, fo.OrderID)
+			if err != nil {
+				return fo, err
+			}
+			lq = expectedOf(fo, o, fos, lq)
+		}
 		if len(lq) > 0 {
-			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: string(oms.DeriveID(fo.ID, "cancel")), Lines: lq, Reason: reason, By: "fulfillment"}); err != nil {
+			// Packed units whose packing the order counted leave its
+			// fulfilled units too: other units of the line, not packed
+			// yet, keep room to be counted when they are.
+			packed := recorded(fo, o) && len(short) == 0
+			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: key, Lines: lq, Reason: reason, By: "fulfillment", Packed: packed}); err != nil {
 				return fo, err
 			}
 		}

@@ -920,6 +920,13 @@ type CancelLinesInput struct {
 	Lines  []LineQuantity `json:"lines"`
 	Reason string         `json:"reason,omitempty"`
 	By     string         `json:"by,omitempty"`
+	// Packed says the units cancelled were packed and not shipped: their
+	// fulfillment was recorded (RecordFulfillment), and each line's
+	// fulfilled units fall with them (never below its shipped units), not
+	// only once its allocated units fall below them. Fulfillment sets it
+	// when it cancels packed work while other units of the line are not
+	// packed yet.
+	Packed bool `json:"packed,omitempty"`
 }
 
 // CancelLines cancels units of the given lines, at most each line's
@@ -939,6 +946,9 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		return nil, err
 	}
 	digest := digestOf("cancel_lines", in.Lines, in.Reason)
+	if in.Packed {
+		digest = digestOf("cancel_lines", in.Lines, in.Reason, "packed")
+	}
 	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
 		if replay, err := checkKey(o, "cancel_lines:", in.Key, digest); replay || err != nil {
 			return nil, err
@@ -966,6 +976,9 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 			if over := l.Allocated - l.Active(); over > 0 {
 				l.Allocated -= over
 				p.Released = append(p.Released, LineQuantity{LineID: l.ID, Quantity: over})
+			}
+			if in.Packed {
+				l.Fulfilled -= min(lq.Quantity, l.Fulfilled-l.Shipped)
 			}
 			l.Fulfilled = min(l.Fulfilled, l.Allocated)
 		}
