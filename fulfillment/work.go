@@ -875,8 +875,15 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 			// Packed units whose packing the order counted leave its
 			// fulfilled units too: other units of the line, not packed
 			// yet, keep room to be counted when they are.
-			packed := recorded(fo, o) && len(short) == 0
-			if _, err := s.orders.CancelLines(ctx, fo.OrderID, order.CancelLinesInput{Key: key, Lines: lq, Reason: reason, By: "fulfillment", Packed: packed}); err != nil {
+			// The order itself decides, in the cancel's write, whether the
+			// packing was counted (PackKey): a Pack that checked this
+			// fulfillment order before it was cancelled and counts its
+			// packing after would otherwise count units that are gone.
+			in := order.CancelLinesInput{Key: key, Lines: lq, Reason: reason, By: "fulfillment", Packed: recorded(fo, o) && len(short) == 0}
+			if len(short) == 0 {
+				in.PackKey = string(fo.ID)
+			}
+			if _, err := s.orders.CancelLines(ctx, fo.OrderID, in); err != nil {
 				return fo, err
 			}
 		}

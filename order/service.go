@@ -927,6 +927,15 @@ type CancelLinesInput struct {
 	// when it cancels packed work while other units of the line are not
 	// packed yet.
 	Packed bool `json:"packed,omitempty"`
+	// PackKey, when set, is the key under which the units' packing is
+	// counted (RecordFulfillment's CounterInput.Key), and the order
+	// decides in the same write whether it was: when a RecordFulfillment
+	// under PackKey is recorded, the units cancel as Packed; when not, the
+	// key is closed, so a count under it arriving later (a packing that
+	// raced the cancel) is refused with oms.ErrDuplicate rather than
+	// counting fulfilled units that are gone. Fulfillment sets it when it
+	// cancels a fulfillment order.
+	PackKey string `json:"pack_key,omitempty"`
 }
 
 // CancelLines cancels units of the given lines, at most each line's
@@ -941,6 +950,7 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 	c.key("key", in.Key, false)
 	c.text("reason", in.Reason, MaxTextLength, false)
 	c.text("by", in.By, MaxTextLength, false)
+	c.key("pack_key", in.PackKey, false)
 	checkQuantities(c, in.Lines)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -948,6 +958,9 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 	digest := digestOf("cancel_lines", in.Lines, in.Reason)
 	if in.Packed {
 		digest = digestOf("cancel_lines", in.Lines, in.Reason, "packed")
+	}
+	if in.PackKey != "" {
+		digest = digestOf("cancel_lines", in.Lines, in.Reason, in.Packed, "pack_key", in.PackKey)
 	}
 	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
 		if replay, err := checkKey(o, "cancel_lines:", in.Key, digest); replay || err != nil {
@@ -969,6 +982,14 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
+		packed := in.Packed
+		if in.PackKey != "" {
+			if _, ok := o.appliedKey(string(CounterFulfilled) + ":" + in.PackKey); ok {
+				packed = true
+			} else {
+				recordKey(o, string(CounterFulfilled)+":", in.PackKey, packKeyClosed)
+			}
+		}
 		p := CancelPayload{Lines: append([]LineQuantity(nil), in.Lines...), Reason: in.Reason, By: in.By}
 		for i, lq := range in.Lines {
 			l := &o.Lines[idx[i]]
@@ -977,7 +998,7 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 				l.Allocated -= over
 				p.Released = append(p.Released, LineQuantity{LineID: l.ID, Quantity: over})
 			}
-			if in.Packed {
+			if packed {
 				l.Fulfilled -= min(lq.Quantity, l.Fulfilled-l.Shipped)
 			}
 			l.Fulfilled = min(l.Fulfilled, l.Allocated)
@@ -993,6 +1014,11 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		return events, nil
 	})
 }
+
+// packKeyClosed is the digest a CancelLines with a PackKey records under
+// that key when no packing was counted under it: no RecordFulfillment
+// digest equals it, so a later count under the key is refused.
+const packKeyClosed = "closed by cancel_lines"
 
 // releaseCoveredHolds releases, when o's authorizations cover the total
 // of t (after an edit or a cancellation lowered it), the awaiting_payment
