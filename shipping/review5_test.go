@@ -1,0 +1,63 @@
+package shipping_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/shipping/shippingtest"
+	"github.com/shopspring/decimal"
+)
+
+// TestRateShopNeverAnswersARequestWithAnotherRequestsRates: the shopper
+// keyed its cache and its shared flights by the request's JSON and ignored
+// the marshal error, and JSON writes every invalid UTF-8 byte as U+FFFD.
+// So every request with a declared value NewMoney accepts but JSON cannot
+// write (1e40 USD) had the same key, "", whatever its destination and
+// parcels, and so had requests differing only in invalid bytes of an
+// address: the second request got the first one's cached rates and its
+// carriers were never asked.
+func TestRateShopNeverAnswersARequestWithAnotherRequestsRates(t *testing.T) {
+	huge, err := oms.NewMoney(decimal.New(1, 40), oms.USD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parcel := func(g int64, dv oms.Money) []shipping.Parcel {
+		return []shipping.Parcel{{Dimensions: oms.DimensionsMM(100, 100, 100), Weight: oms.Grams(g), DeclaredValue: dv}}
+	}
+	for _, tc := range []struct {
+		name        string
+		first, then shipping.RateRequest
+	}{
+		{"declared value JSON cannot write",
+			shipping.RateRequest{Origin: oms.Address{Country: "US"}, Destination: oms.Address{Country: "US"}, Parcels: parcel(100, huge)},
+			shipping.RateRequest{Origin: oms.Address{Country: "US"}, Destination: oms.Address{Country: "DE"}, Parcels: parcel(9000, huge)}},
+		{"invalid UTF-8 in an address",
+			shipping.RateRequest{Origin: oms.Address{Country: "US"}, Destination: oms.Address{Country: "US", PostalCode: "\xff"}, Parcels: parcel(100, oms.Money{})},
+			shipping.RateRequest{Origin: oms.Address{Country: "US"}, Destination: oms.Address{Country: "US", PostalCode: "\xfe"}, Parcels: parcel(100, oms.Money{})}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := oms.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+			fc := shippingtest.NewFakeCarrier("fake", nil)
+			s, err := shipping.NewRateShopper([]shipping.Carrier{fc}, &shipping.RateShopperOptions{Clock: clk, CacheTTL: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Shop(context.Background(), tc.first); err != nil {
+				t.Fatalf("first Shop: %v", err)
+			}
+			res, err := s.Shop(context.Background(), tc.then)
+			if err != nil {
+				return // refusing the request is fine; answering another's is not
+			}
+			if rep, _ := res.Report("fake"); rep.Cached || fc.Calls() != 2 {
+				t.Errorf("second request answered from the first one's cache (cached %v, carrier calls %d)", rep.Cached, fc.Calls())
+			}
+			if got := fc.LastRequest(); got.Destination != tc.then.Destination || got.Parcels[0].Weight != tc.then.Parcels[0].Weight {
+				t.Errorf("carrier last asked for %+v, want the second request", got.Destination)
+			}
+		})
+	}
+}
