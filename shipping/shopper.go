@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
@@ -76,7 +79,8 @@ type RateShopper struct {
 	coolDown time.Duration
 	logger   *slog.Logger
 	flight   singleflight.Group
-	joined   func() // test hook: called once a Shop has joined or started a flight
+	joined   func()        // test hook: called once a Shop has joined or started a flight
+	lone     atomic.Uint64 // numbers the flights of requests that have no key
 
 	mu       sync.Mutex
 	cache    map[string]cachedAnswer
@@ -304,7 +308,11 @@ func (s *RateShopper) Shop(ctx context.Context, req RateRequest) (*ShopResult, e
 		return nil, err
 	}
 	req = req.clone()
-	key, cacheKey := requestKeys(req)
+	key, cacheKey, ok := requestKeys(req)
+	if !ok {
+		// No faithful key: a flight of its own, and no cache.
+		key, cacheKey = fmt.Sprintf("\x01%d", s.lone.Add(1)), ""
+	}
 	leader := make(chan struct{})
 	ch := s.flight.DoChan(key, func() (any, error) {
 		close(leader)
@@ -353,14 +361,48 @@ func (s *RateShopper) validate(req RateRequest) error {
 }
 
 // requestKeys returns the singleflight key of req and the cache key of its
-// answer (which leaves out the carrier restriction).
-func requestKeys(req RateRequest) (flight, cache string) {
+// answer (which leaves out the carrier restriction), and false when req has
+// no faithful key: JSON cannot write it (a declared value too long), or
+// it holds text that is not valid UTF-8, which JSON writes as U+FFFD, so
+// that different requests would share a key and one another's rates.
+func requestKeys(req RateRequest) (flight, cache string, ok bool) {
+	if !validText(reflect.ValueOf(req)) {
+		return "", "", false
+	}
 	carriers := req.Carriers
 	req.Carriers = nil
-	b, _ := json.Marshal(req) // every field marshals
+	b, err := json.Marshal(req)
+	if err != nil {
+		return "", "", false
+	}
 	slices.Sort(carriers)
 	c, _ := json.Marshal(carriers)
-	return string(b) + "\x00" + string(c), string(b)
+	return string(b) + "\x00" + string(c), string(b), true
+}
+
+// validText reports whether every string inside v is valid UTF-8.
+func validText(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return utf8.ValidString(v.String())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !validText(v.Field(i)) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if !validText(v.Index(i)) {
+				return false
+			}
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return validText(v.Elem())
+		}
+	}
+	return true
 }
 
 // answer is one carrier's outcome inside a shop.
@@ -547,7 +589,7 @@ func (s *RateShopper) check(code string, req RateRequest, rates []Rate) ([]Rate,
 }
 
 func (s *RateShopper) fromCache(code, key string) (answer, bool) {
-	if s.ttl <= 0 {
+	if s.ttl <= 0 || key == "" {
 		return answer{}, false
 	}
 	s.mu.Lock()
@@ -580,7 +622,7 @@ func (s *RateShopper) settle(code, key string, a answer) {
 	if s.thresh >= 0 {
 		s.breakers[code].record(now, a.failed, a.neutral, s.thresh)
 	}
-	if s.ttl <= 0 || (a.status != StatusOK && a.status != StatusNoService) {
+	if s.ttl <= 0 || key == "" || (a.status != StatusOK && a.status != StatusNoService) {
 		return
 	}
 	if len(s.cache) >= s.sweepAt {
