@@ -2,6 +2,7 @@ package shipping_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -59,5 +60,47 @@ func TestRateShopNeverAnswersARequestWithAnotherRequestsRates(t *testing.T) {
 				t.Errorf("carrier last asked for %+v, want the second request", got.Destination)
 			}
 		})
+	}
+}
+
+// TestBusinessDaysOfAHugeCountOrAnUnknownDayReturn: AddBusinessDays
+// walked the calendar one day per business day, so a count such as
+// math.MaxInt never returned; and the zero Date (unknown) stays zero under
+// AddDays, so NextBusinessDay and AddBusinessDays of it looped for ever on
+// a calendar whose weekend holds its weekday (a Tuesday). Now a huge count
+// returns a day after every smaller count's, and an unknown day stays
+// unknown.
+func TestBusinessDaysOfAHugeCountOrAnUnknownDayReturn(t *testing.T) {
+	cal := shipping.MustCalendar("UTC", &shipping.CalendarOptions{Holidays: []shipping.Holiday{{Date: oms.NewDate(2026, 12, 25), Name: "Christmas"}}})
+	start := oms.NewDate(2026, 3, 2)
+	prev := start
+	for _, n := range []int{1, 5, 300, 100_000, 1 << 40, math.MaxInt} {
+		got := cal.AddBusinessDays(start, n)
+		if !got.After(prev) && n < 1<<40 || got.Before(prev) {
+			t.Errorf("AddBusinessDays(%s, %d) = %s, not after %s", start, n, got, prev)
+		}
+		prev = got
+	}
+	for _, n := range []int{1, 4, 5, 6, 7, 200, 201, 202, 203, 204, 205, 999} {
+		want := start
+		for k := 0; k < n; {
+			want = want.AddDays(1)
+			if cal.IsBusinessDay(want) {
+				k++
+			}
+		}
+		if got := cal.AddBusinessDays(start, n); got != want {
+			t.Errorf("AddBusinessDays(%s, %d) = %s, want %s", start, n, got, want)
+		}
+	}
+	tuesdays := shipping.MustCalendar("UTC", &shipping.CalendarOptions{Weekend: []time.Weekday{time.Tuesday}})
+	if got := tuesdays.NextBusinessDay(oms.Date{}); !got.IsZero() {
+		t.Errorf("NextBusinessDay(unknown) = %s, want unknown", got)
+	}
+	if got := tuesdays.AddBusinessDays(oms.Date{}, 3); !got.IsZero() {
+		t.Errorf("AddBusinessDays(unknown, 3) = %s, want unknown", got)
+	}
+	if got := cal.AddBusinessDays(oms.Date{}, math.MaxInt); !got.IsZero() {
+		t.Errorf("AddBusinessDays(unknown, MaxInt) = %s, want unknown", got)
 	}
 }
