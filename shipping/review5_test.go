@@ -2,6 +2,7 @@ package shipping_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -102,5 +103,37 @@ func TestBusinessDaysOfAHugeCountOrAnUnknownDayReturn(t *testing.T) {
 	}
 	if got := cal.AddBusinessDays(oms.Date{}, math.MaxInt); !got.IsZero() {
 		t.Errorf("AddBusinessDays(unknown, MaxInt) = %s, want unknown", got)
+	}
+}
+
+// TestAdjustmentPercentOfAHugeExponentIsRefused: Adjustment took any
+// decimal as Percent, so a percentage such as decimal.New(1, 1e9) made
+// Validate, Price and CheckoutOptions compute 10^1e9 (comparing it with
+// -100, dividing it by 100), running for ever, and decimal.New(1,
+// math.MaxInt32) made Price panic ("overflow in decimal QuoRem"). Now such
+// a percentage is refused with oms.ErrValidation, as NewMoney refuses such
+// amounts.
+func TestAdjustmentPercentOfAHugeExponentIsRefused(t *testing.T) {
+	rate := shippingtest.DefaultRates("fake")[0]
+	for _, pct := range []decimal.Decimal{decimal.New(1, math.MaxInt32), decimal.New(1, 1_000_000_000), decimal.New(-1, 1_000_000_000), decimal.New(1, -1_000_000_000), decimal.New(-1, math.MinInt32)} {
+		a := shipping.Adjustment{Kind: shipping.AdjustPercent, Percent: pct}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("percent 1e%d: panicked: %v", pct.Exponent(), p)
+				}
+			}()
+			if p, err := (shipping.Adjustments{a}).Price(rate, oms.Money{}); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("percent 1e%d: Price = %v, %v, want oms.ErrValidation", pct.Exponent(), p, err)
+			}
+			rules := []shipping.CheckoutRule{{Code: "std", Name: "Standard", Price: shipping.Adjustments{a}}}
+			if _, err := shipping.CheckoutOptions([]shipping.Rate{rate}, oms.Money{}, rules); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("percent 1e%d: CheckoutOptions = %v, want oms.ErrValidation", pct.Exponent(), err)
+			}
+		}()
+	}
+	ok := shipping.Adjustment{Kind: shipping.AdjustPercent, Percent: decimal.RequireFromString("12.5")}
+	if p, err := (shipping.Adjustments{ok}).Price(rate, oms.Money{}); err != nil || p.String() != "8.44 USD" {
+		t.Errorf("12.5%% of %s = %v, %v, want 8.44 USD", rate.Price, p, err)
 	}
 }
