@@ -2,6 +2,7 @@ package shipping_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"testing"
@@ -135,5 +136,45 @@ func TestAdjustmentPercentOfAHugeExponentIsRefused(t *testing.T) {
 	ok := shipping.Adjustment{Kind: shipping.AdjustPercent, Percent: decimal.RequireFromString("12.5")}
 	if p, err := (shipping.Adjustments{ok}).Price(rate, oms.Money{}); err != nil || p.String() != "8.44 USD" {
 		t.Errorf("12.5%% of %s = %v, %v, want 8.44 USD", rate.Price, p, err)
+	}
+}
+
+// TestRateShopRefusesPricesOfAHugeExponent: Rate.Validate took a price of
+// any exponent that was rounded and not negative, so a carrier answering
+// 10 USD × 1e1000000000 had its rate kept, and ordering the rates by price
+// compared it with the others at one exponent, computing 10^1e9: the shop
+// never returned. A list price of a tiny exponent was kept too, and the
+// kept rate could not be written as JSON. Now Rate.Validate refuses
+// amounts outside the bounds NewMoney puts on them, and the carrier's
+// other rates are kept.
+func TestRateShopRefusesPricesOfAHugeExponent(t *testing.T) {
+	ten := oms.MustParseMoney("10.00 USD")
+	good := shippingtest.DefaultRates("fake")
+	bad := good[1]
+	bad.ServiceCode = "huge"
+	bad.Price = ten.MulRate(decimal.New(1, 1_000_000_000))
+	tiny := good[1]
+	tiny.ServiceCode = "tiny_list"
+	tiny.ListPrice = ten.MulRate(decimal.New(1, -1_000_000_000))
+	for _, r := range []shipping.Rate{bad, tiny} {
+		if err := r.Validate(); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("%s: Validate = %v, want oms.ErrValidation", r.ServiceCode, err)
+		}
+	}
+	fc := shippingtest.NewFakeCarrier("fake", &shippingtest.FakeCarrierOptions{Rates: []shipping.Rate{good[0], bad, tiny, good[1]}})
+	s, err := shipping.NewRateShopper([]shipping.Carrier{fc}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Shop(context.Background(), shipping.RateRequest{Origin: oms.Address{Country: "US"}, Destination: oms.Address{Country: "US"},
+		Parcels: []shipping.Parcel{{Dimensions: oms.DimensionsMM(100, 100, 100), Weight: oms.Grams(500)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rates) != 2 || res.Carriers[0].Status != shipping.StatusInvalid {
+		t.Errorf("kept %d rates, status %s; want the 2 good ones, invalid", len(res.Rates), res.Carriers[0].Status)
+	}
+	if _, err := json.Marshal(res); err != nil {
+		t.Errorf("json.Marshal(result) = %v", err)
 	}
 }
