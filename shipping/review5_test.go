@@ -178,3 +178,34 @@ func TestRateShopRefusesPricesOfAHugeExponent(t *testing.T) {
 		t.Errorf("json.Marshal(result) = %v", err)
 	}
 }
+
+// TestShipDatePastYear9999IsAnError: Dispatch.ShipDate of an order placed
+// on the last business day of year 9999 after the cut-off returned
+// 10000-01-03 and no error: a day that is not valid (oms.Date.Valid), that
+// JSON cannot carry and that RateRequest refuses as a ship date, though
+// EstimateDelivery refuses the same order. Now ShipDate refuses it with
+// oms.ErrValidation, and an order before year 0 likewise.
+func TestShipDatePastYear9999IsAnError(t *testing.T) {
+	d := shipping.Dispatch{Calendar: shipping.MustCalendar("UTC", nil), CutOff: 14 * time.Hour, HandlingDays: 1}
+	noHandling := d
+	noHandling.HandlingDays = 0
+	for _, tc := range []struct {
+		d   shipping.Dispatch
+		now time.Time
+	}{
+		{noHandling, time.Date(9999, 12, 31, 15, 0, 0, 0, time.UTC)}, // a Friday, after the cut-off
+		{d, time.Date(9999, 12, 31, 10, 0, 0, 0, time.UTC)},          // its handling day is in year 10000
+		{noHandling, time.Date(-1, 6, 1, 10, 0, 0, 0, time.UTC)},
+	} {
+		day, err := tc.d.ShipDate(tc.now)
+		if err == nil && !day.Valid() {
+			t.Errorf("ShipDate(%s) = %v, nil; want a valid day or oms.ErrValidation", tc.now, day)
+		}
+		if err != nil && !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("ShipDate(%s) error %v, want oms.ErrValidation", tc.now, err)
+		}
+	}
+	if day, err := d.ShipDate(time.Date(9999, 12, 29, 10, 0, 0, 0, time.UTC)); err != nil || day != oms.NewDate(9999, 12, 30) {
+		t.Errorf("ShipDate(9999-12-29 10:00) = %v, %v; want 9999-12-30", day, err)
+	}
+}
