@@ -220,8 +220,18 @@ func (d Dispatch) Validate() error {
 // ShipDate returns the day an order placed at instant now leaves the
 // warehouse: the order counts for today when today is a business day and
 // now is before the cut-off (in the warehouse's zone), for the next
-// business day otherwise; then HandlingDays business days are added.
+// business day otherwise; then HandlingDays business days are added. The
+// error matches oms.ErrValidation for a bad Dispatch, or a ship date
+// outside years 0 to 9999 (oms.Date.Valid), which no RateRequest takes.
 func (d Dispatch) ShipDate(now time.Time) (oms.Date, error) {
+	day, err := d.shipDate(now)
+	if err == nil && !day.Valid() {
+		return oms.Date{}, oms.Validationf("dispatch", "now", "an order at %s ships outside years 0 to 9999", now.Format(time.RFC3339))
+	}
+	return day, err
+}
+
+func (d Dispatch) shipDate(now time.Time) (oms.Date, error) {
 	if err := d.Validate(); err != nil {
 		return oms.Date{}, err
 	}
@@ -289,7 +299,7 @@ func EstimateDelivery(now time.Time, d Dispatch, to *Calendar, transitMin, trans
 	if err := v.Err(); err != nil {
 		return Estimate{}, err
 	}
-	ship, _ := d.ShipDate(now) // d was validated above
+	ship, _ := d.shipDate(now) // d was validated above; ship is checked below
 	if to == nil {
 		to = d.Calendar
 	}
