@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -207,5 +208,35 @@ func TestShipDatePastYear9999IsAnError(t *testing.T) {
 	}
 	if day, err := d.ShipDate(time.Date(9999, 12, 29, 10, 0, 0, 0, time.UTC)); err != nil || day != oms.NewDate(9999, 12, 30) {
 		t.Errorf("ShipDate(9999-12-29 10:00) = %v, %v; want 9999-12-30", day, err)
+	}
+}
+
+// TestBuyLabelRefusesShipDatesThatAreNotDays: LabelRequest.Validate did
+// not look at ShipDate, so a label was bought for February 30, year 10000
+// or year -1 (days RateRequest refuses as ship dates, that JSON cannot
+// carry), and the label's request could not be stored as JSON. Now such
+// a ship date is refused with oms.ErrValidation and nothing is bought.
+func TestBuyLabelRefusesShipDatesThatAreNotDays(t *testing.T) {
+	fc := shippingtest.NewFakeCarrier("fake", nil)
+	base := shipping.LabelRequest{ServiceCode: "ground", Origin: oms.Address{Country: "US"}, Destination: oms.Address{Country: "US"},
+		Parcels: []shipping.Parcel{{Dimensions: oms.DimensionsMM(100, 100, 100), Weight: oms.Grams(500)}}}
+	for i, d := range []oms.Date{{Year: 2026, Month: 2, Day: 30}, {Year: 2026, Month: 13, Day: 1}, oms.NewDate(10000, 1, 1), oms.NewDate(-1, 1, 1)} {
+		req := base
+		req.IdempotencyKey = fmt.Sprintf("k%d", i)
+		req.ShipDate = d
+		if err := req.Validate(); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("Validate with ship date %+v = %v, want oms.ErrValidation", d, err)
+		}
+		if l, err := fc.BuyLabel(context.Background(), req); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("BuyLabel with ship date %+v = %v, %v; want oms.ErrValidation", d, l.ID, err)
+		}
+	}
+	if n := fc.Purchases(); n != 0 {
+		t.Errorf("%d labels bought, want none", n)
+	}
+	ok := base
+	ok.IdempotencyKey, ok.ShipDate = "ok", oms.NewDate(9999, 12, 31)
+	if _, err := fc.BuyLabel(context.Background(), ok); err != nil {
+		t.Errorf("BuyLabel on 9999-12-31: %v", err)
 	}
 }
