@@ -65,3 +65,46 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// TestMoneyComparisonsOfHugeExponentsAnswerAtOnce: Cmp, Equal, Min and
+// Max brought both amounts to one exponent before comparing, so comparing
+// an amount a hostile rate was multiplied into (10 USD × 1e±1,000,000,000)
+// with an ordinary one computed 10^1e9 and never returned (go-cmp calls
+// Equal, so a test diffing such a Money hung too). Now amounts whose
+// orders of magnitude are apart compare by them at once.
+func TestMoneyComparisonsOfHugeExponentsAnswerAtOnce(t *testing.T) {
+	ten := oms.MustParseMoney("10.00 USD")
+	huge := ten.MulRate(decimal.New(1, 1_000_000_000))
+	tiny := ten.MulRate(decimal.New(1, -1_000_000_000))
+	zero := oms.MustParseMoney("0.00 USD")
+	for _, tc := range []struct {
+		name string
+		a, b oms.Money
+		want int
+	}{
+		{"huge vs ten", huge, ten, 1},
+		{"ten vs huge", ten, huge, -1},
+		{"-huge vs ten", huge.Neg(), ten, -1},
+		{"-huge vs -ten", huge.Neg(), ten.Neg(), -1},
+		{"tiny vs ten", tiny, ten, -1},
+		{"tiny vs zero", tiny, zero, 1},
+		{"-tiny vs zero", tiny.Neg(), zero, -1},
+		{"-tiny vs -ten", tiny.Neg(), ten.Neg(), 1},
+		{"huge vs tiny", huge, tiny, 1},
+		{"huge vs huge", huge, huge, 0},
+	} {
+		got, err := tc.a.Cmp(tc.b)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: Cmp = %d, %v; want %d", tc.name, got, err, tc.want)
+		}
+		if eq := tc.a.Equal(tc.b); eq != (tc.want == 0) {
+			t.Errorf("%s: Equal = %v", tc.name, eq)
+		}
+	}
+	if m, err := huge.Min(ten); err != nil || !m.Equal(ten) {
+		t.Errorf("Min(huge, ten) = %v, %v", m, err)
+	}
+	if m, err := ten.Max(huge); err != nil || !m.Equal(huge) {
+		t.Errorf("Max(ten, huge) = %v, %v", m, err)
+	}
+}
