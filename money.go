@@ -2,6 +2,7 @@ package oms
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -270,13 +271,44 @@ func (m Money) Cmp(o Money) (int, error) {
 	if err := m.same(o, "compare"); err != nil {
 		return 0, err
 	}
-	return m.amount.Cmp(o.amount), nil
+	return cmpAmounts(m.amount, o.amount), nil
 }
 
 // Equal reports whether m and o have the same currency and amount (1.5 and
 // 1.50 are equal). It never errors: different currencies are not equal.
 func (m Money) Equal(o Money) bool {
-	return m.currency == o.currency && m.amount.Equal(o.amount)
+	return m.currency == o.currency && cmpAmounts(m.amount, o.amount) == 0
+}
+
+// cmpAmounts compares a and b. decimal's Cmp brings both to the smaller
+// exponent first, which computes 10 to the power of their difference: for
+// an amount a hostile rate was multiplied into (1e1000000000), for ever.
+// Amounts of the same sign whose orders of magnitude are apart are
+// ordered by them instead.
+func cmpAmounts(a, b decimal.Decimal) int {
+	sa, sb := a.Sign(), b.Sign()
+	switch {
+	case sa != sb:
+		return cmp.Compare(sa, sb)
+	case sa == 0:
+		return 0
+	}
+	// |d| lies in [10^(e+k-1), 10^(e+k)) for a coefficient of k digits;
+	// magnitude estimates e+k within two, so a gap of four is certain.
+	ma, mb := magnitude(a), magnitude(b)
+	switch {
+	case ma > mb+4:
+		return sa
+	case mb > ma+4:
+		return -sa
+	}
+	return a.Cmp(b)
+}
+
+// magnitude returns d's exponent plus about the number of digits of its
+// coefficient (from its bit length, within two).
+func magnitude(d decimal.Decimal) int64 {
+	return int64(d.Exponent()) + int64(d.Coefficient().BitLen())*30103/100000
 }
 
 // Min returns the smaller of m and o.
