@@ -240,3 +240,67 @@ func TestBuyLabelRefusesShipDatesThatAreNotDays(t *testing.T) {
 		t.Errorf("BuyLabel on 9999-12-31: %v", err)
 	}
 }
+
+// TestShopResultSurvivesJSON: CarrierReport wrote its error as an "error"
+// string but read nothing back, so a ShopResult read from JSON had failed,
+// timed-out and no-service carriers with a nil Err, against "Err is nil
+// when Status is StatusOK and a *CarrierError otherwise": Errors and Err
+// reported no problem at all, and writing it again lost the errors. Now
+// the error is read back as a *CarrierError with the same text that
+// matches its status's kind (ErrNoService, ErrCarrierTimeout, ...).
+func TestShopResultSurvivesJSON(t *testing.T) {
+	good := shippingtest.NewFakeCarrier("good", nil)
+	failing := shippingtest.NewFakeCarrier("failing", &shippingtest.FakeCarrierOptions{Err: errors.New("connection refused")})
+	none := shippingtest.NewFakeCarrier("none", &shippingtest.FakeCarrierOptions{Err: &shipping.NoServiceError{Carrier: "none", Reason: "no zone"}})
+	gate := make(chan struct{})
+	defer close(gate)
+	slow := shippingtest.NewFakeCarrier("slow", &shippingtest.FakeCarrierOptions{Gate: gate})
+	s, err := shipping.NewRateShopper([]shipping.Carrier{good, failing, none, slow}, &shipping.RateShopperOptions{CarrierTimeout: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Shop(context.Background(), shippingtest.DefaultRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back shipping.ShopResult
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Carriers) != len(res.Carriers) || len(back.Rates) != len(res.Rates) {
+		t.Fatalf("read back %d reports and %d rates: %s", len(back.Carriers), len(back.Rates), b)
+	}
+	for i, want := range res.Carriers {
+		got := back.Carriers[i]
+		if got.Carrier != want.Carrier || got.Status != want.Status || got.Rates != want.Rates || got.Cached != want.Cached {
+			t.Errorf("report %d = %+v, want %+v", i, got, want)
+		}
+		if (got.Err == nil) != (want.Err == nil) {
+			t.Errorf("%s: error %v read back as %v", want.Carrier, want.Err, got.Err)
+			continue
+		}
+		if want.Err == nil {
+			continue
+		}
+		var ce *shipping.CarrierError
+		if !errors.As(got.Err, &ce) || ce.Carrier != want.Carrier || ce.Status != want.Status || got.Err.Error() != want.Err.Error() {
+			t.Errorf("%s: error read back as %#v, want a *CarrierError %q", want.Carrier, got.Err, want.Err)
+		}
+		for _, kind := range []error{shipping.ErrNoService, shipping.ErrCarrierTimeout, oms.ErrUnavailable} {
+			if errors.Is(got.Err, kind) != errors.Is(want.Err, kind) {
+				t.Errorf("%s: errors.Is(%v) = %v after JSON, %v before", want.Carrier, kind, errors.Is(got.Err, kind), errors.Is(want.Err, kind))
+			}
+		}
+	}
+	if got, want := back.Err(), res.Err(); got == nil || got.Error() != want.Error() {
+		t.Errorf("Err() after JSON = %v, want %v", got, want)
+	}
+	again, err := json.Marshal(back)
+	if err != nil || string(again) != string(b) {
+		t.Errorf("written again:\n%s\nfirst:\n%s", again, b)
+	}
+}
