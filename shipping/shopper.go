@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -248,6 +249,59 @@ func (r CarrierReport) MarshalJSON() ([]byte, error) {
 		plain
 		Error string `json:"error,omitempty"`
 	}{plain(r), msg})
+}
+
+// UnmarshalJSON decodes what MarshalJSON writes. A report whose status is
+// not ok gets back a *CarrierError of its carrier and status with the same
+// text, which matches the kind of problem its status stands for
+// (ErrNoService, ErrCarrierTimeout, ErrCircuitOpen, ErrInvalidRate); the
+// original cause's own type is not carried by JSON. An unknown status is
+// an error matching oms.ErrValidation.
+func (r *CarrierReport) UnmarshalJSON(b []byte) error {
+	type plain CarrierReport
+	var v struct {
+		plain
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if !v.Status.Valid() {
+		return oms.Validationf("carrier report", "status", "unknown status %q", v.Status)
+	}
+	rep := CarrierReport(v.plain)
+	rep.Err = nil
+	if rep.Status != StatusOK {
+		msg := v.Error
+		if msg == "" {
+			msg = string(rep.Status)
+		}
+		msg = strings.TrimPrefix(msg, fmt.Sprintf("shipping: carrier %q %s: ", rep.Carrier, rep.Status))
+		rep.Err = &CarrierError{Carrier: rep.Carrier, Status: rep.Status, Err: &readError{msg: msg, kind: statusKinds[rep.Status]}}
+	}
+	*r = rep
+	return nil
+}
+
+// statusKinds maps a carrier status to the error kind its problems match.
+var statusKinds = map[CarrierStatus]error{
+	StatusNoService: ErrNoService,
+	StatusInvalid:   ErrInvalidRate,
+	StatusTimeout:   ErrCarrierTimeout,
+	StatusSkipped:   ErrCircuitOpen,
+}
+
+// readError is a carrier's problem read back from JSON: its text, and the
+// kind of error its status stands for.
+type readError struct {
+	msg  string
+	kind error
+}
+
+func (e *readError) Error() string { return e.msg }
+
+func (e *readError) Is(target error) bool {
+	return e.kind != nil && (target == e.kind || errors.Is(e.kind, target))
 }
 
 // Errors returns the reports' errors, in carrier order.
