@@ -304,3 +304,25 @@ func TestShopResultSurvivesJSON(t *testing.T) {
 		t.Errorf("written again:\n%s\nfirst:\n%s", again, b)
 	}
 }
+
+// TestCheapestByLeavesOutWindowsThatAreNotDays: CheapestBy compared a
+// rate's latest delivery day with the deadline field by field, so a rate
+// straight from a carrier (not checked by a RateShopper) promising
+// "February 30", which is March 2, counted as delivered by March 1 and
+// was chosen over a dearer rate that is in time. Now a window whose days
+// are not valid days (oms.Date.Valid) cannot promise a day and is left
+// out, as an unknown window is.
+func TestCheapestByLeavesOutWindowsThatAreNotDays(t *testing.T) {
+	bogus := shipping.Rate{Carrier: "x", ServiceCode: "cheap", Level: oms.LevelStandard, Price: oms.MustParseMoney("1.00 USD"),
+		Delivery: shipping.Window{Earliest: oms.Date{Year: 2026, Month: 2, Day: 28}, Latest: oms.Date{Year: 2026, Month: 2, Day: 30}}}
+	good := shipping.Rate{Carrier: "x", ServiceCode: "fast", Level: oms.LevelExpress, Price: oms.MustParseMoney("9.00 USD"),
+		Delivery: shipping.Window{Earliest: oms.NewDate(2026, 2, 27), Latest: oms.NewDate(2026, 2, 28)}}
+	got, err := shipping.CheapestBy([]shipping.Rate{bogus, good}, oms.NewDate(2026, 3, 1))
+	if err != nil || got.ServiceCode != "fast" {
+		t.Errorf("CheapestBy = %s, %v; want fast (cheap's \"Feb 30\" is March 2)", got.ServiceCode, err)
+	}
+	p := shipping.Policy{Strategy: shipping.StrategyDeliverBy, DeliverBy: oms.NewDate(2026, 3, 1)}
+	if got, err := p.Select([]shipping.Rate{bogus}); !errors.Is(err, shipping.ErrNoRate) {
+		t.Errorf("Select = %s, %v; want ErrNoRate", got.ServiceCode, err)
+	}
+}
