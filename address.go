@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Address is a postal address with the contact details a carrier needs.
@@ -96,8 +98,11 @@ func ValidCountry(code string) bool {
 func CountryName(code string) string { return countries[code] }
 
 // Normalize returns a copy of a with surrounding and repeated spaces
-// removed from every field and the country, region and postal code in upper
-// case. It does not validate.
+// removed from every field, text composed in Unicode normalization form
+// C (an e and a combining acute accent become é, so the same address typed
+// two ways normalizes alike), and the country, region and postal code in
+// upper case. Invalid UTF-8 is kept for Validate to report. It does not
+// validate.
 func (a Address) Normalize() Address {
 	a.Name = squash(a.Name)
 	a.Company = squash(a.Company)
@@ -108,7 +113,7 @@ func (a Address) Normalize() Address {
 	a.PostalCode = upperValid(squash(a.PostalCode))
 	a.Country = upperASCII(squash(a.Country))
 	a.Phone = squash(a.Phone)
-	a.Email = strings.TrimSpace(a.Email)
+	a.Email = composed(strings.TrimSpace(a.Email))
 	return a
 }
 
@@ -119,16 +124,25 @@ func upperValid(s string) string {
 	if !utf8.ValidString(s) {
 		return s
 	}
-	return strings.ToUpper(s)
+	return composed(strings.ToUpper(s))
 }
 
-// squash trims s and folds runs of white space into one space. Invalid
-// UTF-8 is kept as it is, for Validate to report.
+// squash trims s, folds runs of white space into one space and composes
+// it (NFC). Invalid UTF-8 is kept as it is, for Validate to report.
 func squash(s string) string {
 	if !utf8.ValidString(s) {
 		return strings.TrimSpace(s)
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return composed(strings.Join(strings.Fields(s), " "))
+}
+
+// composed returns s in Unicode normalization form C when it is valid
+// UTF-8, and s as it is otherwise.
+func composed(s string) string {
+	if !utf8.ValidString(s) || norm.NFC.IsNormalString(s) {
+		return s
+	}
+	return norm.NFC.String(s)
 }
 
 // blank reports whether s shows nothing: only white space and invisible

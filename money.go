@@ -2,10 +2,12 @@ package oms
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -269,13 +271,44 @@ func (m Money) Cmp(o Money) (int, error) {
 	if err := m.same(o, "compare"); err != nil {
 		return 0, err
 	}
-	return m.amount.Cmp(o.amount), nil
+	return cmpAmounts(m.amount, o.amount), nil
 }
 
 // Equal reports whether m and o have the same currency and amount (1.5 and
 // 1.50 are equal). It never errors: different currencies are not equal.
 func (m Money) Equal(o Money) bool {
-	return m.currency == o.currency && m.amount.Equal(o.amount)
+	return m.currency == o.currency && cmpAmounts(m.amount, o.amount) == 0
+}
+
+// cmpAmounts compares a and b. decimal's Cmp brings both to the smaller
+// exponent first, which computes 10 to the power of their difference: for
+// an amount a hostile rate was multiplied into (1e1000000000), for ever.
+// Amounts of the same sign whose orders of magnitude are apart are
+// ordered by them instead.
+func cmpAmounts(a, b decimal.Decimal) int {
+	sa, sb := a.Sign(), b.Sign()
+	switch {
+	case sa != sb:
+		return cmp.Compare(sa, sb)
+	case sa == 0:
+		return 0
+	}
+	// |d| lies in [10^(e+k-1), 10^(e+k)) for a coefficient of k digits;
+	// magnitude estimates e+k within two, so a gap of four is certain.
+	ma, mb := magnitude(a), magnitude(b)
+	switch {
+	case ma > mb+4:
+		return sa
+	case mb > ma+4:
+		return -sa
+	}
+	return a.Cmp(b)
+}
+
+// magnitude returns d's exponent plus about the number of digits of its
+// coefficient (from its bit length, within two).
+func magnitude(d decimal.Decimal) int64 {
+	return int64(d.Exponent()) + int64(d.Coefficient().BitLen())*30103/100000
 }
 
 // Min returns the smaller of m and o.
@@ -375,6 +408,14 @@ func (m Money) MinorUnits() (int64, error) {
 	if !m.IsRounded() {
 		return 0, Validationf("money", "amount", "%s is not rounded to the minor unit", m)
 	}
+	if m.amount.Sign() == 0 {
+		return 0, nil
+	}
+	if int64(m.amount.Exponent())+int64(m.currency.MinorUnits()) > 18 {
+		// At least 10^19 minor units; shifting would compute 10 to the
+		// power of the exponent.
+		return 0, Validationf("money", "amount", "%s does not fit in 64 bits of minor units", m)
+	}
 	v := m.amount.Shift(int32(m.currency.MinorUnits())).BigInt()
 	if !v.IsInt64() {
 		return 0, Validationf("money", "amount", "%s does not fit in 64 bits of minor units", m)
@@ -384,17 +425,42 @@ func (m Money) MinorUnits() (int64, error) {
 
 // StringAmount returns the amount alone: with exactly the currency's minor
 // digits when m is rounded ("12.30"), with all its digits otherwise.
+//
+// An amount whose digits would run far past the 100 characters JSON
+// carries (an exponent reached by multiplying in a hostile rate) is written
+// at once as its coefficient and exponent, such as "1000e999999998".
 func (m Money) StringAmount() string {
-	if m.currency != "" && m.IsRounded() {
-		return m.amount.StringFixed(int32(m.currency.MinorUnits()))
+	a := m.amount
+	if a.Sign() == 0 {
+		a = decimal.Zero // of any exponent: writing it would rescale
 	}
-	return m.amount.String()
+	if unwieldy(a) {
+		return a.Coefficient().String() + "e" + strconv.FormatInt(int64(a.Exponent()), 10)
+	}
+	if m.currency != "" && m.IsRounded() {
+		return a.StringFixed(int32(m.currency.MinorUnits()))
+	}
+	return a.String()
+}
+
+// unwieldy reports whether d, not zero, has so large or so small an
+// exponent that its digits run far past maxAmountLength characters:
+// writing them would compute 10 to the power of the exponent.
+func unwieldy(d decimal.Decimal) bool {
+	e := int64(d.Exponent())
+	if d.Sign() == 0 || (e >= -maxAmountLength && e <= maxAmountLength) {
+		return false
+	}
+	// A coefficient of n bits has at most n×log10(2)+1 digits, all of
+	// them trailing zeros at most.
+	digits := int64(d.Coefficient().BitLen())*30103/100000 + 1
+	return e > maxAmountLength || -e > maxAmountLength+digits
 }
 
 // String returns "12.34 USD"; the zero Money is "0".
 func (m Money) String() string {
 	if m.currency == "" {
-		return m.amount.String()
+		return m.StringAmount()
 	}
 	return m.StringAmount() + " " + string(m.currency)
 }
@@ -412,6 +478,9 @@ type moneyJSON struct {
 func (m Money) MarshalJSON() ([]byte, error) {
 	if m.currency == "" {
 		return []byte("null"), nil
+	}
+	if unwieldy(m.amount) {
+		return nil, Validationf("money", "amount", "%s %s is longer than %d characters", truncate(m.StringAmount(), 32), m.currency, maxAmountLength)
 	}
 	a := m.StringAmount()
 	if len(a) > maxAmountLength {

@@ -40,7 +40,9 @@ func (k AdjustmentKind) Valid() bool {
 type Adjustment struct {
 	// Kind says which fields apply.
 	Kind AdjustmentKind `json:"kind"`
-	// Percent is the change in per cent, for AdjustPercent.
+	// Percent is the change in per cent, for AdjustPercent: at least -100,
+	// within the exponent and size bounds of an amount
+	// (oms.MaxAmountExponent, oms.MaxAmountBits).
 	Percent decimal.Decimal `json:"percent"`
 	// Amount is the amount added (AdjustFixed) or the price (AdjustFlat).
 	Amount oms.Money `json:"amount"`
@@ -63,7 +65,11 @@ func (a Adjustment) Validate() error {
 func (a Adjustment) validate(v *oms.ValidationError, prefix string) {
 	switch a.Kind {
 	case AdjustPercent:
-		if a.Percent.LessThan(decimal.NewFromInt(-100)) {
+		if e := a.Percent.Exponent(); e < -oms.MaxAmountExponent || e > oms.MaxAmountExponent || a.Percent.Coefficient().BitLen() > oms.MaxAmountBits {
+			// Comparing or dividing it would compute 10 to the power of
+			// its exponent (or panic past the int32 range).
+			v.Add(prefix+"percent", "has more digits than a percentage may have (exponent %d, %d bits)", e, a.Percent.Coefficient().BitLen())
+		} else if a.Percent.LessThan(decimal.NewFromInt(-100)) {
 			v.Add(prefix+"percent", "must be at least -100, got %s", a.Percent)
 		}
 	case AdjustFixed:

@@ -37,6 +37,7 @@ type Calendar struct {
 	loc      *time.Location
 	weekend  [7]bool
 	holidays map[oms.Date]string
+	last     oms.Date // the latest holiday, when there are any
 }
 
 // NewCalendar returns the business calendar of a location in the IANA time
@@ -81,6 +82,9 @@ func NewCalendar(tz string, opts *CalendarOptions) (*Calendar, error) {
 			continue
 		}
 		c.holidays[h.Date] = h.Name
+		if h.Date.After(c.last) {
+			c.last = h.Date
+		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -126,22 +130,46 @@ func (c *Calendar) IsBusinessDay(d oms.Date) bool {
 }
 
 // NextBusinessDay returns d when it is a business day, and otherwise the
-// first business day after it.
+// first business day after it. The zero Date (unknown) stays zero.
 func (c *Calendar) NextBusinessDay(d oms.Date) oms.Date {
+	if d.IsZero() {
+		return d
+	}
 	for !c.IsBusinessDay(d) {
 		d = d.AddDays(1)
 	}
 	return d
 }
 
+// maxBusinessDayCount bounds the count AddBusinessDays adds, as
+// oms.Date.AddDays bounds its days: a larger count leads past every
+// valid date anyway.
+const maxBusinessDayCount = 1 << 30
+
 // AddBusinessDays returns the n-th business day after d; for n <= 0 it
 // returns NextBusinessDay(d). Friday plus one business day is Monday
-// (without holidays); Saturday plus one is Monday too.
+// (without holidays); Saturday plus one is Monday too. The zero Date
+// (unknown) stays zero, and a count beyond 2^30 counts as 2^30, so that a
+// larger count never gives an earlier day.
 func (c *Calendar) AddBusinessDays(d oms.Date, n int) oms.Date {
-	if n <= 0 {
+	if n <= 0 || d.IsZero() {
 		return c.NextBusinessDay(d)
 	}
+	n = min(n, maxBusinessDayCount)
+	perWeek := 0
+	for _, off := range c.weekend {
+		if !off {
+			perWeek++
+		}
+	}
 	for n > 0 {
+		if n > perWeek && (len(c.holidays) == 0 || d.After(c.last)) {
+			// Past the last holiday every week holds perWeek business
+			// days: skip whole weeks, leaving 1 to perWeek days to walk.
+			weeks := min((n-1)/perWeek, maxBusinessDayCount/7)
+			d = d.AddDays(7 * weeks)
+			n -= weeks * perWeek
+		}
 		d = d.AddDays(1)
 		if c.IsBusinessDay(d) {
 			n--
@@ -192,8 +220,18 @@ func (d Dispatch) Validate() error {
 // ShipDate returns the day an order placed at instant now leaves the
 // warehouse: the order counts for today when today is a business day and
 // now is before the cut-off (in the warehouse's zone), for the next
-// business day otherwise; then HandlingDays business days are added.
+// business day otherwise; then HandlingDays business days are added. The
+// error matches oms.ErrValidation for a bad Dispatch, or a ship date
+// outside years 0 to 9999 (oms.Date.Valid), which no RateRequest takes.
 func (d Dispatch) ShipDate(now time.Time) (oms.Date, error) {
+	day, err := d.shipDate(now)
+	if err == nil && !day.Valid() {
+		return oms.Date{}, oms.Validationf("dispatch", "now", "an order at %s ships outside years 0 to 9999", now.Format(time.RFC3339))
+	}
+	return day, err
+}
+
+func (d Dispatch) shipDate(now time.Time) (oms.Date, error) {
 	if err := d.Validate(); err != nil {
 		return oms.Date{}, err
 	}
@@ -261,7 +299,7 @@ func EstimateDelivery(now time.Time, d Dispatch, to *Calendar, transitMin, trans
 	if err := v.Err(); err != nil {
 		return Estimate{}, err
 	}
-	ship, _ := d.ShipDate(now) // d was validated above
+	ship, _ := d.shipDate(now) // d was validated above; ship is checked below
 	if to == nil {
 		to = d.Calendar
 	}

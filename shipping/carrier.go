@@ -115,7 +115,9 @@ type LabelRequest struct {
 }
 
 // Validate returns a *oms.ValidationError listing every problem of r, or
-// nil.
+// nil: a missing idempotency key or service code, unknown countries, no
+// parcels, a bad parcel, a ship date that is not a valid day
+// (oms.Date.Valid; the zero Date is allowed), an unknown format.
 func (r LabelRequest) Validate() error {
 	v := &oms.ValidationError{Entity: "label request"}
 	if r.IdempotencyKey == "" {
@@ -132,6 +134,9 @@ func (r LabelRequest) Validate() error {
 	}
 	if len(r.Parcels) == 0 {
 		v.Add("parcels", "at least one parcel is required")
+	}
+	if !r.ShipDate.IsZero() && !r.ShipDate.Valid() {
+		v.Add("ship_date", "%04d-%02d-%02d is not a day from year 0 to 9999", r.ShipDate.Year, int(r.ShipDate.Month), r.ShipDate.Day)
 	}
 	for i, p := range r.Parcels {
 		p.validate(v, indexField("parcels", i))

@@ -142,10 +142,11 @@ func (r Rate) Key() string { return r.Carrier + "/" + r.ServiceCode }
 
 // Validate returns a *oms.ValidationError listing every problem of r, or
 // nil: a missing carrier or service code, an unknown level, a price without
-// currency, negative or not rounded to the minor unit, a list price in
-// another currency, transit days negative or over MaxBusinessDays, an
-// inverted delivery window or one whose dates are not valid days
-// (oms.Date.Valid: after year 9999, say).
+// currency, negative, not rounded to the minor unit or outside the bounds
+// oms.NewMoney puts on amounts, a list price in another currency (or
+// negative, or outside those bounds), transit days negative or over
+// MaxBusinessDays, an inverted delivery window or one whose dates are not
+// valid days (oms.Date.Valid: after year 9999, say).
 func (r Rate) Validate() error {
 	v := &oms.ValidationError{Entity: "rate"}
 	if r.Carrier == "" {
@@ -162,6 +163,8 @@ func (r Rate) Validate() error {
 		v.Add("price", "has no currency")
 	case r.Price.IsNegative():
 		v.Add("price", "must not be negative, got %s", r.Price)
+	case !boundedAmount(r.Price):
+		v.Add("price", "has more digits than an amount may have, got %s", r.Price)
 	case !r.Price.IsRounded():
 		v.Add("price", "must be rounded to the currency's minor unit, got %s", r.Price)
 	}
@@ -171,6 +174,9 @@ func (r Rate) Validate() error {
 		}
 		if r.ListPrice.IsNegative() {
 			v.Add("list_price", "must not be negative, got %s", r.ListPrice)
+		}
+		if !boundedAmount(r.ListPrice) {
+			v.Add("list_price", "has more digits than an amount may have, got %s", r.ListPrice)
 		}
 	}
 	if r.BillableWeight < 0 {
@@ -184,6 +190,15 @@ func (r Rate) Validate() error {
 		v.Add("delivery", "a guaranteed rate needs a delivery date")
 	}
 	return v.Err()
+}
+
+// boundedAmount reports whether m's amount is within the bounds oms.NewMoney
+// puts on amounts (oms.MaxAmountExponent, oms.MaxAmountBits): comparing
+// or writing one beyond them computes 10 to the power of its exponent.
+func boundedAmount(m oms.Money) bool {
+	a := m.Amount()
+	e := a.Exponent()
+	return e >= -oms.MaxAmountExponent && e <= oms.MaxAmountExponent && a.Coefficient().BitLen() <= oms.MaxAmountBits
 }
 
 // CarrierStatus is the outcome of one carrier in a rate shop.

@@ -257,7 +257,8 @@ func BestValue(rates []Rate, costPerDay oms.Money) (Rate, error) {
 
 // CheapestBy returns the cheapest rate whose latest delivery day is on or
 // before by. Rates without a known delivery window cannot promise a day
-// and are left out (fill them with EstimateRates first). The error matches
+// and are left out (fill them with EstimateRates first), as are rates
+// whose window's days are not valid days (oms.Date.Valid). The error matches
 // ErrNoRate when no rate arrives in time, and oms.ErrValidation when by is
 // not a valid day (oms.Date.Valid: the zero Date, February 30).
 func CheapestBy(rates []Rate, by oms.Date) (Rate, error) {
@@ -268,7 +269,10 @@ func CheapestBy(rates []Rate, by oms.Date) (Rate, error) {
 	}
 	var inTime []Rate
 	for _, r := range rates {
-		if !r.Delivery.IsZero() && !r.Delivery.Latest.After(by) {
+		// A window whose days are not valid days (February 30) cannot
+		// promise one: compared field by field, it would sort before the
+		// day it stands for.
+		if r.Delivery.Earliest.Valid() && r.Delivery.Latest.Valid() && !r.Delivery.Latest.After(by) {
 			inTime = append(inTime, r)
 		}
 	}

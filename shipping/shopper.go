@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
@@ -76,7 +80,8 @@ type RateShopper struct {
 	coolDown time.Duration
 	logger   *slog.Logger
 	flight   singleflight.Group
-	joined   func() // test hook: called once a Shop has joined or started a flight
+	joined   func()        // test hook: called once a Shop has joined or started a flight
+	lone     atomic.Uint64 // numbers the flights of requests that have no key
 
 	mu       sync.Mutex
 	cache    map[string]cachedAnswer
@@ -246,6 +251,59 @@ func (r CarrierReport) MarshalJSON() ([]byte, error) {
 	}{plain(r), msg})
 }
 
+// UnmarshalJSON decodes what MarshalJSON writes. A report whose status is
+// not ok gets back a *CarrierError of its carrier and status with the same
+// text, which matches the kind of problem its status stands for
+// (ErrNoService, ErrCarrierTimeout, ErrCircuitOpen, ErrInvalidRate); the
+// original cause's own type is not carried by JSON. An unknown status is
+// an error matching oms.ErrValidation.
+func (r *CarrierReport) UnmarshalJSON(b []byte) error {
+	type plain CarrierReport
+	var v struct {
+		plain
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if !v.Status.Valid() {
+		return oms.Validationf("carrier report", "status", "unknown status %q", v.Status)
+	}
+	rep := CarrierReport(v.plain)
+	rep.Err = nil
+	if rep.Status != StatusOK {
+		msg := v.Error
+		if msg == "" {
+			msg = string(rep.Status)
+		}
+		msg = strings.TrimPrefix(msg, fmt.Sprintf("shipping: carrier %q %s: ", rep.Carrier, rep.Status))
+		rep.Err = &CarrierError{Carrier: rep.Carrier, Status: rep.Status, Err: &readError{msg: msg, kind: statusKinds[rep.Status]}}
+	}
+	*r = rep
+	return nil
+}
+
+// statusKinds maps a carrier status to the error kind its problems match.
+var statusKinds = map[CarrierStatus]error{
+	StatusNoService: ErrNoService,
+	StatusInvalid:   ErrInvalidRate,
+	StatusTimeout:   ErrCarrierTimeout,
+	StatusSkipped:   ErrCircuitOpen,
+}
+
+// readError is a carrier's problem read back from JSON: its text, and the
+// kind of error its status stands for.
+type readError struct {
+	msg  string
+	kind error
+}
+
+func (e *readError) Error() string { return e.msg }
+
+func (e *readError) Is(target error) bool {
+	return e.kind != nil && (target == e.kind || errors.Is(e.kind, target))
+}
+
 // Errors returns the reports' errors, in carrier order.
 func (r *ShopResult) Errors() []*CarrierError {
 	var out []*CarrierError
@@ -304,7 +362,11 @@ func (s *RateShopper) Shop(ctx context.Context, req RateRequest) (*ShopResult, e
 		return nil, err
 	}
 	req = req.clone()
-	key, cacheKey := requestKeys(req)
+	key, cacheKey, ok := requestKeys(req)
+	if !ok {
+		// No faithful key: a flight of its own, and no cache.
+		key, cacheKey = fmt.Sprintf("\x01%d", s.lone.Add(1)), ""
+	}
 	leader := make(chan struct{})
 	ch := s.flight.DoChan(key, func() (any, error) {
 		close(leader)
@@ -353,14 +415,48 @@ func (s *RateShopper) validate(req RateRequest) error {
 }
 
 // requestKeys returns the singleflight key of req and the cache key of its
-// answer (which leaves out the carrier restriction).
-func requestKeys(req RateRequest) (flight, cache string) {
+// answer (which leaves out the carrier restriction), and false when req has
+// no faithful key: JSON cannot write it (a declared value too long), or
+// it holds text that is not valid UTF-8, which JSON writes as U+FFFD, so
+// that different requests would share a key and one another's rates.
+func requestKeys(req RateRequest) (flight, cache string, ok bool) {
+	if !validText(reflect.ValueOf(req)) {
+		return "", "", false
+	}
 	carriers := req.Carriers
 	req.Carriers = nil
-	b, _ := json.Marshal(req) // every field marshals
+	b, err := json.Marshal(req)
+	if err != nil {
+		return "", "", false
+	}
 	slices.Sort(carriers)
 	c, _ := json.Marshal(carriers)
-	return string(b) + "\x00" + string(c), string(b)
+	return string(b) + "\x00" + string(c), string(b), true
+}
+
+// validText reports whether every string inside v is valid UTF-8.
+func validText(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return utf8.ValidString(v.String())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !validText(v.Field(i)) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if !validText(v.Index(i)) {
+				return false
+			}
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return validText(v.Elem())
+		}
+	}
+	return true
 }
 
 // answer is one carrier's outcome inside a shop.
@@ -547,7 +643,7 @@ func (s *RateShopper) check(code string, req RateRequest, rates []Rate) ([]Rate,
 }
 
 func (s *RateShopper) fromCache(code, key string) (answer, bool) {
-	if s.ttl <= 0 {
+	if s.ttl <= 0 || key == "" {
 		return answer{}, false
 	}
 	s.mu.Lock()
@@ -580,7 +676,7 @@ func (s *RateShopper) settle(code, key string, a answer) {
 	if s.thresh >= 0 {
 		s.breakers[code].record(now, a.failed, a.neutral, s.thresh)
 	}
-	if s.ttl <= 0 || (a.status != StatusOK && a.status != StatusNoService) {
+	if s.ttl <= 0 || key == "" || (a.status != StatusOK && a.status != StatusNoService) {
 		return
 	}
 	if len(s.cache) >= s.sweepAt {

@@ -307,11 +307,19 @@ type Result struct {
 // Complete reports whether every unit was packed.
 func (p Result) Complete() bool { return len(p.Unpacked) == 0 }
 
-// TotalVolume returns the sum of the parcels' outer volumes.
+// TotalVolume returns the sum of the parcels' outer volumes, saturating at
+// the largest Volume (100,000 parcels of 100 m a side hold 10^20 mm³).
 func (p Result) TotalVolume() oms.Volume {
 	var v oms.Volume
 	for _, b := range p.Boxes {
-		v += b.Volume
+		switch {
+		case b.Volume > 0 && v > math.MaxInt64-b.Volume:
+			v = math.MaxInt64
+		case b.Volume < 0 && v < math.MinInt64-b.Volume:
+			v = math.MinInt64
+		default:
+			v += b.Volume
+		}
 	}
 	return v
 }

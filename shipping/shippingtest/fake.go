@@ -230,8 +230,9 @@ func (f *FakeCarrier) wait(ctx context.Context, o FakeCarrierOptions) error {
 }
 
 // BuyLabel implements shipping.LabelBuyer. A replayed idempotency key
-// returns the first label; a replay that asks for another service or
-// number of parcels returns an error matching oms.ErrDuplicate.
+// returns the first label; a replay that asks for another shipment
+// (another service, origin, destination, return flag or parcels) returns
+// an error matching oms.ErrDuplicate.
 func (f *FakeCarrier) BuyLabel(ctx context.Context, req shipping.LabelRequest) (shipping.Label, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -243,7 +244,7 @@ func (f *FakeCarrier) BuyLabel(ctx context.Context, req shipping.LabelRequest) (
 		return shipping.Label{}, err
 	}
 	if prev, ok := f.labels[req.IdempotencyKey]; ok {
-		if prev.req.ServiceCode != req.ServiceCode || len(prev.req.Parcels) != len(req.Parcels) {
+		if !sameShipment(prev.req, req) {
 			return shipping.Label{}, fmt.Errorf("shippingtest: %s: idempotency key %q was used for another label: %w", f.code, req.IdempotencyKey, oms.ErrDuplicate)
 		}
 		return prev.label.Clone(), nil
@@ -284,6 +285,18 @@ func (f *FakeCarrier) BuyLabel(ctx context.Context, req shipping.LabelRequest) (
 	f.labels[req.IdempotencyKey] = fakeLabel{label: l.Clone(), req: req}
 	f.byID[l.ID] = req.IdempotencyKey
 	return l, nil
+}
+
+// sameShipment reports whether a replayed label request asks for the
+// label a was bought for: the same service, addresses, return flag and
+// parcels (declared values compared as amounts). The ship date, reference,
+// quote and format may differ, as on a retry the next day.
+func sameShipment(a, b shipping.LabelRequest) bool {
+	return a.ServiceCode == b.ServiceCode && a.Origin == b.Origin && a.Destination == b.Destination && a.Return == b.Return &&
+		slices.EqualFunc(a.Parcels, b.Parcels, func(p, q shipping.Parcel) bool {
+			return p.Dimensions == q.Dimensions && p.Weight == q.Weight && p.DeclaredValue.Equal(q.DeclaredValue) &&
+				p.Contents == q.Contents && p.Preset == q.Preset
+		})
 }
 
 // trackingNumber returns the next scripted number, or else a generated one
