@@ -83,7 +83,7 @@ type Package struct {
 	LabelID        string    `json:"label_id,omitempty"`
 	TrackingNumber string    `json:"tracking_number,omitempty"`
 	LabelURL       string    `json:"label_url,omitempty"`
-	Cost           oms.Money `json:"cost,omitzero"`
+	Cost           oms.Money `json:"cost"`
 	// Status is the package's tracking state.
 	Status PackageStatus `json:"status"`
 	// Committed says the package's stock left inventory (keyed commit).
@@ -214,7 +214,7 @@ type Shipment struct {
 	ServiceName string           `json:"service_name,omitempty"`
 	Level       oms.ServiceLevel `json:"level,omitempty"`
 	// Cost is the rate's price (the sum of the labels once bought).
-	Cost oms.Money `json:"cost,omitzero"`
+	Cost oms.Money `json:"cost"`
 	// PromisedBy is the delivery date promised to the customer, if any.
 	PromisedBy oms.Date  `json:"promised_by,omitzero"`
 	Packages   []Package `json:"packages"`

@@ -29,7 +29,7 @@ type Progress struct {
 	// "confirmed", "completed" or "cancelled"; empty before any order event.
 	Status string `json:"status,omitempty"`
 	// Total is the order's grand total when confirmed.
-	Total oms.Money `json:"total,omitzero"`
+	Total oms.Money `json:"total"`
 	// Lines are the order's lines and their counters.
 	Lines []LineView `json:"lines,omitempty"`
 	// Shipments, Returns and Refunds are the order's, in the order notify
@@ -111,7 +111,7 @@ type Details struct {
 	// constants.
 	Next string `json:"next,omitempty"`
 	// Amount is a refund's amount.
-	Amount oms.Money `json:"amount,omitzero"`
+	Amount oms.Money `json:"amount"`
 	// LabelURL is the return label to print.
 	LabelURL string `json:"label_url,omitempty"`
 	// Lines are the units concerned (cancelled lines; for
@@ -189,7 +189,7 @@ type LineView struct {
 	Delivered int64 `json:"delivered,omitempty"`
 	Returned  int64 `json:"returned,omitempty"`
 	// Total is the line's price after discounts, with tax.
-	Total oms.Money `json:"total,omitzero"`
+	Total oms.Money `json:"total"`
 }
 
 // Shipment statuses in the customer-facing view.
@@ -261,7 +261,7 @@ type ReturnView struct {
 	Tracking []TrackingLink `json:"tracking,omitempty"`
 	LabelURL string         `json:"label_url,omitempty"`
 	// Refunded is what the return refunded, zero until then.
-	Refunded oms.Money `json:"refunded,omitzero"`
+	Refunded oms.Money `json:"refunded"`
 	// ReplacementOrderID is the exchange's new order, if any.
 	ReplacementOrderID oms.ID `json:"replacement_order_id,omitempty"`
 }

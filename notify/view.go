@@ -32,7 +32,7 @@ type OrderView struct {
 	// counters and the shipments.
 	Status string `json:"status"`
 	// Total is the order's grand total when confirmed.
-	Total oms.Money  `json:"total,omitzero"`
+	Total oms.Money  `json:"total"`
 	Lines []LineView `json:"lines"`
 	// Shipments have their packages and tracking timelines.
 	Shipments []ShipmentView `json:"shipments"`

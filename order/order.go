@@ -72,7 +72,7 @@ type Order struct {
 	// RefundedShipping is the shipping (with its tax) Service.Refund gave
 	// back, at most the shipping charge plus its tax (the charge alone
 	// when it includes its tax).
-	RefundedShipping oms.Money `json:"refunded_shipping,omitzero"`
+	RefundedShipping oms.Money `json:"refunded_shipping"`
 	// CancelReason says why the order was cancelled, when it was.
 	CancelReason string `json:"cancel_reason,omitempty"`
 	// AppliedKeys records the caller keys of the counter moves and other
@@ -183,7 +183,7 @@ type Line struct {
 	Refunded int64 `json:"refunded,omitempty"`
 	// RefundedAmount is the money Service.Refund gave back against this
 	// line, at most the line's total.
-	RefundedAmount oms.Money `json:"refunded_amount,omitzero"`
+	RefundedAmount oms.Money `json:"refunded_amount"`
 }
 
 // Active returns the units still wanted: Quantity - Cancelled.

@@ -28,7 +28,7 @@ type CalcInput struct {
 	// ReturnShippingCost is what the way back cost the shop (the return
 	// label's price), deducted under ReturnShippingDeducted; the zero
 	// Money means Policy.ReturnShippingFee.
-	ReturnShippingCost oms.Money `json:"return_shipping_cost,omitzero"`
+	ReturnShippingCost oms.Money `json:"return_shipping_cost"`
 	// Claim waives the restocking fee and the return-shipping deduction
 	// (nothing came back through the customer's fault).
 	Claim bool `json:"claim,omitempty"`

@@ -58,7 +58,7 @@ type Fee struct {
 	// Percent is the share of the value, from 0 to 1 (0.15 is 15%).
 	Percent decimal.Decimal `json:"percent"`
 	// PerUnit is a fixed amount per returned unit; the zero Money is none.
-	PerUnit oms.Money `json:"per_unit,omitzero"`
+	PerUnit oms.Money `json:"per_unit"`
 }
 
 // IsZero reports whether the fee charges nothing.
@@ -110,7 +110,7 @@ type Policy struct {
 	ReturnShipping ReturnShippingPayer `json:"return_shipping,omitempty"`
 	// ReturnShippingFee is deducted under ReturnShippingDeducted when the
 	// label's price is not known (the zero Money: nothing).
-	ReturnShippingFee oms.Money `json:"return_shipping_fee,omitzero"`
+	ReturnShippingFee oms.Money `json:"return_shipping_fee"`
 	// ShippingRefund says whether the order's shipping is refunded. Empty
 	// means never.
 	ShippingRefund ShippingRefund `json:"shipping_refund,omitempty"`

@@ -50,7 +50,7 @@ type Return struct {
 	Refund *RefundRecord `json:"refund,omitempty"`
 	// StoreCredit is the value the customer received as store credit (the
 	// host issues it from the return.store_credit_issued event).
-	StoreCredit oms.Money `json:"store_credit,omitzero"`
+	StoreCredit oms.Money `json:"store_credit"`
 	// Exchange is the replacement order, once placed.
 	Exchange *ExchangeRecord `json:"exchange,omitempty"`
 	// Outcomes say how the return was resolved (refunded, exchanged,
@@ -139,10 +139,10 @@ type Replacement struct {
 	Quantity int64 `json:"quantity,omitempty"`
 	// UnitPrice is the replacement's price; the zero Money means the
 	// returned unit's price (an even exchange, such as another size).
-	UnitPrice oms.Money `json:"unit_price,omitzero"`
+	UnitPrice oms.Money `json:"unit_price"`
 	// Tax is the tax of all replacement units; the zero Money means the
 	// returned units' tax share.
-	Tax oms.Money `json:"tax,omitzero"`
+	Tax oms.Money `json:"tax"`
 	// Location is where an advance exchange reserves the replacement's
 	// stock.
 	Location oms.ID `json:"location,omitempty"`
