@@ -13,19 +13,51 @@ import (
 )
 
 // lostAnswerGateway authorizes at the fake gateway and then, while lose
-// is positive, loses the answer: it reports order.ErrOutcomeUnknown
-// although the hold is placed.
+// is positive, loses the answer: it reports lost (by default an error
+// matching order.ErrOutcomeUnknown) although the hold is placed.
 type lostAnswerGateway struct {
 	*ordertest.FakeGateway
 	lose atomic.Int32
+	lost error
 }
 
 func (g *lostAnswerGateway) Authorize(ctx context.Context, req order.AuthorizeRequest) (order.PaymentResult, error) {
 	res, err := g.FakeGateway.Authorize(ctx, req)
 	if g.lose.Add(-1) >= 0 {
+		if g.lost != nil {
+			return order.PaymentResult{}, g.lost
+		}
 		return order.PaymentResult{}, fmt.Errorf("read tcp 10.0.0.1:443: i/o timeout: %w", order.ErrOutcomeUnknown)
 	}
 	return res, err
+}
+
+// A gateway whose own request deadline expired (its HTTP client's
+// context, not the caller's) returns an error matching
+// context.DeadlineExceeded: the processor may well have held the money.
+// It was recorded as a decline, and the host's retry held the card twice;
+// it is now an unknown outcome like ErrOutcomeUnknown.
+func TestAuthorizationWhoseGatewayDeadlineExpiredHoldsTheCardOnce(t *testing.T) {
+	ctx := context.Background()
+	p := newPayShop(order.CaptureOnShipment)
+	gw := &lostAnswerGateway{FakeGateway: p.gw, lost: fmt.Errorf("stripe: POST /v1/payment_intents: %w", context.DeadlineExceeded)}
+	p.svc = order.NewService(p.store, &order.ServiceOptions{Clock: p.clock, Gateway: gw})
+	gw.lose.Store(1)
+	o, err := p.svc.Place(ctx, gatewayInput("tok_visa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = p.svc.AuthorizePayment(ctx, o.ID, order.AuthorizeInput{Key: "retry-1", Method: "tok_visa"}); errors.Is(err, oms.ErrConflict) {
+		_, err = p.svc.SettlePayment(ctx, o.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err = p.svc.Get(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPayment(t, p, o, "55.48", "0.00", "0.00", "0.00")
 }
 
 // An authorization whose answer the gateway lost (a timeout after the
