@@ -124,8 +124,8 @@
 // Every gateway request is recorded as Payment.Pending before it is made
 // and cleared with its result. A capture, void or refund that fails stays
 // pending, and so does an authorization whose outcome the gateway cannot
-// tell (an error matching ErrOutcomeUnknown: the processor may hold the
-// money): SettlePayment repeats the same request under the same key, so
+// tell (an error matching ErrOutcomeUnknown or context.DeadlineExceeded:
+// the processor may hold the money): SettlePayment repeats the same request under the same key, so
 // money moves once. Any other authorization error is a decline, recorded
 // as failed; AuthorizePayment then tries anew under a new key.
 //

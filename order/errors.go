@@ -40,7 +40,8 @@ func (e *HoldError) Is(target error) bool { return target == oms.ErrOnHold }
 // The order keeps such an authorization pending under its idempotency key
 // and SettlePayment repeats that very request (the gateway returns the
 // first result and holds nothing twice), as it does for every failed
-// capture, void and refund. Any other Authorize error is a decline: the
+// capture, void and refund. An error matching context.DeadlineExceeded
+// counts the same. Any other Authorize error is a decline: the
 // authorization is recorded as failed and the next AuthorizePayment makes
 // a new one.
 var ErrOutcomeUnknown = errors.New("order: payment outcome unknown")

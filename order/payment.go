@@ -22,9 +22,10 @@ import (
 type PaymentGateway interface {
 	// Authorize reserves req.Amount on the customer's payment method. An
 	// error is a decline (nothing held; the next AuthorizePayment tries
-	// anew under a new key) unless it matches ErrOutcomeUnknown: then the
-	// gateway may hold the money, and the order repeats this request under
-	// the same key until the gateway answers it.
+	// anew under a new key) unless it matches ErrOutcomeUnknown or
+	// context.DeadlineExceeded: then the gateway may hold the money, and
+	// the order repeats this request under the same key until the gateway
+	// answers it.
 	Authorize(ctx context.Context, req AuthorizeRequest) (PaymentResult, error)
 	// Capture collects req.Amount of an authorization; it may be called
 	// several times for one authorization (partial captures), never for
@@ -437,6 +438,13 @@ func call(ctx context.Context, g PaymentGateway, o *Order, op PaymentOp) (Paymen
 	}
 }
 
+// outcomeUnknown reports whether an Authorize error leaves open whether
+// the money is held: ErrOutcomeUnknown, or a deadline that expired while
+// the request was out (the gateway's own, or the caller's).
+func outcomeUnknown(err error) bool {
+	return errors.Is(err, ErrOutcomeUnknown) || errors.Is(err, context.DeadlineExceeded)
+}
+
 func gt(a, b oms.Money) bool { return a.Amount().GreaterThan(b.Amount()) }
 
 func minMoney(a, b oms.Money) oms.Money {
@@ -514,7 +522,7 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 		// outcome the gateway could not tell, stay pending: the next run
 		// repeats the same request under the same key. Only a declined
 		// authorization is recorded as failed.
-		if callErr != nil && (op.Kind != TxAuthorize || errors.Is(callErr, ErrOutcomeUnknown)) {
+		if callErr != nil && (op.Kind != TxAuthorize || outcomeUnknown(callErr)) {
 			s.warn("payment "+string(op.Kind)+" failed", o.ID, callErr)
 			return o, &PaymentError{OrderID: o.ID, Operation: string(op.Kind), Err: callErr}
 		}

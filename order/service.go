@@ -621,7 +621,7 @@ func (s *Service) authorizeAtPlacement(ctx context.Context, o *Order, method, ba
 	res, err := call(ctx, s.gw, o, op)
 	if err != nil {
 		s.warn("authorize at placement failed", o.ID, err)
-		if errors.Is(err, ErrOutcomeUnknown) {
+		if outcomeUnknown(err) {
 			// The gateway may hold the money: the authorization stays
 			// pending under its key, and the settlement after the order
 			// is saved repeats this very request.
