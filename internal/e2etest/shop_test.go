@@ -327,9 +327,21 @@ func (s *shop) relay() {
 				times = 2
 			}
 			var perr error
-			for range times {
-				if perr = s.publish(e); perr != nil {
-					break
+			if times == 2 && s.relayRng.Intn(2) == 0 {
+				// Two relay processes hand the event over at once.
+				errs := make([]error, 2)
+				var wg sync.WaitGroup
+				for k := range 2 {
+					wg.Add(1)
+					go func() { defer wg.Done(); errs[k] = s.publish(e) }()
+				}
+				wg.Wait()
+				perr = errors.Join(errs...)
+			} else {
+				for range times {
+					if perr = s.publish(e); perr != nil {
+						break
+					}
 				}
 			}
 			if perr != nil {
@@ -983,6 +995,191 @@ func runRaces(t *testing.T, seed int64, p float64) {
 		}
 		if units > o.Lines[0].Delivered {
 			t.Errorf("order %s: %d units in returns, %d delivered", id, units, o.Lines[0].Delivered)
+		}
+	}
+}
+
+// TestScanStormsAndReturnLabelsUnderFailures sends each package's scans
+// from two goroutines at once, out of order and twice, returns goods
+// with a label whose carrier updates also arrive twice and at once, with
+// failures injected, and checks the invariants.
+func TestScanStormsAndReturnLabelsUnderFailures(t *testing.T) {
+	for _, seed := range []int64{21, 22, 23} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runStorms(t, seed, 0.2) })
+	}
+}
+
+func runStorms(t *testing.T, seed int64, p float64) {
+	s := newShop(t, seed, p)
+	s.receive("HOT-A", "east", 30)
+	s.receive("HOT-A", "west", 30)
+	s.receive("HOT-B", "west", 40)
+	const n = 16
+	item := func(sku oms.SKU, q int64) order.LineInput {
+		return order.LineInput{SKU: sku, Name: string(sku), Quantity: q, UnitPrice: money("15.00"), UnitWeight: oms.Grams(4000), UnitDimensions: oms.DimensionsMM(300, 250, 200)}
+	}
+	s.chaos.on.Store(true)
+	ids := make([]oms.ID, n)
+	if err := parallel(n, 8, func(i int) (err error) {
+		// Heavy, bulky units: several packages, often two locations.
+		ids[i], err = s.placeAndShip(fmt.Sprint("cart-", i), []order.LineInput{item("HOT-A", 2+int64(i%2)), item("HOT-B", 2)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(72 * time.Hour)
+	now := s.clock.Now()
+	scans := []tracking.Event{
+		{Time: now.Add(-50 * time.Hour), Status: tracking.StatusInTransit, RawCode: "in_transit", RawText: "Picked up"},
+		{Time: now.Add(-5 * time.Hour), Status: tracking.StatusOutForDelivery, RawCode: "out_for_delivery", RawText: "Out"},
+		{Time: now.Add(-1 * time.Hour), Status: tracking.StatusDelivered, RawCode: "delivered", RawText: "Delivered"},
+	}
+	type pkg struct{ carrier, number string }
+	var pkgs []pkg
+	for _, id := range ids {
+		shs, err := s.ful.Shipments(s.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range shs {
+			for _, p := range sh.Packages {
+				pkgs = append(pkgs, pkg{sh.Carrier, p.TrackingNumber})
+			}
+		}
+	}
+	// Each package: the delivered scan first, the older ones after, then
+	// all three again, from two goroutines.
+	if err := parallel(2*len(pkgs), 8, func(k int) error {
+		pk := pkgs[k/2]
+		order := [][]tracking.Event{{scans[2]}, {scans[0]}, {scans[1]}, scans}
+		if k%2 == 1 {
+			order = [][]tracking.Event{scans, {scans[1], scans[0]}}
+		}
+		for _, evs := range order {
+			u := tracking.Update{Carrier: pk.carrier, TrackingNumber: pk.number, Events: evs}
+			if err := s.retry("storm", func() error { _, err := s.tracker.Apply(s.ctx, u); return err }); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	for _, id := range ids {
+		o, err := s.orders.Get(s.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range o.Lines {
+			if l.Delivered != l.Shipped || l.Shipped == 0 {
+				t.Errorf("order %s (%s): line %s delivered %d of %d shipped", id, o.Status, l.SKU, l.Delivered, l.Shipped)
+			}
+		}
+	}
+	s.clock.Advance(24 * time.Hour)
+	// Returns with a label; the carrier's updates come twice and at once.
+	if err := parallel(n, 8, func(i int) error {
+		id := ids[i]
+		o, err := s.orders.Get(s.ctx, id)
+		if err != nil {
+			return err
+		}
+		var r *returns.Return
+		if err := s.retry("request", func() (err error) {
+			r, err = s.returns.Request(s.ctx, returns.RequestInput{Key: "rma", OrderID: id, Lines: []returns.RequestLine{
+				{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit},
+				{OrderLineID: o.Lines[1].ID, Quantity: 2, Reason: returns.ReasonDamaged}}})
+			return err
+		}); err != nil {
+			return err
+		}
+		if err := s.retry("approve", func() error {
+			got, err := s.returns.Approve(s.ctx, r.ID, returns.StatusInput{By: "support"})
+			if err != nil {
+				if cur, gerr := s.returns.Get(s.ctx, r.ID); gerr == nil && cur.Status != returns.StatusRequested && errors.Is(err, oms.ErrInvalidTransition) {
+					r = cur
+					return nil
+				}
+				return err
+			}
+			r = got
+			return nil
+		}); err != nil {
+			return err
+		}
+		parcel := shipping.Parcel{Dimensions: oms.DimensionsMM(400, 300, 300), Weight: oms.Grams(9000)}
+		if err := s.retry("label", func() (err error) {
+			got, err := s.returns.IssueLabel(s.ctx, r.ID, returns.LabelInput{ServiceCode: "ground", Parcels: []shipping.Parcel{parcel}})
+			if err == nil {
+				r = got
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		if r.Label == nil || len(r.Label.TrackingNumbers) == 0 {
+			return fmt.Errorf("return %s: no label", r.ID)
+		}
+		num := r.Label.TrackingNumbers[0]
+		if err := parallel(4, 2, func(k int) error {
+			st := []returns.CarrierStatus{returns.CarrierInTransit, returns.CarrierDelivered}[k/2]
+			if k%2 == 1 {
+				st = []returns.CarrierStatus{returns.CarrierDelivered, returns.CarrierInTransit}[k/2]
+			}
+			return s.retry("return-track", func() error {
+				_, err := s.returns.Track(s.ctx, returns.TrackingUpdate{Key: "scan-" + string(st), TrackingNumber: num, Status: st})
+				return err
+			})
+		}); err != nil {
+			return err
+		}
+		if err := s.retry("inspect", func() (err error) {
+			cur, err := s.returns.Get(s.ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			var units []returns.UnitInspection
+			for _, l := range cur.Lines {
+				for range l.Quantity {
+					units = append(units, returns.UnitInspection{LineID: l.ID, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "east"})
+				}
+			}
+			_, err = s.returns.Inspect(s.ctx, r.ID, returns.InspectInput{Key: "insp", Units: units})
+			return err
+		}); err != nil {
+			return err
+		}
+		return s.retry("resolve", func() error {
+			got, err := s.returns.Resolve(s.ctx, r.ID, returns.ResolveInput{})
+			if err == nil && got.Status != returns.StatusCompleted {
+				return fmt.Errorf("return %s %s after Resolve", got.ID, got.Status)
+			}
+			return err
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	if err := s.settleAll(ids); err != nil {
+		t.Fatal(err)
+	}
+	s.chaos.on.Store(false)
+	s.clock.Advance(24 * time.Hour)
+	if _, err := s.notify.Flush(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	t.Logf("injected failures: %d", s.chaos.hits.Load())
+	for k, v := range s.odd {
+		t.Logf("retried after an unexpected error %d times: %s", v, k)
+	}
+	s.check(ids)
+	for _, id := range ids {
+		o, _ := s.orders.Get(s.ctx, id)
+		if o.Lines[0].Returned != 1 || o.Lines[1].Returned != 2 {
+			t.Errorf("order %s: returned %d and %d, want 1 and 2", id, o.Lines[0].Returned, o.Lines[1].Returned)
 		}
 	}
 }
