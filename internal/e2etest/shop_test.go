@@ -126,6 +126,29 @@ func (s flakyTracking) Save(ctx context.Context, t *tracking.Tracker, ev []oms.E
 	return s.c.do(func() error { return s.MemoryStore.Save(ctx, t, ev) })
 }
 
+type flakyNotify struct {
+	*notify.MemoryStore
+	c *chaos
+}
+
+func (s flakyNotify) SaveProgress(ctx context.Context, p *notify.Progress) error {
+	return s.c.do(func() error { return s.MemoryStore.SaveProgress(ctx, p) })
+}
+func (s flakyNotify) Claim(ctx context.Context, key, token string, at time.Time) (cl notify.Claim, err error) {
+	err = s.c.do(func() error {
+		var e error
+		cl, e = s.MemoryStore.Claim(ctx, key, token, at)
+		return e
+	})
+	return cl, err
+}
+func (s flakyNotify) MarkSent(ctx context.Context, key, token string) error {
+	return s.c.do(func() error { return s.MemoryStore.MarkSent(ctx, key, token) })
+}
+func (s flakyNotify) Release(ctx context.Context, key, token string) error {
+	return s.c.do(func() error { return s.MemoryStore.Release(ctx, key, token) })
+}
+
 // flakyGateway fails before calling the gateway (a decline-free outage) or
 // loses the answer after it acted.
 type flakyGateway struct {
@@ -257,7 +280,7 @@ func newShop(t *testing.T, seed int64, p float64) *shop {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.notify, err = notify.New(notify.NewMemoryStore(), &notify.Options{Clock: s.clock, Sender: s.sent})
+	s.notify, err = notify.New(flakyNotify{notify.NewMemoryStore(), s.chaos}, &notify.Options{Clock: s.clock, Sender: s.sent})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -806,6 +829,7 @@ func (s *shop) check(ids []oms.ID) {
 			t.Errorf("order %s: refunded %s, returns and adjustments %s", id, p.Refunded, want)
 		}
 	}
+	t.Logf("messages sent: %d", len(s.sent.msgs))
 	// Each milestone told once.
 	seen := map[string]int{}
 	keys := map[string]int{}
