@@ -1,6 +1,9 @@
 package fulfillment_test
 
 import (
+	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -63,4 +66,66 @@ func TestUnitsAddedByAnEditAfterAllocationAreAllocated(t *testing.T) {
 			e.reconcile()
 		})
 	}
+}
+
+// reserveLost is an inventory store whose next Reserve, once armed, takes
+// effect and then reports a failure.
+type reserveLost struct {
+	inventory.Store
+	armed *atomic.Bool
+}
+
+func (s reserveLost) Reserve(ctx context.Context, r inventory.Reservation, ev oms.Event) (inventory.Reservation, bool, error) {
+	res, created, err := s.Store.Reserve(ctx, r, ev)
+	if err == nil && s.armed.CompareAndSwap(true, false) {
+		return inventory.Reservation{}, false, errors.New("connection lost")
+	}
+	return res, created, err
+}
+
+// TestUnitsAddedByAnEditWhoseAllocationWasInterruptedAreGivenBackOnCancel:
+// the allocation of units an edit added reserved their stock and failed
+// before creating its fulfillment order; the host then cancels the order,
+// and Process gives every reserved unit back.
+func TestUnitsAddedByAnEditWhoseAllocationWasInterruptedAreGivenBackOnCancel(t *testing.T) {
+	var armed atomic.Bool
+	e := newEnv(t, &envConfig{wrapInv: func(s inventory.Store) inventory.Store { return reserveLost{s, &armed} }})
+	e.location("east", 1, nil)
+	e.item("MUG", inventory.BackorderDeny)
+	e.item("CUP", inventory.BackorderDeny)
+	e.stock("MUG", "east", 10)
+	e.stock("CUP", "east", 10)
+	o := e.place(nil, small("MUG", 2))
+	if _, err := e.svc.Allocate(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	ed, err := e.orders.Edit(e.ctx, o.ID, order.EditInput{Add: []order.LineInput{{SKU: "CUP", Name: "CUP", Quantity: 3,
+		UnitPrice: usd("1.00"), UnitWeight: o.Lines[0].UnitWeight, UnitDimensions: o.Lines[0].UnitDimensions}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ed.OnHold() {
+		if _, err := e.orders.AuthorizePayment(e.ctx, o.ID, order.AuthorizeInput{Key: "more", Method: "tok_visa"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	armed.Store(true)
+	if _, err := e.svc.Process(e.ctx, o.ID); err == nil {
+		t.Fatal("Process went through a lost reservation")
+	}
+	if lv := e.level("CUP", "east"); lv.Reserved != 3 {
+		t.Fatalf("CUP level %+v: the added units' reservation was not made", lv)
+	}
+	if _, err := e.orders.Cancel(e.ctx, o.ID, order.CancelInput{Reason: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, sku := range []oms.SKU{"MUG", "CUP"} {
+		if lv := e.level(sku, "east"); lv.Reserved != 0 || lv.OnHand != 10 {
+			t.Errorf("%s: level %+v, want 10 on hand, none reserved", sku, lv)
+		}
+	}
+	e.reconcile()
 }
