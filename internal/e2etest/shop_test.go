@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -456,10 +457,15 @@ func (s *shop) processOnly(id oms.ID) error {
 			return s.retry("cancel", func() error {
 				_, err := s.orders.Cancel(s.ctx, id, order.CancelInput{Reason: "out of stock", By: "e2e"})
 				if err != nil {
-					if cur, gerr := s.orders.Get(s.ctx, id); gerr == nil && cur.Status == order.StatusCancelled {
-						return s.settle(id)
+					if cur, gerr := s.orders.Get(s.ctx, id); gerr != nil || cur.Status != order.StatusCancelled {
+						return err
 					}
 				}
+				if err := s.settle(id); err != nil {
+					return err
+				}
+				// Fulfillment gives back the stock the order held.
+				_, err = s.ful.Process(s.ctx, id)
 				return err
 			})
 		}
@@ -542,6 +548,30 @@ func (s *shop) giveBackAs(id oms.ID, key string, exchange bool) (oms.ID, error) 
 		return "", nil
 	}
 	line := o.Lines[0]
+	if o.Status != order.StatusCompleted {
+		var desc []string
+		for _, l := range o.Lines {
+			desc = append(desc, fmt.Sprintf("%s q%d c%d a%d f%d s%d d%d", l.SKU, l.Quantity, l.Cancelled, l.Allocated, l.Fulfilled, l.Shipped, l.Delivered))
+		}
+		shs, _ := s.ful.Shipments(s.ctx, id)
+		for _, sh := range shs {
+			desc = append(desc, fmt.Sprintf("shipment %s %s", sh.ID, sh.Status))
+		}
+		fos, _ := s.ful.FulfillmentOrders(s.ctx, id)
+		for _, fo := range fos {
+			desc = append(desc, fmt.Sprintf("fo %s %s units %d", fo.ID, fo.Status, fo.Units()))
+		}
+		if a, err := s.ful.Store().Allocation(s.ctx, fulfillment.AllocationID(id)); err == nil {
+			desc = append(desc, fmt.Sprintf("allocation %s %+v", a.Status, a.Plan))
+		}
+		for _, k := range o.AppliedKeys {
+			desc = append(desc, fmt.Sprintf("key %+v", k))
+		}
+		for _, e := range s.outbox.Events(id) {
+			desc = append(desc, "event "+e.Type+" "+string(e.Payload))
+		}
+		return "", fmt.Errorf("order %s is %s, not completed: %v", id, o.Status, strings.Join(desc, "\n"))
+	}
 	if line.Delivered == 0 {
 		return "", fmt.Errorf("order %s not delivered: %s %s", id, o.Status, o.FulfillmentStatus())
 	}
@@ -750,6 +780,21 @@ func (s *shop) check(ids []oms.ID) {
 			}
 			if l.Reserved != 0 {
 				t.Errorf("%s at %s: %d units still reserved when every order shipped or was cancelled", sku, l.Location, l.Reserved)
+				rs, _ := s.stock.Store().Reservations(ctx, inventory.ReservationFilter{OpenOnly: true})
+				for _, r := range rs {
+					if r.Outstanding() > 0 {
+						t.Logf("  open reservation %+v (main allocation's: %v)", r, r.ID == oms.DeriveID(fulfillment.AllocationID(oms.ID(r.Reference)), "reservation"))
+						a, err := s.ful.Store().Allocation(ctx, fulfillment.AllocationID(oms.ID(r.Reference)))
+						t.Logf("  allocation %+v %v", a, err)
+						fos, _ := s.ful.FulfillmentOrders(ctx, oms.ID(r.Reference))
+						for _, fo := range fos {
+							t.Logf("  fo %+v", *fo)
+						}
+						for _, e := range s.outbox.Events(oms.ID(r.Reference)) {
+							t.Logf("  event %s %s", e.Type, e.Payload)
+						}
+					}
+				}
 			}
 		}
 	}
@@ -985,7 +1030,13 @@ func runRaces(t *testing.T, seed int64, p float64) {
 	if err := parallel(n, 8, func(i int) error {
 		o, err := s.orders.Get(s.ctx, ids[i])
 		if err != nil || o.Status == order.StatusCancelled {
-			return s.settle(ids[i])
+			return s.retry("cancelled", func() error {
+				if err := s.settle(ids[i]); err != nil {
+					return err
+				}
+				_, err := s.ful.Process(s.ctx, ids[i])
+				return err
+			})
 		}
 		return s.confirmAndShip(ids[i])
 	}); err != nil {
@@ -1342,4 +1393,145 @@ func runLineCancels(t *testing.T, seed int64, p float64) {
 		}
 	}
 	t.Logf("injected failures: %d, units cancelled: %d", s.chaos.hits.Load(), cancelled)
+}
+
+// TestEditsWhileProcessingUnderFailures edits each order (a line's
+// quantity raised, another line added or a line lowered, keyed and
+// retried) while two Process calls run on it, with failures injected;
+// an edit raising the total puts the order on hold until the host
+// authorizes the rest. Then everything ships, is delivered and a unit
+// comes back, and the invariants are checked.
+func TestEditsWhileProcessingUnderFailures(t *testing.T) {
+	for _, seed := range []int64{41, 42, 43} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runEdits(t, seed, 0.2) })
+	}
+}
+
+func runEdits(t *testing.T, seed int64, p float64) {
+	s := newShop(t, seed, p)
+	s.receive("HOT-A", "east", 60)
+	s.receive("HOT-A", "west", 60)
+	s.receive("HOT-B", "west", 70)
+	s.receive("HOT-C", "east", 60)
+	const n = 20
+	item := func(sku oms.SKU, q int64, price string) order.LineInput {
+		return order.LineInput{SKU: sku, Name: string(sku), Quantity: q, UnitPrice: money(price), UnitWeight: oms.Grams(300), UnitDimensions: oms.DimensionsMM(100, 100, 100)}
+	}
+	s.chaos.on.Store(true)
+	ids := make([]oms.ID, n)
+	if err := parallel(n, 8, func(i int) (err error) {
+		in := order.PlaceInput{IdempotencyKey: fmt.Sprint("cart-", i), Channel: "web", Currency: oms.USD,
+			Customer:        order.Customer{ID: oms.ID(fmt.Sprint("cus-", i)), Email: fmt.Sprintf("c%d@example.com", i), Name: "Ada"},
+			ShippingAddress: addr, Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard, Name: "Standard"},
+			Discounts:      []order.Discount{{Code: "TEN", Amount: money("1.99")}},
+			ShippingCharge: money("5.00"), Lines: []order.LineInput{item("HOT-A", 2, "12.10"), item("HOT-B", 3, "20.05")},
+			Payment: order.PaymentInput{Method: "tok_visa"}}
+		if err := s.retry("place", func() error {
+			o, err := s.orders.Place(s.ctx, in)
+			if err == nil {
+				ids[i] = o.ID
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		return s.confirmOnly(ids[i])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := parallel(3*n, 8, func(k int) error {
+		i := k / 3
+		id := ids[i]
+		if k%3 < 2 {
+			_, _ = s.ful.Process(s.ctx, id)
+			return nil
+		}
+		o, err := s.orders.Get(s.ctx, id)
+		if err != nil {
+			return err
+		}
+		var in order.EditInput
+		switch i % 3 {
+		case 0:
+			in = order.EditInput{Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[1].ID}, Quantity: 4}}}
+		case 1:
+			in = order.EditInput{Add: []order.LineInput{item("HOT-C", 1, "7.77")}}
+		default:
+			in = order.EditInput{Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[1].ID}, Quantity: 1}}}
+		}
+		in.Key, in.By = "edit", "support"
+		_ = s.retry("edit", func() error {
+			_, err := s.orders.Edit(s.ctx, id, in)
+			if err != nil && !errors.Is(err, errInjected) && !errors.Is(err, order.ErrOutcomeUnknown) && !errors.Is(err, oms.ErrConflict) {
+				return nil // refused: too late
+			}
+			return err
+		})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Pay what the edits added, then ship everything.
+	if err := parallel(n, 8, func(i int) error {
+		id := ids[i]
+		attempt := 0
+		if err := s.retry("pay", func() error {
+			attempt++
+			if err := s.settle(id); err != nil {
+				return err
+			}
+			o, err := s.orders.Get(s.ctx, id)
+			if err != nil {
+				return err
+			}
+			if o.OnHold() {
+				if _, err := s.orders.AuthorizePayment(s.ctx, id, order.AuthorizeInput{Key: fmt.Sprint("more-", attempt), Method: "tok_visa"}); err != nil {
+					return err
+				}
+				return fmt.Errorf("authorized, look again: %w", errInjected)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return s.processOnly(id)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(48 * time.Hour)
+	if err := parallel(n, 8, func(i int) error { return s.deliver(ids[i]) }); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(72 * time.Hour)
+	if err := parallel(n, 8, func(i int) error { _, err := s.giveBack(ids[i], false); return err }); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	if err := s.settleAll(ids); err != nil {
+		t.Fatal(err)
+	}
+	s.chaos.on.Store(false)
+	s.clock.Advance(24 * time.Hour)
+	if _, err := s.notify.Flush(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	for k, v := range s.odd {
+		t.Logf("retried after an unexpected error %d times: %s", v, k)
+	}
+	s.check(ids)
+	edited := 0
+	for _, id := range ids {
+		o, _ := s.orders.Get(s.ctx, id)
+		if len(o.Lines) > 2 || o.Lines[1].Quantity != 3 {
+			edited++
+		}
+		kept, _ := o.Payment.Captured.Sub(o.Payment.Adjusted)
+		if c, err := kept.Cmp(o.Totals.GrandTotal); err != nil || c != 0 {
+			t.Errorf("order %s (%s): captured %s, adjusted %s, grand total %s", id, o.Status, o.Payment.Captured, o.Payment.Adjusted, o.Totals.GrandTotal)
+		}
+	}
+	t.Logf("injected failures: %d, orders edited: %d", s.chaos.hits.Load(), edited)
 }
