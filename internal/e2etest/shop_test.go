@@ -1535,3 +1535,117 @@ func runEdits(t *testing.T, seed int64, p float64) {
 	}
 	t.Logf("injected failures: %d, orders edited: %d", s.chaos.hits.Load(), edited)
 }
+
+// TestLostPackagesReshippedUnderFailures declares a package of each order
+// lost (the news delivered at least once, interleaved), re-ships it with
+// ReshipLost retried through failures, and for every other order the lost
+// parcel turns up delivered after all; then everything is delivered and
+// the invariants are checked.
+func TestLostPackagesReshippedUnderFailures(t *testing.T) {
+	for _, seed := range []int64{51, 52, 53} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runLost(t, seed, 0.2) })
+	}
+}
+
+func runLost(t *testing.T, seed int64, p float64) {
+	s := newShop(t, seed, p)
+	s.receive("HOT-A", "east", 60)
+	s.receive("HOT-A", "west", 60)
+	s.receive("HOT-B", "west", 60)
+	const n = 16
+	item := func(sku oms.SKU, q int64) order.LineInput {
+		return order.LineInput{SKU: sku, Name: string(sku), Quantity: q, UnitPrice: money("15.00"), UnitWeight: oms.Grams(4000), UnitDimensions: oms.DimensionsMM(300, 250, 200)}
+	}
+	s.chaos.on.Store(true)
+	ids := make([]oms.ID, n)
+	if err := parallel(n, 8, func(i int) (err error) {
+		ids[i], err = s.placeAndShip(fmt.Sprint("cart-", i), []order.LineInput{item("HOT-A", 2), item("HOT-B", 1)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(72 * time.Hour)
+	lost := func(id oms.ID) (*fulfillment.Shipment, error) {
+		shs, err := s.ful.Shipments(s.ctx, id)
+		if err != nil || len(shs) == 0 {
+			return nil, fmt.Errorf("order %s: no shipment (%v)", id, err)
+		}
+		return shs[0], nil
+	}
+	if err := parallel(n, 8, func(i int) error {
+		sh, err := lost(ids[i])
+		if err != nil {
+			return err
+		}
+		p := sh.Packages[0]
+		u := tracking.Update{Carrier: sh.Carrier, TrackingNumber: p.TrackingNumber, Events: []tracking.Event{
+			{Time: s.clock.Now().Add(-2 * time.Hour), Status: tracking.StatusException, Reason: tracking.ReasonLost, RawCode: "lost", RawText: "Lost"}}}
+		return s.retry("lost", func() error { _, err := s.tracker.Apply(s.ctx, u); return err })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	if err := parallel(n, 8, func(i int) error {
+		sh, err := lost(ids[i])
+		if err != nil {
+			return err
+		}
+		if err := s.retry("reship", func() error { _, err := s.ful.ReshipLost(s.ctx, sh.ID, 0); return err }); err != nil {
+			return err
+		}
+		return s.processOnly(ids[i])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(48 * time.Hour)
+	// The new parcels arrive; every other order's lost one turns up too.
+	if err := parallel(n, 8, func(i int) error {
+		shs, err := s.ful.Shipments(s.ctx, ids[i])
+		if err != nil {
+			return err
+		}
+		for k, sh := range shs {
+			for _, p := range sh.Packages {
+				if k == 0 && p.Index == 0 && i%2 == 0 {
+					continue // stays lost
+				}
+				u := tracking.Update{Carrier: sh.Carrier, TrackingNumber: p.TrackingNumber, Events: []tracking.Event{
+					{Time: s.clock.Now().Add(-time.Hour), Status: tracking.StatusDelivered, RawCode: "delivered", RawText: "Delivered"}}}
+				if err := s.retry("track", func() error { _, err := s.tracker.Apply(s.ctx, u); return err }); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	if err := s.settleAll(ids); err != nil {
+		t.Fatal(err)
+	}
+	s.chaos.on.Store(false)
+	s.clock.Advance(24 * time.Hour)
+	if _, err := s.notify.Flush(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	for k, v := range s.odd {
+		t.Logf("retried after an unexpected error %d times: %s", v, k)
+	}
+	s.check(ids)
+	for _, id := range ids {
+		o, _ := s.orders.Get(s.ctx, id)
+		for _, l := range o.Lines {
+			if l.Delivered != l.Quantity {
+				t.Errorf("order %s (%s): line %s delivered %d of %d", id, o.Status, l.SKU, l.Delivered, l.Quantity)
+			}
+		}
+		if o.Status != order.StatusCompleted {
+			t.Errorf("order %s is %s", id, o.Status)
+		}
+	}
+	t.Logf("injected failures: %d, labels bought: %d", s.chaos.hits.Load(), s.carrier.Purchases())
+}
