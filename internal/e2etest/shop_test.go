@@ -1649,3 +1649,122 @@ func runLost(t *testing.T, seed int64, p float64) {
 	}
 	t.Logf("injected failures: %d, labels bought: %d", s.chaos.hits.Load(), s.carrier.Purchases())
 }
+
+// TestClaimsRacingReturnsUnderFailures opens, on each delivered order, a
+// claim (refund, exchange or store credit) and a return of the same line
+// at once, each retried through failures: the units claimed and returned
+// never pass the units shipped, and the money stays consistent.
+func TestClaimsRacingReturnsUnderFailures(t *testing.T) {
+	for _, seed := range []int64{61, 62, 63} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runClaims(t, seed, 0.2) })
+	}
+}
+
+func runClaims(t *testing.T, seed int64, p float64) {
+	s := newShop(t, seed, p)
+	s.receive("HOT-A", "east", 80)
+	s.receive("HOT-B", "west", 80)
+	const n = 18
+	item := func(sku oms.SKU, q int64, price string) order.LineInput {
+		return order.LineInput{SKU: sku, Name: string(sku), Quantity: q, UnitPrice: money(price), UnitWeight: oms.Grams(300), UnitDimensions: oms.DimensionsMM(100, 100, 100)}
+	}
+	s.chaos.on.Store(true)
+	ids := make([]oms.ID, n)
+	if err := parallel(n, 8, func(i int) (err error) {
+		ids[i], err = s.placeAndShip(fmt.Sprint("cart-", i), []order.LineInput{item("HOT-A", 2, "13.37"), item("HOT-B", 1, "20.00")})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(48 * time.Hour)
+	if err := parallel(n, 8, func(i int) error { return s.deliver(ids[i]) }); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(24 * time.Hour)
+	resolutions := []returns.Resolution{returns.ResolutionRefund, returns.ResolutionExchange, returns.ResolutionStoreCredit}
+	repl := make([]oms.ID, n)
+	var mu sync.Mutex
+	if err := parallel(2*n, 8, func(k int) error {
+		i := k / 2
+		id := ids[i]
+		o, err := s.orders.Get(s.ctx, id)
+		if err != nil {
+			return err
+		}
+		if k%2 == 0 {
+			var c *returns.Return
+			err := s.retry("claim", func() (err error) {
+				c, err = s.returns.Claim(s.ctx, returns.ClaimInput{Key: "claim", OrderID: id, Type: returns.ClaimDamagedOnArrival,
+					Resolution: resolutions[i%3], Lines: []returns.ClaimLine{{OrderLineID: o.Lines[0].ID, Quantity: 1 + int64(i%2)}}})
+				return err
+			})
+			var inel *returns.IneligibleError
+			if errors.As(err, &inel) {
+				return nil
+			}
+			if err == nil && c.Exchange != nil {
+				mu.Lock()
+				repl[i] = c.Exchange.OrderID
+				mu.Unlock()
+			}
+			return err
+		}
+		_, err = s.giveBackAs(id, "rma", false)
+		var inel *returns.IneligibleError
+		if errors.As(err, &inel) {
+			return nil
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	all := append([]oms.ID(nil), ids...)
+	for _, r := range repl {
+		if r != "" {
+			all = append(all, r)
+			if err := s.confirmAndShip(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.relay()
+	if err := s.settleAll(all); err != nil {
+		t.Fatal(err)
+	}
+	s.chaos.on.Store(false)
+	s.clock.Advance(24 * time.Hour)
+	if _, err := s.notify.Flush(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	for k, v := range s.odd {
+		t.Logf("retried after an unexpected error %d times: %s", v, k)
+	}
+	// Replacement orders ship but are not delivered: every level's
+	// reserved units are still checked (they shipped).
+	s.check(all)
+	for _, id := range ids {
+		o, _ := s.orders.Get(s.ctx, id)
+		rets, err := s.returns.ListByOrder(s.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var units int64
+		for _, r := range rets {
+			if r.Status == returns.StatusCancelled || r.Status == returns.StatusRejected {
+				continue
+			}
+			for _, l := range r.Lines {
+				if l.OrderLineID == o.Lines[0].ID {
+					units += l.Quantity
+				}
+			}
+		}
+		if units > o.Lines[0].Shipped {
+			t.Errorf("order %s: %d units claimed and returned, %d shipped", id, units, o.Lines[0].Shipped)
+		}
+	}
+}
