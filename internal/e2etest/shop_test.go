@@ -1768,3 +1768,135 @@ func runClaims(t *testing.T, seed int64, p float64) {
 		}
 	}
 }
+
+// TestMovesSplitsAndMergesRacingProcessUnderFailures allocates each
+// order, then moves its fulfillment order to the other warehouse, splits
+// it and merges the parts back while two Process calls run on it, each
+// command retried through failures (a refusal once the work moved on is
+// fine); then everything ships and is delivered, and the invariants are
+// checked.
+func TestMovesSplitsAndMergesRacingProcessUnderFailures(t *testing.T) {
+	for _, seed := range []int64{71, 72, 73} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runMoves(t, seed, 0.15) })
+	}
+}
+
+func runMoves(t *testing.T, seed int64, p float64) {
+	s := newShop(t, seed, p)
+	s.receive("HOT-A", "east", 80)
+	s.receive("HOT-A", "west", 80)
+	s.receive("HOT-B", "east", 80)
+	s.receive("HOT-B", "west", 80)
+	const n = 18
+	item := func(sku oms.SKU, q int64) order.LineInput {
+		return order.LineInput{SKU: sku, Name: string(sku), Quantity: q, UnitPrice: money("11.00"), UnitWeight: oms.Grams(300), UnitDimensions: oms.DimensionsMM(100, 100, 100)}
+	}
+	s.chaos.on.Store(true)
+	ids := make([]oms.ID, n)
+	if err := parallel(n, 8, func(i int) error {
+		in := order.PlaceInput{IdempotencyKey: fmt.Sprint("cart-", i), Channel: "web", Currency: oms.USD,
+			Customer:        order.Customer{ID: oms.ID(fmt.Sprint("cus-", i)), Email: fmt.Sprintf("c%d@example.com", i), Name: "Ada"},
+			ShippingAddress: addr, Shipping: order.ShippingOption{ServiceLevel: oms.LevelStandard, Name: "Standard"},
+			ShippingCharge: money("5.00"), Lines: []order.LineInput{item("HOT-A", 3), item("HOT-B", 2)}, Payment: order.PaymentInput{Method: "tok_visa"}}
+		if err := s.retry("place", func() error {
+			o, err := s.orders.Place(s.ctx, in)
+			if err == nil {
+				ids[i] = o.ID
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		if err := s.confirmOnly(ids[i]); err != nil {
+			return err
+		}
+		return s.retry("allocate", func() error { _, err := s.ful.Allocate(s.ctx, ids[i]); return err })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	quiet := func(what string, f func() error) {
+		_ = s.retry(what, func() error {
+			err := f()
+			if err != nil && !errors.Is(err, errInjected) && !errors.Is(err, order.ErrOutcomeUnknown) && !errors.Is(err, oms.ErrConflict) {
+				return nil // refused: the work moved on
+			}
+			return err
+		})
+	}
+	if err := parallel(3*n, 8, func(k int) error {
+		id := ids[k/3]
+		if k%3 == 0 && (k/3)%3 == 0 {
+			_, _ = s.ful.Process(s.ctx, id) // a third of the orders race Process
+			return nil
+		}
+		// Two movers per order.
+		fos, err := s.ful.FulfillmentOrders(s.ctx, id)
+		if err != nil || len(fos) == 0 {
+			return err
+		}
+		fo := fos[0]
+		to := oms.ID("west")
+		if fo.Location == "west" {
+			to = "east"
+		}
+		var moved *fulfillment.FulfillmentOrder
+		quiet("move", func() (err error) { moved, err = s.ful.Move(s.ctx, fo.ID, to); return err })
+		if moved == nil || len(moved.Lines) == 0 {
+			return nil
+		}
+		var part *fulfillment.FulfillmentOrder
+		quiet("split", func() (err error) {
+			part, err = s.ful.Split(s.ctx, moved.ID, []fulfillment.SplitLine{{LineID: moved.Lines[0].LineID, Quantity: 1}})
+			return err
+		})
+		if part == nil || (k/3)%2 == 0 {
+			return nil
+		}
+		quiet("merge", func() error { _, err := s.ful.Merge(s.ctx, []oms.ID{moved.ID, part.ID}); return err })
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := parallel(n, 8, func(i int) error { return s.processOnly(ids[i]) }); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(48 * time.Hour)
+	if err := parallel(n, 8, func(i int) error { return s.deliver(ids[i]) }); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	if err := s.settleAll(ids); err != nil {
+		t.Fatal(err)
+	}
+	s.chaos.on.Store(false)
+	s.clock.Advance(24 * time.Hour)
+	if _, err := s.notify.Flush(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	for k, v := range s.odd {
+		t.Logf("retried after an unexpected error %d times: %s", v, k)
+	}
+	s.check(ids)
+	moves, splits, merges := 0, 0, 0
+	for _, id := range ids {
+		o, _ := s.orders.Get(s.ctx, id)
+		if o.Status != order.StatusCompleted {
+			t.Errorf("order %s is %s", id, o.Status)
+		}
+		fos, _ := s.ful.FulfillmentOrders(s.ctx, id)
+		for _, fo := range fos {
+			if fo.MovedTo != "" {
+				moves++
+			}
+			if fo.SplitFrom != "" {
+				splits++
+			}
+			if len(fo.MergedFrom) > 0 {
+				merges++
+			}
+		}
+	}
+	t.Logf("injected failures: %d; moves %d, splits %d, merges %d", s.chaos.hits.Load(), moves, splits, merges)
+}
