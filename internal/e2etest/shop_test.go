@@ -255,15 +255,19 @@ func dock(name string) oms.Address {
 	return oms.Address{Company: "Example Goods", Name: name, Line1: "1 Dock Rd", City: "Newark", Region: "NJ", PostalCode: "07102", Country: "US"}
 }
 
-func newShop(t *testing.T, seed int64, p float64) *shop {
+func newShop(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) *shop {
 	t.Helper()
+	capture := order.CaptureOnShipment
+	if len(policy) > 0 {
+		capture = policy[0]
+	}
 	s := &shop{t: t, ctx: context.Background(), clock: oms.NewManualClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
 		outbox: oms.NewMemoryOutbox(nil), chaos: newChaos(seed, p), gateway: ordertest.NewFakeGateway(),
 		sent: &sent{}, odd: map[string]int{}, relayRng: rand.New(rand.NewSource(seed + 1))}
 	s.carrier = shippingtest.NewFakeCarrier("fake", &shippingtest.FakeCarrierOptions{Clock: s.clock})
 	carrier := flakyCarrier{s.carrier, s.chaos}
 	s.orders = order.NewService(flakyOrders{order.NewMemoryStore(&order.MemoryStoreOptions{Outbox: s.outbox}), s.chaos},
-		&order.ServiceOptions{Clock: s.clock, Gateway: flakyGateway{s.gateway, s.chaos}, CapturePolicy: order.CaptureOnShipment})
+		&order.ServiceOptions{Clock: s.clock, Gateway: flakyGateway{s.gateway, s.chaos}, CapturePolicy: capture})
 	s.stock = inventory.NewService(flakyStock{inventory.NewMemoryStore(&inventory.MemoryStoreOptions{Outbox: s.outbox}), s.chaos}, &inventory.ServiceOptions{Clock: s.clock})
 	s.tracker = tracking.NewService(flakyTracking{tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: s.outbox}), s.chaos}, &tracking.ServiceOptions{Clock: s.clock})
 	var err error
@@ -411,7 +415,13 @@ func (s *shop) placeAndShip(key string, lines []order.LineInput) (oms.ID, error)
 		ShippingCharge: money("5.00"), Lines: lines, Payment: order.PaymentInput{Method: "tok_visa"}}
 	var o *order.Order
 	if err := s.retry("place", func() (err error) { o, err = s.orders.Place(s.ctx, in); return err }); err != nil {
-		return "", err
+		var calls []string
+		for _, c := range s.gateway.Calls() {
+			if c.Order == order.PlacementID(key) {
+				calls = append(calls, fmt.Sprintf("%+v", c))
+			}
+		}
+		return "", fmt.Errorf("%w\n%s", err, strings.Join(calls, "\n"))
 	}
 	return o.ID, s.confirmAndShip(o.ID)
 }
@@ -668,8 +678,8 @@ func TestManyOrdersThroughTheWholeShopUnderFailures(t *testing.T) {
 	}
 }
 
-func runShop(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runShop(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 60)
 	s.receive("HOT-A", "west", 40)
 	s.receive("HOT-B", "east", 30)
@@ -1298,8 +1308,8 @@ func TestLinesCancelledWhileProcessingUnderFailures(t *testing.T) {
 	}
 }
 
-func runLineCancels(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runLineCancels(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 40)
 	s.receive("HOT-A", "west", 40)
 	s.receive("HOT-B", "west", 40)
@@ -1407,8 +1417,8 @@ func TestEditsWhileProcessingUnderFailures(t *testing.T) {
 	}
 }
 
-func runEdits(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runEdits(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 60)
 	s.receive("HOT-A", "west", 60)
 	s.receive("HOT-B", "west", 70)
@@ -1899,4 +1909,15 @@ func runMoves(t *testing.T, seed int64, p float64) {
 		}
 	}
 	t.Logf("injected failures: %d; moves %d, splits %d, merges %d", s.chaos.hits.Load(), moves, splits, merges)
+}
+
+// TestCaptureOnPlacementShopUnderFailures runs the whole-shop, line-cancel
+// and edit scenarios with the money captured at placement (refunds where
+// the other policy voids).
+func TestCaptureOnPlacementShopUnderFailures(t *testing.T) {
+	for _, seed := range []int64{81, 82} {
+		t.Run(fmt.Sprint("shop", seed), func(t *testing.T) { runShop(t, seed, 0.2, order.CaptureOnPlacement) })
+		t.Run(fmt.Sprint("cancels", seed), func(t *testing.T) { runLineCancels(t, seed, 0.2, order.CaptureOnPlacement) })
+		t.Run(fmt.Sprint("edits", seed), func(t *testing.T) { runEdits(t, seed, 0.2, order.CaptureOnPlacement) })
+	}
 }
