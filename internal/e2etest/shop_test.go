@@ -987,8 +987,8 @@ func TestRacingCommandsOnOneOrderUnderFailures(t *testing.T) {
 	}
 }
 
-func runRaces(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runRaces(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 25)
 	s.receive("HOT-A", "west", 25)
 	s.receive("HOT-B", "west", 12)
@@ -1123,8 +1123,8 @@ func TestScanStormsAndReturnLabelsUnderFailures(t *testing.T) {
 	}
 }
 
-func runStorms(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runStorms(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 30)
 	s.receive("HOT-A", "west", 30)
 	s.receive("HOT-B", "west", 40)
@@ -1557,8 +1557,8 @@ func TestLostPackagesReshippedUnderFailures(t *testing.T) {
 	}
 }
 
-func runLost(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runLost(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 60)
 	s.receive("HOT-A", "west", 60)
 	s.receive("HOT-B", "west", 60)
@@ -1670,8 +1670,8 @@ func TestClaimsRacingReturnsUnderFailures(t *testing.T) {
 	}
 }
 
-func runClaims(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runClaims(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 80)
 	s.receive("HOT-B", "west", 80)
 	const n = 18
@@ -1791,8 +1791,8 @@ func TestMovesSplitsAndMergesRacingProcessUnderFailures(t *testing.T) {
 	}
 }
 
-func runMoves(t *testing.T, seed int64, p float64) {
-	s := newShop(t, seed, p)
+func runMoves(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
+	s := newShop(t, seed, p, policy...)
 	s.receive("HOT-A", "east", 80)
 	s.receive("HOT-A", "west", 80)
 	s.receive("HOT-B", "east", 80)
@@ -1919,5 +1919,10 @@ func TestCaptureOnPlacementShopUnderFailures(t *testing.T) {
 		t.Run(fmt.Sprint("shop", seed), func(t *testing.T) { runShop(t, seed, 0.2, order.CaptureOnPlacement) })
 		t.Run(fmt.Sprint("cancels", seed), func(t *testing.T) { runLineCancels(t, seed, 0.2, order.CaptureOnPlacement) })
 		t.Run(fmt.Sprint("edits", seed), func(t *testing.T) { runEdits(t, seed, 0.2, order.CaptureOnPlacement) })
+		t.Run(fmt.Sprint("races", seed), func(t *testing.T) { runRaces(t, seed, 0.2, order.CaptureOnPlacement) })
+		t.Run(fmt.Sprint("claims", seed), func(t *testing.T) { runClaims(t, seed, 0.2, order.CaptureOnPlacement) })
+		t.Run(fmt.Sprint("lost", seed), func(t *testing.T) { runLost(t, seed, 0.2, order.CaptureOnPlacement) })
+		t.Run(fmt.Sprint("moves", seed), func(t *testing.T) { runMoves(t, seed, 0.15, order.CaptureOnPlacement) })
+		t.Run(fmt.Sprint("storms", seed), func(t *testing.T) { runStorms(t, seed, 0.2, order.CaptureOnPlacement) })
 	}
 }
