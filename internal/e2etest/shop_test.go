@@ -680,6 +680,27 @@ func TestManyOrdersThroughTheWholeShopUnderFailures(t *testing.T) {
 
 func runShop(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy) {
 	s := newShop(t, seed, p, policy...)
+	runShopOn(t, s, seed)
+}
+
+// TestDigestsUnderFailures runs the whole-shop scenario with notify
+// folding each order's milestones of an hour into one message, flushed
+// as the clock moves.
+func TestDigestsUnderFailures(t *testing.T) {
+	for _, seed := range []int64{91, 92} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			s := newShop(t, seed, 0.2)
+			var err error
+			s.notify, err = notify.New(flakyNotify{notify.NewMemoryStore(), s.chaos}, &notify.Options{Clock: s.clock, Sender: s.sent, Digest: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runShopOn(t, s, seed)
+		})
+	}
+}
+
+func runShopOn(t *testing.T, s *shop, seed int64) {
 	s.receive("HOT-A", "east", 60)
 	s.receive("HOT-A", "west", 40)
 	s.receive("HOT-B", "east", 30)
