@@ -60,8 +60,10 @@ func checkOrder(o *order.Order, what string) error {
 // them in one all-or-nothing inventory reservation whose ID derives from
 // the order, creates the fulfillment orders (with IDs derived from the
 // allocation) and moves the order's allocated counters. Running it again
-// returns the same fulfillment orders. An order that is not confirmed (or
-// processing) is an error matching oms.ErrInvalidTransition, one on hold
+// returns the same fulfillment orders; units an order.Service.Edit added
+// since are allocated then, in an allocation of their own per line, and
+// every fulfillment order of the order is returned. An order that is not
+// confirmed (or processing) is an error matching oms.ErrInvalidTransition, one on hold
 // matches oms.ErrOnHold; units without stock whose SKU denies backorders
 // fail with a *ShortageError and nothing is reserved.
 func (s *Service) Allocate(ctx context.Context, orderID oms.ID) ([]*FulfillmentOrder, error) {
@@ -80,7 +82,12 @@ func (s *Service) allocateOrder(ctx context.Context, o *order.Order, created *bo
 	spec := allocSpec{id: AllocationID(orderID), record: true, pickup: oms.ID(o.Metadata[PickupMetadataKey]), created: created}
 	if a, err := s.store.Allocation(ctx, spec.id); err == nil {
 		if a.Status == AllocationDone && hasKey(o, "allocated:"+string(a.ID)) {
-			return s.allocationFOs(ctx, a)
+			fos, err := s.allocationFOs(ctx, a)
+			if err != nil || !mayHaveAdded(o) {
+				return fos, err
+			}
+			fos, _, err = s.allocateAdded(ctx, o, fos, spec.pickup, created)
+			return fos, err
 		}
 	} else if errors.Is(err, oms.ErrNotFound) {
 		spec.absent = true
@@ -100,6 +107,95 @@ func (s *Service) allocateOrder(ctx context.Context, o *order.Order, created *bo
 		return fos, err
 	}
 	return fos, s.deliverDigital(ctx, o)
+}
+
+// addedLines returns the order's lines with active units not allocated
+// once its allocation is recorded: lines an order.Service.Edit added or
+// raised afterwards (a cancel lowers a line's allocated units only to its
+// active ones, so nothing else leaves such a gap).
+func addedLines(o *order.Order) []order.Line {
+	var out []order.Line
+	for _, l := range o.Lines {
+		if l.Active() > l.Allocated {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// mayHaveAdded reports whether o may have units an edit added after its
+// allocation, allocated or not yet: a line with a gap, or a shipped line
+// with nothing allocated (its added units cancelled on the order while
+// their allocation was under way).
+func mayHaveAdded(o *order.Order) bool {
+	return slices.ContainsFunc(o.Lines, func(l order.Line) bool {
+		return l.Active() > l.Allocated || l.RequiresShipping && l.Allocated == 0
+	})
+}
+
+// addedAllocationID returns the ID of the allocation of an order line's
+// units that an edit added after the order's allocation; allocated is the
+// line's allocated units when it is planned.
+func addedAllocationID(orderID, lineID oms.ID, allocated int64) oms.ID {
+	return oms.DeriveID(AllocationID(orderID), "added:"+string(lineID)+"@"+itoa(allocated))
+}
+
+// allocateAdded allocates, after the order's allocation is recorded (fos
+// are the order's fulfillment orders), each line's units an edit added
+// since, in an allocation of their own per line (addedAllocationID),
+// finishes such an allocation left unfinished, and delivers the digital
+// lines added. It returns every fulfillment order of the order, and
+// whether it allocated (the order's counters moved).
+func (s *Service) allocateAdded(ctx context.Context, o *order.Order, fos []*FulfillmentOrder, pickup oms.ID, created *bool) ([]*FulfillmentOrder, bool, error) {
+	if len(addedLines(o)) > 0 {
+		if err := checkOrder(o, "allocated"); err != nil {
+			return fos, false, err
+		}
+	}
+	ran, digital := false, false
+	for _, l := range o.Lines {
+		n := l.Active() - l.Allocated
+		if !l.RequiresShipping {
+			digital = digital || n > 0
+			continue
+		}
+		if n <= 0 && l.Allocated > 0 {
+			continue
+		}
+		spec := allocSpec{id: addedAllocationID(o.ID, l.ID, l.Allocated), record: true, pickup: pickup}
+		if n > 0 {
+			spec.lines = []PlanLine{{LineID: l.ID, SKU: lineSKU(l), Quantity: n, UnitWeight: l.UnitWeight, UnitDimensions: l.UnitDimensions}}
+		} else {
+			// The line's units were cancelled: an allocation of them
+			// left planned is finished, so that Process gives its stock
+			// back (shrinkToOrder).
+			a, err := s.store.Allocation(ctx, spec.id)
+			if errors.Is(err, oms.ErrNotFound) || err == nil && a.Status == AllocationDone {
+				continue
+			}
+			if err != nil {
+				return fos, false, err
+			}
+		}
+		if _, _, err := s.allocate(ctx, o, spec); err != nil {
+			return fos, false, err
+		}
+		ran = true
+	}
+	if digital {
+		if err := s.deliverDigital(ctx, o); err != nil {
+			return fos, false, err
+		}
+		ran = true
+	}
+	if !ran {
+		return fos, false, nil
+	}
+	if created != nil {
+		*created = false // the order's fulfillment orders are read again
+	}
+	all, err := s.store.FulfillmentOrders(ctx, o.ID)
+	return all, true, err
 }
 
 // deliverDigital moves every counter of the lines that need no shipping

@@ -42,7 +42,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	if o.Status == order.StatusCancelled {
 		// The host cancelled the order: give back what its fulfillment
 		// orders still hold.
-		if err := s.cancelAll(ctx, orderID); err != nil {
+		if err := s.cancelAll(ctx, o); err != nil {
 			return nil, err
 		}
 		return s.result(ctx, orderID, nil, nil)
@@ -50,7 +50,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	if o.Status == order.StatusCompleted {
 		// Every unit arrived: work still open (the re-shipment of a lost
 		// package that turned up after all) gives its stock back.
-		if err := s.cancelAll(ctx, orderID); err != nil {
+		if err := s.cancelAll(ctx, o); err != nil {
 			return nil, err
 		}
 		return s.result(ctx, orderID, nil, nil)
@@ -67,9 +67,22 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	// before anything is packed. They are compared with the order's
 	// allocated units as the allocation left them: an allocation recorded
 	// by this run (or by another one meanwhile) is read again.
-	if !hasKey(o, "allocated:"+string(AllocationID(orderID))) {
+	if !hasKey(o, "allocated:"+string(AllocationID(orderID))) || mayHaveAdded(o) {
 		if o, err = s.orders.Get(ctx, orderID); err != nil {
 			return nil, err
+		}
+		// Units an edit added while the allocation was under way (or
+		// that this run's allocation left) are allocated now.
+		if hasKey(o, "allocated:"+string(AllocationID(orderID))) && mayHaveAdded(o) {
+			var ran bool
+			if fos, ran, err = s.allocateAdded(ctx, o, fos, oms.ID(o.Metadata[PickupMetadataKey]), &created); err != nil {
+				return nil, err
+			}
+			if ran {
+				if o, err = s.orders.Get(ctx, orderID); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	// Every fulfillment order of the order counts, not only the
@@ -346,16 +359,27 @@ func (s *Service) stockArrived(ctx context.Context, fo *FulfillmentOrder) (bool,
 // order whose shipment has not started, releasing its stock, and releases
 // a reservation whose fulfillment orders were never created (an
 // allocation interrupted before the order was cancelled).
-func (s *Service) cancelAll(ctx context.Context, orderID oms.ID) error {
-	a, err := s.store.Allocation(ctx, AllocationID(orderID))
-	switch {
-	case err == nil && a.Status == AllocationPlanned:
-		err := s.releaseStock(ctx, "order_cancelled", a.Reservation, nil)
-		if err != nil && !errors.Is(err, oms.ErrNotFound) && !errors.Is(err, oms.ErrInvalidTransition) {
+func (s *Service) cancelAll(ctx context.Context, o *order.Order) error {
+	orderID := o.ID
+	ids := []oms.ID{AllocationID(orderID)}
+	for _, l := range o.Lines {
+		// The allocation of units an edit added (planned when the line
+		// had nothing allocated).
+		if l.RequiresShipping && l.Allocated == 0 {
+			ids = append(ids, addedAllocationID(orderID, l.ID, 0))
+		}
+	}
+	for _, id := range ids {
+		a, err := s.store.Allocation(ctx, id)
+		switch {
+		case err == nil && a.Status == AllocationPlanned:
+			err := s.releaseStock(ctx, "order_cancelled", a.Reservation, nil)
+			if err != nil && !errors.Is(err, oms.ErrNotFound) && !errors.Is(err, oms.ErrInvalidTransition) {
+				return err
+			}
+		case err != nil && !errors.Is(err, oms.ErrNotFound):
 			return err
 		}
-	case err != nil && !errors.Is(err, oms.ErrNotFound):
-		return err
 	}
 	fos, err := s.store.FulfillmentOrders(ctx, orderID)
 	if err != nil {

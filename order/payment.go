@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/omskit/oms"
@@ -534,6 +535,14 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 			events = append(events, pendingEvent{EventPaymentFailed, PaymentFailedPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key, Error: clip(callErr.Error())}})
 		} else {
 			events = append(events, applyPayment(next, op, res.Reference, now))
+			if capture := placementCapture(next, op, res.Reference); capture != nil {
+				// An authorization at placement whose outcome was unknown
+				// is followed by the placement's own capture, under its
+				// key: an earlier attempt of the same Place may have made
+				// it, and the gateway then answers from that.
+				next.Payment.Pending = capture
+				events = append(events, pendingEvent{EventPaymentRequested, PaymentPayload{Kind: capture.Kind, Amount: capture.Amount, Key: capture.Key}})
+			}
 			if op.Kind == TxAuthorize && authorizedEnough(next, next.Totals) {
 				for i := range next.Holds {
 					h := &next.Holds[i]
@@ -560,6 +569,28 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 		}
 	}
 	return o, fmt.Errorf("order: %s: payment settlement did not finish after %d attempts: %w", o.ID, limit+1, oms.ErrConflict)
+}
+
+// placementCapture returns, for an order captured at placement, the
+// capture that follows op when op is the authorization made at placement
+// (authorizeAtPlacement's key and amount, now confirmed as ref), and nil
+// otherwise.
+func placementCapture(o *Order, op PaymentOp, ref string) *PaymentOp {
+	if op.Kind != TxAuthorize || o.Payment.Policy != CaptureOnPlacement {
+		return nil
+	}
+	base, ok := strings.CutSuffix(op.Key, "/authorize")
+	if !ok {
+		return nil
+	}
+	placed := base == string(o.ID)
+	if key, isPlace := strings.CutPrefix(base, "place/"); isPlace {
+		_, placed = o.appliedKey("place:" + key)
+	}
+	if !placed {
+		return nil
+	}
+	return &PaymentOp{Kind: TxCapture, Amount: op.Amount, Key: base + "/capture", Authorization: ref}
 }
 
 // SettlePayment runs whatever gateway steps the order's payment needs now:
