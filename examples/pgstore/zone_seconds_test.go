@@ -129,3 +129,38 @@ func TestInventoryOnAClockWithAnOffsetOfSecondsKeepsItsTimes(t *testing.T) {
 		t.Errorf("(-memory +pgstore):\n%s", d)
 	}
 }
+
+// TestOrderTimesJSONCannotSpellInTheirZoneAreKept: an order whose times
+// RFC 3339 cannot spell in their own zone (an offset with seconds, of a
+// day or more, year 10000 in a zone east of UTC) is kept by the memory
+// store; the adapter stored another instant or refused it.
+func TestOrderTimesJSONCannotSpellInTheirZoneAreKept(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	for _, at := range []time.Time{
+		time.Date(2026, 1, 1, 10, 0, 0, 0, time.FixedZone("", 30)),
+		time.Date(2026, 1, 1, 10, 0, 0, 0, time.FixedZone("", 25*3600)),
+		time.Date(10000, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600)),
+	} {
+		for _, s := range []order.Store{order.NewMemoryStore(nil), db.Orders()} {
+			o := &order.Order{ID: oms.NewID(), Customer: order.Customer{ID: "C1"}, Status: order.StatusPending, Version: 1,
+				Currency: "USD", CreatedAt: at, UpdatedAt: at, Notes: []order.Note{{Text: "n", At: at}}}
+			if err := s.Create(ctx, o, nil); err != nil {
+				t.Errorf("%T.Create at %v: %v", s, at, err)
+				continue
+			}
+			next := o.Clone()
+			next.Version = 2
+			if err := s.Update(ctx, next, 1, nil); err != nil {
+				t.Errorf("%T.Update at %v: %v", s, at, err)
+			}
+			got, err := s.Get(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.CreatedAt.Equal(at) || !got.UpdatedAt.Equal(at) || !got.Notes[0].At.Equal(at) {
+				t.Errorf("%T: times %v, %v, %v; want %v", s, got.CreatedAt, got.UpdatedAt, got.Notes[0].At, at)
+			}
+		}
+	}
+}
