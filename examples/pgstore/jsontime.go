@@ -44,17 +44,19 @@ func fixTimes(v reflect.Value, depth int) (reflect.Value, bool) {
 	switch v.Kind() {
 	case reflect.Struct:
 		if v.Type() == timeType {
-			t := v.Interface().(time.Time)
+			var t time.Time
+			if v.CanAddr() {
+				t = *v.Addr().Interface().(*time.Time) // no copy to the heap
+			} else {
+				t = v.Interface().(time.Time)
+			}
 			if jsonKeepsTime(t) || !jsonKeepsTime(t.UTC()) {
 				return v, false
 			}
 			return reflect.ValueOf(t.UTC()), true
 		}
 		var out reflect.Value
-		for i := range v.NumField() {
-			if !v.Type().Field(i).IsExported() {
-				continue // encoding/json does not write it
-			}
+		for _, i := range timeFields(v.Type()) {
 			nf, changed := fixTimes(v.Field(i), depth+1)
 			if !changed {
 				continue
@@ -89,7 +91,7 @@ func fixTimes(v reflect.Value, depth int) (reflect.Value, bool) {
 			return out, true
 		}
 	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.IsNil() {
+		if v.Kind() == reflect.Slice && v.IsNil() || !mayHoldTime(v.Type().Elem()) {
 			return v, false
 		}
 		var out reflect.Value
@@ -113,7 +115,7 @@ func fixTimes(v reflect.Value, depth int) (reflect.Value, bool) {
 			return out, true
 		}
 	case reflect.Map:
-		if v.IsNil() {
+		if v.IsNil() || !mayHoldTime(v.Type().Elem()) {
 			return v, false
 		}
 		var out reflect.Value
@@ -137,6 +139,25 @@ func fixTimes(v reflect.Value, depth int) (reflect.Value, bool) {
 		}
 	}
 	return v, false
+}
+
+// fieldPlans caches timeFields per struct type.
+var fieldPlans sync.Map // reflect.Type -> []int
+
+// timeFields returns the indexes of the exported fields of struct type t
+// (encoding/json writes no other) that may hold a time.
+func timeFields(t reflect.Type) []int {
+	if p, ok := fieldPlans.Load(t); ok {
+		return p.([]int)
+	}
+	var p []int
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && mayHoldTime(f.Type) {
+			p = append(p, i)
+		}
+	}
+	fieldPlans.Store(t, p)
+	return p
 }
 
 // holdsTime caches mayHoldTime per type.
