@@ -142,7 +142,7 @@ func (s *NotifyStore) Due(ctx context.Context, by time.Time, after oms.ID, limit
 	case by.Year() > maxTimestampYear:
 		by = time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
 	case by.Year() < 1:
-		return []oms.ID{}, nil // nothing is due before year 1
+		return nil, nil // nothing is due before year 1
 	}
 	rows, err := s.db.pool.Query(ctx, dueSQL, by, nsPart(by), dueCursor(after), limit)
 	if err != nil {
@@ -152,9 +152,9 @@ func (s *NotifyStore) Due(ctx context.Context, by time.Time, after oms.ID, limit
 	if err != nil {
 		return nil, wrap("due progress", err)
 	}
-	out := make([]oms.ID, len(ids))
-	for i, id := range ids {
-		out[i] = oms.ID(id)
+	var out []oms.ID // nil when nothing is due, as in the memory store
+	for _, id := range ids {
+		out = append(out, oms.ID(id))
 	}
 	return out, nil
 }
