@@ -18,14 +18,109 @@ var (
 // the memory outbox keeps: sent as they are, PostgreSQL would refuse them
 // ("timestamp out of range") or, far enough out that pgx's microseconds
 // wrap, save another time (time.Unix(1<<62, 0) as 1970).
+//
+// It also refuses a payload holding a number JSONB's numeric cannot hold
+// (see numericHolds), which PostgreSQL would refuse with a raw "value
+// overflows numeric format".
 func checkEvents(events ...oms.Event) error {
 	for i, e := range events {
 		if e.Time.Before(minEventTime) || e.Time.After(maxEventTime) {
 			return oms.Validationf("event", fmt.Sprintf("events[%d].time", i), "%s is outside the years 4713 BC to %d AD that PostgreSQL holds",
 				e.Time.Format(time.RFC3339Nano), maxTimestampYear)
 		}
+		if n, ok := payloadNumbers(e.Payload); !ok {
+			return oms.Validationf("event", fmt.Sprintf("events[%d].payload", i), "the number %.40s is beyond what PostgreSQL's numeric holds (131,072 digits before the point, 16,383 after)", n)
+		}
 	}
 	return nil
+}
+
+// payloadNumbers reports whether every number of the JSON payload p fits
+// numeric (else false and the first that does not). It reads p once,
+// skipping strings, without allocating; p that is not JSON is left to
+// PostgreSQL, which refuses it as such.
+func payloadNumbers(p []byte) ([]byte, bool) {
+	for i := 0; i < len(p); {
+		switch c := p[i]; {
+		case c == '"':
+			for i++; i < len(p) && p[i] != '"'; i++ {
+				if p[i] == '\\' {
+					i++
+				}
+			}
+			i++
+		case c == '-' || c >= '0' && c <= '9':
+			j := i + 1
+			for j < len(p) && (p[j] >= '0' && p[j] <= '9' || p[j] == '.' || p[j] == 'e' || p[j] == 'E' || p[j] == '+' || p[j] == '-') {
+				j++
+			}
+			if !numericHolds(p[i:j]) {
+				return p[i:j], false
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return nil, true
+}
+
+// numericHolds reports whether PostgreSQL's numeric reads the JSON number
+// n: at most 131,072 decimal digits before the point (a weight of 32,767
+// base-10,000 digits) and a display scale (digits after the point less
+// the exponent) of at most 16,383, which even a zero must keep; the
+// exponent itself within ±(2^31-1)/2.
+func numericHolds(n []byte) bool {
+	if len(n) > 0 && n[0] == '-' {
+		n = n[1:]
+	}
+	mant, exp := n, int64(0)
+	for k, c := range n {
+		if c != 'e' && c != 'E' {
+			continue
+		}
+		mant = n[:k]
+		e := n[k+1:]
+		neg := len(e) > 0 && e[0] == '-'
+		if len(e) > 0 && (e[0] == '-' || e[0] == '+') {
+			e = e[1:]
+		}
+		for _, d := range e {
+			exp = exp*10 + int64(d-'0')
+			if exp >= 1<<30-1 {
+				return false
+			}
+		}
+		if neg {
+			exp = -exp
+		}
+		break
+	}
+	point := len(mant)
+	for k, c := range mant {
+		if c == '.' {
+			point = k
+			break
+		}
+	}
+	frac := int64(0)
+	if point < len(mant) {
+		frac = int64(len(mant) - point - 1)
+	}
+	if max(frac-exp, 0) > 16383 {
+		return false
+	}
+	for k, c := range mant {
+		if c >= '1' && c <= '9' {
+			// the power of ten of the leading digit
+			w := int64(point-k-1) + exp
+			if k > point {
+				w = int64(point-k) + exp
+			}
+			return w < 131072
+		}
+	}
+	return true // zero
 }
 
 // eventArrays returns events as the eight array parameters of

@@ -89,7 +89,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"fulfillment: orders of an order", `SELECT doc FROM fulfillment_orders WHERE order_id = $1 ORDER BY created_at, created_ns, id`, []any{"o1"}},
 		{"fulfillment: shipments of an order", `SELECT doc FROM shipments WHERE order_id = $1 ORDER BY created_at, created_ns, id`, []any{"o1"}},
 		{"fulfillment: shipment by tracking number", `SELECT s.doc FROM shipment_tracking t JOIN shipments s ON s.id = t.shipment_id WHERE t.key = $1`, []any{"ups/1Z"}},
-		{"notify: claim", claimSQL, []any{claimKey("k"), now, "token-1"}},
+		{"notify: claim", claimSQL, []any{claimKey("k"), now, "token-1", nsPart(now)}},
 		{"notify: progress update (optimistic)", updateProgressSQL, []any{"o1", int64(2), now, int16(0), `{}`}},
 		{"notify: due", dueSQL, []any{now, int16(0), "o1", 100}},
 		{"outbox: pending", `SELECT ` + eventColumns + ` FROM outbox e

@@ -574,15 +574,27 @@ func skuStrings(skus []oms.SKU) []string {
 
 // SaveSync implements inventory.Store.
 func (s *InventoryStore) SaveSync(ctx context.Context, cursor, next int64, marks []inventory.SyncMark, events []oms.Event) error {
-	docs := make([]string, len(marks))
-	skus := make([]string, len(marks))
-	chans := make([]string, len(marks))
-	for i, m := range marks {
+	// One row per SKU and channel, the later mark winning as in the memory
+	// store (an upsert may not touch a row twice).
+	type markKey struct {
+		sku oms.SKU
+		ch  inventory.Channel
+	}
+	at := make(map[markKey]int, len(marks))
+	docs := make([]string, 0, len(marks))
+	skus := make([]string, 0, len(marks))
+	chans := make([]string, 0, len(marks))
+	for _, m := range marks {
 		d, err := doc(m)
 		if err != nil {
 			return err
 		}
-		docs[i], skus[i], chans[i] = d, string(m.SKU), string(m.Channel)
+		if i, ok := at[markKey{m.SKU, m.Channel}]; ok {
+			docs[i] = d
+			continue
+		}
+		at[markKey{m.SKU, m.Channel}] = len(docs)
+		docs, skus, chans = append(docs, d), append(skus, string(m.SKU)), append(chans, string(m.Channel))
 	}
 	return s.db.tx(ctx, func(tx pgx.Tx) error {
 		var old int64

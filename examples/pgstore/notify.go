@@ -142,7 +142,7 @@ func (s *NotifyStore) Due(ctx context.Context, by time.Time, after oms.ID, limit
 	case by.Year() > maxTimestampYear:
 		by = time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
 	case by.Year() < 1:
-		return []oms.ID{}, nil // nothing is due before year 1
+		return nil, nil // nothing is due before year 1
 	}
 	rows, err := s.db.pool.Query(ctx, dueSQL, by, nsPart(by), dueCursor(after), limit)
 	if err != nil {
@@ -152,9 +152,9 @@ func (s *NotifyStore) Due(ctx context.Context, by time.Time, after oms.ID, limit
 	if err != nil {
 		return nil, wrap("due progress", err)
 	}
-	out := make([]oms.ID, len(ids))
-	for i, id := range ids {
-		out[i] = oms.ID(id)
+	var out []oms.ID // nil when nothing is due, as in the memory store
+	for _, id := range ids {
+		out = append(out, oms.ID(id))
 	}
 	return out, nil
 }
@@ -255,13 +255,13 @@ func claimKey(key string) []byte {
 // insert does nothing and the read does not see that row: no row comes
 // back, and Claim runs the statement again (its new snapshot sees it).
 const claimSQL = `WITH ins AS (
-	INSERT INTO notify_claims (key_hash, claimed_at, token, sent) VALUES ($1, $2, $3, false)
+	INSERT INTO notify_claims (key_hash, claimed_at, claimed_ns, token, sent) VALUES ($1, $2, $4, $3, false)
 	ON CONFLICT DO NOTHING
-	RETURNING token, sent, claimed_at
+	RETURNING token, sent, claimed_at, claimed_ns
 )
-SELECT token, sent, claimed_at FROM ins
+SELECT token, sent, claimed_at, claimed_ns FROM ins
 UNION ALL
-SELECT token, sent, claimed_at FROM notify_claims WHERE key_hash = $1 AND NOT EXISTS (SELECT 1 FROM ins)`
+SELECT token, sent, claimed_at, claimed_ns FROM notify_claims WHERE key_hash = $1 AND NOT EXISTS (SELECT 1 FROM ins)`
 
 // claimAttempts bounds Claim's runs of claimSQL: each run that returns no
 // row saw a concurrent claim commit or a release delete the row.
@@ -281,14 +281,18 @@ func (s *NotifyStore) Claim(ctx context.Context, key, token string, at time.Time
 	}
 	for range claimAttempts {
 		var c notify.Claim
-		var sent bool
-		err := s.db.pool.QueryRow(ctx, claimSQL, claimKey(key), at, token).Scan(&c.Token, &sent, &c.At)
+		var (
+			sent bool
+			ns   int16
+		)
+		err := s.db.pool.QueryRow(ctx, claimSQL, claimKey(key), at, token, nsPart(at)).Scan(&c.Token, &sent, &c.At, &ns)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return notify.Claim{}, wrap("claim", err)
 		}
+		c.At = c.At.Add(time.Duration(ns)) // timestamptz keeps microseconds
 		c.State = notify.ClaimHeld
 		if sent {
 			c.State = notify.ClaimSent

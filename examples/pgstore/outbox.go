@@ -77,9 +77,12 @@ func appendEvents(ctx context.Context, tx pgx.Tx, events ...oms.Event) error {
 var appendEventsSQL = insertEventsSQL(1, "(SELECT 1) AS always")
 
 // Append saves events in a transaction of their own (stores append inside
-// theirs); for hosts that raise events outside any store.
+// theirs); for hosts that raise events outside any store. Events the
+// outbox holds are skipped, so appending again is safe; two appends of
+// the same events at once may deadlock on each other's inserts, and the
+// one PostgreSQL aborts is run again.
 func (o *Outbox) Append(ctx context.Context, events ...oms.Event) error {
-	return pgx.BeginFunc(ctx, o.db.pool, func(tx pgx.Tx) error { return appendEvents(ctx, tx, events...) })
+	return o.db.tx(ctx, func(tx pgx.Tx) error { return appendEvents(ctx, tx, events...) })
 }
 
 const eventColumns = `id, type, aggregate_kind, aggregate_id, aggregate_version, at, at_ns, payload`

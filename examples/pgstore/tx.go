@@ -117,9 +117,10 @@ func nullTime(t time.Time) any {
 	return t
 }
 
-// doc encodes v as a JSONB parameter.
+// doc encodes v as a JSONB parameter, its times that JSON would write as
+// another instant written in UTC (see jsonTimes).
 func doc(v any) (string, error) {
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(jsonTimes(v))
 	if err != nil {
 		return "", fmt.Errorf("%w: pgstore: encode: %v", oms.ErrValidation, err)
 	}
