@@ -462,14 +462,19 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 // sh and fo are the versions loaded last (the first attempt saves over
 // them; a conflict reloads both). closeShipment may change them.
 func (s *Service) closeShipment(ctx context.Context, sh *Shipment, fo *FulfillmentOrder) (*Shipment, error) {
-	id := sh.ID
+	id, foID := sh.ID, sh.FulfillmentOrder
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
-		if attempt > 0 {
+		// A final fulfillment order beside an unfinished shipment is a
+		// pair read across another run's close (both are saved in one
+		// write): read them again. The fulfillment order is read first,
+		// so a close landing between the two reads shows as a finished
+		// shipment, never as a closed order beside a pending shipment.
+		if attempt > 0 || (fo.Status.Final() && !sh.done("finished")) {
 			var err error
-			if sh, err = s.store.Shipment(ctx, id); err != nil {
+			if fo, err = s.store.FulfillmentOrder(ctx, foID); err != nil {
 				return nil, err
 			}
-			if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+			if sh, err = s.store.Shipment(ctx, id); err != nil {
 				return nil, err
 			}
 		}
