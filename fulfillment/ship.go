@@ -10,6 +10,7 @@ import (
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/tracking"
 )
 
 // ShipmentID returns the ID of a fulfillment order's shipment.
@@ -385,6 +386,16 @@ func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order
 		}
 		if len(label.TrackingNumbers) == 0 {
 			return bought, fo, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
+		}
+		// The number is registered with tracking and recorded on the
+		// order after the stock leaves: one they refuse would stop the
+		// shipment there for ever, the goods gone.
+		n := label.TrackingNumbers[0]
+		if p := textProblem(n, order.MaxTextLength); p != "" {
+			return bought, fo, fmt.Errorf("fulfillment: carrier %s returned label %s with a tracking number that %s", sh.Carrier, label.ID, p)
+		}
+		if err := tracking.NewKey(sh.Carrier, n).Validate(); err != nil {
+			return bought, fo, fmt.Errorf("fulfillment: carrier %s returned label %s with tracking number %.64q: %v", sh.Carrier, label.ID, n, err)
 		}
 		bought = append(bought, boughtLabel{p.Index, label})
 	}
