@@ -301,6 +301,9 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 				return nil, nil
 			}
 			q.LabelID, q.TrackingNumber, q.LabelURL, q.Cost, q.Status = b.label.ID, b.label.TrackingNumbers[0], b.label.URL, b.label.Price, PackageLabelled
+			if sum, ok := labelsCost(x); ok {
+				x.Cost = sum // the rate's price until then
+			}
 			return []pendingEvent{{EventLabelPurchased, shipmentPayload(x, b.pkg, "")}}, nil
 		})
 		if err != nil {
@@ -400,6 +403,27 @@ func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order
 		bought = append(bought, boughtLabel{p.Index, label})
 	}
 	return bought, fo, nil
+}
+
+// labelsCost returns the sum of the labels' prices once every package of
+// sh has its label (false before, or when a price is missing or in
+// another currency than the others).
+func labelsCost(sh *Shipment) (oms.Money, bool) {
+	var sum oms.Money
+	for i, p := range sh.Packages {
+		if p.LabelID == "" || !p.Cost.Valid() {
+			return oms.Money{}, false
+		}
+		if i == 0 {
+			sum = p.Cost
+			continue
+		}
+		var err error
+		if sum, err = sum.Add(p.Cost); err != nil {
+			return oms.Money{}, false
+		}
+	}
+	return sum, len(sh.Packages) > 0
 }
 
 type boughtLabel struct {
