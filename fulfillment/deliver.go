@@ -56,7 +56,10 @@ func (s *Service) HandleEvent(ctx context.Context, e oms.Event) error {
 // attempts, stalls, lateness, losses and returns mark the package and the
 // shipment as an exception, with an event. An update for a tracking number
 // no shipment has is recorded as an orphan and returns (nil, nil).
-// Repeated news changes nothing.
+// Repeated news changes nothing. News of a delivery or a problem for a
+// shipment still pending (its labels bought, not yet shipped) is refused
+// with an error matching oms.ErrInvalidTransition and changes nothing:
+// apply it again once Process has shipped it.
 func (s *Service) ApplyTracking(ctx context.Context, u TrackingUpdate) (*Shipment, error) {
 	if u.Carrier == "" || u.TrackingNumber == "" || len(u.Carrier) > 128 || len(u.TrackingNumber) > 128 {
 		return nil, oms.Validationf("tracking update", "tracking_number", "carrier and tracking number are required (at most 128 bytes each)")
@@ -130,7 +133,18 @@ func (s *Service) ApplyTracking(ctx context.Context, u TrackingUpdate) (*Shipmen
 	}
 	sh, err = s.updateShipment(ctx, sh.ID, func(x *Shipment) ([]pendingEvent, error) {
 		p := &x.Packages[idx]
-		if p.Status == next && p.Exception == exception || p.Status == PackageDelivered || x.Status == ShipmentPending {
+		if x.Status == ShipmentPending {
+			if next == PackageInTransit {
+				return nil, nil // closing the shipment puts its packages in transit
+			}
+			// Its labels are bought but an interruption left it open (or
+			// its commit waits for stock): news of a delivery or a problem
+			// dropped now would never come again. Refused, it is applied
+			// when it comes again (a relay retries) after Process ships.
+			return nil, &oms.TransitionError{Entity: "shipment", ID: x.ID, From: string(x.Status), To: string(next),
+				Reason: "not shipped yet: apply the news again once Process has shipped it"}
+		}
+		if p.Status == next && p.Exception == exception || p.Status == PackageDelivered {
 			return nil, nil
 		}
 		if (p.Status == PackageLost || p.Status == PackageReturned) && next != PackageDelivered {

@@ -28,6 +28,7 @@ type faults struct {
 	n, k   int
 	after  bool
 	reads  bool // fail the k-th read instead of the k-th write
+	every  int  // when set, fail every every-th write (k and fired unused)
 	fired  bool
 	counts map[string]int
 }
@@ -44,6 +45,10 @@ func (f *faults) hit(what string) bool {
 		f.counts = map[string]int{}
 	}
 	f.counts[what]++
+	if f.every > 0 {
+		f.fired = true
+		return f.n%f.every == 0
+	}
 	if f.n == f.k && !f.fired {
 		f.fired = true
 		return true

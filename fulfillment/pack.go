@@ -60,15 +60,19 @@ func (s *Service) packFO(ctx context.Context, id oms.ID, fo *FulfillmentOrder, o
 		if err := v.Err(); err != nil {
 			return nil, nil, err
 		}
+		if len(items) == 0 {
+			// Every unit was picked short (and went elsewhere): nothing
+			// to pack or count, and nothing changes, however often asked
+			// (Process closes it incomplete).
+			return fo, nil, nil
+		}
 		var packages []Package
-		if len(items) > 0 {
-			boxes, err := s.pack(items)
-			if err != nil {
-				return nil, nil, err
-			}
-			for i, b := range boxes {
-				packages = append(packages, Package{Index: i, Box: b.Box, Parcel: b.Parcel, Items: b.Items, Status: PackagePending})
-			}
+		boxes, err := s.pack(items)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, b := range boxes {
+			packages = append(packages, Package{Index: i, Box: b.Box, Parcel: b.Parcel, Items: b.Items, Status: PackagePending})
 		}
 		// The order's fulfilled counters move first (keyed by the
 		// fulfillment order); the packages and the step are then saved

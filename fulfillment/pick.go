@@ -65,15 +65,19 @@ func (s *Service) StartWave(ctx context.Context, location oms.ID, ids []oms.ID) 
 		v := &oms.ValidationError{Entity: "wave"}
 		c := &Change{}
 		var fos []*FulfillmentOrder
+		listed := make(map[oms.ID]bool, len(ids))
 		for i, id := range ids {
+			f := fmt.Sprintf("fulfillment_orders[%d]", i)
+			if listed[id] {
+				v.Add(f, "%s listed twice", id)
+				continue
+			}
+			listed[id] = true
 			fo, err := s.store.FulfillmentOrder(ctx, id)
 			if err != nil {
 				return nil, err
 			}
-			f := fmt.Sprintf("fulfillment_orders[%d]", i)
 			switch {
-			case slices.ContainsFunc(fos, func(x *FulfillmentOrder) bool { return x.ID == id }):
-				v.Add(f, "%s listed twice", id)
 			case fo.Location != location:
 				v.Add(f, "%s is at location %s, not %s", id, fo.Location, location)
 			case fo.Request != RequestNone:
@@ -174,14 +178,20 @@ type Picked struct {
 // nothing else; other picks for a picked order match oms.ErrDuplicate.
 func (s *Service) ConfirmPicks(ctx context.Context, id oms.ID, picks []Picked) (*FulfillmentOrder, error) {
 	v := &oms.ValidationError{Entity: "picks"}
+	if len(picks) > order.MaxLines {
+		// One pick per order line: more is a list no order can have.
+		v.Add("picks", "at most %d picks (one per order line), got %d", order.MaxLines, len(picks))
+		return nil, v.Err()
+	}
+	first := make(map[oms.ID]int, len(picks))
 	for i, p := range picks {
 		if p.Quantity < 0 || p.Quantity > oms.MaxQuantity {
 			v.Add(fmt.Sprintf("picks[%d].quantity", i), "must be within 0..2^50, got %d", p.Quantity)
 		}
-		for j := 0; j < i; j++ {
-			if picks[j].LineID == p.LineID {
-				v.Add(fmt.Sprintf("picks[%d].line_id", i), "duplicates picks[%d]", j)
-			}
+		if j, dup := first[p.LineID]; dup {
+			v.Add(fmt.Sprintf("picks[%d].line_id", i), "duplicates picks[%d]", j)
+		} else {
+			first[p.LineID] = i
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -408,6 +408,23 @@ func (r *PlanRequest) Validate() error {
 	if r.Rules.MaxShipments < 0 {
 		v.Add("rules.max_shipments", "must not be negative, got %d", r.Rules.MaxShipments)
 	}
+	// A policy's limits are added to stock: out of inventory's range they
+	// would wrap (and an unknown mode would allow backorders).
+	for i, p := range r.Policies {
+		f := "policies[" + strconv.Itoa(i) + "].backorder"
+		b := p.Backorder
+		if b.Mode != "" && !b.Mode.Valid() {
+			v.Add(f+".mode", "unknown mode %.64q", b.Mode)
+		}
+		if b.Limit < 0 || b.Limit > oms.MaxQuantity {
+			v.Add(f+".limit", "must be within 0..2^50, got %d", b.Limit)
+		}
+		for l, q := range b.LocationLimits {
+			if q < 0 || q > oms.MaxQuantity {
+				v.Add(f+".location_limits", "location %.64q: must be within 0..2^50, got %d", l, q)
+			}
+		}
+	}
 	for i, s := range r.Stock {
 		if s.Available > oms.MaxQuantity || s.Available < -oms.MaxQuantity {
 			v.Add("stock["+strconv.Itoa(i)+"].available", "must be within ±2^50, got %d", s.Available)

@@ -212,7 +212,8 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 		if fo, err = s.resolveShort(ctx, fo); err != nil {
 			return "", false, err
 		}
-		return "", true, s.advance(ctx, fo, o, r)
+		w, err := s.advance(ctx, fo, o, r)
+		return w, true, err
 	}
 	if fo.Shipment != "" {
 		sh, err := s.store.Shipment(ctx, fo.Shipment)
@@ -295,13 +296,15 @@ func (s *Service) work(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 			return "", false, err
 		}
 	}
-	return "", false, s.advance(ctx, fo, o, r)
+	w, err := s.advance(ctx, fo, o, r)
+	return w, false, err
 }
 
-// advance packs and ships a picked fulfillment order.
-func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) error {
+// advance packs and ships a picked fulfillment order; it returns why it
+// waits (a pack scan) when it does.
+func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Order, r *run) (string, error) {
 	if fo.Status != StatusInProgress || fo.OnHold() {
-		return nil
+		return "", nil
 	}
 	var err error
 	if fo.Units() == 0 && fo.done("picked") {
@@ -314,7 +317,7 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 			_ = f.transition(StatusIncomplete, "every unit picked short")
 			return []pendingEvent{statusEvent(f, StatusInProgress, "every unit picked short")}, nil
 		})
-		return err
+		return "", err
 	}
 	// packFO hands back the fulfillment order as it saved it and the
 	// order as moving its fulfilled counters left it: Ship reads neither
@@ -323,21 +326,21 @@ func (s *Service) advance(ctx context.Context, fo *FulfillmentOrder, o *order.Or
 	var fresh *order.Order
 	if !fo.Pickup && len(fo.Packages) == 0 {
 		if fo, fresh, err = s.packFO(ctx, fo.ID, fo, o); err != nil {
-			return err
+			return "", err
 		}
 		handed = fo
 	} else if err := s.recordPacked(ctx, fo); err != nil {
-		return err
+		return "", err
 	}
 	if s.opts.VerifyPacking && !fo.Pickup {
 		for _, p := range fo.Packages {
 			if !p.Verified {
-				return nil
+				return "waiting for pack verification", nil
 			}
 		}
 	}
 	_, err = s.ship(ctx, fo.ID, handed, fresh, r)
-	return err
+	return "", err
 }
 
 // stockArrived reports whether every line of a scheduled fulfillment

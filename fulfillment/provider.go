@@ -42,12 +42,29 @@ type Provider interface {
 // to the Provider: the request becomes submitted (saved first), then
 // accepted or rejected by the answer. A submitted request whose answer was
 // lost is asked again under the same key. Work on the shop's own
-// locations is an error matching oms.ErrInvalidTransition.
+// locations is an error matching oms.ErrInvalidTransition. The provider
+// ships what it accepts, so, as a label purchase, a request is not sent
+// for an order on hold (oms.ErrOnHold) or one that is not confirmed or
+// processing, a cancelled one say (oms.ErrInvalidTransition).
 func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, error) {
 	if s.opts.Provider == nil {
 		return nil, fmt.Errorf("fulfillment: no Provider configured: %w", oms.ErrUnsupported)
 	}
-	fo, err := s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
+	cur, err := s.store.FulfillmentOrder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Request != RequestSubmitted {
+		// A request already sent (its answer lost) is only asked again.
+		o, err := s.orders.Get(ctx, cur.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkOrder(o, "submitted"); err != nil {
+			return nil, err
+		}
+	}
+	fo, err := s.updateLoadedFO(ctx, id, cur, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
 		if fo.Request == RequestSubmitted {
 			return nil, nil
 		}

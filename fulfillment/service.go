@@ -132,6 +132,14 @@ func NewService(store Store, orders *order.Service, inv *inventory.Service, trac
 	if !o.Picking.Valid() {
 		return nil, oms.Validationf("fulfillment options", "picking", "unknown pick mode %q", o.Picking)
 	}
+	// Refused now rather than by every Process, after it reserved, picked
+	// and packed (the policy is used when a rate is chosen).
+	if err := o.RatePolicy.Validate(); err != nil {
+		return nil, fmt.Errorf("fulfillment options: rate_policy: %w", err)
+	}
+	if o.Rules.MaxShipments < 0 {
+		return nil, oms.Validationf("fulfillment options", "rules.max_shipments", "must not be negative, got %d", o.Rules.MaxShipments)
+	}
 	if o.MaxReplans <= 0 {
 		o.MaxReplans = 3
 	}

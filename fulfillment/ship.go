@@ -10,6 +10,7 @@ import (
 	"github.com/omskit/oms/inventory"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/shipping"
+	"github.com/omskit/oms/tracking"
 )
 
 // ShipmentID returns the ID of a fulfillment order's shipment.
@@ -276,54 +277,75 @@ func shipmentPayload(sh *Shipment, pkg int, exception string) ShipmentPayload {
 //
 // loc, when set, is the shipment's location as read for the rates.
 func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Order, loc *inventory.Location) (*Shipment, *FulfillmentOrder, error) {
-	bought, fo, ferr := s.purchaseLabels(ctx, sh, fresh, loc)
-	if len(bought) == 0 {
-		return sh, fo, ferr
-	}
-	// One save for every label bought, also when a later purchase was
-	// stopped (a hold, a cancel, a carrier error): a label bought is never
-	// forgotten. A purchase whose save was lost is replayed under its key
-	// by the next run, which buys nothing.
-	next, err := s.updateLoadedShipment(ctx, sh.ID, sh, func(x *Shipment) ([]pendingEvent, error) {
-		var evs []pendingEvent
-		for _, b := range bought {
+	// Each label is saved as soon as it is bought, also when a later
+	// purchase is stopped (a hold, a cancel, a carrier error): a label
+	// bought is never forgotten, and a run interrupted after some saves
+	// keeps them. A purchase whose save was lost is replayed under its key
+	// by the next run, which buys nothing. (One save for all the labels
+	// made a run replay every purchase before it saved any, so a store
+	// failing now and then never kept the labels of a large shipment.)
+	var fo *FulfillmentOrder
+	var ferr error
+	saved := false
+	for {
+		var bought []boughtLabel
+		bought, fo, ferr = s.purchaseLabels(ctx, sh, fresh, &loc, 1)
+		fresh = nil
+		if len(bought) == 0 {
+			break
+		}
+		b := bought[0]
+		next, err := s.updateLoadedShipment(ctx, sh.ID, sh, func(x *Shipment) ([]pendingEvent, error) {
 			q := &x.Packages[b.pkg]
 			if q.LabelID != "" {
-				continue
+				return nil, nil
 			}
 			q.LabelID, q.TrackingNumber, q.LabelURL, q.Cost, q.Status = b.label.ID, b.label.TrackingNumbers[0], b.label.URL, b.label.Price, PackageLabelled
-			evs = append(evs, pendingEvent{EventLabelPurchased, shipmentPayload(x, b.pkg, "")})
+			if sum, ok := labelsCost(x); ok {
+				x.Cost = sum // the rate's price until then
+			}
+			return []pendingEvent{{EventLabelPurchased, shipmentPayload(x, b.pkg, "")}}, nil
+		})
+		if err != nil {
+			return next, fo, err
 		}
-		return evs, nil
-	})
-	if err != nil {
-		return next, fo, err
+		sh, saved = next, true
+		if ferr != nil {
+			break
+		}
+	}
+	if !saved {
+		return sh, fo, ferr
 	}
 	// A cancel saved meanwhile voided the labels it saw; these it could
 	// not see.
-	after, err := s.store.FulfillmentOrder(ctx, next.FulfillmentOrder)
+	after, err := s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder)
 	if err != nil {
-		return next, fo, err
+		return sh, fo, err
 	}
 	if after.Status == StatusCancelled {
-		if err := s.voidLabels(ctx, next.ID); err != nil {
-			return next, after, err
+		if err := s.voidLabels(ctx, sh.ID); err != nil {
+			return sh, after, err
 		}
-		return next, after, &oms.TransitionError{Entity: "fulfillment order", ID: after.ID, From: string(after.Status), To: "shipped", Reason: "cancelled"}
+		return sh, after, &oms.TransitionError{Entity: "fulfillment order", ID: after.ID, From: string(after.Status), To: "shipped", Reason: "cancelled"}
 	}
-	return next, after, ferr
+	return sh, after, ferr
 }
 
-// purchaseLabels buys the missing labels in package order and returns
-// those bought, with the error that stopped it.
+// purchaseLabels buys the missing labels in package order, at most
+// limit of them, and returns those bought, with the error that stopped
+// it. *loc is the shipment's location, read when nil.
 // It also returns the fulfillment order as loaded for the last hold check.
-func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order.Order, loc *inventory.Location) ([]boughtLabel, *FulfillmentOrder, error) {
+func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order.Order, locp **inventory.Location, limit int) ([]boughtLabel, *FulfillmentOrder, error) {
 	buyer, ok := s.buyers[sh.Carrier]
 	var bought []boughtLabel
 	var fo *FulfillmentOrder
 	for _, p := range sh.Packages {
 		if p.LabelID != "" {
 			continue
+		}
+		if len(bought) >= limit {
+			break
 		}
 		if !ok {
 			return bought, fo, fmt.Errorf("fulfillment: carrier %q does not buy labels: %w", sh.Carrier, oms.ErrUnsupported)
@@ -349,13 +371,14 @@ func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order
 		if fo.Status == StatusCancelled {
 			return bought, fo, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
 		}
-		if loc == nil {
+		if *locp == nil {
 			l, err := s.inv.Location(ctx, sh.Location)
 			if err != nil {
 				return bought, fo, err
 			}
-			loc = &l
+			*locp = &l
 		}
+		loc := *locp
 		label, err := buyer.BuyLabel(ctx, shipping.LabelRequest{
 			IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
 			Origin: loc.Address, Destination: o.ShippingAddress, Parcels: []shipping.Parcel{p.Parcel},
@@ -367,9 +390,40 @@ func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order
 		if len(label.TrackingNumbers) == 0 {
 			return bought, fo, fmt.Errorf("fulfillment: carrier %s returned label %s without a tracking number", sh.Carrier, label.ID)
 		}
+		// The number is registered with tracking and recorded on the
+		// order after the stock leaves: one they refuse would stop the
+		// shipment there for ever, the goods gone.
+		n := label.TrackingNumbers[0]
+		if p := textProblem(n, order.MaxTextLength); p != "" {
+			return bought, fo, fmt.Errorf("fulfillment: carrier %s returned label %s with a tracking number that %s", sh.Carrier, label.ID, p)
+		}
+		if err := tracking.NewKey(sh.Carrier, n).Validate(); err != nil {
+			return bought, fo, fmt.Errorf("fulfillment: carrier %s returned label %s with tracking number %.64q: %v", sh.Carrier, label.ID, n, err)
+		}
 		bought = append(bought, boughtLabel{p.Index, label})
 	}
 	return bought, fo, nil
+}
+
+// labelsCost returns the sum of the labels' prices once every package of
+// sh has its label (false before, or when a price is missing or in
+// another currency than the others).
+func labelsCost(sh *Shipment) (oms.Money, bool) {
+	var sum oms.Money
+	for i, p := range sh.Packages {
+		if p.LabelID == "" || !p.Cost.Valid() {
+			return oms.Money{}, false
+		}
+		if i == 0 {
+			sum = p.Cost
+			continue
+		}
+		var err error
+		if sum, err = sum.Add(p.Cost); err != nil {
+			return oms.Money{}, false
+		}
+	}
+	return sum, len(sh.Packages) > 0
 }
 
 type boughtLabel struct {

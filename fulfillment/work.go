@@ -557,10 +557,12 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 	if len(ids) < 2 {
 		return nil, oms.Validationf("merge", "ids", "need at least two fulfillment orders, got %d", len(ids))
 	}
+	listed := make(map[oms.ID]bool, len(ids))
 	for i, id := range ids {
-		if slices.Contains(ids[:i], id) {
+		if listed[id] {
 			return nil, oms.Validationf("merge", fmt.Sprintf("ids[%d]", i), "fulfillment order %s is listed twice", id)
 		}
+		listed[id] = true
 	}
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		dest, err := s.store.FulfillmentOrder(ctx, ids[0])
