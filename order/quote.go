@@ -148,10 +148,11 @@ func (s *Service) price(ctx context.Context, o *Order, in PlaceInput) error {
 	if err := checkTaxResult(req, res); err != nil {
 		return err
 	}
+	// Checked rounded; stored at the minor unit (0.100 USD is 0.10 USD).
 	for i := range o.Lines {
-		o.Lines[i].Tax = res.Lines[i]
+		o.Lines[i].Tax = moneyOr(res.Lines[i], o.Currency).Round()
 	}
-	o.ShippingTax = moneyOr(res.Shipping, o.Currency)
+	o.ShippingTax = moneyOr(res.Shipping, o.Currency).Round()
 	o.TaxIncluded = res.Included
 	t, err := ComputeTotals(o)
 	if err != nil {

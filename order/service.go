@@ -1135,6 +1135,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 			removes[k] = resolve(fmt.Sprintf("remove[%d]", k), r)
 		}
 		changes := make([]int, len(in.Change))
+		taxes := make([]oms.Money, len(in.Change))
 		for k, ch := range in.Change {
 			f := fmt.Sprintf("change[%d]", k)
 			changes[k] = resolve(f, ch.LineRef)
@@ -1147,7 +1148,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 				c.add(f+".quantity", "must exceed the %d cancelled units", o.Lines[changes[k]].Cancelled)
 			}
 			if ch.Tax != nil {
-				c.money(f+".tax", *ch.Tax, true, false)
+				taxes[k] = c.money(f+".tax", *ch.Tax, true, false)
 			}
 		}
 		var added []Line
@@ -1190,7 +1191,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 				continue
 			}
 			if ch.Tax != nil {
-				l.Tax = moneyOr(*ch.Tax, o.Currency)
+				l.Tax = taxes[k]
 			} else {
 				l.Tax = scale(l.Tax, ch.Quantity, old)
 			}

@@ -107,6 +107,10 @@ func (c *checker) moneyAt(f field, m oms.Money, optional, strict bool) oms.Money
 		c.add(f.String(), "must be positive")
 	case !m.IsRounded():
 		c.add(f.String(), "%s has more decimals than %s allows", m.Amount(), c.currency)
+	default:
+		// Stored at the minor unit: "10.000 USD" is 10.00 USD, so that
+		// splitting it (Allocate) never cuts below a cent.
+		return m.Round()
 	}
 	return m
 }
