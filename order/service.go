@@ -984,9 +984,9 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		}
 		packed := in.Packed
 		if in.PackKey != "" {
-			if _, ok := o.appliedKey(string(CounterFulfilled) + ":" + in.PackKey); ok {
+			if k, ok := o.appliedKey(string(CounterFulfilled) + ":" + in.PackKey); ok && k.Digest != packKeyClosed {
 				packed = true
-			} else {
+			} else if !ok {
 				recordKey(o, string(CounterFulfilled)+":", in.PackKey, packKeyClosed)
 			}
 		}
