@@ -173,6 +173,9 @@ func checkTaxResult(req TaxRequest, res TaxResult) error {
 	}
 	check := func(field string, tax, base oms.Money) {
 		switch {
+		case tooLong(tax):
+			// Checked first: any arithmetic on it may not return.
+			v.Add(field, "has more digits than an amount may have (exponent %d)", tax.Amount().Exponent())
 		case tax.Currency() == "" && tax.IsZero():
 		case tax.Currency() != req.Currency:
 			v.Add(field, "is in %q, the order in %s", string(tax.Currency()), req.Currency)

@@ -182,6 +182,20 @@ func (t *TaxTable) Tax(ctx context.Context, req TaxRequest) (TaxResult, error) {
 	if err := ctx.Err(); err != nil {
 		return TaxResult{}, err
 	}
+	// Amounts too long to compute with (a hostile rate multiplied in) are
+	// refused before any arithmetic, which would not return.
+	v := &oms.ValidationError{Entity: "tax request"}
+	for i, l := range req.Lines {
+		if tooLong(l.Amount) {
+			v.Add(fmt.Sprintf("lines[%d].amount", i), "has more digits than an amount may have (exponent %d)", l.Amount.Amount().Exponent())
+		}
+	}
+	if tooLong(req.Shipping) {
+		v.Add("shipping", "has more digits than an amount may have (exponent %d)", req.Shipping.Amount().Exponent())
+	}
+	if err := v.Err(); err != nil {
+		return TaxResult{}, err
+	}
 	zero := oms.Zero(req.Currency)
 	res := TaxResult{Lines: make([]oms.Money, len(req.Lines)), Shipping: zero}
 	r, ok := t.Rate(req.ShipTo)
