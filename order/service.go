@@ -1195,9 +1195,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 			} else {
 				l.Tax = scale(l.Tax, ch.Quantity, old)
 			}
-			for j := range l.Discounts {
-				l.Discounts[j].Amount = scale(l.Discounts[j].Amount, ch.Quantity, old)
-			}
+			scaleDiscounts(l.Discounts, ch.Quantity, old)
 			l.Quantity = ch.Quantity
 			p.Changed = append(p.Changed, LineQuantity{LineID: l.ID, Quantity: ch.Quantity})
 		}
@@ -1262,6 +1260,45 @@ func scale(m oms.Money, n, d int64) oms.Money {
 		return m
 	}
 	return r.Round()
+}
+
+// scaleDiscounts scales a line's discounts by n / d together: their sum
+// is scaled by the one rounding rule and split back over them in
+// proportion with Allocate, so it never passes the line's new subtotal
+// (rounding each on its own could: three of 10.00 for 2 of 3 units are
+// 6.67 each, 20.01 for a 20.00 line).
+func scaleDiscounts(ds []Discount, n, d int64) {
+	if len(ds) == 0 || n == d || d <= 0 {
+		return
+	}
+	one := func() { // each on its own, for amounts that are not one currency
+		for j := range ds {
+			ds[j].Amount = scale(ds[j].Amount, n, d)
+		}
+	}
+	cur := ds[0].Amount.Currency()
+	total := oms.Zero(cur)
+	weights := make([]decimal.Decimal, len(ds))
+	for j, x := range ds {
+		if x.Amount.Currency() != cur || !total.Valid() {
+			one()
+			return
+		}
+		total = add(total, x.Amount)
+		weights[j] = x.Amount.Amount()
+	}
+	if !total.IsPositive() {
+		one()
+		return
+	}
+	parts, err := scale(total, n, d).Allocate(weights)
+	if err != nil {
+		one()
+		return
+	}
+	for j := range ds {
+		ds[j].Amount = parts[j]
+	}
 }
 
 func moneyOr(m oms.Money, cur oms.Currency) oms.Money {
