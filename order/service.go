@@ -302,6 +302,12 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 	if o.Number, err = s.numbers.Next(ctx, o); err != nil {
 		return nil, fmt.Errorf("order: number: %w", err)
 	}
+	// A number GetByNumber would refuse could never be looked up.
+	nc := newChecker("")
+	nc.text("number", o.Number, MaxTextLength, true)
+	if err := nc.err(); err != nil {
+		return nil, fmt.Errorf("order: the number generator gave %q: %w", clip(o.Number), err)
+	}
 	events := []pendingEvent{{EventPlaced, placedPayload(o)}}
 	if in.Payment.Method != "" {
 		base := string(o.ID)
