@@ -299,6 +299,9 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 		return nil, err
 	}
 	now := o.CreatedAt
+	if err := checkNow(now); err != nil {
+		return nil, err
+	}
 	if o.Number, err = s.numbers.Next(ctx, o); err != nil {
 		return nil, fmt.Errorf("order: number: %w", err)
 	}
@@ -733,8 +736,22 @@ func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Order, e
 	return nil, fmt.Errorf("order: %s: gave up after %d conflicts: %w", id, s.retries+1, lastErr)
 }
 
+// checkNow refuses a time of the Service's clock that encoding/json
+// cannot write (outside years 0 to 9999): an order or event stamped with
+// it could no longer be marshalled, so a JSON store would fail every
+// later write of the order.
+func checkNow(now time.Time) error {
+	if y := now.Year(); y < 0 || y > 9999 {
+		return oms.Validationf(entity, "clock", "reads %s, outside years 0 to 9999; nothing is saved at such a time", now.Format(time.RFC3339))
+	}
+	return nil
+}
+
 // commit saves next as the version after cur with its events.
 func (s *Service) commit(ctx context.Context, cur, next *Order, now time.Time, events []pendingEvent) error {
+	if err := checkNow(now); err != nil {
+		return err
+	}
 	t, err := ComputeTotals(next)
 	if err != nil {
 		return err
