@@ -544,6 +544,11 @@ func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 		}
 	}
 	auth := c.money("payment.authorized", in.Payment.Authorized, true, false)
+	if auth.Currency() == in.Currency && in.Currency.Valid() {
+		// Saved as the order's authorized amount: as large as the
+		// totals may be at most, or the order could not be written.
+		checkAmountRecordable(c.v, in.Currency, "payment.authorized", auth)
+	}
 	c.text("payment.reference", in.Payment.Reference, MaxTextLength, false)
 	if auth.IsPositive() && in.Payment.Reference == "" {
 		c.add("payment.reference", "is required with an authorized amount")
