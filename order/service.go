@@ -1048,6 +1048,17 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 // digest equals it, so a later count under the key is refused.
 const packKeyClosed = "closed by cancel_lines"
 
+// hasServiceHold reports whether an awaiting_payment hold the Service
+// added (releaseCoveredHolds releases those) is open.
+func hasServiceHold(o *Order) bool {
+	for _, h := range o.Holds {
+		if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
+			return true
+		}
+	}
+	return false
+}
+
 // releaseCoveredHolds releases, when o's authorizations cover the total
 // of t (after an edit or a cancellation lowered it), the awaiting_payment
 // holds the Service added, and returns their events.
@@ -1263,7 +1274,9 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		}
 		p.GrandTotal = t.GrandTotal
 		events := []pendingEvent{{EventEdited, p}}
-		if t.GrandTotal.IsPositive() && !authorizedEnough(o, t) && !o.HasOpenHold(HoldAwaitingPayment) {
+		// The Service's own hold: a caller's awaiting_payment hold is
+		// released by the caller, whatever the authorization covers.
+		if t.GrandTotal.IsPositive() && !authorizedEnough(o, t) && !hasServiceHold(o) {
 			h := Hold{ID: systemHoldID(o.ID, HoldAwaitingPayment, o.Version+1), Reason: HoldAwaitingPayment,
 				Note: fmt.Sprintf("grand total %s exceeds the authorized amount", t.GrandTotal), By: "system", At: now}
 			if err := addHold(o, h); err != nil {
