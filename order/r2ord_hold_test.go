@@ -37,3 +37,23 @@ func TestEditBeyondTheAuthorizationHoldsEvenWhileStaffHoldsForPayment(t *testing
 		t.Errorf("Confirm of the order short of its grand total: %v, want oms.ErrInvalidTransition", err)
 	}
 }
+
+// TestCallerHoldByNamedSystemIsNotTakenForTheServices: the Service told
+// its own awaiting_payment holds by their By field, "system", which a
+// caller may give too (a host's automated payment system names itself
+// so): an edit lowering the total released the caller's hold ("wait for
+// the bank transfer") as if it were the Service's. Only holds the
+// Service added are released now.
+func TestCallerHoldByNamedSystemIsNotTakenForTheServices(t *testing.T) {
+	ctx := context.Background()
+	ok := must(t)
+	svc, _ := newShop()
+	o := ok(svc.Place(ctx, sampleInput()))
+	for _, key := range []string{"transfer", ""} {
+		o = ok(svc.AddHold(ctx, o.ID, order.HoldInput{Key: key, Reason: order.HoldAwaitingPayment, By: "system", Note: "wait for the bank transfer"}))
+	}
+	o = ok(svc.Edit(ctx, o.ID, order.EditInput{Change: []order.QuantityChange{{LineRef: order.LineRef{SKU: "MUG-BLUE"}, Quantity: 2}}}))
+	if n := len(o.OpenHolds()); n != 2 {
+		t.Errorf("%d holds open after an edit lowering the total, want the caller's 2: %+v", n, o.Holds)
+	}
+}
