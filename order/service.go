@@ -1052,12 +1052,35 @@ const packKeyClosed = "closed by cancel_lines"
 // added (releaseCoveredHolds releases those) is open.
 func hasServiceHold(o *Order) bool {
 	for _, h := range o.Holds {
-		if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
+		if h.Open() && serviceHold(o, h) {
 			return true
 		}
 	}
 	return false
 }
+
+// serviceHold reports whether h is an awaiting_payment hold the Service
+// added (Place or an Edit). By is "system" for those, but a caller may
+// give that too: the ID tells, derived from the version that added it
+// (Place's first, then the latest versions, at most maxHoldVersions back).
+func serviceHold(o *Order, h Hold) bool {
+	if h.Reason != HoldAwaitingPayment || h.By != "system" {
+		return false
+	}
+	if h.ID == systemHoldID(o.ID, HoldAwaitingPayment, 1) {
+		return true
+	}
+	for v, n := o.Version+1, 0; v > 1 && n < maxHoldVersions; v, n = v-1, n+1 {
+		if h.ID == systemHoldID(o.ID, HoldAwaitingPayment, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxHoldVersions bounds how many versions back serviceHold looks for the
+// edit that added a hold.
+const maxHoldVersions = 1 << 16
 
 // releaseCoveredHolds releases, when o's authorizations cover the total
 // of t (after an edit or a cancellation lowered it), the awaiting_payment
@@ -1069,7 +1092,7 @@ func releaseCoveredHolds(o *Order, t Totals, now time.Time) []pendingEvent {
 	var events []pendingEvent
 	for i := range o.Holds {
 		h := &o.Holds[i]
-		if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
+		if h.Open() && serviceHold(o, *h) {
 			h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, "system", "the authorization covers the total"
 			events = append(events, pendingEvent{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.ReleasedBy, Note: h.ReleaseNote}})
 		}
