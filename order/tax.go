@@ -168,8 +168,11 @@ func taxKey(country, region string) string {
 }
 
 // Rate returns the row that applies to a destination, and whether one
-// does.
+// does (never for a nil TaxTable).
 func (t *TaxTable) Rate(to oms.Address) (TaxRate, bool) {
+	if t == nil {
+		return TaxRate{}, false
+	}
 	if r, ok := t.rates[taxKey(to.Country, strings.ToUpper(strings.TrimSpace(to.Region)))]; ok && to.Region != "" {
 		return r, true
 	}
@@ -177,10 +180,15 @@ func (t *TaxTable) Rate(to oms.Address) (TaxRate, bool) {
 	return r, ok
 }
 
-// Tax implements TaxCalculator.
+// Tax implements TaxCalculator. A nil TaxTable returns an error matching
+// oms.ErrValidation.
 func (t *TaxTable) Tax(ctx context.Context, req TaxRequest) (TaxResult, error) {
 	if err := ctx.Err(); err != nil {
 		return TaxResult{}, err
+	}
+	if t == nil {
+		// A table NewTaxTable refused: taxing nothing would undercharge.
+		return TaxResult{}, oms.Validationf("tax table", "", "is nil (NewTaxTable returned an error?)")
 	}
 	// Amounts too long to compute with (a hostile rate multiplied in) are
 	// refused before any arithmetic, which would not return.
