@@ -30,8 +30,13 @@ type NumberGenerator interface {
 // NumberFunc adapts a function to NumberGenerator.
 type NumberFunc func(ctx context.Context, o *Order) (string, error)
 
-// Next calls f.
-func (f NumberFunc) Next(ctx context.Context, o *Order) (string, error) { return f(ctx, o) }
+// Next calls f; a nil f is an error.
+func (f NumberFunc) Next(ctx context.Context, o *Order) (string, error) {
+	if f == nil {
+		return "", errors.New("order: NumberFunc is nil")
+	}
+	return f(ctx, o)
+}
 
 // Sequence is a NumberGenerator counting up in memory: prefix followed by
 // the next integer. It is safe for concurrent use.
@@ -54,6 +59,9 @@ func NewSequence(prefix string, start int64) *Sequence {
 func (s *Sequence) Next(ctx context.Context, _ *Order) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
+	}
+	if s == nil {
+		return "", errors.New("order: Sequence is nil (use NewSequence)")
 	}
 	n := s.next.Add(1) - 1
 	if n < s.start { // the counter passed math.MaxInt64 and wrapped

@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -26,8 +27,13 @@ type TaxCalculator interface {
 // TaxFunc adapts a function to TaxCalculator.
 type TaxFunc func(ctx context.Context, req TaxRequest) (TaxResult, error)
 
-// Tax calls f.
-func (f TaxFunc) Tax(ctx context.Context, req TaxRequest) (TaxResult, error) { return f(ctx, req) }
+// Tax calls f; a nil f is an error.
+func (f TaxFunc) Tax(ctx context.Context, req TaxRequest) (TaxResult, error) {
+	if f == nil {
+		return TaxResult{}, errors.New("order: TaxFunc is nil")
+	}
+	return f(ctx, req)
+}
 
 // TaxRequest is what a TaxCalculator is asked to tax.
 type TaxRequest struct {
