@@ -79,13 +79,8 @@ func (s *Service) Quote(ctx context.Context, in PlaceInput) (*Quotation, error) 
 // pricing, so they refuse the same carts, before any gateway call; Edit
 // calls it on the edited totals.
 func checkRecordable(t Totals) error {
-	limit := decimal.New(1, int32(40-t.Currency.MinorUnits()))
 	v := &oms.ValidationError{Entity: entity}
-	check := func(field string, m oms.Money) {
-		if !m.Amount().Abs().LessThan(limit) {
-			v.Add(field, "%s %s is too large: every amount must be below 1e%d", clip(m.StringAmount()), t.Currency, 40-t.Currency.MinorUnits())
-		}
-	}
+	check := func(field string, m oms.Money) { checkAmountRecordable(v, t.Currency, field, m) }
 	for i, lt := range t.Lines {
 		check(linesField(i, "subtotal"), lt.Subtotal)
 		check(linesField(i, "tax"), lt.Tax)
@@ -97,6 +92,15 @@ func checkRecordable(t Totals) error {
 	check("totals.tax", t.Tax)
 	check("totals.grand_total", t.GrandTotal)
 	return v.Err()
+}
+
+// checkAmountRecordable adds a problem to v when m is 10^(40 - minor units
+// of cur) or more, the bound of checkRecordable.
+func checkAmountRecordable(v *oms.ValidationError, cur oms.Currency, field string, m oms.Money) {
+	limit := decimal.New(1, int32(40-cur.MinorUnits()))
+	if !m.Amount().Abs().LessThan(limit) {
+		v.Add(field, "%s %s is too large: every amount must be below 1e%d", clip(m.StringAmount()), cur, 40-cur.MinorUnits())
+	}
 }
 
 // ComputesTaxes reports whether the Service computes the taxes of Quote
@@ -148,10 +152,11 @@ func (s *Service) price(ctx context.Context, o *Order, in PlaceInput) error {
 	if err := checkTaxResult(req, res); err != nil {
 		return err
 	}
+	// Checked rounded; stored at the minor unit (0.100 USD is 0.10 USD).
 	for i := range o.Lines {
-		o.Lines[i].Tax = res.Lines[i]
+		o.Lines[i].Tax = moneyOr(res.Lines[i], o.Currency).Round()
 	}
-	o.ShippingTax = moneyOr(res.Shipping, o.Currency)
+	o.ShippingTax = moneyOr(res.Shipping, o.Currency).Round()
 	o.TaxIncluded = res.Included
 	t, err := ComputeTotals(o)
 	if err != nil {
@@ -172,6 +177,9 @@ func checkTaxResult(req TaxRequest, res TaxResult) error {
 	}
 	check := func(field string, tax, base oms.Money) {
 		switch {
+		case tooLong(tax):
+			// Checked first: any arithmetic on it may not return.
+			v.Add(field, "has more digits than an amount may have (exponent %d)", tax.Amount().Exponent())
 		case tax.Currency() == "" && tax.IsZero():
 		case tax.Currency() != req.Currency:
 			v.Add(field, "is in %q, the order in %s", string(tax.Currency()), req.Currency)

@@ -30,8 +30,13 @@ type NumberGenerator interface {
 // NumberFunc adapts a function to NumberGenerator.
 type NumberFunc func(ctx context.Context, o *Order) (string, error)
 
-// Next calls f.
-func (f NumberFunc) Next(ctx context.Context, o *Order) (string, error) { return f(ctx, o) }
+// Next calls f; a nil f is an error.
+func (f NumberFunc) Next(ctx context.Context, o *Order) (string, error) {
+	if f == nil {
+		return "", errors.New("order: NumberFunc is nil")
+	}
+	return f(ctx, o)
+}
 
 // Sequence is a NumberGenerator counting up in memory: prefix followed by
 // the next integer. It is safe for concurrent use.
@@ -54,6 +59,9 @@ func NewSequence(prefix string, start int64) *Sequence {
 func (s *Sequence) Next(ctx context.Context, _ *Order) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
+	}
+	if s == nil {
+		return "", errors.New("order: Sequence is nil (use NewSequence)")
 	}
 	n := s.next.Add(1) - 1
 	if n < s.start { // the counter passed math.MaxInt64 and wrapped
@@ -299,8 +307,17 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*Order, error) {
 		return nil, err
 	}
 	now := o.CreatedAt
+	if err := checkNow(now); err != nil {
+		return nil, err
+	}
 	if o.Number, err = s.numbers.Next(ctx, o); err != nil {
 		return nil, fmt.Errorf("order: number: %w", err)
+	}
+	// A number GetByNumber would refuse could never be looked up.
+	nc := newChecker("")
+	nc.text("number", o.Number, MaxTextLength, true)
+	if err := nc.err(); err != nil {
+		return nil, fmt.Errorf("order: the number generator gave %q: %w", clip(o.Number), err)
 	}
 	events := []pendingEvent{{EventPlaced, placedPayload(o)}}
 	if in.Payment.Method != "" {
@@ -535,6 +552,11 @@ func (s *Service) build(in PlaceInput, quoting bool) (*Order, string, error) {
 		}
 	}
 	auth := c.money("payment.authorized", in.Payment.Authorized, true, false)
+	if auth.Currency() == in.Currency && in.Currency.Valid() {
+		// Saved as the order's authorized amount: as large as the
+		// totals may be at most, or the order could not be written.
+		checkAmountRecordable(c.v, in.Currency, "payment.authorized", auth)
+	}
 	c.text("payment.reference", in.Payment.Reference, MaxTextLength, false)
 	if auth.IsPositive() && in.Payment.Reference == "" {
 		c.add("payment.reference", "is required with an authorized amount")
@@ -727,8 +749,22 @@ func (s *Service) update(ctx context.Context, id oms.ID, fn mutation) (*Order, e
 	return nil, fmt.Errorf("order: %s: gave up after %d conflicts: %w", id, s.retries+1, lastErr)
 }
 
+// checkNow refuses a time of the Service's clock that encoding/json
+// cannot write (outside years 0 to 9999): an order or event stamped with
+// it could no longer be marshalled, so a JSON store would fail every
+// later write of the order.
+func checkNow(now time.Time) error {
+	if y := now.Year(); y < 0 || y > 9999 {
+		return oms.Validationf(entity, "clock", "reads %s, outside years 0 to 9999; nothing is saved at such a time", now.Format(time.RFC3339))
+	}
+	return nil
+}
+
 // commit saves next as the version after cur with its events.
 func (s *Service) commit(ctx context.Context, cur, next *Order, now time.Time, events []pendingEvent) error {
+	if err := checkNow(now); err != nil {
+		return err
+	}
 	t, err := ComputeTotals(next)
 	if err != nil {
 		return err
@@ -984,9 +1020,9 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		}
 		packed := in.Packed
 		if in.PackKey != "" {
-			if _, ok := o.appliedKey(string(CounterFulfilled) + ":" + in.PackKey); ok {
+			if k, ok := o.appliedKey(string(CounterFulfilled) + ":" + in.PackKey); ok && k.Digest != packKeyClosed {
 				packed = true
-			} else {
+			} else if !ok {
 				recordKey(o, string(CounterFulfilled)+":", in.PackKey, packKeyClosed)
 			}
 		}
@@ -1020,6 +1056,40 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 // digest equals it, so a later count under the key is refused.
 const packKeyClosed = "closed by cancel_lines"
 
+// hasServiceHold reports whether an awaiting_payment hold the Service
+// added (releaseCoveredHolds releases those) is open.
+func hasServiceHold(o *Order) bool {
+	for _, h := range o.Holds {
+		if h.Open() && serviceHold(o, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceHold reports whether h is an awaiting_payment hold the Service
+// added (Place or an Edit). By is "system" for those, but a caller may
+// give that too: the ID tells, derived from the version that added it
+// (Place's first, then the latest versions, at most maxHoldVersions back).
+func serviceHold(o *Order, h Hold) bool {
+	if h.Reason != HoldAwaitingPayment || h.By != "system" {
+		return false
+	}
+	if h.ID == systemHoldID(o.ID, HoldAwaitingPayment, 1) {
+		return true
+	}
+	for v, n := o.Version+1, 0; v > 1 && n < maxHoldVersions; v, n = v-1, n+1 {
+		if h.ID == systemHoldID(o.ID, HoldAwaitingPayment, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxHoldVersions bounds how many versions back serviceHold looks for the
+// edit that added a hold.
+const maxHoldVersions = 1 << 16
+
 // releaseCoveredHolds releases, when o's authorizations cover the total
 // of t (after an edit or a cancellation lowered it), the awaiting_payment
 // holds the Service added, and returns their events.
@@ -1030,7 +1100,7 @@ func releaseCoveredHolds(o *Order, t Totals, now time.Time) []pendingEvent {
 	var events []pendingEvent
 	for i := range o.Holds {
 		h := &o.Holds[i]
-		if h.Open() && h.Reason == HoldAwaitingPayment && h.By == "system" {
+		if h.Open() && serviceHold(o, *h) {
 			h.ReleasedAt, h.ReleasedBy, h.ReleaseNote = now, "system", "the authorization covers the total"
 			events = append(events, pendingEvent{EventHoldReleased, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.ReleasedBy, Note: h.ReleaseNote}})
 		}
@@ -1135,6 +1205,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 			removes[k] = resolve(fmt.Sprintf("remove[%d]", k), r)
 		}
 		changes := make([]int, len(in.Change))
+		taxes := make([]oms.Money, len(in.Change))
 		for k, ch := range in.Change {
 			f := fmt.Sprintf("change[%d]", k)
 			changes[k] = resolve(f, ch.LineRef)
@@ -1147,7 +1218,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 				c.add(f+".quantity", "must exceed the %d cancelled units", o.Lines[changes[k]].Cancelled)
 			}
 			if ch.Tax != nil {
-				c.money(f+".tax", *ch.Tax, true, false)
+				taxes[k] = c.money(f+".tax", *ch.Tax, true, false)
 			}
 		}
 		var added []Line
@@ -1190,13 +1261,11 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 				continue
 			}
 			if ch.Tax != nil {
-				l.Tax = moneyOr(*ch.Tax, o.Currency)
+				l.Tax = taxes[k]
 			} else {
 				l.Tax = scale(l.Tax, ch.Quantity, old)
 			}
-			for j := range l.Discounts {
-				l.Discounts[j].Amount = scale(l.Discounts[j].Amount, ch.Quantity, old)
-			}
+			scaleDiscounts(l.Discounts, ch.Quantity, old)
 			l.Quantity = ch.Quantity
 			p.Changed = append(p.Changed, LineQuantity{LineID: l.ID, Quantity: ch.Quantity})
 		}
@@ -1236,7 +1305,9 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 		}
 		p.GrandTotal = t.GrandTotal
 		events := []pendingEvent{{EventEdited, p}}
-		if t.GrandTotal.IsPositive() && !authorizedEnough(o, t) && !o.HasOpenHold(HoldAwaitingPayment) {
+		// The Service's own hold: a caller's awaiting_payment hold is
+		// released by the caller, whatever the authorization covers.
+		if t.GrandTotal.IsPositive() && !authorizedEnough(o, t) && !hasServiceHold(o) {
 			h := Hold{ID: systemHoldID(o.ID, HoldAwaitingPayment, o.Version+1), Reason: HoldAwaitingPayment,
 				Note: fmt.Sprintf("grand total %s exceeds the authorized amount", t.GrandTotal), By: "system", At: now}
 			if err := addHold(o, h); err != nil {
@@ -1261,6 +1332,45 @@ func scale(m oms.Money, n, d int64) oms.Money {
 		return m
 	}
 	return r.Round()
+}
+
+// scaleDiscounts scales a line's discounts by n / d together: their sum
+// is scaled by the one rounding rule and split back over them in
+// proportion with Allocate, so it never passes the line's new subtotal
+// (rounding each on its own could: three of 10.00 for 2 of 3 units are
+// 6.67 each, 20.01 for a 20.00 line).
+func scaleDiscounts(ds []Discount, n, d int64) {
+	if len(ds) == 0 || n == d || d <= 0 {
+		return
+	}
+	one := func() { // each on its own, for amounts that are not one currency
+		for j := range ds {
+			ds[j].Amount = scale(ds[j].Amount, n, d)
+		}
+	}
+	cur := ds[0].Amount.Currency()
+	total := oms.Zero(cur)
+	weights := make([]decimal.Decimal, len(ds))
+	for j, x := range ds {
+		if x.Amount.Currency() != cur || !total.Valid() {
+			one()
+			return
+		}
+		total = add(total, x.Amount)
+		weights[j] = x.Amount.Amount()
+	}
+	if !total.IsPositive() {
+		one()
+		return
+	}
+	parts, err := scale(total, n, d).Allocate(weights)
+	if err != nil {
+		one()
+		return
+	}
+	for j := range ds {
+		ds[j].Amount = parts[j]
+	}
 }
 
 func moneyOr(m oms.Money, cur oms.Currency) oms.Money {

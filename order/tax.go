@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -26,8 +27,13 @@ type TaxCalculator interface {
 // TaxFunc adapts a function to TaxCalculator.
 type TaxFunc func(ctx context.Context, req TaxRequest) (TaxResult, error)
 
-// Tax calls f.
-func (f TaxFunc) Tax(ctx context.Context, req TaxRequest) (TaxResult, error) { return f(ctx, req) }
+// Tax calls f; a nil f is an error.
+func (f TaxFunc) Tax(ctx context.Context, req TaxRequest) (TaxResult, error) {
+	if f == nil {
+		return TaxResult{}, errors.New("order: TaxFunc is nil")
+	}
+	return f(ctx, req)
+}
 
 // TaxRequest is what a TaxCalculator is asked to tax.
 type TaxRequest struct {
@@ -168,8 +174,11 @@ func taxKey(country, region string) string {
 }
 
 // Rate returns the row that applies to a destination, and whether one
-// does.
+// does (never for a nil TaxTable).
 func (t *TaxTable) Rate(to oms.Address) (TaxRate, bool) {
+	if t == nil {
+		return TaxRate{}, false
+	}
 	if r, ok := t.rates[taxKey(to.Country, strings.ToUpper(strings.TrimSpace(to.Region)))]; ok && to.Region != "" {
 		return r, true
 	}
@@ -177,9 +186,28 @@ func (t *TaxTable) Rate(to oms.Address) (TaxRate, bool) {
 	return r, ok
 }
 
-// Tax implements TaxCalculator.
+// Tax implements TaxCalculator. A nil TaxTable returns an error matching
+// oms.ErrValidation.
 func (t *TaxTable) Tax(ctx context.Context, req TaxRequest) (TaxResult, error) {
 	if err := ctx.Err(); err != nil {
+		return TaxResult{}, err
+	}
+	if t == nil {
+		// A table NewTaxTable refused: taxing nothing would undercharge.
+		return TaxResult{}, oms.Validationf("tax table", "", "is nil (NewTaxTable returned an error?)")
+	}
+	// Amounts too long to compute with (a hostile rate multiplied in) are
+	// refused before any arithmetic, which would not return.
+	v := &oms.ValidationError{Entity: "tax request"}
+	for i, l := range req.Lines {
+		if tooLong(l.Amount) {
+			v.Add(fmt.Sprintf("lines[%d].amount", i), "has more digits than an amount may have (exponent %d)", l.Amount.Amount().Exponent())
+		}
+	}
+	if tooLong(req.Shipping) {
+		v.Add("shipping", "has more digits than an amount may have (exponent %d)", req.Shipping.Amount().Exponent())
+	}
+	if err := v.Err(); err != nil {
 		return TaxResult{}, err
 	}
 	zero := oms.Zero(req.Currency)

@@ -141,6 +141,9 @@ func ComputeTotals(o *Order) (Totals, error) {
 	}
 	orderDisc := zero
 	for j, d := range o.Discounts {
+		if tooLong(d.Amount) {
+			return Totals{}, oms.Validationf(entity, fmt.Sprintf("discounts[%d].amount", j), "has more digits than an amount may have (exponent %d)", d.Amount.Amount().Exponent())
+		}
 		if d.Amount.Currency() != cur && !(d.Amount.Currency() == "" && d.Amount.IsZero()) {
 			return Totals{}, fmt.Errorf("%w: discounts[%d].amount is in %q, the order in %s", oms.ErrCurrencyMismatch, j, d.Amount.Currency(), cur)
 		}
@@ -204,8 +207,15 @@ func activePart(amount oms.Money, active, qty int64) (oms.Money, error) {
 }
 
 // inCurrency returns m, or zero in cur for the zero Money, or an error
-// naming the field when m is in another currency.
+// naming the field when m is in another currency or too long to compute
+// with (adding it would compute a power of ten of its exponent).
 func inCurrency(m oms.Money, cur oms.Currency, line int, field string) (oms.Money, error) {
+	if tooLong(m) {
+		if line >= 0 {
+			field = linesField(line, field)
+		}
+		return oms.Money{}, oms.Validationf(entity, field, "has more digits than an amount may have (exponent %d)", m.Amount().Exponent())
+	}
 	switch m.Currency() {
 	case cur:
 		return m, nil

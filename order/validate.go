@@ -107,6 +107,10 @@ func (c *checker) moneyAt(f field, m oms.Money, optional, strict bool) oms.Money
 		c.add(f.String(), "must be positive")
 	case !m.IsRounded():
 		c.add(f.String(), "%s has more decimals than %s allows", m.Amount(), c.currency)
+	default:
+		// Stored at the minor unit: "10.000 USD" is 10.00 USD, so that
+		// splitting it (Allocate) never cuts below a cent.
+		return m.Round()
 	}
 	return m
 }
@@ -117,11 +121,19 @@ func (c *checker) moneyAt(f field, m oms.Money, optional, strict bool) oms.Money
 // amount with an exponent of a billion writes a billion digits. It
 // reports whether m is fine.
 func (c *checker) size(f field, m oms.Money) bool {
-	if d := m.Amount(); d.Exponent() < -maxAmountScale || d.Exponent() > maxAmountScale || d.Coefficient().BitLen() > 256 {
-		c.add(f.String(), "has more digits than an amount may have (exponent %d)", d.Exponent())
+	if tooLong(m) {
+		c.add(f.String(), "has more digits than an amount may have (exponent %d)", m.Amount().Exponent())
 		return false
 	}
 	return true
+}
+
+// tooLong reports whether m's exponent is outside ±maxAmountScale or its
+// coefficient longer than 256 bits: adding, rounding or printing it
+// computes a power of ten with up to billions of digits.
+func tooLong(m oms.Money) bool {
+	d := m.Amount()
+	return d.Exponent() < -maxAmountScale || d.Exponent() > maxAmountScale || d.Coefficient().BitLen() > 256
 }
 
 func (c *checker) text(name, s string, max int, required bool) {

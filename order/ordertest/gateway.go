@@ -38,7 +38,8 @@ type Ledger struct {
 // FakeGateway is an in-memory order.PaymentGateway for tests. It keeps a
 // ledger per order, honours idempotency keys (a repeated key returns the
 // first result and moves nothing; the same key with another amount is an
-// error matching oms.ErrDuplicate), declines the method DeclinedMethod,
+// error matching oms.ErrDuplicate, as is one with another order or, for a
+// capture, void or refund, another authorization), declines the method DeclinedMethod,
 // and refuses to capture more than authorized or refund more than
 // captured (errors matching oms.ErrValidation), so a test notices any
 // double charge. Like a real processor it holds each authorization to its
@@ -60,6 +61,8 @@ type FakeGateway struct {
 type fakeResult struct {
 	kind   order.TransactionKind
 	amount oms.Money
+	order  oms.ID
+	auth   string
 	res    order.PaymentResult
 	err    error
 }
@@ -149,8 +152,9 @@ func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key st
 	if r, ok := g.seen[key]; ok {
 		call.Replay = true
 		g.calls = append(g.calls, call)
-		if r.kind != kind || !r.amount.Equal(amt) {
-			return order.PaymentResult{}, fmt.Errorf("%w: ordertest: key %q was used for %s %s, now %s %s", oms.ErrDuplicate, key, r.kind, r.amount, kind, amt)
+		if r.kind != kind || !r.amount.Equal(amt) || r.order != id || r.auth != auth {
+			return order.PaymentResult{}, fmt.Errorf("%w: ordertest: key %q was used for %s %s of order %s (authorization %q), now %s %s of order %s (authorization %q)",
+				oms.ErrDuplicate, key, r.kind, r.amount, r.order, r.auth, kind, amt, id, auth)
 		}
 		return r.res, r.err
 	}
@@ -172,7 +176,7 @@ func (g *FakeGateway) do(ctx context.Context, kind order.TransactionKind, key st
 		g.ledgers[id] = l
 	}
 	g.n++
-	r := fakeResult{kind: kind, amount: amt, res: order.PaymentResult{Reference: string(kind) + "_" + strconv.Itoa(g.n)}}
+	r := fakeResult{kind: kind, amount: amt, order: id, auth: auth, res: order.PaymentResult{Reference: string(kind) + "_" + strconv.Itoa(g.n)}}
 	sum := func(a, b oms.Money) oms.Money { s, _ := a.Add(b); return s }
 	diff := func(a, b oms.Money) oms.Money { s, _ := a.Sub(b); return s }
 	over := func(a, limit oms.Money) bool { c, err := a.Cmp(limit); return err != nil || c > 0 }
