@@ -34,7 +34,7 @@ func TestModel(t *testing.T) {
 	if testing.Short() {
 		steps = 500
 	}
-	for seed := uint64(1); seed <= 4; seed++ {
+	for seed := uint64(1); seed <= 8; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			m := newModel(t, seed)
 			for i := 0; i < steps; i++ {
@@ -242,8 +242,9 @@ func (m *model) command(o *order.Order) outcome {
 		r, err := m.svc.CancelLines(ctx, id, in)
 		return outcome{cmd: "cancel_lines", o: r, err: err, replayOK: in.Key != ""}
 	case c < 30:
-		r, err := m.svc.Edit(ctx, id, m.editInput(o))
-		return outcome{cmd: "edit", o: r, err: err}
+		in := m.editInput(o)
+		r, err := m.svc.Edit(ctx, id, in)
+		return outcome{cmd: "edit", o: r, err: err, replayOK: in.Key != ""} // a keyed edit may replay
 	case c < 31:
 		r, err := m.svc.AddNote(ctx, id, "model", fmt.Sprint("note ", m.n(100)))
 		return outcome{cmd: "note", o: r, err: err}
