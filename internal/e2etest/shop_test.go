@@ -1169,6 +1169,7 @@ func runStorms(t *testing.T, seed int64, p float64, policy ...order.CapturePolic
 		{Time: now.Add(-50 * time.Hour), Status: tracking.StatusInTransit, RawCode: "in_transit", RawText: "Picked up"},
 		{Time: now.Add(-5 * time.Hour), Status: tracking.StatusOutForDelivery, RawCode: "out_for_delivery", RawText: "Out"},
 		{Time: now.Add(-1 * time.Hour), Status: tracking.StatusDelivered, RawCode: "delivered", RawText: "Delivered"},
+		{Time: now.Add(-3 * time.Hour), Status: tracking.StatusException, Reason: tracking.ReasonAddressIssue, RawCode: "address_issue", RawText: "Address issue"},
 	}
 	type pkg struct{ carrier, number string }
 	var pkgs []pkg
@@ -1187,9 +1188,9 @@ func runStorms(t *testing.T, seed int64, p float64, policy ...order.CapturePolic
 	// all three again, from two goroutines.
 	if err := parallel(2*len(pkgs), 8, func(k int) error {
 		pk := pkgs[k/2]
-		order := [][]tracking.Event{{scans[2]}, {scans[0]}, {scans[1]}, scans}
+		order := [][]tracking.Event{{scans[2]}, {scans[0]}, {scans[3]}, {scans[1]}, scans}
 		if k%2 == 1 {
-			order = [][]tracking.Event{scans, {scans[1], scans[0]}}
+			order = [][]tracking.Event{{scans[0], scans[1], scans[3]}, scans, {scans[1], scans[0]}}
 		}
 		for _, evs := range order {
 			u := tracking.Update{Carrier: pk.carrier, TrackingNumber: pk.number, Events: evs}
