@@ -549,7 +549,7 @@ func (s *shop) giveBackKeyed(id oms.ID, key string) (oms.ID, error) {
 	return s.giveBackAs(id, key, false)
 }
 
-func (s *shop) giveBackAs(id oms.ID, key string, exchange bool) (oms.ID, error) {
+func (s *shop) giveBackAs(id oms.ID, key string, exchange bool, price ...string) (oms.ID, error) {
 	o, err := s.orders.Get(s.ctx, id)
 	if err != nil {
 		return "", err
@@ -589,6 +589,9 @@ func (s *shop) giveBackAs(id oms.ID, key string, exchange bool) (oms.ID, error) 
 	if exchange {
 		rl.Resolution = returns.ResolutionExchange
 		rl.Replacement = &returns.Replacement{SKU: line.SKU, Name: line.Name}
+		if len(price) > 0 {
+			rl.Replacement.UnitPrice = money(price[0])
+		}
 	}
 	var r *returns.Return
 	if err := s.retry("request", func() (err error) {
@@ -630,7 +633,7 @@ func (s *shop) giveBackAs(id oms.ID, key string, exchange bool) (oms.ID, error) 
 		return "", err
 	}
 	if err := step("resolve", func(*returns.Return) bool { return false }, func() (*returns.Return, error) {
-		return s.returns.Resolve(s.ctx, r.ID, returns.ResolveInput{})
+		return s.returns.Resolve(s.ctx, r.ID, returns.ResolveInput{PaymentMethod: "tok_visa"})
 	}); err != nil {
 		return "", err
 	}
@@ -737,7 +740,14 @@ func runShopOn(t *testing.T, s *shop, seed int64) {
 	s.clock.Advance(72 * time.Hour)
 	repl := make([]oms.ID, n)
 	if err := parallel(n, 8, func(i int) (err error) {
-		repl[i], err = s.giveBack(ids[i], i%4 == 0)
+		switch i % 6 {
+		case 1:
+			repl[i], err = s.giveBackAs(ids[i], "rma", true, "30.00") // dearer: the customer pays the rest
+		case 3:
+			repl[i], err = s.giveBackAs(ids[i], "rma", true, "5.00") // cheaper: the rest is refunded
+		default:
+			repl[i], err = s.giveBack(ids[i], i%6 == 0)
+		}
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -769,6 +779,19 @@ func runShopOn(t *testing.T, s *shop, seed int64) {
 		t.Logf("retried after an unexpected error %d times: %s", v, k)
 	}
 	s.check(append(ids, repl...))
+	due, credited := 0, 0
+	for _, id := range ids {
+		rets, _ := s.returns.ListByOrder(s.ctx, id)
+		for _, r := range rets {
+			if r.Exchange != nil && r.Exchange.Difference.Due.IsPositive() {
+				due++
+			}
+			if r.Exchange != nil && r.Exchange.Difference.Credited.IsPositive() {
+				credited++
+			}
+		}
+	}
+	t.Logf("exchanges with something due: %d, with something credited: %d", due, credited)
 	// One replacement order per exchange, however often Resolve ran.
 	for i, id := range ids {
 		o, err := s.orders.Get(s.ctx, id)
