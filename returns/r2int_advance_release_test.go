@@ -2,6 +2,7 @@ package returns_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/omskit/oms/returns"
 )
@@ -45,5 +46,28 @@ func TestAdvanceExchangeReservationIsGivenBackWhenTheReturnEnds(t *testing.T) {
 				t.Errorf("TEE-L at WH1 after the return %s: %+v, want it back to %+v", end, got, before)
 			}
 		})
+	}
+}
+
+// TestAdvanceExchangeReservationIsGivenBackWhenTheReturnExpires: the
+// customer got the replacement and never sent the goods back; once the
+// return expires, the advance reservation's units go back too.
+func TestAdvanceExchangeReservationIsGivenBackWhenTheReturnExpires(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.AdvanceExchanges, p.ExpireAfter = true, 14*24*time.Hour
+	s := newShop(t, &p)
+	o := s.delivered("cart-advance")
+	before := s.level("TEE-L", "WH1")
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, AdvanceExchange: true, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+			Replacement: &returns.Replacement{SKU: "TEE-L", Name: "T-shirt L", Location: "WH1"}}}}))
+	r = ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	s.clock.Advance(15 * 24 * time.Hour)
+	ids, err := s.svc.SweepExpired(s.ctx, 0)
+	if err != nil || len(ids) != 1 || ids[0] != r.ID {
+		t.Fatalf("SweepExpired: %v, %v; want %s", ids, err, r.ID)
+	}
+	if got := s.level("TEE-L", "WH1"); got.Reserved != before.Reserved {
+		t.Errorf("TEE-L at WH1 after the return expired: %+v, want it back to %+v", got, before)
 	}
 }
