@@ -1971,3 +1971,123 @@ func TestCaptureOnPlacementShopUnderFailures(t *testing.T) {
 		t.Run(fmt.Sprint("storms", seed), func(t *testing.T) { runStorms(t, seed, 0.2, order.CaptureOnPlacement) })
 	}
 }
+
+// TestAdvanceExchangesUnderFailures exchanges a unit of each delivered
+// order in advance (the replacement's stock reserved at approval, the
+// replacement order created then or at the resolution), every step
+// retried through failures; the replacement orders ship and arrive, and
+// the invariants are checked.
+func TestAdvanceExchangesUnderFailures(t *testing.T) {
+	for _, seed := range []int64{101, 102, 103} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runAdvance(t, seed, 0.2) })
+	}
+}
+
+func runAdvance(t *testing.T, seed int64, p float64) {
+	s := newShop(t, seed, p)
+	policy := returns.DefaultPolicy()
+	policy.AdvanceExchanges = true
+	var err error
+	s.returns, err = returns.NewService(flakyReturns{returns.NewMemoryStore(&returns.MemoryStoreOptions{Outbox: s.outbox}), s.chaos},
+		&returns.ServiceOptions{Orders: s.orders, Inventory: s.stock, Carrier: flakyCarrier{s.carrier, s.chaos}, ReturnAddress: dock("Returns"), Clock: s.clock, Policy: &policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.receive("HOT-A", "east", 80)
+	s.receive("HOT-B", "east", 80)
+	const n = 16
+	item := func(sku oms.SKU, q int64, price string) order.LineInput {
+		return order.LineInput{SKU: sku, Name: string(sku), Quantity: q, UnitPrice: money(price), UnitWeight: oms.Grams(300), UnitDimensions: oms.DimensionsMM(100, 100, 100)}
+	}
+	s.chaos.on.Store(true)
+	ids := make([]oms.ID, n)
+	if err := parallel(n, 8, func(i int) (err error) {
+		ids[i], err = s.placeAndShip(fmt.Sprint("cart-", i), []order.LineInput{item("HOT-A", 2, "12.00"), item("HOT-B", 1, "20.00")})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(48 * time.Hour)
+	if err := parallel(n, 8, func(i int) error { return s.deliver(ids[i]) }); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	s.clock.Advance(24 * time.Hour)
+	repl := make([]oms.ID, n)
+	if err := parallel(n, 8, func(i int) error {
+		id := ids[i]
+		o, err := s.orders.Get(s.ctx, id)
+		if err != nil {
+			return err
+		}
+		var r *returns.Return
+		if err := s.retry("request", func() (err error) {
+			r, err = s.returns.Request(s.ctx, returns.RequestInput{Key: "adv", OrderID: id, AdvanceExchange: true, Lines: []returns.RequestLine{
+				{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+					Replacement: &returns.Replacement{SKU: "HOT-B", Name: "HOT-B", UnitPrice: money("12.00"), Location: "east"}}}})
+			return err
+		}); err != nil {
+			return err
+		}
+		step := func(what string, f func() (*returns.Return, error)) error {
+			return s.retry(what, func() error {
+				got, err := f()
+				if err == nil {
+					r = got
+				}
+				return err
+			})
+		}
+		if err := step("approve", func() (*returns.Return, error) {
+			got, err := s.returns.Approve(s.ctx, r.ID, returns.StatusInput{By: "support"})
+			if err != nil {
+				if cur, gerr := s.returns.Get(s.ctx, r.ID); gerr == nil && cur.Status == returns.StatusApproved && errors.Is(err, oms.ErrInvalidTransition) {
+					return cur, nil
+				}
+			}
+			return got, err
+		}); err != nil {
+			return err
+		}
+		if err := step("receive", func() (*returns.Return, error) {
+			return s.returns.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: "dock", Lines: []returns.ReceiveLine{{LineID: r.Lines[0].ID, Quantity: 1}}})
+		}); err != nil {
+			return err
+		}
+		if err := step("inspect", func() (*returns.Return, error) {
+			return s.returns.Inspect(s.ctx, r.ID, returns.InspectInput{Key: "insp", Units: []returns.UnitInspection{
+				{LineID: r.Lines[0].ID, Condition: returns.ConditionNew, Disposition: returns.DispositionRestock, Location: "east"}}})
+		}); err != nil {
+			return err
+		}
+		if err := step("resolve", func() (*returns.Return, error) { return s.returns.Resolve(s.ctx, r.ID, returns.ResolveInput{}) }); err != nil {
+			return err
+		}
+		if r.Exchange == nil || r.Exchange.OrderID == "" {
+			return fmt.Errorf("return %s (%s): no replacement order: %+v", r.ID, r.Status, r.Exchange)
+		}
+		repl[i] = r.Exchange.OrderID
+		if err := s.confirmAndShip(repl[i]); err != nil {
+			return err
+		}
+		return s.deliver(repl[i])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	all := append(append([]oms.ID(nil), ids...), repl...)
+	if err := s.settleAll(all); err != nil {
+		t.Fatal(err)
+	}
+	s.chaos.on.Store(false)
+	s.clock.Advance(24 * time.Hour)
+	if _, err := s.notify.Flush(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.relay()
+	for k, v := range s.odd {
+		t.Logf("retried after an unexpected error %d times: %s", v, k)
+	}
+	s.check(all)
+}
