@@ -2091,3 +2091,76 @@ func runAdvance(t *testing.T, seed int64, p float64) {
 	}
 	s.check(all)
 }
+
+// TestStockLossesWhileOrdersShipUnderFailures records losses and found
+// stock on the hot SKUs (keyed adjustments, retried through failures)
+// while many orders take the same SKUs: the stock never goes below what
+// is promised, each adjustment counts once, and the ledger reconciles.
+func TestStockLossesWhileOrdersShipUnderFailures(t *testing.T) {
+	for _, seed := range []int64{111, 112} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			s := newShop(t, seed, 0.2)
+			s.receive("HOT-A", "east", 30)
+			s.receive("HOT-A", "west", 30)
+			const n = 24
+			item := order.LineInput{SKU: "HOT-A", Name: "HOT-A", Quantity: 2, UnitPrice: money("9.99"), UnitWeight: oms.Grams(300), UnitDimensions: oms.DimensionsMM(100, 100, 100)}
+			s.chaos.on.Store(true)
+			ids := make([]oms.ID, n)
+			var lost, found atomic.Int64
+			if err := parallel(2*n, 8, func(k int) (err error) {
+				i := k / 2
+				if k%2 == 0 {
+					ids[i], err = s.placeAndShip(fmt.Sprint("cart-", i), []order.LineInput{item})
+					return err
+				}
+				loc := []oms.ID{"east", "west"}[i%2]
+				reason, q := inventory.ReasonLoss, int64(1+i%3)
+				if i%4 == 3 {
+					reason = inventory.ReasonFound
+				}
+				var short *inventory.ShortageError
+				err = s.retry("adjust", func() error {
+					_, err := s.stock.Adjust(s.ctx, inventory.Adjustment{SKU: "HOT-A", Location: loc, Reason: reason, Quantity: q, Key: fmt.Sprint("adj-", i)})
+					if errors.As(err, &short) {
+						return nil
+					}
+					return err
+				})
+				if err == nil && short == nil {
+					if reason == inventory.ReasonFound {
+						found.Add(q)
+					} else {
+						lost.Add(q)
+					}
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			s.relay()
+			if err := s.settleAll(ids); err != nil {
+				t.Fatal(err)
+			}
+			s.chaos.on.Store(false)
+			s.relay()
+			s.check(ids)
+			var shipped int64
+			for _, id := range ids {
+				o, _ := s.orders.Get(s.ctx, id)
+				shipped += o.Lines[0].Shipped
+			}
+			var onHand int64
+			for _, loc := range []oms.ID{"east", "west"} {
+				l, err := s.stock.Level(s.ctx, "HOT-A", loc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				onHand += l.OnHand
+			}
+			if want := 60 - shipped - lost.Load() + found.Load(); onHand != want {
+				t.Errorf("HOT-A on hand %d, want 60 - %d shipped - %d lost + %d found = %d", onHand, shipped, lost.Load(), found.Load(), want)
+			}
+			t.Logf("shipped %d, lost %d, found %d, on hand %d", shipped, lost.Load(), found.Load(), onHand)
+		})
+	}
+}
