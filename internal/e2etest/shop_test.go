@@ -1506,7 +1506,9 @@ func runEdits(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy
 			return err
 		}
 		var in order.EditInput
-		switch i % 3 {
+		switch i % 4 {
+		case 3:
+			in = order.EditInput{Remove: []order.LineRef{{LineID: o.Lines[1].ID}}}
 		case 0:
 			in = order.EditInput{Change: []order.QuantityChange{{LineRef: order.LineRef{LineID: o.Lines[1].ID}, Quantity: 4}}}
 		case 1:
@@ -1580,7 +1582,7 @@ func runEdits(t *testing.T, seed int64, p float64, policy ...order.CapturePolicy
 	edited := 0
 	for _, id := range ids {
 		o, _ := s.orders.Get(s.ctx, id)
-		if len(o.Lines) > 2 || o.Lines[1].Quantity != 3 {
+		if len(o.Lines) != 2 || o.Lines[1].Quantity != 3 {
 			edited++
 		}
 		kept, _ := o.Payment.Captured.Sub(o.Payment.Adjusted)
