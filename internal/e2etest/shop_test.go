@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -387,6 +388,29 @@ func (s *shop) relay() {
 			done = append(done, e.ID)
 			if queues[a] = queues[a][1:]; len(queues[a]) == 0 {
 				aggs = append(aggs[:i], aggs[i+1:]...)
+			}
+		}
+		// A relay whose marking failed hands some aggregates' events of
+		// the round over again, in their order, after the others.
+		byAgg := map[oms.ID][]oms.Event{}
+		for _, e := range evs {
+			byAgg[e.AggregateID] = append(byAgg[e.AggregateID], e)
+		}
+		delivered := map[oms.ID]bool{}
+		for _, id := range done {
+			delivered[id] = true
+		}
+		for _, a := range sortedKeys(byAgg) {
+			if s.relayRng.Intn(10) != 0 {
+				continue
+			}
+			for _, e := range byAgg[a] {
+				if !delivered[e.ID] {
+					break
+				}
+				if err := s.publish(e); err != nil {
+					break // it was delivered once: a failed repeat loses nothing
+				}
 			}
 		}
 		if err := s.outbox.MarkPublished(s.ctx, done...); err != nil {
@@ -2165,4 +2189,13 @@ func TestStockLossesWhileOrdersShipUnderFailures(t *testing.T) {
 			t.Logf("shipped %d, lost %d, found %d, on hand %d", shipped, lost.Load(), found.Load(), onHand)
 		})
 	}
+}
+
+func sortedKeys(m map[oms.ID][]oms.Event) []oms.ID {
+	keys := make([]oms.ID, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
