@@ -129,3 +129,36 @@ func TestUnitsAddedByAnEditWhoseAllocationWasInterruptedAreGivenBackOnCancel(t *
 	}
 	e.reconcile()
 }
+
+// TestDigitalLinesAddedByAnEditAreDelivered: a digital line an edit adds
+// after the order's allocation is delivered by the next Process, as the
+// digital lines of the order as placed are (it waited for ever before
+// 0307877).
+func TestDigitalLinesAddedByAnEditAreDelivered(t *testing.T) {
+	e := newEnv(t, nil)
+	e.location("east", 1, nil)
+	e.item("MUG", inventory.BackorderDeny)
+	e.stock("MUG", "east", 10)
+	o := e.place(nil, small("MUG", 2))
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	ed, err := e.orders.Edit(e.ctx, o.ID, order.EditInput{Add: []order.LineInput{{SKU: "EBOOK", Name: "EBOOK", Quantity: 1, UnitPrice: usd("1.00"), NoShipping: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ed.OnHold() {
+		if _, err := e.orders.AuthorizePayment(e.ctx, o.ID, order.AuthorizeInput{Key: "more", Method: "tok_visa"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[oms.SKU][6]int64{"MUG": {2, 0, 2, 2, 2, 0}, "EBOOK": {1, 0, 1, 1, 1, 1}}
+	if diff := cmp.Diff(want, counters(e.order(o.ID))); diff != "" {
+		t.Errorf("order counters -want +got:\n%s", diff)
+	}
+}

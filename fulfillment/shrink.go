@@ -114,7 +114,17 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 		return false, false, nil
 	}
 	take := map[oms.ID]map[oms.ID]int64{} // fulfillment order -> order line -> units
-	for _, ol := range o.Lines {
+	// A line an edit removed while its allocation was not yet counted on
+	// the order is expected of nobody: its units all go.
+	lines := o.Lines
+	for _, fo := range fos {
+		for _, l := range fo.Lines {
+			if _, ok := o.Line(l.LineID); !ok && live(fo, o) && !slices.ContainsFunc(lines, func(x order.Line) bool { return x.ID == l.LineID }) {
+				lines = append(slices.Clip(lines), order.Line{ID: l.LineID, SKU: l.SKU})
+			}
+		}
+	}
+	for _, ol := range lines {
 		var held [2]int64 // not recorded, recorded and not shipped
 		var cands [2][]*FulfillmentOrder
 		for _, fo := range fos {

@@ -109,6 +109,9 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 			return nil, err
 		}
 		if r.Status == StatusCompleted {
+			if err := s.endAdvance(ctx, r); err != nil {
+				return nil, err
+			}
 			return r, nil
 		}
 		ready := r.Status == StatusInspected || r.Kind == KindClaim && r.Status == StatusApproved
@@ -182,6 +185,9 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 		})
 		if err == nil && replan {
 			continue
+		}
+		if err == nil {
+			err = s.endAdvance(ctx, r)
 		}
 		return r, err
 	}
@@ -579,6 +585,31 @@ func (s *Service) reserveAdvance(ctx context.Context, o *order.Order, r *Return)
 		return nil, fmt.Errorf("returns: %s: reserve the advance exchange: %w", r.ID, err)
 	}
 	return ex, nil
+}
+
+// endAdvance gives back what the advance exchange reservation of an ended
+// return (completed, cancelled, expired) still holds: the replacement
+// order is allocated and shipped under a reservation of its own, so the
+// hold made at approval only guarded the approval. It is keyed, so a
+// repeat moves nothing.
+func (s *Service) endAdvance(ctx context.Context, r *Return) error {
+	if r == nil || s.inv == nil || r.Exchange == nil || !r.Exchange.Advance || r.Exchange.ReservationID == "" || !r.Status.Final() {
+		return nil
+	}
+	res, err := s.inv.Reservation(ctx, r.Exchange.ReservationID)
+	if errors.Is(err, oms.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if res.Outstanding() == 0 {
+		return nil
+	}
+	if _, err := s.inv.Release(ctx, inventory.ReleaseRequest{Key: "return-ended", Reservation: res.ID}); err != nil {
+		return fmt.Errorf("returns: %s: give back the advance exchange's stock: %w", r.ID, err)
+	}
+	return nil
 }
 
 // releaseAdvance gives back the stock of an advance exchange whose

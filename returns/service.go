@@ -393,6 +393,9 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, in StatusInput) (*Retur
 		r.CancelReason, r.ClosedAt = in.Note, now
 		return []pendingEvent{{EventCancelled, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCancelled, Note: in.Note}}}, nil
 	})
+	if err == nil {
+		err = s.endAdvance(ctx, r)
+	}
 	return r, err
 }
 
@@ -408,7 +411,7 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 	}
 	var out []oms.ID
 	for _, d := range due {
-		_, changed, err := s.update(ctx, d.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		r, changed, err := s.update(ctx, d.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
 			if r.ExpiresAt.IsZero() || r.ExpiresAt.After(now) || (r.Status != StatusApproved && r.Status != StatusLabelIssued) {
 				return nil, nil
 			}
@@ -419,6 +422,9 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 			r.ClosedAt = now
 			return []pendingEvent{{EventExpired, StatusPayload{OrderID: r.OrderID, From: from, To: StatusExpired, Note: "not sent back in time"}}}, nil
 		})
+		if err == nil && changed {
+			err = s.endAdvance(ctx, r)
+		}
 		if err != nil {
 			return out, err
 		}
