@@ -242,9 +242,12 @@ func unsentRefund(o *Order) (sent, rest oms.Money) {
 	return sent, sub(recorded, sent)
 }
 
-// shippingTotal returns the shipping charge with its tax: the charge
-// plus the totals' tax less the lines' tax, or the charge alone when it
-// includes its tax.
+// ShippingTotal returns what the customer pays for shipping: the charge
+// plus its tax (the totals' tax less the lines' tax), or the charge alone
+// when prices include their tax. It is the most Refund gives back for
+// shipping, and what returns refunds under a shipping-refund policy.
+func (t Totals) ShippingTotal() oms.Money { return shippingTotal(t) }
+
 func shippingTotal(t Totals) oms.Money {
 	if t.TaxIncluded {
 		return moneyOr(t.Shipping, t.Currency)

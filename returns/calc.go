@@ -258,7 +258,7 @@ func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]
 		}
 	}
 	// The order's shipping.
-	shipTotal := shippingTotal(t)
+	shipTotal := t.ShippingTotal()
 	switch p.shippingRefund() {
 	case ShippingRefundProrated:
 		s, err := span(shipTotal, refundedUnits, refundedUnits+asked, activeUnits)
@@ -330,20 +330,6 @@ func sameCurrency(o *order.Order) error {
 		}
 	}
 	return nil
-}
-
-// shippingTotal returns the order's shipping charge plus its tax (the
-// totals' tax less the lines' tax), or the charge alone when it includes
-// its tax.
-func shippingTotal(t order.Totals) oms.Money {
-	if t.TaxIncluded {
-		return orZero(t.Shipping, t.Currency)
-	}
-	lineTax := oms.Zero(t.Currency)
-	for _, lt := range t.Lines {
-		lineTax = plus(lineTax, lt.Tax)
-	}
-	return plus(orZero(t.Shipping, t.Currency), minus(orZero(t.Tax, t.Currency), lineTax))
 }
 
 // span returns the share of m (for n units) of units from+1..to: the share
