@@ -16,6 +16,7 @@ require (
 	github.com/shopspring/decimal v1.6.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
 )
 
 replace github.com/omskit/oms => ../..
