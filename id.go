@@ -73,7 +73,15 @@ var idGen = struct {
 	last  map[uint64]idMilli // last ID made for a millisecond
 	sysMs uint64             // the latest millisecond NewID used
 	tick  uint64             // counts IDs made, for idMilli.used
+	// uses lists the uses of last's milliseconds, oldest first; an entry
+	// whose used no longer matches last's is stale and skipped. It makes
+	// forgetting the least recently used millisecond O(1) amortized.
+	uses     []idUse
+	usesHead int // uses[:usesHead] are looked at already
 }{last: map[uint64]idMilli{}}
+
+// idUse is one use of a millisecond, as idGen.uses lists it.
+type idUse struct{ ms, used uint64 }
 
 // idMilli is what idGen remembers of a millisecond: the last ID made for
 // it and when (idGen.tick) it was made.
@@ -142,7 +150,27 @@ func nextULID(ms uint64) (ulid.ULID, bool) {
 	}
 	idGen.tick++
 	idGen.last[ms] = idMilli{id: u, used: idGen.tick}
+	if n := len(idGen.uses); n > 0 && idGen.uses[n-1].ms == ms {
+		idGen.uses[n-1].used = idGen.tick // the same millisecond again
+	} else {
+		idGen.uses = append(idGen.uses, idUse{ms, idGen.tick})
+	}
+	if len(idGen.uses) > 8*maxIDMillis || (idGen.usesHead > maxIDMillis && 2*idGen.usesHead > len(idGen.uses)) {
+		compactIDUses()
+	}
 	return u, ok
+}
+
+// compactIDUses drops the stale entries of idGen.uses, keeping the order
+// of the others (at most one per remembered millisecond).
+func compactIDUses() {
+	live := idGen.uses[:0]
+	for _, e := range idGen.uses[idGen.usesHead:] {
+		if m, ok := idGen.last[e.ms]; ok && m.used == e.used {
+			live = append(live, e)
+		}
+	}
+	idGen.uses, idGen.usesHead = live, 0
 }
 
 // forgetLeastUsedMillis drops the remembered millisecond used least
@@ -150,6 +178,26 @@ func nextULID(ms uint64) (ulid.ULID, bool) {
 // instead forgot a manual clock standing still while the wall clock
 // ticked on, however often it was used.)
 func forgetLeastUsedMillis() {
+	skippedSys := false
+	for idGen.usesHead < len(idGen.uses) {
+		e := idGen.uses[idGen.usesHead]
+		idGen.usesHead++
+		if m, ok := idGen.last[e.ms]; !ok || m.used != e.used {
+			continue // stale: used again since, or forgotten
+		}
+		if e.ms == idGen.sysMs {
+			idGen.uses = append(idGen.uses, e) // never forgotten
+			if skippedSys {
+				break // no other millisecond listed
+			}
+			skippedSys = true
+			continue
+		}
+		delete(idGen.last, e.ms)
+		return
+	}
+	// Only when uses misses a millisecond (none of NewID's own paths do
+	// that): find the least recently used one by looking at them all.
 	first := true
 	var lru, used uint64
 	for ms, m := range idGen.last {
