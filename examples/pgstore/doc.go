@@ -232,6 +232,30 @@
 // the two versions alternated twice gave 156 and 160 before, 149 and 151
 // after, with one process.
 //
+// On another machine of the same kind (2 cores, nothing else running;
+// 2026-11-29), ten rounds of the four hot-SKU figures with -benchtime
+// 20000x, medians (ranges) and the median of each round's ratio to its
+// bare UPDATE:
+//
+//	                               per second               ratio
+//	pgbench, bare UPDATE           4,295 (3,337 to 4,489)   1
+//	pgbench, pgstore_reserve_one   3,411 (2,824 to 3,619)   0.80 (0.67 to 0.85)
+//	Go, one statement              2,951 (2,516 to 3,123)   0.70 (0.66 to 0.75)
+//	Go, ReserveBatcher             5,340 (4,865 to 6,087)   1.28 (1.17 to 1.53)
+//
+// The day before, on a machine whose bare UPDATE ran at 3,890/s, the
+// statement's median ratio was 0.55 (0.43 to 0.73, 13 rounds) and the
+// batcher's 1.10. The writes before the lock are not what moves it:
+// pg_waldump puts a reservation at about 1.7 kB of WAL (two heap inserts,
+// 7.4 index entries, the level's HOT update and the commit), and dropping
+// four of the seven indexes (reservations by reference and open, outbox
+// pending and by aggregate) changed nothing beyond the noise (three
+// alternated rounds: 2,376, 2,707 and 2,713/s without them, 2,343, 2,751
+// and 2,523/s with them). The flows the same day (three runs, 1, 2 and 4
+// processes): placing orders 2,568 to 2,668, 2,835 to 2,882 and 2,530 to
+// 2,760 orders/s; place, confirm and Process 100 to 107, 105 to 109 and
+// 97 to 100 orders/s.
+//
 // # PostgreSQL-compatible distributed databases
 //
 // The adapter keeps to what CockroachDB, YugabyteDB and similar systems
