@@ -647,7 +647,7 @@ func (s *Service) AuthorizePayment(ctx context.Context, id oms.ID, in AuthorizeI
 		}
 		op := &PaymentOp{Kind: TxAuthorize, Amount: need, Method: in.Method, Key: fmt.Sprintf("%s/authorize/%s", o.ID, in.Key)}
 		o.Payment.Pending = op
-		recordKey(o, "authorize:", in.Key, digest)
+		recordKey(o, "authorize:", in.Key, digest.sum)
 		return []pendingEvent{{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}}, nil
 	})
 }

@@ -148,7 +148,8 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	digest := digestOf("refund", in.Amount.String(), in.Lines, in.Shipping.String(), in.Reason)
+	digest := digestOf("refund", in.Amount, in.Lines, in.Shipping, in.Reason)
+	digest.legacy = legacyDigest("refund", in.Amount.String(), in.Lines, in.Shipping.String(), in.Reason)
 	payKey := ""
 	for attempt := 0; ; attempt++ {
 		replay := false
@@ -162,7 +163,7 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 			if in.OrderVersion > 0 && o.Version != in.OrderVersion {
 				return nil, fmt.Errorf("%w: order %s: refund %q was computed from version %d, the order is at %d", oms.ErrConflict, o.ID, in.Key, in.OrderVersion, o.Version)
 			}
-			return applyRefund(o, in, payKey, digest)
+			return applyRefund(o, in, payKey, digest.sum)
 		})
 		switch {
 		case errors.Is(err, errPaymentBusy) && attempt < s.retries:
