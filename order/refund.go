@@ -180,30 +180,10 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 				return o, err
 			}
 		}
-		return s.refundRest(ctx, o)
+		// The Service's settlement sent the rest of a refund larger than
+		// any one authorization's captured money (planRefundRest).
+		return o, nil
 	}
-}
-
-// refundRest sends the parts of recorded refunds that no gateway refund
-// has carried yet (a refund larger than what any one authorization
-// captured is sent in parts, one authorization at a time), each keyed by
-// the order's state so that a repeat sends nothing twice.
-func (s *Service) refundRest(ctx context.Context, o *Order) (*Order, error) {
-	for attempt := 0; attempt <= s.retries && o.Payment.Pending == nil && planRefundRest(o) != nil; attempt++ {
-		next, err := s.update(ctx, o.ID, func(o *Order, now time.Time) ([]pendingEvent, error) {
-			op := planRefundRest(o)
-			if op == nil || o.Payment.Pending != nil {
-				return nil, nil
-			}
-			o.Payment.Pending = op
-			return []pendingEvent{{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}}, nil
-		})
-		if err != nil {
-			return next, err
-		}
-		o = next
-	}
-	return o, nil
 }
 
 // planRefundRest returns the next gateway refund of money that Refund
