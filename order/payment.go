@@ -500,8 +500,15 @@ func (s *Service) settle(ctx context.Context, o *Order) (*Order, error) {
 		}
 		if o.Payment.Pending == nil {
 			op, err := PlanSettlement(o)
-			if err != nil || op == nil {
+			if err != nil {
 				return o, err
+			}
+			if op == nil {
+				// The parts of a refund recorded by Refund that no gateway
+				// refund carried yet (a part failed before the rest went).
+				if op = planRefundRest(o); op == nil {
+					return o, nil
+				}
 			}
 			next := o.Clone()
 			next.Payment.Pending = op
@@ -595,8 +602,10 @@ func placementCapture(o *Order, op PaymentOp, ref string) *PaymentOp {
 
 // SettlePayment runs whatever gateway steps the order's payment needs now:
 // a pending operation left by an earlier failure, then captures, refunds
-// and voids by the capture policy (see PlanSettlement). The Service calls
-// it after every change; hosts call it to retry after a *PaymentError.
+// and voids by the capture policy (see PlanSettlement), then the parts of
+// refunds recorded by Refund that no gateway refund carried yet. The
+// Service calls it after every change; hosts call it to retry after a
+// *PaymentError.
 // Without a Gateway it returns the order unchanged.
 func (s *Service) SettlePayment(ctx context.Context, id oms.ID) (*Order, error) {
 	o, err := s.store.Get(ctx, id)
@@ -647,7 +656,7 @@ func (s *Service) AuthorizePayment(ctx context.Context, id oms.ID, in AuthorizeI
 		}
 		op := &PaymentOp{Kind: TxAuthorize, Amount: need, Method: in.Method, Key: fmt.Sprintf("%s/authorize/%s", o.ID, in.Key)}
 		o.Payment.Pending = op
-		recordKey(o, "authorize:", in.Key, digest)
+		recordKey(o, "authorize:", in.Key, digest.sum)
 		return []pendingEvent{{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}}, nil
 	})
 }

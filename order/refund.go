@@ -148,7 +148,8 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	digest := digestOf("refund", in.Amount.String(), in.Lines, in.Shipping.String(), in.Reason)
+	digest := digestOf("refund", in.Amount, in.Lines, in.Shipping, in.Reason)
+	digest.legacy = legacyDigest("refund", in.Amount.String(), in.Lines, in.Shipping.String(), in.Reason)
 	payKey := ""
 	for attempt := 0; ; attempt++ {
 		replay := false
@@ -162,7 +163,7 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 			if in.OrderVersion > 0 && o.Version != in.OrderVersion {
 				return nil, fmt.Errorf("%w: order %s: refund %q was computed from version %d, the order is at %d", oms.ErrConflict, o.ID, in.Key, in.OrderVersion, o.Version)
 			}
-			return applyRefund(o, in, payKey, digest)
+			return applyRefund(o, in, payKey, digest.sum)
 		})
 		switch {
 		case errors.Is(err, errPaymentBusy) && attempt < s.retries:
@@ -179,30 +180,10 @@ func (s *Service) Refund(ctx context.Context, id oms.ID, in RefundInput) (*Order
 				return o, err
 			}
 		}
-		return s.refundRest(ctx, o)
+		// The Service's settlement sent the rest of a refund larger than
+		// any one authorization's captured money (planRefundRest).
+		return o, nil
 	}
-}
-
-// refundRest sends the parts of recorded refunds that no gateway refund
-// has carried yet (a refund larger than what any one authorization
-// captured is sent in parts, one authorization at a time), each keyed by
-// the order's state so that a repeat sends nothing twice.
-func (s *Service) refundRest(ctx context.Context, o *Order) (*Order, error) {
-	for attempt := 0; attempt <= s.retries && o.Payment.Pending == nil && planRefundRest(o) != nil; attempt++ {
-		next, err := s.update(ctx, o.ID, func(o *Order, now time.Time) ([]pendingEvent, error) {
-			op := planRefundRest(o)
-			if op == nil || o.Payment.Pending != nil {
-				return nil, nil
-			}
-			o.Payment.Pending = op
-			return []pendingEvent{{EventPaymentRequested, PaymentPayload{Kind: op.Kind, Amount: op.Amount, Key: op.Key}}}, nil
-		})
-		if err != nil {
-			return next, err
-		}
-		o = next
-	}
-	return o, nil
 }
 
 // planRefundRest returns the next gateway refund of money that Refund

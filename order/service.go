@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -991,12 +993,14 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	digest := digestOf("cancel_lines", in.Lines, in.Reason)
-	if in.Packed {
-		digest = digestOf("cancel_lines", in.Lines, in.Reason, "packed")
-	}
-	if in.PackKey != "" {
-		digest = digestOf("cancel_lines", in.Lines, in.Reason, in.Packed, "pack_key", in.PackKey)
+	digest := digestOf("cancel_lines", in.Lines, in.Reason, in.Packed, in.PackKey)
+	switch {
+	case in.PackKey != "":
+		digest.legacy = legacyDigest("cancel_lines", in.Lines, in.Reason, in.Packed, "pack_key", in.PackKey)
+	case in.Packed:
+		digest.legacy = legacyDigest("cancel_lines", in.Lines, in.Reason, "packed")
+	default:
+		digest.legacy = legacyDigest("cancel_lines", in.Lines, in.Reason)
 	}
 	return s.update(ctx, id, func(o *Order, now time.Time) ([]pendingEvent, error) {
 		if replay, err := checkKey(o, "cancel_lines:", in.Key, digest); replay || err != nil {
@@ -1046,7 +1050,7 @@ func (s *Service) CancelLines(ctx context.Context, id oms.ID, in CancelLinesInpu
 		if t, err := ComputeTotals(o); err == nil {
 			events = append(events, releaseCoveredHolds(o, t, now)...)
 		}
-		recordKey(o, "cancel_lines:", in.Key, digest)
+		recordKey(o, "cancel_lines:", in.Key, digest.sum)
 		return events, nil
 	})
 }
@@ -1316,7 +1320,7 @@ func (s *Service) Edit(ctx context.Context, id oms.ID, in EditInput) (*Order, er
 			events = append(events, pendingEvent{EventHoldAdded, HoldPayload{HoldID: h.ID, Reason: h.Reason, By: h.By, Note: h.Note}})
 		}
 		events = append(events, releaseCoveredHolds(o, t, now)...)
-		recordKey(o, "edit:", in.Key, digest)
+		recordKey(o, "edit:", in.Key, digest.sum)
 		return events, nil
 	})
 }
@@ -1452,15 +1456,85 @@ func resolveLines(o *Order, v *oms.ValidationError, lines []LineQuantity) []int 
 	return idx
 }
 
-// digestOf fingerprints a keyed command's content.
-func digestOf(parts ...any) string {
+// digest fingerprints a keyed command's content: sum is what the command
+// records; legacy is the fingerprint the versions before recorded, which
+// a key recorded by them is still compared with.
+type digest struct{ sum, legacy string }
+
+// digestPrefix starts every digest that digestOf's sum writes, telling it
+// from the legacy ones.
+const digestPrefix = "v2:"
+
+// digestOf fingerprints a keyed command's content. Every string is written
+// with its length, every list with its count, every amount as its exact
+// amount and currency, so no two contents give the same bytes (the %v text
+// the legacy fingerprint hashed let free text run into the fields beside
+// it: a reason "r packed" read like the reason "r" of a packed cancel).
+func digestOf(parts ...any) digest {
+	var b []byte
+	for _, p := range parts {
+		b = appendDigest(b, reflect.ValueOf(p))
+	}
+	h := sha256.Sum256(b)
+	return digest{sum: digestPrefix + hex.EncodeToString(h[:12]), legacy: legacyDigest(parts...)}
+}
+
+// legacyDigest is the fingerprint of the versions before digestOf wrote
+// every part unambiguously.
+func legacyDigest(parts ...any) string {
 	h := sha256.Sum256(fmt.Appendf(nil, "%v", parts))
 	return hex.EncodeToString(h[:12])
 }
 
+var moneyType = reflect.TypeFor[oms.Money]()
+
+// appendDigest appends v to b, tagged with its kind.
+func appendDigest(b []byte, v reflect.Value) []byte {
+	str := func(b []byte, s string) []byte {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		return append(append(b, ':'), s...)
+	}
+	if !v.IsValid() {
+		return append(b, 'z')
+	}
+	if v.Type() == moneyType {
+		m := v.Interface().(oms.Money)
+		return str(str(append(b, '$'), m.StringAmount()), string(m.Currency()))
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return str(append(b, 's'), v.String())
+	case reflect.Bool:
+		return strconv.AppendBool(append(b, '?'), v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return append(strconv.AppendInt(append(b, '#'), v.Int(), 10), ';')
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return append(strconv.AppendUint(append(b, '+'), v.Uint(), 10), ';')
+	case reflect.Slice, reflect.Array:
+		b = append(strconv.AppendInt(append(b, '['), int64(v.Len()), 10), ';')
+		for i := range v.Len() {
+			b = appendDigest(b, v.Index(i))
+		}
+		return b
+	case reflect.Struct:
+		b = append(strconv.AppendInt(append(b, '{'), int64(v.NumField()), 10), ';')
+		for i := range v.NumField() {
+			b = appendDigest(b, v.Field(i))
+		}
+		return b
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return append(b, 'n')
+		}
+		return appendDigest(append(b, '*'), v.Elem())
+	}
+	// No command's input holds another kind.
+	return str(append(b, '%'), fmt.Sprint(v))
+}
+
 // checkKey reports whether the keyed command already ran (a replay), or
 // an oms.ErrDuplicate error when the key ran with other content.
-func checkKey(o *Order, prefix, key, digest string) (bool, error) {
+func checkKey(o *Order, prefix, key string, d digest) (bool, error) {
 	if key == "" {
 		return false, nil
 	}
@@ -1468,7 +1542,7 @@ func checkKey(o *Order, prefix, key, digest string) (bool, error) {
 	switch {
 	case !ok:
 		return false, nil
-	case k.Digest != digest:
+	case k.Digest != d.sum && (strings.HasPrefix(k.Digest, digestPrefix) || k.Digest != d.legacy):
 		return false, fmt.Errorf("%w: order %s: key %q was used for a different %s", oms.ErrDuplicate, o.ID, key, prefix[:len(prefix)-1])
 	}
 	return true, nil
@@ -1594,7 +1668,7 @@ func (s *Service) record(ctx context.Context, id oms.ID, counter Counter, in Cou
 				return nil, err
 			}
 		}
-		recordKey(o, prefix, in.Key, digest)
+		recordKey(o, prefix, in.Key, digest.sum)
 		return events, nil
 	})
 }
