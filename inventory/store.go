@@ -40,7 +40,10 @@ import (
 // write that raises it must keep it at or below the SKU's preorder limit;
 // a write that does not raise it is not checked against the limit (which
 // PutItem may have lowered below the counter), so on-hand stock still
-// sells.
+// sells. Like a level's quantities the counter stays within 2^62 units
+// (a SKU that allows backorders could otherwise pass the int64 range over
+// several locations): a write that would raise it beyond is refused with
+// a *oms.ValidationError.
 //
 // Lock rows in one fixed order in every transaction: levels by SKU, then
 // location (whatever order the request lists its lines in), then the item

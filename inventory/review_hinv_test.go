@@ -1,0 +1,77 @@
+package inventory_test
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/inventory"
+)
+
+// TestSKUWideBackordersBeyondInt64DoNotWrapThePreorderCounter: a SKU that
+// allows backorders may promise up to 2^62 units at each location; at
+// three locations its backorders (3·2^62) passed the int64 range, and the
+// memory store's per-SKU counter wrapped to a negative number. Once the
+// SKU became a preorder with a small limit, the wrapped counter left
+// "room" for 2^62 more backorders, so a reservation beyond the limit was
+// accepted. A SKU's backorders across its locations are now bounded like
+// a level's quantities (2^62): a reserve or a movement that would pass
+// the bound is refused as a validation error and changes nothing, and the
+// preorder limit holds.
+func TestSKUWideBackordersBeyondInt64DoNotWrapThePreorderCounter(t *testing.T) {
+	b := newBB(t, nil)
+	it := inventory.Item{SKU: "P", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}}
+	b.put(t, []oms.ID{"a", "b", "c", "d"}, it)
+	n := 0
+	fill := func(loc oms.ID, lines int) error {
+		for left := lines; left > 0; {
+			k := min(left, 1000)
+			ls := make([]inventory.Line, k)
+			for i := range ls {
+				ls[i] = inventory.Line{SKU: "P", Location: loc, Quantity: oms.MaxQuantity, Ref: "r" + strconv.Itoa(left-i)}
+			}
+			n++
+			if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: oms.ID("fill-" + strconv.Itoa(n)), Lines: ls}); err != nil {
+				return err
+			}
+			left -= k
+		}
+		return nil
+	}
+	// 2^62 units backordered at b: 4096 lines of 2^50.
+	if err := fill("b", 4096); err != nil {
+		t.Fatal(err)
+	}
+	b.receive(t, "P", "a", 5)
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "on-hand", Lines: []inventory.Line{{SKU: "P", Location: "a", Quantity: 5}}}); err != nil {
+		t.Fatalf("reserving units on hand: %v", err)
+	}
+	snap, events := b.snapshot(t)
+	for _, loc := range []oms.ID{"c", "d"} {
+		if err := fill(loc, 4096); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("2^62 more backorders at %s: %v, want a validation error", loc, err)
+		}
+	}
+	_, err := b.svc.Adjust(b.ctx, inventory.Adjustment{SKU: "P", Location: "a", Reason: inventory.ReasonLoss, Quantity: 1})
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("a loss raising the backorders past 2^62: %v, want a validation error", err)
+	}
+	b.unchanged(t, "refused backorders", snap, events)
+
+	it.Backorder = inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 10, ExpectedAt: bbT0.Add(720 * time.Hour)}
+	if err := b.svc.PutItem(b.ctx, it); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "beyond", Lines: []inventory.Line{{SKU: "P", Location: "d", Quantity: 10}}})
+	if !errors.Is(err, oms.ErrInsufficientStock) {
+		t.Errorf("a preorder of 10 when the limit of 10 is already exceeded: %v, want a shortage", err)
+	}
+	if lv := b.level(t, "P", "d"); lv.Reserved != 0 {
+		t.Errorf("d reserved %d", lv.Reserved)
+	}
+	if rep, err := b.svc.Reconcile(b.ctx); err != nil || !rep.Clean() {
+		t.Errorf("Reconcile: %+v %v", rep, err)
+	}
+}
