@@ -301,7 +301,10 @@ func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) 
 		if ref == "" {
 			ref = string(rc.InboundID)
 		}
+		// An entry without an InboundID was written before entries
+		// carried it.
 		return (e.Reason == ReasonReceipt || e.Reason == ReasonTransferIn) && e.OnHand == rc.Quantity && e.Incoming == -rc.Quantity &&
+			(e.InboundID == rc.InboundID || e.InboundID == "") &&
 			(rc.SKU == "" || e.SKU == rc.SKU) && (rc.Location == "" || e.Location == rc.Location) && e.Reference == ref && e.Note == rc.Note
 	}
 	return s.keyedMovement(ctx, "receive", rc.Key, same, func() (LedgerEntry, error) { return s.receiveInbound(ctx, rc) })
@@ -341,7 +344,7 @@ func (s *Service) receiveInbound(ctx context.Context, rc Receipt) (LedgerEntry, 
 		var out []LedgerEntry
 		out, err = s.applyMovement(ctx, "receive", rc.Key, []LedgerEntry{{
 			SKU: in.SKU, Location: in.Location, Reason: reason, OnHand: rc.Quantity, Incoming: -rc.Quantity,
-			Reference: ref, Note: rc.Note, At: now,
+			Reference: ref, Note: rc.Note, InboundID: in.ID, At: now,
 		}}, &next, nil)
 		if err == nil {
 			return out[0], nil

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
 )
@@ -74,4 +75,42 @@ func TestSKUWideBackordersBeyondInt64DoNotWrapThePreorderCounter(t *testing.T) {
 	if rep, err := b.svc.Reconcile(b.ctx); err != nil || !rep.Clean() {
 		t.Errorf("Reconcile: %+v %v", rep, err)
 	}
+}
+
+// TestKeyedReceiptRepeatedAgainstAnotherDeliveryIsDuplicate: a receipt
+// against delivery po1 under key K, then a receipt of the same quantity
+// and reference against delivery po2 under the same key, was taken for a
+// replay of the first: it returned po1's entry and received nothing,
+// leaving po2 open while the caller believed it received. The key used
+// for another delivery is an error matching oms.ErrDuplicate and changes
+// nothing; the true replay still returns the first entry.
+func TestKeyedReceiptRepeatedAgainstAnotherDeliveryIsDuplicate(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	for _, id := range []oms.ID{"po1", "po2"} {
+		if _, err := b.svc.Expect(b.ctx, inventory.Expectation{ID: id, SKU: "A", Location: "wh", Quantity: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := b.svc.Receive(b.ctx, inventory.Receipt{InboundID: "po1", Quantity: 5, Reference: "DN-7", Key: "K"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.InboundID != "po1" {
+		t.Errorf("entry InboundID = %q, want po1", first.InboundID)
+	}
+	snap, events := b.snapshot(t)
+	_, err = b.svc.Receive(b.ctx, inventory.Receipt{InboundID: "po2", Quantity: 5, Reference: "DN-7", Key: "K"})
+	if !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("key K again against po2: %v, want a duplicate", err)
+	}
+	b.unchanged(t, "key K against po2", snap, events)
+	again, err := b.svc.Receive(b.ctx, inventory.Receipt{InboundID: "po1", Quantity: 5, Reference: "DN-7", Key: "K"})
+	if err != nil {
+		t.Fatalf("replay against po1: %v", err)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("replay (-first +replay):\n%s", diff)
+	}
+	b.unchanged(t, "replay against po1", snap, events)
 }
