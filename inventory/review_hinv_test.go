@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,4 +114,31 @@ func TestKeyedReceiptRepeatedAgainstAnotherDeliveryIsDuplicate(t *testing.T) {
 		t.Errorf("replay (-first +replay):\n%s", diff)
 	}
 	b.unchanged(t, "replay against po1", snap, events)
+}
+
+// TestChannelAvailabilityAndATPRefuseChannelsNoLocationCanServe: asked
+// for a channel that is not UTF-8, holds a NUL or is longer than a
+// channel may be, ChannelAvailability and ATP answered zero, as for a
+// channel that merely sells nothing, hiding the caller's bug; ATP also
+// looked up a location ID with a space in the store. They are validation
+// errors naming the field now.
+func TestChannelAvailabilityAndATPRefuseChannelsNoLocationCanServe(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 5)
+	for _, ch := range []inventory.Channel{"\x00", "web\xff", inventory.Channel(strings.Repeat("w", 257))} {
+		if _, err := b.svc.ChannelAvailability(b.ctx, "A", ch); !errors.Is(err, oms.ErrValidation) || !strings.Contains(err.Error(), "channel") {
+			t.Errorf("ChannelAvailability(%.12q) = %v, want a validation error on channel", ch, err)
+		}
+		if _, err := b.svc.ATP(b.ctx, "A", inventory.ATPQuery{Channel: ch}); !errors.Is(err, oms.ErrValidation) || !strings.Contains(err.Error(), "channel") {
+			t.Errorf("ATP(channel %.12q) = %v, want a validation error on channel", ch, err)
+		}
+	}
+	if _, err := b.svc.ATP(b.ctx, "A", inventory.ATPQuery{Location: "has space"}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("ATP(location %q) = %v, want a validation error", "has space", err)
+	}
+	ca, err := b.svc.ChannelAvailability(b.ctx, "A", "web")
+	if err != nil || ca.Quantity != 5 {
+		t.Errorf("ChannelAvailability(web) = %+v, %v; want 5", ca, err)
+	}
 }
