@@ -1067,7 +1067,8 @@ func (s *MemoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SKU, 
 		}
 	}
 	for sku, rec := range s.items {
-		if rec.seq > after {
+		// A preorder SKU may sell at a location where it has no level.
+		if rec.seq > after || (rec.preorder && len(changedLoc) > 0) {
 			set[sku] = true
 		}
 	}

@@ -142,3 +142,58 @@ func TestChannelAvailabilityAndATPRefuseChannelsNoLocationCanServe(t *testing.T)
 		t.Errorf("ChannelAvailability(web) = %+v, %v; want 5", ca, err)
 	}
 }
+
+// TestSyncPublishesAPreorderSKUWhenALocationWithoutItsLevelChanges: a
+// preorder SKU may take preorders at a location where it has no level
+// yet (up to the location's cap). Adding such a location to a channel
+// (or dropping it) changes what the channel may sell, but the store
+// reported only SKUs with levels at a changed location, so Sync published
+// nothing and the channel kept the old quantity: it undersold after an
+// opening and oversold after a closing. Sync publishes the new quantity.
+func TestSyncPublishesAPreorderSKUWhenALocationWithoutItsLevelChanges(t *testing.T) {
+	b := newBB(t, nil)
+	it := inventory.Item{SKU: "P", Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 10,
+		LocationLimits: map[oms.ID]int64{"a": 3, "b": 5}, ExpectedAt: bbT0.Add(720 * time.Hour)}}
+	b.put(t, []oms.ID{"a"}, it)
+	b.receive(t, "P", "a", 2)
+	if _, err := b.svc.Sync(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	published := func() int64 {
+		t.Helper()
+		_, marks, err := b.store.SyncState(b.ctx, []oms.SKU{"P"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range marks {
+			if m.Channel == "web" {
+				return m.Quantity
+			}
+		}
+		t.Fatal("no mark for P on web")
+		return 0
+	}
+	b0 := inventory.Location{ID: "b", Name: "b", Kind: inventory.KindWarehouse, Active: true, Channels: []inventory.Channel{"web"}}
+	for _, step := range []struct {
+		name string
+		loc  inventory.Location
+		want int64
+	}{
+		{"opening b", b0, 10},
+		{"closing b", func() inventory.Location { l := b0; l.Active = false; return l }(), 5},
+	} {
+		if err := b.svc.PutLocation(b.ctx, step.loc); err != nil {
+			t.Fatal(err)
+		}
+		ca, err := b.svc.ChannelAvailability(b.ctx, "P", "web")
+		if err != nil || ca.Quantity != step.want {
+			t.Fatalf("%s: ChannelAvailability = %+v, %v; want %d", step.name, ca, err, step.want)
+		}
+		if _, err := b.svc.Sync(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := published(); got != step.want {
+			t.Errorf("%s: sync published %d for P on web, want %d", step.name, got, step.want)
+		}
+	}
+}

@@ -135,7 +135,9 @@ type Store interface {
 
 	// ChangedSKUs returns the SKUs whose levels or settings changed after
 	// change sequence number after, or whose levels sit at a location that
-	// changed, with the sequence number to pass next time.
+	// changed, and, when any location changed, every SKU whose backorder
+	// mode is preorder (it may take preorders at a location where it has
+	// no level), with the sequence number to pass next time.
 	ChangedSKUs(ctx context.Context, after int64) (skus []oms.SKU, next int64, err error)
 	// SyncState returns the sync cursor and the marks of skus (none when
 	// skus is empty).
