@@ -276,12 +276,22 @@ func (s *Service) applyMovement(ctx context.Context, op, key string, entries []L
 // receipt. It returns the ledger entry.
 func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) {
 	m := movementCheck{p: problems{entity: "receipt"}}
-	if rc.InboundID == "" || rc.SKU != "" || rc.Location != "" {
+	if rc.InboundID == "" {
 		m.pair(rc.SKU, rc.Location, "location")
-	}
-	if rc.InboundID != "" {
+	} else {
+		// Against a delivery, SKU and Location are each optional.
 		if err := validateKey(string(rc.InboundID)); err != nil {
 			m.p.add("inbound_id", "%s", err)
+		}
+		if rc.SKU != "" {
+			if err := validateSKU(rc.SKU); err != nil {
+				m.p.add("sku", "%s", err)
+			}
+		}
+		if rc.Location != "" {
+			if err := validateKey(string(rc.Location)); err != nil {
+				m.p.add("location", "%s", err)
+			}
 		}
 	}
 	m.quantity("quantity", rc.Quantity)

@@ -197,3 +197,40 @@ func TestSyncPublishesAPreorderSKUWhenALocationWithoutItsLevelChanges(t *testing
 		}
 	}
 }
+
+// TestReceiptAgainstADeliveryNamingOnlyItsSKUOrOnlyItsLocation: a receipt
+// against a delivery may leave SKU and Location empty and, when it sets
+// them, they must match the delivery; but one that set only the SKU (to
+// make sure of what it receives) was refused for an empty location, and
+// one that set only the location for an empty SKU. Each is checked on its
+// own now; a mismatch or a malformed one is still refused.
+func TestReceiptAgainstADeliveryNamingOnlyItsSKUOrOnlyItsLocation(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	if _, err := b.svc.Expect(b.ctx, inventory.Expectation{ID: "po1", SKU: "A", Location: "wh", Quantity: 5}); err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range []inventory.Receipt{
+		{InboundID: "po1", SKU: "A", Quantity: 2},
+		{InboundID: "po1", Location: "wh", Quantity: 2},
+	} {
+		if _, err := b.svc.Receive(b.ctx, rc); err != nil {
+			t.Errorf("Receive(%+v): %v", rc, err)
+		}
+	}
+	snap, events := b.snapshot(t)
+	for _, rc := range []inventory.Receipt{
+		{InboundID: "po1", SKU: "B", Quantity: 1},
+		{InboundID: "po1", Location: "other", Quantity: 1},
+		{InboundID: "po1", SKU: "A\x00", Quantity: 1},
+		{InboundID: "po1", Location: "has space", Quantity: 1},
+	} {
+		if _, err := b.svc.Receive(b.ctx, rc); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("Receive(%+q): %v, want a validation error", rc, err)
+		}
+	}
+	b.unchanged(t, "mismatched receipts", snap, events)
+	if lv := b.level(t, "A", "wh"); lv.OnHand != 4 || lv.Incoming != 1 {
+		t.Errorf("level %+v, want 4 on hand and 1 incoming", lv)
+	}
+}
