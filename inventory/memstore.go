@@ -641,8 +641,14 @@ func (s *MemoryStore) Inbounds(ctx context.Context, f InboundFilter) ([]Inbound,
 	return out, nil
 }
 
+// sortInbounds orders deliveries as Store.Inbounds does: undated ones
+// (the zero time) first, whatever the dates, then by date, then by ID. A
+// date before the zero time (year 0) is still a date.
 func sortInbounds(ins []Inbound) {
 	sort.Slice(ins, func(i, j int) bool {
+		if zi, zj := ins[i].ExpectedAt.IsZero(), ins[j].ExpectedAt.IsZero(); zi != zj {
+			return zi
+		}
 		if !ins[i].ExpectedAt.Equal(ins[j].ExpectedAt) {
 			return ins[i].ExpectedAt.Before(ins[j].ExpectedAt)
 		}

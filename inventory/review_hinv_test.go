@@ -234,3 +234,35 @@ func TestReceiptAgainstADeliveryNamingOnlyItsSKUOrOnlyItsLocation(t *testing.T) 
 		t.Errorf("level %+v, want 4 on hand and 1 incoming", lv)
 	}
 }
+
+// TestInboundsListUndatedDeliveriesBeforeOnesDatedInYear0: Inbounds lists
+// undated deliveries (a zero ExpectedAt) first, then by date; but a
+// delivery dated in year 0, which validation accepts, sorted before the
+// zero time (year 1) and so before the undated ones. Undated ones come
+// first whatever the dates.
+func TestInboundsListUndatedDeliveriesBeforeOnesDatedInYear0(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	for _, e := range []inventory.Expectation{
+		{ID: "dated-9999", ExpectedAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{ID: "dated-0", ExpectedAt: time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{ID: "undated"},
+		{ID: "dated-1", ExpectedAt: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)},
+	} {
+		e.SKU, e.Location, e.Quantity = "A", "wh", 1
+		if _, err := b.svc.Expect(b.ctx, e); err != nil {
+			t.Fatalf("Expect(%s): %v", e.ID, err)
+		}
+	}
+	ins, err := b.svc.Inbounds(b.ctx, inventory.InboundFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []oms.ID
+	for _, in := range ins {
+		got = append(got, in.ID)
+	}
+	if diff := cmp.Diff([]oms.ID{"undated", "dated-0", "dated-1", "dated-9999"}, got); diff != "" {
+		t.Errorf("Inbounds order (-want +got):\n%s", diff)
+	}
+}
