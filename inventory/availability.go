@@ -130,10 +130,12 @@ func (s *Service) Availability(ctx context.Context, sku oms.SKU) (Availability, 
 	return ComputeAvailability(it, levels, locs), nil
 }
 
-// ChannelAvailability returns what channel ch may sell of sku.
+// ChannelAvailability returns what channel ch may sell of sku. A channel
+// no location could serve (empty, too long, not UTF-8, with a NUL) is a
+// *oms.ValidationError.
 func (s *Service) ChannelAvailability(ctx context.Context, sku oms.SKU, ch Channel) (ChannelAvailability, error) {
-	if ch == "" {
-		return ChannelAvailability{}, oms.Validationf("channel availability", "channel", "must not be empty")
+	if msg := channelProblem(ch); msg != "" {
+		return ChannelAvailability{}, oms.Validationf("channel availability", "channel", "%s", msg)
 	}
 	it, levels, locs, err := s.skuState(ctx, sku)
 	if err != nil {
@@ -295,8 +297,23 @@ func ComputeATP(it Item, levels []Level, locs []Location, inbounds []Inbound, q 
 	return a
 }
 
-// ATP returns available to promise for sku, narrowed by q.
+// ATP returns available to promise for sku, narrowed by q. A channel or
+// location ID no location could have is a *oms.ValidationError.
 func (s *Service) ATP(ctx context.Context, sku oms.SKU, q ATPQuery) (ATP, error) {
+	p := problems{entity: "atp query"}
+	if q.Location != "" {
+		if err := validateKey(string(q.Location)); err != nil {
+			p.add("location", "%s", err)
+		}
+	}
+	if q.Channel != "" {
+		if msg := channelProblem(q.Channel); msg != "" {
+			p.add("channel", "%s", msg)
+		}
+	}
+	if err := p.err(); err != nil {
+		return ATP{}, err
+	}
 	it, levels, locs, err := s.skuState(ctx, sku)
 	if err != nil {
 		return ATP{}, err

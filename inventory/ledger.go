@@ -88,6 +88,10 @@ type LedgerEntry struct {
 	// Key is the idempotency key of the command that made the entry (the
 	// key of a Commit for its ship entries); empty otherwise.
 	Key string `json:"key,omitempty"`
+	// InboundID is the delivery or transfer that a receipt (reason receipt
+	// or transfer_in) was made against; empty otherwise. A keyed receipt
+	// repeated against another delivery is told apart by it.
+	InboundID oms.ID `json:"inbound_id,omitempty"`
 	// Note is free text for people, at most 1024 bytes.
 	Note string `json:"note,omitempty"`
 	// At is when the movement was recorded, on the service's clock.

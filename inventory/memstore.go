@@ -410,12 +410,13 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			sh.mu.Unlock()
 			return Reservation{}, false, levelTooLarge("reserve", ln.SKU, ln.Location)
 		}
-		if it := lv.item; !it.unlimited {
+		it := lv.item
+		reserved := lv.Reserved + earlier
+		before := backorders(lv.OnHand, reserved)
+		after := backorders(lv.OnHand, reserved+ln.Quantity)
+		if !it.unlimited {
 			// Deny: no backorders. Preorder: the level's backorders within
 			// its cap, and their rise within the SKU-wide room.
-			reserved := lv.Reserved + earlier
-			before := backorders(lv.OnHand, reserved)
-			after := backorders(lv.OnHand, reserved+ln.Quantity)
 			capacity, room := it.capAt(ln.Location), it.skuRoom()
 			// A line that raises no backorder needs no room: a limit
 			// lowered below the backorders already taken still lets
@@ -423,10 +424,18 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			if after > capacity || (after > before && after-before > room) {
 				short = append(short, Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
 					Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
-			} else if it.preorder {
-				it.pending += after - before
+				continue
 			}
 		}
+		// Both are within maxBackorders (pending is a reserve's rise, at
+		// most 1000 lines of 2^50): no wrap.
+		if after-before > maxBackorders-it.backordered-it.pending {
+			forgetPending(lvs)
+			s.mu.Unlock()
+			sh.mu.Unlock()
+			return Reservation{}, false, backordersTooLarge("reserve", ln.SKU)
+		}
+		it.pending += after - before
 	}
 	forgetPending(lvs)
 	if len(short) > 0 {
@@ -632,8 +641,14 @@ func (s *MemoryStore) Inbounds(ctx context.Context, f InboundFilter) ([]Inbound,
 	return out, nil
 }
 
+// sortInbounds orders deliveries as Store.Inbounds does: undated ones
+// (the zero time) first, whatever the dates, then by date, then by ID. A
+// date before the zero time (year 0) is still a date.
 func sortInbounds(ins []Inbound) {
 	sort.Slice(ins, func(i, j int) bool {
+		if zi, zj := ins[i].ExpectedAt.IsZero(), ins[j].ExpectedAt.IsZero(); zi != zj {
+			return zi
+		}
 		if !ins[i].ExpectedAt.Equal(ins[j].ExpectedAt) {
 			return ins[i].ExpectedAt.Before(ins[j].ExpectedAt)
 		}
@@ -743,9 +758,7 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		}
 		var requested, avail int64
 		before, after := backorders(lv.OnHand, lv.Reserved), backorders(onHand, reserved)
-		if lv.item.preorder {
-			lv.item.pending += after - before
-		}
+		lv.item.pending = satAdd(lv.item.pending, after-before)
 		capacity := lv.item.capAt(p.key.loc)
 		switch lowers := p.onHand-p.reserved < 0 && !lv.item.unlimited; {
 		case onHand < 0:
@@ -765,14 +778,21 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		short.Lines = append(short.Lines, Shortage{Line: p.line, SKU: p.key.sku, Location: p.key.loc,
 			Requested: requested, Available: max(avail, 0)})
 	}
-	// The SKU-wide preorder counter: a change that raises it must keep it
-	// within the limit.
+	// The per-SKU counter: a change that raises it must keep it within
+	// maxBackorders and, for a preorder, within the limit.
+	for _, p := range ps {
+		if it := p.lv.item; it.pending > 0 && satAdd(it.backordered, it.pending) > maxBackorders {
+			resetPending(ps)
+			return backordersTooLarge(opName(c), p.key.sku)
+		}
+	}
 	for _, p := range ps {
 		it := p.lv.item
 		if !it.preorder || it.pending == 0 {
+			it.pending = 0
 			continue
 		}
-		if it.pending > 0 && it.backordered+it.pending > it.item.Backorder.Limit {
+		if it.pending > 0 && satAdd(it.backordered, it.pending) > it.item.Backorder.Limit {
 			if short == nil {
 				short = &ShortageError{Op: opName(c)}
 			}
@@ -835,6 +855,16 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 // maxLevelQuantity bounds every quantity of a level (2^62 units): beyond
 // it a store refuses the write instead of letting a sum wrap.
 const maxLevelQuantity = 1 << 62
+
+// maxBackorders bounds a SKU's backorders summed over all its levels
+// (the per-SKU counter): a SKU that allows backorders could otherwise
+// promise 2^62 units at each of several locations and wrap the counter,
+// which a later preorder limit is checked against.
+const maxBackorders = 1 << 62
+
+func backordersTooLarge(op string, sku oms.SKU) error {
+	return oms.Validationf(op, "quantity", "sku %s would have more than 2^62 units backordered across its locations", sku)
+}
 
 func levelTooLarge(op string, sku oms.SKU, loc oms.ID) error {
 	return oms.Validationf(op, "quantity", "sku %s at %s would hold more than 2^62 units", sku, loc)
@@ -1043,7 +1073,8 @@ func (s *MemoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SKU, 
 		}
 	}
 	for sku, rec := range s.items {
-		if rec.seq > after {
+		// A preorder SKU may sell at a location where it has no level.
+		if rec.seq > after || (rec.preorder && len(changedLoc) > 0) {
 			set[sku] = true
 		}
 	}

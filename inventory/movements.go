@@ -276,12 +276,22 @@ func (s *Service) applyMovement(ctx context.Context, op, key string, entries []L
 // receipt. It returns the ledger entry.
 func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) {
 	m := movementCheck{p: problems{entity: "receipt"}}
-	if rc.InboundID == "" || rc.SKU != "" || rc.Location != "" {
+	if rc.InboundID == "" {
 		m.pair(rc.SKU, rc.Location, "location")
-	}
-	if rc.InboundID != "" {
+	} else {
+		// Against a delivery, SKU and Location are each optional.
 		if err := validateKey(string(rc.InboundID)); err != nil {
 			m.p.add("inbound_id", "%s", err)
+		}
+		if rc.SKU != "" {
+			if err := validateSKU(rc.SKU); err != nil {
+				m.p.add("sku", "%s", err)
+			}
+		}
+		if rc.Location != "" {
+			if err := validateKey(string(rc.Location)); err != nil {
+				m.p.add("location", "%s", err)
+			}
 		}
 	}
 	m.quantity("quantity", rc.Quantity)
@@ -301,7 +311,10 @@ func (s *Service) Receive(ctx context.Context, rc Receipt) (LedgerEntry, error) 
 		if ref == "" {
 			ref = string(rc.InboundID)
 		}
+		// An entry without an InboundID was written before entries
+		// carried it.
 		return (e.Reason == ReasonReceipt || e.Reason == ReasonTransferIn) && e.OnHand == rc.Quantity && e.Incoming == -rc.Quantity &&
+			(e.InboundID == rc.InboundID || e.InboundID == "") &&
 			(rc.SKU == "" || e.SKU == rc.SKU) && (rc.Location == "" || e.Location == rc.Location) && e.Reference == ref && e.Note == rc.Note
 	}
 	return s.keyedMovement(ctx, "receive", rc.Key, same, func() (LedgerEntry, error) { return s.receiveInbound(ctx, rc) })
@@ -341,7 +354,7 @@ func (s *Service) receiveInbound(ctx context.Context, rc Receipt) (LedgerEntry, 
 		var out []LedgerEntry
 		out, err = s.applyMovement(ctx, "receive", rc.Key, []LedgerEntry{{
 			SKU: in.SKU, Location: in.Location, Reason: reason, OnHand: rc.Quantity, Incoming: -rc.Quantity,
-			Reference: ref, Note: rc.Note, At: now,
+			Reference: ref, Note: rc.Note, InboundID: in.ID, At: now,
 		}}, &next, nil)
 		if err == nil {
 			return out[0], nil

@@ -40,7 +40,10 @@ import (
 // write that raises it must keep it at or below the SKU's preorder limit;
 // a write that does not raise it is not checked against the limit (which
 // PutItem may have lowered below the counter), so on-hand stock still
-// sells.
+// sells. Like a level's quantities the counter stays within 2^62 units
+// (a SKU that allows backorders could otherwise pass the int64 range over
+// several locations): a write that would raise it beyond is refused with
+// a *oms.ValidationError.
 //
 // Lock rows in one fixed order in every transaction: levels by SKU, then
 // location (whatever order the request lists its lines in), then the item
@@ -132,7 +135,9 @@ type Store interface {
 
 	// ChangedSKUs returns the SKUs whose levels or settings changed after
 	// change sequence number after, or whose levels sit at a location that
-	// changed, with the sequence number to pass next time.
+	// changed, and, when any location changed, every SKU whose backorder
+	// mode is preorder (it may take preorders at a location where it has
+	// no level), with the sequence number to pass next time.
 	ChangedSKUs(ctx context.Context, after int64) (skus []oms.SKU, next int64, err error)
 	// SyncState returns the sync cursor and the marks of skus (none when
 	// skus is empty).
