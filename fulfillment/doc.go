@@ -72,10 +72,14 @@
 // a key, across crashes), packages made before are made again for what is
 // left, and a fulfillment order left without units is cancelled. A cancel
 // landing while Process runs is caught when the order refuses a count,
-// and just before the shipment is created. Once the shipment exists, the
-// order refuses to record it for the cancelled units and Process reports
-// that refusal: cancel units before their shipment starts (or cancel the
-// order), not while labels are bought.
+// and just before the shipment is created. One landing while the labels
+// are bought (the shipment exists; the order refuses to record it) gives
+// the shipment up: its labels are voided, the fulfillment order is
+// cancelled (its stock neither released nor cancelled on the order) and
+// what is left goes, picked, to a new fulfillment order at the same
+// location, which Process packs and ships under a shipment and label keys
+// of its own. Once the order records a shipment, it refuses a cancel of
+// its units.
 //
 // Third-party locations (3PL, dropship) get a request status, moved by
 // Submit and the host's Provider, and a shipment the provider reports with

@@ -506,6 +506,11 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 		if o.Status == order.StatusCancelled {
 			return sh, cancelledOrder(sh)
 		}
+		// A fulfillment order cancelled before its shipment was recorded
+		// (re-cut after units were cancelled on the order) gave it up.
+		if fo.Status == StatusCancelled && !hasKey(o, "shipped:"+string(sh.ID)) {
+			return sh, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "its fulfillment order is cancelled"}
+		}
 		// The shipment is recorded on the order before any stock leaves:
 		// the order's own update refuses it when a cancel came first, and
 		// refuses a cancel of the units once it is recorded, so the order
