@@ -79,7 +79,11 @@
 // what is left goes, picked, to a new fulfillment order at the same
 // location, which Process packs and ships under a shipment and label keys
 // of its own. Once the order records a shipment, it refuses a cancel of
-// its units.
+// its units. A third-party request not yet sent (or rejected) shrinks as
+// the shop's own; one the provider has is asked to cancel (Provider.Cancel,
+// under the key Cancel uses) and, once it agrees, what is left goes to a
+// new request at the same location, submitted again; a provider that
+// refuses ships it all.
 //
 // Third-party locations (3PL, dropship) get a request status, moved by
 // Submit and the host's Provider, and a shipment the provider reports with

@@ -90,8 +90,27 @@ func recuttable(fo *FulfillmentOrder, o *order.Order) bool {
 // fulfillment order: it is the shop's own and no shipment exists for it
 // (packages not yet recorded on the order are made again after).
 func shrinkable(fo *FulfillmentOrder, o *order.Order) bool {
-	return live(fo, o) && fo.Request == RequestNone && fo.Shipment == "" &&
+	return live(fo, o) && !withProvider(fo) && fo.Shipment == "" &&
 		(recorded(fo, o) || len(fo.Packages) == 0)
+}
+
+// withProvider reports whether a third-party provider has (or may have)
+// fo's request: sent, accepted, or asked to cancel.
+func withProvider(fo *FulfillmentOrder) bool {
+	return fo.Request != RequestNone && fo.Request != RequestUnsubmitted && fo.Request != RequestRejected
+}
+
+// providerRecuttable reports whether units cancelled on the order can be
+// taken off a live fulfillment order a provider has, not shipped nor
+// held: the provider is asked to cancel it and, once it agrees, what is
+// left goes to a new request (see recutFO). A provider that refuses ships
+// it all.
+func providerRecuttable(fo *FulfillmentOrder, o *order.Order) bool {
+	switch fo.Request {
+	case RequestSubmitted, RequestAccepted, RequestCancellationRequested, RequestCancellationAccepted:
+		return live(fo, o) && fo.Shipment == "" && !fo.OnHold()
+	}
+	return false
 }
 
 // stage orders fulfillment orders for a shrink: the least advanced first.
@@ -105,10 +124,12 @@ func stage(fo *FulfillmentOrder) int {
 		return 0
 	case st == StatusOpen:
 		return 1
+	case withProvider(fo):
+		return 4
 	case len(fo.Packages) == 0:
 		return 2
 	case fo.Shipment != "":
-		return 4
+		return 5
 	}
 	return 3
 }
@@ -181,7 +202,7 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 				k = 1
 			}
 			held[k] += n
-			if shrinkable(fo, o) || recuttable(fo, o) {
+			if shrinkable(fo, o) || recuttable(fo, o) || s.opts.Provider != nil && providerRecuttable(fo, o) {
 				cands[k] = append(cands[k], fo)
 			}
 		}
@@ -217,8 +238,11 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 		want := take[fo.ID]
 		if len(want) > 0 {
 			shrink := s.shrinkFO
-			if fo.Shipment != "" {
+			switch {
+			case fo.Shipment != "":
 				shrink = s.recutFO
+			case withProvider(fo):
+				shrink = s.recutProvided
 			}
 			saved, err := shrink(ctx, fo, o, want)
 			if errors.Is(err, errStaleShrink) {
@@ -437,9 +461,31 @@ func pendingShrinks(fo *FulfillmentOrder) bool {
 	return len(shrinks(fo)) > 0 || shortDue(fo) || fo.done(recutStep) && !fo.done(recutVoided)
 }
 
+// recutProvided takes want (units per order line) off a fulfillment
+// order a provider has, as decided on o and seen (see shrinkFO): the
+// provider is asked to cancel it (under the key Cancel uses), and once it
+// agrees recutFO hands what is left to a new request. A refusal leaves it
+// to the provider, which ships it all.
+func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
+	if seen.Request != RequestCancellationAccepted {
+		f, err := s.requestCancel(ctx, seen)
+		if errors.Is(err, oms.ErrInvalidTransition) {
+			s.warn("fulfillment: the provider refused to cancel units cancelled on the order", "fulfillment_order", seen.ID, "err", err)
+			return nil, errStaleShrink
+		}
+		if err != nil {
+			return nil, err
+		}
+		seen = f
+	}
+	return s.recutFO(ctx, seen, o, want)
+}
+
 // recutFO takes want (units per order line) off a fulfillment order whose
-// shipment exists but is not recorded on the order, as decided on o and
-// seen (see shrinkFO): in one write, the fulfillment order is cancelled
+// shipment exists but is not recorded on the order (or whose provider
+// agreed to cancel it: what is left then goes to a new unsubmitted
+// request), as decided on o and seen (see shrinkFO): in one write, the
+// fulfillment order is cancelled
 // (its stock is neither released nor cancelled on the order: the new one
 // holds it) with the releases due recorded as a shrink's, and what is
 // left goes to a new fulfillment order (recutID), picked and in progress,
@@ -455,19 +501,25 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 		if f.Version != seen.Version {
 			return nil, errStaleShrink
 		}
-		if !recuttable(f, o) {
+		provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
+		if !recuttable(f, o) && !provided {
 			return f, nil
 		}
 		nf := &FulfillmentOrder{ID: recutID(f.ID), OrderID: f.OrderID, Location: f.Location, Status: StatusInProgress,
 			Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
-		for _, st := range f.Steps {
-			if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
-				nf.Steps = append(nf.Steps, st)
+		if provided {
+			// A new request to the provider, for what is left.
+			nf.Status, nf.Request = f.Status, RequestUnsubmitted
+		} else {
+			for _, st := range f.Steps {
+				if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
+					nf.Steps = append(nf.Steps, st)
+				}
 			}
+			nf.mark(recordedAsStep + string(recordedAs(f)))
+			nf.mark("order_fulfilled")
+			nf.mark("picked")
 		}
-		nf.mark(recordedAsStep + string(recordedAs(f)))
-		nf.mark("order_fulfilled")
-		nf.mark("picked")
 		want := maps.Clone(want)
 		n := 0
 		for _, st := range f.Steps {
@@ -505,7 +557,9 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 		// fulfillment order holds the stock, the order cancelled the rest.
 		f.mark("cancel_release")
 		f.mark("cancel_order")
-		f.mark(recutStep)
+		if f.Shipment != "" {
+			f.mark(recutStep)
+		}
 		evs := []pendingEvent{{EventLinesCancelled, LinesCancelledPayload{OrderID: f.OrderID, Lines: off}}, statusEvent(f, from, recutReason)}
 		if f.MovedTo != "" {
 			evs = append(evs, pendingEvent{EventSplit, LinkPayload{OrderID: f.OrderID, From: []oms.ID{f.ID}, To: nf.ID, Location: f.Location}})
