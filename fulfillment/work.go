@@ -37,8 +37,11 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Fulfil
 	if !in.Reason.Valid() {
 		v.Add("reason", "unknown reason %q", in.Reason)
 	}
-	if len(in.Key) > 128 || len(in.Note) > 1024 {
-		v.Add("key", "key at most 128 bytes and note at most 1024")
+	if len(in.Key) > 128 {
+		v.Add("key", "at most 128 bytes, got %d", len(in.Key))
+	}
+	if len(in.Note) > 1024 {
+		v.Add("note", "at most 1024 bytes, got %d", len(in.Note))
 	}
 	// The note travels in the hold's event as JSON, which has no other
 	// bytes than UTF-8, and is stored as text, which holds no NUL.
