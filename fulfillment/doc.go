@@ -73,12 +73,13 @@
 // left, and a fulfillment order left without units is cancelled. A cancel
 // landing while Process runs is caught when the order refuses a count,
 // and just before the shipment is created. One landing while the labels
-// are bought (the shipment exists; the order refuses to record it) gives
-// the shipment up: its labels are voided, the fulfillment order is
-// cancelled (its stock neither released nor cancelled on the order) and
-// what is left goes, picked, to a new fulfillment order at the same
-// location, which Process packs and ships under a shipment and label keys
-// of its own. Once the order records a shipment, it refuses a cancel of
+// are bought, or while a pickup waits at the store (the shipment exists;
+// the order refuses to record it), gives the shipment up: its labels are
+// voided, the fulfillment order is cancelled (its stock neither released
+// nor cancelled on the order) and what is left goes, picked, to a new
+// fulfillment order at the same location, which Process packs and ships
+// (or makes ready for pickup) under a shipment and label keys of its own.
+// Once the order records a shipment, it refuses a cancel of
 // its units. A third-party request not yet sent (or rejected) shrinks as
 // the shop's own; one the provider has is asked to cancel (Provider.Cancel,
 // under the key Cancel uses) and, once it agrees, what is left goes to a

@@ -74,13 +74,14 @@ func recordedAs(fo *FulfillmentOrder) oms.ID {
 
 // recuttable reports whether units cancelled on the order can still be
 // taken off a live fulfillment order whose shipment exists (its labels
-// bought, or being bought) but is not recorded on the order, so no stock
-// left for it: the shipment is given up (its labels voided) and what is
-// left goes to a new fulfillment order, packed and shipped again (see
+// bought, or being bought, or a pickup waiting at the store) but is not
+// recorded on the order, so no stock left for it: the shipment is given
+// up (its labels voided) and what is left goes to a new fulfillment
+// order, packed and shipped (or made ready for pickup) again (see
 // recutFO). A held one waits for its release; one with a short pick not
 // yet resolved waits for Process to resolve it.
 func recuttable(fo *FulfillmentOrder, o *order.Order) bool {
-	return live(fo, o) && fo.Request == RequestNone && !fo.Pickup && fo.Shipment != "" &&
+	return live(fo, o) && fo.Request == RequestNone && fo.Shipment != "" &&
 		fo.Status == StatusInProgress && !fo.OnHold() && recorded(fo, o) &&
 		!hasKey(o, string(order.CounterShipped)+":"+string(fo.Shipment)) &&
 		!(shortPicked(fo) && !fo.done("short_reallocated"))
@@ -506,7 +507,7 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 			return f, nil
 		}
 		nf := &FulfillmentOrder{ID: recutID(f.ID), OrderID: f.OrderID, Location: f.Location, Status: StatusInProgress,
-			Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
+			Pickup: f.Pickup, Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
 		if provided {
 			// A new request to the provider, for what is left.
 			nf.Status, nf.Request = f.Status, RequestUnsubmitted
