@@ -76,8 +76,14 @@ func TestCancelledOrderReleasesStockOfUnlabelledShipment(t *testing.T) {
 	if lv := e.level("MUG", "east"); lv.Reserved != 0 || lv.OnHand != 5 {
 		t.Errorf("east after the cancelled order: on hand %d reserved %d, want 5 and 0", lv.OnHand, lv.Reserved)
 	}
-	if n := e.carrier.Purchases(); n != 0 {
-		t.Errorf("%d labels bought for a cancelled order", n)
+	// The failed purchase may have been bought with its answer lost: the
+	// cancel replays it under its key and voids what it gets, so no label
+	// stays live (see TestLabelWhoseAnswerWasLostIsVoidedWhenTheOrderIsCancelled).
+	if n := e.carrier.Purchases(); n > 1 {
+		t.Errorf("%d labels bought for a cancelled order, want at most 1", n)
+	}
+	if n := e.liveLabels(); n != 0 {
+		t.Errorf("%d labels live for a cancelled order", n)
 	}
 	e.reconcile()
 }

@@ -72,10 +72,19 @@
 // a key, across crashes), packages made before are made again for what is
 // left, and a fulfillment order left without units is cancelled. A cancel
 // landing while Process runs is caught when the order refuses a count,
-// and just before the shipment is created. Once the shipment exists, the
-// order refuses to record it for the cancelled units and Process reports
-// that refusal: cancel units before their shipment starts (or cancel the
-// order), not while labels are bought.
+// and just before the shipment is created. One landing while the labels
+// are bought, or while a pickup waits at the store (the shipment exists;
+// the order refuses to record it), gives the shipment up: its labels are
+// voided, the fulfillment order is cancelled (its stock neither released
+// nor cancelled on the order) and what is left goes, picked, to a new
+// fulfillment order at the same location, which Process packs and ships
+// (or makes ready for pickup) under a shipment and label keys of its own.
+// Once the order records a shipment, it refuses a cancel of
+// its units. A third-party request not yet sent (or rejected) shrinks as
+// the shop's own; one the provider has is asked to cancel (Provider.Cancel,
+// under the key Cancel uses) and, once it agrees, what is left goes to a
+// new request at the same location, submitted again; a provider that
+// refuses ships it all.
 //
 // Third-party locations (3PL, dropship) get a request status, moved by
 // Submit and the host's Provider, and a shipment the provider reports with

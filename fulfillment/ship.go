@@ -289,7 +289,7 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 	saved := false
 	for {
 		var bought []boughtLabel
-		bought, fo, ferr = s.purchaseLabels(ctx, sh, fresh, &loc, 1)
+		bought, fo, ferr = s.purchaseLabels(ctx, &sh, fresh, &loc, 1)
 		fresh = nil
 		if len(bought) == 0 {
 			break
@@ -336,7 +336,14 @@ func (s *Service) buyLabels(ctx context.Context, sh *Shipment, fresh *order.Orde
 // limit of them, and returns those bought, with the error that stopped
 // it. *loc is the shipment's location, read when nil.
 // It also returns the fulfillment order as loaded for the last hold check.
-func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order.Order, locp **inventory.Location, limit int) ([]boughtLabel, *FulfillmentOrder, error) {
+//
+// Before a package's first purchase the shipment records the attempt
+// (labelAttempt), saved in *shp: a purchase whose answer is lost is then
+// known to a cancel, which replays it under its key to void the label.
+// The fulfillment order is read again after that save, so a cancel saved
+// before it stops the purchase, and one saved after it sees the attempt.
+func (s *Service) purchaseLabels(ctx context.Context, shp **Shipment, fresh *order.Order, locp **inventory.Location, limit int) ([]boughtLabel, *FulfillmentOrder, error) {
+	sh := *shp
 	buyer, ok := s.buyers[sh.Carrier]
 	var bought []boughtLabel
 	var fo *FulfillmentOrder
@@ -378,12 +385,29 @@ func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order
 			}
 			*locp = &l
 		}
-		loc := *locp
-		label, err := buyer.BuyLabel(ctx, shipping.LabelRequest{
-			IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
-			Origin: loc.Address, Destination: o.ShippingAddress, Parcels: []shipping.Parcel{p.Parcel},
-			ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
-		})
+		if step := labelAttempt(p.Index); !sh.done(step) {
+			next, err := s.updateLoadedShipment(ctx, sh.ID, sh, func(x *Shipment) ([]pendingEvent, error) {
+				if x.done(step) {
+					return nil, nil
+				}
+				x.mark(step)
+				return []pendingEvent{{}}, nil
+			})
+			if err != nil {
+				return bought, fo, err
+			}
+			sh, *shp = next, next
+			if fo, err = s.store.FulfillmentOrder(ctx, sh.FulfillmentOrder); err != nil {
+				return bought, fo, err
+			}
+			if fo.OnHold() {
+				return bought, fo, fmt.Errorf("fulfillment: fulfillment order %s is on hold: %w", fo.ID, oms.ErrOnHold)
+			}
+			if fo.Status == StatusCancelled {
+				return bought, fo, &oms.TransitionError{Entity: "fulfillment order", ID: fo.ID, From: string(fo.Status), To: "shipped", Reason: "cancelled"}
+			}
+		}
+		label, err := buyer.BuyLabel(ctx, s.labelRequest(sh, p, *locp, o))
 		if err != nil {
 			return bought, fo, err
 		}
@@ -403,6 +427,20 @@ func (s *Service) purchaseLabels(ctx context.Context, sh *Shipment, fresh *order
 		bought = append(bought, boughtLabel{p.Index, label})
 	}
 	return bought, fo, nil
+}
+
+// labelAttempt is the shipment's step recording that a package's label
+// purchase was attempted (its answer may have been lost).
+func labelAttempt(pkg int) string { return "label_attempt:" + itoa(int64(pkg)) }
+
+// labelRequest is the purchase of package p's label of sh, from loc to
+// o's shipping address, under the package's LabelKey.
+func (s *Service) labelRequest(sh *Shipment, p Package, loc *inventory.Location, o *order.Order) shipping.LabelRequest {
+	return shipping.LabelRequest{
+		IdempotencyKey: LabelKey(sh.FulfillmentOrder, p.Index), ServiceCode: sh.ServiceCode,
+		Origin: loc.Address, Destination: o.ShippingAddress, Parcels: []shipping.Parcel{p.Parcel},
+		ShipDate: oms.DateOf(s.now().UTC()), Reference: o.Number,
+	}
 }
 
 // labelsCost returns the sum of the labels' prices once every package of
@@ -467,6 +505,11 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 		}
 		if o.Status == order.StatusCancelled {
 			return sh, cancelledOrder(sh)
+		}
+		// A fulfillment order cancelled before its shipment was recorded
+		// (re-cut after units were cancelled on the order) gave it up.
+		if fo.Status == StatusCancelled && !hasKey(o, "shipped:"+string(sh.ID)) {
+			return sh, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "its fulfillment order is cancelled"}
 		}
 		// The shipment is recorded on the order before any stock leaves:
 		// the order's own update refuses it when a cancel came first, and

@@ -32,7 +32,19 @@ const (
 	shrinkReason  = "units cancelled on the order"
 	shrinkFOWhole = "every unit cancelled on the order"
 	shrunkWhole   = "order_cancel_emptied"
+	// A fulfillment order re-cut (recutFO) records recutStep, and
+	// recutVoided once its shipment's labels are voided; the new one
+	// records under recordedAsStep whose packing the order counted.
+	recutStep      = "recut"
+	recutVoided    = "recut_voided"
+	recordedAsStep = "recorded_as:"
+	recutReason    = "units cancelled on the order while its labels were bought: its units left for a new fulfillment order"
 )
+
+// recutID returns the ID of the fulfillment order that takes over the
+// units of a fulfillment order whose shipment was given up because units
+// were cancelled on the order while its labels were bought.
+func recutID(fulfillmentOrder oms.ID) oms.ID { return oms.DeriveID(fulfillmentOrder, "recut") }
 
 // live reports whether fo holds units of o that are neither shipped nor
 // moved elsewhere: a fulfillment order of the order, not a re-shipment
@@ -42,17 +54,64 @@ func live(fo *FulfillmentOrder, o *order.Order) bool {
 }
 
 // recorded reports whether fo's packing is recorded on the order (its
-// units are among the order's fulfilled ones).
+// units are among the order's fulfilled ones): under its own key, or,
+// for a fulfillment order re-cut from a packed one (see recutFO), under
+// the key of the one first packed.
 func recorded(fo *FulfillmentOrder, o *order.Order) bool {
-	return hasKey(o, string(order.CounterFulfilled)+":"+string(fo.ID))
+	return hasKey(o, string(order.CounterFulfilled)+":"+string(recordedAs(fo)))
+}
+
+// recordedAs returns the fulfillment order under whose key fo's packing
+// is recorded on the order: fo itself but for a re-cut one.
+func recordedAs(fo *FulfillmentOrder) oms.ID {
+	for _, st := range fo.Steps {
+		if id, ok := strings.CutPrefix(st, recordedAsStep); ok {
+			return oms.ID(id)
+		}
+	}
+	return fo.ID
+}
+
+// recuttable reports whether units cancelled on the order can still be
+// taken off a live fulfillment order whose shipment exists (its labels
+// bought, or being bought, or a pickup waiting at the store) but is not
+// recorded on the order, so no stock left for it: the shipment is given
+// up (its labels voided) and what is left goes to a new fulfillment
+// order, packed and shipped (or made ready for pickup) again (see
+// recutFO). A held one waits for its release; one with a short pick not
+// yet resolved waits for Process to resolve it.
+func recuttable(fo *FulfillmentOrder, o *order.Order) bool {
+	return live(fo, o) && fo.Request == RequestNone && fo.Shipment != "" &&
+		fo.Status == StatusInProgress && !fo.OnHold() && recorded(fo, o) &&
+		!hasKey(o, string(order.CounterShipped)+":"+string(fo.Shipment)) &&
+		!(shortPicked(fo) && !fo.done("short_reallocated"))
 }
 
 // shrinkable reports whether units can still be taken off a live
 // fulfillment order: it is the shop's own and no shipment exists for it
 // (packages not yet recorded on the order are made again after).
 func shrinkable(fo *FulfillmentOrder, o *order.Order) bool {
-	return live(fo, o) && fo.Request == RequestNone && fo.Shipment == "" &&
+	return live(fo, o) && !withProvider(fo) && fo.Shipment == "" &&
 		(recorded(fo, o) || len(fo.Packages) == 0)
+}
+
+// withProvider reports whether a third-party provider has (or may have)
+// fo's request: sent, accepted, or asked to cancel.
+func withProvider(fo *FulfillmentOrder) bool {
+	return fo.Request != RequestNone && fo.Request != RequestUnsubmitted && fo.Request != RequestRejected
+}
+
+// providerRecuttable reports whether units cancelled on the order can be
+// taken off a live fulfillment order a provider has, not shipped nor
+// held: the provider is asked to cancel it and, once it agrees, what is
+// left goes to a new request (see recutFO). A provider that refuses ships
+// it all.
+func providerRecuttable(fo *FulfillmentOrder, o *order.Order) bool {
+	switch fo.Request {
+	case RequestSubmitted, RequestAccepted, RequestCancellationRequested, RequestCancellationAccepted:
+		return live(fo, o) && fo.Shipment == "" && !fo.OnHold()
+	}
+	return false
 }
 
 // stage orders fulfillment orders for a shrink: the least advanced first.
@@ -66,8 +125,12 @@ func stage(fo *FulfillmentOrder) int {
 		return 0
 	case st == StatusOpen:
 		return 1
+	case withProvider(fo):
+		return 4
 	case len(fo.Packages) == 0:
 		return 2
+	case fo.Shipment != "":
+		return 5
 	}
 	return 3
 }
@@ -140,7 +203,7 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 				k = 1
 			}
 			held[k] += n
-			if shrinkable(fo, o) {
+			if shrinkable(fo, o) || recuttable(fo, o) || s.opts.Provider != nil && providerRecuttable(fo, o) {
 				cands[k] = append(cands[k], fo)
 			}
 		}
@@ -175,7 +238,14 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 	for _, fo := range fos {
 		want := take[fo.ID]
 		if len(want) > 0 {
-			saved, err := s.shrinkFO(ctx, fo, o, want)
+			shrink := s.shrinkFO
+			switch {
+			case fo.Shipment != "":
+				shrink = s.recutFO
+			case withProvider(fo):
+				shrink = s.recutProvided
+			}
+			saved, err := shrink(ctx, fo, o, want)
 			if errors.Is(err, errStaleShrink) {
 				stale = true
 				continue
@@ -388,7 +458,131 @@ func shrinks(fo *FulfillmentOrder) []shrinkRelease {
 	return out
 }
 
-func pendingShrinks(fo *FulfillmentOrder) bool { return len(shrinks(fo)) > 0 || shortDue(fo) }
+func pendingShrinks(fo *FulfillmentOrder) bool {
+	return len(shrinks(fo)) > 0 || shortDue(fo) || fo.done(recutStep) && !fo.done(recutVoided)
+}
+
+// recutProvided takes want (units per order line) off a fulfillment
+// order a provider has, as decided on o and seen (see shrinkFO): the
+// provider is asked to cancel it (under the key Cancel uses), and once it
+// agrees recutFO hands what is left to a new request. A refusal leaves it
+// to the provider, which ships it all.
+func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
+	if seen.Request != RequestCancellationAccepted {
+		f, err := s.requestCancel(ctx, seen)
+		if errors.Is(err, oms.ErrInvalidTransition) {
+			s.warn("fulfillment: the provider refused to cancel units cancelled on the order", "fulfillment_order", seen.ID, "err", err)
+			return nil, errStaleShrink
+		}
+		if err != nil {
+			return nil, err
+		}
+		seen = f
+	}
+	return s.recutFO(ctx, seen, o, want)
+}
+
+// recutFO takes want (units per order line) off a fulfillment order whose
+// shipment exists but is not recorded on the order (or whose provider
+// agreed to cancel it: what is left then goes to a new unsubmitted
+// request), as decided on o and seen (see shrinkFO): in one write, the
+// fulfillment order is cancelled
+// (its stock is neither released nor cancelled on the order: the new one
+// holds it) with the releases due recorded as a shrink's, and what is
+// left goes to a new fulfillment order (recutID), picked and in progress,
+// whose packing the order has counted already: Process packs it and ships
+// it under a shipment and label keys of its own. The shipment's labels
+// are voided afterwards (releaseShrinks).
+func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
+	{
+		f, err := s.store.FulfillmentOrder(ctx, seen.ID)
+		if err != nil {
+			return nil, err
+		}
+		if f.Version != seen.Version {
+			return nil, errStaleShrink
+		}
+		provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
+		if !recuttable(f, o) && !provided {
+			return f, nil
+		}
+		nf := &FulfillmentOrder{ID: recutID(f.ID), OrderID: f.OrderID, Location: f.Location, Status: StatusInProgress,
+			Pickup: f.Pickup, Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
+		if provided {
+			// A new request to the provider, for what is left.
+			nf.Status, nf.Request = f.Status, RequestUnsubmitted
+		} else {
+			for _, st := range f.Steps {
+				if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
+					nf.Steps = append(nf.Steps, st)
+				}
+			}
+			nf.mark(recordedAsStep + string(recordedAs(f)))
+			nf.mark("order_fulfilled")
+			nf.mark("picked")
+		}
+		want := maps.Clone(want)
+		n := 0
+		for _, st := range f.Steps {
+			if strings.HasPrefix(st, shrinkStep) {
+				n++
+			}
+		}
+		var off []Line
+		for i := len(f.Lines) - 1; i >= 0; i-- {
+			l := &f.Lines[i]
+			t := min(want[l.LineID], l.Quantity-l.Short)
+			if t <= 0 {
+				continue
+			}
+			want[l.LineID] -= t
+			l.Quantity -= t
+			l.Picked = min(l.Picked, l.Quantity-l.Short)
+			n++
+			f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
+			off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
+		}
+		if len(off) == 0 {
+			return f, nil
+		}
+		nf.Lines = slices.Clone(f.Lines)
+		c := &Change{}
+		if f.Units() > 0 {
+			f.MovedTo = nf.ID
+		}
+		from := f.Status
+		if err := f.transition(StatusCancelled, recutReason); err != nil {
+			return nil, err
+		}
+		// Nothing is left to release or to cancel on the order: the new
+		// fulfillment order holds the stock, the order cancelled the rest.
+		f.mark("cancel_release")
+		f.mark("cancel_order")
+		if f.Shipment != "" {
+			f.mark(recutStep)
+		}
+		evs := []pendingEvent{{EventLinesCancelled, LinesCancelledPayload{OrderID: f.OrderID, Lines: off}}, statusEvent(f, from, recutReason)}
+		if f.MovedTo != "" {
+			evs = append(evs, pendingEvent{EventSplit, LinkPayload{OrderID: f.OrderID, From: []oms.ID{f.ID}, To: nf.ID, Location: f.Location}})
+		}
+		if err := s.addFO(c, f, evs); err != nil {
+			return nil, err
+		}
+		if f.MovedTo != "" {
+			if err := s.addFO(c, nf, []pendingEvent{{EventCreated, OrderPayload{OrderID: nf.OrderID, Location: nf.Location, Status: nf.Status, Lines: nf.Lines}}}); err != nil {
+				return nil, err
+			}
+		}
+		err = s.store.Save(ctx, c)
+		if err == nil {
+			return f, nil
+		}
+		if errors.Is(err, oms.ErrConflict) || errors.Is(err, oms.ErrDuplicate) {
+			return nil, errStaleShrink
+		}
+		return nil, err
+	}
+}
 
 // shortDue reports whether fo lost every unit it still had to a shrink
 // while units it picked short were neither released nor re-allocated (a
@@ -452,6 +646,16 @@ func (s *Service) releaseShortDue(ctx context.Context, fo *FulfillmentOrder) err
 // releaseShrinks releases the stock of fo's shrinks not yet released, each
 // under its own key, and marks them done.
 func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) error {
+	if fo.done(recutStep) && !fo.done(recutVoided) {
+		// The shipment given up by a re-cut: its labels are voided.
+		if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+			return err
+		}
+		var err error
+		if fo, err = s.markStep(ctx, fo.ID, recutVoided); err != nil {
+			return err
+		}
+	}
 	if shortDue(fo) {
 		if err := s.releaseShortDue(ctx, fo); err != nil {
 			return err

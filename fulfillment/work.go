@@ -37,8 +37,11 @@ func (s *Service) AddHold(ctx context.Context, id oms.ID, in HoldInput) (*Fulfil
 	if !in.Reason.Valid() {
 		v.Add("reason", "unknown reason %q", in.Reason)
 	}
-	if len(in.Key) > 128 || len(in.Note) > 1024 {
-		v.Add("key", "key at most 128 bytes and note at most 1024")
+	if len(in.Key) > 128 {
+		v.Add("key", "at most 128 bytes, got %d", len(in.Key))
+	}
+	if len(in.Note) > 1024 {
+		v.Add("note", "at most 1024 bytes, got %d", len(in.Note))
 	}
 	// The note travels in the hold's event as JSON, which has no other
 	// bytes than UTF-8, and is stored as text, which holds no NUL.
@@ -806,7 +809,8 @@ func (s *Service) shipmentStarted(ctx context.Context, fo *FulfillmentOrder) (bo
 }
 
 // voidLabels voids the labels a pending shipment bought, when its carrier
-// can void them (else they stay recorded on the packages for the host).
+// can void them (else they stay recorded on the packages for the host),
+// those whose purchase lost its answer too.
 func (s *Service) voidLabels(ctx context.Context, id oms.ID) error {
 	if id == "" {
 		return nil
@@ -822,11 +826,41 @@ func (s *Service) voidLabels(ctx context.Context, id oms.ID) error {
 	if !ok {
 		return nil
 	}
+	var o *order.Order
+	var loc *inventory.Location
 	for _, p := range sh.Packages {
-		if p.LabelID == "" {
-			continue
+		id := p.LabelID
+		if id == "" {
+			if !sh.done(labelAttempt(p.Index)) {
+				continue
+			}
+			// A purchase was attempted and its label not recorded: its
+			// answer may have been lost after the carrier bought it. The
+			// replay under its key returns that label (or buys the one
+			// it never bought), which is voided.
+			if o == nil {
+				if o, err = s.orders.Get(ctx, sh.OrderID); err != nil {
+					return err
+				}
+				l, err := s.inv.Location(ctx, sh.Location)
+				if err != nil {
+					return err
+				}
+				loc = &l
+			}
+			label, err := s.buyers[sh.Carrier].BuyLabel(ctx, s.labelRequest(sh, p, loc, o))
+			if errors.Is(err, oms.ErrDuplicate) || errors.Is(err, oms.ErrValidation) {
+				// The carrier refuses the replay (the request it saw
+				// differs): nothing is known to void.
+				s.warn("fulfillment: label of a cancelled shipment not recovered", "shipment", sh.ID, "package", p.Index, "err", err)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			id = label.ID
 		}
-		if err := v.VoidLabel(ctx, p.LabelID); err != nil && !errors.Is(err, oms.ErrNotFound) {
+		if err := v.VoidLabel(ctx, id); err != nil && !errors.Is(err, oms.ErrNotFound) {
 			return err
 		}
 	}
