@@ -26,8 +26,9 @@ type CalcInput struct {
 	// Items are the units to refund; an order line may appear once.
 	Items []RefundItem `json:"items"`
 	// ReturnShippingCost is what the way back cost the shop (the return
-	// label's price), deducted under ReturnShippingDeducted; the zero
-	// Money means Policy.ReturnShippingFee.
+	// label's price), deducted under ReturnShippingDeducted, rounded to
+	// the currency's minor unit; the zero Money (or an amount in another
+	// currency) means Policy.ReturnShippingFee.
 	ReturnShippingCost oms.Money `json:"return_shipping_cost"`
 	// Claim waives the restocking fee and the return-shipping deduction
 	// (nothing came back through the customer's fault).
@@ -243,6 +244,9 @@ func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]
 		if cost.Currency() != cur {
 			cost = p.ReturnShippingFee
 		}
+		// A label billed in fractions of the minor unit is deducted
+		// rounded, as every amount of a refund is.
+		cost = cost.Round()
 		weights := make([]decimal.Decimal, len(b.Lines))
 		pool := zero
 		for i, it := range in.Items {
