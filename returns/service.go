@@ -107,7 +107,7 @@ func NewService(store Store, opts *ServiceOptions) (*Service, error) {
 	s := &Service{store: store, orders: o.Orders, inv: o.Inventory, carrier: o.Carrier, address: o.ReturnAddress,
 		tracking: o.Tracking, clock: o.Clock, retries: o.MaxRetries}
 	if o.Policy != nil {
-		s.policy = *o.Policy
+		s.policy = o.Policy.clone()
 	} else {
 		s.policy = DefaultPolicy()
 	}
@@ -123,8 +123,9 @@ func NewService(store Store, opts *ServiceOptions) (*Service, error) {
 	return s, nil
 }
 
-// Policy returns a copy of the service's policy.
-func (s *Service) Policy() Policy { return s.policy }
+// Policy returns a copy of the service's policy: changing it changes
+// nothing of the service.
+func (s *Service) Policy() Policy { return s.policy.clone() }
 
 // Get returns the return with id; unknown IDs match oms.ErrNotFound.
 func (s *Service) Get(ctx context.Context, id oms.ID) (*Return, error) { return s.store.Get(ctx, id) }
