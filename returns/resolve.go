@@ -103,6 +103,15 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 	if reason == "" {
 		reason = "return"
 	}
+	// The resolutions of one order's returns are planned and refunded
+	// one at a time: a plan values its units after those of the order's
+	// other returns (store credit, exchanges, refunds), which it must
+	// see, as the order must reflect the refunds already made.
+	first, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer s.gate(first.OrderID)()
 	for attempt := 0; attempt <= s.retries; attempt++ {
 		r, err := s.store.Get(ctx, id)
 		if err != nil {
