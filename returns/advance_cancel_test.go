@@ -88,3 +88,47 @@ func (s *shop) advanceExchange(t *testing.T, o *order.Order) *returns.Return {
 	}
 	return r
 }
+
+// TestExpiredAdvanceExchangeWhoseReplacementShippedKeepsItsUnits: the
+// replacement of an advance exchange shipped and the customer never sent
+// the tee back, so the return expired. The tee then counted as returnable
+// again: a second return refunded it in full, and the customer kept the
+// replacement for nothing. Its units stay taken while the replacement
+// order is not cancelled.
+func TestExpiredAdvanceExchangeWhoseReplacementShippedKeepsItsUnits(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.AdvanceExchanges, p.ExpireAfter = true, 14*24*time.Hour
+	s := newShop(t, &p)
+	o := s.delivered("cart-advance")
+	r := s.advanceExchange(t, o)
+	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, r.Exchange.OrderID))
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment,
+	} {
+		ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	s.clock.Advance(15 * 24 * time.Hour)
+	if ids, err := s.svc.SweepExpired(s.ctx, 0); err != nil || len(ids) != 1 {
+		t.Fatalf("sweep: %v %v", ids, err)
+	}
+	if got := s.order(rep.ID).Status; got == order.StatusCancelled {
+		t.Fatalf("the shipped replacement was cancelled")
+	}
+	line := []returns.RequestLine{{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}
+	before := s.snapshot(o.ID)
+	if _, err := s.svc.Request(s.ctx, returns.RequestInput{Key: "again", OrderID: o.ID, Lines: line}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("a second return of the exchanged tee: %v, want it refused", err)
+	}
+	if _, err := s.svc.Claim(s.ctx, returns.ClaimInput{Key: "claim", OrderID: o.ID, Type: returns.ClaimMissingItem,
+		Lines: []returns.ClaimLine{{OrderLineID: o.Lines[1].ID, Quantity: 1}}}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("a claim of the exchanged tee: %v, want it refused", err)
+	}
+	if d := cmp.Diff(before, s.snapshot(o.ID)); d != "" {
+		t.Errorf("the refused requests changed something:\n%s", d)
+	}
+	vs := ok[[]returns.Verdict](t)(s.svc.Evaluate(s.ctx, o.ID, line, time.Time{}))
+	if vs[0].Eligible || vs[0].Returnable != 0 {
+		t.Errorf("Evaluate: %+v, want the tee not returnable", vs[0])
+	}
+}

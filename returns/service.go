@@ -278,6 +278,10 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 	if err != nil {
 		return nil, err
 	}
+	tk, err := s.takenUnits(ctx, others, cur.ID)
+	if err != nil {
+		return nil, err
+	}
 	eligible := func(r *Return) error {
 		req := make([]RequestLine, len(r.Lines))
 		for i, l := range r.Lines {
@@ -285,7 +289,7 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		}
 		// The window is judged at the request: a late approval does not
 		// shut a customer out who asked in time.
-		return ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, taken(others, r.ID)))
+		return ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, tk))
 	}
 	// An advance exchange holds the replacement's stock before the
 	// approval is saved, so a shortage refuses the approval and changes
@@ -503,6 +507,35 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 		}
 	}
 	return out, nil
+}
+
+// takenUnits is taken, plus the units of ended returns (expired,
+// cancelled) whose advance replacement order went out and was not
+// cancelled: the customer holds the replacement for them, so they are
+// not returnable again.
+func (s *Service) takenUnits(ctx context.Context, others []*Return, self oms.ID) (map[oms.ID]int64, error) {
+	m := taken(others, self)
+	for _, x := range others {
+		if x.ID == self || x.Open() || x.Exchange == nil || !x.Exchange.Advance || x.Exchange.OrderID == "" {
+			continue
+		}
+		rep, err := s.orders.Get(ctx, x.Exchange.OrderID)
+		if errors.Is(err, oms.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rep.Status == order.StatusCancelled {
+			continue
+		}
+		for _, l := range x.Lines {
+			if l.Resolution == ResolutionExchange {
+				m[l.OrderLineID] += l.Quantity
+			}
+		}
+	}
+	return m, nil
 }
 
 // taken counts, per order line, the units in the open returns of others
