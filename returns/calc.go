@@ -26,8 +26,9 @@ type CalcInput struct {
 	// Items are the units to refund; an order line may appear once.
 	Items []RefundItem `json:"items"`
 	// ReturnShippingCost is what the way back cost the shop (the return
-	// label's price), deducted under ReturnShippingDeducted; the zero
-	// Money means Policy.ReturnShippingFee.
+	// label's price), deducted under ReturnShippingDeducted, rounded to
+	// the currency's minor unit; the zero Money (or an amount in another
+	// currency) means Policy.ReturnShippingFee.
 	ReturnShippingCost oms.Money `json:"return_shipping_cost"`
 	// Claim waives the restocking fee and the return-shipping deduction
 	// (nothing came back through the customer's fault).
@@ -125,14 +126,18 @@ func (b Breakdown) RefundInput(key, reason string, orderVersion int64) order.Ref
 // the units shipped and not yet refunded) are refused with a
 // *oms.ValidationError naming each.
 func CalculateRefund(o *order.Order, p *Policy, in CalcInput) (Breakdown, error) {
-	return calculateRefund(o, p, in, nil)
+	return calculateRefund(o, p, in, nil, 0)
 }
 
 // calculateRefund is CalculateRefund with the units of each line valued
 // already without a refund of their own (valued, per order line: store
 // credit and exchanges of other returns): the units refunded now are
 // numbered after them as well as after the line's Refunded units.
-func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]int64) (Breakdown, error) {
+// credited counts the units of the order that other returns gave back as
+// store credit: for the order's shipping they count as refunded, so the
+// shipping shares follow them and a full return is one whatever came
+// back first.
+func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]int64, credited int64) (Breakdown, error) {
 	if o == nil {
 		return Breakdown{}, oms.Validationf("refund", "order", "is nil")
 	}
@@ -193,6 +198,7 @@ func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]
 		refundedUnits += l.Refunded
 		activeUnits += l.Active()
 	}
+	refundedUnits = min(refundedUnits+max(credited, 0), activeUnits)
 	for i, it := range in.Items {
 		l := o.Lines[idx[i]]
 		lt := t.Lines[idx[i]]
@@ -238,6 +244,9 @@ func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]
 		if cost.Currency() != cur {
 			cost = p.ReturnShippingFee
 		}
+		// A label billed in fractions of the minor unit is deducted
+		// rounded, as every amount of a refund is.
+		cost = cost.Round()
 		weights := make([]decimal.Decimal, len(b.Lines))
 		pool := zero
 		for i, it := range in.Items {

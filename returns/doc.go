@@ -85,6 +85,8 @@
 // doing anything twice. Request, Approve and Claim check what is still
 // returnable and then take units; one Service runs them one at a time per
 // order, so concurrent commands never take more units than were delivered.
+// It also resolves one order's returns one at a time, so each plan values
+// its units after the store credit, exchanges and refunds of the others.
 // Several processes sharing a database serialize only through the store's
 // version checks: two of them may each take the last unit in different
 // returns; the order's own bound (returned <= delivered, checked when the

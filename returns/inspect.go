@@ -54,8 +54,9 @@ type InspectInput struct {
 // key, then the moves are marked done (return.stock_moved); a retry with
 // the same key finds the moves already in the ledger and makes them once.
 // Inspecting more units than received and not yet inspected, an unknown
-// line, condition, disposition or location, and a return not received
-// (or a claim) are refused and change nothing.
+// line, condition, disposition or location, units to stock whose SKU is
+// not an inventory item, and a return not received (or a claim) are
+// refused and change nothing.
 func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Return, error) {
 	v := validation()
 	checkKeyShape(v, "key", in.Key, true)
@@ -114,6 +115,14 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 		}
 	}
 	digest := digestOf("inspect", units, in.Final)
+	if moves {
+		// The SKUs that move must be inventory items: the inspection is
+		// saved before its moves, so a move inventory can never make
+		// would leave a saved inspection that fails on every retry.
+		if err := s.checkItems(ctx, id, in.Key, digest, units); err != nil {
+			return nil, err
+		}
+	}
 	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 		if replay, err := checkKey(r, "inspect:", in.Key, digest); replay || err != nil {
 			return nil, err
@@ -190,6 +199,40 @@ func (s *Service) Inspect(ctx context.Context, id oms.ID, in InspectInput) (*Ret
 		return nil, err
 	}
 	return s.applyMoves(ctx, r)
+}
+
+// checkItems refuses units whose SKU inventory does not know, unless the
+// inspection already ran (a replay).
+func (s *Service) checkItems(ctx context.Context, id oms.ID, key, digest string, units []UnitInspection) error {
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if replay, err := checkKey(r, "inspect:", key, digest); replay || err != nil {
+		return err
+	}
+	v := validation()
+	known := map[oms.SKU]bool{}
+	for i, u := range units {
+		k := r.lineIndex(u.LineID)
+		if k < 0 || u.Condition == ConditionMissing {
+			continue // an unknown line is refused with the return's lines
+		}
+		sku := r.Lines[k].SKU
+		ok, seen := known[sku]
+		if !seen {
+			_, err := s.inv.Item(ctx, sku)
+			if err != nil && !errors.Is(err, oms.ErrNotFound) {
+				return err
+			}
+			ok = err == nil
+			known[sku] = ok
+		}
+		if !ok {
+			v.Add(fmt.Sprintf("units[%d].line_id", i), "line %s: SKU %s is not an inventory item, so its units cannot be stocked", u.LineID, sku)
+		}
+	}
+	return v.Err()
 }
 
 // applyMoves makes the return's pending stock moves in inventory, each

@@ -2,6 +2,7 @@ package returns
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -141,6 +142,23 @@ type Policy struct {
 func DefaultPolicy() Policy {
 	return Policy{WindowDays: 30, ReturnShipping: ReturnShippingFree, ShippingRefund: ShippingRefundFullReturn,
 		Exchanges: true, StoreCredit: true, ExpireAfter: 30 * 24 * time.Hour}
+}
+
+// clone returns a deep copy of p: no map, slice or fee is shared.
+func (p Policy) clone() Policy {
+	p.ChannelWindowDays = maps.Clone(p.ChannelWindowDays)
+	p.Rules = slices.Clone(p.Rules)
+	for i, r := range p.Rules {
+		if r.RestockingFee != nil {
+			f := *r.RestockingFee
+			p.Rules[i].RestockingFee = &f
+		}
+	}
+	p.Categories = maps.Clone(p.Categories)
+	p.Reasons = slices.Clone(p.Reasons)
+	p.WaivedFor = slices.Clone(p.WaivedFor)
+	p.Dispositions = maps.Clone(p.Dispositions)
+	return p
 }
 
 // maxPercentDecimals bounds the decimals of a restocking fee's percent.

@@ -43,8 +43,9 @@ func deliveredAt(in time.Time, o *order.Order) time.Time {
 
 // Evaluate says for each line whether it may be returned from the order
 // now under the service's policy, and why not (see Policy.Evaluate),
-// counting the units of the order's other open returns. It changes
-// nothing.
+// counting the units of the order's other open returns (and of ended
+// advance exchanges whose replacement order was not cancelled: the
+// customer holds the replacement). It changes nothing.
 func (s *Service) Evaluate(ctx context.Context, orderID oms.ID, lines []RequestLine, delivered time.Time) ([]Verdict, error) {
 	o, err := s.orders.Get(ctx, orderID)
 	if err != nil {
@@ -54,7 +55,11 @@ func (s *Service) Evaluate(ctx context.Context, orderID oms.ID, lines []RequestL
 	if err != nil {
 		return nil, err
 	}
-	return s.policy.Evaluate(o, lines, deliveredAt(delivered, o), s.clock.Now(), taken(others, "")), nil
+	tk, err := s.takenUnits(ctx, others, "")
+	if err != nil {
+		return nil, err
+	}
+	return s.policy.Evaluate(o, lines, deliveredAt(delivered, o), s.clock.Now(), tk), nil
 }
 
 // checkLines checks the shape of requested lines.
@@ -183,7 +188,11 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 		return nil, err
 	}
 	delivered := deliveredAt(in.DeliveredAt, o)
-	if err := ineligible(s.policy.Evaluate(o, in.Lines, delivered, now, taken(others, ""))); err != nil {
+	tk, err := s.takenUnits(ctx, others, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := ineligible(s.policy.Evaluate(o, in.Lines, delivered, now, tk)); err != nil {
 		return nil, err
 	}
 	r := &Return{
@@ -377,7 +386,10 @@ func (s *Service) openClaim(ctx context.Context, id oms.ID, in ClaimInput, lines
 	if err != nil {
 		return nil, err
 	}
-	tk := taken(others, "")
+	tk, err := s.takenUnits(ctx, others, "")
+	if err != nil {
+		return nil, err
+	}
 	vs := make([]Verdict, len(lines))
 	bad := false
 	for i, l := range lines {

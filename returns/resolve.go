@@ -103,6 +103,15 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 	if reason == "" {
 		reason = "return"
 	}
+	// The resolutions of one order's returns are planned and refunded
+	// one at a time: a plan values its units after those of the order's
+	// other returns (store credit, exchanges, refunds), which it must
+	// see, as the order must reflect the refunds already made.
+	first, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer s.gate(first.OrderID)()
 	for attempt := 0; attempt <= s.retries; attempt++ {
 		r, err := s.store.Get(ctx, id)
 		if err != nil {
@@ -222,7 +231,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 	if cur, err := s.store.Get(ctx, r.ID); err != nil || cur.Refund != nil {
 		return cur, err
 	}
-	valued, err := s.valuedUnits(ctx, r)
+	valued, credited, err := s.valuedUnits(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +257,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		if r.Label != nil {
 			cost = r.Label.Price
 		}
-		full, err := calculateRefund(o, &s.policy, CalcInput{Items: refundItems, ReturnShippingCost: cost, Claim: r.Kind == KindClaim}, valued)
+		full, err := calculateRefund(o, &s.policy, CalcInput{Items: refundItems, ReturnShippingCost: cost, Claim: r.Kind == KindClaim}, valued, credited)
 		if err != nil {
 			return nil, err
 		}
@@ -273,7 +282,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		ex = &e
 	}
 	if len(exchangeItems) > 0 && ex == nil {
-		eb, err := calculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true}, valued)
+		eb, err := calculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true}, valued, credited)
 		if err != nil {
 			return nil, err
 		}
@@ -501,21 +510,30 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 // valuedUnits returns, per order line, the units the order's other
 // returns valued without a refund of their own (store credit, exchanges;
 // see creditedUnits): CalculateRefund values r's units after them, so a
-// line's shares over all its returns sum to its total.
-func (s *Service) valuedUnits(ctx context.Context, r *Return) (map[oms.ID]int64, error) {
+// line's shares over all its returns sum to its total. It also returns
+// how many of them the other returns gave back as store credit.
+func (s *Service) valuedUnits(ctx context.Context, r *Return) (map[oms.ID]int64, int64, error) {
 	others, err := s.store.ListByOrder(ctx, r.OrderID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	valued := map[oms.ID]int64{}
+	var credited int64
 	for _, x := range others {
 		if x.ID != r.ID {
 			for id, n := range creditedUnits(x) {
 				valued[id] += n
 			}
+			if x.Refund != nil {
+				for _, l := range x.Lines {
+					if l.Resolution == ResolutionStoreCredit {
+						credited += l.Accepted
+					}
+				}
+			}
 		}
 	}
-	return valued, nil
+	return valued, credited, nil
 }
 
 // creditedUnits returns, per order line, the units of x valued without a
@@ -552,11 +570,11 @@ func (s *Service) reserveAdvance(ctx context.Context, o *order.Order, r *Return)
 			lines = append(lines, l)
 		}
 	}
-	valued, err := s.valuedUnits(ctx, r)
+	valued, credited, err := s.valuedUnits(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	eb, err := calculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true}, valued)
+	eb, err := calculateRefund(o, &s.policy, CalcInput{Items: items, Claim: true}, valued, credited)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func NewService(store Store, opts *ServiceOptions) (*Service, error) {
 	s := &Service{store: store, orders: o.Orders, inv: o.Inventory, carrier: o.Carrier, address: o.ReturnAddress,
 		tracking: o.Tracking, clock: o.Clock, retries: o.MaxRetries}
 	if o.Policy != nil {
-		s.policy = *o.Policy
+		s.policy = o.Policy.clone()
 	} else {
 		s.policy = DefaultPolicy()
 	}
@@ -123,8 +123,9 @@ func NewService(store Store, opts *ServiceOptions) (*Service, error) {
 	return s, nil
 }
 
-// Policy returns a copy of the service's policy.
-func (s *Service) Policy() Policy { return s.policy }
+// Policy returns a copy of the service's policy: changing it changes
+// nothing of the service.
+func (s *Service) Policy() Policy { return s.policy.clone() }
 
 // Get returns the return with id; unknown IDs match oms.ErrNotFound.
 func (s *Service) Get(ctx context.Context, id oms.ID) (*Return, error) { return s.store.Get(ctx, id) }
@@ -277,6 +278,10 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 	if err != nil {
 		return nil, err
 	}
+	tk, err := s.takenUnits(ctx, others, cur.ID)
+	if err != nil {
+		return nil, err
+	}
 	eligible := func(r *Return) error {
 		req := make([]RequestLine, len(r.Lines))
 		for i, l := range r.Lines {
@@ -284,7 +289,7 @@ func (s *Service) Approve(ctx context.Context, id oms.ID, in StatusInput) (*Retu
 		}
 		// The window is judged at the request: a late approval does not
 		// shut a customer out who asked in time.
-		return ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, taken(others, r.ID)))
+		return ineligible(s.policy.Evaluate(o, req, r.DeliveredAt, r.CreatedAt, tk))
 	}
 	// An advance exchange holds the replacement's stock before the
 	// approval is saved, so a shortage refuses the approval and changes
@@ -376,11 +381,26 @@ func (s *Service) Reject(ctx context.Context, id oms.ID, in StatusInput) (*Retur
 
 // Cancel withdraws a return before anything arrived (requested, approved
 // or label_issued). A label bought for it is not voided: that is the
-// host's call (shipping.Voider). Cancelling a cancelled return changes
-// nothing.
+// host's call (shipping.Voider). The replacement order of an advance
+// exchange is cancelled with it; once that replacement has shipped, the
+// return can no longer be cancelled (oms.ErrInvalidTransition): the
+// goods must come back. Cancelling a cancelled return changes nothing
+// (it finishes cancelling the replacement if that failed).
 func (s *Service) Cancel(ctx context.Context, id oms.ID, in StatusInput) (*Return, error) {
 	if err := in.check(); err != nil {
 		return nil, err
+	}
+	cur, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Status != StatusCancelled {
+		if shipped, err := s.replacementShipped(ctx, cur); err != nil || shipped {
+			if err == nil {
+				err = transitionError(cur, StatusCancelled, "its advance replacement order "+string(cur.Exchange.OrderID)+" has shipped")
+			}
+			return nil, err
+		}
 	}
 	r, _, err := s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 		if r.Status == StatusCancelled {
@@ -393,16 +413,68 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, in StatusInput) (*Retur
 		r.CancelReason, r.ClosedAt = in.Note, now
 		return []pendingEvent{{EventCancelled, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCancelled, Note: in.Note}}}, nil
 	})
-	if err == nil {
-		err = s.endAdvance(ctx, r)
+	if err != nil {
+		return nil, err
 	}
-	return r, err
+	if err := s.dropReplacement(ctx, r); err != nil {
+		return r, err
+	}
+	return r, s.endAdvance(ctx, r)
+}
+
+// replacementShipped reports whether r has an advance replacement order
+// that has shipped goods (or completed).
+func (s *Service) replacementShipped(ctx context.Context, r *Return) (bool, error) {
+	if r.Exchange == nil || !r.Exchange.Advance || r.Exchange.OrderID == "" {
+		return false, nil
+	}
+	o, err := s.orders.Get(ctx, r.Exchange.OrderID)
+	if err != nil {
+		return false, fmt.Errorf("returns: %s: replacement order: %w", r.ID, err)
+	}
+	return shippedAny(o), nil
+}
+
+func shippedAny(o *order.Order) bool {
+	if o.Status == order.StatusCompleted {
+		return true
+	}
+	for _, l := range o.Lines {
+		if l.Shipped > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// dropReplacement cancels the advance replacement order of a return that
+// ended without its goods coming back (cancelled, expired), unless that
+// order has shipped: then the customer holds it and it stays. Cancelling
+// a cancelled order changes nothing, so a repeat is safe.
+func (s *Service) dropReplacement(ctx context.Context, r *Return) error {
+	if r == nil || r.Exchange == nil || !r.Exchange.Advance || r.Exchange.OrderID == "" ||
+		r.Status != StatusCancelled && r.Status != StatusExpired {
+		return nil
+	}
+	o, err := s.orders.Get(ctx, r.Exchange.OrderID)
+	if err != nil {
+		return fmt.Errorf("returns: %s: replacement order: %w", r.ID, err)
+	}
+	if o.Status == order.StatusCancelled || shippedAny(o) {
+		return nil
+	}
+	if _, err := s.orders.Cancel(ctx, o.ID, order.CancelInput{Reason: "return " + string(r.ID) + " " + string(r.Status), By: "returns"}); err != nil {
+		return fmt.Errorf("returns: %s: cancel the advance replacement order %s: %w", r.ID, o.ID, err)
+	}
+	return nil
 }
 
 // SweepExpired expires the approved returns (with or without a label)
 // whose ExpiresAt has passed on the clock and that received nothing, up to
 // limit of them (all when limit <= 0). It returns the IDs expired. A
-// return that moved on meanwhile is skipped. Hosts run it periodically.
+// return that moved on meanwhile is skipped. The replacement order of an
+// expired advance exchange is cancelled unless it has shipped. Hosts run
+// it periodically.
 func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error) {
 	now := s.clock.Now().UTC()
 	due, err := s.store.ListExpiring(ctx, now, limit)
@@ -423,7 +495,9 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 			return []pendingEvent{{EventExpired, StatusPayload{OrderID: r.OrderID, From: from, To: StatusExpired, Note: "not sent back in time"}}}, nil
 		})
 		if err == nil && changed {
-			err = s.endAdvance(ctx, r)
+			if err = s.dropReplacement(ctx, r); err == nil {
+				err = s.endAdvance(ctx, r)
+			}
 		}
 		if err != nil {
 			return out, err
@@ -433,6 +507,35 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 		}
 	}
 	return out, nil
+}
+
+// takenUnits is taken, plus the units of ended returns (expired,
+// cancelled) whose advance replacement order went out and was not
+// cancelled: the customer holds the replacement for them, so they are
+// not returnable again.
+func (s *Service) takenUnits(ctx context.Context, others []*Return, self oms.ID) (map[oms.ID]int64, error) {
+	m := taken(others, self)
+	for _, x := range others {
+		if x.ID == self || x.Open() || x.Exchange == nil || !x.Exchange.Advance || x.Exchange.OrderID == "" {
+			continue
+		}
+		rep, err := s.orders.Get(ctx, x.Exchange.OrderID)
+		if errors.Is(err, oms.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rep.Status == order.StatusCancelled {
+			continue
+		}
+		for _, l := range x.Lines {
+			if l.Resolution == ResolutionExchange {
+				m[l.OrderLineID] += l.Quantity
+			}
+		}
+	}
+	return m, nil
 }
 
 // taken counts, per order line, the units in the open returns of others
