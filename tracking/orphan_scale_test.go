@@ -1,0 +1,52 @@
+package tracking_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/tracking"
+)
+
+// manyScans returns n distinct scans of one parcel, newest first.
+func manyScans(now time.Time, n int) []tracking.Event {
+	out := make([]tracking.Event, n)
+	for i := range out {
+		out[i] = tracking.Event{Time: now.Add(-time.Hour - time.Duration(i)*time.Second), Status: tracking.StatusInTransit, RawText: fmt.Sprint("scan ", i)}
+	}
+	return out
+}
+
+// TestOrphansOfAnUnknownNumberAreRecordedInLinearTime: the memory store
+// checked each new orphan against every orphan of its number, so one
+// update of 20,000 scans for a number not registered yet (and its retry)
+// took seconds each. It now looks them up in a set.
+func TestOrphansOfAnUnknownNumberAreRecordedInLinearTime(t *testing.T) {
+	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	store := tracking.NewMemoryStore(nil)
+	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+	ctx := context.Background()
+	const n = 20000
+	u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(clock.Now(), n)}
+	u.Events = append(u.Events, u.Events[:10]...) // some twice in the update
+	start := time.Now()
+	res, err := svc.Apply(ctx, u)
+	if err != nil || res.Orphaned != n || res.Duplicates != 10 {
+		t.Fatalf("first: %+v %v", res, err)
+	}
+	res, err = svc.Apply(ctx, u) // the provider retries
+	if err != nil || res.Orphaned != 0 || res.Duplicates != n+10 {
+		t.Fatalf("retry: %+v %v", res, err)
+	}
+	elapsed := time.Since(start)
+	if os, err := store.Orphans(ctx, tracking.NewKey("ups", "1Z")); err != nil || len(os) != n {
+		t.Fatalf("%d orphans (%v), want %d", len(os), err, n)
+	}
+	// Quadratic look-ups took about 11 s here without -race; the bound is
+	// loose enough for a loaded machine.
+	if elapsed > 6*time.Second {
+		t.Fatalf("recording %d orphans twice took %v", n, elapsed)
+	}
+}
