@@ -51,3 +51,35 @@ func TestOrphansOfAnUnknownNumberAreRecordedInLinearTime(t *testing.T) {
 		t.Fatalf("recording %d orphans twice took %v of CPU", n, elapsed)
 	}
 }
+
+// TestRegisterAdoptsThousandsOfOrphansInLinearTime: Register, once it had
+// applied the orphans of its number, looked each one up in the history
+// one by one to delete those held, so 50,000 early scans made Register
+// take seconds. It now looks them up in a set.
+func TestRegisterAdoptsThousandsOfOrphansInLinearTime(t *testing.T) {
+	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	store := tracking.NewMemoryStore(nil)
+	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+	ctx := context.Background()
+	const n = 50000
+	if res, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(clock.Now(), n)}); err != nil || res.Orphaned != n {
+		t.Fatalf("%+v %v", res, err)
+	}
+	start := cpuTime()
+	tr, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z", ShipmentRef: "s1"})
+	elapsed := cpuTime() - start
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Events) != n || tr.Status != tracking.StatusInTransit {
+		t.Fatalf("%d events, status %s", len(tr.Events), tr.Status)
+	}
+	if os, err := store.Orphans(ctx, tracking.Key{}); err != nil || len(os) != 0 {
+		t.Fatalf("%d orphans left (%v)", len(os), err)
+	}
+	// Quadratic look-ups took about 7 s of CPU here without -race.
+	t.Logf("%v of CPU", elapsed)
+	if elapsed > 4*time.Second {
+		t.Fatalf("adopting %d orphans took %v of CPU", n, elapsed)
+	}
+}
