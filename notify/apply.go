@@ -313,14 +313,24 @@ func readTracking(e oms.Event) (change, bool, error) {
 			s.PromisedBy = snap.PromisedBy
 		}
 		pk := s.pkg(-1, snap.TrackingNumber)
-		if snap.TrackingURL != "" {
-			pk.TrackingURL = snap.TrackingURL
-		}
-		if d := estimateOf(snap); !d.IsZero() {
-			pk.EstimatedDelivery = d
-		}
-		if !pk.Delivered {
-			pk.Status = snap.Status
+		// The snapshot tells the tracker as of this event: an older one
+		// than already read (delivered late, out of order) is stale.
+		// (An event without a version is taken as it comes.) A stale
+		// event still decides its milestone, which ranks guard, but
+		// leaves the package's and the shipment's status as they are.
+		v := e.AggregateVersion
+		fresh := v <= 0 || v >= pk.TrackerVersion
+		if fresh {
+			pk.TrackerVersion = max(pk.TrackerVersion, v)
+			if snap.TrackingURL != "" {
+				pk.TrackingURL = snap.TrackingURL
+			}
+			if d := estimateOf(snap); !d.IsZero() {
+				pk.EstimatedDelivery = d
+			}
+			if !pk.Delivered {
+				pk.Status = snap.Status
+			}
 		}
 		scope := shipmentScope(s.ID)
 		switch e.Type {
@@ -330,12 +340,12 @@ func readTracking(e oms.Event) (change, bool, error) {
 			case tracking.StatusInTransit:
 				shipped(p, d, s, eventTime(e))
 			case tracking.StatusOutForDelivery:
-				if !s.final() {
+				if fresh && !s.final() {
 					s.Status = ShipmentOutForDelivery
 				}
 				d.decide(KindOutForDelivery, scope, Details{})
 			case tracking.StatusAvailableForPickup:
-				if !s.final() {
+				if fresh && !s.final() {
 					s.Status = ShipmentReadyForPickup
 				}
 				d.decide(KindReadyForPickup, scope, Details{})
@@ -350,7 +360,7 @@ func readTracking(e oms.Event) (change, bool, error) {
 				if reason == "" {
 					reason = string(sc.Status)
 				}
-				exception(d, s, reason, nextFor(string(sc.Reason), sc.Status))
+				exception(d, s, reason, nextFor(string(sc.Reason), sc.Status), fresh)
 			}
 		case tracking.EventExceptionDetected:
 			if ex.Alert.Reason == tracking.ReasonTrackingError || snap.Reason == tracking.ReasonTrackingError {
@@ -364,7 +374,7 @@ func readTracking(e oms.Event) (change, bool, error) {
 			if next == NextWait && ex.Alert.Kind != "" {
 				next = nextFor(string(ex.Alert.Kind), ex.Alert.Status)
 			}
-			exception(d, s, reason, next)
+			exception(d, s, reason, next, fresh)
 		}
 		s.estimate()
 	}}, true, nil
@@ -376,8 +386,8 @@ func shipped(p *Progress, d *decider, s *ShipmentView, at time.Time) {
 	if s.Status == ShipmentPending {
 		s.Status = ShipmentShipped
 	}
-	if s.ShippedAt.IsZero() {
-		s.ShippedAt = at
+	if s.ShippedAt.IsZero() || at.Before(s.ShippedAt) {
+		s.ShippedAt = at // the first report, whatever order they came in
 	}
 	kind := KindShipped
 	if p.ExchangeOf != "" {
@@ -415,8 +425,10 @@ func delivered(p *Progress, d *decider, s *ShipmentView, at time.Time) {
 	d.decide(KindDelivered, shipmentScope(s.ID), Details{ShipmentID: s.ID})
 }
 
-func exception(d *decider, s *ShipmentView, reason, next string) {
-	if !s.final() {
+// exception decides delivery_exception; current says the report is not
+// older than what the shipment shows, so that it may show it.
+func exception(d *decider, s *ShipmentView, reason, next string, current bool) {
+	if current && !s.final() {
 		s.Status = ShipmentException
 		s.Exception = reason
 	}
@@ -459,7 +471,7 @@ func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time,
 		s.AllDelivered = true
 		delivered(p, d, s, at)
 	case fulfillment.EventException:
-		exception(d, s, pl.Exception, nextFor(exceptionReason(pl.Exception), ""))
+		exception(d, s, pl.Exception, nextFor(exceptionReason(pl.Exception), ""), true)
 	}
 	s.estimate()
 }

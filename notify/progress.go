@@ -236,6 +236,11 @@ type PackageView struct {
 	// Delivered is set once the package was reported delivered.
 	Delivered         bool     `json:"delivered,omitempty"`
 	EstimatedDelivery oms.Date `json:"estimated_delivery,omitzero"`
+	// TrackerVersion is the version of the newest tracking event read for
+	// the package (its outbox AggregateVersion): Status, TrackingURL and
+	// EstimatedDelivery come from it, and an older event delivered late
+	// (a bus that reorders) no longer overwrites them.
+	TrackerVersion int64 `json:"tracker_version,omitempty"`
 	// Timeline is the package's tracking history, oldest first.
 	Timeline []TimelineEntry `json:"timeline,omitempty"`
 }

@@ -83,6 +83,9 @@ func ViewOf(p *Progress) *OrderView {
 	v.Shipments = []ShipmentView{}
 	for _, s := range p.Shipments {
 		c := s
+		if c.Status != ShipmentException {
+			c.Exception = "" // a problem since overcome, in whatever order told
+		}
 		c.Packages = nil
 		for _, pk := range s.Packages {
 			pk.Timeline = slices.Clone(pk.Timeline)

@@ -123,13 +123,20 @@ func (s *MemoryStore) AddOrphans(ctx context.Context, orphans ...Orphan) (int, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	added := 0
-next:
+	held := map[Key]map[string]bool{} // the IDs of each key, built once per call
 	for _, o := range orphans {
-		for _, have := range s.orphans[o.Key] {
-			if have.Event.ID == o.Event.ID {
-				continue next
+		ids, ok := held[o.Key]
+		if !ok {
+			ids = make(map[string]bool, len(s.orphans[o.Key]))
+			for _, have := range s.orphans[o.Key] {
+				ids[have.Event.ID] = true
 			}
+			held[o.Key] = ids
 		}
+		if ids[o.Event.ID] {
+			continue
+		}
+		ids[o.Event.ID] = true
 		s.orphans[o.Key] = append(s.orphans[o.Key], o)
 		added++
 	}

@@ -3,6 +3,7 @@ package tracking
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -127,7 +128,8 @@ type PollReport struct {
 
 // PollDue polls every open tracker whose NextPollAt has come (up to
 // BatchSize) once. A source error is not returned: it backs the tracker
-// off, and so does an update the Service refuses as invalid. A tracker
+// off, and so do a source that panics and an update the Service refuses
+// as invalid. A tracker
 // of a carrier without a source is skipped and looked at again after
 // Interval, so such trackers never fill every batch. Store errors are
 // returned.
@@ -170,7 +172,7 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 			continue
 		}
 		rep.Polled++
-		u, err := src.Track(ctx, key.Carrier, key.TrackingNumber)
+		u, err := track(ctx, src, key)
 		if err != nil {
 			rep.Failed++
 			if err := p.backOff(ctx, key, now, "tracking: poll failed", err); err != nil {
@@ -206,6 +208,18 @@ func (p *Poller) PollDue(ctx context.Context) (PollReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// track asks src for key, turning a panic of the host's client (on a
+// malformed answer, say) into an error: the tracker is backed off like
+// after any failed poll, and Run goes on with the others.
+func track(ctx context.Context, src Source, key Key) (u Update, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			u, err = Update{}, fmt.Errorf("tracking: source panicked polling %s: %v", key, v)
+		}
+	}()
+	return src.Track(ctx, key.Carrier, key.TrackingNumber)
 }
 
 // lastPollAt is the latest next-poll time a tracker gets: the end of year

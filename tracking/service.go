@@ -242,9 +242,13 @@ func (s *Service) adopt(ctx context.Context, key Key) error {
 	if err != nil {
 		return err
 	}
+	have := make(map[string]bool, len(t.Events))
+	for _, e := range t.Events {
+		have[e.ID] = true
+	}
 	held := ids[:0]
 	for _, id := range ids {
-		if t.Has(id) {
+		if have[id] { // not t.Has per orphan: quadratic for thousands of them
 			held = append(held, id)
 		}
 	}

@@ -226,6 +226,9 @@ func (t *Tracker) LastScanAt() time.Time {
 // skipped. It returns how many events were new. Apply never fails: a code
 // no mapper knew is StatusUnknown and keeps its raw code.
 func (t *Tracker) Apply(events ...Event) (added int) {
+	if len(events) > mergeAbove {
+		return t.merge(events)
+	}
 	if need := len(t.Events) + len(events); cap(t.Events) < need {
 		grown := make([]Event, len(t.Events), need)
 		copy(grown, t.Events)
@@ -236,6 +239,43 @@ func (t *Tracker) Apply(events ...Event) (added int) {
 			added++
 		}
 	}
+	return added
+}
+
+// mergeAbove is the batch size from which Apply sorts the batch and merges
+// it into the history in one pass, rather than inserting each event (a
+// shift of the history each): a webhook or poll of thousands of scans in
+// reverse order would otherwise take quadratic time.
+const mergeAbove = 16
+
+// merge applies a batch of events: it normalizes and sorts them, and
+// merges them into the history, skipping those already there (or twice in
+// the batch). It returns how many were new.
+func (t *Tracker) merge(events []Event) (added int) {
+	batch := make([]Event, len(events))
+	for i, e := range events {
+		batch[i] = e.Normalize()
+	}
+	sort.Slice(batch, func(i, j int) bool { return after(batch[j], batch[i]) })
+	old := t.Events
+	merged := make([]Event, 0, len(old)+len(batch))
+	i := 0
+	for _, e := range batch {
+		for i < len(old) && after(e, old[i]) {
+			merged = append(merged, old[i])
+			i++
+		}
+		if i < len(old) && old[i].ID == e.ID {
+			continue // already in the history
+		}
+		if n := len(merged); n > 0 && merged[n-1].ID == e.ID {
+			continue // twice in the batch
+		}
+		merged = append(merged, e)
+		t.decide(e)
+		added++
+	}
+	t.Events = append(merged, old[i:]...)
 	return added
 }
 

@@ -1,0 +1,77 @@
+package notify_test
+
+import (
+	"context"
+	"math/rand"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/notify"
+	"github.com/omskit/oms/tracking"
+)
+
+// TestTrackingEventsOutOfOrderGiveTheSameView: a bus may hand a tracker's
+// events over out of order, and twice. Each event's snapshot overwrote the
+// package's status and estimate, so a late older event (the registration,
+// the first in-transit scan) left the view showing pre_transit and an
+// estimate the carrier had since moved, and the shipment's shipped time
+// was the first event read rather than the first reported. The view is
+// now the same whatever the order.
+func TestTrackingEventsOutOfOrderGiveTheSameView(t *testing.T) {
+	ctx := context.Background()
+	clock := oms.NewManualClock(t0)
+	ob := oms.NewMemoryOutbox(nil)
+	svc := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: ob}), &tracking.ServiceOptions{Clock: clock})
+	if _, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z1", ShipmentRef: "shp-1", OrderRef: "ord-1",
+		CustomerID: "cust-anna", TrackingURL: "https://ups.example/1Z1"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range []struct {
+		st  tracking.Status
+		est oms.Date
+	}{
+		{tracking.StatusInTransit, oms.NewDate(2026, 3, 10)},
+		{tracking.StatusException, oms.NewDate(2026, 3, 12)},
+		{tracking.StatusInTransit, oms.NewDate(2026, 3, 14)},
+		{tracking.StatusOutForDelivery, oms.NewDate(2026, 3, 14)},
+	} {
+		clock.Advance(time.Hour)
+		if _, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z1", EstimatedDelivery: s.est,
+			Events: []tracking.Event{{Time: clock.Now(), Status: s.st, RawCode: string(rune('a' + i))}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := ob.Events(tracking.NewKey("ups", "1Z1").ID())
+	view := func(evs []oms.Event) *notify.OrderView {
+		t.Helper()
+		e := newEnv(t, nil)
+		e.publish(t, evs...)
+		v, err := e.n.View(ctx, "ord-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.UpdatedAt = time.Time{}
+		return v
+	}
+	want := view(evs)
+	if pk := want.Shipments[0].Packages[0]; pk.Status != tracking.StatusOutForDelivery || pk.EstimatedDelivery != oms.NewDate(2026, 3, 14) {
+		t.Fatalf("in order: package %+v", pk)
+	}
+	reversed := slices.Clone(evs)
+	slices.Reverse(reversed)
+	orders := map[string][]oms.Event{"reversed": reversed}
+	rng := rand.New(rand.NewSource(3))
+	for _, name := range []string{"shuffled 1", "shuffled 2", "shuffled 3"} {
+		s := slices.Clone(evs)
+		rng.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
+		orders[name] = append(s, s[:3]...) // and some again
+	}
+	for name, evs := range orders {
+		if diff := cmp.Diff(want, view(evs)); diff != "" {
+			t.Errorf("%s (-in order +%s):\n%s", name, name, diff)
+		}
+	}
+}

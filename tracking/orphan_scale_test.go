@@ -1,0 +1,85 @@
+package tracking_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/tracking"
+)
+
+// manyScans returns n distinct scans of one parcel, newest first.
+func manyScans(now time.Time, n int) []tracking.Event {
+	out := make([]tracking.Event, n)
+	for i := range out {
+		out[i] = tracking.Event{Time: now.Add(-time.Hour - time.Duration(i)*time.Second), Status: tracking.StatusInTransit, RawText: fmt.Sprint("scan ", i)}
+	}
+	return out
+}
+
+// TestOrphansOfAnUnknownNumberAreRecordedInLinearTime: the memory store
+// checked each new orphan against every orphan of its number, so one
+// update of 20,000 scans for a number not registered yet (and its retry)
+// took seconds each. It now looks them up in a set.
+func TestOrphansOfAnUnknownNumberAreRecordedInLinearTime(t *testing.T) {
+	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	store := tracking.NewMemoryStore(nil)
+	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+	ctx := context.Background()
+	const n = 20000
+	u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(clock.Now(), n)}
+	u.Events = append(u.Events, u.Events[:10]...) // some twice in the update
+	start := cpuTime()
+	res, err := svc.Apply(ctx, u)
+	if err != nil || res.Orphaned != n || res.Duplicates != 10 {
+		t.Fatalf("first: %+v %v", res, err)
+	}
+	res, err = svc.Apply(ctx, u) // the provider retries
+	if err != nil || res.Orphaned != 0 || res.Duplicates != n+10 {
+		t.Fatalf("retry: %+v %v", res, err)
+	}
+	elapsed := cpuTime() - start
+	if os, err := store.Orphans(ctx, tracking.NewKey("ups", "1Z")); err != nil || len(os) != n {
+		t.Fatalf("%d orphans (%v), want %d", len(os), err, n)
+	}
+	// Quadratic look-ups took about 11 s of CPU here without -race; the
+	// bound (CPU time, which a loaded machine does not inflate) is loose.
+	t.Logf("%v of CPU", elapsed)
+	if elapsed > 6*time.Second {
+		t.Fatalf("recording %d orphans twice took %v of CPU", n, elapsed)
+	}
+}
+
+// TestRegisterAdoptsThousandsOfOrphansInLinearTime: Register, once it had
+// applied the orphans of its number, looked each one up in the history
+// one by one to delete those held, so 50,000 early scans made Register
+// take seconds. It now looks them up in a set.
+func TestRegisterAdoptsThousandsOfOrphansInLinearTime(t *testing.T) {
+	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	store := tracking.NewMemoryStore(nil)
+	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+	ctx := context.Background()
+	const n = 50000
+	if res, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(clock.Now(), n)}); err != nil || res.Orphaned != n {
+		t.Fatalf("%+v %v", res, err)
+	}
+	start := cpuTime()
+	tr, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z", ShipmentRef: "s1"})
+	elapsed := cpuTime() - start
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Events) != n || tr.Status != tracking.StatusInTransit {
+		t.Fatalf("%d events, status %s", len(tr.Events), tr.Status)
+	}
+	if os, err := store.Orphans(ctx, tracking.Key{}); err != nil || len(os) != 0 {
+		t.Fatalf("%d orphans left (%v)", len(os), err)
+	}
+	// Quadratic look-ups took about 7 s of CPU here without -race.
+	t.Logf("%v of CPU", elapsed)
+	if elapsed > 4*time.Second {
+		t.Fatalf("adopting %d orphans took %v of CPU", n, elapsed)
+	}
+}
