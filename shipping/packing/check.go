@@ -161,6 +161,10 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 			return fmt.Errorf("unpacked entry %+v: more units of item %d than its quantity %d", u, u.Item, it.Quantity)
 		}
 		placed[u.Item] += u.Quantity
+		if it.ShipsAsIs && u.Reason != UnpackedStopped {
+			// It needs no box: only a stopped search leaves it out.
+			return fmt.Errorf("item %d ships as is but is listed %s", u.Item, u.Reason)
+		}
 		geo, light := false, false
 		for _, bt := range boxes {
 			for _, o := range []Orientation{OrientationLWH, OrientationWLH, OrientationLHW, OrientationHLW, OrientationWHL, OrientationHWL} {

@@ -81,3 +81,28 @@ func TestCheckRefusesAnAsIsParcelThatMisdescribesItsUnit(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckRefusesAnAsIsUnitListedAsUnpacked: a unit that ships as is
+// needs no box, so only a stopped search can leave it out; Check took it
+// listed as too large (it fits no box type, which it never needs), too
+// heavy or out of boxes, so a stored packing could drop a parcel for good.
+func TestCheckRefusesAnAsIsUnitListedAsUnpacked(t *testing.T) {
+	items := []packing.Item{{ID: "rug", Dimensions: oms.DimensionsMM(2000, 300, 300), Weight: oms.Kilograms(5), Quantity: 1, ShipsAsIs: true}}
+	boxes := []packing.BoxType{
+		{Name: "small", Inner: oms.DimensionsMM(200, 200, 200)},
+		{Name: "long", Inner: oms.DimensionsMM(2100, 400, 400), MaxWeight: oms.Kilograms(1)},
+		{Name: "spare", Inner: oms.DimensionsMM(2100, 400, 400), Limited: true},
+	}
+	for _, reason := range []packing.UnpackedReason{packing.UnpackedTooLarge, packing.UnpackedTooHeavy, packing.UnpackedNoBox} {
+		for _, bs := range [][]packing.BoxType{boxes[:1], boxes[1:2], boxes[2:]} {
+			bad := packing.Result{Unpacked: []packing.UnpackedItem{{Item: 0, ID: "rug", Quantity: 1, Reason: reason}}}
+			if err := packing.Check(items, bs, bad); err == nil {
+				t.Errorf("as-is unit listed %s with box types %+v: Check = nil, want an error", reason, bs)
+			}
+		}
+	}
+	stopped := packing.Result{Stopped: true, Unpacked: []packing.UnpackedItem{{Item: 0, ID: "rug", Quantity: 1, Reason: packing.UnpackedStopped}}}
+	if err := packing.Check(items, boxes, stopped); err != nil {
+		t.Errorf("as-is unit left out by a stopped search: %v", err)
+	}
+}
