@@ -165,14 +165,15 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 			// It needs no box: only a stopped search leaves it out.
 			return fmt.Errorf("item %d ships as is but is listed %s", u.Item, u.Reason)
 		}
-		geo, light := false, false
-		for _, bt := range boxes {
+		geo, light, spare := false, false, false
+		for t, bt := range boxes {
 			for _, o := range []Orientation{OrientationLWH, OrientationWLH, OrientationLHW, OrientationHLW, OrientationWHL, OrientationHWL} {
 				d := o.Apply(it.Dimensions)
 				if it.Rotation.Allows(o, it.Dimensions) && d.Length <= bt.Inner.Length && d.Width <= bt.Inner.Width && d.Height <= bt.Inner.Height {
 					geo = true
 					if bt.MaxWeight == 0 || it.Weight+bt.EmptyWeight <= bt.MaxWeight {
 						light = true
+						spare = spare || !bt.Limited || used[t] < bt.Supply
 					}
 				}
 			}
@@ -189,6 +190,9 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 		case UnpackedNoBox:
 			if !light {
 				return fmt.Errorf("item %d listed as out of boxes but no box type takes it", u.Item)
+			}
+			if spare {
+				return fmt.Errorf("item %d listed as out of boxes but a box type that takes it has boxes left", u.Item)
 			}
 		case UnpackedStopped:
 			stoppedUnits += u.Quantity
