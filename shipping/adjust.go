@@ -129,7 +129,6 @@ func (as Adjustments) Price(r Rate, orderValue oms.Money) (oms.Money, error) {
 
 func (as Adjustments) price(r Rate, orderValue oms.Money) (oms.Money, error) {
 	p := r.Price
-	hundred := decimal.NewFromInt(100)
 	for i, a := range as {
 		if !a.Only.Match(r) {
 			continue
@@ -137,7 +136,9 @@ func (as Adjustments) price(r Rate, orderValue oms.Money) (oms.Money, error) {
 		var err error
 		switch a.Kind {
 		case AdjustPercent:
-			p, err = p.Add(p.MulRate(a.Percent.Div(hundred)))
+			// Shift, not Div: Div rounds to 16 decimal places, which
+			// changed percentages with more decimals.
+			p, err = p.Add(p.MulRate(a.Percent.Shift(-2)))
 		case AdjustFixed:
 			p, err = p.Add(a.Amount)
 		case AdjustFlat:

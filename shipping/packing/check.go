@@ -12,15 +12,18 @@ import (
 // runs it on every packing; callers may run it on a packing they stored or
 // edited by hand before a packing station uses it.
 //
-// It checks that every parcel names a real box type (or is a unit shipped
-// as is), every unit lies inside its box's inner space in an orientation
-// its rotation rule allows, no two units overlap, nothing lies above a
-// NoStack unit, every unit rests on the floor or on the top face of a unit
-// whose footprint overlaps its own with positive area (nothing floats), no
-// box holds more than MaxPerBox units of an item, a unit that ships alone
-// is alone, each box's gross weight (empty weight included) is within its
-// limit and matches the units, limited supplies hold, every unit is placed
-// exactly once or listed as unpacked with a reason that is true of it.
+// It checks that every parcel names a real box type and has its name,
+// outer size and volume (or is a unit shipped as is, described as its item:
+// its ID, SKU, weight and size), every unit lies inside its box's inner
+// space in an orientation its rotation rule allows, no two units overlap,
+// nothing lies above a NoStack unit, every unit rests on the floor or on
+// the top face of a unit whose footprint overlaps its own with positive
+// area (nothing floats), no box holds more than MaxPerBox units of an item,
+// a unit that ships alone is alone, each box's gross weight (empty weight
+// included) is within its limit and matches the units, limited supplies
+// hold, every unit is placed exactly once or listed as unpacked with a
+// reason that is true of it.
+//
 // Input that Pack refuses (a negative weight, a side over 100 m, ...) is
 // refused with Pack's *oms.ValidationError.
 func Check(items []Item, boxes []BoxType, p Result) error {
@@ -41,8 +44,18 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 			if u.Item < 0 || u.Item >= len(items) || !items[u.Item].ShipsAsIs {
 				return fmt.Errorf("%s: as-is parcel holds item %d, which does not ship as is", where, u.Item)
 			}
-			if b.GrossWeight != items[u.Item].Weight || b.Outer != items[u.Item].Dimensions {
-				return fmt.Errorf("%s: as-is parcel weight %s / size %s, want the item's", where, b.GrossWeight, b.Outer)
+			it := items[u.Item]
+			if b.GrossWeight != it.Weight || b.ContentWeight != it.Weight || b.Outer != it.Dimensions {
+				return fmt.Errorf("%s: as-is parcel weight %s/%s / size %s, want the item's", where, b.ContentWeight, b.GrossWeight, b.Outer)
+			}
+			if b.Name != it.ID || b.Volume != it.Dimensions.Volume() {
+				return fmt.Errorf("%s: as-is parcel name %q volume %d, want %q %d", where, b.Name, b.Volume, it.ID, it.Dimensions.Volume())
+			}
+			if u.ID != it.ID || u.SKU != it.SKU || u.Weight != it.Weight {
+				return fmt.Errorf("%s: as-is unit id %q sku %q weight %s, want %q %q %s", where, u.ID, u.SKU, u.Weight, it.ID, it.SKU, it.Weight)
+			}
+			if !u.Orientation.Valid() || u.Placed != u.Orientation.Apply(it.Dimensions) || u.Position != (Position{}) {
+				return fmt.Errorf("%s: as-is unit %s turned %q at %+v, want the item's size %s at the origin", where, u.Placed, u.Orientation, u.Position, it.Dimensions)
 			}
 			placed[u.Item]++
 			continue
@@ -52,8 +65,8 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 		}
 		bt := boxes[b.Type]
 		used[b.Type]++
-		if b.Name != bt.Name || b.Volume != bt.outer().Volume() {
-			return fmt.Errorf("%s: name %q volume %d, want %q %d", where, b.Name, b.Volume, bt.Name, bt.outer().Volume())
+		if b.Name != bt.Name || b.Outer != bt.outer() || b.Volume != bt.outer().Volume() {
+			return fmt.Errorf("%s: name %q outer %s volume %d, want %q %s %d", where, b.Name, b.Outer, b.Volume, bt.Name, bt.outer(), bt.outer().Volume())
 		}
 		if len(b.Items) == 0 {
 			return fmt.Errorf("%s: empty box", where)
@@ -148,14 +161,19 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 			return fmt.Errorf("unpacked entry %+v: more units of item %d than its quantity %d", u, u.Item, it.Quantity)
 		}
 		placed[u.Item] += u.Quantity
-		geo, light := false, false
-		for _, bt := range boxes {
+		if it.ShipsAsIs && u.Reason != UnpackedStopped {
+			// It needs no box: only a stopped search leaves it out.
+			return fmt.Errorf("item %d ships as is but is listed %s", u.Item, u.Reason)
+		}
+		geo, light, spare := false, false, false
+		for t, bt := range boxes {
 			for _, o := range []Orientation{OrientationLWH, OrientationWLH, OrientationLHW, OrientationHLW, OrientationWHL, OrientationHWL} {
 				d := o.Apply(it.Dimensions)
 				if it.Rotation.Allows(o, it.Dimensions) && d.Length <= bt.Inner.Length && d.Width <= bt.Inner.Width && d.Height <= bt.Inner.Height {
 					geo = true
 					if bt.MaxWeight == 0 || it.Weight+bt.EmptyWeight <= bt.MaxWeight {
 						light = true
+						spare = spare || !bt.Limited || used[t] < bt.Supply
 					}
 				}
 			}
@@ -172,6 +190,9 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 		case UnpackedNoBox:
 			if !light {
 				return fmt.Errorf("item %d listed as out of boxes but no box type takes it", u.Item)
+			}
+			if spare {
+				return fmt.Errorf("item %d listed as out of boxes but a box type that takes it has boxes left", u.Item)
 			}
 		case UnpackedStopped:
 			stoppedUnits += u.Quantity

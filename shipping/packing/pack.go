@@ -426,7 +426,9 @@ func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 //     would leave with no face to glue on, seeded restarts, then beam
 //     searches).
 //  5. Each box is repacked into the smallest box type that holds its
-//     contents. Then the gross weights are evened without changing any box's
+//     contents; units left out of boxes (limited supplies) go into boxes
+//     this frees, so no unit is listed UnpackedNoBox while a box type that
+//     takes it has boxes left. Then the gross weights are evened without changing any box's
 //     type, so neither the count nor the volume changes: for the pairs of
 //     boxes whose weights differ most, a unit moves from the heavier box to
 //     the lighter, or a heavier unit of one swaps with a lighter unit of the
@@ -441,7 +443,9 @@ func Pack(items []Item, boxes []BoxType, opts *Options) (Result, error) {
 //     type, split a box's units into two boxes, merge two boxes into one.
 //     It starts from the box-count packing and keeps only moves that cost
 //     less, so it never costs more than ObjectiveBoxes would; Result.MinBoxes
-//     is that packing's count. The search has a budget of its own.
+//     is that packing's count. The search has a budget of its own, and
+//     is skipped while units are left out for want of a box (its moves
+//     free boxes that those units would need).
 //     The parcels are priced again on the final result (PackedBox.Cost,
 //     Result.Cost); with ObjectiveBoxes a given Cost only prices them.
 //

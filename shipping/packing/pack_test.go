@@ -630,7 +630,7 @@ func TestPackSettle(t *testing.T) {
 		}
 		// The checker takes the result as Pack's caller would see it.
 		var its []Item
-		pb := PackedBox{Type: 0, Name: "box", Volume: boxes[0].outer().Volume()}
+		pb := PackedBox{Type: 0, Name: "box", Outer: boxes[0].outer(), Volume: boxes[0].outer().Volume()}
 		var vol float64
 		for i, p := range b.items {
 			d := oms.DimensionsMM(p.dx, p.dy, p.dz)

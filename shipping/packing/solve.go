@@ -402,9 +402,22 @@ func (s *pkSolver) solve() {
 	s.bins = s.packGroup(s.count)
 	s.minBoxes = len(s.bins) + len(s.alone) + len(s.asIs)
 	s.balance()
-	if s.cost != nil {
+	if s.cost != nil && !s.waiting() {
+		// Its moves may free a box, which units waiting for one would
+		// take: with units out of boxes, a cheaper packing of the others
+		// is not what the shop needs.
 		s.costSearch()
 	}
+}
+
+// waiting reports whether units are left out for want of a box.
+func (s *pkSolver) waiting() bool {
+	for _, u := range s.unpacked {
+		if u[2] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // stopAll lists every unit that is not yet placed as stopped.
@@ -565,7 +578,26 @@ func (s *pkSolver) packGroup(count []int) []*pkBin {
 			}
 		}
 	}
-	if pkTotal(left) > 0 || len(bins) > 12 || n > 400 {
+	if pkTotal(left) > 0 {
+		// Shrinking may free boxes of a type the units left over fit:
+		// they go there, so that no unit waits beside a box it fits.
+		bins = done(bins)
+		for !s.ctxDone() {
+			more, rest := s.greedy(left)
+			if len(more) == 0 {
+				break
+			}
+			for k := range left {
+				s.unpacked[k][2] -= left[k] - rest[k]
+			}
+			for _, b := range more {
+				s.use(b.t, 1)
+			}
+			bins, left = append(bins, more...), rest
+		}
+		return bins
+	}
+	if len(bins) > 12 || n > 400 {
 		return done(bins)
 	}
 	for k := max(lb, 2); k < len(bins) && !s.spent(); k++ {
