@@ -122,7 +122,13 @@ func (s *TrackingStore) List(ctx context.Context, f tracking.Filter) ([]*trackin
 		q += ` AND open`
 	}
 	if by := timeBound(f.PollDueBy); !f.PollDueBy.IsZero() {
-		q += ` AND (next_poll_at IS NULL OR (next_poll_at, next_poll_ns) <= (` + arg(by) + `, ` + arg(nsPart(by)) + `))`
+		// No NextPollAt (the zero time, stored as NULL) is due by a bound
+		// from year 1 on, as Filter.Match decides, and by none before.
+		unscheduled := `next_poll_at IS NULL OR `
+		if f.PollDueBy.Before(time.Time{}) {
+			unscheduled = ``
+		}
+		q += ` AND (` + unscheduled + `(next_poll_at, next_poll_ns) <= (` + arg(by) + `, ` + arg(nsPart(by)) + `))`
 	}
 	// A position PostgreSQL cannot hold (NUL, invalid UTF-8) is no stored
 	// key, yet keys sort around it: it is compared in Go, after the query.
