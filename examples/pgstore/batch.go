@@ -40,6 +40,11 @@ type ReserveBatcher struct {
 	done  chan struct{}
 	wg    sync.WaitGroup
 	once  sync.Once
+	// mu orders Reserve's queueing before Close: once closed is set (and
+	// done closed) nothing is queued, so the workers' last drain answers
+	// every queued request.
+	mu     sync.RWMutex
+	closed bool
 }
 
 var _ inventory.Store = (*ReserveBatcher)(nil)
@@ -95,7 +100,12 @@ func NewReserveBatcher(s *InventoryStore, opts *ReserveBatcherOptions) *ReserveB
 // Close stops the batcher after the batches in flight; later Reserve
 // calls reserve one by one.
 func (b *ReserveBatcher) Close() {
-	b.once.Do(func() { close(b.done) })
+	b.once.Do(func() {
+		b.mu.Lock()
+		b.closed = true
+		close(b.done)
+		b.mu.Unlock()
+	})
 	b.wg.Wait()
 }
 
@@ -111,14 +121,19 @@ func (b *ReserveBatcher) Reserve(ctx context.Context, r inventory.Reservation, e
 		return inventory.Reservation{}, false, err
 	}
 	req := &batchReq{ctx: ctx, r: r, ev: ev, reply: make(chan batchResult, 1)}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return b.InventoryStore.Reserve(ctx, r, ev)
+	}
 	select {
 	case b.queue <- req:
-	case <-b.done:
-		return b.InventoryStore.Reserve(ctx, r, ev)
+		b.mu.RUnlock()
 	case <-ctx.Done():
+		b.mu.RUnlock()
 		return inventory.Reservation{}, false, ctx.Err()
 	}
-	res := <-req.reply // always answered: the worker owns req now
+	res := <-req.reply // always answered: queued before Close, so a worker takes it
 	return res.r, res.created, res.err
 }
 
