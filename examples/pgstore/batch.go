@@ -55,7 +55,8 @@ type ReserveBatcherOptions struct {
 	// MaxBatch caps the reservations of one transaction. Default 64.
 	MaxBatch int
 	// Workers is how many batches may be in flight at once. Default 1:
-	// one batch forms while the previous one commits.
+	// one batch forms while the previous one commits. At most the pool's
+	// MaxConns: each batch in flight holds a connection.
 	Workers int
 	// Timeout bounds one batch's transaction. Default 10 s.
 	Timeout time.Duration
@@ -74,6 +75,10 @@ type batchResult struct {
 	err     error
 }
 
+// maxQueue bounds the requests a ReserveBatcher's queue holds; callers
+// past it wait for a worker to take from it.
+const maxQueue = 4096
+
 // NewReserveBatcher returns a batcher over s; Close stops it.
 func NewReserveBatcher(s *InventoryStore, opts *ReserveBatcherOptions) *ReserveBatcher {
 	var o ReserveBatcherOptions
@@ -86,10 +91,17 @@ func NewReserveBatcher(s *InventoryStore, opts *ReserveBatcherOptions) *ReserveB
 	if o.Workers <= 0 {
 		o.Workers = 1
 	}
+	o.Workers = min(o.Workers, int(s.db.pool.Config().MaxConns))
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	b := &ReserveBatcher{InventoryStore: s, opts: o, queue: make(chan *batchReq, o.MaxBatch*o.Workers), done: make(chan struct{})}
+	// The queue holds a batch per worker, within maxQueue: a MaxBatch that
+	// large means no cap, not a buffer of that size.
+	queue := maxQueue
+	if o.MaxBatch <= maxQueue/o.Workers {
+		queue = o.MaxBatch * o.Workers
+	}
+	b := &ReserveBatcher{InventoryStore: s, opts: o, queue: make(chan *batchReq, queue), done: make(chan struct{})}
 	for i := 0; i < o.Workers; i++ {
 		b.wg.Add(1)
 		go b.run()
