@@ -40,6 +40,11 @@ type ReserveBatcher struct {
 	done  chan struct{}
 	wg    sync.WaitGroup
 	once  sync.Once
+	// mu orders Reserve's queueing before Close: once closed is set (and
+	// done closed) nothing is queued, so the workers' last drain answers
+	// every queued request.
+	mu     sync.RWMutex
+	closed bool
 }
 
 var _ inventory.Store = (*ReserveBatcher)(nil)
@@ -50,7 +55,8 @@ type ReserveBatcherOptions struct {
 	// MaxBatch caps the reservations of one transaction. Default 64.
 	MaxBatch int
 	// Workers is how many batches may be in flight at once. Default 1:
-	// one batch forms while the previous one commits.
+	// one batch forms while the previous one commits. At most the pool's
+	// MaxConns: each batch in flight holds a connection.
 	Workers int
 	// Timeout bounds one batch's transaction. Default 10 s.
 	Timeout time.Duration
@@ -69,6 +75,10 @@ type batchResult struct {
 	err     error
 }
 
+// maxQueue bounds the requests a ReserveBatcher's queue holds; callers
+// past it wait for a worker to take from it.
+const maxQueue = 4096
+
 // NewReserveBatcher returns a batcher over s; Close stops it.
 func NewReserveBatcher(s *InventoryStore, opts *ReserveBatcherOptions) *ReserveBatcher {
 	var o ReserveBatcherOptions
@@ -81,10 +91,17 @@ func NewReserveBatcher(s *InventoryStore, opts *ReserveBatcherOptions) *ReserveB
 	if o.Workers <= 0 {
 		o.Workers = 1
 	}
+	o.Workers = min(o.Workers, int(s.db.pool.Config().MaxConns))
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	b := &ReserveBatcher{InventoryStore: s, opts: o, queue: make(chan *batchReq, o.MaxBatch*o.Workers), done: make(chan struct{})}
+	// The queue holds a batch per worker, within maxQueue: a MaxBatch that
+	// large means no cap, not a buffer of that size.
+	queue := maxQueue
+	if o.MaxBatch <= maxQueue/o.Workers {
+		queue = o.MaxBatch * o.Workers
+	}
+	b := &ReserveBatcher{InventoryStore: s, opts: o, queue: make(chan *batchReq, queue), done: make(chan struct{})}
 	for i := 0; i < o.Workers; i++ {
 		b.wg.Add(1)
 		go b.run()
@@ -95,7 +112,12 @@ func NewReserveBatcher(s *InventoryStore, opts *ReserveBatcherOptions) *ReserveB
 // Close stops the batcher after the batches in flight; later Reserve
 // calls reserve one by one.
 func (b *ReserveBatcher) Close() {
-	b.once.Do(func() { close(b.done) })
+	b.once.Do(func() {
+		b.mu.Lock()
+		b.closed = true
+		close(b.done)
+		b.mu.Unlock()
+	})
 	b.wg.Wait()
 }
 
@@ -111,14 +133,19 @@ func (b *ReserveBatcher) Reserve(ctx context.Context, r inventory.Reservation, e
 		return inventory.Reservation{}, false, err
 	}
 	req := &batchReq{ctx: ctx, r: r, ev: ev, reply: make(chan batchResult, 1)}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return b.InventoryStore.Reserve(ctx, r, ev)
+	}
 	select {
 	case b.queue <- req:
-	case <-b.done:
-		return b.InventoryStore.Reserve(ctx, r, ev)
+		b.mu.RUnlock()
 	case <-ctx.Done():
+		b.mu.RUnlock()
 		return inventory.Reservation{}, false, ctx.Err()
 	}
-	res := <-req.reply // always answered: the worker owns req now
+	res := <-req.reply // always answered: queued before Close, so a worker takes it
 	return res.r, res.created, res.err
 }
 

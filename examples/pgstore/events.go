@@ -14,6 +14,11 @@ var (
 	maxEventTime = time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
 )
 
+// timestampHolds reports whether timestamptz holds t (4713 BC to 294276
+// AD): a time outside it PostgreSQL refuses ("timestamp out of range") or,
+// far enough out that pgx's microseconds wrap, stores as another time.
+func timestampHolds(t time.Time) bool { return !t.Before(minEventTime) && !t.After(maxEventTime) }
+
 // checkEvents refuses events whose Time timestamptz cannot hold, which
 // the memory outbox keeps: sent as they are, PostgreSQL would refuse them
 // ("timestamp out of range") or, far enough out that pgx's microseconds
@@ -24,7 +29,7 @@ var (
 // overflows numeric format".
 func checkEvents(events ...oms.Event) error {
 	for i, e := range events {
-		if e.Time.Before(minEventTime) || e.Time.After(maxEventTime) {
+		if !timestampHolds(e.Time) {
 			return oms.Validationf("event", fmt.Sprintf("events[%d].time", i), "%s is outside the years 4713 BC to %d AD that PostgreSQL holds",
 				e.Time.Format(time.RFC3339Nano), maxTimestampYear)
 		}

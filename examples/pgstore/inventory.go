@@ -896,16 +896,24 @@ func checkReserveShape(r *inventory.Reservation) error {
 	if len(r.Lines) == 0 {
 		v.Add("lines", "must not be empty")
 	}
+	// Earlier lines by SKU, location and ref: a map, so that a reservation
+	// of many lines is checked in linear time.
+	type lineKey struct {
+		sku oms.SKU
+		loc oms.ID
+		ref string
+	}
+	earlier := make(map[lineKey][]int, len(r.Lines))
 	for i, l := range r.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
 		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			v.Add(f+".quantity", "must be 1 to 2^50, got %d", l.Quantity)
 		}
-		for j := 0; j < i; j++ {
-			if o := r.Lines[j]; o.SKU == l.SKU && o.Location == l.Location && o.Ref == l.Ref {
-				v.Add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
-			}
+		k := lineKey{l.SKU, l.Location, l.Ref}
+		for _, j := range earlier[k] {
+			v.Add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
 		}
+		earlier[k] = append(earlier[k], i)
 	}
 	return v.Err()
 }

@@ -77,8 +77,9 @@ func (s *NotifyStore) SaveProgress(ctx context.Context, p *notify.Progress) erro
 	if p.Version < 1 {
 		return oms.Validationf("progress", "version", "must be at least 1, got %d", p.Version)
 	}
-	if !p.DueAt.IsZero() && (p.DueAt.Year() < 1 || p.DueAt.Year() > maxTimestampYear) {
-		return oms.Validationf("progress", "due_at", "year %d is outside 1 to %d", p.DueAt.Year(), maxTimestampYear)
+	if !p.DueAt.IsZero() && !timestampHolds(p.DueAt) {
+		return oms.Validationf("progress", "due_at", "%s is outside the years 4713 BC to %d AD that PostgreSQL holds",
+			p.DueAt.Format(time.RFC3339Nano), maxTimestampYear)
 	}
 	d, err := doc(p)
 	if err != nil {
@@ -138,12 +139,7 @@ func (s *NotifyStore) Due(ctx context.Context, by time.Time, after oms.ID, limit
 	if limit <= 0 {
 		return nil, oms.Validationf("due", "limit", "must be positive, got %d", limit)
 	}
-	switch {
-	case by.Year() > maxTimestampYear:
-		by = time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
-	case by.Year() < 1:
-		return nil, nil // nothing is due before year 1
-	}
+	by = timeBound(by)
 	rows, err := s.db.pool.Query(ctx, dueSQL, by, nsPart(by), dueCursor(after), limit)
 	if err != nil {
 		return nil, wrap("due progress", err)
@@ -276,8 +272,9 @@ func (s *NotifyStore) Claim(ctx context.Context, key, token string, at time.Time
 	if err := notify.ValidateClaim(key, token); err != nil {
 		return notify.Claim{}, err
 	}
-	if at.Year() < 1 || at.Year() > maxTimestampYear {
-		return notify.Claim{}, oms.Validationf("claim", "at", "year %d is outside 1 to %d", at.Year(), maxTimestampYear)
+	if !timestampHolds(at) {
+		return notify.Claim{}, oms.Validationf("claim", "at", "%s is outside the years 4713 BC to %d AD that PostgreSQL holds",
+			at.Format(time.RFC3339Nano), maxTimestampYear)
 	}
 	for range claimAttempts {
 		var c notify.Claim

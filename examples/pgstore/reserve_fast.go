@@ -110,11 +110,34 @@ func oneLevel(r inventory.Reservation) (levelKey, int64, bool) {
 	return k, q, true
 }
 
+// levelSumsTooLarge reports whether the lines of r on one level add up past
+// what a level holds (maxLevelQuantity). Each line holds at most
+// oms.MaxQuantity (checkReserveShape), so no sum wraps before it stops.
+func levelSumsTooLarge(r inventory.Reservation) bool {
+	if int64(len(r.Lines)) <= maxLevelQuantity/oms.MaxQuantity {
+		return false
+	}
+	sums := make(map[levelKey]int64, len(r.Lines))
+	for _, ln := range r.Lines {
+		k := levelKey{ln.SKU, ln.Location}
+		if sums[k] += ln.Quantity; sums[k] > maxLevelQuantity {
+			return true
+		}
+	}
+	return false
+}
+
 // reserveFast tries r as one statement. done reports that it was saved
 // (err nil) or that its ID exists (err errReplay); false with a nil error
 // means the statement refused a row (stock short, a level row missing, an
 // inactive location) or could not tell, and the transaction path decides.
 func (s *InventoryStore) reserveFast(ctx context.Context, r inventory.Reservation, ev oms.Event) (inventory.Reservation, bool, error) {
+	if levelSumsTooLarge(r) {
+		// The transaction path refuses it, naming the level; summed here
+		// or in the statement, the lines would wrap an int64 or fail the
+		// bigint cast.
+		return inventory.Reservation{}, false, nil
+	}
 	d, err := doc(r)
 	if err != nil {
 		return inventory.Reservation{}, false, err

@@ -122,7 +122,13 @@ func (s *TrackingStore) List(ctx context.Context, f tracking.Filter) ([]*trackin
 		q += ` AND open`
 	}
 	if by := timeBound(f.PollDueBy); !f.PollDueBy.IsZero() {
-		q += ` AND (next_poll_at IS NULL OR (next_poll_at, next_poll_ns) <= (` + arg(by) + `, ` + arg(nsPart(by)) + `))`
+		// No NextPollAt (the zero time, stored as NULL) is due by a bound
+		// from year 1 on, as Filter.Match decides, and by none before.
+		unscheduled := `next_poll_at IS NULL OR `
+		if f.PollDueBy.Before(time.Time{}) {
+			unscheduled = ``
+		}
+		q += ` AND (` + unscheduled + `(next_poll_at, next_poll_ns) <= (` + arg(by) + `, ` + arg(nsPart(by)) + `))`
 	}
 	// A position PostgreSQL cannot hold (NUL, invalid UTF-8) is no stored
 	// key, yet keys sort around it: it is compared in Go, after the query.
@@ -196,8 +202,9 @@ func (s *TrackingStore) AddOrphans(ctx context.Context, orphans ...tracking.Orph
 		}
 		carriers[i], numbers[i], ids[i], docs[i] = o.Key.Carrier, o.Key.TrackingNumber, o.Event.ID, d
 		ats[i], nss[i], ranks[i] = o.Event.Time, nsPart(o.Event.Time), int32(statusRank[o.Event.Status])
-		if y := o.ReceivedAt.Year(); y < 1 || y > maxTimestampYear {
-			return 0, oms.Validationf("orphan", "received_at", "year %d is outside 1 to %d", y, maxTimestampYear)
+		if !timestampHolds(o.ReceivedAt) {
+			return 0, oms.Validationf("orphan", "received_at", "%s is outside the years 4713 BC to %d AD that PostgreSQL holds",
+				o.ReceivedAt.Format(time.RFC3339Nano), maxTimestampYear)
 		}
 		recvs[i], recvNs[i] = o.ReceivedAt, nsPart(o.ReceivedAt)
 	}
@@ -259,12 +266,7 @@ func (s *TrackingStore) PruneOrphans(ctx context.Context, before time.Time, limi
 	if limit <= 0 {
 		return 0, oms.Validationf("prune orphans", "limit", "must be positive, got %d", limit)
 	}
-	switch y := before.Year(); {
-	case y < 1:
-		return 0, nil // no orphan is stored before year 1
-	case y > maxTimestampYear:
-		before = time.Date(maxTimestampYear, 12, 31, 23, 59, 59, 999999999, time.UTC)
-	}
+	before = timeBound(before) // received_at is in a JSON document too: years -1 to 10000 in UTC
 	tag, err := s.db.pool.Exec(ctx, `DELETE FROM tracking_orphans WHERE (carrier, tracking_number, event_id) IN (
 		SELECT carrier, tracking_number, event_id FROM tracking_orphans
 		WHERE (received_at, received_ns) < ($1, $2)
