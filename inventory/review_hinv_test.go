@@ -1,6 +1,7 @@
 package inventory_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -264,5 +265,35 @@ func TestInboundsListUndatedDeliveriesBeforeOnesDatedInYear0(t *testing.T) {
 	}
 	if diff := cmp.Diff([]oms.ID{"undated", "dated-0", "dated-1", "dated-9999"}, got); diff != "" {
 		t.Errorf("Inbounds order (-want +got):\n%s", diff)
+	}
+}
+
+// TestItemJSONKeepsAnEmptyLocationLimitsMap: a preorder whose
+// LocationLimits is an empty map lets no location take preorders, while a
+// nil map lets every location take up to Limit; but the empty map was
+// left out of the JSON (omitempty) and came back nil, so an item sent over
+// the wire or kept as a JSON document by a host's store took preorders
+// everywhere. An empty map (and an empty ChannelBuffers) survives a round
+// trip; a nil one is still left out.
+func TestItemJSONKeepsAnEmptyLocationLimitsMap(t *testing.T) {
+	it := inventory.Item{SKU: "P", Tracked: true, ChannelBuffers: map[inventory.Channel]int64{},
+		Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 10, LocationLimits: map[oms.ID]int64{}, ExpectedAt: bbT0}}
+	b, err := json.Marshal(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back inventory.Item
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(it, back); diff != "" {
+		t.Errorf("round trip of %s (-in +out):\n%s", b, diff)
+	}
+	if n, limited := back.Backorder.Allowance("wh"); n != 0 || !limited {
+		t.Errorf("after the round trip Allowance(wh) = %d, %v; want 0, true", n, limited)
+	}
+	it.ChannelBuffers, it.Backorder.LocationLimits = nil, nil
+	if b, err := json.Marshal(it); err != nil || strings.Contains(string(b), "location_limits") || strings.Contains(string(b), "channel_buffers") {
+		t.Errorf("nil maps: %s %v, want them left out", b, err)
 	}
 }
