@@ -297,3 +297,44 @@ func TestItemJSONKeepsAnEmptyLocationLimitsMap(t *testing.T) {
 		t.Errorf("nil maps: %s %v, want them left out", b, err)
 	}
 }
+
+// TestCommitAndReleaseRequestsWithEmptyLinesStayRefusedThroughJSON: nil
+// lines commit (or release) every outstanding unit, while an empty list
+// is refused; but the JSON of a request left an empty list out
+// (omitempty), so a request with no lines, sent through a queue or an
+// HTTP API, came back nil and shipped or released the whole reservation.
+// The empty list survives the round trip and is still refused; nil is
+// still left out.
+func TestCommitAndReleaseRequestsWithEmptyLinesStayRefusedThroughJSON(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 5)
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	snap, events := b.snapshot(t)
+	var commit inventory.CommitRequest
+	if raw, err := json.Marshal(inventory.CommitRequest{Key: "parcel-1", Reservation: "r", Lines: []inventory.Line{}}); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(raw, &commit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Commit(b.ctx, commit); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("commit with empty lines after JSON: %v, want a validation error", err)
+	}
+	var release inventory.ReleaseRequest
+	if raw, err := json.Marshal(inventory.ReleaseRequest{Key: "rel-1", Reservation: "r", Lines: []inventory.Line{}}); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(raw, &release); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Release(b.ctx, release); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("release with empty lines after JSON: %v, want a validation error", err)
+	}
+	b.unchanged(t, "requests with empty lines", snap, events)
+	for _, v := range []any{inventory.CommitRequest{Key: "k", Reservation: "r"}, inventory.ReleaseRequest{Key: "k", Reservation: "r"}} {
+		if raw, err := json.Marshal(v); err != nil || strings.Contains(string(raw), "lines") {
+			t.Errorf("nil lines: %s %v, want them left out", raw, err)
+		}
+	}
+}
