@@ -1,6 +1,7 @@
 package inventory_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -264,5 +265,76 @@ func TestInboundsListUndatedDeliveriesBeforeOnesDatedInYear0(t *testing.T) {
 	}
 	if diff := cmp.Diff([]oms.ID{"undated", "dated-0", "dated-1", "dated-9999"}, got); diff != "" {
 		t.Errorf("Inbounds order (-want +got):\n%s", diff)
+	}
+}
+
+// TestItemJSONKeepsAnEmptyLocationLimitsMap: a preorder whose
+// LocationLimits is an empty map lets no location take preorders, while a
+// nil map lets every location take up to Limit; but the empty map was
+// left out of the JSON (omitempty) and came back nil, so an item sent over
+// the wire or kept as a JSON document by a host's store took preorders
+// everywhere. An empty map (and an empty ChannelBuffers) survives a round
+// trip; a nil one is still left out.
+func TestItemJSONKeepsAnEmptyLocationLimitsMap(t *testing.T) {
+	it := inventory.Item{SKU: "P", Tracked: true, ChannelBuffers: map[inventory.Channel]int64{},
+		Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 10, LocationLimits: map[oms.ID]int64{}, ExpectedAt: bbT0}}
+	b, err := json.Marshal(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back inventory.Item
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(it, back); diff != "" {
+		t.Errorf("round trip of %s (-in +out):\n%s", b, diff)
+	}
+	if n, limited := back.Backorder.Allowance("wh"); n != 0 || !limited {
+		t.Errorf("after the round trip Allowance(wh) = %d, %v; want 0, true", n, limited)
+	}
+	it.ChannelBuffers, it.Backorder.LocationLimits = nil, nil
+	if b, err := json.Marshal(it); err != nil || strings.Contains(string(b), "location_limits") || strings.Contains(string(b), "channel_buffers") {
+		t.Errorf("nil maps: %s %v, want them left out", b, err)
+	}
+}
+
+// TestCommitAndReleaseRequestsWithEmptyLinesStayRefusedThroughJSON: nil
+// lines commit (or release) every outstanding unit, while an empty list
+// is refused; but the JSON of a request left an empty list out
+// (omitempty), so a request with no lines, sent through a queue or an
+// HTTP API, came back nil and shipped or released the whole reservation.
+// The empty list survives the round trip and is still refused; nil is
+// still left out.
+func TestCommitAndReleaseRequestsWithEmptyLinesStayRefusedThroughJSON(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 5)
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	snap, events := b.snapshot(t)
+	var commit inventory.CommitRequest
+	if raw, err := json.Marshal(inventory.CommitRequest{Key: "parcel-1", Reservation: "r", Lines: []inventory.Line{}}); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(raw, &commit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Commit(b.ctx, commit); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("commit with empty lines after JSON: %v, want a validation error", err)
+	}
+	var release inventory.ReleaseRequest
+	if raw, err := json.Marshal(inventory.ReleaseRequest{Key: "rel-1", Reservation: "r", Lines: []inventory.Line{}}); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(raw, &release); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Release(b.ctx, release); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("release with empty lines after JSON: %v, want a validation error", err)
+	}
+	b.unchanged(t, "requests with empty lines", snap, events)
+	for _, v := range []any{inventory.CommitRequest{Key: "k", Reservation: "r"}, inventory.ReleaseRequest{Key: "k", Reservation: "r"}} {
+		if raw, err := json.Marshal(v); err != nil || strings.Contains(string(raw), "lines") {
+			t.Errorf("nil lines: %s %v, want them left out", raw, err)
+		}
 	}
 }

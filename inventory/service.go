@@ -288,8 +288,9 @@ type CommitRequest struct {
 	Reservation oms.ID `json:"reservation"`
 	// Lines name reservation lines (SKU, location and ref) and how many of
 	// their outstanding units to commit. Nil commits every outstanding
-	// unit.
-	Lines []Line `json:"lines,omitempty"`
+	// unit; an empty slice is refused, and stays empty through JSON (only
+	// nil is left out).
+	Lines []Line `json:"lines,omitzero"`
 }
 
 // ReleaseRequest asks to return units of a reservation to stock.
@@ -302,8 +303,9 @@ type ReleaseRequest struct {
 	Reservation oms.ID `json:"reservation"`
 	// Lines name reservation lines (SKU, location and ref) and how many of
 	// their outstanding units to release. Nil releases every outstanding
-	// unit.
-	Lines []Line `json:"lines,omitempty"`
+	// unit; an empty slice is refused, and stays empty through JSON (only
+	// nil is left out).
+	Lines []Line `json:"lines,omitzero"`
 }
 
 // Commit ships units of a reservation: they leave reserved and on-hand

@@ -198,8 +198,9 @@ type BackorderPolicy struct {
 	// promise beyond its on-hand stock (within Limit). Nil lets any
 	// location take preorders up to Limit; when set, a location not listed
 	// takes none (say, one with no purchase order coming). Values are 0 to
-	// oms.MaxQuantity.
-	LocationLimits map[oms.ID]int64 `json:"location_limits,omitempty"`
+	// oms.MaxQuantity. An empty map (no location takes preorders) stays
+	// one through JSON: only a nil map is left out.
+	LocationLimits map[oms.ID]int64 `json:"location_limits,omitzero"`
 	// ExpectedAt is, for preorders, when the stock is expected (up to year
 	// 9999).
 	ExpectedAt time.Time `json:"expected_at,omitzero"`
@@ -284,7 +285,7 @@ type Item struct {
 	SafetyStock int64 `json:"safety_stock,omitempty"`
 	// ChannelBuffers holds back extra units per channel, on top of the
 	// safety stock: 0 to oms.MaxQuantity units each.
-	ChannelBuffers map[Channel]int64 `json:"channel_buffers,omitempty"`
+	ChannelBuffers map[Channel]int64 `json:"channel_buffers,omitzero"`
 	// ReorderPoint is the availability (across active locations) at or
 	// below which a low-stock event is sent. Zero disables the event.
 	ReorderPoint int64 `json:"reorder_point,omitempty"`
