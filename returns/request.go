@@ -95,6 +95,9 @@ func checkLines(v *oms.ValidationError, lines []RequestLine) {
 				v.Add(f+".replacement", "is only for the exchange resolution")
 			}
 			checkReplacement(v, f+".replacement", *p)
+			if p.Quantity != 0 && !p.UnitPrice.Valid() && p.Quantity != l.Quantity {
+				v.Add(f+".replacement.quantity", "at the returned price a replacement stands for the returned units one for one (%d); set unit_price for %d", l.Quantity, p.Quantity)
+			}
 		}
 	}
 }

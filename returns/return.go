@@ -135,7 +135,8 @@ type Replacement struct {
 	SKU  oms.SKU `json:"sku"`
 	Name string  `json:"name,omitempty"`
 	// Quantity is how many replacement units; zero means the line's
-	// quantity.
+	// quantity. Another quantity needs a UnitPrice: at the returned price
+	// a replacement stands for the returned units one for one.
 	Quantity int64 `json:"quantity,omitempty"`
 	// UnitPrice is the replacement's price; the zero Money means the
 	// returned unit's price (an even exchange, such as another size).
