@@ -215,7 +215,10 @@ func newPayment(c oms.Currency, p CapturePolicy) Payment {
 //     before the order discounts moved onto it).
 //   - Unless the order is cancelled, capture up to the target, within what
 //     is authorized: the grand total under CaptureOnPlacement, the shipped
-//     value (see ShippedValue) under CaptureOnShipment.
+//     value (see ShippedValue) under CaptureOnShipment, each plus what
+//     Refund gave back beyond a line's or the shipping's current total
+//     (money the customer got back already: a line credited and then
+//     cancelled is not given back twice).
 //   - Once the order is cancelled or completed, void the authorized rest.
 //
 // An order authorized several times (AuthorizePayment after an edit raised
@@ -276,6 +279,7 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 			if target, err = ShippedValue(o, t); err != nil {
 				return nil, err
 			}
+			target = add(target, beyond)
 		}
 		if b := firstAuth(auths, (*authBalance).open); gt(target, collected) && available.IsPositive() && b != nil {
 			amt := minMoney(minMoney(sub(target, collected), available), b.open())
