@@ -215,7 +215,10 @@ func newPayment(c oms.Currency, p CapturePolicy) Payment {
 //     before the order discounts moved onto it).
 //   - Unless the order is cancelled, capture up to the target, within what
 //     is authorized: the grand total under CaptureOnPlacement, the shipped
-//     value (see ShippedValue) under CaptureOnShipment.
+//     value (see ShippedValue) under CaptureOnShipment, each plus what
+//     Refund gave back beyond a line's or the shipping's current total
+//     (money the customer got back already: a line credited and then
+//     cancelled is not given back twice).
 //   - Once the order is cancelled or completed, void the authorized rest.
 //
 // An order authorized several times (AuthorizePayment after an edit raised
@@ -276,6 +279,7 @@ func PlanSettlement(o *Order) (*PaymentOp, error) {
 			if target, err = ShippedValue(o, t); err != nil {
 				return nil, err
 			}
+			target = add(target, beyond)
 		}
 		if b := firstAuth(auths, (*authBalance).open); gt(target, collected) && available.IsPositive() && b != nil {
 			amt := minMoney(minMoney(sub(target, collected), available), b.open())
@@ -455,10 +459,30 @@ func minMoney(a, b oms.Money) oms.Money {
 	return a
 }
 
-// authorizedEnough reports whether the open authorization covers the grand
-// total.
+// authorizedEnough reports whether the open authorization covers what
+// the order collects (see owed).
 func authorizedEnough(o *Order, t Totals) bool {
-	return !gt(t.GrandTotal, payable(o))
+	return !gt(owed(o, t), payable(o))
+}
+
+// owed returns what the order's payment must collect in all: the grand
+// total of t, plus what Refund gave back beyond a line's or the
+// shipping's current total (the customer got that money back already, so
+// a cancellation's refund kept it back, and it is not the authorization's
+// to give again: an edit spending it must be authorized).
+func owed(o *Order, t Totals) oms.Money {
+	if t.GrandTotal.Currency() != o.Currency {
+		return t.GrandTotal
+	}
+	cur, err := ComputeTotals(o) // t may be the totals a store returned
+	if err != nil {
+		return t.GrandTotal
+	}
+	beyond, err := refundedBeyondTotals(o, cur)
+	if err != nil || !beyond.IsPositive() {
+		return t.GrandTotal
+	}
+	return add(t.GrandTotal, beyond)
 }
 
 // payable returns what the order's authorizations can still collect in
@@ -650,7 +674,7 @@ func (s *Service) AuthorizePayment(ctx context.Context, id oms.ID, in AuthorizeI
 		if o.Payment.Pending != nil {
 			return nil, fmt.Errorf("%w: order %s: a payment %s is pending; settle it first", oms.ErrConflict, o.ID, o.Payment.Pending.Kind)
 		}
-		need := sub(o.Totals.GrandTotal, payable(o))
+		need := sub(owed(o, o.Totals), payable(o))
 		if !need.IsPositive() {
 			return nil, nil
 		}

@@ -107,7 +107,9 @@ func RefundPaymentKey(id oms.ID, key string) string {
 // refunded, a line amount beyond the line's total not yet refunded, a
 // shipping part beyond the shipping not yet refunded, and an amount
 // beyond captured minus refunded (minus the parts of earlier refunds not
-// yet sent). The refund is taken from the latest
+// yet sent). An order whose authorizations do not cover its grand total
+// (an edit raised it) is refused with an error matching oms.ErrOnHold
+// until they do. The refund is taken from the latest
 // authorization that captured enough; when none did (an order authorized
 // several times), it is sent in parts, one authorization at a time, each
 // keyed by the order's state, and a Refund repeated after a failure
@@ -308,6 +310,13 @@ func applyRefund(o *Order, in RefundInput, payKey, digest string) ([]pendingEven
 	}
 	if o.Payment.Pending != nil {
 		return nil, errPaymentBusy
+	}
+	// While the authorizations do not cover the grand total (an edit
+	// raised it), a line's total may include value never collected (an
+	// order discount moved off it onto the added units): refunding at it
+	// could give back money the customer never paid.
+	if !authorizedEnough(o, t) {
+		return nil, fmt.Errorf("%w: order %s: refund: the grand total %s is not covered by its authorizations (%s); authorize it (AuthorizePayment) or edit the order back first", oms.ErrOnHold, o.ID, t.GrandTotal, payable(o))
 	}
 	// The latest authorization that can take the whole amount, else the
 	// latest with money left: the rest goes in further parts

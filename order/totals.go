@@ -262,7 +262,8 @@ func linesField(i int, name string) string { return fmt.Sprintf("lines[%d].%s", 
 // shipped units: for each line the shipped share of its total (split
 // exactly with Allocate), plus shipping and its tax once any unit has
 // shipped. When every active unit has shipped it equals t.GrandTotal. The
-// capture-at-shipment policy captures this amount.
+// capture-at-shipment policy captures this amount (plus what Refund gave
+// back beyond the current totals; see PlanSettlement).
 func ShippedValue(o *Order, t Totals) (oms.Money, error) {
 	if o == nil {
 		return oms.Money{}, oms.Validationf(entity, "", "order is nil")
