@@ -338,6 +338,9 @@ func readTracking(e oms.Event) (change, bool, error) {
 			pk.Timeline = append(pk.Timeline, TimelineEntry{At: sc.At, Status: sc.Status, Reason: sc.Reason, Text: sc.RawText})
 			switch sc.Status {
 			case tracking.StatusInTransit:
+				if fresh && s.Status == ShipmentException && !s.troubled() {
+					s.Status = ShipmentShipped // on its way again
+				}
 				shipped(p, d, s, eventTime(e))
 			case tracking.StatusOutForDelivery:
 				if fresh && !s.final() {
