@@ -474,6 +474,12 @@ func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time,
 		s.AllDelivered = true
 		delivered(p, d, s, at)
 	case fulfillment.EventException:
+		if pk != nil && !pk.Delivered {
+			// The parcel is in trouble until tracking scans it again, so
+			// that another parcel moving on does not clear the shipment's
+			// exception.
+			pk.Status = tracking.StatusException
+		}
 		exception(d, s, pl.Exception, nextFor(exceptionReason(pl.Exception), ""), true)
 	}
 	s.estimate()

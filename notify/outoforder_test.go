@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/notify"
+	"github.com/omskit/oms/notify/notifytest"
 	"github.com/omskit/oms/tracking"
 )
 
@@ -134,5 +135,26 @@ func TestParcelOnItsWayAgainAfterAnExceptionShowsShipped(t *testing.T) {
 	scan("1Z2", tracking.StatusInTransit, "")
 	if st, why := status(); st != notify.ShipmentShipped || why != "" {
 		t.Fatalf("both on their way again: %s %q, want shipped", st, why)
+	}
+}
+
+// TestParcelLostByFulfillmentKeepsTheShipmentInException: fulfillment
+// reports one parcel of two lost; the other parcel's in-transit scan does
+// not clear the shipment's exception.
+func TestParcelLostByFulfillmentKeepsTheShipmentInException(t *testing.T) {
+	e := newEnv(t, nil)
+	s := notifytest.NewScript("ord-lost", "1001", anna, t0)
+	e.publish(t,
+		s.Confirmed(notifytest.Line{ID: "l1", SKU: "TEE", Name: "T-shirt", Quantity: 2, Total: "39.80"}),
+		s.ShipmentCreated("sh", "ups"), s.LabelPurchased("sh", 0, "T1"), s.LabelPurchased("sh", 1, "T2"), s.ShipmentShipped("sh"),
+		s.ShipmentException("sh", 0, "T1", "lost"),
+		s.Tracking("sh", "T2", tracking.StatusInTransit, ""),
+	)
+	v, err := e.n.View(e.ctx, "ord-lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, why := v.Shipments[0].Status, v.Shipments[0].Exception; st != notify.ShipmentException || why != "lost" {
+		t.Fatalf("shipment %s %q, want exception \"lost\"", st, why)
 	}
 }
