@@ -338,6 +338,9 @@ func readTracking(e oms.Event) (change, bool, error) {
 			pk.Timeline = append(pk.Timeline, TimelineEntry{At: sc.At, Status: sc.Status, Reason: sc.Reason, Text: sc.RawText})
 			switch sc.Status {
 			case tracking.StatusInTransit:
+				if fresh && s.Status == ShipmentException && !s.troubled() {
+					s.Status = ShipmentShipped // on its way again
+				}
 				shipped(p, d, s, eventTime(e))
 			case tracking.StatusOutForDelivery:
 				if fresh && !s.final() {
@@ -471,6 +474,12 @@ func applyShipment(p *Progress, d *decider, typ string, id oms.ID, at time.Time,
 		s.AllDelivered = true
 		delivered(p, d, s, at)
 	case fulfillment.EventException:
+		if pk != nil && !pk.Delivered {
+			// The parcel is in trouble until tracking scans it again, so
+			// that another parcel moving on does not clear the shipment's
+			// exception.
+			pk.Status = tracking.StatusException
+		}
 		exception(d, s, pl.Exception, nextFor(exceptionReason(pl.Exception), ""), true)
 	}
 	s.estimate()

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/notify"
+	"github.com/omskit/oms/notify/notifytest"
 	"github.com/omskit/oms/tracking"
 )
 
@@ -73,5 +74,87 @@ func TestTrackingEventsOutOfOrderGiveTheSameView(t *testing.T) {
 		if diff := cmp.Diff(want, view(evs)); diff != "" {
 			t.Errorf("%s (-in order +%s):\n%s", name, name, diff)
 		}
+	}
+}
+
+// TestParcelOnItsWayAgainAfterAnExceptionShowsShipped: a parcel held for
+// weather that the carrier then scans in transit again stayed "exception"
+// in the view, with the weather named, until it was out for delivery. A
+// newer in-transit scan, with no other parcel of the shipment in trouble,
+// now shows the shipment shipped again.
+func TestParcelOnItsWayAgainAfterAnExceptionShowsShipped(t *testing.T) {
+	ctx := context.Background()
+	clock := oms.NewManualClock(t0)
+	ob := oms.NewMemoryOutbox(nil)
+	svc := tracking.NewService(tracking.NewMemoryStore(&tracking.MemoryStoreOptions{Outbox: ob}), &tracking.ServiceOptions{Clock: clock})
+	for _, number := range []string{"1Z1", "1Z2"} {
+		if _, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: number, ShipmentRef: "shp-1", OrderRef: "ord-1", CustomerID: "cust-anna"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan := func(number string, st tracking.Status, r tracking.Reason) {
+		t.Helper()
+		clock.Advance(time.Hour)
+		if _, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: number,
+			Events: []tracking.Event{{Time: clock.Now(), Status: st, Reason: r, RawCode: string(st)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnv(t, nil)
+	status := func() (string, string) {
+		t.Helper()
+		evs, err := ob.Pending(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.publish(t, evs...)
+		var ids []oms.ID
+		for _, ev := range evs {
+			ids = append(ids, ev.ID)
+		}
+		if err := ob.MarkPublished(ctx, ids...); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.n.View(ctx, "ord-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Shipments[0].Status, v.Shipments[0].Exception
+	}
+	scan("1Z1", tracking.StatusInTransit, "")
+	scan("1Z2", tracking.StatusInTransit, "")
+	scan("1Z1", tracking.StatusException, tracking.ReasonWeather)
+	scan("1Z2", tracking.StatusException, tracking.ReasonCustoms)
+	if st, why := status(); st != notify.ShipmentException || why != "customs" {
+		t.Fatalf("held: %s %q", st, why)
+	}
+	scan("1Z1", tracking.StatusInTransit, "")
+	if st, why := status(); st != notify.ShipmentException || why != "customs" {
+		t.Fatalf("one parcel still held: %s %q, want exception", st, why)
+	}
+	scan("1Z2", tracking.StatusInTransit, "")
+	if st, why := status(); st != notify.ShipmentShipped || why != "" {
+		t.Fatalf("both on their way again: %s %q, want shipped", st, why)
+	}
+}
+
+// TestParcelLostByFulfillmentKeepsTheShipmentInException: fulfillment
+// reports one parcel of two lost; the other parcel's in-transit scan does
+// not clear the shipment's exception.
+func TestParcelLostByFulfillmentKeepsTheShipmentInException(t *testing.T) {
+	e := newEnv(t, nil)
+	s := notifytest.NewScript("ord-lost", "1001", anna, t0)
+	e.publish(t,
+		s.Confirmed(notifytest.Line{ID: "l1", SKU: "TEE", Name: "T-shirt", Quantity: 2, Total: "39.80"}),
+		s.ShipmentCreated("sh", "ups"), s.LabelPurchased("sh", 0, "T1"), s.LabelPurchased("sh", 1, "T2"), s.ShipmentShipped("sh"),
+		s.ShipmentException("sh", 0, "T1", "lost"),
+		s.Tracking("sh", "T2", tracking.StatusInTransit, ""),
+	)
+	v, err := e.n.View(e.ctx, "ord-lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, why := v.Shipments[0].Status, v.Shipments[0].Exception; st != notify.ShipmentException || why != "lost" {
+		t.Fatalf("shipment %s %q, want exception \"lost\"", st, why)
 	}
 }

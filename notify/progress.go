@@ -400,6 +400,11 @@ func (s *ShipmentView) estimate() {
 	s.EstimatedDelivery = d
 }
 
+// troubled reports whether a package of s has a problem status.
+func (s *ShipmentView) troubled() bool {
+	return slices.ContainsFunc(s.Packages, func(p PackageView) bool { return p.Status.Problem() })
+}
+
 // links returns the tracking links of the shipment's packages.
 func (s *ShipmentView) links() []TrackingLink {
 	var out []TrackingLink

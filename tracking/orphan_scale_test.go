@@ -83,3 +83,41 @@ func TestRegisterAdoptsThousandsOfOrphansInLinearTime(t *testing.T) {
 		t.Fatalf("adopting %d orphans took %v of CPU", n, elapsed)
 	}
 }
+
+// TestSweepOfAParcelWithThousandsOfAlertsIsLinear: a parcel with 20,000
+// failed attempts holds 20,000 alerts, and every later sweep checked each
+// alert the rules raise against every alert held: seconds of CPU per
+// sweep, every sweep. It now looks them up in a set.
+func TestSweepOfAParcelWithThousandsOfAlertsIsLinear(t *testing.T) {
+	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	store := tracking.NewMemoryStore(nil)
+	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
+	ctx := context.Background()
+	if _, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z", ShipmentRef: "s1"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000
+	scans := manyScans(clock.Now(), n)
+	for i := range scans {
+		scans[i].Status = tracking.StatusDeliveryFailed
+	}
+	if _, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: scans}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Sweep(ctx, clock.Now())
+	if err != nil || len(first) != n {
+		t.Fatalf("first sweep: %d alerts (%v), want %d", len(first), err, n)
+	}
+	start := cpuTime()
+	again, err := svc.Sweep(ctx, clock.Now())
+	elapsed := cpuTime() - start
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second sweep: %d alerts (%v), want none", len(again), err)
+	}
+	// Quadratic look-ups took over a second of CPU here without -race, set
+	// look-ups some 60 ms with it.
+	t.Logf("%v of CPU", elapsed)
+	if elapsed > 500*time.Millisecond {
+		t.Fatalf("sweeping a tracker with %d alerts took %v of CPU", n, elapsed)
+	}
+}

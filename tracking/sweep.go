@@ -222,21 +222,22 @@ func (s *Service) raise(t *Tracker, at, now time.Time) ([]oms.Event, error) {
 	return evs, nil
 }
 
+// newAlerts returns those of alerts t does not hold yet. The held IDs are
+// looked up in a set: a parcel with thousands of failed attempts holds as
+// many alerts, and every sweep checks each again.
 func newAlerts(t *Tracker, alerts []Alert) []Alert {
+	if len(alerts) == 0 {
+		return nil
+	}
+	held := make(map[string]bool, len(t.Alerts))
+	for _, a := range t.Alerts {
+		held[a.ID] = true
+	}
 	var out []Alert
 	for _, a := range alerts {
-		if !t.hasAlert(a.ID) {
+		if !held[a.ID] {
 			out = append(out, a)
 		}
 	}
 	return out
-}
-
-func (t *Tracker) hasAlert(id string) bool {
-	for _, a := range t.Alerts {
-		if a.ID == id {
-			return true
-		}
-	}
-	return false
 }

@@ -123,8 +123,9 @@ type View struct {
 
 // NewView builds the tracking page of t. The timeline is label created,
 // shipped, out for delivery (or ready for pickup), delivered; a parcel on
-// its way back shows returning and returned after shipped instead. Steps
-// the carrier skipped are done once a later step is reached.
+// its way back shows returning and returned after shipped instead (unless
+// it was delivered after all). Steps the carrier skipped are done once a
+// later step is reached.
 func NewView(t *Tracker) View {
 	if t == nil {
 		return View{Events: []ViewEvent{}}
@@ -152,7 +153,9 @@ func NewView(t *Tracker) View {
 	_, returning := first[StatusReturning]
 	_, returned := first[StatusReturned]
 	switch {
-	case returning || returned:
+	case (returning || returned) && t.Status != StatusDelivered:
+		// (A parcel that turned back and was delivered after all ends
+		// on the way to the customer.)
 		steps = []Status{StatusPreTransit, StatusInTransit, StatusReturning, StatusReturned}
 	case pickup:
 		steps = []Status{StatusPreTransit, StatusInTransit, StatusAvailableForPickup, StatusDelivered}

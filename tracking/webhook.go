@@ -98,7 +98,8 @@ type WebhookHandlerOptions struct {
 	// CarrierAliases maps the provider's carrier codes to the ones the
 	// host registers trackers under, compared ignoring case (for example
 	// EasyPost's "DHLExpress" or Shippo's "dhl_express" to "dhl"). Codes
-	// not listed are used as they come.
+	// not listed are used as they come. A target that is no valid carrier
+	// code (empty, with a "/", not printable) is refused.
 	CarrierAliases map[string]string
 	// Logger receives refused requests at info level and store errors at
 	// error level; default no logging.
@@ -186,6 +187,11 @@ func (o *WebhookHandlerOptions) withDefaults() (WebhookHandlerOptions, error) {
 	}
 	aliases := make(map[string]string, len(c.CarrierAliases))
 	for from, to := range c.CarrierAliases {
+		// An alias to no carrier code would refuse every webhook of the
+		// provider's carrier (400), which the provider retries for ever.
+		if NewKey(to, "0").Validate() != nil {
+			v.Add("carrier_aliases", "%q maps to %q, which is not a carrier code", from, to)
+		}
 		aliases[strings.ToLower(strings.TrimSpace(from))] = to
 	}
 	c.CarrierAliases = aliases
