@@ -129,7 +129,7 @@ func (s *Service) requestCancel(ctx context.Context, fo *FulfillmentOrder) (*Ful
 	}
 	d, err := s.opts.Provider.Cancel(ctx, ProviderRequest{Key: string(oms.DeriveID(fo.ID, "cancel-request")), FulfillmentOrder: fo, Order: o})
 	if err != nil {
-		return nil, err
+		return nil, providerError{err}
 	}
 	to := RequestCancellationRejected
 	if d.Accepted {
@@ -153,6 +153,13 @@ func (s *Service) requestCancel(ctx context.Context, fo *FulfillmentOrder) (*Ful
 	}
 	return fo, nil
 }
+
+// providerError is the error a Provider returned (it did not answer), as
+// the service hands it on unchanged.
+type providerError struct{ err error }
+
+func (e providerError) Error() string { return e.err.Error() }
+func (e providerError) Unwrap() error { return e.err }
 
 // ThirdPartyShipment is what a provider reports when it shipped.
 type ThirdPartyShipment struct {

@@ -250,6 +250,9 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 				stale = true
 				continue
 			}
+			if errors.Is(err, errProviderUnanswered) {
+				continue // asked again by the next run
+			}
 			if err != nil {
 				return changed, false, err
 			}
@@ -268,6 +271,10 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 // errStaleShrink is shrinkFO's refusal of a fulfillment order changed
 // since the shrink was decided.
 var errStaleShrink = errors.New("fulfillment: fulfillment order changed since the shrink was decided")
+
+// errProviderUnanswered is recutProvided's report of a provider that did
+// not answer a cancellation (it stays requested, and is asked again).
+var errProviderUnanswered = errors.New("fulfillment: the provider did not answer the cancellation")
 
 // errUnitsCancelled marks Ship's refusal of a fulfillment order that lost
 // units to a cancel on the order just before its shipment was created.
@@ -473,6 +480,13 @@ func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *
 		if errors.Is(err, oms.ErrInvalidTransition) {
 			s.warn("fulfillment: the provider refused to cancel units cancelled on the order", "fulfillment_order", seen.ID, "err", err)
 			return nil, errStaleShrink
+		}
+		if pe := (providerError{}); errors.As(err, &pe) {
+			// The provider did not answer: the request stays
+			// cancellation_requested and the next run asks again; the
+			// order's other work goes on meanwhile.
+			s.warn("fulfillment: the provider did not answer a cancellation of units cancelled on the order", "fulfillment_order", seen.ID, "err", err)
+			return nil, fmt.Errorf("%w: %w", errProviderUnanswered, err)
 		}
 		if err != nil {
 			return nil, err
