@@ -40,7 +40,9 @@ type Provider interface {
 
 // Submit sends a third-party fulfillment order (unsubmitted or rejected)
 // to the Provider: the request becomes submitted (saved first), then
-// accepted or rejected by the answer. A submitted request whose answer was
+// accepted or rejected by the answer. Units cancelled on the order since
+// the allocation are taken off first (as Process does), so the provider is
+// sent what the order still wants. A submitted request whose answer was
 // lost is asked again under the same key. Work on the shop's own
 // locations is an error matching oms.ErrInvalidTransition. The provider
 // ships what it accepts, so, as a label purchase, a request is not sent
@@ -62,6 +64,23 @@ func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, err
 		}
 		if err := checkOrder(o, "submitted"); err != nil {
 			return nil, err
+		}
+		// Units cancelled on the order since allocation leave before the
+		// request does (see shrinkToOrder): the provider ships what it is
+		// sent.
+		if cancelledAny(cur, o) {
+			all, err := s.store.FulfillmentOrders(ctx, cur.OrderID)
+			if err != nil {
+				return nil, err
+			}
+			if !fits(cur, o, all) {
+				if _, err := s.shrinkToOrder(ctx, o, all); err != nil {
+					return nil, err
+				}
+				if cur, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	fo, err := s.updateLoadedFO(ctx, id, cur, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
