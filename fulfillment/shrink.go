@@ -38,12 +38,12 @@ const (
 	recutStep      = "recut"
 	recutVoided    = "recut_voided"
 	recordedAsStep = "recorded_as:"
-	recutReason    = "units cancelled on the order while its labels were bought: its units left for a new fulfillment order"
+	recutReason    = "units cancelled on the order after its shipment or request started: what is left moved to a new fulfillment order"
 )
 
 // recutID returns the ID of the fulfillment order that takes over the
-// units of a fulfillment order whose shipment was given up because units
-// were cancelled on the order while its labels were bought.
+// units of a fulfillment order whose shipment (or provider request) was
+// given up because units were cancelled on the order meanwhile.
 func recutID(fulfillmentOrder oms.ID) oms.ID { return oms.DeriveID(fulfillmentOrder, "recut") }
 
 // live reports whether fo holds units of o that are neither shipped nor
@@ -500,102 +500,100 @@ func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *
 // shipment exists but is not recorded on the order (or whose provider
 // agreed to cancel it: what is left then goes to a new unsubmitted
 // request), as decided on o and seen (see shrinkFO): in one write, the
-// fulfillment order is cancelled
-// (its stock is neither released nor cancelled on the order: the new one
-// holds it) with the releases due recorded as a shrink's, and what is
-// left goes to a new fulfillment order (recutID), picked and in progress,
-// whose packing the order has counted already: Process packs it and ships
-// it under a shipment and label keys of its own. The shipment's labels
-// are voided afterwards (releaseShrinks).
+// fulfillment order is cancelled (its stock is neither released nor
+// cancelled on the order: the new one holds it) with the releases due
+// recorded as a shrink's, and what is left goes to a new fulfillment order
+// (recutID), picked and in progress, whose packing the order has counted
+// already: Process packs it and ships it under a shipment and label keys
+// of its own. The shipment's labels are voided afterwards
+// (releaseShrinks).
 func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
-	{
-		f, err := s.store.FulfillmentOrder(ctx, seen.ID)
-		if err != nil {
-			return nil, err
-		}
-		if f.Version != seen.Version {
-			return nil, errStaleShrink
-		}
-		provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
-		if !recuttable(f, o) && !provided {
-			return f, nil
-		}
-		nf := &FulfillmentOrder{ID: recutID(f.ID), OrderID: f.OrderID, Location: f.Location, Status: StatusInProgress,
-			Pickup: f.Pickup, Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
-		if provided {
-			// A new request to the provider, for what is left.
-			nf.Status, nf.Request = f.Status, RequestUnsubmitted
-		} else {
-			for _, st := range f.Steps {
-				if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
-					nf.Steps = append(nf.Steps, st)
-				}
-			}
-			nf.mark(recordedAsStep + string(recordedAs(f)))
-			nf.mark("order_fulfilled")
-			nf.mark("picked")
-		}
-		want := maps.Clone(want)
-		n := 0
-		for _, st := range f.Steps {
-			if strings.HasPrefix(st, shrinkStep) {
-				n++
-			}
-		}
-		var off []Line
-		for i := len(f.Lines) - 1; i >= 0; i-- {
-			l := &f.Lines[i]
-			t := min(want[l.LineID], l.Quantity-l.Short)
-			if t <= 0 {
-				continue
-			}
-			want[l.LineID] -= t
-			l.Quantity -= t
-			l.Picked = min(l.Picked, l.Quantity-l.Short)
-			n++
-			f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
-			off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
-		}
-		if len(off) == 0 {
-			return f, nil
-		}
-		nf.Lines = slices.Clone(f.Lines)
-		c := &Change{}
-		if f.Units() > 0 {
-			f.MovedTo = nf.ID
-		}
-		from := f.Status
-		if err := f.transition(StatusCancelled, recutReason); err != nil {
-			return nil, err
-		}
-		// Nothing is left to release or to cancel on the order: the new
-		// fulfillment order holds the stock, the order cancelled the rest.
-		f.mark("cancel_release")
-		f.mark("cancel_order")
-		if f.Shipment != "" {
-			f.mark(recutStep)
-		}
-		evs := []pendingEvent{{EventLinesCancelled, LinesCancelledPayload{OrderID: f.OrderID, Lines: off}}, statusEvent(f, from, recutReason)}
-		if f.MovedTo != "" {
-			evs = append(evs, pendingEvent{EventSplit, LinkPayload{OrderID: f.OrderID, From: []oms.ID{f.ID}, To: nf.ID, Location: f.Location}})
-		}
-		if err := s.addFO(c, f, evs); err != nil {
-			return nil, err
-		}
-		if f.MovedTo != "" {
-			if err := s.addFO(c, nf, []pendingEvent{{EventCreated, OrderPayload{OrderID: nf.OrderID, Location: nf.Location, Status: nf.Status, Lines: nf.Lines}}}); err != nil {
-				return nil, err
-			}
-		}
-		err = s.store.Save(ctx, c)
-		if err == nil {
-			return f, nil
-		}
-		if errors.Is(err, oms.ErrConflict) || errors.Is(err, oms.ErrDuplicate) {
-			return nil, errStaleShrink
-		}
+	f, err := s.store.FulfillmentOrder(ctx, seen.ID)
+	if err != nil {
 		return nil, err
 	}
+	if f.Version != seen.Version {
+		return nil, errStaleShrink
+	}
+	provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
+	if !recuttable(f, o) && !provided {
+		return f, nil
+	}
+	nf := &FulfillmentOrder{ID: recutID(f.ID), OrderID: f.OrderID, Location: f.Location, Status: StatusInProgress,
+		Pickup: f.Pickup, Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
+	if provided {
+		// A new request to the provider, for what is left.
+		nf.Status, nf.Request = f.Status, RequestUnsubmitted
+	} else {
+		for _, st := range f.Steps {
+			if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
+				nf.Steps = append(nf.Steps, st)
+			}
+		}
+		nf.mark(recordedAsStep + string(recordedAs(f)))
+		nf.mark("order_fulfilled")
+		nf.mark("picked")
+	}
+	want = maps.Clone(want) // the caller's map is not changed
+	n := 0
+	for _, st := range f.Steps {
+		if strings.HasPrefix(st, shrinkStep) {
+			n++
+		}
+	}
+	var off []Line
+	for i := len(f.Lines) - 1; i >= 0; i-- {
+		l := &f.Lines[i]
+		t := min(want[l.LineID], l.Quantity-l.Short)
+		if t <= 0 {
+			continue
+		}
+		want[l.LineID] -= t
+		l.Quantity -= t
+		l.Picked = min(l.Picked, l.Quantity-l.Short)
+		n++
+		f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
+		off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
+	}
+	if len(off) == 0 {
+		return f, nil
+	}
+	nf.Lines = slices.Clone(f.Lines)
+	c := &Change{}
+	if f.Units() > 0 {
+		f.MovedTo = nf.ID
+	}
+	from := f.Status
+	if err := f.transition(StatusCancelled, recutReason); err != nil {
+		return nil, err
+	}
+	// Nothing is left to release or to cancel on the order: the new
+	// fulfillment order holds the stock, the order cancelled the rest.
+	f.mark("cancel_release")
+	f.mark("cancel_order")
+	if f.Shipment != "" {
+		f.mark(recutStep)
+	}
+	evs := []pendingEvent{{EventLinesCancelled, LinesCancelledPayload{OrderID: f.OrderID, Lines: off}}, statusEvent(f, from, recutReason)}
+	if f.MovedTo != "" {
+		evs = append(evs, pendingEvent{EventSplit, LinkPayload{OrderID: f.OrderID, From: []oms.ID{f.ID}, To: nf.ID, Location: f.Location}})
+	}
+	if err := s.addFO(c, f, evs); err != nil {
+		return nil, err
+	}
+	if f.MovedTo != "" {
+		if err := s.addFO(c, nf, []pendingEvent{{EventCreated, OrderPayload{OrderID: nf.OrderID, Location: nf.Location, Status: nf.Status, Lines: nf.Lines}}}); err != nil {
+			return nil, err
+		}
+	}
+	err = s.store.Save(ctx, c)
+	if err == nil {
+		return f, nil
+	}
+	if errors.Is(err, oms.ErrConflict) || errors.Is(err, oms.ErrDuplicate) {
+		return nil, errStaleShrink
+	}
+	return nil, err
 }
 
 // shortDue reports whether fo lost every unit it still had to a shrink
