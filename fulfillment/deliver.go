@@ -267,7 +267,10 @@ func undelivered(o *order.Order, lq []order.LineQuantity) []order.LineQuantity {
 // PickedUp records that the customer collected a pickup order: the stock
 // is committed, the order's shipped and delivered counters move, payment
 // is settled, and the shipment and fulfillment order close. A replay
-// changes nothing.
+// changes nothing. Units cancelled on the order while the pickup waited
+// stay at the store: what is left is made ready again (a new fulfillment
+// order and shipment, as Process does) and collected, and that shipment
+// is returned.
 func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 	sh, err := s.store.Shipment(ctx, id)
 	if err != nil {
@@ -287,6 +290,11 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 		return nil, err
 	}
 	if fo.Status == StatusCancelled {
+		if fo.MovedTo != "" && fo.done(recutStep) {
+			// Re-cut after units were cancelled on the order (a replay,
+			// or Process got there first): what is left is collected.
+			return s.pickUpRecut(ctx, fo.MovedTo)
+		}
 		return nil, &oms.TransitionError{Entity: "shipment", ID: id, From: string(sh.Status), To: string(ShipmentPickedUp), Reason: "its fulfillment order is cancelled"}
 	}
 	// The units are counted shipped on the order before their stock
@@ -294,6 +302,11 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 	// once it is counted), so a cancelled order's stock never leaves.
 	lq := shipmentCounts(sh)
 	if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {
+		if errors.Is(err, oms.ErrValidation) {
+			if next, ok, herr := s.pickupAfterCancel(ctx, sh, fo); herr != nil || ok {
+				return next, herr
+			}
+		}
 		return sh, err
 	}
 	if sh, err = s.commitPackages(ctx, sh, fo); err != nil {
@@ -396,4 +409,39 @@ func (s *Service) ReshipLost(ctx context.Context, shipmentID oms.ID, pkg int) ([
 		})
 	}
 	return fos, err
+}
+
+// pickupAfterCancel handles the order's refusal to count a waiting
+// pickup's units shipped: when units were cancelled on the order meanwhile,
+// the pickup is re-cut (see recutFO), what is left made ready and
+// collected. ok is false when the refusal had another cause.
+func (s *Service) pickupAfterCancel(ctx context.Context, sh *Shipment, fo *FulfillmentOrder) (*Shipment, bool, error) {
+	var o *order.Order
+	shrunk, err := s.shrinkAfterRefusal(ctx, sh.OrderID, &o)
+	if err != nil || !shrunk {
+		return nil, false, err
+	}
+	if fo, err = s.store.FulfillmentOrder(ctx, fo.ID); err != nil {
+		return nil, true, err
+	}
+	switch {
+	case fo.Status != StatusCancelled:
+		// Another fulfillment order gave the units up: collect again.
+		got, err := s.PickedUp(ctx, sh.ID)
+		return got, true, err
+	case fo.MovedTo == "":
+		return nil, true, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentPickedUp), Reason: "every unit was cancelled on the order"}
+	}
+	got, err := s.pickUpRecut(ctx, fo.MovedTo)
+	return got, true, err
+}
+
+// pickUpRecut makes the pickup fulfillment order id (a re-cut one) ready,
+// when it is not yet, and records it collected.
+func (s *Service) pickUpRecut(ctx context.Context, id oms.ID) (*Shipment, error) {
+	next, err := s.Ship(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.PickedUp(ctx, next.ID)
 }

@@ -220,3 +220,61 @@ func TestUnitsCancelledOnTheOrderLeaveAProviderRequestAcrossCrashes(t *testing.T
 		}
 	}
 }
+
+// flakyCancelProvider accepts everything; its first cancellation answer
+// is lost.
+type flakyCancelProvider struct {
+	recordingProvider
+	calls int
+}
+
+func (p *flakyCancelProvider) Cancel(ctx context.Context, r fulfillment.ProviderRequest) (fulfillment.ProviderDecision, error) {
+	p.mu.Lock()
+	p.calls++
+	first := p.calls == 1
+	p.mu.Unlock()
+	if first {
+		return fulfillment.ProviderDecision{}, errInjected
+	}
+	return p.recordingProvider.Cancel(ctx, r)
+}
+
+// TestUnitsCancelledOnTheOrderProviderCancelUnansweredAskedAgain: the
+// provider's answer to the cancellation is lost: Process does not fail
+// (the order's other work goes on), and the next Process asks again and
+// hands what is left to a new request.
+func TestUnitsCancelledOnTheOrderProviderCancelUnansweredAskedAgain(t *testing.T) {
+	p := &flakyCancelProvider{}
+	e := providerShop(t, p)
+	o := e.place(nil, small("MUG", 3))
+	if _, err := e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.cancelOnOrder(o, 1)
+	res, err := e.svc.Process(e.ctx, o.ID)
+	if err != nil {
+		t.Fatalf("Process with the provider's answer lost: %v", err)
+	}
+	if fo := res.FulfillmentOrders[0]; fo.Request != fulfillment.RequestCancellationRequested || fo.Units() != 3 {
+		t.Fatalf("after the lost answer: request %s, %d units", fo.Request, fo.Units())
+	}
+	if res, err = e.svc.Process(e.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	var units int64
+	for _, fo := range res.FulfillmentOrders {
+		if !fo.Status.Final() {
+			units += fo.Units()
+			if fo.Request != fulfillment.RequestAccepted {
+				t.Errorf("live fulfillment order %s: request %s", fo.ID, fo.Request)
+			}
+		}
+	}
+	if units != 2 {
+		t.Errorf("%d units with the provider, want 2", units)
+	}
+	if lv := e.level("MUG", "3pl"); lv.Reserved != 2 {
+		t.Errorf("3pl reserved %d, want 2", lv.Reserved)
+	}
+	e.reconcile()
+}

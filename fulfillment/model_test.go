@@ -63,7 +63,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	for step := 0; step < steps; step++ {
 		var what string
 		var err error
-		switch c := rng.IntN(12); {
+		switch c := rng.IntN(14); {
 		case c == 0 || len(orders) == 0:
 			what = "place"
 			var lines []lineSpec
@@ -132,6 +132,16 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			if fo := pickFO(); fo != nil {
 				what = "pack " + string(fo.ID)
 				_, err = e.svc.Pack(e.ctx, fo.ID)
+			}
+		case c >= 12:
+			// The host cancels a unit on the order; Process takes it off.
+			oid := orders[rng.IntN(len(orders))]
+			ord := e.order(oid)
+			l := ord.Lines[rng.IntN(len(ord.Lines))]
+			what = "cancel lines " + string(oid)
+			_, err = e.orders.CancelLines(e.ctx, oid, order.CancelLinesInput{Lines: []order.LineQuantity{{LineID: l.ID, Quantity: 1}}, Reason: "model"})
+			if err == nil || expectedRefusal(err) {
+				_, err = e.svc.Process(e.ctx, oid)
 			}
 		default:
 			if fo := pickFO(); fo != nil {

@@ -40,7 +40,9 @@ type Provider interface {
 
 // Submit sends a third-party fulfillment order (unsubmitted or rejected)
 // to the Provider: the request becomes submitted (saved first), then
-// accepted or rejected by the answer. A submitted request whose answer was
+// accepted or rejected by the answer. Units cancelled on the order since
+// the allocation are taken off first (as Process does), so the provider is
+// sent what the order still wants. A submitted request whose answer was
 // lost is asked again under the same key. Work on the shop's own
 // locations is an error matching oms.ErrInvalidTransition. The provider
 // ships what it accepts, so, as a label purchase, a request is not sent
@@ -62,6 +64,23 @@ func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, err
 		}
 		if err := checkOrder(o, "submitted"); err != nil {
 			return nil, err
+		}
+		// Units cancelled on the order since allocation leave before the
+		// request does (see shrinkToOrder): the provider ships what it is
+		// sent.
+		if cancelledAny(cur, o) {
+			all, err := s.store.FulfillmentOrders(ctx, cur.OrderID)
+			if err != nil {
+				return nil, err
+			}
+			if !fits(cur, o, all) {
+				if _, err := s.shrinkToOrder(ctx, o, all); err != nil {
+					return nil, err
+				}
+				if cur, err = s.store.FulfillmentOrder(ctx, id); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	fo, err := s.updateLoadedFO(ctx, id, cur, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
@@ -129,7 +148,7 @@ func (s *Service) requestCancel(ctx context.Context, fo *FulfillmentOrder) (*Ful
 	}
 	d, err := s.opts.Provider.Cancel(ctx, ProviderRequest{Key: string(oms.DeriveID(fo.ID, "cancel-request")), FulfillmentOrder: fo, Order: o})
 	if err != nil {
-		return nil, err
+		return nil, providerError{err}
 	}
 	to := RequestCancellationRejected
 	if d.Accepted {
@@ -153,6 +172,13 @@ func (s *Service) requestCancel(ctx context.Context, fo *FulfillmentOrder) (*Ful
 	}
 	return fo, nil
 }
+
+// providerError is the error a Provider returned (it did not answer), as
+// the service hands it on unchanged.
+type providerError struct{ err error }
+
+func (e providerError) Error() string { return e.err.Error() }
+func (e providerError) Unwrap() error { return e.err }
 
 // ThirdPartyShipment is what a provider reports when it shipped.
 type ThirdPartyShipment struct {

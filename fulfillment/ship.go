@@ -35,7 +35,11 @@ func CommitKey(fulfillmentOrder oms.ID, pkg int) string {
 // without label. An order hold or a fulfillment order hold stops it
 // before each label is bought (oms.ErrOnHold); a cancelled fulfillment
 // order is an error matching oms.ErrInvalidTransition. Running it again
-// finishes what an interruption left.
+// finishes what an interruption left. Units cancelled on the order while
+// the labels were bought make the order refuse the shipment: it is given
+// up (its labels voided) and what is left moves to a new fulfillment
+// order, to pack and ship (an error matching oms.ErrInvalidTransition
+// says so).
 func (s *Service) Ship(ctx context.Context, id oms.ID) (*Shipment, error) {
 	return s.ship(ctx, id, nil, nil, nil)
 }
@@ -141,7 +145,21 @@ func (s *Service) ship(ctx context.Context, id oms.ID, fo *FulfillmentOrder, fre
 			return sh, err
 		}
 	}
-	return s.finishLoaded(ctx, shID, fresh, sh, cur, r)
+	orderID, reship := sh.OrderID, fo.Reship
+	out, err := s.finishLoaded(ctx, shID, fresh, sh, cur, r)
+	if err != nil && errors.Is(err, oms.ErrValidation) && !reship {
+		// The order refused the shipment: units may have been cancelled
+		// on it while the labels were bought. The shipment is then given
+		// up and what is left re-cut (see recutFO).
+		var o *order.Order
+		if shrunk, serr := s.shrinkAfterRefusal(ctx, orderID, &o); serr != nil {
+			return out, serr
+		} else if shrunk {
+			return out, fmt.Errorf("%w: %w", errUnitsCancelled, &oms.TransitionError{Entity: "shipment", ID: shID, From: string(ShipmentPending), To: string(ShipmentShipped),
+				Reason: "units were cancelled on the order: the shipment is given up, what is left moved to a new fulfillment order (recut)"})
+		}
+	}
+	return out, err
 }
 
 func pickedItems(fo *FulfillmentOrder) []PackageItem {

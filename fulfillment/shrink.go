@@ -38,12 +38,12 @@ const (
 	recutStep      = "recut"
 	recutVoided    = "recut_voided"
 	recordedAsStep = "recorded_as:"
-	recutReason    = "units cancelled on the order while its labels were bought: its units left for a new fulfillment order"
+	recutReason    = "units cancelled on the order after its shipment or request started: what is left moved to a new fulfillment order"
 )
 
 // recutID returns the ID of the fulfillment order that takes over the
-// units of a fulfillment order whose shipment was given up because units
-// were cancelled on the order while its labels were bought.
+// units of a fulfillment order whose shipment (or provider request) was
+// given up because units were cancelled on the order meanwhile.
 func recutID(fulfillmentOrder oms.ID) oms.ID { return oms.DeriveID(fulfillmentOrder, "recut") }
 
 // live reports whether fo holds units of o that are neither shipped nor
@@ -250,6 +250,9 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 				stale = true
 				continue
 			}
+			if errors.Is(err, errProviderUnanswered) {
+				continue // asked again by the next run
+			}
 			if err != nil {
 				return changed, false, err
 			}
@@ -268,6 +271,10 @@ func (s *Service) shrinkOnce(ctx context.Context, o *order.Order, fos []*Fulfill
 // errStaleShrink is shrinkFO's refusal of a fulfillment order changed
 // since the shrink was decided.
 var errStaleShrink = errors.New("fulfillment: fulfillment order changed since the shrink was decided")
+
+// errProviderUnanswered is recutProvided's report of a provider that did
+// not answer a cancellation (it stays requested, and is asked again).
+var errProviderUnanswered = errors.New("fulfillment: the provider did not answer the cancellation")
 
 // errUnitsCancelled marks Ship's refusal of a fulfillment order that lost
 // units to a cancel on the order just before its shipment was created.
@@ -474,6 +481,13 @@ func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *
 			s.warn("fulfillment: the provider refused to cancel units cancelled on the order", "fulfillment_order", seen.ID, "err", err)
 			return nil, errStaleShrink
 		}
+		if pe := (providerError{}); errors.As(err, &pe) {
+			// The provider did not answer: the request stays
+			// cancellation_requested and the next run asks again; the
+			// order's other work goes on meanwhile.
+			s.warn("fulfillment: the provider did not answer a cancellation of units cancelled on the order", "fulfillment_order", seen.ID, "err", err)
+			return nil, fmt.Errorf("%w: %w", errProviderUnanswered, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -486,102 +500,100 @@ func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *
 // shipment exists but is not recorded on the order (or whose provider
 // agreed to cancel it: what is left then goes to a new unsubmitted
 // request), as decided on o and seen (see shrinkFO): in one write, the
-// fulfillment order is cancelled
-// (its stock is neither released nor cancelled on the order: the new one
-// holds it) with the releases due recorded as a shrink's, and what is
-// left goes to a new fulfillment order (recutID), picked and in progress,
-// whose packing the order has counted already: Process packs it and ships
-// it under a shipment and label keys of its own. The shipment's labels
-// are voided afterwards (releaseShrinks).
+// fulfillment order is cancelled (its stock is neither released nor
+// cancelled on the order: the new one holds it) with the releases due
+// recorded as a shrink's, and what is left goes to a new fulfillment order
+// (recutID), picked and in progress, whose packing the order has counted
+// already: Process packs it and ships it under a shipment and label keys
+// of its own. The shipment's labels are voided afterwards
+// (releaseShrinks).
 func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
-	{
-		f, err := s.store.FulfillmentOrder(ctx, seen.ID)
-		if err != nil {
-			return nil, err
-		}
-		if f.Version != seen.Version {
-			return nil, errStaleShrink
-		}
-		provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
-		if !recuttable(f, o) && !provided {
-			return f, nil
-		}
-		nf := &FulfillmentOrder{ID: recutID(f.ID), OrderID: f.OrderID, Location: f.Location, Status: StatusInProgress,
-			Pickup: f.Pickup, Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
-		if provided {
-			// A new request to the provider, for what is left.
-			nf.Status, nf.Request = f.Status, RequestUnsubmitted
-		} else {
-			for _, st := range f.Steps {
-				if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
-					nf.Steps = append(nf.Steps, st)
-				}
-			}
-			nf.mark(recordedAsStep + string(recordedAs(f)))
-			nf.mark("order_fulfilled")
-			nf.mark("picked")
-		}
-		want := maps.Clone(want)
-		n := 0
-		for _, st := range f.Steps {
-			if strings.HasPrefix(st, shrinkStep) {
-				n++
-			}
-		}
-		var off []Line
-		for i := len(f.Lines) - 1; i >= 0; i-- {
-			l := &f.Lines[i]
-			t := min(want[l.LineID], l.Quantity-l.Short)
-			if t <= 0 {
-				continue
-			}
-			want[l.LineID] -= t
-			l.Quantity -= t
-			l.Picked = min(l.Picked, l.Quantity-l.Short)
-			n++
-			f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
-			off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
-		}
-		if len(off) == 0 {
-			return f, nil
-		}
-		nf.Lines = slices.Clone(f.Lines)
-		c := &Change{}
-		if f.Units() > 0 {
-			f.MovedTo = nf.ID
-		}
-		from := f.Status
-		if err := f.transition(StatusCancelled, recutReason); err != nil {
-			return nil, err
-		}
-		// Nothing is left to release or to cancel on the order: the new
-		// fulfillment order holds the stock, the order cancelled the rest.
-		f.mark("cancel_release")
-		f.mark("cancel_order")
-		if f.Shipment != "" {
-			f.mark(recutStep)
-		}
-		evs := []pendingEvent{{EventLinesCancelled, LinesCancelledPayload{OrderID: f.OrderID, Lines: off}}, statusEvent(f, from, recutReason)}
-		if f.MovedTo != "" {
-			evs = append(evs, pendingEvent{EventSplit, LinkPayload{OrderID: f.OrderID, From: []oms.ID{f.ID}, To: nf.ID, Location: f.Location}})
-		}
-		if err := s.addFO(c, f, evs); err != nil {
-			return nil, err
-		}
-		if f.MovedTo != "" {
-			if err := s.addFO(c, nf, []pendingEvent{{EventCreated, OrderPayload{OrderID: nf.OrderID, Location: nf.Location, Status: nf.Status, Lines: nf.Lines}}}); err != nil {
-				return nil, err
-			}
-		}
-		err = s.store.Save(ctx, c)
-		if err == nil {
-			return f, nil
-		}
-		if errors.Is(err, oms.ErrConflict) || errors.Is(err, oms.ErrDuplicate) {
-			return nil, errStaleShrink
-		}
+	f, err := s.store.FulfillmentOrder(ctx, seen.ID)
+	if err != nil {
 		return nil, err
 	}
+	if f.Version != seen.Version {
+		return nil, errStaleShrink
+	}
+	provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
+	if !recuttable(f, o) && !provided {
+		return f, nil
+	}
+	nf := &FulfillmentOrder{ID: recutID(f.ID), OrderID: f.OrderID, Location: f.Location, Status: StatusInProgress,
+		Pickup: f.Pickup, Backorder: f.Backorder, FulfillAt: f.FulfillAt, SplitFrom: f.ID}
+	if provided {
+		// A new request to the provider, for what is left.
+		nf.Status, nf.Request = f.Status, RequestUnsubmitted
+	} else {
+		for _, st := range f.Steps {
+			if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
+				nf.Steps = append(nf.Steps, st)
+			}
+		}
+		nf.mark(recordedAsStep + string(recordedAs(f)))
+		nf.mark("order_fulfilled")
+		nf.mark("picked")
+	}
+	want = maps.Clone(want) // the caller's map is not changed
+	n := 0
+	for _, st := range f.Steps {
+		if strings.HasPrefix(st, shrinkStep) {
+			n++
+		}
+	}
+	var off []Line
+	for i := len(f.Lines) - 1; i >= 0; i-- {
+		l := &f.Lines[i]
+		t := min(want[l.LineID], l.Quantity-l.Short)
+		if t <= 0 {
+			continue
+		}
+		want[l.LineID] -= t
+		l.Quantity -= t
+		l.Picked = min(l.Picked, l.Quantity-l.Short)
+		n++
+		f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
+		off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
+	}
+	if len(off) == 0 {
+		return f, nil
+	}
+	nf.Lines = slices.Clone(f.Lines)
+	c := &Change{}
+	if f.Units() > 0 {
+		f.MovedTo = nf.ID
+	}
+	from := f.Status
+	if err := f.transition(StatusCancelled, recutReason); err != nil {
+		return nil, err
+	}
+	// Nothing is left to release or to cancel on the order: the new
+	// fulfillment order holds the stock, the order cancelled the rest.
+	f.mark("cancel_release")
+	f.mark("cancel_order")
+	if f.Shipment != "" {
+		f.mark(recutStep)
+	}
+	evs := []pendingEvent{{EventLinesCancelled, LinesCancelledPayload{OrderID: f.OrderID, Lines: off}}, statusEvent(f, from, recutReason)}
+	if f.MovedTo != "" {
+		evs = append(evs, pendingEvent{EventSplit, LinkPayload{OrderID: f.OrderID, From: []oms.ID{f.ID}, To: nf.ID, Location: f.Location}})
+	}
+	if err := s.addFO(c, f, evs); err != nil {
+		return nil, err
+	}
+	if f.MovedTo != "" {
+		if err := s.addFO(c, nf, []pendingEvent{{EventCreated, OrderPayload{OrderID: nf.OrderID, Location: nf.Location, Status: nf.Status, Lines: nf.Lines}}}); err != nil {
+			return nil, err
+		}
+	}
+	err = s.store.Save(ctx, c)
+	if err == nil {
+		return f, nil
+	}
+	if errors.Is(err, oms.ErrConflict) || errors.Is(err, oms.ErrDuplicate) {
+		return nil, errStaleShrink
+	}
+	return nil, err
 }
 
 // shortDue reports whether fo lost every unit it still had to a shrink
@@ -647,11 +659,18 @@ func (s *Service) releaseShortDue(ctx context.Context, fo *FulfillmentOrder) err
 // under its own key, and marks them done.
 func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) error {
 	if fo.done(recutStep) && !fo.done(recutVoided) {
-		// The shipment given up by a re-cut: its labels are voided.
-		if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+		// The shipment given up by a re-cut: its labels are voided, unless
+		// the order counted it shipped after all (a run recording it
+		// while the re-cut was decided): its goods leave with them.
+		o, err := s.orders.Get(ctx, fo.OrderID)
+		if err != nil {
 			return err
 		}
-		var err error
+		if hasKey(o, string(order.CounterShipped)+":"+string(fo.Shipment)) {
+			s.warn("fulfillment: a re-cut fulfillment order's shipment was recorded on the order meanwhile; its labels are kept", "fulfillment_order", fo.ID, "shipment", fo.Shipment)
+		} else if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+			return err
+		}
 		if fo, err = s.markStep(ctx, fo.ID, recutVoided); err != nil {
 			return err
 		}
