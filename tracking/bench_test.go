@@ -76,3 +76,93 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "open-trackers/s")
 }
+
+// BenchmarkApplyLargeBatchNewestFirst applies 20,000 scans, newest first,
+// to a fresh tracker in one call (a large webhook or poll).
+func BenchmarkApplyLargeBatchNewestFirst(b *testing.B) {
+	const n = 20000
+	scans := manyScans(t0.Add(48*time.Hour), n)
+	key := tracking.NewKey("ups", "1Z999")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr := tracking.NewTracker(key, t0)
+		tr.Apply(scans...)
+		if len(tr.Events) != n {
+			b.Fatalf("%d events", len(tr.Events))
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkOrphansOfAnUnknownNumber applies 20,000 scans of a number not
+// registered yet, then the same update again (a provider's retry).
+func BenchmarkOrphansOfAnUnknownNumber(b *testing.B) {
+	const n = 20000
+	ctx := context.Background()
+	u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(t0.Add(48*time.Hour), n)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.ServiceOptions{Clock: oms.NewManualClock(t0.Add(48 * time.Hour))})
+		for range 2 {
+			if _, err := svc.Apply(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*2*n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkRegisterAdoptingOrphans registers a number that has 20,000
+// early scans waiting (the orphans are recorded outside the timer).
+func BenchmarkRegisterAdoptingOrphans(b *testing.B) {
+	const n = 20000
+	ctx := context.Background()
+	u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(t0.Add(48*time.Hour), n)}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.ServiceOptions{Clock: oms.NewManualClock(t0.Add(48 * time.Hour))})
+		if _, err := svc.Apply(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		tr, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z", ShipmentRef: "s1"})
+		if err != nil || len(tr.Events) != n {
+			b.Fatalf("%d events, %v", len(tr.Events), err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkSweepOfAParcelWithThousandsOfAlerts sweeps one parcel holding
+// 20,000 alerts already raised (the steady state of a parcel with many
+// failed attempts).
+func BenchmarkSweepOfAParcelWithThousandsOfAlerts(b *testing.B) {
+	const n = 20000
+	ctx := context.Background()
+	clock := oms.NewManualClock(t0.Add(48 * time.Hour))
+	svc := tracking.NewService(tracking.NewMemoryStore(nil), &tracking.ServiceOptions{Clock: clock})
+	if _, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z", ShipmentRef: "s1"}); err != nil {
+		b.Fatal(err)
+	}
+	scans := manyScans(clock.Now(), n)
+	for i := range scans {
+		scans[i].Status = tracking.StatusDeliveryFailed
+	}
+	if _, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: scans}); err != nil {
+		b.Fatal(err)
+	}
+	if rs, err := svc.Sweep(ctx, clock.Now()); err != nil || len(rs) != n {
+		b.Fatalf("first sweep: %d alerts, %v", len(rs), err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if rs, err := svc.Sweep(ctx, clock.Now()); err != nil || len(rs) != 0 {
+			b.Fatalf("%d alerts, %v", len(rs), err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "alerts/s")
+}

@@ -19,11 +19,12 @@ func manyScans(now time.Time, n int) []tracking.Event {
 	return out
 }
 
-// TestOrphansOfAnUnknownNumberAreRecordedInLinearTime: the memory store
-// checked each new orphan against every orphan of its number, so one
-// update of 20,000 scans for a number not registered yet (and its retry)
-// took seconds each. It now looks them up in a set.
-func TestOrphansOfAnUnknownNumberAreRecordedInLinearTime(t *testing.T) {
+// TestThousandsOfOrphansOfAnUnknownNumberAreRecordedOnce: one update of
+// 20,000 scans for a number not registered yet, with repeats, and its
+// retry keep each scan once. (The memory store checked each new orphan
+// against every orphan of its number, seconds per update;
+// BenchmarkOrphansOfAnUnknownNumber measures it.)
+func TestThousandsOfOrphansOfAnUnknownNumberAreRecordedOnce(t *testing.T) {
 	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	store := tracking.NewMemoryStore(nil)
 	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
@@ -31,7 +32,6 @@ func TestOrphansOfAnUnknownNumberAreRecordedInLinearTime(t *testing.T) {
 	const n = 20000
 	u := tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(clock.Now(), n)}
 	u.Events = append(u.Events, u.Events[:10]...) // some twice in the update
-	start := cpuTime()
 	res, err := svc.Apply(ctx, u)
 	if err != nil || res.Orphaned != n || res.Duplicates != 10 {
 		t.Fatalf("first: %+v %v", res, err)
@@ -40,23 +40,16 @@ func TestOrphansOfAnUnknownNumberAreRecordedInLinearTime(t *testing.T) {
 	if err != nil || res.Orphaned != 0 || res.Duplicates != n+10 {
 		t.Fatalf("retry: %+v %v", res, err)
 	}
-	elapsed := cpuTime() - start
 	if os, err := store.Orphans(ctx, tracking.NewKey("ups", "1Z")); err != nil || len(os) != n {
 		t.Fatalf("%d orphans (%v), want %d", len(os), err, n)
 	}
-	// Quadratic look-ups took about 11 s of CPU here without -race; the
-	// bound (CPU time, which a loaded machine does not inflate) is loose.
-	t.Logf("%v of CPU", elapsed)
-	if elapsed > 6*time.Second {
-		t.Fatalf("recording %d orphans twice took %v of CPU", n, elapsed)
-	}
 }
 
-// TestRegisterAdoptsThousandsOfOrphansInLinearTime: Register, once it had
-// applied the orphans of its number, looked each one up in the history
-// one by one to delete those held, so 50,000 early scans made Register
-// take seconds. It now looks them up in a set.
-func TestRegisterAdoptsThousandsOfOrphansInLinearTime(t *testing.T) {
+// TestRegisterAdoptsThousandsOfOrphans: Register applies 50,000 early
+// scans of its number and deletes them all. (It looked each one up in the
+// history one by one to delete those held, seconds per Register;
+// BenchmarkRegisterAdoptingOrphans measures it.)
+func TestRegisterAdoptsThousandsOfOrphans(t *testing.T) {
 	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	store := tracking.NewMemoryStore(nil)
 	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
@@ -65,9 +58,7 @@ func TestRegisterAdoptsThousandsOfOrphansInLinearTime(t *testing.T) {
 	if res, err := svc.Apply(ctx, tracking.Update{Carrier: "ups", TrackingNumber: "1Z", Events: manyScans(clock.Now(), n)}); err != nil || res.Orphaned != n {
 		t.Fatalf("%+v %v", res, err)
 	}
-	start := cpuTime()
 	tr, err := svc.Register(ctx, tracking.Registration{Carrier: "ups", TrackingNumber: "1Z", ShipmentRef: "s1"})
-	elapsed := cpuTime() - start
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,18 +68,14 @@ func TestRegisterAdoptsThousandsOfOrphansInLinearTime(t *testing.T) {
 	if os, err := store.Orphans(ctx, tracking.Key{}); err != nil || len(os) != 0 {
 		t.Fatalf("%d orphans left (%v)", len(os), err)
 	}
-	// Quadratic look-ups took about 7 s of CPU here without -race.
-	t.Logf("%v of CPU", elapsed)
-	if elapsed > 4*time.Second {
-		t.Fatalf("adopting %d orphans took %v of CPU", n, elapsed)
-	}
 }
 
-// TestSweepOfAParcelWithThousandsOfAlertsIsLinear: a parcel with 20,000
-// failed attempts holds 20,000 alerts, and every later sweep checked each
-// alert the rules raise against every alert held: seconds of CPU per
-// sweep, every sweep. It now looks them up in a set.
-func TestSweepOfAParcelWithThousandsOfAlertsIsLinear(t *testing.T) {
+// TestSweepOfAParcelWithThousandsOfAlertsRaisesThemOnce: a parcel with
+// 20,000 failed attempts holds 20,000 alerts, raised by the first sweep
+// and by no later one. (Every later sweep checked each alert the rules
+// raise against every alert held, seconds per sweep;
+// BenchmarkSweepOfAParcelWithThousandsOfAlerts measures it.)
+func TestSweepOfAParcelWithThousandsOfAlertsRaisesThemOnce(t *testing.T) {
 	clock := oms.NewManualClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	store := tracking.NewMemoryStore(nil)
 	svc := tracking.NewService(store, &tracking.ServiceOptions{Clock: clock})
@@ -108,16 +95,8 @@ func TestSweepOfAParcelWithThousandsOfAlertsIsLinear(t *testing.T) {
 	if err != nil || len(first) != n {
 		t.Fatalf("first sweep: %d alerts (%v), want %d", len(first), err, n)
 	}
-	start := cpuTime()
 	again, err := svc.Sweep(ctx, clock.Now())
-	elapsed := cpuTime() - start
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second sweep: %d alerts (%v), want none", len(again), err)
-	}
-	// Quadratic look-ups took over a second of CPU here without -race, set
-	// look-ups some 60 ms with it.
-	t.Logf("%v of CPU", elapsed)
-	if elapsed > 500*time.Millisecond {
-		t.Fatalf("sweeping a tracker with %d alerts took %v of CPU", n, elapsed)
 	}
 }
