@@ -111,7 +111,9 @@ func (a Address) Normalize() Address {
 	a.City = squash(a.City)
 	a.Region = upperValid(squash(a.Region))
 	a.PostalCode = upperValid(squash(a.PostalCode))
-	a.Country = upperASCII(squash(a.Country))
+	// Composed again after upper-casing, which can make a letter and the
+	// combining mark after it composable (I and a dot above are İ).
+	a.Country = composed(upperASCII(squash(a.Country)))
 	a.Phone = squash(a.Phone)
 	a.Email = composed(strings.TrimSpace(a.Email))
 	return a

@@ -147,6 +147,10 @@ func (as Adjustments) price(r Rate, orderValue oms.Money) (oms.Money, error) {
 			}
 			p = a.Amount
 		case AdjustFreeOver:
+			if a.Threshold.Currency() != p.Currency() {
+				err = fmt.Errorf("%w: %s threshold for a rate in %s", oms.ErrCurrencyMismatch, a.Threshold.Currency(), p.Currency())
+				break
+			}
 			if !orderValue.Valid() {
 				continue
 			}

@@ -120,13 +120,41 @@ func (c *Calendar) Holiday(d oms.Date) (string, bool) {
 	return name, ok
 }
 
-// IsBusinessDay reports whether d is neither a weekend day nor a holiday.
+// IsBusinessDay reports whether d is neither a weekend day nor a holiday,
+// and a day the calendar's zone did not skip (Samoa went from 29 to 31
+// December 2011).
 func (c *Calendar) IsBusinessDay(d oms.Date) bool {
 	if c.weekend[d.Weekday()] {
 		return false
 	}
-	_, hol := c.holidays[d]
-	return !hol
+	if _, hol := c.holidays[d]; hol {
+		return false
+	}
+	return c.happened(d)
+}
+
+// happened reports whether day d happened in the calendar's zone: a zone
+// that moves across the date line skips a whole day, and noon of that day
+// falls on the next one.
+func (c *Calendar) happened(d oms.Date) bool {
+	loc := c.Location()
+	if loc == time.UTC {
+		return true
+	}
+	return oms.DateOf(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, loc)) == d
+}
+
+// skipsADay reports whether the zone's offset from UTC changes by 12 hours
+// or more between days a and b, as it does where a day is skipped
+// (daylight saving time moves it by an hour or two).
+func (c *Calendar) skipsADay(a, b oms.Date) bool {
+	loc := c.Location()
+	if loc == time.UTC {
+		return false
+	}
+	_, oa := time.Date(a.Year, a.Month, a.Day, 12, 0, 0, 0, loc).Zone()
+	_, ob := time.Date(b.Year, b.Month, b.Day, 12, 0, 0, 0, loc).Zone()
+	return oa-ob >= 12*3600 || ob-oa >= 12*3600
 }
 
 // NextBusinessDay returns d when it is a business day, and otherwise the
@@ -165,10 +193,13 @@ func (c *Calendar) AddBusinessDays(d oms.Date, n int) oms.Date {
 	for n > 0 {
 		if n > perWeek && (len(c.holidays) == 0 || d.After(c.last)) {
 			// Past the last holiday every week holds perWeek business
-			// days: skip whole weeks, leaving 1 to perWeek days to walk.
+			// days: skip whole weeks, leaving 1 to perWeek days to walk,
+			// unless the zone skips a day in them.
 			weeks := min((n-1)/perWeek, maxBusinessDayCount/7)
-			d = d.AddDays(7 * weeks)
-			n -= weeks * perWeek
+			if to := d.AddDays(7 * weeks); !c.skipsADay(d, to) {
+				d = to
+				n -= weeks * perWeek
+			}
 		}
 		d = d.AddDays(1)
 		if c.IsBusinessDay(d) {

@@ -235,6 +235,13 @@ func BestValue(rates []Rate, costPerDay oms.Money) (Rate, error) {
 	score := func(r Rate) (oms.Money, error) {
 		return r.Price.Add(costPerDay.Mul(int64(r.TransitDays)))
 	}
+	// Score every rate, not only those compared: a single rate is never
+	// compared, and its cost per day must be in its currency all the same.
+	for _, r := range rates {
+		if _, err := score(r); err != nil {
+			return Rate{}, fmt.Errorf("shipping: best value: %s: %w", r.Key(), err)
+		}
+	}
 	return pickMin(rates, "best value", func(a, b Rate) (int, error) {
 		sa, err := score(a)
 		if err != nil {

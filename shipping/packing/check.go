@@ -22,7 +22,8 @@ import (
 // a unit that ships alone is alone, each box's gross weight (empty weight
 // included) is within its limit and matches the units, limited supplies
 // hold, every unit is placed exactly once or listed as unpacked with a
-// reason that is true of it.
+// reason that is true of it (out of boxes: every box type that takes it
+// is used up, unless the search was stopped).
 //
 // Input that Pack refuses (a negative weight, a side over 100 m, ...) is
 // refused with Pack's *oms.ValidationError.
@@ -191,7 +192,8 @@ func Check(items []Item, boxes []BoxType, p Result) error {
 			if !light {
 				return fmt.Errorf("item %d listed as out of boxes but no box type takes it", u.Item)
 			}
-			if spare {
+			if spare && !p.Stopped {
+				// (A stopped search may have freed a box too late to use it.)
 				return fmt.Errorf("item %d listed as out of boxes but a box type that takes it has boxes left", u.Item)
 			}
 		case UnpackedStopped:

@@ -537,14 +537,30 @@ func (s *pkSolver) grid(b *pkBin, k int32, n int) int {
 // pkShelf is the cursor of shelf filling.
 type pkShelf struct {
 	x, y, z    int64 // next free corner
+	x0, y0     int64 // where rows and layers start along X and Y
 	rowD, layH int64 // depth of the current row, height of the current layer
 }
 
-// startShelf starts shelf filling above everything already in b.
+// startShelf starts shelf filling in the largest free block of b that lies
+// wholly above, or wholly beyond along X or Y, everything already in it:
+// above only left no room for units as tall as those placed (sheets
+// standing on edge, say), and a box that held thousands of them took a
+// few hundred.
 func (s *pkSolver) startShelf(b *pkBin) {
-	b.sh = pkShelf{}
+	var top, ex, ey int64
 	for i := range b.items {
-		b.sh.z = max(b.sh.z, b.items[i].z+b.items[i].dz)
+		p := &b.items[i]
+		top, ex, ey = max(top, p.z+p.dz), max(ex, p.x+p.dx), max(ey, p.y+p.dy)
+	}
+	in := s.types[b.t].in
+	w, l, h := float64(in[0]), float64(in[1]), float64(in[2])
+	b.sh = pkShelf{z: top}
+	best := w * l * (h - float64(top))
+	if v := (w - float64(ex)) * l * h; v > best {
+		b.sh, best = pkShelf{x: ex, x0: ex}, v
+	}
+	if v := w * (l - float64(ey)) * h; v > best {
+		b.sh = pkShelf{y: ey, y0: ey}
 	}
 	b.shelf = true
 	b.eps, b.pruned = nil, false // extreme points no longer describe the free space
@@ -565,9 +581,9 @@ func (s *pkSolver) shelfPlace(b *pkBin, sh *pkShelf, k int32) bool {
 		x, y, z := sh.x, sh.y, sh.z
 		switch step {
 		case 1: // a new row
-			x, y = 0, sh.y+sh.rowD
+			x, y = sh.x0, sh.y+sh.rowD
 		case 2: // a new layer
-			x, y, z = 0, 0, sh.z+sh.layH
+			x, y, z = sh.x0, sh.y0, sh.z+sh.layH
 		}
 		found := false
 		var c pkPlaced

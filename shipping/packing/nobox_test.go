@@ -43,3 +43,15 @@ func TestPackNeverListsAUnitOutOfBoxesBesideASpareBox(t *testing.T) {
 		t.Error("a cube listed out of boxes with its box type unused: Check = nil, want an error")
 	}
 }
+
+// TestCheckTakesAStoppedSearchsUnitsOutOfBoxesBesideASpareBox: a search
+// stopped by its context may free a box after it listed units out of
+// boxes; the packing is still valid, and Check takes it.
+func TestCheckTakesAStoppedSearchsUnitsOutOfBoxesBesideASpareBox(t *testing.T) {
+	one := packing.BoxType{Name: "crate", Inner: oms.DimensionsMM(100, 100, 100), Limited: true, Supply: 1}
+	cube := []packing.Item{{ID: "cube", Dimensions: oms.DimensionsMM(50, 50, 50), Quantity: 1}}
+	r := packing.Result{Stopped: true, Unpacked: []packing.UnpackedItem{{Item: 0, ID: "cube", Quantity: 1, Reason: packing.UnpackedNoBox}}}
+	if err := packing.Check(cube, []packing.BoxType{one}, r); err != nil {
+		t.Errorf("stopped search: %v", err)
+	}
+}
