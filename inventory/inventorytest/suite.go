@@ -155,6 +155,7 @@ func suiteTests() []suiteTest {
 		{"InactiveLocation", testInactiveLocation},
 		{"Backorders", testBackorders},
 		{"PreorderLimitSKUWide", testPreorderLimitSKUWide},
+		{"SKUWideBackordersBounded", testSKUWideBackordersBounded},
 		{"Untracked", testUntracked},
 		{"Movements", testMovements},
 		{"MovementBadInput", testMovementBadInput},
