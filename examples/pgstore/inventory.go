@@ -487,7 +487,10 @@ func (s *InventoryStore) Snapshot(ctx context.Context) (inventory.Snapshot, erro
 	return snap, nil
 }
 
-// ChangedSKUs implements inventory.Store. next is the last change number
+// ChangedSKUs implements inventory.Store: the SKUs whose item or levels
+// changed after after, those with levels at a location that changed, and,
+// when any location changed, every preorder SKU (it may take preorders at
+// a location where it has no level). next is the last change number
 // handed out once every transaction that may still commit one up to it
 // has ended (see settled); it stays at after while a writer of the levels,
 // items or locations is still in flight past Options.InFlightWait, so a
@@ -508,7 +511,10 @@ func (s *InventoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SK
 		SELECT sku, seq FROM inv_levels WHERE seq > $1
 		UNION ALL
 		SELECT l.sku, c.seq FROM inv_locations c JOIN inv_levels l ON l.location = c.id AND l.seq > 0
-			WHERE c.seq > $1`, after)
+			WHERE c.seq > $1
+		UNION ALL
+		SELECT sku, seq FROM inv_items
+			WHERE mode = 'preorder' AND EXISTS (SELECT 1 FROM inv_locations WHERE seq > $1)`, after)
 	if err != nil {
 		return nil, 0, wrap("changed skus", err)
 	}

@@ -166,6 +166,7 @@ func suiteTests() []suiteTest {
 		{"Ledger", testLedger},
 		{"Events", testEvents},
 		{"Sync", testSync},
+		{"SyncPreorderAtAnyLocation", testSyncPreorderAtAnyLocation},
 		{"ConcurrentReserveBarrier", testConcurrentReserveBarrier},
 		{"ConcurrentOneReservation", testConcurrentOneReservation},
 		{"Concurrency", testConcurrency},
