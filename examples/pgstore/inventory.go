@@ -1226,7 +1226,9 @@ func checkLines(r inventory.Reservation, lvs map[levelKey]*inventory.Level, item
 		after := backorders(lv.OnHand, reserved+ln.Quantity)
 		if !it.unlimited() {
 			capacity, room := it.capAt(ln.Location), it.skuRoom()
-			if after > capacity || after-before > room {
+			// A line that raises no backorder needs no room: a limit
+			// lowered below the backorders taken still lets stock sell.
+			if after > capacity || (after > before && after-before > room) {
 				short = append(short, inventory.Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
 					Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
 				continue

@@ -114,3 +114,31 @@ func testSKUWideBackordersBounded(t testing.TB, e *Env) {
 	wantLevel(t, e, "P", "d", qty{Reserved: 1})
 	wantClean(t, e)
 }
+
+// testLoweredPreorderLimitSellsStock: a preorder limit lowered below the
+// backorders already taken refuses new backorders but still lets stock on
+// hand sell, whichever way the store writes the reservation (here with an
+// untracked line beside it).
+func testLoweredPreorderLimitSellsStock(t testing.TB, e *Env) {
+	Stock(t, e.Service, []oms.ID{"a", "b"}, nil, 0)
+	pre := inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 10, ExpectedAt: epoch.Add(30 * 24 * time.Hour)}
+	for _, it := range []inventory.Item{{SKU: "P", Tracked: true, Backorder: pre}, {SKU: "U"}} {
+		if err := e.Service.PutItem(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reserve(t, e, "pre", ln("P", "a", 5))
+	pre.Limit = 2
+	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "P", Tracked: true, Backorder: pre}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.Receive(ctx, inventory.Receipt{SKU: "P", Location: "b", Quantity: 3, Reference: "po"}); err != nil {
+		t.Fatal(err)
+	}
+	reserve(t, e, "stock", ln("P", "b", 1), ln("U", "b", 1))
+	reserve(t, e, "stock-2", ln("P", "b", 2))
+	_, err := e.Service.Reserve(ctx, inventory.ReserveRequest{ID: "beyond", Lines: []inventory.Line{ln("P", "b", 1), ln("U", "b", 1)}})
+	wantErr(t, err, oms.ErrInsufficientStock)
+	wantLevel(t, e, "P", "b", qty{OnHand: 3, Reserved: 3})
+	wantClean(t, e)
+}

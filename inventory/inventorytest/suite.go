@@ -156,6 +156,7 @@ func suiteTests() []suiteTest {
 		{"Backorders", testBackorders},
 		{"PreorderLimitSKUWide", testPreorderLimitSKUWide},
 		{"SKUWideBackordersBounded", testSKUWideBackordersBounded},
+		{"LoweredPreorderLimitSellsStock", testLoweredPreorderLimitSellsStock},
 		{"Untracked", testUntracked},
 		{"Movements", testMovements},
 		{"MovementBadInput", testMovementBadInput},

@@ -65,7 +65,9 @@ BEGIN
 END
 $$;
 
--- pgstore_reserve_batch: a reservation whose lines would raise a SKU's
+-- pgstore_reserve_batch: a line that raises no backorder needs no room
+-- under the preorder limit (one lowered below the backorders taken still
+-- lets stock on hand sell, as in the memory store). A reservation whose lines would raise a SKU's
 -- counter past the bound is 'alone' (the caller reserves it alone, and the
 -- transaction path refuses it). So that it can tell, the batch locks the
 -- counters of the SKUs allowing backorders whose levels it may take
@@ -213,7 +215,9 @@ BEGIN
                     capacity := 0;
                     room := 9223372036854775807;
                 END IF;
-                IF after > capacity OR after - before > room THEN
+                -- A line that raises no backorder needs no room: a limit
+                -- lowered below the backorders taken still lets stock sell.
+                IF after > capacity OR (after > before AND after - before > room) THEN
                     short := short || jsonb_build_object('line', m - first,
                         'available', greatest(k_on[k] - reserved, 0) + greatest(least(capacity - before, room), 0));
                     CONTINUE;
