@@ -22,14 +22,16 @@ import (
 // result (a *ShortageError, a replay, a not-found error) as if it had been
 // reserved alone. Every other method is the InventoryStore's.
 //
-// A batch is one call of pgstore_reserve_batch (migrations 0009, 0015): one round
-// trip and one commit. It saves the reservations and their events before
-// taking any lock, then locks the batch's levels in the fixed order (SKU,
-// then location) and the preorder SKUs' counters after them, checks each
+// A batch is one call of pgstore_reserve_batch (migrations 0009, 0015,
+// 0019): one round trip and one commit. It saves the reservations and
+// their events before taking any lock, then locks the batch's levels in
+// the fixed order (SKU, then location) and after them the counters of the
+// preorder SKUs and of the SKUs it may backorder, checks each
 // reservation in turn, writes each level and counter once and deletes the
 // rows of the reservations it refused. What only a reservation alone can
 // sort out (an unknown or untracked SKU, an unknown or inactive location, a
-// level row not created yet, an ID twice in one batch) is reserved alone
+// level row not created yet, an ID twice in one batch, a SKU's backorders
+// past 2^62) is reserved alone
 // after the batch, as if it had arrived after the others; a batch that
 // fails (a lost connection, a serialization failure) is reserved one
 // reservation at a time.

@@ -41,14 +41,17 @@
 // level row not created yet, an untracked or unknown SKU, an inactive
 // location, a preorder SKU short of stock) it is one transaction: lock the
 // levels with SELECT ... ORDER BY sku, location FOR UPDATE, then the SKU
-// counters by SKU, check every line as the memory store does, and apply
+// counters by SKU (a preorder SKU's, and any SKU's the write raises),
+// check every line as the memory store does, and apply
 // conditional UPDATEs. Apply is the same transaction shape, after checking
 // the reservation's or inbound's version with UPDATE ... WHERE id = $1 AND
 // version = $2. ReserveBatcher applies the concurrent reservations of a
 // process in one transaction. As in the memory store, no quantity of a
 // level goes past 2^62 units (constraint inv_levels_bound, migration 0013:
 // a one-statement write it stops goes the transaction path, which names
-// the level in a validation error).
+// the level in a validation error), nor a SKU's counter (its backorders
+// over all its levels: the counter UPDATEs' condition, migration 0019; the
+// transaction paths lock the counter of every SKU they raise and name it).
 //
 // Orders, trackers and returns: Create and Update (Save) are one statement each: the
 // insert (ON CONFLICT DO NOTHING) or the optimistic UPDATE ... WHERE id =

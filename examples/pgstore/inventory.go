@@ -487,7 +487,10 @@ func (s *InventoryStore) Snapshot(ctx context.Context) (inventory.Snapshot, erro
 	return snap, nil
 }
 
-// ChangedSKUs implements inventory.Store. next is the last change number
+// ChangedSKUs implements inventory.Store: the SKUs whose item or levels
+// changed after after, those with levels at a location that changed, and,
+// when any location changed, every preorder SKU (it may take preorders at
+// a location where it has no level). next is the last change number
 // handed out once every transaction that may still commit one up to it
 // has ended (see settled); it stays at after while a writer of the levels,
 // items or locations is still in flight past Options.InFlightWait, so a
@@ -508,7 +511,10 @@ func (s *InventoryStore) ChangedSKUs(ctx context.Context, after int64) ([]oms.SK
 		SELECT sku, seq FROM inv_levels WHERE seq > $1
 		UNION ALL
 		SELECT l.sku, c.seq FROM inv_locations c JOIN inv_levels l ON l.location = c.id AND l.seq > 0
-			WHERE c.seq > $1`, after)
+			WHERE c.seq > $1
+		UNION ALL
+		SELECT sku, seq FROM inv_items
+			WHERE mode = 'preorder' AND EXISTS (SELECT 1 FROM inv_locations WHERE seq > $1)`, after)
 	if err != nil {
 		return nil, 0, wrap("changed skus", err)
 	}
@@ -768,6 +774,36 @@ func lockLevels(ctx context.Context, tx pgx.Tx, keys []levelKey) (map[levelKey]*
 	return out, nil
 }
 
+// counterSKUs returns the SKUs of keys (sorted) whose counters a write
+// locks after the levels: every preorder SKU's, whose limit is checked
+// against it, and every SKU's that the write raises (by rises, each SKU's
+// rise of backorders), which stays within maxBackorders.
+func counterSKUs(keys []levelKey, items map[oms.SKU]*itemRec, rises map[oms.SKU]int64) []string {
+	var out []string
+	for _, k := range keys {
+		if len(out) > 0 && out[len(out)-1] == string(k.sku) {
+			continue
+		}
+		if items[k.sku].preorder() || rises[k.sku] > 0 {
+			out = append(out, string(k.sku))
+		}
+	}
+	return out
+}
+
+// satAdd adds two quantities, saturating at the int64 range: a sum over
+// many levels is compared against a bound, never wrapped.
+func satAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
+
 // lockCounters locks the item rows of skus (sorted, distinct) after the
 // levels and refreshes their counters.
 func lockCounters(ctx context.Context, tx pgx.Tx, items map[oms.SKU]*itemRec, skus []string) error {
@@ -876,7 +912,8 @@ func levelStmts(ws []levelWrite, items map[oms.SKU]*itemRec, rises map[oms.SKU]i
 		out = append(out, checkedStmt{what: "update counters", want: len(rs), args: []any{rs, deltas, limits},
 			sql: `UPDATE inv_items i SET backordered = i.backordered + u.d
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(sku, d, lim)
-		WHERE i.sku = u.sku AND (u.lim < 0 OR i.backordered + u.d <= u.lim)`})
+		WHERE i.sku = u.sku AND (u.lim < 0 OR i.backordered + u.d <= u.lim)
+		  AND (u.d < 0 OR i.backordered + u.d <= 4611686018427387904)`})
 	}
 	return out
 }
@@ -949,6 +986,19 @@ const maxLevelQuantity = 1 << 62
 // maxLevelQuantity.
 func levelTooLarge(op string, sku oms.SKU, loc oms.ID) error {
 	return oms.Validationf(op, "quantity", "sku %s at %s would hold more than 2^62 units", sku, loc)
+}
+
+// maxBackorders bounds a SKU's backorders summed over its levels (its
+// counter), as in the memory store: a write that would raise the counter
+// past it is refused. The counter is numeric (migration 0016), so rows
+// written before the bound may hold more; they read as maxBackorders and
+// refuse any rise.
+const maxBackorders = 1 << 62
+
+// backordersTooLarge is the memory store's refusal of a SKU's backorders
+// beyond maxBackorders.
+func backordersTooLarge(op string, sku oms.SKU) error {
+	return oms.Validationf(op, "quantity", "sku %s would have more than 2^62 units backordered across its locations", sku)
 }
 
 // overBound reports whether err is constraint inv_levels_bound's refusal.
@@ -1105,15 +1155,6 @@ func (s *InventoryStore) reserveTx(ctx context.Context, r inventory.Reservation,
 			if lvs, err = lockLevels(ctx, tx, tk); err != nil {
 				return err
 			}
-			var pre []string
-			for _, k := range tk {
-				if items[k.sku].preorder() && (len(pre) == 0 || pre[len(pre)-1] != string(k.sku)) {
-					pre = append(pre, string(k.sku))
-				}
-			}
-			if err := lockCounters(ctx, tx, items, pre); err != nil {
-				return err
-			}
 		}
 		sums := map[levelKey]int64{}
 		for _, ln := range out.Lines {
@@ -1123,20 +1164,28 @@ func (s *InventoryStore) reserveTx(ctx context.Context, r inventory.Reservation,
 				}
 			}
 		}
-		short, added := checkLines(out, lvs, items)
+		rises := map[oms.SKU]int64{}
+		for _, k := range tk {
+			lv := lvs[k]
+			rises[k.sku] = satAdd(rises[k.sku], backorders(lv.OnHand, lv.Reserved+sums[k])-backorders(lv.OnHand, lv.Reserved))
+		}
+		if err := lockCounters(ctx, tx, items, counterSKUs(tk, items, rises)); err != nil {
+			return err
+		}
+		short, added, err := checkLines(out, lvs, items)
+		if err != nil {
+			return err
+		}
 		if len(short) > 0 {
 			return &inventory.ShortageError{Op: "reserve", ID: r.ID, Lines: short}
 		}
 		if len(tk) > 0 {
 			ws := make([]levelWrite, len(tk))
-			rises := map[oms.SKU]int64{}
 			for i, k := range tk {
-				lv, q := lvs[k], added[k]
-				ws[i] = levelWrite{key: k, reserved: q, capacity: -1}
+				ws[i] = levelWrite{key: k, reserved: added[k], capacity: -1}
 				if it := items[k.sku]; !it.unlimited() {
 					ws[i].capacity = it.capAt(k.loc)
 				}
-				rises[k.sku] += backorders(lv.OnHand, lv.Reserved+q) - backorders(lv.OnHand, lv.Reserved)
 			}
 			if err := writeLevels(ctx, tx, ws, items, rises); err != nil {
 				return err
@@ -1156,9 +1205,13 @@ func (s *InventoryStore) reserveTx(ctx context.Context, r inventory.Reservation,
 // checkLines checks every tracked line of r against the levels and SKU
 // counters as the memory store does: in line order, lines on the same
 // level adding up, each preorder SKU's rise within what remains of its
-// limit. It returns the short lines and the units each level would take.
-func checkLines(r inventory.Reservation, lvs map[levelKey]*inventory.Level, items map[oms.SKU]*itemRec) ([]inventory.Shortage, map[levelKey]int64) {
+// limit, and every SKU's rise within maxBackorders (a line past it is a
+// validation error, whatever came before). It returns the short lines and
+// the units each level would take. The levels must hold the lines' sums
+// within maxLevelQuantity.
+func checkLines(r inventory.Reservation, lvs map[levelKey]*inventory.Level, items map[oms.SKU]*itemRec) ([]inventory.Shortage, map[levelKey]int64, error) {
 	var short []inventory.Shortage
+	var err error
 	added := map[levelKey]int64{}
 	for i, ln := range r.Lines {
 		if ln.Untracked {
@@ -1168,24 +1221,30 @@ func checkLines(r inventory.Reservation, lvs map[levelKey]*inventory.Level, item
 		lv, it := lvs[k], items[ln.SKU]
 		earlier := added[k]
 		added[k] += ln.Quantity
-		if it.unlimited() {
-			continue
-		}
 		reserved := lv.Reserved + earlier
 		before := backorders(lv.OnHand, reserved)
 		after := backorders(lv.OnHand, reserved+ln.Quantity)
-		capacity, room := it.capAt(ln.Location), it.skuRoom()
-		if after > capacity || after-before > room {
-			short = append(short, inventory.Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
-				Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
-		} else if it.preorder() {
-			it.pending += after - before
+		if !it.unlimited() {
+			capacity, room := it.capAt(ln.Location), it.skuRoom()
+			// A line that raises no backorder needs no room: a limit
+			// lowered below the backorders taken still lets stock sell.
+			if after > capacity || (after > before && after-before > room) {
+				short = append(short, inventory.Shortage{Line: i, SKU: ln.SKU, Location: ln.Location, Requested: ln.Quantity,
+					Available: max(lv.OnHand-reserved, 0) + max(min(capacity-before, room), 0)})
+				continue
+			}
 		}
+		// backordered and pending stay within maxBackorders: no wrap.
+		if after-before > maxBackorders-it.backordered-it.pending {
+			err = backordersTooLarge("reserve", ln.SKU)
+			break
+		}
+		it.pending += after - before
 	}
 	for _, it := range items {
 		it.pending = 0
 	}
-	return short, added
+	return short, added, err
 }
 
 // pendingLevel is one level's share of a Change.
@@ -1351,15 +1410,6 @@ func (s *InventoryStore) applyTx(ctx context.Context, tx pgx.Tx, c *inventory.Ch
 		if lvs, err = lockLevels(ctx, tx, keys); err != nil {
 			return nil, err
 		}
-		var pre []string
-		for _, k := range keys {
-			if items[k.sku].preorder() && (len(pre) == 0 || pre[len(pre)-1] != string(k.sku)) {
-				pre = append(pre, string(k.sku))
-			}
-		}
-		if err := lockCounters(ctx, tx, items, pre); err != nil {
-			return nil, err
-		}
 	}
 	for _, d := range c.Deltas {
 		if lv := lvs[levelKey{d.SKU, d.Location}]; d.CheckSeq && lv.Seq != d.Seq {
@@ -1390,9 +1440,7 @@ func (s *InventoryStore) applyTx(ctx context.Context, tx pgx.Tx, c *inventory.Ch
 		}
 		var requested, avail int64
 		before, after := backorders(lv.OnHand, lv.Reserved), backorders(onHand, reserved)
-		if it.preorder() {
-			it.pending += after - before
-		}
+		it.pending = satAdd(it.pending, after-before)
 		capacity := it.capAt(p.key.loc)
 		switch lowers := p.onHand-p.reserved < 0 && !it.unlimited(); {
 		case onHand < 0:
@@ -1408,9 +1456,24 @@ func (s *InventoryStore) applyTx(ctx context.Context, tx pgx.Tx, c *inventory.Ch
 		}
 		addShort(inventory.Shortage{Line: p.line, SKU: p.key.sku, Location: p.key.loc, Requested: requested, Available: max(avail, 0)})
 	}
+	// The SKU counters, locked after the levels: a change that raises one
+	// keeps it within maxBackorders and, for a preorder, within the limit.
+	rises := map[oms.SKU]int64{}
+	for _, p := range ps {
+		rises[p.key.sku] = items[p.key.sku].pending
+	}
+	if err := lockCounters(ctx, tx, items, counterSKUs(keys, items, rises)); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if it := items[p.key.sku]; it.pending > 0 && satAdd(it.backordered, it.pending) > maxBackorders {
+			return nil, backordersTooLarge(op, p.key.sku)
+		}
+	}
 	for _, p := range ps { // the SKU-wide preorder counter
 		it := items[p.key.sku]
 		if !it.preorder() || it.pending == 0 {
+			it.pending = 0
 			continue
 		}
 		if it.pending > 0 && it.backordered+it.pending > it.item.Backorder.Limit {

@@ -64,6 +64,7 @@ const reserveSQL = `WITH req AS (
 	UPDATE inv_items i SET backordered = i.backordered + s.rise
 	FROM rises s
 	WHERE i.sku = s.sku AND (i.mode <> 'preorder' OR s.rise < 0 OR i.backordered + s.rise <= i.lim)
+	  AND (s.rise < 0 OR i.backordered + s.rise <= 4611686018427387904)
 	RETURNING 1
 ), ev AS (
 	INSERT INTO outbox (id, type, aggregate_kind, aggregate_id, aggregate_version, at, at_ns, payload)
@@ -82,7 +83,7 @@ SELECT CASE
 		FROM lk JOIN inv_items i ON i.sku = lk.sku JOIN inv_locations c ON c.id = lk.location)::text) END`
 
 // reserveOneSQL is the reservation of one level (most carts' single line,
-// and every hot SKU's): pgstore_reserve_one (migrations 0009, 0015), one round
+// and every hot SKU's): pgstore_reserve_one (migrations 0009, 0015, 0019), one round
 // trip whose statements run in a fixed order: the reservation and its
 // event are written before the level's conditional UPDATE takes the lock,
 // so the hot row stays locked for that UPDATE, the SKU counter's when the
@@ -219,8 +220,9 @@ type lockedLevel struct {
 // from the levels it had locked (all at once, so they are one consistent
 // state). It returns nil when it cannot tell: a level row missing, an
 // inactive location, a preorder SKU (whose counter the statement did not
-// lock before refusing), or no short line at all; the transaction path
-// then decides.
+// lock before refusing), a line that raises the backorders of a SKU that
+// allows them (whose counter may have refused it: see maxBackorders), or
+// no short line at all; the transaction path then decides.
 func diagnose(r inventory.Reservation, err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Detail == "" {
@@ -240,13 +242,21 @@ func diagnose(r inventory.Reservation, err error) error {
 		lvs[levelKey{l.SKU, l.Location}] = &inventory.Level{SKU: l.SKU, Location: l.Location, OnHand: l.OnHand, Reserved: l.Reserved}
 		items[l.SKU] = &itemRec{item: inventory.Item{SKU: l.SKU, Tracked: true, Backorder: inventory.BackorderPolicy{Mode: mode, Limit: l.Limit}}}
 	}
+	sums := map[levelKey]int64{}
 	for _, ln := range r.Lines {
-		if lvs[levelKey{ln.SKU, ln.Location}] == nil {
+		k := levelKey{ln.SKU, ln.Location}
+		if lvs[k] == nil {
 			return nil
 		}
+		sums[k] += ln.Quantity // within maxLevelQuantity: levelSumsTooLarge
 	}
-	short, _ := checkLines(r, lvs, items)
-	if len(short) == 0 {
+	for k, q := range sums {
+		if lv := lvs[k]; items[k.sku].unlimited() && lv.Reserved+q > lv.OnHand {
+			return nil // raises a counter the statement did not report
+		}
+	}
+	short, _, err := checkLines(r, lvs, items)
+	if err != nil || len(short) == 0 {
 		return nil
 	}
 	return &inventory.ShortageError{Op: "reserve", ID: r.ID, Lines: short}

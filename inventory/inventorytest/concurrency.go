@@ -3,6 +3,7 @@ package inventorytest
 import (
 	"errors"
 	"math/rand"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,65 @@ func testSync(t testing.TB, e *Env) {
 	}
 	if skus, _, _ := e.Store.ChangedSKUs(ctx, cursor); len(skus) != 1 || skus[0] != "A" {
 		t.Errorf("a changed location did not mark its SKUs: %v", skus)
+	}
+}
+
+// testSyncPreorderAtAnyLocation: a preorder SKU may take preorders at a
+// location where it has no level (up to the location's cap), so when any
+// location changes (opens, closes, is edited), ChangedSKUs reports it and
+// Sync publishes its new channel quantity.
+func testSyncPreorderAtAnyLocation(t testing.TB, e *Env) {
+	Stock(t, e.Service, []oms.ID{"a"}, []oms.SKU{"A"}, 10)
+	pre := inventory.BackorderPolicy{Mode: inventory.BackorderPreorder, Limit: 10,
+		LocationLimits: map[oms.ID]int64{"a": 3, "b": 5}, ExpectedAt: epoch.Add(30 * 24 * time.Hour)}
+	if err := e.Service.PutItem(ctx, inventory.Item{SKU: "P", Tracked: true, Backorder: pre}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.Receive(ctx, inventory.Receipt{SKU: "P", Location: "a", Quantity: 2, Reference: "po"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := inventory.Location{ID: "b", Name: "b", Kind: inventory.KindWarehouse, Active: true, Channels: []inventory.Channel{"web"}}
+	closed := b
+	closed.Active = false
+	for _, step := range []struct {
+		name string
+		loc  inventory.Location
+		want int64
+	}{
+		{"opening b", b, 10},
+		{"closing b", closed, 5},
+	} {
+		cursor, _, err := e.Store.SyncState(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Service.PutLocation(ctx, step.loc); err != nil {
+			t.Fatal(err)
+		}
+		skus, _, err := e.Store.ChangedSKUs(ctx, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(skus, "P") {
+			t.Errorf("%s: ChangedSKUs = %v, want the preorder SKU P among them", step.name, skus)
+		}
+		ca, err := e.Service.ChannelAvailability(ctx, "P", "web")
+		if err != nil || ca.Quantity != step.want {
+			t.Fatalf("%s: ChannelAvailability = %+v, %v; want %d", step.name, ca, err, step.want)
+		}
+		if _, err := e.Service.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, marks, err := e.Store.SyncState(ctx, []oms.SKU{"P"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(marks) != 1 || marks[0].Channel != "web" || marks[0].Quantity != step.want {
+			t.Errorf("%s: marks of P %+v, want %d on web", step.name, marks, step.want)
+		}
 	}
 }
 
