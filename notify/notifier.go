@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,8 +17,11 @@ import (
 
 // Message is one rendered message for one channel.
 type Message struct {
-	// Key identifies the message: the claim key of its milestone (the
-	// first one's, for a digest). A Sender may use it as an idempotency key.
+	// Key identifies the message: the claim key of its milestone, or for a
+	// digest a key derived from the claim keys of all its milestones, so
+	// that a digest retried with the same milestones keeps its key and one
+	// that tells more gets another. A Sender may use it as an idempotency
+	// key.
 	Key string `json:"key"`
 	// Kind is the milestone, or KindDigest for several.
 	Kind    Kind    `json:"kind"`
@@ -359,6 +364,25 @@ func MessageKey(doc oms.ID, kind Kind, scope, recipient string, ch Channel) stri
 	return "notify|" + esc(string(doc)) + "|" + string(kind) + "|" + esc(scope) + "|" + esc(recipient) + "|" + string(ch)
 }
 
+// digestKey returns the Message.Key of a digest on a channel: the order
+// (or shipment) document, the recipient and the channel as in MessageKey,
+// and a digest of the claim keys of the milestones it tells, in any order.
+// A retry of the same milestones gets the same key, so a Sender that drops
+// duplicates by key drops it; a digest that tells one more milestone (one
+// decided before the retry of a send whose answer was lost) gets another
+// key and goes out.
+func digestKey(doc oms.ID, recipient string, ch Channel, milestoneKeys []string) string {
+	keys := slices.Clone(milestoneKeys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		// Length-prefixed, so that no two lists of keys hash alike.
+		fmt.Fprintf(h, "%d:%s", len(k), k)
+	}
+	return MessageKey(doc, KindDigest, "sha256:"+hex.EncodeToString(h.Sum(nil)), recipient, ch)
+}
+
 // flush sends the due pending milestones of document id and removes the
 // ones that went out (or that another sender claimed). It returns how
 // many messages it sent. saved, when not nil, is the document as just
@@ -487,6 +511,9 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 				gm[j], gk[j] = won[i], keys[i]
 			}
 			msg, err := n.render(p, rc, ch, to, gm, gk)
+			if err == nil && len(gk) > 1 {
+				msg.Key = digestKey(p.ID, who, ch, gk)
+			}
 			if err == nil {
 				err = n.send(ctx, msg)
 			}
