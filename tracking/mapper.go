@@ -233,8 +233,10 @@ func (AfterShipMapper) Map(code, subcode string) Mapping {
 }
 
 // TableMapper maps a carrier's own codes through a table the host fills
-// in. Codes are matched exactly first and then ignoring case; a code with a
-// sub-code may be listed as "code/subcode" to override the code alone.
+// in. Codes are matched exactly first and then ignoring case, and always
+// ignoring the spaces around the code and the sub-code (in the table as in
+// Map); a code with a sub-code may be listed as "code/subcode" to override
+// the code alone.
 // Unlisted codes map to Default, or to StatusUnknown when Default is zero.
 // The zero value is an empty table for no named carrier. It is safe for
 // concurrent use, Set included.
@@ -273,8 +275,20 @@ func (m *TableMapper) Set(code string, mp Mapping) {
 	if m.codes == nil {
 		m.codes, m.folded = map[string]Mapping{}, map[string]Mapping{}
 	}
+	code = tableKey(code)
 	m.codes[code] = mp
 	m.folded[strings.ToLower(code)] = mp
+}
+
+// tableKey is a TableMapper's key for code ("code" or "code/subcode"):
+// without the spaces around the code and around the sub-code, as Map
+// looks them up.
+func tableKey(code string) string {
+	code = strings.TrimSpace(code)
+	if c, sub, ok := strings.Cut(code, "/"); ok {
+		return strings.TrimSpace(c) + "/" + strings.TrimSpace(sub)
+	}
+	return code
 }
 
 // SetDefault sets the mapping of unlisted codes.
@@ -307,6 +321,7 @@ func (m *TableMapper) Map(code, subcode string) Mapping {
 }
 
 func (m *TableMapper) lookup(k string) (Mapping, bool) {
+	k = tableKey(k)
 	if mp, ok := m.codes[k]; ok {
 		return mp, true
 	}

@@ -254,3 +254,29 @@ func TestTableMapperZeroValue(t *testing.T) {
 	m.Set("D1", tracking.Mapping{Status: tracking.StatusDelivered})
 	runMap(t, &m, []mapCase{{"d1", "", mp(tracking.StatusDelivered, "")}})
 }
+
+// TestTableMapperSetTrimsCodesAsMapDoes: Map matches codes ignoring
+// surrounding spaces, so an entry Set with them (a table pasted from a
+// carrier's spreadsheet) is found too, sub-codes included, and in any case.
+func TestTableMapperSetTrimsCodesAsMapDoes(t *testing.T) {
+	m := tracking.NewTableMapper("acme", map[string]tracking.Mapping{
+		" OD ":       {Status: tracking.StatusOutForDelivery},
+		"\tDL\n":     {Status: tracking.StatusDelivered},
+		" EX / 07 ":  {Status: tracking.StatusException, Reason: tracking.ReasonWeather},
+		"EX/ 08":     {Status: tracking.StatusException, Reason: tracking.ReasonLost},
+		" Ret/Home ": {Status: tracking.StatusReturned},
+	})
+	m.Set("  pu ", tracking.Mapping{Status: tracking.StatusAvailableForPickup})
+	runMap(t, m, []mapCase{
+		{"OD", "", mp(tracking.StatusOutForDelivery, "")},
+		{" OD ", "", mp(tracking.StatusOutForDelivery, "")},
+		{"od", "", mp(tracking.StatusOutForDelivery, "")},
+		{"DL", "", mp(tracking.StatusDelivered, "")},
+		{"EX", "07", mp(tracking.StatusException, tracking.ReasonWeather)},
+		{" ex ", " 07 ", mp(tracking.StatusException, tracking.ReasonWeather)},
+		{"EX", "08", mp(tracking.StatusException, tracking.ReasonLost)},
+		{"RET", "home", mp(tracking.StatusReturned, "")},
+		{"PU", "", mp(tracking.StatusAvailableForPickup, "")},
+		{"EX", "", mp(tracking.StatusUnknown, "")},
+	})
+}
