@@ -3,6 +3,8 @@ package tracking
 import (
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Mapping is a normalized status and reason.
@@ -277,7 +279,27 @@ func (m *TableMapper) Set(code string, mp Mapping) {
 	}
 	code = tableKey(code)
 	m.codes[code] = mp
-	m.folded[strings.ToLower(code)] = mp
+	m.folded[foldCase(code)] = mp
+}
+
+// foldCase is s in lower case, its invalid UTF-8 bytes kept as they are
+// (strings.ToLower would turn each into U+FFFD, and two different garbled
+// codes would then match).
+func foldCase(s string) string {
+	if utf8.ValidString(s) {
+		return strings.ToLower(s)
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, s[i])
+		} else {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+		i += n
+	}
+	return string(b)
 }
 
 // tableKey is a TableMapper's key for code ("code" or "code/subcode"):
@@ -325,7 +347,7 @@ func (m *TableMapper) lookup(k string) (Mapping, bool) {
 	if mp, ok := m.codes[k]; ok {
 		return mp, true
 	}
-	mp, ok := m.folded[strings.ToLower(k)]
+	mp, ok := m.folded[foldCase(k)]
 	return mp, ok
 }
 

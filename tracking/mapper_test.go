@@ -280,3 +280,23 @@ func TestTableMapperSetTrimsCodesAsMapDoes(t *testing.T) {
 		{"EX", "", mp(tracking.StatusUnknown, "")},
 	})
 }
+
+// TestTableMapperCaseFoldingKeepsInvalidBytesApart: matching ignoring case
+// must not also ignore which bytes a code has: strings.ToLower turns every
+// invalid UTF-8 byte into U+FFFD, so a garbled code ("\xfe") matched an
+// entry for another garbled one ("\xff") or for "\uFFFD" itself.
+func TestTableMapperCaseFoldingKeepsInvalidBytesApart(t *testing.T) {
+	m := tracking.NewTableMapper("acme", map[string]tracking.Mapping{
+		"D\xff":   {Status: tracking.StatusDelivered},
+		"X\uFFFD": {Status: tracking.StatusException},
+	})
+	runMap(t, m, []mapCase{
+		{"D\xff", "", mp(tracking.StatusDelivered, "")},
+		{"d\xff", "", mp(tracking.StatusDelivered, "")},
+		{"D\xfe", "", mp(tracking.StatusUnknown, "")},
+		{"D\uFFFD", "", mp(tracking.StatusUnknown, "")},
+		{"X\uFFFD", "", mp(tracking.StatusException, "")},
+		{"x\uFFFD", "", mp(tracking.StatusException, "")},
+		{"X\x80", "", mp(tracking.StatusUnknown, "")},
+	})
+}
