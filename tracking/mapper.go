@@ -264,7 +264,7 @@ func NewTableMapper(carrier string, table map[string]Mapping) *TableMapper {
 func (m *TableMapper) Carrier() string { return m.carrier }
 
 // Set adds or replaces the mapping of code (or "code/subcode"). An invalid
-// status is stored as StatusUnknown.
+// status is stored as StatusUnknown, an ill-shaped reason as ReasonOther.
 func (m *TableMapper) Set(code string, mp Mapping) {
 	if !mp.Status.Valid() {
 		mp.Status = StatusUnknown
@@ -313,10 +313,15 @@ func tableKey(code string) string {
 	return code
 }
 
-// SetDefault sets the mapping of unlisted codes.
+// SetDefault sets the mapping of unlisted codes. As with Set, an invalid
+// status is stored as StatusUnknown and an ill-shaped reason as
+// ReasonOther.
 func (m *TableMapper) SetDefault(mp Mapping) {
 	if !mp.Status.Valid() {
 		mp.Status = StatusUnknown
+	}
+	if !mp.Reason.Valid() {
+		mp.Reason = ReasonOther
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -300,3 +300,19 @@ func TestTableMapperCaseFoldingKeepsInvalidBytesApart(t *testing.T) {
 		{"X\x80", "", mp(tracking.StatusUnknown, "")},
 	})
 }
+
+// TestTableMapperDefaultReasonCheckedAsSetDoes: Set stores an ill-shaped
+// reason as ReasonOther; SetDefault must too, or every unlisted code maps
+// to a reason no Reason.Valid accepts.
+func TestTableMapperDefaultReasonCheckedAsSetDoes(t *testing.T) {
+	m := tracking.NewTableMapper("acme", nil)
+	m.SetDefault(tracking.Mapping{Status: tracking.StatusException, Reason: "Not A Reason"})
+	m.Set("X", tracking.Mapping{Status: tracking.StatusException, Reason: "Not A Reason"})
+	runMap(t, m, []mapCase{
+		{"ZZ", "", mp(tracking.StatusException, tracking.ReasonOther)},
+		{"X", "", mp(tracking.StatusException, tracking.ReasonOther)},
+	})
+	if r := m.Map("ZZ", "").Reason; !r.Valid() {
+		t.Fatalf("default reason %q is not valid", r)
+	}
+}
