@@ -62,14 +62,16 @@ func (n *Notifier) View(ctx context.Context, id oms.ID) (*OrderView, error) {
 	return ViewOf(p), nil
 }
 
-// ViewOf builds the customer-facing view of a Progress; nil for nil.
+// ViewOf builds the customer-facing view of a Progress; nil for nil. The
+// view shares nothing with p: changing one never changes the other.
 func ViewOf(p *Progress) *OrderView {
 	if p == nil {
 		return nil
 	}
+	p = p.Clone()
 	v := &OrderView{
 		OrderID: p.ID, Number: p.Number, Total: p.Total, ExchangeOf: p.ExchangeOf, UpdatedAt: p.UpdatedAt,
-		Lines: slices.Clone(p.Lines), Returns: slices.Clone(p.Returns), Refunds: slices.Clone(p.Refunds),
+		Lines: p.Lines, Returns: p.Returns, Refunds: p.Refunds,
 	}
 	if v.Lines == nil {
 		v.Lines = []LineView{}
@@ -88,7 +90,6 @@ func ViewOf(p *Progress) *OrderView {
 		}
 		c.Packages = nil
 		for _, pk := range s.Packages {
-			pk.Timeline = slices.Clone(pk.Timeline)
 			slices.SortStableFunc(pk.Timeline, func(a, b TimelineEntry) int { return a.At.Compare(b.At) })
 			c.Packages = append(c.Packages, pk)
 		}
