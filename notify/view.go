@@ -79,6 +79,17 @@ func ViewOf(p *Progress) *OrderView {
 	if v.Returns == nil {
 		v.Returns = []ReturnView{}
 	}
+	// A return requested before the order's lines were known (its event
+	// came first) names its lines from them now.
+	for i := range v.Returns {
+		for j := range v.Returns[i].Lines {
+			l := &v.Returns[i].Lines[j]
+			if k := slices.IndexFunc(p.Lines, func(x LineView) bool { return x.LineID == l.LineID }); k >= 0 {
+				l.Name = firstOf(l.Name, p.Lines[k].Name)
+				l.SKU = oms.SKU(firstOf(string(l.SKU), string(p.Lines[k].SKU)))
+			}
+		}
+	}
 	if v.Refunds == nil {
 		v.Refunds = []RefundView{}
 	}
