@@ -182,7 +182,9 @@ const maxRetries = 100
 
 // update loads the document id (a new one when missing), applies fn and
 // saves it, retrying on a lost race. fn returns false to save nothing.
-func (n *Notifier) update(ctx context.Context, id oms.ID, fn func(p *Progress) bool) (*Progress, error) {
+// learned says fn applies news of the order (UpdatedAt moves), not only
+// the outcome of a send.
+func (n *Notifier) update(ctx context.Context, id oms.ID, learned bool, fn func(p *Progress) bool) (*Progress, error) {
 	for range maxRetries {
 		p, err := n.store.Progress(ctx, id)
 		switch {
@@ -195,7 +197,9 @@ func (n *Notifier) update(ctx context.Context, id oms.ID, fn func(p *Progress) b
 			return p, nil
 		}
 		p.Version++
-		p.UpdatedAt = n.opts.Clock.Now()
+		if learned {
+			p.UpdatedAt = n.opts.Clock.Now()
+		}
 		err = n.store.SaveProgress(ctx, p)
 		if errors.Is(err, oms.ErrConflict) || (errors.Is(err, oms.ErrNotFound) && p.Version > 1) {
 			continue
@@ -234,7 +238,7 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 		return nil
 	}
 	if c.exchange != "" && validID("event", c.exchange) == nil {
-		if _, err := n.update(ctx, c.exchange, func(p *Progress) bool {
+		if _, err := n.update(ctx, c.exchange, true, func(p *Progress) bool {
 			if p.ExchangeOf != "" {
 				return false
 			}
@@ -245,7 +249,7 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 		}
 	}
 	now := n.opts.Clock.Now()
-	p, err := n.update(ctx, c.doc, func(p *Progress) bool {
+	p, err := n.update(ctx, c.doc, true, func(p *Progress) bool {
 		if e.ID != "" && p.applied(e.ID) {
 			return false
 		}
@@ -554,7 +558,7 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 			done[k] = true
 		}
 	}
-	if _, err := n.update(ctx, id, func(q *Progress) bool {
+	if _, err := n.update(ctx, id, false, func(q *Progress) bool {
 		changed := false
 		q.Pending = slices.DeleteFunc(q.Pending, func(m Milestone) bool {
 			d := done[string(m.Kind)+"|"+m.Scope]
