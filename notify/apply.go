@@ -343,12 +343,14 @@ func readTracking(e oms.Event) (change, bool, error) {
 				}
 				shipped(p, d, s, eventTime(e))
 			case tracking.StatusOutForDelivery:
-				if fresh && !s.final() {
+				// A parcel moving on does not clear another parcel's
+				// trouble (as for in transit).
+				if fresh && !s.final() && (s.Status != ShipmentException || !s.troubled()) {
 					s.Status = ShipmentOutForDelivery
 				}
 				d.decide(KindOutForDelivery, scope, Details{})
 			case tracking.StatusAvailableForPickup:
-				if fresh && !s.final() {
+				if fresh && !s.final() && (s.Status != ShipmentException || !s.troubled()) {
 					s.Status = ShipmentReadyForPickup
 				}
 				d.decide(KindReadyForPickup, scope, Details{})

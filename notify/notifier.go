@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,8 +17,11 @@ import (
 
 // Message is one rendered message for one channel.
 type Message struct {
-	// Key identifies the message: the claim key of its milestone (the
-	// first one's, for a digest). A Sender may use it as an idempotency key.
+	// Key identifies the message: the claim key of its milestone, or for a
+	// digest a key derived from the claim keys of all its milestones, so
+	// that a digest retried with the same milestones keeps its key and one
+	// that tells more gets another. A Sender may use it as an idempotency
+	// key.
 	Key string `json:"key"`
 	// Kind is the milestone, or KindDigest for several.
 	Kind    Kind    `json:"kind"`
@@ -177,7 +182,9 @@ const maxRetries = 100
 
 // update loads the document id (a new one when missing), applies fn and
 // saves it, retrying on a lost race. fn returns false to save nothing.
-func (n *Notifier) update(ctx context.Context, id oms.ID, fn func(p *Progress) bool) (*Progress, error) {
+// learned says fn applies news of the order (UpdatedAt moves), not only
+// the outcome of a send.
+func (n *Notifier) update(ctx context.Context, id oms.ID, learned bool, fn func(p *Progress) bool) (*Progress, error) {
 	for range maxRetries {
 		p, err := n.store.Progress(ctx, id)
 		switch {
@@ -190,7 +197,9 @@ func (n *Notifier) update(ctx context.Context, id oms.ID, fn func(p *Progress) b
 			return p, nil
 		}
 		p.Version++
-		p.UpdatedAt = n.opts.Clock.Now()
+		if learned {
+			p.UpdatedAt = n.opts.Clock.Now()
+		}
 		err = n.store.SaveProgress(ctx, p)
 		if errors.Is(err, oms.ErrConflict) || (errors.Is(err, oms.ErrNotFound) && p.Version > 1) {
 			continue
@@ -229,7 +238,7 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 		return nil
 	}
 	if c.exchange != "" && validID("event", c.exchange) == nil {
-		if _, err := n.update(ctx, c.exchange, func(p *Progress) bool {
+		if _, err := n.update(ctx, c.exchange, true, func(p *Progress) bool {
 			if p.ExchangeOf != "" {
 				return false
 			}
@@ -240,7 +249,7 @@ func (n *Notifier) Publish(ctx context.Context, e oms.Event) error {
 		}
 	}
 	now := n.opts.Clock.Now()
-	p, err := n.update(ctx, c.doc, func(p *Progress) bool {
+	p, err := n.update(ctx, c.doc, true, func(p *Progress) bool {
 		if e.ID != "" && p.applied(e.ID) {
 			return false
 		}
@@ -357,6 +366,25 @@ func MessageKey(doc oms.ID, kind Kind, scope, recipient string, ch Channel) stri
 		return strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), "|", "%7C")
 	}
 	return "notify|" + esc(string(doc)) + "|" + string(kind) + "|" + esc(scope) + "|" + esc(recipient) + "|" + string(ch)
+}
+
+// digestKey returns the Message.Key of a digest on a channel: the order
+// (or shipment) document, the recipient and the channel as in MessageKey,
+// and a digest of the claim keys of the milestones it tells, in any order.
+// A retry of the same milestones gets the same key, so a Sender that drops
+// duplicates by key drops it; a digest that tells one more milestone (one
+// decided before the retry of a send whose answer was lost) gets another
+// key and goes out.
+func digestKey(doc oms.ID, recipient string, ch Channel, milestoneKeys []string) string {
+	keys := slices.Clone(milestoneKeys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		// Length-prefixed, so that no two lists of keys hash alike.
+		fmt.Fprintf(h, "%d:%s", len(k), k)
+	}
+	return MessageKey(doc, KindDigest, "sha256:"+hex.EncodeToString(h.Sum(nil)), recipient, ch)
 }
 
 // flush sends the due pending milestones of document id and removes the
@@ -487,6 +515,9 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 				gm[j], gk[j] = won[i], keys[i]
 			}
 			msg, err := n.render(p, rc, ch, to, gm, gk)
+			if err == nil && len(gk) > 1 {
+				msg.Key = digestKey(p.ID, who, ch, gk)
+			}
 			if err == nil {
 				err = n.send(ctx, msg)
 			}
@@ -527,7 +558,7 @@ func (n *Notifier) flush(ctx context.Context, id oms.ID, saved *Progress) (int, 
 			done[k] = true
 		}
 	}
-	if _, err := n.update(ctx, id, func(q *Progress) bool {
+	if _, err := n.update(ctx, id, false, func(q *Progress) bool {
 		changed := false
 		q.Pending = slices.DeleteFunc(q.Pending, func(m Milestone) bool {
 			d := done[string(m.Kind)+"|"+m.Scope]

@@ -55,7 +55,8 @@ type Progress struct {
 	// Applied holds the IDs of the events applied, so that a redelivered
 	// event changes nothing.
 	Applied []oms.ID `json:"applied,omitempty"`
-	// UpdatedAt is the time of the last change, on the Notifier's clock.
+	// UpdatedAt is when an event last changed the document, on the
+	// Notifier's clock (sending its messages does not move it).
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 

@@ -41,7 +41,8 @@ func data(p *Progress, m Milestone, locale, name string) TemplateData {
 	return d
 }
 
-// render renders the message of milestones ms (one, or a digest) for ch.
+// render renders the message of milestones ms (one, or a digest) for ch;
+// its Key is the first milestone's, which flush replaces for a digest.
 func (n *Notifier) render(p *Progress, rc recipient, ch Channel, to string, ms []Milestone, keys []string) (Message, error) {
 	t := n.opts.Templates
 	msg := Message{

@@ -135,8 +135,9 @@ type Preferences struct {
 	// default); empty means the Notifier's DefaultLocale.
 	Locale string `json:"locale,omitempty"`
 	// Channels are the customer's channels for every kind; nil means the
-	// Notifier's DefaultChannels.
-	Channels []Channel `json:"channels,omitempty"`
+	// Notifier's DefaultChannels, an empty list no channel. (In JSON, nil
+	// is left out and an empty list is [].)
+	Channels []Channel `json:"channels,omitzero"`
 	// PerKind overrides Channels for a kind; an empty (non-nil) list mutes
 	// the kind.
 	PerKind map[Kind][]Channel `json:"per_kind,omitempty"`

@@ -62,20 +62,33 @@ func (n *Notifier) View(ctx context.Context, id oms.ID) (*OrderView, error) {
 	return ViewOf(p), nil
 }
 
-// ViewOf builds the customer-facing view of a Progress; nil for nil.
+// ViewOf builds the customer-facing view of a Progress; nil for nil. The
+// view shares nothing with p: changing one never changes the other.
 func ViewOf(p *Progress) *OrderView {
 	if p == nil {
 		return nil
 	}
+	p = p.Clone()
 	v := &OrderView{
 		OrderID: p.ID, Number: p.Number, Total: p.Total, ExchangeOf: p.ExchangeOf, UpdatedAt: p.UpdatedAt,
-		Lines: slices.Clone(p.Lines), Returns: slices.Clone(p.Returns), Refunds: slices.Clone(p.Refunds),
+		Lines: p.Lines, Returns: p.Returns, Refunds: p.Refunds,
 	}
 	if v.Lines == nil {
 		v.Lines = []LineView{}
 	}
 	if v.Returns == nil {
 		v.Returns = []ReturnView{}
+	}
+	// A return requested before the order's lines were known (its event
+	// came first) names its lines from them now.
+	for i := range v.Returns {
+		for j := range v.Returns[i].Lines {
+			l := &v.Returns[i].Lines[j]
+			if k := slices.IndexFunc(p.Lines, func(x LineView) bool { return x.LineID == l.LineID }); k >= 0 {
+				l.Name = firstOf(l.Name, p.Lines[k].Name)
+				l.SKU = oms.SKU(firstOf(string(l.SKU), string(p.Lines[k].SKU)))
+			}
+		}
 	}
 	if v.Refunds == nil {
 		v.Refunds = []RefundView{}
@@ -88,7 +101,6 @@ func ViewOf(p *Progress) *OrderView {
 		}
 		c.Packages = nil
 		for _, pk := range s.Packages {
-			pk.Timeline = slices.Clone(pk.Timeline)
 			slices.SortStableFunc(pk.Timeline, func(a, b TimelineEntry) int { return a.At.Compare(b.At) })
 			c.Packages = append(c.Packages, pk)
 		}

@@ -3,6 +3,8 @@ package tracking
 import (
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Mapping is a normalized status and reason.
@@ -233,8 +235,10 @@ func (AfterShipMapper) Map(code, subcode string) Mapping {
 }
 
 // TableMapper maps a carrier's own codes through a table the host fills
-// in. Codes are matched exactly first and then ignoring case; a code with a
-// sub-code may be listed as "code/subcode" to override the code alone.
+// in. Codes are matched exactly first and then ignoring case, and always
+// ignoring the spaces around the code and the sub-code (in the table as in
+// Map); a code with a sub-code may be listed as "code/subcode" to override
+// the code alone.
 // Unlisted codes map to Default, or to StatusUnknown when Default is zero.
 // The zero value is an empty table for no named carrier. It is safe for
 // concurrent use, Set included.
@@ -260,7 +264,7 @@ func NewTableMapper(carrier string, table map[string]Mapping) *TableMapper {
 func (m *TableMapper) Carrier() string { return m.carrier }
 
 // Set adds or replaces the mapping of code (or "code/subcode"). An invalid
-// status is stored as StatusUnknown.
+// status is stored as StatusUnknown, an ill-shaped reason as ReasonOther.
 func (m *TableMapper) Set(code string, mp Mapping) {
 	if !mp.Status.Valid() {
 		mp.Status = StatusUnknown
@@ -273,14 +277,51 @@ func (m *TableMapper) Set(code string, mp Mapping) {
 	if m.codes == nil {
 		m.codes, m.folded = map[string]Mapping{}, map[string]Mapping{}
 	}
+	code = tableKey(code)
 	m.codes[code] = mp
-	m.folded[strings.ToLower(code)] = mp
+	m.folded[foldCase(code)] = mp
 }
 
-// SetDefault sets the mapping of unlisted codes.
+// foldCase is s in lower case, its invalid UTF-8 bytes kept as they are
+// (strings.ToLower would turn each into U+FFFD, and two different garbled
+// codes would then match).
+func foldCase(s string) string {
+	if utf8.ValidString(s) {
+		return strings.ToLower(s)
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, s[i])
+		} else {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+		i += n
+	}
+	return string(b)
+}
+
+// tableKey is a TableMapper's key for code ("code" or "code/subcode"):
+// without the spaces around the code and around the sub-code, as Map
+// looks them up.
+func tableKey(code string) string {
+	code = strings.TrimSpace(code)
+	if c, sub, ok := strings.Cut(code, "/"); ok {
+		return strings.TrimSpace(c) + "/" + strings.TrimSpace(sub)
+	}
+	return code
+}
+
+// SetDefault sets the mapping of unlisted codes. As with Set, an invalid
+// status is stored as StatusUnknown and an ill-shaped reason as
+// ReasonOther.
 func (m *TableMapper) SetDefault(mp Mapping) {
 	if !mp.Status.Valid() {
 		mp.Status = StatusUnknown
+	}
+	if !mp.Reason.Valid() {
+		mp.Reason = ReasonOther
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -307,10 +348,11 @@ func (m *TableMapper) Map(code, subcode string) Mapping {
 }
 
 func (m *TableMapper) lookup(k string) (Mapping, bool) {
+	k = tableKey(k)
 	if mp, ok := m.codes[k]; ok {
 		return mp, true
 	}
-	mp, ok := m.folded[strings.ToLower(k)]
+	mp, ok := m.folded[foldCase(k)]
 	return mp, ok
 }
 

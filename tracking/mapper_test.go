@@ -254,3 +254,65 @@ func TestTableMapperZeroValue(t *testing.T) {
 	m.Set("D1", tracking.Mapping{Status: tracking.StatusDelivered})
 	runMap(t, &m, []mapCase{{"d1", "", mp(tracking.StatusDelivered, "")}})
 }
+
+// TestTableMapperSetTrimsCodesAsMapDoes: Map matches codes ignoring
+// surrounding spaces, so an entry Set with them (a table pasted from a
+// carrier's spreadsheet) is found too, sub-codes included, and in any case.
+func TestTableMapperSetTrimsCodesAsMapDoes(t *testing.T) {
+	m := tracking.NewTableMapper("acme", map[string]tracking.Mapping{
+		" OD ":       {Status: tracking.StatusOutForDelivery},
+		"\tDL\n":     {Status: tracking.StatusDelivered},
+		" EX / 07 ":  {Status: tracking.StatusException, Reason: tracking.ReasonWeather},
+		"EX/ 08":     {Status: tracking.StatusException, Reason: tracking.ReasonLost},
+		" Ret/Home ": {Status: tracking.StatusReturned},
+	})
+	m.Set("  pu ", tracking.Mapping{Status: tracking.StatusAvailableForPickup})
+	runMap(t, m, []mapCase{
+		{"OD", "", mp(tracking.StatusOutForDelivery, "")},
+		{" OD ", "", mp(tracking.StatusOutForDelivery, "")},
+		{"od", "", mp(tracking.StatusOutForDelivery, "")},
+		{"DL", "", mp(tracking.StatusDelivered, "")},
+		{"EX", "07", mp(tracking.StatusException, tracking.ReasonWeather)},
+		{" ex ", " 07 ", mp(tracking.StatusException, tracking.ReasonWeather)},
+		{"EX", "08", mp(tracking.StatusException, tracking.ReasonLost)},
+		{"RET", "home", mp(tracking.StatusReturned, "")},
+		{"PU", "", mp(tracking.StatusAvailableForPickup, "")},
+		{"EX", "", mp(tracking.StatusUnknown, "")},
+	})
+}
+
+// TestTableMapperCaseFoldingKeepsInvalidBytesApart: matching ignoring case
+// must not also ignore which bytes a code has: strings.ToLower turns every
+// invalid UTF-8 byte into U+FFFD, so a garbled code ("\xfe") matched an
+// entry for another garbled one ("\xff") or for "\uFFFD" itself.
+func TestTableMapperCaseFoldingKeepsInvalidBytesApart(t *testing.T) {
+	m := tracking.NewTableMapper("acme", map[string]tracking.Mapping{
+		"D\xff":   {Status: tracking.StatusDelivered},
+		"X\uFFFD": {Status: tracking.StatusException},
+	})
+	runMap(t, m, []mapCase{
+		{"D\xff", "", mp(tracking.StatusDelivered, "")},
+		{"d\xff", "", mp(tracking.StatusDelivered, "")},
+		{"D\xfe", "", mp(tracking.StatusUnknown, "")},
+		{"D\uFFFD", "", mp(tracking.StatusUnknown, "")},
+		{"X\uFFFD", "", mp(tracking.StatusException, "")},
+		{"x\uFFFD", "", mp(tracking.StatusException, "")},
+		{"X\x80", "", mp(tracking.StatusUnknown, "")},
+	})
+}
+
+// TestTableMapperDefaultReasonCheckedAsSetDoes: Set stores an ill-shaped
+// reason as ReasonOther; SetDefault must too, or every unlisted code maps
+// to a reason no Reason.Valid accepts.
+func TestTableMapperDefaultReasonCheckedAsSetDoes(t *testing.T) {
+	m := tracking.NewTableMapper("acme", nil)
+	m.SetDefault(tracking.Mapping{Status: tracking.StatusException, Reason: "Not A Reason"})
+	m.Set("X", tracking.Mapping{Status: tracking.StatusException, Reason: "Not A Reason"})
+	runMap(t, m, []mapCase{
+		{"ZZ", "", mp(tracking.StatusException, tracking.ReasonOther)},
+		{"X", "", mp(tracking.StatusException, tracking.ReasonOther)},
+	})
+	if r := m.Map("ZZ", "").Reason; !r.Valid() {
+		t.Fatalf("default reason %q is not valid", r)
+	}
+}
