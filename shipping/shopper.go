@@ -501,6 +501,7 @@ type answer struct {
 	asked   bool // the breaker let the call through and must hear back (even if it never started)
 	failed  bool // counts against the breaker
 	neutral bool // counts neither way (the caller's deadline ran out)
+	trial   bool // the call was its breaker's half-open trial
 }
 
 func (s *RateShopper) shop(ctx context.Context, req RateRequest, cacheKey string) *ShopResult {
@@ -519,12 +520,14 @@ func (s *RateShopper) shop(ctx context.Context, req RateRequest, cacheKey string
 			answers[i] = a
 			continue
 		}
-		if !s.allow(code) {
+		ok, trial := s.allow(code)
+		if !ok {
 			answers[i] = answer{status: StatusSkipped, err: ErrCircuitOpen}
 			continue
 		}
 		g.Go(func() error {
 			answers[i] = s.ask(ctx, c, req)
+			answers[i].trial = trial
 			return nil
 		})
 	}
@@ -692,9 +695,9 @@ func (s *RateShopper) fromCache(code, key string) (answer, bool) {
 	return answer{rates: slices.Clone(e.rates), status: e.status, err: e.err, cached: true}, true
 }
 
-func (s *RateShopper) allow(code string) bool {
+func (s *RateShopper) allow(code string) (ok, trial bool) {
 	if s.thresh < 0 {
-		return true
+		return true, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -707,7 +710,7 @@ func (s *RateShopper) settle(code, key string, a answer) {
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	if s.thresh >= 0 {
-		s.breakers[code].record(now, a.failed, a.neutral, s.thresh)
+		s.breakers[code].record(now, a.failed, a.neutral, a.trial, s.thresh)
 	}
 	if s.ttl <= 0 || key == "" || (a.status != StatusOK && a.status != StatusNoService) {
 		return
