@@ -208,10 +208,11 @@ func samePriceCurrency(rates []Rate, what string) error {
 // latest delivery day, then the earliest, then transit days. When some rate
 // does not, windows cannot be compared with it: rates are ordered by
 // transit days, then those with a window before those without, by latest
-// and earliest delivery day. Then by service level, the faster first.
+// and earliest delivery day. Then by service level, the faster first (an
+// unknown level last).
 func arrivalOrder(rates []Rate) func(a, b Rate) int {
 	level := func(a, b Rate) int {
-		return cmp.Or(cmp.Compare(a.Level.Rank(), b.Level.Rank()), cmp.Compare(a.Level, b.Level))
+		return cmp.Or(cmp.Compare(levelRank(a.Level), levelRank(b.Level)), cmp.Compare(a.Level, b.Level))
 	}
 	window := func(a, b Rate) int {
 		return cmp.Or(a.Delivery.Latest.Compare(b.Delivery.Latest), a.Delivery.Earliest.Compare(b.Delivery.Earliest))
@@ -233,6 +234,15 @@ func arrivalOrder(rates []Rate) func(a, b Rate) int {
 		}
 		return cmp.Or(window(a, b), level(a, b))
 	}
+}
+
+// levelRank orders service levels fastest first, and an unknown level
+// (Rank -1) after every known one: nothing says it is fast.
+func levelRank(l oms.ServiceLevel) int {
+	if r := l.Rank(); r >= 0 {
+		return r
+	}
+	return len(oms.ServiceLevels())
 }
 
 // offer is the last tie-break of the selectors, between rates equal in

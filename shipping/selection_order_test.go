@@ -121,3 +121,19 @@ func TestSelectorsDoNotDependOnTheOrderOfTheRates(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownServiceLevelIsNotTheFastest: among rates equal in days and
+// price, the faster service level wins; an unknown level ranked -1, before
+// same day, and won.
+func TestUnknownServiceLevelIsNotTheFastest(t *testing.T) {
+	known := shipping.Rate{Carrier: "b", ServiceCode: "x", Level: oms.LevelOvernight, Price: usd("5.00"), TransitDays: 1, Delivery: on(24)}
+	unknown := known
+	unknown.Carrier, unknown.Level = "a", "warp"
+	for _, order := range [][]shipping.Rate{{known, unknown}, {unknown, known}} {
+		for name, sel := range map[string]func([]shipping.Rate) (shipping.Rate, error){"fastest": shipping.Fastest, "cheapest": shipping.Cheapest} {
+			if got, err := sel(order); err != nil || got.Level != oms.LevelOvernight {
+				t.Errorf("%s(%v) = %s (%s), %v; want the overnight rate", name, keys(order), got.Key(), got.Level, err)
+			}
+		}
+	}
+}
