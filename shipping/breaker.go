@@ -54,35 +54,39 @@ func (b *breaker) state(now time.Time, coolDown time.Duration) BreakerState {
 	}
 }
 
-// allow reports whether a call may go ahead at now, and marks a half-open
-// trial in flight.
-func (b *breaker) allow(now time.Time, coolDown time.Duration) bool {
+// allow reports whether a call may go ahead at now, and whether it is the
+// half-open trial (which it marks in flight).
+func (b *breaker) allow(now time.Time, coolDown time.Duration) (ok, trial bool) {
 	switch b.state(now, coolDown) {
 	case BreakerClosed:
-		return true
+		return true, false
 	case BreakerHalfOpen:
 		if b.trial {
-			return false
+			return false, false
 		}
 		b.trial = true
-		return true
+		return true, true
 	default:
-		return false
+		return false, false
 	}
 }
 
 // record notes the outcome of an allowed call: failed says it counts as a
 // failure, neutral that it counts as neither (the caller's deadline ran
-// out).
-func (b *breaker) record(now time.Time, failed, neutral bool, threshold int) {
-	wasTrial := b.trial
-	b.trial = false
+// out), trial that it was the half-open trial. Only the trial's own
+// outcome frees the trial slot: a call let through while the breaker was
+// still closed may end while the trial is out, and must not let a second
+// trial through.
+func (b *breaker) record(now time.Time, failed, neutral, trial bool, threshold int) {
+	if trial {
+		b.trial = false
+	}
 	switch {
 	case neutral:
 	case !failed:
 		b.open, b.failures = false, 0
-	case wasTrial || b.open:
-		b.openedAt = now
+	case b.open:
+		b.openedAt = now // a failed trial (or older call) opens it again
 	default:
 		b.failures++
 		if b.failures >= threshold {

@@ -32,18 +32,18 @@ func TestBreakerModel(t *testing.T) {
 			if got := b.state(now, coolDown); got != wantState || !got.Valid() {
 				t.Fatalf("seed %d step %d: state %s, want %s", seed, step, got, wantState)
 			}
-			allowed := b.allow(now, coolDown)
-			if allowed != (wantState != BreakerOpen) {
-				t.Fatalf("seed %d step %d: allow = %v in state %s", seed, step, allowed, wantState)
+			allowed, trial := b.allow(now, coolDown)
+			if allowed != (wantState != BreakerOpen) || trial != (wantState == BreakerHalfOpen) {
+				t.Fatalf("seed %d step %d: allow = %v, trial %v in state %s", seed, step, allowed, trial, wantState)
 			}
 			if !allowed {
 				continue
 			}
-			if wantState == BreakerHalfOpen && b.allow(now, coolDown) {
+			if again, _ := b.allow(now, coolDown); wantState == BreakerHalfOpen && again {
 				t.Fatalf("seed %d step %d: a second trial was allowed while one is in flight", seed, step)
 			}
 			outcome := rng.IntN(3) // 0 success, 1 failure, 2 neutral
-			b.record(now, outcome == 1, outcome == 2, threshold)
+			b.record(now, outcome == 1, outcome == 2, trial, threshold)
 			switch {
 			case outcome == 2:
 			case outcome == 0:

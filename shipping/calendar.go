@@ -31,8 +31,8 @@ type CalendarOptions struct {
 
 // Calendar is a location's business calendar: its time zone, its weekend and
 // its holidays. A Calendar is immutable and safe for concurrent use. Build
-// one with NewCalendar; the zero Calendar is UTC with every day a business
-// day.
+// one with NewCalendar; the zero Calendar, and a nil *Calendar, is UTC with
+// every day a business day.
 type Calendar struct {
 	loc      *time.Location
 	weekend  [7]bool
@@ -114,9 +114,21 @@ func (c *Calendar) Location() *time.Location {
 // DateAt returns the calendar day at the location at instant t.
 func (c *Calendar) DateAt(t time.Time) oms.Date { return oms.DateOf(t.In(c.Location())) }
 
+// zeroCalendar stands in for a nil *Calendar, which, like the zero
+// Calendar, is UTC with every day a business day.
+var zeroCalendar Calendar
+
+// orZero returns c, or the zero Calendar for a nil c.
+func (c *Calendar) orZero() *Calendar {
+	if c == nil {
+		return &zeroCalendar
+	}
+	return c
+}
+
 // Holiday returns the name of the holiday on d and whether d is one.
 func (c *Calendar) Holiday(d oms.Date) (string, bool) {
-	name, ok := c.holidays[d]
+	name, ok := c.orZero().holidays[d]
 	return name, ok
 }
 
@@ -124,6 +136,7 @@ func (c *Calendar) Holiday(d oms.Date) (string, bool) {
 // and a day the calendar's zone did not skip (Samoa went from 29 to 31
 // December 2011).
 func (c *Calendar) IsBusinessDay(d oms.Date) bool {
+	c = c.orZero()
 	if c.weekend[d.Weekday()] {
 		return false
 	}
@@ -184,6 +197,7 @@ func (c *Calendar) AddBusinessDays(d oms.Date, n int) oms.Date {
 		return c.NextBusinessDay(d)
 	}
 	n = min(n, maxBusinessDayCount)
+	c = c.orZero()
 	perWeek := 0
 	for _, off := range c.weekend {
 		if !off {

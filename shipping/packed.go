@@ -15,8 +15,13 @@ import (
 // and gross weight (the empty box and its units), with Preset set to the box
 // type's name (the unit's ID for a unit shipped as is). Contents and
 // DeclaredValue are left for the caller, who knows the goods.
+//
+// A parcel must weigh something (Parcel.Weight is positive), but packing
+// accepts units and boxes of no recorded weight: a box whose gross weight
+// is zero makes a parcel of the least weight, one milligram (oms.Milligram),
+// which a carrier rates and bills at its minimum.
 func PackedParcel(b packing.PackedBox) Parcel {
-	return Parcel{Dimensions: b.Outer, Weight: b.GrossWeight, Preset: b.Name}
+	return Parcel{Dimensions: b.Outer, Weight: max(b.GrossWeight, oms.Milligram), Preset: b.Name}
 }
 
 // PackedParcels returns one parcel per box of r, in the same order (see

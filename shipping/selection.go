@@ -165,7 +165,9 @@ func (p Policy) Select(rates []Rate) (Rate, error) {
 	}
 }
 
-// pickMin returns the rate that cmpFn orders first; the first of equals.
+// pickMin returns the rate that cmpFn orders first. cmpFn must be a total
+// order of the rates (see offer): the choice does not depend on their
+// order in the list.
 func pickMin(rates []Rate, what string, cmpFn func(a, b Rate) (int, error)) (Rate, error) {
 	if len(rates) == 0 {
 		return Rate{}, fmt.Errorf("%w: %s of no rates", ErrNoRate, what)
@@ -183,39 +185,145 @@ func pickMin(rates []Rate, what string, cmpFn func(a, b Rate) (int, error)) (Rat
 	return best, nil
 }
 
-// arrival orders a and b by delivery: the latest delivery day when both
-// know it, transit days otherwise, then service level.
-func arrival(a, b Rate) int {
-	if !a.Delivery.IsZero() && !b.Delivery.IsZero() {
-		if c := cmp.Or(a.Delivery.Latest.Compare(b.Delivery.Latest), a.Delivery.Earliest.Compare(b.Delivery.Earliest)); c != 0 {
-			return c
+// samePriceCurrency returns an error matching oms.ErrCurrencyMismatch
+// unless every rate's price is in one currency. Checked up front, so that
+// whether mixed prices are an error does not depend on which pairs the
+// choice happens to compare.
+func samePriceCurrency(rates []Rate, what string) error {
+	for _, r := range rates[min(1, len(rates)):] {
+		if _, err := r.Price.Cmp(rates[0].Price); err != nil {
+			return fmt.Errorf("shipping: %s: %s vs %s: %w", what, r.Key(), rates[0].Key(), err)
 		}
 	}
-	return cmp.Or(cmp.Compare(a.TransitDays, b.TransitDays), cmp.Compare(a.Level.Rank(), b.Level.Rank()))
+	return nil
+}
+
+// arrivalOrder returns how the selectors order rates by delivery. It must
+// be one order for the whole list: comparing delivery days for some pairs
+// and transit days for others is not an order (a rate due on the 10th in
+// 5 days, one without a window in 3 and one due on the 8th in 7 form a
+// cycle), and the choice would depend on the order of the list.
+//
+// When every rate knows its delivery window, rates are ordered by the
+// latest delivery day, then the earliest, then transit days. When some rate
+// does not, windows cannot be compared with it: rates are ordered by
+// transit days, then those with a window before those without, by latest
+// and earliest delivery day. Then by service level, the faster first (an
+// unknown level last).
+func arrivalOrder(rates []Rate) func(a, b Rate) int {
+	level := func(a, b Rate) int {
+		return cmp.Or(cmp.Compare(levelRank(a.Level), levelRank(b.Level)), cmp.Compare(a.Level, b.Level))
+	}
+	window := func(a, b Rate) int {
+		return cmp.Or(a.Delivery.Latest.Compare(b.Delivery.Latest), a.Delivery.Earliest.Compare(b.Delivery.Earliest))
+	}
+	if !slices.ContainsFunc(rates, func(r Rate) bool { return r.Delivery.IsZero() }) {
+		return func(a, b Rate) int {
+			return cmp.Or(window(a, b), cmp.Compare(a.TransitDays, b.TransitDays), level(a, b))
+		}
+	}
+	return func(a, b Rate) int {
+		if c := cmp.Compare(a.TransitDays, b.TransitDays); c != 0 {
+			return c
+		}
+		switch az, bz := a.Delivery.IsZero(), b.Delivery.IsZero(); {
+		case az && !bz:
+			return 1
+		case !az && bz:
+			return -1
+		}
+		return cmp.Or(window(a, b), level(a, b))
+	}
+}
+
+// levelRank orders service levels fastest first, and an unknown level
+// (Rank -1) after every known one: nothing says it is fast.
+func levelRank(l oms.ServiceLevel) int {
+	if r := l.Rank(); r >= 0 {
+		return r
+	}
+	return len(oms.ServiceLevels())
+}
+
+// offer is the last tie-break of the selectors, between rates equal in
+// price and delivery: by carrier, service code and name, quote ID, then
+// the other fields, so that the choice never depends on the order of the
+// list.
+func offer(a, b Rate) int {
+	return cmp.Or(
+		cmp.Compare(a.Carrier, b.Carrier),
+		cmp.Compare(a.ServiceCode, b.ServiceCode),
+		cmp.Compare(a.ServiceName, b.ServiceName),
+		cmp.Compare(a.QuoteID, b.QuoteID),
+		cmp.Compare(a.Price.String(), b.Price.String()),
+		cmp.Compare(a.ListPrice.String(), b.ListPrice.String()),
+		cmp.Compare(a.ListPrice.Currency(), b.ListPrice.Currency()),
+		cmp.Compare(a.BillableWeight, b.BillableWeight),
+		cmp.Compare(boolRank(a.Guaranteed), boolRank(b.Guaranteed)),
+	)
+}
+
+// boolRank puts true before false.
+func boolRank(b bool) int {
+	if b {
+		return 0
+	}
+	return 1
 }
 
 // Cheapest returns the lowest-priced rate; ties go to the faster rate (see
-// Fastest), then to the earlier in the list. The error matches ErrNoRate for
-// no rates and oms.ErrCurrencyMismatch for mixed currencies.
+// Fastest), then to the lower carrier code and service code (and so on
+// over the rate's other fields): the choice does not depend on the order
+// of the list. The error matches ErrNoRate for no rates and
+// oms.ErrCurrencyMismatch for mixed currencies.
 func Cheapest(rates []Rate) (Rate, error) {
+	if err := samePriceCurrency(rates, "cheapest"); err != nil {
+		return Rate{}, err
+	}
+	arrival := arrivalOrder(rates)
 	return pickMin(rates, "cheapest", func(a, b Rate) (int, error) {
 		c, err := a.Price.Cmp(b.Price)
 		if err != nil || c != 0 {
 			return c, err
 		}
-		return arrival(a, b), nil
+		return cmp.Or(arrival(a, b), offer(a, b)), nil
 	})
 }
 
-// Fastest returns the rate that arrives first: the earliest latest delivery
-// day when rates know their delivery window, the fewest transit days
-// otherwise, then the faster service level; ties go to the cheaper rate.
+// Fastest returns the rate that arrives first. When every rate knows its
+// delivery window, that is the earliest latest delivery day (then the
+// earliest first day, then the fewest transit days); when some rate does
+// not, windows cannot be compared with it and it is the fewest transit
+// days (then a known window before none, the earlier window first). Then
+// the faster service level; ties go to the cheaper rate, then to the lower
+// carrier code and service code (and so on over the rate's other fields):
+// the choice does not depend on the order of the list. Use EstimateRates
+// first to give every rate a window. The error matches ErrNoRate for no
+// rates and oms.ErrCurrencyMismatch when the rates that tie for the
+// earliest delivery are priced in different currencies.
 func Fastest(rates []Rate) (Rate, error) {
-	return pickMin(rates, "fastest", func(a, b Rate) (int, error) {
-		if c := arrival(a, b); c != 0 {
-			return c, nil
+	if len(rates) == 0 {
+		return Rate{}, fmt.Errorf("%w: fastest of no rates", ErrNoRate)
+	}
+	arrival := arrivalOrder(rates)
+	// Prices break ties among the first to arrive only, and all of them:
+	// whether their currencies differ must not depend on the order.
+	first := slices.MinFunc(rates, arrival)
+	var tied []Rate
+	for _, r := range rates {
+		if arrival(r, first) == 0 {
+			tied = append(tied, r)
 		}
-		return a.Price.Cmp(b.Price)
+	}
+	if err := samePriceCurrency(tied, "fastest"); err != nil {
+		return Rate{}, err
+	}
+	return pickMin(tied, "fastest", func(a, b Rate) (int, error) {
+		c, err := a.Price.Cmp(b.Price)
+		if err != nil || c != 0 {
+			return c, err
+		}
+		return offer(a, b), nil
 	})
 }
 
@@ -223,8 +331,11 @@ func Fastest(rates []Rate) (Rate, error) {
 // transit day: the trade-off is that one day sooner is worth paying up to
 // costPerDay more. With costPerDay 2.00, ground at 5.00 in 5 days scores
 // 15.00 and two-day at 9.00 in 3 days scores 15.00: a tie, which goes to
-// the faster rate; express at 12.00 in 2 days scores 16.00 and loses. A
-// zero costPerDay is Cheapest; a very large one is Fastest by transit days.
+// the faster rate (see Fastest), then the cheaper, then the lower carrier
+// code and service code (and so on over the rate's other fields): the
+// choice does not depend on the order of the list. Express at 12.00 in 2
+// days scores 16.00 and loses. A zero costPerDay is Cheapest; a very large
+// one is Fastest by transit days.
 // The error matches ErrNoRate for no rates, oms.ErrValidation for a
 // negative costPerDay, and oms.ErrCurrencyMismatch when costPerDay or the
 // prices differ in currency.
@@ -242,6 +353,10 @@ func BestValue(rates []Rate, costPerDay oms.Money) (Rate, error) {
 			return Rate{}, fmt.Errorf("shipping: best value: %s: %w", r.Key(), err)
 		}
 	}
+	if err := samePriceCurrency(rates, "best value"); err != nil {
+		return Rate{}, err
+	}
+	arrival := arrivalOrder(rates)
 	return pickMin(rates, "best value", func(a, b Rate) (int, error) {
 		sa, err := score(a)
 		if err != nil {
@@ -258,7 +373,10 @@ func BestValue(rates []Rate, costPerDay oms.Money) (Rate, error) {
 		if c := arrival(a, b); c != 0 {
 			return c, nil
 		}
-		return a.Price.Cmp(b.Price)
+		if c, err := a.Price.Cmp(b.Price); err != nil || c != 0 {
+			return c, err
+		}
+		return offer(a, b), nil
 	})
 }
 

@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/omskit/oms"
 )
@@ -79,9 +78,10 @@ type RateShopper struct {
 	thresh   int
 	coolDown time.Duration
 	logger   *slog.Logger
-	flight   singleflight.Group
-	joined   func()        // test hook: called once a Shop has joined or started a flight
-	lone     atomic.Uint64 // numbers the flights of requests that have no key
+	fmu      sync.Mutex
+	flights  map[string]*flight // rounds in progress, by request key
+	joined   func()             // test hook: called once a Shop has joined or started a flight
+	lone     atomic.Uint64      // numbers the flights of requests that have no key
 
 	mu       sync.Mutex
 	cache    map[string]cachedAnswer
@@ -367,40 +367,73 @@ func (s *RateShopper) Shop(ctx context.Context, req RateRequest) (*ShopResult, e
 		// No faithful key: a flight of its own, and no cache.
 		key, cacheKey = fmt.Sprintf("\x01%d", s.lone.Add(1)), ""
 	}
-	leader := make(chan struct{})
-	ch := s.flight.DoChan(key, func() (any, error) {
-		close(leader)
+	f, lead := s.join(key)
+	if lead {
 		flightCtx := context.WithoutCancel(ctx)
+		cancel := context.CancelFunc(func() {})
 		if dl, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
 			flightCtx, cancel = context.WithDeadline(flightCtx, dl)
-			defer cancel()
 		}
-		return s.shop(flightCtx, req, cacheKey), nil
-	})
+		go func() {
+			defer cancel()
+			s.land(key, f, s.shop(flightCtx, req, cacheKey))
+		}()
+	}
 	if s.joined != nil {
 		s.joined()
 	}
-	var res singleflight.Result
 	select {
-	case res = <-ch:
+	case <-f.done:
 	case <-ctx.Done():
-		select {
-		case <-leader:
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				// The flight is this call's own and ends at the same
-				// deadline: take what arrived in time.
-				res = <-ch
-				break
-			}
-			return nil, fmt.Errorf("shipping: rate shop abandoned: %w", ctx.Err())
-		default:
+		if !lead || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("shipping: rate shop abandoned: %w", ctx.Err())
 		}
+		// The round is this call's own and ends at the same deadline
+		// (whether or not it has started yet): take what arrived in time.
+		<-f.done
 	}
-	out := res.Val.(*ShopResult).clone()
-	out.Shared = res.Shared
+	out := f.res.clone()
+	out.Shared = f.shared
 	return out, nil
+}
+
+// flight is one round of carrier calls that identical concurrent Shops
+// share.
+type flight struct {
+	done   chan struct{} // closed once res and shared are set
+	res    *ShopResult
+	dups   int  // callers that joined the leader; under RateShopper.fmu
+	shared bool // dups > 0 when the round ended
+}
+
+// join returns the flight of key in progress, or a new one and true when
+// the caller leads it (and must start it). Which one the caller is must be
+// known at once: a leader whose deadline passes before its round has
+// started waits for the round, which ends at that deadline; a caller that
+// joined another's round does not.
+func (s *RateShopper) join(key string) (*flight, bool) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	if f, ok := s.flights[key]; ok {
+		f.dups++
+		return f, false
+	}
+	if s.flights == nil {
+		s.flights = make(map[string]*flight)
+	}
+	f := &flight{done: make(chan struct{})}
+	s.flights[key] = f
+	return f, true
+}
+
+// land ends flight f of key with res: later Shops start a round of their
+// own.
+func (s *RateShopper) land(key string, f *flight, res *ShopResult) {
+	s.fmu.Lock()
+	delete(s.flights, key)
+	f.res, f.shared = res, f.dups > 0
+	s.fmu.Unlock()
+	close(f.done)
 }
 
 func (s *RateShopper) validate(req RateRequest) error {
@@ -468,6 +501,7 @@ type answer struct {
 	asked   bool // the breaker let the call through and must hear back (even if it never started)
 	failed  bool // counts against the breaker
 	neutral bool // counts neither way (the caller's deadline ran out)
+	trial   bool // the call was its breaker's half-open trial
 }
 
 func (s *RateShopper) shop(ctx context.Context, req RateRequest, cacheKey string) *ShopResult {
@@ -486,12 +520,14 @@ func (s *RateShopper) shop(ctx context.Context, req RateRequest, cacheKey string
 			answers[i] = a
 			continue
 		}
-		if !s.allow(code) {
+		ok, trial := s.allow(code)
+		if !ok {
 			answers[i] = answer{status: StatusSkipped, err: ErrCircuitOpen}
 			continue
 		}
 		g.Go(func() error {
 			answers[i] = s.ask(ctx, c, req)
+			answers[i].trial = trial
 			return nil
 		})
 	}
@@ -659,9 +695,9 @@ func (s *RateShopper) fromCache(code, key string) (answer, bool) {
 	return answer{rates: slices.Clone(e.rates), status: e.status, err: e.err, cached: true}, true
 }
 
-func (s *RateShopper) allow(code string) bool {
+func (s *RateShopper) allow(code string) (ok, trial bool) {
 	if s.thresh < 0 {
-		return true
+		return true, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -674,7 +710,7 @@ func (s *RateShopper) settle(code, key string, a answer) {
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	if s.thresh >= 0 {
-		s.breakers[code].record(now, a.failed, a.neutral, s.thresh)
+		s.breakers[code].record(now, a.failed, a.neutral, a.trial, s.thresh)
 	}
 	if s.ttl <= 0 || key == "" || (a.status != StatusOK && a.status != StatusNoService) {
 		return

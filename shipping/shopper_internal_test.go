@@ -106,25 +106,25 @@ func TestShopFollowerDeadline(t *testing.T) {
 func TestBreakerStates(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	b := &breaker{}
-	if !b.allow(now, time.Minute) {
-		t.Fatal("closed breaker refused")
+	if ok, trial := b.allow(now, time.Minute); !ok || trial {
+		t.Fatal("closed breaker refused, or took the call for a trial")
 	}
-	b.record(now, true, false, 1)
-	if b.state(now, time.Minute) != BreakerOpen || b.allow(now, time.Minute) {
+	b.record(now, true, false, false, 1)
+	if ok, _ := b.allow(now, time.Minute); b.state(now, time.Minute) != BreakerOpen || ok {
 		t.Fatal("breaker not open after threshold")
 	}
 	later := now.Add(time.Minute)
-	if !b.allow(later, time.Minute) {
+	if ok, trial := b.allow(later, time.Minute); !ok || !trial {
 		t.Fatal("half-open breaker refused the trial")
 	}
-	if b.allow(later, time.Minute) {
+	if ok, _ := b.allow(later, time.Minute); ok {
 		t.Fatal("half-open breaker allowed a second trial in flight")
 	}
-	b.record(later, false, true, 1) // neutral: the trial slot frees up
-	if !b.allow(later, time.Minute) {
+	b.record(later, false, true, true, 1) // neutral: the trial slot frees up
+	if ok, trial := b.allow(later, time.Minute); !ok || !trial {
 		t.Fatal("trial slot not freed by a neutral outcome")
 	}
-	b.record(later, false, false, 1)
+	b.record(later, false, false, true, 1)
 	if b.state(later, time.Minute) != BreakerClosed {
 		t.Fatal("breaker not closed after a good trial")
 	}

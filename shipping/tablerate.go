@@ -328,8 +328,9 @@ func (c *TableRateCarrier) Zone(a oms.Address) (string, bool) {
 }
 
 // Rates implements Carrier. A shipment outside every zone, a parcel over
-// the limits, or no priced service of the wanted levels returns a
-// *NoServiceError saying why.
+// the limits or whose billable weight exceeds the largest oms.Weight, or
+// no priced service of the wanted levels returns a *NoServiceError saying
+// why.
 func (c *TableRateCarrier) Rates(ctx context.Context, req RateRequest) ([]Rate, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("shipping: %s rates: %w", c.cfg.Code, err)
@@ -355,7 +356,9 @@ func (c *TableRateCarrier) Rates(ctx context.Context, req RateRequest) ([]Rate, 
 		if c.cfg.DimFactor != nil {
 			w, err := p.BillableWeight(*c.cfg.DimFactor)
 			if err != nil {
-				return nil, err
+				// The request is valid: the parcel's billable weight is
+				// beyond the largest Weight, and no table prices it.
+				return nil, c.noService("parcels[%d]: billable weight too large to price (%v)", i, err)
 			}
 			weights[i] = w
 		}

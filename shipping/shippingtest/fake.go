@@ -149,11 +149,19 @@ func (f *FakeCarrier) Calls() int {
 	return f.calls
 }
 
-// LastRequest returns the request of the latest Rates call.
+// LastRequest returns a copy of the request of the latest Rates call, as
+// it was asked (the caller's later changes to its slices do not show).
 func (f *FakeCarrier) LastRequest() shipping.RateRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.lastReq
+	return cloneRateRequest(f.lastReq)
+}
+
+func cloneRateRequest(r shipping.RateRequest) shipping.RateRequest {
+	r.Parcels = slices.Clone(r.Parcels)
+	r.Levels = slices.Clone(r.Levels)
+	r.Carriers = slices.Clone(r.Carriers)
+	return r
 }
 
 // LabelCalls returns how many times BuyLabel was called; Purchases how
@@ -178,7 +186,7 @@ func (f *FakeCarrier) Purchases() int {
 func (f *FakeCarrier) Rates(ctx context.Context, req shipping.RateRequest) ([]shipping.Rate, error) {
 	f.mu.Lock()
 	f.calls++
-	f.lastReq = req
+	f.lastReq = cloneRateRequest(req)
 	o := f.opts
 	o.Rates = slices.Clone(f.opts.Rates)
 	f.mu.Unlock()
@@ -282,6 +290,7 @@ func (f *FakeCarrier) BuyLabel(ctx context.Context, req shipping.LabelRequest) (
 		l.TrackingNumbers = append(l.TrackingNumbers, n)
 		f.events[n] = []shipping.TrackingEvent{{Time: now, Code: "LC", Description: "Label created"}}
 	}
+	req.Parcels = slices.Clone(req.Parcels) // the caller may reuse its slice
 	f.labels[req.IdempotencyKey] = fakeLabel{label: l.Clone(), req: req}
 	f.byID[l.ID] = req.IdempotencyKey
 	return l, nil
