@@ -259,19 +259,43 @@ func (r Reservation) lineIndex(sku oms.SKU, loc oms.ID, ref string) int {
 	return -1
 }
 
-// sameRequest reports whether r was created from the same lines and
-// reference as q (the idempotent-replay check).
+// sameRequest reports whether r was created from the same reference and
+// lines (SKU, location, ref and quantity) as asked, in any order: the
+// idempotent-replay check of Reserve. The lines of each side name every
+// (SKU, location, ref) once.
 func sameRequest(r Reservation, ref string, lines []ReservationLine) bool {
 	if r.Reference != ref || len(r.Lines) != len(lines) {
 		return false
 	}
-	for i, l := range lines {
-		o := r.Lines[i]
-		if o.SKU != l.SKU || o.Location != l.Location || o.Ref != l.Ref || o.Quantity != l.Quantity {
+	same := func(o, l *ReservationLine) bool { return sameResLine(o, l) && o.Quantity == l.Quantity }
+	// Replays list their lines in the order of the first request as a
+	// rule: compare in order until the first difference.
+	i := 0
+	for i < len(lines) && same(&r.Lines[i], &lines[i]) {
+		i++
+	}
+	if i == len(lines) {
+		return true
+	}
+	qty := make(map[lineKey]int64, len(lines)-i)
+	for _, o := range r.Lines[i:] {
+		qty[lineKey{o.SKU, o.Location, o.Ref}] = o.Quantity
+	}
+	for _, l := range lines[i:] {
+		q, ok := qty[lineKey{l.SKU, l.Location, l.Ref}]
+		if !ok || q != l.Quantity {
 			return false
 		}
 	}
 	return true
+}
+
+// lineKey names a reservation line: (SKU, location, ref) is unique within
+// a reservation.
+type lineKey struct {
+	sku oms.SKU
+	loc oms.ID
+	ref string
 }
 
 // derivedStatus returns the status that r's line quantities imply.

@@ -1,9 +1,12 @@
 package inventory_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/inventory"
 )
@@ -52,4 +55,102 @@ func TestPromiseDateOfAnOverdueDeliveryIsNotInThePast(t *testing.T) {
 	if got, ok := pre.PromiseDate(5); !ok || !got.Equal(bbT0) {
 		t.Errorf("PromiseDate of an overdue preorder = %s, %v; want %s, true", got, ok, bbT0)
 	}
+}
+
+// TestReserveReplayWithLinesInAnotherOrderIsAReplay: the same request
+// replayed under its ID with its lines listed in another order (a cart
+// rebuilt from a map) asks for the same stock, as a commit replayed with
+// its lines reordered does; it returns the existing reservation and
+// changes nothing, through the service and through the store itself.
+// Other quantities are still a duplicate.
+func TestReserveReplayWithLinesInAnotherOrderIsAReplay(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh", "wh2"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 10)
+	b.receive(t, "A", "wh2", 10)
+	lines := []inventory.Line{
+		{SKU: "A", Location: "wh", Quantity: 1, Ref: "l1"},
+		{SKU: "A", Location: "wh", Quantity: 2, Ref: "l2"},
+		{SKU: "A", Location: "wh2", Quantity: 3},
+	}
+	first, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r1", Reference: "cart", Lines: lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, events := b.snapshot(t)
+	reordered := []inventory.Line{lines[2], lines[0], lines[1]}
+	again, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r1", Reference: "cart", Lines: reordered})
+	if err != nil {
+		t.Fatalf("replay with the lines reordered: %v", err)
+	}
+	if d := cmp.Diff(first, again); d != "" {
+		t.Errorf("replay answered another reservation (-first +replay):\n%s", d)
+	}
+	rl := []inventory.ReservationLine{
+		{SKU: "A", Location: "wh2", Quantity: 3},
+		{SKU: "A", Location: "wh", Ref: "l2", Quantity: 2},
+		{SKU: "A", Location: "wh", Ref: "l1", Quantity: 1},
+	}
+	got, created, err := b.store.Reserve(b.ctx, inventory.Reservation{ID: "r1", Reference: "cart", Lines: rl}, oms.Event{})
+	if err != nil || created {
+		t.Errorf("store replay with the lines reordered: created %v, %v", created, err)
+	} else if d := cmp.Diff(first, got); d != "" {
+		t.Errorf("store replay answered another reservation (-first +replay):\n%s", d)
+	}
+	b.unchanged(t, "replays", snap, events)
+
+	other := []inventory.Line{lines[2], lines[0], {SKU: "A", Location: "wh", Quantity: 3, Ref: "l2"}}
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r1", Reference: "cart", Lines: other}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("same ID, other quantities: %v, want oms.ErrDuplicate", err)
+	}
+	rl[1].Ref = "l3"
+	if _, _, err := b.store.Reserve(b.ctx, inventory.Reservation{ID: "r1", Reference: "cart", Lines: rl}, oms.Event{}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("store: same ID, another line: %v, want oms.ErrDuplicate", err)
+	}
+	b.unchanged(t, "duplicates", snap, events)
+}
+
+// inOrderStore compares a replayed reserve's lines in order, as a store
+// written before the contract said "in any order" may.
+type inOrderStore struct{ inventory.Store }
+
+func (s inOrderStore) Reserve(ctx context.Context, r inventory.Reservation, ev oms.Event) (inventory.Reservation, bool, error) {
+	if old, err := s.Store.Reservation(ctx, r.ID); err == nil {
+		if old.Reference != r.Reference || len(old.Lines) != len(r.Lines) {
+			return inventory.Reservation{}, false, oms.ErrDuplicate
+		}
+		for i, l := range r.Lines {
+			if o := old.Lines[i]; o.SKU != l.SKU || o.Location != l.Location || o.Ref != l.Ref || o.Quantity != l.Quantity {
+				return inventory.Reservation{}, false, oms.ErrDuplicate
+			}
+		}
+	}
+	return s.Store.Reserve(ctx, r, ev)
+}
+
+// TestServiceReserveReplayIsOrderFreeOverAnInOrderStore: the service
+// answers a reordered replay itself when the store refuses it.
+func TestServiceReserveReplayIsOrderFreeOverAnInOrderStore(t *testing.T) {
+	b := newBB(t, nil)
+	b.svc = inventory.NewService(inOrderStore{b.store}, &inventory.ServiceOptions{Clock: b.clock})
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 10)
+	lines := []inventory.Line{{SKU: "A", Location: "wh", Quantity: 1, Ref: "x"}, {SKU: "A", Location: "wh", Quantity: 2, Ref: "y"}}
+	first, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, events := b.snapshot(t)
+	again, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{lines[1], lines[0]}})
+	if err != nil {
+		t.Fatalf("reordered replay: %v", err)
+	}
+	if d := cmp.Diff(first, again); d != "" {
+		t.Errorf("replay (-first +replay):\n%s", d)
+	}
+	lines[1].Quantity = 3
+	if _, err := b.svc.Reserve(b.ctx, inventory.ReserveRequest{ID: "r", Lines: []inventory.Line{lines[1], lines[0]}}); !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("other quantity: %v, want oms.ErrDuplicate", err)
+	}
+	b.unchanged(t, "replays", snap, events)
 }

@@ -173,7 +173,8 @@ const (
 )
 
 // Reserve holds stock for every line or for none, in one atomic store
-// operation that also saves an EventReserved. Replaying a request with the same ID returns the existing
+// operation that also saves an EventReserved. Replaying a request with
+// the same ID, reference and lines (in any order) returns the existing
 // reservation (in whatever status it has reached); the same ID with a
 // different reference or lines is an error matching oms.ErrDuplicate. A
 // shortage is a *ShortageError listing each short line (it matches
@@ -200,6 +201,13 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 		ID: req.ID, Reference: req.Reference, Lines: lines, ExpiresAt: exp,
 		CreatedAt: now, UpdatedAt: now,
 	}, ev)
+	if errors.Is(err, oms.ErrDuplicate) {
+		// A store that compares the lines in order refuses a replay
+		// listing them in another: the same lines are the same request.
+		if old, lerr := s.store.Reservation(ctx, req.ID); lerr == nil && sameRequest(old, req.Reference, lines) {
+			return old, nil
+		}
+	}
 	return r, err
 }
 
