@@ -604,8 +604,32 @@ func (s *Service) Restock(ctx context.Context, r ReturnRestock) (LedgerEntry, er
 	})
 }
 
-// Ledger returns the ledger entries that match f.
+// Ledger returns the ledger entries that match f. A SKU, location or key
+// that no entry could carry, or a negative limit, is a
+// *oms.ValidationError listing every problem.
 func (s *Service) Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error) {
+	p := problems{entity: "ledger filter"}
+	if f.SKU != "" {
+		if err := validateSKU(f.SKU); err != nil {
+			p.add("sku", "%s", err)
+		}
+	}
+	if f.Location != "" {
+		if err := validateKey(string(f.Location)); err != nil {
+			p.add("location", "%s", err)
+		}
+	}
+	if f.Key != "" {
+		if err := validateKey(f.Key); err != nil {
+			p.add("key", "%s", err)
+		}
+	}
+	if f.Limit < 0 {
+		p.add("limit", "must not be negative, got %d", f.Limit)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
 	return s.store.Ledger(ctx, f)
 }
 

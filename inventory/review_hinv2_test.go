@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,4 +154,55 @@ func TestServiceReserveReplayIsOrderFreeOverAnInOrderStore(t *testing.T) {
 		t.Errorf("other quantity: %v, want oms.ErrDuplicate", err)
 	}
 	b.unchanged(t, "replays", snap, events)
+}
+
+// TestReadsRefuseMalformedIDsAsValidation: Levels, Inbounds, ATP and the
+// availability reads refuse a malformed SKU or location as a validation
+// error; Level, Location, Item, Reservation, Inbound, Reservations and
+// Ledger answered not found (or everything) instead, so a caller could not
+// tell a typo from a missing row.
+func TestReadsRefuseMalformedIDsAsValidation(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	long := strings.Repeat("x", 129)
+	bad := []string{"", "a b", "caf\xc3\xa9", "nul\x00", long}
+	for _, s := range bad {
+		id, sku := oms.ID(s), oms.SKU(s)
+		calls := map[string]func() error{
+			"Level sku":      func() error { _, err := b.svc.Level(b.ctx, sku, "wh"); return err },
+			"Level location": func() error { _, err := b.svc.Level(b.ctx, "A", id); return err },
+			"Location":       func() error { _, err := b.svc.Location(b.ctx, id); return err },
+			"Item":           func() error { _, err := b.svc.Item(b.ctx, sku); return err },
+			"Reservation":    func() error { _, err := b.svc.Reservation(b.ctx, id); return err },
+			"Inbound":        func() error { _, err := b.svc.Inbound(b.ctx, id); return err },
+		}
+		if s != "" { // an empty filter field matches everything
+			calls["Ledger sku"] = func() error { _, err := b.svc.Ledger(b.ctx, inventory.LedgerFilter{SKU: sku}); return err }
+			calls["Ledger location"] = func() error { _, err := b.svc.Ledger(b.ctx, inventory.LedgerFilter{Location: id}); return err }
+			calls["Ledger key"] = func() error { _, err := b.svc.Ledger(b.ctx, inventory.LedgerFilter{Key: s}); return err }
+		}
+		for name, call := range calls {
+			if err := call(); !errors.Is(err, oms.ErrValidation) {
+				t.Errorf("%s(%q): %v, want oms.ErrValidation", name, s, err)
+			}
+		}
+	}
+	for _, ref := range []string{"bad\xff", "nul\x00", long + long + long} {
+		if _, err := b.svc.Reservations(b.ctx, inventory.ReservationFilter{Reference: ref}); !errors.Is(err, oms.ErrValidation) {
+			t.Errorf("Reservations(reference %q): %v, want oms.ErrValidation", ref, err)
+		}
+	}
+	if _, err := b.svc.Ledger(b.ctx, inventory.LedgerFilter{Limit: -1}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("Ledger(limit -1): %v, want oms.ErrValidation", err)
+	}
+	// Well-formed IDs that name nothing are still not found.
+	if _, err := b.svc.Level(b.ctx, "A", "nowhere"); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("Level at an unknown location: %v, want oms.ErrNotFound", err)
+	}
+	if _, err := b.svc.Reservation(b.ctx, "nothing"); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("unknown reservation: %v, want oms.ErrNotFound", err)
+	}
+	if es, err := b.svc.Ledger(b.ctx, inventory.LedgerFilter{SKU: "A", Location: "wh", Key: "none"}); err != nil || len(es) != 0 {
+		t.Errorf("Ledger of a key never used: %v, %v", es, err)
+	}
 }

@@ -85,8 +85,12 @@ func (s *Service) PutItem(ctx context.Context, it Item) error {
 	return s.store.PutItem(ctx, it)
 }
 
-// Location returns a location.
+// Location returns a location. An ID no location could have is a
+// *oms.ValidationError.
 func (s *Service) Location(ctx context.Context, id oms.ID) (Location, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Location{}, oms.Validationf("location", "id", "%s", err)
+	}
 	return s.store.Location(ctx, id)
 }
 
@@ -95,18 +99,33 @@ func (s *Service) Locations(ctx context.Context) ([]Location, error) {
 	return s.store.Locations(ctx)
 }
 
-// Item returns a SKU's settings.
+// Item returns a SKU's settings. A malformed SKU is a
+// *oms.ValidationError.
 func (s *Service) Item(ctx context.Context, sku oms.SKU) (Item, error) {
+	if err := validateSKU(sku); err != nil {
+		return Item{}, oms.Validationf("item", "sku", "%s", err)
+	}
 	return s.store.Item(ctx, sku)
 }
 
-// Reservations returns the reservations that match f.
+// Reservations returns the reservations that match f. A reference no
+// reservation could have (longer than 256 bytes, not UTF-8, with a NUL)
+// is a *oms.ValidationError.
 func (s *Service) Reservations(ctx context.Context, f ReservationFilter) ([]Reservation, error) {
+	if len(f.Reference) > maxReference {
+		return nil, oms.Validationf("reservation filter", "reference", "longer than %d bytes", maxReference)
+	} else if msg := textProblem(f.Reference); msg != "" {
+		return nil, oms.Validationf("reservation filter", "reference", "%s", msg)
+	}
 	return s.store.Reservations(ctx, f)
 }
 
-// Inbound returns an expected delivery or transfer.
+// Inbound returns an expected delivery or transfer. An ID no delivery
+// could have is a *oms.ValidationError.
 func (s *Service) Inbound(ctx context.Context, id oms.ID) (Inbound, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Inbound{}, oms.Validationf("inbound", "id", "%s", err)
+	}
 	return s.store.Inbound(ctx, id)
 }
 
@@ -130,8 +149,20 @@ func (s *Service) Inbounds(ctx context.Context, f InboundFilter) ([]Inbound, err
 	return s.store.Inbounds(ctx, f)
 }
 
-// Level returns the stock of sku at loc.
+// Level returns the stock of sku at loc. A malformed SKU or location ID
+// is a *oms.ValidationError listing both; a well-formed one that names
+// nothing matches oms.ErrNotFound.
 func (s *Service) Level(ctx context.Context, sku oms.SKU, loc oms.ID) (Level, error) {
+	p := problems{entity: "level"}
+	if err := validateSKU(sku); err != nil {
+		p.add("sku", "%s", err)
+	}
+	if err := validateKey(string(loc)); err != nil {
+		p.add("location", "%s", err)
+	}
+	if err := p.err(); err != nil {
+		return Level{}, err
+	}
 	return s.store.Level(ctx, sku, loc)
 }
 
@@ -144,8 +175,12 @@ func (s *Service) Levels(ctx context.Context, sku oms.SKU) ([]Level, error) {
 	return s.store.Levels(ctx, sku)
 }
 
-// Reservation returns a reservation.
+// Reservation returns a reservation. An ID no reservation could have is
+// a *oms.ValidationError.
 func (s *Service) Reservation(ctx context.Context, id oms.ID) (Reservation, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Reservation{}, oms.Validationf("reservation", "id", "%s", err)
+	}
 	return s.store.Reservation(ctx, id)
 }
 
