@@ -153,6 +153,9 @@ type levelRec struct {
 	Level
 	item *itemRec
 	loc  *locationRec
+	// earlier is scratch space of one reserve, under mu: the units of its
+	// lines so far on this level.
+	earlier int64
 }
 
 // NewMemoryStore returns an empty store; opts may be nil.
@@ -370,17 +373,16 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	s.mu.Lock()
 	var shortBuf [4]Shortage // short lines, turned into an error after unlock
 	short := shortBuf[:0]
-	fresh := false
+	// The levels this reserve makes (pairs that have none yet), so that
+	// its lines of one such pair share one: made on first use.
+	var fresh map[levelKey]*levelRec
 	for i := range r.Lines {
 		ln := &r.Lines[i]
 		ln.Committed, ln.Released, ln.Untracked = 0, 0, false
-		lv := s.levels[levelKey{ln.SKU, ln.Location}]
-		var earlier int64 // units of earlier lines on the same level
-		for j := 0; j < i; j++ {
-			if o := lvs[j]; o != nil && o.SKU == ln.SKU && o.Location == ln.Location {
-				lv = o
-				earlier += r.Lines[j].Quantity
-			}
+		k := levelKey{ln.SKU, ln.Location}
+		lv := s.levels[k]
+		if lv == nil {
+			lv = fresh[k]
 		}
 		if lv == nil {
 			var err error
@@ -390,7 +392,10 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 				sh.mu.Unlock()
 				return Reservation{}, false, err
 			}
-			fresh = true
+			if fresh == nil {
+				fresh = map[levelKey]*levelRec{}
+			}
+			fresh[k] = lv
 		}
 		if !lv.loc.loc.Active {
 			forgetPending(lvs)
@@ -404,6 +409,8 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			continue
 		}
 		lvs = append(lvs, lv)
+		earlier := lv.earlier // units of earlier lines on the same level
+		lv.earlier += ln.Quantity
 		if lv.Reserved+earlier+ln.Quantity > maxLevelQuantity {
 			forgetPending(lvs)
 			s.mu.Unlock()
@@ -447,7 +454,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		if lv == nil {
 			continue
 		}
-		if fresh && lv.Seq == 0 {
+		if fresh != nil && lv.Seq == 0 {
 			if _, ok := s.levels[levelKey{lv.SKU, lv.Location}]; !ok {
 				s.levels[levelKey{lv.SKU, lv.Location}] = lv
 			}
@@ -474,29 +481,34 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	return r, true, nil
 }
 
-// forgetPending clears the scratch preorder counts of the items of lvs
-// (nil entries skipped): every exit of a reserve calls it, refused or not,
-// or the next write of those SKUs would find their room taken.
+// forgetPending clears the scratch counts of lvs and of their items (the
+// preorder counts; nil entries skipped): every exit of a reserve calls it,
+// refused or not, or the next write of those SKUs would find their room
+// taken, and the next reserve of those levels their units.
 func forgetPending(lvs []*levelRec) {
 	for _, lv := range lvs {
 		if lv != nil {
+			lv.earlier = 0
 			lv.item.pending = 0
 		}
 	}
 }
 
 // checkReserveShape refuses what the store cannot apply safely: no lines,
-// non-positive or huge quantities, the same level twice.
+// non-positive or huge quantities, the same line (SKU, location and ref)
+// twice.
 func checkReserveShape(r *Reservation) error {
 	ok := len(r.Lines) > 0 && r.ID != ""
-	for i, l := range r.Lines {
+	for _, l := range r.Lines {
 		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			ok = false
 		}
-		for j := 0; j < i; j++ {
-			if sameResLine(&r.Lines[j], &l) {
-				ok = false
-			}
+	}
+	first := firstLines(r.Lines)
+	for i := range r.Lines {
+		if first(i) >= 0 {
+			ok = false
+			break
 		}
 	}
 	if ok {
@@ -514,14 +526,41 @@ func checkReserveShape(r *Reservation) error {
 		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			p.add(f+".quantity", "%s", quantityProblem(l.Quantity, 1))
 		}
-		for j := 0; j < i; j++ {
-			if sameResLine(&r.Lines[j], &l) {
-				p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
-				break
-			}
+		if j := first(i); j >= 0 {
+			p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
 		}
 	}
 	return p.err()
+}
+
+// firstLines returns a function that gives, for the index i of one of
+// lines, the index of the first earlier line with the same SKU, location
+// and ref, or -1. It looks at each line once (a map) unless there are
+// few lines.
+func firstLines(lines []ReservationLine) func(i int) int {
+	const few = 16 // compared with each other without allocating
+	if len(lines) <= few {
+		return func(i int) int {
+			for j := 0; j < i; j++ {
+				if sameResLine(&lines[j], &lines[i]) {
+					return j
+				}
+			}
+			return -1
+		}
+	}
+	first := make(map[lineKey]int, len(lines))
+	dup := make([]int, len(lines))
+	for i, l := range lines {
+		k := lineKey{l.SKU, l.Location, l.Ref}
+		if j, seen := first[k]; seen {
+			dup[i] = j
+		} else {
+			first[k] = i
+			dup[i] = -1
+		}
+	}
+	return func(i int) int { return dup[i] }
 }
 
 func sameResLine(a, b *ReservationLine) bool {
