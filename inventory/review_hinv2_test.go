@@ -306,3 +306,55 @@ func BenchmarkMemoryStoreReserveManyLines(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// TestReserveRetriedAfterItsExpiryPassedIsAReplay: a cart hold reserved
+// until a fixed time is saved but its answer is lost; the caller retries
+// the same request once that time has passed (a slow retry, a flow re-run
+// after a crash). The reservation exists, so the retry is a replay and
+// must return it (in whatever status it reached, swept or not), not a
+// validation error saying the expiry must be after now, which no retry
+// could ever get past. A new request with a past expiry is still refused.
+func TestReserveRetriedAfterItsExpiryPassedIsAReplay(t *testing.T) {
+	cs := &crashAfterWrite{Store: inventory.NewMemoryStore(nil)}
+	b := newBB(t, cs)
+	b.store = cs.Store.(*inventory.MemoryStore)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	b.receive(t, "A", "wh", 10)
+	req := inventory.ReserveRequest{ID: "cart", Reference: "c-1", ExpiresAt: bbT0.Add(15 * time.Minute),
+		Lines: []inventory.Line{{SKU: "A", Location: "wh", Quantity: 2}}}
+	cs.crash.Store(true)
+	if _, err := b.svc.Reserve(b.ctx, req); !errors.Is(err, errCrash) {
+		t.Fatalf("first reserve: %v, want the lost answer", err)
+	}
+	saved, err := b.svc.Reservation(b.ctx, "cart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(20 * time.Minute)
+	snap, events := b.snapshot(t)
+	got, err := b.svc.Reserve(b.ctx, req)
+	if err != nil {
+		t.Fatalf("retry after the expiry: %v", err)
+	}
+	if d := cmp.Diff(saved, got); d != "" {
+		t.Errorf("retry answered (-saved +answer):\n%s", d)
+	}
+	b.unchanged(t, "retry", snap, events)
+	if _, err := b.svc.SweepExpired(b.ctx, b.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err = b.svc.Reserve(b.ctx, req)
+	if err != nil || got.Status != inventory.StatusExpired {
+		t.Errorf("retry after the sweep: %+v, %v; want the expired reservation", got, err)
+	}
+	other := req
+	other.Lines = []inventory.Line{{SKU: "A", Location: "wh", Quantity: 3}}
+	if _, err := b.svc.Reserve(b.ctx, other); !errors.Is(err, oms.ErrValidation) && !errors.Is(err, oms.ErrDuplicate) {
+		t.Errorf("other lines under the ID with a past expiry: %v", err)
+	}
+	fresh := req
+	fresh.ID = "new"
+	if _, err := b.svc.Reserve(b.ctx, fresh); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("a new reservation expiring in the past: %v, want oms.ErrValidation", err)
+	}
+}

@@ -210,20 +210,21 @@ const (
 // Reserve holds stock for every line or for none, in one atomic store
 // operation that also saves an EventReserved. Replaying a request with
 // the same ID, reference and lines (in any order) returns the existing
-// reservation (in whatever status it has reached); the same ID with a
-// different reference or lines is an error matching oms.ErrDuplicate. A
+// reservation (in whatever status it has reached), even once the
+// request's ExpiresAt has passed; the same ID with a different reference
+// or lines is an error matching oms.ErrDuplicate. A
 // shortage is a *ShortageError listing each short line (it matches
 // oms.ErrInsufficientStock); an unknown SKU or location matches
 // oms.ErrNotFound; bad input is a *oms.ValidationError.
 func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation, error) {
 	now := s.clock.Now()
 	if err := validateReserve(&req, now); err != nil {
+		if old, ok := s.lateReplay(ctx, &req, now); ok {
+			return old, nil
+		}
 		return Reservation{}, err
 	}
-	lines := make([]ReservationLine, len(req.Lines))
-	for i, l := range req.Lines {
-		lines[i] = ReservationLine{SKU: l.SKU, Location: l.Location, Ref: l.Ref, Quantity: l.Quantity}
-	}
+	lines := reservationLines(req.Lines)
 	exp := req.ExpiresAt
 	if req.HoldFor > 0 {
 		exp = now.Add(req.HoldFor)
@@ -244,6 +245,30 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 		}
 	}
 	return r, err
+}
+
+func reservationLines(ls []Line) []ReservationLine {
+	lines := make([]ReservationLine, len(ls))
+	for i, l := range ls {
+		lines[i] = ReservationLine{SKU: l.SKU, Location: l.Location, Ref: l.Ref, Quantity: l.Quantity}
+	}
+	return lines
+}
+
+// lateReplay answers a request refused only because its ExpiresAt is no
+// longer after now: when it was valid before its expiry and the
+// reservation exists with the same reference and lines, it is a replay
+// (a retry after a lost answer, made after the hold's expiry) and the
+// existing reservation is the answer.
+func (s *Service) lateReplay(ctx context.Context, req *ReserveRequest, now time.Time) (Reservation, bool) {
+	if req.ExpiresAt.IsZero() || req.ExpiresAt.After(now) || validateReserve(req, req.ExpiresAt.Add(-time.Nanosecond)) != nil {
+		return Reservation{}, false
+	}
+	old, err := s.store.Reservation(ctx, req.ID)
+	if err != nil || !sameRequest(old, req.Reference, reservationLines(req.Lines)) {
+		return Reservation{}, false
+	}
+	return old, true
 }
 
 // validateReserve checks a request without allocating when it is good.
