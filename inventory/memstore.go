@@ -745,11 +745,18 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 
 	var buf [8]pending
 	ps := buf[:0]
+	var index map[levelKey]int // of ps, once it has more than a few levels
 	at := func(sku oms.SKU, loc oms.ID, line int) (*pending, error) {
 		k := levelKey{sku, loc}
-		for i := range ps {
-			if ps[i].key == k {
+		if index != nil {
+			if i, ok := index[k]; ok {
 				return &ps[i], nil
+			}
+		} else {
+			for i := range ps {
+				if ps[i].key == k {
+					return &ps[i], nil
+				}
 			}
 		}
 		lv := s.levels[k]
@@ -760,6 +767,15 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 			}
 		}
 		ps = append(ps, pending{key: k, lv: lv, line: line})
+		switch {
+		case index != nil:
+			index[k] = len(ps) - 1
+		case len(ps) > 16:
+			index = make(map[levelKey]int, len(c.Deltas)+len(c.Entries))
+			for i := range ps {
+				index[ps[i].key] = i
+			}
+		}
 		return &ps[len(ps)-1], nil
 	}
 	for i, d := range c.Deltas {

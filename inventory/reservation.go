@@ -208,10 +208,11 @@ func (r Reservation) opIndex(key string) int {
 // moves undone, the version, status, expiry and time of that operation.
 func (r Reservation) asOf(i int) Reservation {
 	out := r.Clone()
+	lineIndex := out.lineIndexer()
 	for j := len(out.Ops) - 1; j > i; j-- {
 		op := out.Ops[j]
 		for _, m := range op.Moved {
-			k := out.lineIndex(m.SKU, m.Location, m.Ref)
+			k := lineIndex(m.SKU, m.Location, m.Ref)
 			if k < 0 {
 				continue
 			}
@@ -250,13 +251,34 @@ func sameLines(a, b []Line) bool {
 	return true
 }
 
-func (r Reservation) lineIndex(sku oms.SKU, loc oms.ID, ref string) int {
-	for i, l := range r.Lines {
-		if l.SKU == sku && l.Location == loc && l.Ref == ref {
-			return i
+// lineIndexer returns a function that gives the index of r's line with
+// sku, loc and ref, or -1. It scans a few lines; for many it builds a map
+// once, so that looking up every line of a large reservation stays
+// linear.
+func (r *Reservation) lineIndexer() func(sku oms.SKU, loc oms.ID, ref string) int {
+	lines := r.Lines
+	const few = 16
+	if len(lines) <= few {
+		return func(sku oms.SKU, loc oms.ID, ref string) int {
+			for i := range lines {
+				if l := &lines[i]; l.SKU == sku && l.Location == loc && l.Ref == ref {
+					return i
+				}
+			}
+			return -1
 		}
 	}
-	return -1
+	at := make(map[lineKey]int, len(lines))
+	for i := len(lines) - 1; i >= 0; i-- { // the first of equal lines wins, as in a scan
+		l := &lines[i]
+		at[lineKey{l.SKU, l.Location, l.Ref}] = i
+	}
+	return func(sku oms.SKU, loc oms.ID, ref string) int {
+		if i, ok := at[lineKey{sku, loc, ref}]; ok {
+			return i
+		}
+		return -1
+	}
 }
 
 // sameRequest reports whether r was created from the same reference and
@@ -348,9 +370,10 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 		p.add("lines", "more than %d lines", maxLines)
 		return nil, p.err()
 	}
+	lineIndex := r.lineIndexer()
 	for i, l := range lines {
 		f := fieldIndex("lines", i)
-		idx := r.lineIndex(l.SKU, l.Location, l.Ref)
+		idx := lineIndex(l.SKU, l.Location, l.Ref)
 		if idx < 0 {
 			p.add(f, "reservation %s has no line for sku %q at location %q with ref %q", r.ID, l.SKU, l.Location, l.Ref)
 			continue
@@ -395,9 +418,10 @@ func commitReservation(r Reservation, key string, lines []Line, now time.Time) (
 		return reservationChange{}, err
 	}
 	next := r.Clone()
+	lineIndex := next.lineIndexer()
 	var ch reservationChange
 	for _, q := range qs {
-		i := next.lineIndex(q.SKU, q.Location, q.Ref)
+		i := lineIndex(q.SKU, q.Location, q.Ref)
 		next.Lines[i].Committed += q.Quantity
 		ch.moved = append(ch.moved, q)
 		if next.Lines[i].Untracked {
@@ -439,9 +463,10 @@ func releaseReservation(r Reservation, key string, lines []Line, now time.Time, 
 		return reservationChange{}, err
 	}
 	next := r.Clone()
+	lineIndex := next.lineIndexer()
 	var ch reservationChange
 	for _, q := range qs {
-		i := next.lineIndex(q.SKU, q.Location, q.Ref)
+		i := lineIndex(q.SKU, q.Location, q.Ref)
 		next.Lines[i].Released += q.Quantity
 		ch.moved = append(ch.moved, q)
 		if !next.Lines[i].Untracked {
