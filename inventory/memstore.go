@@ -504,7 +504,23 @@ func checkReserveShape(r *Reservation) error {
 			ok = false
 		}
 	}
-	first := firstLines(r.Lines)
+	// first gives the index of the first earlier line equal to line i, or
+	// -1: a scan among a few lines, a map's answer for many.
+	var dups []int
+	if len(r.Lines) > fewLines {
+		dups = firstLines(r.Lines)
+	}
+	first := func(i int) int {
+		if dups != nil {
+			return dups[i]
+		}
+		for j := 0; j < i; j++ {
+			if sameResLine(&r.Lines[j], &r.Lines[i]) {
+				return j
+			}
+		}
+		return -1
+	}
 	for i := range r.Lines {
 		if first(i) >= 0 {
 			ok = false
@@ -533,22 +549,13 @@ func checkReserveShape(r *Reservation) error {
 	return p.err()
 }
 
-// firstLines returns a function that gives, for the index i of one of
-// lines, the index of the first earlier line with the same SKU, location
-// and ref, or -1. It looks at each line once (a map) unless there are
-// few lines.
-func firstLines(lines []ReservationLine) func(i int) int {
-	const few = 16 // compared with each other without allocating
-	if len(lines) <= few {
-		return func(i int) int {
-			for j := 0; j < i; j++ {
-				if sameResLine(&lines[j], &lines[i]) {
-					return j
-				}
-			}
-			return -1
-		}
-	}
+// fewLines is how many lines are compared with each other without a map.
+const fewLines = 16
+
+// firstLines returns, for each of lines, the index of the first earlier
+// line with the same SKU, location and ref, or -1, looking at each line
+// once.
+func firstLines(lines []ReservationLine) []int {
 	first := make(map[lineKey]int, len(lines))
 	dup := make([]int, len(lines))
 	for i, l := range lines {
@@ -560,7 +567,7 @@ func firstLines(lines []ReservationLine) func(i int) int {
 			dup[i] = -1
 		}
 	}
-	return func(i int) int { return dup[i] }
+	return dup
 }
 
 func sameResLine(a, b *ReservationLine) bool {
@@ -770,7 +777,7 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 		switch {
 		case index != nil:
 			index[k] = len(ps) - 1
-		case len(ps) > 16:
+		case len(ps) > fewLines:
 			index = make(map[levelKey]int, len(c.Deltas)+len(c.Entries))
 			for i := range ps {
 				index[ps[i].key] = i

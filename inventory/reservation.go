@@ -257,8 +257,7 @@ func sameLines(a, b []Line) bool {
 // linear.
 func (r *Reservation) lineIndexer() func(sku oms.SKU, loc oms.ID, ref string) int {
 	lines := r.Lines
-	const few = 16
-	if len(lines) <= few {
+	if len(lines) <= fewLines {
 		return func(sku oms.SKU, loc oms.ID, ref string) int {
 			for i := range lines {
 				if l := &lines[i]; l.SKU == sku && l.Location == loc && l.Ref == ref {
