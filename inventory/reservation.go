@@ -119,11 +119,13 @@ type Reservation struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// Outstanding returns the units still held across all lines.
+// Outstanding returns the units still held across all lines, saturated
+// at math.MaxInt64 (a store may hold a reservation of more lines than
+// the service makes, each of up to oms.MaxQuantity units).
 func (r Reservation) Outstanding() int64 {
 	var n int64
 	for _, l := range r.Lines {
-		n += l.Outstanding()
+		n = satAdd(n, l.Outstanding())
 	}
 	return n
 }
@@ -321,17 +323,17 @@ type lineKey struct {
 
 // derivedStatus returns the status that r's line quantities imply.
 func derivedStatus(r *Reservation, expired bool) ReservationStatus {
-	var out, committed int64
+	var out, committed bool // some unit outstanding, some committed
 	for _, l := range r.Lines {
-		out += l.Outstanding()
-		committed += l.Committed
+		out = out || l.Outstanding() > 0
+		committed = committed || l.Committed > 0
 	}
 	switch {
-	case out > 0 && committed > 0:
+	case out && committed:
 		return StatusPartiallyCommitted
-	case out > 0:
+	case out:
 		return StatusActive
-	case committed > 0:
+	case committed:
 		return StatusCommitted
 	case expired:
 		return StatusExpired

@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -444,4 +445,50 @@ func BenchmarkReleaseOfManyLevels(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// TestReservationOfMoreThan2To63UnitsDoesNotWrapItsStatus: the store
+// takes a reservation of any number of lines of up to 2^50 units (8,193
+// lines of as many SKUs that allow backorders hold more than 2^63 units
+// together). Its outstanding units were summed in an int64 that wrapped:
+// Outstanding() turned negative, and releasing one line summed the rest
+// to a negative number, so the reservation was marked released while
+// 8,192 lines still held their units on the levels, never to be returned.
+// The sums saturate now and the status follows the lines.
+func TestReservationOfMoreThan2To63UnitsDoesNotWrapItsStatus(t *testing.T) {
+	const n = 8193
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	ls := make([]inventory.ReservationLine, n)
+	for i := range ls {
+		sku := oms.SKU("S" + strconv.Itoa(i))
+		if err := b.svc.PutItem(b.ctx, inventory.Item{SKU: sku, Tracked: true, Backorder: inventory.BackorderPolicy{Mode: inventory.BackorderAllow}}); err != nil {
+			t.Fatal(err)
+		}
+		ls[i] = inventory.ReservationLine{SKU: sku, Location: "wh", Quantity: oms.MaxQuantity}
+	}
+	r, _, err := b.store.Reserve(b.ctx, inventory.Reservation{ID: "huge", Lines: ls}, oms.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Outstanding(); got != math.MaxInt64 {
+		t.Errorf("Outstanding() = %d, want it saturated at MaxInt64", got)
+	}
+	got, err := b.svc.Release(b.ctx, inventory.ReleaseRequest{Key: "one", Reservation: "huge",
+		Lines: []inventory.Line{{SKU: "S0", Location: "wh", Quantity: oms.MaxQuantity}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != inventory.StatusActive || got.Outstanding() != math.MaxInt64 {
+		t.Errorf("after releasing one line: status %s, %d outstanding; want active, 2^63 saturated", got.Status, got.Outstanding())
+	}
+	if _, err := b.svc.Release(b.ctx, inventory.ReleaseRequest{Key: "rest", Reservation: "huge"}); err != nil {
+		t.Fatalf("releasing the rest: %v", err)
+	}
+	if lv := b.level(t, "S1", "wh"); lv.Reserved != 0 {
+		t.Errorf("S1 at wh still reserves %d", lv.Reserved)
+	}
+	if rep, err := b.svc.Reconcile(b.ctx); err != nil || !rep.Clean() {
+		t.Errorf("Reconcile: %+v, %v", rep, err)
+	}
 }
