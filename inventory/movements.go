@@ -464,6 +464,11 @@ func (s *Service) createInbound(ctx context.Context, op string, in Inbound, entr
 
 // CancelInbound stops expecting a delivery's outstanding units: a purchase
 // is cancelled, a transfer's units are written off as lost in transit.
+// The delivery's ID is the command's key: cancelling a delivery that was
+// cancelled before (a retry after a lost answer, a flow re-run after a
+// crash) returns it as it is and moves nothing. Cancelling a delivery
+// that closed by receiving every unit is an error matching
+// oms.ErrInvalidTransition.
 func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error) {
 	if err := validateKey(string(id)); err != nil {
 		return Inbound{}, oms.Validationf("inbound cancel", "id", "%s", err)
@@ -475,6 +480,9 @@ func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error)
 			return Inbound{}, err
 		}
 		if in.Status != InboundOpen {
+			if in.Cancelled > 0 {
+				return in, nil // cancelled before: a replay
+			}
 			return Inbound{}, &oms.TransitionError{Entity: "inbound", ID: id, From: string(in.Status), To: string(InboundClosed), Reason: "nothing is outstanding"}
 		}
 		now := s.clock.Now()

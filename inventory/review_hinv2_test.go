@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -490,5 +491,120 @@ func TestReservationOfMoreThan2To63UnitsDoesNotWrapItsStatus(t *testing.T) {
 	}
 	if rep, err := b.svc.Reconcile(b.ctx); err != nil || !rep.Clean() {
 		t.Errorf("Reconcile: %+v, %v", rep, err)
+	}
+}
+
+// TestCancelInboundRetriedAfterALostAnswerIsAReplay: the cancel of a
+// delivery is saved but its answer is lost (the connection dropped after
+// the commit); retrying the same cancel, as a flow re-run after a crash
+// does, must answer the cancelled delivery and move nothing, not refuse
+// it as an invalid transition. A delivery that closed by receiving every
+// unit was never cancelled: cancelling it is still refused.
+func TestCancelInboundRetriedAfterALostAnswerIsAReplay(t *testing.T) {
+	for _, kind := range []string{"purchase", "transfer"} {
+		t.Run(kind, func(t *testing.T) {
+			cs := &crashAfterWrite{Store: inventory.NewMemoryStore(nil)}
+			b := newBB(t, cs)
+			b.store = cs.Store.(*inventory.MemoryStore)
+			b.put(t, []oms.ID{"wh", "wh2"}, inventory.Item{SKU: "A", Tracked: true})
+			b.receive(t, "A", "wh", 10)
+			var err error
+			if kind == "purchase" {
+				_, err = b.svc.Expect(b.ctx, inventory.Expectation{ID: "in", SKU: "A", Location: "wh2", Quantity: 8})
+			} else {
+				_, err = b.svc.Transfer(b.ctx, inventory.TransferRequest{ID: "in", SKU: "A", From: "wh", To: "wh2", Quantity: 8})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.svc.Receive(b.ctx, inventory.Receipt{InboundID: "in", Quantity: 3}); err != nil {
+				t.Fatal(err)
+			}
+			cs.crash.Store(true)
+			if _, err := b.svc.CancelInbound(b.ctx, "in"); !errors.Is(err, errCrash) {
+				t.Fatalf("first cancel: %v, want the lost answer", err)
+			}
+			stored, err := b.svc.Inbound(b.ctx, "in")
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, events := b.snapshot(t)
+			b.clock.Advance(time.Hour)
+			for i := 0; i < 2; i++ {
+				got, err := b.svc.CancelInbound(b.ctx, "in")
+				if err != nil {
+					t.Fatalf("retried cancel %d: %v", i+1, err)
+				}
+				if d := cmp.Diff(stored, got); d != "" {
+					t.Errorf("retried cancel %d answered (-saved +answer):\n%s", i+1, d)
+				}
+			}
+			b.unchanged(t, "retried cancels", snap, events)
+			if lv := b.level(t, "A", "wh2"); lv.Incoming != 0 || lv.OnHand != 3 {
+				t.Errorf("level at wh2: %+v", lv)
+			}
+		})
+	}
+	t.Run("received in full", func(t *testing.T) {
+		b := newBB(t, nil)
+		b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+		if _, err := b.svc.Expect(b.ctx, inventory.Expectation{ID: "in", SKU: "A", Location: "wh", Quantity: 4}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.Receive(b.ctx, inventory.Receipt{InboundID: "in", Quantity: 4}); err != nil {
+			t.Fatal(err)
+		}
+		snap, events := b.snapshot(t)
+		if _, err := b.svc.CancelInbound(b.ctx, "in"); !errors.Is(err, oms.ErrInvalidTransition) {
+			t.Errorf("cancelling a delivery received in full: %v, want oms.ErrInvalidTransition", err)
+		}
+		b.unchanged(t, "refused cancel", snap, events)
+	})
+}
+
+// TestConcurrentCancelsOfOneDeliveryCancelOnce: processes cancelling one
+// delivery at once all succeed with the same answer, and its units are
+// cancelled once: one ledger entry, one event.
+func TestConcurrentCancelsOfOneDeliveryCancelOnce(t *testing.T) {
+	b := newBB(t, nil)
+	b.put(t, []oms.ID{"wh"}, inventory.Item{SKU: "A", Tracked: true})
+	if _, err := b.svc.Expect(b.ctx, inventory.Expectation{ID: "po", SKU: "A", Location: "wh", Quantity: 8}); err != nil {
+		t.Fatal(err)
+	}
+	_, events := b.snapshot(t)
+	const n = 16
+	got := make([]inventory.Inbound, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = b.svc.CancelInbound(b.ctx, "po")
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil {
+			t.Errorf("cancel %d: %v", i, errs[i])
+		} else if d := cmp.Diff(got[0], got[i]); d != "" {
+			t.Errorf("cancel %d answered otherwise (-first +this):\n%s", i, d)
+		}
+	}
+	es, err := b.svc.Ledger(b.ctx, inventory.LedgerFilter{SKU: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cancels int
+	for _, e := range es {
+		if e.Reason == inventory.ReasonInboundCancelled {
+			cancels++
+		}
+	}
+	if _, after := b.snapshot(t); cancels != 1 || after != events+1 {
+		t.Errorf("%d cancel entries and %d events, want 1 and 1", cancels, after-events)
+	}
+	if lv := b.level(t, "A", "wh"); lv.Incoming != 0 {
+		t.Errorf("incoming %d", lv.Incoming)
 	}
 }
