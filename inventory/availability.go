@@ -206,14 +206,20 @@ type ATP struct {
 
 // PromiseDate returns when qty units can be promised: At when they are
 // available now, a supply's date when it covers them, and false when no
-// known supply does. For an unlimited SKU it returns the zero time and
-// true when no supply covers qty: it can be sold, with no date.
+// known supply does. A promise is never before At: a supply that is
+// overdue (dated before At, not arrived yet) is promised for At. An
+// undated supply that covers qty gives the zero time and true. For an
+// unlimited SKU it returns the zero time and true when no supply covers
+// qty: it can be sold, with no date.
 func (a ATP) PromiseDate(qty int64) (time.Time, bool) {
 	if a.Now >= qty {
 		return a.At, true
 	}
 	for _, s := range a.Supplies {
 		if s.Cumulative >= qty {
+			if !s.At.IsZero() && s.At.Before(a.At) {
+				return a.At, true
+			}
 			return s.At, true
 		}
 	}

@@ -153,6 +153,9 @@ type levelRec struct {
 	Level
 	item *itemRec
 	loc  *locationRec
+	// earlier is scratch space of one reserve, under mu: the units of its
+	// lines so far on this level.
+	earlier int64
 }
 
 // NewMemoryStore returns an empty store; opts may be nil.
@@ -370,17 +373,16 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	s.mu.Lock()
 	var shortBuf [4]Shortage // short lines, turned into an error after unlock
 	short := shortBuf[:0]
-	fresh := false
+	// The levels this reserve makes (pairs that have none yet), so that
+	// its lines of one such pair share one: made on first use.
+	var fresh map[levelKey]*levelRec
 	for i := range r.Lines {
 		ln := &r.Lines[i]
 		ln.Committed, ln.Released, ln.Untracked = 0, 0, false
-		lv := s.levels[levelKey{ln.SKU, ln.Location}]
-		var earlier int64 // units of earlier lines on the same level
-		for j := 0; j < i; j++ {
-			if o := lvs[j]; o != nil && o.SKU == ln.SKU && o.Location == ln.Location {
-				lv = o
-				earlier += r.Lines[j].Quantity
-			}
+		k := levelKey{ln.SKU, ln.Location}
+		lv := s.levels[k]
+		if lv == nil {
+			lv = fresh[k]
 		}
 		if lv == nil {
 			var err error
@@ -390,7 +392,10 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 				sh.mu.Unlock()
 				return Reservation{}, false, err
 			}
-			fresh = true
+			if fresh == nil {
+				fresh = map[levelKey]*levelRec{}
+			}
+			fresh[k] = lv
 		}
 		if !lv.loc.loc.Active {
 			forgetPending(lvs)
@@ -404,6 +409,8 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 			continue
 		}
 		lvs = append(lvs, lv)
+		earlier := lv.earlier // units of earlier lines on the same level
+		lv.earlier += ln.Quantity
 		if lv.Reserved+earlier+ln.Quantity > maxLevelQuantity {
 			forgetPending(lvs)
 			s.mu.Unlock()
@@ -447,7 +454,7 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 		if lv == nil {
 			continue
 		}
-		if fresh && lv.Seq == 0 {
+		if fresh != nil && lv.Seq == 0 {
 			if _, ok := s.levels[levelKey{lv.SKU, lv.Location}]; !ok {
 				s.levels[levelKey{lv.SKU, lv.Location}] = lv
 			}
@@ -474,29 +481,50 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation, ev oms.Event) 
 	return r, true, nil
 }
 
-// forgetPending clears the scratch preorder counts of the items of lvs
-// (nil entries skipped): every exit of a reserve calls it, refused or not,
-// or the next write of those SKUs would find their room taken.
+// forgetPending clears the scratch counts of lvs and of their items (the
+// preorder counts; nil entries skipped): every exit of a reserve calls it,
+// refused or not, or the next write of those SKUs would find their room
+// taken, and the next reserve of those levels their units.
 func forgetPending(lvs []*levelRec) {
 	for _, lv := range lvs {
 		if lv != nil {
+			lv.earlier = 0
 			lv.item.pending = 0
 		}
 	}
 }
 
 // checkReserveShape refuses what the store cannot apply safely: no lines,
-// non-positive or huge quantities, the same level twice.
+// non-positive or huge quantities, the same line (SKU, location and ref)
+// twice.
 func checkReserveShape(r *Reservation) error {
 	ok := len(r.Lines) > 0 && r.ID != ""
-	for i, l := range r.Lines {
+	for _, l := range r.Lines {
 		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			ok = false
 		}
+	}
+	// first gives the index of the first earlier line equal to line i, or
+	// -1: a scan among a few lines, a map's answer for many.
+	var dups []int
+	if len(r.Lines) > fewLines {
+		dups = firstLines(r.Lines)
+	}
+	first := func(i int) int {
+		if dups != nil {
+			return dups[i]
+		}
 		for j := 0; j < i; j++ {
-			if sameResLine(&r.Lines[j], &l) {
-				ok = false
+			if sameResLine(&r.Lines[j], &r.Lines[i]) {
+				return j
 			}
+		}
+		return -1
+	}
+	for i := range r.Lines {
+		if first(i) >= 0 {
+			ok = false
+			break
 		}
 	}
 	if ok {
@@ -514,14 +542,32 @@ func checkReserveShape(r *Reservation) error {
 		if l.Quantity <= 0 || l.Quantity > oms.MaxQuantity {
 			p.add(f+".quantity", "%s", quantityProblem(l.Quantity, 1))
 		}
-		for j := 0; j < i; j++ {
-			if sameResLine(&r.Lines[j], &l) {
-				p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
-				break
-			}
+		if j := first(i); j >= 0 {
+			p.add(f, "duplicates line %d (sku %q at location %q with ref %q)", j, l.SKU, l.Location, l.Ref)
 		}
 	}
 	return p.err()
+}
+
+// fewLines is how many lines are compared with each other without a map.
+const fewLines = 16
+
+// firstLines returns, for each of lines, the index of the first earlier
+// line with the same SKU, location and ref, or -1, looking at each line
+// once.
+func firstLines(lines []ReservationLine) []int {
+	first := make(map[lineKey]int, len(lines))
+	dup := make([]int, len(lines))
+	for i, l := range lines {
+		k := lineKey{l.SKU, l.Location, l.Ref}
+		if j, seen := first[k]; seen {
+			dup[i] = j
+		} else {
+			first[k] = i
+			dup[i] = -1
+		}
+	}
+	return dup
 }
 
 func sameResLine(a, b *ReservationLine) bool {
@@ -706,11 +752,18 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 
 	var buf [8]pending
 	ps := buf[:0]
+	var index map[levelKey]int // of ps, once it has more than a few levels
 	at := func(sku oms.SKU, loc oms.ID, line int) (*pending, error) {
 		k := levelKey{sku, loc}
-		for i := range ps {
-			if ps[i].key == k {
+		if index != nil {
+			if i, ok := index[k]; ok {
 				return &ps[i], nil
+			}
+		} else {
+			for i := range ps {
+				if ps[i].key == k {
+					return &ps[i], nil
+				}
 			}
 		}
 		lv := s.levels[k]
@@ -721,6 +774,15 @@ func (s *MemoryStore) Apply(ctx context.Context, c *Change) error {
 			}
 		}
 		ps = append(ps, pending{key: k, lv: lv, line: line})
+		switch {
+		case index != nil:
+			index[k] = len(ps) - 1
+		case len(ps) > fewLines:
+			index = make(map[levelKey]int, len(c.Deltas)+len(c.Entries))
+			for i := range ps {
+				index[ps[i].key] = i
+			}
+		}
 		return &ps[len(ps)-1], nil
 	}
 	for i, d := range c.Deltas {

@@ -464,6 +464,11 @@ func (s *Service) createInbound(ctx context.Context, op string, in Inbound, entr
 
 // CancelInbound stops expecting a delivery's outstanding units: a purchase
 // is cancelled, a transfer's units are written off as lost in transit.
+// The delivery's ID is the command's key: cancelling a delivery that was
+// cancelled before (a retry after a lost answer, a flow re-run after a
+// crash) returns it as it is and moves nothing. Cancelling a delivery
+// that closed by receiving every unit is an error matching
+// oms.ErrInvalidTransition.
 func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error) {
 	if err := validateKey(string(id)); err != nil {
 		return Inbound{}, oms.Validationf("inbound cancel", "id", "%s", err)
@@ -475,6 +480,9 @@ func (s *Service) CancelInbound(ctx context.Context, id oms.ID) (Inbound, error)
 			return Inbound{}, err
 		}
 		if in.Status != InboundOpen {
+			if in.Cancelled > 0 {
+				return in, nil // cancelled before: a replay
+			}
 			return Inbound{}, &oms.TransitionError{Entity: "inbound", ID: id, From: string(in.Status), To: string(InboundClosed), Reason: "nothing is outstanding"}
 		}
 		now := s.clock.Now()
@@ -604,8 +612,32 @@ func (s *Service) Restock(ctx context.Context, r ReturnRestock) (LedgerEntry, er
 	})
 }
 
-// Ledger returns the ledger entries that match f.
+// Ledger returns the ledger entries that match f. A SKU, location or key
+// that no entry could carry, or a negative limit, is a
+// *oms.ValidationError listing every problem.
 func (s *Service) Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error) {
+	p := problems{entity: "ledger filter"}
+	if f.SKU != "" {
+		if err := validateSKU(f.SKU); err != nil {
+			p.add("sku", "%s", err)
+		}
+	}
+	if f.Location != "" {
+		if err := validateKey(string(f.Location)); err != nil {
+			p.add("location", "%s", err)
+		}
+	}
+	if f.Key != "" {
+		if err := validateKey(f.Key); err != nil {
+			p.add("key", "%s", err)
+		}
+	}
+	if f.Limit < 0 {
+		p.add("limit", "must not be negative, got %d", f.Limit)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
 	return s.store.Ledger(ctx, f)
 }
 

@@ -119,11 +119,13 @@ type Reservation struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// Outstanding returns the units still held across all lines.
+// Outstanding returns the units still held across all lines, saturated
+// at math.MaxInt64 (a store may hold a reservation of more lines than
+// the service makes, each of up to oms.MaxQuantity units).
 func (r Reservation) Outstanding() int64 {
 	var n int64
 	for _, l := range r.Lines {
-		n += l.Outstanding()
+		n = satAdd(n, l.Outstanding())
 	}
 	return n
 }
@@ -208,10 +210,11 @@ func (r Reservation) opIndex(key string) int {
 // moves undone, the version, status, expiry and time of that operation.
 func (r Reservation) asOf(i int) Reservation {
 	out := r.Clone()
+	lineIndex := out.lineIndexer()
 	for j := len(out.Ops) - 1; j > i; j-- {
 		op := out.Ops[j]
 		for _, m := range op.Moved {
-			k := out.lineIndex(m.SKU, m.Location, m.Ref)
+			k := lineIndex(m.SKU, m.Location, m.Ref)
 			if k < 0 {
 				continue
 			}
@@ -250,43 +253,87 @@ func sameLines(a, b []Line) bool {
 	return true
 }
 
-func (r Reservation) lineIndex(sku oms.SKU, loc oms.ID, ref string) int {
-	for i, l := range r.Lines {
-		if l.SKU == sku && l.Location == loc && l.Ref == ref {
-			return i
+// lineIndexer returns a function that gives the index of r's line with
+// sku, loc and ref, or -1. It scans a few lines; for many it builds a map
+// once, so that looking up every line of a large reservation stays
+// linear.
+func (r *Reservation) lineIndexer() func(sku oms.SKU, loc oms.ID, ref string) int {
+	lines := r.Lines
+	if len(lines) <= fewLines {
+		return func(sku oms.SKU, loc oms.ID, ref string) int {
+			for i := range lines {
+				if l := &lines[i]; l.SKU == sku && l.Location == loc && l.Ref == ref {
+					return i
+				}
+			}
+			return -1
 		}
 	}
-	return -1
+	at := make(map[lineKey]int, len(lines))
+	for i := len(lines) - 1; i >= 0; i-- { // the first of equal lines wins, as in a scan
+		l := &lines[i]
+		at[lineKey{l.SKU, l.Location, l.Ref}] = i
+	}
+	return func(sku oms.SKU, loc oms.ID, ref string) int {
+		if i, ok := at[lineKey{sku, loc, ref}]; ok {
+			return i
+		}
+		return -1
+	}
 }
 
-// sameRequest reports whether r was created from the same lines and
-// reference as q (the idempotent-replay check).
+// sameRequest reports whether r was created from the same reference and
+// lines (SKU, location, ref and quantity) as asked, in any order: the
+// idempotent-replay check of Reserve. The lines of each side name every
+// (SKU, location, ref) once.
 func sameRequest(r Reservation, ref string, lines []ReservationLine) bool {
 	if r.Reference != ref || len(r.Lines) != len(lines) {
 		return false
 	}
-	for i, l := range lines {
-		o := r.Lines[i]
-		if o.SKU != l.SKU || o.Location != l.Location || o.Ref != l.Ref || o.Quantity != l.Quantity {
+	same := func(o, l *ReservationLine) bool { return sameResLine(o, l) && o.Quantity == l.Quantity }
+	// Replays list their lines in the order of the first request as a
+	// rule: compare in order until the first difference.
+	i := 0
+	for i < len(lines) && same(&r.Lines[i], &lines[i]) {
+		i++
+	}
+	if i == len(lines) {
+		return true
+	}
+	qty := make(map[lineKey]int64, len(lines)-i)
+	for _, o := range r.Lines[i:] {
+		qty[lineKey{o.SKU, o.Location, o.Ref}] = o.Quantity
+	}
+	for _, l := range lines[i:] {
+		q, ok := qty[lineKey{l.SKU, l.Location, l.Ref}]
+		if !ok || q != l.Quantity {
 			return false
 		}
 	}
 	return true
 }
 
+// lineKey names a reservation line: (SKU, location, ref) is unique within
+// a reservation.
+type lineKey struct {
+	sku oms.SKU
+	loc oms.ID
+	ref string
+}
+
 // derivedStatus returns the status that r's line quantities imply.
 func derivedStatus(r *Reservation, expired bool) ReservationStatus {
-	var out, committed int64
+	var out, committed bool // some unit outstanding, some committed
 	for _, l := range r.Lines {
-		out += l.Outstanding()
-		committed += l.Committed
+		out = out || l.Outstanding() > 0
+		committed = committed || l.Committed > 0
 	}
 	switch {
-	case out > 0 && committed > 0:
+	case out && committed:
 		return StatusPartiallyCommitted
-	case out > 0:
+	case out:
 		return StatusActive
-	case committed > 0:
+	case committed:
 		return StatusCommitted
 	case expired:
 		return StatusExpired
@@ -324,9 +371,10 @@ func quantities(r *Reservation, lines []Line, op string) ([]Line, error) {
 		p.add("lines", "more than %d lines", maxLines)
 		return nil, p.err()
 	}
+	lineIndex := r.lineIndexer()
 	for i, l := range lines {
 		f := fieldIndex("lines", i)
-		idx := r.lineIndex(l.SKU, l.Location, l.Ref)
+		idx := lineIndex(l.SKU, l.Location, l.Ref)
 		if idx < 0 {
 			p.add(f, "reservation %s has no line for sku %q at location %q with ref %q", r.ID, l.SKU, l.Location, l.Ref)
 			continue
@@ -371,9 +419,10 @@ func commitReservation(r Reservation, key string, lines []Line, now time.Time) (
 		return reservationChange{}, err
 	}
 	next := r.Clone()
+	lineIndex := next.lineIndexer()
 	var ch reservationChange
 	for _, q := range qs {
-		i := next.lineIndex(q.SKU, q.Location, q.Ref)
+		i := lineIndex(q.SKU, q.Location, q.Ref)
 		next.Lines[i].Committed += q.Quantity
 		ch.moved = append(ch.moved, q)
 		if next.Lines[i].Untracked {
@@ -415,9 +464,10 @@ func releaseReservation(r Reservation, key string, lines []Line, now time.Time, 
 		return reservationChange{}, err
 	}
 	next := r.Clone()
+	lineIndex := next.lineIndexer()
 	var ch reservationChange
 	for _, q := range qs {
-		i := next.lineIndex(q.SKU, q.Location, q.Ref)
+		i := lineIndex(q.SKU, q.Location, q.Ref)
 		next.Lines[i].Released += q.Quantity
 		ch.moved = append(ch.moved, q)
 		if !next.Lines[i].Untracked {

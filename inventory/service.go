@@ -85,8 +85,12 @@ func (s *Service) PutItem(ctx context.Context, it Item) error {
 	return s.store.PutItem(ctx, it)
 }
 
-// Location returns a location.
+// Location returns a location. An ID no location could have is a
+// *oms.ValidationError.
 func (s *Service) Location(ctx context.Context, id oms.ID) (Location, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Location{}, oms.Validationf("location", "id", "%s", err)
+	}
 	return s.store.Location(ctx, id)
 }
 
@@ -95,18 +99,33 @@ func (s *Service) Locations(ctx context.Context) ([]Location, error) {
 	return s.store.Locations(ctx)
 }
 
-// Item returns a SKU's settings.
+// Item returns a SKU's settings. A malformed SKU is a
+// *oms.ValidationError.
 func (s *Service) Item(ctx context.Context, sku oms.SKU) (Item, error) {
+	if err := validateSKU(sku); err != nil {
+		return Item{}, oms.Validationf("item", "sku", "%s", err)
+	}
 	return s.store.Item(ctx, sku)
 }
 
-// Reservations returns the reservations that match f.
+// Reservations returns the reservations that match f. A reference no
+// reservation could have (longer than 256 bytes, not UTF-8, with a NUL)
+// is a *oms.ValidationError.
 func (s *Service) Reservations(ctx context.Context, f ReservationFilter) ([]Reservation, error) {
+	if len(f.Reference) > maxReference {
+		return nil, oms.Validationf("reservation filter", "reference", "longer than %d bytes", maxReference)
+	} else if msg := textProblem(f.Reference); msg != "" {
+		return nil, oms.Validationf("reservation filter", "reference", "%s", msg)
+	}
 	return s.store.Reservations(ctx, f)
 }
 
-// Inbound returns an expected delivery or transfer.
+// Inbound returns an expected delivery or transfer. An ID no delivery
+// could have is a *oms.ValidationError.
 func (s *Service) Inbound(ctx context.Context, id oms.ID) (Inbound, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Inbound{}, oms.Validationf("inbound", "id", "%s", err)
+	}
 	return s.store.Inbound(ctx, id)
 }
 
@@ -130,8 +149,20 @@ func (s *Service) Inbounds(ctx context.Context, f InboundFilter) ([]Inbound, err
 	return s.store.Inbounds(ctx, f)
 }
 
-// Level returns the stock of sku at loc.
+// Level returns the stock of sku at loc. A malformed SKU or location ID
+// is a *oms.ValidationError listing both; a well-formed one that names
+// nothing matches oms.ErrNotFound.
 func (s *Service) Level(ctx context.Context, sku oms.SKU, loc oms.ID) (Level, error) {
+	p := problems{entity: "level"}
+	if err := validateSKU(sku); err != nil {
+		p.add("sku", "%s", err)
+	}
+	if err := validateKey(string(loc)); err != nil {
+		p.add("location", "%s", err)
+	}
+	if err := p.err(); err != nil {
+		return Level{}, err
+	}
 	return s.store.Level(ctx, sku, loc)
 }
 
@@ -144,8 +175,12 @@ func (s *Service) Levels(ctx context.Context, sku oms.SKU) ([]Level, error) {
 	return s.store.Levels(ctx, sku)
 }
 
-// Reservation returns a reservation.
+// Reservation returns a reservation. An ID no reservation could have is
+// a *oms.ValidationError.
 func (s *Service) Reservation(ctx context.Context, id oms.ID) (Reservation, error) {
+	if err := validateKey(string(id)); err != nil {
+		return Reservation{}, oms.Validationf("reservation", "id", "%s", err)
+	}
 	return s.store.Reservation(ctx, id)
 }
 
@@ -173,21 +208,23 @@ const (
 )
 
 // Reserve holds stock for every line or for none, in one atomic store
-// operation that also saves an EventReserved. Replaying a request with the same ID returns the existing
-// reservation (in whatever status it has reached); the same ID with a
-// different reference or lines is an error matching oms.ErrDuplicate. A
+// operation that also saves an EventReserved. Replaying a request with
+// the same ID, reference and lines (in any order) returns the existing
+// reservation (in whatever status it has reached), even once the
+// request's ExpiresAt has passed; the same ID with a different reference
+// or lines is an error matching oms.ErrDuplicate. A
 // shortage is a *ShortageError listing each short line (it matches
 // oms.ErrInsufficientStock); an unknown SKU or location matches
 // oms.ErrNotFound; bad input is a *oms.ValidationError.
 func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation, error) {
 	now := s.clock.Now()
 	if err := validateReserve(&req, now); err != nil {
+		if old, ok := s.lateReplay(ctx, &req, now); ok {
+			return old, nil
+		}
 		return Reservation{}, err
 	}
-	lines := make([]ReservationLine, len(req.Lines))
-	for i, l := range req.Lines {
-		lines[i] = ReservationLine{SKU: l.SKU, Location: l.Location, Ref: l.Ref, Quantity: l.Quantity}
-	}
+	lines := reservationLines(req.Lines)
 	exp := req.ExpiresAt
 	if req.HoldFor > 0 {
 		exp = now.Add(req.HoldFor)
@@ -200,7 +237,38 @@ func (s *Service) Reserve(ctx context.Context, req ReserveRequest) (Reservation,
 		ID: req.ID, Reference: req.Reference, Lines: lines, ExpiresAt: exp,
 		CreatedAt: now, UpdatedAt: now,
 	}, ev)
+	if errors.Is(err, oms.ErrDuplicate) {
+		// A store that compares the lines in order refuses a replay
+		// listing them in another: the same lines are the same request.
+		if old, lerr := s.store.Reservation(ctx, req.ID); lerr == nil && sameRequest(old, req.Reference, lines) {
+			return old, nil
+		}
+	}
 	return r, err
+}
+
+func reservationLines(ls []Line) []ReservationLine {
+	lines := make([]ReservationLine, len(ls))
+	for i, l := range ls {
+		lines[i] = ReservationLine{SKU: l.SKU, Location: l.Location, Ref: l.Ref, Quantity: l.Quantity}
+	}
+	return lines
+}
+
+// lateReplay answers a request refused only because its ExpiresAt is no
+// longer after now: when it was valid before its expiry and the
+// reservation exists with the same reference and lines, it is a replay
+// (a retry after a lost answer, made after the hold's expiry) and the
+// existing reservation is the answer.
+func (s *Service) lateReplay(ctx context.Context, req *ReserveRequest, now time.Time) (Reservation, bool) {
+	if req.ExpiresAt.IsZero() || req.ExpiresAt.After(now) || validateReserve(req, req.ExpiresAt.Add(-time.Nanosecond)) != nil {
+		return Reservation{}, false
+	}
+	old, err := s.store.Reservation(ctx, req.ID)
+	if err != nil || !sameRequest(old, req.Reference, reservationLines(req.Lines)) {
+		return Reservation{}, false
+	}
+	return old, true
 }
 
 // validateReserve checks a request without allocating when it is good.

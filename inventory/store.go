@@ -101,7 +101,8 @@ type Store interface {
 	// of r for lines whose SKU is not tracked; those hold no stock. When a
 	// reservation with r.ID exists, Reserve changes nothing (and appends no
 	// event) and returns it with created false if it has the same reference
-	// and lines, and an error matching oms.ErrDuplicate otherwise. A line
+	// and lines (SKU, location, ref and quantity; in any order), and an
+	// error matching oms.ErrDuplicate otherwise. A line
 	// whose level cannot give the quantity under its
 	// SKU's backorder policy fails the whole call with a *ShortageError
 	// listing every short line; an unknown SKU or location fails it with an
