@@ -33,6 +33,16 @@
 // so the order's payment summary stays the one truth and a retry after a
 // failure (even one after the gateway took the money) refunds once.
 //
+// An exchange credits the exchanged units' value against a replacement
+// order (its discount); the rest of the credit is refunded, what the
+// replacement costs beyond it is paid on the replacement order. An
+// advance exchange ships the replacements at approval against the credit
+// of every authorized unit; when fewer units come back (never received,
+// or missing at a final inspection), Resolve takes the difference again
+// against the units that did and charges what is then due, the
+// replacement of the units kept, on an order of its own paid with
+// ResolveInput.PaymentMethod (ExchangeRecord.ChargeOrderID), once.
+//
 // Goods that come back move through inventory with their ledger reasons:
 // restocked units into sellable stock (return_restock), quarantined and
 // refurbished units into damaged stock (return_quarantine), disposed and

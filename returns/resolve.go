@@ -75,7 +75,10 @@ func ExchangeKey(id oms.ID) string { return "return-" + string(id) + "-exchange"
 // the credit is applied to the replacement order as a discount (and, when
 // it exceeds the replacement's price, against its tax, which the customer
 // already paid on the original order), the rest of the credit is refunded,
-// and what is due is paid by the replacement order (PaymentMethod).
+// and what is due is paid by the replacement order (PaymentMethod). An
+// advance exchange's replacements of units that did not come back are
+// charged on an order of their own (ExchangeRecord.ChargeOrderID), also
+// with PaymentMethod: without one, Resolve is refused and changes nothing.
 //
 // Each step is recorded on the return before it reaches another service,
 // with keys derived from the return (RefundKey, ExchangeKey), so a Resolve
@@ -134,6 +137,11 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 		}
 		if r.Exchange != nil && r.Exchange.OrderID == "" {
 			if r, err = s.placeReplacement(ctx, r, in.PaymentMethod); err != nil {
+				return nil, err
+			}
+		}
+		if r.Exchange != nil && r.Exchange.Advance && r.Exchange.ChargeOrderID == "" && r.Exchange.Difference.Due.IsPositive() {
+			if r, err = s.chargeUnreturned(ctx, r, in.PaymentMethod); err != nil {
 				return nil, err
 			}
 		}
@@ -291,7 +299,22 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 			return nil, err
 		}
 	}
-	if ex != nil && ex.OrderID == "" && ex.Difference.Due.IsPositive() && method == "" {
+	if ex != nil && ex.Advance && unreturned(r) > 0 {
+		// The replacements went out at approval against the credit of
+		// every authorized unit; only the accepted ones came back. The
+		// difference is taken again against their credit: the customer
+		// pays for the replacement of the units they kept.
+		accepted := oms.Zero(cur)
+		if len(exchangeItems) > 0 {
+			eb, err := calculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true}, valued, credited)
+			if err != nil {
+				return nil, err
+			}
+			accepted = eb.Value
+		}
+		ex.Difference = ExchangeDifference(ex.Difference.Replacement, accepted)
+	}
+	if ex != nil && (ex.OrderID == "" || ex.Advance && ex.ChargeOrderID == "") && ex.Difference.Due.IsPositive() && method == "" {
 		return nil, oms.Validationf(entity, "payment_method", "the exchange costs %s more than the credit; a payment method is required", ex.Difference.Due)
 	}
 	if ex != nil && ex.Difference.Credited.IsPositive() {
@@ -342,6 +365,8 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		}
 		if r.Exchange == nil && ex != nil {
 			r.Exchange = ex
+		} else if r.Exchange != nil && ex != nil && r.Exchange.Advance {
+			r.Exchange.Difference = ex.Difference
 		}
 		return events, nil
 	})
@@ -503,6 +528,61 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 		r.Exchange.OrderID = placed.ID
 		return []pendingEvent{{EventExchangeCreated, ExchangePayload{OrderID: r.OrderID, ReplacementOrderID: placed.ID,
 			Advance: r.Exchange.Advance, ReservationID: r.Exchange.ReservationID, Difference: r.Exchange.Difference}}}, nil
+	})
+	return out, err
+}
+
+// unreturned counts the units of r's exchange lines that were not
+// accepted: never received, or missing from the parcel.
+func unreturned(r *Return) int64 {
+	var n int64
+	for _, l := range r.Lines {
+		if l.Resolution == ResolutionExchange {
+			n += l.Quantity - l.Accepted
+		}
+	}
+	return n
+}
+
+// chargeUnreturned places the order that charges what r's advance
+// exchange leaves due (the replacement of units never returned), keyed by
+// the return so a retry charges once, captured at placement, and links
+// it to the return (return.exchange_created with the charge order).
+func (s *Service) chargeUnreturned(ctx context.Context, r *Return, method string) (*Return, error) {
+	ex := r.Exchange
+	due := ex.Difference.Due
+	if method == "" {
+		return nil, oms.Validationf(entity, "payment_method", "the advance exchange's replacements of units never returned cost %s; a payment method is required", due)
+	}
+	o, err := s.orders.Get(ctx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	sku := o.Lines[0].SKU
+	if len(ex.Lines) > 0 {
+		sku = ex.Lines[0].SKU
+	}
+	in := order.PlaceInput{
+		IdempotencyKey: ExchangeKey(r.ID) + "-unreturned", Channel: o.Channel, Currency: o.Currency, Customer: o.Customer,
+		TaxIncluded: o.TaxIncluded, ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress,
+		Lines: []order.LineInput{{SKU: sku, Name: "replacement kept without returning the original", Quantity: 1,
+			UnitPrice: due, Tax: oms.Zero(o.Currency), NoShipping: true}},
+		Metadata:      map[string]string{"return_id": string(r.ID), "original_order_id": string(o.ID), "replacement_order_id": string(ex.OrderID)},
+		Note:          "charge for the advance exchange of return " + string(r.ID) + ": units never returned",
+		CapturePolicy: order.CaptureOnPlacement,
+		Payment:       order.PaymentInput{Method: method},
+	}
+	placed, err := s.orders.Place(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("returns: %s: charge the replacements of units never returned: %w", r.ID, err)
+	}
+	out, _, err := s.update(ctx, r.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		if r.Exchange == nil || r.Exchange.ChargeOrderID != "" {
+			return nil, nil
+		}
+		r.Exchange.ChargeOrderID = placed.ID
+		return []pendingEvent{{EventExchangeCreated, ExchangePayload{OrderID: r.OrderID, ReplacementOrderID: r.Exchange.OrderID,
+			Advance: true, ReservationID: r.Exchange.ReservationID, Difference: r.Exchange.Difference, ChargeOrderID: placed.ID}}}, nil
 	})
 	return out, err
 }

@@ -246,6 +246,12 @@ type ExchangeRecord struct {
 	// Credit is the part of the credit applied to the replacement order
 	// as its discount.
 	Credit oms.Money `json:"credit"`
+	// ChargeOrderID is the order that charges what an advance exchange
+	// leaves due once inspected: the replacements shipped at approval
+	// against the credit of units that never came back (or came back
+	// missing) are paid for there (Difference.Due), with
+	// ResolveInput.PaymentMethod, captured at placement.
+	ChargeOrderID oms.ID `json:"charge_order_id,omitempty"`
 }
 
 // AppliedKey records a keyed command already applied, with a digest of
