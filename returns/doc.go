@@ -42,6 +42,11 @@
 // against the units that did and charges what is then due, the
 // replacement of the units kept, on an order of its own paid with
 // ResolveInput.PaymentMethod (ExchangeRecord.ChargeOrderID), once.
+// A replacement can itself be returned: the credit that paid for it is no
+// money of the replacement order (which captured only what was due), so
+// each returned replacement unit's exact share of that credit is refunded
+// on the original order (RefundRecord.Original), amount only, once; the
+// original units stay with the exchange, so they are not returned again.
 //
 // Goods that come back move through inventory with their ledger reasons:
 // restocked units into sellable stock (return_restock), quarantined and

@@ -178,6 +178,11 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 				return nil, fmt.Errorf("returns: %s: refund: %w", id, err)
 			}
 		}
+		if org := r.Refund.Original; org != nil && !r.Refund.Done && org.Total.IsPositive() {
+			if _, err := s.orders.Refund(ctx, r.Refund.OriginalOrderID, org.RefundInput(r.Refund.Key+"-original", reason, 0)); err != nil {
+				return nil, fmt.Errorf("returns: %s: refund the exchange credit on the original order %s: %w", id, r.Refund.OriginalOrderID, err)
+			}
+		}
 		replan := false
 		r, _, err = s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 			if r.Status == StatusCompleted {
@@ -196,6 +201,9 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 			var events []pendingEvent
 			if r.Refund.Breakdown.Total.IsPositive() {
 				events = append(events, pendingEvent{EventRefunded, RefundPayload{OrderID: r.OrderID, Key: r.Refund.Key, Breakdown: r.Refund.Breakdown}})
+			}
+			if org := r.Refund.Original; org != nil && org.Total.IsPositive() {
+				events = append(events, pendingEvent{EventRefunded, RefundPayload{OrderID: r.Refund.OriginalOrderID, Key: r.Refund.Key + "-original", Breakdown: *org}})
 			}
 			r.Outcomes = outcomes(r)
 			return append(events, pendingEvent{EventCompleted, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCompleted, Outcomes: r.Outcomes}}), nil
@@ -260,6 +268,8 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 	cur := o.Currency
 	b := Breakdown{Currency: cur, Shipping: oms.Zero(cur), Value: oms.Zero(cur), RestockingFee: oms.Zero(cur), ReturnShipping: oms.Zero(cur), Total: oms.Zero(cur)}
 	credit := oms.Zero(cur)
+	var original *Breakdown
+	var originalOrder oms.ID
 	if len(refundItems) > 0 {
 		cost := oms.Money{}
 		if r.Label != nil {
@@ -269,13 +279,26 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		if err != nil {
 			return nil, err
 		}
+		shares, err := s.exchangeCreditShares(ctx, o, r, refundItems)
+		if err != nil {
+			return nil, err
+		}
+		if shares.origin != nil {
+			originalOrder = shares.origin.ID
+		}
 		// Store-credit lines leave the money refund; shipping stays with it.
 		b.Shipping, b.Total = full.Shipping, full.Shipping
 		for _, lr := range full.Lines {
 			l := r.Lines[lineOf(r, lr.OrderLineID)]
 			if l.Resolution == ResolutionStoreCredit {
 				credit = plus(credit, lr.Amount)
+				if sh, ok := shares.parts[lr.OrderLineID]; ok {
+					credit = plus(credit, sh.Amount)
+				}
 				continue
+			}
+			if sh, ok := shares.parts[lr.OrderLineID]; ok && shares.origin != nil {
+				original = addOriginal(original, shares.origin.Currency, sh)
 			}
 			b.Lines = append(b.Lines, lr)
 			b.Value = plus(b.Value, lr.Value)
@@ -358,6 +381,9 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 			return nil, nil
 		}
 		r.Refund = &RefundRecord{Key: RefundKey(r.ID), OrderVersion: o.Version, Breakdown: b}
+		if original != nil && original.Total.IsPositive() {
+			r.Refund.OriginalOrderID, r.Refund.Original = originalOrder, original
+		}
 		events := []pendingEvent{{EventRefundRequested, RefundPayload{OrderID: r.OrderID, Key: r.Refund.Key, Breakdown: b}}}
 		if credit.IsPositive() && !r.StoreCredit.IsPositive() {
 			r.StoreCredit = credit
@@ -530,6 +556,174 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 			Advance: r.Exchange.Advance, ReservationID: r.Exchange.ReservationID, Difference: r.Exchange.Difference}}}, nil
 	})
 	return out, err
+}
+
+// creditShares are the parts of an exchange's credit that paid for units
+// of its replacement order now returned: per replacement order line, the
+// amount to give back on the original order (origin), on its line.
+type creditShares struct {
+	origin *order.Order
+	parts  map[oms.ID]LineRefund
+}
+
+// exchangeCreditShares returns, when rep is the replacement order of
+// another return's exchange, the exact share of that exchange's credit
+// (what the customer paid for the original units, applied to rep as its
+// discount and against its tax) that paid for items: the credit is split
+// over rep's lines by their price after their own discounts, and each
+// line's part over its units in the order they come back (after the
+// units of rep's other returns resolved before), as CalculateRefund
+// splits a line, so no cent is given back twice. Each part is capped by
+// what the original line and order have left to refund.
+func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r *Return, items []RefundItem) (creditShares, error) {
+	var out creditShares
+	xid, orig := rep.Metadata["return_id"], rep.Metadata["original_order_id"]
+	if xid == "" || orig == "" {
+		return out, nil
+	}
+	x, err := s.store.Get(ctx, oms.ID(xid))
+	if errors.Is(err, oms.ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	if x.Exchange == nil || x.Exchange.OrderID != rep.ID || string(x.OrderID) != orig || len(rep.Lines) == 0 {
+		return out, nil
+	}
+	cur := rep.Currency
+	d := x.Exchange.Difference
+	if d.Credit.Currency() != cur {
+		return out, nil
+	}
+	used := minus(d.Credit, orZero(d.Credited, cur))
+	if !used.IsPositive() {
+		return out, nil
+	}
+	o, err := s.orders.Get(ctx, x.OrderID)
+	if err != nil {
+		return out, err
+	}
+	var xLines []Line
+	for _, l := range x.Lines {
+		if l.Resolution == ResolutionExchange && (x.Exchange.Advance || l.Accepted > 0) {
+			xLines = append(xLines, l)
+		}
+	}
+	if len(xLines) == 0 || o.Currency != cur {
+		return out, nil
+	}
+	t, err := order.ComputeTotals(rep)
+	if err != nil {
+		return out, err
+	}
+	weights := make([]decimal.Decimal, len(rep.Lines))
+	priced := false
+	for k := range rep.Lines {
+		if k < len(t.Lines) {
+			weights[k] = maxMoney(minus(t.Lines[k].Subtotal, t.Lines[k].LineDiscount), oms.Zero(cur)).Amount()
+			priced = priced || weights[k].IsPositive()
+		}
+	}
+	if !priced {
+		for k, l := range rep.Lines {
+			weights[k] = decimal.NewFromInt(max(l.Quantity, 0))
+		}
+	}
+	perLine, err := used.Allocate(weights)
+	if err != nil {
+		return out, nil // nothing to split over: no share
+	}
+	// The units of rep's lines whose share other returns already took.
+	others, err := s.store.ListByOrder(ctx, rep.ID)
+	if err != nil {
+		return out, err
+	}
+	prior := map[oms.ID]int64{}
+	for _, y := range others {
+		if y.ID == r.ID || y.Refund == nil {
+			continue
+		}
+		for _, l := range y.Lines {
+			if l.Resolution != ResolutionExchange {
+				prior[l.OrderLineID] += l.Accepted
+			}
+		}
+	}
+	first := func(total oms.Money, n, q int64) (oms.Money, error) {
+		if n <= 0 {
+			return oms.Zero(cur), nil
+		}
+		if n >= q {
+			return total, nil
+		}
+		parts, err := total.Allocate([]decimal.Decimal{decimal.NewFromInt(n), decimal.NewFromInt(q - n)})
+		if err != nil {
+			return oms.Money{}, err
+		}
+		return parts[0], nil
+	}
+	capLeft := maxMoney(minus(orZero(o.Payment.Captured, cur), orZero(o.Payment.Refunded, cur)), oms.Zero(cur))
+	left := map[oms.ID]oms.Money{}
+	for k, ol := range o.Lines {
+		if k < len(o.Totals.Lines) {
+			left[ol.ID] = maxMoney(minus(o.Totals.Lines[k].Total, orZero(ol.RefundedAmount, cur)), oms.Zero(cur))
+		}
+	}
+	out.parts = map[oms.ID]LineRefund{}
+	for _, it := range items {
+		k := -1
+		for i := range rep.Lines {
+			if rep.Lines[i].ID == it.OrderLineID {
+				k = i
+			}
+		}
+		if k < 0 {
+			continue
+		}
+		q, n := rep.Lines[k].Quantity, prior[it.OrderLineID]
+		hi, err := first(perLine[k], n+it.Quantity, q)
+		if err != nil {
+			return out, err
+		}
+		lo, err := first(perLine[k], n, q)
+		if err != nil {
+			return out, err
+		}
+		share := minus(hi, lo)
+		xl := xLines[min(k, len(xLines)-1)]
+		ol, _ := o.Line(xl.OrderLineID)
+		amt := minMoney(minMoney(share, left[ol.ID]), capLeft)
+		amt = maxMoney(amt, oms.Zero(cur))
+		left[ol.ID] = minus(left[ol.ID], amt)
+		capLeft = minus(capLeft, amt)
+		z := oms.Zero(cur)
+		out.parts[it.OrderLineID] = LineRefund{OrderLineID: ol.ID, SKU: ol.SKU, Subtotal: z, LineDiscount: z, OrderDiscount: z, Tax: z,
+			Value: share, RestockingFee: z, ReturnShipping: z, Capped: minus(share, amt), Amount: amt}
+	}
+	out.origin = o
+	return out, nil
+}
+
+// addOriginal adds lr to the refund on the original order b (nil: none
+// yet), merging the parts of one original line.
+func addOriginal(b *Breakdown, cur oms.Currency, lr LineRefund) *Breakdown {
+	if b == nil {
+		z := oms.Zero(cur)
+		b = &Breakdown{Currency: cur, Shipping: z, Value: z, RestockingFee: z, ReturnShipping: z, Total: z}
+	}
+	b.Value = plus(b.Value, lr.Value)
+	b.Total = plus(b.Total, lr.Amount)
+	for i := range b.Lines {
+		if b.Lines[i].OrderLineID == lr.OrderLineID {
+			b.Lines[i].Value = plus(b.Lines[i].Value, lr.Value)
+			b.Lines[i].Capped = plus(b.Lines[i].Capped, lr.Capped)
+			b.Lines[i].Amount = plus(b.Lines[i].Amount, lr.Amount)
+			return b
+		}
+	}
+	b.Lines = append(b.Lines, lr)
+	return b
 }
 
 // unreturned counts the units of r's exchange lines that were not

@@ -229,6 +229,14 @@ type RefundRecord struct {
 	// Done is set once the order recorded the refund and the gateway
 	// confirmed it.
 	Done bool `json:"done"`
+	// OriginalOrderID and Original are set when the returned units are
+	// an exchange's replacement, paid (in part) by the credit of the
+	// units the customer sent back from the original order: that credit
+	// is no money of the replacement order, so its share of the returned
+	// units is refunded on the original order (amount only, keyed Key +
+	// "-original"), within what that order captured and did not refund.
+	OriginalOrderID oms.ID     `json:"original_order_id,omitempty"`
+	Original        *Breakdown `json:"original,omitempty"`
 }
 
 // ExchangeRecord links a return to its replacement order.
@@ -287,6 +295,10 @@ func (r *Return) Clone() *Return {
 	if r.Refund != nil {
 		rf := *r.Refund
 		rf.Breakdown = r.Refund.Breakdown.clone()
+		if r.Refund.Original != nil {
+			b := r.Refund.Original.clone()
+			rf.Original = &b
+		}
 		c.Refund = &rf
 	}
 	if r.Exchange != nil {

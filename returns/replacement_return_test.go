@@ -1,0 +1,117 @@
+package returns_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/order"
+	"github.com/omskit/oms/returns"
+)
+
+// TestReturnOfAnExchangedReplacementRefundsWhatTheOriginalCost: in an even
+// exchange the credit of the returned tee became the discount of the
+// replacement order, which captured 0.00. When the customer then returned
+// the replacement, the refund was 0.00, though they had paid for the
+// original tee. The credit that paid for the replacement is now refunded
+// on the original order, once.
+func TestReturnOfAnExchangedReplacementRefundsWhatTheOriginalCost(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.delivered("cart-exchange")
+	x := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "swap", OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+			Replacement: &returns.Replacement{SKU: "TEE-L", Name: "T-shirt L"}}}}))
+	x = s.receiveAndInspect(t, x)
+	x = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, x.ID, returns.ResolveInput{}))
+	credit := x.Exchange.Difference.Credit
+	if !credit.IsPositive() || x.Exchange.Difference.Due.IsPositive() || x.Exchange.Difference.Credited.IsPositive() {
+		t.Fatalf("not an even exchange: %+v", x.Exchange.Difference)
+	}
+	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	refundedBefore := s.order(o.ID).Payment.Refunded
+	if refundedBefore.Currency() == "" {
+		refundedBefore = oms.Zero(oms.USD)
+	}
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "back", OrderID: rep.ID, Lines: []returns.RequestLine{
+		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+	r = s.receiveAndInspect(t, r)
+	for range 2 {
+		r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	}
+	if r.Status != returns.StatusCompleted {
+		t.Fatalf("return of the replacement %s", r.Status)
+	}
+	got := ok[oms.Money](t)(s.order(o.ID).Payment.Refunded.Sub(refundedBefore))
+	if rp := s.order(rep.ID).Payment.Refunded; rp.IsPositive() {
+		got = ok[oms.Money](t)(got.Add(rp))
+	}
+	if !got.Equal(credit) {
+		t.Errorf("returning the replacement refunded %s, want what the original tee cost, %s", got, credit)
+	}
+	// Never twice: neither the replacement nor the original tee can be
+	// returned again.
+	if _, err := s.svc.Request(s.ctx, returns.RequestInput{Key: "again", OrderID: rep.ID, Lines: []returns.RequestLine{
+		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("second return of the replacement: %v, want it refused", err)
+	}
+	if _, err := s.svc.Request(s.ctx, returns.RequestInput{Key: "orig", OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}); !errors.Is(err, oms.ErrValidation) {
+		t.Errorf("return of the exchanged original: %v, want it refused", err)
+	}
+}
+
+// receiveAndInspect approves r, receives its units and restocks them.
+func (s *shop) receiveAndInspect(t *testing.T, r *returns.Return) *returns.Return {
+	t.Helper()
+	r = ok[*returns.Return](t)(s.svc.Approve(s.ctx, r.ID, returns.StatusInput{}))
+	var lines []returns.ReceiveLine
+	var units []returns.UnitInspection
+	for _, l := range r.Lines {
+		lines = append(lines, returns.ReceiveLine{LineID: l.ID, Quantity: l.Quantity})
+		units = append(units, returns.UnitInspection{LineID: l.ID, Quantity: l.Quantity, Condition: returns.ConditionNew, Location: "WH1"})
+	}
+	ok[*returns.Return](t)(s.svc.Receive(s.ctx, r.ID, returns.ReceiveInput{Key: "scan", Lines: lines}))
+	return ok[*returns.Return](t)(s.svc.Inspect(s.ctx, r.ID, returns.InspectInput{Key: "insp", Units: units}))
+}
+
+// TestReplacementUnitsReturnedOneByOneRefundTheCreditExactly: the shares
+// of the credit over the replacement's units, returned one return at a
+// time, sum to the credit to the cent.
+func TestReplacementUnitsReturnedOneByOneRefundTheCreditExactly(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.deliveredN("cart-3tees", 1, 3)
+	x := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "swap", OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 3, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+			Replacement: &returns.Replacement{SKU: "TEE-L", Name: "T-shirt L"}}}}))
+	x = s.receiveAndInspect(t, x)
+	x = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, x.ID, returns.ResolveInput{}))
+	credit := x.Exchange.Difference.Credit
+	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 3}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	before := s.order(o.ID).Payment.Refunded
+	if before.Currency() == "" {
+		before = oms.Zero(oms.USD)
+	}
+	for _, key := range []string{"b1", "b2", "b3"} {
+		r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: key, OrderID: rep.ID, Lines: []returns.RequestLine{
+			{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+		r = s.receiveAndInspect(t, r)
+		ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	}
+	got := ok[oms.Money](t)(s.order(o.ID).Payment.Refunded.Sub(before))
+	if !got.Equal(credit) {
+		t.Errorf("three replacement units returned one by one refunded %s, want the credit %s", got, credit)
+	}
+}
