@@ -37,6 +37,13 @@ func TestAdvanceExchangeChargesTheReplacementOfUnitsNeverReturned(t *testing.T) 
 	if s.snapshot(o.ID) != before {
 		t.Fatalf("the refused Resolve changed something")
 	}
+	// The gateway authorizes and captures the charge but the answers
+	// are lost: retries charge once.
+	s.gw.LoseAnswers(order.TxAuthorize, 1)
+	s.gw.LoseAnswers(order.TxCapture, 1)
+	for range 3 {
+		_, _ = s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{PaymentMethod: "tok_visa"})
+	}
 	for range 2 {
 		r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{PaymentMethod: "tok_visa"}))
 	}
@@ -62,6 +69,9 @@ func TestAdvanceExchangeChargesTheReplacementOfUnitsNeverReturned(t *testing.T) 
 	charge := s.order(r.Exchange.ChargeOrderID)
 	if !charge.Payment.Captured.Equal(oneTee) {
 		t.Errorf("charge order captured %s, want %s", charge.Payment.Captured, oneTee)
+	}
+	if l := s.gw.Ledger(charge.ID); !l.Captured.Equal(oneTee) {
+		t.Errorf("gateway captured %s for the charge order, want %s", l.Captured, oneTee)
 	}
 	if rep := s.order(r.Exchange.OrderID); rep.Status == order.StatusCancelled {
 		t.Errorf("replacement order cancelled")

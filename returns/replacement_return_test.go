@@ -42,6 +42,12 @@ func TestReturnOfAnExchangedReplacementRefundsWhatTheOriginalCost(t *testing.T) 
 	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "back", OrderID: rep.ID, Lines: []returns.RequestLine{
 		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
 	r = s.receiveAndInspect(t, r)
+	// The gateway takes the money but its answer is lost: a retry
+	// refunds once.
+	s.gw.loseNextRefunds(1)
+	if _, err := s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}); err == nil {
+		t.Fatalf("Resolve: no error though the gateway's answer was lost")
+	}
 	for range 2 {
 		r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
 	}
