@@ -47,6 +47,9 @@
 // each returned replacement unit's exact share of that credit is refunded
 // on the original order (RefundRecord.Original), amount only, once; the
 // original units stay with the exchange, so they are not returned again.
+// The replacement of an advance exchange returned before the original
+// units came back waits: its Resolve is refused (oms.ErrInvalidTransition)
+// until the exchange's return is completed.
 //
 // Goods that come back move through inventory with their ledger reasons:
 // restocked units into sellable stock (return_restock), quarantined and

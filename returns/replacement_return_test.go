@@ -121,3 +121,31 @@ func TestReplacementUnitsReturnedOneByOneRefundTheCreditExactly(t *testing.T) {
 		t.Errorf("three replacement units returned one by one refunded %s, want the credit %s", got, credit)
 	}
 }
+
+// TestAdvanceReplacementReturnedBeforeTheOriginalWaitsForIt: the
+// replacement of an advance exchange came back before the original did;
+// refunding the credit then would pay for an original the customer still
+// holds. Resolve waits (a transition error naming the exchange) and
+// changes nothing.
+func TestAdvanceReplacementReturnedBeforeTheOriginalWaitsForIt(t *testing.T) {
+	s := newShop(t, nil)
+	o := s.delivered("cart-advance")
+	x := s.advanceExchange(t, o)
+	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "back", OrderID: rep.ID, Lines: []returns.RequestLine{
+		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+	r = s.receiveAndInspect(t, r)
+	before := s.snapshot(o.ID) + s.snapshot(rep.ID)
+	if _, err := s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Fatalf("Resolve of the replacement before the original came back: %v, want an invalid transition", err)
+	}
+	if after := s.snapshot(o.ID) + s.snapshot(rep.ID); after != before {
+		t.Errorf("the refused Resolve changed something")
+	}
+}

@@ -591,6 +591,12 @@ func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r 
 	if x.Exchange == nil || x.Exchange.OrderID != rep.ID || string(x.OrderID) != orig || len(rep.Lines) == 0 {
 		return out, nil
 	}
+	if x.Status != StatusCompleted {
+		// An advance exchange's replacement came back before the
+		// original units did: what paid for it is not settled yet.
+		return out, transitionError(r, StatusCompleted, "its units replace those of return "+string(x.ID)+
+			", whose exchange credit is settled once that return is completed; resolve it first")
+	}
 	cur := rep.Currency
 	d := x.Exchange.Difference
 	if d.Credit.Currency() != cur {
