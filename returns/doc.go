@@ -49,7 +49,8 @@
 // original units stay with the exchange, so they are not returned again.
 // The replacement of an advance exchange returned before the original
 // units came back waits: its Resolve is refused (oms.ErrInvalidTransition)
-// until the exchange's return is completed.
+// until the exchange's return is completed (after it expired or was
+// cancelled, no credit paid for the replacement: nothing comes of it).
 //
 // Goods that come back move through inventory with their ledger reasons:
 // restocked units into sellable stock (return_restock), quarantined and

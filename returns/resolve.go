@@ -591,6 +591,9 @@ func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r 
 	if x.Exchange == nil || x.Exchange.OrderID != rep.ID || string(x.OrderID) != orig || len(rep.Lines) == 0 {
 		return out, nil
 	}
+	if x.Status != StatusCompleted && x.Status.Final() {
+		return out, nil // the original units never came back: no credit paid for the replacement
+	}
 	if x.Status != StatusCompleted {
 		// An advance exchange's replacement came back before the
 		// original units did: what paid for it is not settled yet.
