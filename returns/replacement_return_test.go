@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
@@ -147,5 +148,39 @@ func TestAdvanceReplacementReturnedBeforeTheOriginalWaitsForIt(t *testing.T) {
 	}
 	if after := s.snapshot(o.ID) + s.snapshot(rep.ID); after != before {
 		t.Errorf("the refused Resolve changed something")
+	}
+}
+
+// TestReplacementOfAnExpiredAdvanceExchangeReturnsWithoutCredit: the
+// original never came back (the advance exchange expired) and the
+// customer returned the replacement they got for nothing: it resolves,
+// refunding nothing on either order, instead of waiting forever.
+func TestReplacementOfAnExpiredAdvanceExchangeReturnsWithoutCredit(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.AdvanceExchanges, p.ExpireAfter = true, 14*24*time.Hour
+	s := newShop(t, &p)
+	o := s.delivered("cart-advance")
+	x := s.advanceExchange(t, o)
+	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	s.clock.Advance(15 * 24 * time.Hour)
+	if ids, err := s.svc.SweepExpired(s.ctx, 0); err != nil || len(ids) != 1 {
+		t.Fatalf("sweep: %v %v", ids, err)
+	}
+	refunded := s.order(o.ID).Payment.Refunded
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "back", OrderID: rep.ID, Lines: []returns.RequestLine{
+		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+	r = s.receiveAndInspect(t, r)
+	r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	if r.Status != returns.StatusCompleted || r.Refund.Original != nil || r.Refund.Breakdown.Total.IsPositive() {
+		t.Errorf("return %s, refund %+v; want completed with nothing refunded", r.Status, r.Refund)
+	}
+	if got := s.order(o.ID).Payment.Refunded; !got.Equal(refunded) {
+		t.Errorf("original order refunded %s, was %s", got, refunded)
 	}
 }
