@@ -45,7 +45,9 @@
 // A replacement can itself be returned: the credit that paid for it is no
 // money of the replacement order (which captured only what was due), so
 // each returned replacement unit's exact share of that credit is refunded
-// on the original order (RefundRecord.Original), amount only, once; the
+// on the original order (RefundRecord.Original), amount only, once, less
+// what the replacement's own refund could not deduct of the restocking fee
+// (on the units' whole worth) and the return shipping; the
 // original units stay with the exchange, so they are not returned again.
 // The replacement of an advance exchange returned before the original
 // units came back waits: its Resolve is refused (oms.ErrInvalidTransition)

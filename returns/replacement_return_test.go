@@ -9,6 +9,7 @@ import (
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/returns"
+	"github.com/shopspring/decimal"
 )
 
 // TestReturnOfAnExchangedReplacementRefundsWhatTheOriginalCost: in an even
@@ -182,5 +183,43 @@ func TestReplacementOfAnExpiredAdvanceExchangeReturnsWithoutCredit(t *testing.T)
 	}
 	if got := s.order(o.ID).Payment.Refunded; !got.Equal(refunded) {
 		t.Errorf("original order refunded %s, was %s", got, refunded)
+	}
+}
+
+// TestReturnedReplacementPaysTheRestockingFeeOnItsWorth: returning the
+// replacement of an even exchange refunded the credit that paid for it in
+// full, though the policy charges a restocking fee on returned units: the
+// fee was taken on the replacement order's own money (0.00) only.
+func TestReturnedReplacementPaysTheRestockingFeeOnItsWorth(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.RestockingFee = returns.Fee{Percent: decimal.RequireFromString("0.10")}
+	s := newShop(t, &p)
+	o := s.delivered("cart-exchange")
+	x := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "swap", OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange,
+			Replacement: &returns.Replacement{SKU: "TEE-L", Name: "T-shirt L"}}}}))
+	x = s.receiveAndInspect(t, x)
+	x = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, x.ID, returns.ResolveInput{}))
+	credit := x.Exchange.Difference.Credit
+	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	before := s.order(o.ID).Payment.Refunded
+	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "back", OrderID: rep.ID, Lines: []returns.RequestLine{
+		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
+	r = s.receiveAndInspect(t, r)
+	r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+	fee := credit.MulRate(decimal.RequireFromString("0.10")).Round()
+	want := ok[oms.Money](t)(credit.Sub(fee))
+	got := ok[oms.Money](t)(s.order(o.ID).Payment.Refunded.Sub(before))
+	if !got.Equal(want) {
+		t.Errorf("returned replacement worth %s with a 10%% fee refunded %s, want %s", credit, got, want)
+	}
+	if r.Refund.Original == nil || !r.Refund.Original.RestockingFee.Equal(fee) {
+		t.Errorf("refund on the original: %+v, want the fee %s shown", r.Refund.Original, fee)
 	}
 }

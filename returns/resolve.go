@@ -285,6 +285,7 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		}
 		if shares.origin != nil {
 			originalOrder = shares.origin.ID
+			s.deductFromShares(shares, full, r, cost)
 		}
 		// Store-credit lines leave the money refund; shipping stays with it.
 		b.Shipping, b.Total = full.Shipping, full.Shipping
@@ -714,6 +715,59 @@ func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r 
 	return out, nil
 }
 
+// deductFromShares deducts from the credit shares what full, the refund
+// of the replacement's own money, could not: the restocking fee on the
+// units' whole worth (their share of the credit included) and the return
+// shipping, as CalculateRefund deducts them, in the order of the lines.
+func (s *Service) deductFromShares(sh creditShares, full Breakdown, r *Return, cost oms.Money) {
+	p := &s.policy
+	if r.Kind == KindClaim {
+		return
+	}
+	cur := full.Currency
+	zero := oms.Zero(cur)
+	for _, lr := range full.Lines {
+		part, ok := sh.parts[lr.OrderLineID]
+		k := lineOf(r, lr.OrderLineID)
+		if !ok || k < 0 || p.waived(r.Lines[k].Reason) {
+			continue
+		}
+		f := p.fee(r.Lines[k].SKU)
+		worth := plus(lr.Value, part.Value)
+		fee := worth.MulRate(f.Percent).Round()
+		if !f.PerUnit.IsZero() && f.PerUnit.Currency() == cur {
+			fee = plus(fee, f.PerUnit.Mul(lr.Quantity))
+		}
+		fee = minMoney(fee, worth)
+		extra := minMoney(maxMoney(minus(fee, lr.RestockingFee), zero), part.Amount)
+		part.RestockingFee = extra
+		part.Amount = minus(part.Amount, extra)
+		sh.parts[lr.OrderLineID] = part
+	}
+	if p.payer() != ReturnShippingDeducted {
+		return
+	}
+	if cost.Currency() != cur {
+		cost = p.ReturnShippingFee
+	}
+	if cost = cost.Round(); cost.Currency() != cur {
+		return
+	}
+	rest := minus(cost, full.ReturnShipping)
+	for _, lr := range full.Lines {
+		part, ok := sh.parts[lr.OrderLineID]
+		k := lineOf(r, lr.OrderLineID)
+		if !rest.IsPositive() || !ok || k < 0 || p.waived(r.Lines[k].Reason) {
+			continue
+		}
+		d := minMoney(rest, part.Amount)
+		part.ReturnShipping = d
+		part.Amount = minus(part.Amount, d)
+		rest = minus(rest, d)
+		sh.parts[lr.OrderLineID] = part
+	}
+}
+
 // addOriginal adds lr to the refund on the original order b (nil: none
 // yet), merging the parts of one original line.
 func addOriginal(b *Breakdown, cur oms.Currency, lr LineRefund) *Breakdown {
@@ -723,11 +777,15 @@ func addOriginal(b *Breakdown, cur oms.Currency, lr LineRefund) *Breakdown {
 	}
 	b.Value = plus(b.Value, lr.Value)
 	b.Total = plus(b.Total, lr.Amount)
+	b.RestockingFee = plus(b.RestockingFee, lr.RestockingFee)
+	b.ReturnShipping = plus(b.ReturnShipping, lr.ReturnShipping)
 	for i := range b.Lines {
 		if b.Lines[i].OrderLineID == lr.OrderLineID {
 			b.Lines[i].Value = plus(b.Lines[i].Value, lr.Value)
 			b.Lines[i].Capped = plus(b.Lines[i].Capped, lr.Capped)
 			b.Lines[i].Amount = plus(b.Lines[i].Amount, lr.Amount)
+			b.Lines[i].RestockingFee = plus(b.Lines[i].RestockingFee, lr.RestockingFee)
+			b.Lines[i].ReturnShipping = plus(b.Lines[i].ReturnShipping, lr.ReturnShipping)
 			return b
 		}
 	}
