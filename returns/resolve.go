@@ -140,8 +140,13 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 				return nil, err
 			}
 		}
-		if r.Exchange != nil && r.Exchange.Advance && r.Exchange.ChargeOrderID == "" && r.Exchange.Difference.Due.IsPositive() {
-			if r, err = s.chargeUnreturned(ctx, r, in.PaymentMethod); err != nil {
+		if r.Exchange != nil && r.Exchange.Advance && r.Exchange.Difference.Due.IsPositive() {
+			if r.Exchange.ChargeOrderID == "" {
+				if r, err = s.chargeUnreturned(ctx, r, in.PaymentMethod); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.settleCharge(ctx, r, in.PaymentMethod); err != nil {
 				return nil, err
 			}
 		}
@@ -846,6 +851,43 @@ func (s *Service) chargeUnreturned(ctx context.Context, r *Return, method string
 			Advance: true, ReservationID: r.Exchange.ReservationID, Difference: r.Exchange.Difference, ChargeOrderID: placed.ID}}}, nil
 	})
 	return out, err
+}
+
+// settleCharge makes sure the charge order of r's advance exchange
+// captured what is due before the return completes: a declined card at its
+// placement leaves it awaiting payment, which the method given now (a
+// retry with another card) authorizes; the capture follows its policy.
+func (s *Service) settleCharge(ctx context.Context, r *Return, method string) error {
+	ex := r.Exchange
+	if ex == nil || ex.ChargeOrderID == "" || r.Refund == nil {
+		return nil
+	}
+	c, err := s.orders.SettlePayment(ctx, ex.ChargeOrderID)
+	if err != nil {
+		return fmt.Errorf("returns: %s: settle the charge order %s: %w", r.ID, ex.ChargeOrderID, err)
+	}
+	short := func(c *order.Order) bool {
+		return minus(orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal).IsNegative()
+	}
+	if !short(c) {
+		return nil
+	}
+	if method == "" {
+		return oms.Validationf(entity, "payment_method", "the charge order %s of the replacements of units never returned is not paid (%s due); a payment method is required", c.ID, ex.Difference.Due)
+	}
+	if minus(minus(orZero(c.Payment.Authorized, c.Currency), orZero(c.Payment.Voided, c.Currency)), c.Totals.GrandTotal).IsNegative() {
+		key := "return-charge-" + digestOf("charge", r.ID, method)
+		if c, err = s.orders.AuthorizePayment(ctx, c.ID, order.AuthorizeInput{Key: key, Method: method}); err != nil {
+			return fmt.Errorf("returns: %s: pay the charge order %s: %w", r.ID, ex.ChargeOrderID, err)
+		}
+	}
+	if c, err = s.orders.SettlePayment(ctx, c.ID); err != nil {
+		return fmt.Errorf("returns: %s: settle the charge order %s: %w", r.ID, ex.ChargeOrderID, err)
+	}
+	if short(c) {
+		return fmt.Errorf("returns: %s: the charge order %s captured %s of %s: %w", r.ID, c.ID, orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal, oms.ErrOnHold)
+	}
+	return nil
 }
 
 // valuedUnits returns, per order line, the units the order's other

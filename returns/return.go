@@ -258,7 +258,9 @@ type ExchangeRecord struct {
 	// leaves due once inspected: the replacements shipped at approval
 	// against the credit of units that never came back (or came back
 	// missing) are paid for there (Difference.Due), with
-	// ResolveInput.PaymentMethod, captured at placement.
+	// ResolveInput.PaymentMethod, captured at placement; the return
+	// completes only once it is captured (a declined card leaves it
+	// awaiting payment, which a Resolve with another method pays).
 	ChargeOrderID oms.ID `json:"charge_order_id,omitempty"`
 }
 
