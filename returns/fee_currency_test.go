@@ -35,6 +35,11 @@ func TestRestockingFeeInAnotherCurrencyIsRefusedNotIgnored(t *testing.T) {
 		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDefective}}}); err != nil {
 		t.Fatalf("waived reason: %v", err)
 	}
+	// An exchange pays no restocking fee: nothing to refuse.
+	if _, err := s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange}}}); err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
 	// The fee in the order's currency is charged.
 	p.RestockingFee.PerUnit = usd("2.00")
 	b, err := returns.CalculateRefund(o, &p, returns.CalcInput{Items: []returns.RefundItem{
