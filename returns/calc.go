@@ -188,6 +188,9 @@ func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]
 		if it.Quantity <= 0 || it.Quantity > l.Shipped-l.Refunded {
 			v.Add(f+".quantity", "line %s: %d units asked, %d shipped and not yet refunded", l.ID, it.Quantity, max(0, l.Shipped-l.Refunded))
 		}
+		if !in.Claim {
+			p.checkFeeCurrency(v, f, l.SKU, it.Reason, cur)
+		}
 	}
 	if err := v.Err(); err != nil {
 		return Breakdown{}, err
@@ -230,8 +233,8 @@ func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]
 		if !in.Claim && !p.waived(it.Reason) {
 			f := p.fee(l.SKU)
 			fee := lr.Value.MulRate(f.Percent).Round()
-			if f.PerUnit.Currency() == cur {
-				fee = plus(fee, f.PerUnit.Mul(it.Quantity))
+			if !f.PerUnit.IsZero() {
+				fee = plus(fee, f.PerUnit.Mul(it.Quantity)) // in cur: checked above
 			}
 			lr.RestockingFee = minMoney(fee, lr.Value)
 		}

@@ -33,6 +33,27 @@
 // so the order's payment summary stays the one truth and a retry after a
 // failure (even one after the gateway took the money) refunds once.
 //
+// An exchange credits the exchanged units' value against a replacement
+// order (its discount); the rest of the credit is refunded, what the
+// replacement costs beyond it is paid on the replacement order. An
+// advance exchange ships the replacements at approval against the credit
+// of every authorized unit; when fewer units come back (never received,
+// or missing at a final inspection), Resolve takes the difference again
+// against the units that did and charges what is then due, the
+// replacement of the units kept, on an order of its own paid with
+// ResolveInput.PaymentMethod (ExchangeRecord.ChargeOrderID), once.
+// A replacement can itself be returned: the credit that paid for it is no
+// money of the replacement order (which captured only what was due), so
+// each returned replacement unit's exact share of that credit is refunded
+// on the original order (RefundRecord.Original), amount only, once, less
+// what the replacement's own refund could not deduct of the restocking fee
+// (on the units' whole worth) and the return shipping; the
+// original units stay with the exchange, so they are not returned again.
+// The replacement of an advance exchange returned before the original
+// units came back waits: its Resolve is refused (oms.ErrInvalidTransition)
+// until the exchange's return is completed (after it expired or was
+// cancelled, no credit paid for the replacement: nothing comes of it).
+//
 // Goods that come back move through inventory with their ledger reasons:
 // restocked units into sellable stock (return_restock), quarantined and
 // refurbished units into damaged stock (return_quarantine), disposed and

@@ -117,6 +117,9 @@ type ExchangePayload struct {
 	Advance            bool       `json:"advance,omitempty"`
 	ReservationID      oms.ID     `json:"reservation_id,omitempty"`
 	Difference         Difference `json:"difference"`
+	// ChargeOrderID is the order charging what an advance exchange
+	// left due once inspected (ExchangeRecord.ChargeOrderID).
+	ChargeOrderID oms.ID `json:"charge_order_id,omitempty"`
 }
 
 // pendingEvent is an event not yet stamped with its version and time.

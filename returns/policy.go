@@ -59,6 +59,10 @@ type Fee struct {
 	// Percent is the share of the value, from 0 to 1 (0.15 is 15%).
 	Percent decimal.Decimal `json:"percent"`
 	// PerUnit is a fixed amount per returned unit; the zero Money is none.
+	// It must be in the order's currency: a request (or CalculateRefund)
+	// whose units it applies to in an order of another currency is
+	// refused with a *oms.ValidationError, as the fee could be neither
+	// charged nor converted.
 	PerUnit oms.Money `json:"per_unit"`
 }
 
@@ -247,6 +251,19 @@ func (p *Policy) Validate() error {
 		v.Add("expire_after", "must not be negative, got %s", p.ExpireAfter)
 	}
 	return v.Err()
+}
+
+// checkFeeCurrency records a problem when the restocking fee that applies
+// to sku returned for reason charges a per-unit amount in another
+// currency than cur (the order's): such a fee can be neither charged nor
+// converted, and must not be shown as if it were.
+func (p *Policy) checkFeeCurrency(v *oms.ValidationError, field string, sku oms.SKU, reason Reason, cur oms.Currency) {
+	if p.waived(reason) {
+		return
+	}
+	if f := p.fee(sku); !f.PerUnit.IsZero() && f.PerUnit.Currency() != cur {
+		v.Add(field, "the restocking fee of %s is %s per unit, not in the order's currency %s", sku, f.PerUnit, cur)
+	}
 }
 
 // Disposition returns where a unit in condition c goes by default (empty

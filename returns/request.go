@@ -178,6 +178,9 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 		if p := l.Replacement; p != nil && (p.UnitPrice.Valid() && p.UnitPrice.Currency() != o.Currency || p.Tax.Valid() && p.Tax.Currency() != o.Currency) {
 			v.Add(fmt.Sprintf("lines[%d].replacement", i), "amounts must be in the order's currency %s", o.Currency)
 		}
+		if ol, ok := o.Line(l.OrderLineID); ok && l.Resolution != ResolutionExchange { // an exchange pays no fee
+			s.policy.checkFeeCurrency(v, fmt.Sprintf("lines[%d]", i), ol.SKU, l.Reason, o.Currency)
+		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

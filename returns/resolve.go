@@ -75,7 +75,10 @@ func ExchangeKey(id oms.ID) string { return "return-" + string(id) + "-exchange"
 // the credit is applied to the replacement order as a discount (and, when
 // it exceeds the replacement's price, against its tax, which the customer
 // already paid on the original order), the rest of the credit is refunded,
-// and what is due is paid by the replacement order (PaymentMethod).
+// and what is due is paid by the replacement order (PaymentMethod). An
+// advance exchange's replacements of units that did not come back are
+// charged on an order of their own (ExchangeRecord.ChargeOrderID), also
+// with PaymentMethod: without one, Resolve is refused and changes nothing.
 //
 // Each step is recorded on the return before it reaches another service,
 // with keys derived from the return (RefundKey, ExchangeKey), so a Resolve
@@ -137,6 +140,16 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 				return nil, err
 			}
 		}
+		if r.Exchange != nil && r.Exchange.Advance && r.Exchange.Difference.Due.IsPositive() {
+			if r.Exchange.ChargeOrderID == "" {
+				if r, err = s.chargeUnreturned(ctx, r, in.PaymentMethod); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.settleCharge(ctx, r, in.PaymentMethod); err != nil {
+				return nil, err
+			}
+		}
 		if r.Refund == nil {
 			continue // a concurrent Resolve dropped the plan: plan again
 		}
@@ -170,6 +183,11 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 				return nil, fmt.Errorf("returns: %s: refund: %w", id, err)
 			}
 		}
+		if org := r.Refund.Original; org != nil && !r.Refund.Done && org.Total.IsPositive() {
+			if _, err := s.orders.Refund(ctx, r.Refund.OriginalOrderID, org.RefundInput(r.Refund.Key+"-original", reason, 0)); err != nil {
+				return nil, fmt.Errorf("returns: %s: refund the exchange credit on the original order %s: %w", id, r.Refund.OriginalOrderID, err)
+			}
+		}
 		replan := false
 		r, _, err = s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 			if r.Status == StatusCompleted {
@@ -188,6 +206,9 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 			var events []pendingEvent
 			if r.Refund.Breakdown.Total.IsPositive() {
 				events = append(events, pendingEvent{EventRefunded, RefundPayload{OrderID: r.OrderID, Key: r.Refund.Key, Breakdown: r.Refund.Breakdown}})
+			}
+			if org := r.Refund.Original; org != nil && org.Total.IsPositive() {
+				events = append(events, pendingEvent{EventRefunded, RefundPayload{OrderID: r.Refund.OriginalOrderID, Key: r.Refund.Key + "-original", Breakdown: *org}})
 			}
 			r.Outcomes = outcomes(r)
 			return append(events, pendingEvent{EventCompleted, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCompleted, Outcomes: r.Outcomes}}), nil
@@ -252,6 +273,8 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 	cur := o.Currency
 	b := Breakdown{Currency: cur, Shipping: oms.Zero(cur), Value: oms.Zero(cur), RestockingFee: oms.Zero(cur), ReturnShipping: oms.Zero(cur), Total: oms.Zero(cur)}
 	credit := oms.Zero(cur)
+	var original *Breakdown
+	var originalOrder oms.ID
 	if len(refundItems) > 0 {
 		cost := oms.Money{}
 		if r.Label != nil {
@@ -261,13 +284,27 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		if err != nil {
 			return nil, err
 		}
+		shares, err := s.exchangeCreditShares(ctx, o, r, refundItems)
+		if err != nil {
+			return nil, err
+		}
+		if shares.origin != nil {
+			originalOrder = shares.origin.ID
+			s.deductFromShares(shares, full, r, cost)
+		}
 		// Store-credit lines leave the money refund; shipping stays with it.
 		b.Shipping, b.Total = full.Shipping, full.Shipping
 		for _, lr := range full.Lines {
 			l := r.Lines[lineOf(r, lr.OrderLineID)]
 			if l.Resolution == ResolutionStoreCredit {
 				credit = plus(credit, lr.Amount)
+				if sh, ok := shares.parts[lr.OrderLineID]; ok {
+					credit = plus(credit, sh.Amount)
+				}
 				continue
+			}
+			if sh, ok := shares.parts[lr.OrderLineID]; ok && shares.origin != nil {
+				original = addOriginal(original, shares.origin.Currency, sh)
 			}
 			b.Lines = append(b.Lines, lr)
 			b.Value = plus(b.Value, lr.Value)
@@ -291,7 +328,22 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 			return nil, err
 		}
 	}
-	if ex != nil && ex.OrderID == "" && ex.Difference.Due.IsPositive() && method == "" {
+	if ex != nil && ex.Advance && unreturned(r) > 0 {
+		// The replacements went out at approval against the credit of
+		// every authorized unit; only the accepted ones came back. The
+		// difference is taken again against their credit: the customer
+		// pays for the replacement of the units they kept.
+		accepted := oms.Zero(cur)
+		if len(exchangeItems) > 0 {
+			eb, err := calculateRefund(o, &s.policy, CalcInput{Items: exchangeItems, Claim: true}, valued, credited)
+			if err != nil {
+				return nil, err
+			}
+			accepted = eb.Value
+		}
+		ex.Difference = ExchangeDifference(ex.Difference.Replacement, accepted)
+	}
+	if ex != nil && (ex.OrderID == "" || ex.Advance && ex.ChargeOrderID == "") && ex.Difference.Due.IsPositive() && method == "" {
 		return nil, oms.Validationf(entity, "payment_method", "the exchange costs %s more than the credit; a payment method is required", ex.Difference.Due)
 	}
 	if ex != nil && ex.Difference.Credited.IsPositive() {
@@ -335,6 +387,9 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 			return nil, nil
 		}
 		r.Refund = &RefundRecord{Key: RefundKey(r.ID), OrderVersion: o.Version, Breakdown: b}
+		if original != nil && original.Total.IsPositive() {
+			r.Refund.OriginalOrderID, r.Refund.Original = originalOrder, original
+		}
 		events := []pendingEvent{{EventRefundRequested, RefundPayload{OrderID: r.OrderID, Key: r.Refund.Key, Breakdown: b}}}
 		if credit.IsPositive() && !r.StoreCredit.IsPositive() {
 			r.StoreCredit = credit
@@ -342,6 +397,8 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		}
 		if r.Exchange == nil && ex != nil {
 			r.Exchange = ex
+		} else if r.Exchange != nil && ex != nil && r.Exchange.Advance {
+			r.Exchange.Difference = ex.Difference
 		}
 		return events, nil
 	})
@@ -505,6 +562,332 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 			Advance: r.Exchange.Advance, ReservationID: r.Exchange.ReservationID, Difference: r.Exchange.Difference}}}, nil
 	})
 	return out, err
+}
+
+// creditShares are the parts of an exchange's credit that paid for units
+// of its replacement order now returned: per replacement order line, the
+// amount to give back on the original order (origin), on its line.
+type creditShares struct {
+	origin *order.Order
+	parts  map[oms.ID]LineRefund
+}
+
+// exchangeCreditShares returns, when rep is the replacement order of
+// another return's exchange, the exact share of that exchange's credit
+// (what the customer paid for the original units, applied to rep as its
+// discount and against its tax) that paid for items: the credit is split
+// over rep's lines by their price after their own discounts, and each
+// line's part over its units in the order they come back (after the
+// units of rep's other returns resolved before), as CalculateRefund
+// splits a line, so no cent is given back twice. Each part is capped by
+// what the original line and order have left to refund.
+func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r *Return, items []RefundItem) (creditShares, error) {
+	var out creditShares
+	xid, orig := rep.Metadata["return_id"], rep.Metadata["original_order_id"]
+	if xid == "" || orig == "" {
+		return out, nil
+	}
+	x, err := s.store.Get(ctx, oms.ID(xid))
+	if errors.Is(err, oms.ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	if x.Exchange == nil || x.Exchange.OrderID != rep.ID || string(x.OrderID) != orig || len(rep.Lines) == 0 {
+		return out, nil
+	}
+	if x.Status != StatusCompleted && x.Status.Final() {
+		return out, nil // the original units never came back: no credit paid for the replacement
+	}
+	if x.Status != StatusCompleted {
+		// An advance exchange's replacement came back before the
+		// original units did: what paid for it is not settled yet.
+		return out, transitionError(r, StatusCompleted, "its units replace those of return "+string(x.ID)+
+			", whose exchange credit is settled once that return is completed; resolve it first")
+	}
+	cur := rep.Currency
+	d := x.Exchange.Difference
+	if d.Credit.Currency() != cur {
+		return out, nil
+	}
+	used := minus(d.Credit, orZero(d.Credited, cur))
+	if !used.IsPositive() {
+		return out, nil
+	}
+	o, err := s.orders.Get(ctx, x.OrderID)
+	if err != nil {
+		return out, err
+	}
+	var xLines []Line
+	for _, l := range x.Lines {
+		if l.Resolution == ResolutionExchange && (x.Exchange.Advance || l.Accepted > 0) {
+			xLines = append(xLines, l)
+		}
+	}
+	if len(xLines) == 0 || o.Currency != cur {
+		return out, nil
+	}
+	t, err := order.ComputeTotals(rep)
+	if err != nil {
+		return out, err
+	}
+	weights := make([]decimal.Decimal, len(rep.Lines))
+	priced := false
+	for k := range rep.Lines {
+		if k < len(t.Lines) {
+			weights[k] = maxMoney(minus(t.Lines[k].Subtotal, t.Lines[k].LineDiscount), oms.Zero(cur)).Amount()
+			priced = priced || weights[k].IsPositive()
+		}
+	}
+	if !priced {
+		for k, l := range rep.Lines {
+			weights[k] = decimal.NewFromInt(max(l.Quantity, 0))
+		}
+	}
+	perLine, err := used.Allocate(weights)
+	if err != nil {
+		return out, nil // nothing to split over: no share
+	}
+	// The units of rep's lines whose share other returns already took.
+	others, err := s.store.ListByOrder(ctx, rep.ID)
+	if err != nil {
+		return out, err
+	}
+	prior := map[oms.ID]int64{}
+	for _, y := range others {
+		if y.ID == r.ID || y.Refund == nil {
+			continue
+		}
+		for _, l := range y.Lines {
+			if l.Resolution != ResolutionExchange {
+				prior[l.OrderLineID] += l.Accepted
+			}
+		}
+	}
+	first := func(total oms.Money, n, q int64) (oms.Money, error) {
+		if n <= 0 {
+			return oms.Zero(cur), nil
+		}
+		if n >= q {
+			return total, nil
+		}
+		parts, err := total.Allocate([]decimal.Decimal{decimal.NewFromInt(n), decimal.NewFromInt(q - n)})
+		if err != nil {
+			return oms.Money{}, err
+		}
+		return parts[0], nil
+	}
+	capLeft := maxMoney(minus(orZero(o.Payment.Captured, cur), orZero(o.Payment.Refunded, cur)), oms.Zero(cur))
+	left := map[oms.ID]oms.Money{}
+	for k, ol := range o.Lines {
+		if k < len(o.Totals.Lines) {
+			left[ol.ID] = maxMoney(minus(o.Totals.Lines[k].Total, orZero(ol.RefundedAmount, cur)), oms.Zero(cur))
+		}
+	}
+	out.parts = map[oms.ID]LineRefund{}
+	for _, it := range items {
+		k := -1
+		for i := range rep.Lines {
+			if rep.Lines[i].ID == it.OrderLineID {
+				k = i
+			}
+		}
+		if k < 0 {
+			continue
+		}
+		q, n := rep.Lines[k].Quantity, prior[it.OrderLineID]
+		hi, err := first(perLine[k], n+it.Quantity, q)
+		if err != nil {
+			return out, err
+		}
+		lo, err := first(perLine[k], n, q)
+		if err != nil {
+			return out, err
+		}
+		share := minus(hi, lo)
+		xl := xLines[min(k, len(xLines)-1)]
+		ol, _ := o.Line(xl.OrderLineID)
+		amt := minMoney(minMoney(share, left[ol.ID]), capLeft)
+		amt = maxMoney(amt, oms.Zero(cur))
+		left[ol.ID] = minus(left[ol.ID], amt)
+		capLeft = minus(capLeft, amt)
+		z := oms.Zero(cur)
+		out.parts[it.OrderLineID] = LineRefund{OrderLineID: ol.ID, SKU: ol.SKU, Subtotal: z, LineDiscount: z, OrderDiscount: z, Tax: z,
+			Value: share, RestockingFee: z, ReturnShipping: z, Capped: minus(share, amt), Amount: amt}
+	}
+	out.origin = o
+	return out, nil
+}
+
+// deductFromShares deducts from the credit shares what full, the refund
+// of the replacement's own money, could not: the restocking fee on the
+// units' whole worth (their share of the credit included) and the return
+// shipping, as CalculateRefund deducts them, in the order of the lines.
+func (s *Service) deductFromShares(sh creditShares, full Breakdown, r *Return, cost oms.Money) {
+	p := &s.policy
+	if r.Kind == KindClaim {
+		return
+	}
+	cur := full.Currency
+	zero := oms.Zero(cur)
+	for _, lr := range full.Lines {
+		part, ok := sh.parts[lr.OrderLineID]
+		k := lineOf(r, lr.OrderLineID)
+		if !ok || k < 0 || p.waived(r.Lines[k].Reason) {
+			continue
+		}
+		f := p.fee(r.Lines[k].SKU)
+		worth := plus(lr.Value, part.Value)
+		fee := worth.MulRate(f.Percent).Round()
+		if !f.PerUnit.IsZero() && f.PerUnit.Currency() == cur {
+			fee = plus(fee, f.PerUnit.Mul(lr.Quantity))
+		}
+		fee = minMoney(fee, worth)
+		extra := minMoney(maxMoney(minus(fee, lr.RestockingFee), zero), part.Amount)
+		part.RestockingFee = extra
+		part.Amount = minus(part.Amount, extra)
+		sh.parts[lr.OrderLineID] = part
+	}
+	if p.payer() != ReturnShippingDeducted {
+		return
+	}
+	if cost.Currency() != cur {
+		cost = p.ReturnShippingFee
+	}
+	if cost = cost.Round(); cost.Currency() != cur {
+		return
+	}
+	rest := minus(cost, full.ReturnShipping)
+	for _, lr := range full.Lines {
+		part, ok := sh.parts[lr.OrderLineID]
+		k := lineOf(r, lr.OrderLineID)
+		if !rest.IsPositive() || !ok || k < 0 || p.waived(r.Lines[k].Reason) {
+			continue
+		}
+		d := minMoney(rest, part.Amount)
+		part.ReturnShipping = d
+		part.Amount = minus(part.Amount, d)
+		rest = minus(rest, d)
+		sh.parts[lr.OrderLineID] = part
+	}
+}
+
+// addOriginal adds lr to the refund on the original order b (nil: none
+// yet), merging the parts of one original line.
+func addOriginal(b *Breakdown, cur oms.Currency, lr LineRefund) *Breakdown {
+	if b == nil {
+		z := oms.Zero(cur)
+		b = &Breakdown{Currency: cur, Shipping: z, Value: z, RestockingFee: z, ReturnShipping: z, Total: z}
+	}
+	b.Value = plus(b.Value, lr.Value)
+	b.Total = plus(b.Total, lr.Amount)
+	b.RestockingFee = plus(b.RestockingFee, lr.RestockingFee)
+	b.ReturnShipping = plus(b.ReturnShipping, lr.ReturnShipping)
+	for i := range b.Lines {
+		if b.Lines[i].OrderLineID == lr.OrderLineID {
+			b.Lines[i].Value = plus(b.Lines[i].Value, lr.Value)
+			b.Lines[i].Capped = plus(b.Lines[i].Capped, lr.Capped)
+			b.Lines[i].Amount = plus(b.Lines[i].Amount, lr.Amount)
+			b.Lines[i].RestockingFee = plus(b.Lines[i].RestockingFee, lr.RestockingFee)
+			b.Lines[i].ReturnShipping = plus(b.Lines[i].ReturnShipping, lr.ReturnShipping)
+			return b
+		}
+	}
+	b.Lines = append(b.Lines, lr)
+	return b
+}
+
+// unreturned counts the units of r's exchange lines that were not
+// accepted: never received, or missing from the parcel.
+func unreturned(r *Return) int64 {
+	var n int64
+	for _, l := range r.Lines {
+		if l.Resolution == ResolutionExchange {
+			n += l.Quantity - l.Accepted
+		}
+	}
+	return n
+}
+
+// chargeUnreturned places the order that charges what r's advance
+// exchange leaves due (the replacement of units never returned), keyed by
+// the return so a retry charges once, captured at placement, and links
+// it to the return (return.exchange_created with the charge order).
+func (s *Service) chargeUnreturned(ctx context.Context, r *Return, method string) (*Return, error) {
+	ex := r.Exchange
+	due := ex.Difference.Due
+	if method == "" {
+		return nil, oms.Validationf(entity, "payment_method", "the advance exchange's replacements of units never returned cost %s; a payment method is required", due)
+	}
+	o, err := s.orders.Get(ctx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	sku := o.Lines[0].SKU
+	if len(ex.Lines) > 0 {
+		sku = ex.Lines[0].SKU
+	}
+	in := order.PlaceInput{
+		IdempotencyKey: ExchangeKey(r.ID) + "-unreturned", Channel: o.Channel, Currency: o.Currency, Customer: o.Customer,
+		TaxIncluded: o.TaxIncluded, ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress,
+		Lines: []order.LineInput{{SKU: sku, Name: "replacement kept without returning the original", Quantity: 1,
+			UnitPrice: due, Tax: oms.Zero(o.Currency), NoShipping: true}},
+		Metadata:      map[string]string{"return_id": string(r.ID), "original_order_id": string(o.ID), "replacement_order_id": string(ex.OrderID)},
+		Note:          "charge for the advance exchange of return " + string(r.ID) + ": units never returned",
+		CapturePolicy: order.CaptureOnPlacement,
+		Payment:       order.PaymentInput{Method: method},
+	}
+	placed, err := s.orders.Place(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("returns: %s: charge the replacements of units never returned: %w", r.ID, err)
+	}
+	out, _, err := s.update(ctx, r.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
+		if r.Exchange == nil || r.Exchange.ChargeOrderID != "" {
+			return nil, nil
+		}
+		r.Exchange.ChargeOrderID = placed.ID
+		return []pendingEvent{{EventExchangeCreated, ExchangePayload{OrderID: r.OrderID, ReplacementOrderID: r.Exchange.OrderID,
+			Advance: true, ReservationID: r.Exchange.ReservationID, Difference: r.Exchange.Difference, ChargeOrderID: placed.ID}}}, nil
+	})
+	return out, err
+}
+
+// settleCharge makes sure the charge order of r's advance exchange
+// captured what is due before the return completes: a declined card at its
+// placement leaves it awaiting payment, which the method given now (a
+// retry with another card) authorizes; the capture follows its policy.
+func (s *Service) settleCharge(ctx context.Context, r *Return, method string) error {
+	ex := r.Exchange
+	if ex == nil || ex.ChargeOrderID == "" || r.Refund == nil {
+		return nil
+	}
+	c, err := s.orders.SettlePayment(ctx, ex.ChargeOrderID)
+	if err != nil {
+		return fmt.Errorf("returns: %s: settle the charge order %s: %w", r.ID, ex.ChargeOrderID, err)
+	}
+	short := func(c *order.Order) bool {
+		return minus(orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal).IsNegative()
+	}
+	if !short(c) {
+		return nil
+	}
+	if method == "" {
+		return oms.Validationf(entity, "payment_method", "the charge order %s of the replacements of units never returned is not paid (%s due); a payment method is required", c.ID, ex.Difference.Due)
+	}
+	if minus(minus(orZero(c.Payment.Authorized, c.Currency), orZero(c.Payment.Voided, c.Currency)), c.Totals.GrandTotal).IsNegative() {
+		key := "return-charge-" + digestOf("charge", r.ID, method)
+		if c, err = s.orders.AuthorizePayment(ctx, c.ID, order.AuthorizeInput{Key: key, Method: method}); err != nil {
+			return fmt.Errorf("returns: %s: pay the charge order %s: %w", r.ID, ex.ChargeOrderID, err)
+		}
+	}
+	if c, err = s.orders.SettlePayment(ctx, c.ID); err != nil {
+		return fmt.Errorf("returns: %s: settle the charge order %s: %w", r.ID, ex.ChargeOrderID, err)
+	}
+	if short(c) {
+		return fmt.Errorf("returns: %s: the charge order %s captured %s of %s: %w", r.ID, c.ID, orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal, oms.ErrOnHold)
+	}
+	return nil
 }
 
 // valuedUnits returns, per order line, the units the order's other

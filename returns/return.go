@@ -229,6 +229,14 @@ type RefundRecord struct {
 	// Done is set once the order recorded the refund and the gateway
 	// confirmed it.
 	Done bool `json:"done"`
+	// OriginalOrderID and Original are set when the returned units are
+	// an exchange's replacement, paid (in part) by the credit of the
+	// units the customer sent back from the original order: that credit
+	// is no money of the replacement order, so its share of the returned
+	// units is refunded on the original order (amount only, keyed Key +
+	// "-original"), within what that order captured and did not refund.
+	OriginalOrderID oms.ID     `json:"original_order_id,omitempty"`
+	Original        *Breakdown `json:"original,omitempty"`
 }
 
 // ExchangeRecord links a return to its replacement order.
@@ -246,6 +254,14 @@ type ExchangeRecord struct {
 	// Credit is the part of the credit applied to the replacement order
 	// as its discount.
 	Credit oms.Money `json:"credit"`
+	// ChargeOrderID is the order that charges what an advance exchange
+	// leaves due once inspected: the replacements shipped at approval
+	// against the credit of units that never came back (or came back
+	// missing) are paid for there (Difference.Due), with
+	// ResolveInput.PaymentMethod, captured at placement; the return
+	// completes only once it is captured (a declined card leaves it
+	// awaiting payment, which a Resolve with another method pays).
+	ChargeOrderID oms.ID `json:"charge_order_id,omitempty"`
 }
 
 // AppliedKey records a keyed command already applied, with a digest of
@@ -281,6 +297,10 @@ func (r *Return) Clone() *Return {
 	if r.Refund != nil {
 		rf := *r.Refund
 		rf.Breakdown = r.Refund.Breakdown.clone()
+		if r.Refund.Original != nil {
+			b := r.Refund.Original.clone()
+			rf.Original = &b
+		}
 		c.Refund = &rf
 	}
 	if r.Exchange != nil {

@@ -385,7 +385,10 @@ func (s *Service) Reject(ctx context.Context, id oms.ID, in StatusInput) (*Retur
 // exchange is cancelled with it; once that replacement has shipped, the
 // return can no longer be cancelled (oms.ErrInvalidTransition): the
 // goods must come back. Cancelling a cancelled return changes nothing
-// (it finishes cancelling the replacement if that failed).
+// (it finishes cancelling the replacement if that failed); so does
+// cancelling an expired advance exchange, which finishes cancelling the
+// replacement order SweepExpired failed to cancel (other expired returns
+// are refused: oms.ErrInvalidTransition).
 func (s *Service) Cancel(ctx context.Context, id oms.ID, in StatusInput) (*Return, error) {
 	if err := in.check(); err != nil {
 		return nil, err
@@ -393,6 +396,14 @@ func (s *Service) Cancel(ctx context.Context, id oms.ID, in StatusInput) (*Retur
 	cur, err := s.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if cur.Status == StatusExpired && cur.Exchange != nil && cur.Exchange.Advance && cur.Exchange.OrderID != "" {
+		// The expiry was saved but the sweep could not cancel the
+		// replacement order (an error it returned): finish that.
+		if err := s.dropReplacement(ctx, cur); err != nil {
+			return cur, err
+		}
+		return cur, s.endAdvance(ctx, cur)
 	}
 	if cur.Status != StatusCancelled {
 		if shipped, err := s.replacementShipped(ctx, cur); err != nil || shipped {
@@ -474,7 +485,10 @@ func (s *Service) dropReplacement(ctx context.Context, r *Return) error {
 // limit of them (all when limit <= 0). It returns the IDs expired. A
 // return that moved on meanwhile is skipped. The replacement order of an
 // expired advance exchange is cancelled unless it has shipped. Hosts run
-// it periodically.
+// it periodically. When a replacement order cannot be cancelled, the
+// return is expired all the same (and listed), the sweep goes on with the
+// others, and the error returned names each such return: Cancel on it
+// retries cancelling its replacement (a later sweep no longer lists it).
 func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error) {
 	now := s.clock.Now().UTC()
 	due, err := s.store.ListExpiring(ctx, now, limit)
@@ -482,6 +496,7 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 		return nil, err
 	}
 	var out []oms.ID
+	var left []error
 	for _, d := range due {
 		r, changed, err := s.update(ctx, d.ID, func(r *Return, now time.Time) ([]pendingEvent, error) {
 			if r.ExpiresAt.IsZero() || r.ExpiresAt.After(now) || (r.Status != StatusApproved && r.Status != StatusLabelIssued) {
@@ -494,19 +509,21 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) ([]oms.ID, error)
 			r.ClosedAt = now
 			return []pendingEvent{{EventExpired, StatusPayload{OrderID: r.OrderID, From: from, To: StatusExpired, Note: "not sent back in time"}}}, nil
 		})
-		if err == nil && changed {
-			if err = s.dropReplacement(ctx, r); err == nil {
-				err = s.endAdvance(ctx, r)
-			}
+		if err != nil {
+			return out, errors.Join(append(left, err)...)
+		}
+		if !changed {
+			continue
+		}
+		out = append(out, d.ID)
+		if err = s.dropReplacement(ctx, r); err == nil {
+			err = s.endAdvance(ctx, r)
 		}
 		if err != nil {
-			return out, err
-		}
-		if changed {
-			out = append(out, d.ID)
+			left = append(left, fmt.Errorf("%w (expired; Cancel it to retry)", err))
 		}
 	}
-	return out, nil
+	return out, errors.Join(left...)
 }
 
 // takenUnits is taken, plus the units of ended returns (expired,

@@ -1,0 +1,50 @@
+package returns_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/omskit/oms"
+	"github.com/omskit/oms/returns"
+	"github.com/shopspring/decimal"
+)
+
+// A per-unit restocking fee in another currency than the order's was
+// silently left out of the refund while Verdict.RestockingFee still showed
+// it; it is refused instead, by the request and by CalculateRefund.
+func TestRestockingFeeInAnotherCurrencyIsRefusedNotIgnored(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.RestockingFee = returns.Fee{Percent: decimal.Zero, PerUnit: oms.MustParseMoney("2.00 EUR")}
+	s := newShop(t, &p)
+	o := s.delivered("fee-eur")
+	_, err := s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}})
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Fatalf("request with a EUR fee on a USD order: err %v, want a validation error", err)
+	}
+	if rs, _ := s.svc.ListByOrder(s.ctx, o.ID); len(rs) != 0 {
+		t.Fatalf("the refused request saved %d returns", len(rs))
+	}
+	_, err = returns.CalculateRefund(o, &p, returns.CalcInput{Items: []returns.RefundItem{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}})
+	if !errors.Is(err, oms.ErrValidation) {
+		t.Fatalf("CalculateRefund with a EUR fee on a USD order: err %v, want a validation error", err)
+	}
+	// A waived reason charges no fee: nothing to refuse.
+	if _, err := s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDefective}}}); err != nil {
+		t.Fatalf("waived reason: %v", err)
+	}
+	// An exchange pays no restocking fee: nothing to refuse.
+	if _, err := s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[1].ID, Quantity: 1, Reason: returns.ReasonDoesntFit, Resolution: returns.ResolutionExchange}}}); err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	// The fee in the order's currency is charged.
+	p.RestockingFee.PerUnit = usd("2.00")
+	b, err := returns.CalculateRefund(o, &p, returns.CalcInput{Items: []returns.RefundItem{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}})
+	if err != nil || !b.RestockingFee.Equal(usd("2.00")) {
+		t.Fatalf("USD fee: %v, fee %s", err, b.RestockingFee)
+	}
+}
