@@ -39,7 +39,44 @@ const (
 	recutVoided    = "recut_voided"
 	recordedAsStep = "recorded_as:"
 	recutReason    = "units cancelled on the order after its shipment or request started: what is left moved to a new fulfillment order"
+	// recordingStep is saved on a fulfillment order before its shipment
+	// is recorded on the order (beginRecording), and taken off when the
+	// order refuses it (endRecording): a re-cut saved on the version it
+	// read then never misses a record made meanwhile, and one that finds
+	// the step waits for its outcome.
+	recordingStep = "recording_shipment"
 )
+
+// beginRecording saves recordingStep on fo (the caller's copy, handed
+// over) before its shipment is recorded on the order, unless it is
+// there: a re-cut that read fo before fails its save, one reading it
+// after sees the step (see recutFO). A cancelled fulfillment order (a
+// re-cut came first) is refused: its shipment was given up.
+func (s *Service) beginRecording(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) (*FulfillmentOrder, error) {
+	return s.updateLoadedFO(ctx, fo.ID, fo, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.Status == StatusCancelled {
+			return nil, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "its fulfillment order is cancelled"}
+		}
+		if f.done(recordingStep) {
+			return nil, nil
+		}
+		f.mark(recordingStep)
+		return []pendingEvent{{}}, nil
+	})
+}
+
+// endRecording takes recordingStep off fulfillment order id after the
+// order refused to record its shipment, so a re-cut can give it up.
+func (s *Service) endRecording(ctx context.Context, id oms.ID) error {
+	_, err := s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if !f.done(recordingStep) {
+			return nil, nil
+		}
+		f.Steps = slices.DeleteFunc(f.Steps, func(st string) bool { return st == recordingStep })
+		return []pendingEvent{{}}, nil
+	})
+	return err
+}
 
 // recutID returns the ID of the fulfillment order that takes over the
 // units of a fulfillment order whose shipment (or provider request) was
@@ -515,6 +552,20 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 	if f.Version != seen.Version {
 		return nil, errStaleShrink
 	}
+	if f.Shipment != "" && f.done(recordingStep) {
+		// A run is recording the shipment on the order (or was, and
+		// stopped): recorded, it ships and the excess is decided anew;
+		// not yet, the run that records it learns the outcome, and a
+		// refusal takes the step off for the re-cut.
+		cur, err := s.orders.Get(ctx, f.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if hasKey(cur, string(order.CounterShipped)+":"+string(f.Shipment)) {
+			return nil, errStaleShrink
+		}
+		return f, nil
+	}
 	provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
 	if !recuttable(f, o) && !provided {
 		return f, nil
@@ -526,7 +577,7 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 		nf.Status, nf.Request = f.Status, RequestUnsubmitted
 	} else {
 		for _, st := range f.Steps {
-			if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
+			if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) && st != recordingStep {
 				nf.Steps = append(nf.Steps, st)
 			}
 		}
