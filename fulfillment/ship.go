@@ -538,10 +538,25 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 		// A re-cut (recutFO) and this record exclude each other through
 		// the fulfillment order (see beginRecording).
 		if !fo.Reship && !hasKey(o, "shipped:"+string(sh.ID)) {
+			counts := shipmentCounts(sh)
+			if sh.ThirdParty {
+				// The provider's units are counted fulfilled first (a
+				// ThirdPartyShipped interrupted before it did so), and
+				// those it shipped beyond the order are not counted.
+				if !fo.done("order_fulfilled") {
+					if err := s.recordPacked(ctx, fo); err != nil {
+						return sh, err
+					}
+					if fo, err = s.store.FulfillmentOrder(ctx, fo.ID); err != nil {
+						return sh, err
+					}
+				}
+				counts = withoutBeyond(fo, counts)
+			}
 			if fo, err = s.beginRecording(ctx, fo, sh); err != nil {
 				return sh, err
 			}
-			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: shipmentCounts(sh), Reference: firstTracking(sh)}); err != nil {
+			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: counts, Reference: firstTracking(sh)}); err != nil {
 				if now, gerr := s.orders.Get(ctx, sh.OrderID); gerr == nil && now.Status == order.StatusCancelled {
 					return sh, cancelledOrder(sh)
 				}

@@ -141,8 +141,8 @@ func withProvider(fo *FulfillmentOrder) bool {
 // providerRecuttable reports whether units cancelled on the order can be
 // taken off a live fulfillment order a provider has, not shipped nor
 // held: the provider is asked to cancel it and, once it agrees, what is
-// left goes to a new request (see recutFO). A provider that refuses ships
-// it all.
+// left goes to a new request (see recutFO). A provider that refuses may
+// ship it all (see ThirdPartyShipped and EventShippedBeyondOrder).
 func providerRecuttable(fo *FulfillmentOrder, o *order.Order) bool {
 	switch fo.Request {
 	case RequestSubmitted, RequestAccepted, RequestCancellationRequested, RequestCancellationAccepted:
@@ -393,7 +393,9 @@ func cancelledAny(fo *FulfillmentOrder, o *order.Order) bool {
 	return false
 }
 
-// lineUnits returns the units fo must still fulfil for an order line.
+// lineUnits returns the units fo must still fulfil for an order line
+// (those a provider ships beyond the order, see beyondOrder, are not
+// the order's).
 func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
 	var n int64
 	for _, l := range fo.Lines {
@@ -401,7 +403,49 @@ func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
 			n += l.Quantity - l.Short
 		}
 	}
-	return n
+	return n - beyondOrder(fo)[line]
+}
+
+// beyondStep records, on a third-party fulfillment order, units its
+// provider ships that the order no longer wants:
+// "beyond_order:LINE:QTY" (see ThirdPartyShipped).
+const beyondStep = "beyond_order:"
+
+// beyondOrder returns the units per order line fo ships beyond what the
+// order wants (nil when none).
+func beyondOrder(fo *FulfillmentOrder) map[oms.ID]int64 {
+	var out map[oms.ID]int64
+	for _, st := range fo.Steps {
+		rest, ok := strings.CutPrefix(st, beyondStep)
+		if !ok {
+			continue
+		}
+		line, qty, ok := strings.Cut(rest, ":")
+		q, err := strconv.ParseInt(qty, 10, 64)
+		if !ok || err != nil || q <= 0 {
+			continue
+		}
+		if out == nil {
+			out = map[oms.ID]int64{}
+		}
+		out[oms.ID(line)] += q
+	}
+	return out
+}
+
+// withoutBeyond returns lq less the units fo ships beyond the order.
+func withoutBeyond(fo *FulfillmentOrder, lq []order.LineQuantity) []order.LineQuantity {
+	b := beyondOrder(fo)
+	if len(b) == 0 {
+		return lq
+	}
+	var out []order.LineQuantity
+	for _, q := range lq {
+		if q.Quantity -= b[q.LineID]; q.Quantity > 0 {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // shrinkFO takes want (units per order line) off a fulfillment order, as
@@ -510,7 +554,7 @@ func pendingShrinks(fo *FulfillmentOrder) bool {
 // order a provider has, as decided on o and seen (see shrinkFO): the
 // provider is asked to cancel it (under the key Cancel uses), and once it
 // agrees recutFO hands what is left to a new request. A refusal leaves it
-// to the provider, which ships it all.
+// to the provider, which may ship it all (see markBeyondOrder).
 func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
 	if seen.Request != RequestCancellationAccepted {
 		f, err := s.requestCancel(ctx, seen)
