@@ -753,23 +753,6 @@ func (s *Service) releaseShortDue(ctx context.Context, fo *FulfillmentOrder) err
 // releaseShrinks releases the stock of fo's shrinks not yet released, each
 // under its own key, and marks them done.
 func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) error {
-	if fo.done(recutStep) && !fo.done(recutVoided) {
-		// The shipment given up by a re-cut: its labels are voided, unless
-		// the order counted it shipped after all (a run recording it
-		// while the re-cut was decided): its goods leave with them.
-		o, err := s.orders.Get(ctx, fo.OrderID)
-		if err != nil {
-			return err
-		}
-		if hasKey(o, string(order.CounterShipped)+":"+string(fo.Shipment)) {
-			s.warn("fulfillment: a re-cut fulfillment order's shipment was recorded on the order meanwhile; its labels are kept", "fulfillment_order", fo.ID, "shipment", fo.Shipment)
-		} else if err := s.voidLabels(ctx, fo.Shipment); err != nil {
-			return err
-		}
-		if fo, err = s.markStep(ctx, fo.ID, recutVoided); err != nil {
-			return err
-		}
-	}
 	if shortDue(fo) {
 		if err := s.releaseShortDue(ctx, fo); err != nil {
 			return err
@@ -816,6 +799,24 @@ func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) erro
 			f.mark(shrunkPrefix + r.n)
 			return []pendingEvent{{}}, nil
 		}); err != nil {
+			return err
+		}
+	}
+	// The labels last: the stock does not wait for the carrier.
+	if fo.done(recutStep) && !fo.done(recutVoided) {
+		// The shipment given up by a re-cut: its labels are voided, unless
+		// the order counted it shipped after all (a run recording it
+		// while the re-cut was decided): its goods leave with them.
+		o, err := s.orders.Get(ctx, fo.OrderID)
+		if err != nil {
+			return err
+		}
+		if hasKey(o, string(order.CounterShipped)+":"+string(fo.Shipment)) {
+			s.warn("fulfillment: a re-cut fulfillment order's shipment was recorded on the order meanwhile; its labels are kept", "fulfillment_order", fo.ID, "shipment", fo.Shipment)
+		} else if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+			return err
+		}
+		if _, err := s.markStep(ctx, fo.ID, recutVoided); err != nil {
 			return err
 		}
 	}
