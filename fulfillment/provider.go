@@ -43,7 +43,10 @@ type Provider interface {
 // accepted or rejected by the answer. Units cancelled on the order since
 // the allocation are taken off first (as Process does), so the provider is
 // sent what the order still wants. A submitted request whose answer was
-// lost is asked again under the same key. Work on the shop's own
+// lost is asked again under the same key. A request cancelled while it
+// was on its way (a re-cut after units were cancelled on the order) that
+// the provider accepts is asked to be cancelled again, under a key of
+// that submission. Work on the shop's own
 // locations is an error matching oms.ErrInvalidTransition. The provider
 // ships what it accepts, so, as a label purchase, a request is not sent
 // for an order on hold (oms.ErrOnHold) or one that is not confirmed or
@@ -112,7 +115,8 @@ func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, err
 	if d.Accepted {
 		to = RequestAccepted
 	}
-	return s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
+	sent := fo
+	if fo, err = s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
 		if fo.Request != RequestSubmitted {
 			return nil, nil
 		}
@@ -121,7 +125,25 @@ func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, err
 			return nil, err
 		}
 		return []pendingEvent{{EventRequestChanged, RequestPayload{OrderID: fo.OrderID, From: from, To: to, Message: d.Message}}}, nil
-	})
+	}); err != nil {
+		return nil, err
+	}
+	if d.Accepted && (fo.Request == RequestCancellationRequested || fo.Request == RequestCancellationAccepted) {
+		// A cancel (a re-cut's, say) overtook the request on its way: the
+		// provider may have agreed to cancel it before it had it, and then
+		// accepted it. It is asked to cancel it again, under a key of this
+		// submission.
+		key := string(oms.DeriveID(fo.ID, "cancel-after-submit:"+itoa(int64(submits(sent)))))
+		cd, err := s.opts.Provider.Cancel(ctx, ProviderRequest{Key: key, FulfillmentOrder: sent, Order: o})
+		if err != nil {
+			return fo, fmt.Errorf("fulfillment: fulfillment order %s: the provider accepted a request cancelled meanwhile, and did not answer its cancellation: %w", id, err)
+		}
+		if !cd.Accepted {
+			return fo, &oms.TransitionError{Entity: "fulfillment request", ID: id, From: string(RequestAccepted), To: string(RequestCancellationAccepted),
+				Reason: "the provider accepted a request cancelled meanwhile and refused to cancel it: " + cd.Message}
+		}
+	}
+	return fo, nil
 }
 
 // requestCancel asks the provider to cancel; a refusal is an error.
