@@ -301,8 +301,17 @@ func (s *Service) PickedUp(ctx context.Context, id oms.ID) (*Shipment, error) {
 	// leaves: the order refuses it once cancelled (and refuses a cancel
 	// once it is counted), so a cancelled order's stock never leaves.
 	lq := shipmentCounts(sh)
+	if fo, err = s.beginRecording(ctx, fo, sh); errors.Is(err, oms.ErrInvalidTransition) {
+		// Re-cut since it was read: what is left is collected (above).
+		return s.PickedUp(ctx, id)
+	} else if err != nil {
+		return nil, err
+	}
 	if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: lq}); err != nil {
 		if errors.Is(err, oms.ErrValidation) {
+			if eerr := s.endRecording(ctx, fo.ID); eerr != nil {
+				return sh, eerr
+			}
 			if next, ok, herr := s.pickupAfterCancel(ctx, sh, fo); herr != nil || ok {
 				return next, herr
 			}

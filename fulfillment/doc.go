@@ -83,8 +83,12 @@
 // its units. A third-party request not yet sent (or rejected) shrinks as
 // the shop's own; one the provider has is asked to cancel (Provider.Cancel,
 // under the key Cancel uses) and, once it agrees, what is left goes to a
-// new request at the same location, submitted again; a provider that
-// refuses ships it all.
+// new request at the same location, submitted again. A provider that
+// refuses (cancellation_rejected) keeps the request as it was sent and
+// may ship it all: ThirdPartyShipped then records the shipment, commits
+// the stock of every unit it shipped, counts on the order only the units
+// the order still wants, and reports the others with
+// EventShippedBeyondOrder for the host to settle.
 //
 // Third-party locations (3PL, dropship) get a request status, moved by
 // Submit and the host's Provider, and a shipment the provider reports with

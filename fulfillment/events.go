@@ -41,6 +41,13 @@ const (
 	// (order.Service.CancelLines) left the fulfillment order before they
 	// were packed, and their stock is released (LinesCancelledPayload).
 	EventLinesCancelled = "fulfillment_order.lines_cancelled"
+	// EventShippedBeyondOrder: a provider shipped units the order no
+	// longer wants (cancelled on the order after the provider had them,
+	// and it refused to cancel them, or was never asked): their stock
+	// left with the shipment, but the order does not count them; the host
+	// settles them with the provider or the customer
+	// (LinesCancelledPayload, the units beyond the order).
+	EventShippedBeyondOrder = "fulfillment_order.shipped_beyond_order"
 
 	// Shipment events carry a ShipmentPayload.
 	EventShipmentCreated  = "shipment.created"

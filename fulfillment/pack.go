@@ -146,7 +146,7 @@ func (s *Service) recordFulfilled(ctx context.Context, fo *FulfillmentOrder) (*o
 			lq = append(lq, order.LineQuantity{LineID: l.LineID, Quantity: q})
 		}
 	}
-	if len(lq) == 0 {
+	if lq = withoutBeyond(fo, lq); len(lq) == 0 {
 		return nil, nil
 	}
 	return s.orders.RecordFulfillment(ctx, fo.OrderID, order.CounterInput{Key: string(fo.ID), Lines: lq})

@@ -101,6 +101,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 	}
 	var waiting []Waiting
 	var last *order.Order // the order as the last step's last order write left it
+	var unvoided error    // labels left to void hold up nothing else
 	for round := 0; round < 4; round++ {
 		// Fulfillment orders this run has just created or read are all
 		// the order has: the first round starts from them as saved.
@@ -109,7 +110,7 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 				return nil, err
 			}
 		}
-		waiting = waiting[:0]
+		waiting, unvoided = waiting[:0], nil
 		progressed := false
 		for _, fo := range fos {
 			r := &run{}
@@ -125,6 +126,9 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 			}
 			if errors.Is(err, errUnitsCancelled) {
 				moved, err = true, nil // it lost units and is packed again
+			}
+			if errors.Is(err, errLabelsNotVoided) {
+				unvoided, err = errors.Join(unvoided, err), nil
 			}
 			if err != nil && errors.Is(err, oms.ErrValidation) {
 				// The order refused a counter: its units may have been
@@ -146,6 +150,9 @@ func (s *Service) Process(ctx context.Context, orderID oms.ID) (*Result, error) 
 		if !progressed {
 			break
 		}
+	}
+	if unvoided != nil {
+		return nil, unvoided
 	}
 	return s.result(ctx, orderID, waiting, last)
 }
@@ -200,7 +207,7 @@ func (s *Service) step(ctx context.Context, fo *FulfillmentOrder, o *order.Order
 	var err error
 	switch {
 	case fo.Status == StatusCancelled:
-		if !fo.done("cancel_order") {
+		if !fo.done("cancel_order") || voidPending(fo) {
 			_, err = s.finishCancel(ctx, fo, "")
 		}
 		return "", false, err
@@ -388,6 +395,8 @@ func (s *Service) cancelAll(ctx context.Context, o *order.Order) error {
 	if err != nil {
 		return err
 	}
+	// Labels left to void hold up nothing else: reported at the end.
+	var unvoided error
 	for _, fo := range fos {
 		if pendingShrinks(fo) {
 			// Units cancelled on the order before it ended, whose stock
@@ -396,7 +405,7 @@ func (s *Service) cancelAll(ctx context.Context, o *order.Order) error {
 				return err
 			}
 		}
-		if fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") {
+		if fo.Status.Final() && fo.Status != StatusCancelled || fo.done("cancel_order") && !voidPending(fo) {
 			continue
 		}
 		if started, err := s.shipmentStarted(ctx, fo); err != nil || started {
@@ -405,11 +414,13 @@ func (s *Service) cancelAll(ctx context.Context, o *order.Order) error {
 			}
 			continue
 		}
-		if _, err := s.Cancel(ctx, fo.ID, "order cancelled"); err != nil {
+		if _, err := s.Cancel(ctx, fo.ID, "order cancelled"); errors.Is(err, errLabelsNotVoided) {
+			unvoided = errors.Join(unvoided, err)
+		} else if err != nil {
 			return err
 		}
 	}
-	return nil
+	return unvoided
 }
 
 func shortPicked(fo *FulfillmentOrder) bool {

@@ -43,7 +43,10 @@ type Provider interface {
 // accepted or rejected by the answer. Units cancelled on the order since
 // the allocation are taken off first (as Process does), so the provider is
 // sent what the order still wants. A submitted request whose answer was
-// lost is asked again under the same key. Work on the shop's own
+// lost is asked again under the same key. A request cancelled while it
+// was on its way (a re-cut after units were cancelled on the order) that
+// the provider accepts is asked to be cancelled again, under a key of
+// that submission. Work on the shop's own
 // locations is an error matching oms.ErrInvalidTransition. The provider
 // ships what it accepts, so, as a label purchase, a request is not sent
 // for an order on hold (oms.ErrOnHold) or one that is not confirmed or
@@ -112,7 +115,8 @@ func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, err
 	if d.Accepted {
 		to = RequestAccepted
 	}
-	return s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
+	sent := fo
+	if fo, err = s.updateFO(ctx, id, func(fo *FulfillmentOrder) ([]pendingEvent, error) {
 		if fo.Request != RequestSubmitted {
 			return nil, nil
 		}
@@ -121,7 +125,25 @@ func (s *Service) Submit(ctx context.Context, id oms.ID) (*FulfillmentOrder, err
 			return nil, err
 		}
 		return []pendingEvent{{EventRequestChanged, RequestPayload{OrderID: fo.OrderID, From: from, To: to, Message: d.Message}}}, nil
-	})
+	}); err != nil {
+		return nil, err
+	}
+	if d.Accepted && (fo.Request == RequestCancellationRequested || fo.Request == RequestCancellationAccepted) {
+		// A cancel (a re-cut's, say) overtook the request on its way: the
+		// provider may have agreed to cancel it before it had it, and then
+		// accepted it. It is asked to cancel it again, under a key of this
+		// submission.
+		key := string(oms.DeriveID(fo.ID, "cancel-after-submit:"+itoa(int64(submits(sent)))))
+		cd, err := s.opts.Provider.Cancel(ctx, ProviderRequest{Key: key, FulfillmentOrder: sent, Order: o})
+		if err != nil {
+			return fo, fmt.Errorf("fulfillment: fulfillment order %s: the provider accepted a request cancelled meanwhile, and did not answer its cancellation: %w", id, err)
+		}
+		if !cd.Accepted {
+			return fo, &oms.TransitionError{Entity: "fulfillment request", ID: id, From: string(RequestAccepted), To: string(RequestCancellationAccepted),
+				Reason: "the provider accepted a request cancelled meanwhile and refused to cancel it: " + cd.Message}
+		}
+	}
+	return fo, nil
 }
 
 // requestCancel asks the provider to cancel; a refusal is an error.
@@ -193,7 +215,10 @@ type ThirdPartyShipment struct {
 // fulfillment order: a Shipment without bought labels is created, the
 // stock committed, the order's counters moved, payment captured per
 // policy, tracking registered and the request closed. A replay changes
-// nothing.
+// nothing. Units cancelled on the order that the provider ships all the
+// same (it refused to cancel them, or was never asked) leave with the
+// shipment, their stock committed, but the order counts only the units
+// it still wants: the others are reported with EventShippedBeyondOrder.
 func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPartyShipment) (*Shipment, error) {
 	v := &oms.ValidationError{Entity: "third-party shipment"}
 	if in.Carrier == "" || len(in.Carrier) > 64 {
@@ -242,6 +267,11 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 	if fo.Shipment == "" && fo.Request != RequestAccepted && fo.Request != RequestCancellationRejected {
 		return nil, &oms.TransitionError{Entity: "fulfillment request", ID: id, From: string(fo.Request), To: string(RequestClosed), Reason: "the provider has not accepted it"}
 	}
+	if fo.Shipment == "" {
+		if fo, err = s.markBeyondOrder(ctx, fo); err != nil {
+			return nil, err
+		}
+	}
 	shID := oms.DeriveID(id, "shipment")
 	if prev, err := s.store.Shipment(ctx, shID); err == nil {
 		same := prev.Carrier == in.Carrier && len(prev.Packages) == len(in.TrackingNumbers)
@@ -277,6 +307,77 @@ func (s *Service) ThirdPartyShipped(ctx context.Context, id oms.ID, in ThirdPart
 		return nil, err
 	}
 	return s.finishShipment(ctx, shID, nil)
+}
+
+// markBeyondOrder records on fo, a third-party fulfillment order its
+// provider reports shipped, the units it holds beyond what the order
+// still expects of it (cancelled on the order meanwhile: the provider
+// refused to cancel them, or was not asked), before its shipment is
+// created, in one write with EventShippedBeyondOrder: their stock leaves
+// with the shipment, but the order counts only the others. It returns fo
+// as stored.
+func (s *Service) markBeyondOrder(ctx context.Context, fo *FulfillmentOrder) (*FulfillmentOrder, error) {
+	for attempt := 0; ; attempt++ {
+		if fo.Shipment != "" || fo.Reship || fo.done("order_fulfilled") || beyondOrder(fo) != nil {
+			return fo, nil
+		}
+		o, err := s.orders.Get(ctx, fo.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if !cancelledAny(fo, o) && !slices.ContainsFunc(fo.Lines, func(l Line) bool { _, ok := o.Line(l.LineID); return !ok }) {
+			return fo, nil
+		}
+		fos, err := s.store.FulfillmentOrders(ctx, fo.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		var lq []order.LineQuantity
+		for _, l := range fo.Lines {
+			if q := l.Quantity - l.Short; q > 0 {
+				lq = addCounts(lq, []PackageItem{{LineID: l.LineID, Quantity: q}})
+			}
+		}
+		wants := map[oms.ID]int64{}
+		for _, q := range expectedOf(fo, o, fos, slices.Clone(lq)) {
+			wants[q.LineID] = q.Quantity
+		}
+		var off []Line
+		for _, q := range lq {
+			if n := q.Quantity - wants[q.LineID]; n > 0 {
+				sku := oms.SKU("")
+				for _, l := range fo.Lines {
+					if l.LineID == q.LineID {
+						sku = l.SKU
+						break
+					}
+				}
+				fo.mark(beyondStep + string(q.LineID) + ":" + itoa(n))
+				off = append(off, Line{LineID: q.LineID, SKU: sku, Quantity: n})
+			}
+		}
+		if len(off) == 0 {
+			return fo, nil
+		}
+		s.warn("fulfillment: a provider shipped units cancelled on the order", "fulfillment_order", fo.ID)
+		c := &Change{}
+		if err := s.addFO(c, fo, []pendingEvent{{EventShippedBeyondOrder, LinesCancelledPayload{OrderID: fo.OrderID, Lines: off}}}); err != nil {
+			return nil, err
+		}
+		err = s.store.Save(ctx, c)
+		if err == nil {
+			return fo, nil
+		}
+		if !errors.Is(err, oms.ErrConflict) {
+			return nil, err
+		}
+		if attempt >= s.opts.MaxRetries {
+			return nil, fmt.Errorf("fulfillment: fulfillment order %s: gave up: %w", fo.ID, oms.ErrConflict)
+		}
+		if fo, err = s.store.FulfillmentOrder(ctx, fo.ID); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // submits counts the submissions made.

@@ -535,10 +535,35 @@ func (s *Service) finishLoaded(ctx context.Context, id oms.ID, o *order.Order, s
 		// and the stock never disagree (a cancel between a check and the
 		// commit used to win, and the stock was committed all the same).
 		// A re-run finds the shipment's key recorded and commits.
+		// A re-cut (recutFO) and this record exclude each other through
+		// the fulfillment order (see beginRecording).
 		if !fo.Reship && !hasKey(o, "shipped:"+string(sh.ID)) {
-			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: shipmentCounts(sh), Reference: firstTracking(sh)}); err != nil {
+			counts := shipmentCounts(sh)
+			if sh.ThirdParty {
+				// The provider's units are counted fulfilled first (a
+				// ThirdPartyShipped interrupted before it did so), and
+				// those it shipped beyond the order are not counted.
+				if !fo.done("order_fulfilled") {
+					if err := s.recordPacked(ctx, fo); err != nil {
+						return sh, err
+					}
+					if fo, err = s.store.FulfillmentOrder(ctx, fo.ID); err != nil {
+						return sh, err
+					}
+				}
+				counts = withoutBeyond(fo, counts)
+			}
+			if fo, err = s.beginRecording(ctx, fo, sh); err != nil {
+				return sh, err
+			}
+			if _, err := s.orders.RecordShipment(ctx, sh.OrderID, order.CounterInput{Key: string(sh.ID), Lines: counts, Reference: firstTracking(sh)}); err != nil {
 				if now, gerr := s.orders.Get(ctx, sh.OrderID); gerr == nil && now.Status == order.StatusCancelled {
 					return sh, cancelledOrder(sh)
+				}
+				if errors.Is(err, oms.ErrValidation) {
+					if eerr := s.endRecording(ctx, fo.ID); eerr != nil {
+						return sh, eerr
+					}
 				}
 				return sh, err
 			}

@@ -39,7 +39,44 @@ const (
 	recutVoided    = "recut_voided"
 	recordedAsStep = "recorded_as:"
 	recutReason    = "units cancelled on the order after its shipment or request started: what is left moved to a new fulfillment order"
+	// recordingStep is saved on a fulfillment order before its shipment
+	// is recorded on the order (beginRecording), and taken off when the
+	// order refuses it (endRecording): a re-cut saved on the version it
+	// read then never misses a record made meanwhile, and one that finds
+	// the step waits for its outcome.
+	recordingStep = "recording_shipment"
 )
+
+// beginRecording saves recordingStep on fo (the caller's copy, handed
+// over) before its shipment is recorded on the order, unless it is
+// there: a re-cut that read fo before fails its save, one reading it
+// after sees the step (see recutFO). A cancelled fulfillment order (a
+// re-cut came first) is refused: its shipment was given up.
+func (s *Service) beginRecording(ctx context.Context, fo *FulfillmentOrder, sh *Shipment) (*FulfillmentOrder, error) {
+	return s.updateLoadedFO(ctx, fo.ID, fo, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if f.Status == StatusCancelled {
+			return nil, &oms.TransitionError{Entity: "shipment", ID: sh.ID, From: string(sh.Status), To: string(ShipmentShipped), Reason: "its fulfillment order is cancelled"}
+		}
+		if f.done(recordingStep) {
+			return nil, nil
+		}
+		f.mark(recordingStep)
+		return []pendingEvent{{}}, nil
+	})
+}
+
+// endRecording takes recordingStep off fulfillment order id after the
+// order refused to record its shipment, so a re-cut can give it up.
+func (s *Service) endRecording(ctx context.Context, id oms.ID) error {
+	_, err := s.updateFO(ctx, id, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+		if !f.done(recordingStep) {
+			return nil, nil
+		}
+		f.Steps = slices.DeleteFunc(f.Steps, func(st string) bool { return st == recordingStep })
+		return []pendingEvent{{}}, nil
+	})
+	return err
+}
 
 // recutID returns the ID of the fulfillment order that takes over the
 // units of a fulfillment order whose shipment (or provider request) was
@@ -104,8 +141,8 @@ func withProvider(fo *FulfillmentOrder) bool {
 // providerRecuttable reports whether units cancelled on the order can be
 // taken off a live fulfillment order a provider has, not shipped nor
 // held: the provider is asked to cancel it and, once it agrees, what is
-// left goes to a new request (see recutFO). A provider that refuses ships
-// it all.
+// left goes to a new request (see recutFO). A provider that refuses may
+// ship it all (see ThirdPartyShipped and EventShippedBeyondOrder).
 func providerRecuttable(fo *FulfillmentOrder, o *order.Order) bool {
 	switch fo.Request {
 	case RequestSubmitted, RequestAccepted, RequestCancellationRequested, RequestCancellationAccepted:
@@ -356,7 +393,9 @@ func cancelledAny(fo *FulfillmentOrder, o *order.Order) bool {
 	return false
 }
 
-// lineUnits returns the units fo must still fulfil for an order line.
+// lineUnits returns the units fo must still fulfil for an order line
+// (those a provider ships beyond the order, see beyondOrder, are not
+// the order's).
 func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
 	var n int64
 	for _, l := range fo.Lines {
@@ -364,7 +403,49 @@ func lineUnits(fo *FulfillmentOrder, line oms.ID) int64 {
 			n += l.Quantity - l.Short
 		}
 	}
-	return n
+	return n - beyondOrder(fo)[line]
+}
+
+// beyondStep records, on a third-party fulfillment order, units its
+// provider ships that the order no longer wants:
+// "beyond_order:LINE:QTY" (see ThirdPartyShipped).
+const beyondStep = "beyond_order:"
+
+// beyondOrder returns the units per order line fo ships beyond what the
+// order wants (nil when none).
+func beyondOrder(fo *FulfillmentOrder) map[oms.ID]int64 {
+	var out map[oms.ID]int64
+	for _, st := range fo.Steps {
+		rest, ok := strings.CutPrefix(st, beyondStep)
+		if !ok {
+			continue
+		}
+		line, qty, ok := strings.Cut(rest, ":")
+		q, err := strconv.ParseInt(qty, 10, 64)
+		if !ok || err != nil || q <= 0 {
+			continue
+		}
+		if out == nil {
+			out = map[oms.ID]int64{}
+		}
+		out[oms.ID(line)] += q
+	}
+	return out
+}
+
+// withoutBeyond returns lq less the units fo ships beyond the order.
+func withoutBeyond(fo *FulfillmentOrder, lq []order.LineQuantity) []order.LineQuantity {
+	b := beyondOrder(fo)
+	if len(b) == 0 {
+		return lq
+	}
+	var out []order.LineQuantity
+	for _, q := range lq {
+		if q.Quantity -= b[q.LineID]; q.Quantity > 0 {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // shrinkFO takes want (units per order line) off a fulfillment order, as
@@ -473,7 +554,7 @@ func pendingShrinks(fo *FulfillmentOrder) bool {
 // order a provider has, as decided on o and seen (see shrinkFO): the
 // provider is asked to cancel it (under the key Cancel uses), and once it
 // agrees recutFO hands what is left to a new request. A refusal leaves it
-// to the provider, which ships it all.
+// to the provider, which may ship it all (see markBeyondOrder).
 func (s *Service) recutProvided(ctx context.Context, seen *FulfillmentOrder, o *order.Order, want map[oms.ID]int64) (*FulfillmentOrder, error) {
 	if seen.Request != RequestCancellationAccepted {
 		f, err := s.requestCancel(ctx, seen)
@@ -515,6 +596,20 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 	if f.Version != seen.Version {
 		return nil, errStaleShrink
 	}
+	if f.Shipment != "" && f.done(recordingStep) {
+		// A run is recording the shipment on the order (or was, and
+		// stopped): recorded, it ships and the excess is decided anew;
+		// not yet, the run that records it learns the outcome, and a
+		// refusal takes the step off for the re-cut.
+		cur, err := s.orders.Get(ctx, f.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if hasKey(cur, string(order.CounterShipped)+":"+string(f.Shipment)) {
+			return nil, errStaleShrink
+		}
+		return f, nil
+	}
 	provided := f.Request == RequestCancellationAccepted && f.Shipment == "" && providerRecuttable(f, o)
 	if !recuttable(f, o) && !provided {
 		return f, nil
@@ -526,7 +621,7 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 		nf.Status, nf.Request = f.Status, RequestUnsubmitted
 	} else {
 		for _, st := range f.Steps {
-			if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) {
+			if !strings.HasPrefix(st, shrinkStep) && !strings.HasPrefix(st, shrunkPrefix) && !strings.HasPrefix(st, recordedAsStep) && st != recordingStep {
 				nf.Steps = append(nf.Steps, st)
 			}
 		}
@@ -658,23 +753,6 @@ func (s *Service) releaseShortDue(ctx context.Context, fo *FulfillmentOrder) err
 // releaseShrinks releases the stock of fo's shrinks not yet released, each
 // under its own key, and marks them done.
 func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) error {
-	if fo.done(recutStep) && !fo.done(recutVoided) {
-		// The shipment given up by a re-cut: its labels are voided, unless
-		// the order counted it shipped after all (a run recording it
-		// while the re-cut was decided): its goods leave with them.
-		o, err := s.orders.Get(ctx, fo.OrderID)
-		if err != nil {
-			return err
-		}
-		if hasKey(o, string(order.CounterShipped)+":"+string(fo.Shipment)) {
-			s.warn("fulfillment: a re-cut fulfillment order's shipment was recorded on the order meanwhile; its labels are kept", "fulfillment_order", fo.ID, "shipment", fo.Shipment)
-		} else if err := s.voidLabels(ctx, fo.Shipment); err != nil {
-			return err
-		}
-		if fo, err = s.markStep(ctx, fo.ID, recutVoided); err != nil {
-			return err
-		}
-	}
 	if shortDue(fo) {
 		if err := s.releaseShortDue(ctx, fo); err != nil {
 			return err
@@ -721,6 +799,24 @@ func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) erro
 			f.mark(shrunkPrefix + r.n)
 			return []pendingEvent{{}}, nil
 		}); err != nil {
+			return err
+		}
+	}
+	// The labels last: the stock does not wait for the carrier.
+	if fo.done(recutStep) && !fo.done(recutVoided) {
+		// The shipment given up by a re-cut: its labels are voided, unless
+		// the order counted it shipped after all (a run recording it
+		// while the re-cut was decided): its goods leave with them.
+		o, err := s.orders.Get(ctx, fo.OrderID)
+		if err != nil {
+			return err
+		}
+		if hasKey(o, string(order.CounterShipped)+":"+string(fo.Shipment)) {
+			s.warn("fulfillment: a re-cut fulfillment order's shipment was recorded on the order meanwhile; its labels are kept", "fulfillment_order", fo.ID, "shipment", fo.Shipment)
+		} else if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+			return err
+		}
+		if _, err := s.markStep(ctx, fo.ID, recutVoided); err != nil {
 			return err
 		}
 	}

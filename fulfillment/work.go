@@ -642,8 +642,10 @@ func (s *Service) Merge(ctx context.Context, ids []oms.ID) (*FulfillmentOrder, e
 // oms.ErrInvalidTransition. A fulfillment order whose shipment exists is
 // refused the same way, unless the order is cancelled (or completed) and
 // the shipment's stock was not committed yet: then the labels it bought
-// are voided. Cancelling a cancelled fulfillment order finishes any step
-// an interruption left and changes nothing else.
+// are voided. A carrier that does not answer holds up neither the stock
+// nor the order: Cancel (and Process) report the labels left to void,
+// and a later run voids them. Cancelling a cancelled fulfillment order
+// finishes any step an interruption left and changes nothing else.
 func (s *Service) Cancel(ctx context.Context, id oms.ID, reason string) (*FulfillmentOrder, error) {
 	if len(reason) > 1024 {
 		return nil, oms.Validationf("cancel", "reason", "longer than 1024 bytes")
@@ -867,16 +869,42 @@ func (s *Service) voidLabels(ctx context.Context, id oms.ID) error {
 	return nil
 }
 
+// A cancelled fulfillment order whose labels could not be voided (the
+// carrier did not answer) records voidPendingStep with its cancel, and
+// voidedStep once a later run voided them.
+const (
+	voidPendingStep = "labels_void_pending"
+	voidedStep      = "labels_voided"
+)
+
+// errLabelsNotVoided marks finishCancel's report of labels left to void:
+// the stock and the order are done, a later run voids them.
+var errLabelsNotVoided = errors.New("fulfillment: labels of a cancelled fulfillment order are left to void")
+
+// voidPending reports whether fo is cancelled with labels left to void.
+func voidPending(fo *FulfillmentOrder) bool {
+	return fo.done(voidPendingStep) && !fo.done(voidedStep)
+}
+
 // finishCancel releases a cancelled fulfillment order's stock and cancels
-// its units on the order, each once.
+// its units on the order, each once, and voids its shipment's labels.
+// The carrier does not hold up the rest: labels it could not void are
+// left to a later run (an error matching errLabelsNotVoided says so).
 func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason string) (*FulfillmentOrder, error) {
 	if fo.done("cancel_order") {
-		return fo, nil
+		if !voidPending(fo) {
+			return fo, nil
+		}
+		if err := s.voidLabels(ctx, fo.Shipment); err != nil {
+			return fo, fmt.Errorf("%w: shipment %s: %w", errLabelsNotVoided, fo.Shipment, err)
+		}
+		return s.markStep(ctx, fo.ID, voidedStep)
 	}
 	// After the cancelled status is saved: a purchase that saved its label
 	// before is voided here, one that saves it later voids it itself.
-	if err := s.voidLabels(ctx, fo.Shipment); err != nil {
-		return fo, err
+	voidErr := s.voidLabels(ctx, fo.Shipment)
+	if voidErr != nil {
+		s.warn("fulfillment: labels of a cancelled fulfillment order left to void", "fulfillment_order", fo.ID, "shipment", fo.Shipment, "err", voidErr)
 	}
 	lines := remaining(fo)
 	short, err := s.unresolvedShort(ctx, fo)
@@ -924,11 +952,18 @@ func (s *Service) finishCancel(ctx context.Context, fo *FulfillmentOrder, reason
 			}
 		}
 	}
-	return s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
+	fo, err = s.updateFO(ctx, fo.ID, func(f *FulfillmentOrder) ([]pendingEvent, error) {
 		if f.done("cancel_order") {
 			return nil, nil
 		}
 		f.mark("cancel_order")
+		if voidErr != nil {
+			f.mark(voidPendingStep)
+		}
 		return []pendingEvent{{}}, nil
 	})
+	if err == nil && voidErr != nil {
+		err = fmt.Errorf("%w: shipment %s: %w", errLabelsNotVoided, fo.Shipment, voidErr)
+	}
+	return fo, err
 }
