@@ -461,28 +461,7 @@ func (s *Service) shrinkFO(ctx context.Context, seen *FulfillmentOrder, o *order
 		if !shrinkable(f, o) {
 			return nil, nil
 		}
-		want := maps.Clone(want) // a retry starts again from the stored version
-		n := 0
-		for _, st := range f.Steps {
-			if strings.HasPrefix(st, shrinkStep) {
-				n++
-			}
-		}
-		var off []Line
-		// The newest lines (the last split or re-allocation) first.
-		for i := len(f.Lines) - 1; i >= 0; i-- {
-			l := &f.Lines[i]
-			t := min(want[l.LineID], l.Quantity-l.Short)
-			if t <= 0 {
-				continue
-			}
-			want[l.LineID] -= t
-			l.Quantity -= t
-			l.Picked = min(l.Picked, l.Quantity-l.Short)
-			n++
-			f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
-			off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
-		}
+		off := takeOff(f, want) // a retry starts again from the stored version
 		if len(off) == 0 {
 			return nil, nil
 		}
@@ -629,27 +608,7 @@ func (s *Service) recutFO(ctx context.Context, seen *FulfillmentOrder, o *order.
 		nf.mark("order_fulfilled")
 		nf.mark("picked")
 	}
-	want = maps.Clone(want) // the caller's map is not changed
-	n := 0
-	for _, st := range f.Steps {
-		if strings.HasPrefix(st, shrinkStep) {
-			n++
-		}
-	}
-	var off []Line
-	for i := len(f.Lines) - 1; i >= 0; i-- {
-		l := &f.Lines[i]
-		t := min(want[l.LineID], l.Quantity-l.Short)
-		if t <= 0 {
-			continue
-		}
-		want[l.LineID] -= t
-		l.Quantity -= t
-		l.Picked = min(l.Picked, l.Quantity-l.Short)
-		n++
-		f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
-		off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
-	}
+	off := takeOff(f, want)
 	if len(off) == 0 {
 		return f, nil
 	}
@@ -821,4 +780,33 @@ func (s *Service) releaseShrinks(ctx context.Context, fo *FulfillmentOrder) erro
 		}
 	}
 	return nil
+}
+
+// takeOff takes up to want[line] units (what is left to pack, Short
+// excepted) off f's lines, the newest lines (the last split or
+// re-allocation) first, marks a shrink step for each line it lowers and
+// returns what it took. want is not changed.
+func takeOff(f *FulfillmentOrder, want map[oms.ID]int64) []Line {
+	want = maps.Clone(want)
+	n := 0
+	for _, st := range f.Steps {
+		if strings.HasPrefix(st, shrinkStep) {
+			n++
+		}
+	}
+	var off []Line
+	for i := len(f.Lines) - 1; i >= 0; i-- {
+		l := &f.Lines[i]
+		t := min(want[l.LineID], l.Quantity-l.Short)
+		if t <= 0 {
+			continue
+		}
+		want[l.LineID] -= t
+		l.Quantity -= t
+		l.Picked = min(l.Picked, l.Quantity-l.Short)
+		n++
+		f.mark(shrinkStep + strconv.Itoa(n) + ":" + strconv.FormatInt(t, 10) + ":" + string(l.Reservation) + ":" + string(l.LineID))
+		off = append(off, Line{LineID: l.LineID, SKU: l.SKU, Quantity: t, Reservation: l.Reservation})
+	}
+	return off
 }
