@@ -82,16 +82,41 @@ type Service struct {
 	retries  int
 	// gates serializes, per order, the commands that check what is still
 	// returnable and then take units (request, approve, claim), within
-	// this process.
-	gates sync.Map // oms.ID -> *sync.Mutex
+	// this process. An order's gate lives while a command holds or awaits
+	// it, so the map holds only the orders being worked on.
+	gatesMu sync.Mutex
+	gates   map[oms.ID]*orderGate
+}
+
+// orderGate is one order's gate and the number of commands holding or
+// awaiting it.
+type orderGate struct {
+	mu    sync.Mutex
+	users int
 }
 
 // gate locks the order's gate and returns its unlock.
 func (s *Service) gate(orderID oms.ID) func() {
-	m, _ := s.gates.LoadOrStore(orderID, &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
+	s.gatesMu.Lock()
+	if s.gates == nil {
+		s.gates = map[oms.ID]*orderGate{}
+	}
+	g := s.gates[orderID]
+	if g == nil {
+		g = &orderGate{}
+		s.gates[orderID] = g
+	}
+	g.users++
+	s.gatesMu.Unlock()
+	g.mu.Lock()
+	return func() {
+		g.mu.Unlock()
+		s.gatesMu.Lock()
+		if g.users--; g.users == 0 {
+			delete(s.gates, orderID)
+		}
+		s.gatesMu.Unlock()
+	}
 }
 
 // NewService returns a Service over store. It refuses options without
