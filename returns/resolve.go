@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -870,7 +871,7 @@ func (s *Service) settleCharge(ctx context.Context, r *Return, method string) er
 		return minus(orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal).IsNegative()
 	}
 	if !short(c) {
-		return nil
+		return s.completeCharge(ctx, c)
 	}
 	if method == "" {
 		return oms.Validationf(entity, "payment_method", "the charge order %s of the replacements of units never returned is not paid (%s due); a payment method is required", c.ID, ex.Difference.Due)
@@ -886,6 +887,55 @@ func (s *Service) settleCharge(ctx context.Context, r *Return, method string) er
 	}
 	if short(c) {
 		return fmt.Errorf("returns: %s: the charge order %s captured %s of %s: %w", r.ID, c.ID, orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal, oms.ErrOnHold)
+	}
+	return s.completeCharge(ctx, c)
+}
+
+// completeCharge completes the paid charge order c: its line ships
+// nothing, so it is confirmed and its counters moved to delivered, as
+// those of goods needing no shipping, with keys derived from the order
+// (a retry changes nothing). A pending charge order could be cancelled,
+// and its charge refunded, by an ordinary Cancel while the return it
+// pays for stays completed; a completed one cannot.
+func (s *Service) completeCharge(ctx context.Context, c *order.Order) error {
+	if c.Status.Final() {
+		return nil
+	}
+	var err error
+	if id := c.ID; c.Status == order.StatusPending {
+		if c, err = s.orders.Confirm(ctx, id); err != nil {
+			return fmt.Errorf("returns: confirm the charge order %s: %w", id, err)
+		}
+	}
+	steps := []struct {
+		name  string
+		count func(l order.Line) int64
+		rec   func(context.Context, oms.ID, order.CounterInput) (*order.Order, error)
+	}{
+		{"allocated", func(l order.Line) int64 { return l.Allocated }, s.orders.RecordAllocation},
+		{"fulfilled", func(l order.Line) int64 { return l.Fulfilled }, s.orders.RecordFulfillment},
+		{"shipped", func(l order.Line) int64 { return l.Shipped }, s.orders.RecordShipment},
+		{"delivered", func(l order.Line) int64 { return l.Delivered }, s.orders.RecordDelivery},
+	}
+	for _, st := range steps {
+		if c.Status.Final() {
+			return nil
+		}
+		var lq []order.LineQuantity
+		what := "charge-" + st.name
+		for _, l := range c.Lines {
+			if n := l.Active() - st.count(l); n > 0 {
+				lq = append(lq, order.LineQuantity{LineID: l.ID, Quantity: n})
+				what += ":" + string(l.ID) + "=" + strconv.FormatInt(n, 10)
+			}
+		}
+		if len(lq) == 0 {
+			continue
+		}
+		id := c.ID
+		if c, err = st.rec(ctx, id, order.CounterInput{Key: string(oms.DeriveID(id, what)), Reference: "charge for units never returned", Lines: lq}); err != nil {
+			return fmt.Errorf("returns: complete the charge order %s (%s): %w", id, st.name, err)
+		}
 	}
 	return nil
 }
