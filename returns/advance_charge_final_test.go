@@ -1,7 +1,12 @@
 package returns_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/omskit/oms"
 
 	"github.com/omskit/oms/order"
 	"github.com/omskit/oms/returns"
@@ -57,5 +62,73 @@ func TestChargeOfUnreturnedUnitsCannotBeCancelledAndRefunded(t *testing.T) {
 	ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{PaymentMethod: "tok_visa"}))
 	if got := s.order(id).Version; got != v {
 		t.Errorf("a retried Resolve moved the charge order from version %d to %d", v, got)
+	}
+}
+
+// TestReturnedReplacementsRefundTheirChargeForUnitsNeverReturned: an
+// advance exchange of 2 tees, 1 came back, the other's replacement was
+// charged (17.76) on the charge order. When the customer then returned
+// both replacements for a refund, only the credit of the tee that came
+// back (17.75) was refunded, never the charge: they kept a mug and one
+// tee having paid for the mug and two tees. The replacements' refund now
+// gives back what was paid for them, on the original order (the credit)
+// and on the charge order (the charge), once.
+func TestReturnedReplacementsRefundTheirChargeForUnitsNeverReturned(t *testing.T) {
+	returnReplacementsInBatches(t, 2)
+}
+
+// returnReplacementsInBatches returns the 2 replacements of
+// advanceKeepingOneTee in returns of the given sizes and checks that
+// they refunded, over all orders, exactly what was paid for them, the
+// charge included.
+func returnReplacementsInBatches(t *testing.T, batches ...int64) {
+	t.Helper()
+	s := newShop(t, nil)
+	o, x := advanceKeepingOneTee(t, s)
+	paid := ok[oms.Money](t)(x.Exchange.Difference.Credit.Add(x.Exchange.Difference.Due))
+	rep := s.order(x.Exchange.OrderID)
+	if rep.Status == order.StatusPending {
+		rep = ok[*order.Order](t)(s.orders.Confirm(s.ctx, rep.ID))
+	}
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 2}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		if _, err := step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}); err != nil && !errors.Is(err, oms.ErrValidation) {
+			t.Fatal(err)
+		}
+	}
+	rep = s.order(rep.ID)
+	if rep.Lines[0].Delivered != 2 {
+		t.Fatalf("replacement line delivered %d, want 2", rep.Lines[0].Delivered)
+	}
+	refunded := func() oms.Money {
+		sum := oms.Zero(oms.USD)
+		for _, id := range []oms.ID{o.ID, rep.ID, x.Exchange.ChargeOrderID} {
+			if m := s.order(id).Payment.Refunded; m.Currency() != "" {
+				sum = ok[oms.Money](t)(sum.Add(m))
+			}
+		}
+		return sum
+	}
+	before := refunded()
+	for i, n := range batches {
+		r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: fmt.Sprint("back-", i), OrderID: rep.ID, Lines: []returns.RequestLine{
+			{OrderLineID: rep.Lines[0].ID, Quantity: n, Reason: returns.ReasonDoesntFit}}}))
+		r = s.receiveAndInspect(t, r)
+		for range 2 {
+			r = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, r.ID, returns.ResolveInput{}))
+		}
+		if r.Status != returns.StatusCompleted {
+			t.Fatalf("return of the replacements %s", r.Status)
+		}
+	}
+	got := ok[oms.Money](t)(refunded().Sub(before))
+	if !got.Equal(paid) {
+		t.Errorf("returning both replacements (%v) refunded %s, want what was paid for them %s", batches, got, paid)
+	}
+	c := s.order(x.Exchange.ChargeOrderID)
+	if c.Payment.Refunded.Currency() == "" || !c.Payment.Refunded.Equal(x.Exchange.Difference.Due) {
+		t.Errorf("charge order refunded %v, want its charge %s", c.Payment.Refunded, x.Exchange.Difference.Due)
 	}
 }
