@@ -132,3 +132,13 @@ func returnReplacementsInBatches(t *testing.T, batches ...int64) {
 		t.Errorf("charge order refunded %v, want its charge %s", c.Payment.Refunded, x.Exchange.Difference.Due)
 	}
 }
+
+// TestReplacementsReturnedOneByOneLoseNoCentToANegativeUnitValue: the
+// replacement's discounts, split per unit, value its first unit at -0.01
+// (3.85 + 16.16 off 20.00), which CalculateRefund gives a restocking fee
+// of -0.01; the credit share then took 0.01 as the fee the replacement's
+// refund "could not deduct", though no fee was due: returned one at a
+// time, 2 replacements refunded 35.49 of the 35.51 paid.
+func TestReplacementsReturnedOneByOneLoseNoCentToANegativeUnitValue(t *testing.T) {
+	returnReplacementsInBatches(t, 1, 1)
+}

@@ -815,7 +815,9 @@ func (s *Service) deductFromShares(sh creditShares, full Breakdown, r *Return, c
 			fee = plus(fee, f.PerUnit.Mul(lr.Quantity))
 		}
 		fee = minMoney(fee, worth)
-		rest := maxMoney(minus(fee, lr.RestockingFee), zero)
+		// A unit valued below zero (its discounts split per unit) has a
+		// negative fee there: nothing was deducted, not less than nothing.
+		rest := maxMoney(minus(fee, maxMoney(lr.RestockingFee, zero)), zero)
 		extra := minMoney(rest, part.Amount)
 		part.RestockingFee = extra
 		part.Amount = minus(part.Amount, extra)
