@@ -41,13 +41,17 @@
 // or missing at a final inspection), Resolve takes the difference again
 // against the units that did and charges what is then due, the
 // replacement of the units kept, on an order of its own paid with
-// ResolveInput.PaymentMethod (ExchangeRecord.ChargeOrderID), once.
+// ResolveInput.PaymentMethod (ExchangeRecord.ChargeOrderID), once; that
+// order ships nothing and is completed once paid, so an ordinary cancel
+// cannot refund it.
 // A replacement can itself be returned: the credit that paid for it is no
 // money of the replacement order (which captured only what was due), so
 // each returned replacement unit's exact share of that credit is refunded
 // on the original order (RefundRecord.Original), amount only, once, less
 // what the replacement's own refund could not deduct of the restocking fee
-// (on the units' whole worth) and the return shipping; the
+// (on the units' whole worth) and the return shipping; likewise, the
+// share of an advance exchange's charge order is refunded on that order
+// (RefundRecord.Charge). The
 // original units stay with the exchange, so they are not returned again.
 // The replacement of an advance exchange returned before the original
 // units came back waits: its Resolve is refused (oms.ErrInvalidTransition)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -188,6 +189,11 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 				return nil, fmt.Errorf("returns: %s: refund the exchange credit on the original order %s: %w", id, r.Refund.OriginalOrderID, err)
 			}
 		}
+		if ch := r.Refund.Charge; ch != nil && !r.Refund.Done && ch.Total.IsPositive() {
+			if _, err := s.orders.Refund(ctx, r.Refund.ChargeOrderID, ch.RefundInput(r.Refund.Key+"-charge", reason, 0)); err != nil {
+				return nil, fmt.Errorf("returns: %s: refund the charge of the replacements on the charge order %s: %w", id, r.Refund.ChargeOrderID, err)
+			}
+		}
 		replan := false
 		r, _, err = s.update(ctx, id, func(r *Return, now time.Time) ([]pendingEvent, error) {
 			if r.Status == StatusCompleted {
@@ -209,6 +215,9 @@ func (s *Service) Resolve(ctx context.Context, id oms.ID, in ResolveInput) (*Ret
 			}
 			if org := r.Refund.Original; org != nil && org.Total.IsPositive() {
 				events = append(events, pendingEvent{EventRefunded, RefundPayload{OrderID: r.Refund.OriginalOrderID, Key: r.Refund.Key + "-original", Breakdown: *org}})
+			}
+			if ch := r.Refund.Charge; ch != nil && ch.Total.IsPositive() {
+				events = append(events, pendingEvent{EventRefunded, RefundPayload{OrderID: r.Refund.ChargeOrderID, Key: r.Refund.Key + "-charge", Breakdown: *ch}})
 			}
 			r.Outcomes = outcomes(r)
 			return append(events, pendingEvent{EventCompleted, StatusPayload{OrderID: r.OrderID, From: from, To: StatusCompleted, Outcomes: r.Outcomes}}), nil
@@ -273,8 +282,8 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 	cur := o.Currency
 	b := Breakdown{Currency: cur, Shipping: oms.Zero(cur), Value: oms.Zero(cur), RestockingFee: oms.Zero(cur), ReturnShipping: oms.Zero(cur), Total: oms.Zero(cur)}
 	credit := oms.Zero(cur)
-	var original *Breakdown
-	var originalOrder oms.ID
+	var original, charge *Breakdown
+	var originalOrder, chargeOrder oms.ID
 	if len(refundItems) > 0 {
 		cost := oms.Money{}
 		if r.Label != nil {
@@ -290,6 +299,9 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		}
 		if shares.origin != nil {
 			originalOrder = shares.origin.ID
+			if shares.chargeOrder != nil {
+				chargeOrder = shares.chargeOrder.ID
+			}
 			s.deductFromShares(shares, full, r, cost)
 		}
 		// Store-credit lines leave the money refund; shipping stays with it.
@@ -301,10 +313,16 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 				if sh, ok := shares.parts[lr.OrderLineID]; ok {
 					credit = plus(credit, sh.Amount)
 				}
+				if sh, ok := shares.charge[lr.OrderLineID]; ok {
+					credit = plus(credit, sh.Amount)
+				}
 				continue
 			}
 			if sh, ok := shares.parts[lr.OrderLineID]; ok && shares.origin != nil {
 				original = addOriginal(original, shares.origin.Currency, sh)
+			}
+			if sh, ok := shares.charge[lr.OrderLineID]; ok && shares.chargeOrder != nil {
+				charge = addOriginal(charge, shares.chargeOrder.Currency, sh)
 			}
 			b.Lines = append(b.Lines, lr)
 			b.Value = plus(b.Value, lr.Value)
@@ -389,6 +407,9 @@ func (s *Service) plan(ctx context.Context, r *Return, method string) (*Return, 
 		r.Refund = &RefundRecord{Key: RefundKey(r.ID), OrderVersion: o.Version, Breakdown: b}
 		if original != nil && original.Total.IsPositive() {
 			r.Refund.OriginalOrderID, r.Refund.Original = originalOrder, original
+		}
+		if charge != nil && charge.Total.IsPositive() {
+			r.Refund.ChargeOrderID, r.Refund.Charge = chargeOrder, charge
 		}
 		events := []pendingEvent{{EventRefundRequested, RefundPayload{OrderID: r.OrderID, Key: r.Refund.Key, Breakdown: b}}}
 		if credit.IsPositive() && !r.StoreCredit.IsPositive() {
@@ -567,9 +588,16 @@ func (s *Service) placeReplacement(ctx context.Context, r *Return, method string
 // creditShares are the parts of an exchange's credit that paid for units
 // of its replacement order now returned: per replacement order line, the
 // amount to give back on the original order (origin), on its line.
+//
+// When that exchange was an advance one whose replacements of units never
+// returned were charged on an order of their own, the charge also paid
+// for rep's units: its share of the returned units is refunded on the
+// charge order (chargeOrder), on its line (charge).
 type creditShares struct {
-	origin *order.Order
-	parts  map[oms.ID]LineRefund
+	origin      *order.Order
+	parts       map[oms.ID]LineRefund
+	chargeOrder *order.Order
+	charge      map[oms.ID]LineRefund
 }
 
 // exchangeCreditShares returns, when rep is the replacement order of
@@ -611,8 +639,17 @@ func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r 
 	if d.Credit.Currency() != cur {
 		return out, nil
 	}
-	used := minus(d.Credit, orZero(d.Credited, cur))
-	if !used.IsPositive() {
+	used := maxMoney(minus(d.Credit, orZero(d.Credited, cur)), oms.Zero(cur))
+	var c *order.Order
+	if x.Exchange.Advance && x.Exchange.ChargeOrderID != "" && orZero(d.Due, cur).IsPositive() {
+		if c, err = s.orders.Get(ctx, x.Exchange.ChargeOrderID); err != nil {
+			return out, err
+		}
+		if c.Currency != cur || len(c.Lines) == 0 || len(c.Totals.Lines) == 0 {
+			c = nil
+		}
+	}
+	if !used.IsPositive() && c == nil {
 		return out, nil
 	}
 	o, err := s.orders.Get(ctx, x.OrderID)
@@ -648,6 +685,16 @@ func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r 
 	perLine, err := used.Allocate(weights)
 	if err != nil {
 		return out, nil // nothing to split over: no share
+	}
+	// What the charge order paid for rep, split the same way.
+	var chargeLine []oms.Money
+	chargeLeft, chargeCap := oms.Zero(cur), oms.Zero(cur)
+	if c != nil {
+		if chargeLine, err = d.Due.Allocate(weights); err != nil {
+			return out, nil
+		}
+		chargeLeft = maxMoney(minus(c.Totals.Lines[0].Total, orZero(c.Lines[0].RefundedAmount, cur)), oms.Zero(cur))
+		chargeCap = maxMoney(minus(orZero(c.Payment.Captured, cur), orZero(c.Payment.Refunded, cur)), oms.Zero(cur))
 	}
 	// The units of rep's lines whose share other returns already took.
 	others, err := s.store.ListByOrder(ctx, rep.ID)
@@ -715,8 +762,28 @@ func (s *Service) exchangeCreditShares(ctx context.Context, rep *order.Order, r 
 		z := oms.Zero(cur)
 		out.parts[it.OrderLineID] = LineRefund{OrderLineID: ol.ID, SKU: ol.SKU, Subtotal: z, LineDiscount: z, OrderDiscount: z, Tax: z,
 			Value: share, RestockingFee: z, ReturnShipping: z, Capped: minus(share, amt), Amount: amt}
+		if c == nil {
+			continue
+		}
+		hi, err = first(chargeLine[k], n+it.Quantity, q)
+		if err != nil {
+			return out, err
+		}
+		lo, err = first(chargeLine[k], n, q)
+		if err != nil {
+			return out, err
+		}
+		share = minus(hi, lo)
+		amt = maxMoney(minMoney(minMoney(share, chargeLeft), chargeCap), z)
+		chargeLeft, chargeCap = minus(chargeLeft, amt), minus(chargeCap, amt)
+		if out.charge == nil {
+			out.charge = map[oms.ID]LineRefund{}
+		}
+		cl := c.Lines[0]
+		out.charge[it.OrderLineID] = LineRefund{OrderLineID: cl.ID, SKU: cl.SKU, Subtotal: z, LineDiscount: z, OrderDiscount: z, Tax: z,
+			Value: share, RestockingFee: z, ReturnShipping: z, Capped: minus(share, amt), Amount: amt}
 	}
-	out.origin = o
+	out.origin, out.chargeOrder = o, c
 	return out, nil
 }
 
@@ -739,15 +806,28 @@ func (s *Service) deductFromShares(sh creditShares, full Breakdown, r *Return, c
 		}
 		f := p.fee(r.Lines[k].SKU)
 		worth := plus(lr.Value, part.Value)
+		ch, charged := sh.charge[lr.OrderLineID]
+		if charged {
+			worth = plus(worth, ch.Value)
+		}
 		fee := worth.MulRate(f.Percent).Round()
 		if !f.PerUnit.IsZero() && f.PerUnit.Currency() == cur {
 			fee = plus(fee, f.PerUnit.Mul(lr.Quantity))
 		}
 		fee = minMoney(fee, worth)
-		extra := minMoney(maxMoney(minus(fee, lr.RestockingFee), zero), part.Amount)
+		// A unit valued below zero (its discounts split per unit) has a
+		// negative fee there: nothing was deducted, not less than nothing.
+		rest := maxMoney(minus(fee, maxMoney(lr.RestockingFee, zero)), zero)
+		extra := minMoney(rest, part.Amount)
 		part.RestockingFee = extra
 		part.Amount = minus(part.Amount, extra)
 		sh.parts[lr.OrderLineID] = part
+		if rest = minus(rest, extra); charged && rest.IsPositive() {
+			extra = minMoney(rest, ch.Amount)
+			ch.RestockingFee = extra
+			ch.Amount = minus(ch.Amount, extra)
+			sh.charge[lr.OrderLineID] = ch
+		}
 	}
 	if p.payer() != ReturnShippingDeducted {
 		return
@@ -770,6 +850,13 @@ func (s *Service) deductFromShares(sh creditShares, full Breakdown, r *Return, c
 		part.Amount = minus(part.Amount, d)
 		rest = minus(rest, d)
 		sh.parts[lr.OrderLineID] = part
+		if ch, charged := sh.charge[lr.OrderLineID]; charged && rest.IsPositive() {
+			d = minMoney(rest, ch.Amount)
+			ch.ReturnShipping = d
+			ch.Amount = minus(ch.Amount, d)
+			rest = minus(rest, d)
+			sh.charge[lr.OrderLineID] = ch
+		}
 	}
 }
 
@@ -870,7 +957,7 @@ func (s *Service) settleCharge(ctx context.Context, r *Return, method string) er
 		return minus(orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal).IsNegative()
 	}
 	if !short(c) {
-		return nil
+		return s.completeCharge(ctx, c)
 	}
 	if method == "" {
 		return oms.Validationf(entity, "payment_method", "the charge order %s of the replacements of units never returned is not paid (%s due); a payment method is required", c.ID, ex.Difference.Due)
@@ -886,6 +973,55 @@ func (s *Service) settleCharge(ctx context.Context, r *Return, method string) er
 	}
 	if short(c) {
 		return fmt.Errorf("returns: %s: the charge order %s captured %s of %s: %w", r.ID, c.ID, orZero(c.Payment.Captured, c.Currency), c.Totals.GrandTotal, oms.ErrOnHold)
+	}
+	return s.completeCharge(ctx, c)
+}
+
+// completeCharge completes the paid charge order c: its line ships
+// nothing, so it is confirmed and its counters moved to delivered, as
+// those of goods needing no shipping, with keys derived from the order
+// (a retry changes nothing). A pending charge order could be cancelled,
+// and its charge refunded, by an ordinary Cancel while the return it
+// pays for stays completed; a completed one cannot.
+func (s *Service) completeCharge(ctx context.Context, c *order.Order) error {
+	if c.Status.Final() {
+		return nil
+	}
+	var err error
+	if id := c.ID; c.Status == order.StatusPending {
+		if c, err = s.orders.Confirm(ctx, id); err != nil {
+			return fmt.Errorf("returns: confirm the charge order %s: %w", id, err)
+		}
+	}
+	steps := []struct {
+		name  string
+		count func(l order.Line) int64
+		rec   func(context.Context, oms.ID, order.CounterInput) (*order.Order, error)
+	}{
+		{"allocated", func(l order.Line) int64 { return l.Allocated }, s.orders.RecordAllocation},
+		{"fulfilled", func(l order.Line) int64 { return l.Fulfilled }, s.orders.RecordFulfillment},
+		{"shipped", func(l order.Line) int64 { return l.Shipped }, s.orders.RecordShipment},
+		{"delivered", func(l order.Line) int64 { return l.Delivered }, s.orders.RecordDelivery},
+	}
+	for _, st := range steps {
+		if c.Status.Final() {
+			return nil
+		}
+		var lq []order.LineQuantity
+		what := "charge-" + st.name
+		for _, l := range c.Lines {
+			if n := l.Active() - st.count(l); n > 0 {
+				lq = append(lq, order.LineQuantity{LineID: l.ID, Quantity: n})
+				what += ":" + string(l.ID) + "=" + strconv.FormatInt(n, 10)
+			}
+		}
+		if len(lq) == 0 {
+			continue
+		}
+		id := c.ID
+		if c, err = st.rec(ctx, id, order.CounterInput{Key: string(oms.DeriveID(id, what)), Reference: "charge for units never returned", Lines: lq}); err != nil {
+			return fmt.Errorf("returns: complete the charge order %s (%s): %w", id, st.name, err)
+		}
 	}
 	return nil
 }

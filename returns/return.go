@@ -237,6 +237,15 @@ type RefundRecord struct {
 	// "-original"), within what that order captured and did not refund.
 	OriginalOrderID oms.ID     `json:"original_order_id,omitempty"`
 	Original        *Breakdown `json:"original,omitempty"`
+	// ChargeOrderID and Charge are set when the returned units are the
+	// replacement of an advance exchange whose replacements of units
+	// never returned were charged on an order of their own
+	// (ExchangeRecord.ChargeOrderID): that charge also paid for the
+	// replacement, so its share of the returned units is refunded on the
+	// charge order (amount only, keyed Key + "-charge"), within what that
+	// order captured and did not refund.
+	ChargeOrderID oms.ID     `json:"charge_order_id,omitempty"`
+	Charge        *Breakdown `json:"charge,omitempty"`
 }
 
 // ExchangeRecord links a return to its replacement order.
@@ -300,6 +309,10 @@ func (r *Return) Clone() *Return {
 		if r.Refund.Original != nil {
 			b := r.Refund.Original.clone()
 			rf.Original = &b
+		}
+		if r.Refund.Charge != nil {
+			b := r.Refund.Charge.clone()
+			rf.Charge = &b
 		}
 		c.Refund = &rf
 	}
