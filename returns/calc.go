@@ -192,6 +192,9 @@ func calculateRefund(o *order.Order, p *Policy, in CalcInput, valued map[oms.ID]
 			p.checkFeeCurrency(v, f, l.SKU, it.Reason, cur)
 		}
 	}
+	if !in.Claim && in.ReturnShippingCost.Currency() != cur && slices.ContainsFunc(in.Items, func(it RefundItem) bool { return !p.waived(it.Reason) }) {
+		p.checkShippingFeeCurrency(v, cur) // the fee stands for the label's price
+	}
 	if err := v.Err(); err != nil {
 		return Breakdown{}, err
 	}

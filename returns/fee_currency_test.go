@@ -2,8 +2,10 @@ package returns_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
 	"github.com/omskit/oms/returns"
 	"github.com/shopspring/decimal"
@@ -46,5 +48,62 @@ func TestRestockingFeeInAnotherCurrencyIsRefusedNotIgnored(t *testing.T) {
 		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}})
 	if err != nil || !b.RestockingFee.Equal(usd("2.00")) {
 		t.Fatalf("USD fee: %v, fee %s", err, b.RestockingFee)
+	}
+}
+
+// A return shipping fee in another currency than the order's was silently
+// not deducted under ReturnShippingDeducted; it is refused instead, by the
+// request and by CalculateRefund, when it would be deducted.
+func TestReturnShippingFeeInAnotherCurrencyIsRefusedNotIgnored(t *testing.T) {
+	p := returns.DefaultPolicy()
+	p.RestockingFee = returns.Fee{Percent: decimal.Zero}
+	p.ReturnShipping = returns.ReturnShippingDeducted
+	p.ReturnShippingFee = oms.MustParseMoney("5.00 EUR")
+	s := newShop(t, &p)
+	o := s.delivered("ship-fee-eur")
+	before, err := s.orders.Get(s.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}})
+	var ve *oms.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "return_shipping_fee") {
+		t.Fatalf("request with a EUR return shipping fee on a USD order: err %v, want a validation error naming return_shipping_fee", err)
+	}
+	if rs, _ := s.svc.ListByOrder(s.ctx, o.ID); len(rs) != 0 {
+		t.Fatalf("the refused request saved %d returns", len(rs))
+	}
+	after, err := s.orders.Get(s.ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(before, after); d != "" {
+		t.Fatalf("the refused request changed the order (-before +after):\n%s", d)
+	}
+	items := []returns.RefundItem{{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}
+	_, err = returns.CalculateRefund(o, &p, returns.CalcInput{Items: items})
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "return_shipping_fee") {
+		t.Fatalf("CalculateRefund with a EUR return shipping fee on a USD order: err %v, want a validation error naming return_shipping_fee", err)
+	}
+	// A label price in the order's currency replaces the fee: it is deducted.
+	b, err := returns.CalculateRefund(o, &p, returns.CalcInput{Items: items, ReturnShippingCost: usd("4.00")})
+	if err != nil || !b.ReturnShipping.Equal(usd("4.00")) {
+		t.Fatalf("USD label: %v, return shipping %s", err, b.ReturnShipping)
+	}
+	// A claim deducts nothing: nothing to refuse.
+	if _, err := returns.CalculateRefund(o, &p, returns.CalcInput{Items: items, Claim: true}); err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	// A waived reason pays no return shipping: nothing to refuse.
+	if _, err := s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: []returns.RequestLine{
+		{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDefective}}}); err != nil {
+		t.Fatalf("waived reason: %v", err)
+	}
+	// The fee in the order's currency is deducted.
+	p.ReturnShippingFee = usd("5.00")
+	b, err = returns.CalculateRefund(o, &p, returns.CalcInput{Items: items})
+	if err != nil || !b.ReturnShipping.Equal(usd("5.00")) {
+		t.Fatalf("USD fee: %v, return shipping %s", err, b.ReturnShipping)
 	}
 }

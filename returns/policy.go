@@ -114,7 +114,10 @@ type Policy struct {
 	// ReturnShipping says who pays the way back. Empty means free.
 	ReturnShipping ReturnShippingPayer `json:"return_shipping,omitempty"`
 	// ReturnShippingFee is deducted under ReturnShippingDeducted when the
-	// label's price is not known (the zero Money: nothing).
+	// label's price is not known (the zero Money: nothing). It must be in
+	// the order's currency: a request (or CalculateRefund) it would be
+	// deducted from in an order of another currency is refused with a
+	// *oms.ValidationError, as it could be neither deducted nor converted.
 	ReturnShippingFee oms.Money `json:"return_shipping_fee"`
 	// ShippingRefund says whether the order's shipping is refunded. Empty
 	// means never.
@@ -263,6 +266,16 @@ func (p *Policy) checkFeeCurrency(v *oms.ValidationError, field string, sku oms.
 	}
 	if f := p.fee(sku); !f.PerUnit.IsZero() && f.PerUnit.Currency() != cur {
 		v.Add(field, "the restocking fee of %s is %s per unit, not in the order's currency %s", sku, f.PerUnit, cur)
+	}
+}
+
+// checkShippingFeeCurrency records a problem when the return shipping fee
+// would be deducted (ReturnShippingDeducted) in an order of currency cur
+// but is in another currency: it can be neither deducted nor converted,
+// and must not be left out silently.
+func (p *Policy) checkShippingFeeCurrency(v *oms.ValidationError, cur oms.Currency) {
+	if p.payer() == ReturnShippingDeducted && !p.ReturnShippingFee.IsZero() && p.ReturnShippingFee.Currency() != cur {
+		v.Add("return_shipping_fee", "the policy's return shipping fee %s is not in the order's currency %s", p.ReturnShippingFee, cur)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/omskit/oms"
@@ -181,6 +182,10 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 		if ol, ok := o.Line(l.OrderLineID); ok && l.Resolution != ResolutionExchange { // an exchange pays no fee
 			s.policy.checkFeeCurrency(v, fmt.Sprintf("lines[%d]", i), ol.SKU, l.Reason, o.Currency)
 		}
+	}
+	// The label's price is not known yet: the fee may stand for it.
+	if slices.ContainsFunc(in.Lines, func(l RequestLine) bool { return l.Resolution != ResolutionExchange && !s.policy.waived(l.Reason) }) {
+		s.policy.checkShippingFeeCurrency(v, o.Currency)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
