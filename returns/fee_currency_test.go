@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/omskit/oms"
@@ -105,5 +106,47 @@ func TestReturnShippingFeeInAnotherCurrencyIsRefusedNotIgnored(t *testing.T) {
 	b, err = returns.CalculateRefund(o, &p, returns.CalcInput{Items: items})
 	if err != nil || !b.ReturnShipping.Equal(usd("5.00")) {
 		t.Fatalf("USD fee: %v, return shipping %s", err, b.ReturnShipping)
+	}
+}
+
+// Service.Evaluate showed a line whose restocking fee or return shipping
+// fee is in another currency than the order's as eligible, although
+// Request then refused it; it now refuses it as Request does.
+func TestEvaluateRefusesAFeeInAnotherCurrencyAsRequestDoes(t *testing.T) {
+	eur := oms.MustParseMoney("2.00 EUR")
+	for _, tc := range []struct {
+		name, field string
+		set         func(p *returns.Policy)
+	}{
+		{"restocking fee", "lines[0]", func(p *returns.Policy) { p.RestockingFee = returns.Fee{Percent: decimal.Zero, PerUnit: eur} }},
+		{"return shipping fee", "return_shipping_fee", func(p *returns.Policy) {
+			p.ReturnShipping, p.ReturnShippingFee = returns.ReturnShippingDeducted, eur
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := returns.DefaultPolicy()
+			tc.set(&p)
+			s := newShop(t, &p)
+			o := s.delivered("eval-fee-eur")
+			lines := []returns.RequestLine{{OrderLineID: o.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}
+			vs, err := s.svc.Evaluate(s.ctx, o.ID, lines, time.Time{})
+			var ve *oms.ValidationError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.field) {
+				t.Fatalf("Evaluate: verdicts %+v, err %v; want a validation error naming %s", vs, err, tc.field)
+			}
+			_, rerr := s.svc.Request(s.ctx, returns.RequestInput{OrderID: o.ID, Lines: lines})
+			if !errors.As(rerr, &ve) {
+				t.Fatalf("Request: err %v, want a validation error", rerr)
+			}
+			if rs, _ := s.svc.ListByOrder(s.ctx, o.ID); len(rs) != 0 {
+				t.Fatalf("%d returns saved", len(rs))
+			}
+			// A waived reason pays neither fee: the line is eligible.
+			lines[0].Reason = returns.ReasonDefective
+			vs, err = s.svc.Evaluate(s.ctx, o.ID, lines, time.Time{})
+			if err != nil || len(vs) != 1 || !vs[0].Eligible {
+				t.Fatalf("waived reason: verdicts %+v, err %v; want eligible", vs, err)
+			}
+		})
 	}
 }

@@ -46,10 +46,18 @@ func deliveredAt(in time.Time, o *order.Order) time.Time {
 // now under the service's policy, and why not (see Policy.Evaluate),
 // counting the units of the order's other open returns (and of ended
 // advance exchanges whose replacement order was not cancelled: the
-// customer holds the replacement). It changes nothing.
+// customer holds the replacement). It changes nothing. A fee the lines
+// would pay in another currency than the order's (Fee.PerUnit,
+// Policy.ReturnShippingFee) is a *oms.ValidationError, as Request
+// refuses it.
 func (s *Service) Evaluate(ctx context.Context, orderID oms.ID, lines []RequestLine, delivered time.Time) ([]Verdict, error) {
 	o, err := s.orders.Get(ctx, orderID)
 	if err != nil {
+		return nil, err
+	}
+	v := validation()
+	s.checkFeeCurrencies(v, o, lines)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	others, err := s.store.ListByOrder(ctx, orderID)
@@ -61,6 +69,21 @@ func (s *Service) Evaluate(ctx context.Context, orderID oms.ID, lines []RequestL
 		return nil, err
 	}
 	return s.policy.Evaluate(o, lines, deliveredAt(delivered, o), s.clock.Now(), tk), nil
+}
+
+// checkFeeCurrencies records a problem for each fee the lines would pay
+// in o that is in another currency than o's: the restocking fee of each
+// line, and the return shipping fee, which may stand for the label's
+// price (not known yet). An exchange line pays neither.
+func (s *Service) checkFeeCurrencies(v *oms.ValidationError, o *order.Order, lines []RequestLine) {
+	for i, l := range lines {
+		if ol, ok := o.Line(l.OrderLineID); ok && l.Resolution != ResolutionExchange {
+			s.policy.checkFeeCurrency(v, fmt.Sprintf("lines[%d]", i), ol.SKU, l.Reason, o.Currency)
+		}
+	}
+	if slices.ContainsFunc(lines, func(l RequestLine) bool { return l.Resolution != ResolutionExchange && !s.policy.waived(l.Reason) }) {
+		s.policy.checkShippingFeeCurrency(v, o.Currency)
+	}
 }
 
 // checkLines checks the shape of requested lines.
@@ -179,14 +202,8 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 		if p := l.Replacement; p != nil && (p.UnitPrice.Valid() && p.UnitPrice.Currency() != o.Currency || p.Tax.Valid() && p.Tax.Currency() != o.Currency) {
 			v.Add(fmt.Sprintf("lines[%d].replacement", i), "amounts must be in the order's currency %s", o.Currency)
 		}
-		if ol, ok := o.Line(l.OrderLineID); ok && l.Resolution != ResolutionExchange { // an exchange pays no fee
-			s.policy.checkFeeCurrency(v, fmt.Sprintf("lines[%d]", i), ol.SKU, l.Reason, o.Currency)
-		}
 	}
-	// The label's price is not known yet: the fee may stand for it.
-	if slices.ContainsFunc(in.Lines, func(l RequestLine) bool { return l.Resolution != ResolutionExchange && !s.policy.waived(l.Reason) }) {
-		s.policy.checkShippingFeeCurrency(v, o.Currency)
-	}
+	s.checkFeeCurrencies(v, o, in.Lines)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
