@@ -955,15 +955,30 @@ func checkReserveShape(r *inventory.Reservation) error {
 	return v.Err()
 }
 
+// sameRequest reports whether r was created from the same reference and
+// lines (SKU, location, ref and quantity) as asked, in any order: the
+// replay check of Reserve on every path, as in the memory store. The
+// lines are compared as multisets.
 func sameRequest(r inventory.Reservation, ref string, lines []inventory.ReservationLine) bool {
 	if r.Reference != ref || len(r.Lines) != len(lines) {
 		return false
 	}
-	for i, l := range lines {
-		o := r.Lines[i]
-		if o.SKU != l.SKU || o.Location != l.Location || o.Ref != l.Ref || o.Quantity != l.Quantity {
+	type line struct {
+		sku oms.SKU
+		loc oms.ID
+		ref string
+		qty int64
+	}
+	count := make(map[line]int, len(lines))
+	for _, o := range r.Lines {
+		count[line{o.SKU, o.Location, o.Ref, o.Quantity}]++
+	}
+	for _, l := range lines {
+		k := line{l.SKU, l.Location, l.Ref, l.Quantity}
+		if count[k] == 0 {
 			return false
 		}
+		count[k]--
 	}
 	return true
 }
