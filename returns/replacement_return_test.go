@@ -30,13 +30,7 @@ func TestReturnOfAnExchangedReplacementRefundsWhatTheOriginalCost(t *testing.T) 
 	if !credit.IsPositive() || x.Exchange.Difference.Due.IsPositive() || x.Exchange.Difference.Credited.IsPositive() {
 		t.Fatalf("not an even exchange: %+v", x.Exchange.Difference)
 	}
-	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
-	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
-	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
-		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
-	} {
-		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
-	}
+	rep := s.deliverReplacement(t, x.Exchange.OrderID, 1)
 	refundedBefore := s.order(o.ID).Payment.Refunded
 	if refundedBefore.Currency() == "" {
 		refundedBefore = oms.Zero(oms.USD)
@@ -101,13 +95,7 @@ func TestReplacementUnitsReturnedOneByOneRefundTheCreditExactly(t *testing.T) {
 	x = s.receiveAndInspect(t, x)
 	x = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, x.ID, returns.ResolveInput{}))
 	credit := x.Exchange.Difference.Credit
-	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
-	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 3}}
-	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
-		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
-	} {
-		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
-	}
+	rep := s.deliverReplacement(t, x.Exchange.OrderID, 3)
 	before := s.order(o.ID).Payment.Refunded
 	if before.Currency() == "" {
 		before = oms.Zero(oms.USD)
@@ -133,13 +121,7 @@ func TestAdvanceReplacementReturnedBeforeTheOriginalWaitsForIt(t *testing.T) {
 	s := newShop(t, nil)
 	o := s.delivered("cart-advance")
 	x := s.advanceExchange(t, o)
-	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
-	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
-	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
-		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
-	} {
-		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
-	}
+	rep := s.deliverReplacement(t, x.Exchange.OrderID, 1)
 	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "back", OrderID: rep.ID, Lines: []returns.RequestLine{
 		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
 	r = s.receiveAndInspect(t, r)
@@ -162,13 +144,7 @@ func TestReplacementOfAnExpiredAdvanceExchangeReturnsWithoutCredit(t *testing.T)
 	s := newShop(t, &p)
 	o := s.delivered("cart-advance")
 	x := s.advanceExchange(t, o)
-	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
-	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
-	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
-		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
-	} {
-		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
-	}
+	rep := s.deliverReplacement(t, x.Exchange.OrderID, 1)
 	s.clock.Advance(15 * 24 * time.Hour)
 	if ids, err := s.svc.SweepExpired(s.ctx, 0); err != nil || len(ids) != 1 {
 		t.Fatalf("sweep: %v %v", ids, err)
@@ -201,13 +177,7 @@ func TestReturnedReplacementPaysTheRestockingFeeOnItsWorth(t *testing.T) {
 	x = s.receiveAndInspect(t, x)
 	x = ok[*returns.Return](t)(s.svc.Resolve(s.ctx, x.ID, returns.ResolveInput{}))
 	credit := x.Exchange.Difference.Credit
-	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, x.Exchange.OrderID))
-	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: 1}}
-	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
-		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
-	} {
-		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
-	}
+	rep := s.deliverReplacement(t, x.Exchange.OrderID, 1)
 	before := s.order(o.ID).Payment.Refunded
 	r := ok[*returns.Return](t)(s.svc.Request(s.ctx, returns.RequestInput{Key: "back", OrderID: rep.ID, Lines: []returns.RequestLine{
 		{OrderLineID: rep.Lines[0].ID, Quantity: 1, Reason: returns.ReasonDoesntFit}}}))
@@ -222,4 +192,18 @@ func TestReturnedReplacementPaysTheRestockingFeeOnItsWorth(t *testing.T) {
 	if r.Refund.Original == nil || !r.Refund.Original.RestockingFee.Equal(fee) {
 		t.Errorf("refund on the original: %+v, want the fee %s shown", r.Refund.Original, fee)
 	}
+}
+
+// deliverReplacement confirms an exchange's replacement order and records
+// its first line's qty units allocated, fulfilled, shipped and delivered.
+func (s *shop) deliverReplacement(t *testing.T, id oms.ID, qty int64) *order.Order {
+	t.Helper()
+	rep := ok[*order.Order](t)(s.orders.Confirm(s.ctx, id))
+	all := []order.LineQuantity{{LineID: rep.Lines[0].ID, Quantity: qty}}
+	for _, step := range []func(context.Context, oms.ID, order.CounterInput) (*order.Order, error){
+		s.orders.RecordAllocation, s.orders.RecordFulfillment, s.orders.RecordShipment, s.orders.RecordDelivery,
+	} {
+		rep = ok[*order.Order](t)(step(s.ctx, rep.ID, order.CounterInput{Key: "k1", Lines: all}))
+	}
+	return rep
 }
